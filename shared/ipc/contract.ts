@@ -1,0 +1,111 @@
+/**
+ * THE IPC contract: one table of requests (renderer → main, answered) and pushed events
+ * (main → renderer). Types only; the runtime schemas for every request live in ./schemas.ts and
+ * are checked against this table by the compiler (a missing or extra key fails to build).
+ *
+ * Every request answers a Result value: kernel failures, bad input and internal errors travel as
+ * data, never as thrown errors (Electron keeps only `message` of a thrown error).
+ */
+import type { LabFile, LabSettings, CpuSpec, ImportReport, InputIssue, TopoNodeSpec, Era } from '../model/topology'
+import type { P2pMatrix, PairVerdict } from '../model/p2p'
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
+
+export interface IpcError {
+  /** 'input': the request or the file it carried is malformed (nothing changed); 'internal': engine bug. */
+  kind: 'input' | 'internal' | 'untrusted'
+  message: string
+  issues: InputIssue[]
+}
+
+/** One function of the enumerated machine, as the renderer shows it. */
+export interface TopoNodeView {
+  id: string
+  kind: TopoNodeSpec['kind']
+  label: string
+  bdf: string | null
+  parent: string | null
+  children: string[]
+  vendor: number | null
+  device: number | null
+  classCode: number | null
+  endpointType: string | null
+  /** 'rc_endpoint' etc. from enumeration; null for host bridges */
+  pcieType: string | null
+  secondary: number | null
+  subordinate: number | null
+  acsCap: string[] | null
+  acsCtrl: string[]
+  /** BAR list with CPU physical and bus addresses as 0x… hex strings. */
+  bars: { index: number; size: number; start: string; busStart: string; io: boolean; mem64: boolean; prefetch: boolean }[]
+  /** For host bridges. */
+  host: { domain: number; busStart: number; busEnd: number; numaNode: number; key: string | null } | null
+  isProvider: boolean
+}
+
+export interface LabView {
+  lab: LabFile
+  /** Depth-first order; the renderer draws the tree from parent/children. */
+  nodes: TopoNodeView[]
+  matrix: P2pMatrix
+  /** Present after an import: what was imported and what was assumed. */
+  importReport: ImportReport | null
+  /** Bumps on every change, so the renderer can drop stale answers. */
+  revision: number
+}
+
+export interface AppInfo {
+  name: string
+  version: string
+  eras: { id: Era; label: string; summary: string }[]
+  host: 'electron' | 'browser-harness' | 'test'
+}
+
+export interface SettingsPatch {
+  era?: Era
+  iommu?: boolean
+  disableAcsRedir?: string
+  rfcTestP2p?: LabSettings['rfcTestP2p']
+  seed?: number
+  /** null = infer the CPU from the host bridges again */
+  cpu?: CpuSpec | null
+}
+
+/** renderer → main, answered with a Result. */
+export interface Invoke {
+  'app.info': () => Result<AppInfo>
+  'lab.current': () => Result<LabView>
+  'lab.loadDefault': () => Result<LabView>
+  /** Load a lab file or import any supported format; the format is detected from the content. */
+  'lab.importText': (req: { fileName: string; text: string }) => Result<LabView>
+  'lab.setSettings': (patch: SettingsPatch) => Result<LabView>
+  'lab.exportText': () => Result<{ fileName: string; text: string }>
+  'p2p.explain': (req: { provider: string; client: string }) => Result<PairVerdict>
+}
+
+/** main → renderer */
+export interface Events {
+  'lab.changed': LabView
+}
+
+export const PREFIX = 'lab:'
+
+export const invokeChannels = {
+  'app.info': 1,
+  'lab.current': 1,
+  'lab.loadDefault': 1,
+  'lab.importText': 1,
+  'lab.setSettings': 1,
+  'lab.exportText': 1,
+  'p2p.explain': 1,
+} as const satisfies Record<keyof Invoke, 1>
+
+export const eventChannels = { 'lab.changed': 1 } as const satisfies Record<keyof Events, 1>
+
+export type InvokeChannel = keyof Invoke
+export type EventChannel = keyof Events
+
+export interface LabApi {
+  invoke: { [K in keyof Invoke]: (...a: Parameters<Invoke[K]>) => Promise<ReturnType<Invoke[K]>> }
+  on<K extends keyof Events>(channel: K, listener: (payload: Events[K]) => void): () => void
+}

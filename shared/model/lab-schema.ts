@@ -1,0 +1,113 @@
+/**
+ * Runtime schemas (zod) for lab files and topology specs: the single place that says what a
+ * well-formed lab is. Used by the lab-file loader, the importers' output check and the IPC
+ * validation in main. Semantic checks (cycles, duplicate ids, BARs that do not fit) live in
+ * electron/engine/topology/validate.ts, which reports located errors.
+ */
+import { z } from 'zod'
+import { ACS_FLAGS, ERAS, LAB_FORMAT } from './topology'
+
+/** Hard limits for hostile input, stated once (README "File formats"). */
+export const LIMITS = {
+  maxFileBytes: 16 * 1024 * 1024,
+  maxNodes: 20_000,
+  maxBarsPerFunction: 6,
+  /** 2^52 bytes (4 PiB): larger than any BAR or window a real machine has. */
+  maxBarSize: 2 ** 52,
+  maxLabelLength: 200,
+  maxIdLength: 100,
+} as const
+
+const u8 = z.number().int().min(0).max(0xff)
+const u16 = z.number().int().min(0).max(0xffff)
+const label = z.string().max(LIMITS.maxLabelLength)
+const id = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxIdLength)
+  .regex(/^[A-Za-z0-9_.:\-]+$/, 'ids use letters, digits and _ . : - only')
+
+export const acsFlagSchema = z.enum(ACS_FLAGS)
+
+export const barSchema = z.strictObject({
+  index: z.number().int().min(0).max(5),
+  size: z
+    .number()
+    .int()
+    .min(4)
+    .max(LIMITS.maxBarSize)
+    .refine((n) => Number.isInteger(Math.log2(n)), 'BAR size must be a power of two'),
+  io: z.boolean().optional(),
+  mem64: z.boolean().optional(),
+  prefetch: z.boolean().optional(),
+})
+
+export const cpuSchema = z.strictObject({
+  vendor: z.enum(['intel', 'amd', 'hygon', 'other']),
+  family: z.number().int().min(0).max(0x1ff),
+  model: z.number().int().min(0).max(0xfff).optional(),
+  name: label.optional(),
+})
+
+export const hostBridgeSchema = z.strictObject({
+  domain: u16,
+  rootBus: u8,
+  busEnd: u8.optional(),
+  numaNode: z.number().int().min(0).max(1023),
+  hostDevice: z
+    .strictObject({ vendor: u16, device: u16, classCode: z.number().int().min(0).max(0xffffff).optional(), label: label.optional() })
+    .nullable(),
+  mmioBase: z.number().int().min(0).max(2 ** 52).optional(),
+  mmioSize: z.number().int().min(0).max(2 ** 52).optional(),
+  busOffset: z.number().int().min(-(2 ** 52)).max(2 ** 52).optional(),
+})
+
+export const endpointSchema = z.strictObject({
+  type: z.enum(['gpu', 'rnic', 'nic', 'nvme', 'ahci', 'accelerator', 'nvswitch', 'generic']),
+  bars: z.array(barSchema).max(LIMITS.maxBarsPerFunction),
+  driver: z.string().max(40).regex(/^[A-Za-z0-9_\-]*$/).optional(),
+  queueP2p: z.boolean().optional(),
+  p2pmemBar: z.number().int().min(0).max(5).optional(),
+  osDevices: z.array(z.string().max(60)).max(64).optional(),
+})
+
+export const nodeSchema = z.strictObject({
+  id,
+  kind: z.enum(['host_bridge', 'root_port', 'switch_upstream', 'switch_downstream', 'pci_bridge', 'endpoint']),
+  parent: id.nullable(),
+  label: label.optional(),
+  slot: z.number().int().min(0).max(31).optional(),
+  fn: z.number().int().min(0).max(7).optional(),
+  vendor: u16.optional(),
+  device: u16.optional(),
+  classCode: z.number().int().min(0).max(0xffffff).optional(),
+  acs: z.strictObject({ cap: z.array(acsFlagSchema).max(7), ctrl: z.array(acsFlagSchema).max(7) }).optional(),
+  host: hostBridgeSchema.optional(),
+  endpoint: endpointSchema.optional(),
+})
+
+export const machineSchema = z.strictObject({
+  name: label,
+  cpu: cpuSchema.nullable(),
+  nodes: z.array(nodeSchema).min(1).max(LIMITS.maxNodes),
+})
+
+export const settingsSchema = z.strictObject({
+  era: z.enum(ERAS),
+  iommu: z.boolean(),
+  disableAcsRedir: z.string().max(4000),
+  rfcTestP2p: z.enum(['as-posted', 'as-intended']),
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+})
+
+export const labFileSchema = z.strictObject({
+  format: z.literal(LAB_FORMAT),
+  schemaVersion: z.number().int().min(1),
+  name: label,
+  description: z.string().max(20_000).optional(),
+  machine: machineSchema,
+  settings: settingsSchema,
+  scenarios: z.array(z.unknown()).max(1000).optional(),
+})
+
+export type LabFileParsed = z.infer<typeof labFileSchema>
