@@ -170,3 +170,12 @@ export interface InputIssue {
   nodeId?: string
   message: string
 }
+
+/** Settings of a new lab: the 6.12 LTS kernel (checked against a real kernel, kernel-oracle.md), no IOMMU. */
+export const DEFAULT_SETTINGS: LabSettings = {
+  era: 'v6.12',
+  iommu: false,
+  disableAcsRedir: '',
+  rfcTestP2p: 'as-posted',
+  seed: 1,
+}
