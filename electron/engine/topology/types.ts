@@ -59,12 +59,16 @@ export interface PciDev {
   /** Bridge functions below this one on its secondary bus (bridges only), in devfn order. */
   children: string[]
   isBridge: boolean
+  /** Another function shares this function's bus and device number (a multi-function device). */
+  isMultiFunction: boolean
   /** Bridges: secondary and subordinate bus numbers. */
   secondary: number | null
   subordinate: number | null
   /** Bridges: memory window (non-prefetchable) and prefetchable window, CPU physical. */
   memWindow: Window | null
   prefWindow: Window | null
+  /** Bridges: I/O window (port numbers). */
+  ioWindow: Window | null
   bars: Bar[]
   /** ACS extended capability (bitmask of PCI_ACS_*) or null when the function has none. */
   acsCap: number | null
@@ -87,6 +91,10 @@ export interface HostBridge {
   busOffset: number
   /** The MMIO window (CPU physical) BARs were placed in. */
   mmio: Window
+  /** The below-4G MMIO window that non-prefetchable and 32-bit BARs were placed in. */
+  mmio32: Window
+  /** The I/O port range of this host bridge (closed when no I/O BARs sit below it). */
+  io: Window
   /** Functions on the root bus in devfn order (host->bus->devices). */
   rootBusDevices: string[]
 }
@@ -99,7 +107,11 @@ export interface Machine {
   cpuWhy: string
   settings: LabSettings
   hostBridges: HostBridge[]
-  /** Every pci_dev by node id, in enumeration (depth-first, devfn) order. */
+  /**
+   * Every pci_dev by node id, in enumeration (depth-first, devfn) order. The host bridge's own
+   * device at 00.0 (HostBridgeSpec.hostDevice) is a pci_dev too: id `<host bridge id>/hostdev`,
+   * kind 'host_bridge', pcieType 'host_device'.
+   */
   devs: Map<string, PciDev>
   byBdf: Map<string, string>
   /** Boot log lines the kernel would print while setting up ACS (pci_std_enable_acs, disable_acs_redir). */

@@ -1,0 +1,639 @@
+/**
+ * Builds the enumerated Machine from a MachineSpec: what the kernel knows after PCI enumeration
+ * (drivers/pci/probe.c), resource assignment (drivers/pci/setup-bus.c) and ACS setup
+ * (drivers/pci/pci.c: pci_enable_acs()). Pure and deterministic; never throws on bad input, it
+ * returns located issues instead.
+ *
+ * Era: enumeration and resource assignment are the same for every era the lab models; the
+ * pci=disable_acs_redir= arithmetic changed (see configAcs()).
+ */
+import {
+  ACS_BIT,
+  ERAS,
+  type AcsFlag,
+  type CpuSpec,
+  type EndpointSpec,
+  type InputIssue,
+  type LabSettings,
+  type MachineSpec,
+  type TopoNodeSpec,
+} from '../../../shared/model/topology'
+import type { Bar, HostBridge, Machine, PciDev, PcieType, Window } from './types'
+import { isBridgeKind, nodeName, validateMachine, type Layout, type ResolvedNode } from './validate'
+
+export type BuildResult = { ok: true; machine: Machine } | { ok: false; issues: InputIssue[] }
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+/** Default 64-bit MMIO window of the first host bridge: Skylake-SP firmware puts socket 0's at 0x3800_0000_0000. */
+export const DEFAULT_MMIO64_BASE = 0x3800_0000_0000
+/** Default size of an automatic 64-bit window (256 GiB), grown to the next power of two when needed. */
+export const DEFAULT_MMIO64_SIZE = 256 * GiB
+/** Below-4G MMIO hole used for 32-bit / non-prefetchable BARs: [0xc000_0000, 0xfec0_0000) (IOAPIC above). */
+export const MMIO32_BASE = 0xc000_0000
+export const MMIO32_LIMIT = 0xfec0_0000
+/** I/O port space handed to host bridges: [0x1000, 0x10000). */
+export const IO_BASE = 0x1000
+export const IO_LIMIT = 0x1_0000
+
+const RR_CR_EC = ACS_BIT.RR | ACS_BIT.CR | ACS_BIT.EC
+
+/** Host-device suffix of a node id: '/' is not allowed in spec ids, so it can never clash. */
+export const HOST_DEVICE_SUFFIX = '/hostdev'
+
+/** pci_name(): 'dddd:bb:dd.f', lowercase hex. */
+export function pciName(domain: number, bus: number, slot: number, fn: number): string {
+  const h = (n: number, w: number): string => n.toString(16).padStart(w, '0')
+  return `${h(domain, 4)}:${h(bus, 2)}:${h(slot, 2)}.${fn}`
+}
+
+export function acsBits(flags: readonly AcsFlag[]): number {
+  return flags.reduce((m, f) => m | ACS_BIT[f], 0)
+}
+
+function alignUp(x: number, align: number): number {
+  return Math.ceil(x / align) * align
+}
+
+function nextPow2(x: number): number {
+  let p = 1
+  while (p < x) p *= 2
+  return p
+}
+
+const CLOSED: Window = { start: 0, end: -1 }
+
+function defaultClass(n: TopoNodeSpec): number {
+  if (isBridgeKind(n.kind)) return 0x060400
+  switch (n.endpoint?.type) {
+    case 'gpu':
+      return 0x030200
+    case 'rnic':
+    case 'nic':
+      return 0x020000
+    case 'nvme':
+      return 0x010802
+    case 'ahci':
+      return 0x010601
+    case 'accelerator':
+      return 0x120000
+    case 'nvswitch':
+      return 0x068000
+    default:
+      return 0xff0000
+  }
+}
+
+/** The kernel driver that binds (used as the pci_warn()/dev_warn() prefix). */
+export function driverName(kind: TopoNodeSpec['kind'], vendor: number, ep: EndpointSpec | undefined): string {
+  if (kind === 'root_port' || kind === 'switch_upstream' || kind === 'switch_downstream') return 'pcieport'
+  if (!ep) return 'pci'
+  if (ep.driver) return ep.driver
+  switch (ep.type) {
+    case 'nvme':
+      return 'nvme'
+    case 'rnic':
+      return 'mlx5_core'
+    case 'ahci':
+      return 'ahci'
+    case 'gpu':
+      return vendor === 0x10de ? 'nvidia' : vendor === 0x1002 ? 'amdgpu' : 'pci'
+    default:
+      return 'pci'
+  }
+}
+
+function pcieTypeOf(n: TopoNodeSpec, parentKind: TopoNodeSpec['kind'] | null): PcieType {
+  switch (n.kind) {
+    case 'root_port':
+      return 'root_port'
+    case 'switch_upstream':
+      return 'upstream'
+    case 'switch_downstream':
+      return 'downstream'
+    case 'pci_bridge':
+      return 'pci_bridge'
+    default:
+      return parentKind === 'host_bridge' ? 'rc_endpoint' : 'endpoint'
+  }
+}
+
+/**
+ * Infers cpu_data(0) from the host bridges when the spec has no CPU.
+ * Simplification: the vendor of the first host bridge device decides; the family is the common one
+ * for that vendor (AMD: Zen, 0x17).
+ */
+export function inferCpu(spec: MachineSpec, layout: Layout): { cpu: CpuSpec; why: string } {
+  for (const id of layout.hostBridges) {
+    const hd = layout.nodes.get(id)!.spec.host!.hostDevice
+    if (!hd) continue
+    const key = `${hd.vendor.toString(16).padStart(4, '0')}:${hd.device.toString(16).padStart(4, '0')}`
+    if (hd.vendor === 0x8086) return { cpu: { vendor: 'intel', family: 6 }, why: `host bridge device ${key} is Intel: assumed an Intel CPU, family 6` }
+    if (hd.vendor === 0x1022)
+      return { cpu: { vendor: 'amd', family: 0x17 }, why: `host bridge device ${key} is AMD: assumed an AMD Zen CPU, family 0x17` }
+    if (hd.vendor === 0x1d94) return { cpu: { vendor: 'hygon', family: 0x18 }, why: `host bridge device ${key} is Hygon: assumed a Hygon Dhyana CPU, family 0x18` }
+    return { cpu: { vendor: 'other', family: 0 }, why: `host bridge device ${key} is not Intel, AMD or Hygon: assumed a non-x86-AMD CPU` }
+  }
+  void spec
+  return { cpu: { vendor: 'other', family: 0 }, why: 'no host bridge has a device at 00.0 to infer the CPU from: assumed a CPU other than Intel/AMD/Hygon' }
+}
+
+/**
+ * Enumerates a machine spec.
+ *
+ * Mirrors drivers/pci/probe.c: pci_scan_child_bus_extend() / pci_scan_bridge_extend() (bus numbers),
+ * drivers/pci/setup-bus.c: pbus_size_mem() / __pci_bus_assign_resources() (windows and BARs) and
+ * drivers/pci/pci.c: pci_enable_acs() (ACS Control after boot).
+ * Simplification: firmware-assigned bus numbers and BARs are ignored; everything is assigned as if
+ * by `pci=assign-busses,realloc`, which gives the same numbers as typical firmware for trees without
+ * hotplug reservations.
+ */
+export function buildMachine(spec: MachineSpec, settings: LabSettings): BuildResult {
+  let v: ReturnType<typeof validateMachine>
+  try {
+    v = validateMachine(spec)
+  } catch (e) {
+    return { ok: false, issues: [{ source: 'topology', message: `topology could not be read: ${(e as Error).message}` }] }
+  }
+  if (!v.layout) return { ok: false, issues: v.issues }
+  const layout = v.layout
+  const issues: InputIssue[] = []
+  const assumptions: string[] = []
+  const devs = new Map<string, PciDev>()
+  const hostBridges: HostBridge[] = []
+
+  for (const hbId of layout.hostBridges) {
+    const hbNode = layout.nodes.get(hbId)!
+    const h = hbNode.spec.host!
+    const hb: HostBridge = {
+      id: hbId,
+      label: hbNode.spec.label ?? hbId,
+      domain: h.domain,
+      busStart: h.rootBus,
+      busEnd: layout.busEnd.get(hbId)!,
+      numaNode: h.numaNode,
+      busOffset: h.busOffset ?? 0,
+      mmio: CLOSED,
+      mmio32: CLOSED,
+      io: CLOSED,
+      rootBusDevices: [],
+    }
+    hostBridges.push(hb)
+    if (h.hostDevice) {
+      const hd = h.hostDevice
+      const id = hbId + HOST_DEVICE_SUFFIX
+      devs.set(id, {
+        id,
+        kind: 'host_bridge',
+        pcieType: 'host_device',
+        label: hd.label ?? `${hb.label} host bridge device`,
+        bdf: pciName(h.domain, h.rootBus, 0, 0),
+        domain: h.domain,
+        bus: h.rootBus,
+        slot: 0,
+        fn: 0,
+        devfn: 0,
+        vendor: hd.vendor,
+        device: hd.device,
+        classCode: hd.classCode ?? 0x060000,
+        hostBridge: hbId,
+        upstream: null,
+        children: [],
+        isBridge: false,
+        isMultiFunction: hbNode.children.some((c) => layout.nodes.get(c)!.slot === 0),
+        secondary: null,
+        subordinate: null,
+        memWindow: null,
+        prefWindow: null,
+        ioWindow: null,
+        bars: [],
+        acsCap: null,
+        acsCtrl: 0,
+        acsCtrlFirmware: 0,
+        endpoint: null,
+        driver: 'pci',
+      })
+      hb.rootBusDevices.push(id)
+    }
+    const busState = { max: h.rootBus }
+    scanBus(layout, hbNode, hb, null, h.rootBus, busState, devs, issues)
+    hb.rootBusDevices.push(...hbNode.children)
+  }
+  if (issues.length > 0) return { ok: false, issues }
+
+  assignResources(layout, hostBridges, devs, issues)
+  if (issues.length > 0) return { ok: false, issues }
+
+  const byBdf = new Map<string, string>()
+  for (const d of devs.values()) byBdf.set(d.bdf, d.id)
+
+  const bootLog: string[] = []
+  firmwareAcs(spec, devs, assumptions)
+  enableAcs(devs, settings, bootLog, assumptions)
+
+  let cpu: CpuSpec
+  let cpuInferred = false
+  let cpuWhy: string
+  if (spec.cpu) {
+    cpu = { ...spec.cpu }
+    cpuWhy = 'CPU given by the lab'
+  } else {
+    const inf = inferCpu(spec, layout)
+    cpu = inf.cpu
+    cpuInferred = true
+    cpuWhy = inf.why
+    assumptions.push(`CPU not given: ${inf.why}.`)
+  }
+
+  return {
+    ok: true,
+    machine: { name: spec.name, cpu, cpuInferred, cpuWhy, settings: { ...settings }, hostBridges, devs, byBdf, bootLog, assumptions },
+  }
+}
+
+/**
+ * Creates the pci_devs on one bus and recurses into bridges, numbering buses depth-first.
+ *
+ * Mirrors drivers/pci/probe.c: pci_scan_child_bus_extend() and pci_scan_bridge_extend() (pass 1):
+ * each bridge gets secondary = max + 1, then its subtree is scanned, then subordinate = the highest
+ * bus number used below it.
+ * Simplification: no extra bus numbers are reserved for hotplug bridges (pci_hotplug_bus_size).
+ */
+function scanBus(
+  layout: Layout,
+  parent: ResolvedNode,
+  hb: HostBridge,
+  upstream: string | null,
+  bus: number,
+  state: { max: number },
+  devs: Map<string, PciDev>,
+  issues: InputIssue[],
+): void {
+  const slotsUsed = new Map<number, number>()
+  for (const c of parent.children) {
+    const s = layout.nodes.get(c)!.slot
+    slotsUsed.set(s, (slotsUsed.get(s) ?? 0) + 1)
+  }
+  const hostDev00 = parent.spec.kind === 'host_bridge' && parent.spec.host?.hostDevice ? 1 : 0
+  for (const c of parent.children) {
+    const r = layout.nodes.get(c)!
+    const n = r.spec
+    const vendor = n.vendor ?? 0
+    const bridge = isBridgeKind(n.kind)
+    const dev: PciDev = {
+      id: n.id,
+      kind: n.kind,
+      pcieType: pcieTypeOf(n, parent.spec.kind),
+      label: n.label ?? n.id,
+      bdf: pciName(hb.domain, bus, r.slot, r.fn),
+      domain: hb.domain,
+      bus,
+      slot: r.slot,
+      fn: r.fn,
+      devfn: r.slot * 8 + r.fn,
+      vendor,
+      device: n.device ?? 0,
+      classCode: n.classCode ?? defaultClass(n),
+      hostBridge: hb.id,
+      upstream,
+      children: bridge ? [...r.children] : [],
+      isBridge: bridge,
+      isMultiFunction: (slotsUsed.get(r.slot) ?? 0) + (r.slot === 0 ? hostDev00 : 0) > 1,
+      secondary: null,
+      subordinate: null,
+      memWindow: bridge ? CLOSED : null,
+      prefWindow: bridge ? CLOSED : null,
+      ioWindow: bridge ? CLOSED : null,
+      bars: (n.endpoint?.bars ?? [])
+        .map((b) => ({ index: b.index, size: b.size, io: !!b.io, mem64: !!b.mem64, prefetch: !!b.prefetch, start: 0, busStart: 0 }))
+        .sort((a, b) => a.index - b.index),
+      acsCap: n.acs ? acsBits(n.acs.cap) : null,
+      acsCtrl: 0,
+      acsCtrlFirmware: 0,
+      endpoint: n.endpoint ? { ...n.endpoint, bars: n.endpoint.bars.map((b) => ({ ...b })) } : null,
+      driver: driverName(n.kind, vendor, n.endpoint),
+    }
+    devs.set(n.id, dev)
+    if (bridge) {
+      state.max++
+      if (state.max > hb.busEnd) {
+        issues.push({
+          source: 'topology',
+          nodeId: n.id,
+          message: `bus numbers exhausted: ${nodeName(n)} would need bus 0x${state.max.toString(16)}, past the last bus 0x${hb.busEnd.toString(16)} of host bridge "${hb.id}"`,
+        })
+        return
+      }
+      dev.secondary = state.max
+      scanBus(layout, r, hb, n.id, state.max, state, devs, issues)
+      dev.subordinate = state.max
+    }
+  }
+}
+
+type ResClass = 'io' | 'mem' | 'pref'
+
+/**
+ * Which bridge window a BAR is routed through.
+ * Simplification: only 64-bit prefetchable BARs use the prefetchable window (placed above 4 GiB);
+ * every other memory BAR goes to the 32-bit non-prefetchable window, as pbus_size_mem() does when the
+ * bridge's prefetchable window is 64-bit.
+ */
+function resClass(b: Bar): ResClass {
+  if (b.io) return 'io'
+  return b.prefetch && b.mem64 ? 'pref' : 'mem'
+}
+
+/** Bridge window granularity: 4 KiB for I/O, 1 MiB for memory windows (PCI-to-PCI bridge spec). */
+const GRAN: Record<ResClass, number> = { io: 4096, mem: MiB, pref: MiB }
+
+interface Item {
+  size: number
+  align: number
+  place: (start: number) => void
+}
+
+interface Sized {
+  size: number
+  align: number
+  items: Item[]
+}
+
+/** Sorts largest alignment first, then largest size; returns total extent packed from 0. */
+function packOrder(items: Item[]): Item[] {
+  return [...items].sort((a, b) => b.align - a.align || b.size - a.size)
+}
+
+/**
+ * Sizes a bridge's window of one class from its subtree.
+ * Mirrors drivers/pci/setup-bus.c: pbus_size_mem() / pbus_size_io().
+ * Simplification: a straightforward largest-alignment-first packing; the window is rounded to its
+ * granularity and aligned to max(granularity, largest child alignment) instead of the kernel's
+ * calculate_mem_align() order table.
+ */
+function sizeBus(devIds: string[], devs: Map<string, PciDev>, cls: ResClass): Sized {
+  const items: Item[] = []
+  for (const id of devIds) {
+    const d = devs.get(id)!
+    for (const b of d.bars) {
+      if (resClass(b) !== cls) continue
+      items.push({ size: b.size, align: b.size, place: (s) => (b.start = s) })
+    }
+    if (d.isBridge) {
+      const sub = sizeBus(d.children, devs, cls)
+      if (sub.size === 0) continue
+      const g = GRAN[cls]
+      const size = alignUp(sub.size, g)
+      const align = Math.max(g, sub.align)
+      const setWin = (s: number): void => {
+        const w = { start: s, end: s + size - 1 }
+        if (cls === 'io') d.ioWindow = w
+        else if (cls === 'mem') d.memWindow = w
+        else d.prefWindow = w
+        placeAll(sub.items, s)
+      }
+      items.push({ size, align, place: setWin })
+    }
+  }
+  const ordered = packOrder(items)
+  let off = 0
+  let maxAlign = 1
+  for (const it of ordered) {
+    off = alignUp(off, it.align) + it.size
+    maxAlign = Math.max(maxAlign, it.align)
+  }
+  return { size: off, align: maxAlign, items: ordered }
+}
+
+/** Places already ordered items from `start` (assumed aligned to the largest item alignment). */
+function placeAll(items: Item[], start: number): number {
+  let cur = start
+  for (const it of items) {
+    cur = alignUp(cur, it.align)
+    it.place(cur)
+    cur += it.size
+  }
+  return cur
+}
+
+function hexn(n: number): string {
+  return '0x' + n.toString(16)
+}
+
+/**
+ * Assigns host windows, bridge windows and BAR addresses.
+ * Mirrors drivers/pci/setup-bus.c: __pci_bus_size_bridges() then __pci_bus_assign_resources().
+ * Simplification: host windows come from the spec (mmioBase/mmioSize) or are laid out automatically
+ * (64-bit: from 0x3800_0000_0000, one naturally aligned window per host bridge; 32-bit: consecutive
+ * ranges in 0xc000_0000-0xfebf_ffff; I/O: consecutive ranges from 0x1000).
+ */
+function assignResources(layout: Layout, hostBridges: HostBridge[], devs: Map<string, PciDev>, issues: InputIssue[]): void {
+  let auto64 = DEFAULT_MMIO64_BASE
+  let cur32 = MMIO32_BASE
+  let curIo = IO_BASE
+  for (const hb of hostBridges) {
+    const node = layout.nodes.get(hb.id)!
+    const h = node.spec.host!
+    const at = `nodes[${node.index}].host`
+    const rootDevs = hb.rootBusDevices
+    // Single BARs that cannot fit whatever the packing: report them at the endpoint.
+    for (const id of rootSubtree(rootDevs, devs)) {
+      const d = devs.get(id)!
+      for (const b of d.bars) {
+        const cls = resClass(b)
+        const limit = cls === 'pref' ? (h.mmioSize ?? Infinity) : cls === 'mem' ? MMIO32_LIMIT - MMIO32_BASE : IO_LIMIT - IO_BASE
+        if (b.size > limit) {
+          const idx = d.endpoint?.bars.findIndex((x) => x.index === b.index) ?? -1
+          issues.push({
+            source: 'topology',
+            nodeId: d.id,
+            path: `nodes[${layout.nodes.get(d.id)?.index ?? 0}].endpoint.bars[${idx}].size`,
+            message: `${nodeName(d)} BAR${b.index} (${hexn(b.size)} bytes) is larger than the ${cls === 'pref' ? '64-bit MMIO' : cls === 'mem' ? '32-bit MMIO' : 'I/O'} window of host bridge "${hb.id}" (${hexn(limit)} bytes)`,
+          })
+        }
+      }
+    }
+    if (issues.length > 0) continue
+
+    // 64-bit prefetchable window.
+    const pref = sizeBus(rootDevs, devs, 'pref')
+    let base64: number
+    let size64: number
+    if (h.mmioBase !== undefined) {
+      base64 = h.mmioBase
+      size64 = h.mmioSize ?? Math.max(DEFAULT_MMIO64_SIZE, nextPow2(pref.size))
+    } else {
+      size64 = h.mmioSize ?? Math.max(DEFAULT_MMIO64_SIZE, nextPow2(pref.size))
+      base64 = alignUp(auto64, nextPow2(Math.max(size64, pref.align)))
+      auto64 = base64 + size64
+    }
+    const end64 = placeAll(pref.items, alignUp(base64, 1))
+    if (end64 > base64 + size64) {
+      issues.push({
+        source: 'topology',
+        nodeId: hb.id,
+        path: `${at}.mmioSize`,
+        message: `host bridge "${hb.id}": the 64-bit prefetchable BARs below it need ${hexn(end64 - base64)} bytes from ${hexn(base64)}, but its MMIO window is ${hexn(size64)} bytes`,
+      })
+    }
+    hb.mmio = { start: base64, end: base64 + size64 - 1 }
+
+    // 32-bit non-prefetchable window.
+    const mem = sizeBus(rootDevs, devs, 'mem')
+    if (mem.size > 0) {
+      const start = alignUp(cur32, Math.max(MiB, mem.align))
+      const end = placeAll(mem.items, start)
+      const top = alignUp(end, MiB)
+      if (top > MMIO32_LIMIT) {
+        issues.push({
+          source: 'topology',
+          nodeId: hb.id,
+          message: `host bridge "${hb.id}": 32-bit MMIO space below 4 GiB (${hexn(MMIO32_BASE)}-${hexn(MMIO32_LIMIT - 1)}) is exhausted by the non-prefetchable BARs`,
+        })
+      }
+      hb.mmio32 = { start, end: top - 1 }
+      cur32 = top
+    } else hb.mmio32 = { start: cur32, end: cur32 - 1 }
+
+    // I/O ports.
+    const io = sizeBus(rootDevs, devs, 'io')
+    if (io.size > 0) {
+      const start = alignUp(curIo, Math.max(4096, io.align))
+      const end = placeAll(io.items, start)
+      const top = alignUp(end, 4096)
+      if (top > IO_LIMIT) {
+        issues.push({ source: 'topology', nodeId: hb.id, message: `host bridge "${hb.id}": I/O port space (0x1000-0xffff) is exhausted` })
+      }
+      hb.io = { start, end: top - 1 }
+      curIo = top
+    } else hb.io = { start: curIo, end: curIo - 1 }
+
+    // pci_bus_address(): bus = CPU physical + offset, for memory BARs.
+    for (const id of rootSubtree(rootDevs, devs)) {
+      for (const b of devs.get(id)!.bars) b.busStart = b.io ? b.start : b.start + hb.busOffset
+    }
+  }
+}
+
+function rootSubtree(rootDevs: string[], devs: Map<string, PciDev>): string[] {
+  const out: string[] = []
+  const walk = (ids: string[]): void => {
+    for (const id of ids) {
+      out.push(id)
+      const d = devs.get(id)
+      if (d?.isBridge) walk(d.children)
+    }
+  }
+  walk(rootDevs)
+  return out
+}
+
+function eraAtLeast(era: LabSettings['era'], min: LabSettings['era']): boolean {
+  return ERAS.indexOf(era) >= ERAS.indexOf(min)
+}
+
+/**
+ * Parses pci=disable_acs_redir= into matchers.
+ * Mirrors drivers/pci/pci.c: pci_dev_str_match() as used by __pci_config_acs(): entries separated by
+ * ';' (or ','), each `[dddd:]bb:dd.f` or `pci:vvvv:dddd`.
+ * Simplification: the `[dddd:]bb:dd.f/dd.f...` path form is not supported (reported as an assumption).
+ */
+export function parseAcsRedirParam(param: string): { match: (d: PciDev) => boolean; text: string }[] | { error: string } {
+  const out: { match: (d: PciDev) => boolean; text: string }[] = []
+  for (const raw of param.split(/[;,]/)) {
+    const t = raw.trim().toLowerCase()
+    if (t === '') continue
+    let m = /^pci:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(t)
+    if (m) {
+      const ven = parseInt(m[1]!, 16)
+      const dev = parseInt(m[2]!, 16)
+      out.push({ text: t, match: (d) => d.vendor === ven && d.device === dev })
+      continue
+    }
+    m = /^(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,2}):([0-9a-f]{1,2})\.([0-7])$/.exec(t)
+    if (m) {
+      const dom = m[1] ? parseInt(m[1], 16) : 0
+      const bus = parseInt(m[2]!, 16)
+      const slot = parseInt(m[3]!, 16)
+      const fn = parseInt(m[4]!, 16)
+      out.push({ text: t, match: (d) => d.domain === dom && d.bus === bus && d.slot === slot && d.fn === fn })
+      continue
+    }
+    return { error: t }
+  }
+  return out
+}
+
+/**
+ * ACS Control after boot, per function.
+ *
+ * Mirrors drivers/pci/pci.c: pci_enable_acs(): fw_ctrl = the firmware value; if an IOMMU driver called
+ * pci_request_acs(), pci_std_enable_acs() sets SV, RR, CR and UF where the capability has them; then
+ * __pci_config_acs() applies pci=disable_acs_redir= (mask RR|CR|EC) on the listed functions.
+ * Applies to every function with an ACS capability (pci_acs_init() runs for every device).
+ * Era: from v6.12 (commit 47c8846a49ba "PCI: Extend ACS configurability" plus its fix 9cf8a952d57b,
+ * backported to 6.12.y) the result is `(fw_ctrl & ~mask) | (flags & mask)`, i.e. built from the
+ * *firmware* value, so SV/UF set by pci_std_enable_acs() are dropped too: the oracle saw
+ * "Configured ACS to 0x0000" on a root port the IOMMU had set to 0x001d. Before that, the old
+ * pci_disable_acs_redir() cleared RR|CR|EC from the current value and printed "disabled ACS redirect".
+ * Simplification: TB (set for external-facing/untrusted ports or with ATS disabled), device-specific
+ * ACS quirks (pci_dev_specific_enable_acs()) and pci=config_acs= are not modelled. Which release first
+ * carried 47c8846a49ba (6.11 assumed) is unverified; for 6.11-6.13 without the stable fix the bit
+ * arithmetic differed.
+ */
+function enableAcs(devs: Map<string, PciDev>, settings: LabSettings, log: string[], assumptions: string[]): void {
+  const newStyle = eraAtLeast(settings.era, 'v6.12')
+  let matchers: { match: (d: PciDev) => boolean; text: string }[] = []
+  if (settings.disableAcsRedir.trim() !== '') {
+    const parsed = parseAcsRedirParam(settings.disableAcsRedir)
+    if ('error' in parsed) {
+      log.push(newStyle ? "PCI: Can't parse ACS command line parameter" : `PCI: Can't parse disable_acs_redir parameter: ${settings.disableAcsRedir}`)
+      assumptions.push(`pci=disable_acs_redir=: "${parsed.error}" is not a [dddd:]bb:dd.f or pci:vvvv:dddd entry the lab understands; the parameter was ignored.`)
+    } else {
+      matchers = parsed
+      for (const m of parsed) {
+        const any = [...devs.values()].some((d) => m.match(d))
+        if (!any) assumptions.push(`pci=disable_acs_redir=: no function matches "${m.text}"; nothing to do for it.`)
+      }
+    }
+  }
+  for (const d of devs.values()) {
+    if (d.acsCap === null) {
+      if (matchers.some((m) => m.match(d))) {
+        if (!newStyle) log.push(`pci ${d.bdf}: cannot disable ACS redirect for this hardware as it does not have ACS capabilities`)
+        else assumptions.push(`pci=disable_acs_redir= lists ${d.bdf}, which has no ACS capability; the kernel skips it silently.`)
+      }
+      continue
+    }
+    const fw = d.acsCtrlFirmware
+    let ctrl = fw
+    // pci_std_enable_acs(): SV, RR, CR, UF where the capability has them.
+    if (settings.iommu) ctrl |= d.acsCap & (ACS_BIT.SV | ACS_BIT.RR | ACS_BIT.CR | ACS_BIT.UF)
+    if (matchers.some((m) => m.match(d))) {
+      if (newStyle) {
+        // __pci_config_acs(dev, caps, param, mask = RR|CR|EC, flags = ~(RR|CR|EC))
+        const mask = RR_CR_EC
+        const flags = ~RR_CR_EC
+        ctrl = (fw & ~mask) | (flags & mask)
+        log.push(`pci ${d.bdf}: Configured ACS to 0x${ctrl.toString(16).padStart(4, '0')}`)
+      } else {
+        ctrl &= ~RR_CR_EC
+        log.push(`pci ${d.bdf}: disabled ACS redirect`)
+      }
+    }
+    d.acsCtrl = ctrl & 0xffff
+  }
+}
+
+/** Sets the firmware ACS Control values from the spec (masked to the capability: unimplemented bits read 0). */
+export function firmwareAcs(spec: MachineSpec, devs: Map<string, PciDev>, assumptions: string[]): void {
+  for (const n of spec.nodes) {
+    const d = devs.get(n.id)
+    if (!d || !n.acs) continue
+    const raw = acsBits(n.acs.ctrl)
+    const fw = raw & (d.acsCap ?? 0)
+    if (fw !== raw) assumptions.push(`${nodeName(n)}: ACS control bits outside its capability read as 0 (0x${raw.toString(16)} -> 0x${fw.toString(16)}).`)
+    d.acsCtrlFirmware = fw
+    d.acsCtrl = fw
+  }
+}
