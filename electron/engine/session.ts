@@ -1,0 +1,190 @@
+/**
+ * LabSession: the one owner of the lab state (the lab file, the enumerated machine, the P2P matrix,
+ * the last import report, the revision). Main and the browser harness each create exactly one and
+ * hand it to createHandlers(); nothing else holds state (STYLE.md §2.11: no global singleton).
+ *
+ * Every change is atomic: the new state is built completely (import, enumeration, matrix, node
+ * views) and only then swapped in, so a failed import or settings patch leaves the previous lab,
+ * machine and revision untouched. Failures travel as Result values (STYLE.md §2.7); a thrown error
+ * here is an engine bug, which the IPC handlers turn into kind 'internal'.
+ *
+ * Pure TypeScript: no electron, no node:* (the harness and the tests run it under plain Node).
+ */
+import type { AppInfo, IpcError, LabView, Result, SettingsPatch, TopoNodeView } from '../../shared/ipc/contract'
+import type { P2pMatrix, PairVerdict } from '../../shared/model/p2p'
+import { ERAS, type ImportReport, type InputIssue, type LabFile, type LabSettings } from '../../shared/model/topology'
+import type { Machine } from './topology/types'
+import { buildMachine } from './topology/build'
+import { nodeViews } from './topology/views'
+import { defaultLab } from './lab/default-lab'
+import { computeMatrix, explainPair, isProvider } from './p2pdma/matrix'
+import { importText } from './import/index'
+import { serializeLab } from './import/lab'
+import { ERA_INFO } from './eras'
+
+export const APP_NAME = 'P2P DMA Lab'
+export const LAB_EXTENSION = '.p2plab'
+
+/** Everything derived from one lab file; replaced as a whole, never edited in place. */
+interface LabState {
+  lab: LabFile
+  machine: Machine
+  matrix: P2pMatrix
+  nodes: TopoNodeView[]
+  importReport: ImportReport | null
+  /** The name a save proposes (always ends in .p2plab). */
+  fileName: string
+}
+
+export type ChangeListener = (view: LabView) => void
+
+export interface LabSessionOptions {
+  /** The application version AppInfo reports (main passes app.getVersion()). */
+  version?: string
+}
+
+function inputError(message: string, issues: InputIssue[]): { ok: false; error: IpcError } {
+  return { ok: false, error: { kind: 'input', message, issues } }
+}
+
+/** 'gpu-box.xml' -> 'gpu-box.p2plab'; keeps only the last path segment. */
+export function labFileNameFor(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? ''
+  const stem = base.replace(/\.[^.]*$/, '') || 'lab'
+  return stem + LAB_EXTENSION
+}
+
+export class LabSession {
+  private state: LabState
+  private revision = 1
+  private readonly listeners = new Set<ChangeListener>()
+  private readonly version: string
+
+  /** Starts with the default lab loaded; throws if the built-in lab does not build (an engine bug). */
+  constructor(options: LabSessionOptions = {}) {
+    this.version = options.version ?? '0.0.0'
+    const built = this.build(defaultLab(), null, 'default' + LAB_EXTENSION, 'default lab')
+    if (!built.ok) throw new Error(`the default lab does not build: ${built.error.message}`)
+    this.state = built.value
+  }
+
+  /** Subscribe to changes; the listener gets the new LabView. Returns the unsubscribe function. */
+  onDidChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
+  get currentRevision(): number {
+    return this.revision
+  }
+
+  get fileName(): string {
+    return this.state.fileName
+  }
+
+  info(host: AppInfo['host']): Result<AppInfo> {
+    const eras = ERAS.map((id) => ({ id, label: ERA_INFO[id].label, summary: ERA_INFO[id].summary }))
+    return { ok: true, value: { name: APP_NAME, version: this.version, eras, host } }
+  }
+
+  current(): Result<LabView> {
+    return { ok: true, value: this.view() }
+  }
+
+  loadDefault(): Result<LabView> {
+    const built = this.build(defaultLab(), null, 'default' + LAB_EXTENSION, 'default lab')
+    if (!built.ok) return built
+    return this.swap(built.value)
+  }
+
+  /** Load a lab file or import a topology (hwloc XML, lspci, nvidia-smi ...); the format is detected. */
+  importText(req: { fileName: string; text: string }): Result<LabView> {
+    const imported = importText(req.fileName, req.text)
+    if (!imported.ok) {
+      return inputError(`${req.fileName}: could not be loaded (${issueSummary(imported.issues)})`, imported.issues)
+    }
+    const built = this.build(imported.lab, imported.report, labFileNameFor(req.fileName), req.fileName)
+    if (!built.ok) return built
+    return this.swap(built.value)
+  }
+
+  /** Change the era, IOMMU, ACS override, RFC mode, seed or CPU; re-enumerates and recomputes. */
+  setSettings(patch: SettingsPatch): Result<LabView> {
+    const { cpu, ...rest } = patch
+    const prev = this.state.lab
+    const settings: LabSettings = { ...prev.settings }
+    for (const [key, value] of Object.entries(rest) as [keyof LabSettings, unknown][]) {
+      if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value
+    }
+    const machine = cpu === undefined ? prev.machine : { ...prev.machine, cpu: cpu === null ? null : { ...cpu } }
+    const lab: LabFile = { ...prev, machine, settings }
+    const built = this.build(lab, this.state.importReport, this.state.fileName, 'settings')
+    if (!built.ok) return built
+    return this.swap(built.value)
+  }
+
+  exportText(): Result<{ fileName: string; text: string }> {
+    return { ok: true, value: { fileName: this.state.fileName, text: serializeLab(this.state.lab) } }
+  }
+
+  /** The kernel's verdict for one provider/client pair of the current machine, with the path and reasons. */
+  explain(req: { provider: string; client: string }): Result<PairVerdict> {
+    const { machine } = this.state
+    const issues: InputIssue[] = []
+    for (const role of ['provider', 'client'] as const) {
+      if (!machine.byBdf.has(req[role])) {
+        issues.push({ source: 'p2p.explain', path: role, message: `no PCI function ${req[role]} in this machine` })
+      }
+    }
+    if (issues.length > 0) return inputError(`p2p.explain: ${issueSummary(issues)}`, issues)
+    const verdict = explainPair(machine, req.provider, req.client)
+    if (verdict === null) {
+      const message = `${req.provider} is not a P2PDMA provider or ${req.client} is not a client on this machine`
+      return inputError(`p2p.explain: ${message}`, [{ source: 'p2p.explain', message }])
+    }
+    return { ok: true, value: verdict }
+  }
+
+  private view(): LabView {
+    const s = this.state
+    return { lab: s.lab, nodes: s.nodes, matrix: s.matrix, importReport: s.importReport, revision: this.revision }
+  }
+
+  /** Build every derived piece of a new state without touching the current one. */
+  private build(lab: LabFile, importReport: ImportReport | null, fileName: string, what: string): Result<LabState> {
+    const built = buildMachine(lab.machine, lab.settings)
+    if (!built.ok) {
+      return inputError(`${what}: the topology is not valid (${issueSummary(built.issues)})`, built.issues)
+    }
+    const machine = built.machine
+    const matrix = computeMatrix(machine)
+    const nodes = nodeViews(machine, lab.machine, isProvider)
+    return { ok: true, value: { lab, machine, matrix, nodes, importReport, fileName } }
+  }
+
+  private swap(next: LabState): Result<LabView> {
+    this.state = next
+    this.revision += 1
+    const view = this.view()
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(view)
+      } catch (err) {
+        // A broken listener (a closed window, a dropped socket) must not undo or block the change.
+        console.error('LabSession: change listener failed', err)
+      }
+    }
+    return { ok: true, value: view }
+  }
+}
+
+/** "first message (+N more)" for error headlines. */
+export function issueSummary(issues: InputIssue[]): string {
+  if (issues.length === 0) return 'no details'
+  const first = issues[0]!
+  const where = first.path ?? first.nodeId ?? (first.line !== undefined ? `line ${first.line}` : '')
+  const head = where ? `${where}: ${first.message}` : first.message
+  return issues.length > 1 ? `${head} (+${issues.length - 1} more)` : head
+}

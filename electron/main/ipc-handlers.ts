@@ -1,0 +1,122 @@
+/**
+ * The main-side behaviour of every IPC channel, without Electron: validate the argument list
+ * against shared/ipc/schemas.ts, call the session, answer a Result. Main (electron/main/ipc.ts)
+ * and the browser harness (tools/bridge/server.ts) host this very object, so the renderer talks
+ * to the same code in both.
+ *
+ * Requests are untrusted (STYLE.md §2.6): a payload that does not match its schema is answered
+ * with kind 'input' and located issues before anything reaches the session, so nothing changes.
+ * An exception from the engine is a bug; it is answered with kind 'internal' (never thrown across
+ * IPC, where only its message would survive).
+ */
+import type { z } from 'zod'
+import type { AppInfo, Events, IpcError, Invoke, InvokeChannel, Result } from '../../shared/ipc/contract'
+import { invokeChannels } from '../../shared/ipc/contract'
+import { requestSchemas } from '../../shared/ipc/schemas'
+import type { InputIssue } from '../../shared/model/topology'
+import type { LabSession } from '../engine/session'
+
+/** One handler per contract key: a channel without a handler fails to compile. */
+export type Handlers = { [K in keyof Invoke]: (...args: unknown[]) => ReturnType<Invoke[K]> }
+
+export type Emit = <K extends keyof Events>(channel: K, payload: Events[K]) => void
+
+/** At most this many issues are reported for one bad request (a junk payload can have thousands). */
+const MAX_ISSUES = 20
+const MAX_MESSAGE = 300
+
+function clip(text: string, max = MAX_MESSAGE): string {
+  return text.length > max ? text.slice(0, max - 1) + '…' : text
+}
+
+function failure(kind: IpcError['kind'], message: string, issues: InputIssue[] = []): { ok: false; error: IpcError } {
+  return { ok: false, error: { kind, message, issues } }
+}
+
+/** Zod issues → located InputIssues: source 'ipc:<channel>', path like '0.fileName' ('(arguments)' for the list itself). */
+export function zodIssues(channel: string, error: z.ZodError): InputIssue[] {
+  return error.issues.slice(0, MAX_ISSUES).map((issue) => {
+    const path = issue.path.map((p) => clip(String(p), 60)).join('.')
+    return { source: `ipc:${channel}`, path: path || '(arguments)', message: clip(issue.message) }
+  })
+}
+
+function validationError(channel: string, error: z.ZodError): { ok: false; error: IpcError } {
+  const issues = zodIssues(channel, error)
+  const first = issues[0]
+  const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : ''
+  const summary = first ? `${first.path}: ${first.message}${more}` : 'invalid arguments'
+  return failure('input', `lab:${channel}: ${summary}`, issues)
+}
+
+/**
+ * Validate args for `channel` and, when they match, run `call` with the parsed (fresh, schema-shaped)
+ * arguments. Engine exceptions become kind 'internal'.
+ */
+function guarded<K extends InvokeChannel>(
+  channel: K,
+  call: (args: z.infer<(typeof requestSchemas)[K]>) => ReturnType<Invoke[K]>,
+): (...args: unknown[]) => ReturnType<Invoke[K]> {
+  const schema = requestSchemas[channel] as z.ZodType
+  return (...args: unknown[]) => {
+    let parsed: ReturnType<typeof schema.safeParse>
+    try {
+      parsed = schema.safeParse(args)
+    } catch (err) {
+      // A getter or proxy in the payload that throws while zod reads it.
+      return failure('input', `lab:${channel}: unreadable arguments (${clip(errorText(err))})`, [
+        { source: `ipc:${channel}`, path: '(arguments)', message: 'the arguments could not be read' },
+      ]) as ReturnType<Invoke[K]>
+    }
+    if (!parsed.success) return validationError(channel, parsed.error) as ReturnType<Invoke[K]>
+    try {
+      return call(parsed.data as z.infer<(typeof requestSchemas)[K]>)
+    } catch (err) {
+      console.error(`lab:${channel}: internal error`, err)
+      return failure('internal', `lab:${channel}: internal error: ${clip(errorText(err))}`) as ReturnType<Invoke[K]>
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`
+  return String(err)
+}
+
+/**
+ * The handler table for `session`. Session changes (from any handler, or from main's menu calling
+ * the session directly) are pushed with emit('lab.changed', view).
+ */
+export function createHandlers(session: LabSession, emit: Emit, host: AppInfo['host'] = 'test'): Handlers {
+  session.onDidChange((view) => emit('lab.changed', view))
+  const handlers: Handlers = {
+    'app.info': guarded('app.info', () => session.info(host)),
+    'lab.current': guarded('lab.current', () => session.current()),
+    'lab.loadDefault': guarded('lab.loadDefault', () => session.loadDefault()),
+    'lab.importText': guarded('lab.importText', ([req]) => session.importText(req)),
+    'lab.setSettings': guarded('lab.setSettings', ([patch]) => session.setSettings(patch)),
+    'lab.exportText': guarded('lab.exportText', () => session.exportText()),
+    'p2p.explain': guarded('p2p.explain', ([req]) => session.explain(req)),
+  }
+  return handlers
+}
+
+export function isInvokeChannel(channel: unknown): channel is InvokeChannel {
+  return typeof channel === 'string' && Object.hasOwn(invokeChannels, channel)
+}
+
+/** Route a request by name (the harness's socket, or any caller with an untyped channel string). */
+export function dispatch(handlers: Handlers, channel: string, args: unknown[]): Result<unknown> {
+  if (!isInvokeChannel(channel)) {
+    const name = clip(String(channel), 80)
+    return failure('input', `lab:${name}: unknown channel`, [
+      { source: `ipc:${name}`, message: `'${name}' is not a channel of the contract` },
+    ])
+  }
+  if (!Array.isArray(args)) {
+    return failure('input', `lab:${channel}: the arguments must be a list`, [
+      { source: `ipc:${channel}`, path: '(arguments)', message: 'expected an argument list' },
+    ])
+  }
+  return handlers[channel](...args)
+}

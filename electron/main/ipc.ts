@@ -1,0 +1,57 @@
+/**
+ * The ONLY importer of ipcMain. Binds every contract channel ('lab:' + name) to the shared handler
+ * table (ipc-handlers.ts), refuses senders that are not the app's own page, and pushes session
+ * changes to the window as 'lab:lab.changed'.
+ */
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
+import { PREFIX, invokeChannels, type InvokeChannel, type IpcError, type Result } from '../../shared/ipc/contract'
+import type { LabSession } from '../engine/session'
+import { createHandlers, dispatch, type Emit, type Handlers } from './ipc-handlers'
+
+export interface IpcOptions {
+  /** The window events go to (null while there is none). */
+  getWindow: () => BrowserWindow | null
+  /** Is this frame URL the app's own page? */
+  isAppUrl: (url: string) => boolean
+}
+
+function untrusted(channel: string): { ok: false; error: IpcError } {
+  return {
+    ok: false,
+    error: { kind: 'untrusted', message: `lab:${channel}: refused: the request did not come from the app's own page`, issues: [] },
+  }
+}
+
+function senderUrl(event: IpcMainInvokeEvent): string | null {
+  try {
+    // senderFrame is null once the frame navigated away or was destroyed.
+    return event.senderFrame?.url ?? null
+  } catch {
+    return null
+  }
+}
+
+export function registerIpc(session: LabSession, options: IpcOptions): { handlers: Handlers; dispose: () => void } {
+  const emit: Emit = (channel, payload) => {
+    const win = options.getWindow()
+    if (win && !win.isDestroyed() && !win.webContents.isDestroyed()) win.webContents.send(PREFIX + channel, payload)
+  }
+  const handlers = createHandlers(session, emit, 'electron')
+  const channels = Object.keys(invokeChannels) as InvokeChannel[]
+  for (const channel of channels) {
+    ipcMain.handle(PREFIX + channel, (event, ...args: unknown[]): Result<unknown> => {
+      const url = senderUrl(event)
+      if (url === null || !options.isAppUrl(url)) {
+        console.warn(`lab:${channel}: refused a request from ${url ?? 'a detached frame'}`)
+        return untrusted(channel)
+      }
+      return dispatch(handlers, channel, args)
+    })
+  }
+  return {
+    handlers,
+    dispose: () => {
+      for (const channel of channels) ipcMain.removeHandler(PREFIX + channel)
+    },
+  }
+}

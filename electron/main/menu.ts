@@ -1,0 +1,147 @@
+/**
+ * The native menu and its file actions. The actions go through the same handler table as the
+ * renderer's requests (validation, internal-error catching); session changes reach the window
+ * through the handlers' 'lab.changed' event.
+ */
+import { BrowserWindow, Menu, app, dialog, type MenuItemConstructorOptions, type OpenDialogOptions, type SaveDialogOptions } from 'electron'
+import { basename } from 'node:path'
+import type { IpcError } from '../../shared/ipc/contract'
+import type { Handlers } from './ipc-handlers'
+import { OPENABLE_EXTENSIONS, readTextFile, writeFileAtomic } from './files'
+
+export interface FileActions {
+  /** Ask for a file and load it. */
+  open(): Promise<void>
+  /** Load `path` (from the command line or a second instance); returns an error text, or null on success. */
+  openPath(path: string, options?: { quiet?: boolean }): Promise<string | null>
+  loadDefault(): void
+  saveAs(): Promise<void>
+  about(): Promise<void>
+  showError(title: string, detail: string): void
+}
+
+function describe(error: IpcError): string {
+  const lines = error.issues.slice(0, 12).map((i) => {
+    const where = [i.line !== undefined ? `line ${i.line}` : null, i.path ?? i.nodeId ?? null].filter(Boolean).join(' ')
+    return `• ${where ? where + ': ' : ''}${i.message}`
+  })
+  if (error.issues.length > 12) lines.push(`… and ${error.issues.length - 12} more`)
+  return [error.message, ...lines].join('\n')
+}
+
+export function createFileActions(handlers: Handlers, getWindow: () => BrowserWindow | null): FileActions {
+  const showError = (title: string, detail: string): void => {
+    const win = getWindow()
+    const options = { type: 'error' as const, title, message: title, detail }
+    void (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options))
+  }
+
+  const openPath = async (path: string, options: { quiet?: boolean } = {}): Promise<string | null> => {
+    const title = `Could not open ${basename(path)}`
+    const read = await readTextFile(path)
+    let problem: string | null = null
+    if (!read.ok) problem = read.message
+    else {
+      const result = handlers['lab.importText']({ fileName: basename(path), text: read.text })
+      if (!result.ok) problem = describe(result.error)
+    }
+    if (problem !== null && !options.quiet) showError(title, problem)
+    return problem
+  }
+
+  return {
+    showError,
+    openPath,
+    async open() {
+      const win = getWindow()
+      const options: OpenDialogOptions = {
+        title: 'Open Lab or Topology',
+        properties: ['openFile'],
+        filters: [
+          { name: 'Labs and topologies', extensions: [...OPENABLE_EXTENSIONS] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      }
+      const picked = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options))
+      const path = picked.filePaths[0]
+      if (picked.canceled || !path) return
+      await openPath(path)
+    },
+    loadDefault() {
+      const result = handlers['lab.loadDefault']()
+      if (!result.ok) showError('Could not load the default lab', describe(result.error))
+    },
+    async saveAs() {
+      const exported = handlers['lab.exportText']()
+      if (!exported.ok) {
+        showError('Could not save the lab', describe(exported.error))
+        return
+      }
+      const win = getWindow()
+      const options: SaveDialogOptions = {
+        title: 'Save Lab As',
+        defaultPath: exported.value.fileName,
+        filters: [{ name: 'P2P DMA Lab', extensions: ['p2plab'] }],
+      }
+      const picked = await (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options))
+      if (picked.canceled || !picked.filePath) return
+      try {
+        await writeFileAtomic(picked.filePath, exported.value.text)
+      } catch (err) {
+        showError(`Could not save ${basename(picked.filePath)}`, (err as Error).message)
+      }
+    },
+    async about() {
+      const info = handlers['app.info']()
+      const version = info.ok ? info.value.version : app.getVersion()
+      const win = getWindow()
+      const options = {
+        type: 'info' as const,
+        title: 'About P2P DMA Lab',
+        message: `P2P DMA Lab ${version}`,
+        detail: [
+          'Learn, teach and argue about how Linux maps memory for devices: PCI BARs, struct page, GUP, the DMA API, the IOMMU, HMM, PCI P2PDMA and dma-buf.',
+          '',
+          `Electron ${process.versions.electron ?? '?'} · Chromium ${process.versions.chrome ?? '?'} · Node ${process.versions.node}`,
+        ].join('\n'),
+      }
+      await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options))
+    },
+  }
+}
+
+export function buildMenu(actions: FileActions): Menu {
+  const isMac = process.platform === 'darwin'
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: '&File',
+      submenu: [
+        { label: 'Open Lab or Topology…', accelerator: 'CmdOrCtrl+O', click: () => void actions.open() },
+        { label: 'Load Default Lab', click: () => actions.loadDefault() },
+        { type: 'separator' },
+        { label: 'Save Lab As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => void actions.saveAs() },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    {
+      label: '&View',
+      submenu: [
+        { role: 'reload' },
+        { role: 'forceReload' },
+        { role: 'toggleDevTools' },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
+    },
+    { role: 'windowMenu' },
+    { role: 'help', submenu: [{ label: 'About P2P DMA Lab', click: () => void actions.about() }] },
+  ]
+  return Menu.buildFromTemplate(template)
+}

@@ -1,0 +1,102 @@
+/**
+ * The one app window and the app-wide web-contents hardening (TOOLCHAIN.md §9, electronegativity):
+ * sandboxed, context-isolated renderer without Node; no navigation away from the app page, no new
+ * windows, no <webview>, every permission denied, CSP on http(s) responses.
+ */
+import { BrowserWindow, app, session } from 'electron'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { CONTENT_SECURITY_POLICY } from './csp'
+
+const here = dirname(fileURLToPath(import.meta.url))
+/** out/main/index.js → out/preload/index.cjs (CommonJS: a sandboxed preload cannot be ESM). */
+export const PRELOAD_PATH = join(here, '../preload/index.cjs')
+export const RENDERER_INDEX = join(here, '../renderer/index.html')
+
+/** electron-vite's dev server URL (`electron-vite dev`), never honoured in a packaged app. */
+export function devServerUrl(): string | null {
+  const url = process.env['ELECTRON_RENDERER_URL']
+  return url && !app.isPackaged ? url : null
+}
+
+/** The page the window loads: the dev server, or file:// of out/renderer/index.html. */
+export function appUrl(): string {
+  return devServerUrl() ?? pathToFileURL(RENDERER_INDEX).href
+}
+
+/** Is `url` the app's own page (any query or hash)? Used to trust IPC senders and allow navigation. */
+export function isAppUrl(url: string): boolean {
+  let u: URL
+  let own: URL
+  try {
+    u = new URL(url)
+    own = new URL(appUrl())
+  } catch {
+    return false
+  }
+  if (own.protocol === 'file:') return u.protocol === 'file:' && u.host === own.host && u.pathname === own.pathname
+  return u.origin === own.origin
+}
+
+export function createMainWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'P2P DMA Lab',
+    backgroundColor: '#ffffff',
+    webPreferences: {
+      preload: PRELOAD_PATH,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
+      spellcheck: false,
+    },
+  })
+  win.once('ready-to-show', () => win.show())
+  const dev = devServerUrl()
+  if (dev) void win.loadURL(dev)
+  else void win.loadFile(RENDERER_INDEX)
+  return win
+}
+
+/** Guards every web contents the app ever creates. Call once, before the first window. */
+export function installContentsGuards(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event) => {
+      if (!isAppUrl(event.url)) event.preventDefault()
+    })
+    contents.on('will-redirect', (event) => {
+      if (!isAppUrl(event.url)) event.preventDefault()
+    })
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+    contents.on('will-attach-webview', (event) => event.preventDefault())
+  })
+}
+
+/** Session policy: deny every permission, and send the CSP header on non-file responses. Call after 'ready'. */
+export function installSessionPolicy(): void {
+  const ses = session.defaultSession
+  ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false))
+  ses.setPermissionCheckHandler(() => false)
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    if (details.url.startsWith('file:')) {
+      callback({})
+      return
+    }
+    const headers: Record<string, string[]> = {}
+    for (const [name, value] of Object.entries(details.responseHeaders ?? {})) {
+      if (name.toLowerCase() !== 'content-security-policy') headers[name] = value
+    }
+    headers['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY]
+    callback({ responseHeaders: headers })
+  })
+}

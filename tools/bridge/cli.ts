@@ -1,0 +1,33 @@
+/**
+ * `npm run serve`: after `electron-vite build`, serve the app in a browser against the real engine.
+ * Port: --port N, else LAB_PORT, else 5199 (0 = any free port). Always bound to 127.0.0.1.
+ */
+import { startBridge } from './server'
+
+function parsePort(argv: string[]): number {
+  const i = argv.findIndex((a) => a === '--port' || a.startsWith('--port='))
+  const raw = i < 0 ? process.env['LAB_PORT'] : argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1]
+  if (raw === undefined || raw === '') return 5199
+  const port = Number(raw)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`lab serve: invalid port '${raw}'`)
+    process.exit(2)
+  }
+  return port
+}
+
+async function main(): Promise<void> {
+  const bridge = await startBridge({ port: parsePort(process.argv.slice(2)) })
+  console.log(`P2P DMA Lab (browser harness) at ${bridge.url}`)
+  console.log('Open it in Chromium; Ctrl+C stops the server.')
+  const stop = (): void => {
+    void bridge.close().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+main().catch((err: unknown) => {
+  console.error(`lab serve: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})

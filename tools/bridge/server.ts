@@ -1,0 +1,233 @@
+/**
+ * The browser harness: serves the production renderer build (out/renderer) over http on 127.0.0.1
+ * and hosts a LabSession behind the SAME handler table as main (electron/main/ipc-handlers.ts), over
+ * one WebSocket. `window.lab` comes from a shim injected into index.html, built from the preload's
+ * own createLabApi(). End-to-end tests drive the real renderer against the real engine this way,
+ * because the Electron binary cannot be downloaded on the build machines (TOOLCHAIN.md §6).
+ *
+ * Security, as for the app: the CSP header on every response, WebSocket upgrades only from the
+ * server's own origin, a Host check (DNS rebinding), no path outside out/renderer.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { readFile, realpath, stat } from 'node:fs/promises'
+import { dirname, extname, join, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { PREFIX } from '../../shared/ipc/contract'
+import { LabSession } from '../../electron/engine/session'
+import { createHandlers, dispatch, type Emit } from '../../electron/main/ipc-handlers'
+import { CONTENT_SECURITY_POLICY } from '../../electron/main/csp'
+import { BRIDGE_SHIM_PATH, BRIDGE_WS_PATH, parseClientMsg, type ServerMsg } from './protocol'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repoRoot = resolve(here, '../..')
+
+export interface BridgeOptions {
+  /** 0 = any free port. */
+  port: number
+  /** Interface to bind; 127.0.0.1 unless told otherwise. */
+  host?: string
+  /** The built renderer; default <repo>/out/renderer. */
+  rendererDir?: string
+}
+
+export interface Bridge {
+  url: string
+  port: number
+  /** The session the harness hosts (tests may inspect it). */
+  session: LabSession
+  close(): Promise<void>
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+}
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+}
+
+/** Bundle tools/bridge/shim.ts (and the createLabApi it imports) into one IIFE, in memory. */
+export async function bundleShim(): Promise<string> {
+  const { build } = await import('vite')
+  const out = await build({
+    configFile: false,
+    root: repoRoot,
+    logLevel: 'silent',
+    publicDir: false,
+    envFile: false,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    build: {
+      write: false,
+      emptyOutDir: false,
+      minify: false,
+      sourcemap: false,
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      lib: { entry: join(here, 'shim.ts'), formats: ['iife'], name: 'labBridgeShim', fileName: () => 'shim.js' },
+    },
+  })
+  const outputs = Array.isArray(out) ? out : [out]
+  for (const o of outputs) {
+    if (!('output' in o)) continue
+    for (const chunk of o.output) if (chunk.type === 'chunk' && chunk.isEntry) return chunk.code
+  }
+  throw new Error('bridge: bundling the shim produced no entry chunk')
+}
+
+/** Insert the shim as the first element of <head>, so it runs before any app script. */
+export function injectShim(html: string): string {
+  const tag = `<script src="${BRIDGE_SHIM_PATH}"></script>`
+  const m = /<head(\s[^>]*)?>/i.exec(html)
+  if (!m) throw new Error('bridge: index.html has no <head>')
+  const at = m.index + m[0].length
+  return html.slice(0, at) + tag + html.slice(at)
+}
+
+/** Resolve a URL path inside `root`; null when it escapes root or is malformed. */
+export function resolveInside(root: string, urlPath: string): string | null {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(urlPath)
+  } catch {
+    return null
+  }
+  if (decoded.includes('\0')) return null
+  const full = resolve(root, '.' + (decoded.startsWith('/') ? decoded : '/' + decoded))
+  return full === root || full.startsWith(root + sep) ? full : null
+}
+
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const host = options.host ?? '127.0.0.1'
+  const rendererDir = await realpath(resolve(options.rendererDir ?? join(repoRoot, 'out/renderer'))).catch(() => {
+    throw new Error(`bridge: no renderer build at ${options.rendererDir ?? join(repoRoot, 'out/renderer')} (run electron-vite build)`)
+  })
+  const indexHtml = injectShim(await readFile(join(rendererDir, 'index.html'), 'utf8'))
+  const shimJs = await bundleShim()
+  const version = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version?: string }).version
+
+  const session = new LabSession({ version: version ?? '0.0.0' })
+  const sockets = new Set<WebSocket>()
+  const emit: Emit = (channel, payload) => {
+    const text = JSON.stringify({ t: 'event', channel: PREFIX + channel, payload } satisfies ServerMsg)
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text)
+  }
+  const handlers = createHandlers(session, emit, 'browser-harness')
+
+  let port = 0
+  const allowedHosts = (): Set<string> => new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+  const ownOrigins = (): Set<string> => new Set([...allowedHosts()].map((h) => `http://${h}`))
+
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, head = false): void => {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+    res.end(head ? undefined : body)
+  }
+  const notFound = (res: ServerResponse): void => send(res, 404, 'text/plain; charset=utf-8', 'Not found\n')
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'text/plain; charset=utf-8', 'Misdirected request\n')
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
+      return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n')
+    }
+    const head = req.method === 'HEAD'
+    const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/'
+    if (rawPath === BRIDGE_SHIM_PATH) return send(res, 200, MIME['.js']!, shimJs, head)
+    if (rawPath === '/' || rawPath === '/index.html') return send(res, 200, MIME['.html']!, indexHtml, head)
+    const file = resolveInside(rendererDir, rawPath)
+    if (!file) return notFound(res)
+    try {
+      const real = await realpath(file)
+      if (!(real === rendererDir || real.startsWith(rendererDir + sep))) return notFound(res)
+      const st = await stat(real)
+      if (!st.isFile()) return notFound(res)
+      const body = await readFile(real)
+      return send(res, 200, MIME[extname(real).toLowerCase()] ?? 'application/octet-stream', body, head)
+    } catch {
+      return notFound(res)
+    }
+  }
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((err: unknown) => {
+      console.error('bridge: request failed', err)
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal error\n')
+      else res.destroy()
+    })
+  })
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 })
+  const refuse = (socket: Duplex, status: string): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    socket.destroy()
+  }
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?', 1)[0]
+    if (path !== BRIDGE_WS_PATH) return refuse(socket, '404 Not Found')
+    if (!allowedHosts().has(req.headers.host ?? '')) return refuse(socket, '421 Misdirected Request')
+    // Only the page this server served may talk to the engine (no cross-site WebSocket hijacking).
+    if (!ownOrigins().has(req.headers.origin ?? '')) return refuse(socket, '403 Forbidden')
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws)
+      ws.on('close', () => sockets.delete(ws))
+      ws.on('error', () => sockets.delete(ws))
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return ws.close(1003, 'text frames only')
+        const msg = parseClientMsg(data.toString())
+        if (!msg) return ws.close(1008, 'malformed message')
+        let reply: ServerMsg
+        try {
+          const channel = msg.channel.startsWith(PREFIX) ? msg.channel.slice(PREFIX.length) : `(${msg.channel})`
+          reply = { t: 'result', id: msg.id, ok: true, value: dispatch(handlers, channel, msg.payload) }
+        } catch (err) {
+          const e = err instanceof Error ? err : new Error(String(err))
+          reply = { t: 'result', id: msg.id, ok: false, error: { name: e.name, message: e.message } }
+        }
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
+      })
+    })
+  })
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail)
+    server.listen(options.port, host, () => {
+      server.off('error', fail)
+      ok()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`
+
+  return {
+    url,
+    port,
+    session,
+    close: async () => {
+      for (const ws of sockets) ws.terminate()
+      sockets.clear()
+      await new Promise<void>((ok) => wss.close(() => ok()))
+      server.closeAllConnections()
+      await new Promise<void>((ok) => server.close(() => ok()))
+    },
+  }
+}
