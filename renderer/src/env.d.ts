@@ -1,0 +1,11 @@
+/// <reference types="vite/client" />
+import type { LabApi } from '../../shared/ipc/contract'
+
+declare global {
+  interface Window {
+    /** Exposed by the preload (contextBridge) or by the browser bridge shim. Use src/api/lab.ts. */
+    lab: LabApi
+  }
+}
+
+export {}

@@ -1,0 +1,88 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { AppInfo, IpcError, LabView, Result, SettingsPatch } from '../../../shared/ipc/contract'
+import type { PairVerdict } from '../../../shared/model/p2p'
+import { invoke } from '../api/lab'
+import { useEngineEvent } from '../composables/useEngineEvent'
+
+/**
+ * The engine's view of the lab, replaced wholesale on every answer or 'lab.changed' event.
+ * Holds no kernel semantics: everything shown comes from the engine's LabView.
+ */
+export const useLabStore = defineStore('lab', () => {
+  const view = shallowRef<LabView | null>(null)
+  const info = shallowRef<AppInfo | null>(null)
+  const lastError = shallowRef<IpcError | null>(null)
+  const busy = ref(false)
+
+  const nodesById = computed(() => new Map((view.value?.nodes ?? []).map((n) => [n.id, n])))
+  /** Pairs indexed by "provider|client" BDFs: a lookup, not a computation. */
+  const pairIndex = computed(() => {
+    const m = new Map<string, PairVerdict>()
+    for (const p of view.value?.matrix.pairs ?? []) m.set(`${p.provider}|${p.client}`, p)
+    return m
+  })
+
+  /** Accept a view unless it is older than the one we hold (answers and events can race). */
+  function accept(next: LabView): boolean {
+    const cur = view.value
+    if (cur && next.revision < cur.revision) return false
+    view.value = next
+    return true
+  }
+
+  useEngineEvent('lab.changed', (next) => {
+    accept(next)
+  })
+
+  async function settle(p: Promise<Result<LabView>>): Promise<boolean> {
+    busy.value = true
+    try {
+      const r = await p
+      if (r.ok) {
+        accept(r.value)
+        lastError.value = null
+        return true
+      }
+      lastError.value = r.error
+      return false
+    } finally {
+      busy.value = false
+    }
+  }
+
+  async function loadInfo() {
+    const r = await invoke('app.info')
+    if (r.ok) info.value = r.value
+    else lastError.value = r.error
+  }
+
+  async function load() {
+    await Promise.all([loadInfo(), settle(invoke('lab.current'))])
+  }
+  const loadDefault = () => settle(invoke('lab.loadDefault'))
+  const setSettings = (patch: SettingsPatch) => settle(invoke('lab.setSettings', patch))
+  const importText = (fileName: string, text: string) => settle(invoke('lab.importText', { fileName, text }))
+  function clearError() {
+    lastError.value = null
+  }
+  function pair(provider: string, client: string): PairVerdict | null {
+    return pairIndex.value.get(`${provider}|${client}`) ?? null
+  }
+
+  return {
+    view,
+    info,
+    lastError,
+    busy,
+    nodesById,
+    pairIndex,
+    accept,
+    load,
+    loadDefault,
+    setSettings,
+    importText,
+    clearError,
+    pair,
+  }
+})
