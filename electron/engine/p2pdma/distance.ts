@@ -1,0 +1,382 @@
+/**
+ * The distance / map-type walk between a P2PDMA provider and a client, per era
+ * (drivers/pci/p2pdma.c; kernel-facts.md §b.3).
+ *
+ * The walk is the same loop from v5.0 to the newest tree (S1–S6); only the interpretation of its
+ * result changes:
+ *
+ *     a = provider                                  -+ Root Port            (dist counts hops)
+ *     while a:                                       \+ Switch Upstream Port  <- common ancestor
+ *         has_acs_redir(a)?  record a                 +-+ Downstream Port 0
+ *         if a is an ancestor-or-self of b: found     + \- provider (a)
+ *         a = pci_upstream_bridge(a)                  \-+ Downstream Port 1
+ *     found: walk b up to (not including) a,             \- client (b)
+ *            has_acs_redir(bb)? record bb
+ *
+ * So every node on the path is checked, the common ancestor exactly once (in the provider loop,
+ * before the match test). With no common ancestor dist = depth(provider) + depth(client).
+ */
+import type { Era } from '../../../shared/model/topology'
+import type { Decision, MapType } from '../../../shared/model/p2p'
+import { eraGroup, eraSource, p2pRules } from '../eras'
+import type { Machine, PciDev } from '../topology/types'
+import { cpuDecision, cpuSupportsP2pdma } from './cpu'
+import { devLog, hasAcsRedir, pciDev, upstreamChain, upstreamIndex } from './pci'
+import { hostBridgeWhitelist, rootComplexWhitelist } from './whitelist'
+
+const FILE = 'drivers/pci/p2pdma.c'
+
+/** The raw result of the walk (no era interpretation). */
+export interface Walk {
+  provider: PciDev
+  client: PciDev
+  /** The nearest common upstream bridge (or the device itself / a shared function), null if none. */
+  common: PciDev | null
+  distA: number
+  distB: number
+  /** dist_a + dist_b */
+  dist: number
+  /** Functions with ACS redirect, in walk order: provider path first (incl. the common ancestor), then the client path. */
+  acs: PciDev[]
+  /** Node ids: provider .. common .. client, or provider .. host bridge(s) .. client. */
+  path: string[]
+  /** Host bridge node ids crossed (empty when there is a common upstream bridge). */
+  hostBridges: string[]
+}
+
+/**
+ * walkUpstream - the loop shared by upstream_bridge_distance() (v5.0–v5.4) and
+ * calc_map_type_and_dist() (v6.0+), kernel-facts.md §b.3.
+ * Mirrors drivers/pci/p2pdma.c (S1 @ 02917e9f8676, S3, S4, S6: identical loop).
+ *
+ * Errnos: none.
+ * Simplification: the inner "is a an ancestor of b" loop is a lookup in b's memoized upstream
+ * chain; it yields the same a, dist_a and dist_b as the kernel's nested loops.
+ */
+export function walkUpstream(m: Machine, provider: PciDev, client: PciDev): Walk {
+  const ca = upstreamChain(m, provider)
+  const cb = upstreamChain(m, client)
+  const idxB = upstreamIndex(m, client)
+  const acs: PciDev[] = []
+  for (let i = 0; i < ca.length; i++) {
+    const a = ca[i] as PciDev
+    if (hasAcsRedir(a)) acs.push(a)
+    const j = idxB.get(a.id)
+    if (j === undefined) continue
+    // check_b_path_acs: the client and its bridges below the common ancestor (a itself is not re-checked)
+    for (let k = 0; k < j; k++) {
+      const bb = cb[k] as PciDev
+      if (hasAcsRedir(bb)) acs.push(bb)
+    }
+    const path: string[] = []
+    for (let k = 0; k <= i; k++) path.push((ca[k] as PciDev).id)
+    for (let k = j - 1; k >= 0; k--) path.push((cb[k] as PciDev).id)
+    return { provider, client, common: a, distA: i, distB: j, dist: i + j, acs, path, hostBridges: [] }
+  }
+  // No common ancestor: the last inner loop walked all of b, so dist_b = depth(b).
+  const hostBridges = provider.hostBridge === client.hostBridge ? [provider.hostBridge] : [provider.hostBridge, client.hostBridge]
+  const path = [...ca.map((d) => d.id), ...hostBridges, ...[...cb].reverse().map((d) => d.id)]
+  return { provider, client, common: null, distA: ca.length, distB: cb.length, dist: ca.length + cb.length, acs, path, hostBridges }
+}
+
+/**
+ * acsListString - what the kernel prints after "pci=disable_acs_redir=".
+ * Mirrors seq_buf_print_bus_devfn() ("%s;" per node) and the "drop final semicolon" step of
+ * upstream_bridge_distance_warn() (5.x, PAGE_SIZE buffer) / calc_map_type_and_dist() (6.x, char buf[128]).
+ *
+ * On overflow seq_buf keeps size-1 characters; S4 then writes the NUL one byte past the buffer
+ * (the visible text is unchanged), S6 skips the write (seq_buf_has_overflowed()).
+ * Simplification: the overflow behaviour is inferred from lib/seq_buf.c semantics, not observed.
+ */
+export function acsListString(names: readonly string[], size: number): { text: string; overflowed: boolean } {
+  let s = ''
+  for (const n of names) s += `${n};`
+  if (s.length < size) return { text: s.slice(0, -1), overflowed: false }
+  return { text: s.slice(0, size - 1), overflowed: true }
+}
+
+/** One (provider, client) classification, in the shape every era can fill. */
+export interface PairDistance {
+  /** The kernel function that computed it. */
+  fn: 'upstream_bridge_distance' | 'calc_map_type_and_dist'
+  era: Era
+  providerId: string
+  clientId: string
+  provider: string
+  client: string
+  /**
+   * v5.0/v5.2: the int upstream_bridge_distance() returns (-1, -2, dist, 0x1000 + dist).
+   * 5.4+: the distance written to *dist (also for NOT_SUPPORTED).
+   */
+  ret: number
+  /** dist_a + dist_b of the walk. */
+  dist: number
+  /** 5.4+: the map type; v5.x: derived (ret >= 0 -> BUS_ADDR, else NOT_SUPPORTED). */
+  mapType: MapType
+  /** distance_many treats this client as not supported (v5.x: ret < 0; 5.4+: NOT_SUPPORTED). */
+  notSupported: boolean
+  /** 5.4+: ACS redirect found below a common upstream bridge (the `acs_redirects` flag). */
+  acsRedirects: boolean
+  /** BDFs with ACS redirect, in walk order. */
+  acsList: string[]
+  /** The pci=disable_acs_redir= value as printed, or null when no hint is printed for this result. */
+  acsHint: string | null
+  common: string | null
+  hostBridges: string[]
+  path: string[]
+  /** Kernel log lines this call prints (empty unless verbose, except 6.x's acs_redirects whitelist line). */
+  logs: string[]
+  decisions: Decision[]
+  /** 5.4+: the map type stored in provider->p2pdma->map_types (when the provider has p2pdma); null in v5.x. */
+  cacheStore: MapType | null
+}
+
+function walkDecisions(w: Walk, era: Era, fn: string): Decision[] {
+  const base = { fn, file: FILE, eras: eraGroup(era), source: eraSource(era) }
+  const out: Decision[] = []
+  if (w.common) {
+    const what = w.common === w.provider && w.common === w.client ? 'the provider is the client' : `common upstream bridge ${w.common.bdf} (${w.common.kind})`
+    out.push({ ...base, text: `walk: ${what}; distance = dist_a ${w.distA} + dist_b ${w.distB} = ${w.dist}`, ok: true })
+  } else {
+    out.push({
+      ...base,
+      text: `walk: ${w.provider.bdf} and ${w.client.bdf} share no upstream bridge (pci_upstream_bridge() of a root-bus device is NULL); distance = depth ${w.distA} + depth ${w.distB} = ${w.dist}`,
+      ok: null,
+    })
+  }
+  if (w.acs.length) {
+    const commonNote = w.common && w.acs.includes(w.common) ? ' (the common upstream bridge itself counts: it is checked before the match test)' : ''
+    out.push({
+      ...base,
+      fn: 'pci_bridge_has_acs_redir',
+      text: `ACS redirect (RR|CR|EC in ACS Control) on ${w.acs.map((d) => d.bdf).join(', ')}${commonNote}${w.common ? '' : '; with no common upstream bridge this does not change the result'}`,
+      ok: w.common ? false : null,
+    })
+  }
+  return out
+}
+
+function result(w: Walk, era: Era, fn: PairDistance['fn']): Omit<PairDistance, 'ret' | 'mapType' | 'notSupported' | 'acsRedirects' | 'acsHint' | 'logs' | 'decisions' | 'cacheStore'> {
+  return {
+    fn,
+    era,
+    providerId: w.provider.id,
+    clientId: w.client.id,
+    provider: w.provider.bdf,
+    client: w.client.bdf,
+    dist: w.dist,
+    acsList: w.acs.map((d) => d.bdf),
+    common: w.common ? w.common.id : null,
+    hostBridges: w.hostBridges,
+    path: w.path,
+  }
+}
+
+/**
+ * upstreamBridgeDistance - hop count through the nearest common upstream bridge, the v5.0 way.
+ * Mirrors drivers/pci/p2pdma.c: upstream_bridge_distance() + upstream_bridge_distance_warn()
+ * (v5.0 S1 @ 02917e9f8676; v5.2 S2 @ 3306e99edf70 adds root_complex_whitelist()).
+ *
+ * Returns dist (>= 0), -1 (no common upstream bridge) or -2 (ACS redirect on a path that has a
+ * common bridge). v5.2: with no common bridge and BOTH root complexes AMD 1022:1450 (devfn 00.0 on
+ * each device's root bus), 0x1000 + dist_a + dist_b; ACS is ignored on that path.
+ * With `verbose` (the _warn variant): -2 prints "cannot be used for peer-to-peer DMA as ACS redirect
+ * is set between the client and provider (%s)" and the pci=disable_acs_redir= hint; -1 prints
+ * "cannot be used for peer-to-peer DMA as the client and provider (%s) do not share an upstream bridge".
+ *
+ * Errnos: none modelled (the _warn variant's -ENOMEM when kmalloc fails is not modelled).
+ * Simplification: `era` must be v5.0, v5.0-rfc or v5.2.
+ */
+export function upstreamBridgeDistance(m: Machine, provider: string, client: string, verbose: boolean, era: Era = m.settings.era): PairDistance {
+  const rules = p2pRules(era)
+  if (rules.hasMapTypes) throw new Error(`upstreamBridgeDistance: ${era} uses map types`)
+  const w = walkUpstream(m, pciDev(m, provider), pciDev(m, client))
+  const base = { fn: 'upstream_bridge_distance', file: FILE, eras: eraGroup(era), source: eraSource(era) }
+  const decisions = walkDecisions(w, era, 'upstream_bridge_distance')
+  let ret: number
+  if (w.common) {
+    ret = w.acs.length ? -2 : w.dist
+    decisions.push({ ...base, text: w.acs.length ? 'ACS redirect on the path: returns -2' : `returns ${ret}`, ok: ret >= 0 })
+  } else if (rules.family === 'upstream_bridge_distance_rc') {
+    const rp = rootComplexWhitelist(m, w.provider.id)
+    decisions.push(rp.decision)
+    const rc = rp.ok ? rootComplexWhitelist(m, w.client.id) : null
+    if (rc) decisions.push(rc.decision)
+    ret = rp.ok && rc?.ok ? 0x1000 + w.dist : -1
+    decisions.push({
+      ...base,
+      text: ret >= 0 ? `both root complexes are whitelisted: returns 0x1000 + ${w.dist} = ${ret}` : 'no common upstream bridge and not both root complexes whitelisted: returns -1',
+      ok: ret >= 0,
+    })
+  } else {
+    ret = -1
+    decisions.push({ ...base, text: 'no common upstream bridge and no whitelist in this era: returns -1', ok: false })
+  }
+  const logs: string[] = []
+  let acsHint: string | null = null
+  if (verbose && ret === -2) {
+    acsHint = acsListString(w.acs.map((d) => d.bdf), rules.acsListSize).text
+    logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${w.provider.bdf})`))
+    logs.push(devLog(w.client, `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`))
+  } else if (verbose && ret < 0) {
+    logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge`))
+  }
+  return {
+    ...result(w, era, 'upstream_bridge_distance'),
+    ret,
+    mapType: ret >= 0 ? 'BUS_ADDR' : 'NOT_SUPPORTED',
+    notSupported: ret < 0,
+    acsRedirects: ret === -2,
+    acsHint,
+    logs,
+    decisions,
+    cacheStore: null,
+  }
+}
+
+/**
+ * upstreamBridgeDistanceMapType - the ~v5.4 map-type classification.
+ * Mirrors drivers/pci/p2pdma.c: __upstream_bridge_distance() + upstream_bridge_distance() +
+ * upstream_bridge_distance_warn() (S3, a v5.4 vendor tree).
+ *
+ * No common bridge, or ACS redirect below the common bridge: THRU_HOST_BRIDGE, then
+ * host_bridge_whitelist() (AMD 1450 is still a table entry; there is no CPU check) turns a miss
+ * into NOT_SUPPORTED. Otherwise BUS_ADDR. Every call (verbose or not) stores the map type in the
+ * provider's map_types xarray. `verbose` prints "ACS redirect is set between the client and
+ * provider (%s)" + the hint (only for the common-bridge ACS case), then for NOT_SUPPORTED
+ * "cannot be used for peer-to-peer DMA as the client and provider (%s) do not share an upstream
+ * bridge or whitelisted host bridge". 5.4 never prints the whitelist line.
+ *
+ * Errnos: none modelled (-ENOMEM of the _warn kmalloc is not modelled).
+ */
+export function upstreamBridgeDistanceMapType(m: Machine, provider: string, client: string, verbose: boolean): PairDistance {
+  const era: Era = 'v5.4'
+  const rules = p2pRules(era)
+  const w = walkUpstream(m, pciDev(m, provider), pciDev(m, client))
+  const base = { fn: 'upstream_bridge_distance', file: FILE, eras: 'v5.4', source: 'S3' }
+  const decisions = walkDecisions(w, era, '__upstream_bridge_distance')
+  const acsRedirects = !!w.common && w.acs.length > 0
+  let mapType: MapType = w.common && !acsRedirects ? 'BUS_ADDR' : 'THRU_HOST_BRIDGE'
+  if (mapType === 'THRU_HOST_BRIDGE') {
+    const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, false)
+    decisions.push(...wl.decisions)
+    if (!wl.ok) mapType = 'NOT_SUPPORTED'
+  }
+  decisions.push({ ...base, text: `map type ${mapType}, distance ${w.dist}; stored in the provider's map_types xarray`, ok: mapType !== 'NOT_SUPPORTED' })
+  const logs: string[] = []
+  let acsHint: string | null = null
+  if (verbose && acsRedirects) {
+    acsHint = acsListString(w.acs.map((d) => d.bdf), rules.acsListSize).text
+    logs.push(devLog(w.client, `ACS redirect is set between the client and provider (${w.provider.bdf})`))
+    logs.push(devLog(w.client, `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`))
+  }
+  if (verbose && mapType === 'NOT_SUPPORTED') {
+    logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`))
+  }
+  return {
+    ...result(w, era, 'upstream_bridge_distance'),
+    ret: w.dist,
+    mapType,
+    notSupported: mapType === 'NOT_SUPPORTED',
+    acsRedirects,
+    acsHint,
+    logs,
+    decisions,
+    cacheStore: mapType,
+  }
+}
+
+/**
+ * calcMapTypeAndDist - classify the data path between a provider and a client (v6.0+).
+ * Mirrors drivers/pci/p2pdma.c: calc_map_type_and_dist() (v6.0–v7.2 S4/oracle 6.12.117, 7.2.13;
+ * next S6).
+ *
+ * Common bridge and no ACS redirect: BUS_ADDR. ACS redirect below a common bridge: with verbose,
+ * "ACS redirect is set between the client and provider (%s)" + "to disable ACS redirect for this
+ * path, add the kernel parameter: pci=disable_acs_redir=%s" (128-byte list), and acs_redirects =
+ * true. Then (also for no common bridge) THRU_HOST_BRIDGE if cpu_supports_p2pdma() or
+ * host_bridge_whitelist(provider, client, warn); else NOT_SUPPORTED with, when verbose, "cannot be
+ * used for peer-to-peer DMA as the client and provider (%s) do not share an upstream bridge or
+ * whitelisted host bridge". warn = acs_redirects in v6.0–v7.2 (even when !verbose), verbose in S6.
+ * The result is stored in the provider's map_types xarray (NOT_SUPPORTED too).
+ *
+ * Errnos: none (returns a map type).
+ * Simplification: no RCU; the xarray store is returned as `cacheStore` for the caller to record.
+ */
+export function calcMapTypeAndDist(m: Machine, provider: string, client: string, verbose: boolean, era: Era = m.settings.era): PairDistance {
+  const rules = p2pRules(era)
+  if (rules.family !== 'calc_map_type_and_dist') throw new Error(`calcMapTypeAndDist: ${era} has no calc_map_type_and_dist()`)
+  const w = walkUpstream(m, pciDev(m, provider), pciDev(m, client))
+  const base = { fn: 'calc_map_type_and_dist', file: FILE, eras: eraGroup(era), source: eraSource(era) }
+  const decisions = walkDecisions(w, era, 'calc_map_type_and_dist')
+  const logs: string[] = []
+  let acsHint: string | null = null
+  let mapType: MapType = 'THRU_HOST_BRIDGE'
+  let acsRedirects = false
+  if (w.common && w.acs.length === 0) {
+    mapType = 'BUS_ADDR'
+  } else {
+    if (w.common) {
+      acsRedirects = true
+      if (verbose) {
+        acsHint = acsListString(w.acs.map((d) => d.bdf), rules.acsListSize).text
+        logs.push(devLog(w.client, `ACS redirect is set between the client and provider (${w.provider.bdf})`))
+        logs.push(devLog(w.client, `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`))
+      }
+    }
+    const cpu = cpuSupportsP2pdma(m.cpu)
+    decisions.push(cpuDecision(m.cpu, era))
+    if (!cpu) {
+      const warn = rules.whitelistWarn === 'verbose' ? verbose : acsRedirects
+      const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, warn)
+      decisions.push(...wl.decisions)
+      logs.push(...wl.logs)
+      if (!wl.ok) {
+        mapType = 'NOT_SUPPORTED'
+        if (verbose) {
+          logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`))
+        }
+      }
+    }
+  }
+  decisions.push({
+    ...base,
+    text:
+      mapType === 'BUS_ADDR'
+        ? `PCI_P2PDMA_MAP_BUS_ADDR, distance ${w.dist}: TLPs are routed below ${w.common?.bdf ?? '?'} without reaching the host bridge; program the DMA engine with PCI bus addresses`
+        : mapType === 'THRU_HOST_BRIDGE'
+          ? `PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, distance ${w.dist}: the path goes through the host bridge; use a normal DMA mapping (CPU physical or IOVA)`
+          : `PCI_P2PDMA_MAP_NOT_SUPPORTED, distance ${w.dist}: DMA mapping routines must fail`,
+    ok: mapType !== 'NOT_SUPPORTED',
+  })
+  return {
+    ...result(w, era, 'calc_map_type_and_dist'),
+    ret: w.dist,
+    mapType,
+    notSupported: mapType === 'NOT_SUPPORTED',
+    acsRedirects,
+    acsHint,
+    logs,
+    decisions,
+    cacheStore: mapType,
+  }
+}
+
+/**
+ * p2pdmaClassify - the era's per-client classification as pci_p2pdma_distance_many() calls it:
+ * upstream_bridge_distance[_warn]() in v5.0/v5.2, the S3 map-type variant in v5.4,
+ * calc_map_type_and_dist() in v6.0+.
+ *
+ * Errnos: none.
+ */
+export function p2pdmaClassify(m: Machine, provider: string, client: string, verbose: boolean, era: Era = m.settings.era): PairDistance {
+  switch (p2pRules(era).family) {
+    case 'upstream_bridge_distance':
+    case 'upstream_bridge_distance_rc':
+      return upstreamBridgeDistance(m, provider, client, verbose, era)
+    case 'upstream_bridge_distance_map':
+      return upstreamBridgeDistanceMapType(m, provider, client, verbose)
+    case 'calc_map_type_and_dist':
+      return calcMapTypeAndDist(m, provider, client, verbose, era)
+  }
+}

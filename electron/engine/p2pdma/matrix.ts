@@ -1,0 +1,158 @@
+/**
+ * The P2P matrix: every provider × every client, each pair classified fresh with the era's rules,
+ * as the kernel computes it at the pair's first mapping (verbose = true), plus the CLI's stable
+ * JSON form.
+ */
+import type { Era } from '../../../shared/model/topology'
+import type { Decision, P2pJson, P2pMatrix, PairVerdict } from '../../../shared/model/p2p'
+import { eraGroup, eraSource, isIntDistanceEra, p2pRules } from '../eras'
+import type { Machine, PciDev } from '../topology/types'
+import { p2pdmaClassify, type PairDistance } from './distance'
+import { findPciDev } from './pci'
+import { smiLevelOfPath } from './smi'
+
+const FILE = 'drivers/pci/p2pdma.c'
+
+/** An endpoint function (incl. a root-complex integrated endpoint); host bridge functions are not. */
+export function isEndpoint(dev: PciDev): boolean {
+  return dev.kind === 'endpoint' && (dev.pcieType === 'endpoint' || dev.pcieType === 'rc_endpoint')
+}
+
+/**
+ * isProvider - could the function register p2pmem: an endpoint with a memory BAR
+ * (pci_p2pdma_add_resource() refuses I/O BARs with -EINVAL).
+ */
+export function isProvider(dev: PciDev): boolean {
+  return isEndpoint(dev) && dev.bars.some((b) => !b.io && b.size > 0)
+}
+
+function eraNote(era: Era): Decision | null {
+  const base = { file: FILE, eras: eraGroup(era), source: eraSource(era) }
+  const rules = p2pRules(era)
+  if (rules.family === 'calc_map_type_and_dist') {
+    return {
+      ...base,
+      fn: 'pci_p2pdma_map_type',
+      text: 'computed at the pair\'s first DMA mapping: pci_p2pdma_map_type() finds no cache entry and calls calc_map_type_and_dist(verbose = true), then caches the result; later ACS changes do not change it',
+      ok: null,
+    }
+  }
+  if (rules.family === 'upstream_bridge_distance_map') {
+    return {
+      ...base,
+      fn: 'pci_p2pdma_map_type',
+      text: 'shown as pci_p2pdma_distance(provider, client, true) would compute and cache it; in 5.4 pci_p2pdma_map_type() only reads that cache, so a client whose driver maps without a prior distance call gets UNKNOWN and pci_p2pdma_map_sg_attrs() fails (WARN_ON_ONCE, returns 0)',
+      ok: null,
+    }
+  }
+  return {
+    ...base,
+    fn: 'pci_p2pdma_distance_many',
+    text:
+      (rules.rfcTestP2p ? 'RFC pci_test_p2p() would use this same upstream_bridge_distance() value. ' : '') +
+      'no map types in this era: a value >= 0 means the client driver may map with pci_p2pdma_map_sg() (bus addresses); < 0 means refused. Shown as upstream_bridge_distance_warn() computes it',
+    ok: null,
+  }
+}
+
+/** The PairVerdict of one classified pair. */
+function verdictOf(m: Machine, r: PairDistance, note: Decision | null): PairVerdict {
+  const intEra = isIntDistanceEra(r.era)
+  return {
+    provider: r.provider,
+    client: r.client,
+    providerId: r.providerId,
+    clientId: r.clientId,
+    mapType: r.mapType,
+    distance: intEra ? r.ret : r.dist,
+    score: r.notSupported ? -1 : r.ret,
+    acsRedirect: r.acsList,
+    warnings: r.logs,
+    path: r.path,
+    commonUpstream: r.common,
+    hostBridges: r.hostBridges,
+    smiLevel: smiLevelOfPath(m, r),
+    decisions: note ? [...r.decisions, note] : r.decisions,
+  }
+}
+
+/**
+ * pairVerdict - one (provider, client) pair, computed fresh as at its first mapping.
+ * v5.x: upstream_bridge_distance_warn(); v5.4: the S3 upstream_bridge_distance_warn(); v6.0+:
+ * calc_map_type_and_dist(verbose = true), which is what pci_p2pdma_map_type() runs on a cache miss.
+ */
+export function pairVerdict(m: Machine, provider: PciDev, client: PciDev): PairVerdict {
+  const era = m.settings.era
+  return verdictOf(m, p2pdmaClassify(m, provider.id, client.id, true, era), eraNote(era))
+}
+
+/**
+ * computeMatrix - providers × clients for the machine's era.
+ * Providers: endpoints with a memory BAR (isProvider). Clients: every endpoint, self pairs included.
+ * Each pair is computed independently (no cache carried between pairs), with verbose = true, so
+ * every pair lists the warnings the kernel prints at that pair's first mapping.
+ */
+export function computeMatrix(m: Machine): P2pMatrix {
+  const era = m.settings.era
+  const endpoints: PciDev[] = []
+  for (const d of m.devs.values()) if (isEndpoint(d)) endpoints.push(d)
+  const providers = endpoints.filter(isProvider)
+  const note = eraNote(era)
+  const pairs: PairVerdict[] = []
+  for (const p of providers) {
+    for (const c of endpoints) pairs.push(verdictOf(m, p2pdmaClassify(m, p.id, c.id, true, era), note))
+  }
+  const assumptions = [
+    ...m.assumptions,
+    isIntDistanceEra(era)
+      ? `${era}: each pair's distance is the raw upstream_bridge_distance() value (-1 no common upstream bridge, -2 ACS redirect)`
+      : `${era}: each pair is classified fresh with verbose = true, as at its first mapping; nothing is cached between pairs`,
+  ]
+  return {
+    era,
+    cpu: { vendor: m.cpu.vendor, family: m.cpu.family, inferred: m.cpuInferred, why: m.cpuWhy },
+    iommu: m.settings.iommu,
+    providers: providers.map((d) => d.bdf),
+    clients: endpoints.map((d) => d.bdf),
+    pairs,
+    bootLog: m.bootLog,
+    assumptions,
+  }
+}
+
+/**
+ * explainPair - the verdict for one pair, by node id or BDF; null when the provider is not a
+ * provider (isProvider) or the client is not an endpoint.
+ */
+export function explainPair(m: Machine, providerBdf: string, clientBdf: string): PairVerdict | null {
+  const p = findPciDev(m, providerBdf)
+  const c = findPciDev(m, clientBdf)
+  if (!p || !c || !isProvider(p) || !isEndpoint(c)) return null
+  return pairVerdict(m, p, c)
+}
+
+/**
+ * toP2pJson - the stable `lab p2p --json` form.
+ * v5.0/v5.0-rfc/v5.2: mapType derived from the int (>= 0 BUS_ADDR, < 0 NOT_SUPPORTED) and distance =
+ * the raw return value (-1, -2, dist or 0x1000 + dist). 5.4+: the map type and computed distance.
+ */
+export function toP2pJson(matrix: P2pMatrix): P2pJson {
+  const intEra = isIntDistanceEra(matrix.era)
+  return {
+    era: matrix.era,
+    pairs: matrix.pairs.map((p) => ({
+      provider: p.provider,
+      client: p.client,
+      mapType: intEra
+        ? p.distance >= 0
+          ? 'BUS_ADDR'
+          : 'NOT_SUPPORTED'
+        : p.mapType === 'BUS_ADDR' || p.mapType === 'THRU_HOST_BRIDGE'
+          ? p.mapType
+          : 'NOT_SUPPORTED',
+      distance: p.distance,
+      acsRedirect: p.acsRedirect,
+      warnings: p.warnings,
+    })),
+  }
+}

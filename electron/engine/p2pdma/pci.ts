@@ -1,0 +1,75 @@
+/**
+ * Small, pure helpers over the enumerated Machine that the P2PDMA functions share: device lookup,
+ * pci_upstream_bridge() chains (memoized), has_acs_redir(), and pci_warn()-style log prefixes.
+ */
+import { ACS_BIT } from '../../../shared/model/topology'
+import type { Machine, PciDev } from '../topology/types'
+
+/** The device with node id or BDF `ref`; throws (engine bug / bad id) when unknown. */
+export function pciDev(m: Machine, ref: string): PciDev {
+  const d = m.devs.get(ref) ?? m.devs.get(m.byBdf.get(ref) ?? '')
+  if (!d) throw new Error(`p2pdma: no PCI device '${ref}'`)
+  return d
+}
+
+/** Like pciDev() but returns null for an unknown id. */
+export function findPciDev(m: Machine, ref: string): PciDev | null {
+  return m.devs.get(ref) ?? m.devs.get(m.byBdf.get(ref) ?? '') ?? null
+}
+
+/** PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC: the bits pci_bridge_has_acs_redir() tests. */
+export const ACS_REDIR_MASK = ACS_BIT.RR | ACS_BIT.CR | ACS_BIT.EC
+
+/**
+ * pci_bridge_has_acs_redir() (all eras): the function has an ACS capability and its ACS Control
+ * has RR, CR or EC set. Despite its name the kernel calls it on endpoints too.
+ */
+export function hasAcsRedir(d: PciDev): boolean {
+  return d.acsCap !== null && (d.acsCtrl & ACS_REDIR_MASK) !== 0
+}
+
+/** pci_warn()/dev_warn() prefix: '<driver> <bdf>: <text>'. */
+export function devLog(d: PciDev, text: string): string {
+  return `${d.driver} ${d.bdf}: ${text}`
+}
+
+// Memo of upstream chains, keyed by the machine's devs Map (shared by shallow copies of a Machine
+// that only differ in settings). chain[0] is the device itself, chain[i+1] = pci_upstream_bridge(chain[i]).
+const chains = new WeakMap<Map<string, PciDev>, Map<string, readonly PciDev[]>>()
+// Position of each device in a chain: for "is `a` an ancestor of `b`, and at which dist_b".
+const chainIndex = new WeakMap<Map<string, PciDev>, Map<string, ReadonlyMap<string, number>>>()
+
+/** [dev, pci_upstream_bridge(dev), ...] up to the device on the root bus (memoized). */
+export function upstreamChain(m: Machine, d: PciDev): readonly PciDev[] {
+  let memo = chains.get(m.devs)
+  if (!memo) {
+    memo = new Map()
+    chains.set(m.devs, memo)
+  }
+  const hit = memo.get(d.id)
+  if (hit) return hit
+  const up = d.upstream ? m.devs.get(d.upstream) : undefined
+  const chain = up ? [d, ...upstreamChain(m, up)] : [d]
+  memo.set(d.id, chain)
+  return chain
+}
+
+/** id -> index in upstreamChain(d) (memoized). */
+export function upstreamIndex(m: Machine, d: PciDev): ReadonlyMap<string, number> {
+  let memo = chainIndex.get(m.devs)
+  if (!memo) {
+    memo = new Map()
+    chainIndex.set(m.devs, memo)
+  }
+  const hit = memo.get(d.id)
+  if (hit) return hit
+  const idx = new Map<string, number>()
+  upstreamChain(m, d).forEach((x, i) => idx.set(x.id, i))
+  memo.set(d.id, idx)
+  return idx
+}
+
+/** 0x1234 -> '1234' (%04x). */
+export function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0')
+}
