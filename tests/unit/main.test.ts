@@ -1,0 +1,245 @@
+/**
+ * Main-process wiring (electron/main/index.ts, window.ts, ipc.ts) against a fake 'electron'
+ * module. The real module cannot be loaded under plain Node (it would try to download the binary),
+ * so this checks what we pass to Electron, not how Electron behaves with it.
+ */
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { PREFIX, invokeChannels, type LabView, type Result } from '../../shared/ipc/contract'
+//TEMP-STUBS
+vi.mock('../../electron/engine/import/index', async () => {
+  const { loadLab, serializeLab } = await import('../../electron/engine/import/lab')
+  const { importHwloc } = await import('../../electron/engine/import/hwloc')
+  return {
+    serializeLab,
+    importText: (f: string, t: string) => {
+      if (!t.trim() || t.includes('\u0000')) return { ok: false, issues: [{ source: f, message: 'empty' }] }
+      if (t.includes('<topology')) {
+        try {
+          return { ok: true, ...importHwloc(f, t) }
+        } catch (e) {
+          return { ok: false, issues: [{ source: f, message: String(e) }] }
+        }
+      }
+      return loadLab(f, t)
+    },
+  }
+})
+//END-TEMP-STUBS
+
+type Fn = (...a: unknown[]) => unknown
+
+const fx = vi.hoisted(() => {
+  const appHandlers = new Map<string, Fn[]>()
+  const ipcHandlers = new Map<string, Fn>()
+  const windows: FakeWindow[] = []
+
+  class FakeWebContents {
+    sent: [string, unknown][] = []
+    send(channel: string, payload: unknown): void {
+      this.sent.push([channel, payload])
+    }
+    isDestroyed(): boolean {
+      return false
+    }
+  }
+  class FakeWindow {
+    static getAllWindows(): FakeWindow[] {
+      return windows
+    }
+    options: Record<string, unknown>
+    webContents = new FakeWebContents()
+    loaded: string[] = []
+    handlers = new Map<string, Fn>()
+    constructor(options: Record<string, unknown>) {
+      this.options = options
+      windows.push(this)
+    }
+    once(ev: string, fn: Fn): void {
+      this.handlers.set(ev, fn)
+    }
+    on(ev: string, fn: Fn): void {
+      this.handlers.set(ev, fn)
+    }
+    async loadFile(p: string): Promise<void> {
+      this.loaded.push('file:' + p)
+    }
+    async loadURL(u: string): Promise<void> {
+      this.loaded.push(u)
+    }
+    show(): void {}
+    focus(): void {}
+    restore(): void {}
+    isMinimized(): boolean {
+      return false
+    }
+    isDestroyed(): boolean {
+      return false
+    }
+  }
+  const ses = {
+    setPermissionRequestHandler: vi.fn(),
+    setPermissionCheckHandler: vi.fn(),
+    webRequest: { onHeadersReceived: vi.fn() },
+  }
+  return {
+    appHandlers,
+    ipcHandlers,
+    windows,
+    FakeWindow,
+    ses,
+    requestSingleInstanceLock: vi.fn(() => true),
+    quit: vi.fn(),
+    buildFromTemplate: vi.fn((t: unknown[]) => ({ template: t })),
+    setApplicationMenu: vi.fn(),
+  }
+})
+
+vi.mock('electron', () => ({
+  app: {
+    on: (ev: string, fn: Fn) => fx.appHandlers.set(ev, [...(fx.appHandlers.get(ev) ?? []), fn]),
+    whenReady: () => Promise.resolve(),
+    requestSingleInstanceLock: fx.requestSingleInstanceLock,
+    quit: fx.quit,
+    getVersion: () => '9.9.9',
+    isPackaged: false,
+  },
+  BrowserWindow: fx.FakeWindow,
+  ipcMain: {
+    handle: (ch: string, fn: Fn) => fx.ipcHandlers.set(ch, fn),
+    removeHandler: (ch: string) => fx.ipcHandlers.delete(ch),
+  },
+  session: { defaultSession: fx.ses },
+  Menu: { buildFromTemplate: fx.buildFromTemplate, setApplicationMenu: fx.setApplicationMenu },
+  dialog: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn(), showMessageBox: vi.fn(async () => ({ response: 0 })) },
+}))
+
+let appUrl: string
+
+beforeAll(async () => {
+  delete process.env['ELECTRON_RENDERER_URL']
+  await import('../../electron/main/index')
+  // Let app.whenReady().then(...) run.
+  for (let i = 0; i < 20 && fx.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  appUrl = (await import('../../electron/main/window')).appUrl()
+})
+
+function fakeContents() {
+  const on = new Map<string, Fn>()
+  let openHandler: Fn | null = null
+  return {
+    on: (ev: string, fn: Fn) => on.set(ev, fn),
+    setWindowOpenHandler: (fn: Fn) => {
+      openHandler = fn
+    },
+    emit(ev: string, url: string) {
+      const event = { url, preventDefault: vi.fn() }
+      on.get(ev)?.(event, url)
+      return event
+    },
+    openHandler: () => openHandler,
+  }
+}
+
+function invoke(channel: string, senderUrl: string | null, ...args: unknown[]) {
+  const handler = fx.ipcHandlers.get(channel)
+  if (!handler) throw new Error(`no handler for ${channel}`)
+  const event = { senderFrame: senderUrl === null ? null : { url: senderUrl }, sender: {} }
+  return handler(event, ...args) as Result<unknown>
+}
+
+describe('main process', () => {
+  it('asks for the single-instance lock and opens exactly one hardened window', () => {
+    expect(fx.requestSingleInstanceLock).toHaveBeenCalledTimes(1)
+    expect(fx.quit).not.toHaveBeenCalled()
+    expect(fx.appHandlers.has('second-instance')).toBe(true)
+    expect(fx.windows).toHaveLength(1)
+    const prefs = fx.windows[0]!.options['webPreferences'] as Record<string, unknown>
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
+    })
+    expect(String(prefs['preload']).replaceAll('\\', '/')).toMatch(/\/preload\/index\.cjs$/)
+    expect(fx.windows[0]!.loaded).toEqual([expect.stringMatching(/renderer[\\/]index\.html$/)])
+    expect(appUrl).toMatch(/^file:\/\/.*\/renderer\/index\.html$/)
+  })
+
+  it('blocks navigation away from the app, denies new windows and <webview>', () => {
+    const created = fx.appHandlers.get('web-contents-created')
+    expect(created).toHaveLength(1)
+    const contents = fakeContents()
+    created![0]!({}, contents)
+    expect(contents.emit('will-navigate', 'https://evil.example/').preventDefault).toHaveBeenCalled()
+    expect(contents.emit('will-navigate', 'file:///etc/passwd').preventDefault).toHaveBeenCalled()
+    expect(contents.emit('will-navigate', appUrl + '#x').preventDefault).not.toHaveBeenCalled()
+    expect(contents.emit('will-redirect', 'https://evil.example/').preventDefault).toHaveBeenCalled()
+    expect(contents.emit('will-attach-webview', appUrl).preventDefault).toHaveBeenCalled()
+    expect(contents.openHandler()!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
+  })
+
+  it('denies every permission request and check, and sets the CSP header on http responses', () => {
+    const [[requestHandler]] = fx.ses.setPermissionRequestHandler.mock.calls as [[Fn]]
+    const cb = vi.fn()
+    requestHandler({}, 'media', cb)
+    requestHandler({}, 'notifications', cb)
+    expect(cb.mock.calls).toEqual([[false], [false]])
+    const [[checkHandler]] = fx.ses.setPermissionCheckHandler.mock.calls as [[Fn]]
+    expect(checkHandler({}, 'clipboard-read')).toBe(false)
+
+    const [[onHeaders]] = fx.ses.webRequest.onHeadersReceived.mock.calls as [[Fn]]
+    const done = vi.fn()
+    onHeaders({ url: 'http://localhost:5173/', responseHeaders: { 'content-security-policy': ['x'], a: ['b'] } }, done)
+    const headers = (done.mock.calls[0]![0] as { responseHeaders: Record<string, string[]> }).responseHeaders
+    expect(headers['Content-Security-Policy']![0]).toContain("script-src 'self'")
+    expect(headers['Content-Security-Policy']![0]).not.toContain('unsafe-inline')
+    expect(headers['content-security-policy']).toBeUndefined()
+    expect(headers['a']).toEqual(['b'])
+  })
+
+  it('installs a native menu with File actions and the standard roles', () => {
+    expect(fx.setApplicationMenu).toHaveBeenCalledTimes(1)
+    const template = (fx.buildFromTemplate.mock.calls[0]![0] as { label?: string; role?: string; submenu?: { label?: string; role?: string }[] }[])
+    const file = template.find((m) => m.label?.includes('File'))!
+    expect(file.submenu!.map((i) => i.label).filter(Boolean)).toEqual(['Open Lab or Topology…', 'Load Default Lab', 'Save Lab As…'])
+    const roles = template.map((m) => m.role).filter(Boolean)
+    expect(roles).toEqual(expect.arrayContaining(['editMenu', 'windowMenu', 'help']))
+    const view = template.find((m) => m.label?.includes('View'))!
+    expect(view.submenu!.map((i) => i.role)).toEqual(expect.arrayContaining(['reload', 'toggleDevTools', 'zoomIn', 'togglefullscreen']))
+  })
+
+  it('registers every contract channel with ipcMain.handle, with the lab: prefix', () => {
+    expect([...fx.ipcHandlers.keys()].sort()).toEqual(Object.keys(invokeChannels).map((c) => PREFIX + c).sort())
+  })
+
+  it('answers the app page and refuses any other sender with kind untrusted', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const ok = invoke('lab:app.info', appUrl)
+    expect(ok).toMatchObject({ ok: true, value: { name: 'P2P DMA Lab', version: '9.9.9', host: 'electron' } })
+    for (const url of ['https://evil.example/', 'file:///tmp/index.html', 'about:blank', 'devtools://devtools/x', null]) {
+      for (const ch of Object.keys(invokeChannels)) {
+        const r = invoke(PREFIX + ch, url)
+        expect(r.ok).toBe(false)
+        if (!r.ok) expect(r.error.kind).toBe('untrusted')
+      }
+    }
+    expect(warn).toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('validates payloads in main and pushes lab.changed to the window after a change', () => {
+    const bad = invoke('lab:lab.setSettings', appUrl, { era: 'v0.1' })
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) expect(bad.error.kind).toBe('input')
+    const win = fx.windows[0]!
+    const before = win.webContents.sent.length
+    const r = invoke('lab:lab.setSettings', appUrl, { era: 'v5.0' }) as Result<LabView>
+    expect(r.ok).toBe(true)
+    const sent = win.webContents.sent.slice(before)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]![0]).toBe('lab:lab.changed')
+    expect((sent[0]![1] as LabView).lab.settings.era).toBe('v5.0')
+  })
+})
