@@ -149,12 +149,16 @@ export function inferCpu(spec: MachineSpec, layout: Layout): { cpu: CpuSpec; why
  * hotplug reservations.
  */
 export function buildMachine(spec: MachineSpec, settings: LabSettings): BuildResult {
-  let v: ReturnType<typeof validateMachine>
   try {
-    v = validateMachine(spec)
+    return buildChecked(spec, settings)
   } catch (e) {
-    return { ok: false, issues: [{ source: 'topology', message: `topology could not be read: ${(e as Error).message}` }] }
+    // A bug of ours, not the user's: still a value, never a throw across the engine boundary.
+    return { ok: false, issues: [{ source: 'topology', message: `internal error while building the topology: ${String(e)}` }] }
   }
+}
+
+function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
+  const v = validateMachine(spec)
   if (!v.layout) return { ok: false, issues: v.issues }
   const layout = v.layout
   const issues: InputIssue[] = []
