@@ -3,7 +3,15 @@
  * bridge shim). Everything else imports these functions, so tests can swap window.lab freely:
  * it is read at call time, never cached.
  */
-import type { EventChannel, Events, Invoke, InvokeChannel, IpcError, LabApi, Result } from '../../../shared/ipc/contract'
+import type {
+  EventChannel,
+  Events,
+  Invoke,
+  InvokeChannel,
+  IpcError,
+  LabApi,
+  Result,
+} from '../../../shared/ipc/contract'
 
 function api(): LabApi {
   const lab = (window as Partial<Window>).lab

@@ -23,7 +23,8 @@ export const MAP_TYPE_INFO: Record<MapType, { abbr: string; meaning: string }> =
   },
   UNKNOWN: {
     abbr: '?',
-    meaning: 'PCI_P2PDMA_MAP_UNKNOWN: not computed yet (a missing map_types entry); exported routines never return it.',
+    meaning:
+      'PCI_P2PDMA_MAP_UNKNOWN: not computed yet (a missing map_types entry); exported routines never return it.',
   },
   NONE: {
     abbr: 'NONE',
