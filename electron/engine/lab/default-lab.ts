@@ -2,14 +2,24 @@
  * The built-in lab: a 2-socket Intel Xeon Scalable (Skylake-SP / Cascade Lake, family 6 model 85)
  * GPU server with one PCIe switch per socket, loaded when the app starts.
  */
-import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION, type AcsFlag, type LabFile, type TopoNodeSpec } from '../../../shared/model/topology'
+import {
+  DEFAULT_SETTINGS,
+  LAB_FORMAT,
+  LAB_SCHEMA_VERSION,
+  type AcsFlag,
+  type LabFile,
+  type TopoNodeSpec,
+} from '../../../shared/model/topology'
 
 const KiB = 1024
 const MiB = 1024 * KiB
 const GiB = 1024 * MiB
 
 /** Switch downstream ports and root ports: ACS capability {SV,TB,RR,CR,UF}, control left clear by firmware. */
-const PORT_ACS = (): { cap: AcsFlag[]; ctrl: AcsFlag[] } => ({ cap: ['SV', 'TB', 'RR', 'CR', 'UF'], ctrl: [] })
+const PORT_ACS = (): { cap: AcsFlag[]; ctrl: AcsFlag[] } => ({
+  cap: ['SV', 'TB', 'RR', 'CR', 'UF'],
+  ctrl: [],
+})
 
 const DESCRIPTION = `A two-socket Intel Xeon Scalable server (Skylake-SP / Cascade Lake, CPU family 6 model 85) with
 one Broadcom/PLX PEX 9781 switch per socket. Each switch holds two NVIDIA Tesla V100 32 GB GPUs
@@ -36,7 +46,15 @@ an ACS capability: same-switch pairs now meet ACS redirect on the downstream por
 the host bridge: THRU_HOST_BRIDGE on socket 0, NOT_SUPPORTED on socket 1. The kernel's hint names the
 ports to list in pci=disable_acs_redir= to get bus addresses back.`
 
-function port(id: string, kind: TopoNodeSpec['kind'], parent: string, label: string, vendor: number, device: number, slot?: number): TopoNodeSpec {
+function port(
+  id: string,
+  kind: TopoNodeSpec['kind'],
+  parent: string,
+  label: string,
+  vendor: number,
+  device: number,
+  slot?: number,
+): TopoNodeSpec {
   const n: TopoNodeSpec = { id, kind, parent, label, vendor, device }
   if (slot !== undefined) n.slot = slot
   if (kind !== 'switch_upstream') n.acs = PORT_ACS()
@@ -72,7 +90,11 @@ function rnic(id: string, parent: string, label: string, ibdev: string): TopoNod
     label,
     vendor: 0x15b3,
     device: 0x101b,
-    endpoint: { type: 'rnic', bars: [{ index: 0, size: 32 * MiB, mem64: true, prefetch: true }], osDevices: [ibdev] },
+    endpoint: {
+      type: 'rnic',
+      bars: [{ index: 0, size: 32 * MiB, mem64: true, prefetch: true }],
+      osDevices: [ibdev],
+    },
   }
 }
 
@@ -98,14 +120,20 @@ function cmbNvme(id: string, parent: string, label: string, disk: string): TopoN
 }
 
 /** One socket's switch: root port -> PEX upstream port -> 4 downstream ports -> GPU, GPU, NIC, NVMe. */
-function socketSwitch(s: number, hb: string, names: { gpus: [string, string]; nic: string; ib: string; nvme: string; disk: string }): TopoNodeSpec[] {
+function socketSwitch(
+  s: number,
+  hb: string,
+  names: { gpus: [string, string]; nic: string; ib: string; nvme: string; disk: string },
+): TopoNodeSpec[] {
   const rp = `rp${s}_sw`
   const usp = `sw${s}_usp`
   const dsp = (i: number): string => `sw${s}_dsp${i}`
   return [
     port(rp, 'root_port', hb, `Socket ${s} root port (to PEX switch)`, 0x8086, 0x2030, 1),
     port(usp, 'switch_upstream', rp, `PEX 9781 switch ${s} upstream port`, 0x10b5, 0x9781),
-    ...[0, 1, 2, 3].map((i) => port(dsp(i), 'switch_downstream', usp, `PEX 9781 switch ${s} downstream port ${i}`, 0x10b5, 0x9781)),
+    ...[0, 1, 2, 3].map((i) =>
+      port(dsp(i), 'switch_downstream', usp, `PEX 9781 switch ${s} downstream port ${i}`, 0x10b5, 0x9781),
+    ),
     gpu(names.gpus[0].toLowerCase(), dsp(0), names.gpus[0]),
     gpu(names.gpus[1].toLowerCase(), dsp(1), names.gpus[1]),
     rnic(names.nic.toLowerCase(), dsp(2), names.nic, names.ib),
@@ -121,9 +149,20 @@ export function defaultLab(): LabFile {
       kind: 'host_bridge',
       parent: null,
       label: 'Socket 0 host bridge (root bus 00)',
-      host: { domain: 0, rootBus: 0x00, numaNode: 0, hostDevice: { vendor: 0x8086, device: 0x2020, label: 'Sky Lake-E DMI3 Registers' } },
+      host: {
+        domain: 0,
+        rootBus: 0x00,
+        numaNode: 0,
+        hostDevice: { vendor: 0x8086, device: 0x2020, label: 'Sky Lake-E DMI3 Registers' },
+      },
     },
-    ...socketSwitch(0, 'hb0', { gpus: ['GPU0', 'GPU1'], nic: 'NIC0', ib: 'mlx5_0', nvme: 'nvme1', disk: 'nvme1n1' }),
+    ...socketSwitch(0, 'hb0', {
+      gpus: ['GPU0', 'GPU1'],
+      nic: 'NIC0',
+      ib: 'mlx5_0',
+      nvme: 'nvme1',
+      disk: 'nvme1n1',
+    }),
     port('rp0_nvme', 'root_port', 'hb0', 'Socket 0 root port (nvme0)', 0x8086, 0x2031, 2),
     cmbNvme('nvme0', 'rp0_nvme', 'nvme0', 'nvme0n1'),
     port('rp0_sata', 'root_port', 'hb0', 'Socket 0 root port (SATA)', 0x8086, 0x2032, 3),
@@ -149,9 +188,20 @@ export function defaultLab(): LabFile {
       kind: 'host_bridge',
       parent: null,
       label: 'Socket 1 host bridge (root bus 80)',
-      host: { domain: 0, rootBus: 0x80, numaNode: 1, hostDevice: { vendor: 0x8086, device: 0x2021, label: 'Sky Lake-E CBDMA Registers' } },
+      host: {
+        domain: 0,
+        rootBus: 0x80,
+        numaNode: 1,
+        hostDevice: { vendor: 0x8086, device: 0x2021, label: 'Sky Lake-E CBDMA Registers' },
+      },
     },
-    ...socketSwitch(1, 'hb1', { gpus: ['GPU2', 'GPU3'], nic: 'NIC1', ib: 'mlx5_1', nvme: 'nvme2', disk: 'nvme2n1' }),
+    ...socketSwitch(1, 'hb1', {
+      gpus: ['GPU2', 'GPU3'],
+      nic: 'NIC1',
+      ib: 'mlx5_1',
+      nvme: 'nvme2',
+      disk: 'nvme2n1',
+    }),
   ]
   return {
     format: LAB_FORMAT,

@@ -19,13 +19,31 @@ function dev(m: Machine, id: string): PciDev {
   return d
 }
 
-const bdfs = (m: Machine, ids: string[]): Record<string, string> => Object.fromEntries(ids.map((id) => [id, dev(m, id).bdf]))
+const bdfs = (m: Machine, ids: string[]): Record<string, string> =>
+  Object.fromEntries(ids.map((id) => [id, dev(m, id).bdf]))
 const GiB = 1024 ** 3
 
 describe('enumeration (drivers/pci/probe.c)', () => {
   it('T1: BDFs and bus ranges as in kernel-cases.md', () => {
     const m = build(t1())
-    expect(bdfs(m, ['hb0/hostdev', 'rpA', 'usp', 'dsp0', 'dsp1', 'dsp2', 'gpu0', 'nic0', 'nvme2', 'rpB', 'nvme0', 'nvme0f1', 'rpC', 'ahci0'])).toEqual({
+    expect(
+      bdfs(m, [
+        'hb0/hostdev',
+        'rpA',
+        'usp',
+        'dsp0',
+        'dsp1',
+        'dsp2',
+        'gpu0',
+        'nic0',
+        'nvme2',
+        'rpB',
+        'nvme0',
+        'nvme0f1',
+        'rpC',
+        'ahci0',
+      ]),
+    ).toEqual({
       'hb0/hostdev': '0000:00:00.0',
       rpA: '0000:00:01.0',
       usp: '0000:01:00.0',
@@ -41,7 +59,10 @@ describe('enumeration (drivers/pci/probe.c)', () => {
       rpC: '0000:00:03.0',
       ahci0: '0000:07:00.0',
     })
-    const range = (id: string): [number | null, number | null] => [dev(m, id).secondary, dev(m, id).subordinate]
+    const range = (id: string): [number | null, number | null] => [
+      dev(m, id).secondary,
+      dev(m, id).subordinate,
+    ]
     expect(range('rpA')).toEqual([1, 5])
     expect(range('usp')).toEqual([2, 5])
     expect(range('dsp0')).toEqual([3, 3])
@@ -72,7 +93,13 @@ describe('enumeration (drivers/pci/probe.c)', () => {
   it('T1: function types, classes, drivers, multi-function', () => {
     const m = build(t1())
     const hd = dev(m, 'hb0/hostdev')
-    expect([hd.pcieType, hd.classCode, hd.vendor, hd.device, hd.upstream]).toEqual(['host_device', 0x060000, 0x8086, 0x2020, null])
+    expect([hd.pcieType, hd.classCode, hd.vendor, hd.device, hd.upstream]).toEqual([
+      'host_device',
+      0x060000,
+      0x8086,
+      0x2020,
+      null,
+    ])
     expect(dev(m, 'rpA').pcieType).toBe('root_port')
     expect(dev(m, 'usp').pcieType).toBe('upstream')
     expect(dev(m, 'dsp1').pcieType).toBe('downstream')
@@ -120,7 +147,13 @@ describe('enumeration (drivers/pci/probe.c)', () => {
 
   it('QEMU mf: 01:00.0 / 01:00.1 share root port 00:10.0, C=02:00.0', () => {
     const m = build(qemuMf())
-    expect(bdfs(m, ['rp1', 'A', 'B', 'rp2', 'C'])).toEqual({ rp1: '0000:00:10.0', A: '0000:01:00.0', B: '0000:01:00.1', rp2: '0000:00:11.0', C: '0000:02:00.0' })
+    expect(bdfs(m, ['rp1', 'A', 'B', 'rp2', 'C'])).toEqual({
+      rp1: '0000:00:10.0',
+      A: '0000:01:00.0',
+      B: '0000:01:00.1',
+      rp2: '0000:00:11.0',
+      C: '0000:02:00.0',
+    })
     expect(commonUpstream(m, 'A', 'B')).toBe('rp1')
     expect(dev(m, 'A').isMultiFunction).toBe(true)
   })
@@ -174,7 +207,7 @@ function checkResources(m: Machine): void {
       while (up) {
         const win = b.io ? up.ioWindow : pref ? up.prefWindow : up.memWindow
         expect(win && within(w, win), `${d.id} BAR${b.index} inside ${up.id}`).toBe(true)
-        expect((win!.start % (b.io ? 4096 : 1024 * 1024)) === 0).toBe(true)
+        expect(win!.start % (b.io ? 4096 : 1024 * 1024) === 0).toBe(true)
         up = up.upstream ? m.devs.get(up.upstream) : undefined
       }
       for (const o of seen) {
@@ -208,7 +241,16 @@ describe('resources (drivers/pci/setup-bus.c)', () => {
   })
 
   it('bridge windows contain their children, BARs are aligned and do not overlap', () => {
-    for (const spec of [t1(), qemuSw(), qemuPxb(), qemuMf(), qemuPxb2(), t3('8086:2020', '8086:2020'), syntheticMachine(300)]) checkResources(build(spec))
+    for (const spec of [
+      t1(),
+      qemuSw(),
+      qemuPxb(),
+      qemuMf(),
+      qemuPxb2(),
+      t3('8086:2020', '8086:2020'),
+      syntheticMachine(300),
+    ])
+      checkResources(build(spec))
   })
 
   it('bus address = CPU physical + busOffset (pci_bus_address)', () => {
@@ -224,7 +266,9 @@ describe('resources (drivers/pci/setup-bus.c)', () => {
     expect(r.ok).toBe(false)
     if (r.ok) return
     const i = r.issues.find((x) => x.nodeId === 'gpu0')!
-    expect(i.message).toMatch(/endpoint "gpu0" BAR1 .* larger than the 64-bit MMIO window of host bridge "hb0"/)
+    expect(i.message).toMatch(
+      /endpoint "gpu0" BAR1 .* larger than the 64-bit MMIO window of host bridge "hb0"/,
+    )
     expect(i.path).toBe('nodes[6].endpoint.bars[1].size')
   })
 
@@ -266,11 +310,17 @@ describe('ACS after boot (drivers/pci/pci.c: pci_enable_acs)', () => {
   })
 
   it('disable_acs_redir keeps firmware bits outside RR|CR|EC and accepts several entries and short forms', () => {
-    const m = build(t1({ acsCtrl: { dsp0: ['SV', 'RR', 'CR'], dsp1: ['RR'] } }), { iommu: true, disableAcsRedir: '02:00.0;0000:02:01.0' })
+    const m = build(t1({ acsCtrl: { dsp0: ['SV', 'RR', 'CR'], dsp1: ['RR'] } }), {
+      iommu: true,
+      disableAcsRedir: '02:00.0;0000:02:01.0',
+    })
     expect(dev(m, 'dsp0').acsCtrl).toBe(0x01)
     expect(dev(m, 'dsp1').acsCtrl).toBe(0x00)
     expect(dev(m, 'dsp2').acsCtrl).toBe(0x1d)
-    expect(m.bootLog).toEqual(['pci 0000:02:00.0: Configured ACS to 0x0001', 'pci 0000:02:01.0: Configured ACS to 0x0000'])
+    expect(m.bootLog).toEqual([
+      'pci 0000:02:00.0: Configured ACS to 0x0001',
+      'pci 0000:02:01.0: Configured ACS to 0x0000',
+    ])
   })
 
   it('disable_acs_redir accepts pci:vvvv:dddd', () => {
@@ -339,7 +389,9 @@ describe('views', () => {
     expect(rp.acsCtrl).toEqual(['SV', 'RR', 'CR', 'UF'])
     expect(rp.secondary).toBe(1)
     expect(views.find((v) => v.id === 'usp')!.acsCap).toBeNull()
-    expect(nodeViews(build(qemuPxb()), qemuPxb(), () => false).find((v) => v.id === 'pxb1')!.host!.key).toBeNull()
+    expect(
+      nodeViews(build(qemuPxb()), qemuPxb(), () => false).find((v) => v.id === 'pxb1')!.host!.key,
+    ).toBeNull()
   })
   it('hex()', () => {
     expect(hex(0)).toBe('0x0')
@@ -353,7 +405,9 @@ describe('synthetic machines', () => {
     const m = build(spec)
     expect([...m.devs.values()].filter((d) => d.kind === 'endpoint')).toHaveLength(4096)
     for (const hb of m.hostBridges) {
-      const max = Math.max(...[...m.devs.values()].filter((d) => d.hostBridge === hb.id).map((d) => d.subordinate ?? d.bus))
+      const max = Math.max(
+        ...[...m.devs.values()].filter((d) => d.hostBridge === hb.id).map((d) => d.subordinate ?? d.bus),
+      )
       expect(max).toBeLessThanOrEqual(0xff)
     }
   })

@@ -128,14 +128,31 @@ export function inferCpu(spec: MachineSpec, layout: Layout): { cpu: CpuSpec; why
     const hd = layout.nodes.get(id)!.spec.host!.hostDevice
     if (!hd) continue
     const key = `${hd.vendor.toString(16).padStart(4, '0')}:${hd.device.toString(16).padStart(4, '0')}`
-    if (hd.vendor === 0x8086) return { cpu: { vendor: 'intel', family: 6 }, why: `host bridge device ${key} is Intel: assumed an Intel CPU, family 6` }
+    if (hd.vendor === 0x8086)
+      return {
+        cpu: { vendor: 'intel', family: 6 },
+        why: `host bridge device ${key} is Intel: assumed an Intel CPU, family 6`,
+      }
     if (hd.vendor === 0x1022)
-      return { cpu: { vendor: 'amd', family: 0x17 }, why: `host bridge device ${key} is AMD: assumed an AMD Zen CPU, family 0x17` }
-    if (hd.vendor === 0x1d94) return { cpu: { vendor: 'hygon', family: 0x18 }, why: `host bridge device ${key} is Hygon: assumed a Hygon Dhyana CPU, family 0x18` }
-    return { cpu: { vendor: 'other', family: 0 }, why: `host bridge device ${key} is not Intel, AMD or Hygon: assumed a non-x86-AMD CPU` }
+      return {
+        cpu: { vendor: 'amd', family: 0x17 },
+        why: `host bridge device ${key} is AMD: assumed an AMD Zen CPU, family 0x17`,
+      }
+    if (hd.vendor === 0x1d94)
+      return {
+        cpu: { vendor: 'hygon', family: 0x18 },
+        why: `host bridge device ${key} is Hygon: assumed a Hygon Dhyana CPU, family 0x18`,
+      }
+    return {
+      cpu: { vendor: 'other', family: 0 },
+      why: `host bridge device ${key} is not Intel, AMD or Hygon: assumed a non-x86-AMD CPU`,
+    }
   }
   void spec
-  return { cpu: { vendor: 'other', family: 0 }, why: 'no host bridge has a device at 00.0 to infer the CPU from: assumed a CPU other than Intel/AMD/Hygon' }
+  return {
+    cpu: { vendor: 'other', family: 0 },
+    why: 'no host bridge has a device at 00.0 to infer the CPU from: assumed a CPU other than Intel/AMD/Hygon',
+  }
 }
 
 /**
@@ -153,7 +170,10 @@ export function buildMachine(spec: MachineSpec, settings: LabSettings): BuildRes
     return buildChecked(spec, settings)
   } catch (e) {
     // A bug of ours, not the user's: still a value, never a throw across the engine boundary.
-    return { ok: false, issues: [{ source: 'topology', message: `internal error while building the topology: ${String(e)}` }] }
+    return {
+      ok: false,
+      issues: [{ source: 'topology', message: `internal error while building the topology: ${String(e)}` }],
+    }
   }
 }
 
@@ -251,7 +271,18 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
 
   return {
     ok: true,
-    machine: { name: spec.name, cpu, cpuInferred, cpuWhy, settings: { ...settings }, hostBridges, devs, byBdf, bootLog, assumptions },
+    machine: {
+      name: spec.name,
+      cpu,
+      cpuInferred,
+      cpuWhy,
+      settings: { ...settings },
+      hostBridges,
+      devs,
+      byBdf,
+      bootLog,
+      assumptions,
+    },
   }
 }
 
@@ -309,7 +340,15 @@ function scanBus(
       prefWindow: bridge ? CLOSED : null,
       ioWindow: bridge ? CLOSED : null,
       bars: (n.endpoint?.bars ?? [])
-        .map((b) => ({ index: b.index, size: b.size, io: !!b.io, mem64: !!b.mem64, prefetch: !!b.prefetch, start: 0, busStart: 0 }))
+        .map((b) => ({
+          index: b.index,
+          size: b.size,
+          io: !!b.io,
+          mem64: !!b.mem64,
+          prefetch: !!b.prefetch,
+          start: 0,
+          busStart: 0,
+        }))
         .sort((a, b) => a.index - b.index),
       acsCap: n.acs ? acsBits(n.acs.cap) : null,
       acsCtrl: 0,
@@ -431,7 +470,12 @@ function hexn(n: number): string {
  * (64-bit: from 0x3800_0000_0000, one naturally aligned window per host bridge; 32-bit: consecutive
  * ranges in 0xc000_0000-0xfebf_ffff; I/O: consecutive ranges from 0x1000).
  */
-function assignResources(layout: Layout, hostBridges: HostBridge[], devs: Map<string, PciDev>, issues: InputIssue[]): void {
+function assignResources(
+  layout: Layout,
+  hostBridges: HostBridge[],
+  devs: Map<string, PciDev>,
+  issues: InputIssue[],
+): void {
   let auto64 = DEFAULT_MMIO64_BASE
   let cur32 = MMIO32_BASE
   let curIo = IO_BASE
@@ -445,7 +489,12 @@ function assignResources(layout: Layout, hostBridges: HostBridge[], devs: Map<st
       const d = devs.get(id)!
       for (const b of d.bars) {
         const cls = resClass(b)
-        const limit = cls === 'pref' ? (h.mmioSize ?? Infinity) : cls === 'mem' ? MMIO32_LIMIT - MMIO32_BASE : IO_LIMIT - IO_BASE
+        const limit =
+          cls === 'pref'
+            ? (h.mmioSize ?? Infinity)
+            : cls === 'mem'
+              ? MMIO32_LIMIT - MMIO32_BASE
+              : IO_LIMIT - IO_BASE
         if (b.size > limit) {
           const idx = d.endpoint?.bars.findIndex((x) => x.index === b.index) ?? -1
           issues.push({
@@ -506,7 +555,11 @@ function assignResources(layout: Layout, hostBridges: HostBridge[], devs: Map<st
       const end = placeAll(io.items, start)
       const top = alignUp(end, 4096)
       if (top > IO_LIMIT) {
-        issues.push({ source: 'topology', nodeId: hb.id, message: `host bridge "${hb.id}": I/O port space (0x1000-0xffff) is exhausted` })
+        issues.push({
+          source: 'topology',
+          nodeId: hb.id,
+          message: `host bridge "${hb.id}": I/O port space (0x1000-0xffff) is exhausted`,
+        })
       }
       hb.io = { start, end: top - 1 }
       curIo = top
@@ -542,7 +595,9 @@ function eraAtLeast(era: LabSettings['era'], min: LabSettings['era']): boolean {
  * ';' (or ','), each `[dddd:]bb:dd.f` or `pci:vvvv:dddd`.
  * Simplification: the `[dddd:]bb:dd.f/dd.f...` path form is not supported (reported as an assumption).
  */
-export function parseAcsRedirParam(param: string): { match: (d: PciDev) => boolean; text: string }[] | { error: string } {
+export function parseAcsRedirParam(
+  param: string,
+): { match: (d: PciDev) => boolean; text: string }[] | { error: string } {
   const out: { match: (d: PciDev) => boolean; text: string }[] = []
   for (const raw of param.split(/[;,]/)) {
     const t = raw.trim().toLowerCase()
@@ -585,27 +640,45 @@ export function parseAcsRedirParam(param: string): { match: (d: PciDev) => boole
  * carried 47c8846a49ba (6.11 assumed) is unverified; for 6.11-6.13 without the stable fix the bit
  * arithmetic differed.
  */
-function enableAcs(devs: Map<string, PciDev>, settings: LabSettings, log: string[], assumptions: string[]): void {
+function enableAcs(
+  devs: Map<string, PciDev>,
+  settings: LabSettings,
+  log: string[],
+  assumptions: string[],
+): void {
   const newStyle = eraAtLeast(settings.era, 'v6.12')
   let matchers: { match: (d: PciDev) => boolean; text: string }[] = []
   if (settings.disableAcsRedir.trim() !== '') {
     const parsed = parseAcsRedirParam(settings.disableAcsRedir)
     if ('error' in parsed) {
-      log.push(newStyle ? "PCI: Can't parse ACS command line parameter" : `PCI: Can't parse disable_acs_redir parameter: ${settings.disableAcsRedir}`)
-      assumptions.push(`pci=disable_acs_redir=: "${parsed.error}" is not a [dddd:]bb:dd.f or pci:vvvv:dddd entry the lab understands; the parameter was ignored.`)
+      log.push(
+        newStyle
+          ? "PCI: Can't parse ACS command line parameter"
+          : `PCI: Can't parse disable_acs_redir parameter: ${settings.disableAcsRedir}`,
+      )
+      assumptions.push(
+        `pci=disable_acs_redir=: "${parsed.error}" is not a [dddd:]bb:dd.f or pci:vvvv:dddd entry the lab understands; the parameter was ignored.`,
+      )
     } else {
       matchers = parsed
       for (const m of parsed) {
         const any = [...devs.values()].some((d) => m.match(d))
-        if (!any) assumptions.push(`pci=disable_acs_redir=: no function matches "${m.text}"; nothing to do for it.`)
+        if (!any)
+          assumptions.push(`pci=disable_acs_redir=: no function matches "${m.text}"; nothing to do for it.`)
       }
     }
   }
   for (const d of devs.values()) {
     if (d.acsCap === null) {
       if (matchers.some((m) => m.match(d))) {
-        if (!newStyle) log.push(`pci ${d.bdf}: cannot disable ACS redirect for this hardware as it does not have ACS capabilities`)
-        else assumptions.push(`pci=disable_acs_redir= lists ${d.bdf}, which has no ACS capability; the kernel skips it silently.`)
+        if (!newStyle)
+          log.push(
+            `pci ${d.bdf}: cannot disable ACS redirect for this hardware as it does not have ACS capabilities`,
+          )
+        else
+          assumptions.push(
+            `pci=disable_acs_redir= lists ${d.bdf}, which has no ACS capability; the kernel skips it silently.`,
+          )
       }
       continue
     }
@@ -636,7 +709,10 @@ export function firmwareAcs(spec: MachineSpec, devs: Map<string, PciDev>, assump
     if (!d || !n.acs) continue
     const raw = acsBits(n.acs.ctrl)
     const fw = raw & (d.acsCap ?? 0)
-    if (fw !== raw) assumptions.push(`${nodeName(n)}: ACS control bits outside its capability read as 0 (0x${raw.toString(16)} -> 0x${fw.toString(16)}).`)
+    if (fw !== raw)
+      assumptions.push(
+        `${nodeName(n)}: ACS control bits outside its capability read as 0 (0x${raw.toString(16)} -> 0x${fw.toString(16)}).`,
+      )
     d.acsCtrlFirmware = fw
     d.acsCtrl = fw
   }

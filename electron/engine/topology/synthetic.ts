@@ -31,7 +31,8 @@ export function syntheticMachine(endpoints: number, opts: SyntheticOptions = {})
   const fit = Math.floor(255 / (perSwitch + 2)) // buses 01..ff below root bus 00
   const switchesPerHost = Math.max(1, Math.min(fit, Math.floor(opts.switchesPerHost ?? fit), 31))
   const barSize = opts.barSize ?? 16 * 1024 * 1024
-  const acs = (): { cap: AcsFlag[]; ctrl: AcsFlag[] } | undefined => (opts.acs === false ? undefined : { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: [] })
+  const acs = (): { cap: AcsFlag[]; ctrl: AcsFlag[] } | undefined =>
+    opts.acs === false ? undefined : { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: [] }
   const hostDevice = opts.hostDevice === undefined ? { vendor: 0x8086, device: 0x2020 } : opts.hostDevice
   const nodes: TopoNodeSpec[] = []
   const total = Math.max(0, Math.floor(endpoints))
@@ -43,16 +44,46 @@ export function syntheticMachine(endpoints: number, opts: SyntheticOptions = {})
       kind: 'host_bridge',
       parent: null,
       label: `Host bridge ${h}`,
-      host: { domain: h, rootBus: 0, busEnd: 0xff, numaNode: h % 2, hostDevice: hostDevice ? { ...hostDevice } : null },
+      host: {
+        domain: h,
+        rootBus: 0,
+        busEnd: 0xff,
+        numaNode: h % 2,
+        hostDevice: hostDevice ? { ...hostDevice } : null,
+      },
     })
     for (let s = 0; s < switchesPerHost && made < total; s++) {
       const rp = `h${h}rp${s}`
       const usp = `h${h}s${s}u`
-      nodes.push({ id: rp, kind: 'root_port', parent: hb, slot: s + 1, vendor: 0x8086, device: 0x2030, label: `HB${h} root port ${s}`, ...withAcs(acs()) })
-      nodes.push({ id: usp, kind: 'switch_upstream', parent: rp, vendor: 0x10b5, device: 0x9781, label: `HB${h} switch ${s} upstream port` })
+      nodes.push({
+        id: rp,
+        kind: 'root_port',
+        parent: hb,
+        slot: s + 1,
+        vendor: 0x8086,
+        device: 0x2030,
+        label: `HB${h} root port ${s}`,
+        ...withAcs(acs()),
+      })
+      nodes.push({
+        id: usp,
+        kind: 'switch_upstream',
+        parent: rp,
+        vendor: 0x10b5,
+        device: 0x9781,
+        label: `HB${h} switch ${s} upstream port`,
+      })
       for (let d = 0; d < perSwitch && made < total; d++) {
         const dsp = `h${h}s${s}d${d}`
-        nodes.push({ id: dsp, kind: 'switch_downstream', parent: usp, vendor: 0x10b5, device: 0x9781, label: `HB${h} switch ${s} port ${d}`, ...withAcs(acs()) })
+        nodes.push({
+          id: dsp,
+          kind: 'switch_downstream',
+          parent: usp,
+          vendor: 0x10b5,
+          device: 0x9781,
+          label: `HB${h} switch ${s} port ${d}`,
+          ...withAcs(acs()),
+        })
         nodes.push({
           id: `ep${made}`,
           kind: 'endpoint',
@@ -60,16 +91,27 @@ export function syntheticMachine(endpoints: number, opts: SyntheticOptions = {})
           label: `EP${made}`,
           vendor: 0x1de5,
           device: 0x1000,
-          endpoint: { type: 'nvme', bars: [{ index: 0, size: barSize, mem64: true, prefetch: true }], p2pmemBar: 0, queueP2p: true },
+          endpoint: {
+            type: 'nvme',
+            bars: [{ index: 0, size: barSize, mem64: true, prefetch: true }],
+            p2pmemBar: 0,
+            queueP2p: true,
+          },
         })
         made++
       }
     }
     if (total === 0) break
   }
-  return { name: `synthetic-${total}`, cpu: opts.cpu === undefined ? { vendor: 'intel', family: 6, model: 85 } : opts.cpu, nodes }
+  return {
+    name: `synthetic-${total}`,
+    cpu: opts.cpu === undefined ? { vendor: 'intel', family: 6, model: 85 } : opts.cpu,
+    nodes,
+  }
 }
 
-function withAcs(a: { cap: AcsFlag[]; ctrl: AcsFlag[] } | undefined): { acs?: { cap: AcsFlag[]; ctrl: AcsFlag[] } } {
+function withAcs(a: { cap: AcsFlag[]; ctrl: AcsFlag[] } | undefined): {
+  acs?: { cap: AcsFlag[]; ctrl: AcsFlag[] }
+} {
   return a ? { acs: a } : {}
 }

@@ -35,7 +35,12 @@ export interface ValidationResult {
   layout: Layout | null
 }
 
-const BRIDGE_KINDS: ReadonlySet<NodeKind> = new Set(['root_port', 'switch_upstream', 'switch_downstream', 'pci_bridge'])
+const BRIDGE_KINDS: ReadonlySet<NodeKind> = new Set([
+  'root_port',
+  'switch_upstream',
+  'switch_downstream',
+  'pci_bridge',
+])
 /** PCIe ports whose secondary side is a single link: only device 0 exists below them (ARI aside). */
 const PCIE_PORT_KINDS: ReadonlySet<NodeKind> = new Set(['root_port', 'switch_downstream'])
 
@@ -152,13 +157,23 @@ function assignSlots(
     else if (fn !== undefined && fn > 0 && lastAutoSlot >= 0) s = lastAutoSlot
     else s = nextFreeSlot()
     if (s < 0) {
-      issues.push(issue(`${nodeName(parent)} has no free device number left (32 devices per bus) for ${nodeName(k.spec)}`, k.spec.id))
+      issues.push(
+        issue(
+          `${nodeName(parent)} has no free device number left (32 devices per bus) for ${nodeName(k.spec)}`,
+          k.spec.id,
+        ),
+      )
       k.slot = -1
       continue
     }
     const f = fn ?? nextFreeFn(s)
     if (f < 0) {
-      issues.push(issue(`device ${s} below ${nodeName(parent)} has no free function left (8 per device) for ${nodeName(k.spec)}`, k.spec.id))
+      issues.push(
+        issue(
+          `device ${s} below ${nodeName(parent)} has no free function left (8 per device) for ${nodeName(k.spec)}`,
+          k.spec.id,
+        ),
+      )
       k.slot = -1
       continue
     }
@@ -182,7 +197,13 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
   const nodes = new Map<string, ResolvedNode>()
   spec.nodes.forEach((n, index) => {
     if (nodes.has(n.id)) {
-      issues.push(issue(`duplicate id "${n.id}" (nodes[${nodes.get(n.id)!.index}] and nodes[${index}])`, n.id, `nodes[${index}].id`))
+      issues.push(
+        issue(
+          `duplicate id "${n.id}" (nodes[${nodes.get(n.id)!.index}] and nodes[${index}])`,
+          n.id,
+          `nodes[${index}].id`,
+        ),
+      )
       return
     }
     nodes.set(n.id, { spec: n, index, slot: -1, fn: -1, children: [] })
@@ -193,19 +214,40 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     const n = r.spec
     const at = `nodes[${r.index}]`
     if (n.kind === 'host_bridge') {
-      if (n.parent !== null) issues.push(issue(`${nodeName(n)} must not have a parent (it has "${n.parent}")`, n.id, `${at}.parent`))
-      if (!n.host) issues.push(issue(`${nodeName(n)} has no "host" object (domain, rootBus, numaNode, hostDevice)`, n.id, `${at}.host`))
+      if (n.parent !== null)
+        issues.push(
+          issue(`${nodeName(n)} must not have a parent (it has "${n.parent}")`, n.id, `${at}.parent`),
+        )
+      if (!n.host)
+        issues.push(
+          issue(
+            `${nodeName(n)} has no "host" object (domain, rootBus, numaNode, hostDevice)`,
+            n.id,
+            `${at}.host`,
+          ),
+        )
     } else {
-      if (n.host) issues.push(issue(`${nodeName(n)} carries a "host" object, but only host bridges do`, n.id, `${at}.host`))
+      if (n.host)
+        issues.push(
+          issue(`${nodeName(n)} carries a "host" object, but only host bridges do`, n.id, `${at}.host`),
+        )
       if (n.parent === null) {
-        issues.push(issue(`${nodeName(n)} has no parent; only host bridges sit at the top`, n.id, `${at}.parent`))
+        issues.push(
+          issue(`${nodeName(n)} has no parent; only host bridges sit at the top`, n.id, `${at}.parent`),
+        )
       } else {
         const p = nodes.get(n.parent)
         if (!p) {
           issues.push(issue(`${nodeName(n)} has no parent "${n.parent}"`, n.id, `${at}.parent`))
         } else if (!ALLOWED_PARENTS[n.kind].includes(p.spec.kind)) {
           const allowed = ALLOWED_PARENTS[n.kind].join(', ')
-          issues.push(issue(`${nodeName(n)} cannot hang under ${nodeName(p.spec)}; allowed parents: ${allowed}`, n.id, `${at}.parent`))
+          issues.push(
+            issue(
+              `${nodeName(n)} cannot hang under ${nodeName(p.spec)}; allowed parents: ${allowed}`,
+              n.id,
+              `${at}.parent`,
+            ),
+          )
         } else {
           p.children.push(n.id)
         }
@@ -215,7 +257,9 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
       issues.push(issue(`${nodeName(n)} has no "endpoint" object (type, bars)`, n.id, `${at}.endpoint`))
     }
     if (n.kind !== 'endpoint' && n.endpoint) {
-      issues.push(issue(`${nodeName(n)} carries an "endpoint" object, but only endpoints do`, n.id, `${at}.endpoint`))
+      issues.push(
+        issue(`${nodeName(n)} carries an "endpoint" object, but only endpoints do`, n.id, `${at}.endpoint`),
+      )
     }
     if (n.endpoint) checkBars(n, at, issues)
   }
@@ -238,7 +282,9 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
   }
 
   // Host bridges: unique (domain, rootBus), sane and non-overlapping bus ranges.
-  const hbs = [...nodes.values()].filter((r) => r.spec.kind === 'host_bridge' && r.spec.host).map((r) => r.spec)
+  const hbs = [...nodes.values()]
+    .filter((r) => r.spec.kind === 'host_bridge' && r.spec.host)
+    .map((r) => r.spec)
   hbs.sort((a, b) => a.host!.domain - b.host!.domain || a.host!.rootBus - b.host!.rootBus)
   const busEnd = new Map<string, number>()
   for (const hb of hbs) {
@@ -246,7 +292,14 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     const end = h.busEnd ?? defaultBusEnd(hb, hbs)
     busEnd.set(hb.id, end)
     const at = `nodes[${nodes.get(hb.id)!.index}].host`
-    if (end < h.rootBus) issues.push(issue(`${nodeName(hb)}: busEnd 0x${end.toString(16)} is below rootBus 0x${h.rootBus.toString(16)}`, hb.id, `${at}.busEnd`))
+    if (end < h.rootBus)
+      issues.push(
+        issue(
+          `${nodeName(hb)}: busEnd 0x${end.toString(16)} is below rootBus 0x${h.rootBus.toString(16)}`,
+          hb.id,
+          `${at}.busEnd`,
+        ),
+      )
   }
   for (let i = 0; i < hbs.length; i++) {
     for (let j = i + 1; j < hbs.length; j++) {
@@ -256,10 +309,20 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
       const at = `nodes[${nodes.get(b.id)!.index}].host.rootBus`
       const bdfDomain = a.host!.domain.toString(16).padStart(4, '0')
       if (a.host!.rootBus === b.host!.rootBus) {
-        issues.push(issue(`${nodeName(a)} and ${nodeName(b)} both claim root bus ${bdfDomain}:${hex2(a.host!.rootBus)}`, b.id, at))
+        issues.push(
+          issue(
+            `${nodeName(a)} and ${nodeName(b)} both claim root bus ${bdfDomain}:${hex2(a.host!.rootBus)}`,
+            b.id,
+            at,
+          ),
+        )
       } else if (b.host!.rootBus <= busEnd.get(a.id)!) {
         issues.push(
-          issue(`${nodeName(b)} root bus ${bdfDomain}:${hex2(b.host!.rootBus)} lies inside the bus range of ${nodeName(a)} (${hex2(a.host!.rootBus)}-${hex2(busEnd.get(a.id)!)})`, b.id, at),
+          issue(
+            `${nodeName(b)} root bus ${bdfDomain}:${hex2(b.host!.rootBus)} lies inside the bus range of ${nodeName(a)} (${hex2(a.host!.rootBus)}-${hex2(busEnd.get(a.id)!)})`,
+            b.id,
+            at,
+          ),
         )
       }
     }
@@ -275,7 +338,11 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
       for (const k of kids) {
         if (k.spec.slot === 0 && k.spec.fn === 0) {
           issues.push(
-            issue(`${nodeName(k.spec)} takes 00.0 on the root bus of ${nodeName(p)}, which is the host bridge's own device (hostDevice); use another slot or set hostDevice to null`, k.spec.id, `nodes[${k.index}].slot`),
+            issue(
+              `${nodeName(k.spec)} takes 00.0 on the root bus of ${nodeName(p)}, which is the host bridge's own device (hostDevice); use another slot or set hostDevice to null`,
+              k.spec.id,
+              `nodes[${k.index}].slot`,
+            ),
           )
         }
       }
@@ -287,10 +354,22 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
       const devfn = k.slot * 8 + k.fn
       const prev = byDevfn.get(devfn)
       if (prev) {
-        issues.push(issue(`${nodeName(prev.spec)} and ${nodeName(k.spec)} both sit at ${k.slot.toString(16).padStart(2, '0')}.${k.fn} below ${nodeName(p)}`, k.spec.id, `nodes[${k.index}].slot`))
+        issues.push(
+          issue(
+            `${nodeName(prev.spec)} and ${nodeName(k.spec)} both sit at ${k.slot.toString(16).padStart(2, '0')}.${k.fn} below ${nodeName(p)}`,
+            k.spec.id,
+            `nodes[${k.index}].slot`,
+          ),
+        )
       } else byDevfn.set(devfn, k)
       if (PCIE_PORT_KINDS.has(p.kind) && k.slot !== 0) {
-        issues.push(issue(`${nodeName(k.spec)} is at device ${k.slot} below ${nodeName(p)}, but a PCIe port has one link: only device 0 exists below it`, k.spec.id, `nodes[${k.index}].slot`))
+        issues.push(
+          issue(
+            `${nodeName(k.spec)} is at device ${k.slot} below ${nodeName(p)}, but a PCIe port has one link: only device 0 exists below it`,
+            k.spec.id,
+            `nodes[${k.index}].slot`,
+          ),
+        )
       }
     }
     // The kernel scans fn 0 first (pci_scan_slot) and skips the rest of the slot when it is absent.
@@ -299,7 +378,13 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
       const fns = kids.filter((k) => k.slot === s)
       if (!fns.some((k) => k.fn === 0) && !(reserved00 && s === 0)) {
         const k = fns[0]!
-        issues.push(issue(`${nodeName(k.spec)} is function ${k.fn} of device ${s} below ${nodeName(p)}, but that device has no function 0; the kernel scans function 0 first and would not find it`, k.spec.id, `nodes[${k.index}].fn`))
+        issues.push(
+          issue(
+            `${nodeName(k.spec)} is function ${k.fn} of device ${s} below ${nodeName(p)}, but that device has no function 0; the kernel scans function 0 first and would not find it`,
+            k.spec.id,
+            `nodes[${k.index}].fn`,
+          ),
+        )
       }
     }
     kids.sort((a, b) => a.slot - b.slot || a.fn - b.fn)
@@ -319,7 +404,12 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
         next++
         if (next > end && !reported) {
           reported = true
-          issues.push(issue(`bus numbers exhausted below ${nodeName(hb)}: ${nodeName(k.spec)} would need bus 0x${next.toString(16)}, past busEnd 0x${end.toString(16)}`, c))
+          issues.push(
+            issue(
+              `bus numbers exhausted below ${nodeName(hb)}: ${nodeName(k.spec)} would need bus 0x${next.toString(16)}, past busEnd 0x${end.toString(16)}`,
+              c,
+            ),
+          )
         }
         visit(c, depth + 1)
       }
@@ -341,24 +431,75 @@ function checkBars(n: TopoNodeSpec, at: string, issues: InputIssue[]): void {
   ep.bars.forEach((b, i) => {
     const p = `${at}.endpoint.bars[${i}]`
     const regs = b.mem64 ? [b.index, b.index + 1] : [b.index]
-    if (b.mem64 && b.index === 5) issues.push(issue(`${nodeName(n)} BAR5 is 64-bit, but a 64-bit BAR needs two registers and BAR5 is the last`, n.id, `${p}.mem64`))
+    if (b.mem64 && b.index === 5)
+      issues.push(
+        issue(
+          `${nodeName(n)} BAR5 is 64-bit, but a 64-bit BAR needs two registers and BAR5 is the last`,
+          n.id,
+          `${p}.mem64`,
+        ),
+      )
     for (const r of regs) {
       if (r > 5) continue
       const prev = owner.get(r)
       if (prev !== undefined) {
         const pb = ep.bars[prev]!
-        issues.push(issue(`${nodeName(n)} BAR${b.index} overlaps BAR${pb.index}${pb.mem64 ? ' (64-bit, uses two registers)' : ''} at register ${r}`, n.id, `${p}.index`))
+        issues.push(
+          issue(
+            `${nodeName(n)} BAR${b.index} overlaps BAR${pb.index}${pb.mem64 ? ' (64-bit, uses two registers)' : ''} at register ${r}`,
+            n.id,
+            `${p}.index`,
+          ),
+        )
       } else owner.set(r, i)
     }
-    if (b.io && (b.mem64 || b.prefetch)) issues.push(issue(`${nodeName(n)} BAR${b.index} is an I/O BAR and cannot be 64-bit or prefetchable`, n.id, p))
-    if (!b.io && b.size < 16) issues.push(issue(`${nodeName(n)} BAR${b.index} is a memory BAR of ${b.size} bytes; memory BARs are at least 16 bytes`, n.id, `${p}.size`))
-    if (b.io && b.size > 256) issues.push(issue(`${nodeName(n)} BAR${b.index} is an I/O BAR of ${b.size} bytes; I/O BARs are at most 256 bytes`, n.id, `${p}.size`))
-    if (!b.io && !b.mem64 && b.size > 2 ** 31) issues.push(issue(`${nodeName(n)} BAR${b.index} is a 32-bit BAR of ${b.size} bytes; a 32-bit BAR is at most 2 GiB (set mem64)`, n.id, `${p}.size`))
+    if (b.io && (b.mem64 || b.prefetch))
+      issues.push(
+        issue(`${nodeName(n)} BAR${b.index} is an I/O BAR and cannot be 64-bit or prefetchable`, n.id, p),
+      )
+    if (!b.io && b.size < 16)
+      issues.push(
+        issue(
+          `${nodeName(n)} BAR${b.index} is a memory BAR of ${b.size} bytes; memory BARs are at least 16 bytes`,
+          n.id,
+          `${p}.size`,
+        ),
+      )
+    if (b.io && b.size > 256)
+      issues.push(
+        issue(
+          `${nodeName(n)} BAR${b.index} is an I/O BAR of ${b.size} bytes; I/O BARs are at most 256 bytes`,
+          n.id,
+          `${p}.size`,
+        ),
+      )
+    if (!b.io && !b.mem64 && b.size > 2 ** 31)
+      issues.push(
+        issue(
+          `${nodeName(n)} BAR${b.index} is a 32-bit BAR of ${b.size} bytes; a 32-bit BAR is at most 2 GiB (set mem64)`,
+          n.id,
+          `${p}.size`,
+        ),
+      )
   })
   if (ep.p2pmemBar !== undefined) {
     const b = ep.bars.find((x) => x.index === ep.p2pmemBar)
     const p = `${at}.endpoint.p2pmemBar`
-    if (!b) issues.push(issue(`${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, but the endpoint has no BAR${ep.p2pmemBar}`, n.id, p))
-    else if (b.io) issues.push(issue(`${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, an I/O BAR; pci_p2pdma_add_resource() accepts memory BARs only`, n.id, p))
+    if (!b)
+      issues.push(
+        issue(
+          `${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, but the endpoint has no BAR${ep.p2pmemBar}`,
+          n.id,
+          p,
+        ),
+      )
+    else if (b.io)
+      issues.push(
+        issue(
+          `${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, an I/O BAR; pci_p2pdma_add_resource() accepts memory BARs only`,
+          n.id,
+          p,
+        ),
+      )
   }
 }

@@ -57,7 +57,11 @@ function devView(d: PciDev, parent: string | null, isProvider: (dev: PciDev) => 
  * Views of every spec node. The host bridge's own device at 00.0 is not a spec node: it shows up
  * as the host bridge view's `host.key` (and its vendor/device).
  */
-export function nodeViews(m: Machine, spec: MachineSpec, isProvider: (dev: PciDev) => boolean): TopoNodeView[] {
+export function nodeViews(
+  m: Machine,
+  spec: MachineSpec,
+  isProvider: (dev: PciDev) => boolean,
+): TopoNodeView[] {
   const out: TopoNodeView[] = []
   const specById = new Map(spec.nodes.map((n) => [n.id, n]))
   const walk = (ids: readonly string[], parent: string): void => {
@@ -89,7 +93,13 @@ export function nodeViews(m: Machine, spec: MachineSpec, isProvider: (dev: PciDe
       acsCap: null,
       acsCtrl: [],
       bars: [],
-      host: { domain: hb.domain, busStart: hb.busStart, busEnd: hb.busEnd, numaNode: hb.numaNode, key: hd ? key(hd.vendor, hd.device) : null },
+      host: {
+        domain: hb.domain,
+        busStart: hb.busStart,
+        busEnd: hb.busEnd,
+        numaNode: hb.numaNode,
+        key: hd ? key(hd.vendor, hd.device) : null,
+      },
       isProvider: false,
     })
     walk(children, hb.id)
