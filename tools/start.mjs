@@ -71,7 +71,8 @@ if (!exe) {
     timeout: DOWNLOAD_TIMEOUT_MS,
     killSignal: 'SIGKILL',
   })
-  if (got.error?.code === 'ETIMEDOUT') unavailable(`the download did not finish within ${DOWNLOAD_TIMEOUT_MS / 1000} s`)
+  if (got.error?.code === 'ETIMEDOUT')
+    unavailable(`the download did not finish within ${DOWNLOAD_TIMEOUT_MS / 1000} s`)
   exe = electronExecutable(electronDir)
   if (!exe) unavailable('the download failed')
 }

@@ -10,9 +10,22 @@
  *
  * Pure TypeScript: no electron, no node:* (the harness and the tests run it under plain Node).
  */
-import type { AppInfo, IpcError, LabView, Result, SettingsPatch, TopoNodeView } from '../../shared/ipc/contract'
+import type {
+  AppInfo,
+  IpcError,
+  LabView,
+  Result,
+  SettingsPatch,
+  TopoNodeView,
+} from '../../shared/ipc/contract'
 import type { P2pMatrix, PairVerdict } from '../../shared/model/p2p'
-import { ERAS, type ImportReport, type InputIssue, type LabFile, type LabSettings } from '../../shared/model/topology'
+import {
+  ERAS,
+  type ImportReport,
+  type InputIssue,
+  type LabFile,
+  type LabSettings,
+} from '../../shared/model/topology'
 import type { Machine } from './topology/types'
 import { buildMachine } from './topology/build'
 import { nodeViews } from './topology/views'
@@ -103,7 +116,10 @@ export class LabSession {
   importText(req: { fileName: string; text: string }): Result<LabView> {
     const imported = importText(req.fileName, req.text)
     if (!imported.ok) {
-      return inputError(`${req.fileName}: could not be loaded (${issueSummary(imported.issues)})`, imported.issues)
+      return inputError(
+        `${req.fileName}: could not be loaded (${issueSummary(imported.issues)})`,
+        imported.issues,
+      )
     }
     const built = this.build(imported.lab, imported.report, labFileNameFor(req.fileName), req.fileName)
     if (!built.ok) return built
@@ -118,7 +134,8 @@ export class LabSession {
     for (const [key, value] of Object.entries(rest) as [keyof LabSettings, unknown][]) {
       if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value
     }
-    const machine = cpu === undefined ? prev.machine : { ...prev.machine, cpu: cpu === null ? null : { ...cpu } }
+    const machine =
+      cpu === undefined ? prev.machine : { ...prev.machine, cpu: cpu === null ? null : { ...cpu } }
     const lab: LabFile = { ...prev, machine, settings }
     const built = this.build(lab, this.state.importReport, this.state.fileName, 'settings')
     if (!built.ok) return built
@@ -135,7 +152,11 @@ export class LabSession {
     const issues: InputIssue[] = []
     for (const role of ['provider', 'client'] as const) {
       if (!machine.byBdf.has(req[role])) {
-        issues.push({ source: 'p2p.explain', path: role, message: `no PCI function ${req[role]} in this machine` })
+        issues.push({
+          source: 'p2p.explain',
+          path: role,
+          message: `no PCI function ${req[role]} in this machine`,
+        })
       }
     }
     if (issues.length > 0) return inputError(`p2p.explain: ${issueSummary(issues)}`, issues)
@@ -149,11 +170,22 @@ export class LabSession {
 
   private view(): LabView {
     const s = this.state
-    return { lab: s.lab, nodes: s.nodes, matrix: s.matrix, importReport: s.importReport, revision: this.revision }
+    return {
+      lab: s.lab,
+      nodes: s.nodes,
+      matrix: s.matrix,
+      importReport: s.importReport,
+      revision: this.revision,
+    }
   }
 
   /** Build every derived piece of a new state without touching the current one. */
-  private build(lab: LabFile, importReport: ImportReport | null, fileName: string, what: string): Result<LabState> {
+  private build(
+    lab: LabFile,
+    importReport: ImportReport | null,
+    fileName: string,
+    what: string,
+  ): Result<LabState> {
     const built = buildMachine(lab.machine, lab.settings)
     if (!built.ok) {
       return inputError(`${what}: the topology is not valid (${issueSummary(built.issues)})`, built.issues)

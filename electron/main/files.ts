@@ -13,18 +13,28 @@ export const OPENABLE_EXTENSIONS = ['p2plab', 'json', 'xml', 'txt'] as const
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string }
 
 /** Read a UTF-8 text file of at most `maxBytes` (16 MiB, LIMITS.maxFileBytes); larger files are refused unread. */
-export async function readTextFile(path: string, maxBytes: number = LIMITS.maxFileBytes): Promise<ReadResult> {
+export async function readTextFile(
+  path: string,
+  maxBytes: number = LIMITS.maxFileBytes,
+): Promise<ReadResult> {
   let fh
   try {
     fh = await open(path, 'r')
   } catch (err) {
-    return { ok: false, message: `cannot open ${basename(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }
+    return {
+      ok: false,
+      message: `cannot open ${basename(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    }
   }
   try {
     const st = await fh.stat()
     if (!st.isFile()) return { ok: false, message: `${basename(path)} is not a regular file` }
     const limitText = `${maxBytes / 1024 / 1024} MiB`
-    if (st.size > maxBytes) return { ok: false, message: `${basename(path)} is larger than ${limitText}; files that big are refused` }
+    if (st.size > maxBytes)
+      return {
+        ok: false,
+        message: `${basename(path)} is larger than ${limitText}; files that big are refused`,
+      }
     // Read at most maxBytes + 1 so a file that grows after stat() is still refused.
     const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1)
     let length = 0
@@ -34,12 +44,19 @@ export async function readTextFile(path: string, maxBytes: number = LIMITS.maxFi
       length += bytesRead
       if (length === buf.length) break
     }
-    if (length > maxBytes) return { ok: false, message: `${basename(path)} is larger than ${limitText}; files that big are refused` }
+    if (length > maxBytes)
+      return {
+        ok: false,
+        message: `${basename(path)} is larger than ${limitText}; files that big are refused`,
+      }
     let text = buf.subarray(0, length).toString('utf8')
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
     return { ok: true, text }
   } catch (err) {
-    return { ok: false, message: `cannot read ${basename(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }
+    return {
+      ok: false,
+      message: `cannot read ${basename(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    }
   } finally {
     await fh.close()
   }

@@ -29,7 +29,11 @@ function clip(text: string, max = MAX_MESSAGE): string {
   return text.length > max ? text.slice(0, max - 1) + '…' : text
 }
 
-function failure(kind: IpcError['kind'], message: string, issues: InputIssue[] = []): { ok: false; error: IpcError } {
+function failure(
+  kind: IpcError['kind'],
+  message: string,
+  issues: InputIssue[] = [],
+): { ok: false; error: IpcError } {
   return { ok: false, error: { kind, message, issues } }
 }
 
@@ -73,7 +77,9 @@ function guarded<K extends InvokeChannel>(
       return call(parsed.data as z.infer<(typeof requestSchemas)[K]>)
     } catch (err) {
       console.error(`lab:${channel}: internal error`, err)
-      return failure('internal', `lab:${channel}: internal error: ${clip(errorText(err))}`) as ReturnType<Invoke[K]>
+      return failure('internal', `lab:${channel}: internal error: ${clip(errorText(err))}`) as ReturnType<
+        Invoke[K]
+      >
     }
   }
 }

@@ -4,7 +4,13 @@
  * changes to the window as 'lab:lab.changed'.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
-import { PREFIX, invokeChannels, type InvokeChannel, type IpcError, type Result } from '../../shared/ipc/contract'
+import {
+  PREFIX,
+  invokeChannels,
+  type InvokeChannel,
+  type IpcError,
+  type Result,
+} from '../../shared/ipc/contract'
 import type { LabSession } from '../engine/session'
 import { createHandlers, dispatch, type Emit, type Handlers } from './ipc-handlers'
 
@@ -18,7 +24,11 @@ export interface IpcOptions {
 function untrusted(channel: string): { ok: false; error: IpcError } {
   return {
     ok: false,
-    error: { kind: 'untrusted', message: `lab:${channel}: refused: the request did not come from the app's own page`, issues: [] },
+    error: {
+      kind: 'untrusted',
+      message: `lab:${channel}: refused: the request did not come from the app's own page`,
+      issues: [],
+    },
   }
 }
 
@@ -31,10 +41,14 @@ function senderUrl(event: IpcMainInvokeEvent): string | null {
   }
 }
 
-export function registerIpc(session: LabSession, options: IpcOptions): { handlers: Handlers; dispose: () => void } {
+export function registerIpc(
+  session: LabSession,
+  options: IpcOptions,
+): { handlers: Handlers; dispose: () => void } {
   const emit: Emit = (channel, payload) => {
     const win = options.getWindow()
-    if (win && !win.isDestroyed() && !win.webContents.isDestroyed()) win.webContents.send(PREFIX + channel, payload)
+    if (win && !win.isDestroyed() && !win.webContents.isDestroyed())
+      win.webContents.send(PREFIX + channel, payload)
   }
   const handlers = createHandlers(session, emit, 'electron')
   const channels = Object.keys(invokeChannels) as InvokeChannel[]

@@ -3,7 +3,15 @@
  * renderer's requests (validation, internal-error catching); session changes reach the window
  * through the handlers' 'lab.changed' event.
  */
-import { BrowserWindow, Menu, app, dialog, type MenuItemConstructorOptions, type OpenDialogOptions, type SaveDialogOptions } from 'electron'
+import {
+  BrowserWindow,
+  Menu,
+  app,
+  dialog,
+  type MenuItemConstructorOptions,
+  type OpenDialogOptions,
+  type SaveDialogOptions,
+} from 'electron'
 import { basename } from 'node:path'
 import type { IpcError } from '../../shared/ipc/contract'
 import type { Handlers } from './ipc-handlers'
@@ -22,7 +30,9 @@ export interface FileActions {
 
 function describe(error: IpcError): string {
   const lines = error.issues.slice(0, 12).map((i) => {
-    const where = [i.line !== undefined ? `line ${i.line}` : null, i.path ?? i.nodeId ?? null].filter(Boolean).join(' ')
+    const where = [i.line !== undefined ? `line ${i.line}` : null, i.path ?? i.nodeId ?? null]
+      .filter(Boolean)
+      .join(' ')
     return `• ${where ? where + ': ' : ''}${i.message}`
   })
   if (error.issues.length > 12) lines.push(`… and ${error.issues.length - 12} more`)

@@ -34,7 +34,8 @@ export function isAppUrl(url: string): boolean {
   } catch {
     return false
   }
-  if (own.protocol === 'file:') return u.protocol === 'file:' && u.host === own.host && u.pathname === own.pathname
+  if (own.protocol === 'file:')
+    return u.protocol === 'file:' && u.host === own.host && u.pathname === own.pathname
   return u.origin === own.origin
 }
 

@@ -4,7 +4,13 @@
  * (tools/bridge/shim.ts) builds the very same object over a WebSocket. Pure: no electron import,
  * and only the channel tables (no zod) are pulled in at run time.
  */
-import { PREFIX, eventChannels, invokeChannels, type EventChannel, type LabApi } from '../../shared/ipc/contract'
+import {
+  PREFIX,
+  eventChannels,
+  invokeChannels,
+  type EventChannel,
+  type LabApi,
+} from '../../shared/ipc/contract'
 
 /** What carries calls and events. Channel names are full IPC names, e.g. 'lab:app.info'. */
 export interface Transport {
@@ -19,7 +25,10 @@ export function isEventChannel(channel: unknown): channel is EventChannel {
 
 export function createLabApi(transport: Transport): LabApi {
   const invoke = Object.fromEntries(
-    Object.keys(invokeChannels).map((ch) => [ch, (...args: unknown[]) => transport.invoke(PREFIX + ch, args)]),
+    Object.keys(invokeChannels).map((ch) => [
+      ch,
+      (...args: unknown[]) => transport.invoke(PREFIX + ch, args),
+    ]),
   ) as unknown as LabApi['invoke']
 
   const on: LabApi['on'] = (channel, listener) => {

@@ -59,7 +59,10 @@ afterAll(async () => {
 })
 
 /** A raw GET: fetch() would normalise '..' away before the server ever saw it. */
-function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function rawGet(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: bridge.port, path, method: 'GET', headers }, (res) => {
       let body = ''
@@ -74,7 +77,10 @@ function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ s
 
 function connect(options: { origin?: string } = { origin: '' }): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/__bridge__/ws`, options.origin ? { origin: options.origin } : {})
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${bridge.port}/__bridge__/ws`,
+      options.origin ? { origin: options.origin } : {},
+    )
     ws.once('open', () => resolve(ws))
     ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)))
     ws.once('error', reject)
@@ -99,6 +105,16 @@ describe('browser harness', () => {
     expect(asset.status).toBe(200)
     expect(asset.headers.get('content-type')).toMatch(/javascript/)
     expect(asset.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
+  })
+
+  it('injects the shim right after <head>, whatever its attributes', () => {
+    expect(injectShim('<html><HEAD lang="en"><title>t</title>')).toBe(
+      '<html><HEAD lang="en"><script src="/__bridge__/shim.js"></script><title>t</title>',
+    )
+    expect(injectShim('<header></header><head><x>')).toBe(
+      '<header></header><head><script src="/__bridge__/shim.js"></script><x>',
+    )
+    expect(() => injectShim('<html><body></body></html>')).toThrow(/no <head>/)
   })
 
   it('serves the shim as one classic script (an IIFE, no imports)', async () => {
@@ -161,20 +177,43 @@ describe('browser harness', () => {
     }
     ws.send(JSON.stringify({ t: 'invoke', id: 1, channel: 'lab:app.info', payload: [] }))
     const info = await waitFor((m) => m['id'] === 1)
-    expect(info).toMatchObject({ t: 'result', id: 1, ok: true, value: { ok: true, value: { host: 'browser-harness', name: 'P2P DMA Lab' } } })
+    expect(info).toMatchObject({
+      t: 'result',
+      id: 1,
+      ok: true,
+      value: { ok: true, value: { host: 'browser-harness', name: 'P2P DMA Lab' } },
+    })
 
-    ws.send(JSON.stringify({ t: 'invoke', id: 2, channel: 'lab:lab.setSettings', payload: [{ era: 'v5.0' }] }))
+    ws.send(
+      JSON.stringify({ t: 'invoke', id: 2, channel: 'lab:lab.setSettings', payload: [{ era: 'v5.0' }] }),
+    )
     const set = await waitFor((m) => m['id'] === 2)
-    expect(set).toMatchObject({ ok: true, value: { ok: true, value: { lab: { settings: { era: 'v5.0' } } } } })
+    expect(set).toMatchObject({
+      ok: true,
+      value: { ok: true, value: { lab: { settings: { era: 'v5.0' } } } },
+    })
     const ev = await waitFor((m) => m['t'] === 'event')
-    expect(ev).toMatchObject({ t: 'event', channel: 'lab:lab.changed', payload: { lab: { settings: { era: 'v5.0' } } } })
+    expect(ev).toMatchObject({
+      t: 'event',
+      channel: 'lab:lab.changed',
+      payload: { lab: { settings: { era: 'v5.0' } } },
+    })
 
     ws.send(JSON.stringify({ t: 'invoke', id: 3, channel: 'lab:lab.setSettings', payload: [{ era: 'v0' }] }))
-    expect(await waitFor((m) => m['id'] === 3)).toMatchObject({ ok: true, value: { ok: false, error: { kind: 'input' } } })
+    expect(await waitFor((m) => m['id'] === 3)).toMatchObject({
+      ok: true,
+      value: { ok: false, error: { kind: 'input' } },
+    })
     ws.send(JSON.stringify({ t: 'invoke', id: 4, channel: 'lab:nope', payload: [] }))
-    expect(await waitFor((m) => m['id'] === 4)).toMatchObject({ ok: true, value: { ok: false, error: { kind: 'input' } } })
+    expect(await waitFor((m) => m['id'] === 4)).toMatchObject({
+      ok: true,
+      value: { ok: false, error: { kind: 'input' } },
+    })
     ws.send(JSON.stringify({ t: 'invoke', id: 5, channel: 'app.info', payload: [] }))
-    expect(await waitFor((m) => m['id'] === 5)).toMatchObject({ ok: true, value: { ok: false, error: { kind: 'input' } } })
+    expect(await waitFor((m) => m['id'] === 5)).toMatchObject({
+      ok: true,
+      value: { ok: false, error: { kind: 'input' } },
+    })
 
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
     ws.send('{"t":"invoke","id":"x"}')
@@ -189,14 +228,20 @@ describe('browser harness', () => {
         super(url, { origin })
       }
     }
-    const page: Record<string, unknown> = { location: { protocol: 'http:', host: `127.0.0.1:${bridge.port}` }, WebSocket: PageSocket, console }
+    const page: Record<string, unknown> = {
+      location: { protocol: 'http:', host: `127.0.0.1:${bridge.port}` },
+      WebSocket: PageSocket,
+      console,
+    }
     page['globalThis'] = page
     runInNewContext(js, page)
     const lab = page['lab'] as LabApi
     expect(Object.keys(lab).sort()).toEqual(['invoke', 'on'])
     const changes: LabView[] = []
     const off = lab.on('lab.changed', (v) => changes.push(v))
-    expect(() => (lab.on as (c: string, l: () => void) => void)('lab:nope', () => undefined)).toThrow(/Unsupported/)
+    expect(() => (lab.on as (c: string, l: () => void) => void)('lab:nope', () => undefined)).toThrow(
+      /Unsupported/,
+    )
 
     const info = await lab.invoke['app.info']()
     expect(info.ok && info.value.host).toBe('browser-harness')

@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { eventChannels, invokeChannels, type IpcError, type LabView, type Result } from '../../shared/ipc/contract'
+import {
+  eventChannels,
+  invokeChannels,
+  type IpcError,
+  type LabView,
+  type Result,
+} from '../../shared/ipc/contract'
 import { requestSchemas } from '../../shared/ipc/schemas'
 import { LIMITS } from '../../shared/model/lab-schema'
 import { LabSession } from '../../electron/engine/session'
@@ -130,7 +136,7 @@ describe('IPC contract', () => {
     fc.assert(
       fc.property(fc.constantFrom(...CHANNELS), payloads, (channel, args) => {
         // Only wrong-shaped payloads: a random value that happens to be valid (e.g. setSettings({})) is skipped.
-        let valid = false
+        let valid: boolean
         try {
           valid = requestSchemas[channel].safeParse(args).success
         } catch {
@@ -151,11 +157,20 @@ describe('IPC contract', () => {
     const { session, handlers } = setup()
     const before = state(session)
     const huge = 'x'.repeat(LIMITS.maxFileBytes + 1)
-    const e = expectInputError(handlers['lab.importText']({ fileName: 'big.txt', text: huge }), 'lab.importText')
+    const e = expectInputError(
+      handlers['lab.importText']({ fileName: 'big.txt', text: huge }),
+      'lab.importText',
+    )
     expect(e.issues[0]!.path).toBe('0.text')
     expect(e.message).toContain('16 MiB')
-    expectInputError(handlers['lab.importText']({ fileName: 'f'.repeat(100_000), text: '' }), 'lab.importText')
-    expectInputError(handlers['lab.setSettings']({ disableAcsRedir: 'a'.repeat(1_000_000) }), 'lab.setSettings')
+    expectInputError(
+      handlers['lab.importText']({ fileName: 'f'.repeat(100_000), text: '' }),
+      'lab.importText',
+    )
+    expectInputError(
+      handlers['lab.setSettings']({ disableAcsRedir: 'a'.repeat(1_000_000) }),
+      'lab.setSettings',
+    )
     expectInputError(handlers['p2p.explain']({ provider: '0'.repeat(1_000_000), client: '' }), 'p2p.explain')
     expectInputError(handlers['app.info'](1), 'app.info')
     expectInputError(handlers['lab.current'](undefined), 'lab.current')
@@ -204,7 +219,14 @@ describe('IPC contract', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     const r = createHandlers(broken, vi.fn())['lab.current']()
     spy.mockRestore()
-    expect(r).toEqual({ ok: false, error: { kind: 'internal', message: 'lab:lab.current: internal error: TypeError: engine bug', issues: [] } })
+    expect(r).toEqual({
+      ok: false,
+      error: {
+        kind: 'internal',
+        message: 'lab:lab.current: internal error: TypeError: engine bug',
+        issues: [],
+      },
+    })
   })
 
   it('valid calls work end to end against the real engine and push lab.changed', () => {
@@ -222,7 +244,10 @@ describe('IPC contract', () => {
     // A bad file leaves everything as it was.
     const before = state(session)
     const calls = emit.mock.calls.length
-    const bad = handlers['lab.importText']({ fileName: 'broken.p2plab', text: '{"format":"p2p-dma-lab","schemaVersion":1,' })
+    const bad = handlers['lab.importText']({
+      fileName: 'broken.p2plab',
+      text: '{"format":"p2p-dma-lab","schemaVersion":1,',
+    })
     expect(bad.ok).toBe(false)
     if (!bad.ok) expect(bad.error.kind).toBe('input')
     expect(state(session)).toBe(before)
@@ -232,7 +257,10 @@ describe('IPC contract', () => {
     expect(exported.ok).toBe(true)
     const def = handlers['lab.loadDefault']()
     expect(def.ok && def.value.lab.settings.era).not.toBe('v5.0')
-    const back = handlers['lab.importText']({ fileName: 'mine.p2plab', text: (exported as { value: { text: string } }).value.text })
+    const back = handlers['lab.importText']({
+      fileName: 'mine.p2plab',
+      text: (exported as { value: { text: string } }).value.text,
+    })
     expect(back.ok && back.value.lab.settings.era).toBe('v5.0')
     expect(back.ok && back.value.revision).toBe(4)
 

@@ -110,7 +110,11 @@ vi.mock('electron', () => ({
   },
   session: { defaultSession: fx.ses },
   Menu: { buildFromTemplate: fx.buildFromTemplate, setApplicationMenu: fx.setApplicationMenu },
-  dialog: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn(), showMessageBox: vi.fn(async () => ({ response: 0 })) },
+  dialog: {
+    showOpenDialog: vi.fn(),
+    showSaveDialog: vi.fn(),
+    showMessageBox: vi.fn(async () => ({ response: 0 })),
+  },
 }))
 
 let appUrl: string
@@ -191,7 +195,10 @@ describe('main process', () => {
 
     const [[onHeaders]] = fx.ses.webRequest.onHeadersReceived.mock.calls as [[Fn]]
     const done = vi.fn()
-    onHeaders({ url: 'http://localhost:5173/', responseHeaders: { 'content-security-policy': ['x'], a: ['b'] } }, done)
+    onHeaders(
+      { url: 'http://localhost:5173/', responseHeaders: { 'content-security-policy': ['x'], a: ['b'] } },
+      done,
+    )
     const headers = (done.mock.calls[0]![0] as { responseHeaders: Record<string, string[]> }).responseHeaders
     expect(headers['Content-Security-Policy']![0]).toContain("script-src 'self'")
     expect(headers['Content-Security-Policy']![0]).not.toContain('unsafe-inline')
@@ -201,24 +208,44 @@ describe('main process', () => {
 
   it('installs a native menu with File actions and the standard roles', () => {
     expect(fx.setApplicationMenu).toHaveBeenCalledTimes(1)
-    const template = (fx.buildFromTemplate.mock.calls[0]![0] as { label?: string; role?: string; submenu?: { label?: string; role?: string }[] }[])
+    const template = fx.buildFromTemplate.mock.calls[0]![0] as {
+      label?: string
+      role?: string
+      submenu?: { label?: string; role?: string }[]
+    }[]
     const file = template.find((m) => m.label?.includes('File'))!
-    expect(file.submenu!.map((i) => i.label).filter(Boolean)).toEqual(['Open Lab or Topology…', 'Load Default Lab', 'Save Lab As…'])
+    expect(file.submenu!.map((i) => i.label).filter(Boolean)).toEqual([
+      'Open Lab or Topology…',
+      'Load Default Lab',
+      'Save Lab As…',
+    ])
     const roles = template.map((m) => m.role).filter(Boolean)
     expect(roles).toEqual(expect.arrayContaining(['editMenu', 'windowMenu', 'help']))
     const view = template.find((m) => m.label?.includes('View'))!
-    expect(view.submenu!.map((i) => i.role)).toEqual(expect.arrayContaining(['reload', 'toggleDevTools', 'zoomIn', 'togglefullscreen']))
+    expect(view.submenu!.map((i) => i.role)).toEqual(
+      expect.arrayContaining(['reload', 'toggleDevTools', 'zoomIn', 'togglefullscreen']),
+    )
   })
 
   it('registers every contract channel with ipcMain.handle, with the lab: prefix', () => {
-    expect([...fx.ipcHandlers.keys()].sort()).toEqual(Object.keys(invokeChannels).map((c) => PREFIX + c).sort())
+    expect([...fx.ipcHandlers.keys()].sort()).toEqual(
+      Object.keys(invokeChannels)
+        .map((c) => PREFIX + c)
+        .sort(),
+    )
   })
 
   it('answers the app page and refuses any other sender with kind untrusted', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const ok = invoke('lab:app.info', appUrl)
     expect(ok).toMatchObject({ ok: true, value: { name: 'P2P DMA Lab', version: '9.9.9', host: 'electron' } })
-    for (const url of ['https://evil.example/', 'file:///tmp/index.html', 'about:blank', 'devtools://devtools/x', null]) {
+    for (const url of [
+      'https://evil.example/',
+      'file:///tmp/index.html',
+      'about:blank',
+      'devtools://devtools/x',
+      null,
+    ]) {
       for (const ch of Object.keys(invokeChannels)) {
         const r = invoke(PREFIX + ch, url)
         expect(r.ok).toBe(false)

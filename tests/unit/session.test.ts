@@ -28,12 +28,17 @@ vi.mock('../../electron/engine/import/index', async () => {
 })
 //END-TEMP-STUBS
 
-const fixture = (p: string): string => readFileSync(new URL(`../fixtures/realdata/${p}`, import.meta.url), 'utf8')
+const fixture = (p: string): string =>
+  readFileSync(new URL(`../fixtures/realdata/${p}`, import.meta.url), 'utf8')
 
 function snapshot(s: LabSession): { revision: number; lab: string; matrix: string } {
   const r = s.current()
   if (!r.ok) throw new Error('current() failed')
-  return { revision: r.value.revision, lab: JSON.stringify(r.value.lab), matrix: JSON.stringify(r.value.matrix) }
+  return {
+    revision: r.value.revision,
+    lab: JSON.stringify(r.value.lab),
+    matrix: JSON.stringify(r.value.matrix),
+  }
 }
 
 function value<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
@@ -96,7 +101,14 @@ describe('LabSession', () => {
     const before = snapshot(s)
     const listener = vi.fn()
     s.onDidChange(listener)
-    for (const text of ['', 'garbage', '{"format":"p2p-dma-lab","schemaVersion":1}', '{"format":"p2p-dma-lab"', '<topology><object', '\u0000\u0001']) {
+    for (const text of [
+      '',
+      'garbage',
+      '{"format":"p2p-dma-lab","schemaVersion":1}',
+      '{"format":"p2p-dma-lab"',
+      '<topology><object',
+      '\u0000\u0001',
+    ]) {
       const r = s.importText({ fileName: 'bad.p2plab', text })
       expect(r.ok).toBe(false)
       if (!r.ok) {
@@ -156,7 +168,8 @@ describe('LabSession', () => {
     expect(verdict.client).toBe(pair.client)
     const r = s.explain({ provider: '0000:ff:1f.7', client: pair.client })
     expect(r.ok).toBe(false)
-    if (!r.ok) expect(r.error.issues).toEqual([expect.objectContaining({ source: 'p2p.explain', path: 'provider' })])
+    if (!r.ok)
+      expect(r.error.issues).toEqual([expect.objectContaining({ source: 'p2p.explain', path: 'provider' })])
   })
 
   it('keeps going when a listener throws', () => {
@@ -177,6 +190,11 @@ describe('LabSession', () => {
     expect(labFileNameFor('/a/b/topo')).toBe('topo.p2plab')
     expect(labFileNameFor('.xml')).toBe('lab.p2plab')
     expect(issueSummary([])).toBe('no details')
-    expect(issueSummary([{ source: 'f', line: 3, message: 'x' }, { source: 'f', message: 'y' }])).toBe('line 3: x (+1 more)')
+    expect(
+      issueSummary([
+        { source: 'f', line: 3, message: 'x' },
+        { source: 'f', message: 'y' },
+      ]),
+    ).toBe('line 3: x (+1 more)')
   })
 })

@@ -44,7 +44,12 @@ export function parseClientMsg(raw: string): ClientMsg | null {
   }
   if (typeof msg !== 'object' || msg === null) return null
   const m = msg as Record<string, unknown>
-  if (m['t'] !== 'invoke' || !Number.isSafeInteger(m['id']) || typeof m['channel'] !== 'string' || !Array.isArray(m['payload'])) {
+  if (
+    m['t'] !== 'invoke' ||
+    !Number.isSafeInteger(m['id']) ||
+    typeof m['channel'] !== 'string' ||
+    !Array.isArray(m['payload'])
+  ) {
     return null
   }
   return { t: 'invoke', id: m['id'] as number, channel: m['channel'], payload: m['payload'] }

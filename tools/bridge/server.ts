@@ -84,7 +84,12 @@ export async function bundleShim(): Promise<string> {
       sourcemap: false,
       copyPublicDir: false,
       reportCompressedSize: false,
-      lib: { entry: join(here, 'shim.ts'), formats: ['iife'], name: 'labBridgeShim', fileName: () => 'shim.js' },
+      lib: {
+        entry: join(here, 'shim.ts'),
+        formats: ['iife'],
+        name: 'labBridgeShim',
+        fileName: () => 'shim.js',
+      },
     },
   })
   const outputs = Array.isArray(out) ? out : [out]
@@ -119,12 +124,17 @@ export function resolveInside(root: string, urlPath: string): string | null {
 
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const host = options.host ?? '127.0.0.1'
-  const rendererDir = await realpath(resolve(options.rendererDir ?? join(repoRoot, 'out/renderer'))).catch(() => {
-    throw new Error(`bridge: no renderer build at ${options.rendererDir ?? join(repoRoot, 'out/renderer')} (run electron-vite build)`)
-  })
+  const rendererDir = await realpath(resolve(options.rendererDir ?? join(repoRoot, 'out/renderer'))).catch(
+    () => {
+      throw new Error(
+        `bridge: no renderer build at ${options.rendererDir ?? join(repoRoot, 'out/renderer')} (run electron-vite build)`,
+      )
+    },
+  )
   const indexHtml = injectShim(await readFile(join(rendererDir, 'index.html'), 'utf8'))
   const shimJs = await bundleShim()
-  const version = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version?: string }).version
+  const version = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version?: string })
+    .version
 
   const session = new LabSession({ version: version ?? '0.0.0' })
   const sockets = new Set<WebSocket>()
@@ -135,17 +145,29 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const handlers = createHandlers(session, emit, 'browser-harness')
 
   let port = 0
-  const allowedHosts = (): Set<string> => new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+  const allowedHosts = (): Set<string> =>
+    new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
   const ownOrigins = (): Set<string> => new Set([...allowedHosts()].map((h) => `http://${h}`))
 
-  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, head = false): void => {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string | Buffer,
+    head = false,
+  ): void => {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': type,
+      'Content-Length': Buffer.byteLength(body),
+    })
     res.end(head ? undefined : body)
   }
   const notFound = (res: ServerResponse): void => send(res, 404, 'text/plain; charset=utf-8', 'Not found\n')
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'text/plain; charset=utf-8', 'Misdirected request\n')
+    if (!allowedHosts().has(req.headers.host ?? ''))
+      return send(res, 421, 'text/plain; charset=utf-8', 'Misdirected request\n')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n')
@@ -197,7 +219,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         if (!msg) return ws.close(1008, 'malformed message')
         let reply: ServerMsg
         try {
-          const channel = msg.channel.startsWith(PREFIX) ? msg.channel.slice(PREFIX.length) : `(${msg.channel})`
+          const channel = msg.channel.startsWith(PREFIX)
+            ? msg.channel.slice(PREFIX.length)
+            : `(${msg.channel})`
           reply = { t: 'result', id: msg.id, ok: true, value: dispatch(handlers, channel, msg.payload) }
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err))

@@ -54,7 +54,9 @@ function connect(): Transport {
     closed = true
     for (const [id, p] of pending) {
       pending.delete(id)
-      p.reject(new Error(remoteErrorMessage(p.channel, { name: 'Error', message: 'the harness connection closed' })))
+      p.reject(
+        new Error(remoteErrorMessage(p.channel, { name: 'Error', message: 'the harness connection closed' })),
+      )
     }
   })
 
@@ -62,7 +64,11 @@ function connect(): Transport {
     invoke(channel, args) {
       return new Promise((resolve, reject) => {
         if (closed) {
-          reject(new Error(remoteErrorMessage(channel, { name: 'Error', message: 'the harness connection closed' })))
+          reject(
+            new Error(
+              remoteErrorMessage(channel, { name: 'Error', message: 'the harness connection closed' }),
+            ),
+          )
           return
         }
         const id = nextId++
@@ -83,4 +89,9 @@ function connect(): Transport {
   }
 }
 
-Object.defineProperty(page, 'lab', { value: createLabApi(connect()), writable: false, configurable: false, enumerable: true })
+Object.defineProperty(page, 'lab', {
+  value: createLabApi(connect()),
+  writable: false,
+  configurable: false,
+  enumerable: true,
+})
