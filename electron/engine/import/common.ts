@@ -1,0 +1,428 @@
+/**
+ * Helpers shared by the importers (electron/engine/import/*.ts): ids, PCI class → endpoint type,
+ * assumed BARs, bridge classification by position, name → vendor id, and the final LabFile check.
+ *
+ * Pure TypeScript: no Node, no DOM (STYLE.md §2.2).
+ */
+import { labFileSchema, LIMITS } from '../../../shared/model/lab-schema'
+import {
+  DEFAULT_SETTINGS,
+  LAB_FORMAT,
+  LAB_SCHEMA_VERSION,
+  type BarSpec,
+  type EndpointType,
+  type ImportFormat,
+  type ImportReport,
+  type InputIssue,
+  type LabFile,
+  type MachineSpec,
+  type NodeKind,
+  type TopoNodeSpec,
+} from '../../../shared/model/topology'
+
+/** A located failure inside an importer; index.ts turns it into an InputIssue. */
+export class ImportFailure extends Error {
+  readonly line: number | undefined
+  readonly column: number | undefined
+  readonly path: string | undefined
+  constructor(message: string, loc: { line?: number; column?: number; path?: string } = {}) {
+    super(message)
+    this.name = 'ImportFailure'
+    this.line = loc.line
+    this.column = loc.column
+    this.path = loc.path
+  }
+}
+
+export type ImportResult = { ok: true; lab: LabFile; report: ImportReport } | { ok: false; issues: InputIssue[] }
+
+export const hex2 = (n: number): string => n.toString(16).padStart(2, '0')
+export const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
+
+/** 'pci-0000:03:00.0' */
+export function pciId(domain: number, bus: number, dev: number, fn: number): string {
+  return `pci-${hex4(domain)}:${hex2(bus)}:${hex2(dev)}.${fn}`
+}
+/** 'hb-0000:00' */
+export function hostBridgeId(domain: number, bus: number): string {
+  return `hb-${hex4(domain)}:${hex2(bus)}`
+}
+export function bdfText(domain: number, bus: number, dev: number, fn: number): string {
+  return `${hex4(domain)}:${hex2(bus)}:${hex2(dev)}.${fn}`
+}
+
+export interface Bdf {
+  domain: number
+  bus: number
+  dev: number
+  fn: number
+}
+
+/** Parses 'dddd:bb:dd.f' or 'bb:dd.f' (lspci / hwloc / NCCL spelling). null when malformed or out of range. */
+export function parseBdf(text: string): Bdf | null {
+  const m = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim())
+  if (!m) return null
+  const domain = m[1] === undefined ? 0 : parseInt(m[1], 16)
+  const bus = parseInt(m[2]!, 16)
+  const dev = parseInt(m[3]!, 16)
+  const fn = parseInt(m[4]!, 16)
+  if (domain > 0xffff || bus > 0xff || dev > 0x1f || fn > 7) return null
+  return { domain, bus, dev, fn }
+}
+
+/** Keeps ids inside labFileSchema's id alphabet and length. */
+export function safeId(text: string): string {
+  const s = text.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, LIMITS.maxIdLength)
+  return s.length > 0 ? s : '_'
+}
+
+export function clampLabel(text: string): string {
+  const s = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim()
+  return s.length > LIMITS.maxLabelLength ? s.slice(0, LIMITS.maxLabelLength - 1) + '…' : s
+}
+
+/** Kernel driver names as the endpoint schema allows them (letters, digits, _ and -). */
+export function safeDriver(text: string): string | undefined {
+  const s = text.trim().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)
+  return s.length > 0 ? s : undefined
+}
+
+/** OS device names (nvme0n1, mlx5_0), at most 64 of at most 60 characters each. */
+export function safeOsDevices(names: string[]): string[] | undefined {
+  const out = names
+    .map((n) => n.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 60))
+    .filter((n) => n.length > 0)
+    .slice(0, 64)
+  return out.length > 0 ? out : undefined
+}
+
+/**
+ * Endpoint type from the 24-bit PCI class code and vendor id (brief of this importer):
+ * 0x0300/0x0302 → gpu (also 0x0380 from AMD/NVIDIA: Instinct MI GPUs report "Display controller"),
+ * 0x0207 or 0x0200 from Mellanox (15b3) → rnic, 0x0200 → nic, 0x010802 → nvme, 0x0106 → ahci,
+ * 0x0680 from NVIDIA → nvswitch, 0x1200 / 0x0b40 → accelerator, anything else → generic.
+ */
+export function endpointTypeFromClass(classCode: number, vendor: number | undefined): EndpointType {
+  const cls = classCode >> 8
+  if (cls === 0x0300 || cls === 0x0302) return 'gpu'
+  if (cls === 0x0380 && (vendor === 0x1002 || vendor === 0x10de)) return 'gpu'
+  if (cls === 0x0207) return 'rnic'
+  if (cls === 0x0200) return vendor === 0x15b3 ? 'rnic' : 'nic'
+  if (classCode === 0x010802) return 'nvme'
+  if (cls === 0x0106) return 'ahci'
+  if (cls === 0x0680 && vendor === 0x10de) return 'nvswitch'
+  if (cls === 0x1200 || cls === 0x0b40) return 'accelerator'
+  return 'generic'
+}
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const GiB = 1024 * MiB
+
+/**
+ * BARs assumed when a format carries none (hwloc, lspci -tv, nvidia-smi, NCCL). Typical values, not
+ * measured: GPU = BAR0 16 MiB + BAR1 32 GiB prefetchable + BAR3 32 MiB prefetchable (NVIDIA datacenter
+ * layout), RDMA NIC = BAR0 32 MiB prefetchable (ConnectX), NIC = BAR0 1 MiB, NVMe = BAR0 16 KiB,
+ * AHCI = BAR5 8 KiB, NVSwitch = BAR0 32 MiB, accelerator = BAR0 16 MiB + BAR2 8 GiB prefetchable,
+ * generic = no BARs.
+ */
+export function assumedBars(type: EndpointType): BarSpec[] {
+  switch (type) {
+    case 'gpu':
+      return [
+        { index: 0, size: 16 * MiB },
+        { index: 1, size: 32 * GiB, mem64: true, prefetch: true },
+        { index: 3, size: 32 * MiB, mem64: true, prefetch: true },
+      ]
+    case 'rnic':
+      return [{ index: 0, size: 32 * MiB, mem64: true, prefetch: true }]
+    case 'nic':
+      return [{ index: 0, size: 1 * MiB }]
+    case 'nvme':
+      return [{ index: 0, size: 16 * KiB, mem64: true }]
+    case 'ahci':
+      return [{ index: 5, size: 8 * KiB }]
+    case 'nvswitch':
+      return [{ index: 0, size: 32 * MiB }]
+    case 'accelerator':
+      return [
+        { index: 0, size: 16 * MiB },
+        { index: 2, size: 8 * GiB, mem64: true, prefetch: true },
+      ]
+    case 'generic':
+      return []
+  }
+}
+
+export const ASSUMED_BARS_TEXT =
+  'BAR sizes assumed (the format has none): GPU 16 MiB + 32 GiB (64-bit, prefetchable) + 32 MiB, RDMA NIC 32 MiB, NIC 1 MiB, NVMe 16 KiB, AHCI 8 KiB (BAR5), NVSwitch 32 MiB, accelerator 16 MiB + 8 GiB, other functions none'
+
+export const ASSUMED_ACS_TEXT = 'ACS capability assumed absent on every port (the format does not carry ACS)'
+
+export const POSITION_KINDS_TEXT =
+  'bridge port types inferred from position: directly under a host bridge → root port; under a root or downstream port with bridges below it → switch upstream port, whose bridge children are switch downstream ports; any other bridge → PCI bridge'
+
+/** Driver defaults by endpoint type, for the pci_warn() prefix (only when the source names none). */
+export function endpointExtras(type: EndpointType): { queueP2p?: boolean } {
+  if (type === 'nvme') return { queueP2p: true }
+  if (type === 'ahci') return { queueP2p: false }
+  return {}
+}
+
+/**
+ * Classifies bridges whose port type the source does not carry (`kind: 'pci_bridge'` and listed in
+ * `unknown`), by position, top-down:
+ *
+ *   host bridge ─ root_port ─ switch_upstream ─┬─ switch_downstream ─ endpoint
+ *                 (parent is    (under a root   └─ switch_downstream ─ switch_upstream ─ ...
+ *                  the host)     or downstream      (its parent is an upstream port)
+ *                                port, has bridge
+ *                                children)
+ *
+ * A bridge under a root/downstream port without bridge children stays 'pci_bridge' (e.g. a
+ * PCIe-to-PCI bridge in front of a BMC VGA). Bridges with a known type are left alone but still
+ * steer their children's classification.
+ */
+export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<string>): void {
+  const byId = new Map<string, TopoNodeSpec>()
+  const children = new Map<string, TopoNodeSpec[]>()
+  for (const n of nodes) {
+    byId.set(n.id, n)
+    if (n.parent !== null) {
+      const list = children.get(n.parent)
+      if (list) list.push(n)
+      else children.set(n.parent, [n])
+    }
+  }
+  const isBridge = (n: TopoNodeSpec): boolean => n.kind !== 'endpoint' && n.kind !== 'host_bridge'
+  // Iterative top-down walk (no recursion: hostile inputs can be deep).
+  const stack: TopoNodeSpec[] = nodes.filter((n) => n.parent === null)
+  const seen = new Set<string>()
+  while (stack.length > 0) {
+    const n = stack.pop()!
+    if (seen.has(n.id)) continue
+    seen.add(n.id)
+    const kids = children.get(n.id) ?? []
+    if (unknown.has(n.id) && n.parent !== null) {
+      const parent = byId.get(n.parent)
+      let kind: NodeKind = 'pci_bridge'
+      if (parent?.kind === 'host_bridge') kind = 'root_port'
+      else if (parent?.kind === 'switch_upstream') kind = 'switch_downstream'
+      else if ((parent?.kind === 'root_port' || parent?.kind === 'switch_downstream') && kids.some(isBridge)) kind = 'switch_upstream'
+      n.kind = kind
+    }
+    for (const k of kids) stack.push(k)
+  }
+}
+
+/**
+ * Gives each host bridge a bus range up to the next host bridge's root bus in the same domain
+ * (or 0xff), so the engine can renumber the buses below without overlapping a neighbour.
+ */
+export function assignBusEnds(nodes: TopoNodeSpec[]): void {
+  const hosts = nodes.filter((n) => n.kind === 'host_bridge' && n.host)
+  hosts.sort((a, b) => a.host!.domain - b.host!.domain || a.host!.rootBus - b.host!.rootBus)
+  for (let i = 0; i < hosts.length; i++) {
+    const h = hosts[i]!.host!
+    const next = hosts[i + 1]?.host
+    h.busEnd = next && next.domain === h.domain && next.rootBus > h.rootBus ? next.rootBus - 1 : 0xff
+  }
+}
+
+/** Spreads N synthetic host bridges over bus numbers 0..255 (formats without bus numbers). */
+export function syntheticRootBus(index: number, count: number): number {
+  const step = Math.max(1, Math.floor(256 / Math.max(1, count)))
+  return Math.min(0xff, index * step)
+}
+
+/** Vendor ids by the name lspci prints (pci.ids spelling), for name-only formats. Longest match wins. */
+const VENDOR_NAMES: [string, number][] = [
+  ['Advanced Micro Devices, Inc. [AMD/ATI]', 0x1002],
+  ['Advanced Micro Devices, Inc. [AMD]', 0x1022],
+  ['NVIDIA Corporation', 0x10de],
+  ['Mellanox Technologies', 0x15b3],
+  ['Intel Corporation', 0x8086],
+  ['Samsung Electronics Co Ltd', 0x144d],
+  ['Broadcom / LSI', 0x1000],
+  ['Broadcom Inc. and subsidiaries', 0x14e4],
+  ['PLX Technology, Inc.', 0x10b5],
+  ['Micron Technology Inc', 0x1344],
+  ['Micron/Crucial Technology', 0xc0a9],
+  ['Kingston Technology Company, Inc.', 0x2646],
+  ['HighPoint Technologies, Inc.', 0x1103],
+  ['ASMedia Technology Inc.', 0x1b21],
+  ['Realtek Semiconductor Co., Ltd.', 0x10ec],
+  ['ASPEED Technology, Inc.', 0x1a03],
+  ['Aquantia Corp.', 0x1d6a],
+  ['Marvell Technology Group Ltd.', 0x1b4b],
+  ['Amazon.com, Inc.', 0x1d0f],
+  ['Microchip Technology', 0x11f8],
+  ['Red Hat, Inc.', 0x1b36],
+  ['Texas Instruments', 0x104c],
+]
+
+export function vendorFromName(text: string): number | undefined {
+  let best: [string, number] | undefined
+  for (const e of VENDOR_NAMES) if (text.startsWith(e[0]) && (!best || e[0].length > best[0].length)) best = e
+  return best?.[1]
+}
+
+/** lspci class names (pci.ids) → 16-bit class, for `lspci -vvv` without `-nn`. */
+export const CLASS_NAMES: Record<string, number> = {
+  'Non-VGA unclassified device': 0x0000,
+  'SCSI storage controller': 0x0100,
+  'IDE interface': 0x0101,
+  'RAID bus controller': 0x0104,
+  'SATA controller': 0x0106,
+  'Serial Attached SCSI controller': 0x0107,
+  'Non-Volatile memory controller': 0x0108,
+  'Mass storage controller': 0x0180,
+  'Ethernet controller': 0x0200,
+  'Network controller': 0x0280,
+  'Infiniband controller': 0x0207,
+  'Fabric controller': 0x0208,
+  'VGA compatible controller': 0x0300,
+  '3D controller': 0x0302,
+  'Display controller': 0x0380,
+  'Audio device': 0x0403,
+  'Multimedia audio controller': 0x0401,
+  'Memory controller': 0x0580,
+  'RAM memory': 0x0500,
+  'Host bridge': 0x0600,
+  'ISA bridge': 0x0601,
+  'PCI bridge': 0x0604,
+  'Bridge': 0x0680,
+  'Communication controller': 0x0780,
+  'Serial controller': 0x0700,
+  'System peripheral': 0x0880,
+  'IOMMU': 0x0806,
+  'PIC': 0x0800,
+  'Performance counters': 0x1101,
+  'Co-processor': 0x0b40,
+  'USB controller': 0x0c03,
+  'SMBus': 0x0c05,
+  'Encryption controller': 0x1080,
+  'Signal processing controller': 0x1180,
+  'Processing accelerators': 0x1200,
+  'Non-Essential Instrumentation': 0x1300,
+  'Unassigned class': 0xff00,
+}
+
+/** Endpoint type from a device name only (lspci -tv): keyword rules, see lspci-tv.ts. */
+export function endpointTypeFromName(name: string): EndpointType {
+  const n = name.toLowerCase()
+  if (/non-volatile memory|nvme|\bssd\b.*controller/.test(n) && !/raid controller/.test(n)) return 'nvme'
+  if (/mellanox|connectx|infiniband/.test(n)) return 'rnic'
+  if (/\bnvswitch\b/.test(n)) return 'nvswitch'
+  if (/(nvidia|amd\/ati|radeon|instinct|geforce|quadro|tesla|\brtx\b|\bgpu\b)/.test(n) && !/audio|usb|serial bus|nvswitch/.test(n)) return 'gpu'
+  if (/\bvga\b|3d controller|graphics/.test(n)) return 'gpu'
+  if (/ethernet|network connection|\bena\b|elastic fabric/.test(n)) return 'nic'
+  if (/\bsata\b|\bahci\b/.test(n)) return 'ahci'
+  if (/accelerator|co-processor|coprocessor/.test(n)) return 'accelerator'
+  return 'generic'
+}
+
+/** A class code that matches a name-derived endpoint type, for formats without class codes. */
+export function classForType(type: EndpointType): number | undefined {
+  switch (type) {
+    case 'gpu':
+      return 0x030200
+    case 'rnic':
+      return 0x020700
+    case 'nic':
+      return 0x020000
+    case 'nvme':
+      return 0x010802
+    case 'ahci':
+      return 0x010601
+    case 'nvswitch':
+      return 0x068000
+    case 'accelerator':
+      return 0x120000
+    case 'generic':
+      return undefined
+  }
+}
+
+export function newReport(format: ImportFormat, source: string): ImportReport {
+  return { format, source, counts: {}, cannotCarry: [], assumed: [], warnings: [] }
+}
+
+/** At most this many warnings are listed one by one; the rest are summarised. */
+export const MAX_WARNINGS = 50
+
+export function warn(report: ImportReport, message: string): void {
+  if (report.warnings.length < MAX_WARNINGS) report.warnings.push(message)
+  else if (report.warnings.length === MAX_WARNINGS) report.warnings.push('more warnings were left out')
+}
+
+/** Wraps a machine into a lab file with DEFAULT_SETTINGS. */
+export function makeLab(name: string, description: string, machine: MachineSpec): LabFile {
+  return {
+    format: LAB_FORMAT,
+    schemaVersion: LAB_SCHEMA_VERSION,
+    name: clampLabel(name) || 'Imported machine',
+    description: description.slice(0, 20_000),
+    machine,
+    settings: { ...DEFAULT_SETTINGS },
+  }
+}
+
+/** Machine name from a file name: the base name without extension. */
+export function baseName(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName
+  return clampLabel(base.replace(/\.(xml|txt|json|p2plab)$/i, '')) || 'Imported machine'
+}
+
+/** Final check of an importer's output against labFileSchema (a bug guard, never expected to fire). */
+export function checkLab(source: string, lab: LabFile): InputIssue[] {
+  if (lab.machine.nodes.length > LIMITS.maxNodes) {
+    return [{ source, message: `the machine has ${lab.machine.nodes.length} PCI objects; P2P DMA Lab handles at most ${LIMITS.maxNodes}` }]
+  }
+  const r = labFileSchema.safeParse(lab)
+  if (r.success) return []
+  return r.error.issues.slice(0, 20).map((i) => ({
+    source,
+    path: i.path.map(String).join('.'),
+    message: `importer produced an invalid lab: ${i.message}`,
+  }))
+}
+
+/** Endpoint node with the importer's usual defaults. */
+export function endpointNode(args: {
+  id: string
+  parent: string
+  label?: string | undefined
+  slot?: number | undefined
+  fn?: number | undefined
+  vendor?: number | undefined
+  device?: number | undefined
+  classCode?: number | undefined
+  type: EndpointType
+  bars: BarSpec[]
+  driver?: string | undefined
+  osDevices?: string[] | undefined
+}): TopoNodeSpec {
+  const n: TopoNodeSpec = { id: args.id, kind: 'endpoint', parent: args.parent }
+  if (args.label) n.label = clampLabel(args.label)
+  if (args.slot !== undefined) n.slot = args.slot
+  if (args.fn !== undefined) n.fn = args.fn
+  if (args.vendor !== undefined) n.vendor = args.vendor
+  if (args.device !== undefined) n.device = args.device
+  if (args.classCode !== undefined) n.classCode = args.classCode
+  n.endpoint = { type: args.type, bars: args.bars, ...endpointExtras(args.type) }
+  if (args.driver) {
+    const d = safeDriver(args.driver)
+    if (d) n.endpoint.driver = d
+  }
+  const os = args.osDevices ? safeOsDevices(args.osDevices) : undefined
+  if (os) n.endpoint.osDevices = os
+  return n
+}
+
+/** Counts node kinds for reports. */
+export function countKinds(nodes: TopoNodeSpec[]): Record<NodeKind, number> {
+  const c: Record<NodeKind, number> = { host_bridge: 0, root_port: 0, switch_upstream: 0, switch_downstream: 0, pci_bridge: 0, endpoint: 0 }
+  for (const n of nodes) c[n.kind]++
+  return c
+}

@@ -1,0 +1,329 @@
+/**
+ * hwloc XML importer: `lstopo --of xml` output of hwloc 2.x (`<topology version="2.0">`) and hwloc
+ * 3.0 (`version="3.0"`, which hwloc 2.x itself refuses), plus the 1.x form without a version (same
+ * object attributes). Format reference: hwloc's hwloc2.dtd and topology-xml.c (ANCHORS.md §1.1).
+ *
+ * Read: Bridge objects (`bridge_type="0-1"` host bridge with `bridge_pci="dddd:[ss-ee]"`;
+ * `"1-1"` PCI-to-PCI bridge with `pci_busid` and `pci_type="cccc [vvvv:dddd] [ssss:ssss] rr [pp]"`),
+ * PCIDev objects, OSDev names (attached to the nearest PCI ancestor), the CPU from the first
+ * Package's CPUVendor / CPUFamilyNumber / CPUModelNumber / CPUModel infos, and each host bridge's
+ * NUMA node.
+ *
+ * NUMA node of a host bridge: hwloc gives an I/O object the locality of its first non-I/O
+ * ancestor, so we take that ancestor's `nodeset` bitmap (lowest set bit, warning when it spans
+ * several nodes). Without a nodeset, we walk up to the nearest ancestor with a NUMANode child (where
+ * hwloc 2 puts memory children) and take its os_index; failing both, node 0 with a warning.
+ *
+ * Simplifications: the format has no BARs, no ACS, no port types and (v2) no prog-if, so BARs and
+ * port types are assumed and listed in the report; NVLink/XGMI matrices (distances2hetero) are not
+ * imported; Misc, MemoryModule and other non-PCI objects are ignored.
+ */
+import type { CpuSpec, CpuVendor, ImportReport, TopoNodeSpec } from '../../../shared/model/topology'
+import {
+  ASSUMED_ACS_TEXT,
+  ASSUMED_BARS_TEXT,
+  POSITION_KINDS_TEXT,
+  ImportFailure,
+  assignBusEnds,
+  assumedBars,
+  baseName,
+  bdfText,
+  classifyBridgesByPosition,
+  clampLabel,
+  endpointNode,
+  endpointTypeFromClass,
+  hostBridgeId,
+  makeLab,
+  newReport,
+  parseBdf,
+  pciId,
+  warn,
+  type Bdf,
+} from './common'
+import { parseXml, type XmlElement } from './xml'
+import type { LabFile } from '../../../shared/model/topology'
+
+/** 'cccc [vvvv:dddd] [ssss:ssss] rr [pp]' → class (16-bit), vendor, device, prog-if (3.0 only). */
+export function parsePciType(text: string): { cls: number; vendor: number; device: number; progIf?: number } | null {
+  const m = /^\s*([0-9a-fA-F]{4})\s+\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\](?:\s+\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\])?(?:\s+([0-9a-fA-F]{2}))?(?:\s+([0-9a-fA-F]{2}))?/.exec(text)
+  if (!m) return null
+  const r: { cls: number; vendor: number; device: number; progIf?: number } = {
+    cls: parseInt(m[1]!, 16),
+    vendor: parseInt(m[2]!, 16),
+    device: parseInt(m[3]!, 16),
+  }
+  if (m[5] !== undefined) r.progIf = parseInt(m[5], 16)
+  return r
+}
+
+/** Lowest set bit of an hwloc bitmap string ('0x0000ffff,,0x0000ffff'; words are most significant first). */
+export function bitmapFirst(text: string): { first: number; count: number } | null {
+  const words = text.split(',')
+  let first = -1
+  let count = 0
+  for (let w = 0; w < words.length && w < 4096; w++) {
+    const word = words[words.length - 1 - w]!.trim()
+    if (word === '' ) continue
+    if (/^0xf\.\.\.f$/i.test(word)) return first === -1 ? { first: w * 32, count: Infinity } : { first, count: Infinity }
+    const v = parseInt(word, 16)
+    if (!Number.isFinite(v)) return null
+    for (let b = 0; b < 32; b++) {
+      if ((v >>> b) & 1) {
+        if (first === -1) first = w * 32 + b
+        count++
+      }
+    }
+  }
+  return first === -1 ? null : { first, count }
+}
+
+const CPU_VENDORS: Record<string, CpuVendor> = { GenuineIntel: 'intel', AuthenticAMD: 'amd', HygonGenuine: 'hygon' }
+
+function infos(el: XmlElement): Map<string, string> {
+  const m = new Map<string, string>()
+  for (const c of el.children) {
+    if (c.name === 'info') {
+      const name = c.attrs.get('name')
+      const value = c.attrs.get('value')
+      if (name !== undefined && value !== undefined && !m.has(name)) m.set(name, value)
+    }
+  }
+  return m
+}
+
+interface Frame {
+  el: XmlElement
+  /** Node id of the nearest PCI ancestor (host bridge, bridge or device), if any. */
+  pci: string | null
+  /** Nearest non-I/O ancestor element (for locality). */
+  cpuSide: XmlElement | null
+  /** Ancestors (non-I/O) from the root down, for the NUMANode-child walk. */
+  cpuChain: XmlElement[]
+}
+
+export function importHwloc(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
+  const doc = parseXml(text)
+  const root = doc.root
+  if (root.name !== 'topology') throw new ImportFailure(`hwloc XML: root element is <${root.name}>, expected <topology>`, { line: root.line, column: root.column })
+  const version = root.attrs.get('version') ?? '1.x'
+  const report = newReport('hwloc-xml', fileName)
+  if (!/^(1\.x|1\.\d+|2\.\d+|3\.\d+)$/.test(version)) warn(report, `hwloc XML version ${version} is not one this importer knows (2.0, 3.0); reading it like 2.0`)
+
+  const nodes: TopoNodeSpec[] = []
+  const ids = new Set<string>()
+  const unknownKinds = new Set<string>()
+  const osDevs = new Map<string, string[]>()
+  const counts = { hostBridges: 0, bridges: 0, pciDevices: 0, osDevices: 0, skippedObjects: 0, hostDevices: 0 }
+  const bridgeBus = new Map<string, number>() // node id → secondary bus (for slot/bus checks)
+  const nodeById = new Map<string, TopoNodeSpec>()
+  let cpu: CpuSpec | null = null
+  let machineName = ''
+  let hbSeq = 0
+
+  const add = (n: TopoNodeSpec): void => {
+    nodes.push(n)
+    ids.add(n.id)
+    nodeById.set(n.id, n)
+  }
+  const uniqueId = (base: string): string => {
+    let id = base
+    for (let k = 2; ids.has(id); k++) id = `${base}-${k}`
+    return id
+  }
+
+  const numaOf = (f: Frame, label: string): number => {
+    const ns = f.cpuSide?.attrs.get('nodeset')
+    if (ns !== undefined) {
+      const b = bitmapFirst(ns)
+      if (b) {
+        if (b.count > 1) warn(report, `${label} is local to several NUMA nodes (nodeset ${ns}); using node ${b.first}`)
+        return Math.min(b.first, 1023)
+      }
+    }
+    for (let k = f.cpuChain.length - 1; k >= 0; k--) {
+      const numa = f.cpuChain[k]!.children.find((c) => c.name === 'object' && c.attrs.get('type') === 'NUMANode')
+      if (numa) return Math.min(Number(numa.attrs.get('os_index') ?? 0) || 0, 1023)
+    }
+    warn(report, `${label}: no NUMA node found above it; assuming node 0`)
+    return 0
+  }
+
+  // Iterative walk with explicit frames (the XML parser already bounds depth to 256).
+  const stack: Frame[] = [{ el: root, pci: null, cpuSide: null, cpuChain: [] }]
+  while (stack.length > 0) {
+    const f = stack.pop()!
+    const el = f.el
+    let childPci = f.pci
+    let childCpuSide = f.cpuSide
+    let childChain = f.cpuChain
+    if (el.name === 'object') {
+      const type = el.attrs.get('type') ?? ''
+      const where = { line: el.line, column: el.column }
+      if (type === 'Bridge') {
+        const bt = el.attrs.get('bridge_type') ?? ''
+        const range = /^([0-9a-fA-F]{4}):\[([0-9a-fA-F]{2})-([0-9a-fA-F]{2})\]$/.exec(el.attrs.get('bridge_pci') ?? '')
+        if (bt.startsWith('0-')) {
+          counts.hostBridges++
+          if (!range) throw new ImportFailure(`hwloc XML: host bridge without a valid bridge_pci="dddd:[ss-ee]"`, where)
+          const domain = parseInt(range[1]!, 16)
+          const rootBus = parseInt(range[2]!, 16)
+          const id = uniqueId(hostBridgeId(domain, rootBus))
+          const numaNode = numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
+          add({ id, kind: 'host_bridge', parent: null, label: `Host bridge ${hex(domain, 4)}:${hex(rootBus, 2)}`, host: { domain, rootBus, numaNode, hostDevice: null } })
+          bridgeBus.set(id, rootBus)
+          hbSeq++
+          childPci = id
+        } else {
+          counts.bridges++
+          const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
+          if (!bdf) throw new ImportFailure(`hwloc XML: bridge with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`, where)
+          if (f.pci === null) throw new ImportFailure(`hwloc XML: PCI bridge ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`, where)
+          const pt = parsePciType(el.attrs.get('pci_type') ?? '')
+          const id = uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+          const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent: f.pci, slot: bdf.dev, fn: bdf.fn }
+          if (pt) {
+            n.vendor = pt.vendor
+            n.device = pt.device
+            n.classCode = (pt.cls << 8) | (pt.progIf ?? 0)
+          }
+          n.label = bridgeLabel(bdf, pt, infos(el))
+          checkBus(report, bdf, f.pci, bridgeBus)
+          add(n)
+          unknownKinds.add(id)
+          if (range) bridgeBus.set(id, parseInt(range[2]!, 16))
+          childPci = id
+        }
+      } else if (type === 'PCIDev') {
+        counts.pciDevices++
+        const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
+        if (!bdf) throw new ImportFailure(`hwloc XML: PCI device with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`, where)
+        if (f.pci === null) throw new ImportFailure(`hwloc XML: PCI device ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`, where)
+        const pt = parsePciType(el.attrs.get('pci_type') ?? '')
+        const parent = nodeById.get(f.pci)
+        const info = infos(el)
+        const label = deviceLabel(bdf, pt, info)
+        // The function at 00.0 on a root bus is the host bridge's own pci_dev (e.g. 8086:2020).
+        if (parent?.kind === 'host_bridge' && parent.host && bdf.dev === 0 && bdf.fn === 0 && bdf.bus === parent.host.rootBus && pt && pt.cls !== 0x0604) {
+          parent.host.hostDevice = { vendor: pt.vendor, device: pt.device, classCode: (pt.cls << 8) | (pt.progIf ?? 0), label: clampLabel(label) }
+          counts.hostDevices++
+          childPci = null
+        } else {
+          let classCode = pt ? (pt.cls << 8) | (pt.progIf ?? 0) : undefined
+          if (pt && pt.cls === 0x0108 && pt.progIf === undefined) classCode = 0x010802
+          const etype = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, pt?.vendor)
+          const id = uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+          checkBus(report, bdf, f.pci, bridgeBus)
+          add(
+            endpointNode({
+              id,
+              parent: f.pci,
+              label,
+              slot: bdf.dev,
+              fn: bdf.fn,
+              vendor: pt?.vendor,
+              device: pt?.device,
+              classCode,
+              type: etype,
+              bars: assumedBars(etype),
+            }),
+          )
+          childPci = id
+        }
+      } else if (type === 'OSDev') {
+        counts.osDevices++
+        const name = el.attrs.get('name')
+        if (name && f.pci) {
+          const list = osDevs.get(f.pci)
+          if (list) list.push(name)
+          else osDevs.set(f.pci, [name])
+        }
+      } else {
+        // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
+        if (type === 'Package' && cpu === null) cpu = cpuFrom(infos(el))
+        if (type === 'Machine' && !machineName) {
+          const info = infos(el)
+          machineName = info.get('DMIProductName') ?? info.get('HostName') ?? ''
+        }
+        if (f.pci === null) {
+          childCpuSide = el
+          childChain = [...f.cpuChain, el]
+        } else {
+          counts.skippedObjects++
+        }
+      }
+    }
+    for (let k = el.children.length - 1; k >= 0; k--) {
+      const c = el.children[k]!
+      if (c.name === 'object') stack.push({ el: c, pci: childPci, cpuSide: childCpuSide, cpuChain: childChain })
+    }
+  }
+  void hbSeq
+
+  for (const [id, names] of osDevs) {
+    const n = nodeById.get(id)
+    if (n?.endpoint) n.endpoint.osDevices = names.slice(0, 64).map((s) => s.slice(0, 60))
+  }
+  if (nodes.length === 0) throw new ImportFailure('hwloc XML: the topology has no host bridge (was it exported without I/O? use lstopo --whole-io --of xml)', { line: root.line, column: root.column })
+
+  classifyBridgesByPosition(nodes, unknownKinds)
+  assignBusEnds(nodes)
+
+  report.counts = { ...counts }
+  if (doc.comments > 0) report.counts.xmlComments = doc.comments
+  report.cannotCarry.push(
+    'BARs (sizes, 64-bit, prefetchable)',
+    'ACS capability and control',
+    'PCIe port type (root / upstream / downstream)',
+    'link width',
+    'IOMMU groups',
+    ...(version.startsWith('2') || version === '1.x' ? ['programming interface (prog-if) of the class code'] : []),
+  )
+  report.assumed.push(ASSUMED_BARS_TEXT, ASSUMED_ACS_TEXT, POSITION_KINDS_TEXT)
+  if (!version.startsWith('3')) report.assumed.push('class 0108 (NVM controller) assumed to be NVMe (prog-if 02): hwloc 2 XML does not carry the prog-if')
+  report.assumed.push("host bridge NUMA node: the nodeset of the host bridge's first non-I/O ancestor (hwloc's I/O locality)")
+  report.assumed.push('host bridge bus range: up to the next host bridge root bus in the same domain')
+  if (cpu === null) report.assumed.push('CPU: not in the file (no CPUVendor/CPUFamilyNumber info on a Package); left for the engine to infer from the host bridges')
+  else report.assumed.push(`CPU inferred from the first Package's CPUVendor / CPUFamilyNumber / CPUModelNumber infos`)
+  if (counts.skippedObjects > 0) warn(report, `${counts.skippedObjects} non-PCI objects inside the I/O tree were ignored`)
+  if (doc.comments > 0) warn(report, `the file has ${doc.comments} XML comment(s); they were skipped (hwloc 2.9 mis-imports such files)`)
+  report.warnings.push('NVLink / XGMI bandwidth matrices (distances2hetero), if any, are not imported')
+
+  const desc = `Imported from hwloc XML ${version} (${fileName}): ${counts.hostBridges} host bridges, ${counts.bridges} PCI bridges, ${counts.pciDevices} PCI devices.`
+  const lab = makeLab(machineName || baseName(fileName), desc, { name: clampLabel(machineName || baseName(fileName)), cpu, nodes })
+  return { lab, report }
+}
+
+function hex(n: number, w: number): string {
+  return n.toString(16).padStart(w, '0')
+}
+
+function cpuFrom(info: Map<string, string>): CpuSpec | null {
+  const v = info.get('CPUVendor')
+  const fam = info.get('CPUFamilyNumber')
+  if (v === undefined || fam === undefined || !/^\d+$/.test(fam)) return null
+  const family = Math.min(Number(fam), 0x1ff)
+  const cpu: CpuSpec = { vendor: CPU_VENDORS[v] ?? 'other', family }
+  const model = info.get('CPUModelNumber')
+  if (model !== undefined && /^\d+$/.test(model)) cpu.model = Math.min(Number(model), 0xfff)
+  const name = info.get('CPUModel')
+  if (name) cpu.name = clampLabel(name)
+  return cpu
+}
+
+function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<string, string>): string {
+  const what = info.get('GPUModel') ?? info.get('PCIDevice') ?? (pt ? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}` : 'PCI device')
+  return `${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn} ${what}`
+}
+
+function bridgeLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<string, string>): string {
+  const what = info.get('PCIDevice') ?? (pt ? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)}` : 'bridge')
+  return `${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn} ${what}`
+}
+
+/** A device's bus should be its parent's secondary (or root) bus; say so when it is not. */
+function checkBus(report: ImportReport, bdf: Bdf, parent: string, bridgeBus: Map<string, number>): void {
+  const want = bridgeBus.get(parent)
+  if (want !== undefined && want !== bdf.bus) {
+    warn(report, `${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} sits below ${parent} whose bus is ${hex(want, 2)}; bus numbers will be re-derived`)
+  }
+}

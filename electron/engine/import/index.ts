@@ -1,0 +1,141 @@
+/**
+ * Import entry point: `importText(fileName, text)` detects the format from the content (never the
+ * extension), runs the matching importer and returns a LabFile plus an ImportReport, or located
+ * InputIssues. It never throws and never hangs: every importer is linear in the input and bounds
+ * nesting, and any exception (ours or a bug) becomes an InputIssue.
+ *
+ * Formats: P2P DMA Lab JSON (lab.ts), hwloc XML 2.0/3.0 (hwloc.ts), NCCL topology XML (nccl.ts),
+ * `lspci -vvv` (lspci-vvv.ts), `lspci -tv` (lspci-tv.ts), `nvidia-smi topo -m` (nvidia-smi.ts).
+ */
+import { LIMITS } from '../../../shared/model/lab-schema'
+import type { ImportFormat, InputIssue } from '../../../shared/model/topology'
+import { ImportFailure, checkLab, type ImportResult } from './common'
+import { importHwloc } from './hwloc'
+import { loadLab } from './lab'
+import { importLspciTv, looksLikeLspciTv } from './lspci-tv'
+import { importLspciVvv, looksLikeLspciVvv } from './lspci-vvv'
+import { importNccl } from './nccl'
+import { importNvidiaSmi, looksLikeNvidiaSmi } from './nvidia-smi'
+
+export type { ImportResult } from './common'
+export { serializeLab, migrate } from './lab'
+
+/** Formats by content. 'unknown' when nothing matches. */
+export function detectFormat(text: string): ImportFormat | 'unknown' {
+  const head = text.slice(0, 64 * 1024)
+  const trimmed = head.replace(/^\uFEFF/, '').trimStart()
+  if (trimmed.startsWith('{') && /"format"\s*:\s*"p2p-dma-lab"/.test(head)) return 'lab'
+  if (trimmed.startsWith('<')) {
+    if (/<topology[\s>/]/.test(head)) return 'hwloc-xml'
+    if (/<system\s+version\s*=/.test(head)) return 'nccl-xml'
+  }
+  if (looksLikeLspciTv(head)) return 'lspci-tv'
+  if (looksLikeNvidiaSmi(head)) return 'nvidia-smi-topo'
+  if (looksLikeLspciVvv(head)) return 'lspci-vvv'
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'lab'
+  return 'unknown'
+}
+
+/** Binary input: NUL bytes or many control characters in the first 8 KiB. */
+function looksBinary(text: string): number {
+  const head = text.slice(0, 8192)
+  let control = 0
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i)
+    if (c === 0) return i
+    if ((c < 9 || (c > 13 && c < 32)) && c !== 27) control++
+    if (c === 0xfffd) control++
+  }
+  return control > 16 && control > head.length / 64 ? 0 : -1
+}
+
+function byteLength(text: string): number {
+  // UTF-8 length without TextEncoder allocation of the whole string twice.
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 2 : 3
+  }
+  return bytes
+}
+
+export function importText(fileName: string, text: string): ImportResult {
+  const source = fileName
+  try {
+    if (typeof text !== 'string') return { ok: false, issues: [{ source, message: 'input is not text' }] }
+    if (text.length > LIMITS.maxFileBytes || byteLength(text) > LIMITS.maxFileBytes) {
+      return { ok: false, issues: [{ source, message: `file is larger than ${LIMITS.maxFileBytes / (1024 * 1024)} MiB; P2P DMA Lab does not import files this large` }] }
+    }
+    if (text.trim().length === 0) return { ok: false, issues: [{ source, line: 1, column: 1, message: 'file is empty' }] }
+    const bin = looksBinary(text)
+    if (bin !== -1) {
+      return { ok: false, issues: [{ source, message: `this is a binary file (control bytes near offset ${bin}), not a text topology format` }] }
+    }
+    if (/^[0-9a-fA-F:.]+ .*\r?\n00: (?:[0-9a-fA-F]{2} ){15}[0-9a-fA-F]{2}\s*$/m.test(text.slice(0, 4096))) {
+      return {
+        ok: false,
+        issues: [
+          {
+            source,
+            line: 2,
+            column: 1,
+            message: 'this is an lspci -x/-xxx/-xxxx config-space dump; P2P DMA Lab does not decode config space. Replay it with `lspci -F FILE -vvv -nn` and import that output',
+          },
+        ],
+      }
+    }
+    const format = detectFormat(text)
+    let result: ImportResult
+    switch (format) {
+      case 'lab':
+        return loadLab(fileName, text)
+      case 'hwloc-xml':
+        result = { ok: true, ...importHwloc(fileName, text) }
+        break
+      case 'nccl-xml':
+        result = { ok: true, ...importNccl(fileName, text) }
+        break
+      case 'lspci-vvv':
+        result = { ok: true, ...importLspciVvv(fileName, text) }
+        break
+      case 'lspci-tv':
+        result = { ok: true, ...importLspciTv(fileName, text) }
+        break
+      case 'nvidia-smi-topo':
+        result = { ok: true, ...importNvidiaSmi(fileName, text) }
+        break
+      default:
+        return {
+          ok: false,
+          issues: [
+            {
+              source,
+              line: 1,
+              column: 1,
+              message:
+                'unknown format: expected a P2P DMA Lab file, hwloc XML (lstopo --of xml), NCCL topology XML, lspci -vvv, lspci -tv or nvidia-smi topo -m output',
+            },
+          ],
+        }
+    }
+    if (result.ok) {
+      const issues = checkLab(source, result.lab)
+      if (issues.length > 0) return { ok: false, issues }
+    }
+    return result
+  } catch (e) {
+    return { ok: false, issues: [toIssue(source, e)] }
+  }
+}
+
+function toIssue(source: string, e: unknown): InputIssue {
+  if (e instanceof ImportFailure) {
+    const issue: InputIssue = { source, message: e.message }
+    if (e.line !== undefined) issue.line = e.line
+    if (e.column !== undefined) issue.column = e.column
+    if (e.path !== undefined) issue.path = e.path
+    return issue
+  }
+  if (e instanceof RangeError) return { source, message: `input too complex to import (${e.message})` }
+  return { source, message: `internal error while importing: ${e instanceof Error ? e.message : String(e)}` }
+}

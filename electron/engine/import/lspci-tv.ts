@@ -1,0 +1,253 @@
+/**
+ * `lspci -tv` / `lspci -t` importer, following pciutils 3.x tree output (ls-tree.c; checked against
+ * pciutils 3.9.0 replaying tests/tree-asus-p6t6 and the stelline samples):
+ *
+ *   -+-[0000:00]-+-00.0  Host bridge name            root bus; "+-" more siblings, "\-" the last
+ *    |           +-01.1-[61-73]----00.0-[62-73]--+-00.0 …   bridge dd.f-[sec-sub]; "----" one child
+ *    |           |                               \-1c.0-[73]--   "--": nothing behind the bridge
+ *    \-[0000:e0]-+-…                               another root bus
+ *
+ * A single root bus prints as `-[0000:00]-+-…`; old pciutils print `[00]` without the domain.
+ * With `-nn`, trailing `[vvvv:dddd]` ids are read.
+ *
+ * Parsing is column-based and linear: each "+-"/"\-" at column c continues the branch opened at
+ * column c by a "-+-" on an earlier line, so the parent of every device is known without lookahead.
+ *
+ * The format carries names only: no class codes, BARs, ACS, port types or NUMA nodes. Endpoint
+ * types come from name keywords (NVIDIA/AMD GPU names, VGA/3D → gpu, "Non-Volatile memory
+ * controller"/NVMe → nvme, Mellanox/ConnectX → rnic, Ethernet → nic, SATA/AHCI → ahci); vendor ids
+ * from the pci.ids vendor names; all of it is listed in the report's `assumed`.
+ */
+import type { ImportReport, LabFile, TopoNodeSpec } from '../../../shared/model/topology'
+import {
+  ASSUMED_ACS_TEXT,
+  ASSUMED_BARS_TEXT,
+  ImportFailure,
+  POSITION_KINDS_TEXT,
+  assignBusEnds,
+  assumedBars,
+  baseName,
+  bdfText,
+  classForType,
+  classifyBridgesByPosition,
+  clampLabel,
+  endpointNode,
+  endpointTypeFromClass,
+  endpointTypeFromName,
+  hostBridgeId,
+  makeLab,
+  newReport,
+  pciId,
+  vendorFromName,
+  warn,
+} from './common'
+import { cpuFromHostDevices } from './lspci-vvv'
+
+export function looksLikeLspciTv(head: string): boolean {
+  const first = head.split(/\r?\n/, 50).find((l) => l.trim() !== '')
+  if (!first) return false
+  return /^\s*-(?:\+-)?\[(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}\]-/.test(first)
+}
+
+type Ctx = { root: true } | { root: false; domain: number; bus: number; owner: string }
+const ROOT: Ctx = { root: true }
+
+interface TvDev {
+  id: string
+  domain: number
+  bus: number
+  dev: number
+  fn: number
+  name: string
+  vendor?: number
+  device?: number
+  secondary?: number
+  subordinate?: number
+  parent: string
+  line: number
+}
+
+export function importLspciTv(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
+  const report = newReport('lspci-tv', fileName)
+  const lines = text.split(/\r?\n/)
+  const devs: TvDev[] = []
+  const hosts: { id: string; domain: number; bus: number }[] = []
+  const ids = new Set<string>()
+  let withIds = false
+  /** Open branches: column of a "+"/"\\" → the bus whose children continue at that column. */
+  const branches = new Map<number, Ctx>()
+
+  for (let ln = 0; ln < lines.length; ln++) {
+    const line = lines[ln]!
+    if (line.trim() === '') continue
+    const fail = (msg: string, col: number): never => {
+      throw new ImportFailure(`lspci -tv: ${msg}`, { line: ln + 1, column: col + 1 })
+    }
+    let pending: Ctx | null = ROOT
+    let i = 0
+    const len = line.length
+    const parseItem = (ctx: Ctx): void => {
+      if (line[i] === '[') {
+        const m = /^\[(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2})\]/.exec(line.slice(i, i + 16))
+        if (!m) fail('expected a root bus such as [0000:00]', i)
+        if (!ctx.root) fail('a root bus [dddd:bb] can only start a tree branch', i)
+        const domain = m![1] === undefined ? 0 : parseInt(m![1], 16)
+        if (domain > 0xffff) fail('PCI domain out of range', i)
+        const bus = parseInt(m![2]!, 16)
+        const id = hostBridgeId(domain, bus)
+        if (ids.has(id)) fail(`root bus ${bdfText(domain, bus, 0, 0).slice(0, 7)} appears twice`, i)
+        ids.add(id)
+        hosts.push({ id, domain, bus })
+        pending = { root: false, domain, bus, owner: id }
+        i += m![0].length
+        return
+      }
+      const m = /^([0-9a-fA-F]{2})\.([0-7])/.exec(line.slice(i, i + 4))
+      if (!m) fail(`expected a device number such as 00.0, got "${line.slice(i, i + 8)}"`, i)
+      if (ctx.root) fail('a device must sit on a bus: expected [dddd:bb]', i)
+      const dev = parseInt(m![1]!, 16)
+      if (dev > 0x1f) fail(`device number ${m![1]} is out of range (00-1f)`, i)
+      const fn = parseInt(m![2]!, 16)
+      const id = pciId(ctx.domain, ctx.bus, dev, fn)
+      if (ids.has(id)) fail(`${bdfText(ctx.domain, ctx.bus, dev, fn)} appears twice`, i)
+      ids.add(id)
+      const d: TvDev = { id, domain: ctx.domain, bus: ctx.bus, dev, fn, name: '', parent: ctx.owner, line: ln + 1 }
+      devs.push(d)
+      i += m![0].length
+      const r = /^-\[([0-9a-fA-F]{2})(?:-([0-9a-fA-F]{2}))?\]/.exec(line.slice(i, i + 10))
+      if (r) {
+        d.secondary = parseInt(r[1]!, 16)
+        d.subordinate = r[2] === undefined ? d.secondary : parseInt(r[2], 16)
+        if (d.secondary === ctx.bus) fail(`bridge ${bdfText(ctx.domain, ctx.bus, dev, fn)} has its own bus as secondary`, i)
+        pending = { root: false, domain: ctx.domain, bus: d.secondary, owner: id }
+        i += r[0].length
+        return
+      }
+      // An endpoint: the rest of the line is its name.
+      let name = line.slice(i).trim()
+      const idm = /\s*\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]$/.exec(name)
+      if (idm) {
+        d.vendor = parseInt(idm[1]!, 16)
+        d.device = parseInt(idm[2]!, 16)
+        name = name.slice(0, idm.index)
+        withIds = true
+      }
+      d.name = name
+      i = len
+      pending = null
+    }
+    while (i < len) {
+      const c = line[i]!
+      if (c === ' ' || c === '|' || c === '\t') {
+        i++
+        continue
+      }
+      if ((c === '+' || c === '\\') && line[i + 1] === '-') {
+        let ctx: Ctx | undefined
+        if (i > 0 && line[i - 1] === '-') {
+          if (!pending) fail('a branch with nothing to branch from', i)
+          ctx = pending!
+          branches.set(i, ctx)
+        } else {
+          ctx = branches.get(i)
+          if (!ctx) fail(`"${c}-" at column ${i + 1} continues no open branch`, i)
+        }
+        i += 2
+        parseItem(ctx!)
+        continue
+      }
+      if (c === '-') {
+        let j = i
+        while (j < len && line[j] === '-') j++
+        const next = line[j]
+        if (next === undefined || next === ' ') {
+          pending = null // "--": an empty bridge
+          i = j
+          continue
+        }
+        if (next === '+' || next === '\\') {
+          i = j
+          continue
+        }
+        if (!pending) fail('unexpected "-"', i)
+        i = j
+        parseItem(pending!)
+        continue
+      }
+      if (c === '[' && i === 0) {
+        parseItem(ROOT)
+        continue
+      }
+      fail(`unexpected "${c}"`, i)
+    }
+  }
+
+  if (hosts.length === 0) throw new ImportFailure('lspci -tv: no root bus found', { line: 1, column: 1 })
+
+  const nodes: TopoNodeSpec[] = []
+  const hbById = new Map<string, TopoNodeSpec>()
+  for (const h of hosts) {
+    const n: TopoNodeSpec = { id: h.id, kind: 'host_bridge', parent: null, label: `Host bridge ${bdfText(h.domain, h.bus, 0, 0).slice(0, 7)}`, host: { domain: h.domain, rootBus: h.bus, numaNode: 0, hostDevice: null } }
+    nodes.push(n)
+    hbById.set(h.id, n)
+  }
+  const unknown = new Set<string>()
+  const counts: Record<string, number> = { functions: devs.length, pciDevices: 0, bridges: 0, hostBridges: hosts.length, emptyBridges: 0 }
+  const hasChild = new Set(devs.map((d) => d.parent))
+  let hostDeviceIdsUnknown = 0
+  for (const d of devs) {
+    const label = clampLabel(`${bdfText(d.domain, d.bus, d.dev, d.fn).slice(5)}${d.name ? ' ' + d.name : ''}`)
+    if (d.secondary !== undefined) {
+      counts.bridges!++
+      if (!hasChild.has(d.id)) counts.emptyBridges!++
+      const n: TopoNodeSpec = { id: d.id, kind: 'pci_bridge', parent: d.parent, label, slot: d.dev, fn: d.fn }
+      if (d.vendor !== undefined) n.vendor = d.vendor
+      if (d.device !== undefined) n.device = d.device
+      nodes.push(n)
+      unknown.add(d.id)
+      continue
+    }
+    counts.pciDevices!++
+    const vendor = d.vendor ?? vendorFromName(d.name)
+    const hb = hbById.get(d.parent)
+    if (hb?.host && d.dev === 0 && d.fn === 0 && vendor !== undefined) {
+      let device = d.device
+      if (device === undefined) {
+        const dm = /\bDevice ([0-9a-fA-F]{4})$/.exec(d.name)
+        if (dm) device = parseInt(dm[1]!, 16)
+      }
+      if (device === undefined) hostDeviceIdsUnknown++
+      hb.host.hostDevice = { vendor, device: device ?? 0, label: clampLabel(d.name) }
+      counts.hostDevices = (counts.hostDevices ?? 0) + 1
+      continue
+    }
+    const type = d.name ? endpointTypeFromName(d.name) : 'generic'
+    const classCode = classForType(type)
+    const t = classCode !== undefined ? endpointTypeFromClass(classCode, vendor) : type
+    nodes.push(
+      endpointNode({ id: d.id, parent: d.parent, label, slot: d.dev, fn: d.fn, vendor, device: d.device, classCode, type: t, bars: assumedBars(t) }),
+    )
+  }
+  classifyBridgesByPosition(nodes, unknown)
+  assignBusEnds(nodes)
+
+  report.counts = counts
+  report.cannotCarry.push('class codes', 'BARs', 'ACS capability and control', 'PCIe port types', 'NUMA nodes', 'link speed and width')
+  report.assumed.push(
+    'endpoint types from the device names: NVIDIA/AMD GPU names, VGA/3D/graphics → GPU; "Non-Volatile memory controller"/NVMe → NVMe; Mellanox/ConnectX/InfiniBand → RDMA NIC; Ethernet → NIC; SATA/AHCI → AHCI; anything else → generic',
+    withIds ? 'vendor/device ids read from the -nn [vvvv:dddd] suffixes' : 'vendor ids from pci.ids vendor names (unknown vendors left empty); device ids unknown',
+    POSITION_KINDS_TEXT,
+    ASSUMED_BARS_TEXT,
+    ASSUMED_ACS_TEXT,
+    'NUMA node 0 assumed for every host bridge',
+  )
+  if (hostDeviceIdsUnknown > 0) report.assumed.push(`${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id in -tv output; device id 0 used`)
+  const cpu = cpuFromHostDevices(nodes)
+  if (cpu) report.assumed.push(`CPU inferred from the host bridge device: ${cpu.name ?? ''}`)
+  else report.assumed.push('CPU: not in lspci -tv output; left for the engine to infer from the host bridge vendors')
+  if (counts.emptyBridges! > 0) warn(report, `${counts.emptyBridges} bridge(s) have nothing behind them (empty slots); kept in the tree`)
+
+  const lab = makeLab(baseName(fileName), `Imported from lspci -tv (${fileName}): ${devs.length} functions on ${hosts.length} root buses.`, { name: baseName(fileName), cpu, nodes })
+  return { lab, report }
+}
+

@@ -1,0 +1,462 @@
+/**
+ * `lspci -vvv` importer, following pciutils 3.x output (checked against pciutils 3.9.0, Debian 12,
+ * replaying tests/tree-asus-p6t6 with `lspci -F`): with or without `-nn` (class [cccc] and
+ * [vvvv:dddd] ids), with or without the domain (`-D`), detail lines indented by a tab or by spaces.
+ *
+ * Read per function: the header `bb:dd.f Class [cccc]: Name [vvvv:dddd] (rev rr) (prog-if pp [...])`,
+ * `Bus: primary=, secondary=, subordinate=`, `Region N: Memory at … (64-bit, prefetchable) [size=16G]`
+ * and `I/O ports at … [size=32]` (also `[disabled]`, `[virtual]`, `<unassigned>`), the PCIe port type
+ * from `Express (v2) Root Port | Upstream Port | Downstream Port | Endpoint | Legacy Endpoint |
+ * Root Complex Integrated Endpoint | PCI-Express to PCI/PCI-X Bridge`, `ACSCap:` / `ACSCtl:` flags,
+ * `NUMA node:` and `Kernel driver in use:`.
+ *
+ * The tree comes from bridge bus ranges: a function on bus N sits under the bridge whose secondary
+ * bus is N. A bus no bridge leads to is a root bus with its own host bridge, except when it holds a
+ * PCIe endpoint or upstream port, which cannot sit on a root bus: then the output is partial
+ * (`lspci -s`) and a root port is assumed above it.
+ *
+ * Partial outputs are imported with warnings: a single device (`-s`), or only grep'd ACSCtl lines
+ * (then the lab holds one empty host bridge and the report says what the lines said).
+ *
+ * Simplifications: bridge windows, link speed/width, bridge BARs, ATS/PRI/PASID, IOMMU groups and
+ * Resizable BAR are not imported; a BAR without `[size=…]` is dropped with a warning.
+ */
+import type { AcsFlag, AcsSpec, BarSpec, CpuSpec, ImportReport, LabFile, NodeKind, TopoNodeSpec } from '../../../shared/model/topology'
+import {
+  CLASS_NAMES,
+  ImportFailure,
+  POSITION_KINDS_TEXT,
+  assignBusEnds,
+  baseName,
+  bdfText,
+  classifyBridgesByPosition,
+  clampLabel,
+  endpointNode,
+  endpointTypeFromClass,
+  hostBridgeId,
+  makeLab,
+  newReport,
+  parseBdf,
+  pciId,
+  safeId,
+  vendorFromName,
+  warn,
+  type Bdf,
+} from './common'
+
+const ACS_WORDS: Record<string, AcsFlag> = {
+  SrcValid: 'SV',
+  TransBlk: 'TB',
+  ReqRedir: 'RR',
+  CmpltRedir: 'CR',
+  UpstreamFwd: 'UF',
+  EgressCtrl: 'EC',
+  DirectTrans: 'DT',
+}
+
+/** 'SrcValid+ TransBlk- ReqRedir+ …' → the flags marked '+'. Unknown words are ignored. */
+export function parseAcsFlags(text: string): AcsFlag[] {
+  const out: AcsFlag[] = []
+  for (const m of text.matchAll(/([A-Za-z]+)([+-])/g)) {
+    const f = ACS_WORDS[m[1]!]
+    if (f && m[2] === '+' && !out.includes(f)) out.push(f)
+  }
+  return out
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }
+
+/** 'Region 1: Memory at 3f000000000 (64-bit, prefetchable) [size=64G]' → BarSpec (null without a size). */
+export function parseRegion(line: string): BarSpec | null | 'nosize' {
+  const m = /^Region (\d+): (Memory|I\/O ports) at (?:\S+)(.*)$/.exec(line)
+  if (!m) return null
+  const index = Number(m[1])
+  if (index > 5) return null
+  const rest = m[3]!
+  const s = /\[size=(\d+)([KMGT]?)\]/.exec(rest)
+  if (!s) return 'nosize'
+  const size = Number(s[1]) * SIZE_UNITS[s[2]!]!
+  const bar: BarSpec = { index, size }
+  if (m[2] === 'I/O ports') bar.io = true
+  else {
+    if (/64-bit/.test(rest)) bar.mem64 = true
+    if (/[(,\s]prefetchable/.test(rest) && !/non-prefetchable/.test(rest)) bar.prefetch = true
+  }
+  return bar
+}
+
+const EXPRESS_TYPES: Record<string, NodeKind | 'endpoint'> = {
+  'Root Port': 'root_port',
+  'Upstream Port': 'switch_upstream',
+  'Downstream Port': 'switch_downstream',
+  'PCI-Express to PCI/PCI-X Bridge': 'pci_bridge',
+  'PCI/PCI-X to PCI-Express Bridge': 'pci_bridge',
+  Endpoint: 'endpoint',
+  'Legacy Endpoint': 'endpoint',
+  'Root Complex Integrated Endpoint': 'endpoint',
+  'Root Complex Event Collector': 'endpoint',
+}
+
+interface Fn {
+  bdf: Bdf
+  line: number
+  className: string
+  cls: number | undefined
+  progIf: number | undefined
+  vendor: number | undefined
+  device: number | undefined
+  name: string
+  secondary?: number
+  subordinate?: number
+  express?: string
+  acsCap?: AcsFlag[]
+  acsCtl?: AcsFlag[]
+  bars: BarSpec[]
+  numa?: number
+  driver?: string
+  accessDenied?: boolean
+}
+
+const HEADER = /^(\S+)\s+(.*)$/
+
+/** Content sniffing for index.ts: a device header followed by indented detail lines, or grep'd ACS lines. */
+export function looksLikeLspciVvv(head: string): boolean {
+  const lines = head.split(/\r?\n/, 400)
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!
+    if (l.trim() === '') continue
+    if (/^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]\s+[^:]+:/.test(l)) {
+      const next = lines.slice(i + 1).find((x) => x.trim() !== '')
+      return next === undefined || /^[\t ]/.test(next)
+    }
+    if (/^\s+(ACSCtl|ACSCap|Region \d+|Bus: primary|Capabilities: \[)/.test(l)) return true
+    return false
+  }
+  return false
+}
+
+function parseHeader(rest: string): Pick<Fn, 'className' | 'cls' | 'progIf' | 'vendor' | 'device' | 'name'> {
+  // 'PCI bridge [0604]: Intel Corporation X58 Root Port 1 [8086:3408] (rev 12) (prog-if 00 [Normal decode])'
+  const colon = rest.indexOf(': ')
+  let className = colon === -1 ? rest : rest.slice(0, colon)
+  let name = colon === -1 ? '' : rest.slice(colon + 2)
+  let cls: number | undefined
+  const cm = /^(.*?)\s*\[([0-9a-fA-F]{4})\]$/.exec(className)
+  if (cm) {
+    className = cm[1]!
+    cls = parseInt(cm[2]!, 16)
+  } else if (/^Class ([0-9a-fA-F]{4})$/.test(className)) cls = parseInt(className.slice(6), 16)
+  else cls = CLASS_NAMES[className]
+  let progIf: number | undefined
+  const pm = /\s*\(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)\s*$/.exec(name)
+  if (pm) {
+    progIf = parseInt(pm[1]!, 16)
+    name = name.slice(0, pm.index)
+  }
+  name = name.replace(/\s*\(rev [0-9a-fA-F]{2}\)\s*$/, '')
+  let vendor: number | undefined
+  let device: number | undefined
+  const ids = /\s*\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]\s*$/.exec(name)
+  if (ids) {
+    vendor = parseInt(ids[1]!, 16)
+    device = parseInt(ids[2]!, 16)
+    name = name.slice(0, ids.index)
+  } else {
+    vendor = vendorFromName(name)
+    const dm = /\bDevice ([0-9a-fA-F]{4})$/.exec(name)
+    if (vendor !== undefined && dm) device = parseInt(dm[1]!, 16)
+  }
+  return { className, cls, progIf, vendor, device, name: name.trim() }
+}
+
+export function importLspciVvv(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
+  const report = newReport('lspci-vvv', fileName)
+  const lines = text.split(/\r?\n/)
+  const fns: Fn[] = []
+  let cur: Fn | null = null
+  const orphan = { acsCtl: [] as AcsFlag[][], acsCap: [] as AcsFlag[][], lines: 0 }
+  let sawIds = false
+
+  for (let ln = 0; ln < lines.length; ln++) {
+    const raw = lines[ln]!
+    if (raw.trim() === '') continue
+    if (!/^[\t ]/.test(raw)) {
+      const m = HEADER.exec(raw)
+      const bdf = m ? parseBdf(m[1]!) : null
+      if (!m || !bdf) {
+        throw new ImportFailure(`lspci -vvv: expected a device header such as "00:01.0 PCI bridge: …", got "${raw.slice(0, 60)}" (bad PCI address)`, { line: ln + 1, column: 1 })
+      }
+      const h = parseHeader(m[2]!)
+      if (h.vendor !== undefined && /\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\]/.test(m[2]!)) sawIds = true
+      cur = { bdf, line: ln + 1, bars: [], ...h }
+      fns.push(cur)
+      continue
+    }
+    const l = raw.trim()
+    if (!cur) {
+      orphan.lines++
+      if (l.startsWith('ACSCtl:')) orphan.acsCtl.push(parseAcsFlags(l.slice(7)))
+      else if (l.startsWith('ACSCap:')) orphan.acsCap.push(parseAcsFlags(l.slice(7)))
+      continue
+    }
+    let m: RegExpExecArray | null
+    if ((m = /^Bus: primary=([0-9a-fA-F]{2}), secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/.exec(l))) {
+      cur.secondary = parseInt(m[2]!, 16)
+      cur.subordinate = parseInt(m[3]!, 16)
+    } else if (l.startsWith('Region ')) {
+      const bar = parseRegion(l)
+      if (bar === 'nosize') warn(report, `line ${ln + 1}: ${bdfText(cur.bdf.domain, cur.bdf.bus, cur.bdf.dev, cur.bdf.fn)} ${l.slice(0, 9)} has no [size=…]; BAR left out`)
+      else if (bar) {
+        if (bar.size >= 4 && Number.isInteger(Math.log2(bar.size)) && bar.size <= 2 ** 52) cur.bars.push(bar)
+        else warn(report, `line ${ln + 1}: BAR size ${bar.size} is not a power of two; BAR left out`)
+      }
+    } else if ((m = /^Capabilities: \[[0-9a-fA-F]+\] Express \((?:v\d+)\) (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l)) || (m = /^Capabilities: \[[0-9a-fA-F]+\] Express (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l))) {
+      const t = m[1]!.replace(/\s*\(Slot[+-]\)/, '').trim()
+      if (EXPRESS_TYPES[t] !== undefined) cur.express = t
+    } else if (l.startsWith('ACSCap:')) cur.acsCap = parseAcsFlags(l.slice(7))
+    else if (l.startsWith('ACSCtl:')) cur.acsCtl = parseAcsFlags(l.slice(7))
+    else if ((m = /^NUMA node: (\d+)/.exec(l))) cur.numa = Math.min(Number(m[1]), 1023)
+    else if ((m = /^Kernel driver in use: (\S+)/.exec(l))) cur.driver = m[1]!
+    else if (l.startsWith('Capabilities: <access denied>')) cur.accessDenied = true
+  }
+
+  const nodes: TopoNodeSpec[] = []
+  const unknownKinds = new Set<string>()
+  const hbByKey = new Map<string, TopoNodeSpec>()
+  const counts: Record<string, number> = { functions: fns.length, pciDevices: 0, bridges: 0, hostBridges: 0 }
+
+  if (fns.length === 0) {
+    // Only grep'd detail lines (e.g. `lspci -vvv | grep ACSCtl`): nothing to attach them to.
+    counts.acsCtlLines = orphan.acsCtl.length
+    counts.acsCapLines = orphan.acsCap.length
+    if (orphan.lines === 0) throw new ImportFailure('lspci -vvv: no device found', { line: 1, column: 1 })
+    const redirect = orphan.acsCtl.filter((f) => f.includes('RR') || f.includes('CR')).length
+    report.warnings.push(
+      `the file has no device headers (it looks like grep'd lspci -vvv output): ${orphan.acsCtl.length} ACSCtl and ${orphan.acsCap.length} ACSCap lines were read, ` +
+        `${redirect} of the ACSCtl lines with ReqRedir or CmpltRedir on, but they name no device and cannot be attached to any port`,
+    )
+    report.assumed.push('the lab holds one empty host bridge (0000:00, NUMA node 0) so that the file still opens; build the tree by hand or import full lspci -vvv output')
+    report.cannotCarry.push('devices and the tree (only detail lines are present)')
+    nodes.push({ id: 'hb-0000:00', kind: 'host_bridge', parent: null, label: 'Host bridge 0000:00 (assumed)', host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: null } })
+    counts.hostBridges = 1
+    report.counts = counts
+    const lab = makeLab(baseName(fileName), `Imported from grep'd lspci -vvv lines (${fileName}); no devices.`, { name: baseName(fileName), cpu: null, nodes })
+    return { lab, report }
+  }
+
+  // Bridges by (domain, secondary bus).
+  const isBridge = (f: Fn): boolean => f.secondary !== undefined || f.cls === 0x0604 || f.cls === 0x0609
+  const bridgeBySecondary = new Map<string, Fn>()
+  const seen = new Set<string>()
+  for (const f of fns) {
+    const key = bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
+    if (seen.has(key)) throw new ImportFailure(`lspci -vvv: ${key} appears twice`, { line: f.line, column: 1 })
+    seen.add(key)
+    if (isBridge(f)) {
+      counts.bridges!++
+      if (f.secondary !== undefined) {
+        const k = `${f.bdf.domain}:${f.secondary}`
+        if (bridgeBySecondary.has(k)) warn(report, `line ${f.line}: two bridges claim secondary bus ${f.secondary.toString(16).padStart(2, '0')}; keeping the first`)
+        else if (f.secondary !== 0) bridgeBySecondary.set(k, f)
+      } else warn(report, `line ${f.line}: bridge ${key} has no "Bus: primary=…" line; devices below it cannot be placed`)
+    } else counts.pciDevices!++
+  }
+
+  const fnId = (f: Fn): string => pciId(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
+  const canNotBeOnRootBus = (f: Fn): boolean => f.express === 'Endpoint' || f.express === 'Legacy Endpoint' || f.express === 'Upstream Port' || f.express === 'Downstream Port'
+  // Root buses: buses no bridge leads to.
+  const rootBusFns = new Map<string, Fn[]>()
+  for (const f of fns) {
+    const k = `${f.bdf.domain}:${f.bdf.bus}`
+    if (!bridgeBySecondary.has(k)) {
+      const list = rootBusFns.get(k)
+      if (list) list.push(f)
+      else rootBusFns.set(k, [f])
+    }
+  }
+  const parentOf = new Map<Fn, string>()
+  const numaVotes = new Map<string, number>()
+  const rootKeys = [...rootBusFns.keys()].map((k) => k.split(':').map(Number) as [number, number])
+  rootKeys.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  const isOrphan = (domain: number, bus: number): boolean => bus > 0 && rootBusFns.get(`${domain}:${bus}`)!.some(canNotBeOnRootBus)
+  const newHostBridge = (domain: number, bus: number, assumed: boolean): TopoNodeSpec => {
+    const hb: TopoNodeSpec = {
+      id: hostBridgeId(domain, bus),
+      kind: 'host_bridge',
+      parent: null,
+      label: `Host bridge ${bdfText(domain, bus, 0, 0).slice(0, 7)}${assumed ? ' (assumed)' : ''}`,
+      host: { domain, rootBus: bus, numaNode: 0, hostDevice: null },
+    }
+    nodes.push(hb)
+    hbByKey.set(`${domain}:${bus}`, hb)
+    counts.hostBridges!++
+    return hb
+  }
+  for (const [domain, bus] of rootKeys) {
+    if (isOrphan(domain, bus)) continue
+    const hb = newHostBridge(domain, bus, false)
+    for (const f of rootBusFns.get(`${domain}:${bus}`)!) parentOf.set(f, hb.id)
+  }
+  for (const [domain, bus] of rootKeys) {
+    if (!isOrphan(domain, bus)) continue
+    // Partial output: a PCIe endpoint or switch port cannot sit on a root bus. Assume a root port,
+    // below the nearest host bridge under this bus number (or a new one just below it).
+    let hb: TopoNodeSpec | undefined
+    for (const n of nodes) if (n.host && n.host.domain === domain && n.host.rootBus < bus && (!hb || n.host.rootBus > hb.host!.rootBus)) hb = n
+    hb ??= newHostBridge(domain, bus - 1, true)
+    const rp: TopoNodeSpec = { id: safeId(`rp-assumed-${bdfText(domain, bus, 0, 0).slice(0, 7)}`), kind: 'root_port', parent: hb.id, label: `Root port to bus ${bus.toString(16).padStart(2, '0')} (assumed)` }
+    nodes.push(rp)
+    for (const f of rootBusFns.get(`${domain}:${bus}`)!) parentOf.set(f, rp.id)
+    report.assumed.push(
+      `no bridge in the file leads to bus ${bus.toString(16).padStart(2, '0')} (partial output such as lspci -s): a root port${hb.label?.endsWith('(assumed)') ? ' and a host bridge' : ''} were assumed above it`,
+    )
+  }
+  for (const f of fns) {
+    if (parentOf.has(f)) continue
+    const b = bridgeBySecondary.get(`${f.bdf.domain}:${f.bdf.bus}`)!
+    parentOf.set(f, fnId(b))
+  }
+
+  // Cycle guard: a bridge whose secondary equals its own bus (hostile input) would parent itself.
+  for (const f of fns) {
+    if (parentOf.get(f) === fnId(f)) throw new ImportFailure(`lspci -vvv: bridge ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)} has secondary bus equal to its own bus`, { line: f.line, column: 1 })
+  }
+  const fnById = new Map<string, Fn>(fns.map((f) => [fnId(f), f]))
+  // A longer cycle (bridge A below B below A) through bus numbers: walk up with a bound.
+  for (const f of fns) {
+    let id: string | undefined = fnId(f)
+    for (let steps = 0; id !== undefined; steps++) {
+      if (steps > 256) throw new ImportFailure(`lspci -vvv: bridge bus numbers form a loop around ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}`, { line: f.line, column: 1 })
+      const g = fnById.get(id)
+      id = g ? parentOf.get(g) : undefined
+    }
+  }
+
+  let acsSeen = 0
+  let expressSeen = 0
+  let hostDeviceIdsUnknown = 0
+  const hbById = new Map(nodes.filter((n) => n.kind === 'host_bridge').map((n) => [n.id, n]))
+  for (const f of fns) {
+    const parent = parentOf.get(f)!
+    const id = fnId(f)
+    const label = clampLabel(`${f.bdf.bus.toString(16).padStart(2, '0')}:${f.bdf.dev.toString(16).padStart(2, '0')}.${f.bdf.fn} ${f.name || f.className}`)
+    const classCode = f.cls === undefined ? undefined : (f.cls << 8) | (f.progIf ?? 0)
+    if (f.numa !== undefined) {
+      const hbId = hostOf(parent, parentOf, fnById)
+      if (hbId && !numaVotes.has(hbId)) numaVotes.set(hbId, f.numa)
+    }
+    const hb = hbById.get(parent)
+    if (hb?.host && f.bdf.dev === 0 && f.bdf.fn === 0 && f.bdf.bus === hb.host.rootBus && !isBridge(f) && f.vendor !== undefined) {
+      if (f.device === undefined) hostDeviceIdsUnknown++
+      hb.host.hostDevice = { vendor: f.vendor, device: f.device ?? 0, label: clampLabel(f.name || f.className) }
+      if (classCode !== undefined) hb.host.hostDevice.classCode = classCode
+      counts.hostDevices = (counts.hostDevices ?? 0) + 1
+      continue
+    }
+    let acs: AcsSpec | undefined
+    if (f.acsCap || f.acsCtl) {
+      acs = { cap: f.acsCap ?? [], ctrl: f.acsCtl ?? [] }
+      acsSeen++
+    }
+    if (f.express) expressSeen++
+    if (isBridge(f)) {
+      const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent, label, slot: f.bdf.dev, fn: f.bdf.fn }
+      if (f.vendor !== undefined) n.vendor = f.vendor
+      if (f.device !== undefined) n.device = f.device
+      if (classCode !== undefined) n.classCode = classCode
+      if (acs) n.acs = acs
+      const k = f.express ? EXPRESS_TYPES[f.express] : undefined
+      if (k && k !== 'endpoint') n.kind = k
+      else unknownKinds.add(id)
+      if (f.bars.length > 0) warn(report, `${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}: BARs of a bridge are not modelled`)
+      nodes.push(n)
+    } else {
+      const type = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, f.vendor)
+      const n = endpointNode({ id, parent, label, slot: f.bdf.dev, fn: f.bdf.fn, vendor: f.vendor, device: f.device, classCode, type, bars: f.bars, driver: f.driver })
+      if (acs) n.acs = acs
+      nodes.push(n)
+    }
+  }
+  for (const [hbId, numa] of numaVotes) {
+    const hb = nodes.find((n) => n.id === hbId)
+    if (hb?.host) hb.host.numaNode = numa
+  }
+  fixInconsistentKinds(nodes, unknownKinds, report)
+  classifyBridgesByPosition(nodes, unknownKinds)
+  assignBusEnds(nodes)
+
+  counts.acsCapabilities = acsSeen
+  report.counts = counts
+  report.cannotCarry.push('bridge windows and link state are not imported', 'IOMMU groups')
+  if (!sawIds) report.assumed.push('vendor and class ids derived from the names lspci printed (the output has no -nn ids); unknown vendors left empty')
+  if (unknownKinds.size > 0) report.assumed.push(`${unknownKinds.size} bridge(s) without an "Express … Port" capability line: ${POSITION_KINDS_TEXT}`)
+  if (expressSeen === 0) warn(report, 'no PCIe capability lines found (was lspci run as root with -vvv?)')
+  if (fns.some((f) => f.accessDenied)) warn(report, 'some capabilities show <access denied>: run lspci -vvv as root to see port types and ACS')
+  report.assumed.push(acsSeen > 0 ? 'functions without an ACS capability line have no ACS capability' : 'no ACS capability lines: ACS assumed absent everywhere')
+  if (!fns.some((f) => f.numa !== undefined)) report.assumed.push('NUMA node 0 assumed for every host bridge (no "NUMA node:" lines)')
+  if (hostDeviceIdsUnknown > 0) report.assumed.push(`${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id (output without -nn); device id 0 used`)
+  const cpu = cpuFromHostDevices(nodes)
+  if (cpu) report.assumed.push(`CPU inferred from the host bridge device: ${cpu.name ?? ''}`)
+  else report.assumed.push('CPU: not in lspci output; left for the engine to infer from the host bridge vendors')
+
+  const lab = makeLab(baseName(fileName), `Imported from lspci -vvv (${fileName}): ${fns.length} functions.`, { name: baseName(fileName), cpu, nodes })
+  return { lab, report }
+}
+
+function hostOf(id: string, parentOf: Map<Fn, string>, fnById: Map<string, Fn>): string | undefined {
+  let cur: string | undefined = id
+  for (let i = 0; i < 300 && cur !== undefined; i++) {
+    const f = fnById.get(cur)
+    if (!f) return cur
+    cur = parentOf.get(f)
+  }
+  return undefined
+}
+
+/**
+ * A port type from the Express capability that contradicts the tree (e.g. a "Root Port" not on a root
+ * bus, a "Downstream Port" not below an upstream port) is dropped in favour of the position rule.
+ */
+function fixInconsistentKinds(nodes: TopoNodeSpec[], unknown: Set<string>, report: ImportReport): void {
+  const byId = new Map(nodes.map((n) => [n.id, n]))
+  for (const n of nodes) {
+    if (unknown.has(n.id) || n.kind === 'endpoint' || n.kind === 'host_bridge' || n.parent === null) continue
+    const p = byId.get(n.parent)
+    if (!p) continue
+    const ok =
+      (n.kind === 'root_port' && p.kind === 'host_bridge') ||
+      (n.kind === 'switch_downstream' && (p.kind === 'switch_upstream' || unknown.has(p.id))) ||
+      (n.kind === 'switch_upstream' && p.kind !== 'host_bridge') ||
+      n.kind === 'pci_bridge'
+    if (!ok) {
+      warn(report, `${n.id}: its PCIe capability says ${n.kind} but it sits below ${p.kind} ${p.id}; classified by position instead`)
+      n.kind = 'pci_bridge'
+      unknown.add(n.id)
+    }
+  }
+}
+
+/** Root complexes whose function 00.0 tells the CPU family (the p2pdma decision needs it). */
+const HOST_DEVICE_CPUS: Record<string, CpuSpec> = {
+  '1022:1450': { vendor: 'amd', family: 0x17, name: 'AMD Zen (Naples) root complex' },
+  '1022:1480': { vendor: 'amd', family: 0x17, name: 'AMD Zen 2 (Rome/Matisse) root complex' },
+  '1022:1630': { vendor: 'amd', family: 0x17, name: 'AMD Zen 2 (Renoir) root complex' },
+  '1022:14a4': { vendor: 'amd', family: 0x19, name: 'AMD Zen 4 (Genoa) root complex' },
+  '1022:14d8': { vendor: 'amd', family: 0x19, name: 'AMD Zen 4 (Raphael) root complex' },
+  '1022:149f': { vendor: 'amd', family: 0x19, name: 'AMD Zen 4 root complex' },
+  '8086:2020': { vendor: 'intel', family: 6, name: 'Intel Skylake-SP DMI3 registers' },
+  '8086:09a2': { vendor: 'intel', family: 6, name: 'Intel Ice Lake-SP' },
+  '8086:3405': { vendor: 'intel', family: 6, name: 'Intel X58 I/O hub' },
+  '8086:3c00': { vendor: 'intel', family: 6, name: 'Intel Sandy Bridge-EP' },
+  '8086:2f00': { vendor: 'intel', family: 6, name: 'Intel Haswell-EP' },
+}
+
+export function cpuFromHostDevices(nodes: TopoNodeSpec[]): CpuSpec | null {
+  for (const n of nodes) {
+    const d = n.host?.hostDevice
+    if (!d) continue
+    const c = HOST_DEVICE_CPUS[`${d.vendor.toString(16).padStart(4, '0')}:${d.device.toString(16).padStart(4, '0')}`]
+    if (c) return { ...c }
+  }
+  return null
+}

@@ -1,0 +1,218 @@
+/**
+ * NCCL topology XML importer (`NCCL_TOPO_DUMP_FILE` output and hand-written `NCCL_TOPO_FILE`s),
+ * following NCCL's src/graph/xml.cc dialect (2.x, `<system version="1">`):
+ *
+ *   <system version="1">
+ *     <cpu numaid=.. affinity=.. arch=.. vendor="AuthenticAMD" familyid=.. modelid=..>
+ *       <pci busid="0000:01:00.0" class="0x060400" vendor="0x1000" device="0xc010" link_speed=.. link_width=..>
+ *         <pci busid=.. class="0x030200" ..><gpu dev=.. sm=..><nvlink target=.. count=../></gpu></pci>
+ *         <pci busid=.. class="0x020700" ..><nic><net name="mlx5_0" ../></nic></pci>
+ *
+ * NCCL builds this tree by walking sysfs two levels at a time, so each `<pci>` bridge stands for a
+ * whole PCIe switch (its upstream port) and root ports and downstream ports are not in the file
+ * (ANCHORS.md §4.1). We rebuild them: every `<cpu>` becomes a host bridge on its NUMA node; each
+ * top-level `<pci>` gets an invented root port; a bridge `<pci>` becomes a switch upstream port and
+ * each of its children gets an invented downstream port. Placeholder switches (`busid="ffff:ff:0N.0"`,
+ * vendor 0xffff, as in cloud topology files) are kept as switches.
+ *
+ * CPU family: NCCL writes familyid = base family + (extended family << 4) (xml.cc
+ * ncclTopoGetXmlFromCpu), e.g. 143 = 0x8f for Zen 2; the kernel's x86 family is base + extended
+ * when base is 0xf, i.e. 0x17. We convert.
+ *
+ * Tolerated: stray text between tags (the infragraph copy of the DGX A100 dump has integers after
+ * some start tags; reported as a warning), XML comments (AWS files), unknown child elements.
+ * Simplifications: NVLink (`<nvlink>`), `<c2c>` and `<pcilink>` are not modelled; BARs and ACS are
+ * assumed; invented ports get readable ids and bus numbers are re-derived.
+ */
+import type { CpuSpec, CpuVendor, ImportReport, LabFile, TopoNodeSpec } from '../../../shared/model/topology'
+import {
+  ASSUMED_ACS_TEXT,
+  ASSUMED_BARS_TEXT,
+  ImportFailure,
+  assignBusEnds,
+  assumedBars,
+  baseName,
+  bdfText,
+  clampLabel,
+  endpointNode,
+  endpointTypeFromClass,
+  hostBridgeId,
+  makeLab,
+  newReport,
+  parseBdf,
+  pciId,
+  safeId,
+  syntheticRootBus,
+  warn,
+} from './common'
+import { parseXml, type XmlElement } from './xml'
+
+const CPU_VENDORS: Record<string, CpuVendor> = { GenuineIntel: 'intel', AuthenticAMD: 'amd', HygonGenuine: 'hygon' }
+
+/** NCCL familyid (base + ext << 4) → kernel x86 family (base + ext when base == 0xf). */
+export function ncclFamilyToKernel(familyid: number): number {
+  const base = familyid & 0xf
+  const ext = familyid >> 4
+  return base === 0xf ? base + ext : base
+}
+
+function num(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const t = text.trim()
+  if (/^0x[0-9a-fA-F]+$/.test(t)) return parseInt(t.slice(2), 16)
+  if (/^\d+$/.test(t)) return Number(t)
+  return undefined
+}
+
+export function importNccl(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
+  const doc = parseXml(text)
+  const root = doc.root
+  if (root.name !== 'system') throw new ImportFailure(`NCCL XML: root element is <${root.name}>, expected <system>`, { line: root.line, column: root.column })
+  const report = newReport('nccl-xml', fileName)
+  const version = root.attrs.get('version')
+  if (version !== '1') warn(report, `NCCL XML version ${version ?? '(none)'}; this importer follows version 1`)
+
+  const nodes: TopoNodeSpec[] = []
+  const ids = new Set<string>()
+  const uid = (base: string): string => {
+    let id = safeId(base)
+    for (let k = 2; ids.has(id); k++) id = safeId(`${base}-${k}`)
+    ids.add(id)
+    return id
+  }
+  const counts: Record<string, number> = { cpus: 0, pciBridges: 0, placeholderSwitches: 0, pciDevices: 0, gpus: 0, nics: 0, netPorts: 0, nvlinks: 0 }
+  let strayText = 0
+  let cpu: CpuSpec | null = null
+
+  const cpus = root.children.filter((c) => c.name === 'cpu')
+  if (cpus.length === 0) throw new ImportFailure('NCCL XML: no <cpu> element below <system>', { line: root.line, column: root.column })
+  if (root.text) strayText++
+  const usedNuma = new Set<number>()
+
+  cpus.forEach((c, k) => {
+    counts.cpus!++
+    if (c.text) strayText++
+    let numa = num(c.attrs.get('numaid'))
+    if (numa === undefined || numa > 1023 || usedNuma.has(numa)) {
+      let x = 0
+      while (usedNuma.has(x)) x++
+      if (numa !== undefined) warn(report, `<cpu> at line ${c.line}: numaid ${c.attrs.get('numaid')} repeated or out of range; using ${x}`)
+      numa = x
+    }
+    usedNuma.add(numa)
+    if (cpu === null) {
+      const v = c.attrs.get('vendor')
+      const fam = num(c.attrs.get('familyid'))
+      if (v !== undefined && fam !== undefined) {
+        cpu = { vendor: CPU_VENDORS[v] ?? 'other', family: Math.min(ncclFamilyToKernel(fam), 0x1ff) }
+        const model = num(c.attrs.get('modelid'))
+        if (model !== undefined) cpu.model = Math.min(model, 0xfff)
+      }
+    }
+    const rootBus = syntheticRootBus(k, cpus.length)
+    const hbId = uid(hostBridgeId(0, rootBus))
+    nodes.push({ id: hbId, kind: 'host_bridge', parent: null, label: `Host bridge of NUMA node ${numa} (invented)`, host: { domain: 0, rootBus, numaNode: numa, hostDevice: null } })
+
+    // Iterative walk: (element, node id of the switch upstream port or root port it hangs under).
+    type Item = { el: XmlElement; parent: string; top: boolean; slot: number }
+    const stack: Item[] = []
+    const pcis = c.children.filter((e) => e.name === 'pci')
+    for (let i = pcis.length - 1; i >= 0; i--) stack.push({ el: pcis[i]!, parent: hbId, top: true, slot: i + 1 })
+    while (stack.length > 0) {
+      const { el, parent, top, slot } = stack.pop()!
+      if (el.text) strayText++
+      const busid = el.attrs.get('busid') ?? ''
+      const bdf = parseBdf(busid)
+      if (!bdf) throw new ImportFailure(`NCCL XML: <pci> with a missing or bad busid "${busid.slice(0, 20)}"`, { line: el.line, column: el.column })
+      const cls = num(el.attrs.get('class'))
+      const vendor = num(el.attrs.get('vendor'))
+      const device = num(el.attrs.get('device'))
+      const placeholder = bdf.domain === 0xffff || vendor === 0xffff
+      const isBridge = cls !== undefined ? cls >> 8 === 0x0604 : el.children.some((x) => x.name === 'pci')
+      // The port this element hangs from: an invented root port (top level) or downstream port.
+      let port: string
+      if (top) {
+        port = uid(`rp-${busid}`)
+        nodes.push({ id: port, kind: 'root_port', parent, slot: Math.min(slot, 31), fn: 0, label: `Root port to ${busid} (invented)` })
+      } else {
+        port = uid(`dsp-${busid}`)
+        nodes.push({ id: port, kind: 'switch_downstream', parent, slot: Math.min(slot, 31), fn: 0, label: `Downstream port to ${busid} (invented)` })
+      }
+      const where = bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)
+      if (isBridge) {
+        counts.pciBridges!++
+        if (placeholder) counts.placeholderSwitches!++
+        const id = uid(placeholder ? `sw-${busid}` : pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+        const n: TopoNodeSpec = { id, kind: 'switch_upstream', parent: port, slot: 0, fn: 0, label: clampLabel(placeholder ? `Switch ${busid} (placeholder)` : `${where} switch`) }
+        if (vendor !== undefined && !placeholder && vendor <= 0xffff) n.vendor = vendor
+        if (device !== undefined && !placeholder && device <= 0xffff) n.device = device
+        if (cls !== undefined && cls <= 0xffffff) n.classCode = cls
+        nodes.push(n)
+        const kids = el.children.filter((x) => x.name === 'pci')
+        for (let i = kids.length - 1; i >= 0; i--) stack.push({ el: kids[i]!, parent: id, top: false, slot: i })
+        continue
+      }
+      counts.pciDevices!++
+      const classCode = cls !== undefined && cls <= 0xffffff ? cls : undefined
+      const gpu = el.children.find((x) => x.name === 'gpu')
+      const nic = el.children.find((x) => x.name === 'nic')
+      let type = classCode !== undefined ? endpointTypeFromClass(classCode, vendor) : 'generic'
+      if (gpu) type = 'gpu'
+      else if (nic && type !== 'rnic' && type !== 'nic') type = 'rnic'
+      const osDevices: string[] = []
+      if (type === 'gpu') counts.gpus!++
+      if (type === 'rnic' || type === 'nic') counts.nics!++
+      if (gpu) counts.nvlinks! += gpu.children.filter((x) => x.name === 'nvlink').length
+      if (nic) {
+        for (const net of nic.children.filter((x) => x.name === 'net')) {
+          counts.netPorts!++
+          const name = net.attrs.get('name')
+          if (name && !osDevices.includes(name)) osDevices.push(name)
+        }
+      }
+      const id = uid(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+      const label = `${where}${gpu ? ` GPU ${gpu.attrs.get('dev') ?? ''}` : ''}${osDevices.length ? ` ${osDevices.join(' ')}` : ''}`
+      nodes.push(
+        endpointNode({
+          id,
+          parent: port,
+          label,
+          slot: 0,
+          fn: bdf.fn,
+          vendor: vendor !== undefined && vendor <= 0xffff ? vendor : undefined,
+          device: device !== undefined && device <= 0xffff ? device : undefined,
+          classCode,
+          type,
+          bars: assumedBars(type),
+          osDevices,
+        }),
+      )
+      // A function other than 0 alone on an invented port would be invisible to a scan: make it fn 0.
+      const last = nodes[nodes.length - 1]!
+      if (last.fn !== 0) last.fn = 0
+    }
+  })
+  assignBusEnds(nodes)
+
+  report.counts = counts
+  report.cannotCarry.push(
+    'root ports and switch downstream ports (NCCL keeps one <pci> per switch)',
+    'BARs',
+    'ACS',
+    'devices that are neither GPUs, NICs nor their ancestors',
+  )
+  report.assumed.push(
+    'each <cpu> is one host bridge on its NUMA node; each top-level <pci> hangs from an invented root port; each child of a switch <pci> from an invented downstream port',
+    ASSUMED_BARS_TEXT,
+    ASSUMED_ACS_TEXT,
+    'bus and device numbers re-derived by the engine; function numbers of lone functions set to 0',
+    cpu === null ? 'CPU: the <cpu> elements have no vendor/familyid; left for the engine to infer' : 'CPU from the first <cpu> vendor/familyid/modelid (NCCL familyid converted to the kernel x86 family)',
+  )
+  if (counts.placeholderSwitches! > 0) report.assumed.push(`${counts.placeholderSwitches} placeholder switch(es) (busid ffff:ff:xx.x) kept as PCIe switches`)
+  if (strayText > 0) warn(report, `${strayText} element(s) have stray text between tags (ignored)`)
+  if (doc.comments > 0) report.counts.xmlComments = doc.comments
+  if (counts.nvlinks! > 0) report.warnings.push(`${counts.nvlinks} <nvlink> entries: NVLink is not modelled`)
+
+  const lab = makeLab(baseName(fileName), `Imported from NCCL topology XML (${fileName}): ${counts.gpus} GPUs, ${counts.nics} NICs.`, { name: baseName(fileName), cpu, nodes })
+  return { lab, report }
+}
