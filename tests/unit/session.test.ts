@@ -150,11 +150,11 @@ describe('LabSession', () => {
 
   it('imports a real hwloc topology with a report', () => {
     const s = new LabSession()
-    const v = value(s.importText({ fileName: 'devel09-pci.xml', text: fixture('hwloc/devel09-pci.xml') }))
+    const v = value(s.importText({ fileName: 'nvidiaDGX2.xml', text: fixture('hwloc/nvidiaDGX2.xml') }))
     expect(v.importReport?.format).toBe('hwloc-xml')
     expect(v.nodes.length).toBeGreaterThan(3)
-    expect(s.fileName).toBe('devel09-pci.p2plab')
-    expect(value(s.exportText()).fileName).toBe('devel09-pci.p2plab')
+    expect(s.fileName).toBe('nvidiaDGX2.p2plab')
+    expect(value(s.exportText()).fileName).toBe('nvidiaDGX2.p2plab')
     // Settings changes keep the import report.
     expect(value(s.setSettings({ era: 'v6.16' })).importReport?.format).toBe('hwloc-xml')
   })
