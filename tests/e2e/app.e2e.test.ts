@@ -1,0 +1,261 @@
+/**
+ * The real renderer (production build) against the real engine, in Debian Chromium, through the
+ * browser harness (tools/bridge/server.ts). Build first: `npx electron-vite build`.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import type { LabView, Result } from '../../shared/ipc/contract'
+import type { PairVerdict } from '../../shared/model/p2p'
+import { startBridge, type Bridge } from '../../tools/bridge/server'
+
+const root = resolve(import.meta.dirname, '../..')
+const builtIndex = join(root, 'out/renderer/index.html')
+const screens = join(root, 'test-results/screens')
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+
+const ABBR: Record<string, string> = { BUS_ADDR: 'BUS', THRU_HOST_BRIDGE: 'HOST', NOT_SUPPORTED: '✗' }
+
+let bridge: Bridge
+let browser: Browser
+let page: Page
+const problems: string[] = []
+
+/** The engine's current view, read through the page's own window.lab (the bridge shim). */
+async function engineView(): Promise<LabView> {
+  const r = (await page.evaluate(`window.lab.invoke['lab.current']()`)) as Result<LabView>
+  if (!r.ok) throw new Error(`lab.current failed: ${r.error.message}`)
+  return r.value
+}
+
+async function revision(): Promise<number> {
+  return Number(await page.getAttribute('.app', 'data-revision'))
+}
+
+async function waitRevisionAbove(n: number): Promise<void> {
+  await page.waitForFunction(`Number(document.querySelector('.app')?.dataset.revision) > ${n}`)
+}
+
+/** Scroll the (virtualised) matrix so the cell is rendered, and return its locator. */
+async function cell(view: LabView, v: Pick<PairVerdict, 'provider' | 'client'>) {
+  const r = view.matrix.providers.indexOf(v.provider)
+  const c = view.matrix.clients.indexOf(v.client)
+  expect(r, `provider ${v.provider} in the matrix`).toBeGreaterThanOrEqual(0)
+  expect(c, `client ${v.client} in the matrix`).toBeGreaterThanOrEqual(0)
+  await page.evaluate(
+    `(() => { const s = document.querySelector('[data-test="matrix-scroller"]'); const b = s.querySelector('.cell');
+      const w = b ? b.offsetWidth : 70, h = b ? b.offsetHeight : 38;
+      s.scrollLeft = Math.max(0, ${c} * w - s.clientWidth / 3); s.scrollTop = Math.max(0, ${r} * h - s.clientHeight / 3);
+      s.dispatchEvent(new Event('scroll')) })()`,
+  )
+  const loc = page.locator(`button.cell[data-provider="${v.provider}"][data-client="${v.client}"]`)
+  await loc.waitFor({ state: 'visible' })
+  return loc
+}
+
+async function expectCellMatches(view: LabView, v: PairVerdict): Promise<void> {
+  const loc = await cell(view, v)
+  expect(await loc.getAttribute('data-map-type')).toBe(v.mapType)
+  expect((await loc.locator('.cell-main').textContent())?.trim()).toBe(ABBR[v.mapType])
+  expect((await loc.locator('.cell-dist').textContent())?.trim()).toBe(String(v.distance))
+}
+
+function find(view: LabView, pred: (v: PairVerdict) => boolean, what: string): PairVerdict {
+  const v = view.matrix.pairs.find((p) => p.provider !== p.client && pred(p))
+  if (!v) throw new Error(`the engine's matrix has no ${what} pair`)
+  return v
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(screens, name) })
+}
+
+beforeAll(async () => {
+  if (!existsSync(builtIndex)) {
+    throw new Error(
+      `E2E needs the production renderer build, but ${builtIndex} does not exist. Run \`npx electron-vite build\` first.`,
+    )
+  }
+  mkdirSync(screens, { recursive: true })
+  bridge = await startBridge({ port: 0 })
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`)
+  })
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText ?? ''}`))
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`)
+  })
+  // CSP violations also reach the console, but record them explicitly too.
+  await page.addInitScript(
+    `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')))`,
+  )
+  await page.goto(bridge.url)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await bridge?.close()
+})
+
+describe('P2P DMA Lab in Chromium against the real engine', () => {
+  it('loads the default lab and shows the engine verdicts in the matrix', async () => {
+    await page.waitForSelector('.app[data-ready="true"]')
+    await page.waitForSelector('button.cell')
+    const view = await engineView()
+    expect(view.lab.settings.era).toBe('v6.12')
+    expect(await page.textContent('[data-test="lab-name"]')).toBe(view.lab.name)
+
+    const bus = find(view, (v) => v.mapType === 'BUS_ADDR', 'BUS_ADDR')
+    const host = find(view, (v) => v.mapType === 'THRU_HOST_BRIDGE', 'THRU_HOST_BRIDGE')
+    const nosup = find(view, (v) => v.mapType === 'NOT_SUPPORTED', 'NOT_SUPPORTED')
+    const picked = [bus, host, nosup]
+    for (const v of view.matrix.pairs) {
+      if (picked.length >= 6) break
+      if (!picked.includes(v)) picked.push(v)
+    }
+    for (const v of picked) await expectCellMatches(view, v)
+    await page.evaluate(`document.querySelector('[data-test="matrix-scroller"]').scrollTo(0, 0)`)
+    await shot('01-default-lab.png')
+  })
+
+  it('explains a selected pair: path, reasons and kernel log', async () => {
+    const view = await engineView()
+    const v = find(
+      view,
+      (p) => p.mapType === 'THRU_HOST_BRIDGE' && p.path.length > 2,
+      'THRU_HOST_BRIDGE with a path',
+    )
+    await (await cell(view, v)).click()
+    const explanation = page.locator('[data-test="explanation"]')
+    await explanation.waitFor()
+    expect((await page.textContent('[data-test="verdict"]'))?.trim()).toBe(v.mapType)
+    const pathText = (await page.textContent('[data-test="path"]')) ?? ''
+    const byId = new Map(view.nodes.map((n) => [n.id, n]))
+    for (const id of v.path) {
+      const n = byId.get(id)!
+      expect(pathText).toContain(n.bdf ?? n.label)
+    }
+    const decisions = page.locator('[data-test="decisions"] li')
+    expect(await decisions.count()).toBe(v.decisions.length)
+    for (const d of v.decisions)
+      expect(await page.textContent('[data-test="decisions"]')).toContain(`${d.fn}()`)
+    // the tree lights the same path
+    for (const id of v.path)
+      expect(await page.getAttribute(`[data-node-id="${id}"]`, 'class')).toContain('on-path')
+    await shot('02-pair-selected.png')
+  })
+
+  it('switching the era to v5.0 shows the raw upstream_bridge_distance() values', async () => {
+    const before = await engineView()
+    const bus = find(before, (v) => v.mapType === 'BUS_ADDR', 'BUS_ADDR')
+    expect((await (await cell(before, bus)).locator('.cell-main').textContent())?.trim()).toBe('BUS')
+    const rev = await revision()
+    await page.selectOption('[data-test="era"]', 'v5.0')
+    await waitRevisionAbove(rev)
+    const after = await engineView()
+    expect(after.matrix.era).toBe('v5.0')
+    const v = after.matrix.pairs.find((p) => p.provider === bus.provider && p.client === bus.client)!
+    const text = (await (await cell(after, v)).locator('.cell-main').textContent())?.trim()
+    expect(text).toBe(String(v.distance))
+    expect(text).not.toBe('BUS')
+    // and back
+    const rev2 = await revision()
+    await page.selectOption('[data-test="era"]', 'v6.12')
+    await waitRevisionAbove(rev2)
+  })
+
+  it('turning the IOMMU on sends a same-switch pair through the host bridge', async () => {
+    const before = await engineView()
+    const same = find(
+      before,
+      (v) =>
+        v.mapType === 'BUS_ADDR' &&
+        v.commonUpstream !== null &&
+        before.nodes.some((n) => n.id === v.commonUpstream && n.kind === 'switch_upstream'),
+      'same-switch BUS_ADDR',
+    )
+    // prefer a pair on the whitelisted socket, where the answer is THRU_HOST_BRIDGE
+    const rev = await revision()
+    await page.check('[data-test="iommu"]')
+    await waitRevisionAbove(rev)
+    const after = await engineView()
+    expect(after.matrix.iommu).toBe(true)
+    const socket0 = after.matrix.pairs.filter(
+      (p) =>
+        p.provider !== p.client &&
+        before.matrix.pairs.some(
+          (b) =>
+            b.provider === p.provider && b.client === p.client && b.commonUpstream === same.commonUpstream,
+        ),
+    )
+    const v = socket0.find((p) => p.mapType === 'THRU_HOST_BRIDGE') ?? socket0[0]!
+    expect(v.mapType).toBe('THRU_HOST_BRIDGE')
+    expect(v.acsRedirect.length).toBeGreaterThan(0)
+    await expectCellMatches(after, v)
+    await (await cell(after, v)).click()
+    await page.locator('[data-test="acs-hint"]').waitFor()
+    expect(await page.textContent('[data-test="acs-hint"]')).toContain(
+      `pci=disable_acs_redir=${v.acsRedirect.join(';')}`,
+    )
+    expect(await page.textContent('[data-test="warnings"]')).toContain('ACS redirect')
+    await shot('03-iommu-on.png')
+
+    // Apply the kernel's hint: the pair gets bus addresses back.
+    const rev2 = await revision()
+    await page.click('[data-test="apply-hint"]')
+    await waitRevisionAbove(rev2)
+    const fixed = await engineView()
+    const w = fixed.matrix.pairs.find((p) => p.provider === v.provider && p.client === v.client)!
+    expect(fixed.lab.settings.disableAcsRedir).toContain(v.acsRedirect[0]!)
+    expect(w.mapType).toBe('BUS_ADDR')
+    await expectCellMatches(fixed, w)
+  })
+
+  it('imports a real nvidia-smi topo -m file through the file input', async () => {
+    let file = join(root, 'tests/fixtures/realdata/nvidia-smi-topo/dgx1-v100.topo-m.txt')
+    if (!existsSync(file)) {
+      const dir = '/work/shared/realdata/nvidia-smi-topo'
+      const name = readdirSync(dir).find((f) => f.endsWith('.txt'))!
+      const tmp = mkdtempSync(join(tmpdir(), 'p2plab-e2e-'))
+      file = join(tmp, name)
+      copyFileSync(join(dir, name), file)
+    }
+    const rev = await revision()
+    await page.setInputFiles('[data-test="file-input"]', file)
+    await waitRevisionAbove(rev)
+    const summary = page.locator('[data-test="import-summary"]')
+    await summary.waitFor()
+    expect(await summary.textContent()).toContain('nvidia-smi topo -m')
+    const view = await engineView()
+    expect(view.importReport?.format).toBe('nvidia-smi-topo')
+    expect(await page.locator('[role="treeitem"]').count()).toBe(view.nodes.length)
+    if (view.matrix.pairs.length > 0)
+      await expectCellMatches(
+        view,
+        view.matrix.pairs.find((p) => p.provider !== p.client) ?? view.matrix.pairs[0]!,
+      )
+    await page.evaluate(`document.querySelector('[data-test="matrix-scroller"]')?.scrollTo(0, 0)`)
+    await shot('04-import.png')
+  })
+
+  it('had no console errors, page errors, failed requests or CSP violations', () => {
+    expect(problems).toEqual([])
+  })
+})
