@@ -8,31 +8,11 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { LabApi, LabView } from '../../shared/ipc/contract'
 import { CONTENT_SECURITY_POLICY } from '../../electron/main/csp'
 import { injectShim, resolveInside, startBridge, type Bridge } from '../../tools/bridge/server'
-//TEMP-STUBS
-vi.mock('../../electron/engine/import/index', async () => {
-  const { loadLab, serializeLab } = await import('../../electron/engine/import/lab')
-  const { importHwloc } = await import('../../electron/engine/import/hwloc')
-  return {
-    serializeLab,
-    importText: (f: string, t: string) => {
-      if (!t.trim() || t.includes('\u0000')) return { ok: false, issues: [{ source: f, message: 'empty' }] }
-      if (t.includes('<topology')) {
-        try {
-          return { ok: true, ...importHwloc(f, t) }
-        } catch (e) {
-          return { ok: false, issues: [{ source: f, message: String(e) }] }
-        }
-      }
-      return loadLab(f, t)
-    },
-  }
-})
-//END-TEMP-STUBS
 
 let dir: string
 let bridge: Bridge

@@ -16,26 +16,6 @@ import { requestSchemas } from '../../shared/ipc/schemas'
 import { LIMITS } from '../../shared/model/lab-schema'
 import { LabSession } from '../../electron/engine/session'
 import { createHandlers, dispatch, type Handlers } from '../../electron/main/ipc-handlers'
-//TEMP-STUBS
-vi.mock('../../electron/engine/import/index', async () => {
-  const { loadLab, serializeLab } = await import('../../electron/engine/import/lab')
-  const { importHwloc } = await import('../../electron/engine/import/hwloc')
-  return {
-    serializeLab,
-    importText: (f: string, t: string) => {
-      if (!t.trim() || t.includes('\u0000')) return { ok: false, issues: [{ source: f, message: 'empty' }] }
-      if (t.includes('<topology')) {
-        try {
-          return { ok: true, ...importHwloc(f, t) }
-        } catch (e) {
-          return { ok: false, issues: [{ source: f, message: String(e) }] }
-        }
-      }
-      return loadLab(f, t)
-    },
-  }
-})
-//END-TEMP-STUBS
 
 const CHANNELS = Object.keys(invokeChannels) as (keyof typeof invokeChannels)[]
 

@@ -5,26 +5,6 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { PREFIX, invokeChannels, type LabView, type Result } from '../../shared/ipc/contract'
-//TEMP-STUBS
-vi.mock('../../electron/engine/import/index', async () => {
-  const { loadLab, serializeLab } = await import('../../electron/engine/import/lab')
-  const { importHwloc } = await import('../../electron/engine/import/hwloc')
-  return {
-    serializeLab,
-    importText: (f: string, t: string) => {
-      if (!t.trim() || t.includes('\u0000')) return { ok: false, issues: [{ source: f, message: 'empty' }] }
-      if (t.includes('<topology')) {
-        try {
-          return { ok: true, ...importHwloc(f, t) }
-        } catch (e) {
-          return { ok: false, issues: [{ source: f, message: String(e) }] }
-        }
-      }
-      return loadLab(f, t)
-    },
-  }
-})
-//END-TEMP-STUBS
 
 type Fn = (...a: unknown[]) => unknown
 

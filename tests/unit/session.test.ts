@@ -7,26 +7,6 @@ import { ERAS, type LabFile } from '../../shared/model/topology'
 import { LabSession, issueSummary, labFileNameFor } from '../../electron/engine/session'
 import { defaultLab } from '../../electron/engine/lab/default-lab'
 import type { LabView } from '../../shared/ipc/contract'
-//TEMP-STUBS
-vi.mock('../../electron/engine/import/index', async () => {
-  const { loadLab, serializeLab } = await import('../../electron/engine/import/lab')
-  const { importHwloc } = await import('../../electron/engine/import/hwloc')
-  return {
-    serializeLab,
-    importText: (f: string, t: string) => {
-      if (!t.trim() || t.includes('\u0000')) return { ok: false, issues: [{ source: f, message: 'empty' }] }
-      if (t.includes('<topology')) {
-        try {
-          return { ok: true, ...importHwloc(f, t) }
-        } catch (e) {
-          return { ok: false, issues: [{ source: f, message: String(e) }] }
-        }
-      }
-      return loadLab(f, t)
-    },
-  }
-})
-//END-TEMP-STUBS
 
 const fixture = (p: string): string =>
   readFileSync(new URL(`../fixtures/realdata/${p}`, import.meta.url), 'utf8')
