@@ -35,7 +35,8 @@ async function revision(): Promise<number> {
 }
 
 async function waitRevisionAbove(n: number): Promise<void> {
-  await page.waitForFunction(`Number(document.querySelector('.app')?.dataset.revision) > ${n}`)
+  // Polled from Node: a string predicate would be eval'ed in the page, which our CSP forbids.
+  await expect.poll(() => revision(), { timeout: 20_000 }).toBeGreaterThan(n)
 }
 
 /** Scroll the (virtualised) matrix so the cell is rendered, and return its locator. */
