@@ -3,7 +3,11 @@
  * module. The real module cannot be loaded under plain Node (it would try to download the binary),
  * so this checks what we pass to Electron, not how Electron behaves with it.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { fileFromArgv, readTextFile, writeFileAtomic } from '../../electron/main/files'
 import { PREFIX, invokeChannels, type LabView, type Result } from '../../shared/ipc/contract'
 
 type Fn = (...a: unknown[]) => unknown
@@ -248,5 +252,66 @@ describe('main process', () => {
     expect(sent).toHaveLength(1)
     expect(sent[0]![0]).toBe('lab:lab.changed')
     expect((sent[0]![1] as LabView).lab.settings.era).toBe('v5.0')
+  })
+})
+
+describe('main: files and command line', () => {
+  it('finds the file to open on a command line', () => {
+    expect(fileFromArgv(['electron', '.', '--inspect', 'labs/gpu.p2plab'])).toBe('labs/gpu.p2plab')
+    expect(fileFromArgv(['/opt/P2P DMA Lab/p2p-dma-lab', '/tmp/topo.XML'])).toBe('/tmp/topo.XML')
+    expect(fileFromArgv(['app', '--flag=x.json', 'notes.md', 'lspci.txt'])).toBe('lspci.txt')
+    expect(fileFromArgv(['app.json'])).toBeNull()
+    expect(fileFromArgv(['electron', '.'])).toBeNull()
+  })
+
+  it('writes atomically (no temp file left) and refuses files over the limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-files-'))
+    try {
+      const target = join(dir, 'a.p2plab')
+      writeFileSync(target, 'old')
+      await writeFileAtomic(target, 'new text ✓')
+      expect(readFileSync(target, 'utf8')).toBe('new text ✓')
+      expect(readdirSync(dir)).toEqual(['a.p2plab'])
+      await expect(writeFileAtomic(join(dir, 'missing', 'b.p2plab'), 'x')).rejects.toThrow()
+      expect(readdirSync(dir)).toEqual(['a.p2plab'])
+
+      expect(await readTextFile(target)).toEqual({ ok: true, text: 'new text ✓' })
+      writeFileSync(join(dir, 'bom.json'), '\ufeff{}')
+      expect(await readTextFile(join(dir, 'bom.json'))).toEqual({ ok: true, text: '{}' })
+      const big = await readTextFile(target, 4)
+      expect(big.ok).toBe(false)
+      if (!big.ok) expect(big.message).toMatch(/larger than/)
+      expect((await readTextFile(dir)).ok).toBe(false)
+      expect((await readTextFile(join(dir, 'nope.xml'))).ok).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a second instance focuses the window and opens the file it was given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-argv-'))
+    try {
+      const win = fx.windows[0]!
+      const focus = vi.spyOn(win, 'focus')
+      const exported = invoke('lab:lab.exportText', appUrl) as Result<{ text: string }>
+      expect(exported.ok).toBe(true)
+      const lab = JSON.parse((exported as { value: { text: string } }).value.text) as {
+        settings: { era: string }
+      }
+      lab.settings.era = 'v6.16'
+      const file = join(dir, 'second.p2plab')
+      writeFileSync(file, JSON.stringify(lab))
+      const before = win.webContents.sent.length
+      for (const fn of fx.appHandlers.get('second-instance') ?? [])
+        fn({}, ['/usr/bin/p2p-dma-lab', file], dir)
+      expect(focus).toHaveBeenCalled()
+      for (let i = 0; i < 100 && win.webContents.sent.length === before; i++)
+        await new Promise((r) => setTimeout(r, 10))
+      const [channel, view] = win.webContents.sent[win.webContents.sent.length - 1]!
+      expect(channel).toBe('lab:lab.changed')
+      expect((view as LabView).lab.settings.era).toBe('v6.16')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
