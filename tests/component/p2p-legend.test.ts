@@ -13,11 +13,12 @@ describe('P2pLegend', () => {
       const t = i.attributes('data-map-type') as keyof typeof MAP_TYPE_INFO
       expect(i.text()).toContain(t)
       expect(i.text()).toContain(MAP_TYPE_INFO[t].abbr)
-      expect(i.text()).toContain(MAP_TYPE_INFO[t].meaning)
+      expect(i.text()).toContain(MAP_TYPE_INFO[t].short)
+      expect(i.attributes('title')).toBe(MAP_TYPE_INFO[t].meaning)
       expect(i.find('.swatch').classes()).toContain(`map-${t}`)
     }
-    expect(w.text()).toMatch(/bus addresses/)
-    expect(w.text()).toMatch(/host bridge/)
+    expect(w.text()).toMatch(/PCI bus addresses/)
+    expect(w.text()).toMatch(/allowed host bridge/)
   })
 
   it('explains the nvidia-smi levels and the raw v5.x values when asked', () => {

@@ -254,6 +254,10 @@ describe('P2P DMA Lab in Chromium against the real engine', () => {
       )
     await page.evaluate(`document.querySelector('[data-test="matrix-scroller"]')?.scrollTo(0, 0)`)
     await shot('04-import.png')
+    // the same screen in the dark theme
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await shot('05-import-dark.png')
+    await page.emulateMedia({ colorScheme: 'light' })
   })
 
   it('had no console errors, page errors, failed requests or CSP violations', () => {

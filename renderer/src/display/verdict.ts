@@ -5,28 +5,33 @@
 import type { MapType, PairVerdict, SmiLevel } from '../../../shared/model/p2p'
 import type { Era } from '../../../shared/model/topology'
 
-export const MAP_TYPE_INFO: Record<MapType, { abbr: string; meaning: string }> = {
+export const MAP_TYPE_INFO: Record<MapType, { abbr: string; short: string; meaning: string }> = {
   BUS_ADDR: {
+    short: 'meet at a switch: DMA to PCI bus addresses',
     abbr: 'BUS',
     meaning:
       'PCI_P2PDMA_MAP_BUS_ADDR: the devices meet at a switch below the host bridge; the DMA engine is programmed with PCI bus addresses.',
   },
   THRU_HOST_BRIDGE: {
+    short: 'through an allowed host bridge: normal mapping',
     abbr: 'HOST',
     meaning:
       'PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: the path crosses an allowed host bridge; a normal mapping is used (CPU physical or IOVA addresses).',
   },
   NOT_SUPPORTED: {
+    short: 'host bridge not allowed: mapping fails',
     abbr: '✗',
     meaning:
       'PCI_P2PDMA_MAP_NOT_SUPPORTED: the path crosses a host bridge that is not allowed (no whitelist entry, CPU not Zen+); mapping fails.',
   },
   UNKNOWN: {
+    short: 'not computed (never returned)',
     abbr: '?',
     meaning:
       'PCI_P2PDMA_MAP_UNKNOWN: not computed yet (a missing map_types entry); exported routines never return it.',
   },
   NONE: {
+    short: 'not a P2PDMA transfer (6.16+)',
     abbr: 'NONE',
     meaning: 'PCI_P2PDMA_MAP_NONE (6.16+): not a PCI P2PDMA transfer.',
   },
