@@ -99,7 +99,7 @@ export function safeOsDevices(names: string[]): string[] | undefined {
 /**
  * Endpoint type from the 24-bit PCI class code and vendor id (brief of this importer):
  * 0x0300/0x0302 → gpu (also 0x0380 from AMD/NVIDIA: Instinct MI GPUs report "Display controller"),
- * 0x0207 or 0x0200 from Mellanox (15b3) → rnic, 0x0200 → nic, 0x010802 → nvme, 0x0106 → ahci,
+ * 0x0207, or 0x0200/0x0280 from Mellanox (15b3; ConnectX-3 reports 0280) → rnic, 0x0200 → nic, 0x010802 → nvme, 0x0106 → ahci,
  * 0x0680 from NVIDIA → nvswitch, 0x1200 / 0x0b40 → accelerator, anything else → generic.
  */
 export function endpointTypeFromClass(classCode: number, vendor: number | undefined): EndpointType {
@@ -107,7 +107,7 @@ export function endpointTypeFromClass(classCode: number, vendor: number | undefi
   if (cls === 0x0300 || cls === 0x0302) return 'gpu'
   if (cls === 0x0380 && (vendor === 0x1002 || vendor === 0x10de)) return 'gpu'
   if (cls === 0x0207) return 'rnic'
-  if (cls === 0x0200) return vendor === 0x15b3 ? 'rnic' : 'nic'
+  if (cls === 0x0200 || cls === 0x0280) return vendor === 0x15b3 ? 'rnic' : cls === 0x0200 ? 'nic' : 'generic'
   if (classCode === 0x010802) return 'nvme'
   if (cls === 0x0106) return 'ahci'
   if (cls === 0x0680 && vendor === 0x10de) return 'nvswitch'
@@ -160,7 +160,7 @@ export const ASSUMED_BARS_TEXT =
 export const ASSUMED_ACS_TEXT = 'ACS capability assumed absent on every port (the format does not carry ACS)'
 
 export const POSITION_KINDS_TEXT =
-  'bridge port types inferred from position: directly under a host bridge → root port; under a root or downstream port with bridges below it → switch upstream port, whose bridge children are switch downstream ports; any other bridge → PCI bridge'
+  'bridge port types inferred from position: directly under a host bridge → root port (PCI bridge when devices other than 00 sit below it); under a root or downstream port with only bridges below it → switch upstream port, whose bridge children are switch downstream ports; any other bridge → PCI bridge'
 
 /** Driver defaults by endpoint type, for the pci_warn() prefix (only when the source names none). */
 export function endpointExtras(type: EndpointType): { queueP2p?: boolean } {
@@ -206,9 +206,12 @@ export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<st
     if (unknown.has(n.id) && n.parent !== null) {
       const parent = byId.get(n.parent)
       let kind: NodeKind = 'pci_bridge'
-      if (parent?.kind === 'host_bridge') kind = 'root_port'
+      // A PCIe port has one link, so only device 0 sits below it: a bridge with children at other
+      // device numbers is a conventional PCI bridge (e.g. Intel's DMI-to-PCI bridge 00:1e.0).
+      const singleLink = kids.every((k) => (k.slot ?? 0) === 0)
+      if (parent?.kind === 'host_bridge') kind = singleLink ? 'root_port' : 'pci_bridge'
       else if (parent?.kind === 'switch_upstream') kind = 'switch_downstream'
-      else if ((parent?.kind === 'root_port' || parent?.kind === 'switch_downstream') && kids.some(isBridge)) kind = 'switch_upstream'
+      else if ((parent?.kind === 'root_port' || parent?.kind === 'switch_downstream') && kids.some(isBridge) && !kids.some((k) => k.kind === 'endpoint')) kind = 'switch_upstream'
       n.kind = kind
     }
     for (const k of kids) stack.push(k)
@@ -426,3 +429,44 @@ export function countKinds(nodes: TopoNodeSpec[]): Record<NodeKind, number> {
   for (const n of nodes) c[n.kind]++
   return c
 }
+
+/**
+ * The kernel scans function 0 of a slot first (pci_scan_slot) and skips the slot when it is absent.
+ * Sources filter functions (lstopo drops "unimportant" ones such as an LPC bridge at 1f.0), so a
+ * slot can list 1f.2 without 1f.0. Adds a generic placeholder at function 0 for such slots and
+ * returns how many were added.
+ */
+export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
+  const ids = new Set(nodes.map((n) => n.id))
+  const reserved = new Set(nodes.filter((n) => n.host?.hostDevice).map((n) => n.id))
+  const slots = new Map<string, TopoNodeSpec[]>()
+  for (const n of nodes) {
+    if (n.parent === null || n.slot === undefined || n.fn === undefined) continue
+    const k = `${n.parent} ${n.slot}`
+    const l = slots.get(k)
+    if (l) l.push(n)
+    else slots.set(k, [n])
+  }
+  let added = 0
+  for (const list of slots.values()) {
+    const first = list[0]!
+    if (list.some((n) => n.fn === 0) || (first.slot === 0 && reserved.has(first.parent!))) continue
+    let id = /\.[0-7]$/.test(first.id) ? first.id.replace(/\.[0-7]$/, '.0') : `${first.id}-fn0`
+    for (let k = 2; ids.has(id); k++) id = `${first.id}-fn0-${k}`
+    ids.add(id)
+    nodes.push({
+      id: safeId(id),
+      kind: 'endpoint',
+      parent: first.parent,
+      slot: first.slot!,
+      fn: 0,
+      label: `function 0 of ${first.label ?? first.id} (not in the source; placeholder)`.slice(0, LIMITS.maxLabelLength),
+      endpoint: { type: 'generic', bars: [] },
+    })
+    added++
+  }
+  return added
+}
+
+export const PLACEHOLDER_FN0_TEXT = (n: number): string =>
+  `${n} placeholder function(s) 0 added: the source lists other functions of those slots without function 0, which the kernel scans first`

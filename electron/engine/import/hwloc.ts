@@ -39,6 +39,8 @@ import {
   pciId,
   warn,
   type Bdf,
+  addMissingFunctionZero,
+  PLACEHOLDER_FN0_TEXT,
 } from './common'
 import { parseXml, type XmlElement } from './xml'
 import type { LabFile } from '../../../shared/model/topology'
@@ -267,6 +269,8 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
 
   classifyBridgesByPosition(nodes, unknownKinds)
   assignBusEnds(nodes)
+  const placeholders = addMissingFunctionZero(nodes)
+  if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
 
   report.counts = { ...counts }
   if (doc.comments > 0) report.counts.xmlComments = doc.comments

@@ -40,6 +40,8 @@ import {
   pciId,
   vendorFromName,
   warn,
+  addMissingFunctionZero,
+  PLACEHOLDER_FN0_TEXT,
 } from './common'
 import { cpuFromHostDevices } from './lspci-vvv'
 
@@ -230,6 +232,8 @@ export function importLspciTv(fileName: string, text: string): { lab: LabFile; r
   }
   classifyBridgesByPosition(nodes, unknown)
   assignBusEnds(nodes)
+  const placeholders = addMissingFunctionZero(nodes)
+  if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
 
   report.counts = counts
   report.cannotCarry.push('class codes', 'BARs', 'ACS capability and control', 'PCIe port types', 'NUMA nodes', 'link speed and width')

@@ -42,6 +42,10 @@ import {
   vendorFromName,
   warn,
   type Bdf,
+  addMissingFunctionZero,
+  PLACEHOLDER_FN0_TEXT,
+  ASSUMED_BARS_TEXT,
+  assumedBars,
 } from './common'
 
 const ACS_WORDS: Record<string, AcsFlag> = {
@@ -115,6 +119,8 @@ interface Fn {
   numa?: number
   driver?: string
   accessDenied?: boolean
+  /** Region lines without [size=…] (lspci -F replays of a config dump cannot know sizes). */
+  sizeless?: number
 }
 
 const HEADER = /^(\S+)\s+(.*)$/
@@ -205,7 +211,7 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       cur.subordinate = parseInt(m[3]!, 16)
     } else if (l.startsWith('Region ')) {
       const bar = parseRegion(l)
-      if (bar === 'nosize') warn(report, `line ${ln + 1}: ${bdfText(cur.bdf.domain, cur.bdf.bus, cur.bdf.dev, cur.bdf.fn)} ${l.slice(0, 9)} has no [size=…]; BAR left out`)
+      if (bar === 'nosize') cur.sizeless = (cur.sizeless ?? 0) + 1
       else if (bar) {
         if (bar.size >= 4 && Number.isInteger(Math.log2(bar.size)) && bar.size <= 2 ** 52) cur.bars.push(bar)
         else warn(report, `line ${ln + 1}: BAR size ${bar.size} is not a power of two; BAR left out`)
@@ -335,6 +341,7 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   let acsSeen = 0
   let expressSeen = 0
   let hostDeviceIdsUnknown = 0
+  let sizelessFns = 0
   const hbById = new Map(nodes.filter((n) => n.kind === 'host_bridge').map((n) => [n.id, n]))
   for (const f of fns) {
     const parent = parentOf.get(f)!
@@ -372,7 +379,12 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       nodes.push(n)
     } else {
       const type = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, f.vendor)
-      const n = endpointNode({ id, parent, label, slot: f.bdf.dev, fn: f.bdf.fn, vendor: f.vendor, device: f.device, classCode, type, bars: f.bars, driver: f.driver })
+      let bars = f.bars
+      if (f.sizeless && bars.length === 0) {
+        bars = assumedBars(type)
+        sizelessFns++
+      }
+      const n = endpointNode({ id, parent, label, slot: f.bdf.dev, fn: f.bdf.fn, vendor: f.vendor, device: f.device, classCode, type, bars, driver: f.driver })
       if (acs) n.acs = acs
       nodes.push(n)
     }
@@ -384,6 +396,8 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   fixInconsistentKinds(nodes, unknownKinds, report)
   classifyBridgesByPosition(nodes, unknownKinds)
   assignBusEnds(nodes)
+  const placeholders = addMissingFunctionZero(nodes)
+  if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
 
   counts.acsCapabilities = acsSeen
   report.counts = counts
@@ -394,6 +408,7 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   if (fns.some((f) => f.accessDenied)) warn(report, 'some capabilities show <access denied>: run lspci -vvv as root to see port types and ACS')
   report.assumed.push(acsSeen > 0 ? 'functions without an ACS capability line have no ACS capability' : 'no ACS capability lines: ACS assumed absent everywhere')
   if (!fns.some((f) => f.numa !== undefined)) report.assumed.push('NUMA node 0 assumed for every host bridge (no "NUMA node:" lines)')
+  if (sizelessFns > 0) report.assumed.push(`${sizelessFns} function(s) print Region lines without [size=…] (e.g. lspci -F replaying a config-space dump): ${ASSUMED_BARS_TEXT}`)
   if (hostDeviceIdsUnknown > 0) report.assumed.push(`${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id (output without -nn); device id 0 used`)
   const cpu = cpuFromHostDevices(nodes)
   if (cpu) report.assumed.push(`CPU inferred from the host bridge device: ${cpu.name ?? ''}`)

@@ -1,0 +1,27 @@
+/**
+ * Test-only helper: reads tests/fixtures/realdata (copies of shared/realdata plus files generated
+ * from them, see each folder's SOURCES.md). Imported by the *.test.ts files only, never by the engine.
+ */
+/* eslint-disable no-restricted-imports -- test helper: reads fixture files from disk (never bundled into the engine) */
+import { readFileSync, readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+/* eslint-enable no-restricted-imports */
+
+export const REALDATA = fileURLToPath(new URL('../../../tests/fixtures/realdata/', import.meta.url))
+
+/** Files that are not topology inputs: the provenance notes, and the raw config-space dump (replayed with lspci -F into the .lspci-vvv*.txt fixtures). */
+export const NOT_IMPORTABLE = new Set(['SOURCES.md', 'tree-asus-p6t6'])
+
+export function readFixture(rel: string): string {
+  return readFileSync(join(REALDATA, rel), 'utf8')
+}
+
+/** Every importable realdata fixture, as 'folder/file'. */
+export function importableFixtures(): string[] {
+  const out: string[] = []
+  for (const d of readdirSync(REALDATA).sort()) {
+    for (const f of readdirSync(join(REALDATA, d)).sort()) if (!NOT_IMPORTABLE.has(f)) out.push(`${d}/${f}`)
+  }
+  return out
+}
