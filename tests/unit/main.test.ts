@@ -315,3 +315,17 @@ describe('main: files and command line', () => {
     }
   })
 })
+
+describe('main: second launch', () => {
+  it('quits at once, without a window or IPC handlers, when another instance holds the lock', async () => {
+    vi.resetModules()
+    fx.requestSingleInstanceLock.mockReturnValueOnce(false)
+    const windows = fx.windows.length
+    fx.ipcHandlers.clear()
+    await import('../../electron/main/index')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(fx.quit).toHaveBeenCalledTimes(1)
+    expect(fx.windows.length).toBe(windows)
+    expect(fx.ipcHandlers.size).toBe(0)
+  })
+})
