@@ -181,7 +181,7 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
     for (;;) {
       const ws = j
       while (j < n && /\s/.test(text[j]!)) j++
-      if (j >= n) fail(`tag <${el.name}> is not closed`, i)
+      if (j >= n) fail(`unexpected end of input: tag <${el.name}> is not closed`, n)
       const c = text[j]
       if (c === '>') {
         j++
@@ -199,13 +199,15 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
       const attrName = a![0]
       j += attrName.length
       while (j < n && /\s/.test(text[j]!)) j++
+      if (j >= n) fail(`unexpected end of input: tag <${el.name}> is not closed`, n)
       if (text[j] !== '=') fail(`expected '=' after attribute ${attrName}`, j)
       j++
       while (j < n && /\s/.test(text[j]!)) j++
+      if (j >= n) fail(`unexpected end of input: tag <${el.name}> is not closed`, n)
       const q = text[j]
       if (q !== '"' && q !== "'") fail(`attribute ${attrName} value must be quoted`, j)
       const end = text.indexOf(q!, j + 1)
-      if (end === -1) fail(`attribute ${attrName} value is not closed`, j)
+      if (end === -1) fail(`unexpected end of input: the value of attribute ${attrName} is not closed`, n)
       const raw = text.slice(j + 1, end)
       const bad = raw.indexOf('<')
       if (bad !== -1) fail(`'<' inside the value of attribute ${attrName}`, j + 1 + bad)
