@@ -190,14 +190,15 @@ function printMatrixText(io: CliIo, m: P2pMatrix): void {
   io.stdout(`${m.providers.length} providers × ${m.clients.length} clients\n\n`)
   const byKey = new Map(m.pairs.map((p) => [`${p.provider}|${p.client}`, p]))
   if (m.clients.length <= 12) {
-    const w = 13
-    io.stdout('provider \\ client'.padEnd(w + 4) + m.clients.map((c) => c.slice(5).padEnd(w)).join('') + '\n')
+    const w = 10
+    const first = 20
+    io.stdout('provider \\ client'.padEnd(first) + m.clients.map((c) => c.slice(5).padEnd(w)).join('') + '\n')
     for (const p of m.providers) {
       const cells = m.clients.map((c) => {
         const v = byKey.get(`${p}|${c}`)
         return (v ? cell(v, m.era) : '').padEnd(w)
       })
-      io.stdout(p.padEnd(w + 4) + cells.join('') + '\n')
+      io.stdout(p.padEnd(first) + cells.join('').trimEnd() + '\n')
     }
     io.stdout('\nBUS = PCI_P2PDMA_MAP_BUS_ADDR, HOST = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, no = NOT_SUPPORTED; the number is the distance.\n')
     if (m.era === 'v5.0' || m.era === 'v5.0-rfc' || m.era === 'v5.2')
@@ -207,8 +208,12 @@ function printMatrixText(io: CliIo, m: P2pMatrix): void {
   }
   const warnings = [...new Set(m.pairs.flatMap((p) => p.warnings))]
   if (m.bootLog.length || warnings.length) {
+    const lines = [...m.bootLog, ...warnings]
+    const shown = lines.slice(0, 12)
     io.stdout('\nkernel log:\n')
-    for (const l of [...m.bootLog, ...warnings]) io.stdout(`  ${l}\n`)
+    for (const l of shown) io.stdout(`  ${l}\n`)
+    if (lines.length > shown.length)
+      io.stdout(`  … ${lines.length - shown.length} more lines (all of them with --json, or per pair with \`explain\`)\n`)
   }
 }
 
