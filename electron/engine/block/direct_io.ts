@@ -1,0 +1,173 @@
+/**
+ * O_DIRECT reads from a block device into a user buffer, down to the driver's DMA mapping
+ * (block/fops.c, block/bio.c, drivers/nvme/host/pci.c, block/blk-mq-dma.c).
+ *
+ * The block layer is the caller that passes FOLL_PCI_P2PDMA (6.2+): only when the request queue
+ * supports P2PDMA (blk_queue_pci_p2pdma(), set by nvme-pci when dma_pci_p2pdma_supported()).
+ */
+import type { FollFlag } from '../../../shared/model/mm'
+import { hex, PAGE_SIZE, sizeStr, type Vaddr } from '../core/addr'
+import { fail, kerr, ok, type KernelError, type KResult } from '../core/errno'
+import type { Kernel } from '../core/run'
+import { eraAtLeast } from '../core/run'
+import { frame, kcall, type Call } from '../core/step'
+import { Tx } from '../core/world'
+import { dmaMapSgtable, dmaUnmapSgtable } from '../dma/mapping'
+import { p2pdmaMapType } from '../dma/p2p'
+import { sgAllocTableFromPages } from '../dma/scatterlist'
+import { isP2pdmaPage, pinUserPagesFast, unpinUserPages, type PageRange } from '../gup/gup'
+import { pageAt } from '../mm/mm'
+import type { PciDev } from '../topology/types'
+
+/** blk_status_t values the lab produces, with blk_status_to_errno() (block/blk-core.c blk_errors[]). */
+const BLK_STS: Record<string, { errno: 'EREMOTEIO' | 'EINVAL' | 'ENOMEM' | 'EIO'; name: string }> = {
+  BLK_STS_TARGET: { errno: 'EREMOTEIO', name: 'critical target' },
+  BLK_STS_INVAL: { errno: 'EINVAL', name: 'invalid' },
+  BLK_STS_RESOURCE: { errno: 'ENOMEM', name: 'resource' },
+  BLK_STS_IOERR: { errno: 'EIO', name: 'I/O' },
+}
+
+/** The disk name the lab shows for a block device: its first osDevices entry. */
+export function diskName(d: PciDev): string {
+  return d.endpoint?.osDevices?.[0] ?? d.id
+}
+
+/**
+ * preadDirect - pread(fd opened with O_DIRECT on a block device, buf, len, pos).
+ * Mirrors fs/read_write.c: ksys_pread64() -> block/fops.c: blkdev_read_iter() -> __blkdev_direct_IO()
+ * -> block/bio.c: bio_iov_iter_get_pages() -> the driver's DMA mapping -> completion.
+ *
+ * Returns the byte count. A failed pin returns its errno (-EFAULT for a PFN-map BAR, -EREMOTEIO for
+ * P2PDMA pages on a queue without P2PDMA); a refused P2P DMA mapping fails the request:
+ * BLK_STS_TARGET (-EREMOTEIO) in nvme_map_data() up to 7.1, BLK_STS_INVAL (-EINVAL) from
+ * blk_dma_map_iter_start() in 7.2+ (kernel-oracle.md).
+ *
+ * Errnos: -EINVAL, -EFAULT, -EREMOTEIO.
+ * Simplification: one bio for the whole buffer (the kernel splits at BIO_MAX_VECS), no partial
+ * reads: a partial pin is released and its follow-up error returned; the device "writes" at once.
+ */
+export function* preadDirect(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: bigint, pos: bigint): Call<KResult<bigint>> {
+  const f = frame('ksys_pread64', 'fs/read_write.c', 'all')
+  return yield* kcall(f, { fd: `/dev/${diskName(disk)} (O_DIRECT)`, buf: hex(buf), count: len.toString(), pos: pos.toString() }, body(), (n) => n.toString())
+  function* body(): Call<KResult<bigint>> {
+    const r = yield* blkdevDirectIO(k, mm, disk, buf, len)
+    return r
+  }
+}
+
+function* blkdevDirectIO(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: bigint): Call<KResult<bigint>> {
+  const f = frame('__blkdev_direct_IO', 'block/fops.c', 'all')
+  return yield* kcall(f, { bdev: diskName(disk), count: sizeStr(len) }, body(), (n) => n.toString())
+  function* body(): Call<KResult<bigint>> {
+    const aligned = buf % 512n === 0n && len % 512n === 0n && len > 0n
+    yield f.check('blkdev_dio_invalid(): buffer and length aligned to the logical block size (512)?', aligned, aligned ? 'aligned' : 'O_DIRECT needs block-aligned buffers')
+    if (!aligned) return fail(kerr('EINVAL', f.fn, 'unaligned O_DIRECT request'))
+    const pinned = yield* bioIovIterGetPages(k, mm, disk, buf, len / PAGE_SIZE)
+    if (!pinned.ok) return pinned
+    const sgt = `rq:${diskName(disk)}`
+    const rq = yield* queueRq(k, disk, sgt, pinned.value.runs, len)
+    // Completion: unmap (done by the driver), release the pages, free the table.
+    const c = frame('bio_endio', 'block/bio.c', 'all')
+    yield c.enter({ status: rq.ok ? 'BLK_STS_OK' : rq.error.fn })
+    yield* unpinUserPages(k, pinned.value.runs, pinned.value.pin)
+    const tx = new Tx(k.world).set('sgts', sgt, null)
+    if (!tx.empty) yield c.mutate(tx.deltas, 'the request\'s scatterlist is freed')
+    yield c.ret('void')
+    if (!rq.ok) return rq
+    return ok(len)
+  }
+}
+
+function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, npages: bigint): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
+  const f = frame('__bio_iov_iter_get_pages', 'block/bio.c', 'all')
+  return yield* kcall(f, { pages: npages.toString() }, body(), (r) => `${r.runs.reduce((s, x) => s + x.count, 0n)} page(s)`)
+  function* body(): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
+    const flags: FollFlag[] = ['FOLL_WRITE']
+    if (eraAtLeast(k.era, 'v6.2')) {
+      const p2p = !!disk.endpoint?.queueP2p
+      yield f.check('blk_queue_pci_p2pdma(q)', p2p, p2p ? `${diskName(disk)}'s queue supports P2PDMA: extraction passes ${eraAtLeast(k.era, 'v6.4') ? 'ITER_ALLOW_P2PDMA -> ' : ''}FOLL_PCI_P2PDMA` : `${diskName(disk)}'s queue does not support P2PDMA: no FOLL_PCI_P2PDMA`)
+      if (p2p) flags.push('FOLL_PCI_P2PDMA')
+    }
+    const pin = eraAtLeast(k.era, 'v6.4')
+    const via = frame(pin ? 'iov_iter_extract_pages' : 'iov_iter_get_pages2', 'lib/iov_iter.c', pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3')
+    yield via.enter({ maxpages: npages.toString() })
+    const r = yield* pinUserPagesFast(k, mm, buf, npages, flags, pin)
+    if (!r.ok) {
+      yield via.fail(r.error)
+      return fail(r.error)
+    }
+    if (r.value.n < npages) {
+      yield via.check('all pages extracted?', false, `only ${r.value.n} of ${npages}: the lab releases them and retries the rest once`)
+      const rest = yield* pinUserPagesFast(k, mm, (buf + r.value.n * PAGE_SIZE) as Vaddr, npages - r.value.n, flags, pin)
+      if (!rest.ok) {
+        yield* unpinUserPages(k, r.value.runs, pin)
+        yield via.fail(rest.error)
+        return fail(rest.error)
+      }
+      r.value.runs.push(...rest.value.runs)
+    }
+    yield via.ret(npages.toString())
+    yield f.check('bio_add_page(): merge bvecs (6.2+: same pgmap only)', true, `${r.value.runs.length} physically contiguous run(s)`)
+    return ok({ runs: r.value.runs, pin })
+  }
+}
+
+/** The driver side: build the request's SGL and DMA-map it for the disk's controller. */
+function* queueRq(k: Kernel, disk: PciDev, sgt: string, runs: PageRange[], len: bigint): Call<KResult<void>> {
+  const nvme = disk.endpoint?.type === 'nvme'
+  const f = nvme ? frame('nvme_map_data', 'drivers/nvme/host/pci.c', 'all') : frame('ata_sg_setup', 'drivers/ata/libata-core.c', 'all')
+  return yield* kcall(f, { dev: disk.bdf }, body())
+  function* body(): Call<KResult<void>> {
+    const s = yield* sgAllocTableFromPages(k, sgt, runs, 0, len, 0xffff_ffffn, 'blk_rq_map_sg')
+    if (!s.ok) return s
+    if (nvme && eraAtLeast(k.era, 'v7.2')) {
+      const it = yield* blkDmaMapIterStart(k, disk, sgt)
+      if (!it.ok) return it
+    }
+    const m = yield* dmaMapSgtable(k, disk, sgt, 'DMA_FROM_DEVICE')
+    if (!m.ok) {
+      const sts = m.error.errno === 'EREMOTEIO' ? 'BLK_STS_TARGET' : 'BLK_STS_RESOURCE'
+      yield f.check('rc == -EREMOTEIO ? BLK_STS_TARGET : BLK_STS_RESOURCE', false, `${sts}: blk_status_to_errno() = -${BLK_STS[sts]!.errno}`)
+      return fail(stsError(sts, f.fn, m.error))
+    }
+    const t = k.world.sgts[sgt]!
+    yield f.check('device DMA', true, `${disk.bdf} writes ${sizeStr(len)} to ${t.sgl.map((e) => `${hex(e.dma_address ?? 0n)}${e.bus_address ? ' (bus address)' : ''}`).join(', ')}`)
+    const u = yield* dmaUnmapSgtable(k, disk, sgt)
+    if (!u.ok) return u
+    return ok(undefined)
+  }
+}
+
+function stsError(sts: string, fn: string, cause: KernelError): KernelError {
+  const s = BLK_STS[sts]!
+  return kerr(s.errno, fn, `${sts} ("${s.name}") from ${cause.fn}: ${cause.why}`, 'never', cause.remedy, cause.culprits)
+}
+
+/**
+ * blk_dma_map_iter_start - the 7.2 block-layer DMA iterator's P2PDMA switch.
+ * Mirrors block/blk-mq-dma.c: blk_dma_map_iter_start(): pci_p2pdma_state(); NOT_SUPPORTED ->
+ * iter->status = BLK_STS_INVAL (read in 7.2.13 source, kernel-oracle.md §1).
+ *
+ * Errnos: -EINVAL.
+ * Simplification: after the switch the lab maps through dma_map_sgtable() (the real iterator maps
+ * segment by segment, or one IOVA range with dma_iova_try_alloc()).
+ */
+function* blkDmaMapIterStart(k: Kernel, disk: PciDev, sgt: string): Call<KResult<void>> {
+  const f = frame('blk_dma_map_iter_start', 'block/blk-mq-dma.c', 'v7.2+')
+  return yield* kcall(f, { dev: disk.bdf }, body())
+  function* body(): Call<KResult<void>> {
+    const t = k.world.sgts[sgt]!
+    const e = t.sgl[0]
+    const page = e?.page != null ? pageAt(k.world, e.page) : null
+    if (!isP2pdmaPage(k, page)) {
+      yield f.check('pci_p2pdma_state()', true, 'PCI_P2PDMA_MAP_NONE: ordinary memory')
+      return ok(undefined)
+    }
+    const pg = k.world.pgmaps[page!.pgmap!]!
+    const map = yield* p2pdmaMapType(k, pg.dev, disk.id)
+    const okMap = map === 'BUS_ADDR' || map === 'THRU_HOST_BRIDGE'
+    yield f.check('switch (pci_p2pdma_state())', okMap, okMap ? map : `${map}: default: iter->status = BLK_STS_INVAL`)
+    if (!okMap) return fail(kerr('EINVAL', f.fn, `BLK_STS_INVAL: the P2PDMA path to ${disk.bdf} is ${map}`, 'never', 'put both devices under one PCIe switch, or use a host bridge on the P2PDMA whitelist / an AMD Zen CPU'))
+    return ok(undefined)
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The World: every piece of kernel state a scenario can change, as plain, immutable-ish data in
+ * flat tables keyed by string ids. Nothing assigns to it except applyDelta() (STYLE.md §2.5 rule 1);
+ * each delta replaces one table entry, so a changed world shares every untouched table and entry
+ * with the one before it.
+ *
+ * Range-based throughout: a page run, a PTE run, an SG entry or an IOVA mapping covers any number of
+ * pages, so a 64 GiB BAR or buffer is a handful of objects.
+ *
+ * The static topology (Machine) is not part of the world: it does not change while a scenario runs.
+ */
+import type { DmaDirection, MemoryType, VmFlag } from '../../../shared/model/mm'
+import type { MapType } from '../../../shared/model/p2p'
+import type { RngState } from './rng'
+import { rngInit } from './rng'
+import type { DmaAddr, Paddr, Pfn, Vaddr } from './addr'
+import type { Delta } from './delta'
+
+/** struct mm_struct, reduced to what the lab shows. */
+export interface Mm {
+  id: string
+  pid: number
+  comm: string
+  /** mm->pinned_vm in pages (atomic64_t). */
+  pinned_vm: bigint
+  /** Where the next mmap() without MAP_FIXED is placed (bottom-up; Simplification: no mmap_base randomisation). */
+  mmapNext: Vaddr
+}
+
+/** struct vm_area_struct. Key: `${mm}:${hex(vm_start)}`. */
+export interface VmArea {
+  mm: string
+  vm_start: Vaddr
+  vm_end: Vaddr
+  vm_flags: readonly VmFlag[]
+  /** vm_pgoff in pages; a pfnmap sets it to the first pfn (remap_pfn_range for COW, pci_mmap_resource_range). */
+  vm_pgoff: bigint
+  /** The backing file, e.g. '/dev/gpu0', '/sys/bus/pci/devices/0000:03:00.0/resource1', or null (anonymous). */
+  file: string | null
+  /** Name of the vm_operations_struct, e.g. 'pci_phys_vm_ops', or null. */
+  vm_ops: string | null
+  /** vm_page_prot as a name: 'PAGE_SHARED', 'pgprot_noncached', 'pgprot_writecombine', 'pgprot_device'. */
+  vm_page_prot: string
+}
+
+/** A run of consecutive PTEs mapping consecutive pfns. Key: `${mm}:${hex(va)}`. */
+export interface PteRun {
+  mm: string
+  va: Vaddr
+  npages: bigint
+  pfn: Pfn
+  present: boolean
+  writable: boolean
+  /** pte_special(): set by remap_pfn_range/vmf_insert_pfn; vm_normal_page() returns NULL. */
+  special: boolean
+  /** pte_devmap() (ZONE_DEVICE pages mapped with struct page; removed in newer kernels). */
+  devmap: boolean
+}
+
+/** A run of struct pages with equal state. Key: hex(first pfn). */
+export interface PageRun {
+  pfn: Pfn
+  count: bigint
+  kind: 'ram' | 'zone_device'
+  /** The dev_pagemap id for ZONE_DEVICE pages, else null. */
+  pgmap: string | null
+  /** page_ref_count(). Pins with FOLL_PIN add GUP_PIN_COUNTING_BIAS (1024) per pin on small folios. */
+  refcount: number
+  /** Number of FOLL_PIN pins (folio_maybe_dma_pinned()). Model bookkeeping, not a kernel field for small folios. */
+  pins: number
+  /** Number of FOLL_GET references (model bookkeeping). */
+  gets: number
+  /** Mapped into a page table (page_mapcount() > 0). */
+  mapcount: number
+}
+
+/** struct dev_pagemap. Key: its id ('pgmap:<dev>:<bar>'). */
+export interface DevPagemap {
+  id: string
+  type: MemoryType
+  /** The owning PCI device node id. */
+  dev: string
+  bar: number
+  start: Paddr
+  size: bigint
+  /** pci_p2pdma_pagemap.bus_offset: pci_bus_address() - pci_resource_start(). */
+  bus_offset: bigint
+}
+
+/** One gen_pool chunk allocation in a provider's p2pmem pool. */
+export interface PoolAlloc {
+  start: Paddr
+  size: bigint
+  /** Who holds it: a VMA key for p2pmem mmaps, a var name for pci_alloc_p2pmem. */
+  owner: string
+}
+
+/** struct pci_p2pdma of one provider. Key: the provider's node id. */
+export interface P2pdmaState {
+  dev: string
+  /** The gen_pool: [start, start+size) in CPU physical addresses (kernel stores bus addresses; see docs). */
+  pool: { start: Paddr; size: bigint; bar: number; pgmap: string } | null
+  allocs: readonly PoolAlloc[]
+  /** p2pmem_published */
+  published: boolean
+  /** The map_types xarray: client node id -> map type (5.4+). */
+  map_types: Readonly<Record<string, MapType>>
+}
+
+/** One struct scatterlist entry. */
+export interface SgEntry {
+  /** sg_page(): first pfn of the segment, or null for sg_set_page(sg, NULL, ...). */
+  page: Pfn | null
+  offset: number
+  length: number
+  dma_address: DmaAddr | null
+  dma_length: number
+  /** SG_DMA_BUS_ADDRESS in sg->dma_flags (6.0+). */
+  bus_address: boolean
+}
+
+/** struct sg_table. Key: the scenario's name for it ('sgt0'). */
+export interface SgTable {
+  id: string
+  sgl: readonly SgEntry[]
+  orig_nents: number
+  /** Mapped DMA segments (0 while unmapped). */
+  nents: number
+  /** The device it is mapped for (node id), null while unmapped. */
+  mappedFor: string | null
+  dir: DmaDirection | null
+  /** IOVA ranges this mapping allocated (to free on unmap). */
+  iovas: readonly string[]
+}
+
+/** One IOMMU mapping IOVA -> CPU physical. Key: `${domainDev}:${hex(iova)}`. */
+export interface IovaMapping {
+  dev: string
+  iova: DmaAddr
+  paddr: Paddr
+  size: bigint
+}
+
+/** Per-device IOMMU domain bookkeeping. Key: device node id. */
+export interface IommuDomain {
+  dev: string
+  /** Next IOVA top (the allocator hands out ranges top-down below it). */
+  iovaTop: bigint
+}
+
+/** struct ib_umem (RDMA memory region). Key: the scenario's name. */
+export interface Umem {
+  id: string
+  mm: string
+  dev: string
+  address: Vaddr
+  length: bigint
+  pages: readonly { pfn: Pfn; count: bigint }[]
+  sgt: string
+}
+
+/** A name a scenario gave to a result: a user buffer, a pinned pages array. Key: the name. */
+export type Var =
+  | { kind: 'buf'; mm: string; va: Vaddr; len: bigint; vma: string }
+  | { kind: 'pages'; mm: string; runs: readonly { pfn: Pfn; count: bigint }[]; foll: 'pin' | 'get' }
+
+/** Kernel-wide state that is not a table. */
+export interface SysState {
+  rng: RngState
+  /** Next free RAM pfn of the (bump) page allocator. */
+  ramNext: Pfn
+  /** security_locked_down(LOCKDOWN_PCI_ACCESS) would refuse. */
+  lockdown: boolean
+  nextPid: number
+}
+
+export interface World {
+  sys: SysState
+  mms: Readonly<Record<string, Mm>>
+  vmas: Readonly<Record<string, VmArea>>
+  ptes: Readonly<Record<string, PteRun>>
+  pages: Readonly<Record<string, PageRun>>
+  pgmaps: Readonly<Record<string, DevPagemap>>
+  p2pdma: Readonly<Record<string, P2pdmaState>>
+  sgts: Readonly<Record<string, SgTable>>
+  iovas: Readonly<Record<string, IovaMapping>>
+  domains: Readonly<Record<string, IommuDomain>>
+  umems: Readonly<Record<string, Umem>>
+  vars: Readonly<Record<string, Var>>
+  /** Kernel log lines (dmesg), keyed by a zero-padded sequence number. */
+  log: Readonly<Record<string, string>>
+}
+
+export type Table = Exclude<keyof World, 'sys'>
+export type Row<T extends Table> = World[T][string]
+
+/** Simplification: RAM is one fixed range [4 GiB, 68 GiB); pages are handed out bump-wise from its start. */
+export const RAM_START = 0x1_0000_0000n
+export const RAM_SIZE = 64n << 30n
+
+export function emptyWorld(seed: number): World {
+  return {
+    sys: { rng: rngInit(seed), ramNext: (RAM_START >> 12n) as Pfn, lockdown: false, nextPid: 1000 },
+    mms: {},
+    vmas: {},
+    ptes: {},
+    pages: {},
+    pgmaps: {},
+    p2pdma: {},
+    sgts: {},
+    iovas: {},
+    domains: {},
+    umems: {},
+    vars: {},
+    log: {},
+  }
+}
+
+/**
+ * Apply one delta: the only way the world changes. Returns a new World; the old one is untouched.
+ * Throws (an engine bug, VM_BUG_ON) when the delta's `before` does not match the world.
+ */
+export function applyDelta(w: World, d: Delta): World {
+  if (d.op === 'sys') return { ...w, sys: d.after }
+  const table = w[d.table] as Record<string, unknown>
+  const cur = table[d.key]
+  if ((cur === undefined) !== (d.before === null)) {
+    throw new Error(`applyDelta: ${d.table}[${d.key}] is ${cur === undefined ? 'absent' : 'present'} but the delta expects the opposite`)
+  }
+  const next = { ...table }
+  if (d.after === null) delete next[d.key]
+  else next[d.key] = d.after
+  return { ...w, [d.table]: next }
+}
+
+export function applyAll(w: World, ds: readonly Delta[]): World {
+  let x = w
+  for (const d of ds) x = applyDelta(x, d)
+  return x
+}
+
+/**
+ * A change being prepared: records deltas (before taken from the world as changed so far) and keeps
+ * the resulting world so later reads in the same step see earlier writes. A generator yields
+ * `frame.mutate(tx.deltas, why)`; the Timeline then applies exactly those deltas.
+ */
+export class Tx {
+  world: World
+  readonly deltas: Delta[] = []
+  constructor(world: World) {
+    this.world = world
+  }
+  set<T extends Table>(table: T, key: string, after: Row<T> | null): this {
+    const before = ((this.world[table] as Record<string, Row<T>>)[key] ?? null) as Row<T> | null
+    if (before === null && after === null) return this
+    const d = { op: 'set', table, key, before, after } as Delta
+    this.deltas.push(d)
+    this.world = applyDelta(this.world, d)
+    return this
+  }
+  sys(after: SysState): this {
+    const d: Delta = { op: 'sys', before: this.world.sys, after }
+    this.deltas.push(d)
+    this.world = applyDelta(this.world, d)
+    return this
+  }
+  get empty(): boolean {
+    return this.deltas.length === 0
+  }
+}

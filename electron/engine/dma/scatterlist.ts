@@ -1,0 +1,89 @@
+/**
+ * Building scatterlists from page arrays (lib/scatterlist.c), range-wise.
+ */
+import { hex, PAGE_SIZE, type Pfn } from '../core/addr'
+import { fail, kerr, ok, type KResult } from '../core/errno'
+import type { Kernel } from '../core/run'
+import { eraAtLeast } from '../core/run'
+import { frame, kcall, type Call } from '../core/step'
+import { Tx, type SgEntry, type SgTable } from '../core/world'
+import type { PageRange } from '../gup/gup'
+import { pageAt } from '../mm/mm'
+
+const SG = 'lib/scatterlist.c'
+/** UINT_MAX, the max_segment of sg_alloc_table_from_pages(). */
+export const UINT_MAX = 0xffff_ffffn
+
+/**
+ * sgAllocTableFromPages - build an sg_table from a page array, merging physically contiguous pages.
+ * Mirrors lib/scatterlist.c: sg_alloc_table_from_pages_segment() -> sg_alloc_append_table_from_pages().
+ *
+ * max_segment = ALIGN_DOWN(max_segment, PAGE_SIZE) (< PAGE_SIZE: WARN, -EINVAL). A new chunk starts
+ * when the chunk reached max_segment or !pages_are_mergeable(): pfn(b) == pfn(a) + 1 and, 6.2+,
+ * zone_device_pages_have_same_pgmap(a, b). The first entry gets `offset`.
+ *
+ * Errnos: -EINVAL.
+ * Simplification: `fn` lets blk_rq_map_sg() reuse this for bio segments (same merge rule, S12).
+ */
+export function* sgAllocTableFromPages(k: Kernel, sgt: string, pages: readonly PageRange[], offset: number, size: bigint, maxSegment: bigint = UINT_MAX, fn = 'sg_alloc_table_from_pages_segment'): Call<KResult<number>> {
+  const f = frame(fn, fn === 'blk_rq_map_sg' ? 'block/blk-merge.c' : SG, 'all')
+  return yield* kcall(f, { n_pages: pages.reduce((s, r) => s + r.count, 0n).toString(), offset: String(offset), size: size.toString(), max_segment: hex(maxSegment) }, body())
+  function* body(): Call<KResult<number>> {
+    const maxSeg = (maxSegment / PAGE_SIZE) * PAGE_SIZE
+    if (maxSeg < PAGE_SIZE) {
+      yield f.check('ALIGN_DOWN(max_segment, PAGE_SIZE) >= PAGE_SIZE', false, `max_segment ${hex(maxSegment)} is smaller than a page (WARN_ON)`)
+      return fail(kerr('EINVAL', f.fn, 'max_segment smaller than PAGE_SIZE'))
+    }
+    const maxPages = maxSeg / PAGE_SIZE
+    const pgmapOf = (p: Pfn): string | null => pageAt(k.world, p)?.pgmap ?? null
+    const chunks: { first: Pfn; pages: bigint }[] = []
+    for (const r of pages) {
+      let left = r.count
+      let p = r.pfn
+      while (left > 0n) {
+        const last = chunks[chunks.length - 1]
+        if (last && last.pages < maxPages && last.first + last.pages === p) {
+          const prevPg = pgmapOf((last.first + last.pages - 1n) as Pfn)
+          const samePg = prevPg === pgmapOf(p)
+          const mergeable = !eraAtLeast(k.era, 'v6.2') || samePg
+          if (!samePg || last.pages + left > maxPages) {
+            yield f.check(
+              'pages_are_mergeable(prev, next)',
+              mergeable,
+              samePg
+                ? `pfn ${hex(p)} follows on, but the chunk reached max_segment`
+                : mergeable
+                  ? `pfn ${hex(p)} follows on; before 6.2 only the pfn test exists, so pages of different pgmaps merge`
+                  : `pfn ${hex(p)} follows on but zone_device_pages_have_same_pgmap() is false: a new segment starts`,
+            )
+          }
+          if (mergeable) {
+            const take = left < maxPages - last.pages ? left : maxPages - last.pages
+            if (take > 0n) {
+              last.pages += take
+              p = (p + take) as Pfn
+              left -= take
+              continue
+            }
+          }
+        }
+        const take = left < maxPages ? left : maxPages
+        chunks.push({ first: p, pages: take })
+        p = (p + take) as Pfn
+        left -= take
+      }
+    }
+    let remaining = size
+    const sgl: SgEntry[] = chunks.map((c, i) => {
+      const off = i === 0 ? offset : 0
+      const bytes = c.pages * PAGE_SIZE - BigInt(off)
+      const len = remaining < bytes ? remaining : bytes
+      remaining -= len
+      return { page: c.first, offset: off, length: Number(len), dma_address: null, dma_length: 0, bus_address: false }
+    })
+    const table: SgTable = { id: sgt, sgl, orig_nents: sgl.length, nents: 0, mappedFor: null, dir: null, iovas: [] }
+    const tx = new Tx(k.world).set('sgts', sgt, table)
+    yield f.mutate(tx.deltas, `${sgl.length} entr${sgl.length === 1 ? 'y' : 'ies'}: ${sgl.map((e) => `[pfn ${hex(e.page ?? 0n)} +${e.offset} len ${e.length}]`).join(' ')}`)
+    return ok(sgl.length)
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * get_user_pages / pin_user_pages as step generators (mm/gup.c), range-wise: one step per PTE run
+ * or page run, never one per page.
+ *
+ * Flow of pin_user_pages_fast():
+ *   is_valid_gup_args (6.4+)  ->  internal_get_user_pages_fast
+ *     -> GUP-fast (gup_pgd_range / gup_fast): lockless walk; stops at the first PTE it cannot
+ *        handle (not present, special, P2PDMA page without FOLL_PCI_P2PDMA, read-only for a write)
+ *     -> slow path for the rest: __gup_longterm_locked (FOLL_LONGTERM) -> __get_user_pages_locked
+ *        -> __get_user_pages: per VMA check_vma_flags(), per PTE follow_page_pte() (faulting in
+ *        missing anonymous pages) and try_grab_folio().
+ *   Result: the number of pages pinned (possibly partial), or the errno when none was.
+ */
+import type { FollFlag } from '../../../shared/model/mm'
+import { hex, PAGE_SIZE, pfn as mkPfn, vaddr, type Pfn, type Vaddr } from '../core/addr'
+import { fail, kerr, ok, type KResult } from '../core/errno'
+import type { Kernel } from '../core/run'
+import { eraAtLeast } from '../core/run'
+import { frame, kcall, type Call, type Frame } from '../core/step'
+import { Tx, type PageRun, type VmArea } from '../core/world'
+import { handleMmFault } from '../mm/fault'
+import { flagStr, hasFlag, pageAt, pteAt, ptesOverlapping, updatePages, vmaAt } from '../mm/mm'
+
+const GUP = 'mm/gup.c'
+/** GUP_PIN_COUNTING_BIAS (include/linux/mm.h): a FOLL_PIN pin adds 1024 to a small folio's refcount. */
+export const GUP_PIN_COUNTING_BIAS = 1024
+
+export interface PageRange {
+  pfn: Pfn
+  count: bigint
+}
+export interface GupResult {
+  n: bigint
+  runs: PageRange[]
+}
+
+const F = (fl: readonly FollFlag[]): string => (fl.length ? fl.join('|') : '0')
+const has = (fl: readonly FollFlag[], f: FollFlag): boolean => fl.includes(f)
+
+/** is_pci_p2pdma_page(): ZONE_DEVICE with a MEMORY_DEVICE_PCI_P2PDMA pgmap. */
+export function isP2pdmaPage(k: Kernel, r: PageRun | null): boolean {
+  return !!r && r.kind === 'zone_device' && !!r.pgmap && k.world.pgmaps[r.pgmap]?.type === 'MEMORY_DEVICE_PCI_P2PDMA'
+}
+
+function grabDelta(tx: Tx, first: Pfn, count: bigint, pin: boolean): void {
+  updatePages(tx, first, count, (r) => (pin ? { ...r, refcount: r.refcount + GUP_PIN_COUNTING_BIAS, pins: r.pins + 1 } : { ...r, refcount: r.refcount + 1, gets: r.gets + 1 }))
+}
+
+/**
+ * pinUserPagesFast - pin user pages for DMA, lockless first.
+ * Mirrors mm/gup.c: pin_user_pages_fast() (and get_user_pages_fast() with pin = false).
+ *
+ * 6.4+: is_valid_gup_args() refuses FOLL_LONGTERM|FOLL_PCI_P2PDMA (and FOLL_GET with FOLL_PIN)
+ * with WARN_ON_ONCE and -EINVAL. 6.2–6.3 refuse FOLL_LONGTERM|FOLL_PCI_P2PDMA only in the slow
+ * path's check_vma_flags() (-EOPNOTSUPP), so a request GUP-fast satisfies completely is not refused
+ * there (inferred from the code structure).
+ *
+ * Errnos: -EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO (from the slow path when nothing was pinned).
+ * Simplification: no mmap_lock, no FOLL_NOFAULT/FOLL_FAST_ONLY, no huge pages; faults are range-wise.
+ */
+export function* pinUserPagesFast(k: Kernel, mm: string, start: Vaddr, nrPages: bigint, flagsIn: readonly FollFlag[], pin = true): Call<KResult<GupResult>> {
+  const name = pin ? 'pin_user_pages_fast' : 'get_user_pages_fast'
+  const f = frame(name, GUP, 'all')
+  return yield* kcall(f, { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) }, body(), (r) => r.n.toString())
+  function* body(): Call<KResult<GupResult>> {
+    const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
+    if (eraAtLeast(k.era, 'v6.4')) {
+      const v = yield* isValidGupArgs(k, flags)
+      if (!v.ok) return v
+    } else {
+      const bad = pin ? has(flagsIn, 'FOLL_GET') : has(flagsIn, 'FOLL_PIN')
+      yield f.check(pin ? 'WARN_ON_ONCE(gup_flags & FOLL_GET)' : 'WARN_ON_ONCE(gup_flags & FOLL_PIN)', !bad, bad ? 'conflicting reference type' : `gup_flags |= ${pin ? 'FOLL_PIN' : 'FOLL_GET'}`)
+      if (bad) return fail(kerr('EINVAL', name, 'FOLL_GET and FOLL_PIN together'))
+    }
+    return yield* internalGupFast(k, mm, start, nrPages, flags)
+  }
+}
+
+function* isValidGupArgs(k: Kernel, flags: FollFlag[]): Call<KResult<void>> {
+  const f = frame('is_valid_gup_args', GUP, 'v6.4+')
+  return yield* kcall(f, { gup_flags: F(flags) }, body())
+  function* body(): Call<KResult<void>> {
+    const both = has(flags, 'FOLL_GET') && has(flags, 'FOLL_PIN')
+    yield f.check('WARN_ON_ONCE((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET))', !both, both ? 'both reference types' : 'one reference type')
+    if (both) return fail(kerr('EINVAL', f.fn, 'FOLL_GET and FOLL_PIN together (WARN_ON_ONCE)'))
+    const lt = has(flags, 'FOLL_LONGTERM') && !has(flags, 'FOLL_PIN')
+    yield f.check('WARN_ON_ONCE(FOLL_LONGTERM && !FOLL_PIN)', !lt, lt ? 'a long-term reference must be a pin' : 'ok')
+    if (lt) return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM without FOLL_PIN (WARN_ON_ONCE)'))
+    const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
+    yield f.check(
+      'WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA))',
+      !lp,
+      lp ? '"We want to allow the pgmap to be hot-unplugged at all times": a long-term pin of P2PDMA memory is refused' : 'not a long-term P2PDMA pin',
+    )
+    if (lp) return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM together with FOLL_PCI_P2PDMA (WARN_ON_ONCE)', 'never', 'pin P2PDMA memory short-term only, or use a dma-buf importer'))
+    return ok(undefined)
+  }
+}
+
+function* internalGupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+  const f = frame('internal_get_user_pages_fast', GUP, 'all')
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) => r.n.toString())
+  function* body(): Call<KResult<GupResult>> {
+    const fast = yield* gupFast(k, mm, start, nr, flags)
+    if (fast.n === nr) return ok(fast)
+    yield f.check('nr_pinned == nr_pages?', false, `GUP-fast pinned ${fast.n} of ${nr}: the rest goes through the slow path with mmap_lock held`)
+    const rest = vaddr(start + fast.n * PAGE_SIZE)
+    const slow = has(flags, 'FOLL_LONGTERM') ? yield* gupLongtermLocked(k, mm, rest, nr - fast.n, flags) : yield* getUserPagesLocked(k, mm, rest, nr - fast.n, flags)
+    if (!slow.ok) {
+      if (fast.n > 0n) {
+        yield f.check('ret < 0 but nr_pinned > 0', true, `return the ${fast.n} page(s) GUP-fast pinned; the caller sees a partial result`)
+        return ok(fast)
+      }
+      return slow
+    }
+    return ok({ n: fast.n + slow.value.n, runs: [...fast.runs, ...slow.value.runs] })
+  }
+}
+
+/**
+ * GUP-fast: walk the page tables without mmap_lock and grab pages until the first PTE it cannot
+ * handle. Mirrors mm/gup.c: gup_pgd_range() -> gup_pte_range() (gup_fast() -> gup_fast_pte_range() in 6.8+).
+ */
+function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<GupResult> {
+  const newName = eraAtLeast(k.era, 'v6.12')
+  const f = frame(newName ? 'gup_fast' : 'gup_pgd_range', GUP, 'all')
+  yield f.enter({ start: hex(start), nr_pages: nr.toString() })
+  const runs: PageRange[] = []
+  let done = 0n
+  let stop = ''
+  const tx = new Tx(k.world)
+  while (done < nr) {
+    const va = vaddr(start + done * PAGE_SIZE)
+    const hit = pteAt(k.world, mm, va)
+    if (!hit || !hit[1].present) {
+      stop = `pte_none at ${hex(va)}: not faulted in yet`
+      break
+    }
+    const pte = hit[1]
+    if (pte.special) {
+      stop = `pte_special() at ${hex(va)}: a PFN-map PTE has no struct page (remap_pfn_range)`
+      break
+    }
+    if (has(flags, 'FOLL_WRITE') && !pte.writable) {
+      stop = `PTE at ${hex(va)} is read-only and FOLL_WRITE is set`
+      break
+    }
+    const idx = (va - pte.va) / PAGE_SIZE
+    const p = mkPfn(pte.pfn + idx)
+    const page = pageAt(k.world, p)
+    if (!page) {
+      stop = `pfn ${hex(p)} has no struct page`
+      break
+    }
+    if (isP2pdmaPage(k, page) && !has(flags, 'FOLL_PCI_P2PDMA')) {
+      stop = `${hex(va)} maps a P2PDMA page and FOLL_PCI_P2PDMA is not set: GUP-fast gives up (gup_pte_range)`
+      break
+    }
+    const count = min3(nr - done, pte.npages - idx, page.pfn + page.count - p)
+    grabDelta(tx, p, count, has(flags, 'FOLL_PIN'))
+    runs.push({ pfn: p, count })
+    done += count
+  }
+  if (done > 0n) yield f.mutate(tx.deltas, `try_grab_folio() on ${done} page(s) without mmap_lock: refcount += ${has(flags, 'FOLL_PIN') ? `${GUP_PIN_COUNTING_BIAS} (GUP_PIN_COUNTING_BIAS) per pin` : '1 per page'}`)
+  if (stop) yield f.check('GUP-fast can handle the next PTE?', false, stop)
+  yield f.ret(done.toString())
+  return { n: done, runs }
+}
+
+function min3(a: bigint, b: bigint, c: bigint): bigint {
+  let m = a
+  if (b < m) m = b
+  if (c < m) m = c
+  return m
+}
+
+/**
+ * __gup_longterm_locked - the FOLL_LONGTERM slow path: pin, then migrate pages that must not be
+ * pinned long-term. Mirrors mm/gup.c: __gup_longterm_locked() + check_and_migrate_movable_pages().
+ *
+ * Errnos: those of __get_user_pages().
+ * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM, so nothing migrates.
+ */
+function* gupLongtermLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+  const f = frame('__gup_longterm_locked', GUP, 'all')
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
+  function* body(): Call<KResult<GupResult>> {
+    const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
+    if (!r.ok) return r
+    yield f.check('check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?', true, 'RAM outside ZONE_MOVABLE/CMA and P2PDMA pages stay where they are')
+    return r
+  }
+}
+
+function* getUserPagesLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+  const f = frame('__get_user_pages_locked', GUP, 'all')
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, getUserPages(k, mm, start, nr, flags), (r) => r.n.toString())
+}
+
+/**
+ * __get_user_pages - the slow path: find the VMA, check it, fault in and grab each page.
+ * Mirrors mm/gup.c: __get_user_pages() -> check_vma_flags() -> follow_page_mask() -> follow_page_pte()
+ * -> faultin_page() -> try_grab_folio().
+ *
+ * Returns `i ? i : ret`: the pages grabbed before the first error, or the error when none was.
+ *
+ * Errnos: -EFAULT (no VMA, VM_IO|VM_PFNMAP, write to a read-only VMA, special PTE in VM_MIXEDMAP),
+ * -EOPNOTSUPP (6.2–6.3 FOLL_LONGTERM|FOLL_PCI_P2PDMA), -EREMOTEIO (P2PDMA page without FOLL_PCI_P2PDMA, 6.2+).
+ */
+function* getUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+  const f = frame('__get_user_pages', GUP, 'all')
+  yield f.enter({ start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) })
+  const runs: PageRange[] = []
+  let i = 0n
+  let lastVma = ''
+  let err: KResult<GupResult> | null = null
+  while (i < nr) {
+    const va = vaddr(start + i * PAGE_SIZE)
+    const v = vmaAt(k.world, mm, va)
+    if (!v) {
+      yield f.check('vma = gup_vma_lookup(mm, start)', false, `no VMA covers ${hex(va)}`)
+      err = fail(kerr('EFAULT', f.fn, `no mapping at ${hex(va)}`))
+      break
+    }
+    const [vk, vma] = v
+    if (vk !== lastVma) {
+      const c = yield* checkVmaFlags(k, vma, flags)
+      if (!c.ok) {
+        err = fail(c.error)
+        break
+      }
+      lastVma = vk
+    }
+    const pte = pteAt(k.world, mm, va)
+    if (!pte || !pte[1].present) {
+      // faultin_page(): populate up to the next PTE or the end of the VMA / request.
+      let upto = vaddr(start + nr * PAGE_SIZE)
+      if (vma.vm_end < upto) upto = vma.vm_end
+      for (const [, p] of ptesOverlapping(k.world, mm, va, upto)) if (p.va > va && p.va < upto) upto = p.va
+      const fr = yield* faultinPage(k, mm, vk, vma, va, (upto - va) / PAGE_SIZE, has(flags, 'FOLL_WRITE'))
+      if (!fr.ok) {
+        err = fail(fr.error)
+        break
+      }
+      continue
+    }
+    const r = yield* followPagePte(k, f, vma, pte[1], va, nr - i, flags)
+    if (!r.ok) {
+      err = r
+      break
+    }
+    runs.push(...r.value.runs)
+    i += r.value.n
+  }
+  if (err && !err.ok && i === 0n) {
+    yield f.fail(err.error)
+    return err
+  }
+  if (err && !err.ok) yield f.check('i ? i : ret', true, `${i} page(s) were grabbed before ${err.error.fn} returned -${err.error.errno}: return ${i}`)
+  yield f.ret(i.toString())
+  return ok({ n: i, runs })
+}
+
+/**
+ * check_vma_flags - may GUP touch this VMA with these flags?
+ * Mirrors mm/gup.c: check_vma_flags() (same order since 4.x; the P2PDMA test is 6.2–6.3 only;
+ * writable_file_mapping_allowed() 6.5+).
+ *
+ * Errnos: -EFAULT, -EOPNOTSUPP.
+ */
+export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[]): Call<KResult<void>> {
+  const f = frame('check_vma_flags', GUP, 'all')
+  return yield* kcall(f, { vm_flags: flagStr(vma.vm_flags), gup_flags: F(flags) }, body())
+  function* body(): Call<KResult<void>> {
+    const io = hasFlag(vma, 'VM_IO') || hasFlag(vma, 'VM_PFNMAP')
+    yield f.check('vm_flags & (VM_IO | VM_PFNMAP)', !io, io ? 'an I/O / PFN-map VMA (remap_pfn_range): there are no struct pages to return' : 'ordinary VMA')
+    if (io) return fail(kerr('EFAULT', f.fn, 'GUP on a VM_IO|VM_PFNMAP mapping (a BAR mapped with remap_pfn_range has no struct page)', 'never', 'map the BAR as p2pmem (pci_p2pdma_add_resource + p2pmem/allocate) or export it as a dma-buf'))
+    if (eraAtLeast(k.era, 'v6.2') && !eraAtLeast(k.era, 'v6.4')) {
+      const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
+      yield f.check('(gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA)', !lp, lp ? 'long-term pins of P2PDMA memory are not supported (6.2–6.3 check)' : 'not a long-term P2PDMA pin')
+      if (lp) return fail(kerr('EOPNOTSUPP', f.fn, 'FOLL_LONGTERM with FOLL_PCI_P2PDMA'))
+    }
+    if (has(flags, 'FOLL_WRITE')) {
+      const w = hasFlag(vma, 'VM_WRITE') || has(flags, 'FOLL_FORCE')
+      yield f.check('FOLL_WRITE: vm_flags & VM_WRITE', w, w ? 'the VMA is writable' : 'write access to a read-only VMA')
+      if (!w) return fail(kerr('EFAULT', f.fn, 'FOLL_WRITE on a VMA without VM_WRITE'))
+      if (eraAtLeast(k.era, 'v6.12') && vma.file && has(flags, 'FOLL_LONGTERM')) {
+        yield f.check('writable_file_mapping_allowed()', true, `${vma.file} needs no dirty tracking (no page_mkwrite, no writeback), so a long-term writable pin is allowed`)
+      }
+    }
+    return ok(undefined)
+  }
+}
+
+function* faultinPage(k: Kernel, mm: string, vk: string, vma: VmArea, va: Vaddr, n: bigint, write: boolean): Call<KResult<void>> {
+  const f = frame('faultin_page', GUP, 'all')
+  return yield* kcall(f, { address: hex(va), pages: n.toString() }, body())
+  function* body(): Call<KResult<void>> {
+    const anon = vma.file === null
+    yield f.check('anonymous VMA?', anon, anon ? 'do_anonymous_page() will supply zeroed RAM' : `the lab only faults anonymous memory; ${vma.file} has no fault handler here`)
+    if (!anon) return fail(kerr('EFAULT', f.fn, 'handle_mm_fault() returned VM_FAULT_SIGBUS'))
+    return yield* handleMmFault(k, mm, vk, va, n, write)
+  }
+}
+
+/**
+ * follow_page_pte - find the page behind one PTE run and grab it.
+ * Mirrors mm/gup.c: follow_page_pte() -> vm_normal_page() / follow_pfn_pte() -> try_grab_folio().
+ */
+function* followPagePte(k: Kernel, parent: Frame, vma: VmArea, pte: { va: Vaddr; npages: bigint; pfn: Pfn; special: boolean; writable: boolean }, va: Vaddr, want: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+  void parent
+  const f = frame('follow_page_pte', GUP, 'all')
+  return yield* kcall(f, { address: hex(va) }, body(), (r) => `${r.n} page(s)`)
+  function* body(): Call<KResult<GupResult>> {
+    const idx = (va - pte.va) / PAGE_SIZE
+    const p = mkPfn(pte.pfn + idx)
+    const page = pte.special ? null : pageAt(k.world, p)
+    yield f.check('vm_normal_page(vma, address, pte)', !!page, page ? `pfn ${hex(p)} has a struct page (${page.kind === 'ram' ? 'RAM' : 'ZONE_DEVICE'})` : `pfn ${hex(p)} is a special PTE without struct page (VM_MIXEDMAP raw pfn)`)
+    if (!page) return fail(kerr('EFAULT', 'follow_pfn_pte', 'a raw pfn in a VM_MIXEDMAP VMA cannot be returned with FOLL_GET/FOLL_PIN'))
+    const count = min3(want, pte.npages - idx, page.pfn + page.count - p)
+    return yield* tryGrabFolio(k, p, count, page, flags)
+  }
+}
+
+/**
+ * try_grab_folio - take a reference (FOLL_GET) or a pin (FOLL_PIN).
+ * Mirrors mm/gup.c: try_grab_folio() / try_grab_page(); 6.2+:
+ * `if (unlikely(!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(page))) return -EREMOTEIO;`
+ *
+ * Errnos: -EREMOTEIO (6.2+).
+ */
+function* tryGrabFolio(k: Kernel, first: Pfn, count: bigint, page: PageRun, flags: FollFlag[]): Call<KResult<GupResult>> {
+  const f = frame('try_grab_folio', GUP, 'all')
+  return yield* kcall(f, { pfn: hex(first), pages: count.toString(), flags: has(flags, 'FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET' }, body(), (r) => `${r.n} page(s)`)
+  function* body(): Call<KResult<GupResult>> {
+    if (eraAtLeast(k.era, 'v6.2')) {
+      const p2p = isP2pdmaPage(k, page)
+      const refused = p2p && !has(flags, 'FOLL_PCI_P2PDMA')
+      yield f.check('!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(page)', !refused, p2p ? (refused ? 'a P2PDMA page, and the caller did not say it can handle one' : 'a P2PDMA page; the caller passed FOLL_PCI_P2PDMA') : 'not a P2PDMA page')
+      if (refused) return fail(kerr('EREMOTEIO', f.fn, 'P2PDMA page without FOLL_PCI_P2PDMA', 'never', 'only callers that can DMA to PCI memory (the block layer with a P2PDMA queue) pass FOLL_PCI_P2PDMA'))
+    }
+    const tx = new Tx(k.world)
+    grabDelta(tx, first, count, has(flags, 'FOLL_PIN'))
+    yield f.mutate(tx.deltas, has(flags, 'FOLL_PIN') ? `pin: refcount += ${GUP_PIN_COUNTING_BIAS} on ${count} page(s) (folio_maybe_dma_pinned() now true)` : `get: refcount += 1 on ${count} page(s)`)
+    return ok({ n: count, runs: [{ pfn: first, count }] })
+  }
+}
+
+/**
+ * unpinUserPages - drop pins (or FOLL_GET references) taken by GUP.
+ * Mirrors mm/gup.c: unpin_user_pages() (put_page() for FOLL_GET).
+ *
+ * Errnos: none.
+ */
+export function* unpinUserPages(k: Kernel, runs: readonly PageRange[], pin: boolean): Call<KResult<void>> {
+  const f = frame(pin ? 'unpin_user_pages' : 'put_page', pin ? GUP : 'include/linux/mm.h', 'all')
+  return yield* kcall(f, { npages: runs.reduce((s, r) => s + r.count, 0n).toString() }, body())
+  function* body(): Call<KResult<void>> {
+    const tx = new Tx(k.world)
+    for (const r of runs) updatePages(tx, r.pfn, r.count, (p) => (pin ? { ...p, refcount: p.refcount - GUP_PIN_COUNTING_BIAS, pins: p.pins - 1 } : { ...p, refcount: p.refcount - 1, gets: p.gets - 1 }))
+    if (!tx.empty) yield f.mutate(tx.deltas, pin ? `refcount -= ${GUP_PIN_COUNTING_BIAS} per pinned page` : 'refcount -= 1 per page')
+    return ok(undefined)
+  }
+}
+
+/**
+ * pinUserPages - the slow path only (caller holds mmap_lock).
+ * Mirrors mm/gup.c: pin_user_pages() / get_user_pages().
+ *
+ * Errnos: as __get_user_pages(), plus -EINVAL from is_valid_gup_args() (6.4+).
+ */
+export function* pinUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flagsIn: readonly FollFlag[], pin = true): Call<KResult<GupResult>> {
+  const name = pin ? 'pin_user_pages' : 'get_user_pages'
+  const f = frame(name, GUP, 'all')
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) => r.n.toString())
+  function* body(): Call<KResult<GupResult>> {
+    const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
+    if (eraAtLeast(k.era, 'v6.4')) {
+      const v = yield* isValidGupArgs(k, flags)
+      if (!v.ok) return v
+    }
+    return has(flags, 'FOLL_LONGTERM') ? yield* gupLongtermLocked(k, mm, start, nr, flags) : yield* getUserPagesLocked(k, mm, start, nr, flags)
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * mmap() and munmap() as step generators, with the ->mmap() handlers the lab models: a driver that
+ * maps a BAR with remap_pfn_range()/io_remap_pfn_range(), the sysfs resourceN(_wc) files, and
+ * p2pmem/allocate (in mm/p2pmem.ts).
+ */
+import type { VmFlag } from '../../../shared/model/mm'
+import { alignUp, hex, PAGE_SIZE, pfn as mkPfn, sizeStr, vaddr, type Pfn, type Vaddr } from '../core/addr'
+import { fail, kerr, ok, type KResult } from '../core/errno'
+import type { Kernel } from '../core/run'
+import { eraAtLeast } from '../core/run'
+import { frame, kcall, type Call } from '../core/step'
+import { Tx, type VmArea } from '../core/world'
+import type { PciDev } from '../topology/types'
+import { flagStr, hasFlag, isCowMapping, mmOf, pageKey, pteKey, updatePages, vmaKey, vmasOverlapping, withFlags, zapPtes } from './mm'
+
+const MM = 'mm/mmap.c'
+const MEMORY = 'mm/memory.c'
+
+/** A ->mmap() file operation: runs with the VMA already in the world (see doMmap's Simplification). */
+export type MmapHook = (k: Kernel, vma: string) => Call<KResult<void>>
+
+export interface MmapReq {
+  mm: string
+  len: bigint
+  shared: boolean
+  /** PROT_WRITE */
+  write: boolean
+  /** MAP_FIXED address, or null. */
+  fixed: Vaddr | null
+  /** offset >> PAGE_SHIFT */
+  pgoff: bigint
+  file: string | null
+}
+
+/** Gap the model leaves after each mapping, so MAP_FIXED just below or above a buffer is possible. */
+const GAP = 1n << 20n
+
+/**
+ * doMmap - create a mapping.
+ * Mirrors mm/mmap.c: do_mmap() -> get_unmapped_area() -> mmap_region() -> call_mmap().
+ *
+ * vm_flags start as VM_READ|VM_MAYREAD|VM_MAYWRITE|VM_MAYEXEC (+VM_WRITE for PROT_WRITE), plus
+ * VM_SHARED|VM_MAYSHARE for MAP_SHARED. When ->mmap() fails, mmap_region() unwinds through
+ * unmap_and_free_vma: the PTEs the driver wrote are zapped and the VMA is freed.
+ *
+ * Errnos: -EINVAL (len 0), -EEXIST (MAP_FIXED over a mapping, see Simplification), any ->mmap() errno.
+ * Simplification: the VMA is shown in the mm from vm_area_alloc() on; the kernel links it into the
+ * tree only after ->mmap() succeeds. MAP_FIXED over an existing mapping fails with -EEXIST
+ * (MAP_FIXED_NOREPLACE behaviour) instead of unmapping it. Addresses are chosen bottom-up without
+ * randomisation, 2 MiB aligned, with a 1 MiB gap between mappings.
+ */
+export function* doMmap(k: Kernel, req: MmapReq, hook: MmapHook | null): Call<KResult<Vaddr>> {
+  const f = frame('do_mmap', MM, 'all')
+  const args = { len: sizeStr(req.len), prot: req.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ', flags: (req.shared ? 'MAP_SHARED' : 'MAP_PRIVATE') + (req.fixed !== null ? '|MAP_FIXED' : ''), pgoff: hex(req.pgoff), file: req.file ?? 'anonymous' }
+  return yield* kcall(f, args, body(), hex)
+  function* body(): Call<KResult<Vaddr>> {
+    const len = alignUp(req.len, PAGE_SIZE)
+    yield f.check('len = PAGE_ALIGN(len) != 0', len > 0n, len > 0n ? `len ${sizeStr(len)}` : 'a zero-length mapping is refused')
+    if (len === 0n) return fail(kerr('EINVAL', 'do_mmap', 'mmap() of length 0'))
+    const mm = mmOf(k.world, req.mm)
+    let va: Vaddr
+    if (req.fixed !== null) {
+      va = req.fixed
+      const clash = vmasOverlapping(k.world, req.mm, va, vaddr(va + len))
+      yield f.check('MAP_FIXED range free?', clash.length === 0, clash.length ? `[${hex(va)}, ${hex(va + len)}) overlaps ${clash.map(([key]) => key).join(', ')}` : `[${hex(va)}, ${hex(va + len)}) is free`)
+      if (clash.length) return fail(kerr('EEXIST', 'do_mmap', 'MAP_FIXED over an existing mapping (the lab refuses instead of unmapping it)'))
+    } else {
+      va = vaddr(alignUp(mm.mmapNext, 2n << 20n))
+      yield f.check('get_unmapped_area()', true, `picked ${hex(va)} (bottom-up, 2 MiB aligned; no ASLR in the lab)`)
+    }
+    const flags: VmFlag[] = ['VM_READ', 'VM_MAYREAD', 'VM_MAYWRITE', 'VM_MAYEXEC']
+    if (req.write) flags.splice(1, 0, 'VM_WRITE')
+    if (req.shared) flags.push('VM_SHARED', 'VM_MAYSHARE')
+    const r = yield* mmapRegion(k, req, va, len, flags, hook)
+    if (!r.ok) return r
+    return ok(va)
+  }
+}
+
+function* mmapRegion(k: Kernel, req: MmapReq, va: Vaddr, len: bigint, flags: VmFlag[], hook: MmapHook | null): Call<KResult<void>> {
+  const f = frame('mmap_region', MM, 'all')
+  return yield* kcall(f, { addr: hex(va), len: sizeStr(len), vm_flags: flagStr(flags) }, body())
+  function* body(): Call<KResult<void>> {
+    const key = vmaKey(req.mm, va)
+    const vma: VmArea = {
+      mm: req.mm,
+      vm_start: va,
+      vm_end: vaddr(va + len),
+      vm_flags: flags,
+      vm_pgoff: req.pgoff,
+      file: req.file,
+      vm_ops: null,
+      vm_page_prot: req.shared ? 'PAGE_SHARED' : req.write ? 'PAGE_COPY' : 'PAGE_READONLY',
+    }
+    const mm = mmOf(k.world, req.mm)
+    const tx = new Tx(k.world).set('vmas', key, vma)
+    const end = va + len + GAP
+    if (end > mm.mmapNext) tx.set('mms', req.mm, { ...mm, mmapNext: vaddr(end) })
+    yield f.mutate(tx.deltas, `vm_area_alloc(): new VMA [${hex(va)}, ${hex(va + len)}) ${flagStr(flags)}${req.file ? ` backed by ${req.file}` : ' (anonymous)'}`)
+    if (!hook) return ok(undefined)
+    const r = yield* callMmap(k, key, hook)
+    if (r.ok) return r
+    // unmap_and_free_vma: undo what ->mmap() may have done, then free the VMA.
+    const undo = new Tx(k.world)
+    zapPtes(undo, req.mm, va, vaddr(va + len))
+    undo.set('vmas', key, null)
+    yield f.mutate(undo.deltas, 'unmap_and_free_vma: ->mmap() failed, so unmap_region() zaps any PTEs it wrote and the VMA is freed')
+    return r
+  }
+}
+
+function* callMmap(k: Kernel, vma: string, hook: MmapHook): Call<KResult<void>> {
+  const f = frame('call_mmap', 'include/linux/fs.h', 'all')
+  return yield* kcall(f, { vma }, hook(k, vma))
+}
+
+/**
+ * remapPfnRange - map a physical range (no struct page needed) into a VMA.
+ * Mirrors mm/memory.c: remap_pfn_range() / remap_pfn_range_notrack().
+ *
+ * Sets VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP (VM_REMAP_FLAGS in newer trees) and writes special
+ * PTEs (pte_mkspecial), so vm_normal_page() returns NULL and GUP cannot find a struct page. A COW
+ * (private, writable) mapping must cover the whole VMA and gets vm_pgoff = pfn.
+ *
+ * Errnos: -EINVAL (COW mapping not covering the whole VMA).
+ * Simplification: track_pfn_remap() (x86 PAT memtype reservation) is not modelled.
+ */
+export function* remapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, size: bigint, prot: string, fnName = 'remap_pfn_range'): Call<KResult<void>> {
+  const f = frame(fnName, MEMORY, 'all')
+  return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size), prot }, body())
+  function* body(): Call<KResult<void>> {
+    const v = k.world.vmas[vma]!
+    const end = addr + size
+    if (isCowMapping(v)) {
+      const whole = addr === v.vm_start && end === v.vm_end
+      yield f.check('is_cow_mapping(): range == whole VMA?', whole, whole ? 'private writable mapping covers the whole VMA: vm_pgoff = pfn' : 'a COW pfnmap must cover the whole VMA')
+      if (!whole) return fail(kerr('EINVAL', fnName, 'remap_pfn_range() of part of a private writable (COW) VMA'))
+    }
+    const tx = new Tx(k.world)
+    const nv = withFlags({ ...v, vm_page_prot: prot, vm_pgoff: isCowMapping(v) ? first : v.vm_pgoff }, ['VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP'])
+    tx.set('vmas', vma, nv)
+    yield f.mutate(tx.deltas, 'vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP: "this is an I/O mapping with no struct page behind it"')
+    const pt = new Tx(k.world)
+    pt.set('ptes', pteKey(v.mm, addr), { mm: v.mm, va: addr, npages: size / PAGE_SIZE, pfn: first, present: true, writable: hasFlag(v, 'VM_WRITE'), special: true, devmap: false })
+    yield f.mutate(pt.deltas, `remap_pte_range(): ${size / PAGE_SIZE} PTEs -> pfn ${hex(first)}.. set with pte_mkspecial(); no struct page, no refcount`)
+    return ok(undefined)
+  }
+}
+
+/**
+ * ioRemapPfnRange - remap_pfn_range() with pgprot_decrypted() applied.
+ * Mirrors include/linux/mm.h: io_remap_pfn_range() ("IO devices do not understand encryption").
+ *
+ * Errnos: as remap_pfn_range().
+ * Simplification: the lab's machines have no memory encryption, so pgprot_decrypted() is a no-op.
+ */
+export function* ioRemapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, size: bigint, prot: string): Call<KResult<void>> {
+  const f = frame('io_remap_pfn_range', 'include/linux/mm.h', 'all')
+  return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size) }, body())
+  function* body(): Call<KResult<void>> {
+    yield f.check('pgprot_decrypted(prot)', true, 'no SME/TDX on this machine: the protection is unchanged')
+    return yield* remapPfnRange(k, vma, addr, first, size, prot)
+  }
+}
+
+/**
+ * barMmapHook - a driver's ->mmap() that maps part of a BAR, as GPU and FPGA drivers do.
+ * Mirrors the usual pattern (kernel-facts §d): vma->vm_page_prot = pgprot_writecombine(), then
+ * [io_]remap_pfn_range(vma, vm_start, (pci_resource_start(bar) >> PAGE_SHIFT) + vm_pgoff, len, prot).
+ *
+ * Errnos: -EINVAL (past the end of the BAR), remap_pfn_range() errnos.
+ * Simplification: an illustrative driver (`<driver>_mmap`), not one real driver's code.
+ */
+export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
+  return function* (k, vma) {
+    const f = frame(`${dev.driver}_mmap`, `drivers/… (${dev.driver}, illustrative)`, 'all')
+    return yield* kcall(f, { bar: String(bar) }, body())
+    function* body(): Call<KResult<void>> {
+      const v = k.world.vmas[vma]!
+      const b = dev.bars.find((x) => x.index === bar && !x.io)
+      const len = v.vm_end - v.vm_start
+      const off = v.vm_pgoff * PAGE_SIZE
+      const fits = !!b && off + len <= BigInt(b.size)
+      yield f.check('offset + len <= BAR size?', fits, b ? `BAR${bar} is ${sizeStr(b.size)}; the mapping asks for [${hex(off)}, ${hex(off + len)})` : `BAR${bar} is not a memory BAR`)
+      if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the mapping does not fit in the BAR'))
+      const tx = new Tx(k.world).set('vmas', vma, { ...v, vm_page_prot: 'pgprot_writecombine', vm_ops: null })
+      yield f.mutate(tx.deltas, 'vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot)')
+      const first = mkPfn((BigInt(b.start) + off) >> 12n)
+      const r = io ? yield* ioRemapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine') : yield* remapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
+      return r
+    }
+  }
+}
+
+/**
+ * sysfsResourceMmapHook - mmap of /sys/bus/pci/devices/<bdf>/resourceN (or resourceN_wc).
+ * Mirrors drivers/pci/pci-sysfs.c: pci_mmap_resource() and drivers/pci/mmap.c: pci_mmap_resource_range().
+ *
+ * security_locked_down(LOCKDOWN_PCI_ACCESS) (-EPERM under lockdown, 5.4+), iomem_is_exclusive(),
+ * pci_mmap_fits() (vm_pgoff + vma_pages within the BAR), then vm_pgoff += start >> PAGE_SHIFT,
+ * vm_ops = pci_phys_vm_ops, prot pgprot_writecombine (_wc) or pgprot_device, io_remap_pfn_range().
+ *
+ * Errnos: -EPERM, -EINVAL.
+ * Simplification: iomem_is_exclusive() is always false (no driver claimed the BAR exclusively).
+ */
+export function sysfsResourceMmapHook(dev: PciDev, bar: number, wc: boolean): MmapHook {
+  return function* (k, vma) {
+    const f = frame('pci_mmap_resource', 'drivers/pci/pci-sysfs.c', 'all')
+    return yield* kcall(f, { file: `${dev.bdf}/resource${bar}${wc ? '_wc' : ''}` }, body())
+    function* body(): Call<KResult<void>> {
+      if (eraAtLeast(k.era, 'v5.4')) {
+        const locked = k.world.sys.lockdown
+        yield f.check('security_locked_down(LOCKDOWN_PCI_ACCESS)', !locked, locked ? 'the kernel is locked down: raw PCI BAR access from user space is refused' : 'not locked down')
+        if (locked) return fail(kerr('EPERM', f.fn, 'kernel lockdown forbids mmap of PCI resource files', 'never', 'boot without lockdown= (or with lockdown=none)'))
+      }
+      const b = dev.bars.find((x) => x.index === bar)
+      yield f.check('IORESOURCE_MEM && iomem_is_exclusive(start)?', true, 'no driver claimed the BAR with IORESOURCE_EXCLUSIVE')
+      const v = k.world.vmas[vma]!
+      const nr = (v.vm_end - v.vm_start) / PAGE_SIZE
+      const size = b ? BigInt(b.size) / PAGE_SIZE : 0n
+      const fits = !!b && !b.io && v.vm_pgoff < size && size - v.vm_pgoff >= nr
+      yield f.check('pci_mmap_fits(): vm_pgoff + vma_pages <= BAR pages', fits, `vm_pgoff ${hex(v.vm_pgoff)} + ${nr} pages vs BAR${bar} ${size} pages`)
+      if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the requested range is outside the BAR'))
+      return yield* pciMmapResourceRange(k, dev, bar, vma, wc)
+    }
+  }
+}
+
+function* pciMmapResourceRange(k: Kernel, dev: PciDev, bar: number, vma: string, wc: boolean): Call<KResult<void>> {
+  const f = frame('pci_mmap_resource_range', 'drivers/pci/mmap.c', 'all')
+  return yield* kcall(f, { bar: String(bar), write_combine: String(wc) }, body())
+  function* body(): Call<KResult<void>> {
+    const b = dev.bars.find((x) => x.index === bar)!
+    const v = k.world.vmas[vma]!
+    const prot = wc ? 'pgprot_writecombine' : 'pgprot_device'
+    const nv: VmArea = { ...v, vm_pgoff: v.vm_pgoff + (BigInt(b.start) >> 12n), vm_ops: 'pci_phys_vm_ops', vm_page_prot: prot }
+    const tx = new Tx(k.world).set('vmas', vma, nv)
+    yield f.mutate(tx.deltas, `vm_pgoff += pci_resource_start() >> PAGE_SHIFT (${hex(nv.vm_pgoff)}); vm_ops = &pci_phys_vm_ops (.access = generic_access_phys); prot = ${prot}`)
+    return yield* ioRemapPfnRange(k, vma, v.vm_start, mkPfn(nv.vm_pgoff), v.vm_end - v.vm_start, prot)
+  }
+}
+
+/**
+ * doMunmap - remove [start, start+len) from a process.
+ * Mirrors mm/mmap.c: __vm_munmap() -> do_vmi_munmap() -> unmap_region() (zap_page_range) -> remove_vma().
+ *
+ * Pages with struct page lose their mapping reference (page_remove_rmap, put_page); an anonymous
+ * page whose refcount reaches 0 is freed, and a P2PDMA page returns to the provider's gen_pool
+ * (p2pdma_page_free). Pinned pages stay: the pin holds a reference.
+ *
+ * Errnos: -EINVAL (unaligned start or len 0).
+ * Simplification: a partial munmap trims or splits the VMA in one step; no mmu notifiers yet.
+ */
+export function* doMunmap(k: Kernel, mm: string, start: Vaddr, len: bigint): Call<KResult<void>> {
+  const f = frame('__vm_munmap', MM, 'all')
+  return yield* kcall(f, { start: hex(start), len: sizeStr(len) }, body())
+  function* body(): Call<KResult<void>> {
+    const end = vaddr(start + alignUp(len, PAGE_SIZE))
+    const okArgs = start % PAGE_SIZE === 0n && len > 0n
+    yield f.check('start page aligned, len != 0', okArgs, okArgs ? 'ok' : 'bad arguments')
+    if (!okArgs) return fail(kerr('EINVAL', f.fn, 'munmap() with an unaligned address or zero length'))
+    const tx = new Tx(k.world)
+    const gone = zapPtes(tx, mm, start, end)
+    for (const p of gone) {
+      if (p.special) continue
+      updatePages(tx, p.pfn, p.npages, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
+    }
+    yield f.mutate(tx.deltas, gone.length ? `unmap_region(): zap ${gone.length} PTE run(s); struct pages drop their mapping reference (special PFN-map PTEs have none)` : 'unmap_region(): no PTEs were populated')
+    const free = new Tx(k.world)
+    for (const [key, r] of Object.entries(free.world.pages)) {
+      if (r.refcount !== 0) continue
+      if (r.kind === 'ram') free.set('pages', key, null)
+    }
+    for (const [dev, st] of Object.entries(free.world.p2pdma)) {
+      const keep = st.allocs.filter((a) => {
+        const first = a.start >> 12n
+        const runs = Object.values(free.world.pages).filter((r) => r.pfn >= first && r.pfn < first + a.size / PAGE_SIZE)
+        return !(a.owner.startsWith(`${mm}:`) && runs.length > 0 && runs.every((r) => r.refcount === 0) && vmasOverlapping(free.world, mm, start, end).some(([vk]) => vk === a.owner))
+      })
+      if (keep.length !== st.allocs.length) free.set('p2pdma', dev, { ...st, allocs: keep })
+    }
+    if (!free.empty) yield f.mutate(free.deltas, 'pages whose refcount dropped to 0 are freed (RAM to the page allocator; P2PDMA pages back to the gen_pool via p2pdma_page_free)')
+    const vt = new Tx(k.world)
+    for (const [key, v] of vmasOverlapping(k.world, mm, start, end)) {
+      vt.set('vmas', key, null)
+      if (v.vm_start < start) vt.set('vmas', key, { ...v, vm_end: start })
+      if (v.vm_end > end) vt.set('vmas', vmaKey(mm, end), { ...v, vm_start: end, vm_pgoff: v.vm_pgoff + (end - v.vm_start) / PAGE_SIZE })
+    }
+    yield f.mutate(vt.deltas, 'remove_vma(): the VMA(s) in the range are gone (split at the edges when only part was unmapped)')
+    return ok(undefined)
+  }
+}
+
+export { pageKey }

@@ -1,0 +1,213 @@
+/**
+ * P2PDMA providers as steps: pci_p2pdma_add_resource() (ZONE_DEVICE pages for a BAR), publish,
+ * the p2pmem gen_pool, pci_p2pmem_alloc_sgl(), and the 6.2+ sysfs p2pmem/allocate mmap.
+ *
+ * The argument checks and log text come from electron/engine/p2pdma/provider.ts (the foundation's
+ * model of the same function); this file adds the world changes (pgmap, page runs, pool).
+ */
+import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Paddr } from '../core/addr'
+import { fail, kerr, ok, type KResult } from '../core/errno'
+import type { Kernel } from '../core/run'
+import { frame, kcall, type Call } from '../core/step'
+import { Tx, type P2pdmaState, type PoolAlloc, type SgTable } from '../core/world'
+import { pciP2pdmaAddResource } from '../p2pdma/provider'
+import type { PciDev } from '../topology/types'
+import { hasFlag, logLine, pageKey, pteKey, updatePages, withFlags } from './mm'
+import type { MmapHook } from './mmap'
+
+const P2P = 'drivers/pci/p2pdma.c'
+
+export const pgmapId = (dev: string, bar: number): string => `pgmap:${dev}:${bar}`
+
+/**
+ * pciP2pdmaAddResource - register (part of) a memory BAR as p2pmem.
+ * Mirrors drivers/pci/p2pdma.c: pci_p2pdma_add_resource() -> pci_p2pdma_setup() (first call) ->
+ * devm_memremap_pages() (MEMORY_DEVICE_PCI_P2PDMA pgmap: struct pages for the BAR range) ->
+ * gen_pool_add_owner().
+ *
+ * Errnos: -EINVAL (not IORESOURCE_MEM, offset >= len, size + offset > len).
+ * Simplification: one registered range per provider; free P2PDMA pages are shown with refcount 0;
+ * the pool is kept in CPU physical addresses (the kernel's gen_pool stores bus addresses as "phys").
+ */
+export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bigint, offset: bigint): Call<KResult<void>> {
+  const f = frame('pci_p2pdma_add_resource', P2P, 'v4.20+')
+  return yield* kcall(f, { pdev: dev.bdf, bar: String(bar), size: hex(size), offset: hex(offset) }, body())
+  function* body(): Call<KResult<void>> {
+    const r = pciP2pdmaAddResource(k.machine, { devs: {} }, dev.id, bar, Number(size), Number(offset), k.era)
+    if (r.ret !== 0) {
+      const d = r.decisions[r.decisions.length - 1]!
+      yield f.check('pci_resource_flags/offset/size checks', false, d.text)
+      return fail(kerr('EINVAL', f.fn, d.text.replace(/: -EINVAL$/, '')))
+    }
+    const b = dev.bars.find((x) => x.index === bar)!
+    yield f.check('IORESOURCE_MEM, offset < len, size + offset <= len', true, `BAR${bar} is a ${sizeStr(b.size)} memory BAR`)
+    const len = size === 0n ? BigInt(b.size) - offset : size
+    const start = paddr(BigInt(b.start) + offset)
+    if (!k.world.p2pdma[dev.id]) {
+      const s = frame('pci_p2pdma_setup', P2P, 'v4.20+')
+      yield s.enter({ pdev: dev.bdf })
+      const tx = new Tx(k.world).set('p2pdma', dev.id, { dev: dev.id, pool: null, allocs: [], published: false, map_types: {} })
+      yield s.mutate(tx.deltas, 'pdev->p2pdma = a gen_pool (order PAGE_SHIFT) and the sysfs group p2pmem/ (size, available, published)')
+      yield s.ret('0')
+    }
+    const m = frame('devm_memremap_pages', 'mm/memremap.c', 'v4.20+')
+    yield m.enter({ type: 'MEMORY_DEVICE_PCI_P2PDMA', range: `${hex(start)}-${hex(start + len - 1n)}` })
+    const id = pgmapId(dev.id, bar)
+    const tx = new Tx(k.world)
+    tx.set('pgmaps', id, { id, type: 'MEMORY_DEVICE_PCI_P2PDMA', dev: dev.id, bar, start, size: len, bus_offset: BigInt(b.busStart - b.start) })
+    tx.set('pages', pageKey(mkPfn(start >> 12n)), { pfn: mkPfn(start >> 12n), count: len / PAGE_SIZE, kind: 'zone_device', pgmap: id, refcount: 0, pins: 0, gets: 0, mapcount: 0 })
+    yield m.mutate(tx.deltas, `${len / PAGE_SIZE} ZONE_DEVICE struct pages for the BAR range (one page run), page->pgmap = the P2PDMA pagemap (bus_offset ${hex(BigInt(b.busStart - b.start))})`)
+    yield m.ret(hex(start))
+    const st = k.world.p2pdma[dev.id]!
+    const pool = new Tx(k.world).set('p2pdma', dev.id, { ...st, pool: { start, size: len, bar, pgmap: id } })
+    if (r.log) logLine(pool, r.log)
+    yield f.mutate(pool.deltas, `gen_pool_add_owner(): the pool gets ${sizeStr(len)} (p2pmem/size = ${len}); ${r.log ?? ''}`)
+    return ok(undefined)
+  }
+}
+
+/**
+ * pciP2pmemPublish - let other drivers find this p2pmem (pci_p2pmem_find_many()).
+ * Mirrors drivers/pci/p2pdma.c: pci_p2pmem_publish().
+ *
+ * Errnos: none (a device without p2pdma is a no-op).
+ */
+export function* p2pmemPublish(k: Kernel, dev: PciDev, publish: boolean): Call<KResult<void>> {
+  const f = frame('pci_p2pmem_publish', P2P, 'v4.20+')
+  return yield* kcall(f, { pdev: dev.bdf, publish: String(publish) }, body())
+  function* body(): Call<KResult<void>> {
+    const st = k.world.p2pdma[dev.id]
+    yield f.check('pdev->p2pdma?', !!st, st ? 'the device has p2pdma' : 'no p2pdma: nothing to publish')
+    if (!st) return ok(undefined)
+    const tx = new Tx(k.world).set('p2pdma', dev.id, { ...st, published: publish })
+    yield f.mutate(tx.deltas, `p2pmem/published reads ${publish ? 1 : 0}`)
+    return ok(undefined)
+  }
+}
+
+/** Bytes still free in the pool (p2pmem/available). */
+export function poolAvailable(st: P2pdmaState): bigint {
+  if (!st.pool) return 0n
+  return st.pool.size - st.allocs.reduce((s, a) => s + a.size, 0n)
+}
+
+/** First fit in the pool, like gen_pool_first_fit (deterministic). */
+function firstFit(st: P2pdmaState, size: bigint): Paddr | null {
+  if (!st.pool) return null
+  let at = st.pool.start as bigint
+  for (const a of [...st.allocs].sort((x, y) => (x.start < y.start ? -1 : 1))) {
+    if (a.start - at >= size) return paddr(at)
+    at = a.start + a.size
+  }
+  return st.pool.start + st.pool.size - at >= size ? paddr(at) : null
+}
+
+/**
+ * genPoolAlloc - take `size` bytes from a provider's p2pmem pool.
+ * Mirrors drivers/pci/p2pdma.c: pci_alloc_p2pmem() / gen_pool_alloc_owner() (lib/genalloc.c).
+ *
+ * Errnos: -ENOMEM when no free range is large enough (pci_alloc_p2pmem() returns NULL).
+ */
+export function* genPoolAlloc(k: Kernel, dev: PciDev, size: bigint, owner: string, fn = 'gen_pool_alloc_owner'): Call<KResult<Paddr>> {
+  const f = frame(fn, fn === 'gen_pool_alloc_owner' ? 'lib/genalloc.c' : P2P, 'v4.20+')
+  return yield* kcall(f, { size: sizeStr(size) }, body(), hex)
+  function* body(): Call<KResult<Paddr>> {
+    const st = k.world.p2pdma[dev.id]
+    const at = st ? firstFit(st, size) : null
+    yield f.check('a free range of the pool fits?', at !== null, st ? `p2pmem/available = ${poolAvailable(st)} bytes; asked ${size}` : 'no pool')
+    if (!st || at === null) return fail(kerr('ENOMEM', f.fn, `the p2pmem pool of ${dev.bdf} has no free ${sizeStr(size)} range`, 'later'))
+    const alloc: PoolAlloc = { start: at, size, owner }
+    const tx = new Tx(k.world).set('p2pdma', dev.id, { ...st, allocs: [...st.allocs, alloc] })
+    yield f.mutate(tx.deltas, `allocated [${hex(at)}, ${hex(at + size)}); p2pmem/available drops by ${sizeStr(size)}`)
+    return ok(at)
+  }
+}
+
+/**
+ * pciP2pmemAllocSgl - allocate p2pmem and describe it with a one-entry scatterlist.
+ * Mirrors drivers/pci/p2pdma.c: pci_p2pmem_alloc_sgl(): kmalloc one scatterlist, pci_alloc_p2pmem(),
+ * sg_set_buf(sg, addr, length), *nents = 1.
+ *
+ * Errnos: -ENOMEM (the kernel returns NULL).
+ */
+export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string): Call<KResult<number>> {
+  const f = frame('pci_p2pmem_alloc_sgl', P2P, 'v4.20+')
+  return yield* kcall(f, { pdev: dev.bdf, length: sizeStr(len) }, body())
+  function* body(): Call<KResult<number>> {
+    const r = yield* genPoolAlloc(k, dev, len, `sgl:${sgt}`, 'pci_alloc_p2pmem')
+    if (!r.ok) return r
+    const table: SgTable = {
+      id: sgt,
+      sgl: [{ page: mkPfn(r.value >> 12n), offset: 0, length: Number(len), dma_address: null, dma_length: 0, bus_address: false }],
+      orig_nents: 1,
+      nents: 0,
+      mappedFor: null,
+      dir: null,
+      iovas: [],
+    }
+    const tx = new Tx(k.world).set('sgts', sgt, table)
+    yield f.mutate(tx.deltas, `sg_set_buf(sg, addr, ${len}): one entry, page = pfn ${hex(r.value >> 12n)} (a P2PDMA page); *nents = 1`)
+    return ok(1)
+  }
+}
+
+/**
+ * p2pmemAllocMmapHook - ->mmap() of /sys/bus/pci/devices/<bdf>/p2pmem/allocate (6.2+).
+ * Mirrors drivers/pci/p2pdma.c: p2pmem_alloc_mmap().
+ *
+ * A private mapping ((vm_flags & VM_MAYSHARE) != VM_MAYSHARE) and vm_pgoff != 0 give -EINVAL; no
+ * p2pdma gives -ENODEV; no room in the pool gives -ENOMEM. Then vm_insert_page() for every page,
+ * which makes the VMA VM_MIXEDMAP and maps refcounted ZONE_DEVICE pages with normal PTEs.
+ *
+ * Errnos: -EINVAL, -ENODEV, -ENOMEM.
+ * Simplification: the per-page vm_insert_page() loop is one range step; the percpu_ref get/put pairs
+ * are not shown.
+ */
+export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
+  return function* (k, vmaKey) {
+    const f = frame('p2pmem_alloc_mmap', P2P, 'v6.2+')
+    return yield* kcall(f, { file: `${dev.bdf}/p2pmem/allocate` }, body())
+    function* body(): Call<KResult<void>> {
+      const v = k.world.vmas[vmaKey]!
+      const shared = hasFlag(v, 'VM_MAYSHARE')
+      yield f.check('(vm_flags & VM_MAYSHARE) == VM_MAYSHARE', shared, shared ? 'MAP_SHARED' : 'a private (COW) mapping of p2pmem is refused')
+      if (!shared) return fail(kerr('EINVAL', f.fn, 'p2pmem/allocate must be mapped MAP_SHARED'))
+      yield f.check('vm_pgoff == 0', v.vm_pgoff === 0n, `vm_pgoff = ${hex(v.vm_pgoff)}`)
+      if (v.vm_pgoff !== 0n) return fail(kerr('EINVAL', f.fn, 'p2pmem/allocate must be mapped at offset 0'))
+      const st = k.world.p2pdma[dev.id]
+      yield f.check('rcu_dereference(pdev->p2pdma)', !!st?.pool, st?.pool ? 'the provider has p2pdma' : 'no p2pdma')
+      if (!st?.pool) return fail(kerr('ENODEV', f.fn, `${dev.bdf} has no p2pmem`))
+      const len = v.vm_end - v.vm_start
+      const r = yield* genPoolAlloc(k, dev, len, vmaKey)
+      if (!r.ok) return fail(kerr('ENOMEM', f.fn, r.error.why, 'later'))
+      return yield* vmInsertPages(k, vmaKey, r.value, len)
+    }
+  }
+}
+
+/**
+ * vmInsertPages - insert refcounted struct pages into a VMA, page by page (folded into one step).
+ * Mirrors mm/memory.c: vm_insert_page(): BUG_ON(vma->vm_flags & VM_PFNMAP) (recalled, unverified);
+ * sets VM_MIXEDMAP if it is not set; get_page() and a normal (non-special) PTE per page.
+ *
+ * Errnos: none modelled.
+ */
+function* vmInsertPages(k: Kernel, vmaKey: string, start: Paddr, len: bigint): Call<KResult<void>> {
+  const f = frame('vm_insert_page', 'mm/memory.c', 'all')
+  const n = len / PAGE_SIZE
+  return yield* kcall(f, { pages: `${n} (one call per page, shown once)`, first_pfn: hex(start >> 12n) }, body())
+  function* body(): Call<KResult<void>> {
+    const v = k.world.vmas[vmaKey]!
+    yield f.check('!(vm_flags & VM_PFNMAP)', !hasFlag(v, 'VM_PFNMAP'), 'a VM_PFNMAP VMA would hit BUG_ON (recalled, unverified)')
+    if (!hasFlag(v, 'VM_MIXEDMAP')) {
+      const tx = new Tx(k.world).set('vmas', vmaKey, withFlags(v, ['VM_MIXEDMAP']))
+      yield f.mutate(tx.deltas, 'vm_flags |= VM_MIXEDMAP: the VMA may mix struct pages and raw pfns; vm_normal_page() decides per PTE')
+    }
+    const tx = new Tx(k.world)
+    const first = mkPfn(start >> 12n)
+    updatePages(tx, first, n, (r) => ({ ...r, refcount: r.refcount + 1, mapcount: r.mapcount + 1 }))
+    tx.set('ptes', pteKey(v.mm, v.vm_start), { mm: v.mm, va: vaddr(v.vm_start), npages: n, pfn: first, present: true, writable: hasFlag(v, 'VM_WRITE'), special: false, devmap: false })
+    yield f.mutate(tx.deltas, `get_page() + insert_page(): ${n} MEMORY_DEVICE_PCI_P2PDMA pages mapped with normal PTEs (refcount 0 -> 1)`)
+    return ok(undefined)
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Steps and scenario results as the renderer and the CLI see them: plain, JSON-safe data
+ * (addresses are already text).
+ */
+
+export type StepKind = 'enter' | 'check' | 'mutate' | 'return' | 'fail'
+
+export interface StepView {
+  seq: number
+  depth: number
+  kind: StepKind
+  /** The kernel function, spelled as in C ('check_vma_flags'), or 'lab' for scenario bookkeeping. */
+  fn: string
+  /** Kernel source file the step models, e.g. 'mm/gup.c'. */
+  file: string
+  /** Eras the modelled behaviour holds for, e.g. 'v6.2+'. */
+  era: string
+  /** The golden-trace line: `depth kind fn detail`. */
+  text: string
+}
+
+/** One operation's outcome (`lab run --json`). */
+export interface OpRunJson {
+  op: string
+  ret: number | null
+  errno: string | null
+  /** Every expectation of this operation held (true when it has none). */
+  ok: boolean
+}
+
+export interface ScenarioRunJson {
+  name: string
+  era: string
+  operations: OpRunJson[]
+  expectationsMet: boolean
+}
+
+/** The stable `lab run --json` output. */
+export interface LabRunJson {
+  scenarios: ScenarioRunJson[]
+}
