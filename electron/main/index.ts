@@ -33,10 +33,22 @@ function run(): void {
     return win
   }
 
+  // macOS delivers files opened from Finder (the .p2plab association) as 'open-file', not in argv,
+  // possibly before 'ready'.
+  let ready = false
+  let pendingFile: string | null = null
+
   app.on('second-instance', (_event, argv) => {
-    focus(mainWindow)
+    if (mainWindow) focus(mainWindow)
+    else if (ready) openWindow()
     const file = fileFromArgv(argv)
     if (file) void actions.openPath(file)
+  })
+
+  app.on('open-file', (event, path) => {
+    event.preventDefault()
+    if (ready) void actions.openPath(path)
+    else pendingFile = path
   })
 
   app.on('window-all-closed', () => {
@@ -47,7 +59,8 @@ function run(): void {
     installSessionPolicy()
     Menu.setApplicationMenu(buildMenu(actions))
     // A file given on the command line is loaded before the window asks for the current lab.
-    const file = fileFromArgv(process.argv)
+    const file = pendingFile ?? fileFromArgv(process.argv)
+    ready = true
     const problem = file ? await actions.openPath(file, { quiet: true }) : null
     openWindow()
     if (problem !== null && file) actions.showError(`Could not open ${file}`, problem)

@@ -316,6 +316,32 @@ describe('main: files and command line', () => {
   })
 })
 
+describe('main: macOS open-file', () => {
+  it('opens a file handed over by the OS (file association) and prevents the default', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-open-file-'))
+    try {
+      const win = fx.windows[0]!
+      const exported = invoke('lab:lab.exportText', appUrl) as Result<{ text: string }>
+      const lab = JSON.parse((exported as { value: { text: string } }).value.text) as {
+        settings: { era: string }
+      }
+      lab.settings.era = 'v5.4'
+      const file = join(dir, 'finder.p2plab')
+      writeFileSync(file, JSON.stringify(lab))
+      const before = win.webContents.sent.length
+      const event = { preventDefault: vi.fn() }
+      for (const fn of fx.appHandlers.get('open-file') ?? []) fn(event, file)
+      expect(event.preventDefault).toHaveBeenCalled()
+      for (let i = 0; i < 100 && win.webContents.sent.length === before; i++)
+        await new Promise((r) => setTimeout(r, 10))
+      const [, view] = win.webContents.sent[win.webContents.sent.length - 1]!
+      expect((view as LabView).lab.settings.era).toBe('v5.4')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('main: second launch', () => {
   it('quits at once, without a window or IPC handlers, when another instance holds the lock', async () => {
     vi.resetModules()
