@@ -7,31 +7,31 @@ import type { Era } from '../../../shared/model/topology'
 
 export const MAP_TYPE_INFO: Record<MapType, { abbr: string; short: string; meaning: string }> = {
   BUS_ADDR: {
-    short: 'meet at a switch: DMA to PCI bus addresses',
+    short: 'via a switch, PCI bus addresses',
     abbr: 'BUS',
     meaning:
       'PCI_P2PDMA_MAP_BUS_ADDR: the devices meet at a switch below the host bridge; the DMA engine is programmed with PCI bus addresses.',
   },
   THRU_HOST_BRIDGE: {
-    short: 'through an allowed host bridge: normal mapping',
+    short: 'via an allowed host bridge',
     abbr: 'HOST',
     meaning:
       'PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: the path crosses an allowed host bridge; a normal mapping is used (CPU physical or IOVA addresses).',
   },
   NOT_SUPPORTED: {
-    short: 'host bridge not allowed: mapping fails',
+    short: 'refused: host bridge not allowed',
     abbr: '✗',
     meaning:
       'PCI_P2PDMA_MAP_NOT_SUPPORTED: the path crosses a host bridge that is not allowed (no whitelist entry, CPU not Zen+); mapping fails.',
   },
   UNKNOWN: {
-    short: 'not computed (never returned)',
+    short: 'not computed',
     abbr: '?',
     meaning:
       'PCI_P2PDMA_MAP_UNKNOWN: not computed yet (a missing map_types entry); exported routines never return it.',
   },
   NONE: {
-    short: 'not a P2PDMA transfer (6.16+)',
+    short: 'not P2PDMA (6.16+)',
     abbr: 'NONE',
     meaning: 'PCI_P2PDMA_MAP_NONE (6.16+): not a PCI P2PDMA transfer.',
   },
@@ -40,12 +40,12 @@ export const MAP_TYPE_INFO: Record<MapType, { abbr: string; short: string; meani
 export const MAP_TYPES = Object.keys(MAP_TYPE_INFO) as MapType[]
 
 export const SMI_LEVEL_INFO: Record<SmiLevel, string> = {
-  X: 'Self',
-  PIX: 'At most a single PCIe bridge',
-  PXB: 'Multiple PCIe bridges, no host bridge',
-  PHB: 'Through a PCIe host bridge (typically the CPU)',
-  NODE: 'Through the interconnect between host bridges of one NUMA node',
-  SYS: 'Through the SMP interconnect between NUMA nodes (QPI/UPI, Infinity Fabric)',
+  X: 'self',
+  PIX: 'one PCIe bridge at most',
+  PXB: 'several PCIe bridges, no host bridge',
+  PHB: 'through a PCIe host bridge (CPU)',
+  NODE: 'across host bridges of one NUMA node',
+  SYS: 'across NUMA nodes (QPI/UPI, Infinity Fabric)',
 }
 
 /**
