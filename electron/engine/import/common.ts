@@ -76,8 +76,12 @@ export function safeId(text: string): string {
   return s.length > 0 ? s : '_'
 }
 
+/** C0 control characters and DEL (labels and names are single-line text). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g
+
 export function clampLabel(text: string): string {
-  const s = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim()
+  const s = text.replace(CONTROL_CHARS, ' ').trim()
   return s.length > LIMITS.maxLabelLength ? s.slice(0, LIMITS.maxLabelLength - 1) + '…' : s
 }
 
@@ -90,7 +94,7 @@ export function safeDriver(text: string): string | undefined {
 /** OS device names (nvme0n1, mlx5_0), at most 64 of at most 60 characters each. */
 export function safeOsDevices(names: string[]): string[] | undefined {
   const out = names
-    .map((n) => n.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 60))
+    .map((n) => n.replace(CONTROL_CHARS, '').slice(0, 60))
     .filter((n) => n.length > 0)
     .slice(0, 64)
   return out.length > 0 ? out : undefined

@@ -106,7 +106,7 @@ export function importLspciTv(fileName: string, text: string): { lab: LabFile; r
       }
       const m = /^([0-9a-fA-F]{2})\.([0-7])/.exec(line.slice(i, i + 4))
       if (!m) fail(`expected a device number such as 00.0, got "${line.slice(i, i + 8)}"`, i)
-      if (ctx.root) fail('a device must sit on a bus: expected [dddd:bb]', i)
+      if (ctx.root) return fail('a device must sit on a bus: expected [dddd:bb]', i)
       const dev = parseInt(m![1]!, 16)
       if (dev > 0x1f) fail(`device number ${m![1]} is out of range (00-1f)`, i)
       const fn = parseInt(m![2]!, 16)

@@ -42,6 +42,9 @@ import {
 } from './common'
 
 export type TopoLevel = 'X' | 'PIX' | 'PXB' | 'PHB' | 'NODE' | 'SYS' | 'NV'
+/** ANSI SGR sequences (nvidia-smi underlines the header on a terminal). */
+// eslint-disable-next-line no-control-regex -- ESC starts an ANSI sequence
+const ANSI = /\x1b\[[0-9;]*m/g
 const RANK: Record<string, number> = { PIX: 1, PXB: 2, PHB: 3, NODE: 4, SYS: 5 }
 
 function normLevel(cell: string): TopoLevel | null {
@@ -52,7 +55,7 @@ function normLevel(cell: string): TopoLevel | null {
 }
 
 export function looksLikeNvidiaSmi(head: string): boolean {
-  const clean = head.replace(/\x1b\[[0-9;]*m/g, '')
+  const clean = head.replace(ANSI, '')
   const first = clean.split(/\r?\n/, 20).find((l) => l.trim() !== '')
   if (!first || !/(^|\s)GPU0(\s|$)/.test(first)) return false
   return /X\s+=\s+Self/.test(clean) || /CPU Affinity/.test(first) || /^\s*GPU0\s+X\s/m.test(clean)
@@ -68,7 +71,7 @@ export interface NvidiaSmiMatrix {
 }
 
 export function parseNvidiaSmi(text: string): NvidiaSmiMatrix {
-  const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/)
+  const lines = text.replace(ANSI, '').split(/\r?\n/)
   let h = 0
   while (h < lines.length && lines[h]!.trim() === '') h++
   if (h >= lines.length) throw new ImportFailure('nvidia-smi topo -m: empty input', { line: 1, column: 1 })

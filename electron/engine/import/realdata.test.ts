@@ -27,7 +27,6 @@ function imp(rel: string): { lab: LabFile; report: import('../../../shared/model
   return r
 }
 const byId = (lab: LabFile): Map<string, TopoNodeSpec> => new Map(lab.machine.nodes.map((n) => [n.id, n]))
-const parentOf = (lab: LabFile, id: string): string | null | undefined => byId(lab).get(id)?.parent
 
 describe('every realdata fixture', () => {
   for (const rel of importableFixtures()) {

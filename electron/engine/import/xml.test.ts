@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { ImportFailure } from './common'
+import { parseXml, walkXml } from './xml'
+
+const located = (text: string): ImportFailure => {
+  try {
+    parseXml(text)
+  } catch (e) {
+    if (e instanceof ImportFailure) return e
+    throw e
+  }
+  throw new Error('expected a parse error')
+}
+
+describe('parseXml', () => {
+  it('reads elements, attributes, self-closing tags, entities, CDATA and skips PI/DOCTYPE/comments', () => {
+    const doc = parseXml(
+      '\uFEFF<?xml version="1.0"?>\n<!DOCTYPE topology SYSTEM "hwloc2.dtd">\n<!-- c1 -->\n<a x="1" y=\'&lt;&#65;&#x42;&amp;\'>\n  <!-- c2 > -- still a comment -->\n  <b/>text<![CDATA[<raw>]]>\n  <c z="q"></c>\n</a>\n<!-- trailing -->',
+    )
+    expect(doc.comments).toBe(3)
+    expect(doc.root.name).toBe('a')
+    expect(doc.root.attrs.get('y')).toBe('<AB&')
+    expect(doc.root.children.map((c) => c.name)).toEqual(['b', 'c'])
+    expect(doc.root.text).toBe('text <raw>')
+    expect(doc.root.children[1]).toMatchObject({ line: 7, column: 3 })
+  })
+
+  it('a comment never truncates the tree (the hwloc 2.9 bug)', () => {
+    const doc = parseXml('<t><o id="1"/><!-- 11 should not be counted --><o id="2"><o id="3"/></o><!--x--><o id="4"/></t>')
+    const ids: string[] = []
+    walkXml(doc.root, (el) => {
+      const id = el.attrs.get('id')
+      if (id) ids.push(id)
+    })
+    expect(ids).toEqual(['1', '2', '3', '4'])
+  })
+
+  it('reports located errors', () => {
+    expect(located('<a>\n  <b>\n</a>')).toMatchObject({ line: 3, column: 1 })
+    expect(located('<a>\n<b x="1" x="2"/></a>').message).toMatch(/duplicate attribute x/)
+    expect(located('<a b=c/>').message).toMatch(/must be quoted/)
+    expect(located('<a>&nbsp;</a>').message).toMatch(/unknown entity &nbsp;/)
+    expect(located('<a>&#0;</a>').message).toMatch(/bad character reference/)
+    expect(located('<a/><b/>').message).toMatch(/second root/)
+    expect(located('text<a/>').message).toMatch(/text before the root/)
+    expect(located('<a><!-- open').message).toMatch(/comment is not closed/)
+    expect(located('<a>').message).toMatch(/end of input: <a> opened at 1:1 is not closed/)
+    expect(located('').message).toMatch(/no root element/)
+  })
+
+  it('bounds depth and element count', () => {
+    expect(located('<a>'.repeat(300) + '</a>'.repeat(300)).message).toMatch(/deeper than 256/)
+    expect(() => parseXml('<r>' + '<x/>'.repeat(11) + '</r>', { maxElements: 10 })).toThrow(/more than 10 elements/)
+  })
+})
