@@ -3,7 +3,7 @@
  * from them, see each folder's SOURCES.md). Imported by the *.test.ts files only, never by the engine.
  */
 /* eslint-disable no-restricted-imports -- test helper: reads fixture files from disk (never bundled into the engine) */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 /* eslint-enable no-restricted-imports */
@@ -21,6 +21,7 @@ export function readFixture(rel: string): string {
 export function importableFixtures(): string[] {
   const out: string[] = []
   for (const d of readdirSync(REALDATA).sort()) {
+    if (!statSync(join(REALDATA, d)).isDirectory()) continue
     for (const f of readdirSync(join(REALDATA, d)).sort()) if (!NOT_IMPORTABLE.has(f)) out.push(`${d}/${f}`)
   }
   return out
