@@ -104,6 +104,7 @@ function* mmapRegion(k: Kernel, req: MmapReq, va: Vaddr, len: bigint, flags: VmF
     const undo = new Tx(k.world)
     zapPtes(undo, req.mm, va, vaddr(va + len))
     undo.set('vmas', key, null)
+    undo.set('mms', req.mm, { ...mmOf(undo.world, req.mm), mmapNext: mm.mmapNext })
     yield f.mutate(undo.deltas, 'unmap_and_free_vma: ->mmap() failed, so unmap_region() zaps any PTEs it wrote and the VMA is freed')
     return r
   }

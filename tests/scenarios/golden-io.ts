@@ -1,0 +1,25 @@
+/**
+ * Shared by the generator and the test: the text of a case's lab file and of its golden trace.
+ */
+import { runScenario, scenarioMachine } from '../../electron/engine/scenario/runner'
+import { formatStep } from '../../electron/engine/scenario/trace'
+import type { Scenario } from '../../electron/engine/scenario/schema'
+import type { LabFile } from '../../shared/model/topology'
+
+export function labText(lab: LabFile): string {
+  return JSON.stringify(lab, null, 2) + '\n'
+}
+
+/** One line per step (`depth kind fn detail`), with a `#` header per scenario and operation. */
+export function goldenTrace(lab: LabFile): string {
+  const out: string[] = []
+  for (const sc of lab.scenarios as Scenario[]) {
+    const r = runScenario(scenarioMachine(lab.machine, lab.settings, sc), sc)
+    out.push(`# scenario: ${sc.name} (era ${r.era})`)
+    for (const c of r.timeline.calls) {
+      out.push(`## ${c.label}`)
+      for (const s of r.timeline.steps.slice(c.first, c.end ?? undefined)) out.push(formatStep(s))
+    }
+  }
+  return out.join('\n') + '\n'
+}

@@ -1,0 +1,59 @@
+/**
+ * Every kernel-case scenario file under tests/scenarios runs through the CLI code path
+ * (runCommand, as `lab run <file> --json`) and meets every expectation; the files and the golden
+ * traces match their source (cases.ts). Regenerate with `npx tsx tests/scenarios/generate.ts`.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { runCommand, type CliIo } from '../../electron/engine/scenario/cli'
+import type { LabRunJson } from '../../shared/model/trace'
+import { CASES, labFileOf } from './cases'
+import { goldenTrace, labText } from './golden-io'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+function run(argv: string[]): { code: number; out: string; err: string } {
+  let out = ''
+  let err = ''
+  const io: CliIo = { readFile: (p) => readFileSync(p, 'utf8'), writeFile: () => {}, stdout: (t) => (out += t), stderr: (t) => (err += t), version: 'test' }
+  return { code: runCommand(argv, io), out, err }
+}
+
+describe('kernel-case scenario files', () => {
+  it('has a file for every case and no stray files', () => {
+    const onDisk = readdirSync(here).filter((f) => f.endsWith('.p2plab')).sort()
+    expect(onDisk).toEqual(CASES.map((c) => `${c.file}.p2plab`).sort())
+  })
+
+  for (const c of CASES) {
+    describe(c.file, () => {
+      const path = join(here, `${c.file}.p2plab`)
+      it('matches cases.ts', () => {
+        expect(readFileSync(path, 'utf8')).toBe(labText(labFileOf(c)))
+      })
+      it('runs through `lab run --json` with every expectation met', () => {
+        const r = run(['run', path, '--json'])
+        expect(r.err).toBe('')
+        const json = JSON.parse(r.out) as LabRunJson
+        expect(json.scenarios.map((s) => s.name)).toEqual(c.scenarios.map((s) => s.name))
+        for (const s of json.scenarios) {
+          expect(s.operations.filter((o) => !o.ok), `${s.name}`).toEqual([])
+          expect(s.expectationsMet).toBe(true)
+        }
+        expect(r.code).toBe(0)
+      })
+      it('matches its golden trace', () => {
+        expect(goldenTrace(labFileOf(c))).toBe(readFileSync(join(here, 'golden', `${c.file}.trace.txt`), 'utf8'))
+      })
+    })
+  }
+
+  it('prints every step with --trace', () => {
+    const r = run(['run', join(here, 'C22-gup-on-remap-pfn-range.p2plab'), '--trace'])
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('check check_vma_flags [FAIL] vm_flags & (VM_IO | VM_PFNMAP)')
+    expect(r.out).toContain('-EFAULT (-14)')
+  })
+})
