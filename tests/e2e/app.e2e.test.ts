@@ -2,7 +2,7 @@
  * The real renderer (production build) against the real engine, in Debian Chromium, through the
  * browser harness (tools/bridge/server.ts). Build first: `npx electron-vite build`.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -161,6 +161,16 @@ describe('P2P DMA Lab in Chromium against the real engine', () => {
     for (const id of v.path)
       expect(await page.getAttribute(`[data-node-id="${id}"]`, 'class')).toContain('on-path')
     await shot('02-pair-selected.png')
+
+    // Cells are buttons: arrow keys move the focus, Enter selects.
+    const r = view.matrix.providers.indexOf(v.provider)
+    const c = view.matrix.clients.indexOf(v.client)
+    const nextClient = view.matrix.clients[c + 1] ?? view.matrix.clients[c - 1]!
+    await page.keyboard.press(view.matrix.clients[c + 1] ? 'ArrowRight' : 'ArrowLeft')
+    expect(await page.evaluate(`document.activeElement?.dataset.client`)).toBe(nextClient)
+    expect(await page.evaluate(`document.activeElement?.dataset.r`)).toBe(String(r))
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.textContent('.explain-panel .pair-name')).toContain(nextClient)
   })
 
   it('switching the era to v5.0 shows the raw upstream_bridge_distance() values', async () => {
@@ -258,6 +268,40 @@ describe('P2P DMA Lab in Chromium against the real engine', () => {
     await page.emulateMedia({ colorScheme: 'dark' })
     await shot('05-import-dark.png')
     await page.emulateMedia({ colorScheme: 'light' })
+  })
+
+  it('imports a file dropped onto the window', async () => {
+    const text = readFileSync(join(root, 'tests/fixtures/realdata/lspci/puget-wrx90.lspci-tv.txt'), 'utf8')
+    const rev = await revision()
+    const dataTransfer = await page.evaluateHandle(
+      `(() => { const dt = new DataTransfer(); dt.items.add(new File([${JSON.stringify(text)}], 'puget-wrx90.lspci-tv.txt', { type: 'text/plain' })); return dt })()`,
+    )
+    await page.dispatchEvent('body', 'dragenter', { dataTransfer })
+    await page.dispatchEvent('body', 'dragover', { dataTransfer })
+    await page.locator('.drop-overlay').waitFor()
+    await page.dispatchEvent('body', 'drop', { dataTransfer })
+    await waitRevisionAbove(rev)
+    await page.locator('.drop-overlay').waitFor({ state: 'detached' })
+    const view = await engineView()
+    expect(view.importReport?.format).toBe('lspci-tv')
+    expect(await page.textContent('[data-test="import-summary"]')).toContain('lspci -tv')
+  })
+
+  it('shows a refused file as a located error and keeps the current lab', async () => {
+    const before = await engineView()
+    await page.setInputFiles('[data-test="file-input"]', {
+      name: 'broken.xml',
+      mimeType: 'application/xml',
+      buffer: Buffer.from('<?xml version="1.0"?>\n<topology>\n  <object type="Machine">\n'),
+    })
+    const banner = page.locator('[data-test="error-banner"]')
+    await banner.waitFor()
+    const text = (await banner.textContent()) ?? ''
+    expect(text).toContain('broken.xml')
+    expect((await engineView()).revision).toBe(before.revision)
+    await shot('06-error.png')
+    await page.click('[data-test="dismiss-error"]')
+    await banner.waitFor({ state: 'detached' })
   })
 
   it('had no console errors, page errors, failed requests or CSP violations', () => {
