@@ -328,3 +328,36 @@ describe('buildMachine on random mutations of T1', () => {
     )
   })
 })
+
+describe('hostile sizes (LIMITS.maxNodes = 20 000)', () => {
+  it('20 000 host bridges: linear checks, no throw', () => {
+    const nodes: TopoNodeSpec[] = Array.from({ length: 20_000 }, (_, i) => ({
+      id: `hb${i}`,
+      kind: 'host_bridge' as const,
+      parent: null,
+      host: { domain: i % 4, rootBus: Math.floor(i / 4) % 256, numaNode: 0, hostDevice: null },
+    }))
+    const r = buildMachine({ name: 'many', cpu: null, nodes }, DEFAULT_SETTINGS)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.issues.some((i) => /both claim root bus/.test(i.message))).toBe(true)
+  })
+
+  it('a chain of 20 000 bridges runs out of bus numbers instead of the stack', () => {
+    const nodes: TopoNodeSpec[] = [
+      {
+        id: 'hb',
+        kind: 'host_bridge',
+        parent: null,
+        host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: null },
+      },
+    ]
+    for (let i = 0; i < 19_999; i++)
+      nodes.push({ id: `b${i}`, kind: 'pci_bridge', parent: i === 0 ? 'hb' : `b${i - 1}` })
+    const r = buildMachine({ name: 'deep', cpu: null, nodes }, DEFAULT_SETTINGS)
+    expect(r.ok).toBe(false)
+    if (!r.ok)
+      expect(r.issues.map((i) => i.message)).toContain(
+        'bus numbers exhausted below host_bridge "hb": pci_bridge "b127" would need bus 0x80, past busEnd 0x7f',
+      )
+  })
+})

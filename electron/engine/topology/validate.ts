@@ -96,17 +96,6 @@ function schemaIssues(spec: unknown): InputIssue[] {
   })
 }
 
-/** Default last bus of a host bridge: rootBus + 0x7f, capped at 0xff and below the next root bus of the domain. */
-function defaultBusEnd(hb: TopoNodeSpec, all: TopoNodeSpec[]): number {
-  const h = hb.host!
-  let end = Math.min(h.rootBus + 0x7f, 0xff)
-  for (const o of all) {
-    if (o === hb || !o.host || o.host.domain !== h.domain) continue
-    if (o.host.rootBus > h.rootBus) end = Math.min(end, o.host.rootBus - 1)
-  }
-  return end
-}
-
 /**
  * Assigns slot/fn to the children of one parent, in spec order.
  * Explicit slots are reserved first. Below a PCIe port (root/downstream port) a child without a slot
@@ -264,21 +253,27 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     if (n.endpoint) checkBars(n, at, issues)
   }
 
-  // Cycles: follow parents from every node; a walk that revisits a node is a loop.
+  // Cycles: follow parents from every node; a walk that revisits a node of the same walk is a loop.
+  // Nodes already known to end at a root (or in a loop) stop later walks: linear overall.
   const inCycle = new Set<string>()
+  const settled = new Set<string>()
   for (const r of nodes.values()) {
-    const seen: string[] = []
+    const pos = new Map<string, number>()
+    const walk: string[] = []
     let cur: string | null = r.spec.id
-    while (cur !== null && nodes.has(cur) && !inCycle.has(cur)) {
-      if (seen.includes(cur)) {
-        const loop = seen.slice(seen.indexOf(cur))
+    while (cur !== null && nodes.has(cur) && !settled.has(cur)) {
+      const at = pos.get(cur)
+      if (at !== undefined) {
+        const loop = walk.slice(at)
         loop.forEach((id) => inCycle.add(id))
         issues.push(issue(`cycle in the tree: ${[...loop, cur].map((id) => `"${id}"`).join(' -> ')}`, cur))
         break
       }
-      seen.push(cur)
+      pos.set(cur, walk.length)
+      walk.push(cur)
       cur = nodes.get(cur)!.spec.parent
     }
+    walk.forEach((id) => settled.add(id))
   }
 
   // Host bridges: unique (domain, rootBus), sane and non-overlapping bus ranges.
@@ -286,11 +281,20 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     .filter((r) => r.spec.kind === 'host_bridge' && r.spec.host)
     .map((r) => r.spec)
   hbs.sort((a, b) => a.host!.domain - b.host!.domain || a.host!.rootBus - b.host!.rootBus)
+  // Default last bus: rootBus + 0x7f, capped at 0xff and below the next root bus of the same domain.
+  // One pass over the sorted list keeps hostile inputs (thousands of host bridges) linear.
   const busEnd = new Map<string, number>()
+  let nextRoot = Infinity
+  for (let i = hbs.length - 1; i >= 0; i--) {
+    const h = hbs[i]!.host!
+    const nh = hbs[i + 1]?.host
+    if (!nh || nh.domain !== h.domain) nextRoot = Infinity
+    else if (nh.rootBus > h.rootBus) nextRoot = nh.rootBus
+    busEnd.set(hbs[i]!.id, h.busEnd ?? Math.min(h.rootBus + 0x7f, 0xff, nextRoot - 1))
+  }
   for (const hb of hbs) {
     const h = hb.host!
-    const end = h.busEnd ?? defaultBusEnd(hb, hbs)
-    busEnd.set(hb.id, end)
+    const end = busEnd.get(hb.id)!
     const at = `nodes[${nodes.get(hb.id)!.index}].host`
     if (end < h.rootBus)
       issues.push(
@@ -301,31 +305,32 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
         ),
       )
   }
+  // Duplicates are neighbours in sorted order; an overlap is with the earlier bridge reaching furthest.
+  let widest: TopoNodeSpec | null = null
   for (let i = 0; i < hbs.length; i++) {
-    for (let j = i + 1; j < hbs.length; j++) {
-      const a = hbs[i]!
-      const b = hbs[j]!
-      if (a.host!.domain !== b.host!.domain) continue
-      const at = `nodes[${nodes.get(b.id)!.index}].host.rootBus`
-      const bdfDomain = a.host!.domain.toString(16).padStart(4, '0')
-      if (a.host!.rootBus === b.host!.rootBus) {
-        issues.push(
-          issue(
-            `${nodeName(a)} and ${nodeName(b)} both claim root bus ${bdfDomain}:${hex2(a.host!.rootBus)}`,
-            b.id,
-            at,
-          ),
-        )
-      } else if (b.host!.rootBus <= busEnd.get(a.id)!) {
-        issues.push(
-          issue(
-            `${nodeName(b)} root bus ${bdfDomain}:${hex2(b.host!.rootBus)} lies inside the bus range of ${nodeName(a)} (${hex2(a.host!.rootBus)}-${hex2(busEnd.get(a.id)!)})`,
-            b.id,
-            at,
-          ),
-        )
-      }
+    const b = hbs[i]!
+    const prev = hbs[i - 1]
+    if (prev && prev.host!.domain !== b.host!.domain) widest = null
+    const at = `nodes[${nodes.get(b.id)!.index}].host.rootBus`
+    const bdfDomain = b.host!.domain.toString(16).padStart(4, '0')
+    if (prev && prev.host!.domain === b.host!.domain && prev.host!.rootBus === b.host!.rootBus) {
+      issues.push(
+        issue(
+          `${nodeName(prev)} and ${nodeName(b)} both claim root bus ${bdfDomain}:${hex2(b.host!.rootBus)}`,
+          b.id,
+          at,
+        ),
+      )
+    } else if (widest && b.host!.rootBus <= busEnd.get(widest.id)!) {
+      issues.push(
+        issue(
+          `${nodeName(b)} root bus ${bdfDomain}:${hex2(b.host!.rootBus)} lies inside the bus range of ${nodeName(widest)} (${hex2(widest.host!.rootBus)}-${hex2(busEnd.get(widest.id)!)})`,
+          b.id,
+          at,
+        ),
+      )
     }
+    if (!widest || busEnd.get(b.id)! > busEnd.get(widest.id)!) widest = b
   }
 
   // Slots and functions per parent.
