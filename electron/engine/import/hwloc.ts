@@ -241,7 +241,7 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
         }
       } else {
         // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
-        if (type === 'Package' && cpu === null) cpu = cpuFrom(infos(el))
+        if ((type === 'Package' || type === 'Socket') && cpu === null) cpu = cpuFrom(infos(el)) // Socket: hwloc 1.x
         if (type === 'Machine' && !machineName) {
           const info = infos(el)
           machineName = info.get('DMIProductName') ?? info.get('HostName') ?? ''

@@ -57,6 +57,7 @@ export function migrate(data: Record<string, unknown>): Record<string, unknown> 
 }
 
 export function loadLab(fileName: string, text: string): ImportResult {
+  if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1) // keep offsets: the BOM becomes a space
   const lines = new LineIndex(text)
   const deep = findExcessiveNesting(text, JSON_MAX_DEPTH)
   if (deep !== -1) {

@@ -80,7 +80,7 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
     ids.add(id)
     return id
   }
-  const counts: Record<string, number> = { cpus: 0, pciBridges: 0, placeholderSwitches: 0, pciDevices: 0, gpus: 0, nics: 0, netPorts: 0, nvlinks: 0 }
+  const counts: Record<string, number> = { cpus: 0, hostBridges: 0, bridges: 0, placeholderSwitches: 0, pciDevices: 0, gpus: 0, nics: 0, netPorts: 0, nvlinks: 0 }
   let strayText = 0
   let cpu: CpuSpec | null = null
 
@@ -91,6 +91,7 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
 
   cpus.forEach((c, k) => {
     counts.cpus!++
+    counts.hostBridges!++
     if (c.text) strayText++
     let numa = num(c.attrs.get('numaid'))
     if (numa === undefined || numa > 1023 || usedNuma.has(numa)) {
@@ -140,7 +141,7 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
       }
       const where = bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)
       if (isBridge) {
-        counts.pciBridges!++
+        counts.bridges!++
         if (placeholder) counts.placeholderSwitches!++
         const id = uid(placeholder ? `sw-${busid}` : pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
         const n: TopoNodeSpec = { id, kind: 'switch_upstream', parent: port, slot: 0, fn: 0, label: clampLabel(placeholder ? `Switch ${busid} (placeholder)` : `${where} switch`) }

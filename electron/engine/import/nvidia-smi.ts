@@ -153,9 +153,13 @@ class UnionFind {
  * ancestor is the host bridge → PHB; a switch upstream port strictly between either endpoint and
  * their common ancestor → PXB; otherwise PIX.
  */
-export function impliedLevel(nodes: TopoNodeSpec[], a: string, b: string): Exclude<TopoLevel, 'NV'> {
+export function impliedLevel(
+  nodes: TopoNodeSpec[],
+  a: string,
+  b: string,
+  byId: Map<string, TopoNodeSpec> = new Map(nodes.map((n) => [n.id, n])),
+): Exclude<TopoLevel, 'NV'> {
   if (a === b) return 'X'
-  const byId = new Map(nodes.map((n) => [n.id, n]))
   const chain = (id: string): TopoNodeSpec[] => {
     const out: TopoNodeSpec[] = []
     let cur = byId.get(id)
@@ -326,12 +330,13 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
   // Self-check: every stated PCIe level against the reconstructed tree.
   let mismatches = 0
   let nvPairs = 0
+  const nodeMap = new Map(nodes.map((x) => [x.id, x]))
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const stated = m.levels[i]![j] ?? m.levels[j]![i]
       if (stated === 'NV') nvPairs++
       if (!stated || stated === 'NV' || stated === 'X') continue
-      const got = impliedLevel(nodes, devId[i]!, devId[j]!)
+      const got = impliedLevel(nodes, devId[i]!, devId[j]!, nodeMap)
       if (got !== stated) {
         mismatches++
         warn(report, `${devName(i)}–${devName(j)}: the matrix says ${stated}, the reconstructed tree gives ${got}`)

@@ -234,7 +234,7 @@ describe('NCCL XML', () => {
     expect(raw.lab.machine.nodes).toEqual(clean.lab.machine.nodes)
     expect(raw.lab.machine.cpu).toEqual(clean.lab.machine.cpu)
     expect(raw.report.warnings.join(' ')).toMatch(/11 element\(s\) have stray text/)
-    expect(raw.report.counts).toMatchObject({ cpus: 6, pciBridges: 24, gpus: 8, nics: 10, netPorts: 12 })
+    expect(raw.report.counts).toMatchObject({ cpus: 6, hostBridges: 6, bridges: 24, gpus: 8, nics: 10, netPorts: 12 })
     expect(raw.lab.machine.cpu).toEqual({ vendor: 'amd', family: 0x17, model: 49 })
   })
 
