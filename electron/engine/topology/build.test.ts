@@ -183,6 +183,39 @@ describe('enumeration (drivers/pci/probe.c)', () => {
     expect(build(t3('8086:2020', null)).devs.has('hb1/hostdev')).toBe(false)
   })
 
+  it('assigns missing slots in order, around the host device and explicit slots', () => {
+    const spec: MachineSpec = {
+      name: 'auto',
+      cpu: null,
+      nodes: [
+        {
+          id: 'hb',
+          kind: 'host_bridge',
+          parent: null,
+          host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: { vendor: 0x8086, device: 0x2020 } },
+        },
+        { id: 'r1', kind: 'root_port', parent: 'hb' },
+        { id: 'r2', kind: 'root_port', parent: 'hb', slot: 2 },
+        { id: 'r3', kind: 'root_port', parent: 'hb' },
+        { id: 'e1', kind: 'endpoint', parent: 'r1', endpoint: { type: 'generic', bars: [] } },
+        { id: 'e2', kind: 'endpoint', parent: 'r1', endpoint: { type: 'generic', bars: [] } },
+        { id: 'ie', kind: 'endpoint', parent: 'hb', slot: 0, endpoint: { type: 'generic', bars: [] } },
+      ],
+    }
+    const m = build(spec)
+    expect(bdfs(m, ['r1', 'r2', 'r3', 'e1', 'e2', 'ie'])).toEqual({
+      r1: '0000:00:01.0',
+      r2: '0000:00:02.0',
+      r3: '0000:00:03.0',
+      e1: '0000:01:00.0',
+      e2: '0000:01:00.1',
+      ie: '0000:00:00.1',
+    })
+    expect(dev(m, 'ie').pcieType).toBe('rc_endpoint')
+    expect(dev(m, 'hb/hostdev').isMultiFunction).toBe(true)
+    expect(m.hostBridges[0]!.rootBusDevices).toEqual(['hb/hostdev', 'ie', 'r1', 'r2', 'r3'])
+  })
+
   it('pciName() formats like the kernel', () => {
     expect(pciName(0x1a, 0x3b, 0x1f, 7)).toBe('001a:3b:1f.7')
   })

@@ -123,7 +123,7 @@ function pcieTypeOf(n: TopoNodeSpec, parentKind: TopoNodeSpec['kind'] | null): P
  * Simplification: the vendor of the first host bridge device decides; the family is the common one
  * for that vendor (AMD: Zen, 0x17).
  */
-export function inferCpu(spec: MachineSpec, layout: Layout): { cpu: CpuSpec; why: string } {
+export function inferCpu(layout: Layout): { cpu: CpuSpec; why: string } {
   for (const id of layout.hostBridges) {
     const hd = layout.nodes.get(id)!.spec.host!.hostDevice
     if (!hd) continue
@@ -148,7 +148,6 @@ export function inferCpu(spec: MachineSpec, layout: Layout): { cpu: CpuSpec; why
       why: `host bridge device ${key} is not Intel, AMD or Hygon: assumed a non-x86-AMD CPU`,
     }
   }
-  void spec
   return {
     cpu: { vendor: 'other', family: 0 },
     why: 'no host bridge has a device at 00.0 to infer the CPU from: assumed a CPU other than Intel/AMD/Hygon',
@@ -262,7 +261,7 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
     cpu = { ...spec.cpu }
     cpuWhy = 'CPU given by the lab'
   } else {
-    const inf = inferCpu(spec, layout)
+    const inf = inferCpu(layout)
     cpu = inf.cpu
     cpuInferred = true
     cpuWhy = inf.why
