@@ -519,7 +519,7 @@ function assignResources(
       base64 = alignUp(auto64, nextPow2(Math.max(size64, pref.align)))
       auto64 = base64 + size64
     }
-    const end64 = placeAll(pref.items, alignUp(base64, 1))
+    const end64 = placeAll(pref.items, base64)
     if (end64 > base64 + size64) {
       issues.push({
         source: 'topology',
@@ -628,7 +628,11 @@ export function parseAcsRedirParam(
  * Mirrors drivers/pci/pci.c: pci_enable_acs(): fw_ctrl = the firmware value; if an IOMMU driver called
  * pci_request_acs(), pci_std_enable_acs() sets SV, RR, CR and UF where the capability has them; then
  * __pci_config_acs() applies pci=disable_acs_redir= (mask RR|CR|EC) on the listed functions.
- * Applies to every function with an ACS capability (pci_acs_init() runs for every device).
+ * Applies to every function with an ACS capability: pci_enable_acs() itself has no port/type check
+ * (read in drivers/pci/pci.c); that pci_acs_init() calls it for every pci_dev is recalled, not re-read.
+ * Verified text: "Configured ACS to %#06x" (6.12+, also seen on 6.12.117 in kernel-oracle.md §5),
+ * "disabled ACS redirect" and "cannot disable ACS redirect for this hardware as it does not have ACS
+ * capabilities" (older pci_disable_acs_redir(), read in the diff that removed it).
  * Era: from v6.12 (commit 47c8846a49ba "PCI: Extend ACS configurability" plus its fix 9cf8a952d57b,
  * backported to 6.12.y) the result is `(fw_ctrl & ~mask) | (flags & mask)`, i.e. built from the
  * *firmware* value, so SV/UF set by pci_std_enable_acs() are dropped too: the oracle saw

@@ -39,7 +39,11 @@ export function depth(m: Machine, id: string): number {
   return upstreamChain(m, id).length
 }
 
-/** The pci_upstream_bridge() of a function, or null on a root bus. */
+/**
+ * The upstream bridge of a function, or null on a root bus.
+ * Mirrors include/linux/pci.h: pci_upstream_bridge() (dev->bus->self; NULL on a root bus).
+ * Simplification: the virtfn (SR-IOV VF -> PF) indirection is not modelled.
+ */
 export function upstreamBridge(m: Machine, id: string): PciDev | null {
   const d = m.devs.get(id)
   return d?.upstream ? (m.devs.get(d.upstream) ?? null) : null
