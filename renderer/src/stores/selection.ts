@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { ref, watch } from 'vue'
 
 export interface PairKey {
   provider: string // BDF
@@ -9,6 +9,18 @@ export interface PairKey {
 /** Presenter font scales, A− … A+. */
 export const FONT_SCALES = [0.9, 1, 1.15, 1.3, 1.5, 1.75] as const
 
+const SCALE_KEY = 'p2p-dma-lab.fontScale'
+function loadScale(): number {
+  try {
+    const i = Number(localStorage.getItem(SCALE_KEY))
+    return Number.isInteger(i) && i >= 0 && i < FONT_SCALES.length && localStorage.getItem(SCALE_KEY) !== null
+      ? i
+      : 1
+  } catch {
+    return 1
+  }
+}
+
 /** View state only: what is selected, hovered, and how the UI is scaled. */
 export const useSelectionStore = defineStore('selection', () => {
   const selectedPair = ref<PairKey | null>(null)
@@ -17,7 +29,14 @@ export const useSelectionStore = defineStore('selection', () => {
   const hoveredNode = ref<string | null>(null)
   /** Show the nvidia-smi topo -m level next to the kernel verdict in each matrix cell. */
   const showSmi = ref(false)
-  const fontScaleIndex = ref(1)
+  const fontScaleIndex = ref(loadScale())
+  watch(fontScaleIndex, (i) => {
+    try {
+      localStorage.setItem(SCALE_KEY, String(i))
+    } catch {
+      // storage unavailable (private mode, tests): the scale just is not remembered
+    }
+  })
 
   function selectPair(provider: string, client: string) {
     selectedPair.value = { provider, client }
