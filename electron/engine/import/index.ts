@@ -5,7 +5,7 @@
  * nesting, and any exception (ours or a bug) becomes an InputIssue.
  *
  * Formats: P2P DMA Lab JSON (lab.ts), hwloc XML 2.0/3.0 (hwloc.ts), NCCL topology XML (nccl.ts),
- * `lspci -vvv` (lspci-vvv.ts), `lspci -tv` (lspci-tv.ts), `nvidia-smi topo -m` (nvidia-smi.ts).
+ * `lspci -vvv` and `lspci -x/-xxx/-xxxx` config dumps (lspci-vvv.ts), `lspci -tv` (lspci-tv.ts), `nvidia-smi topo -m` (nvidia-smi.ts).
  */
 import { LIMITS } from '../../../shared/model/lab-schema'
 import type { ImportFormat, InputIssue } from '../../../shared/model/topology'
@@ -70,19 +70,6 @@ export function importText(fileName: string, text: string): ImportResult {
     const bin = looksBinary(text)
     if (bin !== -1) {
       return { ok: false, issues: [{ source, message: `this is a binary file (control bytes near offset ${bin}), not a text topology format` }] }
-    }
-    if (/^[0-9a-fA-F:.]+ .*\r?\n00: (?:[0-9a-fA-F]{2} ){15}[0-9a-fA-F]{2}\s*$/m.test(text.slice(0, 4096))) {
-      return {
-        ok: false,
-        issues: [
-          {
-            source,
-            line: 2,
-            column: 1,
-            message: 'this is an lspci -x/-xxx/-xxxx config-space dump; P2P DMA Lab does not decode config space. Replay it with `lspci -F FILE -vvv -nn` and import that output',
-          },
-        ],
-      }
     }
     const format = detectFormat(text)
     let result: ImportResult

@@ -15,6 +15,9 @@
  * PCIe endpoint or upstream port, which cannot sit on a root bus: then the output is partial
  * (`lspci -s`) and a root port is assumed above it.
  *
+ * Also reads the `lspci -x/-xxx/-xxxx` config-space dump that `lspci -F` replays (pciutils'
+ * tests/tree-* files): see parseConfigDump; it yields the same facts except BAR sizes.
+ *
  * Partial outputs are imported with warnings: a single device (`-s`), or only grep'd ACSCtl lines
  * (then the lab holds one empty host bridge and the report says what the lines said).
  *
@@ -133,7 +136,7 @@ export function looksLikeLspciVvv(head: string): boolean {
     if (l.trim() === '') continue
     if (/^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]\s+[^:]+:/.test(l)) {
       const next = lines.slice(i + 1).find((x) => x.trim() !== '')
-      return next === undefined || /^[\t ]/.test(next)
+      return next === undefined || /^[\t ]/.test(next) || HEX_LINE.test(next)
     }
     if (/^\s+(ACSCtl|ACSCap|Region \d+|Bus: primary|Capabilities: \[)/.test(l)) return true
     return false
@@ -182,8 +185,13 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   let cur: Fn | null = null
   const orphan = { acsCtl: [] as AcsFlag[][], acsCap: [] as AcsFlag[][], lines: 0 }
   let sawIds = false
+  const dump = isConfigDump(text)
+  if (dump) {
+    fns.push(...parseConfigDump(lines))
+    sawIds = true
+  }
 
-  for (let ln = 0; ln < lines.length; ln++) {
+  for (let ln = 0; ln < (dump ? 0 : lines.length); ln++) {
     const raw = lines[ln]!
     if (raw.trim() === '') continue
     if (!/^[\t ]/.test(raw)) {
@@ -399,6 +407,10 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   const placeholders = addMissingFunctionZero(nodes)
   if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
 
+  if (dump) {
+    report.assumed.push('read from an lspci -x/-xxx/-xxxx config-space dump: ids, class, header type, bus numbers, PCIe port type and ACS decoded from the registers; names from the header lines')
+    report.cannotCarry.push('BAR sizes (a dump holds the BAR registers, not their sizes; sizing needs writes to the device)', 'NUMA nodes and kernel drivers')
+  }
   counts.acsCapabilities = acsSeen
   report.counts = counts
   report.cannotCarry.push('bridge windows and link state are not imported', 'IOMMU groups')
@@ -474,4 +486,128 @@ export function cpuFromHostDevices(nodes: TopoNodeSpec[]): CpuSpec | null {
     if (c) return { ...c }
   }
   return null
+}
+
+/** A config-space dump line: '00: 86 80 05 34 …' (offset, then up to 16 bytes). */
+const HEX_LINE = /^([0-9a-fA-F]{2,3}):((?: [0-9a-fA-F]{2}){1,16})\s*$/
+
+/** `lspci -x/-xxx/-xxxx` output (also what `lspci -F` replays): a header, then hex lines from offset 00. */
+export function isConfigDump(text: string): boolean {
+  return /^\S+ [^\n]*\r?\n00:(?: [0-9a-fA-F]{2}){16}\s*$/m.test(text.slice(0, 4096))
+}
+
+/** PCI Express Capability "Device/Port Type" (PCI_EXP_FLAGS_TYPE) → the words lspci prints. */
+const PCIE_TYPE_NAMES: Record<number, string> = {
+  0x0: 'Endpoint',
+  0x1: 'Legacy Endpoint',
+  0x4: 'Root Port',
+  0x5: 'Upstream Port',
+  0x6: 'Downstream Port',
+  0x7: 'PCI-Express to PCI/PCI-X Bridge',
+  0x8: 'PCI/PCI-X to PCI-Express Bridge',
+  0x9: 'Root Complex Integrated Endpoint',
+  0xa: 'Root Complex Event Collector',
+}
+const ACS_BITS: [number, AcsFlag][] = [
+  [0x01, 'SV'],
+  [0x02, 'TB'],
+  [0x04, 'RR'],
+  [0x08, 'CR'],
+  [0x10, 'UF'],
+  [0x20, 'EC'],
+  [0x40, 'DT'],
+]
+const acsFlags = (v: number): AcsFlag[] => ACS_BITS.filter(([bit]) => (v & bit) !== 0).map(([, f]) => f)
+
+/**
+ * Decodes an `lspci -x/-xxx/-xxxx` dump (the format of pciutils' tests/tree-* files, replayable with
+ * `lspci -F`), following include/uapi/linux/pci_regs.h: vendor/device (0x00), prog-if and class
+ * (0x09-0x0b), header type (0x0e), secondary/subordinate bus (0x19/0x1a of a type-1 header), the
+ * capability list from 0x34 (PCI Express capability 0x10: port type in bits 7:4 of its flags) and
+ * the extended capability list from 0x100 (ACS 0x000d: capability at +4, control at +6).
+ * BAR registers are read only to count them: their sizes are not in a dump.
+ */
+export function parseConfigDump(lines: string[]): Fn[] {
+  const fns: Fn[] = []
+  let cur: { fn: Fn; bytes: Uint8Array; len: number } | null = null
+  const finish = (): void => {
+    if (!cur) return
+    decodeConfig(cur.fn, cur.bytes, cur.len)
+    fns.push(cur.fn)
+    cur = null
+  }
+  for (let ln = 0; ln < lines.length; ln++) {
+    const raw = lines[ln]!
+    if (raw.trim() === '') {
+      finish()
+      continue
+    }
+    const hex = HEX_LINE.exec(raw)
+    if (hex) {
+      if (!cur) throw new ImportFailure('lspci -x dump: hex bytes before any device header', { line: ln + 1, column: 1 })
+      const off = parseInt(hex[1]!, 16)
+      if (off % 16 !== 0 || off > 0xff0) throw new ImportFailure(`lspci -x dump: bad offset ${hex[1]}`, { line: ln + 1, column: 1 })
+      const bytes = hex[2]!.trim().split(' ')
+      bytes.forEach((b, k) => (cur!.bytes[off + k] = parseInt(b, 16)))
+      cur.len = Math.max(cur.len, off + bytes.length)
+      continue
+    }
+    const m = HEADER.exec(raw)
+    const bdf = m ? parseBdf(m[1]!) : null
+    if (!m || !bdf || /^\s/.test(raw)) {
+      throw new ImportFailure(`lspci -x dump: expected a device header such as "00:01.0 PCI bridge: …" or a hex line, got "${raw.slice(0, 60)}"`, { line: ln + 1, column: 1 })
+    }
+    finish()
+    const h = parseHeader(m[2]!)
+    cur = { fn: { bdf, line: ln + 1, bars: [], ...h }, bytes: new Uint8Array(4096), len: 0 }
+  }
+  finish()
+  return fns
+}
+
+function decodeConfig(f: Fn, b: Uint8Array, len: number): void {
+  if (len < 64) return // a header without its 64-byte standard header: keep what the name line said
+  const w = (o: number): number => b[o]! | (b[o + 1]! << 8)
+  const dw = (o: number): number => (w(o) | (w(o + 2) << 16)) >>> 0
+  f.vendor = w(0)
+  f.device = w(2)
+  f.progIf = b[9]!
+  f.cls = (b[0xb]! << 8) | b[0xa]!
+  const headerType = b[0xe]! & 0x7f
+  if (headerType === 1) {
+    f.secondary = b[0x19]!
+    f.subordinate = b[0x1a]!
+  }
+  // BAR registers present but sizes unknown: counted so the importer assumes sizes and says so.
+  const nBars = headerType === 0 ? 6 : headerType === 1 ? 2 : 0
+  let sizeless = 0
+  for (let i = 0; i < nBars; i++) {
+    const v = dw(0x10 + 4 * i)
+    if (v === 0) continue
+    sizeless++
+    if ((v & 1) === 0 && ((v >> 1) & 3) === 2) i++
+  }
+  if (sizeless > 0) f.sizeless = sizeless
+  if ((w(6) & 0x10) === 0) return // no capability list
+  let pcie = false
+  let ptr = b[0x34]! & 0xfc
+  for (let guard = 0; ptr >= 0x40 && ptr < Math.min(len, 256) && guard < 48; guard++) {
+    if (b[ptr] === 0x10) {
+      const t = PCIE_TYPE_NAMES[(b[ptr + 2]! >> 4) & 0xf]
+      if (t) f.express = t
+      pcie = true
+    }
+    ptr = b[ptr + 1]! & 0xfc
+  }
+  if (!pcie || len < 0x104) return
+  let ext = 0x100
+  for (let guard = 0; ext >= 0x100 && ext + 8 <= len && guard < 96; guard++) {
+    const h = dw(ext)
+    if (h === 0 || h === 0xffffffff) break
+    if ((h & 0xffff) === 0x000d) {
+      f.acsCap = acsFlags(w(ext + 4))
+      f.acsCtl = acsFlags(w(ext + 6))
+    }
+    ext = (h >>> 20) & 0xffc
+  }
 }

@@ -44,10 +44,14 @@ describe('every realdata fixture', () => {
     })
   }
 
-  it('refuses the raw config-space dump with a pointer to lspci -F', () => {
-    const r = importText('tree-asus-p6t6', readFixture('lspci/tree-asus-p6t6'))
-    expect(r.ok).toBe(false)
-    if (!r.ok) expect(r.issues[0]!.message).toMatch(/lspci -F/)
+  it('imports the raw config-space dump (lspci -xxxx format) like its lspci -F -vvv -nn replay', () => {
+    const dump = imp('lspci/tree-asus-p6t6')
+    const vvv = imp('lspci/tree-asus-p6t6.lspci-vvv-nn.txt')
+    const facts = (lab: LabFile): string[] =>
+      lab.machine.nodes.map((n) => JSON.stringify([n.id, n.parent, n.kind, n.slot, n.fn, n.vendor, n.device, n.classCode! >> 8, n.acs, n.endpoint?.type])).sort()
+    expect(facts(dump.lab)).toEqual(facts(vvv.lab))
+    expect(dump.report.counts).toMatchObject({ functions: 53, bridges: 10, hostBridges: 2, acsCapabilities: 3 })
+    expect(dump.report.assumed.join(' ')).toMatch(/config-space dump/)
   })
 })
 

@@ -10,8 +10,8 @@ import { join } from 'node:path'
 
 export const REALDATA = fileURLToPath(new URL('../../../tests/fixtures/realdata/', import.meta.url))
 
-/** Files that are not topology inputs: the provenance notes, and the raw config-space dump (replayed with lspci -F into the .lspci-vvv*.txt fixtures). */
-export const NOT_IMPORTABLE = new Set(['SOURCES.md', 'tree-asus-p6t6'])
+/** Files that are not topology inputs: the provenance notes. */
+export const NOT_IMPORTABLE = new Set(['SOURCES.md'])
 
 export function readFixture(rel: string): string {
   return readFileSync(join(REALDATA, rel), 'utf8')
