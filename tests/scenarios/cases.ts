@@ -6,7 +6,7 @@
  */
 import type { LabFile, LabSettings, MachineSpec } from '../../shared/model/topology'
 import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
-import { t1, t1nw } from '../../electron/engine/test/fixtures/topologies'
+import { t1, t1amd, t1nw } from '../../electron/engine/test/fixtures/topologies'
 import type { Scenario } from '../../electron/engine/scenario/schema'
 
 export interface CaseFile {
@@ -214,6 +214,23 @@ function c05(): Scenario {
   }
 }
 
+function c06(era: 'v6.12' | 'v6.16'): Scenario {
+  const old = era === 'v6.12'
+  return {
+    name: `C06 AMD Zen, IOMMU off: THRU_HOST_BRIDGE through dma-direct (${era})`,
+    era,
+    narration: old
+      ? 'cpu_supports_p2pdma() is true (AMD family 0x17), so NVMe0 -> NIC0 across root ports is THRU_HOST_BRIDGE with distance 6, and dma_direct_map_page() gives the CMB\'s CPU physical address, without the bus-address flag.'
+      : 'In the 6.16/6.17 snapshots read, dma_direct_map_sg() breaks out of THRU_HOST_BRIDGE without writing sg->dma_address (kernel-facts §h.3; whether upstream fixed it is unverified). The lab models what the snapshots say: only the DMA length is set.',
+    operations: [
+      { op: 'p2pdma_add_resource', args: { dev: 'nvme0', bar: 2 } },
+      { op: 'pci_p2pdma_distance', args: { provider: 'nvme0', client: 'nic0' }, expect: { ret: 6, state: [{ mapType: { provider: 'nvme0', client: 'nic0' }, equals: 'THRU_HOST_BRIDGE' }] } },
+      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'nvme0', len: '64K', as: 'sgt0' } },
+      { op: 'dma_map_sgtable', args: { dev: 'nic0', sgt: 'sgt0' }, expect: { ret: 0, state: [old ? { sg: 'sgt0', entry: 0, busAddress: false, dmaAddressIsPhys: true, dmaLength: '64K' } : { sg: 'sgt0', entry: 0, busAddress: false, dmaAddress: null, dmaLength: '64K' }, { iommu: 'nic0', mappings: 0 }] } },
+    ],
+  }
+}
+
 function c07(era: 'v6.12' | 'next'): Scenario {
   return {
     name: `C07 across root ports on a host bridge that is not whitelisted (${era})`,
@@ -273,6 +290,7 @@ export const CASES: CaseFile[] = [
   { file: 'C01b-bus-offset-sign', title: 'C01 with a 4 GiB bus offset: the v5.x sign bug', machine: { ...t1({ busOffset: 0x1_0000_0000 }), name: 'T1 (bus offset 4 GiB)' }, scenarios: [c01offset('v6.12'), c01offset('v5.0')] },
   { file: 'C04-iommu-acs-redir-disabled', title: 'C04: IOMMU on, ACS redirect disabled on the switch ports', machine: t1(), settings: { iommu: true }, scenarios: [c04(true), c04(false)] },
   { file: 'C05-thru-host-bridge-iommu', title: 'C05: across root ports, THRU_HOST_BRIDGE through the IOMMU', machine: t1(), settings: { iommu: true }, scenarios: [c05()] },
+  { file: 'C06-amd-zen-dma-direct', title: 'C06: AMD Zen with the IOMMU off, THRU_HOST_BRIDGE through dma-direct', machine: t1amd(0x1480, 0x19), scenarios: [c06('v6.12'), c06('v6.16')] },
   { file: 'C07-not-whitelisted', title: 'C07: across root ports on a host bridge that is not whitelisted', machine: t1nw(), scenarios: [c07('v6.12'), c07('next'), c07read('v6.12'), c07read('v7.2')] },
   { file: 'C13-provider-is-client', title: 'C13: the provider is also the client', machine: t1(), scenarios: [c13()] },
   { file: 'C22-gup-on-remap-pfn-range', title: 'C22: GUP on a BAR mapped with remap_pfn_range', machine: t1(), scenarios: [c22('v6.12'), c22('v5.0')] },

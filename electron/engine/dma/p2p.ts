@@ -62,7 +62,7 @@ export function* p2pdmaMapType(k: Kernel, provider: string, client: string): Cal
   const tx = new Tx(k.world)
   cacheWrites(k, tx, r.cacheWrites)
   for (const l of r.logs) logLine(tx, l)
-  if (!tx.empty) yield f.mutate(tx.deltas, `xa_store(map_types, ${cl.bdf}, ${r.mapType})${r.logs.length ? `; logs: ${r.logs.join(' | ')}` : ''}`)
+  if (!tx.empty) yield f.mutate(tx.deltas, `xa_store(map_types, ${cl.bdf}, ${r.mapType})${r.logs.length ? `; dmesg: ${r.logs.join(' | ')}` : ''}`)
   const mt = r.mapType ?? 'BUS_ADDR'
   yield f.ret(mt)
   return mt
@@ -80,11 +80,19 @@ export function* p2pdmaDistance(k: Kernel, provider: string, client: string, ver
   const cl = pciDev(k.machine, client)
   yield f.enter({ provider: prov.bdf, client: cl.bdf, num_clients: '1', verbose: String(verbose) })
   const r = pciP2pdmaDistance(k.machine, provider, client, verbose, ctxOf(k), k.era)
-  for (const d of r.decisions) yield f.check(d.fn, d.ok !== false, d.text)
+  for (const pc of r.perClient) {
+    if ('notPci' in pc) continue
+    const c = frame(pc.fn, P2P, pc.fn === 'calc_map_type_and_dist' ? 'v6.0+' : 'v4.20–v5.4')
+    yield c.enter({ provider: pc.provider, client: pc.client, verbose: String(verbose) })
+    for (const d of pc.decisions) yield c.check(d.fn, d.ok !== false, d.text)
+    yield c.ret(pc.fn === 'calc_map_type_and_dist' ? `${pc.mapType}, dist ${pc.dist}` : String(pc.ret))
+  }
+  for (const d of r.decisions.filter((x) => x.fn === 'pci_p2pdma_distance_many')) yield f.check(d.fn, d.ok !== false, d.text)
   const tx = new Tx(k.world)
   cacheWrites(k, tx, r.cacheWrites)
   for (const l of r.logs) logLine(tx, l)
-  if (!tx.empty) yield f.mutate(tx.deltas, r.cacheWrites.length ? `map_types cache: ${r.cacheWrites.map((w) => `${pciDev(k.machine, w.client).bdf} -> ${w.after}`).join(', ')}` : `kernel log: ${r.logs.join(' | ')}`)
+  const parts = [...(r.cacheWrites.length ? [`xa_store(map_types): ${r.cacheWrites.map((w) => `${pciDev(k.machine, w.client).bdf} -> ${w.after}`).join(', ')}`] : []), ...(r.logs.length ? [`dmesg: ${r.logs.join(' | ')}`] : [])]
+  if (!tx.empty) yield f.mutate(tx.deltas, parts.join('; '))
   yield f.ret(String(r.ret))
   return r.ret
 }

@@ -285,7 +285,7 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
       yield f.check('FOLL_WRITE: vm_flags & VM_WRITE', w, w ? 'the VMA is writable' : 'write access to a read-only VMA')
       if (!w) return fail(kerr('EFAULT', f.fn, 'FOLL_WRITE on a VMA without VM_WRITE'))
       if (eraAtLeast(k.era, 'v6.12') && vma.file && has(flags, 'FOLL_LONGTERM')) {
-        yield f.check('writable_file_mapping_allowed()', true, `${vma.file} needs no dirty tracking (no page_mkwrite, no writeback), so a long-term writable pin is allowed`)
+        yield f.check('writable_file_mapping_allowed()', true, `${vma.file} needs no dirty tracking (no page_mkwrite, no writeback; reasoned from vma_needs_dirty_tracking(), unverified), so a long-term writable pin is allowed`)
       }
     }
     return ok(undefined)
