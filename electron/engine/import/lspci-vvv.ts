@@ -135,8 +135,8 @@ export function looksLikeLspciVvv(head: string): boolean {
     const l = lines[i]!
     if (l.trim() === '') continue
     if (/^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]\s+[^:]+:/.test(l)) {
-      const next = lines.slice(i + 1).find((x) => x.trim() !== '')
-      return next === undefined || /^[\t ]/.test(next) || HEX_LINE.test(next)
+      const rest = lines.slice(i + 1).filter((x) => x.trim() !== '')
+      return rest.length === 0 || rest.some((x) => /^[\t ]+\S/.test(x) || HEX_LINE.test(x))
     }
     if (/^\s+(ACSCtl|ACSCap|Region \d+|Bus: primary|Capabilities: \[)/.test(l)) return true
     return false
