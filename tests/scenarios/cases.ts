@@ -285,6 +285,27 @@ function c13(): Scenario {
   }
 }
 
+function e1(): Scenario {
+  return {
+    name: 'SGL merge rule: pages of two P2PDMA pagemaps are never merged (6.2+)',
+    era: 'v6.12',
+    narration:
+      "kernel-facts §e.1, the 'IOMEM annotation' answer (iii): GPU0 registers BAR1 as two 64 KiB ranges, i.e. two pagemaps with adjacent pfns. A buffer spanning both is physically contiguous, but since 6.2 pages_are_mergeable() also requires zone_device_pages_have_same_pgmap(), so the SGL gets two entries, and pci_p2pdma_map_segment() looks the map type up again when the pgmap changes.",
+    operations: [
+      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: '64K', offset: 0 }, expect: { ret: 0 } },
+      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: '64K', offset: '64K' }, expect: { ret: 0, state: [{ p2pmem: 'gpu0', size: '128K' }] } },
+      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '64K', as: 'hi' }, narration: 'gen_pool walks the newest chunk first: this comes from the second range.' },
+      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '64K', fixed: { buf: 'hi', offset: -65536 }, as: 'lo' }, narration: 'The first range, mapped just below, so the user buffer [lo, lo+128K) is physically contiguous.' },
+      { op: 'pin_user_pages_fast', args: { buf: 'lo', npages: 32, flags: ['FOLL_WRITE', 'FOLL_PCI_P2PDMA'], as: 'pages' }, expect: { ret: 32 } },
+      { op: 'sg_alloc_table_from_pages', args: { pages: 'pages', as: 'sgt' }, expect: { ret: 0, state: [{ sgt: 'sgt', origNents: 2 }, { sg: 'sgt', entry: 0, length: '64K', p2pdma: true }, { sg: 'sgt', entry: 1, length: '64K' }] } },
+      { op: 'dma_map_sgtable', args: { dev: 'nic0', sgt: 'sgt' }, expect: { ret: 0, state: [{ sgt: 'sgt', nents: 2 }, { sg: 'sgt', entry: 0, busAddress: true, dmaAddress: '0x3800000000' }, { sg: 'sgt', entry: 1, busAddress: true, dmaAddress: '0x3800010000' }] } },
+      { op: 'dma_unmap_sgtable', args: { dev: 'nic0', sgt: 'sgt' } },
+      { op: 'unpin_user_pages', args: { pages: 'pages' }, expect: { state: [{ pages: 'lo', pinned: false, refcount: 1 }] } },
+      { op: 'munmap', args: { buf: 'lo' }, narration: 'The pages drop to refcount 0 and go back to the gen_pool.', expect: { ret: 0, state: [{ p2pmem: 'gpu0', available: '64K' }] } },
+    ],
+  }
+}
+
 export const CASES: CaseFile[] = [
   { file: 'C01-same-switch-bus-address', title: 'C01: same-switch P2P with bus addresses, 6.x and v5.0', machine: t1(), scenarios: [c01('v6.12'), c01('v5.0')] },
   { file: 'C01b-bus-offset-sign', title: 'C01 with a 4 GiB bus offset: the v5.x sign bug', machine: { ...t1({ busOffset: 0x1_0000_0000 }), name: 'T1 (bus offset 4 GiB)' }, scenarios: [c01offset('v6.12'), c01offset('v5.0')] },
@@ -293,6 +314,7 @@ export const CASES: CaseFile[] = [
   { file: 'C06-amd-zen-dma-direct', title: 'C06: AMD Zen with the IOMMU off, THRU_HOST_BRIDGE through dma-direct', machine: t1amd(0x1480, 0x19), scenarios: [c06('v6.12'), c06('v6.16')] },
   { file: 'C07-not-whitelisted', title: 'C07: across root ports on a host bridge that is not whitelisted', machine: t1nw(), scenarios: [c07('v6.12'), c07('next'), c07read('v6.12'), c07read('v7.2')] },
   { file: 'C13-provider-is-client', title: 'C13: the provider is also the client', machine: t1(), scenarios: [c13()] },
+  { file: 'E1-sgl-pgmap-merge-rule', title: 'kernel-facts §e.1: scatterlists never merge pages of different pagemaps (6.2+)', machine: t1(), scenarios: [e1()] },
   { file: 'C22-gup-on-remap-pfn-range', title: 'C22: GUP on a BAR mapped with remap_pfn_range', machine: t1(), scenarios: [c22('v6.12'), c22('v5.0')] },
   { file: 'C23-sysfs-resource-mmap', title: 'C23: mmap of /sys/bus/pci/devices/*/resourceN', machine: t1(), scenarios: [c23('v6.12'), c23('v5.0')] },
   { file: 'C24-p2pmem-allocate-odirect', title: 'C24: p2pmem allocate mapping plus O_DIRECT', machine: t1(), scenarios: [c24('v6.12'), c24('v6.2'), c24('v7.2'), c24old()] },

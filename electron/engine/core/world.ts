@@ -98,8 +98,12 @@ export interface PoolAlloc {
 /** struct pci_p2pdma of one provider. Key: the provider's node id. */
 export interface P2pdmaState {
   dev: string
-  /** The gen_pool: [start, start+size) in CPU physical addresses (kernel stores bus addresses; see docs). */
-  pool: { start: Paddr; size: bigint; bar: number; pgmap: string } | null
+  /**
+   * The gen_pool chunks, newest first (gen_pool_add_owner() uses list_add_rcu(), and allocation walks
+   * the list in order): [start, start+size) in CPU physical addresses (the kernel's chunks record bus
+   * addresses as "phys"; the lab keeps the pgmap's bus_offset instead).
+   */
+  chunks: readonly { start: Paddr; size: bigint; bar: number; pgmap: string }[]
   allocs: readonly PoolAlloc[]
   /** p2pmem_published */
   published: boolean

@@ -26,7 +26,7 @@ export function cacheOf(m: Machine, w: World): MapTypeCache {
 }
 
 function ctxOf(k: Kernel): { cache: MapTypeCache; hasP2pdma: (id: string) => boolean } {
-  return { cache: cacheOf(k.machine, k.world), hasP2pdma: (id) => !!k.world.p2pdma[id]?.pool }
+  return { cache: cacheOf(k.machine, k.world), hasP2pdma: (id) => !!k.world.p2pdma[id]?.chunks.length }
 }
 
 function cacheWrites(k: Kernel, tx: Tx, writes: readonly { provider: string; client: string; after: MapType }[]): void {

@@ -17,7 +17,7 @@ import type { MmapHook } from './mmap'
 
 const P2P = 'drivers/pci/p2pdma.c'
 
-export const pgmapId = (dev: string, bar: number): string => `pgmap:${dev}:${bar}`
+export const pgmapId = (dev: string, bar: number, offset: bigint): string => `pgmap:${dev}:${bar}:${hex(offset)}`
 
 /**
  * pciP2pdmaAddResource - register (part of) a memory BAR as p2pmem.
@@ -26,8 +26,9 @@ export const pgmapId = (dev: string, bar: number): string => `pgmap:${dev}:${bar
  * gen_pool_add_owner().
  *
  * Errnos: -EINVAL (not IORESOURCE_MEM, offset >= len, size + offset > len).
- * Simplification: one registered range per provider; free P2PDMA pages are shown with refcount 0;
- * the pool is kept in CPU physical addresses (the kernel's gen_pool stores bus addresses as "phys").
+ * Simplification: free P2PDMA pages are shown with refcount 0; the pool is kept in CPU physical
+ * addresses (the kernel's gen_pool stores bus addresses as "phys"); overlapping registrations are
+ * not detected (devm_memremap_pages() would refuse them).
  */
 export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bigint, offset: bigint): Call<KResult<void>> {
   const f = frame('pci_p2pdma_add_resource', P2P, 'v4.20+')
@@ -46,22 +47,22 @@ export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bi
     if (!k.world.p2pdma[dev.id]) {
       const s = frame('pci_p2pdma_setup', P2P, 'v4.20+')
       yield s.enter({ pdev: dev.bdf })
-      const tx = new Tx(k.world).set('p2pdma', dev.id, { dev: dev.id, pool: null, allocs: [], published: false, map_types: {} })
+      const tx = new Tx(k.world).set('p2pdma', dev.id, { dev: dev.id, chunks: [], allocs: [], published: false, map_types: {} })
       yield s.mutate(tx.deltas, 'pdev->p2pdma = a gen_pool (order PAGE_SHIFT) and the sysfs group p2pmem/ (size, available, published)')
       yield s.ret('0')
     }
     const m = frame('devm_memremap_pages', 'mm/memremap.c', 'v4.20+')
     yield m.enter({ type: 'MEMORY_DEVICE_PCI_P2PDMA', range: `${hex(start)}-${hex(start + len - 1n)}` })
-    const id = pgmapId(dev.id, bar)
+    const id = pgmapId(dev.id, bar, offset)
     const tx = new Tx(k.world)
     tx.set('pgmaps', id, { id, type: 'MEMORY_DEVICE_PCI_P2PDMA', dev: dev.id, bar, start, size: len, bus_offset: BigInt(b.busStart - b.start) })
     tx.set('pages', pageKey(mkPfn(start >> 12n)), { pfn: mkPfn(start >> 12n), count: len / PAGE_SIZE, kind: 'zone_device', pgmap: id, refcount: 0, pins: 0, gets: 0, mapcount: 0 })
     yield m.mutate(tx.deltas, `${len / PAGE_SIZE} ZONE_DEVICE struct pages for the BAR range (one page run), page->pgmap = the P2PDMA pagemap (bus_offset ${hex(BigInt(b.busStart - b.start))})`)
     yield m.ret(hex(start))
     const st = k.world.p2pdma[dev.id]!
-    const pool = new Tx(k.world).set('p2pdma', dev.id, { ...st, pool: { start, size: len, bar, pgmap: id } })
+    const pool = new Tx(k.world).set('p2pdma', dev.id, { ...st, chunks: [{ start, size: len, bar, pgmap: id }, ...st.chunks] })
     if (r.log) logLine(pool, r.log)
-    yield f.mutate(pool.deltas, `gen_pool_add_owner(): the pool gets ${sizeStr(len)} (p2pmem/size = ${len}); ${r.log ?? ''}`)
+    yield f.mutate(pool.deltas, `gen_pool_add_owner(): a ${sizeStr(len)} chunk at the head of the pool (p2pmem/size = ${poolSize(st) + len}); ${r.log ?? ''}`)
     return ok(undefined)
   }
 }
@@ -85,21 +86,28 @@ export function* p2pmemPublish(k: Kernel, dev: PciDev, publish: boolean): Call<K
   }
 }
 
-/** Bytes still free in the pool (p2pmem/available). */
-export function poolAvailable(st: P2pdmaState): bigint {
-  if (!st.pool) return 0n
-  return st.pool.size - st.allocs.reduce((s, a) => s + a.size, 0n)
+/** p2pmem/size: the bytes of every chunk. */
+export function poolSize(st: P2pdmaState): bigint {
+  return st.chunks.reduce((s, c) => s + c.size, 0n)
 }
 
-/** First fit in the pool, like gen_pool_first_fit (deterministic). */
+/** Bytes still free in the pool (p2pmem/available). */
+export function poolAvailable(st: P2pdmaState): bigint {
+  return poolSize(st) - st.allocs.reduce((s, a) => s + a.size, 0n)
+}
+
+/** gen_pool_alloc with gen_pool_first_fit: chunks in list order (newest first), first fit inside each. */
 function firstFit(st: P2pdmaState, size: bigint): Paddr | null {
-  if (!st.pool) return null
-  let at = st.pool.start as bigint
-  for (const a of [...st.allocs].sort((x, y) => (x.start < y.start ? -1 : 1))) {
-    if (a.start - at >= size) return paddr(at)
-    at = a.start + a.size
+  for (const c of st.chunks) {
+    let at = c.start as bigint
+    const inChunk = st.allocs.filter((a) => a.start >= c.start && a.start < c.start + c.size).sort((x, y) => (x.start < y.start ? -1 : 1))
+    for (const a of inChunk) {
+      if (a.start - at >= size) return paddr(at)
+      at = a.start + a.size
+    }
+    if (c.start + c.size - at >= size) return paddr(at)
   }
-  return st.pool.start + st.pool.size - at >= size ? paddr(at) : null
+  return null
 }
 
 /**
@@ -175,8 +183,8 @@ export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
       yield f.check('vm_pgoff == 0', v.vm_pgoff === 0n, `vm_pgoff = ${hex(v.vm_pgoff)}`)
       if (v.vm_pgoff !== 0n) return fail(kerr('EINVAL', f.fn, 'p2pmem/allocate must be mapped at offset 0'))
       const st = k.world.p2pdma[dev.id]
-      yield f.check('rcu_dereference(pdev->p2pdma)', !!st?.pool, st?.pool ? 'the provider has p2pdma' : 'no p2pdma')
-      if (!st?.pool) return fail(kerr('ENODEV', f.fn, `${dev.bdf} has no p2pmem`))
+      yield f.check('rcu_dereference(pdev->p2pdma)', !!st?.chunks.length, st?.chunks.length ? 'the provider has p2pdma' : 'no p2pdma')
+      if (!st?.chunks.length) return fail(kerr('ENODEV', f.fn, `${dev.bdf} has no p2pmem`))
       const len = v.vm_end - v.vm_start
       const r = yield* genPoolAlloc(k, dev, len, vmaKey)
       if (!r.ok) return fail(kerr('ENOMEM', f.fn, r.error.why, 'later'))

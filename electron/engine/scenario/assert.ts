@@ -8,7 +8,7 @@ import type { World } from '../core/world'
 import { isP2pdmaPage } from '../gup/gup'
 import type { Kernel } from '../core/run'
 import { pageAt, pteAt } from '../mm/mm'
-import { poolAvailable } from '../mm/p2pmem'
+import { poolAvailable, poolSize } from '../mm/p2pmem'
 import type { Machine } from '../topology/types'
 import { resolveDev } from './ops'
 import { parseSize, type Assertion } from './schema'
@@ -76,7 +76,7 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
     const dev = resolveDev(m, a.p2pmem)
     const st = w.p2pdma[dev.id]
     if (!st) return `${dev.bdf} has no p2pdma`
-    const size = st.pool?.size ?? 0n
+    const size = poolSize(st)
     if (a.size !== undefined && size !== parseSize(a.size)) return `p2pmem/size of ${dev.bdf} is ${size}`
     if (a.available !== undefined && poolAvailable(st) !== parseSize(a.available)) return `p2pmem/available of ${dev.bdf} is ${poolAvailable(st)}`
     if (a.published !== undefined && st.published !== a.published) return `p2pmem/published of ${dev.bdf} is ${st.published ? 1 : 0}`

@@ -107,7 +107,8 @@ export function opCall(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
       const a = op.args
       const dev = resolveDev(m, a.dev)
       if (!eraAtLeast(k.era, 'v6.2')) return refuse(`p2pmem/allocate (p2pmem_alloc_mmap) was added in v6.2; ${k.era} has no way to map p2pmem into user space`)
-      return mmapOp(k, a.proc ?? proc, parseSize(a.len), !a.private, parseSize(a.offset ?? 0) / PAGE_SIZE, `/sys/bus/pci/devices/${dev.bdf}/p2pmem/allocate`, p2pmemAllocMmapHook(dev), a.as)
+      const fixed = a.fixed ? vaddr(bufVar(k, a.fixed.buf).va + BigInt(a.fixed.offset)) : null
+      return mmapOp(k, a.proc ?? proc, parseSize(a.len), !a.private, parseSize(a.offset ?? 0) / PAGE_SIZE, `/sys/bus/pci/devices/${dev.bdf}/p2pmem/allocate`, p2pmemAllocMmapHook(dev), a.as, fixed)
     }
     case 'mmap_anon': {
       const a = op.args

@@ -36,7 +36,7 @@ const bufRef = { buf: name, offset: z.number().int().min(-(2 ** 40)).max(2 ** 40
 export const opSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('mmap_bar'), args: z.strictObject({ ...proc, dev: name, bar: z.number().int().min(0).max(5), len: sizeSchema, offset: sizeSchema.optional(), io: z.boolean().optional(), private: z.boolean().optional(), as: name }) }),
   z.strictObject({ op: z.literal('mmap_resource'), args: z.strictObject({ ...proc, dev: name, bar: z.number().int().min(0).max(5), len: sizeSchema, offset: sizeSchema.optional(), wc: z.boolean().optional(), as: name }) }),
-  z.strictObject({ op: z.literal('mmap_p2pmem'), args: z.strictObject({ ...proc, dev: name, len: sizeSchema, offset: sizeSchema.optional(), private: z.boolean().optional(), as: name }) }),
+  z.strictObject({ op: z.literal('mmap_p2pmem'), args: z.strictObject({ ...proc, dev: name, len: sizeSchema, offset: sizeSchema.optional(), private: z.boolean().optional(), fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(), as: name }) }),
   z.strictObject({ op: z.literal('mmap_anon'), args: z.strictObject({ ...proc, len: sizeSchema, fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(), as: name }) }),
   z.strictObject({ op: z.literal('munmap'), args: z.strictObject({ ...bufRef, len: sizeSchema.optional() }) }),
   z.strictObject({ op: z.literal('lockdown'), args: z.strictObject({ on: z.boolean() }) }),
