@@ -103,14 +103,15 @@ export function safeOsDevices(names: string[]): string[] | undefined {
 /**
  * Endpoint type from the 24-bit PCI class code and vendor id (brief of this importer):
  * 0x0300/0x0302 → gpu (also 0x0380 from AMD/NVIDIA: Instinct MI GPUs report "Display controller"),
- * 0x0207, or 0x0200/0x0280 from Mellanox (15b3; ConnectX-3 reports 0280) → rnic, 0x0200 → nic, 0x010802 → nvme, 0x0106 → ahci,
+ * 0x0207 or 0x0c06 (InfiniBand serial bus, early ConnectX), or 0x0200/0x0280 from Mellanox (15b3;
+ * ConnectX-3 reports 0280) → rnic, 0x0200 → nic, 0x010802 → nvme, 0x0106 → ahci,
  * 0x0680 from NVIDIA → nvswitch, 0x1200 / 0x0b40 → accelerator, anything else → generic.
  */
 export function endpointTypeFromClass(classCode: number, vendor: number | undefined): EndpointType {
   const cls = classCode >> 8
   if (cls === 0x0300 || cls === 0x0302) return 'gpu'
   if (cls === 0x0380 && (vendor === 0x1002 || vendor === 0x10de)) return 'gpu'
-  if (cls === 0x0207) return 'rnic'
+  if (cls === 0x0207 || cls === 0x0c06) return 'rnic' // 0c06: InfiniBand as early ConnectX cards report it
   if (cls === 0x0200 || cls === 0x0280) return vendor === 0x15b3 ? 'rnic' : cls === 0x0200 ? 'nic' : 'generic'
   if (classCode === 0x010802) return 'nvme'
   if (cls === 0x0106) return 'ahci'

@@ -120,7 +120,6 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
   const nodeById = new Map<string, TopoNodeSpec>()
   let cpu: CpuSpec | null = null
   let machineName = ''
-  let hbSeq = 0
 
   const add = (n: TopoNodeSpec): void => {
     nodes.push(n)
@@ -173,7 +172,6 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
           const numaNode = numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
           add({ id, kind: 'host_bridge', parent: null, label: `Host bridge ${hex(domain, 4)}:${hex(rootBus, 2)}`, host: { domain, rootBus, numaNode, hostDevice: null } })
           bridgeBus.set(id, rootBus)
-          hbSeq++
           childPci = id
         } else {
           counts.bridges++
@@ -259,7 +257,6 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
       if (c.name === 'object') stack.push({ el: c, pci: childPci, cpuSide: childCpuSide, cpuChain: childChain })
     }
   }
-  void hbSeq
 
   for (const [id, names] of osDevs) {
     const n = nodeById.get(id)
