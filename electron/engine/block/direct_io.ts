@@ -47,7 +47,7 @@ export function diskName(d: PciDev): string {
  * reads: a partial pin is released and its follow-up error returned; the device "writes" at once.
  */
 export function* preadDirect(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: bigint, pos: bigint): Call<KResult<bigint>> {
-  const f = frame('ksys_pread64', 'fs/read_write.c', 'all')
+  const f = frame('ksys_pread64', 'fs/read_write.c', 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'ENOMEM', 'EIO'])
   return yield* kcall(f, { fd: `/dev/${diskName(disk)} (O_DIRECT)`, buf: hex(buf), count: len.toString(), pos: pos.toString() }, body(), (n) => n.toString())
   function* body(): Call<KResult<bigint>> {
     const r = yield* blkdevDirectIO(k, mm, disk, buf, len)
@@ -55,8 +55,15 @@ export function* preadDirect(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, le
   }
 }
 
+/**
+ * blkdevDirectIO - O_DIRECT I/O on a block device: pin, submit, wait, release.
+ * Mirrors block/fops.c: __blkdev_direct_IO() (ret = bio_iov_iter_get_pages(); on completion
+ * blk_status_to_errno(dio->bio.bi_status)).
+ *
+ * Errnos: -EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO, -ENOMEM, -EIO.
+ */
 function* blkdevDirectIO(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: bigint): Call<KResult<bigint>> {
-  const f = frame('__blkdev_direct_IO', 'block/fops.c', 'all')
+  const f = frame('__blkdev_direct_IO', 'block/fops.c', 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'ENOMEM', 'EIO'])
   return yield* kcall(f, { bdev: diskName(disk), count: sizeStr(len) }, body(), (n) => n.toString())
   function* body(): Call<KResult<bigint>> {
     const aligned = buf % 512n === 0n && len % 512n === 0n && len > 0n
@@ -67,7 +74,7 @@ function* blkdevDirectIO(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: b
     const sgt = `rq:${diskName(disk)}`
     const rq = yield* queueRq(k, disk, sgt, pinned.value.runs, len)
     // Completion: unmap (done by the driver), release the pages, free the table.
-    const c = frame('bio_endio', 'block/bio.c', 'all')
+    const c = frame('bio_endio', 'block/bio.c', 'all', [])
     yield c.enter({ status: rq.ok ? 'BLK_STS_OK' : rq.error.fn })
     yield* unpinUserPages(k, pinned.value.runs, pinned.value.pin)
     const tx = new Tx(k.world).set('sgts', sgt, null)
@@ -78,8 +85,17 @@ function* blkdevDirectIO(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: b
   }
 }
 
+/**
+ * bioIovIterGetPages - pin the user buffer for a bio.
+ * Mirrors block/bio.c: __bio_iov_iter_get_pages(): extraction flags get FOLL_PCI_P2PDMA
+ * (ITER_ALLOW_P2PDMA from ~6.3/6.4) only when blk_queue_pci_p2pdma(q); iov_iter_get_pages2()
+ * (FOLL_GET) before v6.4 in the lab, iov_iter_extract_pages() (FOLL_PIN) after.
+ *
+ * Errnos: the GUP errnos (-EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO).
+ * Simplification: the v6.2/v6.3 boundary of the iov_iter_extract_pages() conversion is unverified.
+ */
 function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, npages: bigint): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
-  const f = frame('__bio_iov_iter_get_pages', 'block/bio.c', 'all')
+  const f = frame('__bio_iov_iter_get_pages', 'block/bio.c', 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { pages: npages.toString() }, body(), (r) => `${r.runs.reduce((s, x) => s + x.count, 0n)} page(s)`)
   function* body(): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
     const flags: FollFlag[] = ['FOLL_WRITE']
@@ -89,7 +105,7 @@ function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, np
       if (p2p) flags.push('FOLL_PCI_P2PDMA')
     }
     const pin = eraAtLeast(k.era, 'v6.4')
-    const via = frame(pin ? 'iov_iter_extract_pages' : 'iov_iter_get_pages2', 'lib/iov_iter.c', pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3')
+    const via = frame(pin ? 'iov_iter_extract_pages' : 'iov_iter_get_pages2', 'lib/iov_iter.c', pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
     yield via.enter({ maxpages: npages.toString() })
     const r = yield* pinUserPagesFast(k, mm, buf, npages, flags, pin)
     if (!r.ok) {
@@ -113,9 +129,17 @@ function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, np
 }
 
 /** The driver side: build the request's SGL and DMA-map it for the disk's controller. */
+/**
+ * queueRq - the driver maps the request for DMA: nvme_map_data() (drivers/nvme/host/pci.c:
+ * blk_rq_map_sg + dma_map_sgtable, -EREMOTEIO -> BLK_STS_TARGET, else BLK_STS_RESOURCE; 7.2+ first
+ * blk_dma_map_iter_start()) or ata_sg_setup() (drivers/ata/libata-core.c: dma_map_sg).
+ *
+ * Errnos: -EREMOTEIO (BLK_STS_TARGET), -ENOMEM (BLK_STS_RESOURCE), -EINVAL (BLK_STS_INVAL), -EIO.
+ * Simplification: AHCI is modelled with the same sg-table mapping as NVMe.
+ */
 function* queueRq(k: Kernel, disk: PciDev, sgt: string, runs: PageRange[], len: bigint): Call<KResult<void>> {
   const nvme = disk.endpoint?.type === 'nvme'
-  const f = nvme ? frame('nvme_map_data', 'drivers/nvme/host/pci.c', 'all') : frame('ata_sg_setup', 'drivers/ata/libata-core.c', 'all')
+  const f = nvme ? frame('nvme_map_data', 'drivers/nvme/host/pci.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO']) : frame('ata_sg_setup', 'drivers/ata/libata-core.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
   return yield* kcall(f, { dev: disk.bdf }, body())
   function* body(): Call<KResult<void>> {
     const s = yield* sgAllocTableFromPages(k, sgt, runs, 0, len, 0xffff_ffffn, 'blk_rq_map_sg')
@@ -153,7 +177,7 @@ function stsError(sts: string, fn: string, cause: KernelError): KernelError {
  * segment by segment, or one IOVA range with dma_iova_try_alloc()).
  */
 function* blkDmaMapIterStart(k: Kernel, disk: PciDev, sgt: string): Call<KResult<void>> {
-  const f = frame('blk_dma_map_iter_start', 'block/blk-mq-dma.c', 'v7.2+')
+  const f = frame('blk_dma_map_iter_start', 'block/blk-mq-dma.c', 'v7.2+', ['EINVAL'])
   return yield* kcall(f, { dev: disk.bdf }, body())
   function* body(): Call<KResult<void>> {
     const t = k.world.sgts[sgt]!

@@ -5,7 +5,7 @@
  *
  * Every step carries the kernel source it models: { file, fn, era }.
  */
-import type { KernelError } from '../../../shared/model/errno'
+import type { Errno, KernelError } from '../../../shared/model/errno'
 import type { Delta } from './delta'
 import type { KResult } from './errno'
 
@@ -33,6 +33,8 @@ export type Call<R> = Generator<Step, R, void>
 export interface Frame {
   fn: string
   src: KSrc
+  /** The errnos this function documents (its kernel-doc contract), or null when not stated. */
+  errnos: readonly Errno[] | null
   enter(args?: Record<string, string>): Step
   check(what: string, ok: boolean, why: string): Step
   mutate(deltas: readonly Delta[], why: string): Step
@@ -40,17 +42,25 @@ export interface Frame {
   fail(error: KernelError): Step
 }
 
-/** frame('check_vma_flags', 'mm/gup.c', 'all'): builders for that function's steps. */
-export function frame(fn: string, file: string, era: string): Frame {
+/**
+ * frame('check_vma_flags', 'mm/gup.c', 'all', ['EFAULT', 'EOPNOTSUPP']): builders for that
+ * function's steps. A fail step whose errno is not in `errnos` is an engine bug (thrown): every
+ * failing path must return an errno its function documents (STYLE.md §2.7).
+ */
+export function frame(fn: string, file: string, era: string, errnos: readonly Errno[] | null = null): Frame {
   const src: KSrc = { file, fn, era }
   return {
     fn,
     src,
+    errnos,
     enter: (args = {}) => ({ kind: 'enter', fn, src, args }),
     check: (what, ok, why) => ({ kind: 'check', fn, src, what, ok, why }),
     mutate: (deltas, why) => ({ kind: 'mutate', fn, src, deltas, why }),
     ret: (value) => ({ kind: 'return', fn, src, value }),
-    fail: (error) => ({ kind: 'fail', fn, src, error }),
+    fail: (error) => {
+      if (errnos && !errnos.includes(error.errno)) throw new Error(`engine bug: ${fn} failed with -${error.errno}, which its errno list (${errnos.join(', ') || 'none'}) does not document`)
+      return { kind: 'fail', fn, src, error }
+    },
   }
 }
 

@@ -113,6 +113,12 @@ describe('Timeline', () => {
     expect(() => applyAll(emptyWorld(1), [set('log', 'x', 'not there', null)])).toThrow(/applyDelta/)
   })
 
+  it('a fail step with an errno its function does not document is an engine bug', () => {
+    const f = frame('x', 'x.c', 'all', ['EFAULT'])
+    expect(() => f.fail(kerr('EINVAL', 'x', 'no'))).toThrow(/engine bug/)
+    expect(f.fail(kerr('EFAULT', 'x', 'no')).kind).toBe('fail')
+  })
+
   it('ok() and kcall return values', () => {
     expect(ok(3)).toEqual({ ok: true, value: 3 })
   })

@@ -60,7 +60,7 @@ interface MapState {
  */
 function* p2pMapSegment(k: Kernel, dev: PciDev, st: MapState, sgt: string, i: number): Call<MapType> {
   const name = eraAtLeast(k.era, 'v6.16') ? 'pci_p2pdma_state' : 'pci_p2pdma_map_segment'
-  const f = frame(name, name === 'pci_p2pdma_state' ? 'include/linux/pci-p2pdma.h' : P2P, eraAtLeast(k.era, 'v6.16') ? 'v6.16+' : 'v6.0–v6.15')
+  const f = frame(name, name === 'pci_p2pdma_state' ? 'include/linux/pci-p2pdma.h' : P2P, eraAtLeast(k.era, 'v6.16') ? 'v6.16+' : 'v6.0–v6.15', [])
   yield f.enter({ dev: dev.bdf, sg: `${sgt}[${i}]` })
   const e = k.world.sgts[sgt]!.sgl[i]!
   const pg = p2pPgmap(k, e)!
@@ -96,7 +96,7 @@ function setEntries(tx: Tx, sgt: string, fn: (e: SgEntry, i: number) => SgEntry,
  * mapped so far are unmapped (out_unmap: dma_direct_unmap_sg).
  */
 function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<number>> {
-  const f = frame('dma_direct_map_sg', DIRECT, 'all')
+  const f = frame('dma_direct_map_sg', DIRECT, 'all', ['EREMOTEIO'])
   return yield* kcall(f, { dev: dev.bdf, nents: String(k.world.sgts[sgt]!.orig_nents) }, body())
   function* body(): Call<KResult<number>> {
     const st: MapState = { pgmap: null, map: 'UNKNOWN', busOff: 0n }
@@ -148,7 +148,7 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
  * a deterministic top-down allocator below 4 GiB (then below 2^48), freed ranges are not reused.
  */
 function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<number>> {
-  const f = frame('iommu_dma_map_sg', IOMMU, 'all')
+  const f = frame('iommu_dma_map_sg', IOMMU, 'all', ['EREMOTEIO', 'ENOMEM'])
   return yield* kcall(f, { dev: dev.bdf, nents: String(k.world.sgts[sgt]!.orig_nents) }, body())
   function* body(): Call<KResult<number>> {
     const st: MapState = { pgmap: null, map: 'UNKNOWN', busOff: 0n }
@@ -181,12 +181,12 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
     let top = dom.iovaTop
     if (top - iovaLen < 1n << 20n) top = IOVA_TOP_48
     const base = (top - iovaLen) & ~(PAGE_SIZE - 1n)
-    const a = frame('iommu_dma_alloc_iova', IOMMU, 'all')
+    const a = frame('iommu_dma_alloc_iova', IOMMU, 'all', ['ENOMEM'])
     yield a.enter({ size: sizeStr(iovaLen), dma_limit: hex(top - 1n) })
     const tx = new Tx(k.world).set('domains', dev.id, { dev: dev.id, iovaTop: base })
     yield a.mutate(tx.deltas, `alloc_iova_fast(): IOVA [${hex(base)}, ${hex(base + iovaLen)}) in ${dev.bdf}'s domain`)
     yield a.ret(hex(base))
-    const mf = frame('iommu_map_sg', 'drivers/iommu/iommu.c', 'all')
+    const mf = frame('iommu_map_sg', 'drivers/iommu/iommu.c', 'all', [])
     yield mf.enter({ iova: hex(base), nents: String(toMap.length) })
     const mt = new Tx(k.world)
     let at = base
@@ -212,8 +212,14 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
   }
 }
 
+/**
+ * dmaMapSgAttrs - dispatch to dma-direct or the IOMMU's map_sg.
+ * Mirrors kernel/dma/mapping.c: __dma_map_sg_attrs() (dma_map_direct() ? dma_direct_map_sg : ops->map_sg).
+ *
+ * Errnos: -EREMOTEIO, -ENOMEM.
+ */
 function* dmaMapSgAttrs(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
-  const f = frame('__dma_map_sg_attrs', MAPPING, 'v5.10+')
+  const f = frame('__dma_map_sg_attrs', MAPPING, 'v5.10+', ['EREMOTEIO', 'ENOMEM'])
   return yield* kcall(f, { dev: dev.bdf, dir }, body())
   function* body(): Call<KResult<number>> {
     yield f.check('dma_map_direct(dev, ops)?', !k.iommu, k.iommu ? `${dev.bdf} sits behind an IOMMU: ops->map_sg = iommu_dma_map_sg` : 'no IOMMU: dma_direct_map_sg')
@@ -236,7 +242,7 @@ function* dmaMapSgAttrs(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection):
  * will not succeed if retried."), -ENOMEM, -EINVAL.
  */
 export function* dmaMapSgtable(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
-  const f = frame('dma_map_sgtable', MAPPING, 'v5.8+')
+  const f = frame('dma_map_sgtable', MAPPING, 'v5.8+', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
     const t = k.world.sgts[sgt]
@@ -256,7 +262,7 @@ export function* dmaMapSgtable(k: Kernel, dev: PciDev, sgt: string, dir: DmaDire
  * Errnos: none (0 on failure).
  */
 export function* dmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
-  const f = frame('dma_map_sg_attrs', MAPPING, 'all')
+  const f = frame('dma_map_sg_attrs', MAPPING, 'all', [])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
     const r = yield* dmaMapSgAttrs(k, dev, sgt, dir)
@@ -280,13 +286,13 @@ export function* dmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection
  * Errnos: -EINVAL (the table is not mapped; the kernel would not check, the lab refuses).
  */
 export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KResult<void>> {
-  const f = frame('dma_unmap_sgtable', MAPPING, 'v5.8+')
+  const f = frame('dma_unmap_sgtable', MAPPING, 'v5.8+', ['EINVAL'])
   return yield* kcall(f, { dev: dev.bdf, sgt }, body())
   function* body(): Call<KResult<void>> {
     const t = k.world.sgts[sgt]
     yield f.check('mapped for this device?', !!t && t.mappedFor === dev.id, t?.mappedFor ? `mapped for ${pciDev(k.machine, t.mappedFor).bdf}` : 'not mapped')
     if (!t || t.mappedFor !== dev.id) return fail(kerr('EINVAL', f.fn, `'${sgt}' is not mapped for ${dev.bdf}`))
-    const u = frame(k.iommu ? 'iommu_dma_unmap_sg' : 'dma_direct_unmap_sg', k.iommu ? IOMMU : DIRECT, 'all')
+    const u = frame(k.iommu ? 'iommu_dma_unmap_sg' : 'dma_direct_unmap_sg', k.iommu ? IOMMU : DIRECT, 'all', [])
     yield u.enter({ dev: dev.bdf, nents: String(t.nents) })
     const tx = new Tx(k.world)
     for (const key of t.iovas) tx.set('iovas', key, null)
@@ -309,7 +315,7 @@ export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KRes
  */
 export function* pciP2pdmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
   const v54 = eraAtLeast(k.era, 'v5.4')
-  const f = frame(v54 ? 'pci_p2pdma_map_sg_attrs' : 'pci_p2pdma_map_sg', P2P, v54 ? 'v5.4' : 'v4.20–v5.3')
+  const f = frame(v54 ? 'pci_p2pdma_map_sg_attrs' : 'pci_p2pdma_map_sg', P2P, v54 ? 'v5.4' : 'v4.20–v5.3', [])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
     const t = k.world.sgts[sgt]!

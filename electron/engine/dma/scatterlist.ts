@@ -26,7 +26,7 @@ export const UINT_MAX = 0xffff_ffffn
  * Simplification: `fn` lets blk_rq_map_sg() reuse this for bio segments (same merge rule, S12).
  */
 export function* sgAllocTableFromPages(k: Kernel, sgt: string, pages: readonly PageRange[], offset: number, size: bigint, maxSegment: bigint = UINT_MAX, fn = 'sg_alloc_table_from_pages_segment'): Call<KResult<number>> {
-  const f = frame(fn, fn === 'blk_rq_map_sg' ? 'block/blk-merge.c' : SG, 'all')
+  const f = frame(fn, fn === 'blk_rq_map_sg' ? 'block/blk-merge.c' : SG, 'all', ['EINVAL'])
   return yield* kcall(f, { n_pages: pages.reduce((s, r) => s + r.count, 0n).toString(), offset: String(offset), size: size.toString(), max_segment: hex(maxSegment) }, body())
   function* body(): Call<KResult<number>> {
     const maxSeg = (maxSegment / PAGE_SIZE) * PAGE_SIZE

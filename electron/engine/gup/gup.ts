@@ -60,7 +60,7 @@ function grabDelta(tx: Tx, first: Pfn, count: bigint, pin: boolean): void {
  */
 export function* pinUserPagesFast(k: Kernel, mm: string, start: Vaddr, nrPages: bigint, flagsIn: readonly FollFlag[], pin = true): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages_fast' : 'get_user_pages_fast'
-  const f = frame(name, GUP, 'all')
+  const f = frame(name, GUP, 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
@@ -76,8 +76,15 @@ export function* pinUserPagesFast(k: Kernel, mm: string, start: Vaddr, nrPages: 
   }
 }
 
+/**
+ * isValidGupArgs - reject flag combinations GUP callers must never pass.
+ * Mirrors mm/gup.c: is_valid_gup_args() (6.4+, S16).
+ *
+ * Errnos: -EINVAL (after WARN_ON_ONCE).
+ * Simplification: the "internal flags" and pages == NULL checks are not modelled (scenarios cannot pass them).
+ */
 function* isValidGupArgs(k: Kernel, flags: FollFlag[]): Call<KResult<void>> {
-  const f = frame('is_valid_gup_args', GUP, 'v6.4+')
+  const f = frame('is_valid_gup_args', GUP, 'v6.4+', ['EINVAL'])
   return yield* kcall(f, { gup_flags: F(flags) }, body())
   function* body(): Call<KResult<void>> {
     const both = has(flags, 'FOLL_GET') && has(flags, 'FOLL_PIN')
@@ -97,8 +104,14 @@ function* isValidGupArgs(k: Kernel, flags: FollFlag[]): Call<KResult<void>> {
   }
 }
 
+/**
+ * internalGupFast - GUP-fast, then the slow path for what is left.
+ * Mirrors mm/gup.c: internal_get_user_pages_fast(): `if (ret < 0) { if (nr_pinned) return nr_pinned; return ret; }`.
+ *
+ * Errnos: those of the slow path, when GUP-fast pinned nothing.
+ */
 function* internalGupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
-  const f = frame('internal_get_user_pages_fast', GUP, 'all')
+  const f = frame('internal_get_user_pages_fast', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
     const fast = yield* gupFast(k, mm, start, nr, flags)
@@ -123,7 +136,7 @@ function* internalGupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags
  */
 function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<GupResult> {
   const newName = eraAtLeast(k.era, 'v6.12')
-  const f = frame(newName ? 'gup_fast' : 'gup_pgd_range', GUP, 'all')
+  const f = frame(newName ? 'gup_fast' : 'gup_pgd_range', GUP, 'all', [])
   yield f.enter({ start: hex(start), nr_pages: nr.toString() })
   const runs: PageRange[] = []
   let done = 0n
@@ -182,7 +195,7 @@ function min3(a: bigint, b: bigint, c: bigint): bigint {
  * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM, so nothing migrates.
  */
 function* gupLongtermLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
-  const f = frame('__gup_longterm_locked', GUP, 'all')
+  const f = frame('__gup_longterm_locked', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
     const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
@@ -192,8 +205,15 @@ function* gupLongtermLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, fla
   }
 }
 
+/**
+ * getUserPagesLocked - the slow path with mmap_lock held.
+ * Mirrors mm/gup.c: __get_user_pages_locked().
+ *
+ * Errnos: those of __get_user_pages().
+ * Simplification: no VM_FAULT_RETRY / lock dropping.
+ */
 function* getUserPagesLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
-  const f = frame('__get_user_pages_locked', GUP, 'all')
+  const f = frame('__get_user_pages_locked', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, getUserPages(k, mm, start, nr, flags), (r) => r.n.toString())
 }
 
@@ -208,7 +228,7 @@ function* getUserPagesLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, fl
  * -EOPNOTSUPP (6.2–6.3 FOLL_LONGTERM|FOLL_PCI_P2PDMA), -EREMOTEIO (P2PDMA page without FOLL_PCI_P2PDMA, 6.2+).
  */
 function* getUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
-  const f = frame('__get_user_pages', GUP, 'all')
+  const f = frame('__get_user_pages', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   yield f.enter({ start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) })
   const runs: PageRange[] = []
   let i = 0n
@@ -269,7 +289,7 @@ function* getUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: F
  * Errnos: -EFAULT, -EOPNOTSUPP.
  */
 export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[]): Call<KResult<void>> {
-  const f = frame('check_vma_flags', GUP, 'all')
+  const f = frame('check_vma_flags', GUP, 'all', ['EFAULT', 'EOPNOTSUPP'])
   return yield* kcall(f, { vm_flags: flagStr(vma.vm_flags), gup_flags: F(flags) }, body())
   function* body(): Call<KResult<void>> {
     const io = hasFlag(vma, 'VM_IO') || hasFlag(vma, 'VM_PFNMAP')
@@ -292,8 +312,14 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
   }
 }
 
+/**
+ * faultinPage - fault in missing pages for GUP.
+ * Mirrors mm/gup.c: faultin_page() -> handle_mm_fault().
+ *
+ * Errnos: -EFAULT (VM_FAULT_SIGBUS: the lab only faults anonymous memory).
+ */
 function* faultinPage(k: Kernel, mm: string, vk: string, vma: VmArea, va: Vaddr, n: bigint, write: boolean): Call<KResult<void>> {
-  const f = frame('faultin_page', GUP, 'all')
+  const f = frame('faultin_page', GUP, 'all', ['EFAULT'])
   return yield* kcall(f, { address: hex(va), pages: n.toString() }, body())
   function* body(): Call<KResult<void>> {
     const anon = vma.file === null
@@ -309,7 +335,7 @@ function* faultinPage(k: Kernel, mm: string, vk: string, vma: VmArea, va: Vaddr,
  */
 function* followPagePte(k: Kernel, parent: Frame, vma: VmArea, pte: { va: Vaddr; npages: bigint; pfn: Pfn; special: boolean; writable: boolean }, va: Vaddr, want: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
   void parent
-  const f = frame('follow_page_pte', GUP, 'all')
+  const f = frame('follow_page_pte', GUP, 'all', ['EFAULT', 'EREMOTEIO'])
   return yield* kcall(f, { address: hex(va) }, body(), (r) => `${r.n} page(s)`)
   function* body(): Call<KResult<GupResult>> {
     const idx = (va - pte.va) / PAGE_SIZE
@@ -330,7 +356,7 @@ function* followPagePte(k: Kernel, parent: Frame, vma: VmArea, pte: { va: Vaddr;
  * Errnos: -EREMOTEIO (6.2+).
  */
 function* tryGrabFolio(k: Kernel, first: Pfn, count: bigint, page: PageRun, flags: FollFlag[]): Call<KResult<GupResult>> {
-  const f = frame('try_grab_folio', GUP, 'all')
+  const f = frame('try_grab_folio', GUP, 'all', ['EREMOTEIO'])
   return yield* kcall(f, { pfn: hex(first), pages: count.toString(), flags: has(flags, 'FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET' }, body(), (r) => `${r.n} page(s)`)
   function* body(): Call<KResult<GupResult>> {
     if (eraAtLeast(k.era, 'v6.2')) {
@@ -353,7 +379,7 @@ function* tryGrabFolio(k: Kernel, first: Pfn, count: bigint, page: PageRun, flag
  * Errnos: none.
  */
 export function* unpinUserPages(k: Kernel, runs: readonly PageRange[], pin: boolean): Call<KResult<void>> {
-  const f = frame(pin ? 'unpin_user_pages' : 'put_page', pin ? GUP : 'include/linux/mm.h', 'all')
+  const f = frame(pin ? 'unpin_user_pages' : 'put_page', pin ? GUP : 'include/linux/mm.h', 'all', [])
   return yield* kcall(f, { npages: runs.reduce((s, r) => s + r.count, 0n).toString() }, body())
   function* body(): Call<KResult<void>> {
     const tx = new Tx(k.world)
@@ -371,7 +397,7 @@ export function* unpinUserPages(k: Kernel, runs: readonly PageRange[], pin: bool
  */
 export function* pinUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flagsIn: readonly FollFlag[], pin = true): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages' : 'get_user_pages'
-  const f = frame(name, GUP, 'all')
+  const f = frame(name, GUP, 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']

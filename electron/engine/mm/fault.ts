@@ -20,7 +20,7 @@ import { hasFlag, pageKey, pteKey } from './mm'
  * page per call); pages come from a bump allocator, so they are physically contiguous.
  */
 export function* handleMmFault(k: Kernel, mm: string, vmaKey: string, va: Vaddr, npages: bigint, write: boolean): Call<KResult<void>> {
-  const f = frame('handle_mm_fault', 'mm/memory.c', 'all')
+  const f = frame('handle_mm_fault', 'mm/memory.c', 'all', [])
   return yield* kcall(f, { address: hex(va), pages: npages.toString(), flags: write ? 'FAULT_FLAG_WRITE' : '0' }, body())
   function* body(): Call<KResult<void>> {
     const v = k.world.vmas[vmaKey]!

@@ -50,7 +50,7 @@ const GAP = 1n << 20n
  * randomisation, 2 MiB aligned, with a 1 MiB gap between mappings.
  */
 export function* doMmap(k: Kernel, req: MmapReq, hook: MmapHook | null): Call<KResult<Vaddr>> {
-  const f = frame('do_mmap', MM, 'all')
+  const f = frame('do_mmap', MM, 'all', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
   const args = { len: sizeStr(req.len), prot: req.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ', flags: (req.shared ? 'MAP_SHARED' : 'MAP_PRIVATE') + (req.fixed !== null ? '|MAP_FIXED' : ''), pgoff: hex(req.pgoff), file: req.file ?? 'anonymous' }
   return yield* kcall(f, args, body(), hex)
   function* body(): Call<KResult<Vaddr>> {
@@ -77,8 +77,15 @@ export function* doMmap(k: Kernel, req: MmapReq, hook: MmapHook | null): Call<KR
   }
 }
 
+/**
+ * mmapRegion - allocate the VMA and let the file's ->mmap() fill it in.
+ * Mirrors mm/mmap.c: mmap_region() (unmap_and_free_vma on ->mmap() failure).
+ *
+ * Errnos: whatever ->mmap() returns (-EINVAL, -EPERM, -ENODEV, -ENOMEM).
+ * Simplification: see doMmap().
+ */
 function* mmapRegion(k: Kernel, req: MmapReq, va: Vaddr, len: bigint, flags: VmFlag[], hook: MmapHook | null): Call<KResult<void>> {
-  const f = frame('mmap_region', MM, 'all')
+  const f = frame('mmap_region', MM, 'all', ['EINVAL', 'EPERM', 'ENODEV', 'ENOMEM'])
   return yield* kcall(f, { addr: hex(va), len: sizeStr(len), vm_flags: flagStr(flags) }, body())
   function* body(): Call<KResult<void>> {
     const key = vmaKey(req.mm, va)
@@ -110,8 +117,14 @@ function* mmapRegion(k: Kernel, req: MmapReq, va: Vaddr, len: bigint, flags: VmF
   }
 }
 
+/**
+ * callMmap - file->f_op->mmap(file, vma).
+ * Mirrors include/linux/fs.h: call_mmap().
+ *
+ * Errnos: the handler's.
+ */
 function* callMmap(k: Kernel, vma: string, hook: MmapHook): Call<KResult<void>> {
-  const f = frame('call_mmap', 'include/linux/fs.h', 'all')
+  const f = frame('call_mmap', 'include/linux/fs.h', 'all', ['EINVAL', 'EPERM', 'ENODEV', 'ENOMEM'])
   return yield* kcall(f, { vma }, hook(k, vma))
 }
 
@@ -127,7 +140,7 @@ function* callMmap(k: Kernel, vma: string, hook: MmapHook): Call<KResult<void>> 
  * Simplification: track_pfn_remap() (x86 PAT memtype reservation) is not modelled.
  */
 export function* remapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, size: bigint, prot: string, fnName = 'remap_pfn_range'): Call<KResult<void>> {
-  const f = frame(fnName, MEMORY, 'all')
+  const f = frame(fnName, MEMORY, 'all', ['EINVAL'])
   return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size), prot }, body())
   function* body(): Call<KResult<void>> {
     const v = k.world.vmas[vma]!
@@ -156,7 +169,7 @@ export function* remapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, 
  * Simplification: the lab's machines have no memory encryption, so pgprot_decrypted() is a no-op.
  */
 export function* ioRemapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, size: bigint, prot: string): Call<KResult<void>> {
-  const f = frame('io_remap_pfn_range', 'include/linux/mm.h', 'all')
+  const f = frame('io_remap_pfn_range', 'include/linux/mm.h', 'all', ['EINVAL'])
   return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size) }, body())
   function* body(): Call<KResult<void>> {
     yield f.check('pgprot_decrypted(prot)', true, 'no SME/TDX on this machine: the protection is unchanged')
@@ -174,7 +187,7 @@ export function* ioRemapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn
  */
 export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
   return function* (k, vma) {
-    const f = frame(`${dev.driver}_mmap`, `drivers/… (${dev.driver}, illustrative)`, 'all')
+    const f = frame(`${dev.driver}_mmap`, `drivers/… (${dev.driver}, illustrative)`, 'all', ['EINVAL'])
     return yield* kcall(f, { bar: String(bar) }, body())
     function* body(): Call<KResult<void>> {
       const v = k.world.vmas[vma]!
@@ -206,7 +219,7 @@ export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
  */
 export function sysfsResourceMmapHook(dev: PciDev, bar: number, wc: boolean): MmapHook {
   return function* (k, vma) {
-    const f = frame('pci_mmap_resource', 'drivers/pci/pci-sysfs.c', 'all')
+    const f = frame('pci_mmap_resource', 'drivers/pci/pci-sysfs.c', 'all', ['EPERM', 'EINVAL'])
     return yield* kcall(f, { file: `${dev.bdf}/resource${bar}${wc ? '_wc' : ''}` }, body())
     function* body(): Call<KResult<void>> {
       if (eraAtLeast(k.era, 'v5.4')) {
@@ -227,8 +240,14 @@ export function sysfsResourceMmapHook(dev: PciDev, bar: number, wc: boolean): Mm
   }
 }
 
+/**
+ * pciMmapResourceRange - set up the VMA for a BAR and map it.
+ * Mirrors drivers/pci/mmap.c: pci_mmap_resource_range().
+ *
+ * Errnos: -EINVAL (from io_remap_pfn_range()).
+ */
 function* pciMmapResourceRange(k: Kernel, dev: PciDev, bar: number, vma: string, wc: boolean): Call<KResult<void>> {
-  const f = frame('pci_mmap_resource_range', 'drivers/pci/mmap.c', 'all')
+  const f = frame('pci_mmap_resource_range', 'drivers/pci/mmap.c', 'all', ['EINVAL'])
   return yield* kcall(f, { bar: String(bar), write_combine: String(wc) }, body())
   function* body(): Call<KResult<void>> {
     const b = dev.bars.find((x) => x.index === bar)!
@@ -253,7 +272,7 @@ function* pciMmapResourceRange(k: Kernel, dev: PciDev, bar: number, vma: string,
  * Simplification: a partial munmap trims or splits the VMA in one step; no mmu notifiers yet.
  */
 export function* doMunmap(k: Kernel, mm: string, start: Vaddr, len: bigint): Call<KResult<void>> {
-  const f = frame('__vm_munmap', MM, 'all')
+  const f = frame('__vm_munmap', MM, 'all', ['EINVAL'])
   return yield* kcall(f, { start: hex(start), len: sizeStr(len) }, body())
   function* body(): Call<KResult<void>> {
     const end = vaddr(start + alignUp(len, PAGE_SIZE))

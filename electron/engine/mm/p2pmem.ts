@@ -31,7 +31,7 @@ export const pgmapId = (dev: string, bar: number, offset: bigint): string => `pg
  * not detected (devm_memremap_pages() would refuse them).
  */
 export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bigint, offset: bigint): Call<KResult<void>> {
-  const f = frame('pci_p2pdma_add_resource', P2P, 'v4.20+')
+  const f = frame('pci_p2pdma_add_resource', P2P, 'v4.20+', ['EINVAL'])
   return yield* kcall(f, { pdev: dev.bdf, bar: String(bar), size: hex(size), offset: hex(offset) }, body())
   function* body(): Call<KResult<void>> {
     const r = pciP2pdmaAddResource(k.machine, { devs: {} }, dev.id, bar, Number(size), Number(offset), k.era)
@@ -45,13 +45,13 @@ export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bi
     const len = size === 0n ? BigInt(b.size) - offset : size
     const start = paddr(BigInt(b.start) + offset)
     if (!k.world.p2pdma[dev.id]) {
-      const s = frame('pci_p2pdma_setup', P2P, 'v4.20+')
+      const s = frame('pci_p2pdma_setup', P2P, 'v4.20+', [])
       yield s.enter({ pdev: dev.bdf })
       const tx = new Tx(k.world).set('p2pdma', dev.id, { dev: dev.id, chunks: [], allocs: [], published: false, map_types: {} })
       yield s.mutate(tx.deltas, 'pdev->p2pdma = a gen_pool (order PAGE_SHIFT) and the sysfs group p2pmem/ (size, available, published)')
       yield s.ret('0')
     }
-    const m = frame('devm_memremap_pages', 'mm/memremap.c', 'v4.20+')
+    const m = frame('devm_memremap_pages', 'mm/memremap.c', 'v4.20+', [])
     yield m.enter({ type: 'MEMORY_DEVICE_PCI_P2PDMA', range: `${hex(start)}-${hex(start + len - 1n)}` })
     const id = pgmapId(dev.id, bar, offset)
     const tx = new Tx(k.world)
@@ -74,7 +74,7 @@ export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bi
  * Errnos: none (a device without p2pdma is a no-op).
  */
 export function* p2pmemPublish(k: Kernel, dev: PciDev, publish: boolean): Call<KResult<void>> {
-  const f = frame('pci_p2pmem_publish', P2P, 'v4.20+')
+  const f = frame('pci_p2pmem_publish', P2P, 'v4.20+', [])
   return yield* kcall(f, { pdev: dev.bdf, publish: String(publish) }, body())
   function* body(): Call<KResult<void>> {
     const st = k.world.p2pdma[dev.id]
@@ -117,7 +117,7 @@ function firstFit(st: P2pdmaState, size: bigint): Paddr | null {
  * Errnos: -ENOMEM when no free range is large enough (pci_alloc_p2pmem() returns NULL).
  */
 export function* genPoolAlloc(k: Kernel, dev: PciDev, size: bigint, owner: string, fn = 'gen_pool_alloc_owner'): Call<KResult<Paddr>> {
-  const f = frame(fn, fn === 'gen_pool_alloc_owner' ? 'lib/genalloc.c' : P2P, 'v4.20+')
+  const f = frame(fn, fn === 'gen_pool_alloc_owner' ? 'lib/genalloc.c' : P2P, 'v4.20+', ['ENOMEM'])
   return yield* kcall(f, { size: sizeStr(size) }, body(), hex)
   function* body(): Call<KResult<Paddr>> {
     const st = k.world.p2pdma[dev.id]
@@ -139,7 +139,7 @@ export function* genPoolAlloc(k: Kernel, dev: PciDev, size: bigint, owner: strin
  * Errnos: -ENOMEM (the kernel returns NULL).
  */
 export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string): Call<KResult<number>> {
-  const f = frame('pci_p2pmem_alloc_sgl', P2P, 'v4.20+')
+  const f = frame('pci_p2pmem_alloc_sgl', P2P, 'v4.20+', ['ENOMEM'])
   return yield* kcall(f, { pdev: dev.bdf, length: sizeStr(len) }, body())
   function* body(): Call<KResult<number>> {
     const r = yield* genPoolAlloc(k, dev, len, `sgl:${sgt}`, 'pci_alloc_p2pmem')
@@ -173,7 +173,7 @@ export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string
  */
 export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
   return function* (k, vmaKey) {
-    const f = frame('p2pmem_alloc_mmap', P2P, 'v6.2+')
+    const f = frame('p2pmem_alloc_mmap', P2P, 'v6.2+', ['EINVAL', 'ENODEV', 'ENOMEM'])
     return yield* kcall(f, { file: `${dev.bdf}/p2pmem/allocate` }, body())
     function* body(): Call<KResult<void>> {
       const v = k.world.vmas[vmaKey]!
@@ -201,7 +201,7 @@ export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
  * Errnos: none modelled.
  */
 function* vmInsertPages(k: Kernel, vmaKey: string, start: Paddr, len: bigint): Call<KResult<void>> {
-  const f = frame('vm_insert_page', 'mm/memory.c', 'all')
+  const f = frame('vm_insert_page', 'mm/memory.c', 'all', [])
   const n = len / PAGE_SIZE
   return yield* kcall(f, { pages: `${n} (one call per page, shown once)`, first_pfn: hex(start >> 12n) }, body())
   function* body(): Call<KResult<void>> {

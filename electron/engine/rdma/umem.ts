@@ -28,10 +28,10 @@ export const WRITABLE_ACCESS = ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRI
  * pin_user_pages_fast() / dma_map_sgtable() errno (-EFAULT, -EREMOTEIO, -EINVAL, ...).
  */
 export function* ibvRegMr(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint, access: readonly string[], name: string): Call<KResult<void>> {
-  const f = frame('ib_uverbs_reg_mr', 'drivers/infiniband/core/uverbs_cmd.c', 'all')
+  const f = frame('ib_uverbs_reg_mr', 'drivers/infiniband/core/uverbs_cmd.c', 'all', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(addr), length: len.toString(), access: access.join('|') || '0' }, body())
   function* body(): Call<KResult<void>> {
-    const d = frame(`${nic.driver === 'pci' ? 'mlx5' : nic.driver.replace(/_core$/, '')}_ib_reg_user_mr`, 'drivers/infiniband/hw/mlx5/mr.c', 'all')
+    const d = frame(`${nic.driver === 'pci' ? 'mlx5' : nic.driver.replace(/_core$/, '')}_ib_reg_user_mr`, 'drivers/infiniband/hw/mlx5/mr.c', 'all', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
     return yield* kcall(d, { dev: nic.bdf }, ibUmemGet(k, mm, nic, addr, len, access, name))
   }
 }
@@ -46,7 +46,7 @@ export function* ibvRegMr(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: 
  * (CAP_IPC_LOCK); the SGL is built once after pinning (the kernel appends per batch).
  */
 function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint, access: readonly string[], name: string): Call<KResult<void>> {
-  const f = frame('ib_umem_get', UMEM, 'all')
+  const f = frame('ib_umem_get', UMEM, 'all', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
   return yield* kcall(f, { addr: hex(addr), size: sizeStr(len), access: access.join('|') || '0' }, body())
   function* body(): Call<KResult<void>> {
     const odp = access.includes('IBV_ACCESS_ON_DEMAND')
@@ -81,7 +81,7 @@ function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint
       if (!s.ok) error = s.error
     }
     if (!error) {
-      const m = frame('ib_dma_map_sgtable_attrs', 'include/rdma/ib_verbs.h', 'all')
+      const m = frame('ib_dma_map_sgtable_attrs', 'include/rdma/ib_verbs.h', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
       yield m.enter({ dev: nic.bdf })
       const r = yield* dmaMapSgtable(k, nic, sgt, 'DMA_BIDIRECTIONAL')
       if (r.ok) yield m.ret('0')
@@ -92,7 +92,7 @@ function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint
     }
     if (error) {
       // umem_release: __ib_umem_release(device, umem, 0); atomic64_sub(npages, &mm->pinned_vm)
-      const rel = frame('__ib_umem_release', UMEM, 'all')
+      const rel = frame('__ib_umem_release', UMEM, 'all', [])
       yield rel.enter({ dirty: '0' })
       if (runs.length) yield* unpinUserPages(k, runs, true)
       const ft = new Tx(k.world).set('sgts', sgt, null)
@@ -116,7 +116,7 @@ function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint
  * Errnos: -EINVAL (unknown MR; lab-level check).
  */
 export function* ibvDeregMr(k: Kernel, name: string, nic: PciDev): Call<KResult<void>> {
-  const f = frame('ib_umem_release', UMEM, 'all')
+  const f = frame('ib_umem_release', UMEM, 'all', ['EINVAL'])
   return yield* kcall(f, { umem: name }, body())
   function* body(): Call<KResult<void>> {
     const u = k.world.umems[name]

@@ -77,7 +77,7 @@ function* bind(k: Kernel, name: string, v: Var | null, why: string): Call<void> 
 }
 
 function* mmapOp(k: Kernel, procName: string, len: bigint, shared: boolean, pgoff: bigint, file: string | null, hook: MmapHook | null, as: string, fixed: Vaddr | null = null): Call<OpOutcome> {
-  const f = frame('ksys_mmap_pgoff', 'mm/mmap.c', 'all')
+  const f = frame('ksys_mmap_pgoff', 'mm/mmap.c', 'all', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
   yield f.enter({ len: len.toString(), file: file ?? 'anonymous' })
   const r = yield* doMmap(k, { mm: procName, len, shared, write: true, fixed, pgoff, file }, hook)
   if (r.ok) yield f.ret(hex(r.value))
@@ -125,7 +125,7 @@ export function opCall(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
       })()
     case 'lockdown':
       return (function* () {
-        const f = frame('lockdown_lsm', 'security/lockdown/lockdown.c', 'v5.4+')
+        const f = frame('lockdown_lsm', 'security/lockdown/lockdown.c', 'v5.4+', [])
         yield f.enter({ level: op.args.on ? 'integrity' : 'none' })
         const tx = new Tx(k.world).sys({ ...k.world.sys, lockdown: op.args.on })
         yield f.mutate(tx.deltas, op.args.on ? 'lockdown=integrity: LOCKDOWN_PCI_ACCESS is refused from now on' : 'lockdown lifted (a lab shortcut: the kernel cannot lower it)')
@@ -230,7 +230,7 @@ export function opCall(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
 
 /** Create a process (its mm) as a step. Mirrors kernel/fork.c: mm_alloc() (exec of a new program). */
 export function* createProcess(k: Kernel, name: string, comm: string): Call<OpOutcome> {
-  const f = frame('mm_alloc', 'kernel/fork.c', 'all')
+  const f = frame('mm_alloc', 'kernel/fork.c', 'all', [])
   yield f.enter({ comm })
   const pid = k.world.sys.nextPid
   const tx = new Tx(k.world).sys({ ...k.world.sys, nextPid: pid + 1 }).set('mms', name, { id: name, pid, comm, pinned_vm: 0n, mmapNext: vaddr(0x7f00_0000_0000n) })
