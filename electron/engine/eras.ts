@@ -63,12 +63,14 @@ export const ERA_INFO: Record<Era, EraInfo> = {
   },
   'v6.2': {
     label: 'v6.2',
-    summary: 'Same P2P rules as v6.0 (S4). Adds FOLL_PCI_P2PDMA and p2pmem/allocate (release per the ABI date, partly unverified).',
+    summary:
+      'Same P2P rules as v6.0 (S4). Adds FOLL_PCI_P2PDMA and p2pmem/allocate (release per the ABI date, partly unverified).',
     sources: ['S4', 'S12'],
   },
   'v6.4': {
     label: 'v6.4',
-    summary: 'Same P2P rules as v6.0 (S4). is_valid_gup_args() rejects FOLL_LONGTERM|FOLL_PCI_P2PDMA (exact release unverified).',
+    summary:
+      'Same P2P rules as v6.0 (S4). is_valid_gup_args() rejects FOLL_LONGTERM|FOLL_PCI_P2PDMA (exact release unverified).',
     sources: ['S4', 'S16'],
   },
   'v6.12': {
@@ -197,7 +199,13 @@ const V60: P2pRules = {
 const RULES: Record<Era, P2pRules> = {
   'v5.0': V50,
   'v5.0-rfc': { ...V50, rfcTestP2p: true },
-  'v5.2': { ...V50, family: 'upstream_bridge_distance_rc', whitelist: 'rc-amd', hostBridgeDev: 'slot0', dmaVirtOpsCheck: true },
+  'v5.2': {
+    ...V50,
+    family: 'upstream_bridge_distance_rc',
+    whitelist: 'rc-amd',
+    hostBridgeDev: 'slot0',
+    dmaVirtOpsCheck: true,
+  },
   'v5.4': {
     ...V50,
     family: 'upstream_bridge_distance_map',
@@ -214,7 +222,12 @@ const RULES: Record<Era, P2pRules> = {
   'v6.4': V60,
   'v6.12': { ...V60, refusedReadErrno: { errno: 'EREMOTEIO', verified: true } },
   'v6.16': { ...V60, hasMapTypeNone: true },
-  'v7.2': { ...V60, hasMapTypeNone: true, whitelist: 'v7.2', refusedReadErrno: { errno: 'EINVAL', verified: true } },
+  'v7.2': {
+    ...V60,
+    hasMapTypeNone: true,
+    whitelist: 'v7.2',
+    refusedReadErrno: { errno: 'EINVAL', verified: true },
+  },
   next: {
     ...V60,
     hasMapTypeNone: true,

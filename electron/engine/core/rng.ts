@@ -39,6 +39,7 @@ export function belowN(state: RngState, n: number): { value: number; state: RngS
   if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new Error(`belowN: bad n ${n}`)
   const r = nextU32(state)
   // (u64)rand * n >> 32; exact in doubles while rand * n < 2^53, BigInt beyond.
-  const value = n <= 0x1fffff ? Math.floor((r.value * n) / 4294967296) : Number((BigInt(r.value) * BigInt(n)) >> 32n)
+  const value =
+    n <= 0x1fffff ? Math.floor((r.value * n) / 4294967296) : Number((BigInt(r.value) * BigInt(n)) >> 32n)
   return { value, state: r.state }
 }

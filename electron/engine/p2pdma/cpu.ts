@@ -35,7 +35,14 @@ export function cpuCheckApplies(era: Era): boolean {
 export function cpuDecision(cpu: CpuSpec, era: Era): Decision {
   const ok = cpuSupportsP2pdma(cpu)
   const fam = `0x${cpu.family.toString(16)}`
-  const vendor = cpu.vendor === 'amd' ? 'X86_VENDOR_AMD' : cpu.vendor === 'intel' ? 'X86_VENDOR_INTEL' : cpu.vendor === 'hygon' ? 'X86_VENDOR_HYGON' : 'not AMD'
+  const vendor =
+    cpu.vendor === 'amd'
+      ? 'X86_VENDOR_AMD'
+      : cpu.vendor === 'intel'
+        ? 'X86_VENDOR_INTEL'
+        : cpu.vendor === 'hygon'
+          ? 'X86_VENDOR_HYGON'
+          : 'not AMD'
   return {
     fn: 'cpu_supports_p2pdma',
     file: FILE,

@@ -9,7 +9,7 @@ import { eraGroup, eraSource, p2pRules } from '../eras'
 import { belowN, type RngState } from '../core/rng'
 import type { Machine, PciDev } from '../topology/types'
 import { calcMapTypeAndDist, p2pdmaClassify, upstreamBridgeDistance, type PairDistance } from './distance'
-import { pciDev } from './pci'
+import { dec, pciDev } from './pci'
 
 const FILE = 'drivers/pci/p2pdma.c'
 
@@ -61,7 +61,13 @@ export function cacheLookup(cache: MapTypeCache, provider: string, client: PciDe
   return cache[provider]?.[idxKey(mapTypesIdx(client))] ?? 'UNKNOWN'
 }
 
-function cacheStore(cache: MapTypeCache, provider: string, client: PciDev, mt: MapType, writes: CacheWrite[]): MapTypeCache {
+function cacheStore(
+  cache: MapTypeCache,
+  provider: string,
+  client: PciDev,
+  mt: MapType,
+  writes: CacheWrite[],
+): MapTypeCache {
   const idx = mapTypesIdx(client)
   const before = cacheLookup(cache, provider, client)
   writes.push({ provider, client: client.id, idx, before, after: mt })
@@ -106,7 +112,14 @@ export interface DistanceManyResult {
  * Simplification: the dma_virt_ops refusal of v5.2/v5.4 ("because the driver makes use of
  * dma_virt_ops") is not modelled; every PCI client uses a normal dma_map_ops.
  */
-export function pciP2pdmaDistanceMany(m: Machine, provider: string, clients: readonly P2pClient[], verbose: boolean, ctx: P2pCtx = {}, era: Era = m.settings.era): DistanceManyResult {
+export function pciP2pdmaDistanceMany(
+  m: Machine,
+  provider: string,
+  clients: readonly P2pClient[],
+  verbose: boolean,
+  ctx: P2pCtx = {},
+  era: Era = m.settings.era,
+): DistanceManyResult {
   const rules = p2pRules(era)
   const prov = pciDev(m, provider)
   const base = { fn: 'pci_p2pdma_distance_many', file: FILE, eras: eraGroup(era), source: eraSource(era) }
@@ -117,7 +130,7 @@ export function pciP2pdmaDistanceMany(m: Machine, provider: string, clients: rea
   const perClient: DistanceManyResult['perClient'] = []
   const hasP2pdma = ctx.hasP2pdma ? ctx.hasP2pdma(prov.id) : true
   const done = (ret: number, text: string): DistanceManyResult => {
-    decisions.push({ ...base, text, ok: ret >= 0 })
+    decisions.push(dec(base, text, ret >= 0))
     return { ret, perClient, logs, decisions, cache, cacheWrites }
   }
   if (clients.length === 0) return done(-1, 'num_clients == 0: returns -1')
@@ -129,16 +142,22 @@ export function pciP2pdmaDistanceMany(m: Machine, provider: string, clients: rea
       const name = clientName(c)
       perClient.push({ notPci: true, name })
       if (verbose) logs.push(`${name}: cannot be used for peer-to-peer DMA as it is not a PCI device`)
-      return done(-1, `${name} has no PCI device in its parent chain (find_parent_pci_dev() == NULL): returns -1`)
+      return done(
+        -1,
+        `${name} has no PCI device in its parent chain (find_parent_pci_dev() == NULL): returns -1`,
+      )
     }
     const r = p2pdmaClassify(m, prov.id, pci.id, verbose, era)
     perClient.push(r)
     logs.push(...r.logs)
     decisions.push(...r.decisions)
-    if (rules.hasCache && r.cacheStore && hasP2pdma) cache = cacheStore(cache, prov.id, pci, r.cacheStore, cacheWrites)
+    if (rules.hasCache && r.cacheStore && hasP2pdma)
+      cache = cacheStore(cache, prov.id, pci, r.cacheStore, cacheWrites)
     if (r.notSupported) notSupported = true
     if (notSupported && !verbose) {
-      decisions.push({ ...base, text: `${pci.bdf} is not supported and verbose is false: the loop stops here`, ok: false })
+      decisions.push(
+        dec(base, `${pci.bdf} is not supported and verbose is false: the loop stops here`, false),
+      )
       break
     }
     total += r.ret
@@ -153,7 +172,14 @@ export function pciP2pdmaDistanceMany(m: Machine, provider: string, clients: rea
  *
  * Errnos: none.
  */
-export function pciP2pdmaDistance(m: Machine, provider: string, client: P2pClient, verbose: boolean, ctx: P2pCtx = {}, era: Era = m.settings.era): DistanceManyResult {
+export function pciP2pdmaDistance(
+  m: Machine,
+  provider: string,
+  client: P2pClient,
+  verbose: boolean,
+  ctx: P2pCtx = {},
+  era: Era = m.settings.era,
+): DistanceManyResult {
   return pciP2pdmaDistanceMany(m, provider, [client], verbose, ctx, era)
 }
 
@@ -180,7 +206,13 @@ export interface MapTypeResult {
  *
  * Errnos: none (the callers turn NOT_SUPPORTED into -EREMOTEIO / 0 / BLK_STS_INVAL).
  */
-export function pciP2pdmaMapType(m: Machine, provider: string, client: P2pClient, ctx: P2pCtx = {}, era: Era = m.settings.era): MapTypeResult {
+export function pciP2pdmaMapType(
+  m: Machine,
+  provider: string,
+  client: P2pClient,
+  ctx: P2pCtx = {},
+  era: Era = m.settings.era,
+): MapTypeResult {
   const rules = p2pRules(era)
   const cache = ctx.cache ?? {}
   const base = { fn: 'pci_p2pdma_map_type', file: FILE, eras: eraGroup(era), source: eraSource(era) }
@@ -188,13 +220,23 @@ export function pciP2pdmaMapType(m: Machine, provider: string, client: P2pClient
     mapType,
     computed: null,
     logs: [],
-    decisions: [{ ...base, text, ok }],
+    decisions: [dec(base, text, ok)],
     cache,
     cacheWrites: [],
   })
-  if (!rules.hasMapTypes) return out(null, `${era} has no pci_p2pdma_map_type(); the client driver calls pci_p2pdma_map_sg() and always gets bus addresses`, null)
+  if (!rules.hasMapTypes)
+    return out(
+      null,
+      `${era} has no pci_p2pdma_map_type(); the client driver calls pci_p2pdma_map_sg() and always gets bus addresses`,
+      null,
+    )
   const prov = pciDev(m, provider)
-  if (ctx.hasP2pdma && !ctx.hasP2pdma(prov.id)) return out('NOT_SUPPORTED', `${prov.bdf} has no p2pdma (no pci_p2pdma_add_resource()): NOT_SUPPORTED`, false)
+  if (ctx.hasP2pdma && !ctx.hasP2pdma(prov.id))
+    return out(
+      'NOT_SUPPORTED',
+      `${prov.bdf} has no p2pdma (no pci_p2pdma_add_resource()): NOT_SUPPORTED`,
+      false,
+    )
   if (typeof client !== 'string') {
     return out(
       'NOT_SUPPORTED',
@@ -206,7 +248,8 @@ export function pciP2pdmaMapType(m: Machine, provider: string, client: P2pClient
   }
   const cl = pciDev(m, client)
   const cached = cacheLookup(cache, prov.id, cl)
-  if (cached !== 'UNKNOWN') return out(cached, `map_types[${cl.bdf}] is cached: ${cached}`, cached !== 'NOT_SUPPORTED')
+  if (cached !== 'UNKNOWN')
+    return out(cached, `map_types[${cl.bdf}] is cached: ${cached}`, cached !== 'NOT_SUPPORTED')
   if (!rules.mapTypeOnDemand) {
     return out(
       'UNKNOWN',
@@ -221,7 +264,14 @@ export function pciP2pdmaMapType(m: Machine, provider: string, client: P2pClient
     mapType: r.mapType,
     computed: r,
     logs: r.logs,
-    decisions: [...r.decisions, { ...base, text: `map_types had no entry for ${cl.bdf}: computed on demand with verbose = true and cached: ${r.mapType}`, ok: r.mapType !== 'NOT_SUPPORTED' }],
+    decisions: [
+      ...r.decisions,
+      dec(
+        base,
+        `map_types had no entry for ${cl.bdf}: computed on demand with verbose = true and cached: ${r.mapType}`,
+        r.mapType !== 'NOT_SUPPORTED',
+      ),
+    ],
     cache: newCache,
     cacheWrites,
   }
@@ -267,7 +317,14 @@ export const FIND_MANY_MAX_DEVS = 512
  * Simplification: `publishedProviders` stands for pci_has_p2pmem() (see provider.ts); the
  * reference count of the returned device is not modelled.
  */
-export function pciP2pmemFindMany(m: Machine, publishedProviders: readonly string[], clients: readonly P2pClient[], rng: RngState, ctx: P2pCtx = {}, era: Era = m.settings.era): FindManyResult {
+export function pciP2pmemFindMany(
+  m: Machine,
+  publishedProviders: readonly string[],
+  clients: readonly P2pClient[],
+  rng: RngState,
+  ctx: P2pCtx = {},
+  era: Era = m.settings.era,
+): FindManyResult {
   const base = { fn: 'pci_p2pmem_find_many', file: FILE, eras: eraGroup(era), source: eraSource(era) }
   const published = new Set(publishedProviders.map((p) => pciDev(m, p).id))
   let cache: MapTypeCache = ctx.cache ?? {}
@@ -292,26 +349,54 @@ export function pciP2pmemFindMany(m: Machine, publishedProviders: readonly strin
     }
     closest.push(d.id)
   }
-  decisions.push({
-    ...base,
-    text: candidates.length
-      ? `scores (pci_p2pdma_distance_many, verbose=false): ${candidates.map((c) => `${c.bdf}=${c.score}`).join(', ')}`
-      : 'no device has published p2pmem (pci_has_p2pmem())',
-    ok: null,
-  })
+  decisions.push(
+    dec(
+      base,
+      candidates.length
+        ? `scores (pci_p2pdma_distance_many, verbose=false): ${candidates.map((c) => `${c.bdf}=${c.score}`).join(', ')}`
+        : 'no device has published p2pmem (pci_has_p2pmem())',
+      null,
+    ),
+  )
   if (closest.length === 0) {
-    decisions.push({ ...base, text: 'no compatible provider: returns NULL', ok: false })
-    return { chosen: null, chosenBdf: null, rng, draw: null, candidates, closest, closestDistance: null, logs, decisions, cache, cacheWrites }
+    decisions.push(dec(base, 'no compatible provider: returns NULL', false))
+    return {
+      chosen: null,
+      chosenBdf: null,
+      rng,
+      draw: null,
+      candidates,
+      closest,
+      closestDistance: null,
+      logs,
+      decisions,
+      cache,
+      cacheWrites,
+    }
   }
   const pick = belowN(rng, closest.length)
   const chosen = closest[pick.value] as string
   const chosenBdf = pciDev(m, chosen).bdf
-  decisions.push({
-    ...base,
-    text: `${closest.length} provider(s) at distance ${closestDistance}; ${era === 'v5.0' || era === 'v5.0-rfc' || era === 'v5.2' || era === 'v5.4' ? 'prandom_u32_max' : 'get_random_u32_below'}(${closest.length}) = ${pick.value}: ${chosenBdf}`,
-    ok: true,
-  })
-  return { chosen, chosenBdf, rng: pick.state, draw: pick.value, candidates, closest, closestDistance, logs, decisions, cache, cacheWrites }
+  decisions.push(
+    dec(
+      base,
+      `${closest.length} provider(s) at distance ${closestDistance}; ${era === 'v5.0' || era === 'v5.0-rfc' || era === 'v5.2' || era === 'v5.4' ? 'prandom_u32_max' : 'get_random_u32_below'}(${closest.length}) = ${pick.value}: ${chosenBdf}`,
+      true,
+    ),
+  )
+  return {
+    chosen,
+    chosenBdf,
+    rng: pick.state,
+    draw: pick.value,
+    candidates,
+    closest,
+    closestDistance,
+    logs,
+    decisions,
+    cache,
+    cacheWrites,
+  }
 }
 
 export interface TestP2pResult {
@@ -334,30 +419,42 @@ export interface TestP2pResult {
  *
  * Errnos: none (returns bool).
  */
-export function pciTestP2p(m: Machine, a: P2pClient, b: P2pClient, mode: 'as-posted' | 'as-intended' = m.settings.rfcTestP2p): TestP2pResult {
+export function pciTestP2p(
+  m: Machine,
+  a: P2pClient,
+  b: P2pClient,
+  mode: 'as-posted' | 'as-intended' = m.settings.rfcTestP2p,
+): TestP2pResult {
   const base = { fn: 'pci_test_p2p', file: FILE, eras: 'v5.0-rfc', source: 'S11 (RFC 1/5)' }
   const decisions: Decision[] = []
   if (!p2pRules(m.settings.era).rfcTestP2p) {
-    decisions.push({ ...base, text: `pci_test_p2p() is from an unmerged RFC; evaluated with the v5.0 upstream_bridge_distance() it was written against (era ${m.settings.era} has no such function)`, ok: null })
+    decisions.push(
+      dec(
+        base,
+        `pci_test_p2p() is from an unmerged RFC; evaluated with the v5.0 upstream_bridge_distance() it was written against (era ${m.settings.era} has no such function)`,
+        null,
+      ),
+    )
   }
   const pa = findParentPciDev(m, a)
   const pb = findParentPciDev(m, b)
   if (!pa || !pb) {
-    decisions.push({ ...base, text: 'find_parent_pci_dev() returned NULL for one device: false', ok: false })
+    decisions.push(dec(base, 'find_parent_pci_dev() returned NULL for one device: false', false))
     return { ret: false, tmp: null, intended: false, decisions }
   }
   const r = upstreamBridgeDistance(m, pa.id, pb.id, false, 'v5.0')
   decisions.push(...r.decisions)
   const intended = r.ret >= 0
   const ret = mode === 'as-intended' ? intended : false
-  decisions.push({
-    ...base,
-    text:
+  decisions.push(
+    dec(
+      base,
       mode === 'as-posted'
         ? `tmp = upstream_bridge_distance() = ${r.ret}, ret = ${intended}, but the function as posted ends with "return false;": false`
         : `tmp = upstream_bridge_distance() = ${r.ret}: ${intended} (as intended, "fixed on the test rig")`,
-    ok: ret,
-  })
+      ret,
+    ),
+  )
   return { ret, tmp: r.ret, intended, decisions }
 }
 
@@ -367,10 +464,25 @@ export function pciTestP2p(m: Machine, a: P2pClient, b: P2pClient, mode: 'as-pos
  *
  * Errnos: none (returns bool).
  */
-export function deviceTestP2p(m: Machine, a: P2pClient, b: P2pClient, mode: 'as-posted' | 'as-intended' = m.settings.rfcTestP2p): TestP2pResult {
+export function deviceTestP2p(
+  m: Machine,
+  a: P2pClient,
+  b: P2pClient,
+  mode: 'as-posted' | 'as-intended' = m.settings.rfcTestP2p,
+): TestP2pResult {
   const r = pciTestP2p(m, a, b, mode)
   return {
     ...r,
-    decisions: [{ fn: 'device_test_p2p', file: 'drivers/base/core.c', eras: 'v5.0-rfc', source: 'S11 (RFC 2/5)', text: 'returns pci_test_p2p(devA, devB)', ok: null }, ...r.decisions],
+    decisions: [
+      {
+        fn: 'device_test_p2p',
+        file: 'drivers/base/core.c',
+        eras: 'v5.0-rfc',
+        source: 'S11 (RFC 2/5)',
+        text: 'returns pci_test_p2p(devA, devB)',
+        ok: null,
+      },
+      ...r.decisions,
+    ],
   }
 }

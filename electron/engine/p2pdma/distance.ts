@@ -21,7 +21,7 @@ import type { Decision, MapType } from '../../../shared/model/p2p'
 import { eraGroup, eraSource, p2pRules } from '../eras'
 import type { Machine, PciDev } from '../topology/types'
 import { cpuDecision, cpuSupportsP2pdma } from './cpu'
-import { devLog, hasAcsRedir, pciDev, upstreamChain, upstreamIndex } from './pci'
+import { dec, devLog, hasAcsRedir, pciDev, upstreamChain, upstreamIndex } from './pci'
 import { hostBridgeWhitelist, rootComplexWhitelist } from './whitelist'
 
 const FILE = 'drivers/pci/p2pdma.c'
@@ -71,12 +71,28 @@ export function walkUpstream(m: Machine, provider: PciDev, client: PciDev): Walk
     const path: string[] = []
     for (let k = 0; k <= i; k++) path.push((ca[k] as PciDev).id)
     for (let k = j - 1; k >= 0; k--) path.push((cb[k] as PciDev).id)
-    return { provider, client, common: a, distA: i, distB: j, dist: i + j, acs, path, hostBridges: [] }
+    return { provider, client, common: a, distA: i, distB: j, dist: i + j, acs, path, hostBridges: NONE }
   }
   // No common ancestor: the last inner loop walked all of b, so dist_b = depth(b).
-  const hostBridges = provider.hostBridge === client.hostBridge ? [provider.hostBridge] : [provider.hostBridge, client.hostBridge]
-  const path = [...ca.map((d) => d.id), ...hostBridges, ...[...cb].reverse().map((d) => d.id)]
-  return { provider, client, common: null, distA: ca.length, distB: cb.length, dist: ca.length + cb.length, acs, path, hostBridges }
+  const hostBridges =
+    provider.hostBridge === client.hostBridge
+      ? [provider.hostBridge]
+      : [provider.hostBridge, client.hostBridge]
+  const path: string[] = []
+  for (const d of ca) path.push(d.id)
+  for (const h of hostBridges) path.push(h)
+  for (let k = cb.length - 1; k >= 0; k--) path.push((cb[k] as PciDev).id)
+  return {
+    provider,
+    client,
+    common: null,
+    distA: ca.length,
+    distB: cb.length,
+    dist: ca.length + cb.length,
+    acs,
+    path,
+    hostBridges,
+  }
 }
 
 /**
@@ -135,28 +151,62 @@ function walkDecisions(w: Walk, era: Era, fn: string): Decision[] {
   const base = { fn, file: FILE, eras: eraGroup(era), source: eraSource(era) }
   const out: Decision[] = []
   if (w.common) {
-    const what = w.common === w.provider && w.common === w.client ? 'the provider is the client' : `common upstream bridge ${w.common.bdf} (${w.common.kind})`
-    out.push({ ...base, text: `walk: ${what}; distance = dist_a ${w.distA} + dist_b ${w.distB} = ${w.dist}`, ok: true })
+    const what =
+      w.common === w.provider && w.common === w.client
+        ? 'the provider is the client'
+        : `common upstream bridge ${w.common.bdf} (${w.common.kind})`
+    out.push(dec(base, `walk: ${what}; distance = dist_a ${w.distA} + dist_b ${w.distB} = ${w.dist}`, true))
   } else {
-    out.push({
-      ...base,
-      text: `walk: ${w.provider.bdf} and ${w.client.bdf} share no upstream bridge (pci_upstream_bridge() of a root-bus device is NULL); distance = depth ${w.distA} + depth ${w.distB} = ${w.dist}`,
-      ok: null,
-    })
+    out.push(
+      dec(
+        base,
+        `walk: ${w.provider.bdf} and ${w.client.bdf} share no upstream bridge (pci_upstream_bridge() of a root-bus device is NULL); distance = depth ${w.distA} + depth ${w.distB} = ${w.dist}`,
+        null,
+      ),
+    )
   }
   if (w.acs.length) {
-    const commonNote = w.common && w.acs.includes(w.common) ? ' (the common upstream bridge itself counts: it is checked before the match test)' : ''
-    out.push({
-      ...base,
-      fn: 'pci_bridge_has_acs_redir',
-      text: `ACS redirect (RR|CR|EC in ACS Control) on ${w.acs.map((d) => d.bdf).join(', ')}${commonNote}${w.common ? '' : '; with no common upstream bridge this does not change the result'}`,
-      ok: w.common ? false : null,
-    })
+    const commonNote =
+      w.common && w.acs.includes(w.common)
+        ? ' (the common upstream bridge itself counts: it is checked before the match test)'
+        : ''
+    out.push(
+      dec(
+        base,
+        `ACS redirect (RR|CR|EC in ACS Control) on ${w.acs.map((d) => d.bdf).join(', ')}${commonNote}${w.common ? '' : '; with no common upstream bridge this does not change the result'}`,
+        w.common ? false : null,
+        'pci_bridge_has_acs_redir',
+      ),
+    )
   }
   return out
 }
 
-function result(w: Walk, era: Era, fn: PairDistance['fn']): Omit<PairDistance, 'ret' | 'mapType' | 'notSupported' | 'acsRedirects' | 'acsHint' | 'logs' | 'decisions' | 'cacheStore'> {
+/**
+ * The shared empty list of a PairDistance/PairVerdict field that has nothing to list (frozen: the
+ * matrix of a large machine holds hundreds of thousands of pairs, most with empty lists).
+ */
+export const NONE: string[] = Object.freeze([]) as unknown as string[]
+
+// Built field by field: object spread is measurably slow on the matrix's hot path.
+function mkPair(
+  w: Walk,
+  era: Era,
+  fn: PairDistance['fn'],
+  ret: number,
+  mapType: MapType,
+  notSupported: boolean,
+  acsRedirects: boolean,
+  acsHint: string | null,
+  logs: string[],
+  decisions: Decision[],
+  cacheStore: MapType | null,
+): PairDistance {
+  let acsList = NONE
+  if (w.acs.length) {
+    acsList = []
+    for (const d of w.acs) acsList.push(d.bdf)
+  }
   return {
     fn,
     era,
@@ -164,11 +214,19 @@ function result(w: Walk, era: Era, fn: PairDistance['fn']): Omit<PairDistance, '
     clientId: w.client.id,
     provider: w.provider.bdf,
     client: w.client.bdf,
+    ret,
     dist: w.dist,
-    acsList: w.acs.map((d) => d.bdf),
+    mapType,
+    notSupported,
+    acsRedirects,
+    acsList,
+    acsHint,
     common: w.common ? w.common.id : null,
     hostBridges: w.hostBridges,
     path: w.path,
+    logs: logs.length ? logs : NONE,
+    decisions: decisions.length ? decisions : (NONE as unknown as Decision[]),
+    cacheStore,
   }
 }
 
@@ -187,51 +245,87 @@ function result(w: Walk, era: Era, fn: PairDistance['fn']): Omit<PairDistance, '
  * Errnos: none modelled (the _warn variant's -ENOMEM when kmalloc fails is not modelled).
  * Simplification: `era` must be v5.0, v5.0-rfc or v5.2.
  */
-export function upstreamBridgeDistance(m: Machine, provider: string, client: string, verbose: boolean, era: Era = m.settings.era): PairDistance {
+export function upstreamBridgeDistance(
+  m: Machine,
+  provider: string,
+  client: string,
+  verbose: boolean,
+  era: Era = m.settings.era,
+  explain = true,
+): PairDistance {
   const rules = p2pRules(era)
   if (rules.hasMapTypes) throw new Error(`upstreamBridgeDistance: ${era} uses map types`)
   const w = walkUpstream(m, pciDev(m, provider), pciDev(m, client))
   const base = { fn: 'upstream_bridge_distance', file: FILE, eras: eraGroup(era), source: eraSource(era) }
-  const decisions = walkDecisions(w, era, 'upstream_bridge_distance')
+  const decisions = explain ? walkDecisions(w, era, 'upstream_bridge_distance') : []
   let ret: number
   if (w.common) {
     ret = w.acs.length ? -2 : w.dist
-    decisions.push({ ...base, text: w.acs.length ? 'ACS redirect on the path: returns -2' : `returns ${ret}`, ok: ret >= 0 })
+    if (explain)
+      decisions.push(
+        dec(base, w.acs.length ? 'ACS redirect on the path: returns -2' : `returns ${ret}`, ret >= 0),
+      )
   } else if (rules.family === 'upstream_bridge_distance_rc') {
     const rp = rootComplexWhitelist(m, w.provider.id)
-    decisions.push(rp.decision)
+    if (explain) decisions.push(rp.decision)
     const rc = rp.ok ? rootComplexWhitelist(m, w.client.id) : null
     if (rc) decisions.push(rc.decision)
     ret = rp.ok && rc?.ok ? 0x1000 + w.dist : -1
-    decisions.push({
-      ...base,
-      text: ret >= 0 ? `both root complexes are whitelisted: returns 0x1000 + ${w.dist} = ${ret}` : 'no common upstream bridge and not both root complexes whitelisted: returns -1',
-      ok: ret >= 0,
-    })
+    if (explain)
+      decisions.push(
+        dec(
+          base,
+          ret >= 0
+            ? `both root complexes are whitelisted: returns 0x1000 + ${w.dist} = ${ret}`
+            : 'no common upstream bridge and not both root complexes whitelisted: returns -1',
+          ret >= 0,
+        ),
+      )
   } else {
     ret = -1
-    decisions.push({ ...base, text: 'no common upstream bridge and no whitelist in this era: returns -1', ok: false })
+    if (explain)
+      decisions.push(dec(base, 'no common upstream bridge and no whitelist in this era: returns -1', false))
   }
   const logs: string[] = []
   let acsHint: string | null = null
   if (verbose && ret === -2) {
-    acsHint = acsListString(w.acs.map((d) => d.bdf), rules.acsListSize).text
-    logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${w.provider.bdf})`))
-    logs.push(devLog(w.client, `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`))
+    acsHint = acsListString(
+      w.acs.map((d) => d.bdf),
+      rules.acsListSize,
+    ).text
+    logs.push(
+      devLog(
+        w.client,
+        `cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${w.provider.bdf})`,
+      ),
+    )
+    logs.push(
+      devLog(
+        w.client,
+        `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
+      ),
+    )
   } else if (verbose && ret < 0) {
-    logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge`))
+    logs.push(
+      devLog(
+        w.client,
+        `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge`,
+      ),
+    )
   }
-  return {
-    ...result(w, era, 'upstream_bridge_distance'),
+  return mkPair(
+    w,
+    era,
+    'upstream_bridge_distance',
     ret,
-    mapType: ret >= 0 ? 'BUS_ADDR' : 'NOT_SUPPORTED',
-    notSupported: ret < 0,
-    acsRedirects: ret === -2,
+    ret >= 0 ? 'BUS_ADDR' : 'NOT_SUPPORTED',
+    ret < 0,
+    ret === -2,
     acsHint,
     logs,
     decisions,
-    cacheStore: null,
-  }
+    null,
+  )
 }
 
 /**
@@ -249,41 +343,69 @@ export function upstreamBridgeDistance(m: Machine, provider: string, client: str
  *
  * Errnos: none modelled (-ENOMEM of the _warn kmalloc is not modelled).
  */
-export function upstreamBridgeDistanceMapType(m: Machine, provider: string, client: string, verbose: boolean): PairDistance {
+export function upstreamBridgeDistanceMapType(
+  m: Machine,
+  provider: string,
+  client: string,
+  verbose: boolean,
+  explain = true,
+): PairDistance {
   const era: Era = 'v5.4'
   const rules = p2pRules(era)
   const w = walkUpstream(m, pciDev(m, provider), pciDev(m, client))
   const base = { fn: 'upstream_bridge_distance', file: FILE, eras: 'v5.4', source: 'S3' }
-  const decisions = walkDecisions(w, era, '__upstream_bridge_distance')
+  const decisions = explain ? walkDecisions(w, era, '__upstream_bridge_distance') : []
   const acsRedirects = !!w.common && w.acs.length > 0
   let mapType: MapType = w.common && !acsRedirects ? 'BUS_ADDR' : 'THRU_HOST_BRIDGE'
   if (mapType === 'THRU_HOST_BRIDGE') {
-    const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, false)
-    decisions.push(...wl.decisions)
+    const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, false, explain)
+    if (explain) decisions.push(...wl.decisions)
     if (!wl.ok) mapType = 'NOT_SUPPORTED'
   }
-  decisions.push({ ...base, text: `map type ${mapType}, distance ${w.dist}; stored in the provider's map_types xarray`, ok: mapType !== 'NOT_SUPPORTED' })
+  if (explain)
+    decisions.push(
+      dec(
+        base,
+        `map type ${mapType}, distance ${w.dist}; stored in the provider's map_types xarray`,
+        mapType !== 'NOT_SUPPORTED',
+      ),
+    )
   const logs: string[] = []
   let acsHint: string | null = null
   if (verbose && acsRedirects) {
-    acsHint = acsListString(w.acs.map((d) => d.bdf), rules.acsListSize).text
+    acsHint = acsListString(
+      w.acs.map((d) => d.bdf),
+      rules.acsListSize,
+    ).text
     logs.push(devLog(w.client, `ACS redirect is set between the client and provider (${w.provider.bdf})`))
-    logs.push(devLog(w.client, `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`))
+    logs.push(
+      devLog(
+        w.client,
+        `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
+      ),
+    )
   }
   if (verbose && mapType === 'NOT_SUPPORTED') {
-    logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`))
+    logs.push(
+      devLog(
+        w.client,
+        `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`,
+      ),
+    )
   }
-  return {
-    ...result(w, era, 'upstream_bridge_distance'),
-    ret: w.dist,
+  return mkPair(
+    w,
+    era,
+    'upstream_bridge_distance',
+    w.dist,
     mapType,
-    notSupported: mapType === 'NOT_SUPPORTED',
+    mapType === 'NOT_SUPPORTED',
     acsRedirects,
     acsHint,
     logs,
     decisions,
-    cacheStore: mapType,
-  }
+    mapType,
+  )
 }
 
 /**
@@ -303,12 +425,20 @@ export function upstreamBridgeDistanceMapType(m: Machine, provider: string, clie
  * Errnos: none (returns a map type).
  * Simplification: no RCU; the xarray store is returned as `cacheStore` for the caller to record.
  */
-export function calcMapTypeAndDist(m: Machine, provider: string, client: string, verbose: boolean, era: Era = m.settings.era): PairDistance {
+export function calcMapTypeAndDist(
+  m: Machine,
+  provider: string,
+  client: string,
+  verbose: boolean,
+  era: Era = m.settings.era,
+  explain = true,
+): PairDistance {
   const rules = p2pRules(era)
-  if (rules.family !== 'calc_map_type_and_dist') throw new Error(`calcMapTypeAndDist: ${era} has no calc_map_type_and_dist()`)
+  if (rules.family !== 'calc_map_type_and_dist')
+    throw new Error(`calcMapTypeAndDist: ${era} has no calc_map_type_and_dist()`)
   const w = walkUpstream(m, pciDev(m, provider), pciDev(m, client))
   const base = { fn: 'calc_map_type_and_dist', file: FILE, eras: eraGroup(era), source: eraSource(era) }
-  const decisions = walkDecisions(w, era, 'calc_map_type_and_dist')
+  const decisions = explain ? walkDecisions(w, era, 'calc_map_type_and_dist') : []
   const logs: string[] = []
   let acsHint: string | null = null
   let mapType: MapType = 'THRU_HOST_BRIDGE'
@@ -319,47 +449,64 @@ export function calcMapTypeAndDist(m: Machine, provider: string, client: string,
     if (w.common) {
       acsRedirects = true
       if (verbose) {
-        acsHint = acsListString(w.acs.map((d) => d.bdf), rules.acsListSize).text
+        acsHint = acsListString(
+          w.acs.map((d) => d.bdf),
+          rules.acsListSize,
+        ).text
         logs.push(devLog(w.client, `ACS redirect is set between the client and provider (${w.provider.bdf})`))
-        logs.push(devLog(w.client, `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`))
+        logs.push(
+          devLog(
+            w.client,
+            `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
+          ),
+        )
       }
     }
     const cpu = cpuSupportsP2pdma(m.cpu)
-    decisions.push(cpuDecision(m.cpu, era))
+    if (explain) decisions.push(cpuDecision(m.cpu, era))
     if (!cpu) {
       const warn = rules.whitelistWarn === 'verbose' ? verbose : acsRedirects
-      const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, warn)
-      decisions.push(...wl.decisions)
+      const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, warn, explain)
+      if (explain) decisions.push(...wl.decisions)
       logs.push(...wl.logs)
       if (!wl.ok) {
         mapType = 'NOT_SUPPORTED'
         if (verbose) {
-          logs.push(devLog(w.client, `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`))
+          logs.push(
+            devLog(
+              w.client,
+              `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`,
+            ),
+          )
         }
       }
     }
   }
-  decisions.push({
-    ...base,
-    text:
-      mapType === 'BUS_ADDR'
-        ? `PCI_P2PDMA_MAP_BUS_ADDR, distance ${w.dist}: TLPs are routed below ${w.common?.bdf ?? '?'} without reaching the host bridge; program the DMA engine with PCI bus addresses`
-        : mapType === 'THRU_HOST_BRIDGE'
-          ? `PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, distance ${w.dist}: the path goes through the host bridge; use a normal DMA mapping (CPU physical or IOVA)`
-          : `PCI_P2PDMA_MAP_NOT_SUPPORTED, distance ${w.dist}: DMA mapping routines must fail`,
-    ok: mapType !== 'NOT_SUPPORTED',
-  })
-  return {
-    ...result(w, era, 'calc_map_type_and_dist'),
-    ret: w.dist,
+  if (explain)
+    decisions.push(
+      dec(
+        base,
+        mapType === 'BUS_ADDR'
+          ? `PCI_P2PDMA_MAP_BUS_ADDR, distance ${w.dist}: TLPs are routed below ${w.common?.bdf ?? '?'} without reaching the host bridge; program the DMA engine with PCI bus addresses`
+          : mapType === 'THRU_HOST_BRIDGE'
+            ? `PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, distance ${w.dist}: the path goes through the host bridge; use a normal DMA mapping (CPU physical or IOVA)`
+            : `PCI_P2PDMA_MAP_NOT_SUPPORTED, distance ${w.dist}: DMA mapping routines must fail`,
+        mapType !== 'NOT_SUPPORTED',
+      ),
+    )
+  return mkPair(
+    w,
+    era,
+    'calc_map_type_and_dist',
+    w.dist,
     mapType,
-    notSupported: mapType === 'NOT_SUPPORTED',
+    mapType === 'NOT_SUPPORTED',
     acsRedirects,
     acsHint,
     logs,
     decisions,
-    cacheStore: mapType,
-  }
+    mapType,
+  )
 }
 
 /**
@@ -367,16 +514,25 @@ export function calcMapTypeAndDist(m: Machine, provider: string, client: string,
  * upstream_bridge_distance[_warn]() in v5.0/v5.2, the S3 map-type variant in v5.4,
  * calc_map_type_and_dist() in v6.0+.
  *
+ * `explain` = false skips building Decision records (the matrix's lean mode).
+ *
  * Errnos: none.
  */
-export function p2pdmaClassify(m: Machine, provider: string, client: string, verbose: boolean, era: Era = m.settings.era): PairDistance {
+export function p2pdmaClassify(
+  m: Machine,
+  provider: string,
+  client: string,
+  verbose: boolean,
+  era: Era = m.settings.era,
+  explain = true,
+): PairDistance {
   switch (p2pRules(era).family) {
     case 'upstream_bridge_distance':
     case 'upstream_bridge_distance_rc':
-      return upstreamBridgeDistance(m, provider, client, verbose, era)
+      return upstreamBridgeDistance(m, provider, client, verbose, era, explain)
     case 'upstream_bridge_distance_map':
-      return upstreamBridgeDistanceMapType(m, provider, client, verbose)
+      return upstreamBridgeDistanceMapType(m, provider, client, verbose, explain)
     case 'calc_map_type_and_dist':
-      return calcMapTypeAndDist(m, provider, client, verbose, era)
+      return calcMapTypeAndDist(m, provider, client, verbose, era, explain)
   }
 }

@@ -3,7 +3,13 @@
  * whitelist, CPU check, distance_many, find_many, the RFC's pci_test_p2p and add_resource.
  */
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SETTINGS, ERAS, type Era, type LabSettings, type MachineSpec } from '../../../shared/model/topology'
+import {
+  DEFAULT_SETTINGS,
+  ERAS,
+  type Era,
+  type LabSettings,
+  type MachineSpec,
+} from '../../../shared/model/topology'
 import { ERA_INFO, p2pRules } from '../eras'
 import { belowN, rngInit } from '../core/rng'
 import { buildMachine } from '../topology/build'
@@ -11,7 +17,15 @@ import type { Machine } from '../topology/types'
 import { t1, t1amd, t1nw, t3 } from '../test/fixtures/topologies'
 import { cpuSupportsP2pdma } from './cpu'
 import { acsListString, calcMapTypeAndDist, upstreamBridgeDistance, walkUpstream } from './distance'
-import { cacheLookup, deviceTestP2p, pciP2pdmaDistance, pciP2pdmaDistanceMany, pciP2pdmaMapType, pciP2pmemFindMany, pciTestP2p } from './distance-many'
+import {
+  cacheLookup,
+  deviceTestP2p,
+  pciP2pdmaDistance,
+  pciP2pdmaDistanceMany,
+  pciP2pdmaMapType,
+  pciP2pmemFindMany,
+  pciTestP2p,
+} from './distance-many'
 import { computeMatrix, explainPair, toP2pJson } from './matrix'
 import { pciDev } from './pci'
 import {
@@ -111,7 +125,9 @@ describe('kernel cases', () => {
     expect(d.ret).toBe(4)
     expect(d.logs).toEqual([])
     expect(cacheLookup(d.cache, 'gpu0', pciDev(m, 'nic0'))).toBe('BUS_ADDR')
-    expect(d.cacheWrites).toEqual([{ provider: 'gpu0', client: 'nic0', idx: 0x0400, before: 'UNKNOWN', after: 'BUS_ADDR' }])
+    expect(d.cacheWrites).toEqual([
+      { provider: 'gpu0', client: 'nic0', idx: 0x0400, before: 'UNKNOWN', after: 'BUS_ADDR' },
+    ])
     const sgl = pciP2pmemAllocSgl(m, reg, 'gpu0', 64 * 1024)
     expect(sgl.nents).toBe(1)
     expect(sgl.sgl?.[0]?.length).toBe(65536)
@@ -191,9 +207,14 @@ describe('kernel cases', () => {
     expect(r.logs).toEqual([DENY_NVME0_NIC0_6X])
     expect(cacheLookup(r.cache, 'nvme0', pciDev(m, 'nic0'))).toBe('NOT_SUPPORTED')
     const next = pciP2pdmaDistanceMany(mk(t1nw(), 'next'), 'nvme0', ['nic0'], true)
-    expect(next.logs).toEqual(['pci 0000:00:00.0: Host bridge not in P2PDMA whitelist: 8086:a700', DENY_NVME0_NIC0_6X])
+    expect(next.logs).toEqual([
+      'pci 0000:00:00.0: Host bridge not in P2PDMA whitelist: 8086:a700',
+      DENY_NVME0_NIC0_6X,
+    ])
     // 7.2 still uses warn = acs_redirects
-    expect(pciP2pdmaDistanceMany(mk(t1nw(), 'v7.2'), 'nvme0', ['nic0'], true).logs).toEqual([DENY_NVME0_NIC0_6X])
+    expect(pciP2pdmaDistanceMany(mk(t1nw(), 'v7.2'), 'nvme0', ['nic0'], true).logs).toEqual([
+      DENY_NVME0_NIC0_6X,
+    ])
   })
 
   it('C08: across root ports on the 2019 kernel: -1 "do not share an upstream bridge", even on AMD', () => {
@@ -214,8 +235,14 @@ describe('kernel cases', () => {
     expect(u.logs).toEqual([])
     expect(pciP2pdmaDistanceMany(mk(t1amd(0x1480, 0x17), 'v5.2'), 'nvme0', ['nic0'], false).ret).toBe(-1)
     // the allowance ignores ACS (it is only consulted with no common bridge)
-    expect(pciP2pdmaDistanceMany(mk(t1amd(0x1450, 0x17), 'v5.2', { iommu: true }), 'nvme0', ['nic0'], false).ret).toBe(4102)
-    expect(toP2pJson(computeMatrix(m)).pairs.find((p) => p.provider === '0000:06:00.0' && p.client === '0000:04:00.0')).toMatchObject({ mapType: 'BUS_ADDR', distance: 4102 })
+    expect(
+      pciP2pdmaDistanceMany(mk(t1amd(0x1450, 0x17), 'v5.2', { iommu: true }), 'nvme0', ['nic0'], false).ret,
+    ).toBe(4102)
+    expect(
+      toP2pJson(computeMatrix(m)).pairs.find(
+        (p) => p.provider === '0000:06:00.0' && p.client === '0000:04:00.0',
+      ),
+    ).toMatchObject({ mapType: 'BUS_ADDR', distance: 4102 })
   })
 
   it('C13: provider is also the client: 0, BUS_ADDR; find_many([NVMe0]) prefers NVMe0', () => {
@@ -260,21 +287,56 @@ describe('kernel cases', () => {
     expect(pciP2pdmaDistanceMany(nw, 'gpu0', ['nvme0', 'nic0'], true).perClient).toHaveLength(2)
     // edge cases: n == 0, non-PCI client
     expect(pciP2pdmaDistanceMany(m, 'gpu0', [], true).ret).toBe(-1)
-    const np = pciP2pdmaDistanceMany(m, 'gpu0', ['nic0', { notPci: true, name: 'rxe0', driver: 'rdma_rxe' }], true)
+    const np = pciP2pdmaDistanceMany(
+      m,
+      'gpu0',
+      ['nic0', { notPci: true, name: 'rxe0', driver: 'rdma_rxe' }],
+      true,
+    )
     expect(np.ret).toBe(-1)
     expect(np.logs).toEqual(['rdma_rxe rxe0: cannot be used for peer-to-peer DMA as it is not a PCI device'])
-    expect(pciP2pdmaDistanceMany(m, 'gpu0', [{ notPci: true, name: 'nvme0n1', parentPci: 'nvme2' }], true).ret).toBe(4)
+    expect(
+      pciP2pdmaDistanceMany(m, 'gpu0', [{ notPci: true, name: 'nvme0n1', parentPci: 'nvme2' }], true).ret,
+    ).toBe(4)
   })
 
   it('C18: find_many: GPU0 and GPU1 tie at 8, NVMe0 12, unpublished NVMe2 skipped; random choice, never NVMe0', () => {
     const spec = t1()
-    spec.nodes.splice(spec.nodes.findIndex((n) => n.id === 'rpB'), 0,
-      { id: 'dsp3', kind: 'switch_downstream', parent: 'usp', label: 'DSP3', slot: 3, vendor: 0x10b5, device: 0x9781, acs: { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: [] } },
-      { id: 'gpu1', kind: 'endpoint', parent: 'dsp3', label: 'GPU1', vendor: 0x10de, device: 0x20b0, endpoint: { type: 'gpu', bars: [{ index: 1, size: 16 * GiB, mem64: true, prefetch: true }], p2pmemBar: 1 } },
+    spec.nodes.splice(
+      spec.nodes.findIndex((n) => n.id === 'rpB'),
+      0,
+      {
+        id: 'dsp3',
+        kind: 'switch_downstream',
+        parent: 'usp',
+        label: 'DSP3',
+        slot: 3,
+        vendor: 0x10b5,
+        device: 0x9781,
+        acs: { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: [] },
+      },
+      {
+        id: 'gpu1',
+        kind: 'endpoint',
+        parent: 'dsp3',
+        label: 'GPU1',
+        vendor: 0x10de,
+        device: 0x20b0,
+        endpoint: {
+          type: 'gpu',
+          bars: [{ index: 1, size: 16 * GiB, mem64: true, prefetch: true }],
+          p2pmemBar: 1,
+        },
+      },
     )
     const m = mk(spec, 'v6.12')
     let reg = EMPTY_REGISTRY
-    for (const [dev, bar] of [['gpu0', 1], ['gpu1', 1], ['nvme0', 2], ['nvme2', 0]] as const) {
+    for (const [dev, bar] of [
+      ['gpu0', 1],
+      ['gpu1', 1],
+      ['nvme0', 2],
+      ['nvme2', 0],
+    ] as const) {
       const a = pciP2pdmaAddResource(m, reg, dev, bar, 0, 0)
       expect(a.ret).toBe(0)
       reg = a.registry
@@ -297,22 +359,41 @@ describe('kernel cases', () => {
     }
     expect([...chosen].sort()).toEqual(['gpu0', 'gpu1'])
     // deterministic for a given RNG state
-    expect(pciP2pmemFindMany(m, publishedProviders(m, reg), ['nic0', 'nvme2'], rngInit(9)).chosen).toBe(pciP2pmemFindMany(m, publishedProviders(m, reg), ['nic0', 'nvme2'], rngInit(9)).chosen)
+    expect(pciP2pmemFindMany(m, publishedProviders(m, reg), ['nic0', 'nvme2'], rngInit(9)).chosen).toBe(
+      pciP2pmemFindMany(m, publishedProviders(m, reg), ['nic0', 'nvme2'], rngInit(9)).chosen,
+    )
   })
 
   it('C19: pci_p2pdma_add_resource argument checks and pci_alloc_p2pmem NULL cases', () => {
     const m = mk(t1({ busOffset: 0x1000_0000 }), 'v6.12')
     const gpu0 = pciDev(m, 'gpu0')
     const bar1 = gpu0.bars.find((b) => b.index === 1)
-    expect(pciP2pdmaAddResource(m, EMPTY_REGISTRY, 'gpu0', 5, 0, 0)).toMatchObject({ ret: -22, errno: 'EINVAL' })
-    expect(pciP2pdmaAddResource(m, EMPTY_REGISTRY, 'gpu0', 1, 0, 16 * GiB)).toMatchObject({ ret: -22, errno: 'EINVAL' })
-    expect(pciP2pdmaAddResource(m, EMPTY_REGISTRY, 'gpu0', 1, 13 * GiB, 4 * GiB)).toMatchObject({ ret: -22, errno: 'EINVAL' })
+    expect(pciP2pdmaAddResource(m, EMPTY_REGISTRY, 'gpu0', 5, 0, 0)).toMatchObject({
+      ret: -22,
+      errno: 'EINVAL',
+    })
+    expect(pciP2pdmaAddResource(m, EMPTY_REGISTRY, 'gpu0', 1, 0, 16 * GiB)).toMatchObject({
+      ret: -22,
+      errno: 'EINVAL',
+    })
+    expect(pciP2pdmaAddResource(m, EMPTY_REGISTRY, 'gpu0', 1, 13 * GiB, 4 * GiB)).toMatchObject({
+      ret: -22,
+      errno: 'EINVAL',
+    })
     const d = pciP2pdmaAddResource(m, EMPTY_REGISTRY, 'gpu0', 1, 0, 4 * GiB)
     expect(d.ret).toBe(0)
     const st = d.registry.devs['gpu0']
-    expect(st?.pagemaps[0]).toMatchObject({ start: (bar1?.start ?? 0) + 4 * GiB, end: (bar1?.start ?? 0) + 16 * GiB - 1, bus_offset: 0x1000_0000 })
+    expect(st?.pagemaps[0]).toMatchObject({
+      start: (bar1?.start ?? 0) + 4 * GiB,
+      end: (bar1?.start ?? 0) + 16 * GiB - 1,
+      bus_offset: 0x1000_0000,
+    })
     expect(st?.chunks[0]?.bus).toBe((bar1?.busStart ?? 0) + 4 * GiB) // the gen_pool stores bus addresses
-    expect(p2pmemSysfs(m, d.registry, 'gpu0')).toMatchObject({ size: 12 * GiB, available: 12 * GiB, published: 0 })
+    expect(p2pmemSysfs(m, d.registry, 'gpu0')).toMatchObject({
+      size: 12 * GiB,
+      available: 12 * GiB,
+      published: 0,
+    })
     expect(pciAllocP2pmem(m, d.registry, 'nic0', 4096).addr).toBeNull()
     expect(pciAllocP2pmem(m, d.registry, 'gpu0', 13 * GiB).addr).toBeNull()
     const ok = pciAllocP2pmem(m, d.registry, 'gpu0', 4096)
@@ -335,7 +416,9 @@ describe('kernel cases', () => {
       expect(r.mapType).toBe('THRU_HOST_BRIDGE')
       expect(r.computed?.dist).toBe(6)
       expect(cacheLookup(r.cache, 'nvme0', pciDev(m, 'nic0'))).toBe('THRU_HOST_BRIDGE')
-      expect(pciP2pdmaMapType(m, 'nvme0', { notPci: true, name: 'nvme0n1', parentPci: 'nic0' }, {}).mapType).toBe('NOT_SUPPORTED')
+      expect(
+        pciP2pdmaMapType(m, 'nvme0', { notPci: true, name: 'nvme0n1', parentPci: 'nic0' }, {}).mapType,
+      ).toBe('NOT_SUPPORTED')
     }
     expect(pciP2pdmaMapType(mk(t1(), 'v5.0'), 'nvme0', 'nic0').mapType).toBeNull()
   })
@@ -349,13 +432,19 @@ describe('kernel cases', () => {
     expect(posted.intended).toBe(true)
     expect(deviceTestP2p(m, 'gpu0', 'nic0', 'as-intended').ret).toBe(true)
     expect(deviceTestP2p(m, 'gpu0', 'nvme0', 'as-intended')).toMatchObject({ ret: false, tmp: -1 })
-    expect(deviceTestP2p(m, 'gpu0', { notPci: true, name: 'virt0' }, 'as-intended')).toMatchObject({ ret: false, tmp: null })
+    expect(deviceTestP2p(m, 'gpu0', { notPci: true, name: 'virt0' }, 'as-intended')).toMatchObject({
+      ret: false,
+      tmp: null,
+    })
   })
 })
 
 describe('walk details', () => {
   it('the ACS list keeps walk order, drops the final ";" and truncates at the seq_buf size', () => {
-    expect(acsListString(['0000:02:00.0', '0000:02:01.0'], 128)).toEqual({ text: '0000:02:00.0;0000:02:01.0', overflowed: false })
+    expect(acsListString(['0000:02:00.0', '0000:02:01.0'], 128)).toEqual({
+      text: '0000:02:00.0;0000:02:01.0',
+      overflowed: false,
+    })
     const ten = Array.from({ length: 10 }, (_, i) => `0000:0${i}:00.0`)
     const r = acsListString(ten, 128)
     expect(r.overflowed).toBe(true)
@@ -368,7 +457,9 @@ describe('walk details', () => {
     const sky = mk(t3('8086:2020', '8086:2030'), 'v6.12')
     expect(hostBridgeWhitelist(sky, 'v6.12', 'gpu0', 'nic1', true).ok).toBe(true)
     const half = mk(t3('8086:a700', '8086:2030'), 'v6.12')
-    expect(hostBridgeWhitelist(half, 'v6.12', 'gpu0', 'nic1', true).logs).toEqual(['pci 0000:00:00.0: Host bridge not in P2PDMA whitelist: 8086:a700'])
+    expect(hostBridgeWhitelist(half, 'v6.12', 'gpu0', 'nic1', true).logs).toEqual([
+      'pci 0000:00:00.0: Host bridge not in P2PDMA whitelist: 8086:a700',
+    ])
     const google = mk(t3('1ae0:0042', '1ae0:abcd'), 'v7.2')
     expect(hostBridgeWhitelist(google, 'v7.2', 'gpu0', 'nic1', false).ok).toBe(true)
     expect(hostBridgeWhitelist(google, 'v6.12', 'gpu0', 'nic1', false).ok).toBe(false)

@@ -8,7 +8,7 @@ import type { Decision, P2pJson, P2pMatrix, PairVerdict } from '../../../shared/
 import { eraGroup, eraSource, isIntDistanceEra, p2pRules } from '../eras'
 import type { Machine, PciDev } from '../topology/types'
 import { p2pdmaClassify, type PairDistance } from './distance'
-import { findPciDev } from './pci'
+import { dec, findPciDev } from './pci'
 import { smiLevelOfPath } from './smi'
 
 const FILE = 'drivers/pci/p2pdma.c'
@@ -27,32 +27,31 @@ export function isProvider(dev: PciDev): boolean {
 }
 
 function eraNote(era: Era): Decision | null {
-  const base = { file: FILE, eras: eraGroup(era), source: eraSource(era) }
+  const base = { fn: 'pci_p2pdma_map_type', file: FILE, eras: eraGroup(era), source: eraSource(era) }
   const rules = p2pRules(era)
   if (rules.family === 'calc_map_type_and_dist') {
-    return {
-      ...base,
-      fn: 'pci_p2pdma_map_type',
-      text: 'computed at the pair\'s first DMA mapping: pci_p2pdma_map_type() finds no cache entry and calls calc_map_type_and_dist(verbose = true), then caches the result; later ACS changes do not change it',
-      ok: null,
-    }
+    return dec(
+      base,
+      "computed at the pair's first DMA mapping: pci_p2pdma_map_type() finds no cache entry and calls calc_map_type_and_dist(verbose = true), then caches the result; later ACS changes do not change it",
+      null,
+      'pci_p2pdma_map_type',
+    )
   }
   if (rules.family === 'upstream_bridge_distance_map') {
-    return {
-      ...base,
-      fn: 'pci_p2pdma_map_type',
-      text: 'shown as pci_p2pdma_distance(provider, client, true) would compute and cache it; in 5.4 pci_p2pdma_map_type() only reads that cache, so a client whose driver maps without a prior distance call gets UNKNOWN and pci_p2pdma_map_sg_attrs() fails (WARN_ON_ONCE, returns 0)',
-      ok: null,
-    }
+    return dec(
+      base,
+      'shown as pci_p2pdma_distance(provider, client, true) would compute and cache it; in 5.4 pci_p2pdma_map_type() only reads that cache, so a client whose driver maps without a prior distance call gets UNKNOWN and pci_p2pdma_map_sg_attrs() fails (WARN_ON_ONCE, returns 0)',
+      null,
+      'pci_p2pdma_map_type',
+    )
   }
-  return {
-    ...base,
-    fn: 'pci_p2pdma_distance_many',
-    text:
-      (rules.rfcTestP2p ? 'RFC pci_test_p2p() would use this same upstream_bridge_distance() value. ' : '') +
+  return dec(
+    base,
+    (rules.rfcTestP2p ? 'RFC pci_test_p2p() would use this same upstream_bridge_distance() value. ' : '') +
       'no map types in this era: a value >= 0 means the client driver may map with pci_p2pdma_map_sg() (bus addresses); < 0 means refused. Shown as upstream_bridge_distance_warn() computes it',
-    ok: null,
-  }
+    null,
+    'pci_p2pdma_distance_many',
+  )
 }
 
 /** The PairVerdict of one classified pair. */
@@ -86,21 +85,33 @@ export function pairVerdict(m: Machine, provider: PciDev, client: PciDev): PairV
   return verdictOf(m, p2pdmaClassify(m, provider.id, client.id, true, era), eraNote(era))
 }
 
+/** Above this many pairs computeMatrix() leaves `decisions` empty unless asked (explainPair() has them). */
+export const EXPLAIN_LIMIT = 20_000
+
+export interface MatrixOptions {
+  /** Build the Decision list of every pair; default: only when providers × clients <= EXPLAIN_LIMIT. */
+  explain?: boolean
+}
+
 /**
  * computeMatrix - providers × clients for the machine's era.
  * Providers: endpoints with a memory BAR (isProvider). Clients: every endpoint, self pairs included.
  * Each pair is computed independently (no cache carried between pairs), with verbose = true, so
- * every pair lists the warnings the kernel prints at that pair's first mapping.
+ * every pair lists the warnings the kernel prints at that pair's first mapping. Upstream chains
+ * are memoized per device, so a pair costs one chain lookup per provider-side hop.
  */
-export function computeMatrix(m: Machine): P2pMatrix {
+export function computeMatrix(m: Machine, opts: MatrixOptions = {}): P2pMatrix {
   const era = m.settings.era
   const endpoints: PciDev[] = []
   for (const d of m.devs.values()) if (isEndpoint(d)) endpoints.push(d)
   const providers = endpoints.filter(isProvider)
-  const note = eraNote(era)
+  const total = providers.length * endpoints.length
+  const explain = opts.explain ?? total <= EXPLAIN_LIMIT
+  const note = explain ? eraNote(era) : null
   const pairs: PairVerdict[] = []
   for (const p of providers) {
-    for (const c of endpoints) pairs.push(verdictOf(m, p2pdmaClassify(m, p.id, c.id, true, era), note))
+    for (const c of endpoints)
+      pairs.push(verdictOf(m, p2pdmaClassify(m, p.id, c.id, true, era, explain), note))
   }
   const assumptions = [
     ...m.assumptions,
@@ -108,6 +119,10 @@ export function computeMatrix(m: Machine): P2pMatrix {
       ? `${era}: each pair's distance is the raw upstream_bridge_distance() value (-1 no common upstream bridge, -2 ACS redirect)`
       : `${era}: each pair is classified fresh with verbose = true, as at its first mapping; nothing is cached between pairs`,
   ]
+  if (!explain)
+    assumptions.push(
+      `decisions omitted from the ${total} matrix cells (more than ${EXPLAIN_LIMIT}); explainPair() gives them per pair`,
+    )
   return {
     era,
     cpu: { vendor: m.cpu.vendor, family: m.cpu.family, inferred: m.cpuInferred, why: m.cpuWhy },

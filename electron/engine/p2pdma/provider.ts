@@ -13,7 +13,7 @@ import type { Era } from '../../../shared/model/topology'
 import type { Decision } from '../../../shared/model/p2p'
 import { eraSource, p2pRules } from '../eras'
 import type { Machine } from '../topology/types'
-import { devLog, pciDev } from './pci'
+import { dec, devLog, pciDev } from './pci'
 
 const FILE = 'drivers/pci/p2pdma.c'
 /** gen_pool_create(PAGE_SHIFT, ...): allocation granule. */
@@ -83,16 +83,34 @@ const hexPad10 = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`
  * Simplification: -ENOMEM and devm_memremap_pages() failures are not modelled; the 5.x %pR flag
  * text (" 64bit", " pref") follows lib/vsprintf.c from memory (unverified).
  */
-export function pciP2pdmaAddResource(m: Machine, reg: P2pdmaRegistry, dev: string, bar: number, size: number, offset: number, era: Era = m.settings.era): AddResourceResult {
+export function pciP2pdmaAddResource(
+  m: Machine,
+  reg: P2pdmaRegistry,
+  dev: string,
+  bar: number,
+  size: number,
+  offset: number,
+  era: Era = m.settings.era,
+): AddResourceResult {
   const d = pciDev(m, dev)
   const base = { fn: 'pci_p2pdma_add_resource', file: FILE, eras: 'v4.20+', source: eraSource(era) }
-  const fail = (text: string): AddResourceResult => ({ ret: -22, errno: 'EINVAL', registry: reg, log: null, decisions: [{ ...base, text: `${text}: -EINVAL`, ok: false }] })
+  const fail = (text: string): AddResourceResult => ({
+    ret: -22,
+    errno: 'EINVAL',
+    registry: reg,
+    log: null,
+    decisions: [dec(base, `${text}: -EINVAL`, false)],
+  })
   const b = d.bars.find((x) => x.index === bar)
-  if (!b || b.io || b.size === 0) return fail(`BAR ${bar} of ${d.bdf} is ${b ? 'an I/O BAR' : 'not implemented'}: pci_resource_flags() lacks IORESOURCE_MEM`)
+  if (!b || b.io || b.size === 0)
+    return fail(
+      `BAR ${bar} of ${d.bdf} is ${b ? 'an I/O BAR' : 'not implemented'}: pci_resource_flags() lacks IORESOURCE_MEM`,
+    )
   const len = b.size
   if (offset >= len) return fail(`offset ${hex(offset)} >= pci_resource_len() ${hex(len)}`)
   const sz = size === 0 ? len - offset : size
-  if (sz + offset > len) return fail(`size ${hex(sz)} + offset ${hex(offset)} > pci_resource_len() ${hex(len)}`)
+  if (sz + offset > len)
+    return fail(`size ${hex(sz)} + offset ${hex(offset)} > pci_resource_len() ${hex(len)}`)
   const start = b.start + offset
   const end = start + sz - 1
   const prev = reg.devs[d.id]
@@ -101,15 +119,31 @@ export function pciP2pdmaAddResource(m: Machine, reg: P2pdmaRegistry, dev: strin
     chunks: [{ virt: start, bus: b.busStart + offset, size: sz, allocs: [] }, ...(prev?.chunks ?? [])],
     pagemaps: [...(prev?.pagemaps ?? []), { bar, start, end, bus_offset: b.busStart - b.start }],
   }
-  const range = p2pRules(era).addedMemFormat === 'range' ? `${hex(start)}-${hex(end)}` : `[mem ${hexPad10(start)}-${hexPad10(end)}${b.mem64 ? ' 64bit' : ''}${b.prefetch ? ' pref' : ''}]`
+  const range =
+    p2pRules(era).addedMemFormat === 'range'
+      ? `${hex(start)}-${hex(end)}`
+      : `[mem ${hexPad10(start)}-${hexPad10(end)}${b.mem64 ? ' 64bit' : ''}${b.prefetch ? ' pref' : ''}]`
   return {
     ret: 0,
     errno: null,
     registry: { devs: { ...reg.devs, [d.id]: state } },
     log: devLog(d, `added peer-to-peer DMA memory ${range}`),
     decisions: [
-      ...(prev ? [] : [{ ...base, fn: 'pci_p2pdma_setup', text: `${d.bdf} gets pdev->p2pdma: a gen_pool (order PAGE_SHIFT) and the sysfs group p2pmem/`, ok: true }]),
-      { ...base, text: `BAR ${bar} [${hex(start)}-${hex(end)}] (${sz} bytes) becomes ZONE_DEVICE p2pmem; the pool records bus address ${hex(b.busStart + offset)}`, ok: true },
+      ...(prev
+        ? []
+        : [
+            dec(
+              base,
+              `${d.bdf} gets pdev->p2pdma: a gen_pool (order PAGE_SHIFT) and the sysfs group p2pmem/`,
+              true,
+              'pci_p2pdma_setup',
+            ),
+          ]),
+      dec(
+        base,
+        `BAR ${bar} [${hex(start)}-${hex(end)}] (${sz} bytes) becomes ZONE_DEVICE p2pmem; the pool records bus address ${hex(b.busStart + offset)}`,
+        true,
+      ),
     ],
   }
 }
@@ -120,7 +154,12 @@ export function pciP2pdmaAddResource(m: Machine, reg: P2pdmaRegistry, dev: strin
  *
  * Errnos: none.
  */
-export function pciP2pmemPublish(m: Machine, reg: P2pdmaRegistry, dev: string, publish: boolean): P2pdmaRegistry {
+export function pciP2pmemPublish(
+  m: Machine,
+  reg: P2pdmaRegistry,
+  dev: string,
+  publish: boolean,
+): P2pdmaRegistry {
   const d = pciDev(m, dev)
   const st = reg.devs[d.id]
   if (!st) return reg
@@ -185,8 +224,20 @@ export function pciAllocP2pmem(m: Machine, reg: P2pdmaRegistry, dev: string, siz
   const d = pciDev(m, dev)
   const base = { fn: 'pci_alloc_p2pmem', file: FILE, eras: 'v4.20+', source: 'S1/S3/S4' }
   const st = reg.devs[d.id]
-  if (!st) return { addr: null, bus: null, registry: reg, decisions: [{ ...base, text: `${d.bdf} has no p2pdma (pdev->p2pdma == NULL): NULL`, ok: false }] }
-  if (size <= 0) return { addr: null, bus: null, registry: reg, decisions: [{ ...base, fn: 'gen_pool_alloc', text: 'size 0: gen_pool_alloc() returns 0: NULL', ok: false }] }
+  if (!st)
+    return {
+      addr: null,
+      bus: null,
+      registry: reg,
+      decisions: [dec(base, `${d.bdf} has no p2pdma (pdev->p2pdma == NULL): NULL`, false)],
+    }
+  if (size <= 0)
+    return {
+      addr: null,
+      bus: null,
+      registry: reg,
+      decisions: [dec(base, 'size 0: gen_pool_alloc() returns 0: NULL', false, 'gen_pool_alloc')],
+    }
   const need = roundUp(size)
   for (let ci = 0; ci < st.chunks.length; ci++) {
     const c = st.chunks[ci] as GenPoolChunk
@@ -211,14 +262,22 @@ export function pciAllocP2pmem(m: Machine, reg: P2pdmaRegistry, dev: string, siz
       addr: cursor,
       bus,
       registry: { devs: { ...reg.devs, [d.id]: { ...st, chunks } } },
-      decisions: [{ ...base, text: `${need} bytes at ${hex(cursor)} (bus address ${hex(bus)}) from ${d.bdf}'s pool`, ok: true }],
+      decisions: [
+        dec(base, `${need} bytes at ${hex(cursor)} (bus address ${hex(bus)}) from ${d.bdf}'s pool`, true),
+      ],
     }
   }
   return {
     addr: null,
     bus: null,
     registry: reg,
-    decisions: [{ ...base, text: `${d.bdf}'s pool has no free run of ${need} bytes (available ${poolAvail(st)} of ${poolSize(st)}): NULL`, ok: false }],
+    decisions: [
+      dec(
+        base,
+        `${d.bdf}'s pool has no free run of ${need} bytes (available ${poolAvail(st)} of ${poolSize(st)}): NULL`,
+        false,
+      ),
+    ],
   }
 }
 
@@ -228,7 +287,13 @@ export function pciAllocP2pmem(m: Machine, reg: P2pdmaRegistry, dev: string, siz
  *
  * Errnos: none. Freeing something not allocated is a kernel bug (gen_pool BUG_ON); here it throws.
  */
-export function pciFreeP2pmem(m: Machine, reg: P2pdmaRegistry, dev: string, addr: number, size: number): P2pdmaRegistry {
+export function pciFreeP2pmem(
+  m: Machine,
+  reg: P2pdmaRegistry,
+  dev: string,
+  addr: number,
+  size: number,
+): P2pdmaRegistry {
   const d = pciDev(m, dev)
   const st = reg.devs[d.id]
   if (!st) throw new Error(`pci_free_p2pmem: ${d.bdf} has no p2pdma`)
@@ -251,7 +316,12 @@ export function pciFreeP2pmem(m: Machine, reg: P2pdmaRegistry, dev: string, addr
  *
  * Errnos: none.
  */
-export function pciP2pmemVirtToBus(m: Machine, reg: P2pdmaRegistry, dev: string, addr: number | null): number {
+export function pciP2pmemVirtToBus(
+  m: Machine,
+  reg: P2pdmaRegistry,
+  dev: string,
+  addr: number | null,
+): number {
   const st = reg.devs[pciDev(m, dev).id]
   if (!addr || !st) return 0
   for (const c of st.chunks) if (addr >= c.virt && addr < c.virt + c.size) return c.bus + (addr - c.virt)
@@ -264,10 +334,25 @@ export function pciP2pmemVirtToBus(m: Machine, reg: P2pdmaRegistry, dev: string,
  *
  * Errnos: none (returns NULL).
  */
-export function pciP2pmemAllocSgl(m: Machine, reg: P2pdmaRegistry, dev: string, length: number): { sgl: { addr: number; length: number; bus: number }[] | null; nents: number; registry: P2pdmaRegistry; decisions: Decision[] } {
+export function pciP2pmemAllocSgl(
+  m: Machine,
+  reg: P2pdmaRegistry,
+  dev: string,
+  length: number,
+): {
+  sgl: { addr: number; length: number; bus: number }[] | null
+  nents: number
+  registry: P2pdmaRegistry
+  decisions: Decision[]
+} {
   const a = pciAllocP2pmem(m, reg, dev, length)
   if (a.addr === null || a.bus === null) return { sgl: null, nents: 0, registry: reg, decisions: a.decisions }
-  return { sgl: [{ addr: a.addr, length, bus: a.bus }], nents: 1, registry: a.registry, decisions: a.decisions }
+  return {
+    sgl: [{ addr: a.addr, length, bus: a.bus }],
+    nents: 1,
+    registry: a.registry,
+    decisions: a.decisions,
+  }
 }
 
 export interface P2pmemSysfs {
@@ -289,5 +374,10 @@ export function p2pmemSysfs(m: Machine, reg: P2pdmaRegistry, dev: string): P2pme
   const size = poolSize(st)
   const available = poolAvail(st)
   const published = st.published ? 1 : 0
-  return { size, available, published, text: { size: `${size}\n`, available: `${available}\n`, published: `${published}\n` } }
+  return {
+    size,
+    available,
+    published,
+    text: { size: `${size}\n`, available: `${available}\n`, published: `${published}\n` },
+  }
 }

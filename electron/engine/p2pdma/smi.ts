@@ -33,6 +33,17 @@ function unitOf(d: PciDev): string {
   return d.kind === 'switch_downstream' && d.upstream ? d.upstream : d.id
 }
 
+const numa = new WeakMap<Machine['hostBridges'], Map<string, number>>()
+
+function numaOf(m: Machine, hostId: string): number | undefined {
+  let map = numa.get(m.hostBridges)
+  if (!map) {
+    map = new Map(m.hostBridges.map((h) => [h.id, h.numaNode]))
+    numa.set(m.hostBridges, map)
+  }
+  return map.get(hostId)
+}
+
 /** The parts of a walk (or of a PairDistance) the level depends on. */
 export interface SmiPath {
   providerId: string
@@ -62,14 +73,17 @@ export function smiLevelOfPath(m: Machine, w: SmiPath): SmiLevel {
   const pb = m.devs.get(w.clientId)
   if (!pa || !pb) throw new Error('smiLevelOfPath: unknown device')
   if (pa.hostBridge === pb.hostBridge) return 'PHB'
-  const na = m.hostBridges.find((h) => h.id === pa.hostBridge)?.numaNode
-  const nb = m.hostBridges.find((h) => h.id === pb.hostBridge)?.numaNode
-  return na === nb ? 'NODE' : 'SYS'
+  return numaOf(m, pa.hostBridge) === numaOf(m, pb.hostBridge) ? 'NODE' : 'SYS'
 }
 
 /** smiLevelOfWalk - the level of a computed Walk. */
 export function smiLevelOfWalk(m: Machine, w: Walk): SmiLevel {
-  return smiLevelOfPath(m, { providerId: w.provider.id, clientId: w.client.id, common: w.common ? w.common.id : null, path: w.path })
+  return smiLevelOfPath(m, {
+    providerId: w.provider.id,
+    clientId: w.client.id,
+    common: w.common ? w.common.id : null,
+    path: w.path,
+  })
 }
 
 /** smiLevel - the nvidia-smi topo -m level between two PCI functions (node ids or BDFs). */

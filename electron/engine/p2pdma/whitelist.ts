@@ -6,7 +6,7 @@ import type { Era } from '../../../shared/model/topology'
 import type { Decision } from '../../../shared/model/p2p'
 import { eraGroup, eraSource, p2pRules, type HostBridgeDevRule, type WhitelistId } from '../eras'
 import type { HostBridge, Machine, PciDev } from '../topology/types'
-import { devLog, hex4, pciDev } from './pci'
+import { dec, devLog, hex4, pciDev } from './pci'
 
 const FILE = 'drivers/pci/p2pdma.c'
 
@@ -29,7 +29,13 @@ export interface WhitelistEntry {
   idSource: string
 }
 
-const e = (vendor: number, device: number | 'PCI_ANY_ID', flags: number, name: string, idSource: string): WhitelistEntry => ({
+const e = (
+  vendor: number,
+  device: number | 'PCI_ANY_ID',
+  flags: number,
+  name: string,
+  idSource: string,
+): WhitelistEntry => ({
   vendor,
   device,
   flags,
@@ -40,8 +46,20 @@ const e = (vendor: number, device: number | 'PCI_ANY_ID', flags: number, name: s
 const XEON_E5 = [
   e(PCI_VENDOR_ID_INTEL, 0x3c00, REQ_SAME_HOST_BRIDGE, 'Intel Xeon E5/Core i7', 'S3/S4 literal'),
   e(PCI_VENDOR_ID_INTEL, 0x3c01, REQ_SAME_HOST_BRIDGE, 'Intel Xeon E5/Core i7', 'S3/S4 literal'),
-  e(PCI_VENDOR_ID_INTEL, 0x2f00, REQ_SAME_HOST_BRIDGE, 'Intel Xeon E7 v3/Xeon E5 v3/Core i7', 'S3/S4 literal'),
-  e(PCI_VENDOR_ID_INTEL, 0x2f01, REQ_SAME_HOST_BRIDGE, 'Intel Xeon E7 v3/Xeon E5 v3/Core i7', 'S3/S4 literal'),
+  e(
+    PCI_VENDOR_ID_INTEL,
+    0x2f00,
+    REQ_SAME_HOST_BRIDGE,
+    'Intel Xeon E7 v3/Xeon E5 v3/Core i7',
+    'S3/S4 literal',
+  ),
+  e(
+    PCI_VENDOR_ID_INTEL,
+    0x2f01,
+    REQ_SAME_HOST_BRIDGE,
+    'Intel Xeon E7 v3/Xeon E5 v3/Core i7',
+    'S3/S4 literal',
+  ),
 ]
 
 const SKYLAKE = [
@@ -70,7 +88,9 @@ const INTEL_ACCEL = [
   e(PCI_VENDOR_ID_GOOGLE, 'PCI_ANY_ID', 0, 'Google SoCs', 'S6 literal; vendor id from gve.h'),
 ]
 
-const NVIDIA = [0x2f95, 0x2f96, 0x2f97, 0x2f98].map((d) => e(PCI_VENDOR_ID_NVIDIA, d, 0, 'Nvidia CPUs', 'S6 literal'))
+const NVIDIA = [0x2f95, 0x2f96, 0x2f97, 0x2f98].map((d) =>
+  e(PCI_VENDOR_ID_NVIDIA, d, 0, 'Nvidia CPUs', 'S6 literal'),
+)
 
 /**
  * pci_p2pdma_whitelist[] per era.
@@ -141,6 +161,8 @@ export interface WhitelistResult {
   decisions: Decision[]
 }
 
+const quiet = new WeakMap<Machine['hostBridges'], Map<string, WhitelistResult>>()
+
 /**
  * __hostBridgeWhitelist - check one host bridge against the era's table.
  * Mirrors drivers/pci/p2pdma.c: __host_bridge_whitelist() (v5.4 S3; v6.0+ S4/S6).
@@ -151,7 +173,30 @@ export interface WhitelistResult {
  *
  * Errnos: none (returns bool).
  */
-export function __hostBridgeWhitelist(m: Machine, era: Era, hostId: string, sameHostBridge: boolean, warn: boolean): WhitelistResult {
+export function __hostBridgeWhitelist(
+  m: Machine,
+  era: Era,
+  hostId: string,
+  sameHostBridge: boolean,
+  warn: boolean,
+  explain = true,
+): WhitelistResult {
+  // Without a warning or an explanation the answer only depends on (era, host, same): memoize it.
+  if (!warn && !explain) {
+    let memo = quiet.get(m.hostBridges)
+    if (!memo) {
+      memo = new Map()
+      quiet.set(m.hostBridges, memo)
+    }
+    const key = `${era}|${hostId}|${sameHostBridge}`
+    let hit = memo.get(key)
+    if (!hit) {
+      hit = __hostBridgeWhitelist(m, era, hostId, sameHostBridge, false, true)
+      hit = { ok: hit.ok, logs: [], decisions: [] }
+      memo.set(key, hit)
+    }
+    return hit
+  }
   const rules = p2pRules(era)
   const table = whitelistFor(era) ?? []
   const hb = hostOf(m, hostId)
@@ -165,7 +210,16 @@ export function __hostBridgeWhitelist(m: Machine, era: Era, hostId: string, same
     return {
       ok: false,
       logs: [],
-      decisions: [{ ...base, fn: 'pci_host_bridge_dev', text: `host bridge ${hb.label}: no host bridge device (${why}), so it is not whitelisted`, ok: false }],
+      decisions: !explain
+        ? []
+        : [
+            dec(
+              base,
+              `host bridge ${hb.label}: no host bridge device (${why}), so it is not whitelisted`,
+              false,
+              'pci_host_bridge_dev',
+            ),
+          ],
     }
   }
   const id = `${hex4(root.vendor)}:${hex4(root.device)}`
@@ -175,15 +229,29 @@ export function __hostBridgeWhitelist(m: Machine, era: Era, hostId: string, same
       return {
         ok: false,
         logs: [],
-        decisions: [
-          { ...base, text: `${root.bdf} (${id}, ${entry.name}) is whitelisted only with REQ_SAME_HOST_BRIDGE, and the devices are under different host bridges: refused without a warning`, ok: false },
-        ],
+        decisions: !explain
+          ? []
+          : [
+              dec(
+                base,
+                `${root.bdf} (${id}, ${entry.name}) is whitelisted only with REQ_SAME_HOST_BRIDGE, and the devices are under different host bridges: refused without a warning`,
+                false,
+              ),
+            ],
       }
     }
     return {
       ok: true,
       logs: [],
-      decisions: [{ ...base, text: `${root.bdf} (${id}, ${entry.name}) is in pci_p2pdma_whitelist[]${entry.flags ? ' (REQ_SAME_HOST_BRIDGE, same host bridge)' : ''}`, ok: true }],
+      decisions: !explain
+        ? []
+        : [
+            dec(
+              base,
+              `${root.bdf} (${id}, ${entry.name}) is in pci_p2pdma_whitelist[]${entry.flags ? ' (REQ_SAME_HOST_BRIDGE, same host bridge)' : ''}`,
+              true,
+            ),
+          ],
     }
   }
   const logs: string[] = []
@@ -198,7 +266,9 @@ export function __hostBridgeWhitelist(m: Machine, era: Era, hostId: string, same
   return {
     ok: false,
     logs,
-    decisions: [{ ...base, text: `${root.bdf} (${id}) is not in pci_p2pdma_whitelist[]; ${whenWarn}`, ok: false }],
+    decisions: !explain
+      ? []
+      : [dec(base, `${root.bdf} (${id}) is not in pci_p2pdma_whitelist[]; ${whenWarn}`, false)],
   }
 }
 
@@ -213,21 +283,42 @@ export function __hostBridgeWhitelist(m: Machine, era: Era, hostId: string, same
  * Errnos: none (returns bool).
  * Simplification: a and b are node ids or BDFs of PCI functions of `m`.
  */
-export function hostBridgeWhitelist(m: Machine, era: Era, a: string, b: string, warn: boolean): WhitelistResult {
+export function hostBridgeWhitelist(
+  m: Machine,
+  era: Era,
+  a: string,
+  b: string,
+  warn: boolean,
+  explain = true,
+): WhitelistResult {
   const da = pciDev(m, a)
   const db = pciDev(m, b)
   if (!whitelistFor(era)) {
     return {
       ok: false,
       logs: [],
-      decisions: [{ fn: 'host_bridge_whitelist', file: FILE, eras: eraGroup(era), source: eraSource(era), text: `${era} has no host_bridge_whitelist()`, ok: null }],
+      decisions: [
+        {
+          fn: 'host_bridge_whitelist',
+          file: FILE,
+          eras: eraGroup(era),
+          source: eraSource(era),
+          text: `${era} has no host_bridge_whitelist()`,
+          ok: null,
+        },
+      ],
     }
   }
-  if (da.hostBridge === db.hostBridge) return __hostBridgeWhitelist(m, era, da.hostBridge, true, warn)
-  const first = __hostBridgeWhitelist(m, era, da.hostBridge, false, warn)
+  if (da.hostBridge === db.hostBridge)
+    return __hostBridgeWhitelist(m, era, da.hostBridge, true, warn, explain)
+  const first = __hostBridgeWhitelist(m, era, da.hostBridge, false, warn, explain)
   if (!first.ok) return first
-  const second = __hostBridgeWhitelist(m, era, db.hostBridge, false, warn)
-  return { ok: second.ok, logs: [...first.logs, ...second.logs], decisions: [...first.decisions, ...second.decisions] }
+  const second = __hostBridgeWhitelist(m, era, db.hostBridge, false, warn, explain)
+  return {
+    ok: second.ok,
+    logs: [...first.logs, ...second.logs],
+    decisions: [...first.decisions, ...second.decisions],
+  }
 }
 
 /**
@@ -243,7 +334,9 @@ export function rootComplexWhitelist(m: Machine, dev: string): { ok: boolean; de
   const d = pciDev(m, dev)
   const root = pciHostBridgeDev(m, d.hostBridge, 'slot0')
   const ok = !!root && root.vendor === PCI_VENDOR_ID_AMD && root.device === 0x1450
-  const what = root ? `${root.bdf} is ${hex4(root.vendor)}:${hex4(root.device)}` : 'there is no device at devfn 00.0 on the root bus'
+  const what = root
+    ? `${root.bdf} is ${hex4(root.vendor)}:${hex4(root.device)}`
+    : 'there is no device at devfn 00.0 on the root bus'
   return {
     ok,
     decision: {
