@@ -1,7 +1,12 @@
 import { t1, t1amd, t1nw, t3 } from '../electron/engine/test/fixtures/topologies'
 import { DEFAULT_SETTINGS, type LabFile, type LabSettings, type MachineSpec } from '../shared/model/topology'
 
-function lab(name: string, description: string, machine: MachineSpec, settings: Partial<LabSettings> = {}): LabFile {
+function lab(
+  name: string,
+  description: string,
+  machine: MachineSpec,
+  settings: Partial<LabSettings> = {},
+): LabFile {
   return {
     format: 'p2p-dma-lab',
     schemaVersion: 1,

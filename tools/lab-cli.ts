@@ -7,14 +7,17 @@ import { dirname, basename, join } from 'node:path'
 import { runCli } from '../electron/cli/lab'
 import { LIMITS } from '../shared/model/lab-schema'
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
 
 const code = runCli(process.argv.slice(2), {
   version: pkg.version,
   readFile(path) {
     const st = statSync(path)
     if (!st.isFile()) throw new Error('not a regular file')
-    if (st.size > LIMITS.maxFileBytes) throw new Error(`file is ${st.size} bytes; the limit is ${LIMITS.maxFileBytes}`)
+    if (st.size > LIMITS.maxFileBytes)
+      throw new Error(`file is ${st.size} bytes; the limit is ${LIMITS.maxFileBytes}`)
     return readFileSync(path, 'utf8')
   },
   writeFile(path, text) {

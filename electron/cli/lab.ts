@@ -99,7 +99,8 @@ function formatIssues(file: string, issues: InputIssue[]): string {
   return issues
     .slice(0, 20)
     .map((i) => {
-      const where = i.line !== undefined ? `${file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''}` : file
+      const where =
+        i.line !== undefined ? `${file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''}` : file
       const what = i.nodeId ? ` (node "${i.nodeId}")` : i.path ? ` (at ${i.path})` : ''
       return `error: ${where}: ${i.message}${what}`
     })
@@ -186,7 +187,9 @@ function cell(v: PairVerdict, era: Era): string {
 }
 
 function printMatrixText(io: CliIo, m: P2pMatrix): void {
-  io.stdout(`era ${m.era} · CPU ${m.cpu.vendor} family 0x${m.cpu.family.toString(16)}${m.cpu.inferred ? ' (inferred)' : ''} · IOMMU ${m.iommu ? 'on' : 'off'}\n`)
+  io.stdout(
+    `era ${m.era} · CPU ${m.cpu.vendor} family 0x${m.cpu.family.toString(16)}${m.cpu.inferred ? ' (inferred)' : ''} · IOMMU ${m.iommu ? 'on' : 'off'}\n`,
+  )
   io.stdout(`${m.providers.length} providers × ${m.clients.length} clients\n\n`)
   const byKey = new Map(m.pairs.map((p) => [`${p.provider}|${p.client}`, p]))
   if (m.clients.length <= 12) {
@@ -200,9 +203,13 @@ function printMatrixText(io: CliIo, m: P2pMatrix): void {
       })
       io.stdout(p.padEnd(first) + cells.join('').trimEnd() + '\n')
     }
-    io.stdout('\nBUS = PCI_P2PDMA_MAP_BUS_ADDR, HOST = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, no = NOT_SUPPORTED; the number is the distance.\n')
+    io.stdout(
+      '\nBUS = PCI_P2PDMA_MAP_BUS_ADDR, HOST = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, no = NOT_SUPPORTED; the number is the distance.\n',
+    )
     if (m.era === 'v5.0' || m.era === 'v5.0-rfc' || m.era === 'v5.2')
-      io.stdout('v5.x: "ok N" = upstream_bridge_distance() returned N; -1 = no common upstream bridge, -2 = ACS redirect.\n')
+      io.stdout(
+        'v5.x: "ok N" = upstream_bridge_distance() returned N; -1 = no common upstream bridge, -2 = ACS redirect.\n',
+      )
   } else {
     for (const v of m.pairs) io.stdout(`${v.provider} -> ${v.client}  ${cell(v, m.era)}\n`)
   }
@@ -213,7 +220,9 @@ function printMatrixText(io: CliIo, m: P2pMatrix): void {
     io.stdout('\nkernel log:\n')
     for (const l of shown) io.stdout(`  ${l}\n`)
     if (lines.length > shown.length)
-      io.stdout(`  … ${lines.length - shown.length} more lines (all of them with --json, or per pair with \`explain\`)\n`)
+      io.stdout(
+        `  … ${lines.length - shown.length} more lines (all of them with --json, or per pair with \`explain\`)\n`,
+      )
   }
 }
 
@@ -243,14 +252,21 @@ function cmdExplain(io: CliIo, args: ParsedArgs): number {
   if (!built.ok) throw new InputError(file, built.issues)
   const norm = (b: string) => (/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(b) ? `0000:${b}` : b).toLowerCase()
   const v = explainPair(built.machine, norm(provider), norm(client))
-  if (!v) throw new UsageError(`no such provider/client pair: ${provider} ${client} (providers are endpoints with a memory BAR)`)
+  if (!v)
+    throw new UsageError(
+      `no such provider/client pair: ${provider} ${client} (providers are endpoints with a memory BAR)`,
+    )
   if (args.flags.get('--json') === true) {
     io.stdout(JSON.stringify(v, null, 2) + '\n')
     return 0
   }
-  io.stdout(`${v.provider} -> ${v.client}: ${v.mapType}, distance ${v.distance}, distance_many score ${v.score}\n`)
+  io.stdout(
+    `${v.provider} -> ${v.client}: ${v.mapType}, distance ${v.distance}, distance_many score ${v.score}\n`,
+  )
   io.stdout(`path: ${v.path.map((id) => built.machine.devs.get(id)?.bdf ?? id).join(' → ')}\n`)
-  io.stdout(`common upstream bridge: ${v.commonUpstream ? built.machine.devs.get(v.commonUpstream)?.bdf : 'none (through the host bridge)'}\n`)
+  io.stdout(
+    `common upstream bridge: ${v.commonUpstream ? built.machine.devs.get(v.commonUpstream)?.bdf : 'none (through the host bridge)'}\n`,
+  )
   if (v.acsRedirect.length) io.stdout(`ACS redirect on: ${v.acsRedirect.join(', ')}\n`)
   io.stdout(`nvidia-smi topo -m level: ${v.smiLevel}\n\ndecisions:\n`)
   for (const d of v.decisions) {
@@ -279,7 +295,11 @@ function cmdImport(io: CliIo, args: ParsedArgs): number {
   const built = buildMachine(r.lab.machine, r.lab.settings)
   if (!built.ok) throw new InputError(file, built.issues)
   const rep = r.report
-  io.stderr(`imported ${file} as ${rep.format}: ${Object.entries(rep.counts).map(([k, v]) => `${v} ${k}`).join(', ')}\n`)
+  io.stderr(
+    `imported ${file} as ${rep.format}: ${Object.entries(rep.counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}\n`,
+  )
   for (const c of rep.cannotCarry) io.stderr(`format cannot carry: ${c}\n`)
   for (const a of rep.assumed) io.stderr(`assumed: ${a}\n`)
   for (const w of rep.warnings) io.stderr(`warning: ${w}\n`)
@@ -338,7 +358,9 @@ export function runCli(argv: string[], io: CliIo): number {
       io.stderr(`usage error: ${e.message}\n`)
       return 2
     }
-    io.stderr(`internal error (a bug in P2P DMA Lab, please report it): ${(e as Error).message ?? String(e)}\n`)
+    io.stderr(
+      `internal error (a bug in P2P DMA Lab, please report it): ${(e as Error).message ?? String(e)}\n`,
+    )
     return 3
   }
 }

@@ -62,7 +62,12 @@ describe('lab p2p through the CLI: kernel-cases.md', () => {
   it('C01: same switch, IOMMU off, v6.x → BUS_ADDR distance 4', () => {
     const j = p2p('T1-intel')
     expect(j.era).toBe('v6.12')
-    expect(pair(j, GPU0, NIC0)).toMatchObject({ mapType: 'BUS_ADDR', distance: 4, acsRedirect: [], warnings: [] })
+    expect(pair(j, GPU0, NIC0)).toMatchObject({
+      mapType: 'BUS_ADDR',
+      distance: 4,
+      acsRedirect: [],
+      warnings: [],
+    })
   })
 
   it('C03: same switch with the IOMMU on, v5.0 → -2 with the ACS warning and the disable_acs_redir hint', () => {
@@ -70,16 +75,24 @@ describe('lab p2p through the CLI: kernel-cases.md', () => {
     expect(p.mapType).toBe('NOT_SUPPORTED')
     expect(p.distance).toBe(-2)
     expect(p.acsRedirect).toEqual(['0000:02:00.0', '0000:02:01.0'])
-    expect(p.warnings.join('\n')).toContain('ACS redirect is set between the client and provider (0000:03:00.0)')
+    expect(p.warnings.join('\n')).toContain(
+      'ACS redirect is set between the client and provider (0000:03:00.0)',
+    )
     expect(p.warnings.join('\n')).toContain('pci=disable_acs_redir=0000:02:00.0;0000:02:01.0')
   })
 
   it('C04: IOMMU on but pci=disable_acs_redir= on DSP0 and DSP1 → BUS_ADDR 4', () => {
-    expect(pair(p2p('T1-intel-iommu-noredir'), GPU0, NIC0)).toMatchObject({ mapType: 'BUS_ADDR', distance: 4 })
+    expect(pair(p2p('T1-intel-iommu-noredir'), GPU0, NIC0)).toMatchObject({
+      mapType: 'BUS_ADDR',
+      distance: 4,
+    })
   })
 
   it('C05: across root ports on a whitelisted Intel host with the IOMMU on → THRU_HOST_BRIDGE 6', () => {
-    expect(pair(p2p('T1-intel-iommu'), NVME0, NIC0)).toMatchObject({ mapType: 'THRU_HOST_BRIDGE', distance: 6 })
+    expect(pair(p2p('T1-intel-iommu'), NVME0, NIC0)).toMatchObject({
+      mapType: 'THRU_HOST_BRIDGE',
+      distance: 6,
+    })
   })
 
   it('C06: AMD Zen (family 0x19), IOMMU off → THRU_HOST_BRIDGE 6 whatever the host bridge id', () => {
@@ -102,7 +115,10 @@ describe('lab p2p through the CLI: kernel-cases.md', () => {
   })
 
   it('C07 with --cpu amd-zen: cpu_supports_p2pdma() bypasses the whitelist', () => {
-    expect(pair(p2p('T1-nw', '--cpu', 'amd-zen'), NVME0, NIC0)).toMatchObject({ mapType: 'THRU_HOST_BRIDGE', distance: 6 })
+    expect(pair(p2p('T1-nw', '--cpu', 'amd-zen'), NVME0, NIC0)).toMatchObject({
+      mapType: 'THRU_HOST_BRIDGE',
+      distance: 6,
+    })
   })
 
   it('C08: across root ports on the 2019 kernel → -1', () => {
@@ -122,7 +138,10 @@ describe('lab p2p through the CLI: kernel-cases.md', () => {
   })
 
   it('T3: two whitelisted host bridges with flags 0 allow the pair; REQ_SAME_HOST_BRIDGE refuses it', () => {
-    expect(pair(p2p('T3-2030-2030'), '01:00.0', '81:00.0')).toMatchObject({ mapType: 'THRU_HOST_BRIDGE', distance: 4 })
+    expect(pair(p2p('T3-2030-2030'), '01:00.0', '81:00.0')).toMatchObject({
+      mapType: 'THRU_HOST_BRIDGE',
+      distance: 4,
+    })
     expect(pair(p2p('T3-3c00-3c00'), '01:00.0', '81:00.0')).toMatchObject({ mapType: 'NOT_SUPPORTED' })
   })
 
@@ -170,7 +189,9 @@ describe('lab p2p on real machines', () => {
 
 describe('bad input and usage', () => {
   it('a JSON syntax error names the file, line and column; exit 2, no stack trace', () => {
-    const r = run(['p2p', 'broken.p2plab'], { 'broken.p2plab': '{\n  "format": "p2p-dma-lab",\n  "name": oops\n}' })
+    const r = run(['p2p', 'broken.p2plab'], {
+      'broken.p2plab': '{\n  "format": "p2p-dma-lab",\n  "name": oops\n}',
+    })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/^error: broken\.p2plab:3:\d+: /m)
     expect(r.stderr).not.toMatch(/\n\s+at /)
@@ -179,7 +200,9 @@ describe('bad input and usage', () => {
   it('an impossible topology names the offending node', () => {
     const lab = caseLabs()['T1-intel']!
     const nodes = lab.machine.nodes.map((n) => (n.id === 'dsp1' ? { ...n, parent: 'nowhere' } : n))
-    const r = run(['p2p', 'bad.p2plab'], { 'bad.p2plab': serializeLab({ ...lab, machine: { ...lab.machine, nodes } }) })
+    const r = run(['p2p', 'bad.p2plab'], {
+      'bad.p2plab': serializeLab({ ...lab, machine: { ...lab.machine, nodes } }),
+    })
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('bad.p2plab')
     expect(r.stderr).toContain('dsp1')
@@ -202,7 +225,8 @@ describe('bad input and usage', () => {
   it('--help lists every command; --version prints the version', () => {
     const r = run(['--help'])
     expect(r.code).toBe(0)
-    for (const c of ['p2p', 'explain', 'import', 'eras', '--json', '--era', '--cpu', '--iommu']) expect(r.stdout).toContain(c)
+    for (const c of ['p2p', 'explain', 'import', 'eras', '--json', '--era', '--cpu', '--iommu'])
+      expect(r.stdout).toContain(c)
     expect(run(['--version']).stdout).toContain('0.0.0-test')
   })
 
@@ -217,6 +241,7 @@ describe('bad input and usage', () => {
   it('eras lists every era with a summary', () => {
     const r = run(['eras'])
     expect(r.code).toBe(0)
-    for (const e of ['v5.0', 'v5.0-rfc', 'v5.2', 'v5.4', 'v6.0', 'v6.12', 'v7.2', 'next']) expect(r.stdout).toContain(e)
+    for (const e of ['v5.0', 'v5.0-rfc', 'v5.2', 'v5.4', 'v6.0', 'v6.12', 'v7.2', 'next'])
+      expect(r.stdout).toContain(e)
   })
 })

@@ -36,14 +36,114 @@ export function findExcessiveNesting(text: string, maxDepth: number): number {
   return -1
 }
 
-/** Offset of a JSON.parse SyntaxError, from V8's "... at position N" or "(line L column C)" messages. */
-function syntaxErrorOffset(message: string, lines: LineIndex, textLength: number): { line: number; column: number } | undefined {
-  const lc = /line (\d+) column (\d+)/.exec(message)
-  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) }
-  const pos = /position (\d+)/.exec(message)
-  if (pos) return lines.at(Number(pos[1]))
-  if (/Unexpected end of JSON input/.test(message)) return lines.at(textLength)
-  return undefined
+/**
+ * Offset of the first JSON syntax error, found by our own scan: V8 versions differ in whether
+ * their SyntaxError message carries a position (Node 20 often says only "Unexpected token").
+ * A linear, iterative scanner (RFC 8259 grammar); returns -1 when the text is valid JSON.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0
+  const n = text.length
+  const ws = () => {
+    while (i < n) {
+      const c = text.charCodeAt(i)
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++
+      else break
+    }
+  }
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) {
+      i += word.length
+      return true
+    }
+    return false
+  }
+  const string = (): boolean => {
+    if (text[i] !== '"') return false
+    i++
+    while (i < n) {
+      const c = text.charCodeAt(i)
+      if (c === 0x22) {
+        i++
+        return true
+      }
+      if (c < 0x20) return false
+      if (c === 0x5c) {
+        const e = text[i + 1]
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) return false
+          i += 6
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2
+        else return false
+      } else i++
+    }
+    return false
+  }
+  const number = (): boolean => {
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400))
+    if (!m) return false
+    i += m[0].length
+    return true
+  }
+  // Explicit stack of open containers: 'o' object, 'a' array; state says what may come next.
+  const stack: ('o' | 'a')[] = []
+  const value = (): boolean | 'open' => {
+    ws()
+    const c = text[i]
+    if (c === '{' || c === '[') return 'open' // handled by the loop below
+    if (c === '"') return string()
+    if (c === 't') return literal('true')
+    if (c === 'f') return literal('false')
+    if (c === 'n') return literal('null')
+    return number()
+  }
+  ws()
+  for (;;) {
+    const v = value()
+    if (!v) return i
+    if (v === 'open') {
+      const open = text[i] === '{' ? 'o' : 'a'
+      i++
+      ws()
+      if ((open === 'o' && text[i] === '}') || (open === 'a' && text[i] === ']')) {
+        i++
+      } else {
+        stack.push(open)
+        if (open === 'o') {
+          if (!string()) return i
+          ws()
+          if (text[i] !== ':') return i
+          i++
+        }
+        continue
+      }
+    }
+    // after a complete value: close containers or continue with ','
+    for (;;) {
+      ws()
+      const top = stack[stack.length - 1]
+      if (top === undefined) {
+        return i < n ? i : -1
+      }
+      if (text[i] === ',') {
+        i++
+        ws()
+        if (top === 'o') {
+          if (!string()) return i
+          ws()
+          if (text[i] !== ':') return i
+          i++
+        }
+        break
+      }
+      if ((top === 'o' && text[i] === '}') || (top === 'a' && text[i] === ']')) {
+        i++
+        stack.pop()
+        continue
+      }
+      return i
+    }
+  }
 }
 
 /**
@@ -61,22 +161,44 @@ export function loadLab(fileName: string, text: string): ImportResult {
   const lines = new LineIndex(text)
   const deep = findExcessiveNesting(text, JSON_MAX_DEPTH)
   if (deep !== -1) {
-    return { ok: false, issues: [{ source: fileName, ...lines.at(deep), message: `JSON nested deeper than ${JSON_MAX_DEPTH} levels; this is not a lab file P2P DMA Lab wrote` }] }
+    return {
+      ok: false,
+      issues: [
+        {
+          source: fileName,
+          ...lines.at(deep),
+          message: `JSON nested deeper than ${JSON_MAX_DEPTH} levels; this is not a lab file P2P DMA Lab wrote`,
+        },
+      ],
+    }
   }
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e)
-    const loc = syntaxErrorOffset(message, lines, text.length)
-    return { ok: false, issues: [{ source: fileName, ...(loc ?? {}), message: `JSON syntax error: ${message}` }] }
+    const at = jsonErrorOffset(text)
+    const loc = lines.at(at === -1 ? text.length : at)
+    return { ok: false, issues: [{ source: fileName, ...loc, message: `JSON syntax error: ${message}` }] }
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return { ok: false, issues: [{ source: fileName, line: 1, column: 1, message: 'a lab file is a JSON object' }] }
+    return {
+      ok: false,
+      issues: [{ source: fileName, line: 1, column: 1, message: 'a lab file is a JSON object' }],
+    }
   }
   const obj = data as Record<string, unknown>
   if (obj.format !== LAB_FORMAT) {
-    return { ok: false, issues: [{ source: fileName, path: 'format', message: `not a P2P DMA Lab file: "format" must be "${LAB_FORMAT}"` }] }
+    return {
+      ok: false,
+      issues: [
+        {
+          source: fileName,
+          path: 'format',
+          message: `not a P2P DMA Lab file: "format" must be "${LAB_FORMAT}"`,
+        },
+      ],
+    }
   }
   const version = obj.schemaVersion
   if (typeof version === 'number' && Number.isInteger(version) && version > LAB_SCHEMA_VERSION) {
