@@ -35,3 +35,90 @@ export type PageKind = 'ram' | 'zone_device' | 'mmio'
 
 /** DMA data direction (include/linux/dma-direction.h). */
 export type DmaDirection = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE'
+
+// ---- JSON-safe views of the engine's memory model (addresses as '0x…' strings) ----
+
+export interface VmaView {
+  key: string
+  mm: string
+  vm_start: string
+  vm_end: string
+  vm_flags: VmFlag[]
+  vm_pgoff: string
+  file: string | null
+  vm_ops: string | null
+  vm_page_prot: string
+}
+
+export interface PteRunView {
+  mm: string
+  va: string
+  npages: string
+  pfn: string
+  present: boolean
+  writable: boolean
+  special: boolean
+  devmap: boolean
+}
+
+export interface PageRunView {
+  pfn: string
+  count: string
+  kind: 'ram' | 'zone_device'
+  /** The pgmap's memory type for ZONE_DEVICE pages. */
+  type: MemoryType | null
+  pgmap: string | null
+  refcount: number
+  pins: number
+  mapcount: number
+}
+
+export interface SgEntryView {
+  page: string | null
+  offset: number
+  length: number
+  dma_address: string | null
+  dma_length: number
+  bus_address: boolean
+}
+
+export interface SgTableView {
+  id: string
+  nents: number
+  orig_nents: number
+  /** BDF of the device it is mapped for, or null. */
+  mappedFor: string | null
+  sgl: SgEntryView[]
+}
+
+export interface P2pmemView {
+  dev: string
+  bdf: string
+  size: string
+  available: string
+  published: boolean
+  /** client BDF -> map type */
+  map_types: Record<string, string>
+}
+
+export interface IomemRange {
+  start: string
+  end: string
+  name: string
+  /** 'System RAM', 'PCI BAR' (no struct page), 'ZONE_DEVICE' (a pgmap covers it). */
+  kind: 'ram' | 'bar' | 'zone_device'
+}
+
+export interface WorldView {
+  processes: { name: string; pid: number; comm: string; pinned_vm: string }[]
+  vmas: VmaView[]
+  ptes: PteRunView[]
+  pages: PageRunView[]
+  p2pmem: P2pmemView[]
+  sgts: SgTableView[]
+  iommu: { dev: string; bdf: string; iova: string; paddr: string; size: string }[]
+  umems: { id: string; dev: string; address: string; length: string; npages: string }[]
+  vars: Record<string, string>
+  log: string[]
+  iomem: IomemRange[]
+}

@@ -80,7 +80,7 @@ export class Timeline<R = unknown> {
 
   /** Queue a call; cuts the redo tail when the cursor is below the frontier. */
   start(label: string, make: () => Call<R>): void {
-    if (this.cursorAt < this.steps.length || (this.gen !== null && this.cursorAt < this.steps.length)) this.cutTail()
+    if (this.cursorAt < this.steps.length) this.cutTail()
     this.queue.push({ label, make })
   }
 
