@@ -410,7 +410,7 @@ export interface TestP2pResult {
 
 /**
  * pciTestP2p - RFC 1/5 "pci/p2p: add a function to test peer to peer capability" (Jan 2019, never merged).
- * Mirrors the posted drivers/pci/p2pdma.c: pci_test_p2p() (S11, <20190129174728.6430-2-jglisse@redhat.com>).
+ * Mirrors the posted drivers/pci/p2pdma.c: pci_test_p2p() (S11; Message-Id <20190129174728.6430-2-jglisse@redhat.com> inferred from the series numbering, unverified).
  *
  * find_parent_pci_dev() on both; either missing: false. Otherwise
  * tmp = upstream_bridge_distance(pciA, pciB, NULL) (the v5.0 int version) and ret = tmp >= 0 —

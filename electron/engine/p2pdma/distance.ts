@@ -269,7 +269,7 @@ export function upstreamBridgeDistance(
     const rp = rootComplexWhitelist(m, w.provider.id)
     if (explain) decisions.push(rp.decision)
     const rc = rp.ok ? rootComplexWhitelist(m, w.client.id) : null
-    if (rc) decisions.push(rc.decision)
+    if (rc && explain) decisions.push(rc.decision)
     ret = rp.ok && rc?.ok ? 0x1000 + w.dist : -1
     if (explain)
       decisions.push(
