@@ -12,7 +12,7 @@ import type { Kernel } from '../core/run'
 import { eraAtLeast } from '../core/run'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
-import { dmaMapSgtable, dmaUnmapSgtable } from '../dma/mapping'
+import { dmaMapForDriver, dmaUnmapSgtable } from '../dma/mapping'
 import { p2pdmaMapType } from '../dma/p2p'
 import { sgAllocTableFromPages } from '../dma/scatterlist'
 import { isP2pdmaPage, pinUserPagesFast, unpinUserPages, type PageRange } from '../gup/gup'
@@ -105,7 +105,7 @@ function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, np
       if (p2p) flags.push('FOLL_PCI_P2PDMA')
     }
     const pin = eraAtLeast(k.era, 'v6.4')
-    const via = frame(pin ? 'iov_iter_extract_pages' : 'iov_iter_get_pages2', 'lib/iov_iter.c', pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+    const via = frame(pin ? 'iov_iter_extract_pages' : eraAtLeast(k.era, 'v6.0') ? 'iov_iter_get_pages2' : 'iov_iter_get_pages', 'lib/iov_iter.c', pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
     yield via.enter({ maxpages: npages.toString() })
     const r = yield* pinUserPagesFast(k, mm, buf, npages, flags, pin)
     if (!r.ok) {
@@ -148,7 +148,7 @@ function* queueRq(k: Kernel, disk: PciDev, sgt: string, runs: PageRange[], len: 
       const it = yield* blkDmaMapIterStart(k, disk, sgt)
       if (!it.ok) return it
     }
-    const m = yield* dmaMapSgtable(k, disk, sgt, 'DMA_FROM_DEVICE')
+    const m = yield* dmaMapForDriver(k, disk, sgt, 'DMA_FROM_DEVICE')
     if (!m.ok) {
       const sts = m.error.errno === 'EREMOTEIO' ? 'BLK_STS_TARGET' : 'BLK_STS_RESOURCE'
       yield f.check('rc == -EREMOTEIO ? BLK_STS_TARGET : BLK_STS_RESOURCE', false, `${sts}: blk_status_to_errno() = -${BLK_STS[sts]!.errno}`)

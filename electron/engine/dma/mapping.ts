@@ -342,3 +342,17 @@ export function* pciP2pdmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDir
     return ok(t.orig_nents)
   }
 }
+
+/**
+ * dmaMapForDriver - how a client driver of the era maps an SGL: dma_map_sgtable() from v6.0 in the
+ * lab (it exists since 5.8), dma_map_sg() before, where 0 mapped entries is the driver's failure
+ * (nvme_map_data: BLK_STS_RESOURCE; ib_umem_get: -ENOMEM).
+ *
+ * Errnos: -EREMOTEIO, -ENOMEM, -EINVAL.
+ */
+export function* dmaMapForDriver(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
+  if (eraAtLeast(k.era, 'v6.0')) return yield* dmaMapSgtable(k, dev, sgt, dir)
+  const r = yield* dmaMapSg(k, dev, sgt, dir)
+  if (r.ok && r.value === 0) return fail(kerr('ENOMEM', 'dma_map_sg', 'dma_map_sg() mapped no entries', 'later'))
+  return r
+}

@@ -8,9 +8,10 @@
 import { hex, PAGE_SIZE, sizeStr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../core/run'
+import { eraAtLeast } from '../core/run'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
-import { dmaMapSgtable, dmaUnmapSgtable } from '../dma/mapping'
+import { dmaMapForDriver, dmaUnmapSgtable } from '../dma/mapping'
 import { sgAllocTableFromPages } from '../dma/scatterlist'
 import { pinUserPagesFast, unpinUserPages, type PageRange } from '../gup/gup'
 import { mmOf } from '../mm/mm'
@@ -81,9 +82,9 @@ function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint
       if (!s.ok) error = s.error
     }
     if (!error) {
-      const m = frame('ib_dma_map_sgtable_attrs', 'include/rdma/ib_verbs.h', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
+      const m = frame(eraAtLeast(k.era, 'v6.0') ? 'ib_dma_map_sgtable_attrs' : 'ib_dma_map_sg_attrs', 'include/rdma/ib_verbs.h', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
       yield m.enter({ dev: nic.bdf })
-      const r = yield* dmaMapSgtable(k, nic, sgt, 'DMA_BIDIRECTIONAL')
+      const r = yield* dmaMapForDriver(k, nic, sgt, 'DMA_BIDIRECTIONAL')
       if (r.ok) yield m.ret('0')
       else {
         yield m.fail(r.error)
