@@ -77,7 +77,8 @@ const hexPad10 = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`
  * creates pdev->p2pdma (gen_pool with PAGE_SHIFT order, sysfs group p2pmem/ with size, available,
  * published), a MEMORY_DEVICE_PCI_P2PDMA pagemap covers [start + offset, start + offset + size - 1],
  * and the pool gets a chunk whose "phys" value is the bus address. Logs "added peer-to-peer DMA
- * memory %pR" (5.x) or "%#llx-%#llx" (6.x; oracle: "0xfa000000-0xfaffffff").
+ * memory %pR" (5.x: S1, S3) or "%#llx-%#llx" of pgmap->range (6.x: S4 index id 64779093; oracle:
+ * "0xfa000000-0xfaffffff").
  *
  * Errnos: -EINVAL.
  * Simplification: -ENOMEM and devm_memremap_pages() failures are not modelled; the 5.x %pR flag
