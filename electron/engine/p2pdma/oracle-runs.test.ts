@@ -370,3 +370,24 @@ describe('kernel-oracle.md §5: the 32 QEMU runs (6.12 -> v6.12, 7.2 -> v7.2)', 
     expect(totals).toEqual({ deny: 212, acs: 14, hint: 14, whitelist: 8 })
   })
 })
+
+describe('kernel-oracle.md §5: verdicts are cached per (provider, client) at the first mapping', () => {
+  it('a later ACS change does not change a cached verdict; a fresh pair is computed once and logged once', async () => {
+    const { pciP2pdmaMapType } = await import('./distance-many')
+    const build = (rp1Ctrl: ('RR' | 'CR')[]) => {
+      const b = buildMachine(qemuMf({ rp1Ctrl }), { ...DEFAULT_SETTINGS, era: 'v6.12' })
+      if (!b.ok) throw new Error('build')
+      return b.machine
+    }
+    const first = pciP2pdmaMapType(build([]), 'A', 'B')
+    expect(first.mapType).toBe('BUS_ADDR')
+    // ACS RR|CR written to 00:10.0 after the first mapping: the cached BUS_ADDR stays
+    const later = pciP2pdmaMapType(build(['RR', 'CR']), 'A', 'B', { cache: first.cache })
+    expect(later).toMatchObject({ mapType: 'BUS_ADDR', computed: null, logs: [], cacheWrites: [] })
+    // without the cache entry the same machine refuses, logging once
+    const fresh = pciP2pdmaMapType(build(['RR', 'CR']), 'A', 'B')
+    expect(fresh.mapType).toBe('NOT_SUPPORTED')
+    expect(fresh.logs).toHaveLength(4)
+    expect(pciP2pdmaMapType(build(['RR', 'CR']), 'A', 'B', { cache: fresh.cache }).logs).toEqual([])
+  })
+})
