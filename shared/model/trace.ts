@@ -39,3 +39,22 @@ export interface ScenarioRunJson {
 export interface LabRunJson {
   scenarios: ScenarioRunJson[]
 }
+
+/** The stepper's view of a timeline, sent in one batch (never one message per step). */
+export interface TimelineView {
+  /** Steps applied (0 = before the first step). */
+  cursor: number
+  /** Steps recorded so far. */
+  frontier: number
+  atEnd: boolean
+  /** The last applied step, or null at the start. */
+  current: StepView | null
+  /** The enter steps of the functions open at the cursor, outermost first (the call stack). */
+  callStack: StepView[]
+  /** A window of recorded steps around the cursor. */
+  steps: StepView[]
+  /** What the last step changed: 'table/key' (e.g. 'vmas/app:0x7f0000000000', 'sys'). */
+  changed: string[]
+  /** Operation labels and their step ranges. */
+  calls: { label: string; first: number; end: number | null }[]
+}
