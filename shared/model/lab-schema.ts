@@ -25,7 +25,7 @@ const id = z
   .string()
   .min(1)
   .max(LIMITS.maxIdLength)
-  .regex(/^[A-Za-z0-9_.:\-]+$/, 'ids use letters, digits and _ . : - only')
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'ids use letters, digits and _ . : - only')
 
 export const acsFlagSchema = z.enum(ACS_FLAGS)
 
@@ -65,7 +65,7 @@ export const hostBridgeSchema = z.strictObject({
 export const endpointSchema = z.strictObject({
   type: z.enum(['gpu', 'rnic', 'nic', 'nvme', 'ahci', 'accelerator', 'nvswitch', 'generic']),
   bars: z.array(barSchema).max(LIMITS.maxBarsPerFunction),
-  driver: z.string().max(40).regex(/^[A-Za-z0-9_\-]*$/).optional(),
+  driver: z.string().max(40).regex(/^[A-Za-z0-9_-]*$/).optional(),
   queueP2p: z.boolean().optional(),
   p2pmemBar: z.number().int().min(0).max(5).optional(),
   osDevices: z.array(z.string().max(60)).max(64).optional(),

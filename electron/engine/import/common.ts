@@ -34,7 +34,8 @@ export class ImportFailure extends Error {
   }
 }
 
-export type ImportResult = { ok: true; lab: LabFile; report: ImportReport } | { ok: false; issues: InputIssue[] }
+export type ImportResult =
+  { ok: true; lab: LabFile; report: ImportReport } | { ok: false; issues: InputIssue[] }
 
 export const hex2 = (n: number): string => n.toString(16).padStart(2, '0')
 export const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
@@ -87,7 +88,10 @@ export function clampLabel(text: string): string {
 
 /** Kernel driver names as the endpoint schema allows them (letters, digits, _ and -). */
 export function safeDriver(text: string): string | undefined {
-  const s = text.trim().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)
+  const s = text
+    .trim()
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 40)
   return s.length > 0 ? s : undefined
 }
 
@@ -216,7 +220,12 @@ export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<st
       const singleLink = kids.every((k) => (k.slot ?? 0) === 0)
       if (parent?.kind === 'host_bridge') kind = singleLink ? 'root_port' : 'pci_bridge'
       else if (parent?.kind === 'switch_upstream') kind = 'switch_downstream'
-      else if ((parent?.kind === 'root_port' || parent?.kind === 'switch_downstream') && kids.some(isBridge) && !kids.some((k) => k.kind === 'endpoint')) kind = 'switch_upstream'
+      else if (
+        (parent?.kind === 'root_port' || parent?.kind === 'switch_downstream') &&
+        kids.some(isBridge) &&
+        !kids.some((k) => k.kind === 'endpoint')
+      )
+        kind = 'switch_upstream'
       n.kind = kind
     }
     for (const k of kids) stack.push(k)
@@ -299,16 +308,16 @@ export const CLASS_NAMES: Record<string, number> = {
   'Host bridge': 0x0600,
   'ISA bridge': 0x0601,
   'PCI bridge': 0x0604,
-  'Bridge': 0x0680,
+  Bridge: 0x0680,
   'Communication controller': 0x0780,
   'Serial controller': 0x0700,
   'System peripheral': 0x0880,
-  'IOMMU': 0x0806,
-  'PIC': 0x0800,
+  IOMMU: 0x0806,
+  PIC: 0x0800,
   'Performance counters': 0x1101,
   'Co-processor': 0x0b40,
   'USB controller': 0x0c03,
-  'SMBus': 0x0c05,
+  SMBus: 0x0c05,
   'Encryption controller': 0x1080,
   'Signal processing controller': 0x1180,
   'Processing accelerators': 0x1200,
@@ -322,7 +331,11 @@ export function endpointTypeFromName(name: string): EndpointType {
   if (/non-volatile memory|nvme|\bssd\b.*controller/.test(n) && !/raid controller/.test(n)) return 'nvme'
   if (/mellanox|connectx|infiniband/.test(n)) return 'rnic'
   if (/\bnvswitch\b/.test(n)) return 'nvswitch'
-  if (/(nvidia|amd\/ati|radeon|instinct|geforce|quadro|tesla|\brtx\b|\bgpu\b)/.test(n) && !/audio|usb|serial bus|nvswitch/.test(n)) return 'gpu'
+  if (
+    /(nvidia|amd\/ati|radeon|instinct|geforce|quadro|tesla|\brtx\b|\bgpu\b)/.test(n) &&
+    !/audio|usb|serial bus|nvswitch/.test(n)
+  )
+    return 'gpu'
   if (/\bvga\b|3d controller|graphics/.test(n)) return 'gpu'
   if (/ethernet|network connection|\bena\b|elastic fabric/.test(n)) return 'nic'
   if (/\bsata\b|\bahci\b/.test(n)) return 'ahci'
@@ -385,7 +398,12 @@ export function baseName(fileName: string): string {
 /** Final check of an importer's output against labFileSchema (a bug guard, never expected to fire). */
 export function checkLab(source: string, lab: LabFile): InputIssue[] {
   if (lab.machine.nodes.length > LIMITS.maxNodes) {
-    return [{ source, message: `the machine has ${lab.machine.nodes.length} PCI objects; P2P DMA Lab handles at most ${LIMITS.maxNodes}` }]
+    return [
+      {
+        source,
+        message: `the machine has ${lab.machine.nodes.length} PCI objects; P2P DMA Lab handles at most ${LIMITS.maxNodes}`,
+      },
+    ]
   }
   const r = labFileSchema.safeParse(lab)
   if (r.success) return []
@@ -430,7 +448,14 @@ export function endpointNode(args: {
 
 /** Counts node kinds for reports. */
 export function countKinds(nodes: TopoNodeSpec[]): Record<NodeKind, number> {
-  const c: Record<NodeKind, number> = { host_bridge: 0, root_port: 0, switch_upstream: 0, switch_downstream: 0, pci_bridge: 0, endpoint: 0 }
+  const c: Record<NodeKind, number> = {
+    host_bridge: 0,
+    root_port: 0,
+    switch_upstream: 0,
+    switch_downstream: 0,
+    pci_bridge: 0,
+    endpoint: 0,
+  }
   for (const n of nodes) c[n.kind]++
   return c
 }
@@ -465,7 +490,10 @@ export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
       parent: first.parent,
       slot: first.slot!,
       fn: 0,
-      label: `function 0 of ${first.label ?? first.id} (not in the source; placeholder)`.slice(0, LIMITS.maxLabelLength),
+      label: `function 0 of ${first.label ?? first.id} (not in the source; placeholder)`.slice(
+        0,
+        LIMITS.maxLabelLength,
+      ),
       endpoint: { type: 'generic', bars: [] },
     })
     added++

@@ -9,12 +9,61 @@ import { labFileSchema } from '../../../shared/model/lab-schema'
 import { importText } from './index'
 
 const TOKENS = [
-  '<', '>', '/>', '"', "'", '</object>', '<object type="Bridge" bridge_type="1-1" pci_busid="0000:05:00.0">', '<object type="PCIDev" pci_busid="0000:ff:1f.7"/>',
-  '<pci busid="0000:01:00.0" class="0x060400">', '</pci>', '<!--', '-->', '<![CDATA[', ']]>', '&', '&amp;', '&#x0;', '&#1114112;',
-  '-+-', '\\-', '+-', '----', '--', '-[', ']', '[0000:00]', '00.0', '1f.7', '-[ff-00]', '|',
-  '\n', '\r\n', '\t', '        ', 'X', 'PIX', 'PXB', 'NV12', 'SYS', 'GPU0', 'NIC0', 'CPU Affinity',
-  '00:00.0 PCI bridge [0604]: x', '\tBus: primary=00, secondary=00, subordinate=ff', '\tRegion 0: Memory at 0 (64-bit, prefetchable) [size=3G]',
-  '{', '}', '[', '"format": "p2p-dma-lab"', '"schemaVersion": 2', '0x', 'ffff', '\u0000', '\uFFFD', 'é',
+  '<',
+  '>',
+  '/>',
+  '"',
+  "'",
+  '</object>',
+  '<object type="Bridge" bridge_type="1-1" pci_busid="0000:05:00.0">',
+  '<object type="PCIDev" pci_busid="0000:ff:1f.7"/>',
+  '<pci busid="0000:01:00.0" class="0x060400">',
+  '</pci>',
+  '<!--',
+  '-->',
+  '<![CDATA[',
+  ']]>',
+  '&',
+  '&amp;',
+  '&#x0;',
+  '&#1114112;',
+  '-+-',
+  '\\-',
+  '+-',
+  '----',
+  '--',
+  '-[',
+  ']',
+  '[0000:00]',
+  '00.0',
+  '1f.7',
+  '-[ff-00]',
+  '|',
+  '\n',
+  '\r\n',
+  '\t',
+  '        ',
+  'X',
+  'PIX',
+  'PXB',
+  'NV12',
+  'SYS',
+  'GPU0',
+  'NIC0',
+  'CPU Affinity',
+  '00:00.0 PCI bridge [0604]: x',
+  '\tBus: primary=00, secondary=00, subordinate=ff',
+  '\tRegion 0: Memory at 0 (64-bit, prefetchable) [size=3G]',
+  '{',
+  '}',
+  '[',
+  '"format": "p2p-dma-lab"',
+  '"schemaVersion": 2',
+  '0x',
+  'ffff',
+  '\u0000',
+  '\uFFFD',
+  'é',
 ]
 
 type Mutation =
@@ -93,7 +142,11 @@ export function applyMutations(text: string, ms: Mutation[]): string {
 }
 
 /** Runs the property on one real file; numRuns scaled by the caller. Returns [ok, refused] counts. */
-export function fuzzFile(name: string, text: string, numRuns: number): { ok: number; refused: number; slowestMs: number } {
+export function fuzzFile(
+  name: string,
+  text: string,
+  numRuns: number,
+): { ok: number; refused: number; slowestMs: number } {
   const stats = { ok: 0, refused: 0, slowestMs: 0 }
   fc.assert(
     fc.property(mutationArb, (ms) => {

@@ -46,8 +46,13 @@ import { parseXml, type XmlElement } from './xml'
 import type { LabFile } from '../../../shared/model/topology'
 
 /** 'cccc [vvvv:dddd] [ssss:ssss] rr [pp]' → class (16-bit), vendor, device, prog-if (3.0 only). */
-export function parsePciType(text: string): { cls: number; vendor: number; device: number; progIf?: number } | null {
-  const m = /^\s*([0-9a-fA-F]{4})\s+\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\](?:\s+\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\])?(?:\s+([0-9a-fA-F]{2}))?(?:\s+([0-9a-fA-F]{2}))?/.exec(text)
+export function parsePciType(
+  text: string,
+): { cls: number; vendor: number; device: number; progIf?: number } | null {
+  const m =
+    /^\s*([0-9a-fA-F]{4})\s+\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\](?:\s+\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\])?(?:\s+([0-9a-fA-F]{2}))?(?:\s+([0-9a-fA-F]{2}))?/.exec(
+      text,
+    )
   if (!m) return null
   const r: { cls: number; vendor: number; device: number; progIf?: number } = {
     cls: parseInt(m[1]!, 16),
@@ -65,8 +70,9 @@ export function bitmapFirst(text: string): { first: number; count: number } | nu
   let count = 0
   for (let w = 0; w < words.length && w < 4096; w++) {
     const word = words[words.length - 1 - w]!.trim()
-    if (word === '' ) continue
-    if (/^0xf\.\.\.f$/i.test(word)) return first === -1 ? { first: w * 32, count: Infinity } : { first, count: Infinity }
+    if (word === '') continue
+    if (/^0xf\.\.\.f$/i.test(word))
+      return first === -1 ? { first: w * 32, count: Infinity } : { first, count: Infinity }
     const v = parseInt(word, 16)
     if (!Number.isFinite(v)) return null
     for (let b = 0; b < 32; b++) {
@@ -79,7 +85,11 @@ export function bitmapFirst(text: string): { first: number; count: number } | nu
   return first === -1 ? null : { first, count }
 }
 
-const CPU_VENDORS: Record<string, CpuVendor> = { GenuineIntel: 'intel', AuthenticAMD: 'amd', HygonGenuine: 'hygon' }
+const CPU_VENDORS: Record<string, CpuVendor> = {
+  GenuineIntel: 'intel',
+  AuthenticAMD: 'amd',
+  HygonGenuine: 'hygon',
+}
 
 function infos(el: XmlElement): Map<string, string> {
   const m = new Map<string, string>()
@@ -106,16 +116,31 @@ interface Frame {
 export function importHwloc(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
   const doc = parseXml(text)
   const root = doc.root
-  if (root.name !== 'topology') throw new ImportFailure(`hwloc XML: root element is <${root.name}>, expected <topology>`, { line: root.line, column: root.column })
+  if (root.name !== 'topology')
+    throw new ImportFailure(`hwloc XML: root element is <${root.name}>, expected <topology>`, {
+      line: root.line,
+      column: root.column,
+    })
   const version = root.attrs.get('version') ?? '1.x'
   const report = newReport('hwloc-xml', fileName)
-  if (!/^(1\.x|1\.\d+|2\.\d+|3\.\d+)$/.test(version)) warn(report, `hwloc XML version ${version} is not one this importer knows (2.0, 3.0); reading it like 2.0`)
+  if (!/^(1\.x|1\.\d+|2\.\d+|3\.\d+)$/.test(version))
+    warn(
+      report,
+      `hwloc XML version ${version} is not one this importer knows (2.0, 3.0); reading it like 2.0`,
+    )
 
   const nodes: TopoNodeSpec[] = []
   const ids = new Set<string>()
   const unknownKinds = new Set<string>()
   const osDevs = new Map<string, string[]>()
-  const counts = { hostBridges: 0, bridges: 0, pciDevices: 0, osDevices: 0, skippedObjects: 0, hostDevices: 0 }
+  const counts = {
+    hostBridges: 0,
+    bridges: 0,
+    pciDevices: 0,
+    osDevices: 0,
+    skippedObjects: 0,
+    hostDevices: 0,
+  }
   const bridgeBus = new Map<string, number>() // node id → secondary bus (for slot/bus checks)
   const nodeById = new Map<string, TopoNodeSpec>()
   let cpu: CpuSpec | null = null
@@ -137,12 +162,15 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
     if (ns !== undefined) {
       const b = bitmapFirst(ns)
       if (b) {
-        if (b.count > 1) warn(report, `${label} is local to several NUMA nodes (nodeset ${ns}); using node ${b.first}`)
+        if (b.count > 1)
+          warn(report, `${label} is local to several NUMA nodes (nodeset ${ns}); using node ${b.first}`)
         return Math.min(b.first, 1023)
       }
     }
     for (let k = f.cpuChain.length - 1; k >= 0; k--) {
-      const numa = f.cpuChain[k]!.children.find((c) => c.name === 'object' && c.attrs.get('type') === 'NUMANode')
+      const numa = f.cpuChain[k]!.children.find(
+        (c) => c.name === 'object' && c.attrs.get('type') === 'NUMANode',
+      )
       if (numa) return Math.min(Number(numa.attrs.get('os_index') ?? 0) || 0, 1023)
     }
     warn(report, `${label}: no NUMA node found above it; assuming node 0`)
@@ -162,22 +190,39 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
       const where = { line: el.line, column: el.column }
       if (type === 'Bridge') {
         const bt = el.attrs.get('bridge_type') ?? ''
-        const range = /^([0-9a-fA-F]{4}):\[([0-9a-fA-F]{2})-([0-9a-fA-F]{2})\]$/.exec(el.attrs.get('bridge_pci') ?? '')
+        const range = /^([0-9a-fA-F]{4}):\[([0-9a-fA-F]{2})-([0-9a-fA-F]{2})\]$/.exec(
+          el.attrs.get('bridge_pci') ?? '',
+        )
         if (bt.startsWith('0-')) {
           counts.hostBridges++
-          if (!range) throw new ImportFailure(`hwloc XML: host bridge without a valid bridge_pci="dddd:[ss-ee]"`, where)
+          if (!range)
+            throw new ImportFailure(`hwloc XML: host bridge without a valid bridge_pci="dddd:[ss-ee]"`, where)
           const domain = parseInt(range[1]!, 16)
           const rootBus = parseInt(range[2]!, 16)
           const id = uniqueId(hostBridgeId(domain, rootBus))
           const numaNode = numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
-          add({ id, kind: 'host_bridge', parent: null, label: `Host bridge ${hex(domain, 4)}:${hex(rootBus, 2)}`, host: { domain, rootBus, numaNode, hostDevice: null } })
+          add({
+            id,
+            kind: 'host_bridge',
+            parent: null,
+            label: `Host bridge ${hex(domain, 4)}:${hex(rootBus, 2)}`,
+            host: { domain, rootBus, numaNode, hostDevice: null },
+          })
           bridgeBus.set(id, rootBus)
           childPci = id
         } else {
           counts.bridges++
           const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
-          if (!bdf) throw new ImportFailure(`hwloc XML: bridge with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`, where)
-          if (f.pci === null) throw new ImportFailure(`hwloc XML: PCI bridge ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`, where)
+          if (!bdf)
+            throw new ImportFailure(
+              `hwloc XML: bridge with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`,
+              where,
+            )
+          if (f.pci === null)
+            throw new ImportFailure(
+              `hwloc XML: PCI bridge ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`,
+              where,
+            )
           const pt = parsePciType(el.attrs.get('pci_type') ?? '')
           const id = uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
           const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent: f.pci, slot: bdf.dev, fn: bdf.fn }
@@ -196,15 +241,36 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
       } else if (type === 'PCIDev') {
         counts.pciDevices++
         const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
-        if (!bdf) throw new ImportFailure(`hwloc XML: PCI device with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`, where)
-        if (f.pci === null) throw new ImportFailure(`hwloc XML: PCI device ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`, where)
+        if (!bdf)
+          throw new ImportFailure(
+            `hwloc XML: PCI device with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`,
+            where,
+          )
+        if (f.pci === null)
+          throw new ImportFailure(
+            `hwloc XML: PCI device ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`,
+            where,
+          )
         const pt = parsePciType(el.attrs.get('pci_type') ?? '')
         const parent = nodeById.get(f.pci)
         const info = infos(el)
         const label = deviceLabel(bdf, pt, info)
         // The function at 00.0 on a root bus is the host bridge's own pci_dev (e.g. 8086:2020).
-        if (parent?.kind === 'host_bridge' && parent.host && bdf.dev === 0 && bdf.fn === 0 && bdf.bus === parent.host.rootBus && pt && pt.cls !== 0x0604) {
-          parent.host.hostDevice = { vendor: pt.vendor, device: pt.device, classCode: (pt.cls << 8) | (pt.progIf ?? 0), label: clampLabel(label) }
+        if (
+          parent?.kind === 'host_bridge' &&
+          parent.host &&
+          bdf.dev === 0 &&
+          bdf.fn === 0 &&
+          bdf.bus === parent.host.rootBus &&
+          pt &&
+          pt.cls !== 0x0604
+        ) {
+          parent.host.hostDevice = {
+            vendor: pt.vendor,
+            device: pt.device,
+            classCode: (pt.cls << 8) | (pt.progIf ?? 0),
+            label: clampLabel(label),
+          }
           counts.hostDevices++
           childPci = null
         } else {
@@ -254,7 +320,8 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
     }
     for (let k = el.children.length - 1; k >= 0; k--) {
       const c = el.children[k]!
-      if (c.name === 'object') stack.push({ el: c, pci: childPci, cpuSide: childCpuSide, cpuChain: childChain })
+      if (c.name === 'object')
+        stack.push({ el: c, pci: childPci, cpuSide: childCpuSide, cpuChain: childChain })
     }
   }
 
@@ -262,7 +329,11 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
     const n = nodeById.get(id)
     if (n?.endpoint) n.endpoint.osDevices = names.slice(0, 64).map((s) => s.slice(0, 60))
   }
-  if (nodes.length === 0) throw new ImportFailure('hwloc XML: the topology has no host bridge (was it exported without I/O? use lstopo --whole-io --of xml)', { line: root.line, column: root.column })
+  if (nodes.length === 0)
+    throw new ImportFailure(
+      'hwloc XML: the topology has no host bridge (was it exported without I/O? use lstopo --whole-io --of xml)',
+      { line: root.line, column: root.column },
+    )
 
   classifyBridgesByPosition(nodes, unknownKinds)
   assignBusEnds(nodes)
@@ -277,20 +348,42 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
     'PCIe port type (root / upstream / downstream)',
     'link width',
     'IOMMU groups',
-    ...(version.startsWith('2') || version === '1.x' ? ['programming interface (prog-if) of the class code'] : []),
+    ...(version.startsWith('2') || version === '1.x'
+      ? ['programming interface (prog-if) of the class code']
+      : []),
   )
   report.assumed.push(ASSUMED_BARS_TEXT, ASSUMED_ACS_TEXT, POSITION_KINDS_TEXT)
-  if (!version.startsWith('3')) report.assumed.push('class 0108 (NVM controller) assumed to be NVMe (prog-if 02): hwloc 2 XML does not carry the prog-if')
-  report.assumed.push("host bridge NUMA node: the nodeset of the host bridge's first non-I/O ancestor (hwloc's I/O locality)")
+  if (!version.startsWith('3'))
+    report.assumed.push(
+      'class 0108 (NVM controller) assumed to be NVMe (prog-if 02): hwloc 2 XML does not carry the prog-if',
+    )
+  report.assumed.push(
+    "host bridge NUMA node: the nodeset of the host bridge's first non-I/O ancestor (hwloc's I/O locality)",
+  )
   report.assumed.push('host bridge bus range: up to the next host bridge root bus in the same domain')
-  if (cpu === null) report.assumed.push('CPU: not in the file (no CPUVendor/CPUFamilyNumber info on a Package); left for the engine to infer from the host bridges')
-  else report.assumed.push(`CPU inferred from the first Package's CPUVendor / CPUFamilyNumber / CPUModelNumber infos`)
-  if (counts.skippedObjects > 0) warn(report, `${counts.skippedObjects} non-PCI objects inside the I/O tree were ignored`)
-  if (doc.comments > 0) warn(report, `the file has ${doc.comments} XML comment(s); they were skipped (hwloc 2.9 mis-imports such files)`)
+  if (cpu === null)
+    report.assumed.push(
+      'CPU: not in the file (no CPUVendor/CPUFamilyNumber info on a Package); left for the engine to infer from the host bridges',
+    )
+  else
+    report.assumed.push(
+      `CPU inferred from the first Package's CPUVendor / CPUFamilyNumber / CPUModelNumber infos`,
+    )
+  if (counts.skippedObjects > 0)
+    warn(report, `${counts.skippedObjects} non-PCI objects inside the I/O tree were ignored`)
+  if (doc.comments > 0)
+    warn(
+      report,
+      `the file has ${doc.comments} XML comment(s); they were skipped (hwloc 2.9 mis-imports such files)`,
+    )
   report.warnings.push('NVLink / XGMI bandwidth matrices (distances2hetero), if any, are not imported')
 
   const desc = `Imported from hwloc XML ${version} (${fileName}): ${counts.hostBridges} host bridges, ${counts.bridges} PCI bridges, ${counts.pciDevices} PCI devices.`
-  const lab = makeLab(machineName || baseName(fileName), desc, { name: clampLabel(machineName || baseName(fileName)), cpu, nodes })
+  const lab = makeLab(machineName || baseName(fileName), desc, {
+    name: clampLabel(machineName || baseName(fileName)),
+    cpu,
+    nodes,
+  })
   return { lab, report }
 }
 
@@ -312,7 +405,10 @@ function cpuFrom(info: Map<string, string>): CpuSpec | null {
 }
 
 function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<string, string>): string {
-  const what = info.get('GPUModel') ?? info.get('PCIDevice') ?? (pt ? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}` : 'PCI device')
+  const what =
+    info.get('GPUModel') ??
+    info.get('PCIDevice') ??
+    (pt ? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}` : 'PCI device')
   return `${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn} ${what}`
 }
 
@@ -325,6 +421,9 @@ function bridgeLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<st
 function checkBus(report: ImportReport, bdf: Bdf, parent: string, bridgeBus: Map<string, number>): void {
   const want = bridgeBus.get(parent)
   if (want !== undefined && want !== bdf.bus) {
-    warn(report, `${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} sits below ${parent} whose bus is ${hex(want, 2)}; bus numbers will be re-derived`)
+    warn(
+      report,
+      `${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} sits below ${parent} whose bus is ${hex(want, 2)}; bus numbers will be re-derived`,
+    )
   }
 }

@@ -64,12 +64,29 @@ export function importText(fileName: string, text: string): ImportResult {
   try {
     if (typeof text !== 'string') return { ok: false, issues: [{ source, message: 'input is not text' }] }
     if (text.length > LIMITS.maxFileBytes || byteLength(text) > LIMITS.maxFileBytes) {
-      return { ok: false, issues: [{ source, message: `file is larger than ${LIMITS.maxFileBytes / (1024 * 1024)} MiB; P2P DMA Lab does not import files this large` }] }
+      return {
+        ok: false,
+        issues: [
+          {
+            source,
+            message: `file is larger than ${LIMITS.maxFileBytes / (1024 * 1024)} MiB; P2P DMA Lab does not import files this large`,
+          },
+        ],
+      }
     }
-    if (text.trim().length === 0) return { ok: false, issues: [{ source, line: 1, column: 1, message: 'file is empty' }] }
+    if (text.trim().length === 0)
+      return { ok: false, issues: [{ source, line: 1, column: 1, message: 'file is empty' }] }
     const bin = looksBinary(text)
     if (bin !== -1) {
-      return { ok: false, issues: [{ source, message: `this is a binary file (control bytes near offset ${bin}), not a text topology format` }] }
+      return {
+        ok: false,
+        issues: [
+          {
+            source,
+            message: `this is a binary file (control bytes near offset ${bin}), not a text topology format`,
+          },
+        ],
+      }
     }
     const format = detectFormat(text)
     let result: ImportResult

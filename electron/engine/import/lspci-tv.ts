@@ -113,14 +113,24 @@ export function importLspciTv(fileName: string, text: string): { lab: LabFile; r
       const id = pciId(ctx.domain, ctx.bus, dev, fn)
       if (ids.has(id)) fail(`${bdfText(ctx.domain, ctx.bus, dev, fn)} appears twice`, i)
       ids.add(id)
-      const d: TvDev = { id, domain: ctx.domain, bus: ctx.bus, dev, fn, name: '', parent: ctx.owner, line: ln + 1 }
+      const d: TvDev = {
+        id,
+        domain: ctx.domain,
+        bus: ctx.bus,
+        dev,
+        fn,
+        name: '',
+        parent: ctx.owner,
+        line: ln + 1,
+      }
       devs.push(d)
       i += m![0].length
       const r = /^-\[([0-9a-fA-F]{2})(?:-([0-9a-fA-F]{2}))?\]/.exec(line.slice(i, i + 10))
       if (r) {
         d.secondary = parseInt(r[1]!, 16)
         d.subordinate = r[2] === undefined ? d.secondary : parseInt(r[2], 16)
-        if (d.secondary === ctx.bus) fail(`bridge ${bdfText(ctx.domain, ctx.bus, dev, fn)} has its own bus as secondary`, i)
+        if (d.secondary === ctx.bus)
+          fail(`bridge ${bdfText(ctx.domain, ctx.bus, dev, fn)} has its own bus as secondary`, i)
         pending = { root: false, domain: ctx.domain, bus: d.secondary, owner: id }
         i += r[0].length
         return
@@ -189,12 +199,24 @@ export function importLspciTv(fileName: string, text: string): { lab: LabFile; r
   const nodes: TopoNodeSpec[] = []
   const hbById = new Map<string, TopoNodeSpec>()
   for (const h of hosts) {
-    const n: TopoNodeSpec = { id: h.id, kind: 'host_bridge', parent: null, label: `Host bridge ${bdfText(h.domain, h.bus, 0, 0).slice(0, 7)}`, host: { domain: h.domain, rootBus: h.bus, numaNode: 0, hostDevice: null } }
+    const n: TopoNodeSpec = {
+      id: h.id,
+      kind: 'host_bridge',
+      parent: null,
+      label: `Host bridge ${bdfText(h.domain, h.bus, 0, 0).slice(0, 7)}`,
+      host: { domain: h.domain, rootBus: h.bus, numaNode: 0, hostDevice: null },
+    }
     nodes.push(n)
     hbById.set(h.id, n)
   }
   const unknown = new Set<string>()
-  const counts: Record<string, number> = { functions: devs.length, pciDevices: 0, bridges: 0, hostBridges: hosts.length, emptyBridges: 0 }
+  const counts: Record<string, number> = {
+    functions: devs.length,
+    pciDevices: 0,
+    bridges: 0,
+    hostBridges: hosts.length,
+    emptyBridges: 0,
+  }
   const hasChild = new Set(devs.map((d) => d.parent))
   let hostDeviceIdsUnknown = 0
   for (const d of devs) {
@@ -227,7 +249,18 @@ export function importLspciTv(fileName: string, text: string): { lab: LabFile; r
     const classCode = classForType(type)
     const t = classCode !== undefined ? endpointTypeFromClass(classCode, vendor) : type
     nodes.push(
-      endpointNode({ id: d.id, parent: d.parent, label, slot: d.dev, fn: d.fn, vendor, device: d.device, classCode, type: t, bars: assumedBars(t) }),
+      endpointNode({
+        id: d.id,
+        parent: d.parent,
+        label,
+        slot: d.dev,
+        fn: d.fn,
+        vendor,
+        device: d.device,
+        classCode,
+        type: t,
+        bars: assumedBars(t),
+      }),
     )
   }
   classifyBridgesByPosition(nodes, unknown)
@@ -236,22 +269,41 @@ export function importLspciTv(fileName: string, text: string): { lab: LabFile; r
   if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
 
   report.counts = counts
-  report.cannotCarry.push('class codes', 'BARs', 'ACS capability and control', 'PCIe port types', 'NUMA nodes', 'link speed and width')
+  report.cannotCarry.push(
+    'class codes',
+    'BARs',
+    'ACS capability and control',
+    'PCIe port types',
+    'NUMA nodes',
+    'link speed and width',
+  )
   report.assumed.push(
     'endpoint types from the device names: NVIDIA/AMD GPU names, VGA/3D/graphics → GPU; "Non-Volatile memory controller"/NVMe → NVMe; Mellanox/ConnectX/InfiniBand → RDMA NIC; Ethernet → NIC; SATA/AHCI → AHCI; anything else → generic',
-    withIds ? 'vendor/device ids read from the -nn [vvvv:dddd] suffixes' : 'vendor ids from pci.ids vendor names (unknown vendors left empty); device ids unknown',
+    withIds
+      ? 'vendor/device ids read from the -nn [vvvv:dddd] suffixes'
+      : 'vendor ids from pci.ids vendor names (unknown vendors left empty); device ids unknown',
     POSITION_KINDS_TEXT,
     ASSUMED_BARS_TEXT,
     ASSUMED_ACS_TEXT,
     'NUMA node 0 assumed for every host bridge',
   )
-  if (hostDeviceIdsUnknown > 0) report.assumed.push(`${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id in -tv output; device id 0 used`)
+  if (hostDeviceIdsUnknown > 0)
+    report.assumed.push(
+      `${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id in -tv output; device id 0 used`,
+    )
   const cpu = cpuFromHostDevices(nodes)
   if (cpu) report.assumed.push(`CPU inferred from the host bridge device: ${cpu.name ?? ''}`)
-  else report.assumed.push('CPU: not in lspci -tv output; left for the engine to infer from the host bridge vendors')
-  if (counts.emptyBridges! > 0) warn(report, `${counts.emptyBridges} bridge(s) have nothing behind them (empty slots); kept in the tree`)
+  else
+    report.assumed.push(
+      'CPU: not in lspci -tv output; left for the engine to infer from the host bridge vendors',
+    )
+  if (counts.emptyBridges! > 0)
+    warn(report, `${counts.emptyBridges} bridge(s) have nothing behind them (empty slots); kept in the tree`)
 
-  const lab = makeLab(baseName(fileName), `Imported from lspci -tv (${fileName}): ${devs.length} functions on ${hosts.length} root buses.`, { name: baseName(fileName), cpu, nodes })
+  const lab = makeLab(
+    baseName(fileName),
+    `Imported from lspci -tv (${fileName}): ${devs.length} functions on ${hosts.length} root buses.`,
+    { name: baseName(fileName), cpu, nodes },
+  )
   return { lab, report }
 }
-

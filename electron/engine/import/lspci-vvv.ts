@@ -24,7 +24,16 @@
  * Simplifications: bridge windows, link speed/width, bridge BARs, ATS/PRI/PASID, IOMMU groups and
  * Resizable BAR are not imported; a BAR without `[size=…]` is dropped with a warning.
  */
-import type { AcsFlag, AcsSpec, BarSpec, CpuSpec, ImportReport, LabFile, NodeKind, TopoNodeSpec } from '../../../shared/model/topology'
+import type {
+  AcsFlag,
+  AcsSpec,
+  BarSpec,
+  CpuSpec,
+  ImportReport,
+  LabFile,
+  NodeKind,
+  TopoNodeSpec,
+} from '../../../shared/model/topology'
 import {
   CLASS_NAMES,
   ImportFailure,
@@ -198,7 +207,10 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       const m = HEADER.exec(raw)
       const bdf = m ? parseBdf(m[1]!) : null
       if (!m || !bdf) {
-        throw new ImportFailure(`lspci -vvv: expected a device header such as "00:01.0 PCI bridge: …", got "${raw.slice(0, 60)}" (bad PCI address)`, { line: ln + 1, column: 1 })
+        throw new ImportFailure(
+          `lspci -vvv: expected a device header such as "00:01.0 PCI bridge: …", got "${raw.slice(0, 60)}" (bad PCI address)`,
+          { line: ln + 1, column: 1 },
+        )
       }
       const h = parseHeader(m[2]!)
       if (h.vendor !== undefined && /\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\]/.test(m[2]!)) sawIds = true
@@ -214,7 +226,9 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       continue
     }
     let m: RegExpExecArray | null
-    if ((m = /^Bus: primary=([0-9a-fA-F]{2}), secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/.exec(l))) {
+    if (
+      (m = /^Bus: primary=([0-9a-fA-F]{2}), secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/.exec(l))
+    ) {
       cur.secondary = parseInt(m[2]!, 16)
       cur.subordinate = parseInt(m[3]!, 16)
     } else if (l.startsWith('Region ')) {
@@ -224,7 +238,10 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
         if (bar.size >= 4 && Number.isInteger(Math.log2(bar.size)) && bar.size <= 2 ** 52) cur.bars.push(bar)
         else warn(report, `line ${ln + 1}: BAR size ${bar.size} is not a power of two; BAR left out`)
       }
-    } else if ((m = /^Capabilities: \[[0-9a-fA-F]+\] Express \((?:v\d+)\) (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l)) || (m = /^Capabilities: \[[0-9a-fA-F]+\] Express (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l))) {
+    } else if (
+      (m = /^Capabilities: \[[0-9a-fA-F]+\] Express \((?:v\d+)\) (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l)) ||
+      (m = /^Capabilities: \[[0-9a-fA-F]+\] Express (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l))
+    ) {
       const t = m[1]!.replace(/\s*\(Slot[+-]\)/, '').trim()
       if (EXPRESS_TYPES[t] !== undefined) cur.express = t
     } else if (l.startsWith('ACSCap:')) cur.acsCap = parseAcsFlags(l.slice(7))
@@ -249,12 +266,24 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       `the file has no device headers (it looks like grep'd lspci -vvv output): ${orphan.acsCtl.length} ACSCtl and ${orphan.acsCap.length} ACSCap lines were read, ` +
         `${redirect} of the ACSCtl lines with ReqRedir or CmpltRedir on, but they name no device and cannot be attached to any port`,
     )
-    report.assumed.push('the lab holds one empty host bridge (0000:00, NUMA node 0) so that the file still opens; build the tree by hand or import full lspci -vvv output')
+    report.assumed.push(
+      'the lab holds one empty host bridge (0000:00, NUMA node 0) so that the file still opens; build the tree by hand or import full lspci -vvv output',
+    )
     report.cannotCarry.push('devices and the tree (only detail lines are present)')
-    nodes.push({ id: 'hb-0000:00', kind: 'host_bridge', parent: null, label: 'Host bridge 0000:00 (assumed)', host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: null } })
+    nodes.push({
+      id: 'hb-0000:00',
+      kind: 'host_bridge',
+      parent: null,
+      label: 'Host bridge 0000:00 (assumed)',
+      host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: null },
+    })
     counts.hostBridges = 1
     report.counts = counts
-    const lab = makeLab(baseName(fileName), `Imported from grep'd lspci -vvv lines (${fileName}); no devices.`, { name: baseName(fileName), cpu: null, nodes })
+    const lab = makeLab(
+      baseName(fileName),
+      `Imported from grep'd lspci -vvv lines (${fileName}); no devices.`,
+      { name: baseName(fileName), cpu: null, nodes },
+    )
     return { lab, report }
   }
 
@@ -264,20 +293,33 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   const seen = new Set<string>()
   for (const f of fns) {
     const key = bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
-    if (seen.has(key)) throw new ImportFailure(`lspci -vvv: ${key} appears twice`, { line: f.line, column: 1 })
+    if (seen.has(key))
+      throw new ImportFailure(`lspci -vvv: ${key} appears twice`, { line: f.line, column: 1 })
     seen.add(key)
     if (isBridge(f)) {
       counts.bridges!++
       if (f.secondary !== undefined) {
         const k = `${f.bdf.domain}:${f.secondary}`
-        if (bridgeBySecondary.has(k)) warn(report, `line ${f.line}: two bridges claim secondary bus ${f.secondary.toString(16).padStart(2, '0')}; keeping the first`)
+        if (bridgeBySecondary.has(k))
+          warn(
+            report,
+            `line ${f.line}: two bridges claim secondary bus ${f.secondary.toString(16).padStart(2, '0')}; keeping the first`,
+          )
         else if (f.secondary !== 0) bridgeBySecondary.set(k, f)
-      } else warn(report, `line ${f.line}: bridge ${key} has no "Bus: primary=…" line; devices below it cannot be placed`)
+      } else
+        warn(
+          report,
+          `line ${f.line}: bridge ${key} has no "Bus: primary=…" line; devices below it cannot be placed`,
+        )
     } else counts.pciDevices!++
   }
 
   const fnId = (f: Fn): string => pciId(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
-  const canNotBeOnRootBus = (f: Fn): boolean => f.express === 'Endpoint' || f.express === 'Legacy Endpoint' || f.express === 'Upstream Port' || f.express === 'Downstream Port'
+  const canNotBeOnRootBus = (f: Fn): boolean =>
+    f.express === 'Endpoint' ||
+    f.express === 'Legacy Endpoint' ||
+    f.express === 'Upstream Port' ||
+    f.express === 'Downstream Port'
   // Root buses: buses no bridge leads to.
   const rootBusFns = new Map<string, Fn[]>()
   for (const f of fns) {
@@ -292,7 +334,8 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   const numaVotes = new Map<string, number>()
   const rootKeys = [...rootBusFns.keys()].map((k) => k.split(':').map(Number) as [number, number])
   rootKeys.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-  const isOrphan = (domain: number, bus: number): boolean => bus > 0 && rootBusFns.get(`${domain}:${bus}`)!.some(canNotBeOnRootBus)
+  const isOrphan = (domain: number, bus: number): boolean =>
+    bus > 0 && rootBusFns.get(`${domain}:${bus}`)!.some(canNotBeOnRootBus)
   const newHostBridge = (domain: number, bus: number, assumed: boolean): TopoNodeSpec => {
     const hb: TopoNodeSpec = {
       id: hostBridgeId(domain, bus),
@@ -316,9 +359,21 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
     // Partial output: a PCIe endpoint or switch port cannot sit on a root bus. Assume a root port,
     // below the nearest host bridge under this bus number (or a new one just below it).
     let hb: TopoNodeSpec | undefined
-    for (const n of nodes) if (n.host && n.host.domain === domain && n.host.rootBus < bus && (!hb || n.host.rootBus > hb.host!.rootBus)) hb = n
+    for (const n of nodes)
+      if (
+        n.host &&
+        n.host.domain === domain &&
+        n.host.rootBus < bus &&
+        (!hb || n.host.rootBus > hb.host!.rootBus)
+      )
+        hb = n
     hb ??= newHostBridge(domain, bus - 1, true)
-    const rp: TopoNodeSpec = { id: safeId(`rp-assumed-${bdfText(domain, bus, 0, 0).slice(0, 7)}`), kind: 'root_port', parent: hb.id, label: `Root port to bus ${bus.toString(16).padStart(2, '0')} (assumed)` }
+    const rp: TopoNodeSpec = {
+      id: safeId(`rp-assumed-${bdfText(domain, bus, 0, 0).slice(0, 7)}`),
+      kind: 'root_port',
+      parent: hb.id,
+      label: `Root port to bus ${bus.toString(16).padStart(2, '0')} (assumed)`,
+    }
     nodes.push(rp)
     for (const f of rootBusFns.get(`${domain}:${bus}`)!) parentOf.set(f, rp.id)
     report.assumed.push(
@@ -333,14 +388,22 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
 
   // Cycle guard: a bridge whose secondary equals its own bus (hostile input) would parent itself.
   for (const f of fns) {
-    if (parentOf.get(f) === fnId(f)) throw new ImportFailure(`lspci -vvv: bridge ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)} has secondary bus equal to its own bus`, { line: f.line, column: 1 })
+    if (parentOf.get(f) === fnId(f))
+      throw new ImportFailure(
+        `lspci -vvv: bridge ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)} has secondary bus equal to its own bus`,
+        { line: f.line, column: 1 },
+      )
   }
   const fnById = new Map<string, Fn>(fns.map((f) => [fnId(f), f]))
   // A longer cycle (bridge A below B below A) through bus numbers: walk up with a bound.
   for (const f of fns) {
     let id: string | undefined = fnId(f)
     for (let steps = 0; id !== undefined; steps++) {
-      if (steps > 256) throw new ImportFailure(`lspci -vvv: bridge bus numbers form a loop around ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}`, { line: f.line, column: 1 })
+      if (steps > 256)
+        throw new ImportFailure(
+          `lspci -vvv: bridge bus numbers form a loop around ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}`,
+          { line: f.line, column: 1 },
+        )
       const g = fnById.get(id)
       id = g ? parentOf.get(g) : undefined
     }
@@ -354,16 +417,29 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   for (const f of fns) {
     const parent = parentOf.get(f)!
     const id = fnId(f)
-    const label = clampLabel(`${f.bdf.bus.toString(16).padStart(2, '0')}:${f.bdf.dev.toString(16).padStart(2, '0')}.${f.bdf.fn} ${f.name || f.className}`)
+    const label = clampLabel(
+      `${f.bdf.bus.toString(16).padStart(2, '0')}:${f.bdf.dev.toString(16).padStart(2, '0')}.${f.bdf.fn} ${f.name || f.className}`,
+    )
     const classCode = f.cls === undefined ? undefined : (f.cls << 8) | (f.progIf ?? 0)
     if (f.numa !== undefined) {
       const hbId = hostOf(parent, parentOf, fnById)
       if (hbId && !numaVotes.has(hbId)) numaVotes.set(hbId, f.numa)
     }
     const hb = hbById.get(parent)
-    if (hb?.host && f.bdf.dev === 0 && f.bdf.fn === 0 && f.bdf.bus === hb.host.rootBus && !isBridge(f) && f.vendor !== undefined) {
+    if (
+      hb?.host &&
+      f.bdf.dev === 0 &&
+      f.bdf.fn === 0 &&
+      f.bdf.bus === hb.host.rootBus &&
+      !isBridge(f) &&
+      f.vendor !== undefined
+    ) {
       if (f.device === undefined) hostDeviceIdsUnknown++
-      hb.host.hostDevice = { vendor: f.vendor, device: f.device ?? 0, label: clampLabel(f.name || f.className) }
+      hb.host.hostDevice = {
+        vendor: f.vendor,
+        device: f.device ?? 0,
+        label: clampLabel(f.name || f.className),
+      }
       if (classCode !== undefined) hb.host.hostDevice.classCode = classCode
       counts.hostDevices = (counts.hostDevices ?? 0) + 1
       continue
@@ -383,7 +459,11 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       const k = f.express ? EXPRESS_TYPES[f.express] : undefined
       if (k && k !== 'endpoint') n.kind = k
       else unknownKinds.add(id)
-      if (f.bars.length > 0) warn(report, `${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}: BARs of a bridge are not modelled`)
+      if (f.bars.length > 0)
+        warn(
+          report,
+          `${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}: BARs of a bridge are not modelled`,
+        )
       nodes.push(n)
     } else {
       const type = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, f.vendor)
@@ -392,7 +472,19 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
         bars = assumedBars(type)
         sizelessFns++
       }
-      const n = endpointNode({ id, parent, label, slot: f.bdf.dev, fn: f.bdf.fn, vendor: f.vendor, device: f.device, classCode, type, bars, driver: f.driver })
+      const n = endpointNode({
+        id,
+        parent,
+        label,
+        slot: f.bdf.dev,
+        fn: f.bdf.fn,
+        vendor: f.vendor,
+        device: f.device,
+        classCode,
+        type,
+        bars,
+        driver: f.driver,
+      })
       if (acs) n.acs = acs
       nodes.push(n)
     }
@@ -408,25 +500,53 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
   if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
 
   if (dump) {
-    report.assumed.push('read from an lspci -x/-xxx/-xxxx config-space dump: ids, class, header type, bus numbers, PCIe port type and ACS decoded from the registers; names from the header lines')
-    report.cannotCarry.push('BAR sizes (a dump holds the BAR registers, not their sizes; sizing needs writes to the device)', 'NUMA nodes and kernel drivers')
+    report.assumed.push(
+      'read from an lspci -x/-xxx/-xxxx config-space dump: ids, class, header type, bus numbers, PCIe port type and ACS decoded from the registers; names from the header lines',
+    )
+    report.cannotCarry.push(
+      'BAR sizes (a dump holds the BAR registers, not their sizes; sizing needs writes to the device)',
+      'NUMA nodes and kernel drivers',
+    )
   }
   counts.acsCapabilities = acsSeen
   report.counts = counts
   report.cannotCarry.push('bridge windows and link state are not imported', 'IOMMU groups')
-  if (!sawIds) report.assumed.push('vendor and class ids derived from the names lspci printed (the output has no -nn ids); unknown vendors left empty')
-  if (unknownKinds.size > 0) report.assumed.push(`${unknownKinds.size} bridge(s) without an "Express … Port" capability line: ${POSITION_KINDS_TEXT}`)
+  if (!sawIds)
+    report.assumed.push(
+      'vendor and class ids derived from the names lspci printed (the output has no -nn ids); unknown vendors left empty',
+    )
+  if (unknownKinds.size > 0)
+    report.assumed.push(
+      `${unknownKinds.size} bridge(s) without an "Express … Port" capability line: ${POSITION_KINDS_TEXT}`,
+    )
   if (expressSeen === 0) warn(report, 'no PCIe capability lines found (was lspci run as root with -vvv?)')
-  if (fns.some((f) => f.accessDenied)) warn(report, 'some capabilities show <access denied>: run lspci -vvv as root to see port types and ACS')
-  report.assumed.push(acsSeen > 0 ? 'functions without an ACS capability line have no ACS capability' : 'no ACS capability lines: ACS assumed absent everywhere')
-  if (!fns.some((f) => f.numa !== undefined)) report.assumed.push('NUMA node 0 assumed for every host bridge (no "NUMA node:" lines)')
-  if (sizelessFns > 0) report.assumed.push(`${sizelessFns} function(s) print Region lines without [size=…] (e.g. lspci -F replaying a config-space dump): ${ASSUMED_BARS_TEXT}`)
-  if (hostDeviceIdsUnknown > 0) report.assumed.push(`${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id (output without -nn); device id 0 used`)
+  if (fns.some((f) => f.accessDenied))
+    warn(report, 'some capabilities show <access denied>: run lspci -vvv as root to see port types and ACS')
+  report.assumed.push(
+    acsSeen > 0
+      ? 'functions without an ACS capability line have no ACS capability'
+      : 'no ACS capability lines: ACS assumed absent everywhere',
+  )
+  if (!fns.some((f) => f.numa !== undefined))
+    report.assumed.push('NUMA node 0 assumed for every host bridge (no "NUMA node:" lines)')
+  if (sizelessFns > 0)
+    report.assumed.push(
+      `${sizelessFns} function(s) print Region lines without [size=…] (e.g. lspci -F replaying a config-space dump): ${ASSUMED_BARS_TEXT}`,
+    )
+  if (hostDeviceIdsUnknown > 0)
+    report.assumed.push(
+      `${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id (output without -nn); device id 0 used`,
+    )
   const cpu = cpuFromHostDevices(nodes)
   if (cpu) report.assumed.push(`CPU inferred from the host bridge device: ${cpu.name ?? ''}`)
-  else report.assumed.push('CPU: not in lspci output; left for the engine to infer from the host bridge vendors')
+  else
+    report.assumed.push('CPU: not in lspci output; left for the engine to infer from the host bridge vendors')
 
-  const lab = makeLab(baseName(fileName), `Imported from lspci -vvv (${fileName}): ${fns.length} functions.`, { name: baseName(fileName), cpu, nodes })
+  const lab = makeLab(
+    baseName(fileName),
+    `Imported from lspci -vvv (${fileName}): ${fns.length} functions.`,
+    { name: baseName(fileName), cpu, nodes },
+  )
   return { lab, report }
 }
 
@@ -456,7 +576,10 @@ function fixInconsistentKinds(nodes: TopoNodeSpec[], unknown: Set<string>, repor
       (n.kind === 'switch_upstream' && p.kind !== 'host_bridge') ||
       n.kind === 'pci_bridge'
     if (!ok) {
-      warn(report, `${n.id}: its PCIe capability says ${n.kind} but it sits below ${p.kind} ${p.id}; classified by position instead`)
+      warn(
+        report,
+        `${n.id}: its PCIe capability says ${n.kind} but it sits below ${p.kind} ${p.id}; classified by position instead`,
+      )
       n.kind = 'pci_bridge'
       unknown.add(n.id)
     }
@@ -482,7 +605,8 @@ export function cpuFromHostDevices(nodes: TopoNodeSpec[]): CpuSpec | null {
   for (const n of nodes) {
     const d = n.host?.hostDevice
     if (!d) continue
-    const c = HOST_DEVICE_CPUS[`${d.vendor.toString(16).padStart(4, '0')}:${d.device.toString(16).padStart(4, '0')}`]
+    const c =
+      HOST_DEVICE_CPUS[`${d.vendor.toString(16).padStart(4, '0')}:${d.device.toString(16).padStart(4, '0')}`]
     if (c) return { ...c }
   }
   return null
@@ -544,9 +668,14 @@ export function parseConfigDump(lines: string[]): Fn[] {
     }
     const hex = HEX_LINE.exec(raw)
     if (hex) {
-      if (!cur) throw new ImportFailure('lspci -x dump: hex bytes before any device header', { line: ln + 1, column: 1 })
+      if (!cur)
+        throw new ImportFailure('lspci -x dump: hex bytes before any device header', {
+          line: ln + 1,
+          column: 1,
+        })
       const off = parseInt(hex[1]!, 16)
-      if (off % 16 !== 0 || off > 0xff0) throw new ImportFailure(`lspci -x dump: bad offset ${hex[1]}`, { line: ln + 1, column: 1 })
+      if (off % 16 !== 0 || off > 0xff0)
+        throw new ImportFailure(`lspci -x dump: bad offset ${hex[1]}`, { line: ln + 1, column: 1 })
       const bytes = hex[2]!.trim().split(' ')
       bytes.forEach((b, k) => (cur!.bytes[off + k] = parseInt(b, 16)))
       cur.len = Math.max(cur.len, off + bytes.length)
@@ -555,7 +684,10 @@ export function parseConfigDump(lines: string[]): Fn[] {
     const m = HEADER.exec(raw)
     const bdf = m ? parseBdf(m[1]!) : null
     if (!m || !bdf || /^\s/.test(raw)) {
-      throw new ImportFailure(`lspci -x dump: expected a device header such as "00:01.0 PCI bridge: …" or a hex line, got "${raw.slice(0, 60)}"`, { line: ln + 1, column: 1 })
+      throw new ImportFailure(
+        `lspci -x dump: expected a device header such as "00:01.0 PCI bridge: …" or a hex line, got "${raw.slice(0, 60)}"`,
+        { line: ln + 1, column: 1 },
+      )
     }
     finish()
     const h = parseHeader(m[2]!)

@@ -19,8 +19,18 @@ const smallLab: LabFile = {
     name: 'tiny',
     cpu: null,
     nodes: [
-      { id: 'hb0', kind: 'host_bridge', parent: null, host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: null } },
-      { id: 'gpu0', kind: 'endpoint', parent: 'hb0', endpoint: { type: 'gpu', bars: [{ index: 0, size: 16777216 }] } },
+      {
+        id: 'hb0',
+        kind: 'host_bridge',
+        parent: null,
+        host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: null },
+      },
+      {
+        id: 'gpu0',
+        kind: 'endpoint',
+        parent: 'hb0',
+        endpoint: { type: 'gpu', bars: [{ index: 0, size: 16777216 }] },
+      },
     ],
   },
   settings: { ...DEFAULT_SETTINGS },
@@ -30,7 +40,10 @@ describe('format detection by content', () => {
   it('ignores the file extension', () => {
     const hw = readFixture('hwloc/devel09-pci.xml')
     expect(importText('machine.txt', hw)).toMatchObject({ ok: true, report: { format: 'hwloc-xml' } })
-    expect(importText('x.xml', readFixture('lspci/puget-wrx90.lspci-tv.txt'))).toMatchObject({ ok: true, report: { format: 'lspci-tv' } })
+    expect(importText('x.xml', readFixture('lspci/puget-wrx90.lspci-tv.txt'))).toMatchObject({
+      ok: true,
+      report: { format: 'lspci-tv' },
+    })
     expect(detectFormat(readFixture('nccl-topo/p4d-24xl-topo.xml'))).toBe('nccl-xml')
     expect(detectFormat(readFixture('nvidia-smi-topo/dgx1-v100.topo-m.txt'))).toBe('nvidia-smi-topo')
     expect(detectFormat(readFixture('lspci/tree-asus-p6t6.lspci-vvv-nn.txt'))).toBe('lspci-vvv')
@@ -38,7 +51,12 @@ describe('format detection by content', () => {
   })
 
   it('refuses unknown text, empty and binary input with a clear issue', () => {
-    expect(fail('notes.txt', 'hello world\n').issues[0]).toMatchObject({ source: 'notes.txt', line: 1, column: 1, message: expect.stringMatching(/unknown format/) })
+    expect(fail('notes.txt', 'hello world\n').issues[0]).toMatchObject({
+      source: 'notes.txt',
+      line: 1,
+      column: 1,
+      message: expect.stringMatching(/unknown format/),
+    })
     expect(fail('e.txt', '   \n').issues[0]!.message).toMatch(/empty/)
     expect(fail('b.bin', 'PK\u0003\u0004\u0000\u0000binary').issues[0]!.message).toMatch(/binary/)
   })
@@ -61,13 +79,17 @@ describe('located errors', () => {
   })
 
   it('mismatched XML closing tag → its line:column', () => {
-    const issue = fail('m.xml', '<topology version="2.0">\n  <object type="Machine">\n  </objekt>\n</topology>\n').issues[0]!
+    const issue = fail(
+      'm.xml',
+      '<topology version="2.0">\n  <object type="Machine">\n  </objekt>\n</topology>\n',
+    ).issues[0]!
     expect(issue).toMatchObject({ line: 3, column: 3 })
     expect(issue.message).toMatch(/mismatched closing tag <\/objekt>.*<object> opened at 2:3/)
   })
 
   it('lspci -vvv line with a bad BDF → that line', () => {
-    const text = '00:01.0 PCI bridge [0604]: Intel Corporation Root Port [8086:3408]\n\tBus: primary=00, secondary=01, subordinate=01\n\n01:0g.0 VGA compatible controller [0300]: NVIDIA [10de:0a65]\n\tRegion 0: Memory at fa000000 (32-bit, non-prefetchable) [size=16M]\n'
+    const text =
+      '00:01.0 PCI bridge [0604]: Intel Corporation Root Port [8086:3408]\n\tBus: primary=00, secondary=01, subordinate=01\n\n01:0g.0 VGA compatible controller [0300]: NVIDIA [10de:0a65]\n\tRegion 0: Memory at fa000000 (32-bit, non-prefetchable) [size=16M]\n'
     const issue = fail('bad.txt', text).issues[0]!
     expect(issue).toMatchObject({ source: 'bad.txt', line: 4, column: 1 })
     expect(issue.message).toMatch(/bad PCI address/)
@@ -92,26 +114,36 @@ describe('located errors', () => {
     const text = serializeLab({ ...smallLab, schemaVersion: 2 })
     expect(fail('new.p2plab', text).issues[0]).toMatchObject({
       path: 'schemaVersion',
-      message: 'this file was written by a newer version of P2P DMA Lab (schema 2); this version reads schema 1',
+      message:
+        'this file was written by a newer version of P2P DMA Lab (schema 2); this version reads schema 1',
     })
   })
 
   it('schema violations carry the JSON path', () => {
-    const bad = JSON.parse(serializeLab(smallLab)) as { machine: { nodes: { endpoint?: { bars: { size: number }[] } }[] } }
+    const bad = JSON.parse(serializeLab(smallLab)) as {
+      machine: { nodes: { endpoint?: { bars: { size: number }[] } }[] }
+    }
     bad.machine.nodes[1]!.endpoint!.bars[0]!.size = 3
     const issues = fail('bad.p2plab', JSON.stringify(bad)).issues
     expect(issues.some((i) => i.path === 'machine.nodes.1.endpoint.bars.0.size')).toBe(true)
   })
 
   it('NCCL <pci> with a bad busid → its line', () => {
-    const issue = fail('n.xml', '<system version="1">\n  <cpu numaid="0">\n    <pci busid="zz:00.0" class="0x030200"/>\n  </cpu>\n</system>\n').issues[0]!
+    const issue = fail(
+      'n.xml',
+      '<system version="1">\n  <cpu numaid="0">\n    <pci busid="zz:00.0" class="0x030200"/>\n  </cpu>\n</system>\n',
+    ).issues[0]!
     expect(issue).toMatchObject({ line: 3, column: 5 })
   })
 })
 
 describe('nesting limits', () => {
   it('deeply nested XML is refused, not a stack overflow', () => {
-    const deep = '<topology version="2.0">' + '<object type="Group">'.repeat(5000) + '</object>'.repeat(5000) + '</topology>'
+    const deep =
+      '<topology version="2.0">' +
+      '<object type="Group">'.repeat(5000) +
+      '</object>'.repeat(5000) +
+      '</topology>'
     expect(fail('deep.xml', deep).issues[0]!.message).toMatch(/nested deeper than 256/)
   })
 
@@ -121,7 +153,8 @@ describe('nesting limits', () => {
   })
 
   it('entities: no expansion beyond the predefined five and numeric references', () => {
-    const bomb = '<?xml version="1.0"?>\n<!DOCTYPE topology [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n<topology version="2.0"><object type="Machine" name="&b;"/></topology>'
+    const bomb =
+      '<?xml version="1.0"?>\n<!DOCTYPE topology [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n<topology version="2.0"><object type="Machine" name="&b;"/></topology>'
     expect(fail('bomb.xml', bomb).issues[0]!.message).toMatch(/unknown entity &b;/)
   })
 })

@@ -47,7 +47,11 @@ import {
 } from './common'
 import { parseXml, type XmlElement } from './xml'
 
-const CPU_VENDORS: Record<string, CpuVendor> = { GenuineIntel: 'intel', AuthenticAMD: 'amd', HygonGenuine: 'hygon' }
+const CPU_VENDORS: Record<string, CpuVendor> = {
+  GenuineIntel: 'intel',
+  AuthenticAMD: 'amd',
+  HygonGenuine: 'hygon',
+}
 
 /** NCCL familyid (base + ext << 4) → kernel x86 family (base + ext when base == 0xf). */
 export function ncclFamilyToKernel(familyid: number): number {
@@ -67,10 +71,15 @@ function num(text: string | undefined): number | undefined {
 export function importNccl(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
   const doc = parseXml(text)
   const root = doc.root
-  if (root.name !== 'system') throw new ImportFailure(`NCCL XML: root element is <${root.name}>, expected <system>`, { line: root.line, column: root.column })
+  if (root.name !== 'system')
+    throw new ImportFailure(`NCCL XML: root element is <${root.name}>, expected <system>`, {
+      line: root.line,
+      column: root.column,
+    })
   const report = newReport('nccl-xml', fileName)
   const version = root.attrs.get('version')
-  if (version !== '1') warn(report, `NCCL XML version ${version ?? '(none)'}; this importer follows version 1`)
+  if (version !== '1')
+    warn(report, `NCCL XML version ${version ?? '(none)'}; this importer follows version 1`)
 
   const nodes: TopoNodeSpec[] = []
   const ids = new Set<string>()
@@ -80,12 +89,26 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
     ids.add(id)
     return id
   }
-  const counts: Record<string, number> = { cpus: 0, hostBridges: 0, bridges: 0, placeholderSwitches: 0, pciDevices: 0, gpus: 0, nics: 0, netPorts: 0, nvlinks: 0 }
+  const counts: Record<string, number> = {
+    cpus: 0,
+    hostBridges: 0,
+    bridges: 0,
+    placeholderSwitches: 0,
+    pciDevices: 0,
+    gpus: 0,
+    nics: 0,
+    netPorts: 0,
+    nvlinks: 0,
+  }
   let strayText = 0
   let cpu: CpuSpec | null = null
 
   const cpus = root.children.filter((c) => c.name === 'cpu')
-  if (cpus.length === 0) throw new ImportFailure('NCCL XML: no <cpu> element below <system>', { line: root.line, column: root.column })
+  if (cpus.length === 0)
+    throw new ImportFailure('NCCL XML: no <cpu> element below <system>', {
+      line: root.line,
+      column: root.column,
+    })
   if (root.text) strayText++
   const usedNuma = new Set<number>()
 
@@ -97,7 +120,11 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
     if (numa === undefined || numa > 1023 || usedNuma.has(numa)) {
       let x = 0
       while (usedNuma.has(x)) x++
-      if (numa !== undefined) warn(report, `<cpu> at line ${c.line}: numaid ${c.attrs.get('numaid')} repeated or out of range; using ${x}`)
+      if (numa !== undefined)
+        warn(
+          report,
+          `<cpu> at line ${c.line}: numaid ${c.attrs.get('numaid')} repeated or out of range; using ${x}`,
+        )
       numa = x
     }
     usedNuma.add(numa)
@@ -112,19 +139,30 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
     }
     const rootBus = syntheticRootBus(k, cpus.length)
     const hbId = uid(hostBridgeId(0, rootBus))
-    nodes.push({ id: hbId, kind: 'host_bridge', parent: null, label: `Host bridge of NUMA node ${numa} (invented)`, host: { domain: 0, rootBus, numaNode: numa, hostDevice: null } })
+    nodes.push({
+      id: hbId,
+      kind: 'host_bridge',
+      parent: null,
+      label: `Host bridge of NUMA node ${numa} (invented)`,
+      host: { domain: 0, rootBus, numaNode: numa, hostDevice: null },
+    })
 
     // Iterative walk: (element, node id of the switch upstream port or root port it hangs under).
     type Item = { el: XmlElement; parent: string; top: boolean; slot: number }
     const stack: Item[] = []
     const pcis = c.children.filter((e) => e.name === 'pci')
-    for (let i = pcis.length - 1; i >= 0; i--) stack.push({ el: pcis[i]!, parent: hbId, top: true, slot: i + 1 })
+    for (let i = pcis.length - 1; i >= 0; i--)
+      stack.push({ el: pcis[i]!, parent: hbId, top: true, slot: i + 1 })
     while (stack.length > 0) {
       const { el, parent, top, slot } = stack.pop()!
       if (el.text) strayText++
       const busid = el.attrs.get('busid') ?? ''
       const bdf = parseBdf(busid)
-      if (!bdf) throw new ImportFailure(`NCCL XML: <pci> with a missing or bad busid "${busid.slice(0, 20)}"`, { line: el.line, column: el.column })
+      if (!bdf)
+        throw new ImportFailure(`NCCL XML: <pci> with a missing or bad busid "${busid.slice(0, 20)}"`, {
+          line: el.line,
+          column: el.column,
+        })
       const cls = num(el.attrs.get('class'))
       const vendor = num(el.attrs.get('vendor'))
       const device = num(el.attrs.get('device'))
@@ -134,23 +172,45 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
       let port: string
       if (top) {
         port = uid(`rp-${busid}`)
-        nodes.push({ id: port, kind: 'root_port', parent, slot: Math.min(slot, 31), fn: 0, label: `Root port to ${busid} (invented)` })
+        nodes.push({
+          id: port,
+          kind: 'root_port',
+          parent,
+          slot: Math.min(slot, 31),
+          fn: 0,
+          label: `Root port to ${busid} (invented)`,
+        })
       } else {
         port = uid(`dsp-${busid}`)
-        nodes.push({ id: port, kind: 'switch_downstream', parent, slot: Math.min(slot, 31), fn: 0, label: `Downstream port to ${busid} (invented)` })
+        nodes.push({
+          id: port,
+          kind: 'switch_downstream',
+          parent,
+          slot: Math.min(slot, 31),
+          fn: 0,
+          label: `Downstream port to ${busid} (invented)`,
+        })
       }
       const where = bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)
       if (isBridge) {
         counts.bridges!++
         if (placeholder) counts.placeholderSwitches!++
         const id = uid(placeholder ? `sw-${busid}` : pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
-        const n: TopoNodeSpec = { id, kind: 'switch_upstream', parent: port, slot: 0, fn: 0, label: clampLabel(placeholder ? `Switch ${busid} (placeholder)` : `${where} switch`) }
+        const n: TopoNodeSpec = {
+          id,
+          kind: 'switch_upstream',
+          parent: port,
+          slot: 0,
+          fn: 0,
+          label: clampLabel(placeholder ? `Switch ${busid} (placeholder)` : `${where} switch`),
+        }
         if (vendor !== undefined && !placeholder && vendor <= 0xffff) n.vendor = vendor
         if (device !== undefined && !placeholder && device <= 0xffff) n.device = device
         if (cls !== undefined && cls <= 0xffffff) n.classCode = cls
         nodes.push(n)
         const kids = el.children.filter((x) => x.name === 'pci')
-        for (let i = kids.length - 1; i >= 0; i--) stack.push({ el: kids[i]!, parent: id, top: false, slot: i })
+        for (let i = kids.length - 1; i >= 0; i--)
+          stack.push({ el: kids[i]!, parent: id, top: false, slot: i })
         continue
       }
       counts.pciDevices!++
@@ -207,13 +267,22 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
     ASSUMED_BARS_TEXT,
     ASSUMED_ACS_TEXT,
     'bus and device numbers re-derived by the engine; function numbers of lone functions set to 0',
-    cpu === null ? 'CPU: the <cpu> elements have no vendor/familyid; left for the engine to infer' : 'CPU from the first <cpu> vendor/familyid/modelid (NCCL familyid converted to the kernel x86 family)',
+    cpu === null
+      ? 'CPU: the <cpu> elements have no vendor/familyid; left for the engine to infer'
+      : 'CPU from the first <cpu> vendor/familyid/modelid (NCCL familyid converted to the kernel x86 family)',
   )
-  if (counts.placeholderSwitches! > 0) report.assumed.push(`${counts.placeholderSwitches} placeholder switch(es) (busid ffff:ff:xx.x) kept as PCIe switches`)
+  if (counts.placeholderSwitches! > 0)
+    report.assumed.push(
+      `${counts.placeholderSwitches} placeholder switch(es) (busid ffff:ff:xx.x) kept as PCIe switches`,
+    )
   if (strayText > 0) warn(report, `${strayText} element(s) have stray text between tags (ignored)`)
   if (doc.comments > 0) report.counts.xmlComments = doc.comments
   if (counts.nvlinks! > 0) report.warnings.push(`${counts.nvlinks} <nvlink> entries: NVLink is not modelled`)
 
-  const lab = makeLab(baseName(fileName), `Imported from NCCL topology XML (${fileName}): ${counts.gpus} GPUs, ${counts.nics} NICs.`, { name: baseName(fileName), cpu, nodes })
+  const lab = makeLab(
+    baseName(fileName),
+    `Imported from NCCL topology XML (${fileName}): ${counts.gpus} GPUs, ${counts.nics} NICs.`,
+    { name: baseName(fileName), cpu, nodes },
+  )
   return { lab, report }
 }

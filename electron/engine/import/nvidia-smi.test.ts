@@ -3,7 +3,12 @@ import { importText } from './index'
 import { impliedLevel, parseNvidiaSmi } from './nvidia-smi'
 import { readFixture } from './test-fixtures'
 
-const FILES = ['a800-8gpu.topo-m.txt', 'asus-esc8000a-e12.topo-m.txt', 'dgx1-v100.topo-m.txt', 'puget-wrx90.topo-m.txt']
+const FILES = [
+  'a800-8gpu.topo-m.txt',
+  'asus-esc8000a-e12.topo-m.txt',
+  'dgx1-v100.topo-m.txt',
+  'puget-wrx90.topo-m.txt',
+]
 
 describe('nvidia-smi topo -m', () => {
   for (const file of FILES) {
@@ -22,7 +27,10 @@ describe('nvidia-smi topo -m', () => {
         for (let j = 0; j < m.devices.length; j++) {
           const stated = m.levels[i]![j]!
           if (stated === 'NV') continue
-          expect(impliedLevel(r.lab.machine.nodes, idOf(m.devices[i]!), idOf(m.devices[j]!)), `${m.devices[i]}–${m.devices[j]}`).toBe(stated)
+          expect(
+            impliedLevel(r.lab.machine.nodes, idOf(m.devices[i]!), idOf(m.devices[j]!)),
+            `${m.devices[i]}–${m.devices[j]}`,
+          ).toBe(stated)
           checked++
         }
       }
@@ -58,16 +66,25 @@ describe('nvidia-smi topo -m', () => {
   })
 
   it('tab-separated output with ANSI codes and SOC (pre-2017 drivers) imports too', () => {
-    const text = '\x1b[4mGPU0\tGPU1\tmlx4_0\tCPU Affinity\x1b[0m\nGPU0\t X \tPIX\tSOC\t0-7\nGPU1\tPIX\t X \tSOC\t0-7\nmlx4_0\tSOC\tSOC\t X \t\n\nLegend:\n\n  X   = Self\n'
+    const text =
+      '\x1b[4mGPU0\tGPU1\tmlx4_0\tCPU Affinity\x1b[0m\nGPU0\t X \tPIX\tSOC\t0-7\nGPU1\tPIX\t X \tSOC\t0-7\nmlx4_0\tSOC\tSOC\t X \t\n\nLegend:\n\n  X   = Self\n'
     const r = importText('old.txt', text)
     expect(r.ok, JSON.stringify(!r.ok && r.issues)).toBe(true)
     if (r.ok) expect(r.report.counts).toMatchObject({ gpus: 2, nics: 1, numaNodes: 2, levelMismatches: 0 })
   })
 
   it('an unknown path class is a located error', () => {
-    const text = readFixture('nvidia-smi-topo/puget-wrx90.topo-m.txt').replace('GPU1    PHB      X', 'GPU1    QQQ      X')
+    const text = readFixture('nvidia-smi-topo/puget-wrx90.topo-m.txt').replace(
+      'GPU1    PHB      X',
+      'GPU1    QQQ      X',
+    )
     const r = importText('bad.txt', text)
     expect(r.ok).toBe(false)
-    if (!r.ok) expect(r.issues[0]).toMatchObject({ line: 3, column: 9, message: expect.stringMatching(/unknown path class "QQQ"/) })
+    if (!r.ok)
+      expect(r.issues[0]).toMatchObject({
+        line: 3,
+        column: 9,
+        message: expect.stringMatching(/unknown path class "QQQ"/),
+      })
   })
 })

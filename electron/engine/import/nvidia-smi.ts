@@ -48,7 +48,8 @@ const ANSI = /\x1b\[[0-9;]*m/g
 const RANK: Record<string, number> = { PIX: 1, PXB: 2, PHB: 3, NODE: 4, SYS: 5 }
 
 function normLevel(cell: string): TopoLevel | null {
-  if (cell === 'X' || cell === 'PIX' || cell === 'PXB' || cell === 'PHB' || cell === 'NODE' || cell === 'SYS') return cell
+  if (cell === 'X' || cell === 'PIX' || cell === 'PXB' || cell === 'PHB' || cell === 'NODE' || cell === 'SYS')
+    return cell
   if (cell === 'SOC') return 'SYS'
   if (/^NV\d+$/.test(cell)) return 'NV'
   return null
@@ -75,15 +76,27 @@ export function parseNvidiaSmi(text: string): NvidiaSmiMatrix {
   let h = 0
   while (h < lines.length && lines[h]!.trim() === '') h++
   if (h >= lines.length) throw new ImportFailure('nvidia-smi topo -m: empty input', { line: 1, column: 1 })
-  const headers = lines[h]!.trim().split(/\t+|\s{2,}/).map((s) => s.trim()).filter((s) => s !== '')
+  const headers = lines[h]!.trim()
+    .split(/\t+|\s{2,}/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   const devices: string[] = []
   for (const t of headers) {
     if (/affinity|numa id/i.test(t) || /\s/.test(t)) break
-    if (devices.includes(t)) throw new ImportFailure(`nvidia-smi topo -m: column ${t} appears twice`, { line: h + 1, column: lines[h]!.indexOf(t) + 1 })
+    if (devices.includes(t))
+      throw new ImportFailure(`nvidia-smi topo -m: column ${t} appears twice`, {
+        line: h + 1,
+        column: lines[h]!.indexOf(t) + 1,
+      })
     devices.push(t)
   }
-  if (devices.length === 0 || devices[0] !== 'GPU0') throw new ImportFailure('nvidia-smi topo -m: the first header column must be GPU0', { line: h + 1, column: 1 })
-  if (devices.length > 256) throw new ImportFailure('nvidia-smi topo -m: more than 256 device columns', { line: h + 1, column: 1 })
+  if (devices.length === 0 || devices[0] !== 'GPU0')
+    throw new ImportFailure('nvidia-smi topo -m: the first header column must be GPU0', {
+      line: h + 1,
+      column: 1,
+    })
+  if (devices.length > 256)
+    throw new ImportFailure('nvidia-smi topo -m: more than 256 device columns', { line: h + 1, column: 1 })
   const extra = headers.slice(devices.length)
   const index = new Map(devices.map((d, i) => [d, i]))
   const levels: (TopoLevel | null)[][] = devices.map(() => devices.map(() => null))
@@ -99,15 +112,32 @@ export function parseNvidiaSmi(text: string): NvidiaSmiMatrix {
     const tokens = [...raw.matchAll(/\S+/g)]
     const name = tokens[0]![0]
     const row = index.get(name)
-    if (row === undefined) throw new ImportFailure(`nvidia-smi topo -m: row "${name.slice(0, 20)}" is not one of the header columns`, { line: ln + 1, column: tokens[0]!.index + 1 })
-    if (seenRows.has(name)) throw new ImportFailure(`nvidia-smi topo -m: row ${name} appears twice`, { line: ln + 1, column: 1 })
+    if (row === undefined)
+      throw new ImportFailure(
+        `nvidia-smi topo -m: row "${name.slice(0, 20)}" is not one of the header columns`,
+        { line: ln + 1, column: tokens[0]!.index + 1 },
+      )
+    if (seenRows.has(name))
+      throw new ImportFailure(`nvidia-smi topo -m: row ${name} appears twice`, { line: ln + 1, column: 1 })
     seenRows.add(name)
-    if (tokens.length < devices.length + 1) throw new ImportFailure(`nvidia-smi topo -m: row ${name} has ${tokens.length - 1} cells, expected ${devices.length}`, { line: ln + 1, column: raw.length + 1 })
+    if (tokens.length < devices.length + 1)
+      throw new ImportFailure(
+        `nvidia-smi topo -m: row ${name} has ${tokens.length - 1} cells, expected ${devices.length}`,
+        { line: ln + 1, column: raw.length + 1 },
+      )
     for (let c = 0; c < devices.length; c++) {
       const t = tokens[c + 1]!
       const lv = normLevel(t[0])
-      if (lv === null) throw new ImportFailure(`nvidia-smi topo -m: unknown path class "${t[0].slice(0, 12)}" (expected X, PIX, PXB, PHB, NODE, SYS or NV#)`, { line: ln + 1, column: t.index + 1 })
-      if ((lv === 'X') !== (c === row)) throw new ImportFailure(`nvidia-smi topo -m: "X" must be on the diagonal only (row ${name}, column ${devices[c]})`, { line: ln + 1, column: t.index + 1 })
+      if (lv === null)
+        throw new ImportFailure(
+          `nvidia-smi topo -m: unknown path class "${t[0].slice(0, 12)}" (expected X, PIX, PXB, PHB, NODE, SYS or NV#)`,
+          { line: ln + 1, column: t.index + 1 },
+        )
+      if ((lv === 'X') !== (c === row))
+        throw new ImportFailure(
+          `nvidia-smi topo -m: "X" must be on the diagonal only (row ${name}, column ${devices[c]})`,
+          { line: ln + 1, column: t.index + 1 },
+        )
       levels[row]![c] = lv
     }
     const rest = tokens.slice(devices.length + 1).map((t) => t[0])
@@ -179,7 +209,13 @@ export function impliedLevel(
   const lcaIndex = ca.findIndex((n) => inB.has(n.id))
   const lca = ca[lcaIndex]!
   if (lca.kind === 'host_bridge') return 'PHB'
-  const between = [...ca.slice(1, lcaIndex), ...cb.slice(1, cb.findIndex((n) => n.id === lca.id))]
+  const between = [
+    ...ca.slice(1, lcaIndex),
+    ...cb.slice(
+      1,
+      cb.findIndex((n) => n.id === lca.id),
+    ),
+  ]
   return between.some((n) => n.kind === 'switch_upstream') ? 'PXB' : 'PIX'
 }
 
@@ -192,7 +228,8 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
     const b = m.levels[j]![i]
     const ra = a ? (RANK[a] ?? null) : null
     const rb = b ? (RANK[b] ?? null) : null
-    if (ra !== null && rb !== null && ra !== rb) warn(report, `${m.devices[i]}–${m.devices[j]} is ${a} one way and ${b} the other; using the closer one`)
+    if (ra !== null && rb !== null && ra !== rb)
+      warn(report, `${m.devices[i]}–${m.devices[j]} is ${a} one way and ${b} the other; using the closer one`)
     if (ra === null) return rb
     if (rb === null) return ra
     return Math.min(ra, rb)
@@ -201,7 +238,8 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) R[i]![j] = R[j]![i] = rank(i, j)
   const groups = (t: number): UnionFind => {
     const uf = new UnionFind(n)
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (R[i]![j] !== null && R[i]![j]! <= t) uf.union(i, j)
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) if (R[i]![j] !== null && R[i]![j]! <= t) uf.union(i, j)
     return uf
   }
   const numaUf = groups(4)
@@ -213,7 +251,8 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
   // O(n²): SYS between initial groups is tabulated once; each affinity value merges its groups.
   const hint = (d: string): string | undefined => m.numaAffinity.get(d) ?? m.cpuAffinity.get(d)
   const sysBetween = new Set<string>()
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) if (R[a]![b] === 5) sysBetween.add(`${numaUf.find(a)}:${numaUf.find(b)}`)
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) if (R[a]![b] === 5) sysBetween.add(`${numaUf.find(a)}:${numaUf.find(b)}`)
   const byHint = new Map<string, Set<number>>()
   for (let i = 0; i < n; i++) {
     const h = hint(m.devices[i]!)
@@ -247,7 +286,11 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
   const usedNuma = new Set<number>()
   const numaOf: number[] = []
   numaGroups.forEach((g, k) => {
-    const vals = new Set(g.map((i) => m.numaAffinity.get(m.devices[i]!)).filter((v): v is string => v !== undefined && /^\d+$/.test(v)))
+    const vals = new Set(
+      g
+        .map((i) => m.numaAffinity.get(m.devices[i]!))
+        .filter((v): v is string => v !== undefined && /^\d+$/.test(v)),
+    )
     const v = vals.size === 1 ? Number([...vals][0]) : NaN
     if (Number.isFinite(v) && v <= 1023 && !usedNuma.has(v)) numaOf[k] = v
     else {
@@ -268,29 +311,73 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
   }
   const devName = (i: number): string => m.devices[i]!
   const devId = m.devices.map((d) => uid(d.toLowerCase()))
-  const counts: Record<string, number> = { gpus: 0, nics: 0, numaNodes: numaGroups.length, hostBridges: hbCount, rootPorts: 0, switches: 0 }
+  const counts: Record<string, number> = {
+    gpus: 0,
+    nics: 0,
+    numaNodes: numaGroups.length,
+    hostBridges: hbCount,
+    rootPorts: 0,
+    switches: 0,
+  }
 
   const addDevice = (i: number, parent: string, slot: number): void => {
     const name = devName(i)
     if (/^GPU\d+$/.test(name)) {
       counts.gpus!++
-      nodes.push(endpointNode({ id: devId[i]!, parent, label: name, slot, fn: 0, vendor: 0x10de, classCode: 0x030200, type: 'gpu', bars: assumedBars('gpu') }))
+      nodes.push(
+        endpointNode({
+          id: devId[i]!,
+          parent,
+          label: name,
+          slot,
+          fn: 0,
+          vendor: 0x10de,
+          classCode: 0x030200,
+          type: 'gpu',
+          bars: assumedBars('gpu'),
+        }),
+      )
     } else {
       counts.nics!++
       const os = m.nicNames.get(name) ?? name
       const mlx = /^mlx\d?_/.test(os)
       nodes.push(
-        endpointNode({ id: devId[i]!, parent, label: os === name ? name : `${name} (${os})`, slot, fn: 0, vendor: mlx ? 0x15b3 : undefined, classCode: 0x020700, type: 'rnic', bars: assumedBars('rnic'), osDevices: [os] }),
+        endpointNode({
+          id: devId[i]!,
+          parent,
+          label: os === name ? name : `${name} (${os})`,
+          slot,
+          fn: 0,
+          vendor: mlx ? 0x15b3 : undefined,
+          classCode: 0x020700,
+          type: 'rnic',
+          bars: assumedBars('rnic'),
+          osDevices: [os],
+        }),
       )
     }
   }
   const addSwitch = (parent: string, members: number[], tag: string): void => {
     counts.switches!++
     const usp = uid(`usp-${tag}`)
-    nodes.push({ id: usp, kind: 'switch_upstream', parent, slot: 0, fn: 0, label: `Switch (reconstructed) above ${members.map(devName).join(', ')}`.slice(0, 200) })
+    nodes.push({
+      id: usp,
+      kind: 'switch_upstream',
+      parent,
+      slot: 0,
+      fn: 0,
+      label: `Switch (reconstructed) above ${members.map(devName).join(', ')}`.slice(0, 200),
+    })
     members.forEach((i, k) => {
       const dsp = uid(`dsp-${devName(i).toLowerCase()}`)
-      nodes.push({ id: dsp, kind: 'switch_downstream', parent: usp, slot: Math.min(k, 31), fn: 0, label: `Downstream port to ${devName(i)}` })
+      nodes.push({
+        id: dsp,
+        kind: 'switch_downstream',
+        parent: usp,
+        slot: Math.min(k, 31),
+        fn: 0,
+        label: `Downstream port to ${devName(i)}`,
+      })
       addDevice(i, dsp, 0)
     })
   }
@@ -300,12 +387,25 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
     for (const hg of byGroup(hbUf, ng)) {
       const rootBus = syntheticRootBus(hbIndex++, hbCount)
       const hbId = uid(hostBridgeId(0, rootBus))
-      nodes.push({ id: hbId, kind: 'host_bridge', parent: null, label: `Host bridge (reconstructed), NUMA node ${numaOf[k]}`, host: { domain: 0, rootBus, numaNode: numaOf[k]!, hostDevice: null } })
+      nodes.push({
+        id: hbId,
+        kind: 'host_bridge',
+        parent: null,
+        label: `Host bridge (reconstructed), NUMA node ${numaOf[k]}`,
+        host: { domain: 0, rootBus, numaNode: numaOf[k]!, hostDevice: null },
+      })
       byGroup(rpUf, hg).forEach((rg, r) => {
         counts.rootPorts!++
         const first = devName(rg[0]!).toLowerCase()
         const rp = uid(`rp-${first}`)
-        nodes.push({ id: rp, kind: 'root_port', parent: hbId, slot: Math.min(r + 1, 31), fn: 0, label: `Root port (reconstructed) to ${rg.map(devName).join(', ')}`.slice(0, 200) })
+        nodes.push({
+          id: rp,
+          kind: 'root_port',
+          parent: hbId,
+          slot: Math.min(r + 1, 31),
+          fn: 0,
+          label: `Root port (reconstructed) to ${rg.map(devName).join(', ')}`.slice(0, 200),
+        })
         if (rg.length === 1) {
           addDevice(rg[0]!, rp, 0)
           return
@@ -317,10 +417,24 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
         }
         counts.switches!++
         const top = uid(`usp-${first}`)
-        nodes.push({ id: top, kind: 'switch_upstream', parent: rp, slot: 0, fn: 0, label: `Switch (reconstructed) above ${rg.map(devName).join(', ')}`.slice(0, 200) })
+        nodes.push({
+          id: top,
+          kind: 'switch_upstream',
+          parent: rp,
+          slot: 0,
+          fn: 0,
+          label: `Switch (reconstructed) above ${rg.map(devName).join(', ')}`.slice(0, 200),
+        })
         pix.forEach((pg, p) => {
           const dsp = uid(`dsp-top-${devName(pg[0]!).toLowerCase()}`)
-          nodes.push({ id: dsp, kind: 'switch_downstream', parent: top, slot: Math.min(p, 31), fn: 0, label: `Downstream port to ${pg.map(devName).join(', ')}`.slice(0, 200) })
+          nodes.push({
+            id: dsp,
+            kind: 'switch_downstream',
+            parent: top,
+            slot: Math.min(p, 31),
+            fn: 0,
+            label: `Downstream port to ${pg.map(devName).join(', ')}`.slice(0, 200),
+          })
           addSwitch(dsp, pg, `${devName(pg[0]!).toLowerCase()}-2`)
         })
       })
@@ -339,27 +453,46 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
       const got = impliedLevel(nodes, devId[i]!, devId[j]!, nodeMap)
       if (got !== stated) {
         mismatches++
-        warn(report, `${devName(i)}–${devName(j)}: the matrix says ${stated}, the reconstructed tree gives ${got}`)
+        warn(
+          report,
+          `${devName(i)}–${devName(j)}: the matrix says ${stated}, the reconstructed tree gives ${got}`,
+        )
       }
     }
   }
   const missingRows = m.devices.filter((_, i) => m.levels[i]!.every((l) => l === null))
-  if (missingRows.length > 0) warn(report, `no row for ${missingRows.join(', ')}; placed from the other rows only`)
+  if (missingRows.length > 0)
+    warn(report, `no row for ${missingRows.join(', ')}; placed from the other rows only`)
 
   counts.nvlinkPairs = nvPairs
   counts.levelMismatches = mismatches
   report.counts = counts
-  report.cannotCarry.push('the PCIe tree itself (only pairwise path classes)', 'BDFs, vendor/device ids, switch models', 'BARs', 'ACS', 'the PCIe path between NVLink-connected GPUs (NV# hides it)')
+  report.cannotCarry.push(
+    'the PCIe tree itself (only pairwise path classes)',
+    'BDFs, vendor/device ids, switch models',
+    'BARs',
+    'ACS',
+    'the PCIe path between NVLink-connected GPUs (NV# hides it)',
+  )
   report.assumed.push(
     'the tree is RECONSTRUCTED from the path classes: SYS → different NUMA nodes, NODE → different host bridges of one NUMA node, PHB → different root ports of one host bridge, PXB → different switches below one root port, PIX → one switch; it reproduces the matrix but is not the real machine',
     'host bridges, root ports and switches are invented with readable ids; bus numbers spread evenly; GPUs are NVIDIA 3D controllers (10de, class 0302), NICs RDMA NICs (class 0207; Mellanox 15b3 for mlx5_*)',
     ASSUMED_BARS_TEXT,
     ASSUMED_ACS_TEXT,
-    m.numaAffinity.size > 0 ? 'NUMA node numbers from the NUMA Affinity column where it is unambiguous' : 'NUMA node numbers assigned in order (no NUMA Affinity column)',
+    m.numaAffinity.size > 0
+      ? 'NUMA node numbers from the NUMA Affinity column where it is unambiguous'
+      : 'NUMA node numbers assigned in order (no NUMA Affinity column)',
     'CPU: not in the output; left for the engine to infer',
   )
-  if (nvPairs > 0) report.warnings.push(`${nvPairs} NVLink pair(s) (NV#): NVLink is not modelled, and their PCIe relation was inferred from the other rows`)
+  if (nvPairs > 0)
+    report.warnings.push(
+      `${nvPairs} NVLink pair(s) (NV#): NVLink is not modelled, and their PCIe relation was inferred from the other rows`,
+    )
 
-  const lab = makeLab(baseName(fileName), `Reconstructed from nvidia-smi topo -m (${fileName}): ${counts.gpus} GPUs, ${counts.nics} NICs.`, { name: baseName(fileName), cpu: null, nodes })
+  const lab = makeLab(
+    baseName(fileName),
+    `Reconstructed from nvidia-smi topo -m (${fileName}): ${counts.gpus} GPUs, ${counts.nics} NICs.`,
+    { name: baseName(fileName), cpu: null, nodes },
+  )
   return { lab, report }
 }

@@ -39,7 +39,8 @@ describe('every realdata fixture', () => {
       // No dangling parents, unique ids.
       const ids = new Set(r.lab.machine.nodes.map((n) => n.id))
       expect(ids.size).toBe(r.lab.machine.nodes.length)
-      for (const n of r.lab.machine.nodes) if (n.parent !== null) expect(ids.has(n.parent), `${n.id} → ${n.parent}`).toBe(true)
+      for (const n of r.lab.machine.nodes)
+        if (n.parent !== null) expect(ids.has(n.parent), `${n.id} → ${n.parent}`).toBe(true)
       expect(r.report.assumed.length + r.report.cannotCarry.length).toBeGreaterThan(0)
     })
   }
@@ -48,9 +49,29 @@ describe('every realdata fixture', () => {
     const dump = imp('lspci/tree-asus-p6t6')
     const vvv = imp('lspci/tree-asus-p6t6.lspci-vvv-nn.txt')
     const facts = (lab: LabFile): string[] =>
-      lab.machine.nodes.map((n) => JSON.stringify([n.id, n.parent, n.kind, n.slot, n.fn, n.vendor, n.device, n.classCode! >> 8, n.acs, n.endpoint?.type])).sort()
+      lab.machine.nodes
+        .map((n) =>
+          JSON.stringify([
+            n.id,
+            n.parent,
+            n.kind,
+            n.slot,
+            n.fn,
+            n.vendor,
+            n.device,
+            n.classCode! >> 8,
+            n.acs,
+            n.endpoint?.type,
+          ]),
+        )
+        .sort()
     expect(facts(dump.lab)).toEqual(facts(vvv.lab))
-    expect(dump.report.counts).toMatchObject({ functions: 53, bridges: 10, hostBridges: 2, acsCapabilities: 3 })
+    expect(dump.report.counts).toMatchObject({
+      functions: 53,
+      bridges: 10,
+      hostBridges: 2,
+      acsCapabilities: 3,
+    })
     expect(dump.report.assumed.join(' ')).toMatch(/config-space dump/)
   })
 })
@@ -130,7 +151,9 @@ describe('hwloc XML counts equal lstopo', () => {
     expect(numas).toEqual(new Set([0, 1]))
     const tioga = imp('hwloc/eas-tioga.xml').lab
     expect(tioga.machine.cpu).toMatchObject({ vendor: 'amd', family: 25, model: 48 })
-    expect(new Set(tioga.machine.nodes.filter((n) => n.host).map((n) => n.host!.numaNode))).toEqual(new Set([0, 1, 2, 3]))
+    expect(new Set(tioga.machine.nodes.filter((n) => n.host).map((n) => n.host!.numaNode))).toEqual(
+      new Set([0, 1, 2, 3]),
+    )
   })
 
   it('v3.0: reads the prog-if (NVMe 010802) and the Xeon Phi as an accelerator', () => {
@@ -145,14 +168,33 @@ describe('hwloc XML counts equal lstopo', () => {
 describe('lspci', () => {
   it('p6t6 -vvv -nn: counts, port types from the Express capability, ACS, BARs', () => {
     const { lab, report } = imp('lspci/tree-asus-p6t6.lspci-vvv-nn.txt')
-    expect(report.counts).toMatchObject({ functions: 53, bridges: 10, pciDevices: 43, hostBridges: 2, hostDevices: 2 })
+    expect(report.counts).toMatchObject({
+      functions: 53,
+      bridges: 10,
+      pciDevices: 43,
+      hostBridges: 2,
+      hostDevices: 2,
+    })
     const m = byId(lab)
-    expect(m.get('pci-0000:00:03.0')).toMatchObject({ kind: 'root_port', parent: 'hb-0000:00', vendor: 0x8086, device: 0x340a })
-    expect(m.get('pci-0000:02:00.0')).toMatchObject({ kind: 'switch_upstream', parent: 'pci-0000:00:03.0', vendor: 0x10de })
+    expect(m.get('pci-0000:00:03.0')).toMatchObject({
+      kind: 'root_port',
+      parent: 'hb-0000:00',
+      vendor: 0x8086,
+      device: 0x340a,
+    })
+    expect(m.get('pci-0000:02:00.0')).toMatchObject({
+      kind: 'switch_upstream',
+      parent: 'pci-0000:00:03.0',
+      vendor: 0x10de,
+    })
     expect(m.get('pci-0000:03:00.0')).toMatchObject({ kind: 'switch_downstream', parent: 'pci-0000:02:00.0' })
     expect(m.get('pci-0000:03:02.0')).toMatchObject({ kind: 'switch_downstream', parent: 'pci-0000:02:00.0' })
     expect(m.get('pci-0000:04:00.0')!.parent).toBe('pci-0000:03:00.0')
-    expect(m.get('pci-0000:06:00.0')).toMatchObject({ parent: 'pci-0000:00:07.0', classCode: 0x030000, endpoint: { type: 'gpu' } })
+    expect(m.get('pci-0000:06:00.0')).toMatchObject({
+      parent: 'pci-0000:00:07.0',
+      classCode: 0x030000,
+      endpoint: { type: 'gpu' },
+    })
     expect(m.get('pci-0000:00:07.0')!.acs).toEqual({ cap: ['SV', 'TB', 'RR', 'CR', 'UF'], ctrl: [] })
     expect(m.get('hb-0000:00')!.host!.hostDevice).toMatchObject({ vendor: 0x8086, device: 0x3405 })
     expect(m.get('hb-0000:ff')).toBeDefined()
@@ -175,7 +217,8 @@ describe('lspci', () => {
   it('p6t6 -vvv without -nn: same tree, vendors from names', () => {
     const plain = imp('lspci/tree-asus-p6t6.lspci-vvv.txt')
     const nn = imp('lspci/tree-asus-p6t6.lspci-vvv-nn.txt').lab
-    const shape = (lab: LabFile): string[] => lab.machine.nodes.map((n) => `${n.id} <- ${n.parent} ${n.kind}`).sort()
+    const shape = (lab: LabFile): string[] =>
+      lab.machine.nodes.map((n) => `${n.id} <- ${n.parent} ${n.kind}`).sort()
     expect(shape(plain.lab)).toEqual(shape(nn))
     expect(plain.report.assumed.join(' ')).toMatch(/derived from the names/)
   })
@@ -190,7 +233,10 @@ describe('lspci', () => {
     expect(m.get('pci-0000:62:00.0')).toMatchObject({ kind: 'switch_downstream', parent: 'pci-0000:61:00.0' })
     expect(m.get('pci-0000:63:00.0')).toMatchObject({ kind: 'switch_upstream', parent: 'pci-0000:62:00.0' })
     expect(m.get('pci-0000:64:10.0')).toMatchObject({ kind: 'switch_downstream', parent: 'pci-0000:63:00.0' })
-    expect(m.get('pci-0000:65:00.0')).toMatchObject({ parent: 'pci-0000:64:10.0', endpoint: { type: 'nvme' } })
+    expect(m.get('pci-0000:65:00.0')).toMatchObject({
+      parent: 'pci-0000:64:10.0',
+      endpoint: { type: 'nvme' },
+    })
     expect(m.get('pci-0000:62:1c.0')).toMatchObject({ kind: 'switch_downstream' }) // \-1c.0-[73]--  empty
     expect(lab.machine.nodes.some((n) => n.parent === 'pci-0000:62:1c.0')).toBe(false)
     expect(m.get('pci-0000:01:00.0')!.endpoint!.type).toBe('gpu')
@@ -223,7 +269,7 @@ describe('lspci', () => {
     expect(report.assumed.join(' ')).toMatch(/partial output/)
   })
 
-  it('grep\'d ACSCtl lines: imports with a warning and an empty host bridge', () => {
+  it("grep'd ACSCtl lines: imports with a warning and an empty host bridge", () => {
     const { lab, report } = imp('lspci/puget-wrx90.lspci-vvv-acsctl.txt')
     expect(report.counts.acsCtlLines).toBe(26)
     expect(report.warnings.join(' ')).toMatch(/no device headers/)
@@ -238,7 +284,14 @@ describe('NCCL XML', () => {
     expect(raw.lab.machine.nodes).toEqual(clean.lab.machine.nodes)
     expect(raw.lab.machine.cpu).toEqual(clean.lab.machine.cpu)
     expect(raw.report.warnings.join(' ')).toMatch(/11 element\(s\) have stray text/)
-    expect(raw.report.counts).toMatchObject({ cpus: 6, hostBridges: 6, bridges: 24, gpus: 8, nics: 10, netPorts: 12 })
+    expect(raw.report.counts).toMatchObject({
+      cpus: 6,
+      hostBridges: 6,
+      bridges: 24,
+      gpus: 8,
+      nics: 10,
+      netPorts: 12,
+    })
     expect(raw.lab.machine.cpu).toEqual({ vendor: 'amd', family: 0x17, model: 49 })
   })
 
@@ -267,7 +320,8 @@ describe('NCCL XML', () => {
       const sw = lab.machine.nodes.filter((n) => n.kind === 'switch_upstream')
       expect(sw).toHaveLength(switches)
       const m = byId(lab)
-      for (const g of lab.machine.nodes.filter((n) => n.endpoint?.type === 'gpu')) expect(m.get(m.get(g.parent!)!.parent!)!.kind).toBe('switch_upstream')
+      for (const g of lab.machine.nodes.filter((n) => n.endpoint?.type === 'gpu'))
+        expect(m.get(m.get(g.parent!)!.parent!)!.kind).toBe('switch_upstream')
     }
   })
 })

@@ -26,7 +26,9 @@ describe('parseXml', () => {
   })
 
   it('a comment never truncates the tree (the hwloc 2.9 bug)', () => {
-    const doc = parseXml('<t><o id="1"/><!-- 11 should not be counted --><o id="2"><o id="3"/></o><!--x--><o id="4"/></t>')
+    const doc = parseXml(
+      '<t><o id="1"/><!-- 11 should not be counted --><o id="2"><o id="3"/></o><!--x--><o id="4"/></t>',
+    )
     const ids: string[] = []
     walkXml(doc.root, (el) => {
       const id = el.attrs.get('id')
@@ -50,6 +52,8 @@ describe('parseXml', () => {
 
   it('bounds depth and element count', () => {
     expect(located('<a>'.repeat(300) + '</a>'.repeat(300)).message).toMatch(/deeper than 256/)
-    expect(() => parseXml('<r>' + '<x/>'.repeat(11) + '</r>', { maxElements: 10 })).toThrow(/more than 10 elements/)
+    expect(() => parseXml('<r>' + '<x/>'.repeat(11) + '</r>', { maxElements: 10 })).toThrow(
+      /more than 10 elements/,
+    )
   })
 })

@@ -78,14 +78,19 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
     return raw.replace(/&([^;&\s]{0,12});?/g, (whole, ref: string, at: number) => {
       if (!whole.endsWith(';')) fail(`'&' must start an entity reference such as &amp;`, offset + at)
       if (ref.startsWith('#')) {
-        const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
+        const code =
+          ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
         if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
           fail(`bad character reference &${ref};`, offset + at)
         }
         return String.fromCodePoint(code)
       }
       const v = PREDEFINED[ref]
-      if (v === undefined) fail(`unknown entity &${ref}; (only &lt; &gt; &amp; &quot; &apos; and numeric references)`, offset + at)
+      if (v === undefined)
+        fail(
+          `unknown entity &${ref}; (only &lt; &gt; &amp; &quot; &apos; and numeric references)`,
+          offset + at,
+        )
       return v!
     })
   }
@@ -101,8 +106,10 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
     const top = stack[stack.length - 1]
     const t = raw.trim()
     if (t.length === 0) return
-    if (!top) fail(root ? 'text after the root element' : 'text before the root element', offset + raw.indexOf(t))
-    if (top!.text.length < MAX_TEXT) top!.text = (top!.text ? top!.text + ' ' : '') + decode(t, offset).slice(0, MAX_TEXT)
+    if (!top)
+      fail(root ? 'text after the root element' : 'text before the root element', offset + raw.indexOf(t))
+    if (top!.text.length < MAX_TEXT)
+      top!.text = (top!.text ? top!.text + ' ' : '') + decode(t, offset).slice(0, MAX_TEXT)
   }
 
   while (i < n) {
@@ -132,7 +139,8 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
       const top = stack[stack.length - 1]
       if (!top) fail('CDATA outside the root element', i)
       const t = text.slice(i + 9, end).trim()
-      if (t && top!.text.length < MAX_TEXT) top!.text = (top!.text ? top!.text + ' ' : '') + t.slice(0, MAX_TEXT)
+      if (t && top!.text.length < MAX_TEXT)
+        top!.text = (top!.text ? top!.text + ' ' : '') + t.slice(0, MAX_TEXT)
       i = end + 3
       continue
     }
@@ -164,7 +172,11 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
       if (text[j] !== '>') fail(`expected '>' to end </${m![0]}`, j)
       const top = stack.pop()
       if (!top) fail(`closing tag </${m![0]}> without an open element`, i)
-      if (top!.name !== m![0]) fail(`mismatched closing tag </${m![0]}>: <${top!.name}> opened at ${top!.line}:${top!.column} is still open`, i)
+      if (top!.name !== m![0])
+        fail(
+          `mismatched closing tag </${m![0]}>: <${top!.name}> opened at ${top!.line}:${top!.column} is still open`,
+          i,
+        )
       i = j + 1
       continue
     }
@@ -174,7 +186,14 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
     const m = NAME.exec(text)
     if (!m) fail(`'<' must start a tag`, i)
     const loc = lines.at(i)
-    const el: XmlElement = { name: m![0], attrs: new Map(), children: [], text: '', line: loc.line, column: loc.column }
+    const el: XmlElement = {
+      name: m![0],
+      attrs: new Map(),
+      children: [],
+      text: '',
+      line: loc.line,
+      column: loc.column,
+    }
     if (++elements > maxElements) fail(`more than ${maxElements} elements`, i)
     let j = i + 1 + m![0].length
     let selfClosing = false
@@ -234,7 +253,10 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
 }
 
 /** Depth-first pre-order traversal without recursion. `visit` returns false to skip the children. */
-export function walkXml(root: XmlElement, visit: (el: XmlElement, ancestors: readonly XmlElement[]) => boolean | void): void {
+export function walkXml(
+  root: XmlElement,
+  visit: (el: XmlElement, ancestors: readonly XmlElement[]) => boolean | void,
+): void {
   const path: XmlElement[] = []
   const stack: { el: XmlElement; depth: number }[] = [{ el: root, depth: 0 }]
   while (stack.length > 0) {
