@@ -145,7 +145,8 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
  *
  * Errnos: -EREMOTEIO (6.0+), -ENOMEM (IOVA space exhausted).
  * Simplification: one IOVA range for all non-bus segments, no segment merging in __finalise_sg(),
- * a deterministic top-down allocator below 4 GiB (then below 2^48), freed ranges are not reused.
+ * a deterministic top-down, size-aligned allocator below 4 GiB first (PCI devices try 32-bit IOVAs
+ * first), then below 2^48; freed ranges are not reused and there is no IOVA rcache.
  */
 function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<number>> {
   const f = frame('iommu_dma_map_sg', IOMMU, 'all', ['EREMOTEIO', 'ENOMEM'])
@@ -178,9 +179,12 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
       return ok(n)
     }
     const dom = k.world.domains[dev.id] ?? { dev: dev.id, iovaTop: IOVA_TOP_32 }
+    // alloc_iova_fast(..., size_aligned = true): the range is aligned to its size rounded up to a power of two.
+    let align = PAGE_SIZE
+    while (align < iovaLen) align <<= 1n
     let top = dom.iovaTop
     if (top - iovaLen < 1n << 20n) top = IOVA_TOP_48
-    const base = (top - iovaLen) & ~(PAGE_SIZE - 1n)
+    const base = (top - iovaLen) & ~(align - 1n)
     const a = frame('iommu_dma_alloc_iova', IOMMU, 'all', ['ENOMEM'])
     yield a.enter({ size: sizeStr(iovaLen), dma_limit: hex(top - 1n) })
     const tx = new Tx(k.world).set('domains', dev.id, { dev: dev.id, iovaTop: base })
