@@ -238,8 +238,33 @@ export function applyDelta(w: World, d: Delta): World {
 }
 
 export function applyAll(w: World, ds: readonly Delta[]): World {
+  if (ds.length === 1) return applyDelta(w, ds[0]!)
+  // Copy each touched table once, then write into the copy (the input world is never modified).
   let x = w
-  for (const d of ds) x = applyDelta(x, d)
+  const owned = new Set<Table>()
+  for (const d of ds) {
+    if (d.op === 'sys') {
+      x = { ...x, sys: d.after }
+      continue
+    }
+    x = writeOwned(x, owned, d)
+  }
+  return x
+}
+
+function writeOwned(x: World, owned: Set<Table>, d: Extract<Delta, { op: 'set' }>): World {
+  let table = x[d.table] as Record<string, unknown>
+  if (!owned.has(d.table)) {
+    table = { ...table }
+    x = { ...x, [d.table]: table }
+    owned.add(d.table)
+  }
+  const cur = table[d.key]
+  if ((cur === undefined) !== (d.before === null)) {
+    throw new Error(`applyDelta: ${d.table}[${d.key}] is ${cur === undefined ? 'absent' : 'present'} but the delta expects the opposite`)
+  }
+  if (d.after === null) delete table[d.key]
+  else table[d.key] = d.after
   return x
 }
 
@@ -254,12 +279,13 @@ export class Tx {
   constructor(world: World) {
     this.world = world
   }
+  private readonly owned = new Set<Table>()
   set<T extends Table>(table: T, key: string, after: Row<T> | null): this {
     const before = ((this.world[table] as Record<string, Row<T>>)[key] ?? null) as Row<T> | null
     if (before === null && after === null) return this
-    const d = { op: 'set', table, key, before, after } as Delta
+    const d = { op: 'set', table, key, before, after } as Extract<Delta, { op: 'set' }>
     this.deltas.push(d)
-    this.world = applyDelta(this.world, d)
+    this.world = writeOwned(this.world, this.owned, d)
     return this
   }
   sys(after: SysState): this {
