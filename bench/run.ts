@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: prints engine (and, where present, renderer) figures with their goals and
+ * ratios. Figures are for reading and for the README; tests never assert timings.
+ */
+import { Reporter } from './harness'
+import { bench as p2p } from './p2p'
+
+const modules: [string, (r: Reporter) => void | Promise<void>][] = [['p2p', p2p]]
+
+const only = process.argv.slice(2)
+const r = new Reporter()
+process.stdout.write(`P2P DMA Lab benchmarks · node ${process.version} · ${new Date().toISOString()}\n`)
+for (const [name, run] of modules) {
+  if (only.length && !only.includes(name)) continue
+  await run(r)
+}

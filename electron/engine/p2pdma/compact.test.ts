@@ -1,0 +1,91 @@
+/**
+ * compactMatrix() must give exactly the verdicts of the detailed classification
+ * (p2pdmaClassify, the per-pair path the UI explains) for every pair, era, CPU, IOMMU setting and
+ * firmware ACS state: checked exhaustively on the case topologies and by a property test on
+ * randomly configured ones.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  ERAS,
+  type AcsFlag,
+  type CpuSpec,
+  type Era,
+  type LabSettings,
+  type MachineSpec,
+} from '../../../shared/model/topology'
+import { DEFAULT_SETTINGS } from '../../../shared/model/topology'
+import { buildMachine } from '../topology/build'
+import { defaultLab } from '../lab/default-lab'
+import { syntheticMachine } from '../topology/synthetic'
+import { qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t1nw, t3 } from '../test/fixtures/topologies'
+import { compactMatrix, mapTypeName } from './compact'
+import { p2pdmaClassify } from './distance'
+
+function agree(spec: MachineSpec, settings: LabSettings): number {
+  const built = buildMachine(spec, settings)
+  if (!built.ok) throw new Error(JSON.stringify(built.issues.slice(0, 3)))
+  const m = built.machine
+  const cm = compactMatrix(m)
+  let n = 0
+  cm.providers.forEach((p, pi) => {
+    cm.clients.forEach((c, ci) => {
+      const k = pi * cm.clients.length + ci
+      const d = p2pdmaClassify(m, p, c, false, settings.era, false)
+      const want = { mapType: d.mapType, distance: d.ret, acs: d.acsList.length > 0 }
+      const got = { mapType: mapTypeName(cm.mapType[k]!), distance: cm.distance[k]!, acs: cm.acs[k] === 1 }
+      expect(got, `${settings.era} ${p} -> ${c}`).toEqual(want)
+      n++
+    })
+  })
+  return n
+}
+
+const CPUS: CpuSpec[] = [
+  { vendor: 'intel', family: 6 },
+  { vendor: 'amd', family: 0x17 },
+  { vendor: 'amd', family: 0x16 },
+  { vendor: 'hygon', family: 0x18 },
+]
+
+describe('compactMatrix agrees with the detailed classification', () => {
+  const specs: [string, () => MachineSpec][] = [
+    ['T1', () => t1()],
+    ['T1-nw', () => t1nw()],
+    ['T1-amd-1450', () => t1amd(0x1450)],
+    ['T3 2030/3c00', () => t3('8086:2030', '8086:3c00')],
+    ['T3 3c00/3c00', () => t3('8086:3c00', '8086:3c00')],
+    ['qemu sw', () => qemuSw()],
+    ['qemu pxb', () => qemuPxb()],
+    ['qemu mf', () => qemuMf()],
+    ['qemu pxb2 2030', () => qemuPxb2('8086:2030' as never)],
+    ['default lab', () => defaultLab().machine],
+  ]
+  it.each(specs)('%s: every era, CPU and IOMMU setting', (_name, make) => {
+    let pairs = 0
+    for (const era of ERAS)
+      for (const cpu of CPUS)
+        for (const iommu of [false, true])
+          pairs += agree({ ...make(), cpu }, { ...DEFAULT_SETTINGS, era, iommu })
+    expect(pairs).toBeGreaterThan(0)
+  })
+
+  it('random firmware ACS states on T1 and a synthetic machine (property)', () => {
+    const ids = ['rpA', 'usp', 'dsp0', 'dsp1', 'dsp2', 'gpu0', 'nic0', 'rpB', 'nvme0', 'nvme0f1']
+    const flags: AcsFlag[][] = [[], ['RR'], ['CR'], ['RR', 'CR'], ['EC']]
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Era>(...ERAS),
+        fc.constantFrom(...CPUS),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...flags)), { maxLength: 6 }),
+        (era, cpu, iommu, acs) => {
+          const spec = t1({ cpu, acsCtrl: Object.fromEntries(acs) })
+          agree(spec, { ...DEFAULT_SETTINGS, era, iommu })
+        },
+      ),
+      { numRuns: 150 },
+    )
+    agree(syntheticMachine(100, { perSwitch: 8 }), { ...DEFAULT_SETTINGS, iommu: true })
+  })
+})

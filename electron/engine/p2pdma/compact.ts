@@ -1,0 +1,190 @@
+/**
+ * The P2P matrix of a large machine in compact form: one byte of map type and one int of
+ * distance per (provider, client) pair, in typed arrays. Same verdicts as p2pdmaClassify()
+ * (distance.ts) for every era — a property test checks that pair by pair — but without the
+ * per-pair objects, log lines and explanations, which explainPair() produces on demand.
+ *
+ * Why a second implementation: a 4096-endpoint machine has 16.7 million pairs. The kernel itself
+ * never computes them all (it classifies a pair at its first mapping and caches it), but a
+ * matrix view or a "which pairs can talk" query needs every cell.
+ *
+ * How it stays fast: the walk of calc_map_type_and_dist() (kernel-facts §b.3) only needs, per
+ * pair, the nearest common upstream bridge, dist_a, dist_b and whether any node on the path has
+ * ACS redirect. Each endpoint's pci_upstream_bridge() chain is turned into integer node ids with
+ * a running count of ACS-redirecting nodes, so a pair costs one short loop. The host-bridge part
+ * of the verdict (cpu_supports_p2pdma(), host_bridge_whitelist(), v5.2's root_complex_whitelist())
+ * depends only on the two host bridges, so it is computed once per host-bridge pair with the same
+ * functions the detailed path uses.
+ */
+import type { MapType } from '../../../shared/model/p2p'
+import { p2pRules } from '../eras'
+import type { Machine, PciDev } from '../topology/types'
+import { cpuSupportsP2pdma } from './cpu'
+import { isEndpoint, isProvider } from './matrix'
+import { hasAcsRedir, upstreamChain } from './pci'
+import { hostBridgeWhitelist, rootComplexWhitelist } from './whitelist'
+
+export const MAP_CODE = { NOT_SUPPORTED: 0, BUS_ADDR: 1, THRU_HOST_BRIDGE: 2 } as const
+const CODE_NAME: MapType[] = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE']
+
+export interface CompactMatrix {
+  era: string
+  /** Node ids, in enumeration order. */
+  providers: string[]
+  clients: string[]
+  /** providers.length × clients.length, row-major: MAP_CODE per pair. */
+  mapType: Uint8Array
+  /**
+   * v5.0/v5.2: the raw upstream_bridge_distance() return value (-1, -2, dist, 0x1000 + dist);
+   * 5.4+: the distance calc_map_type_and_dist() computed (also for NOT_SUPPORTED). Int16: the
+   * largest value, 0x1000 + dist, fits (PCI buses limit the depth to < 256).
+   */
+  distance: Int16Array
+  /** 1 when a node on the path has ACS redirect (the acsRedirect list of the detailed verdict is non-empty). */
+  acs: Uint8Array
+}
+
+export function mapTypeName(code: number): MapType {
+  return CODE_NAME[code] ?? 'UNKNOWN'
+}
+
+interface Chain {
+  /** integer node ids of [dev, pci_upstream_bridge(dev), …] */
+  ids: Int32Array
+  /** acsUpTo[i] = number of ACS-redirecting nodes among ids[0..i] (inclusive) */
+  acsUpTo: Int32Array
+  host: number
+}
+
+/**
+ * compactMatrix - every provider × client verdict as typed arrays.
+ * Mirrors drivers/pci/p2pdma.c: the classification of upstream_bridge_distance() (v5.0, v5.2),
+ * __upstream_bridge_distance() (v5.4) and calc_map_type_and_dist() (v6.0+), pair by pair, as
+ * p2pdmaClassify() does; see that function and distance.ts for the per-era rules and sources.
+ *
+ * Simplification: no log lines, no explanations (use explainPair() for one pair).
+ */
+export function compactMatrix(m: Machine): CompactMatrix {
+  const era = m.settings.era
+  const rules = p2pRules(era)
+  const endpoints: PciDev[] = []
+  for (const d of m.devs.values()) if (isEndpoint(d)) endpoints.push(d)
+  const providers = endpoints.filter(isProvider)
+
+  // Integer ids for every device and host bridge that appears in a chain.
+  const nodeNo = new Map<string, number>()
+  const hostNo = new Map<string, number>()
+  const hostRep: string[] = [] // one device id per host bridge, to ask the whitelist functions
+  const chainOf = (d: PciDev): Chain => {
+    const chain = upstreamChain(m, d)
+    const ids = new Int32Array(chain.length)
+    const acsUpTo = new Int32Array(chain.length)
+    let acs = 0
+    chain.forEach((x, i) => {
+      let n = nodeNo.get(x.id)
+      if (n === undefined) {
+        n = nodeNo.size
+        nodeNo.set(x.id, n)
+      }
+      ids[i] = n
+      if (hasAcsRedir(x)) acs++
+      acsUpTo[i] = acs
+    })
+    let h = hostNo.get(d.hostBridge)
+    if (h === undefined) {
+      h = hostNo.size
+      hostNo.set(d.hostBridge, h)
+      hostRep.push(d.id)
+    }
+    return { ids, acsUpTo, host: h }
+  }
+  const clientChains = endpoints.map(chainOf)
+  const providerChains = providers.map(chainOf)
+
+  // Per client: node id -> position in its chain, as a dense lookup (-1 = not an ancestor).
+  const nodes = nodeNo.size
+  // The whole table would be clients × nodes; instead mark the current client's chain in a scratch
+  // array while iterating a column — so iterate client-major.
+  const pos = new Int32Array(nodes).fill(-1)
+
+  // Host-bridge-pair verdict for paths without a usable common bridge: is THRU_HOST_BRIDGE allowed?
+  const hosts = hostNo.size
+  const hostAllowed = new Int8Array(hosts * hosts).fill(-1)
+  const cpuOk = rules.cpuSupportsP2pdma && cpuSupportsP2pdma(m.cpu)
+  const thruAllowed = (ha: number, hb: number): boolean => {
+    const k = ha * hosts + hb
+    let v = hostAllowed[k]!
+    if (v === -1) {
+      const a = hostRep[ha]!
+      const b = hostRep[hb]!
+      if (rules.family === 'upstream_bridge_distance_rc') {
+        v = rootComplexWhitelist(m, a).ok && rootComplexWhitelist(m, b).ok ? 1 : 0
+      } else if (rules.family === 'upstream_bridge_distance') {
+        v = 0
+      } else {
+        v = cpuOk || hostBridgeWhitelist(m, era, a, b, false, false).ok ? 1 : 0
+      }
+      hostAllowed[k] = v
+    }
+    return v === 1
+  }
+
+  const P = providers.length
+  const C = endpoints.length
+  const mapType = new Uint8Array(P * C)
+  const distance = new Int16Array(P * C)
+  const acsOut = new Uint8Array(P * C)
+  const intDistance = !rules.hasMapTypes
+
+  for (let c = 0; c < C; c++) {
+    const cc = clientChains[c]!
+    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = j
+    for (let p = 0; p < P; p++) {
+      const pc = providerChains[p]!
+      const k = p * C + c
+      let common = -1 // index i in the provider chain of the common ancestor
+      let j = -1
+      for (let i = 0; i < pc.ids.length; i++) {
+        const at = pos[pc.ids[i]!]!
+        if (at !== -1) {
+          common = i
+          j = at
+          break
+        }
+      }
+      let acs: number
+      let dist: number
+      if (common >= 0) {
+        // provider loop checked ids[0..common] (the common ancestor included); client loop ids[0..j-1]
+        acs = pc.acsUpTo[common]! + (j > 0 ? cc.acsUpTo[j - 1]! : 0)
+        dist = common + j
+      } else {
+        // no common ancestor: only the provider loop ran over every a; the client path is never checked
+        acs = pc.acsUpTo[pc.ids.length - 1]!
+        dist = pc.ids.length + cc.ids.length
+      }
+      acsOut[k] = acs > 0 ? 1 : 0
+      if (intDistance) {
+        // upstream_bridge_distance(): dist, -2 (ACS below a common bridge), -1 / 0x1000 + dist
+        let ret: number
+        if (common >= 0) ret = acs > 0 ? -2 : dist
+        else ret = thruAllowed(pc.host, cc.host) ? 0x1000 + dist : -1
+        distance[k] = ret
+        mapType[k] = ret >= 0 ? MAP_CODE.BUS_ADDR : MAP_CODE.NOT_SUPPORTED
+      } else {
+        distance[k] = dist
+        if (common >= 0 && acs === 0) mapType[k] = MAP_CODE.BUS_ADDR
+        else mapType[k] = thruAllowed(pc.host, cc.host) ? MAP_CODE.THRU_HOST_BRIDGE : MAP_CODE.NOT_SUPPORTED
+      }
+    }
+    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = -1
+  }
+  return {
+    era,
+    providers: providers.map((d) => d.id),
+    clients: endpoints.map((d) => d.id),
+    mapType,
+    distance,
+    acs: acsOut,
+  }
+}
