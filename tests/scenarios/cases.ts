@@ -306,6 +306,22 @@ function e1(): Scenario {
   }
 }
 
+function c19(): Scenario {
+  return {
+    name: 'C19 pci_p2pdma_add_resource argument checks',
+    era: 'v6.12',
+    narration: 'The argument checks come first and return -EINVAL early; a successful registration of 12 GiB from offset 4 GiB creates one ZONE_DEVICE page run. pci_alloc_p2pmem() returns NULL (the lab shows -ENOMEM) without p2pdma or without room.',
+    operations: [
+      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 5 }, narration: '(a) BAR5 is an I/O-port BAR: not IORESOURCE_MEM.', expect: { errno: 'EINVAL' } },
+      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: 0, offset: '16G' }, narration: '(b) offset >= len.', expect: { errno: 'EINVAL' } },
+      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: '4G', offset: '13G' }, narration: '(c) size + offset > len.', expect: { errno: 'EINVAL' } },
+      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: 0, offset: '4G' }, narration: '(d) [start + 4G, start + 16G - 1].', expect: { ret: 0, state: [{ p2pmem: 'gpu0', size: '12G', available: '12G', published: false }, { logContains: 'added peer-to-peer DMA memory 0x3900000000-0x3bffffffff' }] } },
+      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'nic0', len: '4K', as: 'e' }, narration: '(e) NIC0 has no p2pdma.', expect: { errno: 'ENOMEM' } },
+      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'gpu0', len: '13G', as: 'f' }, narration: '(f) the pool only holds 12 GiB.', expect: { errno: 'ENOMEM', state: [{ sgt: 'f', exists: false }] } },
+    ],
+  }
+}
+
 export const CASES: CaseFile[] = [
   { file: 'C01-same-switch-bus-address', title: 'C01: same-switch P2P with bus addresses, 6.x and v5.0', machine: t1(), scenarios: [c01('v6.12'), c01('v5.0')] },
   { file: 'C01b-bus-offset-sign', title: 'C01 with a 4 GiB bus offset: the v5.x sign bug', machine: { ...t1({ busOffset: 0x1_0000_0000 }), name: 'T1 (bus offset 4 GiB)' }, scenarios: [c01offset('v6.12'), c01offset('v5.0')] },
@@ -315,6 +331,7 @@ export const CASES: CaseFile[] = [
   { file: 'C07-not-whitelisted', title: 'C07: across root ports on a host bridge that is not whitelisted', machine: t1nw(), scenarios: [c07('v6.12'), c07('next'), c07read('v6.12'), c07read('v7.2')] },
   { file: 'C13-provider-is-client', title: 'C13: the provider is also the client', machine: t1(), scenarios: [c13()] },
   { file: 'E1-sgl-pgmap-merge-rule', title: 'kernel-facts §e.1: scatterlists never merge pages of different pagemaps (6.2+)', machine: t1(), scenarios: [e1()] },
+  { file: 'C19-add-resource-checks', title: 'C19: pci_p2pdma_add_resource argument checks', machine: t1(), scenarios: [c19()] },
   { file: 'C22-gup-on-remap-pfn-range', title: 'C22: GUP on a BAR mapped with remap_pfn_range', machine: t1(), scenarios: [c22('v6.12'), c22('v5.0')] },
   { file: 'C23-sysfs-resource-mmap', title: 'C23: mmap of /sys/bus/pci/devices/*/resourceN', machine: t1(), scenarios: [c23('v6.12'), c23('v5.0')] },
   { file: 'C24-p2pmem-allocate-odirect', title: 'C24: p2pmem allocate mapping plus O_DIRECT', machine: t1(), scenarios: [c24('v6.12'), c24('v6.2'), c24('v7.2'), c24old()] },

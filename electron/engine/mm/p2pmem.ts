@@ -114,7 +114,8 @@ function firstFit(st: P2pdmaState, size: bigint): Paddr | null {
  * genPoolAlloc - take `size` bytes from a provider's p2pmem pool.
  * Mirrors drivers/pci/p2pdma.c: pci_alloc_p2pmem() / gen_pool_alloc_owner() (lib/genalloc.c).
  *
- * Errnos: -ENOMEM when no free range is large enough (pci_alloc_p2pmem() returns NULL).
+ * Errnos: -ENOMEM when the device has no p2pdma or no free range is large enough (the kernel
+ * returns NULL).
  */
 export function* genPoolAlloc(k: Kernel, dev: PciDev, size: bigint, owner: string, fn = 'gen_pool_alloc_owner'): Call<KResult<Paddr>> {
   const f = frame(fn, fn === 'gen_pool_alloc_owner' ? 'lib/genalloc.c' : P2P, 'v4.20+', ['ENOMEM'])
@@ -122,8 +123,12 @@ export function* genPoolAlloc(k: Kernel, dev: PciDev, size: bigint, owner: strin
   function* body(): Call<KResult<Paddr>> {
     const st = k.world.p2pdma[dev.id]
     const at = st ? firstFit(st, size) : null
-    yield f.check('a free range of the pool fits?', at !== null, st ? `p2pmem/available = ${poolAvailable(st)} bytes; asked ${size}` : 'no pool')
-    if (!st || at === null) return fail(kerr('ENOMEM', f.fn, `the p2pmem pool of ${dev.bdf} has no free ${sizeStr(size)} range`, 'later'))
+    if (!st) {
+      yield f.check('pdev->p2pdma?', false, `${dev.bdf} has no p2pdma (pci_p2pdma_add_resource() was never called): NULL`)
+      return fail(kerr('ENOMEM', f.fn, `${dev.bdf} has no p2pmem (the kernel returns NULL)`, 'never'))
+    }
+    yield f.check('a free range of the pool fits?', at !== null, `p2pmem/available = ${poolAvailable(st)} bytes; asked ${size}`)
+    if (at === null) return fail(kerr('ENOMEM', f.fn, `the p2pmem pool of ${dev.bdf} has no free ${sizeStr(size)} range`, 'later'))
     const alloc: PoolAlloc = { start: at, size, owner }
     const tx = new Tx(k.world).set('p2pdma', dev.id, { ...st, allocs: [...st.allocs, alloc] })
     yield f.mutate(tx.deltas, `allocated [${hex(at)}, ${hex(at + size)}); p2pmem/available drops by ${sizeStr(size)}`)
