@@ -1,0 +1,297 @@
+/**
+ * Topology edits applied to a MachineSpec, purely: applyEdits() returns a new spec (the old one is
+ * never touched) or located issues, and a batch either applies as a whole or not at all.
+ *
+ * The result must still enumerate: applyEdits() runs buildMachine() on it under the lab's settings,
+ * so every rule validate.ts knows (duplicate ids, cycles, BARs that do not fit, bus ranges) refuses
+ * an edit exactly as it refuses a lab file. The PCIe link rules are checked first, here, so a
+ * refused connection says which rule it broke instead of only listing the allowed parents.
+ */
+import type { EditOp, EditRequest, NodePatch } from '../../../shared/model/edit'
+import type {
+  InputIssue,
+  LabSettings,
+  MachineSpec,
+  NodeKind,
+  TopoNodeSpec,
+} from '../../../shared/model/topology'
+import { buildMachine } from './build'
+import type { Machine } from './types'
+import { nodeName } from './validate'
+
+export type EditResult =
+  { ok: true; spec: MachineSpec; machine: Machine } | { ok: false; issues: InputIssue[] }
+
+/** Which parent kinds each kind may link to (the same table validate.ts enforces), with the rule in words. */
+const LINK_RULES: Record<NodeKind, { parents: readonly NodeKind[]; rule: string }> = {
+  host_bridge: { parents: [], rule: 'a host bridge is the top of a PCI hierarchy and has no parent' },
+  root_port: { parents: ['host_bridge'], rule: "a root port sits on a host bridge's root bus" },
+  switch_upstream: {
+    parents: ['root_port', 'switch_downstream', 'pci_bridge'],
+    rule: "a switch upstream port links to a root port or to another switch's downstream port",
+  },
+  switch_downstream: {
+    parents: ['switch_upstream'],
+    rule: "a downstream port exists only inside a switch, on its upstream port's secondary bus",
+  },
+  pci_bridge: {
+    parents: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
+    rule: 'a PCI bridge links to a root port, a downstream port, another PCI bridge or a root bus',
+  },
+  endpoint: {
+    parents: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
+    rule: "an endpoint links to a root port or a switch downstream port (or sits on a root bus as an RCiEP); a switch upstream port's secondary bus holds only the switch's own downstream ports",
+  },
+}
+
+/** Id prefixes of generated ids, by kind (and endpoint type). */
+const ID_PREFIX: Record<NodeKind, string> = {
+  host_bridge: 'hb',
+  root_port: 'rp',
+  switch_upstream: 'usp',
+  switch_downstream: 'dsp',
+  pci_bridge: 'br',
+  endpoint: 'ep',
+}
+
+/** The link rule `kind` under `parentKind` breaks, or null when the link is allowed. */
+export function linkRuleViolation(
+  child: Pick<TopoNodeSpec, 'id' | 'kind'>,
+  parent: Pick<TopoNodeSpec, 'id' | 'kind'> | null,
+): string | null {
+  const r = LINK_RULES[child.kind]
+  if (parent === null) {
+    return child.kind === 'host_bridge'
+      ? null
+      : `PCIe link rule: ${nodeName(child)} needs a parent (${r.rule})`
+  }
+  if (r.parents.includes(parent.kind)) return null
+  return `PCIe link rule: ${nodeName(child)} cannot go under ${nodeName(parent)}: ${r.rule}`
+}
+
+/** Ids of `id` and everything below it, in spec order. */
+export function subtreeIds(spec: MachineSpec, id: string): string[] {
+  const kids = new Map<string, string[]>()
+  for (const n of spec.nodes) {
+    if (n.parent === null) continue
+    let l = kids.get(n.parent)
+    if (!l) kids.set(n.parent, (l = []))
+    l.push(n.id)
+  }
+  const out: string[] = []
+  const seen = new Set<string>()
+  const stack = [id]
+  while (stack.length > 0) {
+    const cur = stack.pop()!
+    if (seen.has(cur)) continue
+    seen.add(cur)
+    out.push(cur)
+    for (const k of kids.get(cur) ?? []) stack.push(k)
+  }
+  return out
+}
+
+/** A fresh id `<prefix><n>` not used in `taken`. */
+export function freshId(taken: ReadonlySet<string>, prefix: string): string {
+  for (let i = 0; ; i++) {
+    const id = `${prefix}${i}`
+    if (!taken.has(id)) return id
+  }
+}
+
+/** Assigns `value` to `obj[key]`, or deletes the key for null (patch semantics). */
+function put<T extends object>(obj: T, key: keyof T, value: unknown): void {
+  if (value === undefined) return
+  if (value === null) delete obj[key]
+  else (obj as Record<keyof T, unknown>)[key] = value
+}
+
+function patchNode(n: TopoNodeSpec, p: NodePatch, at: string, issues: InputIssue[]): TopoNodeSpec {
+  const out: TopoNodeSpec = { ...n }
+  put(out, 'label', p.label)
+  put(out, 'vendor', p.vendor)
+  put(out, 'device', p.device)
+  put(out, 'classCode', p.classCode)
+  put(out, 'slot', p.slot)
+  put(out, 'fn', p.fn)
+  if (p.acs !== undefined) {
+    if (p.acs === null) delete out.acs
+    else out.acs = { cap: [...p.acs.cap], ctrl: [...p.acs.ctrl] }
+  }
+  if (p.endpoint !== undefined) {
+    if (!n.endpoint) {
+      issues.push({
+        source: 'topology.edit',
+        nodeId: n.id,
+        path: `${at}.patch.endpoint`,
+        message: `${nodeName(n)} is not an endpoint`,
+      })
+    } else {
+      const ep = { ...n.endpoint }
+      const e = p.endpoint
+      put(ep, 'type', e.type)
+      if (e.bars !== undefined) ep.bars = e.bars.map((b) => ({ ...b }))
+      put(ep, 'driver', e.driver)
+      put(ep, 'queueP2p', e.queueP2p)
+      put(ep, 'p2pmemBar', e.p2pmemBar)
+      out.endpoint = ep
+    }
+  }
+  if (p.host !== undefined) {
+    if (!n.host) {
+      issues.push({
+        source: 'topology.edit',
+        nodeId: n.id,
+        path: `${at}.patch.host`,
+        message: `${nodeName(n)} is not a host bridge`,
+      })
+    } else {
+      const h = { ...n.host }
+      put(h, 'domain', p.host.domain)
+      put(h, 'rootBus', p.host.rootBus)
+      put(h, 'busEnd', p.host.busEnd)
+      put(h, 'numaNode', p.host.numaNode)
+      if (p.host.hostDevice !== undefined)
+        h.hostDevice = p.host.hostDevice === null ? null : { ...p.host.hostDevice }
+      put(h, 'busOffset', p.host.busOffset)
+      out.host = h
+    }
+  }
+  return out
+}
+
+/** The next free (domain 0) root bus for a new host bridge: 0x80 above the highest one used. */
+function nextRootBus(nodes: readonly TopoNodeSpec[]): number {
+  const used = nodes.filter((n) => n.host && n.host.domain === 0).map((n) => n.host!.rootBus)
+  if (used.length === 0) return 0
+  const max = Math.max(...used)
+  return max + 0x80 <= 0xff ? max + 0x80 : Math.min(0xff, max + 0x10)
+}
+
+/**
+ * Applies the ops of one request to `spec` in order. Refuses (issues located at `ops[i]`) when an op
+ * is malformed for this spec, breaks a PCIe link rule, or the resulting machine does not build.
+ */
+export function applyEdits(spec: MachineSpec, req: EditRequest, settings: LabSettings): EditResult {
+  const ops: EditOp[] = Array.isArray(req) ? req : [req]
+  let nodes = spec.nodes.slice()
+  let cpu = spec.cpu
+  const issues: InputIssue[] = []
+  const fail = (i: number, message: string, nodeId?: string): void => {
+    const is: InputIssue = { source: 'topology.edit', path: `ops[${i}]`, message }
+    if (nodeId !== undefined) is.nodeId = nodeId
+    issues.push(is)
+  }
+  const index = (): Map<string, number> => new Map(nodes.map((n, i) => [n.id, i]))
+
+  ops.forEach((op, i) => {
+    if (issues.length > 0) return
+    const byId = index()
+    switch (op.op) {
+      case 'addNode': {
+        const taken = new Set(byId.keys())
+        const id = op.id ?? freshId(taken, op.props?.endpoint?.type ?? ID_PREFIX[op.kind])
+        if (taken.has(id)) return fail(i, `id "${id}" is already used`, id)
+        const parent = op.parent === null ? null : nodes[byId.get(op.parent) ?? -1]
+        if (op.parent !== null && !parent) return fail(i, `no node "${op.parent}" to add under`, op.parent)
+        const rule = linkRuleViolation({ id, kind: op.kind }, parent ?? null)
+        if (rule) return fail(i, rule, op.parent ?? id)
+        const p = op.props ?? {}
+        const n: TopoNodeSpec = { id, kind: op.kind, parent: op.parent }
+        put(n, 'label', p.label)
+        put(n, 'vendor', p.vendor)
+        put(n, 'device', p.device)
+        put(n, 'classCode', p.classCode)
+        put(n, 'slot', p.slot)
+        put(n, 'fn', p.fn)
+        if (p.acs) n.acs = { cap: [...p.acs.cap], ctrl: [...p.acs.ctrl] }
+        if (op.kind === 'endpoint') {
+          n.endpoint = p.endpoint
+            ? { ...p.endpoint, bars: p.endpoint.bars.map((b) => ({ ...b })) }
+            : { type: 'generic', bars: [] }
+        } else if (p.endpoint) {
+          return fail(i, `${nodeName(n)} cannot carry endpoint properties`, id)
+        }
+        if (op.kind === 'host_bridge') {
+          n.host = p.host
+            ? { ...p.host }
+            : { domain: 0, rootBus: nextRootBus(nodes), numaNode: 0, hostDevice: null }
+        } else if (p.host) {
+          return fail(i, `${nodeName(n)} cannot carry host bridge properties`, id)
+        }
+        nodes.push(n)
+        return
+      }
+      case 'removeNodes': {
+        const gone = new Set<string>()
+        for (const id of op.ids) {
+          if (!byId.has(id)) return fail(i, `no node "${id}" to remove`, id)
+          for (const s of subtreeIds({ ...spec, nodes }, id)) gone.add(s)
+        }
+        if (gone.size === nodes.length) return fail(i, 'a machine keeps at least one host bridge')
+        nodes = nodes.filter((n) => !gone.has(n.id))
+        return
+      }
+      case 'updateNode': {
+        const at = byId.get(op.id)
+        if (at === undefined) return fail(i, `no node "${op.id}" to update`, op.id)
+        const before = issues.length
+        const next = patchNode(nodes[at]!, op.patch, `ops[${i}]`, issues)
+        if (issues.length === before) nodes[at] = next
+        return
+      }
+      case 'reparent': {
+        const at = byId.get(op.id)
+        if (at === undefined) return fail(i, `no node "${op.id}" to move`, op.id)
+        const child = nodes[at]!
+        const parent = nodes[byId.get(op.parent) ?? -1]
+        if (!parent) return fail(i, `no node "${op.parent}" to move ${nodeName(child)} under`, op.id)
+        if (subtreeIds({ ...spec, nodes }, op.id).includes(op.parent)) {
+          return fail(
+            i,
+            `${nodeName(child)} cannot move under ${nodeName(parent)}, which sits below it`,
+            op.id,
+          )
+        }
+        const rule = linkRuleViolation(child, parent)
+        if (rule) return fail(i, rule, op.id)
+        // A moved node takes the first free device number under its new parent.
+        const moved: TopoNodeSpec = { ...child, parent: op.parent }
+        delete moved.slot
+        delete moved.fn
+        nodes[at] = moved
+        return
+      }
+      case 'setCpu':
+        cpu = op.cpu === null ? null : { ...op.cpu }
+        return
+    }
+  })
+  if (issues.length > 0) return { ok: false, issues }
+  const next: MachineSpec = { ...spec, cpu, nodes }
+  const built = buildMachine(next, settings)
+  if (!built.ok) return { ok: false, issues: built.issues }
+  return { ok: true, spec: next, machine: built.machine }
+}
+
+/** A lab with one host bridge and nothing below it: the editor's "New empty lab". */
+export function emptyMachine(): MachineSpec {
+  return {
+    name: 'New lab',
+    cpu: null,
+    nodes: [
+      {
+        id: 'hb0',
+        kind: 'host_bridge',
+        parent: null,
+        label: 'Host bridge 0',
+        host: {
+          domain: 0,
+          rootBus: 0,
+          numaNode: 0,
+          hostDevice: { vendor: 0x8086, device: 0x2020, label: 'Sky Lake-E DMI3 Registers' },
+        },
+      },
+    ],
+  }
+}
