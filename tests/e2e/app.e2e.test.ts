@@ -2,8 +2,7 @@
  * The real renderer (production build) against the real engine, in Debian Chromium, through the
  * browser harness (tools/bridge/server.ts). Build first: `npx electron-vite build`.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -240,14 +239,8 @@ describe('P2P DMA Lab in Chromium against the real engine', () => {
   })
 
   it('imports a real nvidia-smi topo -m file through the file input', async () => {
-    let file = join(root, 'tests/fixtures/realdata/nvidia-smi-topo/dgx1-v100.topo-m.txt')
-    if (!existsSync(file)) {
-      const dir = '/work/shared/realdata/nvidia-smi-topo'
-      const name = readdirSync(dir).find((f) => f.endsWith('.txt'))!
-      const tmp = mkdtempSync(join(tmpdir(), 'p2plab-e2e-'))
-      file = join(tmp, name)
-      copyFileSync(join(dir, name), file)
-    }
+    const file = join(root, 'tests/fixtures/realdata/nvidia-smi-topo/dgx1-v100.topo-m.txt')
+    expect(existsSync(file), `${file} is part of the repository`).toBe(true)
     const rev = await revision()
     await page.setInputFiles('[data-test="file-input"]', file)
     await waitRevisionAbove(rev)
