@@ -17,13 +17,21 @@ const here = dirname(fileURLToPath(import.meta.url))
 function run(argv: string[]): { code: number; out: string; err: string } {
   let out = ''
   let err = ''
-  const io: CliIo = { readFile: (p) => readFileSync(p, 'utf8'), writeFile: () => {}, stdout: (t) => (out += t), stderr: (t) => (err += t), version: 'test' }
+  const io: CliIo = {
+    readFile: (p) => readFileSync(p, 'utf8'),
+    writeFile: () => {},
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    version: 'test',
+  }
   return { code: runCommand(argv, io), out, err }
 }
 
 describe('kernel-case scenario files', () => {
   it('has a file for every case and no stray files', () => {
-    const onDisk = readdirSync(here).filter((f) => f.endsWith('.p2plab')).sort()
+    const onDisk = readdirSync(here)
+      .filter((f) => f.endsWith('.p2plab'))
+      .sort()
     expect(onDisk).toEqual(CASES.map((c) => `${c.file}.p2plab`).sort())
   })
 
@@ -39,13 +47,18 @@ describe('kernel-case scenario files', () => {
         const json = JSON.parse(r.out) as LabRunJson
         expect(json.scenarios.map((s) => s.name)).toEqual(c.scenarios.map((s) => s.name))
         for (const s of json.scenarios) {
-          expect(s.operations.filter((o) => !o.ok), `${s.name}`).toEqual([])
+          expect(
+            s.operations.filter((o) => !o.ok),
+            `${s.name}`,
+          ).toEqual([])
           expect(s.expectationsMet).toBe(true)
         }
         expect(r.code).toBe(0)
       })
       it('matches its golden trace', () => {
-        expect(goldenTrace(labFileOf(c))).toBe(readFileSync(join(here, 'golden', `${c.file}.trace.txt`), 'utf8'))
+        expect(goldenTrace(labFileOf(c))).toBe(
+          readFileSync(join(here, 'golden', `${c.file}.trace.txt`), 'utf8'),
+        )
       })
     })
   }

@@ -46,9 +46,28 @@ export function diskName(d: PciDev): string {
  * Simplification: one bio for the whole buffer (the kernel splits at BIO_MAX_VECS), no partial
  * reads: a partial pin is released and its follow-up error returned; the device "writes" at once.
  */
-export function* preadDirect(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: bigint, pos: bigint): Call<KResult<bigint>> {
-  const f = frame('ksys_pread64', 'fs/read_write.c', 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'ENOMEM', 'EIO'])
-  return yield* kcall(f, { fd: `/dev/${diskName(disk)} (O_DIRECT)`, buf: hex(buf), count: len.toString(), pos: pos.toString() }, body(), (n) => n.toString())
+export function* preadDirect(
+  k: Kernel,
+  mm: string,
+  disk: PciDev,
+  buf: Vaddr,
+  len: bigint,
+  pos: bigint,
+): Call<KResult<bigint>> {
+  const f = frame('ksys_pread64', 'fs/read_write.c', 'all', [
+    'EINVAL',
+    'EFAULT',
+    'EOPNOTSUPP',
+    'EREMOTEIO',
+    'ENOMEM',
+    'EIO',
+  ])
+  return yield* kcall(
+    f,
+    { fd: `/dev/${diskName(disk)} (O_DIRECT)`, buf: hex(buf), count: len.toString(), pos: pos.toString() },
+    body(),
+    (n) => n.toString(),
+  )
   function* body(): Call<KResult<bigint>> {
     const r = yield* blkdevDirectIO(k, mm, disk, buf, len)
     return r
@@ -62,12 +81,29 @@ export function* preadDirect(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, le
  *
  * Errnos: -EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO, -ENOMEM, -EIO.
  */
-function* blkdevDirectIO(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: bigint): Call<KResult<bigint>> {
-  const f = frame('__blkdev_direct_IO', 'block/fops.c', 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'ENOMEM', 'EIO'])
+function* blkdevDirectIO(
+  k: Kernel,
+  mm: string,
+  disk: PciDev,
+  buf: Vaddr,
+  len: bigint,
+): Call<KResult<bigint>> {
+  const f = frame('__blkdev_direct_IO', 'block/fops.c', 'all', [
+    'EINVAL',
+    'EFAULT',
+    'EOPNOTSUPP',
+    'EREMOTEIO',
+    'ENOMEM',
+    'EIO',
+  ])
   return yield* kcall(f, { bdev: diskName(disk), count: sizeStr(len) }, body(), (n) => n.toString())
   function* body(): Call<KResult<bigint>> {
     const aligned = buf % 512n === 0n && len % 512n === 0n && len > 0n
-    yield f.check('blkdev_dio_invalid(): buffer and length aligned to the logical block size (512)?', aligned, aligned ? 'aligned' : 'O_DIRECT needs block-aligned buffers')
+    yield f.check(
+      'blkdev_dio_invalid(): buffer and length aligned to the logical block size (512)?',
+      aligned,
+      aligned ? 'aligned' : 'O_DIRECT needs block-aligned buffers',
+    )
     if (!aligned) return fail(kerr('EINVAL', f.fn, 'unaligned O_DIRECT request'))
     const pinned = yield* bioIovIterGetPages(k, mm, disk, buf, len / PAGE_SIZE)
     if (!pinned.ok) return pinned
@@ -78,7 +114,7 @@ function* blkdevDirectIO(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: b
     yield c.enter({ status: rq.ok ? 'BLK_STS_OK' : rq.error.fn })
     yield* unpinUserPages(k, pinned.value.runs, pinned.value.pin)
     const tx = new Tx(k.world).set('sgts', sgt, null)
-    if (!tx.empty) yield c.mutate(tx.deltas, 'the request\'s scatterlist is freed')
+    if (!tx.empty) yield c.mutate(tx.deltas, "the request's scatterlist is freed")
     yield c.ret('void')
     if (!rq.ok) return rq
     return ok(len)
@@ -94,18 +130,49 @@ function* blkdevDirectIO(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, len: b
  * Errnos: the GUP errnos (-EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO).
  * Simplification: the v6.2/v6.3 boundary of the iov_iter_extract_pages() conversion is unverified.
  */
-function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, npages: bigint): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
-  const f = frame('__bio_iov_iter_get_pages', 'block/bio.c', 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
-  return yield* kcall(f, { pages: npages.toString() }, body(), (r) => `${r.runs.reduce((s, x) => s + x.count, 0n)} page(s)`)
+function* bioIovIterGetPages(
+  k: Kernel,
+  mm: string,
+  disk: PciDev,
+  buf: Vaddr,
+  npages: bigint,
+): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
+  const f = frame('__bio_iov_iter_get_pages', 'block/bio.c', 'all', [
+    'EINVAL',
+    'EFAULT',
+    'EOPNOTSUPP',
+    'EREMOTEIO',
+  ])
+  return yield* kcall(
+    f,
+    { pages: npages.toString() },
+    body(),
+    (r) => `${r.runs.reduce((s, x) => s + x.count, 0n)} page(s)`,
+  )
   function* body(): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
     const flags: FollFlag[] = ['FOLL_WRITE']
     if (eraAtLeast(k.era, 'v6.2')) {
       const p2p = !!disk.endpoint?.queueP2p
-      yield f.check('blk_queue_pci_p2pdma(q)', p2p, p2p ? `${diskName(disk)}'s queue supports P2PDMA: extraction passes ${eraAtLeast(k.era, 'v6.4') ? 'ITER_ALLOW_P2PDMA -> ' : ''}FOLL_PCI_P2PDMA` : `${diskName(disk)}'s queue does not support P2PDMA: no FOLL_PCI_P2PDMA`)
+      yield f.check(
+        'blk_queue_pci_p2pdma(q)',
+        p2p,
+        p2p
+          ? `${diskName(disk)}'s queue supports P2PDMA: extraction passes ${eraAtLeast(k.era, 'v6.4') ? 'ITER_ALLOW_P2PDMA -> ' : ''}FOLL_PCI_P2PDMA`
+          : `${diskName(disk)}'s queue does not support P2PDMA: no FOLL_PCI_P2PDMA`,
+      )
       if (p2p) flags.push('FOLL_PCI_P2PDMA')
     }
     const pin = eraAtLeast(k.era, 'v6.4')
-    const via = frame(pin ? 'iov_iter_extract_pages' : eraAtLeast(k.era, 'v6.0') ? 'iov_iter_get_pages2' : 'iov_iter_get_pages', 'lib/iov_iter.c', pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+    const via = frame(
+      pin
+        ? 'iov_iter_extract_pages'
+        : eraAtLeast(k.era, 'v6.0')
+          ? 'iov_iter_get_pages2'
+          : 'iov_iter_get_pages',
+      'lib/iov_iter.c',
+      pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3',
+      ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'],
+    )
     yield via.enter({ maxpages: npages.toString() })
     const r = yield* pinUserPagesFast(k, mm, buf, npages, flags, pin)
     if (!r.ok) {
@@ -113,8 +180,19 @@ function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, np
       return fail(r.error)
     }
     if (r.value.n < npages) {
-      yield via.check('all pages extracted?', false, `only ${r.value.n} of ${npages}: the lab releases them and retries the rest once`)
-      const rest = yield* pinUserPagesFast(k, mm, (buf + r.value.n * PAGE_SIZE) as Vaddr, npages - r.value.n, flags, pin)
+      yield via.check(
+        'all pages extracted?',
+        false,
+        `only ${r.value.n} of ${npages}: the lab releases them and retries the rest once`,
+      )
+      const rest = yield* pinUserPagesFast(
+        k,
+        mm,
+        (buf + r.value.n * PAGE_SIZE) as Vaddr,
+        npages - r.value.n,
+        flags,
+        pin,
+      )
       if (!rest.ok) {
         yield* unpinUserPages(k, r.value.runs, pin)
         yield via.fail(rest.error)
@@ -123,7 +201,11 @@ function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, np
       r.value.runs.push(...rest.value.runs)
     }
     yield via.ret(npages.toString())
-    yield f.check('bio_add_page(): merge bvecs (6.2+: same pgmap only)', true, `${r.value.runs.length} physically contiguous run(s)`)
+    yield f.check(
+      'bio_add_page(): merge bvecs (6.2+: same pgmap only)',
+      true,
+      `${r.value.runs.length} physically contiguous run(s)`,
+    )
     return ok({ runs: r.value.runs, pin })
   }
 }
@@ -139,7 +221,9 @@ function* bioIovIterGetPages(k: Kernel, mm: string, disk: PciDev, buf: Vaddr, np
  */
 function* queueRq(k: Kernel, disk: PciDev, sgt: string, runs: PageRange[], len: bigint): Call<KResult<void>> {
   const nvme = disk.endpoint?.type === 'nvme'
-  const f = nvme ? frame('nvme_map_data', 'drivers/nvme/host/pci.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO']) : frame('ata_sg_setup', 'drivers/ata/libata-core.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
+  const f = nvme
+    ? frame('nvme_map_data', 'drivers/nvme/host/pci.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
+    : frame('ata_sg_setup', 'drivers/ata/libata-core.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
   return yield* kcall(f, { dev: disk.bdf }, body())
   function* body(): Call<KResult<void>> {
     const s = yield* sgAllocTableFromPages(k, sgt, runs, 0, len, 0xffff_ffffn, 'blk_rq_map_sg')
@@ -151,11 +235,19 @@ function* queueRq(k: Kernel, disk: PciDev, sgt: string, runs: PageRange[], len: 
     const m = yield* dmaMapForDriver(k, disk, sgt, 'DMA_FROM_DEVICE')
     if (!m.ok) {
       const sts = m.error.errno === 'EREMOTEIO' ? 'BLK_STS_TARGET' : 'BLK_STS_RESOURCE'
-      yield f.check('rc == -EREMOTEIO ? BLK_STS_TARGET : BLK_STS_RESOURCE', false, `${sts}: blk_status_to_errno() = -${BLK_STS[sts]!.errno}`)
+      yield f.check(
+        'rc == -EREMOTEIO ? BLK_STS_TARGET : BLK_STS_RESOURCE',
+        false,
+        `${sts}: blk_status_to_errno() = -${BLK_STS[sts]!.errno}`,
+      )
       return fail(stsError(sts, f.fn, m.error))
     }
     const t = k.world.sgts[sgt]!
-    yield f.check('device DMA', true, `${disk.bdf} writes ${sizeStr(len)} to ${t.sgl.map((e) => `${hex(e.dma_address ?? 0n)}${e.bus_address ? ' (bus address)' : ''}`).join(', ')}`)
+    yield f.check(
+      'device DMA',
+      true,
+      `${disk.bdf} writes ${sizeStr(len)} to ${t.sgl.map((e) => `${hex(e.dma_address ?? 0n)}${e.bus_address ? ' (bus address)' : ''}`).join(', ')}`,
+    )
     const u = yield* dmaUnmapSgtable(k, disk, sgt)
     if (!u.ok) return u
     return ok(undefined)
@@ -164,7 +256,14 @@ function* queueRq(k: Kernel, disk: PciDev, sgt: string, runs: PageRange[], len: 
 
 function stsError(sts: string, fn: string, cause: KernelError): KernelError {
   const s = BLK_STS[sts]!
-  return kerr(s.errno, fn, `${sts} ("${s.name}") from ${cause.fn}: ${cause.why}`, 'never', cause.remedy, cause.culprits)
+  return kerr(
+    s.errno,
+    fn,
+    `${sts} ("${s.name}") from ${cause.fn}: ${cause.why}`,
+    'never',
+    cause.remedy,
+    cause.culprits,
+  )
 }
 
 /**
@@ -190,8 +289,21 @@ function* blkDmaMapIterStart(k: Kernel, disk: PciDev, sgt: string): Call<KResult
     const pg = k.world.pgmaps[page!.pgmap!]!
     const map = yield* p2pdmaMapType(k, pg.dev, disk.id)
     const okMap = map === 'BUS_ADDR' || map === 'THRU_HOST_BRIDGE'
-    yield f.check('switch (pci_p2pdma_state())', okMap, okMap ? map : `${map}: default: iter->status = BLK_STS_INVAL`)
-    if (!okMap) return fail(kerr('EINVAL', f.fn, `BLK_STS_INVAL: the P2PDMA path to ${disk.bdf} is ${map}`, 'never', 'put both devices under one PCIe switch, or use a host bridge on the P2PDMA whitelist / an AMD Zen CPU'))
+    yield f.check(
+      'switch (pci_p2pdma_state())',
+      okMap,
+      okMap ? map : `${map}: default: iter->status = BLK_STS_INVAL`,
+    )
+    if (!okMap)
+      return fail(
+        kerr(
+          'EINVAL',
+          f.fn,
+          `BLK_STS_INVAL: the P2PDMA path to ${disk.bdf} is ${map}`,
+          'never',
+          'put both devices under one PCIe switch, or use a host bridge on the P2PDMA whitelist / an AMD Zen CPU',
+        ),
+      )
     return ok(undefined)
   }
 }

@@ -6,7 +6,9 @@
  */
 import type { Row, SysState, Table } from './world'
 
-export type TableDelta = { [T in Table]: { op: 'set'; table: T; key: string; before: Row<T> | null; after: Row<T> | null } }[Table]
+export type TableDelta = {
+  [T in Table]: { op: 'set'; table: T; key: string; before: Row<T> | null; after: Row<T> | null }
+}[Table]
 export type SysDelta = { op: 'sys'; before: SysState; after: SysState }
 export type Delta = TableDelta | SysDelta
 
@@ -16,6 +18,11 @@ export function invert(d: Delta): Delta {
 }
 
 /** Build a table delta with the types checked. */
-export function set<T extends Table>(table: T, key: string, before: Row<T> | null | undefined, after: Row<T> | null): Delta {
+export function set<T extends Table>(
+  table: T,
+  key: string,
+  before: Row<T> | null | undefined,
+  after: Row<T> | null,
+): Delta {
   return { op: 'set', table, key, before: before ?? null, after } as Delta
 }

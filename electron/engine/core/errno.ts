@@ -12,7 +12,14 @@ export function ok<T>(value: T): KResult<T> {
   return { ok: true, value }
 }
 
-export function kerr(errno: Errno, fn: string, why: string, retry: Retry = 'never', remedy?: string, culprits?: readonly string[]): KernelError {
+export function kerr(
+  errno: Errno,
+  fn: string,
+  why: string,
+  retry: Retry = 'never',
+  remedy?: string,
+  culprits?: readonly string[],
+): KernelError {
   const e: KernelError = { errno, fn, why, retry }
   if (remedy !== undefined) e.remedy = remedy
   if (culprits !== undefined) e.culprits = culprits

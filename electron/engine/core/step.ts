@@ -58,7 +58,10 @@ export function frame(fn: string, file: string, era: string, errnos: readonly Er
     mutate: (deltas, why) => ({ kind: 'mutate', fn, src, deltas, why }),
     ret: (value) => ({ kind: 'return', fn, src, value }),
     fail: (error) => {
-      if (errnos && !errnos.includes(error.errno)) throw new Error(`engine bug: ${fn} failed with -${error.errno}, which its errno list (${errnos.join(', ') || 'none'}) does not document`)
+      if (errnos && !errnos.includes(error.errno))
+        throw new Error(
+          `engine bug: ${fn} failed with -${error.errno}, which its errno list (${errnos.join(', ') || 'none'}) does not document`,
+        )
       return { kind: 'fail', fn, src, error }
     },
   }
@@ -69,7 +72,12 @@ export function frame(fn: string, file: string, era: string, errnos: readonly Er
  * return step (or a fail step with the KernelError). Cleanup mutations a failing body yields appear
  * before the fail step, so unwinding is visible (STYLE.md §2.5 rule 6).
  */
-export function* kcall<T>(f: Frame, args: Record<string, string>, body: Call<KResult<T>>, show: (v: T) => string = defaultShow): Call<KResult<T>> {
+export function* kcall<T>(
+  f: Frame,
+  args: Record<string, string>,
+  body: Call<KResult<T>>,
+  show: (v: T) => string = defaultShow,
+): Call<KResult<T>> {
   yield f.enter(args)
   const r = yield* body
   if (r.ok) yield f.ret(show(r.value))

@@ -14,20 +14,28 @@ import { ok, kerr, fail, type KResult } from './errno'
 /** A tiny call tree: outer -> inner (mutates twice) -> leaf (fails, with a cleanup mutation). */
 function* leaf(): Call<KResult<void>> {
   const f = frame('leaf', 'x.c', 'all')
-  return yield* kcall(f, {}, (function* () {
-    yield f.check('leaf check', false, 'no')
-    return fail(kerr('EINVAL', 'leaf', 'no'))
-  })())
+  return yield* kcall(
+    f,
+    {},
+    (function* () {
+      yield f.check('leaf check', false, 'no')
+      return fail(kerr('EINVAL', 'leaf', 'no'))
+    })(),
+  )
 }
 function* inner(getW: () => ReturnType<typeof emptyWorld>): Call<KResult<void>> {
   const f = frame('inner', 'x.c', 'all')
-  return yield* kcall(f, {}, (function* () {
-    yield f.mutate(new Tx(getW()).set('log', 'a', 'one').deltas, 'first')
-    yield f.mutate(new Tx(getW()).set('log', 'b', 'two').deltas, 'second')
-    const r = yield* leaf()
-    yield f.mutate(new Tx(getW()).set('log', 'b', null).deltas, 'cleanup')
-    return r
-  })())
+  return yield* kcall(
+    f,
+    {},
+    (function* () {
+      yield f.mutate(new Tx(getW()).set('log', 'a', 'one').deltas, 'first')
+      yield f.mutate(new Tx(getW()).set('log', 'b', 'two').deltas, 'second')
+      const r = yield* leaf()
+      yield f.mutate(new Tx(getW()).set('log', 'b', null).deltas, 'cleanup')
+      return r
+    })(),
+  )
 }
 function* outer(getW: () => ReturnType<typeof emptyWorld>): Call<KResult<void>> {
   const f = frame('outer', 'x.c', 'all')
@@ -156,7 +164,10 @@ const OPS: Operation[] = [
 const BUF_OPS = (b: string): Operation[] => [
   { op: 'pin_user_pages_fast', args: { buf: b, npages: 4, flags: ['FOLL_WRITE'], as: `pin_${b}` } },
   { op: 'pin_user_pages_fast', args: { buf: b, npages: 4, flags: ['FOLL_WRITE', 'FOLL_PCI_P2PDMA'] } },
-  { op: 'pin_user_pages', args: { buf: b, npages: 2, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] } },
+  {
+    op: 'pin_user_pages',
+    args: { buf: b, npages: 2, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] },
+  },
   { op: 'ibv_reg_mr', args: { dev: 'nic0', buf: b, len: '16K', as: `mr_${b}` } },
   { op: 'pread', args: { disk: 'nvme2n1', buf: b, len: '16K' } },
   { op: 'pread', args: { disk: 'sda', buf: b, len: '8K' } },
@@ -186,7 +197,10 @@ function feasible(ops: Operation[]): Operation[] {
   return out
 }
 
-const opArb = fc.oneof(fc.constantFrom(...OPS), fc.constantFrom('p2p', 'cmb', 'anon', 'bar', 'res').chain((b) => fc.constantFrom(...BUF_OPS(b))))
+const opArb = fc.oneof(
+  fc.constantFrom(...OPS),
+  fc.constantFrom('p2p', 'cmb', 'anon', 'bar', 'res').chain((b) => fc.constantFrom(...BUF_OPS(b))),
+)
 
 describe('reversibility property', () => {
   it('forward N then back N restores the world; forward again reproduces the same deltas; a rerun is deterministic', () => {
@@ -226,7 +240,9 @@ describe('reversibility property', () => {
           expect(tl.world).toEqual(snapshot)
           for (let i = 0; i < n; i++) tl.forward()
           expect(tl.world).toEqual(mid)
-          expect(tl.steps.slice(start, start + n).map((s) => (s.kind === 'mutate' ? s.deltas : []))).toEqual(deltas)
+          expect(tl.steps.slice(start, start + n).map((s) => (s.kind === 'mutate' ? s.deltas : []))).toEqual(
+            deltas,
+          )
           // back to the very start: the empty world
           tl.seek(0)
           expect(tl.world).toEqual(emptyWorld(m.settings.seed))

@@ -88,7 +88,8 @@ export class Timeline<R = unknown> {
     this.steps.length = this.cursorAt
     for (const k of [...this.keyframes.keys()]) if (k > this.cursorAt) this.keyframes.delete(k)
     // Calls that started after the cursor are dropped; one cut mid-way is marked unfinished.
-    while (this.calls.length > 0 && this.calls[this.calls.length - 1]!.first >= this.cursorAt) this.calls.pop()
+    while (this.calls.length > 0 && this.calls[this.calls.length - 1]!.first >= this.cursorAt)
+      this.calls.pop()
     const last = this.calls[this.calls.length - 1]
     if (last && (last.end === null || last.end > this.cursorAt)) {
       last.end = this.cursorAt
@@ -125,7 +126,8 @@ export class Timeline<R = unknown> {
         continue
       }
       const step = r.value
-      const depth = step.kind === 'return' || step.kind === 'fail' ? Math.max(0, this.depthNow - 1) : this.depthNow
+      const depth =
+        step.kind === 'return' || step.kind === 'fail' ? Math.max(0, this.depthNow - 1) : this.depthNow
       const rec = { ...step, seq: this.steps.length, depth, call: this.genCall } as Recorded
       this.steps.push(rec)
       this.apply(rec, true)
@@ -137,7 +139,8 @@ export class Timeline<R = unknown> {
     if (s.kind === 'mutate') this.worldNow = applyAll(this.worldNow, s.deltas)
     this.cursorAt++
     if (fresh) this.depthNow = depthAfter(s)
-    if (this.cursorAt % this.keyframeEvery === 0 && !this.keyframes.has(this.cursorAt)) this.keyframes.set(this.cursorAt, this.worldNow)
+    if (this.cursorAt % this.keyframeEvery === 0 && !this.keyframes.has(this.cursorAt))
+      this.keyframes.set(this.cursorAt, this.worldNow)
   }
 
   /** One step back. Returns the step undone, or null at the start. */

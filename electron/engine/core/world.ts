@@ -229,7 +229,9 @@ export function applyDelta(w: World, d: Delta): World {
   const table = w[d.table] as Record<string, unknown>
   const cur = table[d.key]
   if ((cur === undefined) !== (d.before === null)) {
-    throw new Error(`applyDelta: ${d.table}[${d.key}] is ${cur === undefined ? 'absent' : 'present'} but the delta expects the opposite`)
+    throw new Error(
+      `applyDelta: ${d.table}[${d.key}] is ${cur === undefined ? 'absent' : 'present'} but the delta expects the opposite`,
+    )
   }
   const next = { ...table }
   if (d.after === null) delete next[d.key]
@@ -261,7 +263,9 @@ function writeOwned(x: World, owned: Set<Table>, d: Extract<Delta, { op: 'set' }
   }
   const cur = table[d.key]
   if ((cur === undefined) !== (d.before === null)) {
-    throw new Error(`applyDelta: ${d.table}[${d.key}] is ${cur === undefined ? 'absent' : 'present'} but the delta expects the opposite`)
+    throw new Error(
+      `applyDelta: ${d.table}[${d.key}] is ${cur === undefined ? 'absent' : 'present'} but the delta expects the opposite`,
+    )
   }
   if (d.after === null) delete table[d.key]
   else table[d.key] = d.after

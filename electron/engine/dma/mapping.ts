@@ -60,7 +60,12 @@ interface MapState {
  */
 function* p2pMapSegment(k: Kernel, dev: PciDev, st: MapState, sgt: string, i: number): Call<MapType> {
   const name = eraAtLeast(k.era, 'v6.16') ? 'pci_p2pdma_state' : 'pci_p2pdma_map_segment'
-  const f = frame(name, name === 'pci_p2pdma_state' ? 'include/linux/pci-p2pdma.h' : P2P, eraAtLeast(k.era, 'v6.16') ? 'v6.16+' : 'v6.0–v6.15', [])
+  const f = frame(
+    name,
+    name === 'pci_p2pdma_state' ? 'include/linux/pci-p2pdma.h' : P2P,
+    eraAtLeast(k.era, 'v6.16') ? 'v6.16+' : 'v6.0–v6.15',
+    [],
+  )
   yield f.enter({ dev: dev.bdf, sg: `${sgt}[${i}]` })
   const e = k.world.sgts[sgt]!.sgl[i]!
   const pg = p2pPgmap(k, e)!
@@ -69,20 +74,32 @@ function* p2pMapSegment(k: Kernel, dev: PciDev, st: MapState, sgt: string, i: nu
     st.map = yield* p2pdmaMapType(k, pg.provider, dev.id)
     st.busOff = pg.bus_offset
   } else {
-    yield f.check('state->pgmap == sg_page(sg)->pgmap', true, `same pgmap as the previous segment: reuse ${st.map}`)
+    yield f.check(
+      'state->pgmap == sg_page(sg)->pgmap',
+      true,
+      `same pgmap as the previous segment: reuse ${st.map}`,
+    )
   }
   if (st.map === 'BUS_ADDR') {
     const t = k.world.sgts[sgt]!
     const addr = dmaAddr(sgPhys(e) + st.busOff)
     const ne: SgEntry = { ...e, dma_address: addr, dma_length: e.length, bus_address: true }
     const tx = new Tx(k.world).set('sgts', sgt, { ...t, sgl: t.sgl.map((x, j) => (j === i ? ne : x)) })
-    yield f.mutate(tx.deltas, `sg->dma_address = sg_phys(sg) + bus_offset = ${hex(addr)}; sg_dma_len = ${e.length}; sg_dma_mark_bus_address(sg)`)
+    yield f.mutate(
+      tx.deltas,
+      `sg->dma_address = sg_phys(sg) + bus_offset = ${hex(addr)}; sg_dma_len = ${e.length}; sg_dma_mark_bus_address(sg)`,
+    )
   }
   yield f.ret(st.map)
   return st.map
 }
 
-function setEntries(tx: Tx, sgt: string, fn: (e: SgEntry, i: number) => SgEntry, extra: Partial<SgTable> = {}): void {
+function setEntries(
+  tx: Tx,
+  sgt: string,
+  fn: (e: SgEntry, i: number) => SgEntry,
+  extra: Partial<SgTable> = {},
+): void {
   const t = tx.world.sgts[sgt]!
   tx.set('sgts', sgt, { ...t, ...extra, sgl: t.sgl.map(fn) })
 }
@@ -109,26 +126,54 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
         const map = yield* p2pMapSegment(k, dev, st, sgt, i)
         if (map === 'BUS_ADDR') continue
         if (map !== 'THRU_HOST_BRIDGE') {
-          yield f.check('switch (map type)', false, `${map}: ${dev.bdf} cannot reach ${pciDev(k.machine, pg.provider).bdf}'s memory: ret = -EREMOTEIO; goto out_unmap`)
+          yield f.check(
+            'switch (map type)',
+            false,
+            `${map}: ${dev.bdf} cannot reach ${pciDev(k.machine, pg.provider).bdf}'s memory: ret = -EREMOTEIO; goto out_unmap`,
+          )
           const undo = new Tx(k.world)
-          setEntries(undo, sgt, (x, j) => (j < i ? { ...x, dma_address: null, dma_length: 0, bus_address: false } : x))
-          if (i > 0) yield f.mutate(undo.deltas, `out_unmap: dma_direct_unmap_sg() of the ${i} segment(s) already mapped`)
-          return fail(kerr('EREMOTEIO', f.fn, `the P2PDMA path from ${dev.bdf} to ${pciDev(k.machine, pg.provider).bdf} is ${map}`, 'never', 'put both devices under one PCIe switch, or use a host bridge on the P2PDMA whitelist / an AMD Zen CPU'))
+          setEntries(undo, sgt, (x, j) =>
+            j < i ? { ...x, dma_address: null, dma_length: 0, bus_address: false } : x,
+          )
+          if (i > 0)
+            yield f.mutate(
+              undo.deltas,
+              `out_unmap: dma_direct_unmap_sg() of the ${i} segment(s) already mapped`,
+            )
+          return fail(
+            kerr(
+              'EREMOTEIO',
+              f.fn,
+              `the P2PDMA path from ${dev.bdf} to ${pciDev(k.machine, pg.provider).bdf} is ${map}`,
+              'never',
+              'put both devices under one PCIe switch, or use a host bridge on the P2PDMA whitelist / an AMD Zen CPU',
+            ),
+          )
         }
         thb = true
         if (eraAtLeast(k.era, 'v6.16')) {
           const tx = new Tx(k.world)
           setEntries(tx, sgt, (x, j) => (j === i ? { ...x, dma_length: x.length } : x))
-          yield f.mutate(tx.deltas, 'THRU_HOST_BRIDGE: break; only sg_dma_len is set: dma_address is never written in the 6.16/6.17 snapshots read (kernel-facts §h.3, unverified upstream)')
+          yield f.mutate(
+            tx.deltas,
+            'THRU_HOST_BRIDGE: break; only sg_dma_len is set: dma_address is never written in the 6.16/6.17 snapshots read (kernel-facts §h.3, unverified upstream)',
+          )
           continue
         }
       } else if (pg) {
-        yield f.check('is_pci_p2pdma_page(sg_page(sg))?', true, `${k.era}: dma_direct_map_sg() does not look at P2PDMA pages; the BAR's CPU physical address is used (client drivers had to call pci_p2pdma_map_sg())`)
+        yield f.check(
+          'is_pci_p2pdma_page(sg_page(sg))?',
+          true,
+          `${k.era}: dma_direct_map_sg() does not look at P2PDMA pages; the BAR's CPU physical address is used (client drivers had to call pci_p2pdma_map_sg())`,
+        )
       }
       const addr = dmaAddr(sgPhys(e))
       const tx = new Tx(k.world)
       setEntries(tx, sgt, (x, j) => (j === i ? { ...x, dma_address: addr, dma_length: x.length } : x))
-      yield f.mutate(tx.deltas, `dma_direct_map_page(): sg[${i}].dma_address = phys_to_dma(${hex(sgPhys(e))}) = ${hex(addr)}${thb ? ' (THRU_HOST_BRIDGE: the CPU physical address of the BAR)' : ''}`)
+      yield f.mutate(
+        tx.deltas,
+        `dma_direct_map_page(): sg[${i}].dma_address = phys_to_dma(${hex(sgPhys(e))}) = ${hex(addr)}${thb ? ' (THRU_HOST_BRIDGE: the CPU physical address of the BAR)' : ''}`,
+      )
     }
     return ok(n)
   }
@@ -166,8 +211,18 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
           yield f.check('switch (map type)', false, `${map}: ret = -EREMOTEIO; goto out_restore_sg`)
           const undo = new Tx(k.world)
           setEntries(undo, sgt, (x) => ({ ...x, dma_address: null, dma_length: 0, bus_address: false }))
-          yield f.mutate(undo.deltas, 'out_restore_sg: __invalidate_sg() restores the segments (bus-address marks cleared)')
-          return fail(kerr('EREMOTEIO', f.fn, `the P2PDMA path from ${dev.bdf} to ${pciDev(k.machine, pg.provider).bdf} is ${map}`, 'never'))
+          yield f.mutate(
+            undo.deltas,
+            'out_restore_sg: __invalidate_sg() restores the segments (bus-address marks cleared)',
+          )
+          return fail(
+            kerr(
+              'EREMOTEIO',
+              f.fn,
+              `the P2PDMA path from ${dev.bdf} to ${pciDev(k.machine, pg.provider).bdf} is ${map}`,
+              'never',
+            ),
+          )
         }
       }
       toMap.push(i)
@@ -175,7 +230,11 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
       iovaLen += len
     }
     if (iovaLen === 0n) {
-      yield f.check('iova_len == 0?', true, 'every segment is a bus address: return __finalise_sg() without allocating any IOVA; nothing enters the IOMMU page table')
+      yield f.check(
+        'iova_len == 0?',
+        true,
+        'every segment is a bus address: return __finalise_sg() without allocating any IOVA; nothing enters the IOMMU page table',
+      )
       return ok(n)
     }
     const dom = k.world.domains[dev.id] ?? { dev: dev.id, iovaTop: IOVA_TOP_32 }
@@ -188,7 +247,10 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
     const a = frame('iommu_dma_alloc_iova', IOMMU, 'all', ['ENOMEM'])
     yield a.enter({ size: sizeStr(iovaLen), dma_limit: hex(top - 1n) })
     const tx = new Tx(k.world).set('domains', dev.id, { dev: dev.id, iovaTop: base })
-    yield a.mutate(tx.deltas, `alloc_iova_fast(): IOVA [${hex(base)}, ${hex(base + iovaLen)}) in ${dev.bdf}'s domain`)
+    yield a.mutate(
+      tx.deltas,
+      `alloc_iova_fast(): IOVA [${hex(base)}, ${hex(base + iovaLen)}) in ${dev.bdf}'s domain`,
+    )
     yield a.ret(hex(base))
     const mf = frame('iommu_map_sg', 'drivers/iommu/iommu.c', 'all', [])
     yield mf.enter({ iova: hex(base), nents: String(toMap.length) })
@@ -210,8 +272,17 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
     yield mf.ret(sizeStr(iovaLen))
     const fin = new Tx(k.world)
     const t = fin.world.sgts[sgt]!
-    fin.set('sgts', sgt, { ...t, iovas: [...t.iovas, ...keys], sgl: t.sgl.map((x, j) => (addrs.has(j) ? { ...x, dma_address: addrs.get(j)!, dma_length: x.length } : x)) })
-    yield f.mutate(fin.deltas, `__finalise_sg(): sg_dma_address = IOVA for the ${toMap.length} mapped segment(s); bus-address segments keep their bus address`)
+    fin.set('sgts', sgt, {
+      ...t,
+      iovas: [...t.iovas, ...keys],
+      sgl: t.sgl.map((x, j) =>
+        addrs.has(j) ? { ...x, dma_address: addrs.get(j)!, dma_length: x.length } : x,
+      ),
+    })
+    yield f.mutate(
+      fin.deltas,
+      `__finalise_sg(): sg_dma_address = IOVA for the ${toMap.length} mapped segment(s); bus-address segments keep their bus address`,
+    )
     return ok(n)
   }
 }
@@ -226,7 +297,13 @@ function* dmaMapSgAttrs(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection):
   const f = frame('__dma_map_sg_attrs', MAPPING, 'v5.10+', ['EREMOTEIO', 'ENOMEM'])
   return yield* kcall(f, { dev: dev.bdf, dir }, body())
   function* body(): Call<KResult<number>> {
-    yield f.check('dma_map_direct(dev, ops)?', !k.iommu, k.iommu ? `${dev.bdf} sits behind an IOMMU: ops->map_sg = iommu_dma_map_sg` : 'no IOMMU: dma_direct_map_sg')
+    yield f.check(
+      'dma_map_direct(dev, ops)?',
+      !k.iommu,
+      k.iommu
+        ? `${dev.bdf} sits behind an IOMMU: ops->map_sg = iommu_dma_map_sg`
+        : 'no IOMMU: dma_direct_map_sg',
+    )
     const r = k.iommu ? yield* iommuDmaMapSg(k, dev, sgt) : yield* dmaDirectMapSg(k, dev, sgt)
     if (!r.ok) return r
     const tx = new Tx(k.world)
@@ -245,7 +322,12 @@ function* dmaMapSgAttrs(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection):
  * Errnos: -EREMOTEIO ("The DMA device cannot access P2PDMA memory specified in the sg_table. This
  * will not succeed if retried."), -ENOMEM, -EINVAL.
  */
-export function* dmaMapSgtable(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
+export function* dmaMapSgtable(
+  k: Kernel,
+  dev: PciDev,
+  sgt: string,
+  dir: DmaDirection,
+): Call<KResult<number>> {
   const f = frame('dma_map_sgtable', MAPPING, 'v5.8+', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
@@ -294,15 +376,35 @@ export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KRes
   return yield* kcall(f, { dev: dev.bdf, sgt }, body())
   function* body(): Call<KResult<void>> {
     const t = k.world.sgts[sgt]
-    yield f.check('mapped for this device?', !!t && t.mappedFor === dev.id, t?.mappedFor ? `mapped for ${pciDev(k.machine, t.mappedFor).bdf}` : 'not mapped')
-    if (!t || t.mappedFor !== dev.id) return fail(kerr('EINVAL', f.fn, `'${sgt}' is not mapped for ${dev.bdf}`))
-    const u = frame(k.iommu ? 'iommu_dma_unmap_sg' : 'dma_direct_unmap_sg', k.iommu ? IOMMU : DIRECT, 'all', [])
+    yield f.check(
+      'mapped for this device?',
+      !!t && t.mappedFor === dev.id,
+      t?.mappedFor ? `mapped for ${pciDev(k.machine, t.mappedFor).bdf}` : 'not mapped',
+    )
+    if (!t || t.mappedFor !== dev.id)
+      return fail(kerr('EINVAL', f.fn, `'${sgt}' is not mapped for ${dev.bdf}`))
+    const u = frame(
+      k.iommu ? 'iommu_dma_unmap_sg' : 'dma_direct_unmap_sg',
+      k.iommu ? IOMMU : DIRECT,
+      'all',
+      [],
+    )
     yield u.enter({ dev: dev.bdf, nents: String(t.nents) })
     const tx = new Tx(k.world)
     for (const key of t.iovas) tx.set('iovas', key, null)
     const bus = t.sgl.filter((e) => e.bus_address).length
-    tx.set('sgts', sgt, { ...t, nents: 0, mappedFor: null, dir: null, iovas: [], sgl: t.sgl.map((e) => ({ ...e, bus_address: false })) })
-    yield u.mutate(tx.deltas, `${bus ? `sg_dma_unmark_bus_address() on ${bus} bus-address segment(s), nothing else to undo for them` : 'no bus-address segments'}${t.iovas.length ? `; ${t.iovas.length} IOVA mapping(s) removed (__iommu_dma_unmap)` : k.iommu ? '' : '; dma_direct_unmap_page() keeps no state'}`)
+    tx.set('sgts', sgt, {
+      ...t,
+      nents: 0,
+      mappedFor: null,
+      dir: null,
+      iovas: [],
+      sgl: t.sgl.map((e) => ({ ...e, bus_address: false })),
+    })
+    yield u.mutate(
+      tx.deltas,
+      `${bus ? `sg_dma_unmark_bus_address() on ${bus} bus-address segment(s), nothing else to undo for them` : 'no bus-address segments'}${t.iovas.length ? `; ${t.iovas.length} IOVA mapping(s) removed (__iommu_dma_unmap)` : k.iommu ? '' : '; dma_direct_unmap_page() keeps no state'}`,
+    )
     yield u.ret('void')
     return ok(undefined)
   }
@@ -317,7 +419,12 @@ export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KRes
  * Errnos: none (returns nents, or 0 on failure).
  * Simplification: offered for v5.x only; 6.x removed it once dma_map_sg() understood P2PDMA (release unverified).
  */
-export function* pciP2pdmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
+export function* pciP2pdmaMapSg(
+  k: Kernel,
+  dev: PciDev,
+  sgt: string,
+  dir: DmaDirection,
+): Call<KResult<number>> {
   const v54 = eraAtLeast(k.era, 'v5.4')
   const f = frame(v54 ? 'pci_p2pdma_map_sg_attrs' : 'pci_p2pdma_map_sg', P2P, v54 ? 'v5.4' : 'v4.20–v5.3', [])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
@@ -326,7 +433,11 @@ export function* pciP2pdmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDir
     const e0 = t.sgl[0]
     const pg = e0 ? p2pPgmap(k, e0) : null
     if (!pg) {
-      yield f.check('is_pci_p2pdma_page(sg_page(sg))', false, 'not P2PDMA memory: the driver should have called dma_map_sg()')
+      yield f.check(
+        'is_pci_p2pdma_page(sg_page(sg))',
+        false,
+        'not P2PDMA memory: the driver should have called dma_map_sg()',
+      )
       return ok(0)
     }
     if (v54) {
@@ -338,7 +449,12 @@ export function* pciP2pdmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDir
       }
     }
     const tx = new Tx(k.world)
-    setEntries(tx, sgt, (x) => ({ ...x, dma_address: dmaAddr(sgPhys(x) - pg.bus_offset), dma_length: x.length }), { nents: t.orig_nents, mappedFor: dev.id, dir })
+    setEntries(
+      tx,
+      sgt,
+      (x) => ({ ...x, dma_address: dmaAddr(sgPhys(x) - pg.bus_offset), dma_length: x.length }),
+      { nents: t.orig_nents, mappedFor: dev.id, dir },
+    )
     yield f.mutate(
       tx.deltas,
       `${v54 ? '__pci_p2pdma_map_sg(): ' : ''}s->dma_address = paddr - p2p_pgmap->bus_offset (${hex(pg.bus_offset)}): the sign is wrong (kernel-facts §b.4), invisible while the offset is 0; there is no bus-address flag`,
@@ -354,9 +470,15 @@ export function* pciP2pdmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDir
  *
  * Errnos: -EREMOTEIO, -ENOMEM, -EINVAL.
  */
-export function* dmaMapForDriver(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
+export function* dmaMapForDriver(
+  k: Kernel,
+  dev: PciDev,
+  sgt: string,
+  dir: DmaDirection,
+): Call<KResult<number>> {
   if (eraAtLeast(k.era, 'v6.0')) return yield* dmaMapSgtable(k, dev, sgt, dir)
   const r = yield* dmaMapSg(k, dev, sgt, dir)
-  if (r.ok && r.value === 0) return fail(kerr('ENOMEM', 'dma_map_sg', 'dma_map_sg() mapped no entries', 'later'))
+  if (r.ok && r.value === 0)
+    return fail(kerr('ENOMEM', 'dma_map_sg', 'dma_map_sg() mapped no entries', 'later'))
   return r
 }

@@ -19,7 +19,8 @@ export function cacheOf(m: Machine, w: World): MapTypeCache {
   const out: Record<string, Record<string, MapType>> = {}
   for (const [prov, st] of Object.entries(w.p2pdma)) {
     const c: Record<string, MapType> = {}
-    for (const [client, mt] of Object.entries(st.map_types)) c[mapTypesIdx(pciDev(m, client)).toString(16)] = mt
+    for (const [client, mt] of Object.entries(st.map_types))
+      c[mapTypesIdx(pciDev(m, client)).toString(16)] = mt
     out[prov] = c
   }
   return out
@@ -29,7 +30,11 @@ function ctxOf(k: Kernel): { cache: MapTypeCache; hasP2pdma: (id: string) => boo
   return { cache: cacheOf(k.machine, k.world), hasP2pdma: (id) => !!k.world.p2pdma[id]?.chunks.length }
 }
 
-function cacheWrites(k: Kernel, tx: Tx, writes: readonly { provider: string; client: string; after: MapType }[]): void {
+function cacheWrites(
+  k: Kernel,
+  tx: Tx,
+  writes: readonly { provider: string; client: string; after: MapType }[],
+): void {
   for (const wr of writes) {
     const st = tx.world.p2pdma[wr.provider]
     if (!st) continue
@@ -62,7 +67,11 @@ export function* p2pdmaMapType(k: Kernel, provider: string, client: string): Cal
   const tx = new Tx(k.world)
   cacheWrites(k, tx, r.cacheWrites)
   for (const l of r.logs) logLine(tx, l)
-  if (!tx.empty) yield f.mutate(tx.deltas, `xa_store(map_types, ${cl.bdf}, ${r.mapType})${r.logs.length ? `; dmesg: ${r.logs.join(' | ')}` : ''}`)
+  if (!tx.empty)
+    yield f.mutate(
+      tx.deltas,
+      `xa_store(map_types, ${cl.bdf}, ${r.mapType})${r.logs.length ? `; dmesg: ${r.logs.join(' | ')}` : ''}`,
+    )
   const mt = r.mapType ?? 'BUS_ADDR'
   yield f.ret(mt)
   return mt
@@ -87,11 +96,19 @@ export function* p2pdmaDistance(k: Kernel, provider: string, client: string, ver
     for (const d of pc.decisions) yield c.check(d.fn, d.ok !== false, d.text)
     yield c.ret(pc.fn === 'calc_map_type_and_dist' ? `${pc.mapType}, dist ${pc.dist}` : String(pc.ret))
   }
-  for (const d of r.decisions.filter((x) => x.fn === 'pci_p2pdma_distance_many')) yield f.check(d.fn, d.ok !== false, d.text)
+  for (const d of r.decisions.filter((x) => x.fn === 'pci_p2pdma_distance_many'))
+    yield f.check(d.fn, d.ok !== false, d.text)
   const tx = new Tx(k.world)
   cacheWrites(k, tx, r.cacheWrites)
   for (const l of r.logs) logLine(tx, l)
-  const parts = [...(r.cacheWrites.length ? [`xa_store(map_types): ${r.cacheWrites.map((w) => `${pciDev(k.machine, w.client).bdf} -> ${w.after}`).join(', ')}`] : []), ...(r.logs.length ? [`dmesg: ${r.logs.join(' | ')}`] : [])]
+  const parts = [
+    ...(r.cacheWrites.length
+      ? [
+          `xa_store(map_types): ${r.cacheWrites.map((w) => `${pciDev(k.machine, w.client).bdf} -> ${w.after}`).join(', ')}`,
+        ]
+      : []),
+    ...(r.logs.length ? [`dmesg: ${r.logs.join(' | ')}`] : []),
+  ]
   if (!tx.empty) yield f.mutate(tx.deltas, parts.join('; '))
   yield f.ret(String(r.ret))
   return r.ret

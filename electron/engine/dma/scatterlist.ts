@@ -25,13 +25,34 @@ export const UINT_MAX = 0xffff_ffffn
  * Errnos: -EINVAL.
  * Simplification: `fn` lets blk_rq_map_sg() reuse this for bio segments (same merge rule, S12).
  */
-export function* sgAllocTableFromPages(k: Kernel, sgt: string, pages: readonly PageRange[], offset: number, size: bigint, maxSegment: bigint = UINT_MAX, fn = 'sg_alloc_table_from_pages_segment'): Call<KResult<number>> {
+export function* sgAllocTableFromPages(
+  k: Kernel,
+  sgt: string,
+  pages: readonly PageRange[],
+  offset: number,
+  size: bigint,
+  maxSegment: bigint = UINT_MAX,
+  fn = 'sg_alloc_table_from_pages_segment',
+): Call<KResult<number>> {
   const f = frame(fn, fn === 'blk_rq_map_sg' ? 'block/blk-merge.c' : SG, 'all', ['EINVAL'])
-  return yield* kcall(f, { n_pages: pages.reduce((s, r) => s + r.count, 0n).toString(), offset: String(offset), size: size.toString(), max_segment: hex(maxSegment) }, body())
+  return yield* kcall(
+    f,
+    {
+      n_pages: pages.reduce((s, r) => s + r.count, 0n).toString(),
+      offset: String(offset),
+      size: size.toString(),
+      max_segment: hex(maxSegment),
+    },
+    body(),
+  )
   function* body(): Call<KResult<number>> {
     const maxSeg = (maxSegment / PAGE_SIZE) * PAGE_SIZE
     if (maxSeg < PAGE_SIZE) {
-      yield f.check('ALIGN_DOWN(max_segment, PAGE_SIZE) >= PAGE_SIZE', false, `max_segment ${hex(maxSegment)} is smaller than a page (WARN_ON)`)
+      yield f.check(
+        'ALIGN_DOWN(max_segment, PAGE_SIZE) >= PAGE_SIZE',
+        false,
+        `max_segment ${hex(maxSegment)} is smaller than a page (WARN_ON)`,
+      )
       return fail(kerr('EINVAL', f.fn, 'max_segment smaller than PAGE_SIZE'))
     }
     const maxPages = maxSeg / PAGE_SIZE
@@ -79,11 +100,29 @@ export function* sgAllocTableFromPages(k: Kernel, sgt: string, pages: readonly P
       const bytes = c.pages * PAGE_SIZE - BigInt(off)
       const len = remaining < bytes ? remaining : bytes
       remaining -= len
-      return { page: c.first, offset: off, length: Number(len), dma_address: null, dma_length: 0, bus_address: false }
+      return {
+        page: c.first,
+        offset: off,
+        length: Number(len),
+        dma_address: null,
+        dma_length: 0,
+        bus_address: false,
+      }
     })
-    const table: SgTable = { id: sgt, sgl, orig_nents: sgl.length, nents: 0, mappedFor: null, dir: null, iovas: [] }
+    const table: SgTable = {
+      id: sgt,
+      sgl,
+      orig_nents: sgl.length,
+      nents: 0,
+      mappedFor: null,
+      dir: null,
+      iovas: [],
+    }
     const tx = new Tx(k.world).set('sgts', sgt, table)
-    yield f.mutate(tx.deltas, `${sgl.length} entr${sgl.length === 1 ? 'y' : 'ies'}: ${sgl.map((e) => `[pfn ${hex(e.page ?? 0n)} +${e.offset} len ${e.length}]`).join(' ')}`)
+    yield f.mutate(
+      tx.deltas,
+      `${sgl.length} entr${sgl.length === 1 ? 'y' : 'ies'}: ${sgl.map((e) => `[pfn ${hex(e.page ?? 0n)} +${e.offset} len ${e.length}]`).join(' ')}`,
+    )
     return ok(sgl.length)
   }
 }

@@ -39,11 +39,20 @@ const has = (fl: readonly FollFlag[], f: FollFlag): boolean => fl.includes(f)
 
 /** is_pci_p2pdma_page(): ZONE_DEVICE with a MEMORY_DEVICE_PCI_P2PDMA pgmap. */
 export function isP2pdmaPage(k: Kernel, r: PageRun | null): boolean {
-  return !!r && r.kind === 'zone_device' && !!r.pgmap && k.world.pgmaps[r.pgmap]?.type === 'MEMORY_DEVICE_PCI_P2PDMA'
+  return (
+    !!r &&
+    r.kind === 'zone_device' &&
+    !!r.pgmap &&
+    k.world.pgmaps[r.pgmap]?.type === 'MEMORY_DEVICE_PCI_P2PDMA'
+  )
 }
 
 function grabDelta(tx: Tx, first: Pfn, count: bigint, pin: boolean): void {
-  updatePages(tx, first, count, (r) => (pin ? { ...r, refcount: r.refcount + GUP_PIN_COUNTING_BIAS, pins: r.pins + 1 } : { ...r, refcount: r.refcount + 1, gets: r.gets + 1 }))
+  updatePages(tx, first, count, (r) =>
+    pin
+      ? { ...r, refcount: r.refcount + GUP_PIN_COUNTING_BIAS, pins: r.pins + 1 }
+      : { ...r, refcount: r.refcount + 1, gets: r.gets + 1 },
+  )
 }
 
 /**
@@ -58,10 +67,22 @@ function grabDelta(tx: Tx, first: Pfn, count: bigint, pin: boolean): void {
  * Errnos: -EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO (from the slow path when nothing was pinned).
  * Simplification: no mmap_lock, no FOLL_NOFAULT/FOLL_FAST_ONLY, no huge pages; faults are range-wise.
  */
-export function* pinUserPagesFast(k: Kernel, mm: string, start: Vaddr, nrPages: bigint, flagsIn: readonly FollFlag[], pin = true): Call<KResult<GupResult>> {
+export function* pinUserPagesFast(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nrPages: bigint,
+  flagsIn: readonly FollFlag[],
+  pin = true,
+): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages_fast' : 'get_user_pages_fast'
   const f = frame(name, GUP, 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
-  return yield* kcall(f, { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) }, body(), (r) => r.n.toString())
+  return yield* kcall(
+    f,
+    { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) },
+    body(),
+    (r) => r.n.toString(),
+  )
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
     if (eraAtLeast(k.era, 'v6.4')) {
@@ -69,7 +90,11 @@ export function* pinUserPagesFast(k: Kernel, mm: string, start: Vaddr, nrPages: 
       if (!v.ok) return v
     } else {
       const bad = pin ? has(flagsIn, 'FOLL_GET') : has(flagsIn, 'FOLL_PIN')
-      yield f.check(pin ? 'WARN_ON_ONCE(gup_flags & FOLL_GET)' : 'WARN_ON_ONCE(gup_flags & FOLL_PIN)', !bad, bad ? 'conflicting reference type' : `gup_flags |= ${pin ? 'FOLL_PIN' : 'FOLL_GET'}`)
+      yield f.check(
+        pin ? 'WARN_ON_ONCE(gup_flags & FOLL_GET)' : 'WARN_ON_ONCE(gup_flags & FOLL_PIN)',
+        !bad,
+        bad ? 'conflicting reference type' : `gup_flags |= ${pin ? 'FOLL_PIN' : 'FOLL_GET'}`,
+      )
       if (bad) return fail(kerr('EINVAL', name, 'FOLL_GET and FOLL_PIN together'))
     }
     return yield* internalGupFast(k, mm, start, nrPages, flags)
@@ -88,18 +113,37 @@ function* isValidGupArgs(k: Kernel, flags: FollFlag[]): Call<KResult<void>> {
   return yield* kcall(f, { gup_flags: F(flags) }, body())
   function* body(): Call<KResult<void>> {
     const both = has(flags, 'FOLL_GET') && has(flags, 'FOLL_PIN')
-    yield f.check('WARN_ON_ONCE((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET))', !both, both ? 'both reference types' : 'one reference type')
+    yield f.check(
+      'WARN_ON_ONCE((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET))',
+      !both,
+      both ? 'both reference types' : 'one reference type',
+    )
     if (both) return fail(kerr('EINVAL', f.fn, 'FOLL_GET and FOLL_PIN together (WARN_ON_ONCE)'))
     const lt = has(flags, 'FOLL_LONGTERM') && !has(flags, 'FOLL_PIN')
-    yield f.check('WARN_ON_ONCE(FOLL_LONGTERM && !FOLL_PIN)', !lt, lt ? 'a long-term reference must be a pin' : 'ok')
+    yield f.check(
+      'WARN_ON_ONCE(FOLL_LONGTERM && !FOLL_PIN)',
+      !lt,
+      lt ? 'a long-term reference must be a pin' : 'ok',
+    )
     if (lt) return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM without FOLL_PIN (WARN_ON_ONCE)'))
     const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
     yield f.check(
       'WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA))',
       !lp,
-      lp ? '"We want to allow the pgmap to be hot-unplugged at all times": a long-term pin of P2PDMA memory is refused' : 'not a long-term P2PDMA pin',
+      lp
+        ? '"We want to allow the pgmap to be hot-unplugged at all times": a long-term pin of P2PDMA memory is refused'
+        : 'not a long-term P2PDMA pin',
     )
-    if (lp) return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM together with FOLL_PCI_P2PDMA (WARN_ON_ONCE)', 'never', 'pin P2PDMA memory short-term only, or use a dma-buf importer'))
+    if (lp)
+      return fail(
+        kerr(
+          'EINVAL',
+          f.fn,
+          'FOLL_LONGTERM together with FOLL_PCI_P2PDMA (WARN_ON_ONCE)',
+          'never',
+          'pin P2PDMA memory short-term only, or use a dma-buf importer',
+        ),
+      )
     return ok(undefined)
   }
 }
@@ -110,18 +154,36 @@ function* isValidGupArgs(k: Kernel, flags: FollFlag[]): Call<KResult<void>> {
  *
  * Errnos: those of the slow path, when GUP-fast pinned nothing.
  */
-function* internalGupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+function* internalGupFast(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
   const f = frame('internal_get_user_pages_fast', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) => r.n.toString())
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) =>
+    r.n.toString(),
+  )
   function* body(): Call<KResult<GupResult>> {
     const fast = yield* gupFast(k, mm, start, nr, flags)
     if (fast.n === nr) return ok(fast)
-    yield f.check('nr_pinned == nr_pages?', false, `GUP-fast pinned ${fast.n} of ${nr}: the rest goes through the slow path with mmap_lock held`)
+    yield f.check(
+      'nr_pinned == nr_pages?',
+      false,
+      `GUP-fast pinned ${fast.n} of ${nr}: the rest goes through the slow path with mmap_lock held`,
+    )
     const rest = vaddr(start + fast.n * PAGE_SIZE)
-    const slow = has(flags, 'FOLL_LONGTERM') ? yield* gupLongtermLocked(k, mm, rest, nr - fast.n, flags) : yield* getUserPagesLocked(k, mm, rest, nr - fast.n, flags)
+    const slow = has(flags, 'FOLL_LONGTERM')
+      ? yield* gupLongtermLocked(k, mm, rest, nr - fast.n, flags)
+      : yield* getUserPagesLocked(k, mm, rest, nr - fast.n, flags)
     if (!slow.ok) {
       if (fast.n > 0n) {
-        yield f.check('ret < 0 but nr_pinned > 0', true, `return the ${fast.n} page(s) GUP-fast pinned; the caller sees a partial result`)
+        yield f.check(
+          'ret < 0 but nr_pinned > 0',
+          true,
+          `return the ${fast.n} page(s) GUP-fast pinned; the caller sees a partial result`,
+        )
         return ok(fast)
       }
       return slow
@@ -174,7 +236,11 @@ function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFl
     runs.push({ pfn: p, count })
     done += count
   }
-  if (done > 0n) yield f.mutate(tx.deltas, `try_grab_folio() on ${done} page(s) without mmap_lock: refcount += ${has(flags, 'FOLL_PIN') ? `${GUP_PIN_COUNTING_BIAS} (GUP_PIN_COUNTING_BIAS) per pin` : '1 per page'}`)
+  if (done > 0n)
+    yield f.mutate(
+      tx.deltas,
+      `try_grab_folio() on ${done} page(s) without mmap_lock: refcount += ${has(flags, 'FOLL_PIN') ? `${GUP_PIN_COUNTING_BIAS} (GUP_PIN_COUNTING_BIAS) per pin` : '1 per page'}`,
+    )
   if (stop) yield f.check('GUP-fast can handle the next PTE?', false, stop)
   yield f.ret(done.toString())
   return { n: done, runs }
@@ -194,13 +260,23 @@ function min3(a: bigint, b: bigint, c: bigint): bigint {
  * Errnos: those of __get_user_pages().
  * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM, so nothing migrates.
  */
-function* gupLongtermLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+function* gupLongtermLocked(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
   const f = frame('__gup_longterm_locked', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
     const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
     if (!r.ok) return r
-    yield f.check('check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?', true, 'RAM outside ZONE_MOVABLE/CMA and P2PDMA pages stay where they are')
+    yield f.check(
+      'check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?',
+      true,
+      'RAM outside ZONE_MOVABLE/CMA and P2PDMA pages stay where they are',
+    )
     return r
   }
 }
@@ -212,9 +288,20 @@ function* gupLongtermLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, fla
  * Errnos: those of __get_user_pages().
  * Simplification: no VM_FAULT_RETRY / lock dropping.
  */
-function* getUserPagesLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+function* getUserPagesLocked(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
   const f = frame('__get_user_pages_locked', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, getUserPages(k, mm, start, nr, flags), (r) => r.n.toString())
+  return yield* kcall(
+    f,
+    { start: hex(start), nr_pages: nr.toString() },
+    getUserPages(k, mm, start, nr, flags),
+    (r) => r.n.toString(),
+  )
 }
 
 /**
@@ -227,7 +314,13 @@ function* getUserPagesLocked(k: Kernel, mm: string, start: Vaddr, nr: bigint, fl
  * Errnos: -EFAULT (no VMA, VM_IO|VM_PFNMAP, write to a read-only VMA, special PTE in VM_MIXEDMAP),
  * -EOPNOTSUPP (6.2–6.3 FOLL_LONGTERM|FOLL_PCI_P2PDMA), -EREMOTEIO (P2PDMA page without FOLL_PCI_P2PDMA, 6.2+).
  */
-function* getUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+function* getUserPages(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
   const f = frame('__get_user_pages', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   yield f.enter({ start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) })
   const runs: PageRange[] = []
@@ -276,7 +369,12 @@ function* getUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: F
     yield f.fail(err.error)
     return err
   }
-  if (err && !err.ok) yield f.check('i ? i : ret', true, `${i} page(s) were grabbed before ${err.error.fn} returned -${err.error.errno}: return ${i}`)
+  if (err && !err.ok)
+    yield f.check(
+      'i ? i : ret',
+      true,
+      `${i} page(s) were grabbed before ${err.error.fn} returned -${err.error.errno}: return ${i}`,
+    )
   yield f.ret(i.toString())
   return ok({ n: i, runs })
 }
@@ -293,19 +391,46 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
   return yield* kcall(f, { vm_flags: flagStr(vma.vm_flags), gup_flags: F(flags) }, body())
   function* body(): Call<KResult<void>> {
     const io = hasFlag(vma, 'VM_IO') || hasFlag(vma, 'VM_PFNMAP')
-    yield f.check('vm_flags & (VM_IO | VM_PFNMAP)', !io, io ? 'an I/O / PFN-map VMA (remap_pfn_range): there are no struct pages to return' : 'ordinary VMA')
-    if (io) return fail(kerr('EFAULT', f.fn, 'GUP on a VM_IO|VM_PFNMAP mapping (a BAR mapped with remap_pfn_range has no struct page)', 'never', 'map the BAR as p2pmem (pci_p2pdma_add_resource + p2pmem/allocate) or export it as a dma-buf'))
+    yield f.check(
+      'vm_flags & (VM_IO | VM_PFNMAP)',
+      !io,
+      io ? 'an I/O / PFN-map VMA (remap_pfn_range): there are no struct pages to return' : 'ordinary VMA',
+    )
+    if (io)
+      return fail(
+        kerr(
+          'EFAULT',
+          f.fn,
+          'GUP on a VM_IO|VM_PFNMAP mapping (a BAR mapped with remap_pfn_range has no struct page)',
+          'never',
+          'map the BAR as p2pmem (pci_p2pdma_add_resource + p2pmem/allocate) or export it as a dma-buf',
+        ),
+      )
     if (eraAtLeast(k.era, 'v6.2') && !eraAtLeast(k.era, 'v6.4')) {
       const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
-      yield f.check('(gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA)', !lp, lp ? 'long-term pins of P2PDMA memory are not supported (6.2–6.3 check)' : 'not a long-term P2PDMA pin')
+      yield f.check(
+        '(gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA)',
+        !lp,
+        lp
+          ? 'long-term pins of P2PDMA memory are not supported (6.2–6.3 check)'
+          : 'not a long-term P2PDMA pin',
+      )
       if (lp) return fail(kerr('EOPNOTSUPP', f.fn, 'FOLL_LONGTERM with FOLL_PCI_P2PDMA'))
     }
     if (has(flags, 'FOLL_WRITE')) {
       const w = hasFlag(vma, 'VM_WRITE') || has(flags, 'FOLL_FORCE')
-      yield f.check('FOLL_WRITE: vm_flags & VM_WRITE', w, w ? 'the VMA is writable' : 'write access to a read-only VMA')
+      yield f.check(
+        'FOLL_WRITE: vm_flags & VM_WRITE',
+        w,
+        w ? 'the VMA is writable' : 'write access to a read-only VMA',
+      )
       if (!w) return fail(kerr('EFAULT', f.fn, 'FOLL_WRITE on a VMA without VM_WRITE'))
       if (eraAtLeast(k.era, 'v6.12') && vma.file && has(flags, 'FOLL_LONGTERM')) {
-        yield f.check('writable_file_mapping_allowed()', true, `${vma.file} needs no dirty tracking (no page_mkwrite, no writeback; reasoned from vma_needs_dirty_tracking(), unverified), so a long-term writable pin is allowed`)
+        yield f.check(
+          'writable_file_mapping_allowed()',
+          true,
+          `${vma.file} needs no dirty tracking (no page_mkwrite, no writeback; reasoned from vma_needs_dirty_tracking(), unverified), so a long-term writable pin is allowed`,
+        )
       }
     }
     return ok(undefined)
@@ -318,12 +443,26 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
  *
  * Errnos: -EFAULT (VM_FAULT_SIGBUS: the lab only faults anonymous memory).
  */
-function* faultinPage(k: Kernel, mm: string, vk: string, vma: VmArea, va: Vaddr, n: bigint, write: boolean): Call<KResult<void>> {
+function* faultinPage(
+  k: Kernel,
+  mm: string,
+  vk: string,
+  vma: VmArea,
+  va: Vaddr,
+  n: bigint,
+  write: boolean,
+): Call<KResult<void>> {
   const f = frame('faultin_page', GUP, 'all', ['EFAULT'])
   return yield* kcall(f, { address: hex(va), pages: n.toString() }, body())
   function* body(): Call<KResult<void>> {
     const anon = vma.file === null
-    yield f.check('anonymous VMA?', anon, anon ? 'do_anonymous_page() will supply zeroed RAM' : `the lab only faults anonymous memory; ${vma.file} has no fault handler here`)
+    yield f.check(
+      'anonymous VMA?',
+      anon,
+      anon
+        ? 'do_anonymous_page() will supply zeroed RAM'
+        : `the lab only faults anonymous memory; ${vma.file} has no fault handler here`,
+    )
     if (!anon) return fail(kerr('EFAULT', f.fn, 'handle_mm_fault() returned VM_FAULT_SIGBUS'))
     return yield* handleMmFault(k, mm, vk, va, n, write)
   }
@@ -333,7 +472,15 @@ function* faultinPage(k: Kernel, mm: string, vk: string, vma: VmArea, va: Vaddr,
  * follow_page_pte - find the page behind one PTE run and grab it.
  * Mirrors mm/gup.c: follow_page_pte() -> vm_normal_page() / follow_pfn_pte() -> try_grab_folio().
  */
-function* followPagePte(k: Kernel, parent: Frame, vma: VmArea, pte: { va: Vaddr; npages: bigint; pfn: Pfn; special: boolean; writable: boolean }, va: Vaddr, want: bigint, flags: FollFlag[]): Call<KResult<GupResult>> {
+function* followPagePte(
+  k: Kernel,
+  parent: Frame,
+  vma: VmArea,
+  pte: { va: Vaddr; npages: bigint; pfn: Pfn; special: boolean; writable: boolean },
+  va: Vaddr,
+  want: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
   void parent
   const f = frame('follow_page_pte', GUP, 'all', ['EFAULT', 'EREMOTEIO'])
   return yield* kcall(f, { address: hex(va) }, body(), (r) => `${r.n} page(s)`)
@@ -341,8 +488,21 @@ function* followPagePte(k: Kernel, parent: Frame, vma: VmArea, pte: { va: Vaddr;
     const idx = (va - pte.va) / PAGE_SIZE
     const p = mkPfn(pte.pfn + idx)
     const page = pte.special ? null : pageAt(k.world, p)
-    yield f.check('vm_normal_page(vma, address, pte)', !!page, page ? `pfn ${hex(p)} has a struct page (${page.kind === 'ram' ? 'RAM' : 'ZONE_DEVICE'})` : `pfn ${hex(p)} is a special PTE without struct page (VM_MIXEDMAP raw pfn)`)
-    if (!page) return fail(kerr('EFAULT', 'follow_pfn_pte', 'a raw pfn in a VM_MIXEDMAP VMA cannot be returned with FOLL_GET/FOLL_PIN'))
+    yield f.check(
+      'vm_normal_page(vma, address, pte)',
+      !!page,
+      page
+        ? `pfn ${hex(p)} has a struct page (${page.kind === 'ram' ? 'RAM' : 'ZONE_DEVICE'})`
+        : `pfn ${hex(p)} is a special PTE without struct page (VM_MIXEDMAP raw pfn)`,
+    )
+    if (!page)
+      return fail(
+        kerr(
+          'EFAULT',
+          'follow_pfn_pte',
+          'a raw pfn in a VM_MIXEDMAP VMA cannot be returned with FOLL_GET/FOLL_PIN',
+        ),
+      )
     const count = min3(want, pte.npages - idx, page.pfn + page.count - p)
     return yield* tryGrabFolio(k, p, count, page, flags)
   }
@@ -355,19 +515,52 @@ function* followPagePte(k: Kernel, parent: Frame, vma: VmArea, pte: { va: Vaddr;
  *
  * Errnos: -EREMOTEIO (6.2+).
  */
-function* tryGrabFolio(k: Kernel, first: Pfn, count: bigint, page: PageRun, flags: FollFlag[]): Call<KResult<GupResult>> {
+function* tryGrabFolio(
+  k: Kernel,
+  first: Pfn,
+  count: bigint,
+  page: PageRun,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
   const f = frame('try_grab_folio', GUP, 'all', ['EREMOTEIO'])
-  return yield* kcall(f, { pfn: hex(first), pages: count.toString(), flags: has(flags, 'FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET' }, body(), (r) => `${r.n} page(s)`)
+  return yield* kcall(
+    f,
+    { pfn: hex(first), pages: count.toString(), flags: has(flags, 'FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET' },
+    body(),
+    (r) => `${r.n} page(s)`,
+  )
   function* body(): Call<KResult<GupResult>> {
     if (eraAtLeast(k.era, 'v6.2')) {
       const p2p = isP2pdmaPage(k, page)
       const refused = p2p && !has(flags, 'FOLL_PCI_P2PDMA')
-      yield f.check('!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(page)', !refused, p2p ? (refused ? 'a P2PDMA page, and the caller did not say it can handle one' : 'a P2PDMA page; the caller passed FOLL_PCI_P2PDMA') : 'not a P2PDMA page')
-      if (refused) return fail(kerr('EREMOTEIO', f.fn, 'P2PDMA page without FOLL_PCI_P2PDMA', 'never', 'only callers that can DMA to PCI memory (the block layer with a P2PDMA queue) pass FOLL_PCI_P2PDMA'))
+      yield f.check(
+        '!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(page)',
+        !refused,
+        p2p
+          ? refused
+            ? 'a P2PDMA page, and the caller did not say it can handle one'
+            : 'a P2PDMA page; the caller passed FOLL_PCI_P2PDMA'
+          : 'not a P2PDMA page',
+      )
+      if (refused)
+        return fail(
+          kerr(
+            'EREMOTEIO',
+            f.fn,
+            'P2PDMA page without FOLL_PCI_P2PDMA',
+            'never',
+            'only callers that can DMA to PCI memory (the block layer with a P2PDMA queue) pass FOLL_PCI_P2PDMA',
+          ),
+        )
     }
     const tx = new Tx(k.world)
     grabDelta(tx, first, count, has(flags, 'FOLL_PIN'))
-    yield f.mutate(tx.deltas, has(flags, 'FOLL_PIN') ? `pin: refcount += ${GUP_PIN_COUNTING_BIAS} on ${count} page(s) (folio_maybe_dma_pinned() now true)` : `get: refcount += 1 on ${count} page(s)`)
+    yield f.mutate(
+      tx.deltas,
+      has(flags, 'FOLL_PIN')
+        ? `pin: refcount += ${GUP_PIN_COUNTING_BIAS} on ${count} page(s) (folio_maybe_dma_pinned() now true)`
+        : `get: refcount += 1 on ${count} page(s)`,
+    )
     return ok({ n: count, runs: [{ pfn: first, count }] })
   }
 }
@@ -383,8 +576,17 @@ export function* unpinUserPages(k: Kernel, runs: readonly PageRange[], pin: bool
   return yield* kcall(f, { npages: runs.reduce((s, r) => s + r.count, 0n).toString() }, body())
   function* body(): Call<KResult<void>> {
     const tx = new Tx(k.world)
-    for (const r of runs) updatePages(tx, r.pfn, r.count, (p) => (pin ? { ...p, refcount: p.refcount - GUP_PIN_COUNTING_BIAS, pins: p.pins - 1 } : { ...p, refcount: p.refcount - 1, gets: p.gets - 1 }))
-    if (!tx.empty) yield f.mutate(tx.deltas, pin ? `refcount -= ${GUP_PIN_COUNTING_BIAS} per pinned page` : 'refcount -= 1 per page')
+    for (const r of runs)
+      updatePages(tx, r.pfn, r.count, (p) =>
+        pin
+          ? { ...p, refcount: p.refcount - GUP_PIN_COUNTING_BIAS, pins: p.pins - 1 }
+          : { ...p, refcount: p.refcount - 1, gets: p.gets - 1 },
+      )
+    if (!tx.empty)
+      yield f.mutate(
+        tx.deltas,
+        pin ? `refcount -= ${GUP_PIN_COUNTING_BIAS} per pinned page` : 'refcount -= 1 per page',
+      )
     return ok(undefined)
   }
 }
@@ -395,16 +597,27 @@ export function* unpinUserPages(k: Kernel, runs: readonly PageRange[], pin: bool
  *
  * Errnos: as __get_user_pages(), plus -EINVAL from is_valid_gup_args() (6.4+).
  */
-export function* pinUserPages(k: Kernel, mm: string, start: Vaddr, nr: bigint, flagsIn: readonly FollFlag[], pin = true): Call<KResult<GupResult>> {
+export function* pinUserPages(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flagsIn: readonly FollFlag[],
+  pin = true,
+): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages' : 'get_user_pages'
   const f = frame(name, GUP, 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) => r.n.toString())
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) =>
+    r.n.toString(),
+  )
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
     if (eraAtLeast(k.era, 'v6.4')) {
       const v = yield* isValidGupArgs(k, flags)
       if (!v.ok) return v
     }
-    return has(flags, 'FOLL_LONGTERM') ? yield* gupLongtermLocked(k, mm, start, nr, flags) : yield* getUserPagesLocked(k, mm, start, nr, flags)
+    return has(flags, 'FOLL_LONGTERM')
+      ? yield* gupLongtermLocked(k, mm, start, nr, flags)
+      : yield* getUserPagesLocked(k, mm, start, nr, flags)
   }
 }

@@ -22,7 +22,8 @@ export function mmOf(w: World, mm: string): Mm {
 
 /** find_vma()-like: the VMA containing va, or null (no "next VMA" semantics). */
 export function vmaAt(w: World, mm: string, va: Vaddr): [string, VmArea] | null {
-  for (const [k, v] of Object.entries(w.vmas)) if (v.mm === mm && v.vm_start <= va && va < v.vm_end) return [k, v]
+  for (const [k, v] of Object.entries(w.vmas))
+    if (v.mm === mm && v.vm_start <= va && va < v.vm_end) return [k, v]
   return null
 }
 
@@ -53,12 +54,15 @@ export const vmaPages = (v: VmArea): bigint => (v.vm_end - v.vm_start) / PAGE_SI
 
 /** The PTE run containing va, or null (pte_none / not present). */
 export function pteAt(w: World, mm: string, va: Vaddr): [string, PteRun] | null {
-  for (const [k, p] of Object.entries(w.ptes)) if (p.mm === mm && p.va <= va && va < p.va + p.npages * PAGE_SIZE) return [k, p]
+  for (const [k, p] of Object.entries(w.ptes))
+    if (p.mm === mm && p.va <= va && va < p.va + p.npages * PAGE_SIZE) return [k, p]
   return null
 }
 
 export function ptesOverlapping(w: World, mm: string, start: Vaddr, end: Vaddr): [string, PteRun][] {
-  return Object.entries(w.ptes).filter(([, p]) => p.mm === mm && p.va < end && start < p.va + p.npages * PAGE_SIZE)
+  return Object.entries(w.ptes).filter(
+    ([, p]) => p.mm === mm && p.va < end && start < p.va + p.npages * PAGE_SIZE,
+  )
 }
 
 /** The page run containing pfn, or null (no struct page: MMIO, or RAM the model never handed out). */
@@ -93,7 +97,12 @@ function splitPteAt(tx: Tx, mm: string, at: Vaddr): void {
   const [k, p] = hit
   const headPages = (at - p.va) / PAGE_SIZE
   tx.set('ptes', k, { ...p, npages: headPages })
-  tx.set('ptes', pteKey(mm, at), { ...p, va: at, npages: p.npages - headPages, pfn: mkPfn(p.pfn + headPages) })
+  tx.set('ptes', pteKey(mm, at), {
+    ...p,
+    va: at,
+    npages: p.npages - headPages,
+    pfn: mkPfn(p.pfn + headPages),
+  })
 }
 
 /** Remove PTEs in [start, end) (zap_page_range); returns the removed pieces. */

@@ -11,7 +11,19 @@ import { eraAtLeast } from '../core/run'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type VmArea } from '../core/world'
 import type { PciDev } from '../topology/types'
-import { flagStr, hasFlag, isCowMapping, mmOf, pageKey, pteKey, updatePages, vmaKey, vmasOverlapping, withFlags, zapPtes } from './mm'
+import {
+  flagStr,
+  hasFlag,
+  isCowMapping,
+  mmOf,
+  pageKey,
+  pteKey,
+  updatePages,
+  vmaKey,
+  vmasOverlapping,
+  withFlags,
+  zapPtes,
+} from './mm'
 
 const MM = 'mm/mmap.c'
 const MEMORY = 'mm/memory.c'
@@ -51,22 +63,49 @@ const GAP = 1n << 20n
  */
 export function* doMmap(k: Kernel, req: MmapReq, hook: MmapHook | null): Call<KResult<Vaddr>> {
   const f = frame('do_mmap', MM, 'all', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
-  const args = { len: sizeStr(req.len), prot: req.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ', flags: (req.shared ? 'MAP_SHARED' : 'MAP_PRIVATE') + (req.fixed !== null ? '|MAP_FIXED' : ''), pgoff: hex(req.pgoff), file: req.file ?? 'anonymous' }
+  const args = {
+    len: sizeStr(req.len),
+    prot: req.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ',
+    flags: (req.shared ? 'MAP_SHARED' : 'MAP_PRIVATE') + (req.fixed !== null ? '|MAP_FIXED' : ''),
+    pgoff: hex(req.pgoff),
+    file: req.file ?? 'anonymous',
+  }
   return yield* kcall(f, args, body(), hex)
   function* body(): Call<KResult<Vaddr>> {
     const len = alignUp(req.len, PAGE_SIZE)
-    yield f.check('len = PAGE_ALIGN(len) != 0', len > 0n, len > 0n ? `len ${sizeStr(len)}` : 'a zero-length mapping is refused')
+    yield f.check(
+      'len = PAGE_ALIGN(len) != 0',
+      len > 0n,
+      len > 0n ? `len ${sizeStr(len)}` : 'a zero-length mapping is refused',
+    )
     if (len === 0n) return fail(kerr('EINVAL', 'do_mmap', 'mmap() of length 0'))
     const mm = mmOf(k.world, req.mm)
     let va: Vaddr
     if (req.fixed !== null) {
       va = req.fixed
       const clash = vmasOverlapping(k.world, req.mm, va, vaddr(va + len))
-      yield f.check('MAP_FIXED range free?', clash.length === 0, clash.length ? `[${hex(va)}, ${hex(va + len)}) overlaps ${clash.map(([key]) => key).join(', ')}` : `[${hex(va)}, ${hex(va + len)}) is free`)
-      if (clash.length) return fail(kerr('EEXIST', 'do_mmap', 'MAP_FIXED over an existing mapping (the lab refuses instead of unmapping it)'))
+      yield f.check(
+        'MAP_FIXED range free?',
+        clash.length === 0,
+        clash.length
+          ? `[${hex(va)}, ${hex(va + len)}) overlaps ${clash.map(([key]) => key).join(', ')}`
+          : `[${hex(va)}, ${hex(va + len)}) is free`,
+      )
+      if (clash.length)
+        return fail(
+          kerr(
+            'EEXIST',
+            'do_mmap',
+            'MAP_FIXED over an existing mapping (the lab refuses instead of unmapping it)',
+          ),
+        )
     } else {
       va = vaddr(alignUp(mm.mmapNext, 2n << 20n))
-      yield f.check('get_unmapped_area()', true, `picked ${hex(va)} (bottom-up, 2 MiB aligned; no ASLR in the lab)`)
+      yield f.check(
+        'get_unmapped_area()',
+        true,
+        `picked ${hex(va)} (bottom-up, 2 MiB aligned; no ASLR in the lab)`,
+      )
     }
     const flags: VmFlag[] = ['VM_READ', 'VM_MAYREAD', 'VM_MAYWRITE', 'VM_MAYEXEC']
     if (req.write) flags.splice(1, 0, 'VM_WRITE')
@@ -84,7 +123,14 @@ export function* doMmap(k: Kernel, req: MmapReq, hook: MmapHook | null): Call<KR
  * Errnos: whatever ->mmap() returns (-EINVAL, -EPERM, -ENODEV, -ENOMEM).
  * Simplification: see doMmap().
  */
-function* mmapRegion(k: Kernel, req: MmapReq, va: Vaddr, len: bigint, flags: VmFlag[], hook: MmapHook | null): Call<KResult<void>> {
+function* mmapRegion(
+  k: Kernel,
+  req: MmapReq,
+  va: Vaddr,
+  len: bigint,
+  flags: VmFlag[],
+  hook: MmapHook | null,
+): Call<KResult<void>> {
   const f = frame('mmap_region', MM, 'all', ['EINVAL', 'EPERM', 'ENODEV', 'ENOMEM'])
   return yield* kcall(f, { addr: hex(va), len: sizeStr(len), vm_flags: flagStr(flags) }, body())
   function* body(): Call<KResult<void>> {
@@ -103,7 +149,10 @@ function* mmapRegion(k: Kernel, req: MmapReq, va: Vaddr, len: bigint, flags: VmF
     const tx = new Tx(k.world).set('vmas', key, vma)
     const end = va + len + GAP
     if (end > mm.mmapNext) tx.set('mms', req.mm, { ...mm, mmapNext: vaddr(end) })
-    yield f.mutate(tx.deltas, `vm_area_alloc(): new VMA [${hex(va)}, ${hex(va + len)}) ${flagStr(flags)}${req.file ? ` backed by ${req.file}` : ' (anonymous)'}`)
+    yield f.mutate(
+      tx.deltas,
+      `vm_area_alloc(): new VMA [${hex(va)}, ${hex(va + len)}) ${flagStr(flags)}${req.file ? ` backed by ${req.file}` : ' (anonymous)'}`,
+    )
     if (!hook) return ok(undefined)
     const r = yield* callMmap(k, key, hook)
     if (r.ok) return r
@@ -112,7 +161,10 @@ function* mmapRegion(k: Kernel, req: MmapReq, va: Vaddr, len: bigint, flags: VmF
     zapPtes(undo, req.mm, va, vaddr(va + len))
     undo.set('vmas', key, null)
     undo.set('mms', req.mm, { ...mmOf(undo.world, req.mm), mmapNext: mm.mmapNext })
-    yield f.mutate(undo.deltas, 'unmap_and_free_vma: ->mmap() failed, so unmap_region() zaps any PTEs it wrote and the VMA is freed')
+    yield f.mutate(
+      undo.deltas,
+      'unmap_and_free_vma: ->mmap() failed, so unmap_region() zaps any PTEs it wrote and the VMA is freed',
+    )
     return r
   }
 }
@@ -139,7 +191,15 @@ function* callMmap(k: Kernel, vma: string, hook: MmapHook): Call<KResult<void>> 
  * Errnos: -EINVAL (COW mapping not covering the whole VMA).
  * Simplification: track_pfn_remap() (x86 PAT memtype reservation) is not modelled.
  */
-export function* remapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, size: bigint, prot: string, fnName = 'remap_pfn_range'): Call<KResult<void>> {
+export function* remapPfnRange(
+  k: Kernel,
+  vma: string,
+  addr: Vaddr,
+  first: Pfn,
+  size: bigint,
+  prot: string,
+  fnName = 'remap_pfn_range',
+): Call<KResult<void>> {
   const f = frame(fnName, MEMORY, 'all', ['EINVAL'])
   return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size), prot }, body())
   function* body(): Call<KResult<void>> {
@@ -147,16 +207,43 @@ export function* remapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, 
     const end = addr + size
     if (isCowMapping(v)) {
       const whole = addr === v.vm_start && end === v.vm_end
-      yield f.check('is_cow_mapping(): range == whole VMA?', whole, whole ? 'private writable mapping covers the whole VMA: vm_pgoff = pfn' : 'a COW pfnmap must cover the whole VMA')
-      if (!whole) return fail(kerr('EINVAL', fnName, 'remap_pfn_range() of part of a private writable (COW) VMA'))
+      yield f.check(
+        'is_cow_mapping(): range == whole VMA?',
+        whole,
+        whole
+          ? 'private writable mapping covers the whole VMA: vm_pgoff = pfn'
+          : 'a COW pfnmap must cover the whole VMA',
+      )
+      if (!whole)
+        return fail(kerr('EINVAL', fnName, 'remap_pfn_range() of part of a private writable (COW) VMA'))
     }
     const tx = new Tx(k.world)
-    const nv = withFlags({ ...v, vm_page_prot: prot, vm_pgoff: isCowMapping(v) ? first : v.vm_pgoff }, ['VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP'])
+    const nv = withFlags({ ...v, vm_page_prot: prot, vm_pgoff: isCowMapping(v) ? first : v.vm_pgoff }, [
+      'VM_IO',
+      'VM_PFNMAP',
+      'VM_DONTEXPAND',
+      'VM_DONTDUMP',
+    ])
     tx.set('vmas', vma, nv)
-    yield f.mutate(tx.deltas, 'vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP: "this is an I/O mapping with no struct page behind it"')
+    yield f.mutate(
+      tx.deltas,
+      'vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP: "this is an I/O mapping with no struct page behind it"',
+    )
     const pt = new Tx(k.world)
-    pt.set('ptes', pteKey(v.mm, addr), { mm: v.mm, va: addr, npages: size / PAGE_SIZE, pfn: first, present: true, writable: hasFlag(v, 'VM_WRITE'), special: true, devmap: false })
-    yield f.mutate(pt.deltas, `remap_pte_range(): ${size / PAGE_SIZE} PTEs -> pfn ${hex(first)}.. set with pte_mkspecial(); no struct page, no refcount`)
+    pt.set('ptes', pteKey(v.mm, addr), {
+      mm: v.mm,
+      va: addr,
+      npages: size / PAGE_SIZE,
+      pfn: first,
+      present: true,
+      writable: hasFlag(v, 'VM_WRITE'),
+      special: true,
+      devmap: false,
+    })
+    yield f.mutate(
+      pt.deltas,
+      `remap_pte_range(): ${size / PAGE_SIZE} PTEs -> pfn ${hex(first)}.. set with pte_mkspecial(); no struct page, no refcount`,
+    )
     return ok(undefined)
   }
 }
@@ -168,7 +255,14 @@ export function* remapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, 
  * Errnos: as remap_pfn_range().
  * Simplification: the lab's machines have no memory encryption, so pgprot_decrypted() is a no-op.
  */
-export function* ioRemapPfnRange(k: Kernel, vma: string, addr: Vaddr, first: Pfn, size: bigint, prot: string): Call<KResult<void>> {
+export function* ioRemapPfnRange(
+  k: Kernel,
+  vma: string,
+  addr: Vaddr,
+  first: Pfn,
+  size: bigint,
+  prot: string,
+): Call<KResult<void>> {
   const f = frame('io_remap_pfn_range', 'include/linux/mm.h', 'all', ['EINVAL'])
   return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size) }, body())
   function* body(): Call<KResult<void>> {
@@ -195,12 +289,20 @@ export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
       const len = v.vm_end - v.vm_start
       const off = v.vm_pgoff * PAGE_SIZE
       const fits = !!b && off + len <= BigInt(b.size)
-      yield f.check('offset + len <= BAR size?', fits, b ? `BAR${bar} is ${sizeStr(b.size)}; the mapping asks for [${hex(off)}, ${hex(off + len)})` : `BAR${bar} is not a memory BAR`)
+      yield f.check(
+        'offset + len <= BAR size?',
+        fits,
+        b
+          ? `BAR${bar} is ${sizeStr(b.size)}; the mapping asks for [${hex(off)}, ${hex(off + len)})`
+          : `BAR${bar} is not a memory BAR`,
+      )
       if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the mapping does not fit in the BAR'))
       const tx = new Tx(k.world).set('vmas', vma, { ...v, vm_page_prot: 'pgprot_writecombine', vm_ops: null })
       yield f.mutate(tx.deltas, 'vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot)')
       const first = mkPfn((BigInt(b.start) + off) >> 12n)
-      const r = io ? yield* ioRemapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine') : yield* remapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
+      const r = io
+        ? yield* ioRemapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
+        : yield* remapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
       return r
     }
   }
@@ -224,16 +326,39 @@ export function sysfsResourceMmapHook(dev: PciDev, bar: number, wc: boolean): Mm
     function* body(): Call<KResult<void>> {
       if (eraAtLeast(k.era, 'v5.4')) {
         const locked = k.world.sys.lockdown
-        yield f.check('security_locked_down(LOCKDOWN_PCI_ACCESS)', !locked, locked ? 'the kernel is locked down: raw PCI BAR access from user space is refused' : 'not locked down')
-        if (locked) return fail(kerr('EPERM', f.fn, 'kernel lockdown forbids mmap of PCI resource files', 'never', 'boot without lockdown= (or with lockdown=none)'))
+        yield f.check(
+          'security_locked_down(LOCKDOWN_PCI_ACCESS)',
+          !locked,
+          locked
+            ? 'the kernel is locked down: raw PCI BAR access from user space is refused'
+            : 'not locked down',
+        )
+        if (locked)
+          return fail(
+            kerr(
+              'EPERM',
+              f.fn,
+              'kernel lockdown forbids mmap of PCI resource files',
+              'never',
+              'boot without lockdown= (or with lockdown=none)',
+            ),
+          )
       }
       const b = dev.bars.find((x) => x.index === bar)
-      yield f.check('IORESOURCE_MEM && iomem_is_exclusive(start)?', true, 'no driver claimed the BAR with IORESOURCE_EXCLUSIVE')
+      yield f.check(
+        'IORESOURCE_MEM && iomem_is_exclusive(start)?',
+        true,
+        'no driver claimed the BAR with IORESOURCE_EXCLUSIVE',
+      )
       const v = k.world.vmas[vma]!
       const nr = (v.vm_end - v.vm_start) / PAGE_SIZE
       const size = b ? BigInt(b.size) / PAGE_SIZE : 0n
       const fits = !!b && !b.io && v.vm_pgoff < size && size - v.vm_pgoff >= nr
-      yield f.check('pci_mmap_fits(): vm_pgoff + vma_pages <= BAR pages', fits, `vm_pgoff ${hex(v.vm_pgoff)} + ${nr} pages vs BAR${bar} ${size} pages`)
+      yield f.check(
+        'pci_mmap_fits(): vm_pgoff + vma_pages <= BAR pages',
+        fits,
+        `vm_pgoff ${hex(v.vm_pgoff)} + ${nr} pages vs BAR${bar} ${size} pages`,
+      )
       if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the requested range is outside the BAR'))
       return yield* pciMmapResourceRange(k, dev, bar, vma, wc)
     }
@@ -246,16 +371,30 @@ export function sysfsResourceMmapHook(dev: PciDev, bar: number, wc: boolean): Mm
  *
  * Errnos: -EINVAL (from io_remap_pfn_range()).
  */
-function* pciMmapResourceRange(k: Kernel, dev: PciDev, bar: number, vma: string, wc: boolean): Call<KResult<void>> {
+function* pciMmapResourceRange(
+  k: Kernel,
+  dev: PciDev,
+  bar: number,
+  vma: string,
+  wc: boolean,
+): Call<KResult<void>> {
   const f = frame('pci_mmap_resource_range', 'drivers/pci/mmap.c', 'all', ['EINVAL'])
   return yield* kcall(f, { bar: String(bar), write_combine: String(wc) }, body())
   function* body(): Call<KResult<void>> {
     const b = dev.bars.find((x) => x.index === bar)!
     const v = k.world.vmas[vma]!
     const prot = wc ? 'pgprot_writecombine' : 'pgprot_device'
-    const nv: VmArea = { ...v, vm_pgoff: v.vm_pgoff + (BigInt(b.start) >> 12n), vm_ops: 'pci_phys_vm_ops', vm_page_prot: prot }
+    const nv: VmArea = {
+      ...v,
+      vm_pgoff: v.vm_pgoff + (BigInt(b.start) >> 12n),
+      vm_ops: 'pci_phys_vm_ops',
+      vm_page_prot: prot,
+    }
     const tx = new Tx(k.world).set('vmas', vma, nv)
-    yield f.mutate(tx.deltas, `vm_pgoff += pci_resource_start() >> PAGE_SHIFT (${hex(nv.vm_pgoff)}); vm_ops = &pci_phys_vm_ops (.access = generic_access_phys); prot = ${prot}`)
+    yield f.mutate(
+      tx.deltas,
+      `vm_pgoff += pci_resource_start() >> PAGE_SHIFT (${hex(nv.vm_pgoff)}); vm_ops = &pci_phys_vm_ops (.access = generic_access_phys); prot = ${prot}`,
+    )
     return yield* ioRemapPfnRange(k, vma, v.vm_start, mkPfn(nv.vm_pgoff), v.vm_end - v.vm_start, prot)
   }
 }
@@ -285,7 +424,12 @@ export function* doMunmap(k: Kernel, mm: string, start: Vaddr, len: bigint): Cal
       if (p.special) continue
       updatePages(tx, p.pfn, p.npages, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
     }
-    yield f.mutate(tx.deltas, gone.length ? `unmap_region(): zap ${gone.length} PTE run(s); struct pages drop their mapping reference (special PFN-map PTEs have none)` : 'unmap_region(): no PTEs were populated')
+    yield f.mutate(
+      tx.deltas,
+      gone.length
+        ? `unmap_region(): zap ${gone.length} PTE run(s); struct pages drop their mapping reference (special PFN-map PTEs have none)`
+        : 'unmap_region(): no PTEs were populated',
+    )
     const free = new Tx(k.world)
     for (const [key, r] of Object.entries(free.world.pages)) {
       if (r.refcount !== 0) continue
@@ -294,19 +438,38 @@ export function* doMunmap(k: Kernel, mm: string, start: Vaddr, len: bigint): Cal
     for (const [dev, st] of Object.entries(free.world.p2pdma)) {
       const keep = st.allocs.filter((a) => {
         const first = a.start >> 12n
-        const runs = Object.values(free.world.pages).filter((r) => r.pfn >= first && r.pfn < first + a.size / PAGE_SIZE)
-        return !(a.owner.startsWith(`${mm}:`) && runs.length > 0 && runs.every((r) => r.refcount === 0) && vmasOverlapping(free.world, mm, start, end).some(([vk]) => vk === a.owner))
+        const runs = Object.values(free.world.pages).filter(
+          (r) => r.pfn >= first && r.pfn < first + a.size / PAGE_SIZE,
+        )
+        return !(
+          a.owner.startsWith(`${mm}:`) &&
+          runs.length > 0 &&
+          runs.every((r) => r.refcount === 0) &&
+          vmasOverlapping(free.world, mm, start, end).some(([vk]) => vk === a.owner)
+        )
       })
       if (keep.length !== st.allocs.length) free.set('p2pdma', dev, { ...st, allocs: keep })
     }
-    if (!free.empty) yield f.mutate(free.deltas, 'pages whose refcount dropped to 0 are freed (RAM to the page allocator; P2PDMA pages back to the gen_pool via p2pdma_page_free)')
+    if (!free.empty)
+      yield f.mutate(
+        free.deltas,
+        'pages whose refcount dropped to 0 are freed (RAM to the page allocator; P2PDMA pages back to the gen_pool via p2pdma_page_free)',
+      )
     const vt = new Tx(k.world)
     for (const [key, v] of vmasOverlapping(k.world, mm, start, end)) {
       vt.set('vmas', key, null)
       if (v.vm_start < start) vt.set('vmas', key, { ...v, vm_end: start })
-      if (v.vm_end > end) vt.set('vmas', vmaKey(mm, end), { ...v, vm_start: end, vm_pgoff: v.vm_pgoff + (end - v.vm_start) / PAGE_SIZE })
+      if (v.vm_end > end)
+        vt.set('vmas', vmaKey(mm, end), {
+          ...v,
+          vm_start: end,
+          vm_pgoff: v.vm_pgoff + (end - v.vm_start) / PAGE_SIZE,
+        })
     }
-    yield f.mutate(vt.deltas, 'remove_vma(): the VMA(s) in the range are gone (split at the edges when only part was unmapped)')
+    yield f.mutate(
+      vt.deltas,
+      'remove_vma(): the VMA(s) in the range are gone (split at the edges when only part was unmapped)',
+    )
     return ok(undefined)
   }
 }

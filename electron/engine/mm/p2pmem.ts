@@ -17,7 +17,8 @@ import type { MmapHook } from './mmap'
 
 const P2P = 'drivers/pci/p2pdma.c'
 
-export const pgmapId = (dev: string, bar: number, offset: bigint): string => `pgmap:${dev}:${bar}:${hex(offset)}`
+export const pgmapId = (dev: string, bar: number, offset: bigint): string =>
+  `pgmap:${dev}:${bar}:${hex(offset)}`
 
 /**
  * pciP2pdmaAddResource - register (part of) a memory BAR as p2pmem.
@@ -30,7 +31,13 @@ export const pgmapId = (dev: string, bar: number, offset: bigint): string => `pg
  * addresses (the kernel's gen_pool stores bus addresses as "phys"); overlapping registrations are
  * not detected (devm_memremap_pages() would refuse them).
  */
-export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bigint, offset: bigint): Call<KResult<void>> {
+export function* p2pdmaAddResource(
+  k: Kernel,
+  dev: PciDev,
+  bar: number,
+  size: bigint,
+  offset: bigint,
+): Call<KResult<void>> {
   const f = frame('pci_p2pdma_add_resource', P2P, 'v4.20+', ['EINVAL'])
   return yield* kcall(f, { pdev: dev.bdf, bar: String(bar), size: hex(size), offset: hex(offset) }, body())
   function* body(): Call<KResult<void>> {
@@ -41,28 +48,67 @@ export function* p2pdmaAddResource(k: Kernel, dev: PciDev, bar: number, size: bi
       return fail(kerr('EINVAL', f.fn, d.text.replace(/: -EINVAL$/, '')))
     }
     const b = dev.bars.find((x) => x.index === bar)!
-    yield f.check('IORESOURCE_MEM, offset < len, size + offset <= len', true, `BAR${bar} is a ${sizeStr(b.size)} memory BAR`)
+    yield f.check(
+      'IORESOURCE_MEM, offset < len, size + offset <= len',
+      true,
+      `BAR${bar} is a ${sizeStr(b.size)} memory BAR`,
+    )
     const len = size === 0n ? BigInt(b.size) - offset : size
     const start = paddr(BigInt(b.start) + offset)
     if (!k.world.p2pdma[dev.id]) {
       const s = frame('pci_p2pdma_setup', P2P, 'v4.20+', [])
       yield s.enter({ pdev: dev.bdf })
-      const tx = new Tx(k.world).set('p2pdma', dev.id, { dev: dev.id, chunks: [], allocs: [], published: false, map_types: {} })
-      yield s.mutate(tx.deltas, 'pdev->p2pdma = a gen_pool (order PAGE_SHIFT) and the sysfs group p2pmem/ (size, available, published)')
+      const tx = new Tx(k.world).set('p2pdma', dev.id, {
+        dev: dev.id,
+        chunks: [],
+        allocs: [],
+        published: false,
+        map_types: {},
+      })
+      yield s.mutate(
+        tx.deltas,
+        'pdev->p2pdma = a gen_pool (order PAGE_SHIFT) and the sysfs group p2pmem/ (size, available, published)',
+      )
       yield s.ret('0')
     }
     const m = frame('devm_memremap_pages', 'mm/memremap.c', 'v4.20+', [])
     yield m.enter({ type: 'MEMORY_DEVICE_PCI_P2PDMA', range: `${hex(start)}-${hex(start + len - 1n)}` })
     const id = pgmapId(dev.id, bar, offset)
     const tx = new Tx(k.world)
-    tx.set('pgmaps', id, { id, type: 'MEMORY_DEVICE_PCI_P2PDMA', dev: dev.id, bar, start, size: len, bus_offset: BigInt(b.busStart - b.start) })
-    tx.set('pages', pageKey(mkPfn(start >> 12n)), { pfn: mkPfn(start >> 12n), count: len / PAGE_SIZE, kind: 'zone_device', pgmap: id, refcount: 0, pins: 0, gets: 0, mapcount: 0 })
-    yield m.mutate(tx.deltas, `${len / PAGE_SIZE} ZONE_DEVICE struct pages for the BAR range (one page run), page->pgmap = the P2PDMA pagemap (bus_offset ${hex(BigInt(b.busStart - b.start))})`)
+    tx.set('pgmaps', id, {
+      id,
+      type: 'MEMORY_DEVICE_PCI_P2PDMA',
+      dev: dev.id,
+      bar,
+      start,
+      size: len,
+      bus_offset: BigInt(b.busStart - b.start),
+    })
+    tx.set('pages', pageKey(mkPfn(start >> 12n)), {
+      pfn: mkPfn(start >> 12n),
+      count: len / PAGE_SIZE,
+      kind: 'zone_device',
+      pgmap: id,
+      refcount: 0,
+      pins: 0,
+      gets: 0,
+      mapcount: 0,
+    })
+    yield m.mutate(
+      tx.deltas,
+      `${len / PAGE_SIZE} ZONE_DEVICE struct pages for the BAR range (one page run), page->pgmap = the P2PDMA pagemap (bus_offset ${hex(BigInt(b.busStart - b.start))})`,
+    )
     yield m.ret(hex(start))
     const st = k.world.p2pdma[dev.id]!
-    const pool = new Tx(k.world).set('p2pdma', dev.id, { ...st, chunks: [{ start, size: len, bar, pgmap: id }, ...st.chunks] })
+    const pool = new Tx(k.world).set('p2pdma', dev.id, {
+      ...st,
+      chunks: [{ start, size: len, bar, pgmap: id }, ...st.chunks],
+    })
     if (r.log) logLine(pool, r.log)
-    yield f.mutate(pool.deltas, `gen_pool_add_owner(): a ${sizeStr(len)} chunk at the head of the pool (p2pmem/size = ${poolSize(st) + len}); ${r.log ?? ''}`)
+    yield f.mutate(
+      pool.deltas,
+      `gen_pool_add_owner(): a ${sizeStr(len)} chunk at the head of the pool (p2pmem/size = ${poolSize(st) + len}); ${r.log ?? ''}`,
+    )
     return ok(undefined)
   }
 }
@@ -100,7 +146,9 @@ export function poolAvailable(st: P2pdmaState): bigint {
 function firstFit(st: P2pdmaState, size: bigint): Paddr | null {
   for (const c of st.chunks) {
     let at = c.start as bigint
-    const inChunk = st.allocs.filter((a) => a.start >= c.start && a.start < c.start + c.size).sort((x, y) => (x.start < y.start ? -1 : 1))
+    const inChunk = st.allocs
+      .filter((a) => a.start >= c.start && a.start < c.start + c.size)
+      .sort((x, y) => (x.start < y.start ? -1 : 1))
     for (const a of inChunk) {
       if (a.start - at >= size) return paddr(at)
       at = a.start + a.size
@@ -117,21 +165,41 @@ function firstFit(st: P2pdmaState, size: bigint): Paddr | null {
  * Errnos: -ENOMEM when the device has no p2pdma or no free range is large enough (the kernel
  * returns NULL).
  */
-export function* genPoolAlloc(k: Kernel, dev: PciDev, size: bigint, owner: string, fn = 'gen_pool_alloc_owner'): Call<KResult<Paddr>> {
+export function* genPoolAlloc(
+  k: Kernel,
+  dev: PciDev,
+  size: bigint,
+  owner: string,
+  fn = 'gen_pool_alloc_owner',
+): Call<KResult<Paddr>> {
   const f = frame(fn, fn === 'gen_pool_alloc_owner' ? 'lib/genalloc.c' : P2P, 'v4.20+', ['ENOMEM'])
   return yield* kcall(f, { size: sizeStr(size) }, body(), hex)
   function* body(): Call<KResult<Paddr>> {
     const st = k.world.p2pdma[dev.id]
     const at = st ? firstFit(st, size) : null
     if (!st) {
-      yield f.check('pdev->p2pdma?', false, `${dev.bdf} has no p2pdma (pci_p2pdma_add_resource() was never called): NULL`)
+      yield f.check(
+        'pdev->p2pdma?',
+        false,
+        `${dev.bdf} has no p2pdma (pci_p2pdma_add_resource() was never called): NULL`,
+      )
       return fail(kerr('ENOMEM', f.fn, `${dev.bdf} has no p2pmem (the kernel returns NULL)`, 'never'))
     }
-    yield f.check('a free range of the pool fits?', at !== null, `p2pmem/available = ${poolAvailable(st)} bytes; asked ${size}`)
-    if (at === null) return fail(kerr('ENOMEM', f.fn, `the p2pmem pool of ${dev.bdf} has no free ${sizeStr(size)} range`, 'later'))
+    yield f.check(
+      'a free range of the pool fits?',
+      at !== null,
+      `p2pmem/available = ${poolAvailable(st)} bytes; asked ${size}`,
+    )
+    if (at === null)
+      return fail(
+        kerr('ENOMEM', f.fn, `the p2pmem pool of ${dev.bdf} has no free ${sizeStr(size)} range`, 'later'),
+      )
     const alloc: PoolAlloc = { start: at, size, owner }
     const tx = new Tx(k.world).set('p2pdma', dev.id, { ...st, allocs: [...st.allocs, alloc] })
-    yield f.mutate(tx.deltas, `allocated [${hex(at)}, ${hex(at + size)}); p2pmem/available drops by ${sizeStr(size)}`)
+    yield f.mutate(
+      tx.deltas,
+      `allocated [${hex(at)}, ${hex(at + size)}); p2pmem/available drops by ${sizeStr(size)}`,
+    )
     return ok(at)
   }
 }
@@ -151,7 +219,16 @@ export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string
     if (!r.ok) return r
     const table: SgTable = {
       id: sgt,
-      sgl: [{ page: mkPfn(r.value >> 12n), offset: 0, length: Number(len), dma_address: null, dma_length: 0, bus_address: false }],
+      sgl: [
+        {
+          page: mkPfn(r.value >> 12n),
+          offset: 0,
+          length: Number(len),
+          dma_address: null,
+          dma_length: 0,
+          bus_address: false,
+        },
+      ],
       orig_nents: 1,
       nents: 0,
       mappedFor: null,
@@ -159,7 +236,10 @@ export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string
       iovas: [],
     }
     const tx = new Tx(k.world).set('sgts', sgt, table)
-    yield f.mutate(tx.deltas, `sg_set_buf(sg, addr, ${len}): one entry, page = pfn ${hex(r.value >> 12n)} (a P2PDMA page); *nents = 1`)
+    yield f.mutate(
+      tx.deltas,
+      `sg_set_buf(sg, addr, ${len}): one entry, page = pfn ${hex(r.value >> 12n)} (a P2PDMA page); *nents = 1`,
+    )
     return ok(1)
   }
 }
@@ -183,12 +263,20 @@ export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
     function* body(): Call<KResult<void>> {
       const v = k.world.vmas[vmaKey]!
       const shared = hasFlag(v, 'VM_MAYSHARE')
-      yield f.check('(vm_flags & VM_MAYSHARE) == VM_MAYSHARE', shared, shared ? 'MAP_SHARED' : 'a private (COW) mapping of p2pmem is refused')
+      yield f.check(
+        '(vm_flags & VM_MAYSHARE) == VM_MAYSHARE',
+        shared,
+        shared ? 'MAP_SHARED' : 'a private (COW) mapping of p2pmem is refused',
+      )
       if (!shared) return fail(kerr('EINVAL', f.fn, 'p2pmem/allocate must be mapped MAP_SHARED'))
       yield f.check('vm_pgoff == 0', v.vm_pgoff === 0n, `vm_pgoff = ${hex(v.vm_pgoff)}`)
       if (v.vm_pgoff !== 0n) return fail(kerr('EINVAL', f.fn, 'p2pmem/allocate must be mapped at offset 0'))
       const st = k.world.p2pdma[dev.id]
-      yield f.check('rcu_dereference(pdev->p2pdma)', !!st?.chunks.length, st?.chunks.length ? 'the provider has p2pdma' : 'no p2pdma')
+      yield f.check(
+        'rcu_dereference(pdev->p2pdma)',
+        !!st?.chunks.length,
+        st?.chunks.length ? 'the provider has p2pdma' : 'no p2pdma',
+      )
       if (!st?.chunks.length) return fail(kerr('ENODEV', f.fn, `${dev.bdf} has no p2pmem`))
       const len = v.vm_end - v.vm_start
       const r = yield* genPoolAlloc(k, dev, len, vmaKey)
@@ -208,19 +296,42 @@ export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
 function* vmInsertPages(k: Kernel, vmaKey: string, start: Paddr, len: bigint): Call<KResult<void>> {
   const f = frame('vm_insert_page', 'mm/memory.c', 'all', [])
   const n = len / PAGE_SIZE
-  return yield* kcall(f, { pages: `${n} (one call per page, shown once)`, first_pfn: hex(start >> 12n) }, body())
+  return yield* kcall(
+    f,
+    { pages: `${n} (one call per page, shown once)`, first_pfn: hex(start >> 12n) },
+    body(),
+  )
   function* body(): Call<KResult<void>> {
     const v = k.world.vmas[vmaKey]!
-    yield f.check('!(vm_flags & VM_PFNMAP)', !hasFlag(v, 'VM_PFNMAP'), 'a VM_PFNMAP VMA would hit BUG_ON (recalled, unverified)')
+    yield f.check(
+      '!(vm_flags & VM_PFNMAP)',
+      !hasFlag(v, 'VM_PFNMAP'),
+      'a VM_PFNMAP VMA would hit BUG_ON (recalled, unverified)',
+    )
     if (!hasFlag(v, 'VM_MIXEDMAP')) {
       const tx = new Tx(k.world).set('vmas', vmaKey, withFlags(v, ['VM_MIXEDMAP']))
-      yield f.mutate(tx.deltas, 'vm_flags |= VM_MIXEDMAP: the VMA may mix struct pages and raw pfns; vm_normal_page() decides per PTE')
+      yield f.mutate(
+        tx.deltas,
+        'vm_flags |= VM_MIXEDMAP: the VMA may mix struct pages and raw pfns; vm_normal_page() decides per PTE',
+      )
     }
     const tx = new Tx(k.world)
     const first = mkPfn(start >> 12n)
     updatePages(tx, first, n, (r) => ({ ...r, refcount: r.refcount + 1, mapcount: r.mapcount + 1 }))
-    tx.set('ptes', pteKey(v.mm, v.vm_start), { mm: v.mm, va: vaddr(v.vm_start), npages: n, pfn: first, present: true, writable: hasFlag(v, 'VM_WRITE'), special: false, devmap: false })
-    yield f.mutate(tx.deltas, `get_page() + insert_page(): ${n} MEMORY_DEVICE_PCI_P2PDMA pages mapped with normal PTEs (refcount 0 -> 1)`)
+    tx.set('ptes', pteKey(v.mm, v.vm_start), {
+      mm: v.mm,
+      va: vaddr(v.vm_start),
+      npages: n,
+      pfn: first,
+      present: true,
+      writable: hasFlag(v, 'VM_WRITE'),
+      special: false,
+      devmap: false,
+    })
+    yield f.mutate(
+      tx.deltas,
+      `get_page() + insert_page(): ${n} MEMORY_DEVICE_PCI_P2PDMA pages mapped with normal PTEs (refcount 0 -> 1)`,
+    )
     return ok(undefined)
   }
 }

@@ -20,12 +20,20 @@ describe('worldView', () => {
     const v = worldView(r.kernel.machine, r.timeline.world)
     expect(JSON.parse(JSON.stringify(v))).toEqual(v)
     expect(v.vmas[0]!.vm_flags).toContain('VM_MIXEDMAP')
-    expect(v.p2pmem[0]).toMatchObject({ bdf: '0000:03:00.0', size: String(16 * 2 ** 30), available: String(16 * 2 ** 30 - 2 * 2 ** 20), map_types: { '0000:04:00.0': 'BUS_ADDR' } })
+    expect(v.p2pmem[0]).toMatchObject({
+      bdf: '0000:03:00.0',
+      size: String(16 * 2 ** 30),
+      available: String(16 * 2 ** 30 - 2 * 2 ** 20),
+      map_types: { '0000:04:00.0': 'BUS_ADDR' },
+    })
     expect(v.pages.map((p) => [p.type, p.refcount])).toEqual([
       ['MEMORY_DEVICE_PCI_P2PDMA', 1],
       ['MEMORY_DEVICE_PCI_P2PDMA', 0],
     ])
-    expect(v.iomem.find((x) => x.kind === 'zone_device')).toMatchObject({ start: '0x3800000000', end: '0x3bffffffff' })
+    expect(v.iomem.find((x) => x.kind === 'zone_device')).toMatchObject({
+      start: '0x3800000000',
+      end: '0x3bffffffff',
+    })
     expect(v.vars.buf).toMatch(/^buffer 0x7f0000000000/)
   })
 })

@@ -20,7 +20,9 @@ describe('range-based cost', () => {
       const ms = performance.now() - t0
       expect(r.expectationsMet).toBe(true)
       // SGL: ALIGN_DOWN(UINT_MAX, PAGE_SIZE) segments: 64 GiB / (4 GiB - 4 KiB) -> 17 entries
-      const reg = r.timeline.steps.find((s) => s.kind === 'mutate' && s.fn === 'sg_alloc_append_table_from_pages')!
+      const reg = r.timeline.steps.find(
+        (s) => s.kind === 'mutate' && s.fn === 'sg_alloc_append_table_from_pages',
+      )!
       expect(reg.kind === 'mutate' && reg.deltas.length).toBe(1)
       expect(r.timeline.steps.length).toBeLessThan(200)
       expect(Object.keys(r.timeline.world.pages).length).toBeLessThan(4)

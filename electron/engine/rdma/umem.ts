@@ -18,7 +18,12 @@ import { mmOf } from '../mm/mm'
 import type { PciDev } from '../topology/types'
 
 const UMEM = 'drivers/infiniband/core/umem.c'
-export const WRITABLE_ACCESS = ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE', 'IBV_ACCESS_REMOTE_ATOMIC', 'IBV_ACCESS_MW_BIND']
+export const WRITABLE_ACCESS = [
+  'IBV_ACCESS_LOCAL_WRITE',
+  'IBV_ACCESS_REMOTE_WRITE',
+  'IBV_ACCESS_REMOTE_ATOMIC',
+  'IBV_ACCESS_MW_BIND',
+]
 
 /**
  * ibvRegMr - register a memory region on an RDMA NIC.
@@ -28,11 +33,34 @@ export const WRITABLE_ACCESS = ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRI
  * Errnos: -EINVAL, -EOPNOTSUPP (IBV_ACCESS_ON_DEMAND through plain ib_umem_get), and every
  * pin_user_pages_fast() / dma_map_sgtable() errno (-EFAULT, -EREMOTEIO, -EINVAL, ...).
  */
-export function* ibvRegMr(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint, access: readonly string[], name: string): Call<KResult<void>> {
-  const f = frame('ib_uverbs_reg_mr', 'drivers/infiniband/core/uverbs_cmd.c', 'all', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
-  return yield* kcall(f, { start: hex(addr), length: len.toString(), access: access.join('|') || '0' }, body())
+export function* ibvRegMr(
+  k: Kernel,
+  mm: string,
+  nic: PciDev,
+  addr: Vaddr,
+  len: bigint,
+  access: readonly string[],
+  name: string,
+): Call<KResult<void>> {
+  const f = frame('ib_uverbs_reg_mr', 'drivers/infiniband/core/uverbs_cmd.c', 'all', [
+    'EINVAL',
+    'EOPNOTSUPP',
+    'ENOMEM',
+    'EFAULT',
+    'EREMOTEIO',
+  ])
+  return yield* kcall(
+    f,
+    { start: hex(addr), length: len.toString(), access: access.join('|') || '0' },
+    body(),
+  )
   function* body(): Call<KResult<void>> {
-    const d = frame(`${nic.driver === 'pci' ? 'mlx5' : nic.driver.replace(/_core$/, '')}_ib_reg_user_mr`, 'drivers/infiniband/hw/mlx5/mr.c', 'all', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
+    const d = frame(
+      `${nic.driver === 'pci' ? 'mlx5' : nic.driver.replace(/_core$/, '')}_ib_reg_user_mr`,
+      'drivers/infiniband/hw/mlx5/mr.c',
+      'all',
+      ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'],
+    )
     return yield* kcall(d, { dev: nic.bdf }, ibUmemGet(k, mm, nic, addr, len, access, name))
   }
 }
@@ -46,12 +74,24 @@ export function* ibvRegMr(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: 
  * PAGE_SIZE / sizeof(struct page *) (512) pages; RLIMIT_MEMLOCK is treated as unlimited
  * (CAP_IPC_LOCK); the SGL is built once after pinning (the kernel appends per batch).
  */
-function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint, access: readonly string[], name: string): Call<KResult<void>> {
+function* ibUmemGet(
+  k: Kernel,
+  mm: string,
+  nic: PciDev,
+  addr: Vaddr,
+  len: bigint,
+  access: readonly string[],
+  name: string,
+): Call<KResult<void>> {
   const f = frame('ib_umem_get', UMEM, 'all', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
   return yield* kcall(f, { addr: hex(addr), size: sizeStr(len), access: access.join('|') || '0' }, body())
   function* body(): Call<KResult<void>> {
     const odp = access.includes('IBV_ACCESS_ON_DEMAND')
-    yield f.check('access & IB_ACCESS_ON_DEMAND', !odp, odp ? 'ODP registrations go through ib_umem_odp_get(), not ib_umem_get()' : 'not ODP')
+    yield f.check(
+      'access & IB_ACCESS_ON_DEMAND',
+      !odp,
+      odp ? 'ODP registrations go through ib_umem_odp_get(), not ib_umem_get()' : 'not ODP',
+    )
     if (odp) return fail(kerr('EOPNOTSUPP', f.fn, 'IB_ACCESS_ON_DEMAND through ib_umem_get()'))
     const first = addr & ~(PAGE_SIZE - 1n)
     const npages = (addr + len + PAGE_SIZE - 1n - first) / PAGE_SIZE
@@ -59,16 +99,34 @@ function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint
     if (npages === 0n || len === 0n) return fail(kerr('EINVAL', f.fn, 'zero-length registration'))
     const mmNow = mmOf(k.world, mm)
     const tx = new Tx(k.world).set('mms', mm, { ...mmNow, pinned_vm: mmNow.pinned_vm + npages })
-    yield f.mutate(tx.deltas, `new_pinned = atomic64_add_return(${npages}, &mm->pinned_vm) = ${mmNow.pinned_vm + npages}`)
-    yield f.check('new_pinned > RLIMIT_MEMLOCK && !capable(CAP_IPC_LOCK)?', true, 'the lab runs with CAP_IPC_LOCK (unlimited memlock)')
+    yield f.mutate(
+      tx.deltas,
+      `new_pinned = atomic64_add_return(${npages}, &mm->pinned_vm) = ${mmNow.pinned_vm + npages}`,
+    )
+    yield f.check(
+      'new_pinned > RLIMIT_MEMLOCK && !capable(CAP_IPC_LOCK)?',
+      true,
+      'the lab runs with CAP_IPC_LOCK (unlimited memlock)',
+    )
     const writable = access.some((a) => WRITABLE_ACCESS.includes(a))
     const gup = writable ? (['FOLL_LONGTERM', 'FOLL_WRITE'] as const) : (['FOLL_LONGTERM'] as const)
-    yield f.check('gup_flags', true, `FOLL_LONGTERM${writable ? ' | FOLL_WRITE (ib_access_writable)' : ''}; never FOLL_PCI_P2PDMA`)
+    yield f.check(
+      'gup_flags',
+      true,
+      `FOLL_LONGTERM${writable ? ' | FOLL_WRITE (ib_access_writable)' : ''}; never FOLL_PCI_P2PDMA`,
+    )
     const runs: PageRange[] = []
     let done = 0n
     let error = null
     while (done < npages) {
-      const r = yield* pinUserPagesFast(k, mm, (first + done * PAGE_SIZE) as Vaddr, npages - done, [...gup], true)
+      const r = yield* pinUserPagesFast(
+        k,
+        mm,
+        (first + done * PAGE_SIZE) as Vaddr,
+        npages - done,
+        [...gup],
+        true,
+      )
       if (!r.ok) {
         error = r.error
         break
@@ -78,11 +136,24 @@ function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint
     }
     const sgt = `umem:${name}`
     if (!error) {
-      const s = yield* sgAllocTableFromPages(k, sgt, runs, Number(addr - first), len, 0xffff_ffffn, 'sg_alloc_append_table_from_pages')
+      const s = yield* sgAllocTableFromPages(
+        k,
+        sgt,
+        runs,
+        Number(addr - first),
+        len,
+        0xffff_ffffn,
+        'sg_alloc_append_table_from_pages',
+      )
       if (!s.ok) error = s.error
     }
     if (!error) {
-      const m = frame(eraAtLeast(k.era, 'v6.0') ? 'ib_dma_map_sgtable_attrs' : 'ib_dma_map_sg_attrs', 'include/rdma/ib_verbs.h', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
+      const m = frame(
+        eraAtLeast(k.era, 'v6.0') ? 'ib_dma_map_sgtable_attrs' : 'ib_dma_map_sg_attrs',
+        'include/rdma/ib_verbs.h',
+        'all',
+        ['EREMOTEIO', 'ENOMEM', 'EINVAL'],
+      )
       yield m.enter({ dev: nic.bdf })
       const r = yield* dmaMapForDriver(k, nic, sgt, 'DMA_BIDIRECTIONAL')
       if (r.ok) yield m.ret('0')
@@ -101,10 +172,21 @@ function* ibUmemGet(k: Kernel, mm: string, nic: PciDev, addr: Vaddr, len: bigint
       yield rel.ret('void')
       const cur = mmOf(k.world, mm)
       const back = new Tx(k.world).set('mms', mm, { ...cur, pinned_vm: cur.pinned_vm - npages })
-      yield f.mutate(back.deltas, `umem_release: atomic64_sub(${npages}, &mm->pinned_vm): back to ${cur.pinned_vm - npages}; no umem is created`)
+      yield f.mutate(
+        back.deltas,
+        `umem_release: atomic64_sub(${npages}, &mm->pinned_vm): back to ${cur.pinned_vm - npages}; no umem is created`,
+      )
       return fail(error)
     }
-    const u = new Tx(k.world).set('umems', name, { id: name, mm, dev: nic.id, address: addr, length: len, pages: runs, sgt })
+    const u = new Tx(k.world).set('umems', name, {
+      id: name,
+      mm,
+      dev: nic.id,
+      address: addr,
+      length: len,
+      pages: runs,
+      sgt,
+    })
     yield f.mutate(u.deltas, `umem '${name}': ${npages} pinned page(s), SGL ${sgt} mapped for ${nic.bdf}`)
     return ok(undefined)
   }
@@ -126,7 +208,10 @@ export function* ibvDeregMr(k: Kernel, name: string, nic: PciDev): Call<KResult<
     yield* unpinUserPages(k, u.pages, true)
     const npages = u.pages.reduce((s, r) => s + r.count, 0n)
     const mmNow = mmOf(k.world, u.mm)
-    const tx = new Tx(k.world).set('sgts', u.sgt, null).set('umems', name, null).set('mms', u.mm, { ...mmNow, pinned_vm: mmNow.pinned_vm - npages })
+    const tx = new Tx(k.world)
+      .set('sgts', u.sgt, null)
+      .set('umems', name, null)
+      .set('mms', u.mm, { ...mmNow, pinned_vm: mmNow.pinned_vm - npages })
     yield f.mutate(tx.deltas, `sg table freed; atomic64_sub(${npages}, &mm->pinned_vm)`)
     return ok(undefined)
   }

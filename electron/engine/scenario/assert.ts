@@ -27,35 +27,46 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
     if (missing.length) return `VMA '${a.vma}' flags ${vma.vm_flags.join('|')} lack ${missing.join('|')}`
     const extra = arr<VmFlag>(a.flagsExclude).filter((f) => vma.vm_flags.includes(f))
     if (extra.length) return `VMA '${a.vma}' flags ${vma.vm_flags.join('|')} include ${extra.join('|')}`
-    if (a.vmOps !== undefined && vma.vm_ops !== a.vmOps) return `VMA '${a.vma}' vm_ops is ${vma.vm_ops}, expected ${a.vmOps}`
-    if (a.prot !== undefined && vma.vm_page_prot !== a.prot) return `VMA '${a.vma}' vm_page_prot is ${vma.vm_page_prot}, expected ${a.prot}`
-    if (a.pgoff !== undefined && vma.vm_pgoff !== parseSize(a.pgoff)) return `VMA '${a.vma}' vm_pgoff is ${hex(vma.vm_pgoff)}, expected ${hex(parseSize(a.pgoff))}`
+    if (a.vmOps !== undefined && vma.vm_ops !== a.vmOps)
+      return `VMA '${a.vma}' vm_ops is ${vma.vm_ops}, expected ${a.vmOps}`
+    if (a.prot !== undefined && vma.vm_page_prot !== a.prot)
+      return `VMA '${a.vma}' vm_page_prot is ${vma.vm_page_prot}, expected ${a.prot}`
+    if (a.pgoff !== undefined && vma.vm_pgoff !== parseSize(a.pgoff))
+      return `VMA '${a.vma}' vm_pgoff is ${hex(vma.vm_pgoff)}, expected ${hex(parseSize(a.pgoff))}`
     return null
   }
   if ('sg' in a) {
     const t = w.sgts[a.sg]
     const e = t?.sgl[a.entry]
     if (!t || !e) return `no entry ${a.entry} in sg table '${a.sg}'`
-    if (a.busAddress !== undefined && e.bus_address !== a.busAddress) return `${a.sg}[${a.entry}] SG_DMA_BUS_ADDRESS is ${e.bus_address}`
+    if (a.busAddress !== undefined && e.bus_address !== a.busAddress)
+      return `${a.sg}[${a.entry}] SG_DMA_BUS_ADDRESS is ${e.bus_address}`
     if (a.dmaAddress !== undefined) {
       const want = a.dmaAddress === null ? null : BigInt(a.dmaAddress)
-      if (e.dma_address !== want) return `${a.sg}[${a.entry}] dma_address is ${e.dma_address === null ? 'unset' : hex(e.dma_address)}, expected ${want === null ? 'unset' : hex(want)}`
+      if (e.dma_address !== want)
+        return `${a.sg}[${a.entry}] dma_address is ${e.dma_address === null ? 'unset' : hex(e.dma_address)}, expected ${want === null ? 'unset' : hex(want)}`
     }
     if (a.dmaAddressIsPhys !== undefined && e.page !== null) {
       const phys = pfnToPhys(e.page) + BigInt(e.offset)
-      if ((e.dma_address === phys) !== a.dmaAddressIsPhys) return `${a.sg}[${a.entry}] dma_address ${e.dma_address === null ? 'unset' : hex(e.dma_address)} ${a.dmaAddressIsPhys ? '!=' : '=='} the CPU physical address ${hex(phys)}`
+      if ((e.dma_address === phys) !== a.dmaAddressIsPhys)
+        return `${a.sg}[${a.entry}] dma_address ${e.dma_address === null ? 'unset' : hex(e.dma_address)} ${a.dmaAddressIsPhys ? '!=' : '=='} the CPU physical address ${hex(phys)}`
     }
-    if (a.dmaLength !== undefined && BigInt(e.dma_length) !== parseSize(a.dmaLength)) return `${a.sg}[${a.entry}] dma_length is ${e.dma_length}`
-    if (a.length !== undefined && BigInt(e.length) !== parseSize(a.length)) return `${a.sg}[${a.entry}] length is ${e.length}`
-    if (a.p2pdma !== undefined && (e.page !== null && isP2pdmaPage(k, pageAt(w, e.page))) !== a.p2pdma) return `${a.sg}[${a.entry}] is${a.p2pdma ? ' not' : ''} a P2PDMA page`
+    if (a.dmaLength !== undefined && BigInt(e.dma_length) !== parseSize(a.dmaLength))
+      return `${a.sg}[${a.entry}] dma_length is ${e.dma_length}`
+    if (a.length !== undefined && BigInt(e.length) !== parseSize(a.length))
+      return `${a.sg}[${a.entry}] length is ${e.length}`
+    if (a.p2pdma !== undefined && (e.page !== null && isP2pdmaPage(k, pageAt(w, e.page))) !== a.p2pdma)
+      return `${a.sg}[${a.entry}] is${a.p2pdma ? ' not' : ''} a P2PDMA page`
     return null
   }
   if ('sgt' in a) {
     const t = w.sgts[a.sgt]
     if (a.exists === false) return t ? `sg table '${a.sgt}' still exists` : null
     if (!t) return `no sg table '${a.sgt}'`
-    if (a.nents !== undefined && t.nents !== a.nents) return `'${a.sgt}' nents is ${t.nents}, expected ${a.nents}`
-    if (a.origNents !== undefined && t.orig_nents !== a.origNents) return `'${a.sgt}' orig_nents is ${t.orig_nents}, expected ${a.origNents}`
+    if (a.nents !== undefined && t.nents !== a.nents)
+      return `'${a.sgt}' nents is ${t.nents}, expected ${a.nents}`
+    if (a.origNents !== undefined && t.orig_nents !== a.origNents)
+      return `'${a.sgt}' orig_nents is ${t.orig_nents}, expected ${a.origNents}`
     if (a.mappedFor !== undefined) {
       const want = a.mappedFor === null ? null : resolveDev(m, a.mappedFor).id
       if (t.mappedFor !== want) return `'${a.sgt}' is mapped for ${t.mappedFor ?? 'nobody'}`
@@ -70,7 +81,9 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
   if ('mm' in a) {
     const mm = w.mms[a.mm]
     if (!mm) return `no process '${a.mm}'`
-    return mm.pinned_vm === BigInt(a.pinnedVm) ? null : `pinned_vm of '${a.mm}' is ${mm.pinned_vm}, expected ${a.pinnedVm}`
+    return mm.pinned_vm === BigInt(a.pinnedVm)
+      ? null
+      : `pinned_vm of '${a.mm}' is ${mm.pinned_vm}, expected ${a.pinnedVm}`
   }
   if ('p2pmem' in a) {
     const dev = resolveDev(m, a.p2pmem)
@@ -78,8 +91,10 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
     if (!st) return `${dev.bdf} has no p2pdma`
     const size = poolSize(st)
     if (a.size !== undefined && size !== parseSize(a.size)) return `p2pmem/size of ${dev.bdf} is ${size}`
-    if (a.available !== undefined && poolAvailable(st) !== parseSize(a.available)) return `p2pmem/available of ${dev.bdf} is ${poolAvailable(st)}`
-    if (a.published !== undefined && st.published !== a.published) return `p2pmem/published of ${dev.bdf} is ${st.published ? 1 : 0}`
+    if (a.available !== undefined && poolAvailable(st) !== parseSize(a.available))
+      return `p2pmem/available of ${dev.bdf} is ${poolAvailable(st)}`
+    if (a.published !== undefined && st.published !== a.published)
+      return `p2pmem/published of ${dev.bdf} is ${st.published ? 1 : 0}`
     return null
   }
   if ('pages' in a) {
@@ -87,16 +102,24 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
     let page = null
     if (v?.kind === 'buf') {
       const pte = pteAt(w, v.mm, vaddr(v.va + BigInt(a.offset ?? 0) * PAGE_SIZE))
-      if (pte && !pte[1].special) page = pageAt(w, (pte[1].pfn + (v.va + BigInt(a.offset ?? 0) * PAGE_SIZE - pte[1].va) / PAGE_SIZE) as never)
+      if (pte && !pte[1].special)
+        page = pageAt(
+          w,
+          (pte[1].pfn + (v.va + BigInt(a.offset ?? 0) * PAGE_SIZE - pte[1].va) / PAGE_SIZE) as never,
+        )
     } else if (v?.kind === 'pages') {
       const r = v.runs[0]
       page = r ? pageAt(w, (r.pfn + BigInt(a.offset ?? 0)) as never) : null
     } else return `no buffer or page array '${a.pages}'`
     if (!page) return `page ${a.offset ?? 0} of '${a.pages}' has no struct page`
-    if (a.pinned !== undefined && page.pins > 0 !== a.pinned) return `page ${a.offset ?? 0} of '${a.pages}' is${page.pins > 0 ? '' : ' not'} pinned`
-    if (a.refcount !== undefined && page.refcount !== a.refcount) return `page ${a.offset ?? 0} of '${a.pages}' has refcount ${page.refcount}`
-    if (a.p2pdma !== undefined && isP2pdmaPage(k, page) !== a.p2pdma) return `page ${a.offset ?? 0} of '${a.pages}' is${a.p2pdma ? ' not' : ''} a P2PDMA page`
-    if (a.ram !== undefined && (page.kind === 'ram') !== a.ram) return `page ${a.offset ?? 0} of '${a.pages}' is ${page.kind}`
+    if (a.pinned !== undefined && page.pins > 0 !== a.pinned)
+      return `page ${a.offset ?? 0} of '${a.pages}' is${page.pins > 0 ? '' : ' not'} pinned`
+    if (a.refcount !== undefined && page.refcount !== a.refcount)
+      return `page ${a.offset ?? 0} of '${a.pages}' has refcount ${page.refcount}`
+    if (a.p2pdma !== undefined && isP2pdmaPage(k, page) !== a.p2pdma)
+      return `page ${a.offset ?? 0} of '${a.pages}' is${a.p2pdma ? ' not' : ''} a P2PDMA page`
+    if (a.ram !== undefined && (page.kind === 'ram') !== a.ram)
+      return `page ${a.offset ?? 0} of '${a.pages}' is ${page.kind}`
     return null
   }
   if ('mapType' in a) {
@@ -110,5 +133,7 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
     return has === a.exists ? null : `MR '${a.umem}' ${has ? 'exists' : 'does not exist'}`
   }
   const lines = Object.values(w.log)
-  return lines.some((l) => l.includes(a.logContains)) ? null : `no kernel log line contains "${a.logContains}"`
+  return lines.some((l) => l.includes(a.logContains))
+    ? null
+    : `no kernel log line contains "${a.logContains}"`
 }

@@ -37,7 +37,12 @@ describe('lab run (runCommand)', () => {
     const j = JSON.parse(x.out())
     expect(Object.keys(j)).toEqual(['scenarios'])
     expect(Object.keys(j.scenarios[0])).toEqual(['name', 'era', 'operations', 'expectationsMet'])
-    expect(j.scenarios[0].operations[1]).toEqual({ op: 'pin_user_pages_fast', ret: -14, errno: 'EFAULT', ok: true })
+    expect(j.scenarios[0].operations[1]).toEqual({
+      op: 'pin_user_pages_fast',
+      ret: -14,
+      errno: 'EFAULT',
+      ok: true,
+    })
   })
 
   it('exits 1 when an expectation is not met', () => {
@@ -63,7 +68,10 @@ describe('lab run (runCommand)', () => {
       [['run', 'missing.p2plab'], {}],
       [['run', 'x.p2plab'], { 'x.p2plab': '{ not json' }],
       [['run', 'x.p2plab', '--era', 'v9'], { 'x.p2plab': labText(lab) }],
-      [['run', 'x.p2plab'], { 'x.p2plab': JSON.stringify({ name: 's', operations: [{ op: 'nope', args: {} }] }) }],
+      [
+        ['run', 'x.p2plab'],
+        { 'x.p2plab': JSON.stringify({ name: 's', operations: [{ op: 'nope', args: {} }] }) },
+      ],
       [['run', 'x.p2plab'], { 'x.p2plab': labText(badDev) }],
       [['run'], {}],
     ]

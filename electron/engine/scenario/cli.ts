@@ -57,21 +57,31 @@ export function loadScenarios(file: string, text: string): Loaded {
   } catch (e) {
     throw new BadInput(`${file}: JSON syntax error: ${(e as Error).message}`)
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new BadInput(`${file}: expected a JSON object`)
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new BadInput(`${file}: expected a JSON object`)
   const obj = data as Record<string, unknown>
   if ('format' in obj) {
     const r = loadLab(file, text)
-    if (!r.ok) throw new BadInput(r.issues.map((i) => `${i.source}${i.path ? ` ${i.path}` : ''}${i.line ? `:${i.line}` : ''}: ${i.message}`).join('\n'))
+    if (!r.ok)
+      throw new BadInput(
+        r.issues
+          .map((i) => `${i.source}${i.path ? ` ${i.path}` : ''}${i.line ? `:${i.line}` : ''}: ${i.message}`)
+          .join('\n'),
+      )
     const lab = r.lab
     if (!lab.scenarios?.length) throw new BadInput(`${file}: the lab has no scenarios`)
     return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, lab.scenarios) }
   }
   const lab = defaultLab()
-  if (Array.isArray(obj.scenarios)) return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, obj.scenarios) }
+  if (Array.isArray(obj.scenarios))
+    return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, obj.scenarios) }
   return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, [obj]) }
 }
 
-function retText(o: { ret: number | null; errno: string | null; notInEra: string | null }, op: string): string {
+function retText(
+  o: { ret: number | null; errno: string | null; notInEra: string | null },
+  op: string,
+): string {
   if (o.notInEra) return `not in this era: ${o.notInEra}`
   if (o.errno) return `-${o.errno} (${o.ret})`
   if (o.ret === null) return '-'
@@ -82,9 +92,13 @@ function printText(io: CliIo, r: ScenarioResult, trace: boolean): void {
   const m = r.kernel.machine
   io.stdout(`scenario: ${r.name}\n  era ${r.era} · IOMMU ${m.settings.iommu ? 'on' : 'off'} · ${m.name}\n`)
   r.operations.forEach((o, i) => {
-    io.stdout(`  ${String(i + 1).padStart(2)} ${o.op.padEnd(26)} ${retText(o, o.op).padEnd(28)} ${o.ok ? 'ok' : 'EXPECTATION NOT MET'}\n`)
+    io.stdout(
+      `  ${String(i + 1).padStart(2)} ${o.op.padEnd(26)} ${retText(o, o.op).padEnd(28)} ${o.ok ? 'ok' : 'EXPECTATION NOT MET'}\n`,
+    )
     for (const f of o.failures) io.stdout(`       ✗ ${f}\n`)
-    if (trace) for (const s of r.timeline.steps.slice(o.first, o.end)) io.stdout(`       ${'  '.repeat(s.depth)}${formatStep(s)}\n`)
+    if (trace)
+      for (const s of r.timeline.steps.slice(o.first, o.end))
+        io.stdout(`       ${'  '.repeat(s.depth)}${formatStep(s)}\n`)
   })
   io.stdout(`  ${r.expectationsMet ? 'all expectations met' : 'some expectations were NOT met'}\n\n`)
 }
@@ -121,7 +135,9 @@ export function runCommand(argv: string[], io: CliIo): number {
   try {
     loaded = loadScenarios(file, io.readFile(file))
   } catch (e) {
-    io.stderr(`lab run: ${e instanceof BadInput ? e.message : `cannot read ${file}: ${(e as Error).message}`}\n`)
+    io.stderr(
+      `lab run: ${e instanceof BadInput ? e.message : `cannot read ${file}: ${(e as Error).message}`}\n`,
+    )
     return 2
   }
   const results: ScenarioResult[] = []
@@ -138,7 +154,14 @@ export function runCommand(argv: string[], io: CliIo): number {
     }
   }
   if (json) {
-    const out: LabRunJson = { scenarios: results.map((r) => ({ name: r.name, era: r.era, operations: r.operations.map((o) => ({ op: o.op, ret: o.ret, errno: o.errno, ok: o.ok })), expectationsMet: r.expectationsMet })) }
+    const out: LabRunJson = {
+      scenarios: results.map((r) => ({
+        name: r.name,
+        era: r.era,
+        operations: r.operations.map((o) => ({ op: o.op, ret: o.ret, errno: o.errno, ok: o.ok })),
+        expectationsMet: r.expectationsMet,
+      })),
+    }
     io.stdout(JSON.stringify(out, null, 2) + '\n')
   } else for (const r of results) printText(io, r, trace)
   return results.every((r) => r.expectationsMet) ? 0 : 1

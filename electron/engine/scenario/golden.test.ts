@@ -7,8 +7,16 @@ import { describe, expect, it } from 'vitest'
 import { CASES, labFileOf } from '../../../tests/scenarios/cases'
 import { goldenTrace, labText } from '../../../tests/scenarios/golden-io'
 
-const golden = import.meta.glob<string>('../../../tests/scenarios/golden/*.trace.txt', { query: '?raw', import: 'default', eager: true })
-const labs = import.meta.glob<string>('../../../tests/scenarios/*.p2plab', { query: '?raw', import: 'default', eager: true })
+const golden = import.meta.glob<string>('../../../tests/scenarios/golden/*.trace.txt', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+})
+const labs = import.meta.glob<string>('../../../tests/scenarios/*.p2plab', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+})
 
 describe('golden traces', () => {
   it('covers every case', () => {

@@ -38,9 +38,15 @@ export const DEFAULT_PROC = 'app'
 
 /** The machine a scenario runs on: the lab's, with the scenario's era and settings overrides. */
 export function scenarioMachine(spec: MachineSpec, settings: LabSettings, sc: Scenario): Machine {
-  const s: LabSettings = { ...settings, ...(sc.era ? { era: sc.era } : {}), ...(sc.settings?.iommu !== undefined ? { iommu: sc.settings.iommu } : {}), ...(sc.settings?.disableAcsRedir !== undefined ? { disableAcsRedir: sc.settings.disableAcsRedir } : {}) }
+  const s: LabSettings = {
+    ...settings,
+    ...(sc.era ? { era: sc.era } : {}),
+    ...(sc.settings?.iommu !== undefined ? { iommu: sc.settings.iommu } : {}),
+    ...(sc.settings?.disableAcsRedir !== undefined ? { disableAcsRedir: sc.settings.disableAcsRedir } : {}),
+  }
   const r = buildMachine(spec, s)
-  if (!r.ok) throw new ScenarioInputError(`the topology does not build: ${r.issues.map((i) => i.message).join('; ')}`)
+  if (!r.ok)
+    throw new ScenarioInputError(`the topology does not build: ${r.issues.map((i) => i.message).join('; ')}`)
   return r.machine
 }
 
@@ -72,15 +78,35 @@ export function runScenario(machine: Machine, sc: Scenario): ScenarioResult {
     const failures: string[] = []
     const e = o.expect
     if (e) {
-      if (e.notInEra !== undefined && (out.notInEra !== null) !== e.notInEra) failures.push(out.notInEra ? `refused: ${out.notInEra}` : 'expected the operation not to exist in this era')
-      if (e.errno !== undefined && out.errno !== e.errno) failures.push(`errno ${out.errno ?? 'none'} (ret ${out.ret}), expected ${e.errno ?? 'none'}`)
+      if (e.notInEra !== undefined && (out.notInEra !== null) !== e.notInEra)
+        failures.push(
+          out.notInEra ? `refused: ${out.notInEra}` : 'expected the operation not to exist in this era',
+        )
+      if (e.errno !== undefined && out.errno !== e.errno)
+        failures.push(`errno ${out.errno ?? 'none'} (ret ${out.ret}), expected ${e.errno ?? 'none'}`)
       if (e.ret !== undefined && out.ret !== e.ret) failures.push(`ret ${out.ret}, expected ${e.ret}`)
       for (const a of e.state ?? []) {
         const why = checkAssertion(k, a)
         if (why) failures.push(why)
       }
     }
-    operations.push({ op: o.op, ret: out.ret, errno: out.errno, ok: failures.length === 0, failures, notInEra: out.notInEra, first, end: tl.frontier })
+    operations.push({
+      op: o.op,
+      ret: out.ret,
+      errno: out.errno,
+      ok: failures.length === 0,
+      failures,
+      notInEra: out.notInEra,
+      first,
+      end: tl.frontier,
+    })
   }
-  return { name: sc.name, era, operations, expectationsMet: operations.every((o) => o.ok), timeline: tl, kernel: k }
+  return {
+    name: sc.name,
+    era,
+    operations,
+    expectationsMet: operations.every((o) => o.ok),
+    timeline: tl,
+    kernel: k,
+  }
 }

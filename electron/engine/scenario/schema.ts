@@ -25,45 +25,195 @@ import { FOLL_FLAGS, VM_FLAGS } from '../../../shared/model/mm'
 import { ERAS } from '../../../shared/model/topology'
 
 const name = z.string().min(1).max(100)
-export const sizeSchema = z.union([z.number().int().min(0).max(2 ** 53), z.string().regex(/^(0x[0-9a-fA-F]+|\d+)([KMGT])?$/, 'a size: 4096, "2M", "16G", "0x1000"')])
+export const sizeSchema = z.union([
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 53),
+  z.string().regex(/^(0x[0-9a-fA-F]+|\d+)([KMGT])?$/, 'a size: 4096, "2M", "16G", "0x1000"'),
+])
 const dir = z.enum(['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE'])
 const mapType = z.enum(['UNKNOWN', 'NONE', 'NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE'])
 const listOf = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).max(32)])
 
 const proc = { proc: name.optional() }
-const bufRef = { buf: name, offset: z.number().int().min(-(2 ** 40)).max(2 ** 40).optional() }
+const bufRef = {
+  buf: name,
+  offset: z
+    .number()
+    .int()
+    .min(-(2 ** 40))
+    .max(2 ** 40)
+    .optional(),
+}
 
 export const opSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('mmap_bar'), args: z.strictObject({ ...proc, dev: name, bar: z.number().int().min(0).max(5), len: sizeSchema, offset: sizeSchema.optional(), io: z.boolean().optional(), private: z.boolean().optional(), as: name }) }),
-  z.strictObject({ op: z.literal('mmap_resource'), args: z.strictObject({ ...proc, dev: name, bar: z.number().int().min(0).max(5), len: sizeSchema, offset: sizeSchema.optional(), wc: z.boolean().optional(), as: name }) }),
-  z.strictObject({ op: z.literal('mmap_p2pmem'), args: z.strictObject({ ...proc, dev: name, len: sizeSchema, offset: sizeSchema.optional(), private: z.boolean().optional(), fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(), as: name }) }),
-  z.strictObject({ op: z.literal('mmap_anon'), args: z.strictObject({ ...proc, len: sizeSchema, fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(), as: name }) }),
-  z.strictObject({ op: z.literal('munmap'), args: z.strictObject({ ...bufRef, len: sizeSchema.optional() }) }),
+  z.strictObject({
+    op: z.literal('mmap_bar'),
+    args: z.strictObject({
+      ...proc,
+      dev: name,
+      bar: z.number().int().min(0).max(5),
+      len: sizeSchema,
+      offset: sizeSchema.optional(),
+      io: z.boolean().optional(),
+      private: z.boolean().optional(),
+      as: name,
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('mmap_resource'),
+    args: z.strictObject({
+      ...proc,
+      dev: name,
+      bar: z.number().int().min(0).max(5),
+      len: sizeSchema,
+      offset: sizeSchema.optional(),
+      wc: z.boolean().optional(),
+      as: name,
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('mmap_p2pmem'),
+    args: z.strictObject({
+      ...proc,
+      dev: name,
+      len: sizeSchema,
+      offset: sizeSchema.optional(),
+      private: z.boolean().optional(),
+      fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(),
+      as: name,
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('mmap_anon'),
+    args: z.strictObject({
+      ...proc,
+      len: sizeSchema,
+      fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(),
+      as: name,
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('munmap'),
+    args: z.strictObject({ ...bufRef, len: sizeSchema.optional() }),
+  }),
   z.strictObject({ op: z.literal('lockdown'), args: z.strictObject({ on: z.boolean() }) }),
-  z.strictObject({ op: z.literal('p2pdma_add_resource'), args: z.strictObject({ dev: name, bar: z.number().int().min(0).max(5).optional(), size: sizeSchema.optional(), offset: sizeSchema.optional() }) }),
-  z.strictObject({ op: z.literal('p2pmem_publish'), args: z.strictObject({ dev: name, publish: z.boolean().optional() }) }),
-  z.strictObject({ op: z.literal('pci_p2pdma_distance'), args: z.strictObject({ provider: name, client: name, verbose: z.boolean().optional() }) }),
-  z.strictObject({ op: z.literal('pci_p2pmem_alloc_sgl'), args: z.strictObject({ dev: name, len: sizeSchema, as: name }) }),
+  z.strictObject({
+    op: z.literal('p2pdma_add_resource'),
+    args: z.strictObject({
+      dev: name,
+      bar: z.number().int().min(0).max(5).optional(),
+      size: sizeSchema.optional(),
+      offset: sizeSchema.optional(),
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('p2pmem_publish'),
+    args: z.strictObject({ dev: name, publish: z.boolean().optional() }),
+  }),
+  z.strictObject({
+    op: z.literal('pci_p2pdma_distance'),
+    args: z.strictObject({ provider: name, client: name, verbose: z.boolean().optional() }),
+  }),
+  z.strictObject({
+    op: z.literal('pci_p2pmem_alloc_sgl'),
+    args: z.strictObject({ dev: name, len: sizeSchema, as: name }),
+  }),
   ...(['pin_user_pages_fast', 'get_user_pages_fast', 'pin_user_pages', 'get_user_pages'] as const).map((op) =>
-    z.strictObject({ op: z.literal(op), args: z.strictObject({ ...bufRef, npages: z.number().int().min(1).max(2 ** 40), flags: z.array(z.enum(FOLL_FLAGS)).max(8), as: name.optional() }) }),
+    z.strictObject({
+      op: z.literal(op),
+      args: z.strictObject({
+        ...bufRef,
+        npages: z
+          .number()
+          .int()
+          .min(1)
+          .max(2 ** 40),
+        flags: z.array(z.enum(FOLL_FLAGS)).max(8),
+        as: name.optional(),
+      }),
+    }),
   ),
   z.strictObject({ op: z.literal('unpin_user_pages'), args: z.strictObject({ pages: name }) }),
-  z.strictObject({ op: z.literal('sg_alloc_table_from_pages'), args: z.strictObject({ pages: name, as: name, offset: z.number().int().min(0).optional(), size: sizeSchema.optional(), maxSegment: sizeSchema.optional() }) }),
-  ...(['dma_map_sgtable', 'dma_map_sg', 'pci_p2pdma_map_sg'] as const).map((op) => z.strictObject({ op: z.literal(op), args: z.strictObject({ dev: name, sgt: name, dir: dir.optional() }) })),
+  z.strictObject({
+    op: z.literal('sg_alloc_table_from_pages'),
+    args: z.strictObject({
+      pages: name,
+      as: name,
+      offset: z.number().int().min(0).optional(),
+      size: sizeSchema.optional(),
+      maxSegment: sizeSchema.optional(),
+    }),
+  }),
+  ...(['dma_map_sgtable', 'dma_map_sg', 'pci_p2pdma_map_sg'] as const).map((op) =>
+    z.strictObject({
+      op: z.literal(op),
+      args: z.strictObject({ dev: name, sgt: name, dir: dir.optional() }),
+    }),
+  ),
   z.strictObject({ op: z.literal('dma_unmap_sgtable'), args: z.strictObject({ dev: name, sgt: name }) }),
-  z.strictObject({ op: z.literal('pread'), args: z.strictObject({ disk: name, ...bufRef, len: sizeSchema, pos: sizeSchema.optional() }) }),
-  z.strictObject({ op: z.literal('ibv_reg_mr'), args: z.strictObject({ dev: name, ...bufRef, len: sizeSchema, access: z.array(z.string().max(40)).max(8).optional(), as: name }) }),
+  z.strictObject({
+    op: z.literal('pread'),
+    args: z.strictObject({ disk: name, ...bufRef, len: sizeSchema, pos: sizeSchema.optional() }),
+  }),
+  z.strictObject({
+    op: z.literal('ibv_reg_mr'),
+    args: z.strictObject({
+      dev: name,
+      ...bufRef,
+      len: sizeSchema,
+      access: z.array(z.string().max(40)).max(8).optional(),
+      as: name,
+    }),
+  }),
   z.strictObject({ op: z.literal('ibv_dereg_mr'), args: z.strictObject({ dev: name, mr: name }) }),
 ])
 
 export const assertionSchema = z.union([
-  z.strictObject({ vma: name, exists: z.boolean().optional(), flagsContain: listOf(z.enum(VM_FLAGS)).optional(), flagsExclude: listOf(z.enum(VM_FLAGS)).optional(), vmOps: z.string().nullable().optional(), prot: z.string().optional(), pgoff: sizeSchema.optional() }),
-  z.strictObject({ sg: name, entry: z.number().int().min(0), busAddress: z.boolean().optional(), dmaAddress: z.string().nullable().optional(), dmaAddressIsPhys: z.boolean().optional(), dmaLength: sizeSchema.optional(), length: sizeSchema.optional(), p2pdma: z.boolean().optional() }),
-  z.strictObject({ sgt: name, exists: z.boolean().optional(), nents: z.number().int().min(0).optional(), origNents: z.number().int().min(0).optional(), mappedFor: name.nullable().optional() }),
+  z.strictObject({
+    vma: name,
+    exists: z.boolean().optional(),
+    flagsContain: listOf(z.enum(VM_FLAGS)).optional(),
+    flagsExclude: listOf(z.enum(VM_FLAGS)).optional(),
+    vmOps: z.string().nullable().optional(),
+    prot: z.string().optional(),
+    pgoff: sizeSchema.optional(),
+  }),
+  z.strictObject({
+    sg: name,
+    entry: z.number().int().min(0),
+    busAddress: z.boolean().optional(),
+    dmaAddress: z.string().nullable().optional(),
+    dmaAddressIsPhys: z.boolean().optional(),
+    dmaLength: sizeSchema.optional(),
+    length: sizeSchema.optional(),
+    p2pdma: z.boolean().optional(),
+  }),
+  z.strictObject({
+    sgt: name,
+    exists: z.boolean().optional(),
+    nents: z.number().int().min(0).optional(),
+    origNents: z.number().int().min(0).optional(),
+    mappedFor: name.nullable().optional(),
+  }),
   z.strictObject({ iommu: name, mappings: z.number().int().min(0) }),
   z.strictObject({ mm: name, pinnedVm: z.number().int().min(0) }),
-  z.strictObject({ p2pmem: name, size: sizeSchema.optional(), available: sizeSchema.optional(), published: z.boolean().optional() }),
-  z.strictObject({ pages: name, offset: z.number().int().min(0).optional(), pinned: z.boolean().optional(), refcount: z.number().int().optional(), p2pdma: z.boolean().optional(), ram: z.boolean().optional() }),
+  z.strictObject({
+    p2pmem: name,
+    size: sizeSchema.optional(),
+    available: sizeSchema.optional(),
+    published: z.boolean().optional(),
+  }),
+  z.strictObject({
+    pages: name,
+    offset: z.number().int().min(0).optional(),
+    pinned: z.boolean().optional(),
+    refcount: z.number().int().optional(),
+    p2pdma: z.boolean().optional(),
+    ram: z.boolean().optional(),
+  }),
   z.strictObject({ mapType: z.strictObject({ provider: name, client: name }), equals: mapType }),
   z.strictObject({ umem: name, exists: z.boolean() }),
   z.strictObject({ logContains: z.string().min(1).max(400) }),
@@ -71,20 +221,31 @@ export const assertionSchema = z.union([
 
 export const expectSchema = z.strictObject({
   ret: z.number().nullable().optional(),
-  errno: z.enum(ERRNO_NAMES as [string, ...string[]]).nullable().optional(),
+  errno: z
+    .enum(ERRNO_NAMES as [string, ...string[]])
+    .nullable()
+    .optional(),
   /** The operation does not exist in the scenario's era (refused by the lab, nothing runs). */
   notInEra: z.boolean().optional(),
   state: z.array(assertionSchema).max(64).optional(),
 })
 
-export const operationSchema = z.intersection(opSchema, z.object({ narration: z.string().max(4000).optional(), expect: expectSchema.optional() }))
+export const operationSchema = z.intersection(
+  opSchema,
+  z.object({ narration: z.string().max(4000).optional(), expect: expectSchema.optional() }),
+)
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).max(200),
   era: z.enum(ERAS).optional(),
-  settings: z.strictObject({ iommu: z.boolean().optional(), disableAcsRedir: z.string().max(4000).optional() }).optional(),
+  settings: z
+    .strictObject({ iommu: z.boolean().optional(), disableAcsRedir: z.string().max(4000).optional() })
+    .optional(),
   narration: z.string().max(20_000).optional(),
-  processes: z.array(z.strictObject({ name, comm: z.string().max(16).optional() })).max(16).optional(),
+  processes: z
+    .array(z.strictObject({ name, comm: z.string().max(16).optional() }))
+    .max(16)
+    .optional(),
   operations: z.array(operationSchema).max(500),
 })
 

@@ -35,7 +35,15 @@ export function formatStep(s: Recorded): string {
 }
 
 export function stepView(s: Recorded): StepView {
-  return { seq: s.seq, depth: s.depth, kind: s.kind, fn: s.fn, file: s.src.file, era: s.src.era, text: formatStep(s) }
+  return {
+    seq: s.seq,
+    depth: s.depth,
+    kind: s.kind,
+    fn: s.fn,
+    file: s.src.file,
+    era: s.src.era,
+    text: formatStep(s),
+  }
 }
 
 /** Window of steps a TimelineView carries around the cursor. */
