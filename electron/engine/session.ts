@@ -17,7 +17,9 @@ import type {
   Result,
   SettingsPatch,
   TopoNodeView,
+  UiState,
 } from '../../shared/ipc/contract'
+import { EMPTY_UI_STATE } from '../../shared/ipc/contract'
 import type { P2pMatrix, PairVerdict } from '../../shared/model/p2p'
 import {
   ERAS,
@@ -72,6 +74,12 @@ export class LabSession {
   private revision = 1
   private readonly listeners = new Set<ChangeListener>()
   private readonly version: string
+  /** The revision last saved to (or loaded from) filePath; the lab is dirty when it differs. */
+  private savedRevisionValue = 1
+  /** Where the lab lives on disk (a .p2plab it was loaded from or saved to); null = never saved. */
+  private filePathValue: string | null = null
+  /** UI state that must survive a renderer crash or reload (selection, later the stepping cursor). */
+  private uiStateValue: UiState = { ...EMPTY_UI_STATE }
 
   /** Starts with the default lab loaded; throws if the built-in lab does not build (an engine bug). */
   constructor(options: LabSessionOptions = {}) {
@@ -97,6 +105,47 @@ export class LabSession {
     return this.state.fileName
   }
 
+  /** The revision last saved or loaded from disk. */
+  get savedRevision(): number {
+    return this.savedRevisionValue
+  }
+
+  /** True when the lab has changes that are not in filePath (or was never saved). */
+  get dirty(): boolean {
+    return this.revision !== this.savedRevisionValue
+  }
+
+  get filePath(): string | null {
+    return this.filePathValue
+  }
+
+  /**
+   * Record where the lab lives on disk. `saved: true` (a save, or a .p2plab just opened) makes the
+   * current revision the saved one; `saved: false` (a recovered autosave) keeps the lab dirty.
+   * Pushes the view (same revision) so the renderer sees dirty/filePath change.
+   */
+  setFile(path: string | null, options: { saved: boolean }): void {
+    this.filePathValue = path
+    if (options.saved) this.savedRevisionValue = this.revision
+    else if (this.savedRevisionValue === this.revision) this.savedRevisionValue = 0
+    this.notify()
+  }
+
+  /** The UI state kept for a reloaded or recreated renderer. */
+  uiState(): Result<UiState> {
+    return { ok: true, value: this.uiStateValue }
+  }
+
+  /** Merge a validated patch into the UI state (the IPC schema bounds its size). */
+  setUiState(patch: Partial<UiState>): Result<UiState> {
+    const next: UiState = { ...this.uiStateValue }
+    for (const [key, value] of Object.entries(patch) as [keyof UiState, unknown][]) {
+      if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value
+    }
+    this.uiStateValue = next
+    return { ok: true, value: next }
+  }
+
   info(host: AppInfo['host']): Result<AppInfo> {
     const eras = ERAS.map((id) => ({ id, label: ERA_INFO[id].label, summary: ERA_INFO[id].summary }))
     return { ok: true, value: { name: APP_NAME, version: this.version, eras, host } }
@@ -109,6 +158,8 @@ export class LabSession {
   loadDefault(): Result<LabView> {
     const built = this.build(defaultLab(), null, 'default' + LAB_EXTENSION, 'default lab')
     if (!built.ok) return built
+    this.filePathValue = null
+    this.savedRevisionValue = this.revision + 1 // the built-in lab is never "unsaved work"
     return this.swap(built.value)
   }
 
@@ -123,6 +174,8 @@ export class LabSession {
     }
     const built = this.build(imported.lab, imported.report, labFileNameFor(req.fileName), req.fileName)
     if (!built.ok) return built
+    // A new lab: not tied to any file until main says where it came from (setFile).
+    this.filePathValue = null
     return this.swap(built.value)
   }
 
@@ -176,6 +229,8 @@ export class LabSession {
       matrix: s.matrix,
       importReport: s.importReport,
       revision: this.revision,
+      dirty: this.dirty,
+      filePath: this.filePathValue,
     }
   }
 
@@ -199,6 +254,11 @@ export class LabSession {
   private swap(next: LabState): Result<LabView> {
     this.state = next
     this.revision += 1
+    return { ok: true, value: this.notify() }
+  }
+
+  /** Push the current view to every listener. */
+  private notify(): LabView {
     const view = this.view()
     for (const listener of [...this.listeners]) {
       try {
@@ -208,7 +268,7 @@ export class LabSession {
         console.error('LabSession: change listener failed', err)
       }
     }
-    return { ok: true, value: view }
+    return view
   }
 }
 

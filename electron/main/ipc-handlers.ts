@@ -10,7 +10,17 @@
  * IPC, where only its message would survive).
  */
 import type { z } from 'zod'
-import type { AppInfo, Events, IpcError, Invoke, InvokeChannel, Result } from '../../shared/ipc/contract'
+import type {
+  AppInfo,
+  Events,
+  IpcError,
+  Invoke,
+  InvokeChannel,
+  LabView,
+  RecoveryInfo,
+  Result,
+  UiState,
+} from '../../shared/ipc/contract'
 import { invokeChannels } from '../../shared/ipc/contract'
 import { requestSchemas } from '../../shared/ipc/schemas'
 import type { InputIssue } from '../../shared/model/topology'
@@ -18,6 +28,26 @@ import type { LabSession } from '../engine/session'
 
 /** One handler per contract key: a channel without a handler fails to compile. */
 export type Handlers = { [K in keyof Invoke]: (...args: unknown[]) => ReturnType<Invoke[K]> }
+
+/** The autosave left by an earlier session (main: electron/main/labfiles.ts; harness/tests: none or a fake). */
+export interface RecoverySource {
+  info(): RecoveryInfo
+  /** The pending autosave, or null. */
+  take(): { fileName: string; text: string; originalPath: string | null } | null
+  /** Forget (and delete) the pending autosave. */
+  discard(): void
+}
+
+export const NO_RECOVERY: RecoverySource = {
+  info: () => ({ available: false, savedAt: null, originalPath: null, labName: null }),
+  take: () => null,
+  discard: () => undefined,
+}
+
+/** Host services some channels need (main has a file system; the harness may not). */
+export interface HandlerServices {
+  recovery?: RecoverySource
+}
 
 export type Emit = <K extends keyof Events>(channel: K, payload: Events[K]) => void
 
@@ -93,8 +123,14 @@ function errorText(err: unknown): string {
  * The handler table for `session`. Session changes (from any handler, or from main's menu calling
  * the session directly) are pushed with emit('lab.changed', view).
  */
-export function createHandlers(session: LabSession, emit: Emit, host: AppInfo['host'] = 'test'): Handlers {
+export function createHandlers(
+  session: LabSession,
+  emit: Emit,
+  host: AppInfo['host'] = 'test',
+  services: HandlerServices = {},
+): Handlers {
   session.onDidChange((view) => emit('lab.changed', view))
+  const recovery = services.recovery ?? NO_RECOVERY
   const handlers: Handlers = {
     'app.info': guarded('app.info', () => session.info(host)),
     'lab.current': guarded('lab.current', () => session.current()),
@@ -103,8 +139,31 @@ export function createHandlers(session: LabSession, emit: Emit, host: AppInfo['h
     'lab.setSettings': guarded('lab.setSettings', ([patch]) => session.setSettings(patch)),
     'lab.exportText': guarded('lab.exportText', () => session.exportText()),
     'p2p.explain': guarded('p2p.explain', ([req]) => session.explain(req)),
+    'lab.recovery': guarded('lab.recovery', () => ({ ok: true, value: recovery.info() })),
+    'lab.recover': guarded('lab.recover', () => recoverInto(session, recovery)),
+    'lab.discardRecovery': guarded('lab.discardRecovery', () => {
+      recovery.discard()
+      return { ok: true, value: recovery.info() }
+    }),
+    'ui.state': guarded('ui.state', () => session.uiState()),
+    'ui.setState': guarded('ui.setState', ([patch]) => session.setUiState(patch as Partial<UiState>)),
   }
   return handlers
+}
+
+/** Load the pending autosave into the session; it stays dirty and keeps its original path. */
+function recoverInto(session: LabSession, recovery: RecoverySource): Result<LabView> {
+  const pending = recovery.take()
+  if (!pending) {
+    return failure('input', 'lab:lab.recover: there is no autosaved lab to recover', [
+      { source: 'ipc:lab.recover', path: '(arguments)', message: 'no autosave is pending' },
+    ])
+  }
+  const loaded = session.importText({ fileName: pending.fileName, text: pending.text })
+  if (!loaded.ok) return loaded
+  session.setFile(pending.originalPath, { saved: false })
+  recovery.discard()
+  return session.current()
 }
 
 export function isInvokeChannel(channel: unknown): channel is InvokeChannel {

@@ -52,6 +52,31 @@ export interface LabView {
   importReport: ImportReport | null
   /** Bumps on every change, so the renderer can drop stale answers. */
   revision: number
+  /** The lab has changes not saved to filePath (or was never saved). */
+  dirty: boolean
+  /** The .p2plab file the lab was opened from or saved to; null for the default lab and imports. */
+  filePath: string | null
+}
+
+/** UI state main keeps for a reloaded or recreated renderer (validated, size-limited). */
+export interface UiState {
+  selectedPair: { provider: string; client: string } | null
+  selectedNode: string | null
+  /** The stepping position (scenario stepper), when there is one. */
+  cursor: number | null
+}
+
+export const EMPTY_UI_STATE: UiState = Object.freeze({ selectedPair: null, selectedNode: null, cursor: null })
+
+/** An autosave left behind by a session that did not end cleanly. */
+export interface RecoveryInfo {
+  available: boolean
+  /** ISO time of the autosave. */
+  savedAt: string | null
+  /** The file the unsaved lab belonged to (null: never saved). */
+  originalPath: string | null
+  /** The lab's name, for the banner. */
+  labName: string | null
 }
 
 export interface AppInfo {
@@ -81,6 +106,15 @@ export interface Invoke {
   'lab.setSettings': (patch: SettingsPatch) => Result<LabView>
   'lab.exportText': () => Result<{ fileName: string; text: string }>
   'p2p.explain': (req: { provider: string; client: string }) => Result<PairVerdict>
+  /** Is there unsaved work from a previous session to recover? */
+  'lab.recovery': () => Result<RecoveryInfo>
+  /** Load the autosaved lab (stays unsaved: dirty, with its original path). */
+  'lab.recover': () => Result<LabView>
+  /** Delete the autosave without loading it. */
+  'lab.discardRecovery': () => Result<RecoveryInfo>
+  /** UI state kept in main (survives a renderer reload or crash). */
+  'ui.state': () => Result<UiState>
+  'ui.setState': (patch: Partial<UiState>) => Result<UiState>
 }
 
 /** main → renderer */
@@ -98,6 +132,11 @@ export const invokeChannels = {
   'lab.setSettings': 1,
   'lab.exportText': 1,
   'p2p.explain': 1,
+  'lab.recovery': 1,
+  'lab.recover': 1,
+  'lab.discardRecovery': 1,
+  'ui.state': 1,
+  'ui.setState': 1,
 } as const satisfies Record<keyof Invoke, 1>
 
 export const eventChannels = { 'lab.changed': 1 } as const satisfies Record<keyof Events, 1>

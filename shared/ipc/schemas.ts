@@ -8,6 +8,18 @@ import { cpuSchema, settingsSchema, LIMITS } from '../model/lab-schema'
 
 const bdf = z.string().max(20).regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/, 'a BDF like 0000:03:00.0')
 
+/** A UI-state patch: every field optional, every field bounded (a few hundred bytes at most). */
+export const uiStatePatch = z.strictObject({
+  selectedPair: z.strictObject({ provider: bdf, client: bdf }).nullable().optional(),
+  selectedNode: z
+    .string()
+    .max(LIMITS.maxIdLength)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'a node id')
+    .nullable()
+    .optional(),
+  cursor: z.number().int().min(0).max(10_000_000).nullable().optional(),
+})
+
 /** Each entry validates the *argument list* (a tuple), so extra arguments are refused too. */
 export const requestSchemas = {
   'app.info': z.tuple([]),
@@ -27,4 +39,9 @@ export const requestSchemas = {
   ]),
   'lab.exportText': z.tuple([]),
   'p2p.explain': z.tuple([z.strictObject({ provider: bdf, client: bdf })]),
+  'lab.recovery': z.tuple([]),
+  'lab.recover': z.tuple([]),
+  'lab.discardRecovery': z.tuple([]),
+  'ui.state': z.tuple([]),
+  'ui.setState': z.tuple([uiStatePatch]),
 } as const satisfies Record<keyof Invoke, z.ZodType>

@@ -3,7 +3,10 @@
  * small hand-written LabView (one switch with two GPUs and a NIC, one host bridge).
  */
 import { vi } from 'vitest'
-import type { AppInfo, Events, LabApi, LabView, TopoNodeView } from '../../shared/ipc/contract'
+import type { AppInfo, Events, LabApi, LabView, RecoveryInfo, TopoNodeView, UiState } from '../../shared/ipc/contract'
+import { EMPTY_UI_STATE } from '../../shared/ipc/contract'
+
+export const NO_RECOVERY_INFO: RecoveryInfo = { available: false, savedAt: null, originalPath: null, labName: null }
 import type { PairVerdict } from '../../shared/model/p2p'
 import { DEFAULT_SETTINGS, ERAS } from '../../shared/model/topology'
 
@@ -198,6 +201,8 @@ export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
     },
     importReport: null,
     revision,
+    dirty: false,
+    filePath: null,
     ...patch,
   }
 }
@@ -218,6 +223,7 @@ export interface FakeLab {
 /** Install a fake window.lab; every request answers ok with `view()` (settings patched where asked). */
 export function installFakeLab(initial: LabView = makeView()): FakeLab {
   let current = initial
+  let uiState: UiState = { ...EMPTY_UI_STATE }
   const listeners = new Map<string, Set<(p: unknown) => void>>()
   const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value })
   const api: LabApi = {
@@ -237,6 +243,14 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       }),
       'lab.exportText': vi.fn(() => ok({ fileName: 'x.p2plab', text: '{}' })),
       'p2p.explain': vi.fn(() => ok(PAIRS[1]!)),
+      'lab.recovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
+      'lab.recover': vi.fn(() => ok(current)),
+      'lab.discardRecovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
+      'ui.state': vi.fn(() => ok(uiState)),
+      'ui.setState': vi.fn((patch) => {
+        uiState = { ...uiState, ...patch }
+        return ok(uiState)
+      }),
     },
     on: vi.fn((channel, listener) => {
       const set = listeners.get(channel) ?? new Set()

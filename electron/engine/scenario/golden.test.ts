@@ -24,8 +24,14 @@ describe('golden traces', () => {
   })
   for (const c of CASES) {
     it(`${c.file}: lab file and trace match cases.ts`, () => {
-      expect(labs[`../../../tests/scenarios/${c.file}.p2plab`]).toBe(labText(labFileOf(c)))
-      expect(goldenTrace(labFileOf(c))).toBe(golden[`../../../tests/scenarios/golden/${c.file}.trace.txt`])
+      expect(
+        labs[`../../../tests/scenarios/${c.file}.p2plab`],
+        `${c.file}.p2plab is stale: run npx tsx tests/scenarios/generate.ts`,
+      ).toBe(labText(labFileOf(c)))
+      expect(
+        goldenTrace(labFileOf(c)),
+        `${c.file}: the kernel story changed; review the diff, then run npx tsx tests/scenarios/generate.ts`,
+      ).toBe(golden[`../../../tests/scenarios/golden/${c.file}.trace.txt`])
     })
   }
 })
