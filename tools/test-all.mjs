@@ -11,7 +11,11 @@ const stages = [
   { name: 'format', cmd: ['npx', 'prettier', '--check', '.'], counts: false },
   { name: 'lint', cmd: ['npx', 'eslint', '.'], counts: false },
   { name: 'typecheck', cmd: ['npx', 'vue-tsc', '--build'], counts: false },
-  { name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit', '--project', 'component'], counts: true },
+  {
+    name: 'unit',
+    cmd: ['npx', 'vitest', 'run', '--project', 'unit', '--project', 'component'],
+    counts: true,
+  },
   { name: 'build', cmd: ['npx', 'electron-vite', 'build'], counts: false },
   { name: 'e2e', cmd: ['npx', 'vitest', 'run', '--project', 'e2e'], counts: true },
 ]

@@ -9,6 +9,8 @@ import { serializeLab } from '../engine/import/lab'
 import { buildMachine } from '../engine/topology/build'
 import { computeMatrix, explainPair, toP2pJson } from '../engine/p2pdma/matrix'
 import { ERA_INFO } from '../engine/eras'
+import { qemuCommand } from '../engine/qemu/export'
+import { runCommand } from '../engine/scenario/cli'
 import { ERAS, type CpuSpec, type Era, type InputIssue, type LabFile } from '../../shared/model/topology'
 import type { P2pMatrix, PairVerdict } from '../../shared/model/p2p'
 
@@ -45,7 +47,19 @@ Commands:
   import <file> -o <out.p2plab>
                              Convert any supported input into a lab file, and report what the
                              format could not carry and what was assumed.
+  run <lab-or-scenario-file> Run every scenario of a lab (or a bare scenario file on the default
+                             lab) headless: each operation expands into the kernel call tree.
+      --era <era>            Run in another era
+      --trace                Print every step (enter, check, mutate, return, fail)
+      --json                 {"scenarios": [{"name", "era", "operations": [{"op", "ret",
+                             "errno", "ok"}], "expectationsMet"}]}
+                             Exit 1 when an expected outcome is not met.
   eras                       List the kernel eras and what changed in each.
+  qemu <file>                A QEMU q35 command line reproducing the lab's PCIe tree (every
+                             endpoint an NVMe with a CMB), what QEMU cannot reproduce and how the
+                             oracle compensates; takes --era/--cpu/--iommu/--disable-acs-redir.
+      --json                 {"argv", "shell", "devices", "kernelParams", "cannotReproduce", ...}
+                             (npm run oracle -- <file> boots it with a real kernel)
 
 <file> is a lab file (.p2plab JSON) or a real machine's topology: \`lspci -vvv\` (-nn),
 \`lspci -tv\`, hwloc XML (v2 or v3), \`nvidia-smi topo -m\`, or an NCCL topology XML.
@@ -317,6 +331,42 @@ function cmdImport(io: CliIo, args: ParsedArgs): number {
   return 0
 }
 
+function cmdQemu(io: CliIo, args: ParsedArgs): number {
+  const file = args.positional[1]
+  if (!file) throw new UsageError('qemu needs a file')
+  const { lab, notes } = loadLab(io, file)
+  const configured = applyOptions(lab, args.flags)
+  const built = buildMachine(configured.machine, configured.settings)
+  if (!built.ok) throw new InputError(file, built.issues)
+  for (const n of notes) io.stderr(`note: ${n}\n`)
+  let e
+  try {
+    e = qemuCommand(built.machine, { kernel: 'vmlinuz', initrd: 'initrd.img', append: ['console=ttyS0'] })
+  } catch (err) {
+    throw new InputError(file, [
+      { source: file, message: `cannot export to QEMU: ${(err as Error).message}` },
+    ])
+  }
+  if (args.flags.get('--json') === true) {
+    io.stdout(JSON.stringify(e, null, 2) + '\n')
+    return 0
+  }
+  io.stdout(e.shell + '\n\n')
+  io.stdout(
+    `CPU ${e.cpuModel}; ${e.nvme.length} NVMe controllers (disk images disks/diskN.img, one per endpoint)\n`,
+  )
+  io.stdout('devices (lab BDF -> guest BDF):\n')
+  for (const d of e.devices)
+    io.stdout(
+      `  ${(d.bdfInLab || '-').padEnd(13)} -> ${d.guestBdf.padEnd(13)} ${d.role} ${d.qemuId}${d.serial ? ` serial=${d.serial}` : ''}\n`,
+    )
+  io.stdout('\nQEMU cannot reproduce:\n')
+  for (const c of e.cannotReproduce.length ? e.cannotReproduce : ['nothing known']) io.stdout(`  - ${c}\n`)
+  io.stdout('\nhow the oracle compensates:\n')
+  for (const c of e.compensations.length ? e.compensations : ['nothing needed']) io.stdout(`  - ${c}\n`)
+  return 0
+}
+
 function cmdEras(io: CliIo): number {
   for (const era of ERAS) {
     const info = ERA_INFO[era]
@@ -346,6 +396,10 @@ export function runCli(argv: string[], io: CliIo): number {
         return cmdImport(io, args)
       case 'eras':
         return cmdEras(io)
+      case 'qemu':
+        return cmdQemu(io, args)
+      case 'run':
+        return runCommand(argv, io)
       default:
         throw new UsageError(`unknown command "${cmd}" (try --help)`)
     }

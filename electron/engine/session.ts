@@ -36,6 +36,14 @@ import { computeMatrix, explainPair, isProvider } from './p2pdma/matrix'
 import { importText } from './import/index'
 import { serializeLab } from './import/lab'
 import { ERA_INFO } from './eras'
+import type { EditRequest } from '../../shared/model/edit'
+import type { AddressMapView } from '../../shared/model/addressmap'
+import type { MachineSpec } from '../../shared/model/topology'
+import { applyEdits, emptyMachine } from './topology/edit'
+import { iomemTree } from './topology/iomem'
+
+/** Undo depth: older edits fall off the bottom of the stack. */
+export const UNDO_LIMIT = 200
 
 export const APP_NAME = 'P2P DMA Lab'
 export const LAB_EXTENSION = '.p2plab'
@@ -88,6 +96,15 @@ export class LabSession {
     if (!built.ok) throw new Error(`the default lab does not build: ${built.error.message}`)
     this.state = built.value
   }
+
+  /** Machine specs before (undo) and after (redo) the edits of the current lab, newest last. */
+  private undoStack: MachineSpec[] = []
+  private redoStack: MachineSpec[] = []
+  /**
+   * The machine spec the stacks belong to. Any other change of the machine (an import, the default
+   * lab, a new lab, a CPU change from settings) starts a fresh history: the stacks are dropped.
+   */
+  private historyHead: MachineSpec | null = null
 
   /** Subscribe to changes; the listener gets the new LabView. Returns the unsubscribe function. */
   onDidChange(listener: ChangeListener): () => void {
@@ -221,11 +238,97 @@ export class LabSession {
     return { ok: true, value: verdict }
   }
 
+  /** A lab with one host bridge and nothing below it, under the current settings. */
+  newLab(): Result<LabView> {
+    const lab: LabFile = {
+      format: this.state.lab.format,
+      schemaVersion: this.state.lab.schemaVersion,
+      name: 'New lab',
+      machine: emptyMachine(),
+      settings: { ...this.state.lab.settings },
+    }
+    const built = this.build(lab, null, 'new-lab' + LAB_EXTENSION, 'new lab')
+    if (!built.ok) return built
+    return this.swap(built.value)
+  }
+
+  /**
+   * Apply one edit or a batch (one undo step) to the machine spec. An edit that breaks a PCIe link
+   * rule or leaves a machine that does not enumerate is refused with located issues; nothing changes.
+   */
+  edit(req: EditRequest): Result<LabView> {
+    const prev = this.state.lab
+    const applied = applyEdits(prev.machine, req, prev.settings)
+    if (!applied.ok) {
+      return inputError(`topology.edit: refused (${issueSummary(applied.issues)})`, applied.issues)
+    }
+    const { importReport, fileName } = this.state
+    const built = this.build({ ...prev, machine: applied.spec }, importReport, fileName, 'edit')
+    if (!built.ok) return built
+    const { undo } = this.history()
+    undo.push(prev.machine)
+    if (undo.length > UNDO_LIMIT) undo.splice(0, undo.length - UNDO_LIMIT)
+    this.redoStack = []
+    return this.swapHistory(built.value)
+  }
+
+  undo(): Result<LabView> {
+    return this.travel('undo')
+  }
+
+  redo(): Result<LabView> {
+    return this.travel('redo')
+  }
+
+  /** The address map of the current machine (/proc/iomem, /proc/ioports, DMA views). */
+  iomem(): Result<AddressMapView> {
+    return { ok: true, value: iomemTree(this.state.machine) }
+  }
+
+  /** The stacks, dropped first when the machine changed outside the edit history. */
+  private history(): { undo: MachineSpec[]; redo: MachineSpec[] } {
+    if (this.historyHead !== this.state.lab.machine) {
+      this.undoStack = []
+      this.redoStack = []
+      this.historyHead = this.state.lab.machine
+    }
+    return { undo: this.undoStack, redo: this.redoStack }
+  }
+
+  private travel(dir: 'undo' | 'redo'): Result<LabView> {
+    const { undo, redo } = this.history()
+    const from = dir === 'undo' ? undo : redo
+    const to = dir === 'undo' ? redo : undo
+    const spec = from[from.length - 1]
+    if (!spec) {
+      const message = `topology.${dir}: nothing to ${dir}`
+      return inputError(message, [{ source: `topology.${dir}`, message: `nothing to ${dir}` }])
+    }
+    const prev = this.state.lab
+    const built = this.build({ ...prev, machine: spec }, this.state.importReport, this.state.fileName, dir)
+    if (!built.ok) return built
+    from.pop()
+    to.push(prev.machine)
+    return this.swapHistory(built.value)
+  }
+
+  private swapHistory(next: LabState): Result<LabView> {
+    this.historyHead = next.lab.machine
+    return this.swap(next)
+  }
+
+  private canTravel(dir: 'undo' | 'redo'): boolean {
+    if (this.historyHead !== this.state.lab.machine) return false
+    return (dir === 'undo' ? this.undoStack : this.redoStack).length > 0
+  }
+
   private view(): LabView {
     const s = this.state
     return {
       lab: s.lab,
       nodes: s.nodes,
+      canUndo: this.canTravel('undo'),
+      canRedo: this.canTravel('redo'),
       matrix: s.matrix,
       importReport: s.importReport,
       revision: this.revision,

@@ -25,6 +25,7 @@ import { invokeChannels } from '../../shared/ipc/contract'
 import { requestSchemas } from '../../shared/ipc/schemas'
 import type { InputIssue } from '../../shared/model/topology'
 import type { LabSession } from '../engine/session'
+import type { EditRequest } from '../../shared/model/edit'
 
 /** One handler per contract key: a channel without a handler fails to compile. */
 export type Handlers = { [K in keyof Invoke]: (...args: unknown[]) => ReturnType<Invoke[K]> }
@@ -135,6 +136,11 @@ export function createHandlers(
     'app.info': guarded('app.info', () => session.info(host)),
     'lab.current': guarded('lab.current', () => session.current()),
     'lab.loadDefault': guarded('lab.loadDefault', () => session.loadDefault()),
+    'lab.new': guarded('lab.new', () => session.newLab()),
+    'topology.edit': guarded('topology.edit', ([edit]) => session.edit(edit as EditRequest)),
+    'topology.undo': guarded('topology.undo', () => session.undo()),
+    'topology.redo': guarded('topology.redo', () => session.redo()),
+    'topology.iomem': guarded('topology.iomem', () => session.iomem()),
     'lab.importText': guarded('lab.importText', ([req]) => session.importText(req)),
     'lab.setSettings': guarded('lab.setSettings', ([patch]) => session.setSettings(patch)),
     'lab.exportText': guarded('lab.exportText', () => session.exportText()),

@@ -8,6 +8,8 @@
  */
 import type { LabFile, LabSettings, CpuSpec, ImportReport, InputIssue, TopoNodeSpec, Era } from '../model/topology'
 import type { P2pMatrix, PairVerdict } from '../model/p2p'
+import type { EditRequest } from '../model/edit'
+import type { AddressMapView } from '../model/addressmap'
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
 
@@ -48,6 +50,9 @@ export interface LabView {
   /** Depth-first order; the renderer draws the tree from parent/children. */
   nodes: TopoNodeView[]
   matrix: P2pMatrix
+  /** Topology edits (topology.edit) can be undone / redone. */
+  canUndo: boolean
+  canRedo: boolean
   /** Present after an import: what was imported and what was assumed. */
   importReport: ImportReport | null
   /** Bumps on every change, so the renderer can drop stale answers. */
@@ -101,6 +106,14 @@ export interface Invoke {
   'app.info': () => Result<AppInfo>
   'lab.current': () => Result<LabView>
   'lab.loadDefault': () => Result<LabView>
+  /** A new lab with one host bridge (the editor's "New empty lab"). */
+  'lab.new': () => Result<LabView>
+  /** One edit or a batch (one undo step); refused as a whole, changing nothing, when invalid. */
+  'topology.edit': (edit: EditRequest) => Result<LabView>
+  'topology.undo': () => Result<LabView>
+  'topology.redo': () => Result<LabView>
+  /** The address map: /proc/iomem, /proc/ioports and every endpoint's DMA view. */
+  'topology.iomem': () => Result<AddressMapView>
   /** Load a lab file or import any supported format; the format is detected from the content. */
   'lab.importText': (req: { fileName: string; text: string }) => Result<LabView>
   'lab.setSettings': (patch: SettingsPatch) => Result<LabView>
@@ -128,6 +141,11 @@ export const invokeChannels = {
   'app.info': 1,
   'lab.current': 1,
   'lab.loadDefault': 1,
+  'lab.new': 1,
+  'topology.edit': 1,
+  'topology.undo': 1,
+  'topology.redo': 1,
+  'topology.iomem': 1,
   'lab.importText': 1,
   'lab.setSettings': 1,
   'lab.exportText': 1,

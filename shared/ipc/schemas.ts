@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { Invoke } from './contract'
+import { editRequestSchema } from '../model/edit-schema'
 import { cpuSchema, settingsSchema, LIMITS } from '../model/lab-schema'
 
 const bdf = z.string().max(20).regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/, 'a BDF like 0000:03:00.0')
@@ -25,6 +26,11 @@ export const requestSchemas = {
   'app.info': z.tuple([]),
   'lab.current': z.tuple([]),
   'lab.loadDefault': z.tuple([]),
+  'lab.new': z.tuple([]),
+  'topology.edit': z.tuple([editRequestSchema]),
+  'topology.undo': z.tuple([]),
+  'topology.redo': z.tuple([]),
+  'topology.iomem': z.tuple([]),
   'lab.importText': z.tuple([
     z.strictObject({
       fileName: z.string().min(1).max(4096),

@@ -189,6 +189,8 @@ export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
       settings: { ...DEFAULT_SETTINGS },
     },
     nodes: NODES,
+    canUndo: false,
+    canRedo: false,
     matrix: {
       era: 'v6.12',
       cpu: { vendor: 'intel', family: 6, inferred: true, why: 'host bridge 8086:2020' },
@@ -231,6 +233,14 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'app.info': vi.fn(() => ok(INFO)),
       'lab.current': vi.fn(() => ok(current)),
       'lab.loadDefault': vi.fn(() => ok(current)),
+      'lab.new': vi.fn(() => ok(current)),
+      'topology.edit': vi.fn(() => {
+        current = { ...current, revision: current.revision + 1, canUndo: true }
+        return ok(current)
+      }),
+      'topology.undo': vi.fn(() => ok(current)),
+      'topology.redo': vi.fn(() => ok(current)),
+      'topology.iomem': vi.fn(() => ok({ iomem: [], ioports: [], dma: [], notes: [] })),
       'lab.importText': vi.fn(() => ok(current)),
       'lab.setSettings': vi.fn((patch) => {
         const { cpu: _cpu, ...rest } = patch
