@@ -1,0 +1,615 @@
+/**
+ * QEMU export: a q35 command line that reproduces a lab's PCIe tree, so that a real Linux kernel
+ * can be booted on it and asked for its own P2PDMA verdicts (tools/oracle, kernel-oracle.md).
+ *
+ * Shape of the export (kernel-oracle.md §4):
+ *
+ *   pcie.0 (q35, 00:00.0 = 8086:29c0)           one per extra lab host bridge:
+ *    ├─ pcie-root-port  addr=<lab slot>          pxb-pcie bus_nr=<lab root bus>, numa_node=<node>
+ *    │   ├─ x3130-upstream                        └─ pcie-root-port addr=<lab slot> ...
+ *    │   │   └─ xio3130-downstream addr=<slot>
+ *    │   │       └─ nvme (cmb_size_mb=16)
+ *    │   └─ nvme addr=0.0,multifunction=on + nvme addr=0.1
+ *    └─ nvme addr=<slot>                          (an endpoint on the root bus)
+ *
+ * Every lab endpoint becomes an NVMe controller with a controller memory buffer, so that it is a
+ * p2pmem provider (the nvme driver publishes its CMB) and a DMA client (O_DIRECT reads into p2pmem).
+ *
+ * Besides the command line, the export returns the *twin*: the MachineSpec of what QEMU really
+ * builds (q35's host bridge id, QEMU's port ids and ACS capabilities, NVMe endpoints). The engine run
+ * on the twin is what a booted kernel must agree with; where the twin's verdict differs from the
+ * lab's, QEMU cannot reproduce the lab and the export says so.
+ *
+ * Pure TypeScript (STYLE.md §2.2): it computes strings, it runs nothing.
+ */
+import type { AcsFlag, CpuSpec, MachineSpec, TopoNodeSpec } from '../../../shared/model/topology'
+import { ACS_BIT } from '../../../shared/model/topology'
+import { buildMachine, pciName } from '../topology/build'
+import type { Machine, PciDev } from '../topology/types'
+
+/** QEMU pcie-root-port: ACS capability 0x005f = SV|TB|RR|CR|UF|DT (kernel-oracle.md §6). */
+export const QEMU_ROOT_PORT_ACS_CAP: AcsFlag[] = ['SV', 'TB', 'RR', 'CR', 'UF', 'DT']
+/** q35's host bridge at 00:00.0 (the MCH): on no P2PDMA whitelist of any era. */
+export const Q35_HOST_DEVICE = { vendor: 0x8086, device: 0x29c0 }
+const QEMU_IDS = {
+  rootPort: { vendor: 0x1b36, device: 0x000c },
+  nvme: { vendor: 0x1b36, device: 0x0010 },
+  upstream: { vendor: 0x104c, device: 0x8232 },
+  downstream: { vendor: 0x104c, device: 0x8233 },
+  pciePciBridge: { vendor: 0x1b36, device: 0x000e },
+  pciBridge: { vendor: 0x1b36, device: 0x0001 },
+}
+const KiB = 1024
+const MiB = 1024 * KiB
+
+export type QemuRole =
+  | 'nvme'
+  | 'pcie-root-port'
+  | 'x3130-upstream'
+  | 'xio3130-downstream'
+  | 'pcie-pci-bridge'
+  | 'pci-bridge'
+  | 'pxb-pcie'
+
+export interface QemuDevice {
+  /** The lab node id (host bridge id for pxb-pcie). */
+  labId: string
+  /** The function's BDF in the lab ('' for a pxb-pcie, which is no lab function). */
+  bdfInLab: string
+  /** The BDF the guest should enumerate it at (SeaBIOS numbers buses depth-first, like the engine). */
+  guestBdf: string
+  qemuId: string
+  role: QemuRole
+  /** nvme only: the controller serial (/sys/class/nvme/nvmeX/serial), the disk image and its fill byte. */
+  serial?: string
+  disk?: string
+  fill?: number
+}
+
+export interface QemuExportOptions {
+  /** Directory of the disk images (one raw image per NVMe; the caller creates them). Default 'disks'. */
+  diskDir?: string
+  /** Kernel and initramfs; without a kernel the command line has no -kernel/-initrd/-append. */
+  kernel?: string
+  initrd?: string
+  /** Kernel parameters put before the export's own (console, quiet, ...). */
+  append?: string[]
+  /** Accelerator; the oracle uses TCG (kernel-oracle.md §6: KVM failed on this host). */
+  accel?: 'tcg' | 'kvm'
+  smp?: number
+  /** Guest memory in MiB (split evenly across NUMA nodes when there are several). Default 1024. */
+  memMiB?: number
+  /** Controller memory buffer of every NVMe, MiB. Default 16. */
+  cmbMiB?: number
+  /** Name of the QEMU binary in the shell form. Default qemu-system-x86_64. */
+  qemu?: string
+}
+
+export interface QemuExport {
+  /** Arguments after the binary name. */
+  argv: string[]
+  /** The whole command as one shell-quoted line (binary first). */
+  shell: string
+  devices: QemuDevice[]
+  /** The NVMe controllers in serial order (a subset of devices). */
+  nvme: QemuDevice[]
+  /** Kernel parameters the export needs (also inside -append when a kernel is given). */
+  kernelParams: string[]
+  cpuModel: string
+  /** What QEMU (7.2) cannot reproduce of this lab. */
+  cannotReproduce: string[]
+  /** How the test makes up for it (writes from inside the guest, parameters, ...). */
+  compensations: string[]
+  /** The machine QEMU builds, as a spec with the lab's node ids: run the engine on it. */
+  twin: MachineSpec
+}
+
+/** -cpu model and the cpu_data(0) it gives (checked in the guest's /proc/cpuinfo, kernel-oracle.md §4). */
+export function qemuCpu(cpu: CpuSpec): { model: string; twin: CpuSpec; note?: string } {
+  if (cpu.vendor === 'intel') {
+    const note =
+      cpu.family === 6
+        ? undefined
+        : `Intel family 0x${cpu.family.toString(16)} is booted as Skylake-Server (6)`
+    return {
+      model: 'Skylake-Server',
+      twin: { vendor: 'intel', family: 6, model: 85, name: 'Skylake-Server' },
+      note,
+    }
+  }
+  if (cpu.vendor === 'amd') {
+    const model =
+      cpu.family === 0x17 ? 'EPYC' : cpu.family === 0x19 ? 'EPYC-Milan' : `EPYC,family=${cpu.family}`
+    return { model, twin: { vendor: 'amd', family: cpu.family, name: model } }
+  }
+  if (cpu.vendor === 'hygon') {
+    const model = cpu.family === 0x18 ? 'Dhyana' : `Dhyana,family=${cpu.family}`
+    return { model, twin: { vendor: 'hygon', family: cpu.family, name: model } }
+  }
+  return {
+    model: 'qemu64',
+    twin: { vendor: 'amd', family: 15, name: 'qemu64' },
+    note: 'a non-x86 CPU is booted as qemu64 (AuthenticAMD family 15): cpu_supports_p2pdma() is false for both',
+  }
+}
+
+/** Quotes one argument for a POSIX shell. */
+export function shellQuote(a: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`
+}
+
+const hex = (n: number, w = 2) => n.toString(16).padStart(w, '0')
+const addr = (slot: number, fn: number) => (fn === 0 ? `0x${hex(slot)}` : `0x${hex(slot)}.${fn}`)
+const flagsOf = (bits: number): AcsFlag[] =>
+  (Object.keys(ACS_BIT) as AcsFlag[]).filter((f) => (bits & ACS_BIT[f]) !== 0)
+
+/** Fill byte of the n-th disk: 'A'..'Z', 'a'..'z', '0'..'9', then wraps. */
+export function fillByte(n: number): number {
+  const s = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+  return s.charCodeAt(n % s.length)
+}
+
+/** Free device numbers on pcie.0: 0 is q35's MCH, 0x1f its ICH9 LPC/SATA/SMBus functions. */
+const Q35_RESERVED = new Set([0, 0x1f])
+
+/**
+ * qemuCommand - the q35 command line reproducing machine's PCIe tree.
+ * The lab's settings decide the IOMMU (intel-iommu + intel_iommu=on) and pci=disable_acs_redir=.
+ */
+export function qemuCommand(machine: Machine, opts: QemuExportOptions = {}): QemuExport {
+  try {
+    return exportMachine(machine, opts, true)
+  } catch (e) {
+    if (!(e instanceof BusBudgetError)) throw e
+    // Too many endpoints on extra root buses to give each a root port: leave them out.
+    return exportMachine(machine, opts, false)
+  }
+}
+
+class BusBudgetError extends Error {}
+
+function exportMachine(machine: Machine, opts: QemuExportOptions, wrapPxbEndpoints: boolean): QemuExport {
+  const diskDir = opts.diskDir ?? 'disks'
+  const cmb = opts.cmbMiB ?? 16
+  const cannot: string[] = []
+  const comp: string[] = []
+  const devices: QemuDevice[] = []
+  const deviceArgs: string[] = []
+  const driveArgs: string[] = []
+  const twinNodes: TopoNodeSpec[] = []
+  const devs = [...machine.devs.values()]
+  const childrenOf = (id: string) =>
+    devs.filter((d) => d.upstream === id && d.kind !== 'host_bridge').sort((a, b) => a.devfn - b.devfn)
+  let chassis = 0
+  let nvmeCount = 0
+  const acsWrites = new Map<string, number>() // twin node id -> ACS Control to write from the guest
+
+  // ---- host bridges: the first is q35's pcie.0, every other one a pxb-pcie ----------------------
+  const numaNodes = [...new Set(machine.hostBridges.map((h) => h.numaNode))].sort((a, b) => a - b)
+  // numa_node= needs -numa entries (QEMU: "Illegal numa node 0" without them).
+  const numaNeeded = numaNodes.some((n) => n !== 0)
+  const hbs = [...machine.hostBridges].sort((a, b) => a.domain - b.domain || a.busStart - b.busStart)
+  if (hbs.length === 0) throw new Error('the machine has no host bridge')
+  // Buses a host bridge's tree needs in QEMU: its root bus, one per bridge, one per endpoint on a
+  // pxb root bus (each gets a root port of its own, see emit()).
+  const busCount = (hbId: string, pxb: boolean) =>
+    1 +
+    devs.filter(
+      (d) =>
+        d.hostBridge === hbId &&
+        (d.isBridge ||
+          (pxb &&
+            wrapPxbEndpoints &&
+            d.kind === 'endpoint' &&
+            d.upstream === null &&
+            d.pcieType !== 'host_device')),
+    ).length
+  const busNr = new Map<string, number>()
+  let nextFree = 0
+  for (const [i, hb] of hbs.entries()) {
+    let nr = i === 0 ? 0 : hb.busStart
+    if (hb.domain !== 0)
+      cannot.push(
+        `host bridge ${hb.label}: PCI domain ${hb.domain} (q35 has domain 0 only; exported into domain 0)`,
+      )
+    if (i > 0 && (hb.domain !== 0 || nr < nextFree)) {
+      nr = nextFree
+      cannot.push(`host bridge ${hb.label}: root bus ${hex(hb.busStart)} is exported as bus_nr ${hex(nr)}`)
+    }
+    if (i === 0 && hb.busStart !== 0)
+      cannot.push(`host bridge ${hb.label}: root bus ${hex(hb.busStart)} becomes q35's pcie.0 (bus 00)`)
+    if (nr + busCount(hb.id, i > 0) - 1 > 0xff)
+      throw wrapPxbEndpoints
+        ? new BusBudgetError()
+        : new Error('the lab needs more than 256 buses in domain 0')
+    busNr.set(hb.id, nr)
+    nextFree = nr + busCount(hb.id, i > 0)
+  }
+  const busEndOf = (i: number) => (i + 1 < hbs.length ? busNr.get(hbs[i + 1]!.id)! - 1 : 0xff)
+  // Slots on pcie.0 taken by the lab's root-bus functions (after relocation) and by pxb-pcie devices.
+  const hb0 = hbs[0]!
+  const used0 = new Set<number>(Q35_RESERVED)
+  const relocated = new Map<string, number>() // dev id -> new slot on pcie.0
+  const rootSlots0 = new Map<number, PciDev[]>()
+  for (const id of hb0.rootBusDevices) {
+    const d = machine.devs.get(id)!
+    if (d.pcieType === 'host_device') continue
+    rootSlots0.set(d.slot, [...(rootSlots0.get(d.slot) ?? []), d])
+  }
+  for (const s of rootSlots0.keys()) if (!Q35_RESERVED.has(s)) used0.add(s)
+  const takeSlot = (): number => {
+    for (let s = 0x1e; s > 0; s--)
+      if (!used0.has(s)) {
+        used0.add(s)
+        return s
+      }
+    throw new Error('pcie.0 has no free device number left')
+  }
+  for (const [s, ds] of rootSlots0)
+    if (Q35_RESERVED.has(s)) {
+      const ns = takeSlot()
+      for (const d of ds) {
+        relocated.set(d.id, ns)
+        cannot.push(
+          `${d.bdf} (${d.label}): device ${hex(s)} on the root bus is q35's own (${s === 0 ? 'MCH' : 'ICH9'}); moved to device ${hex(ns)}`,
+        )
+      }
+    }
+
+  const hostDevOf = (hbId: string) => machine.devs.get(`${hbId}/hostdev`)
+  for (const [i, hb] of hbs.entries()) {
+    const nr = busNr.get(hb.id)!
+    const lab = hostDevOf(hb.id)
+    if (i === 0) {
+      twinNodes.push({
+        id: hb.id,
+        kind: 'host_bridge',
+        parent: null,
+        label: 'pcie.0 (q35)',
+        host: {
+          domain: 0,
+          rootBus: 0,
+          busEnd: busEndOf(0),
+          numaNode: 0,
+          hostDevice: { ...Q35_HOST_DEVICE, label: 'q35 MCH' },
+        },
+      })
+      if (!lab || lab.vendor !== Q35_HOST_DEVICE.vendor || lab.device !== Q35_HOST_DEVICE.device)
+        cannot.push(
+          `host bridge ${hb.label}: 00:00.0 is q35's 8086:29c0 (on no whitelist), not ${lab ? `${hex(lab.vendor, 4)}:${hex(lab.device, 4)}` : 'absent'}`,
+        )
+      if (hb.numaNode !== 0)
+        cannot.push(`host bridge ${hb.label}: q35's pcie.0 is on NUMA node 0, not ${hb.numaNode}`)
+    } else {
+      const slot = takeSlot()
+      const qemuId = `pxb${i}`
+      deviceArgs.push(
+        `pxb-pcie,id=${qemuId},bus_nr=${nr}${numaNeeded ? `,numa_node=${hb.numaNode}` : ''},bus=pcie.0,addr=0x${hex(slot)}`,
+      )
+      devices.push({ labId: hb.id, bdfInLab: '', guestBdf: pciName(0, 0, slot, 0), qemuId, role: 'pxb-pcie' })
+      twinNodes.push({
+        id: hb.id,
+        kind: 'host_bridge',
+        parent: null,
+        label: `pxb-pcie ${qemuId} (bus_nr=0x${hex(nr)})`,
+        host: { domain: 0, rootBus: nr, busEnd: busEndOf(i), numaNode: hb.numaNode, hostDevice: null },
+      })
+      if (lab)
+        cannot.push(
+          `host bridge ${hb.label}: its device ${lab.bdf} (${hex(lab.vendor, 4)}:${hex(lab.device, 4)}) cannot be placed on a pxb-pcie root bus; the first function on that bus decides pci_host_bridge_dev()`,
+        )
+    }
+  }
+
+  // ---- functions, depth-first ---------------------------------------------------------------------
+  const takenIds = new Set<string>()
+  const fnOf = new Map<string, number>() // functions renumbered where a slot has no function 0
+  const slotGroups = (list: PciDev[]) => {
+    const m = new Map<number, PciDev[]>()
+    for (const d of list) {
+      const s = relocated.get(d.id) ?? d.slot
+      m.set(s, [...(m.get(s) ?? []), d])
+    }
+    for (const g of m.values())
+      if (!g.some((d) => d.fn === 0)) {
+        g.sort((a, b) => a.fn - b.fn).forEach((d, i) => fnOf.set(d.id, i))
+        cannot.push(
+          `${g.map((d) => d.bdf).join(', ')}: no function 0 in the slot here (the kernel scans function 0 first); exported as functions ${g.map((_, i) => i).join(', ')}`,
+        )
+      }
+    return m
+  }
+
+  const emit = (
+    d: PciDev,
+    parentNode0: string,
+    parentBus0: string,
+    rootBus: 'pcie.0' | 'pxb' | null,
+    multi0: boolean,
+  ): void => {
+    let parentNode = parentNode0
+    let parentBus = parentBus0
+    let multi = multi0
+    let slot = relocated.get(d.id) ?? d.slot
+    let fn = fnOf.get(d.id) ?? d.fn
+    if (d.kind === 'endpoint' && rootBus === 'pxb' && !wrapPxbEndpoints) {
+      cannot.push(
+        `${d.bdf} (${d.label}): an endpoint on a pxb-pcie root bus is not possible in QEMU, and there are too few bus numbers to give it a root port; left out`,
+      )
+      return
+    }
+    if (d.kind === 'endpoint' && rootBus === 'pxb') {
+      // QEMU: "Only PCI/PCIe bridges can be plugged into pxb-pcie": put a root port in between.
+      const rpId = `${d.id}_rp`
+      chassis++
+      const rpQemu = rpId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^([^A-Za-z])/, 'n$1')
+      takenIds.add(rpQemu)
+      deviceArgs.push(
+        `pcie-root-port,id=${rpQemu},bus=${parentBus},chassis=${chassis},port=${chassis & 0xff},addr=${addr(slot, fn)}${multi && fn === 0 ? ',multifunction=on' : ''}`,
+      )
+      twinNodes.push({
+        id: rpId,
+        kind: 'root_port',
+        parent: parentNode,
+        label: `root port for ${d.label}`,
+        slot,
+        fn,
+        ...QEMU_IDS.rootPort,
+        acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: [] },
+      })
+      devices.push({ labId: rpId, bdfInLab: '', guestBdf: '', qemuId: rpQemu, role: 'pcie-root-port' })
+      cannot.push(
+        `${d.bdf} (${d.label}): an endpoint on a pxb-pcie root bus is not possible in QEMU (only bridges plug into pxb-pcie); exported behind its own pcie-root-port`,
+      )
+      parentNode = rpId
+      parentBus = rpQemu
+      slot = 0
+      fn = 0
+      multi = false
+    }
+    const a = addr(slot, fn) + (multi && fn === 0 ? ',multifunction=on' : '')
+    const qemuId = d.id.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^([^A-Za-z])/, 'n$1')
+    const unique =
+      takenIds.has(qemuId) || /^(pcie\.0|pxb\d+|drv\d+)$/.test(qemuId)
+        ? `${qemuId}_${devices.length}`
+        : qemuId
+    takenIds.add(unique)
+    const base: TopoNodeSpec = { id: d.id, kind: d.kind, parent: parentNode, label: d.label, slot, fn }
+    let role: QemuRole
+    if (d.kind === 'endpoint') {
+      role = 'nvme'
+      const n = nvmeCount++
+      const serial = `KQ${n}`
+      const disk = `${diskDir}/disk${n}.img`
+      driveArgs.push(`file=${disk},if=none,id=drv${n},format=raw`)
+      deviceArgs.push(
+        `nvme,id=${unique},serial=${serial},drive=drv${n},cmb_size_mb=${cmb},bus=${parentBus},addr=${a}`,
+      )
+      devices.push({
+        labId: d.id,
+        bdfInLab: d.bdf,
+        guestBdf: '',
+        qemuId: unique,
+        role,
+        serial,
+        disk,
+        fill: fillByte(n),
+      })
+      twinNodes.push({
+        ...base,
+        ...QEMU_IDS.nvme,
+        classCode: 0x010802,
+        endpoint: {
+          type: 'nvme',
+          driver: 'nvme',
+          bars: [
+            { index: 0, size: 16 * KiB, mem64: true },
+            { index: 2, size: cmb * MiB, mem64: true, prefetch: true },
+          ],
+          p2pmemBar: 2,
+          queueP2p: true,
+          osDevices: [`nvme${n}n1`],
+        },
+      })
+      return
+    }
+    if (d.kind === 'root_port') {
+      role = 'pcie-root-port'
+      chassis++
+      deviceArgs.push(
+        `pcie-root-port,id=${unique},bus=${parentBus},chassis=${chassis},port=${chassis & 0xff},addr=${a}`,
+      )
+      const capLab = d.acsCap ?? 0
+      const qemuCap = QEMU_ROOT_PORT_ACS_CAP.reduce((s, f) => s | ACS_BIT[f], 0)
+      const fw = d.acsCtrlFirmware & qemuCap
+      if (d.acsCap === null)
+        cannot.push(
+          `${d.bdf} (${d.label}): has no ACS capability in the lab; QEMU's pcie-root-port has one (0x005f)${machine.settings.iommu ? ', and with the IOMMU on the kernel enables ACS redirect on it' : ''}`,
+        )
+      else if (capLab !== qemuCap)
+        cannot.push(
+          `${d.bdf} (${d.label}): ACS capability 0x${hex(capLab, 4)} becomes QEMU's 0x${hex(qemuCap, 4)}`,
+        )
+      if (d.acsCtrlFirmware !== fw)
+        cannot.push(
+          `${d.bdf} (${d.label}): ACS Control bits 0x${hex(d.acsCtrlFirmware & ~qemuCap, 4)} are not in QEMU's capability`,
+        )
+      if (fw !== 0) acsWrites.set(d.id, fw)
+      twinNodes.push({
+        ...base,
+        ...QEMU_IDS.rootPort,
+        acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: flagsOf(fw) },
+      })
+      if (d.vendor !== QEMU_IDS.rootPort.vendor || d.device !== QEMU_IDS.rootPort.device)
+        if (hostDevOf(d.hostBridge) === undefined && d.slot === 0 && d.fn === 0)
+          cannot.push(
+            `${d.bdf} (${d.label}): reports 1b36:000c in QEMU, not ${hex(d.vendor, 4)}:${hex(d.device, 4)}; as the first function of its root bus it is the whitelist key (a whitelisted id needs the byte-patched QEMU of kernel-oracle.md §4)`,
+          )
+    } else if (d.kind === 'switch_upstream') {
+      role = 'x3130-upstream'
+      deviceArgs.push(`x3130-upstream,id=${unique},bus=${parentBus},addr=${a}`)
+      twinNodes.push({ ...base, ...QEMU_IDS.upstream })
+      if (d.acsCap !== null)
+        cannot.push(`${d.bdf} (${d.label}): ACS on a switch upstream port (x3130-upstream has none)`)
+    } else if (d.kind === 'switch_downstream') {
+      role = 'xio3130-downstream'
+      chassis++
+      deviceArgs.push(`xio3130-downstream,id=${unique},bus=${parentBus},addr=${a},chassis=${chassis},slot=0`)
+      twinNodes.push({ ...base, ...QEMU_IDS.downstream })
+      if (d.acsCap !== null)
+        cannot.push(
+          `${d.bdf} (${d.label}): ACS on a switch downstream port (QEMU 7.2's xio3130-downstream has no ACS capability${d.acsCtrl & (ACS_BIT.RR | ACS_BIT.CR) ? '; its redirect bits are lost' : ''})`,
+        )
+    } else {
+      // a PCI-to-PCI bridge: pcie-pci-bridge below a PCIe port or root bus, pci-bridge below a PCI bridge
+      const parentDev = machine.devs.get(parentNode)
+      const legacyParent = parentDev?.kind === 'pci_bridge'
+      role = legacyParent ? 'pci-bridge' : 'pcie-pci-bridge'
+      if (legacyParent) {
+        chassis++
+        deviceArgs.push(`pci-bridge,id=${unique},bus=${parentBus},addr=${a},chassis_nr=${chassis},shpc=off`)
+      } else deviceArgs.push(`pcie-pci-bridge,id=${unique},bus=${parentBus},addr=${a}`)
+      twinNodes.push({ ...base, ...(legacyParent ? QEMU_IDS.pciBridge : QEMU_IDS.pciePciBridge) })
+      if (d.acsCap !== null) cannot.push(`${d.bdf} (${d.label}): ACS on a PCI bridge (QEMU's has none)`)
+    }
+    devices.push({ labId: d.id, bdfInLab: d.bdf, guestBdf: '', qemuId: unique, role })
+    const kids = childrenOf(d.id)
+    if (role === 'pcie-pci-bridge' && kids.some((k) => k.slot === 0)) {
+      // QEMU: "Unsupported PCI slot 0 for standard hotplug controller" (its SHPC owns device 0).
+      for (const k of kids) if (k.slot < 31) relocated.set(k.id, k.slot + 1)
+      cannot.push(
+        `${d.bdf} (${d.label}): devices below a pcie-pci-bridge cannot use device 0; moved up by one`,
+      )
+    }
+    const groups = slotGroups(kids)
+    for (const k of kids) emit(k, d.id, unique, null, (groups.get(k.slot)?.length ?? 0) > 1)
+  }
+
+  for (const [i, hb] of hbs.entries()) {
+    const bus = i === 0 ? 'pcie.0' : `pxb${i}`
+    const list = hb.rootBusDevices
+      .map((id) => machine.devs.get(id)!)
+      .filter((d) => d.pcieType !== 'host_device')
+      .sort((a, b) => a.devfn - b.devfn)
+    const groups = slotGroups(list)
+    for (const d of list)
+      emit(
+        d,
+        hb.id,
+        bus,
+        i === 0 ? 'pcie.0' : 'pxb',
+        (groups.get(relocated.get(d.id) ?? d.slot)?.length ?? 0) > 1,
+      )
+  }
+  for (const d of devs)
+    if (d.kind === 'endpoint' && d.endpoint && d.endpoint.type !== 'nvme')
+      cannot.push(
+        `${d.bdf} (${d.label}): a ${d.endpoint.type} is exported as an NVMe controller with a ${cmb} MiB CMB`,
+      )
+  if (devs.some((d) => d.kind === 'endpoint'))
+    cannot.push(
+      `BAR sizes: every endpoint gets QEMU nvme's BARs (BAR0 16 KiB registers, BAR2 ${cmb} MiB CMB = p2pmem); the lab's BARs are not reproduced`,
+    )
+  // ---- CPU, IOMMU, NUMA ----------------------------------------------------------------------------
+  const cpu = qemuCpu(machine.cpu)
+  if (cpu.note) cannot.push(`CPU: ${cpu.note}`)
+  const twin: MachineSpec = { name: `${machine.name} (QEMU twin)`, cpu: cpu.twin, nodes: twinNodes }
+
+  // Guest BDFs: the engine enumerates the twin the way SeaBIOS numbers buses (depth-first).
+  const built = buildMachine(twin, machine.settings)
+  if (!built.ok)
+    throw new Error(`the QEMU twin does not build: ${built.issues.map((x) => x.message).join('; ')}`)
+  const tm = built.machine
+  for (const dv of devices) if (dv.role !== 'pxb-pcie') dv.guestBdf = tm.devs.get(dv.labId)?.bdf ?? ''
+
+  const params: string[] = []
+  if (machine.settings.iommu) {
+    params.push('intel_iommu=on')
+    comp.push(
+      "IOMMU: -device intel-iommu and intel_iommu=on; the kernel then enables ACS (SV|RR|CR|UF) on QEMU's root ports",
+    )
+  }
+  const redir = machine.settings.disableAcsRedir.trim()
+  if (redir) {
+    const mapped = redir
+      .split(';')
+      .map((e) => {
+        const m = /^(?:\d+@)?([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])$/i.exec(e.trim())
+        if (!m) return e.trim()
+        const id = machine.byBdf.get(m[1]!.toLowerCase())
+        const g = id ? tm.devs.get(id)?.bdf : undefined
+        return g ? e.trim().replace(m[1]!, g) : e.trim()
+      })
+      .join(';')
+    params.push(`pci=disable_acs_redir=${mapped}`)
+    comp.push(`pci=disable_acs_redir= is passed through on the kernel command line (guest BDFs: ${mapped})`)
+  }
+  if (acsWrites.size > 0) {
+    // The kernel computes the effective value at enumeration; the guest writes it before the first mapping.
+    const list = [...acsWrites.keys()].map((id) => {
+      const t = tm.devs.get(id)!
+      return `${t.bdf}=0x${hex(t.acsCtrl, 4)}`
+    })
+    params.push(`kq.acs=${list.join(',')}`)
+    comp.push(
+      `ACS Control set by firmware in the lab is written from inside the guest before the first P2P mapping (kq.acs=${list.join(',')}; p2ptest setacs)`,
+    )
+  }
+  params.push(`kq.nns=${nvmeCount}`)
+  if (devs.some((d) => d.kind === 'switch_downstream' && d.acsCap !== null))
+    comp.push(
+      'switch-port ACS: none possible (no ACS capability to write); compare against the twin, whose switch ports have no ACS',
+    )
+  if (
+    hbs.some((h) => {
+      const hd = hostDevOf(h.id)
+      return (
+        hd !== undefined && (hd.vendor !== Q35_HOST_DEVICE.vendor || hd.device !== Q35_HOST_DEVICE.device)
+      )
+    })
+  )
+    comp.push(
+      'whitelisted host bridges: the whitelist-positive case needs the byte-patched QEMU copy of kernel-oracle.md §4 (root port id 8086:2030 / 8086:3c00); with stock QEMU the twin uses 1b36:000c',
+    )
+
+  const smp = Math.max(opts.smp ?? 2, 1)
+  const mem = opts.memMiB ?? 1024
+  const argv: string[] = [
+    '-machine',
+    `q35,accel=${opts.accel ?? 'tcg'}${opts.accel === 'kvm' && machine.settings.iommu ? ',kernel-irqchip=split' : ''}`,
+  ]
+  argv.push('-cpu', cpu.model, '-smp', String(smp))
+  if (numaNeeded) {
+    const maxNode = Math.max(...numaNodes)
+    const per = Math.max(128, Math.floor(mem / (maxNode + 1) / 2) * 2)
+    argv.push('-m', `${per * (maxNode + 1)}M`)
+    for (let n = 0; n <= maxNode; n++) {
+      argv.push('-object', `memory-backend-ram,id=mem${n},size=${per}M`)
+      const cpus = n < smp ? `,cpus=${n}` : ''
+      argv.push('-numa', `node,nodeid=${n},memdev=mem${n}${cpus}`)
+    }
+    if (smp > maxNode + 1) cannot.push('NUMA: CPUs beyond the node count are left on no node')
+  } else argv.push('-m', `${mem}M`)
+  argv.push('-nodefaults', '-nographic', '-no-reboot', '-serial', 'mon:stdio')
+  if (opts.kernel) {
+    argv.push('-kernel', opts.kernel)
+    if (opts.initrd) argv.push('-initrd', opts.initrd)
+    argv.push('-append', [...(opts.append ?? []), ...params].join(' '))
+  }
+  if (machine.settings.iommu) argv.push('-device', 'intel-iommu')
+  for (const d of driveArgs) argv.push('-drive', d)
+  for (const d of deviceArgs) argv.push('-device', d)
+
+  const shell = [opts.qemu ?? 'qemu-system-x86_64', ...argv].map(shellQuote).join(' ')
+  return {
+    argv,
+    shell,
+    devices,
+    nvme: devices.filter((d) => d.role === 'nvme'),
+    kernelParams: params,
+    cpuModel: cpu.model,
+    cannotReproduce: [...new Set(cannot)],
+    compensations: comp,
+    twin,
+  }
+}
