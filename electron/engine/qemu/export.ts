@@ -22,7 +22,7 @@
  *
  * Pure TypeScript (STYLE.md §2.2): it computes strings, it runs nothing.
  */
-import type { AcsFlag, CpuSpec, MachineSpec, TopoNodeSpec } from '../../../shared/model/topology'
+import type { AcsFlag, CpuSpec, LabSettings, MachineSpec, TopoNodeSpec } from '../../../shared/model/topology'
 import { ACS_BIT } from '../../../shared/model/topology'
 import { buildMachine, pciName } from '../topology/build'
 import type { Machine, PciDev } from '../topology/types'
@@ -102,6 +102,8 @@ export interface QemuExport {
   compensations: string[]
   /** The machine QEMU builds, as a spec with the lab's node ids: run the engine on it. */
   twin: MachineSpec
+  /** The lab's settings for the twin (pci=disable_acs_redir= with guest BDFs). */
+  twinSettings: LabSettings
 }
 
 /** -cpu model and the cpu_data(0) it gives (checked in the guest's /proc/cpuinfo, kernel-oracle.md §4). */
@@ -523,6 +525,7 @@ function exportMachine(machine: Machine, opts: QemuExportOptions, wrapPxbEndpoin
   for (const dv of devices) if (dv.role !== 'pxb-pcie') dv.guestBdf = tm.devs.get(dv.labId)?.bdf ?? ''
 
   const params: string[] = []
+  const twinSettings: LabSettings = { ...machine.settings }
   if (machine.settings.iommu) {
     params.push('intel_iommu=on')
     comp.push(
@@ -542,12 +545,18 @@ function exportMachine(machine: Machine, opts: QemuExportOptions, wrapPxbEndpoin
       })
       .join(';')
     params.push(`pci=disable_acs_redir=${mapped}`)
+    twinSettings.disableAcsRedir = mapped
     comp.push(`pci=disable_acs_redir= is passed through on the kernel command line (guest BDFs: ${mapped})`)
+  }
+  let tmAcs = tm
+  if (twinSettings.disableAcsRedir !== machine.settings.disableAcsRedir) {
+    const b2 = buildMachine(twin, twinSettings)
+    if (b2.ok) tmAcs = b2.machine
   }
   if (acsWrites.size > 0) {
     // The kernel computes the effective value at enumeration; the guest writes it before the first mapping.
     const list = [...acsWrites.keys()].map((id) => {
-      const t = tm.devs.get(id)!
+      const t = tmAcs.devs.get(id)!
       return `${t.bdf}=0x${hex(t.acsCtrl, 4)}`
     })
     params.push(`kq.acs=${list.join(',')}`)
@@ -611,5 +620,6 @@ function exportMachine(machine: Machine, opts: QemuExportOptions, wrapPxbEndpoin
     cannotReproduce: [...new Set(cannot)],
     compensations: comp,
     twin,
+    twinSettings,
   }
 }

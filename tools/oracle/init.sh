@@ -1,0 +1,49 @@
+#!/bin/busybox sh
+# /init of the oracle's initramfs (kernel-oracle.md §1). Every line meant for tools/oracle/parse.ts
+# starts with "KQ ". Kernel command line: kq.nns=<namespaces to wait for>, kq.acs=BDF=hex,...
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "KQ BEGIN"
+echo "KQ KERNEL $(uname -r)"
+echo "KQ CPU vendor=$(grep -m1 '^vendor_id' /proc/cpuinfo | sed 's/.*: //') family=$(grep -m1 '^cpu family' /proc/cpuinfo | sed 's/.*: //') model=$(grep -m1 '^model[^ ]*:' /proc/cpuinfo | sed 's/.*: //')"
+echo "KQ CMDLINE $(cat /proc/cmdline)"
+NNS=0
+ACS=""
+for a in $(cat /proc/cmdline); do
+  case "$a" in
+    kq.nns=*) NNS="${a#kq.nns=}" ;;
+    kq.acs=*) ACS="${a#kq.acs=}" ;;
+  esac
+done
+# ACS Control written before the first P2P mapping: verdicts are cached per pair at that point.
+for w in $(echo "$ACS" | tr ',' ' '); do
+  /p2ptest setacs "${w%%=*}" "${w#*=}"
+done
+# Debian's kernel has nvme as modules: keyring, auth, core, nvme (depends= order; no modules.dep).
+for m in nvme-keyring nvme-auth nvme-core nvme; do
+  [ -f "/lib/modules/$m.ko" ] && insmod "/lib/modules/$m.ko" $( [ "$m" = nvme-core ] && echo multipath=N )
+done
+i=0
+while [ "$i" -lt 300 ]; do
+  n=$(ls /sys/block 2>/dev/null | grep -c '^nvme')
+  [ "$n" -ge "$NNS" ] && break
+  sleep 0.1
+  i=$((i + 1))
+done
+echo "KQ NAMESPACES $(ls /sys/block | grep '^nvme' | tr '\n' ' ')"
+for c in /sys/class/nvme/nvme*; do
+  [ -e "$c" ] && echo "KQ CTRL $(basename "$c") address=$(cat "$c/address") serial=$(cat "$c/serial" | tr -d ' ')"
+done
+for d in /sys/bus/pci/devices/*; do
+  echo "KQ PCI $(basename "$d") $(cat "$d/vendor"):$(cat "$d/device") class=$(cat "$d/class") p2pmem=$(cat "$d/p2pmem/published" 2>/dev/null || echo -)"
+done
+/p2ptest acs
+/p2ptest
+echo "KQ DMESG-BEGIN"
+dmesg | grep -iE 'p2p|acs|peer|whitelist|iommu|dmar' | sed 's/^/KQ DMESG /'
+echo "KQ DMESG-END"
+echo "KQ END"
+poweroff -f

@@ -1,0 +1,114 @@
+/**
+ * `npm run oracle -- <lab-or-import-file> [--kernel 7.2] [--keep] [--timeout S]`
+ *
+ * Boots the lab in QEMU with a real Linux kernel (Debian's, fetched into the cache), reads the
+ * kernel's verdict for every provider/client pair and prints it side by side with the engine's.
+ * Exit codes: 0 all pairs agree, 1 a disagreement (or an invalid run), 2 bad input or environment.
+ */
+import { readFileSync } from 'node:fs'
+import { importText } from '../../electron/engine/import/index'
+import { EnvError, KERNELS } from './kernels'
+import { formatResult, runOracle, runPassed } from './run'
+
+const USAGE = `usage: npm run oracle -- <lab-or-import-file> [--kernel ${Object.keys(KERNELS).join('|')}] [--keep] [--timeout SECONDS]
+
+Boots the lab's PCIe tree in QEMU (q35, TCG) with a real Linux kernel, asks the kernel for its
+P2PDMA verdict on every provider/client pair (an O_DIRECT read from an NVMe namespace into another
+device's p2pmem) and compares it with the engine's verdict for the same machine and kernel era.
+  --kernel K    kernel to boot (default 7.2: Debian sid's stock kernel; era v7.2)
+  --keep        keep the run directory (serial log, command line, initramfs) even when all agree
+  --timeout S   kill the guest after S seconds (default: 120, more for large labs)
+Needs qemu-system-x86_64 (apt-get install qemu-system-x86), gcc with libc6-dev, busybox-static,
+and apt access to Debian's packages. Exit 0: all agree; 1: a disagreement; 2: bad input/environment.`
+
+async function main(argv: string[]): Promise<number> {
+  let file: string | undefined
+  let kernel = '7.2'
+  let keep = false
+  let timeout: number | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE + '\n')
+      return 0
+    } else if (a === '--kernel') kernel = argv[++i] ?? ''
+    else if (a.startsWith('--kernel=')) kernel = a.slice(9)
+    else if (a === '--keep') keep = true
+    else if (a === '--timeout') timeout = Number(argv[++i])
+    else if (a.startsWith('-')) {
+      process.stderr.write(`usage error: unknown option ${a}\n${USAGE}\n`)
+      return 2
+    } else if (!file) file = a
+    else {
+      process.stderr.write(`usage error: one file only\n${USAGE}\n`)
+      return 2
+    }
+  }
+  if (!file) {
+    process.stderr.write(`usage error: a lab file is needed\n${USAGE}\n`)
+    return 2
+  }
+  const spec = KERNELS[kernel]
+  if (!spec) {
+    process.stderr.write(
+      `usage error: --kernel must be one of ${Object.keys(KERNELS).join(', ')} (6.12 needs a custom build: Debian's 6.12 has CONFIG_PCI_P2PDMA off)\n`,
+    )
+    return 2
+  }
+  if (timeout !== undefined && !(timeout > 0)) {
+    process.stderr.write('usage error: --timeout needs a number of seconds\n')
+    return 2
+  }
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    process.stderr.write(`error: ${file}: cannot read: ${(e as Error).message}\n`)
+    return 2
+  }
+  const r = importText(file, text)
+  if (!r.ok) {
+    for (const i of r.issues.slice(0, 10))
+      process.stderr.write(`error: ${file}${i.line !== undefined ? `:${i.line}` : ''}: ${i.message}\n`)
+    return 2
+  }
+  const progress = (l: string) => process.stderr.write(`oracle: ${l}\n`)
+  try {
+    const res = await runOracle({
+      name: r.lab.name || file,
+      spec: r.lab.machine,
+      settings: r.lab.settings,
+      kernel: spec,
+      keep,
+      timeoutSec: timeout,
+      progress,
+    })
+    process.stdout.write('\nQEMU cannot reproduce:\n')
+    for (const c of res.export.cannotReproduce.length ? res.export.cannotReproduce : ['nothing known'])
+      process.stdout.write(`  - ${c}\n`)
+    if (res.export.compensations.length) {
+      process.stdout.write('compensated by:\n')
+      for (const c of res.export.compensations) process.stdout.write(`  - ${c}\n`)
+    }
+    process.stdout.write('\n' + formatResult(res).join('\n') + '\n')
+    if (keep || !runPassed(res))
+      process.stdout.write(`run directory kept: ${res.logPath.replace(/\/[^/]+$/, '')}\n`)
+    return runPassed(res) ? 0 : 1
+  } catch (e) {
+    if (e instanceof EnvError) {
+      process.stderr.write(`error: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`)
+    process.exitCode = 3
+  },
+)

@@ -1,0 +1,181 @@
+/**
+ * `npm run test:kernel`: the differential suite of issue 7 §3. Boots the QEMU machines of
+ * kernel-oracle.md §4 (electron/engine/test/fixtures/topologies.ts) with Debian sid's 7.2 kernel and
+ * checks, for every run, that
+ *   1. the engine (era v7.2, on the export's twin) agrees with the kernel on every pair: allowed or
+ *      refused, and the errno of a refused O_DIRECT read (EINVAL in 7.2);
+ *   2. the kernel's allowed pairs are the ones kernel-oracle.md §5 recorded (so the run really
+ *      exercises what its name says: the ACS write happened, the CPU model took, ...).
+ * Ten boots of 5-15 s each under TCG. Ends with the plain line "N passed, N failed" (one per run).
+ *
+ *   npm run test:kernel [-- --only NAME[,NAME]] [--verbose] [--keep]
+ */
+import {
+  DEFAULT_SETTINGS,
+  type AcsFlag,
+  type CpuSpec,
+  type LabSettings,
+  type MachineSpec,
+} from '../../shared/model/topology'
+import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../electron/engine/test/fixtures/topologies'
+import { EnvError, KERNELS } from './kernels'
+import { formatResult, runOracle, runPassed, type OracleResult } from './run'
+
+interface SuiteRun {
+  name: string
+  covers: string
+  spec: MachineSpec
+  settings?: Partial<LabSettings>
+  /** Allowed (provider, client) pairs other than self pairs, as kernel-oracle.md §5 lists them. */
+  allowed: string
+}
+
+const cpu = (k: keyof typeof CPUS): CpuSpec => ({ ...CPUS[k] })
+const RR_CR: AcsFlag[] = ['RR', 'CR']
+const PXB_ALL = 'AB AC AD AE BA BC BD BE CA CB CD CE DA DB DC DE EA EB EC ED'
+
+export const RUNS: SuiteRun[] = [
+  {
+    name: 'k72-skx-pxb',
+    covers:
+      'same switch (AB), across root ports (AC), root-bus device (D), second host bridge (E), Intel, EINVAL',
+    spec: qemuPxb(cpu('skylakeServer')),
+    allowed: 'AB BA',
+  },
+  {
+    name: 'k72-epyc-pxb',
+    covers: 'AMD Zen (family 0x17): cpu_supports_p2pdma() allows THRU_HOST_BRIDGE, also across host bridges',
+    spec: qemuPxb(cpu('epyc')),
+    allowed: PXB_ALL,
+  },
+  {
+    name: 'k72-epycfam22-sw',
+    covers: 'AMD family 0x16 (EPYC,family=22): no cpu_supports_p2pdma()',
+    spec: qemuSw(cpu('epycFamily22')),
+    allowed: 'AB BA',
+  },
+  {
+    name: 'k72-dhyana-sw',
+    covers: 'Hygon Dhyana (family 0x18): the vendor check is AMD only',
+    spec: qemuSw(cpu('dhyana')),
+    allowed: 'AB BA',
+  },
+  {
+    name: 'k72-skx-mf',
+    covers: 'two functions of one slot without ACS: common upstream bridge = the root port, BUS_ADDR',
+    spec: qemuMf({ cpu: cpu('skylakeServer') }),
+    allowed: 'AB BA',
+  },
+  {
+    name: 'k72-skx-mf-acs',
+    covers: 'ACS RR|CR written from the guest to the common upstream root port: redirect, Intel refuses',
+    spec: qemuMf({ cpu: cpu('skylakeServer'), rp1Ctrl: RR_CR }),
+    allowed: '',
+  },
+  {
+    name: 'k72-epyc-mf-acs',
+    covers: 'the same ACS redirect on AMD Zen: THRU_HOST_BRIDGE',
+    spec: qemuMf({ cpu: cpu('epyc'), rp1Ctrl: RR_CR }),
+    allowed: 'AB AC BA BC CA CB',
+  },
+  {
+    name: 'k72-skx-mf-iommu',
+    covers: 'vIOMMU (intel_iommu=on): the kernel enables ACS redirect on the root ports itself',
+    spec: qemuMf({ cpu: cpu('skylakeServer') }),
+    settings: { iommu: true },
+    allowed: '',
+  },
+  {
+    name: 'k72-skx-mf-iommu-noredir',
+    covers: 'vIOMMU with pci=disable_acs_redir=0000:00:10.0: BUS_ADDR again (data check off under vIOMMU)',
+    spec: qemuMf({ cpu: cpu('skylakeServer') }),
+    settings: { iommu: true, disableAcsRedir: '0000:00:10.0' },
+    allowed: 'AB BA',
+  },
+  {
+    name: 'k72-skx-pxb2',
+    covers: 'two pxb-pcie host bridges, first devices 1b36:000c (no whitelist): all refused on Intel',
+    spec: qemuPxb2(undefined, cpu('skylakeServer')),
+    allowed: '',
+  },
+]
+
+/** Letter pairs "XY" (provider X, client Y) the kernel allowed, self pairs left out. */
+function kernelAllowed(r: OracleResult): string[] {
+  return r.rows
+    .filter((x) => x.providerId !== x.clientId && x.kernel?.allowed)
+    .map((x) => x.providerId + x.clientId)
+    .sort()
+}
+
+async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose')
+  const keep = argv.includes('--keep')
+  const oi = argv.indexOf('--only')
+  const only = oi >= 0 ? new Set((argv[oi + 1] ?? '').split(',')) : null
+  const runs = RUNS.filter((r) => !only || only.has(r.name))
+  const kernel = KERNELS['7.2']!
+  const t0 = Date.now()
+  let passed = 0
+  let failed = 0
+  let fetchSeconds = 0
+  const boots: number[] = []
+  process.stdout.write(`kernel differential suite: ${runs.length} runs, ${kernel.label}\n`)
+  for (const [i, run] of runs.entries()) {
+    process.stdout.write(`\n[${i + 1}/${runs.length}] ${run.name}: ${run.covers}\n`)
+    let res: OracleResult
+    try {
+      res = await runOracle({
+        name: run.name,
+        spec: run.spec,
+        settings: { ...DEFAULT_SETTINGS, ...run.settings },
+        kernel,
+        keep,
+        progress: (l) => process.stdout.write(`  ${l}\n`),
+      })
+    } catch (e) {
+      if (e instanceof EnvError) {
+        process.stdout.write(`error: ${e.message}\n\n0 passed, ${runs.length} failed\n`)
+        return 2
+      }
+      throw e
+    }
+    fetchSeconds += res.fetchSeconds
+    boots.push(res.bootSeconds)
+    const got = kernelAllowed(res)
+    const want = run.allowed.split(' ').filter(Boolean).sort()
+    const docOk = got.join(' ') === want.join(' ')
+    const ok = runPassed(res) && docOk
+    const agree = res.rows.filter((x) => x.agree).length
+    const refusedErrnos = [
+      ...new Set(res.rows.flatMap((x) => (x.kernel && !x.kernel.allowed ? [x.kernel.errno] : []))),
+    ]
+    process.stdout.write(
+      `  kernel ${res.kernelRelease} · -cpu ${res.cpuModel} (guest ${res.guestCpu}) · ${res.rows.length} pairs · ${agree} agree · allowed ${got.join(' ') || '-'} · refused with ${refusedErrnos.join('/') || '-'} · boot ${res.bootSeconds.toFixed(1)} s\n`,
+    )
+    if (!docOk)
+      process.stdout.write(
+        `  the kernel allowed [${got.join(' ')}], kernel-oracle.md §5 recorded [${want.join(' ')}]: the run did not set up what it claims\n`,
+      )
+    if (verbose || !ok) process.stdout.write(formatResult(res).join('\n') + '\n')
+    process.stdout.write(`  ${ok ? 'PASS' : 'FAIL'} ${run.name}\n`)
+    if (ok) passed++
+    else failed++
+  }
+  const total = (Date.now() - t0) / 1000
+  process.stdout.write(
+    `\nsuite: ${total.toFixed(0)} s total; kernel fetch ${fetchSeconds.toFixed(1)} s; boots ${boots.map((b) => b.toFixed(1)).join(', ')} s\n`,
+  )
+  process.stdout.write(`${passed} passed, ${failed} failed\n`)
+  return failed ? 1 : 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`)
+    process.exitCode = 3
+  },
+)
