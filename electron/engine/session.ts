@@ -41,6 +41,7 @@ import type { AddressMapView } from '../../shared/model/addressmap'
 import type { MachineSpec } from '../../shared/model/topology'
 import { applyEdits, emptyMachine } from './topology/edit'
 import { iomemTree } from './topology/iomem'
+import { StepperSession } from './scenario/stepper-session'
 
 /** Undo depth: older edits fall off the bottom of the stack. */
 export const UNDO_LIMIT = 200
@@ -88,6 +89,8 @@ export class LabSession {
   private filePathValue: string | null = null
   /** UI state that must survive a renderer crash or reload (selection, later the stepping cursor). */
   private uiStateValue: UiState = { ...EMPTY_UI_STATE }
+  /** The scenario stepper (scenario.* and timeline.* channels), always on the current lab. */
+  readonly stepping = new StepperSession(() => this.state.lab)
 
   /** Starts with the default lab loaded; throws if the built-in lab does not build (an engine bug). */
   constructor(options: LabSessionOptions = {}) {

@@ -26,6 +26,8 @@ import { requestSchemas } from '../../shared/ipc/schemas'
 import type { InputIssue } from '../../shared/model/topology'
 import type { LabSession } from '../engine/session'
 import type { EditRequest } from '../../shared/model/edit'
+import type { Era } from '../../shared/model/topology'
+import { elixirFileUrl, elixirUrl } from '../engine/scenario/stepper'
 
 /** One handler per contract key: a channel without a handler fails to compile. */
 export type Handlers = { [K in keyof Invoke]: (...args: unknown[]) => ReturnType<Invoke[K]> }
@@ -48,6 +50,8 @@ export const NO_RECOVERY: RecoverySource = {
 /** Host services some channels need (main has a file system; the harness may not). */
 export interface HandlerServices {
   recovery?: RecoverySource
+  /** Open an https URL in the system browser (main: shell.openExternal); absent in the harness and tests. */
+  openExternal?: (url: string) => void
 }
 
 export type Emit = <K extends keyof Events>(channel: K, payload: Events[K]) => void
@@ -153,8 +157,34 @@ export function createHandlers(
     }),
     'ui.state': guarded('ui.state', () => session.uiState()),
     'ui.setState': guarded('ui.setState', ([patch]) => session.setUiState(patch as Partial<UiState>)),
+    'scenario.list': guarded('scenario.list', () => session.stepping.list()),
+    'scenario.start': guarded('scenario.start', ([req]) => session.stepping.start(req)),
+    'scenario.compare': guarded('scenario.compare', ([req]) => session.stepping.compare(req)),
+    'scenario.report': guarded('scenario.report', ([req]) => session.stepping.report(req)),
+    'timeline.step': guarded('timeline.step', ([req]) => session.stepping.step(req)),
+    'timeline.seek': guarded('timeline.seek', ([req]) => session.stepping.seek(req)),
+    'timeline.breakpoints': guarded('timeline.breakpoints', ([req]) => session.stepping.breakpoints(req)),
+    'timeline.view': guarded('timeline.view', () => session.stepping.view()),
+    'app.openSource': guarded('app.openSource', ([req]) => openSource(req, services.openExternal)),
   }
   return handlers
+}
+
+/**
+ * The elixir.bootlin.com page of a kernel function (identifier search) or file for an era. Only
+ * that host is ever opened; the schema already limits fn and file to identifier and path characters.
+ */
+function openSource(
+  req: { era: Era; fn: string; file?: string | undefined },
+  openExternal: ((url: string) => void) | undefined,
+): Result<{ url: string; opened: boolean }> {
+  const url = req.file
+    ? (elixirFileUrl(req.era, req.file) ?? elixirUrl(req.era, req.fn))
+    : elixirUrl(req.era, req.fn)
+  if (new URL(url).host !== 'elixir.bootlin.com') throw new Error(`openSource built a foreign URL: ${url}`)
+  if (!openExternal) return { ok: true, value: { url, opened: false } }
+  openExternal(url)
+  return { ok: true, value: { url, opened: true } }
 }
 
 /** Load the pending autosave into the session; it stays dirty and keeps its original path. */

@@ -3,7 +3,7 @@
  * table (ipc-handlers.ts), refuses senders that are not the app's own page, and pushes session
  * changes to the window as 'lab:lab.changed'.
  */
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
+import { ipcMain, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
 import {
   PREFIX,
   invokeChannels,
@@ -50,7 +50,12 @@ export function registerIpc(
     if (win && !win.isDestroyed() && !win.webContents.isDestroyed())
       win.webContents.send(PREFIX + channel, payload)
   }
-  const handlers = createHandlers(session, emit, 'electron')
+  const handlers = createHandlers(session, emit, 'electron', {
+    // app.openSource: only kernel source pages on elixir.bootlin.com, in the system browser.
+    openExternal: (url) => {
+      if (new URL(url).origin === 'https://elixir.bootlin.com') void shell.openExternal(url)
+    },
+  })
   const channels = Object.keys(invokeChannels) as InvokeChannel[]
   for (const channel of channels) {
     ipcMain.handle(PREFIX + channel, (event, ...args: unknown[]): Result<unknown> => {

@@ -6,10 +6,19 @@
  * Every request answers a Result value: kernel failures, bad input and internal errors travel as
  * data, never as thrown errors (Electron keeps only `message` of a thrown error).
  */
-import type { LabFile, LabSettings, CpuSpec, ImportReport, InputIssue, TopoNodeSpec, Era } from '../model/topology'
+import type {
+  LabFile,
+  LabSettings,
+  CpuSpec,
+  ImportReport,
+  InputIssue,
+  TopoNodeSpec,
+  Era,
+} from '../model/topology'
 import type { P2pMatrix, PairVerdict } from '../model/p2p'
 import type { EditRequest } from '../model/edit'
 import type { AddressMapView } from '../model/addressmap'
+import type { CompareView, ReportText, ScenarioSummary, StepperView, StepRequestKind } from '../model/stepper'
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
 
@@ -39,7 +48,15 @@ export interface TopoNodeView {
   acsCap: string[] | null
   acsCtrl: string[]
   /** BAR list with CPU physical and bus addresses as 0x… hex strings. */
-  bars: { index: number; size: number; start: string; busStart: string; io: boolean; mem64: boolean; prefetch: boolean }[]
+  bars: {
+    index: number
+    size: number
+    start: string
+    busStart: string
+    io: boolean
+    mem64: boolean
+    prefetch: boolean
+  }[]
   /** For host bridges. */
   host: { domain: number; busStart: number; busEnd: number; numaNode: number; key: string | null } | null
   isProvider: boolean
@@ -128,6 +145,22 @@ export interface Invoke {
   /** UI state kept in main (survives a renderer reload or crash). */
   'ui.state': () => Result<UiState>
   'ui.setState': (patch: Partial<UiState>) => Result<UiState>
+  /** The lab's scenarios (name, era, narration, operations). */
+  'scenario.list': () => Result<ScenarioSummary[]>
+  /** Record scenario `index` in `era` (default: its own, else the lab's); the cursor is before its first operation. */
+  'scenario.start': (req: { index: number; era?: Era }) => Result<StepperView>
+  /** Run a scenario in two eras and compare each operation's outcome and call path. */
+  'scenario.compare': (req: { index: number; eras: [Era, Era] }) => Result<CompareView>
+  /** A self-contained HTML or Markdown report of a scenario (every step). */
+  'scenario.report': (req: { index: number; era?: Era; format: 'html' | 'md' }) => Result<ReportText>
+  /** Move the cursor; one batched view per request (runs are bounded). */
+  'timeline.step': (req: { kind: StepRequestKind; fn?: string; count?: number }) => Result<StepperView>
+  'timeline.seek': (req: { cursor: number }) => Result<StepperView>
+  'timeline.breakpoints': (req: { fns: string[] }) => Result<StepperView>
+  /** The stepper's view, or null when no scenario is being stepped on the current lab. */
+  'timeline.view': () => Result<StepperView | null>
+  /** Open the kernel source of a function on elixir.bootlin.com (main: the system browser; harness: returns the URL). */
+  'app.openSource': (req: { era: Era; fn: string; file?: string }) => Result<{ url: string; opened: boolean }>
 }
 
 /** main → renderer */
@@ -155,6 +188,15 @@ export const invokeChannels = {
   'lab.discardRecovery': 1,
   'ui.state': 1,
   'ui.setState': 1,
+  'scenario.list': 1,
+  'scenario.start': 1,
+  'scenario.compare': 1,
+  'scenario.report': 1,
+  'timeline.step': 1,
+  'timeline.seek': 1,
+  'timeline.breakpoints': 1,
+  'timeline.view': 1,
+  'app.openSource': 1,
 } as const satisfies Record<keyof Invoke, 1>
 
 export const eventChannels = { 'lab.changed': 1 } as const satisfies Record<keyof Events, 1>

@@ -6,8 +6,12 @@ import { z } from 'zod'
 import type { Invoke } from './contract'
 import { editRequestSchema } from '../model/edit-schema'
 import { cpuSchema, settingsSchema, LIMITS } from '../model/lab-schema'
+import { ERAS } from '../model/topology'
 
-const bdf = z.string().max(20).regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/, 'a BDF like 0000:03:00.0')
+const bdf = z
+  .string()
+  .max(20)
+  .regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/, 'a BDF like 0000:03:00.0')
 
 /** A UI-state patch: every field optional, every field bounded (a few hundred bytes at most). */
 export const uiStatePatch = z.strictObject({
@@ -20,6 +24,15 @@ export const uiStatePatch = z.strictObject({
     .optional(),
   cursor: z.number().int().min(0).max(10_000_000).nullable().optional(),
 })
+
+const scenarioIndex = z.number().int().min(0).max(10_000)
+const era = z.enum(ERAS)
+/** A kernel function name as C spells it. */
+const kfn = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a kernel function name like check_vma_flags')
 
 /** Each entry validates the *argument list* (a tuple), so extra arguments are refused too. */
 export const requestSchemas = {
@@ -34,14 +47,13 @@ export const requestSchemas = {
   'lab.importText': z.tuple([
     z.strictObject({
       fileName: z.string().min(1).max(4096),
-      text: z.string().max(LIMITS.maxFileBytes, `files over ${LIMITS.maxFileBytes / 1024 / 1024} MiB are refused`),
+      text: z
+        .string()
+        .max(LIMITS.maxFileBytes, `files over ${LIMITS.maxFileBytes / 1024 / 1024} MiB are refused`),
     }),
   ]),
   'lab.setSettings': z.tuple([
-    settingsSchema
-      .partial()
-      .extend({ cpu: cpuSchema.nullable().optional() })
-      .strict(),
+    settingsSchema.partial().extend({ cpu: cpuSchema.nullable().optional() }).strict(),
   ]),
   'lab.exportText': z.tuple([]),
   'p2p.explain': z.tuple([z.strictObject({ provider: bdf, client: bdf })]),
@@ -50,4 +62,31 @@ export const requestSchemas = {
   'lab.discardRecovery': z.tuple([]),
   'ui.state': z.tuple([]),
   'ui.setState': z.tuple([uiStatePatch]),
+  'scenario.list': z.tuple([]),
+  'scenario.start': z.tuple([z.strictObject({ index: scenarioIndex, era: era.optional() })]),
+  'scenario.compare': z.tuple([z.strictObject({ index: scenarioIndex, eras: z.tuple([era, era]) })]),
+  'scenario.report': z.tuple([
+    z.strictObject({ index: scenarioIndex, era: era.optional(), format: z.enum(['html', 'md']) }),
+  ]),
+  'timeline.step': z.tuple([
+    z.strictObject({
+      kind: z.enum(['into', 'over', 'out', 'back', 'continue', 'runToFailure', 'runTo', 'toEnd']),
+      fn: kfn.optional(),
+      count: z.number().int().min(1).max(10_000).optional(),
+    }),
+  ]),
+  'timeline.seek': z.tuple([z.strictObject({ cursor: z.number().int().min(0).max(10_000_000) })]),
+  'timeline.breakpoints': z.tuple([z.strictObject({ fns: z.array(kfn).max(64) })]),
+  'timeline.view': z.tuple([]),
+  'app.openSource': z.tuple([
+    z.strictObject({
+      era,
+      fn: kfn,
+      file: z
+        .string()
+        .max(256)
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, 'a kernel source path like mm/gup.c')
+        .optional(),
+    }),
+  ]),
 } as const satisfies Record<keyof Invoke, z.ZodType>

@@ -3,10 +3,23 @@
  * small hand-written LabView (one switch with two GPUs and a NIC, one host bridge).
  */
 import { vi } from 'vitest'
-import type { AppInfo, Events, LabApi, LabView, RecoveryInfo, TopoNodeView, UiState } from '../../shared/ipc/contract'
+import type {
+  AppInfo,
+  Events,
+  LabApi,
+  LabView,
+  RecoveryInfo,
+  TopoNodeView,
+  UiState,
+} from '../../shared/ipc/contract'
 import { EMPTY_UI_STATE } from '../../shared/ipc/contract'
 
-export const NO_RECOVERY_INFO: RecoveryInfo = { available: false, savedAt: null, originalPath: null, labName: null }
+export const NO_RECOVERY_INFO: RecoveryInfo = {
+  available: false,
+  savedAt: null,
+  originalPath: null,
+  labName: null,
+}
 import type { PairVerdict } from '../../shared/model/p2p'
 import { DEFAULT_SETTINGS, ERAS } from '../../shared/model/topology'
 
@@ -216,6 +229,14 @@ export const INFO: AppInfo = {
   host: 'test',
 }
 
+function noStepper(source: string) {
+  const message = 'no scenario is being stepped'
+  return Promise.resolve({
+    ok: false as const,
+    error: { kind: 'input' as const, message: `${source}: ${message}`, issues: [{ source, message }] },
+  })
+}
+
 export interface FakeLab {
   api: LabApi
   emit<K extends keyof Events>(channel: K, payload: Events[K]): void
@@ -261,6 +282,18 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
         uiState = { ...uiState, ...patch }
         return ok(uiState)
       }),
+      // The stepper: no scenarios by default; stepper tests replace these with engine-made views.
+      'scenario.list': vi.fn(() => ok([])),
+      'scenario.start': vi.fn(() => noStepper('scenario.start')),
+      'scenario.compare': vi.fn(() => noStepper('scenario.compare')),
+      'scenario.report': vi.fn(() => noStepper('scenario.report')),
+      'timeline.step': vi.fn(() => noStepper('timeline.step')),
+      'timeline.seek': vi.fn(() => noStepper('timeline.seek')),
+      'timeline.breakpoints': vi.fn(() => noStepper('timeline.breakpoints')),
+      'timeline.view': vi.fn(() => ok(null)),
+      'app.openSource': vi.fn((req) =>
+        ok({ url: `https://elixir.bootlin.com/linux/${req.era}/C/ident/${req.fn}`, opened: false }),
+      ),
     },
     on: vi.fn((channel, listener) => {
       const set = listeners.get(channel) ?? new Set()

@@ -93,6 +93,7 @@ vi.mock('electron', () => ({
     removeHandler: (ch: string) => fx.ipcHandlers.delete(ch),
   },
   session: { defaultSession: fx.ses },
+  shell: { openExternal: vi.fn(async () => undefined) },
   Menu: { buildFromTemplate: fx.buildFromTemplate, setApplicationMenu: fx.setApplicationMenu },
   dialog: {
     showOpenDialog: vi.fn(),

@@ -1,0 +1,165 @@
+/**
+ * The stepper's views: what the renderer sees of a stepped scenario, sent in one batch per request
+ * (STYLE.md §2.5 rule 8: never one message per step while running). Plain, JSON-safe data.
+ */
+import type { Era } from './topology'
+import type { WorldView } from './mm'
+import type { StepKind, StepView } from './trace'
+
+/** How to move the cursor (timeline.step). */
+export type StepRequestKind =
+  'into' | 'over' | 'out' | 'back' | 'continue' | 'runToFailure' | 'runTo' | 'toEnd'
+
+/** One operation of a scenario as the list shows it before it runs. */
+export interface ScenarioOpSummary {
+  op: string
+  /** The arguments as the lab file spells them, shown as `key=value`. */
+  args: Record<string, string>
+  narration: string | null
+  /** The expected outcome from the lab file (null: none stated). */
+  expect: { ret: number | null | undefined; errno: string | null | undefined } | null
+}
+
+export interface ScenarioSummary {
+  index: number
+  name: string
+  /** The scenario's own era, or null (it runs in the lab's era). */
+  era: Era | null
+  narration: string | null
+  operations: ScenarioOpSummary[]
+}
+
+export interface CheckView {
+  what: string
+  ok: boolean
+  why: string
+}
+
+/** How a function ended: its return value, or -ERRNO with the number and the reason. */
+export type OutcomeView =
+  | { kind: 'return'; value: string }
+  | { kind: 'fail'; errno: string; no: number; why: string; remedy: string | null }
+
+/** A frame of the kernel call stack at the cursor. */
+export interface FrameView {
+  /** Seq of the frame's enter step. */
+  seq: number
+  depth: number
+  fn: string
+  args: Record<string, string>
+  /** The kernel source the function models: file, function, eras. */
+  file: string
+  era: string
+  /** The checks this frame made so far (the last few, oldest first). */
+  checks: CheckView[]
+  /** Set when the cursor is on this frame's return or fail step (the frame just ended). */
+  outcome: OutcomeView | null
+  /** https://elixir.bootlin.com/linux/<tag>/C/ident/<fn> for the scenario's era. */
+  url: string
+}
+
+/** A field whose value changed in a delta: 'refcount' 1 → 2. */
+export interface FieldChange {
+  field: string
+  before: string
+  after: string
+}
+
+/** Which state pane a world table belongs to. */
+export type PaneId =
+  'processes' | 'vmas' | 'ptes' | 'pages' | 'p2pmem' | 'sgts' | 'iommu' | 'umems' | 'vars' | 'log' | 'sys'
+
+/** One delta of the last step, with before/after and a sentence for the learner. */
+export interface DeltaView {
+  pane: PaneId
+  table: string
+  key: string
+  change: 'added' | 'removed' | 'changed'
+  fields: FieldChange[]
+  /** e.g. "vmas app:0x7f0000000000: vm_flags +VM_IO +VM_PFNMAP"; "pages 0x100000: refcount 1 → 2". */
+  text: string
+}
+
+/** The step at the cursor, in full. */
+export interface StepDetail extends StepView {
+  args: Record<string, string> | null
+  check: CheckView | null
+  /** The mutate step's reason. */
+  why: string | null
+  outcome: OutcomeView | null
+}
+
+export interface OpProgress {
+  index: number
+  op: string
+  /** Steps [first, end) of this operation in the timeline. */
+  first: number
+  end: number
+  /** done: the cursor passed its last step; running: the cursor is inside it. */
+  state: 'pending' | 'running' | 'done'
+  /** Known once done (null before, so a prediction is never spoiled). */
+  ret: number | null
+  errno: string | null
+  /** Every expectation held (null before it is done, or when there are none). */
+  met: boolean | null
+  failures: string[]
+}
+
+export interface StepperView {
+  scenario: { index: number; name: string; era: Era; narration: string | null }
+  /** Steps applied. `start` is the cursor before the first operation (processes created). */
+  cursor: number
+  start: number
+  /** Every step of the scenario is recorded up front; total = the last cursor. */
+  total: number
+  atStart: boolean
+  atEnd: boolean
+  current: StepDetail | null
+  callStack: FrameView[]
+  deltas: DeltaView[]
+  changedPanes: PaneId[]
+  world: WorldView
+  operations: OpProgress[]
+  /** Index of the operation the cursor is in (or about to start), null past the end. */
+  currentOp: number | null
+  breakpoints: string[]
+  /** Why the last run request stopped. */
+  stopped: 'step' | 'breakpoint' | 'failure' | 'function' | 'start' | 'end' | 'limit' | null
+  /** A window of steps before and after the cursor. */
+  steps: StepView[]
+  /** Fail steps that end an operation (top-level), for scrubber marks. */
+  failMarks: number[]
+}
+
+/** One operation compared in two eras. */
+export interface CompareOp {
+  op: string
+  a: { ret: number | null; errno: string | null; notInEra: string | null }
+  b: { ret: number | null; errno: string | null; notInEra: string | null }
+  same: boolean
+  /** The first step where the two call trees differ (null: identical step sequence). */
+  diverge: { a: CompareStep | null; b: CompareStep | null } | null
+}
+
+export interface CompareStep {
+  seq: number
+  depth: number
+  kind: StepKind
+  fn: string
+  text: string
+}
+
+export interface CompareView {
+  index: number
+  name: string
+  eras: [Era, Era]
+  operations: CompareOp[]
+  /** Index of the first operation whose outcome or path differs, or null. */
+  firstDiverging: number | null
+}
+
+export interface ReportText {
+  fileName: string
+  mime: string
+  text: string
+}
