@@ -239,8 +239,8 @@ export async function runOracle(o: RunOptions): Promise<OracleResult> {
       logsMissing,
     })
   }
-  if (!o.keep && problems.length === 0 && rows.every((r) => r.agree))
-    rmSync(work, { recursive: true, force: true })
+  const kept = !!o.keep || problems.length > 0 || !rows.every((r) => r.agree)
+  if (!kept) rmSync(work, { recursive: true, force: true })
   return {
     name: o.name,
     kernelRelease: guest.kernel || k.release,
