@@ -119,7 +119,9 @@ describe('stepping channels', () => {
   })
 
   it('opens only elixir.bootlin.com', () => {
-    const r = val(call('app.openSource', { era: 'v5.0-rfc', fn: 'hmm_range_dma_map', file: 'mm/hmm.c' }))
+    const r = val(call('app.openSource', { era: 'v5.0-rfc', fn: 'hmm_range_dma_map', file: 'mm/hmm.c' })) as {
+      url: string
+    }
     expect(r).toEqual({ url: 'https://elixir.bootlin.com/linux/v5.0/source/mm/hmm.c', opened: true })
     expect(opened).toEqual([r.url])
     for (const bad of [
