@@ -1,0 +1,146 @@
+/**
+ * The canvas's graph: which nodes are drawn (collapsed subtrees hidden, identical sibling functions
+ * folded like lstopo's `N x { … }`), and an ELK layered layout, top-down like lstopo's tree.
+ * Display only: every fact on a node comes from the engine's TopoNodeView.
+ */
+import ELK from 'elkjs/lib/elk.bundled.js'
+import type { TopoNodeView } from '../../../../shared/ipc/contract'
+
+export const NODE_W = 200
+export const NODE_H = 78
+/** Siblings this many or more, identical and childless, fold into one `N x { … }` node. */
+export const FOLD_MIN = 3
+
+export interface GraphNode {
+  id: string
+  node: TopoNodeView
+  /** Fold nodes: how many functions they stand for, their ids and the fold key; 1 otherwise. */
+  count: number
+  members: string[]
+  foldKey: string | null
+  /** Nodes hidden below a collapsed bridge. */
+  hidden: number
+  collapsed: boolean
+  parent: string | null
+}
+
+export interface Graph {
+  nodes: GraphNode[]
+  edges: { id: string; source: string; target: string }[]
+  /** Which drawn node stands for each spec node (itself, its fold, or its collapsed ancestor). */
+  shownAs: Map<string, string>
+}
+
+function signature(n: TopoNodeView): string {
+  return [n.kind, n.endpointType, n.vendor, n.device, n.classCode, n.label, n.acsCap?.join('') ?? '-'].join(
+    '/',
+  )
+}
+
+/** The drawn graph for `nodes` (depth-first order) given the collapsed bridges and expanded folds. */
+export function buildGraph(
+  nodes: readonly TopoNodeView[],
+  collapsed: ReadonlySet<string>,
+  expandedFolds: ReadonlySet<string>,
+): Graph {
+  const byId = new Map(nodes.map((n) => [n.id, n]))
+  const out: GraphNode[] = []
+  const edges: Graph['edges'] = []
+  const shownAs = new Map<string, string>()
+  const countBelow = (id: string): number => {
+    const n = byId.get(id)
+    if (!n) return 0
+    let c = 0
+    for (const k of n.children) c += 1 + countBelow(k)
+    return c
+  }
+  const hideBelow = (id: string, as: string): void => {
+    for (const k of byId.get(id)?.children ?? []) {
+      shownAs.set(k, as)
+      hideBelow(k, as)
+    }
+  }
+  const visit = (n: TopoNodeView, parent: string | null): void => {
+    const isCollapsed = collapsed.has(n.id) && n.children.length > 0
+    out.push({
+      id: n.id,
+      node: n,
+      count: 1,
+      members: [n.id],
+      foldKey: null,
+      hidden: isCollapsed ? countBelow(n.id) : 0,
+      collapsed: isCollapsed,
+      parent,
+    })
+    shownAs.set(n.id, n.id)
+    if (parent) edges.push({ id: `e:${parent}>${n.id}`, source: parent, target: n.id })
+    if (isCollapsed) {
+      hideBelow(n.id, n.id)
+      return
+    }
+    // Group childless identical siblings.
+    const kids = n.children.map((k) => byId.get(k)).filter((k): k is TopoNodeView => !!k)
+    const groups = new Map<string, TopoNodeView[]>()
+    for (const k of kids) {
+      if (k.children.length > 0) continue
+      const sig = signature(k)
+      const g = groups.get(sig)
+      if (g) g.push(k)
+      else groups.set(sig, [k])
+    }
+    const emitted = new Set<string>()
+    for (const k of kids) {
+      if (emitted.has(k.id)) continue
+      const g = k.children.length === 0 ? groups.get(signature(k)) : undefined
+      const key = `${n.id}|${signature(k)}`
+      if (g && g.length >= FOLD_MIN && !expandedFolds.has(key)) {
+        const id = `fold:${key}`
+        out.push({
+          id,
+          node: k,
+          count: g.length,
+          members: g.map((x) => x.id),
+          foldKey: key,
+          hidden: 0,
+          collapsed: false,
+          parent: n.id,
+        })
+        edges.push({ id: `e:${n.id}>${id}`, source: n.id, target: id })
+        for (const x of g) {
+          emitted.add(x.id)
+          shownAs.set(x.id, id)
+        }
+        continue
+      }
+      emitted.add(k.id)
+      visit(k, n.id)
+    }
+  }
+  for (const n of nodes) if (n.parent === null) visit(n, null)
+  return { nodes: out, edges, shownAs }
+}
+
+let elk: InstanceType<typeof ELK> | null = null
+
+/** Top-left positions of the drawn nodes, from ELK's layered algorithm (direction DOWN). */
+export async function layoutGraph(g: Graph): Promise<Map<string, { x: number; y: number }>> {
+  elk ??= new ELK()
+  const res = await elk.layout({
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'DOWN',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '46',
+      'elk.spacing.nodeNode': '22',
+      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      'elk.separateConnectedComponents': 'false',
+      'elk.spacing.componentComponent': '60',
+    },
+    children: g.nodes.map((n) => ({ id: n.id, width: NODE_W, height: NODE_H })),
+    edges: g.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+  })
+  const pos = new Map<string, { x: number; y: number }>()
+  for (const c of res.children ?? []) pos.set(c.id, { x: c.x ?? 0, y: c.y ?? 0 })
+  return pos
+}
