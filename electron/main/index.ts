@@ -1,11 +1,13 @@
 /**
- * Main process entry: app lifecycle only. State lives in LabSession, request handling in
- * ipc-handlers.ts, the window and its hardening in window.ts, the menu in menu.ts.
+ * Main process entry: app lifecycle only. State lives in LabSession (the lab, the UI state a
+ * reloaded renderer gets back), request handling in ipc-handlers.ts, the window and its hardening
+ * in window.ts, the menu in menu.ts, files, recent files and autosave in labfiles.ts.
  */
-import { BrowserWindow, Menu, app } from 'electron'
+import { BrowserWindow, Menu, app, type RenderProcessGoneDetails } from 'electron'
 import { LabSession } from '../engine/session'
 import { fileFromArgv } from './files'
 import { registerIpc } from './ipc'
+import { Autosaver, LabFiles, nodeFs } from './labfiles'
 import { buildMenu, createFileActions } from './menu'
 import { createMainWindow, installContentsGuards, installSessionPolicy, isAppUrl } from './window'
 
@@ -15,19 +17,56 @@ function focus(win: BrowserWindow | null): void {
   win.focus()
 }
 
+/** A renderer that keeps crashing is not recreated forever: at most this many times a minute. */
+export const MAX_RESPAWNS_PER_MINUTE = 3
+
 function run(): void {
   installContentsGuards()
 
   const session = new LabSession({ version: app.getVersion() })
+  const userData = app.getPath('userData')
+  const files = new LabFiles(nodeFs, userData)
+  const autosaver = new Autosaver(nodeFs, userData)
   let mainWindow: BrowserWindow | null = null
   const getWindow = (): BrowserWindow | null => mainWindow
-  const { handlers } = registerIpc(session, { getWindow, isAppUrl })
-  const actions = createFileActions(handlers, getWindow)
+  const { handlers } = registerIpc(session, { getWindow, isAppUrl, recovery: autosaver })
+  const rebuildMenu = (): void => Menu.setApplicationMenu(buildMenu(actions))
+  const actions = createFileActions({ handlers, session, files, getWindow, onRecentChanged: rebuildMenu })
 
+  const title = (): string => {
+    const name = session.filePath ? session.filePath.split(/[\\/]/).pop() : session.fileName
+    return `${name}${session.dirty ? ' •' : ''} — P2P DMA Lab`
+  }
+  session.onDidChange(() => {
+    const win = mainWindow
+    if (win && !win.isDestroyed()) {
+      win.setTitle(title())
+      win.setDocumentEdited(session.dirty)
+    }
+  })
+
+  const respawns: number[] = []
   const openWindow = (): BrowserWindow => {
     const win = createMainWindow()
+    win.setTitle(title())
     win.on('closed', () => {
       if (mainWindow === win) mainWindow = null
+    })
+    // A crashed or killed renderer gets a new window; the lab and the UI state are in main, so the
+    // new page (lab.current, ui.state) comes back where the old one was. A clean exit is a close.
+    win.webContents.on('render-process-gone', (_event: unknown, details: RenderProcessGoneDetails) => {
+      if (details.reason === 'clean-exit') return
+      const now = Date.now()
+      while (respawns.length && now - respawns[0]! > 60_000) respawns.shift()
+      console.error(`renderer gone (${details.reason}, exit code ${details.exitCode})`)
+      if (respawns.length >= MAX_RESPAWNS_PER_MINUTE) {
+        actions.showError('The window keeps crashing', 'Your lab is kept in the autosave; restart the app.')
+        return
+      }
+      respawns.push(now)
+      if (mainWindow === win) mainWindow = null
+      if (!win.isDestroyed()) win.destroy()
+      openWindow()
     })
     mainWindow = win
     return win
@@ -55,9 +94,23 @@ function run(): void {
     if (process.platform !== 'darwin') app.quit()
   })
 
+  // Quit: unsaved work is written to the autosave at once (offered again at the next start); with
+  // nothing unsaved, the autosave is removed. The quit waits for the disk.
+  let settled = false
+  app.on('before-quit', (event) => {
+    if (settled) return
+    event.preventDefault()
+    void autosaver.flush(session).finally(() => {
+      settled = true
+      app.quit()
+    })
+  })
+
   void app.whenReady().then(async () => {
     installSessionPolicy()
-    Menu.setApplicationMenu(buildMenu(actions))
+    await Promise.all([files.loadRecent(), autosaver.loadPending()])
+    autosaver.attach(session)
+    rebuildMenu()
     // A file given on the command line is loaded before the window asks for the current lab.
     const file = pendingFile ?? fileFromArgv(process.argv)
     ready = true

@@ -12,13 +12,15 @@ import {
   type Result,
 } from '../../shared/ipc/contract'
 import type { LabSession } from '../engine/session'
-import { createHandlers, dispatch, type Emit, type Handlers } from './ipc-handlers'
+import { createHandlers, dispatch, type Emit, type Handlers, type RecoverySource } from './ipc-handlers'
 
 export interface IpcOptions {
   /** The window events go to (null while there is none). */
   getWindow: () => BrowserWindow | null
   /** Is this frame URL the app's own page? */
   isAppUrl: (url: string) => boolean
+  /** The autosave of an earlier session, offered through lab.recovery (labfiles.ts Autosaver). */
+  recovery?: RecoverySource
 }
 
 function untrusted(channel: string): { ok: false; error: IpcError } {
@@ -51,6 +53,7 @@ export function registerIpc(
       win.webContents.send(PREFIX + channel, payload)
   }
   const handlers = createHandlers(session, emit, 'electron', {
+    ...(options.recovery ? { recovery: options.recovery } : {}),
     // app.openSource: only kernel source pages on elixir.bootlin.com, in the system browser.
     openExternal: (url) => {
       if (new URL(url).origin === 'https://elixir.bootlin.com') void shell.openExternal(url)

@@ -14,8 +14,10 @@ import {
 } from 'electron'
 import { basename } from 'node:path'
 import type { IpcError } from '../../shared/ipc/contract'
+import type { LabSession } from '../engine/session'
 import type { Handlers } from './ipc-handlers'
-import { OPENABLE_EXTENSIONS, readTextFile, writeFileAtomic } from './files'
+import { OPENABLE_EXTENSIONS, readTextFile } from './files'
+import type { LabFiles } from './labfiles'
 
 export interface FileActions {
   /** Ask for a file and load it. */
@@ -23,7 +25,12 @@ export interface FileActions {
   /** Load `path` (from the command line or a second instance); returns an error text, or null on success. */
   openPath(path: string, options?: { quiet?: boolean }): Promise<string | null>
   loadDefault(): void
-  saveAs(): Promise<void>
+  /** Save to the current file (Ctrl+S); Save As when there is none or it must not be overwritten. Resolves true when saved. */
+  save(): Promise<boolean>
+  saveAs(): Promise<boolean>
+  /** The recent files, newest first (File › Open Recent). */
+  recent(): string[]
+  clearRecent(): Promise<void>
   about(): Promise<void>
   showError(title: string, detail: string): void
 }
@@ -39,7 +46,23 @@ function describe(error: IpcError): string {
   return [error.message, ...lines].join('\n')
 }
 
-export function createFileActions(handlers: Handlers, getWindow: () => BrowserWindow | null): FileActions {
+export interface FileActionDeps {
+  handlers: Handlers
+  session: LabSession
+  files: LabFiles
+  getWindow: () => BrowserWindow | null
+  /** Called after the recent-files list changed (main rebuilds the menu). */
+  onRecentChanged?: () => void
+}
+
+/** Does this text (or name) claim to be a lab file? Then a failed open protects it from being overwritten. */
+function looksLikeLab(path: string, text: string | null): boolean {
+  return /\.p2plab$/i.test(path) || (text !== null && text.slice(0, 4096).includes('p2p-dma-lab'))
+}
+
+export function createFileActions(deps: FileActionDeps): FileActions {
+  const { handlers, session, files, getWindow } = deps
+  const recentChanged = (): void => deps.onRecentChanged?.()
   const showError = (title: string, detail: string): void => {
     const win = getWindow()
     const options = { type: 'error' as const, title, message: title, detail }
@@ -54,9 +77,47 @@ export function createFileActions(handlers: Handlers, getWindow: () => BrowserWi
     else {
       const result = handlers['lab.importText']({ fileName: basename(path), text: read.text })
       if (!result.ok) problem = describe(result.error)
+      else if (result.value.importReport?.format === 'lab') session.setFile(path, { saved: true })
     }
-    if (problem !== null && !options.quiet) showError(title, problem)
+    if (problem !== null) {
+      // A damaged or newer lab file is never overwritten by this app (Save As refuses it).
+      if (looksLikeLab(path, read.ok ? read.text : null)) files.protect(path)
+      if (!options.quiet) showError(title, problem)
+    } else {
+      await files.addRecent(path)
+      recentChanged()
+    }
     return problem
+  }
+
+  /** Write the current lab to `path`; on success the lab is clean (unless it changed meanwhile). */
+  const saveTo = async (path: string): Promise<boolean | 'protected'> => {
+    const exported = handlers['lab.exportText']()
+    if (!exported.ok) {
+      showError('Could not save the lab', describe(exported.error))
+      return false
+    }
+    const revision = session.currentRevision
+    const saved = await files.save(path, exported.value.text)
+    if (!saved.ok) {
+      showError(`Could not save ${basename(path)}`, saved.message)
+      return saved.reason === 'protected' ? 'protected' : false
+    }
+    session.setFile(path, { saved: session.currentRevision === revision })
+    recentChanged()
+    return true
+  }
+
+  const saveAs = async (): Promise<boolean> => {
+    const win = getWindow()
+    const options: SaveDialogOptions = {
+      title: 'Save Lab As',
+      defaultPath: session.filePath ?? session.fileName,
+      filters: [{ name: 'P2P DMA Lab', extensions: ['p2plab'] }],
+    }
+    const picked = await (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options))
+    if (picked.canceled || !picked.filePath) return false
+    return (await saveTo(picked.filePath)) === true
   }
 
   return {
@@ -81,25 +142,20 @@ export function createFileActions(handlers: Handlers, getWindow: () => BrowserWi
       const result = handlers['lab.loadDefault']()
       if (!result.ok) showError('Could not load the default lab', describe(result.error))
     },
-    async saveAs() {
-      const exported = handlers['lab.exportText']()
-      if (!exported.ok) {
-        showError('Could not save the lab', describe(exported.error))
-        return
+    saveAs,
+    async save() {
+      const path = session.filePath
+      if (path && !files.isProtected(path)) {
+        const r = await saveTo(path)
+        if (r !== 'protected') return r
       }
-      const win = getWindow()
-      const options: SaveDialogOptions = {
-        title: 'Save Lab As',
-        defaultPath: exported.value.fileName,
-        filters: [{ name: 'P2P DMA Lab', extensions: ['p2plab'] }],
-      }
-      const picked = await (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options))
-      if (picked.canceled || !picked.filePath) return
-      try {
-        await writeFileAtomic(picked.filePath, exported.value.text)
-      } catch (err) {
-        showError(`Could not save ${basename(picked.filePath)}`, (err as Error).message)
-      }
+      // No file yet, or one this app must not overwrite (damaged or newer): ask for a name.
+      return saveAs()
+    },
+    recent: () => files.recentFiles(),
+    async clearRecent() {
+      await files.clearRecent()
+      recentChanged()
     },
     async about() {
       const info = handlers['app.info']()
@@ -121,6 +177,7 @@ export function createFileActions(handlers: Handlers, getWindow: () => BrowserWi
 }
 
 export function buildMenu(actions: FileActions): Menu {
+  const recent = actions.recent()
   const isMac = process.platform === 'darwin'
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),
@@ -128,8 +185,21 @@ export function buildMenu(actions: FileActions): Menu {
       label: '&File',
       submenu: [
         { label: 'Open Lab or Topology…', accelerator: 'CmdOrCtrl+O', click: () => void actions.open() },
+        {
+          label: 'Open Recent',
+          submenu: [
+            ...recent.map((path) => ({ label: path, click: () => void actions.openPath(path) })),
+            ...(recent.length ? [{ type: 'separator' as const }] : []),
+            {
+              label: 'Clear Recently Opened',
+              enabled: recent.length > 0,
+              click: () => void actions.clearRecent(),
+            },
+          ],
+        },
         { label: 'Load Default Lab', click: () => actions.loadDefault() },
         { type: 'separator' },
+        { label: 'Save Lab', accelerator: 'CmdOrCtrl+S', click: () => void actions.save() },
         { label: 'Save Lab As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => void actions.saveAs() },
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },

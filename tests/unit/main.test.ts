@@ -19,6 +19,10 @@ const fx = vi.hoisted(() => {
 
   class FakeWebContents {
     sent: [string, unknown][] = []
+    listeners = new Map<string, Fn>()
+    on(ev: string, fn: Fn): void {
+      this.listeners.set(ev, fn)
+    }
     send(channel: string, payload: unknown): void {
       this.sent.push([channel, payload])
     }
@@ -51,13 +55,25 @@ const fx = vi.hoisted(() => {
       this.loaded.push(u)
     }
     show(): void {}
+    title = ''
+    edited = false
+    destroyed = false
+    setTitle(t: string): void {
+      this.title = t
+    }
+    setDocumentEdited(e: boolean): void {
+      this.edited = e
+    }
+    destroy(): void {
+      this.destroyed = true
+    }
     focus(): void {}
     restore(): void {}
     isMinimized(): boolean {
       return false
     }
     isDestroyed(): boolean {
-      return false
+      return this.destroyed
     }
   }
   const ses = {
@@ -65,7 +81,16 @@ const fx = vi.hoisted(() => {
     setPermissionCheckHandler: vi.fn(),
     webRequest: { onHeadersReceived: vi.fn() },
   }
+  const userData = `${process.env['TMPDIR'] ?? '/tmp'}/p2plab-main-test-${process.pid}-${Date.now()}`
   return {
+    userData,
+    dialog: {
+      showOpenDialog: vi.fn(),
+      showSaveDialog: vi.fn(async (): Promise<{ canceled: boolean; filePath?: string }> => ({
+        canceled: true,
+      })),
+      showMessageBox: vi.fn(async () => ({ response: 0 })),
+    },
     appHandlers,
     ipcHandlers,
     windows,
@@ -85,6 +110,7 @@ vi.mock('electron', () => ({
     requestSingleInstanceLock: fx.requestSingleInstanceLock,
     quit: fx.quit,
     getVersion: () => '9.9.9',
+    getPath: (name: string) => (name === 'userData' ? fx.userData : '/nonexistent'),
     isPackaged: false,
   },
   BrowserWindow: fx.FakeWindow,
@@ -95,11 +121,7 @@ vi.mock('electron', () => ({
   session: { defaultSession: fx.ses },
   shell: { openExternal: vi.fn(async () => undefined) },
   Menu: { buildFromTemplate: fx.buildFromTemplate, setApplicationMenu: fx.setApplicationMenu },
-  dialog: {
-    showOpenDialog: vi.fn(),
-    showSaveDialog: vi.fn(),
-    showMessageBox: vi.fn(async () => ({ response: 0 })),
-  },
+  dialog: fx.dialog,
 }))
 
 let appUrl: string
@@ -201,7 +223,9 @@ describe('main process', () => {
     const file = template.find((m) => m.label?.includes('File'))!
     expect(file.submenu!.map((i) => i.label).filter(Boolean)).toEqual([
       'Open Lab or Topology…',
+      'Open Recent',
       'Load Default Lab',
+      'Save Lab',
       'Save Lab As…',
     ])
     const roles = template.map((m) => m.role).filter(Boolean)
@@ -340,6 +364,182 @@ describe('main: macOS open-file', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+type MenuItem = {
+  label?: string
+  role?: string
+  accelerator?: string
+  click?: () => void
+  submenu?: MenuItem[]
+}
+
+/** The File menu of the most recently installed application menu. */
+function fileMenu(): MenuItem[] {
+  const calls = fx.buildFromTemplate.mock.calls
+  const template = calls[calls.length - 1]![0] as MenuItem[]
+  return template.find((m) => m.label?.includes('File'))!.submenu!
+}
+
+async function until(pred: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300 && !pred(); i++) await new Promise((r) => setTimeout(r, 10))
+  if (!pred()) throw new Error(`timed out waiting for ${what}`)
+}
+
+function current(): LabView {
+  const r = invoke('lab:lab.current', appUrl) as Result<LabView>
+  if (!r.ok) throw new Error('lab.current failed')
+  return r.value
+}
+
+describe('main: saving, recent files, protected files', () => {
+  it('Ctrl+S without a file asks for a name, saves, and the lab is clean; then saves in place with a backup', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-save-'))
+    try {
+      invoke('lab:lab.loadDefault', appUrl) // earlier tests opened files from dirs that are gone
+      expect(current()).toMatchObject({ dirty: false, filePath: null })
+      invoke('lab:lab.setSettings', appUrl, { era: 'v6.2' })
+      expect(current().dirty).toBe(true)
+      const save = fileMenu().find((i) => i.label === 'Save Lab')!
+      expect(save.accelerator).toBe('CmdOrCtrl+S')
+      const target = join(dir, 'mine.p2plab')
+      fx.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: target })
+      save.click!()
+      await until(() => current().filePath === target, 'the save')
+      expect(fx.dialog.showSaveDialog).toHaveBeenCalledTimes(1)
+      expect(current().dirty).toBe(false)
+      expect(JSON.parse(readFileSync(target, 'utf8')).settings.era).toBe('v6.2')
+      expect(fx.windows[0]!.title).toBe('mine.p2plab — P2P DMA Lab')
+
+      invoke('lab:lab.setSettings', appUrl, { era: 'v5.4' })
+      expect(current().dirty).toBe(true)
+      expect(fx.windows[0]!.title).toBe('mine.p2plab • — P2P DMA Lab')
+      fileMenu().find((i) => i.label === 'Save Lab')!.click!()
+      await until(() => !current().dirty, 'the second save')
+      expect(fx.dialog.showSaveDialog).toHaveBeenCalledTimes(1) // no dialog: saved in place
+      expect(JSON.parse(readFileSync(target, 'utf8')).settings.era).toBe('v5.4')
+      expect(JSON.parse(readFileSync(target + '.bak', 'utf8')).settings.era).toBe('v6.2')
+      // Saved files are recent files, shown in File › Open Recent.
+      const recent = fileMenu().find((i) => i.label === 'Open Recent')!.submenu!
+      expect(recent[0]!.label).toBe(target)
+      expect(JSON.parse(readFileSync(join(fx.userData, 'recent.json'), 'utf8')).files[0]).toBe(target)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a newer lab file that failed to open is never overwritten: Save As to it is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-newer-'))
+    try {
+      const newer = join(dir, 'future.p2plab')
+      const text = JSON.stringify({ format: 'p2p-dma-lab', schemaVersion: 42, name: 'from the future' })
+      writeFileSync(newer, text)
+      const before = current().revision
+      fx.dialog.showMessageBox.mockClear()
+      for (const fn of fx.appHandlers.get('open-file') ?? []) fn({ preventDefault: vi.fn() }, newer)
+      await until(() => fx.dialog.showMessageBox.mock.calls.length > 0, 'the error dialog')
+      const shown = fx.dialog.showMessageBox.mock.calls[0] as unknown[]
+      expect(JSON.stringify(shown)).toMatch(/newer version of P2P DMA Lab \(schema 42\)/)
+      expect(current().revision).toBe(before)
+
+      fx.dialog.showMessageBox.mockClear()
+      fx.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: newer })
+      fileMenu().find((i) => i.label === 'Save Lab As…')!.click!()
+      await until(
+        () => /never overwritten/.test(JSON.stringify(fx.dialog.showMessageBox.mock.calls)),
+        'the refusal',
+      )
+      expect(readFileSync(newer, 'utf8')).toBe(text)
+      expect(readdirSync(dir)).toEqual(['future.p2plab'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a lab opened from a file is clean and tied to it; the recent list reopens it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-recent-'))
+    try {
+      const exported = invoke('lab:lab.exportText', appUrl) as Result<{ text: string }>
+      const lab = JSON.parse((exported as { value: { text: string } }).value.text) as {
+        settings: { era: string }
+      }
+      lab.settings.era = 'v6.16'
+      const file = join(dir, 'recent.p2plab')
+      writeFileSync(file, JSON.stringify(lab))
+      for (const fn of fx.appHandlers.get('open-file') ?? []) fn({ preventDefault: vi.fn() }, file)
+      await until(() => current().filePath === file, 'the open')
+      expect(current().dirty).toBe(false)
+      const recentItems = () => fileMenu().find((i) => i.label === 'Open Recent')!.submenu!
+      await until(() => recentItems().some((i) => i.label === file), 'the recent menu')
+      invoke('lab:lab.loadDefault', appUrl)
+      expect(current().filePath).toBeNull()
+      const item = fileMenu()
+        .find((i) => i.label === 'Open Recent')!
+        .submenu!.find((i) => i.label === file)!
+      item.click!()
+      await until(() => current().filePath === file, 'the reopen')
+      expect(current().lab.settings.era).toBe('v6.16')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('main: state lives in main', () => {
+  it('keeps the UI state (validated) for a reloaded renderer', () => {
+    const sel = { selectedPair: { provider: '0000:03:00.0', client: '0000:04:00.0' }, selectedNode: 'gpu0' }
+    expect(invoke('lab:ui.setState', appUrl, sel)).toMatchObject({ ok: true, value: sel })
+    // A reloaded page asks again and gets the same selection.
+    expect(invoke('lab:ui.state', appUrl)).toEqual({ ok: true, value: { ...sel, cursor: null } })
+    const bad = invoke('lab:ui.setState', appUrl, { selectedNode: 'x'.repeat(5000) })
+    expect(bad).toMatchObject({ ok: false, error: { kind: 'input' } })
+    expect(invoke('lab:ui.setState', appUrl, { junk: 1 })).toMatchObject({ ok: false })
+    expect(invoke('lab:ui.state', appUrl)).toEqual({ ok: true, value: { ...sel, cursor: null } })
+  })
+
+  it('recreates the window when the renderer crashes (same lab), not on a clean exit, and not forever', () => {
+    const win = fx.windows[fx.windows.length - 1]!
+    const lab = current()
+    const count = fx.windows.length
+    win.webContents.listeners.get('render-process-gone')!({}, { reason: 'clean-exit', exitCode: 0 })
+    expect(fx.windows.length).toBe(count)
+    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    win.webContents.listeners.get('render-process-gone')!({}, { reason: 'crashed', exitCode: 139 })
+    expect(fx.windows.length).toBe(count + 1)
+    expect(win.destroyed).toBe(true)
+    const next = fx.windows[fx.windows.length - 1]!
+    expect(next.loaded).toEqual([expect.stringMatching(/renderer[\\/]index\.html$/)])
+    expect(current().revision).toBe(lab.revision)
+    expect(current().lab).toEqual(lab.lab)
+    // The new window is the one events go to.
+    invoke('lab:lab.setSettings', appUrl, { era: 'v6.4' })
+    expect(next.webContents.sent.at(-1)![0]).toBe('lab:lab.changed')
+    // A renderer that crashes over and over: at most 3 new windows a minute, then an error.
+    let w = next
+    for (let i = 0; i < 4; i++) {
+      w.webContents.listeners.get('render-process-gone')!({}, { reason: 'oom', exitCode: 1 })
+      w = fx.windows[fx.windows.length - 1]!
+    }
+    expect(fx.windows.length).toBe(count + 3)
+    err.mockRestore()
+  })
+
+  it('quitting with unsaved work writes the autosave first; the next start offers it', async () => {
+    invoke('lab:lab.setSettings', appUrl, { era: 'v5.2' })
+    expect(current().dirty).toBe(true)
+    const event = { preventDefault: vi.fn() }
+    fx.quit.mockClear()
+    for (const fn of fx.appHandlers.get('before-quit') ?? []) fn(event)
+    expect(event.preventDefault).toHaveBeenCalled()
+    await until(() => fx.quit.mock.calls.length > 0, 'the quit after the flush')
+    const saved = JSON.parse(readFileSync(join(fx.userData, 'autosave', 'current.p2plab'), 'utf8'))
+    expect(saved.settings.era).toBe('v5.2')
+    // A second before-quit (from app.quit()) goes through.
+    const again = { preventDefault: vi.fn() }
+    for (const fn of fx.appHandlers.get('before-quit') ?? []) fn(again)
+    expect(again.preventDefault).not.toHaveBeenCalled()
+    fx.quit.mockClear()
   })
 })
 
