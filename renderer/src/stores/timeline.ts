@@ -1,0 +1,146 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { IpcError, Result } from '../../../shared/ipc/contract'
+import type {
+  CompareView,
+  FrameView,
+  ReportText,
+  ScenarioSummary,
+  StepperView,
+  StepRequestKind,
+} from '../../../shared/model/stepper'
+import type { Era } from '../../../shared/model/topology'
+import { invoke } from '../api/lab'
+
+/**
+ * The stepper's engine views (STYLE.md §2.8): the StepperView is replaced wholesale on every answer,
+ * never mutated. Requests are serialised; an answer older than the last request sent is dropped,
+ * so a held-down F10 never shows an out-of-order state.
+ */
+export const useTimelineStore = defineStore('timeline', () => {
+  const scenarios = shallowRef<ScenarioSummary[]>([])
+  const view = shallowRef<StepperView | null>(null)
+  const compare = shallowRef<CompareView | null>(null)
+  const lastError = shallowRef<IpcError | null>(null)
+  /** Requests in flight (the busy indicator). */
+  const pending = ref(0)
+  const busy = computed(() => pending.value > 0)
+  let sent = 0
+  let queue: Promise<unknown> = Promise.resolve()
+
+  const current = computed(() => view.value?.current ?? null)
+  const canStepBack = computed(() => (view.value?.cursor ?? 0) > 0)
+  const canStepForward = computed(() => !!view.value && !view.value.atEnd)
+
+  /** `latest`: skip accepting this answer when a newer view request is already queued. */
+  function run<T>(p: () => Promise<Result<T>>, accept: (v: T) => void, latest = true): Promise<boolean> {
+    const id = latest ? ++sent : sent
+    pending.value++
+    const next = queue.then(async () => {
+      try {
+        const r = await p()
+        if (!r.ok) {
+          lastError.value = r.error
+          return false
+        }
+        if (!latest || id === sent) accept(r.value)
+        lastError.value = null
+        return true
+      } finally {
+        pending.value--
+      }
+    })
+    queue = next.catch(() => undefined)
+    return next
+  }
+
+  const setView = (v: StepperView | null) => {
+    view.value = v
+  }
+
+  async function loadScenarios(): Promise<boolean> {
+    const r = await invoke('scenario.list')
+    if (!r.ok) {
+      lastError.value = r.error
+      return false
+    }
+    scenarios.value = r.value
+    return true
+  }
+
+  /** The stepper of the current lab, if one is running (after a reload of the renderer). */
+  const refresh = () => run(() => invoke('timeline.view'), setView)
+  const start = (index: number, era?: Era) =>
+    run(() => invoke('scenario.start', era ? { index, era } : { index }), setView)
+  const step = (kind: StepRequestKind, fn?: string) =>
+    run(() => invoke('timeline.step', fn ? { kind, fn } : { kind }), setView)
+  const seek = (cursor: number) => run(() => invoke('timeline.seek', { cursor }), setView)
+  const setBreakpoints = (fns: string[]) => run(() => invoke('timeline.breakpoints', { fns }), setView)
+
+  function addBreakpoint(fn: string) {
+    const bps = view.value?.breakpoints ?? []
+    if (!bps.includes(fn)) return setBreakpoints([...bps, fn])
+    return Promise.resolve(true)
+  }
+  function removeBreakpoint(fn: string) {
+    return setBreakpoints((view.value?.breakpoints ?? []).filter((f) => f !== fn))
+  }
+
+  const compareEras = (index: number, eras: [Era, Era]) =>
+    run(
+      () => invoke('scenario.compare', { index, eras }),
+      (v) => {
+        compare.value = v
+      },
+      false,
+    )
+
+  async function report(index: number, format: 'html' | 'md', era?: Era): Promise<ReportText | null> {
+    const r = await invoke('scenario.report', era ? { index, format, era } : { index, format })
+    if (!r.ok) {
+      lastError.value = r.error
+      return null
+    }
+    return r.value
+  }
+
+  /** Open the frame's kernel source; in the browser harness main only answers the URL. */
+  async function openSource(f: Pick<FrameView, 'fn' | 'file'>): Promise<string | null> {
+    const era = view.value?.scenario.era
+    if (!era) return null
+    const r = await invoke('app.openSource', { era, fn: f.fn })
+    if (!r.ok) {
+      lastError.value = r.error
+      return null
+    }
+    return r.value.opened ? null : r.value.url
+  }
+
+  function clearError() {
+    lastError.value = null
+  }
+
+  return {
+    scenarios,
+    view,
+    compare,
+    lastError,
+    pending,
+    busy,
+    current,
+    canStepBack,
+    canStepForward,
+    loadScenarios,
+    refresh,
+    start,
+    step,
+    seek,
+    setBreakpoints,
+    addBreakpoint,
+    removeBreakpoint,
+    compareEras,
+    report,
+    openSource,
+    clearError,
+  }
+})
