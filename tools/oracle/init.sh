@@ -6,6 +6,9 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# Only KERN_EMERG on the console from here on: kernel messages (e.g. blk's "invalid error" of a
+# refused read) would otherwise be interleaved with, and garble, the KQ lines on the same serial port.
+dmesg -n 1
 echo "KQ BEGIN"
 echo "KQ KERNEL $(uname -r)"
 echo "KQ CPU vendor=$(grep -m1 '^vendor_id' /proc/cpuinfo | sed 's/.*: //') family=$(grep -m1 '^cpu family' /proc/cpuinfo | sed 's/.*: //') model=$(grep -m1 '^model[^ ]*:' /proc/cpuinfo | sed 's/.*: //')"

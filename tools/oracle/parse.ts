@@ -102,6 +102,7 @@ export function parseGuestLog(text: string): GuestLog {
         g.setacs.push(rest)
         break
       case 'PAIR':
+        if (!f.provider || !f.client || f.ret === undefined) break // a line garbled on the console
         g.pairs.push({
           provider: f.provider ?? '',
           client: f.client ?? '',
