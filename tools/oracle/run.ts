@@ -85,10 +85,13 @@ function boot(
       timedOut = true
       child.kill('SIGKILL')
     }, timeoutSec * 1000)
+    let partial = ''
     const onData = (b: Buffer) => {
       const s = b.toString('latin1')
       log += s
-      for (const line of s.split('\n')) {
+      const lines = (partial + s).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
         const k = line.indexOf('KQ ')
         if (k < 0) continue
         const l = line.slice(k + 3).trim()
