@@ -1,0 +1,99 @@
+/**
+ * Issue 6 in the real renderer (production build) against the real engine through the browser
+ * harness: state lives in main (a page reload comes back with the same lab and selection), and the
+ * CSP blocks an injected inline script. Build first: `npx electron-vite build`.
+ */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import type { LabView, Result, UiState } from '../../shared/ipc/contract'
+import { startBridge, type Bridge } from '../../tools/bridge/server'
+
+const root = resolve(import.meta.dirname, '../..')
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+
+let bridge: Bridge
+let browser: Browser
+let page: Page
+
+async function call<T>(expr: string): Promise<T> {
+  const r = (await page.evaluate(expr)) as Result<T>
+  if (!r.ok) throw new Error(`${expr} failed: ${r.error.message}`)
+  return r.value
+}
+const engineView = () => call<LabView>(`window.lab.invoke['lab.current']()`)
+const uiState = () => call<UiState>(`window.lab.invoke['ui.state']()`)
+
+beforeAll(async () => {
+  if (!existsSync(join(root, 'out/renderer/index.html')))
+    throw new Error('E2E needs the production renderer build: run `npx electron-vite build` first.')
+  bridge = await startBridge({ port: 0 })
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  })
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  await page.goto(bridge.url)
+  await page.waitForSelector('.app[data-ready="true"]')
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await bridge?.close()
+})
+
+describe('state lives in main', () => {
+  it('a reload comes back with the same lab (settings changed) and the same selection', async () => {
+    await call(`window.lab.invoke['lab.setSettings']({ era: 'v5.4' })`)
+    const view = await engineView()
+    const pair = view.matrix.pairs.find((p) => p.provider !== p.client)!
+    const node = view.nodes.find((n) => n.kind === 'endpoint')!
+    // Select in the UI: a tree node, then a matrix cell (scrolled into view first).
+    await page.locator(`[data-node-id="${node.id}"]`).first().click()
+    const r = view.matrix.providers.indexOf(pair.provider)
+    const c = view.matrix.clients.indexOf(pair.client)
+    await page.evaluate(
+      `(() => { const s = document.querySelector('[data-test="matrix-scroller"]'); const b = s.querySelector('.cell');
+        const w = b ? b.offsetWidth : 70, h = b ? b.offsetHeight : 38;
+        s.scrollLeft = Math.max(0, ${c} * w - s.clientWidth / 3); s.scrollTop = Math.max(0, ${r} * h - s.clientHeight / 3);
+        s.dispatchEvent(new Event('scroll')) })()`,
+    )
+    const cellSel = `button.cell[data-provider="${pair.provider}"][data-client="${pair.client}"]`
+    await page.locator(cellSel).click()
+    await expect
+      .poll(async () => (await uiState()).selectedPair, { timeout: 10_000 })
+      .toEqual({ provider: pair.provider, client: pair.client })
+    const selectedNode = (await uiState()).selectedNode
+
+    await page.reload()
+    await page.waitForSelector('.app[data-ready="true"]')
+    const after = await engineView()
+    expect(after.revision).toBe(view.revision)
+    expect(after.lab.settings.era).toBe('v5.4')
+    expect(await page.getAttribute('.app', 'data-revision')).toBe(String(view.revision))
+    await page.locator('[data-test="explanation"]').waitFor()
+    expect(await page.locator(`${cellSel}.selected`).count()).toBe(1)
+    expect((await uiState()).selectedPair).toEqual({ provider: pair.provider, client: pair.client })
+    if (selectedNode)
+      expect(
+        await page.locator(`[data-node-id="${selectedNode}"][aria-selected="true"]`).count(),
+      ).toBeGreaterThan(0)
+  })
+})
+
+describe('content security policy', () => {
+  it('blocks an injected inline script and reports a securitypolicyviolation', async () => {
+    const result = (await page.evaluate(`new Promise((resolve) => {
+      const violations = []
+      document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective))
+      const s = document.createElement('script')
+      s.textContent = 'window.__inlineRan = true'
+      document.head.appendChild(s)
+      setTimeout(() => resolve({ ran: window.__inlineRan === true, violations }), 200)
+    })`)) as { ran: boolean; violations: string[] }
+    expect(result.ran).toBe(false)
+    expect(result.violations.some((d) => d.startsWith('script-src'))).toBe(true)
+  })
+})
