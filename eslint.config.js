@@ -5,10 +5,28 @@ import prettier from 'eslint-config-prettier'
 import globals from 'globals'
 import { defineConfig } from 'eslint/config'
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'url', 'util', 'worker_threads', 'stream', 'events', 'zlib']
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'url',
+  'util',
+  'worker_threads',
+  'stream',
+  'events',
+  'zlib',
+]
 
 export default defineConfig(
-  { ignores: ['out/**', 'release/**', 'node_modules/**', 'tests/fixtures/**', 'test-results/**', '**/*.d.ts'] },
+  {
+    ignores: ['out/**', 'release/**', 'node_modules/**', 'tests/fixtures/**', 'test-results/**', '**/*.d.ts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
@@ -32,7 +50,15 @@ export default defineConfig(
         {
           patterns: [
             {
-              group: ['electron', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/renderer/**', 'vue', 'pinia'],
+              group: [
+                'electron',
+                ...nodeBuiltins,
+                '**/main/**',
+                '**/preload/**',
+                '**/renderer/**',
+                'vue',
+                'pinia',
+              ],
               message: 'electron/engine and shared are pure: no Electron, no Node built-ins, no UI code',
             },
           ],
@@ -47,7 +73,10 @@ export default defineConfig(
         'error',
         {
           patterns: [
-            { group: ['electron', ...nodeBuiltins, '**/electron/**'], message: 'the renderer talks to main only through window.lab' },
+            {
+              group: ['electron', ...nodeBuiltins, '**/electron/**'],
+              message: 'the renderer talks to main only through window.lab',
+            },
           ],
         },
       ],
@@ -58,7 +87,14 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/engine/**', '**/main/**', '**/renderer/**'], message: 'the preload exposes the contract only' }] },
+        {
+          patterns: [
+            {
+              group: ['**/engine/**', '**/main/**', '**/renderer/**'],
+              message: 'the preload exposes the contract only',
+            },
+          ],
+        },
       ],
     },
   },

@@ -55,17 +55,41 @@ export const hostBridgeSchema = z.strictObject({
   busEnd: u8.optional(),
   numaNode: z.number().int().min(0).max(1023),
   hostDevice: z
-    .strictObject({ vendor: u16, device: u16, classCode: z.number().int().min(0).max(0xffffff).optional(), label: label.optional() })
+    .strictObject({
+      vendor: u16,
+      device: u16,
+      classCode: z.number().int().min(0).max(0xffffff).optional(),
+      label: label.optional(),
+    })
     .nullable(),
-  mmioBase: z.number().int().min(0).max(2 ** 52).optional(),
-  mmioSize: z.number().int().min(0).max(2 ** 52).optional(),
-  busOffset: z.number().int().min(-(2 ** 52)).max(2 ** 52).optional(),
+  mmioBase: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 52)
+    .optional(),
+  mmioSize: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 52)
+    .optional(),
+  busOffset: z
+    .number()
+    .int()
+    .min(-(2 ** 52))
+    .max(2 ** 52)
+    .optional(),
 })
 
 export const endpointSchema = z.strictObject({
   type: z.enum(['gpu', 'rnic', 'nic', 'nvme', 'ahci', 'accelerator', 'nvswitch', 'generic']),
   bars: z.array(barSchema).max(LIMITS.maxBarsPerFunction),
-  driver: z.string().max(40).regex(/^[A-Za-z0-9_-]*$/).optional(),
+  driver: z
+    .string()
+    .max(40)
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .optional(),
   queueP2p: z.boolean().optional(),
   p2pmemBar: z.number().int().min(0).max(5).optional(),
   osDevices: z.array(z.string().max(60)).max(64).optional(),
@@ -73,7 +97,14 @@ export const endpointSchema = z.strictObject({
 
 export const nodeSchema = z.strictObject({
   id,
-  kind: z.enum(['host_bridge', 'root_port', 'switch_upstream', 'switch_downstream', 'pci_bridge', 'endpoint']),
+  kind: z.enum([
+    'host_bridge',
+    'root_port',
+    'switch_upstream',
+    'switch_downstream',
+    'pci_bridge',
+    'endpoint',
+  ]),
   parent: id.nullable(),
   label: label.optional(),
   slot: z.number().int().min(0).max(31).optional(),
@@ -97,7 +128,11 @@ export const settingsSchema = z.strictObject({
   iommu: z.boolean(),
   disableAcsRedir: z.string().max(4000),
   rfcTestP2p: z.enum(['as-posted', 'as-intended']),
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
 })
 
 export const labFileSchema = z.strictObject({

@@ -10,14 +10,34 @@
  */
 
 /** Kernel eras the engine models. Each era cites its sources in electron/engine/eras.ts. */
-export const ERAS = ['v5.0', 'v5.0-rfc', 'v5.2', 'v5.4', 'v6.0', 'v6.2', 'v6.4', 'v6.12', 'v6.16', 'v7.2', 'next'] as const
+export const ERAS = [
+  'v5.0',
+  'v5.0-rfc',
+  'v5.2',
+  'v5.4',
+  'v6.0',
+  'v6.2',
+  'v6.4',
+  'v6.12',
+  'v6.16',
+  'v7.2',
+  'next',
+] as const
 export type Era = (typeof ERAS)[number]
 
 /** ACS capability / control bits, spelled like PCI_ACS_* in include/uapi/linux/pci_regs.h. */
 export const ACS_FLAGS = ['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT'] as const
 export type AcsFlag = (typeof ACS_FLAGS)[number]
 /** PCI_ACS_SV 0x01, TB 0x02, RR 0x04, CR 0x08, UF 0x10, EC 0x20, DT 0x40 (pci_regs.h). */
-export const ACS_BIT: Record<AcsFlag, number> = { SV: 0x01, TB: 0x02, RR: 0x04, CR: 0x08, UF: 0x10, EC: 0x20, DT: 0x40 }
+export const ACS_BIT: Record<AcsFlag, number> = {
+  SV: 0x01,
+  TB: 0x02,
+  RR: 0x04,
+  CR: 0x08,
+  UF: 0x10,
+  EC: 0x20,
+  DT: 0x40,
+}
 
 export type NodeKind =
   | 'host_bridge' // a pci_host_bridge with its root bus (not itself a pci_dev)
