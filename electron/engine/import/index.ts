@@ -83,6 +83,7 @@ export function importText(fileName: string, text: string): ImportResult {
         issues: [
           {
             source,
+            ...lineColumn(text, bin),
             message: `this is a binary file (control bytes near offset ${bin}), not a text topology format`,
           },
         ],
@@ -142,4 +143,15 @@ function toIssue(source: string, e: unknown): InputIssue {
   }
   if (e instanceof RangeError) return { source, message: `input too complex to import (${e.message})` }
   return { source, message: `internal error while importing: ${e instanceof Error ? e.message : String(e)}` }
+}
+
+/** 1-based line and column of a UTF-16 offset (for issues found by a scan rather than a parser). */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1
+  let start = 0
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++
+    start = i + 1
+  }
+  return { line, column: offset - start + 1 }
 }
