@@ -1,0 +1,212 @@
+/**
+ * The stepper end to end: the real renderer (production build) against the real engine, in
+ * Chromium, through the browser harness. From app start one click to the first scenario; step
+ * "BAR via remap_pfn_range, then GUP" (case C22) with the keyboard to check_vma_flags failing with
+ * -EFAULT, back before the failure and forward again; compare two eras; export a report.
+ * Screenshots: test-results/screens/stepper-*.png.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Result } from '../../shared/ipc/contract'
+import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
+import { startBridge, type Bridge } from '../../tools/bridge/server'
+
+const root = resolve(import.meta.dirname, '../..')
+const builtIndex = join(root, 'out/renderer/index.html')
+const screens = join(root, 'test-results/screens')
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const C22 = join(root, 'tests/scenarios/C22-gup-on-remap-pfn-range.p2plab')
+
+let bridge: Bridge
+let browser: Browser
+let page: Page
+const problems: string[] = []
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(screens, `stepper-${name}.png`) })
+}
+
+async function engine<T>(expr: string): Promise<T> {
+  const r = (await page.evaluate(expr)) as Result<T>
+  if (!r.ok) throw new Error(r.error.message)
+  return r.value
+}
+const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timeline.view']()`)
+
+async function cursor(): Promise<number> {
+  return Number(await page.getAttribute('[data-test="stepper"]', 'data-cursor'))
+}
+/** Press a key and wait for the stepper to show a different cursor. */
+async function press(key: string): Promise<number> {
+  const before = await cursor()
+  await page.keyboard.press(key)
+  await expect.poll(() => cursor(), { timeout: 10_000 }).not.toBe(before)
+  return cursor()
+}
+
+beforeAll(async () => {
+  if (!existsSync(builtIndex))
+    throw new Error(
+      `E2E needs the production renderer build (${builtIndex}). Run \`npx electron-vite build\` first.`,
+    )
+  mkdirSync(screens, { recursive: true })
+  bridge = await startBridge({ port: 0 })
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  })
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`)
+  })
+  await page.goto(bridge.url)
+  await page.waitForSelector('.app[data-ready="true"]')
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await bridge?.close()
+})
+
+describe('the kernel-call stepper in Chromium against the real engine', () => {
+  it('is one click from app start', async () => {
+    await page.click('[data-test="step-debate"]')
+    await page.waitForSelector('[data-test="stepper"]')
+    const list = await engine<ScenarioSummary[]>(`window.lab.invoke['scenario.list']()`)
+    if (list.length > 0) {
+      // The default lab has scenarios: the first one is started by that click.
+      await expect
+        .poll(async () => (await stepperView())?.scenario.index, { timeout: 10_000 })
+        .toBe(list[0]!.index)
+      await page.waitForSelector('[data-test="op"]')
+    }
+    await shot('01-launched')
+  })
+
+  it('steps C22 with the keyboard to check_vma_flags failing with -EFAULT, back and forward', async () => {
+    const list = await engine<ScenarioSummary[]>(`window.lab.invoke['scenario.list']()`)
+    let index = list.findIndex(
+      (s) => /remap_pfn_range/.test(s.name) && s.operations.some((o) => o.op.startsWith('pin_user_pages')),
+    )
+    if (index < 0) {
+      // The default lab lacks it: open the case file like a user would.
+      await page.setInputFiles('[data-test="file-input"]', C22)
+      await page.waitForSelector('[data-test="scenario"]')
+      index = 0
+    }
+    await page.locator('[data-test="scenario"]').nth(index).click()
+    await page.waitForSelector('[data-test="op"][data-state="pending"]')
+    const v0 = (await stepperView())!
+    expect(v0.cursor).toBe(v0.start)
+
+    // F11 into ksys_mmap_pgoff, F10 over it: the whole mmap runs as one step over.
+    await press('F11')
+    expect(await page.textContent('[data-test="current-step"]')).toContain('ksys_mmap_pgoff')
+    await press('F11')
+    await shot('02-step-into')
+    await press('Shift+F11')
+    // F10 until the mmap is done (its return, then the lab's step that names the buffer).
+    for (let i = 0; i < 5 && (await page.locator('[data-test="op"][data-state="done"]').count()) === 0; i++)
+      await press('F10')
+    await page.waitForSelector('[data-test="op"][data-state="done"]')
+    expect(await page.locator('[data-test="op-actual"]').first().textContent()).toMatch(/ok/)
+
+    // Into pin_user_pages_fast and down to check_vma_flags.
+    await press('F11')
+    let v = (await stepperView())!
+    for (let i = 0; i < 60 && !(v.current?.fn === 'check_vma_flags' && v.current.kind === 'check'); i++) {
+      await press('F11')
+      v = (await stepperView())!
+    }
+    expect(v.current).toMatchObject({ fn: 'check_vma_flags', kind: 'check' })
+    expect(v.current!.check!.ok).toBe(false)
+    const checkCursor = v.cursor
+    await shot('03-check-fails')
+
+    const failCursor = await press('F11')
+    v = (await stepperView())!
+    expect(v.current).toMatchObject({ fn: 'check_vma_flags', kind: 'fail' })
+    const top = page.locator('[data-test="frame"]').last()
+    expect(await top.getAttribute('data-fn')).toBe('check_vma_flags')
+    expect(await top.locator('[data-test="frame-outcome"]').textContent()).toContain('-EFAULT (-14)')
+    expect(await top.locator('[data-test="frame-check"]').last().textContent()).toContain('✗')
+    await shot('04-efault')
+
+    // Step back to before the failure, then forward again: the same step, the same state.
+    expect(await press('Shift+F10')).toBe(checkCursor)
+    expect(
+      await page.locator('[data-test="frame"]').last().locator('[data-test="frame-outcome"]').count(),
+    ).toBe(0)
+    await shot('05-stepped-back')
+    expect(await press('F11')).toBe(failCursor)
+    expect((await stepperView())!.current).toEqual(v.current)
+
+    // The frame's source link: the harness answers the elixir URL.
+    await top.locator('[data-test="frame-source"]').click()
+    await expect
+      .poll(() => page.textContent('[data-test="source-url"]'))
+      .toContain('https://elixir.bootlin.com/linux/v6.12/C/ident/check_vma_flags')
+
+    // Run to the end: every operation done, with its expected outcome met.
+    await page.click('[data-step="continue"]')
+    await page.waitForSelector('[data-test="stopped"]')
+    v = (await stepperView())!
+    expect(v.atEnd).toBe(true)
+    expect(v.operations.every((o) => o.state === 'done' && o.met !== false)).toBe(true)
+    await page.fill('[data-test="scrubber"]', String(Math.floor(v.total / 2)))
+    await expect.poll(() => cursor()).toBe(Math.floor(v.total / 2))
+    await shot('06-scrubbed')
+  })
+
+  it('sets a breakpoint and continues to it', async () => {
+    await page.fill('[data-test="scrubber"]', '0')
+    await page.fill('[data-test="bp-input"]', 'ib_umem_get')
+    await page.press('[data-test="bp-input"]', 'Enter')
+    await page.waitForSelector('[data-test="breakpoints"] .bp')
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    await page.keyboard.press('F5')
+    await expect.poll(async () => (await stepperView())?.current?.fn).toBe('ib_umem_get')
+    expect(await page.textContent('[data-test="stopped"]')).toContain('breakpoint')
+    await shot('07-breakpoint')
+  })
+
+  it('compares two eras side by side', async () => {
+    await page.click('[data-test="compare-toggle"]')
+    await page.selectOption('[data-test="era-a"]', 'v5.0')
+    await page.selectOption('[data-test="era-b"]', 'v6.12')
+    await page.click('[data-test="compare-run"]')
+    await page.waitForSelector('[data-test="compare-op"]')
+    const rows = await page.locator('[data-test="compare-op"]').allTextContents()
+    expect(rows.length).toBeGreaterThanOrEqual(4)
+    expect(rows[1]).toMatch(/pin_user_pages_fast.*-EFAULT.*-EFAULT/)
+    await shot('08-compare')
+    await page.click('[data-test="compare-toggle"]')
+  })
+
+  it('exports a report', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-test="report-html"]'),
+    ])
+    const path = await download.path()
+    const html = readFileSync(path, 'utf8')
+    expect(download.suggestedFilename()).toMatch(/\.html$/)
+    expect(html).toContain('check_vma_flags')
+    expect(html).toContain('-EFAULT')
+    expect(html).not.toMatch(/<script/i)
+    await page.waitForSelector('[data-test="report-saved"]')
+  })
+
+  it('opens the help with F1', async () => {
+    await page.keyboard.press('F1')
+    await page.waitForSelector('[data-test="help"]')
+    expect(await page.textContent('[data-test="help"]')).toContain('Shift+F10')
+    await shot('09-help')
+    await page.click('[data-test="help-close"]')
+    expect(problems).toEqual([])
+  })
+})
