@@ -96,7 +96,6 @@ export const PALETTE: PaletteItem[] = [
             label: `PEX 8747 downstream ${i}`,
             vendor: 0x10b5,
             device: 0x8747,
-            slot: i * 8,
             acs: { cap: [...PORT_ACS.cap], ctrl: [] },
           },
         })
