@@ -32,9 +32,8 @@ export interface Graph {
 }
 
 function signature(n: TopoNodeView): string {
-  return [n.kind, n.endpointType, n.vendor, n.device, n.classCode, n.label, n.acsCap?.join('') ?? '-'].join(
-    '/',
-  )
+  // Like lstopo: same kind, ids and class (imported labels differ by BDF, so they do not count).
+  return [n.kind, n.endpointType, n.vendor, n.device, n.classCode, n.acsCap?.join('') ?? '-'].join('/')
 }
 
 /** The drawn graph for `nodes` (depth-first order) given the collapsed bridges and expanded folds. */
