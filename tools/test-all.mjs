@@ -4,6 +4,7 @@
 // Stages: format, lint, typecheck (each counts as one check), unit + component tests, the
 // renderer/main/preload build, end-to-end tests in Chromium. Vitest's own counts come from the
 // "vitest: N passed, N failed, N skipped" line printed by tools/vitest-summary-reporter.ts.
+// Then electronegativity (tools/electronegativity.ts) as the 'security' stage.
 // Set TEST_STAGES=unit,e2e (comma list) to run a subset.
 import { spawn } from 'node:child_process'
 
@@ -18,6 +19,9 @@ const stages = [
   },
   { name: 'build', cmd: ['npx', 'electron-vite', 'build'], counts: false },
   { name: 'e2e', cmd: ['npx', 'vitest', 'run', '--project', 'e2e'], counts: true },
+  // Electronegativity over the sources and out/ (~40 s; npx fetches it from the npm registry and the
+  // stage fails, loudly, when that is impossible). Findings above review level fail it.
+  { name: 'security', cmd: ['npx', 'tsx', 'tools/electronegativity.ts'], counts: false },
 ]
 
 const only = process.env.TEST_STAGES ? new Set(process.env.TEST_STAGES.split(',')) : null
