@@ -67,7 +67,22 @@ export interface FieldChange {
 
 /** Which state pane a world table belongs to. */
 export type PaneId =
-  'processes' | 'vmas' | 'ptes' | 'pages' | 'p2pmem' | 'sgts' | 'iommu' | 'umems' | 'vars' | 'log' | 'sys'
+  | 'processes'
+  | 'vmas'
+  | 'ptes'
+  | 'pages'
+  | 'p2pmem'
+  | 'sgts'
+  | 'iommu'
+  | 'umems'
+  | 'vars'
+  | 'log'
+  | 'sys'
+  | 'devptes'
+  | 'notifiers'
+  | 'dmabufs'
+  /** A world table no pane knows yet: its own name. */
+  | (string & {})
 
 /** One delta of the last step, with before/after and a sentence for the learner. */
 export interface DeltaView {
@@ -129,6 +144,17 @@ export interface StepperView {
   steps: StepView[]
   /** Fail steps that end an operation (top-level), for scrubber marks. */
   failMarks: number[]
+  /**
+   * World tables the WorldView does not carry (device page tables, interval notifiers, dma-bufs and
+   * their attachments, ODP umems…), one row per entry as text, grouped by pane.
+   */
+  extra: ExtraTable[]
+}
+
+export interface ExtraTable {
+  pane: PaneId
+  table: string
+  rows: { key: string; text: string }[]
 }
 
 /** One operation compared in two eras. */

@@ -174,6 +174,22 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     await shot('07-breakpoint')
   })
 
+  it('highlights and explains the changes of the last step', async () => {
+    await page.fill('[data-test="bp-input"]', 'remap_pfn_range')
+    await page.press('[data-test="bp-input"]', 'Enter')
+    await page.fill('[data-test="scrubber"]', '0')
+    await expect.poll(() => cursor()).toBe(0)
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    await page.keyboard.press('F5')
+    await expect.poll(async () => (await stepperView())?.current?.fn).toBe('remap_pfn_range')
+    await press('F11')
+    const vmas = page.locator('[data-test="pane"][data-pane="vmas"]')
+    expect(await vmas.getAttribute('class')).toContain('changed')
+    expect(await vmas.locator('[data-test="delta"]').first().textContent()).toMatch(/vm_flags/)
+    expect(await vmas.locator('tr.hot').count()).toBe(1)
+    await shot('08-delta-highlight')
+  })
+
   it('compares two eras side by side', async () => {
     await page.click('[data-test="compare-toggle"]')
     await page.selectOption('[data-test="era-a"]', 'v5.0')
@@ -183,7 +199,7 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     const rows = await page.locator('[data-test="compare-op"]').allTextContents()
     expect(rows.length).toBeGreaterThanOrEqual(4)
     expect(rows[1]).toMatch(/pin_user_pages_fast.*-EFAULT.*-EFAULT/)
-    await shot('08-compare')
+    await shot('09-compare')
     await page.click('[data-test="compare-toggle"]')
   })
 
@@ -205,7 +221,7 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     await page.keyboard.press('F1')
     await page.waitForSelector('[data-test="help"]')
     expect(await page.textContent('[data-test="help"]')).toContain('Shift+F10')
-    await shot('09-help')
+    await shot('10-help')
     await page.click('[data-test="help-close"]')
     expect(problems).toEqual([])
   })

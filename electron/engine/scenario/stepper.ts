@@ -15,6 +15,7 @@ import type {
   CompareStep,
   CompareView,
   DeltaView,
+  ExtraTable,
   FieldChange,
   FrameView,
   OpProgress,
@@ -29,6 +30,7 @@ import { errnos } from '../../../shared/model/errno'
 import type { Era, LabFile } from '../../../shared/model/topology'
 import type { Delta } from '../core/delta'
 import type { Recorded } from '../core/timeline'
+import type { World } from '../core/world'
 import { worldView } from '../mm/view'
 import { runScenario, scenarioMachine, type ScenarioResult } from './runner'
 import { scenarioSchema, type Scenario } from './schema'
@@ -137,6 +139,45 @@ const PANE_OF: Record<string, PaneId> = {
   umems: 'umems',
   vars: 'vars',
   log: 'log',
+  devptes: 'devptes',
+  odps: 'devptes',
+  notifiers: 'notifiers',
+  subs: 'notifiers',
+  dmabufs: 'dmabufs',
+  attachments: 'dmabufs',
+  umemDmabufs: 'umems',
+}
+
+/** Tables worldView() already shows; the others travel as ExtraTable rows. */
+const IN_WORLD_VIEW = new Set([
+  'mms',
+  'vmas',
+  'ptes',
+  'pages',
+  'pgmaps',
+  'p2pdma',
+  'sgts',
+  'iovas',
+  'domains',
+  'umems',
+  'vars',
+  'log',
+])
+
+export function extraTables(w: World): ExtraTable[] {
+  const out: ExtraTable[] = []
+  for (const [table, rows] of Object.entries(w)) {
+    if (table === 'sys' || IN_WORLD_VIEW.has(table) || rows === null || typeof rows !== 'object') continue
+    out.push({
+      pane: PANE_OF[table] ?? table,
+      table,
+      rows: Object.entries(rows as Record<string, unknown>).map(([key, row]) => ({
+        key,
+        text: show(row, 400),
+      })),
+    })
+  }
+  return out
 }
 
 /** Addresses as hex, small counts as decimal; arrays of names joined with '|'. */
@@ -192,7 +233,7 @@ export function deltaView(d: Delta): DeltaView {
       text: `kernel state: ${fields.map((f) => `${f.field} ${f.before} → ${f.after}`).join(', ')}`,
     }
   }
-  const pane = PANE_OF[d.table] ?? 'sys'
+  const pane = PANE_OF[d.table] ?? d.table
   const change = d.before === null ? 'added' : d.after === null ? 'removed' : 'changed'
   if (change !== 'changed') {
     const row = (d.after ?? d.before) as unknown
@@ -434,6 +475,7 @@ export class Stepper {
       stopped: this.stopped,
       steps: tl.steps.slice(from, Math.min(tl.frontier, cursor + STEP_WINDOW)).map(stepView),
       failMarks,
+      extra: extraTables(tl.world),
     }
   }
 }
