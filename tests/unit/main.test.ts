@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fileFromArgv, readTextFile, writeFileAtomic } from '../../electron/main/files'
 import { PREFIX, invokeChannels, type LabView, type Result } from '../../shared/ipc/contract'
 
@@ -83,6 +83,8 @@ const fx = vi.hoisted(() => {
   }
   const userData = `${process.env['TMPDIR'] ?? '/tmp'}/p2plab-main-test-${process.pid}-${Date.now()}`
   return {
+    /** app.whenReady(); a test may hold it back to deliver 'open-file' before 'ready'. */
+    ready: vi.fn(() => Promise.resolve()),
     userData,
     dialog: {
       showOpenDialog: vi.fn(),
@@ -106,7 +108,7 @@ const fx = vi.hoisted(() => {
 vi.mock('electron', () => ({
   app: {
     on: (ev: string, fn: Fn) => fx.appHandlers.set(ev, [...(fx.appHandlers.get(ev) ?? []), fn]),
-    whenReady: () => Promise.resolve(),
+    whenReady: () => fx.ready(),
     requestSingleInstanceLock: fx.requestSingleInstanceLock,
     quit: fx.quit,
     getVersion: () => '9.9.9',
@@ -125,6 +127,10 @@ vi.mock('electron', () => ({
 }))
 
 let appUrl: string
+
+afterAll(() => {
+  rmSync(fx.userData, { recursive: true, force: true })
+})
 
 beforeAll(async () => {
   delete process.env['ELECTRON_RENDERER_URL']
@@ -554,5 +560,90 @@ describe('main: second launch', () => {
     expect(fx.quit).toHaveBeenCalledTimes(1)
     expect(fx.windows.length).toBe(windows)
     expect(fx.ipcHandlers.size).toBe(0)
+  })
+})
+
+describe('main: cold start with a file', () => {
+  /** Start a fresh main module (a new app launch) with `argv`; `beforeReady` runs before 'ready'. */
+  async function launch(argv: string[], beforeReady?: () => void): Promise<void> {
+    vi.resetModules()
+    fx.appHandlers.clear()
+    fx.ipcHandlers.clear()
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    fx.ready.mockImplementationOnce(() => gate)
+    const saved = process.argv
+    process.argv = argv
+    try {
+      const windows = fx.windows.length
+      await import('../../electron/main/index')
+      beforeReady?.()
+      release()
+      await until(() => fx.windows.length > windows, 'the window')
+    } finally {
+      process.argv = saved
+    }
+  }
+
+  function labWithEra(era: string): string {
+    const lab = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../fixtures/labs/T1-intel.p2plab'), 'utf8'),
+    )
+    lab.settings.era = era
+    return JSON.stringify(lab)
+  }
+
+  it('opens the file given on the command line before the window asks for the lab', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-argv-cold-'))
+    try {
+      const file = join(dir, 'argv.p2plab')
+      writeFileSync(file, labWithEra('v6.0'))
+      await launch(['/opt/P2P DMA Lab/p2p-dma-lab', '--no-sandbox', file])
+      expect(current()).toMatchObject({ filePath: file, dirty: false, lab: { settings: { era: 'v6.0' } } })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("opens a file macOS delivers with 'open-file' before 'ready'", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-open-file-cold-'))
+    try {
+      const file = join(dir, 'finder.p2plab')
+      writeFileSync(file, labWithEra('v6.4'))
+      const event = { preventDefault: vi.fn() }
+      await launch(['/Applications/P2P DMA Lab.app/Contents/MacOS/P2P DMA Lab'], () => {
+        for (const fn of fx.appHandlers.get('open-file') ?? []) fn(event, file)
+      })
+      expect(event.preventDefault).toHaveBeenCalled()
+      expect(current()).toMatchObject({ filePath: file, lab: { settings: { era: 'v6.4' } } })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a damaged file on the command line: the default lab, and an error once the window is there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-argv-bad-'))
+    try {
+      const file = join(dir, 'broken.p2plab')
+      writeFileSync(file, '{ "format": "p2p-dma-lab", ')
+      fx.dialog.showMessageBox.mockClear()
+      await launch(['p2p-dma-lab', file])
+      expect(current().filePath).toBeNull()
+      await until(() => fx.dialog.showMessageBox.mock.calls.length > 0, 'the error')
+      expect(JSON.stringify(fx.dialog.showMessageBox.mock.calls[0])).toMatch(
+        /Could not open .*broken\.p2plab/,
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('offers the autosave the last session left (lab.recovery) and restores it', async () => {
+    // The before-quit test above left an autosave with era v5.2 in this userData.
+    await launch(['p2p-dma-lab'])
+    const info = invoke('lab:lab.recovery', appUrl) as Result<{ available: boolean }>
+    expect(info).toMatchObject({ ok: true, value: { available: true } })
+    const r = invoke('lab:lab.recover', appUrl) as Result<LabView>
+    expect(r).toMatchObject({ ok: true, value: { dirty: true, lab: { settings: { era: 'v5.2' } } } })
   })
 })
