@@ -790,6 +790,672 @@ function c19(): Scenario {
   }
 }
 
+// ---- issue 3, second half: ZONE_DEVICE, HMM, ODP, the 2019 RFC, dma-buf ----
+
+function c28(): Scenario {
+  return {
+    name: 'C28 GUP (FOLL_LONGTERM) on device-private memory (v6.12)',
+    era: 'v6.12',
+    narration:
+      "GPU0 has DEVICE_PRIVATE memory (pgmap owner gpu0). An anonymous page was migrated to it, so its PTE is a device-private entry. NIC0's driver pins it: GUP-fast sees a non-present PTE, the slow path faults, do_swap_page() calls migrate_to_ram (MMU_NOTIFY_MIGRATE, owner gpu0), and the pin returns a system-RAM page. Device-private memory is never returned by GUP.",
+    processes: [{ name: 'app' }],
+    operations: [
+      {
+        op: 'devmem_add',
+        args: { dev: 'gpu0', type: 'private', size: '64M' },
+        narration:
+          'The GPU driver registers its VRAM as DEVICE_PRIVATE (memremap_pages with owner and migrate_to_ram).',
+        expect: { errno: null },
+      },
+      { op: 'mmap_anon', args: { len: '8K', as: 'x' } },
+      {
+        op: 'touch',
+        args: { buf: 'x', len: '4K' },
+        narration: 'The program writes the first page: do_anonymous_page().',
+      },
+      {
+        op: 'hmm_mirror_register',
+        args: { dev: 'gpu0', buf: 'x', as: 'mirror' },
+        narration: 'GPU0 mirrors the buffer: an interval notifier.',
+      },
+      {
+        op: 'migrate_to_device',
+        args: { buf: 'x', npages: 1, dev: 'gpu0' },
+        narration:
+          'GPU0 migrates the page into its memory; its own mirror skips the MMU_NOTIFY_MIGRATE it raised.',
+        expect: { ret: 1, state: [{ pte: 'x', kind: 'device_private', type: 'MEMORY_DEVICE_PRIVATE' }] },
+      },
+      {
+        op: 'pin_user_pages_fast',
+        args: { buf: 'x', npages: 1, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'], as: 'p' },
+        narration: 'NIC0 pins X for an RDMA MR.',
+        expect: {
+          ret: 1,
+          state: [
+            { pages: 'p', ram: true, pinned: true },
+            { pte: 'x', kind: 'present', type: 'ram' },
+          ],
+        },
+      },
+    ],
+  }
+}
+
+function c29(): Scenario {
+  return {
+    name: 'C29 FOLL_LONGTERM on device-coherent memory and on fsdax (v6.12)',
+    era: 'v6.12',
+    narration:
+      '(a) A DEVICE_COHERENT page is CPU-addressable but must stay evictable: a FOLL_LONGTERM pin migrates it to system RAM first (folio_is_longterm_pinnable() is false); a short-term pin pins it in place. (b) FOLL_LONGTERM on a MAP_SHARED fsdax file mapping is -EOPNOTSUPP from check_vma_flags().',
+    processes: [{ name: 'app' }],
+    operations: [
+      { op: 'devmem_add', args: { dev: 'gpu0', type: 'coherent', size: '64M' } },
+      { op: 'mmap_anon', args: { len: '8K', as: 'y' } },
+      { op: 'touch', args: { buf: 'y', len: '8K' } },
+      {
+        op: 'migrate_to_device',
+        args: { buf: 'y', npages: 1, dev: 'gpu0', type: 'coherent' },
+        expect: { ret: 1, state: [{ pte: 'y', kind: 'present', type: 'MEMORY_DEVICE_COHERENT' }] },
+      },
+      { op: 'migrate_to_device', args: { buf: 'y', offset: 4096, npages: 1, dev: 'gpu0', type: 'coherent' } },
+      {
+        op: 'pin_user_pages',
+        args: { buf: 'y', npages: 1, flags: ['FOLL_LONGTERM'], as: 'lt' },
+        narration: '(a) Long-term: migrate to RAM, then pin the RAM copy.',
+        expect: {
+          ret: 1,
+          state: [
+            { pages: 'lt', ram: true, pinned: true },
+            { pte: 'y', kind: 'present', type: 'ram' },
+          ],
+        },
+      },
+      {
+        op: 'pin_user_pages',
+        args: { buf: 'y', offset: 4096, npages: 1, flags: [], as: 'st' },
+        narration: '(a) Short-term: the coherent page itself is pinned.',
+        expect: {
+          ret: 1,
+          state: [
+            { pages: 'st', ram: false, pinned: true },
+            { pte: 'y', offset: 1, kind: 'present', type: 'MEMORY_DEVICE_COHERENT' },
+          ],
+        },
+      },
+      {
+        op: 'devmem_add',
+        args: { type: 'fsdax', size: '1G' },
+        narration: '(b) /dev/pmem0 as FS_DAX memory; ext4 mounted -o dax.',
+      },
+      {
+        op: 'mmap_dax',
+        args: { len: '2M', as: 'z' },
+        expect: { state: [{ vma: 'z', vmOps: 'ext4_dax_vm_ops', flagsContain: 'VM_SHARED' }] },
+      },
+      {
+        op: 'pin_user_pages',
+        args: { buf: 'z', npages: 1, flags: ['FOLL_LONGTERM', 'FOLL_WRITE'] },
+        narration: '(b) check_vma_flags(): FOLL_LONGTERM && vma_is_fsdax(vma).',
+        expect: { errno: 'EOPNOTSUPP' },
+      },
+      {
+        op: 'pin_user_pages',
+        args: { buf: 'z', npages: 1, flags: ['FOLL_WRITE'] },
+        narration: 'A short-term pin of the DAX page works.',
+        expect: { ret: 1 },
+      },
+    ],
+  }
+}
+
+function c31(era: 'v5.0' | 'v5.0-rfc' | 'v5.2' | 'v5.4' | 'v6.12'): Scenario {
+  const api = era === 'v5.0' ? '2019' : era === 'v5.0-rfc' ? 'rfc' : era === 'v6.12' ? 'current' : '5.2'
+  const ops: Scenario['operations'] = [
+    { op: 'mmap_bar', args: { dev: 'gpu0', bar: 1, len: '2M', as: 'bar' } },
+  ]
+  if (api === '2019') {
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'bar', npages: 512, fault: true, as: 'r' },
+      narration:
+        'hmm_vma_fault(range, true): VM_SPECIAL -> hmm_pfns_special(): every entry HMM_PFN_SPECIAL, -EINVAL.',
+      expect: {
+        errno: 'EINVAL',
+        state: [
+          { hmm: 'r', page: 0, flags: 'HMM_PFN_SPECIAL' },
+          { hmm: 'r', page: 511, flags: 'HMM_PFN_SPECIAL' },
+        ],
+      },
+    })
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'bar', npages: 512, fault: false },
+      narration: 'hmm_vma_get_pfns(): the same -EINVAL.',
+      expect: { errno: 'EINVAL' },
+    })
+  } else if (api === 'current') {
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'bar', npages: 512, fault: true },
+      narration:
+        'default_flags = HMM_PFN_REQ_FAULT: the pfnmap VMA is not walked and a fault is required: -EFAULT.',
+      expect: { errno: 'EFAULT' },
+    })
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'bar', npages: 512, fault: false, as: 'snap' },
+      narration: 'Snapshot (default_flags = 0): returns 0 and every entry is HMM_PFN_ERROR.',
+      expect: {
+        ret: 0,
+        state: [
+          { hmm: 'snap', page: 0, flags: 'HMM_PFN_ERROR' },
+          { hmm: 'snap', page: 511, flags: 'HMM_PFN_ERROR', pfn: 'none' },
+        ],
+      },
+    })
+  } else {
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'bar', npages: 512, fault: true },
+      narration:
+        api === 'rfc'
+          ? 'The public hmm_range_fault() passes device = NULL: -EFAULT (C35 has the p2p path).'
+          : 'device_vma includes VM_IO|VM_PFNMAP|VM_MIXEDMAP: -EFAULT.',
+      expect: { errno: 'EFAULT' },
+    })
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'bar', npages: 512, fault: false },
+      expect: { errno: 'EFAULT' },
+    })
+  }
+  return {
+    name: `C31 hmm_range_fault on a pfnmap (BAR) mapping (${era})`,
+    era,
+    narration:
+      'A BAR mapped with remap_pfn_range() (VM_IO|VM_PFNMAP, 512 pages) given to HMM in each era: v5.0 -EINVAL with HMM_PFN_SPECIAL entries; the RFC base and the 5.2-era API -EFAULT; the current API -EFAULT when a fault is requested, else 0 with HMM_PFN_ERROR entries. The lab shows the 5.2-era API at v5.2 and v5.4 (it ran until 5.6) and the current one from v6.0.',
+    processes: [{ name: 'app' }],
+    operations: ops,
+  }
+}
+
+function c32(era: 'v5.4' | 'v6.12' | 'v6.16', iommu: boolean): Scenario {
+  const ops: Scenario['operations'] = [
+    { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1 } },
+    { op: 'p2pmem_publish', args: { dev: 'gpu0' } },
+  ]
+  if (era === 'v5.4') {
+    ops.push({
+      op: 'mmap_p2pmem',
+      args: { dev: 'gpu0', len: '2M', as: 'buf' },
+      narration: 'p2pmem/allocate does not exist before v6.2.',
+      expect: { notInEra: true },
+    })
+    ops.push({
+      op: 'mmap_bar',
+      args: { dev: 'gpu0', bar: 1, len: '2M', as: 'mixed' },
+      narration: 'Any device VMA stands in: the 5.2-era device_vma test covers VM_MIXEDMAP too.',
+    })
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'mixed', npages: 512, fault: true, write: true, dev: 'nic0' },
+      expect: { errno: 'EFAULT' },
+    })
+  } else {
+    ops.push({
+      op: 'mmap_p2pmem',
+      args: { dev: 'gpu0', len: '2M', as: 'buf' },
+      expect: { state: [{ vma: 'buf', flagsContain: 'VM_MIXEDMAP' }] },
+    })
+    ops.push({
+      op: 'hmm_range_fault',
+      args: { buf: 'buf', npages: 512, fault: true, write: true, dev: 'nic0', as: 'r' },
+      narration: 'VM_MIXEDMAP is walked (5.17+): each entry is pfn | HMM_PFN_VALID | HMM_PFN_WRITE.',
+      expect: {
+        ret: 0,
+        state: [{ hmm: 'r', page: 0, flags: ['HMM_PFN_VALID', 'HMM_PFN_WRITE'], pfn: 'p2pdma' }],
+      },
+    })
+    if (era === 'v6.16')
+      ops.push({
+        op: 'hmm_dma_map_pfn',
+        args: { range: 'r', dev: 'nic0' },
+        narration: iommu
+          ? 'IOMMU on: THRU_HOST_BRIDGE, HMM_PFN_P2PDMA, an IOVA with DMA_ATTR_SKIP_CPU_SYNC.'
+          : 'IOMMU off: BUS_ADDR, HMM_PFN_P2PDMA_BUS | HMM_PFN_DMA_MAPPED, phys + bus_offset.',
+        expect: {
+          ret: 512,
+          state: [
+            iommu
+              ? {
+                  hmm: 'r',
+                  page: 0,
+                  flags: ['HMM_PFN_P2PDMA', 'HMM_PFN_DMA_MAPPED'],
+                  noFlags: 'HMM_PFN_P2PDMA_BUS',
+                }
+              : {
+                  hmm: 'r',
+                  page: 0,
+                  flags: ['HMM_PFN_P2PDMA_BUS', 'HMM_PFN_DMA_MAPPED'],
+                  dma: '0x3800000000',
+                },
+          ],
+        },
+      })
+    else ops.push({ op: 'hmm_dma_map_pfn', args: { range: 'r', dev: 'nic0' }, expect: { notInEra: true } })
+  }
+  return {
+    name: `C32 hmm_range_fault on a VM_MIXEDMAP p2pmem mapping${era === 'v6.16' ? `, then hmm_dma_map_pfn (IOMMU ${iommu ? 'on' : 'off'})` : ''} (${era})`,
+    era,
+    settings: { iommu },
+    narration:
+      'NIC0 mirrors a p2pmem buffer (VM_MIXEDMAP, P2PDMA pages). Up to 5.16 HMM refused VM_MIXEDMAP with -EFAULT (shown at v5.4: the lab has no era between 5.7 and 5.16); from 5.17 it is walked. From ~6.16 hmm_dma_map_pfn() maps P2PDMA pages by map type.',
+    processes: [{ name: 'app' }],
+    operations: ops,
+  }
+}
+
+function c32nw(): Scenario {
+  return {
+    name: 'C32 hmm_dma_map_pfn across root ports on a host bridge outside the whitelist (v6.16)',
+    era: 'v6.16',
+    narration:
+      'On T1-nw, NVMe0 (behind its own root port) mirrors GPU0 p2pmem: NOT_SUPPORTED, so hmm_dma_map_pfn() returns DMA_MAPPING_ERROR and nothing is mapped.',
+    processes: [{ name: 'app' }],
+    operations: [
+      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1 } },
+      { op: 'p2pmem_publish', args: { dev: 'gpu0' } },
+      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '64K', as: 'buf' } },
+      {
+        op: 'hmm_range_fault',
+        args: { buf: 'buf', npages: 16, fault: true, dev: 'nvme0', as: 'r' },
+        expect: { ret: 0 },
+      },
+      {
+        op: 'hmm_dma_map_pfn',
+        args: { range: 'r', dev: 'nvme0' },
+        expect: { ret: 0, state: [{ hmm: 'r', page: 0, noFlags: 'HMM_PFN_DMA_MAPPED' }] },
+      },
+    ],
+  }
+}
+
+function c34(era: 'v6.12' | 'v6.16'): Scenario {
+  return {
+    name: `C34 munmap of part of an ODP memory region (${era})`,
+    era,
+    narration:
+      'NIC0 has an ODP MR over [A, A+1M): no pins, an interval notifier. The NIC faults pages in with ib_umem_odp_map_dma_and_lock() (hmm_range_fault under the notifier sequence). munmap(A+256K, 256K) sends MMU_NOTIFY_UNMAP with an odd cur_seq: the driver sets the sequence, zaps the device PTEs and unmaps the DMA pages. A fault that raced an invalidation retries. A later NIC access to A+300K finds no VMA: -EFAULT. At exit the notifier sees MMU_NOTIFY_RELEASE.',
+    processes: [{ name: 'app' }],
+    operations: [
+      { op: 'mmap_anon', args: { len: '1M', as: 'a' } },
+      { op: 'touch', args: { buf: 'a', len: '1M' } },
+      {
+        op: 'ibv_reg_mr',
+        args: {
+          dev: 'nic0',
+          buf: 'a',
+          len: '1M',
+          access: ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE', 'IBV_ACCESS_ON_DEMAND'],
+          as: 'mr',
+        },
+        narration: 'ib_umem_odp_get(): no pinning, pinned_vm unchanged.',
+        expect: {
+          errno: null,
+          state: [
+            { mm: 'app', pinnedVm: 0 },
+            { notifier: 'mr', seq: 1 },
+          ],
+        },
+      },
+      {
+        op: 'rdma_access',
+        args: { mr: 'mr', len: '1M', write: true, race: true },
+        narration:
+          'The first RDMA WRITE faults the whole MR in; an invalidation races the fault, so read_retry sends it round again.',
+        expect: { ret: 1048576, state: [{ devptes: 'mr', count: 256 }] },
+      },
+      {
+        op: 'munmap',
+        args: { buf: 'a', offset: 262144, len: '256K' },
+        narration: 'MMU_NOTIFY_UNMAP [A+256K, A+512K).',
+        expect: {
+          state: [
+            { devptes: 'mr', count: 192 },
+            { notifier: 'mr', seq: 5, lastContains: 'MMU_NOTIFY_UNMAP' },
+          ],
+        },
+      },
+      {
+        op: 'rdma_access',
+        args: { mr: 'mr', offset: 307200, len: 4096 },
+        narration: 'NIC0 touches A+300K: a hole with no VMA, REQ_FAULT: -EFAULT.',
+        expect: { errno: 'EFAULT' },
+      },
+      {
+        op: 'rdma_access',
+        args: { mr: 'mr', offset: 0, len: 4096 },
+        narration: 'A+0 is still mapped in the MTT: no fault at all.',
+        expect: { ret: 4096 },
+      },
+      {
+        op: 'mprotect',
+        args: { buf: 'a', len: '256K', write: false },
+        narration: 'mprotect(PROT_READ): MMU_NOTIFY_PROTECTION_VMA zaps the writable device PTEs.',
+        expect: {
+          state: [
+            { devptes: 'mr', count: 128 },
+            { notifier: 'mr', lastContains: 'MMU_NOTIFY_PROTECTION_VMA' },
+          ],
+        },
+      },
+      {
+        op: 'exit',
+        args: {},
+        narration: 'Process exit: mmu_notifier_release() -> MMU_NOTIFY_RELEASE over everything.',
+        expect: {
+          state: [
+            { devptes: 'mr', count: 0 },
+            { notifier: 'mr', lastContains: 'MMU_NOTIFY_RELEASE' },
+          ],
+        },
+      },
+    ],
+  }
+}
+
+function c34mirror(): Scenario {
+  return {
+    name: 'C34 GPU mirror device page faults with device-private memory (v6.12)',
+    era: 'v6.12',
+    narration:
+      'A GPU mirror (lib/test_hmm.c style) faults a buffer into its device page table with hmm_range_fault(dev_private_owner = gpu0). Pages in its own device-private memory are reported without a fault; NIC0 mirroring the same range (another owner) forces migrate_to_ram.',
+    processes: [{ name: 'app' }],
+    operations: [
+      { op: 'devmem_add', args: { dev: 'gpu0', type: 'private', size: '64M' } },
+      { op: 'mmap_anon', args: { len: '64K', as: 'b' } },
+      { op: 'touch', args: { buf: 'b', len: '64K' } },
+      { op: 'hmm_mirror_register', args: { dev: 'gpu0', buf: 'b', as: 'gpu' } },
+      { op: 'migrate_to_device', args: { buf: 'b', npages: 4, dev: 'gpu0' }, expect: { ret: 4 } },
+      {
+        op: 'mirror_fault',
+        args: { mirror: 'gpu', buf: 'b', npages: 16, write: true, as: 'g' },
+        narration: 'Owner matches: VALID|WRITE with the device-private pfns, no migration.',
+        expect: {
+          state: [
+            { hmm: 'g', page: 0, flags: 'HMM_PFN_VALID', pfn: 'device_private' },
+            { devptes: 'gpu', count: 16 },
+          ],
+        },
+      },
+      { op: 'hmm_mirror_register', args: { dev: 'nic0', buf: 'b', as: 'nicm' } },
+      {
+        op: 'mirror_fault',
+        args: { mirror: 'nicm', buf: 'b', npages: 4, as: 'n' },
+        narration:
+          'Another owner with REQ_FAULT: migrate_to_ram; the GPU mirror sees MMU_NOTIFY_MIGRATE (owner gpu0: its own migration, skipped).',
+        expect: {
+          state: [
+            { hmm: 'n', page: 0, pfn: 'ram' },
+            { pte: 'b', kind: 'present', type: 'ram' },
+          ],
+        },
+      },
+    ],
+  }
+}
+
+function c35(): Scenario {
+  return {
+    name: 'C35 the RFC p2p_map path for a special VMA, plus the device-memory fallback (v5.0-rfc)',
+    era: 'v5.0-rfc',
+    narration:
+      "The 2019 RFC: GPU0's mmap produces a VM_IO|VM_PFNMAP VMA with no CPU PTEs and vm_ops->p2p_map. hmm_range_dma_map(range, NIC0, daddrs) reaches p2p_map through _hmm_range_fault(); every entry becomes HMM_PFN_P2P. An exporter that refuses gives -EPERM; the public hmm_range_fault() and a VMA without p2p_map give -EFAULT. Device-private pages whose hmm_devmem_ops lack p2p_map fall back to RAM. munmap makes the importer call p2p_unmap.",
+    processes: [{ name: 'app' }],
+    operations: [
+      {
+        op: 'mmap_rfc_device',
+        args: { dev: 'gpu0', bar: 1, len: '2M', p2p: 'map', as: 'sv' },
+        expect: {
+          state: [
+            { vma: 'sv', flagsContain: ['VM_IO', 'VM_PFNMAP'] },
+            { pte: 'sv', kind: 'none' },
+          ],
+        },
+      },
+      {
+        op: 'hmm_range_dma_map',
+        args: { dev: 'nic0', buf: 'sv', npages: 512, as: 'r1' },
+        narration: '1. p2p_map(vma, NIC0, start, end, daddrs, write): every pfn = values[HMM_PFN_P2P].',
+        expect: { ret: 512, state: [{ hmm: 'r1', page: 0, flags: 'HMM_PFN_P2P', dma: '0x3800000000' }] },
+      },
+      { op: 'mmap_rfc_device', args: { dev: 'gpu0', bar: 1, len: '2M', p2p: 'eperm', as: 'refuse' } },
+      {
+        op: 'hmm_range_dma_map',
+        args: { dev: 'nic0', buf: 'refuse', npages: 512, as: 'r2' },
+        narration: '2. The exporter refuses: HMM_PFN_ERROR, -EPERM.',
+        expect: { errno: 'EPERM' },
+      },
+      {
+        op: 'hmm_range_fault',
+        args: { buf: 'sv', npages: 512, fault: true },
+        narration: '3. The public API passes device = NULL: -EFAULT.',
+        expect: { errno: 'EFAULT' },
+      },
+      { op: 'mmap_rfc_device', args: { dev: 'gpu0', bar: 1, len: '2M', p2p: 'none', as: 'plain' } },
+      {
+        op: 'hmm_range_dma_map',
+        args: { dev: 'nic0', buf: 'plain', npages: 512, as: 'r4' },
+        narration: '4. No p2p_map in vm_ops: -EFAULT.',
+        expect: { errno: 'EFAULT' },
+      },
+      { op: 'devmem_add', args: { dev: 'gpu0', type: 'private', size: '64M' } },
+      { op: 'mmap_anon', args: { len: '16K', as: 'anon' } },
+      { op: 'touch', args: { buf: 'anon', len: '16K' } },
+      { op: 'migrate_to_device', args: { buf: 'anon', npages: 4, dev: 'gpu0' } },
+      {
+        op: 'hmm_range_dma_map',
+        args: { dev: 'nic0', buf: 'anon', npages: 4, as: 'r5' },
+        narration:
+          '5. hmm_devmem_ops without p2p_map: default_flags |= DEVICE_PRIVATE; goto again; the pages fault back to RAM and go through dma_map_page().',
+        expect: {
+          ret: 4,
+          state: [
+            { hmm: 'r5', page: 0, pfn: 'ram' },
+            { pte: 'anon', kind: 'present', type: 'ram' },
+          ],
+        },
+      },
+      {
+        op: 'munmap',
+        args: { buf: 'sv' },
+        narration: "6. munmap: the importer's callback calls hmm_range_dma_unmap() -> p2p_unmap().",
+        expect: { state: [{ devptes: 'rfc:r1', count: 0 }] },
+      },
+    ],
+  }
+}
+
+function c36(mode: 'as-posted' | 'as-intended'): Scenario {
+  return {
+    name: `C36 the RFC pci_test_p2p (${mode})`,
+    era: 'v5.0-rfc',
+    narration:
+      'device_test_p2p(GPU0, NIC0): upstream_bridge_distance() is 4 so ret = true, but as posted the function ends with "return false;". Settings.rfcTestP2p = as-intended gives true. An exporter whose p2p_map asks device_test_p2p() inherits the answer.',
+    processes: [{ name: 'app' }],
+    operations: [
+      {
+        op: 'device_test_p2p',
+        args: { a: 'gpu0', b: 'nic0' },
+        expect: { ret: mode === 'as-posted' ? 0 : 1 },
+      },
+      {
+        op: 'device_test_p2p',
+        args: { a: 'gpu0', b: 'nvme0' },
+        narration: 'Across root ports: -1 either way.',
+        expect: { ret: 0 },
+      },
+      { op: 'mmap_rfc_device', args: { dev: 'gpu0', bar: 1, len: '64K', p2p: 'test', as: 'sv' } },
+      {
+        op: 'hmm_range_dma_map',
+        args: { dev: 'nic0', buf: 'sv', npages: 16, as: 'r' },
+        expect: mode === 'as-posted' ? { errno: 'EPERM' } : { ret: 16 },
+      },
+    ],
+  }
+}
+
+function c39(): Scenario {
+  return {
+    name: 'C39 dma-buf importers with allow_peer2peer = false (next)',
+    era: 'next',
+    narration:
+      'A VFIO-bound device exports BAR memory: an importer without peer2peer is refused (-EOPNOTSUPP). A GPU (amdgpu-like) exports a VRAM BO: a static importer is accepted, the BO is pinned and moved to GTT (system RAM) with a page-backed SGL, and a dynamic importer gets move_notify. A peer2peer importer with a P2P path keeps VRAM: dma_map_resource() with sg_page NULL. Dynamic ops without move_notify: WARN, -EINVAL.',
+    processes: [{ name: 'app' }],
+    operations: [
+      { op: 'vfio_export_dmabuf', args: { dev: 'gpu0', bar: 1, len: '2M', as: 'vbar' } },
+      {
+        op: 'dma_buf_attach',
+        args: { dmabuf: 'vbar', dev: 'nic0', as: 'va' },
+        expect: { errno: 'EOPNOTSUPP', state: [{ attachment: 'va', exists: false }] },
+      },
+      {
+        op: 'dma_buf_attach',
+        args: { dmabuf: 'vbar', dev: 'nic0', dynamic: true, allowPeer2peer: false, as: 'vb' },
+        expect: { errno: 'EOPNOTSUPP' },
+      },
+      {
+        op: 'amdgpu_export_bo',
+        args: { dev: 'gpu0', size: '2M', as: 'bo' },
+        expect: { state: [{ dmabuf: 'bo', placement: 'VRAM' }] },
+      },
+      {
+        op: 'dma_buf_attach',
+        args: { dmabuf: 'bo', dev: 'nic0', dynamic: true, allowPeer2peer: true, as: 'p2p' },
+        narration: 'A peer2peer importer on the same switch: VRAM stays.',
+        expect: { state: [{ attachment: 'p2p', peer2peer: true }] },
+      },
+      {
+        op: 'dma_buf_map_attachment',
+        args: { attachment: 'p2p', as: 'vram_sgt' },
+        expect: {
+          state: [
+            { dmabuf: 'bo', placement: 'VRAM' },
+            { sg: 'vram_sgt', entry: 0, dmaAddress: '0x3800000000' },
+          ],
+        },
+      },
+      {
+        op: 'dma_buf_attach',
+        args: { dmabuf: 'bo', dev: 'nvme2', as: 'static' },
+        narration:
+          'A static importer: pinned at attach, moved to GTT; the dynamic importer gets move_notify.',
+        expect: {
+          state: [
+            { attachment: 'static', peer2peer: false },
+            { dmabuf: 'bo', placement: 'GTT' },
+            { attachment: 'p2p', moveNotifies: 1 },
+          ],
+        },
+      },
+      {
+        op: 'dma_buf_attach',
+        args: {
+          dmabuf: 'bo',
+          dev: 'nic0',
+          dynamic: true,
+          allowPeer2peer: true,
+          moveNotify: false,
+          as: 'bad',
+        },
+        expect: { errno: 'EINVAL' },
+      },
+    ],
+  }
+}
+
+function c40(iommu: boolean, nw = false): Scenario {
+  return {
+    name: `C40 VFIO BAR dma-buf as an RDMA MR: ${nw ? 'NOT_SUPPORTED' : iommu ? 'THRU_HOST_BRIDGE' : 'BUS_ADDR'} and revocation (next)`,
+    era: 'next',
+    settings: { iommu },
+    narration:
+      'GPU0 is bound to vfio-pci; user space exports BAR1 [0, 2M) as a dma-buf and registers [0x1000, 0x3000) as an RDMA MR on NIC0 (ib_umem_dmabuf_get). The exporter builds an SGL without struct pages by map type; the umem trims it; a stuck kernel fence gives -ETIMEDOUT; turning memory decode off revokes (move_notify), after which map and attach give -ENODEV until decode is on again.',
+    processes: [{ name: 'app' }],
+    operations: nw
+      ? [
+          { op: 'vfio_export_dmabuf', args: { dev: 'gpu0', bar: 1, len: '2M', as: 'vbar' } },
+          {
+            op: 'ib_umem_dmabuf_get',
+            args: { dev: 'nvme0', dmabuf: 'vbar', offset: '0x1000', size: '0x2000', as: 'mr' },
+          },
+          { op: 'ib_umem_dmabuf_map_pages', args: { mr: 'mr' }, expect: { errno: 'EINVAL' } },
+        ]
+      : [
+          { op: 'vfio_export_dmabuf', args: { dev: 'gpu0', bar: 1, len: '2M', as: 'vbar' } },
+          {
+            op: 'ib_umem_dmabuf_get',
+            args: { dev: 'nic0', dmabuf: 'vbar', offset: '0x1000', size: '0x2000', ops: 'none', as: 'bad' },
+            expect: { errno: 'EINVAL' },
+          },
+          {
+            op: 'ib_umem_dmabuf_get',
+            args: { dev: 'nic0', dmabuf: 'vbar', offset: '0x1FF000', size: '0x2000', as: 'past' },
+            expect: { errno: 'EINVAL' },
+          },
+          {
+            op: 'ib_umem_dmabuf_get',
+            args: { dev: 'nic0', dmabuf: 'vbar', offset: '0x1000', size: '0x2000', as: 'mr' },
+            expect: { errno: null, state: [{ attachment: 'mr:attach', peer2peer: true }] },
+          },
+          {
+            op: 'ib_umem_dmabuf_map_pages',
+            args: { mr: 'mr' },
+            expect: {
+              errno: null,
+              state: [
+                { sgt: 'mr:sgt', origNents: 0, nents: 1 },
+                {
+                  sg: 'mr:sgt',
+                  entry: 0,
+                  busAddress: !iommu,
+                  dmaLength: '0x2000',
+                  ...(iommu ? {} : { dmaAddress: '0x3800001000' }),
+                },
+              ],
+            },
+          },
+          {
+            op: 'vfio_pci_mem_enable',
+            args: { dev: 'gpu0', on: false },
+            narration: 'Memory decode off: revoke via move_notify.',
+            expect: {
+              state: [
+                { dmabuf: 'vbar', revoked: true },
+                { attachment: 'mr:attach', moveNotifies: 1 },
+                { sgt: 'mr:sgt', exists: false },
+              ],
+            },
+          },
+          { op: 'ib_umem_dmabuf_map_pages', args: { mr: 'mr' }, expect: { errno: 'ENODEV' } },
+          {
+            op: 'ib_umem_dmabuf_get',
+            args: { dev: 'nic0', dmabuf: 'vbar', offset: '0', size: '0x1000', as: 'again' },
+            expect: { errno: 'ENODEV' },
+          },
+          { op: 'vfio_pci_mem_enable', args: { dev: 'gpu0', on: true } },
+          { op: 'ib_umem_dmabuf_map_pages', args: { mr: 'mr' }, expect: { errno: null } },
+          { op: 'dma_resv_add_fence', args: { dmabuf: 'vbar', signaled: false } },
+          {
+            op: 'ib_umem_dmabuf_map_pages',
+            args: { mr: 'mr' },
+            narration: 'dma_resv_wait_timeout() returns 0: -ETIMEDOUT.',
+            expect: { errno: 'ETIMEDOUT' },
+          },
+        ],
+  }
+}
+
 export const CASES: CaseFile[] = [
   {
     file: 'C01-same-switch-bus-address',
@@ -877,7 +1543,86 @@ export const CASES: CaseFile[] = [
     machine: t1(),
     scenarios: [c26('v6.12'), c26('v6.2')],
   },
+  {
+    file: 'C28-gup-device-private',
+    title: 'C28: GUP on device-private memory',
+    machine: t1(),
+    scenarios: [c28()],
+  },
+  {
+    file: 'C29-longterm-coherent-fsdax',
+    title: 'C29: FOLL_LONGTERM on device-coherent memory and fsdax',
+    machine: t1(),
+    scenarios: [c29()],
+  },
+  {
+    file: 'C31-hmm-on-pfnmap',
+    title: 'C31: hmm_range_fault on a pfnmap (BAR) mapping, per era',
+    machine: t1(),
+    scenarios: [c31('v5.0'), c31('v5.0-rfc'), c31('v5.2'), c31('v5.4'), c31('v6.12')],
+  },
+  {
+    file: 'C32-hmm-on-p2pmem',
+    title: 'C32: hmm_range_fault on a VM_MIXEDMAP p2pmem mapping, then hmm_dma_map_pfn',
+    machine: t1(),
+    scenarios: [c32('v5.4', false), c32('v6.12', false), c32('v6.16', false), c32('v6.16', true)],
+  },
+  {
+    file: 'C32b-hmm-dma-map-not-supported',
+    title: 'C32: hmm_dma_map_pfn NOT_SUPPORTED on T1-nw',
+    machine: t1nw(),
+    scenarios: [c32nw()],
+  },
+  {
+    file: 'C34-odp-invalidation',
+    title: 'C34: munmap of part of an ODP MR; a GPU mirror',
+    machine: t1(),
+    scenarios: [c34('v6.12'), c34('v6.16'), c34mirror()],
+  },
+  {
+    file: 'C35-rfc-p2p-map',
+    title: 'C35: the RFC p2p_map path and the device-memory fallback',
+    machine: t1(),
+    scenarios: [c35()],
+  },
+  {
+    file: 'C36-rfc-pci-test-p2p',
+    title: 'C36: the RFC pci_test_p2p as posted',
+    machine: t1(),
+    scenarios: [c36('as-posted')],
+  },
+  {
+    file: 'C36b-rfc-pci-test-p2p-as-intended',
+    title: 'C36: the RFC pci_test_p2p as intended',
+    machine: t1(),
+    settings: { rfcTestP2p: 'as-intended' },
+    scenarios: [c36('as-intended')],
+  },
+  {
+    file: 'C39-dmabuf-no-peer2peer',
+    title: 'C39: dma-buf importers with allow_peer2peer = false',
+    machine: t1(),
+    scenarios: [c39()],
+  },
+  {
+    file: 'C40-vfio-dmabuf-rdma',
+    title: 'C40: VFIO BAR dma-buf imported as an RDMA MR',
+    machine: t1(),
+    scenarios: [c40(false), c40(true)],
+  },
+  {
+    file: 'C40b-vfio-dmabuf-not-supported',
+    title: 'C40: VFIO dma-buf, NOT_SUPPORTED path',
+    machine: t1nw(),
+    scenarios: [c40(false, true)],
+  },
 ]
+
+/** Every scenario of the cases (the built-in library retells some of them). */
+export function caseScenario(name: string): Scenario {
+  for (const c of CASES) for (const s of c.scenarios) if (s.name === name) return s
+  throw new Error(`no case scenario '${name}'`)
+}
 
 /** The lab file of a case. */
 export function labFileOf(c: CaseFile): LabFile {

@@ -55,6 +55,11 @@ export interface PteRun {
   special: boolean
   /** pte_devmap() (ZONE_DEVICE pages mapped with struct page; removed in newer kernels). */
   devmap: boolean
+  /**
+   * A non-present swap-like entry: 'device_private' (make_writable_device_private_entry(), the page
+   * was migrated to DEVICE_PRIVATE memory; pfn is the device page). Absent for ordinary PTEs.
+   */
+  swp?: 'device_private'
 }
 
 /** A run of struct pages with equal state. Key: hex(first pfn). */
@@ -85,6 +90,113 @@ export interface DevPagemap {
   size: bigint
   /** pci_p2pdma_pagemap.bus_offset: pci_bus_address() - pci_resource_start(). */
   bus_offset: bigint
+  /** pgmap->owner (DEVICE_PRIVATE/COHERENT): compared with hmm_range.dev_private_owner and migrate owners. */
+  owner?: string
+  /** The ops table name (pgmap->ops, or the 2019 hmm_devmem_ops), e.g. 'dmirror_devmem_ops'. */
+  ops?: string
+  /** RFC 4/5: hmm_devmem_ops has p2p_map/p2p_unmap. */
+  p2pMap?: boolean
+}
+
+/** One mmu_interval_notifier (mm/mmu_notifier.c). Key: its id. */
+export interface IntervalNotifier {
+  id: string
+  mm: string
+  start: Vaddr
+  end: Vaddr
+  /** Who registered it: 'odp' (ib_umem_odp), 'mirror' (a GPU mirror / dmirror), 'rfc' (2019 hmm_range). */
+  kind: 'odp' | 'mirror' | 'rfc'
+  /** The device node id of the driver. */
+  dev: string
+  /** The ops' invalidate callback name, e.g. 'ib_umem_notifier_invalidate_range_start'. */
+  ops: string
+  /** sub->invalidate_seq: odd from mmu_interval_set_seq() inside invalidate() until the mm's seq moves on. */
+  invalidate_seq: number
+  /** The last invalidation it received (event, range), for the lesson. */
+  last: string | null
+}
+
+/** mm->notifier_subscriptions. Key: the mm id. */
+export interface NotifierSubs {
+  mm: string
+  /** subscriptions->invalidate_seq: even when idle, odd during an invalidation. */
+  invalidate_seq: number
+}
+
+/** A run of a device page table (an HMM mirror's GPU page table or an ODP MR's device PTEs). Key: `${owner}:${hex(va)}`. */
+export interface DevPteRun {
+  /** The notifier / umem that owns the device page table. */
+  owner: string
+  dev: string
+  va: Vaddr
+  npages: bigint
+  pfn: Pfn
+  writable: boolean
+  /** The DMA address the device uses for the first page, or null (a mirror of device-private memory). */
+  dma: DmaAddr | null
+  /** HMM_PFN_P2PDMA / _BUS flags of the mapping, for the lesson. */
+  how: string
+}
+
+/** An ODP umem (struct ib_umem_odp). Key: the MR name. */
+export interface OdpUmem {
+  id: string
+  mm: string
+  dev: string
+  address: Vaddr
+  length: bigint
+  notifier: string
+  /** Pages currently DMA-mapped (device PTEs present). */
+  npagesMapped: bigint
+}
+
+/** A dma-buf (struct dma_buf) and its exporter's state. Key: the scenario's name. */
+export interface DmaBuf {
+  id: string
+  exporter: 'amdgpu' | 'vfio'
+  dev: string
+  size: bigint
+  /** amdgpu: where the BO lives. */
+  placement: 'VRAM' | 'GTT' | null
+  /** amdgpu: BO offset in VRAM (aperture), and the GTT pages after a move. */
+  vramOffset: bigint
+  gttPfn: Pfn | null
+  pinCount: number
+  /** vfio: the BAR and the exported physical ranges. */
+  bar: number | null
+  phys: readonly { start: Paddr; len: bigint }[]
+  revoked: boolean
+  /** dma_resv kernel fences not yet signalled (the lab's switch for dma_resv_wait_timeout()). */
+  fencePending: boolean
+}
+
+/** struct dma_buf_attachment. Key: the scenario's name. */
+export interface DmaBufAttachment {
+  id: string
+  dmabuf: string
+  dev: string
+  dynamic: boolean
+  peer2peer: boolean
+  /** importer_ops name with a move_notify, or null. */
+  importerOps: string | null
+  /** The mapped sg table id, or null. */
+  sgt: string | null
+  /** Who imported it: an ib_umem_dmabuf id, or null. */
+  importer: string | null
+  moveNotifies: number
+}
+
+/** struct ib_umem_dmabuf. Key: the MR name. */
+export interface UmemDmabuf {
+  id: string
+  dev: string
+  attach: string
+  offset: bigint
+  length: bigint
+  revoked: boolean
+  /** The trimmed first/last entries' originals while mapped (first_sg_offset, last_sg_trim). */
+  firstSgOffset: bigint
+  lastSgTrim: bigint
 }
 
 /** One gen_pool chunk allocation in a provider's p2pmem pool. */
@@ -167,6 +279,32 @@ export interface Umem {
 export type Var =
   | { kind: 'buf'; mm: string; va: Vaddr; len: bigint; vma: string }
   | { kind: 'pages'; mm: string; runs: readonly { pfn: Pfn; count: bigint }[]; foll: 'pin' | 'get' }
+  | {
+      /** The output of hmm_range_fault() (or the 2019 hmm_vma_fault/hmm_range_dma_map): runs of equal entries. */
+      kind: 'hmm'
+      mm: string
+      start: Vaddr
+      npages: bigint
+      /** dev_private_owner / the mirroring device. */
+      dev: string
+      entries: readonly HmmEntryRun[]
+      /** The notifier it was faulted under (read_begin seq), or null. */
+      notifier: string | null
+      seq: number | null
+    }
+
+/** A run of hmm_pfns[] entries: consecutive pages with consecutive pfns (or none) and equal flags. */
+export interface HmmEntryRun {
+  /** Index of the first page in the range. */
+  idx: bigint
+  count: bigint
+  /** The pfn part of the first entry, or null (HMM_PFN_ERROR / SPECIAL / NONE). */
+  pfn: Pfn | null
+  /** HMM_PFN_* names set in each entry (current API), or the 2019 value names (HMM_PFN_SPECIAL, HMM_PFN_P2P). */
+  flags: readonly string[]
+  /** DMA address of the first page after hmm_dma_map_pfn / hmm_range_dma_map / p2p_map, or null. */
+  dma: DmaAddr | null
+}
 
 /** Kernel-wide state that is not a table. */
 export interface SysState {
@@ -191,6 +329,13 @@ export interface World {
   domains: Readonly<Record<string, IommuDomain>>
   umems: Readonly<Record<string, Umem>>
   vars: Readonly<Record<string, Var>>
+  notifiers: Readonly<Record<string, IntervalNotifier>>
+  subs: Readonly<Record<string, NotifierSubs>>
+  devptes: Readonly<Record<string, DevPteRun>>
+  odps: Readonly<Record<string, OdpUmem>>
+  dmabufs: Readonly<Record<string, DmaBuf>>
+  attachments: Readonly<Record<string, DmaBufAttachment>>
+  umemDmabufs: Readonly<Record<string, UmemDmabuf>>
   /** Kernel log lines (dmesg), keyed by a zero-padded sequence number. */
   log: Readonly<Record<string, string>>
 }
@@ -216,6 +361,13 @@ export function emptyWorld(seed: number): World {
     domains: {},
     umems: {},
     vars: {},
+    notifiers: {},
+    subs: {},
+    devptes: {},
+    odps: {},
+    dmabufs: {},
+    attachments: {},
+    umemDmabufs: {},
     log: {},
   }
 }

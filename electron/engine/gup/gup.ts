@@ -19,6 +19,7 @@ import { eraAtLeast } from '../core/run'
 import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type PageRun, type VmArea } from '../core/world'
 import { handleMmFault } from '../mm/fault'
+import { moveToRam, pageType, vmaIsFsdax } from '../mm/devmem'
 import { flagStr, hasFlag, pageAt, pteAt, ptesOverlapping, updatePages, vmaAt } from '../mm/mm'
 
 const GUP = 'mm/gup.c'
@@ -208,7 +209,10 @@ function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFl
     const va = vaddr(start + done * PAGE_SIZE)
     const hit = pteAt(k.world, mm, va)
     if (!hit || !hit[1].present) {
-      stop = `pte_none at ${hex(va)}: not faulted in yet`
+      stop =
+        hit && hit[1].swp === 'device_private'
+          ? `${hex(va)} holds a device-private entry (not present): GUP-fast never returns device memory`
+          : `pte_none at ${hex(va)}: not faulted in yet`
       break
     }
     const pte = hit[1]
@@ -258,7 +262,11 @@ function min3(a: bigint, b: bigint, c: bigint): bigint {
  * pinned long-term. Mirrors mm/gup.c: __gup_longterm_locked() + check_and_migrate_movable_pages().
  *
  * Errnos: those of __get_user_pages().
- * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM, so nothing migrates.
+ * DEVICE_COHERENT pages are not long-term pinnable (folio_is_longterm_pinnable() is false), so they
+ * are unpinned, migrated to system RAM (migrate_longterm_unpinnable_folios) and the pin is retried.
+ * Newer trees (folio_is_fsdax) refuse FS_DAX folios here too (shown from v6.12).
+ *
+ * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM.
  */
 function* gupLongtermLocked(
   k: Kernel,
@@ -272,12 +280,35 @@ function* gupLongtermLocked(
   function* body(): Call<KResult<GupResult>> {
     const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
     if (!r.ok) return r
+    const bad = r.value.runs.filter((x) => {
+      const t = pageType(k, pageAt(k.world, x.pfn))
+      return t === 'MEMORY_DEVICE_COHERENT' || (t === 'MEMORY_DEVICE_FS_DAX' && eraAtLeast(k.era, 'v6.12'))
+    })
+    if (!bad.length) {
+      yield f.check(
+        'check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?',
+        true,
+        'RAM outside ZONE_MOVABLE/CMA and P2PDMA pages stay where they are',
+      )
+      return r
+    }
     yield f.check(
       'check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?',
-      true,
-      'RAM outside ZONE_MOVABLE/CMA and P2PDMA pages stay where they are',
+      false,
+      '"Coherent device memory must always allow eviction": a DEVICE_COHERENT page must not be pinned long-term; unpin, migrate it to system RAM, and pin again',
     )
-    return r
+    yield* unpinUserPages(k, r.value.runs, has(flags, 'FOLL_PIN'))
+    for (const x of bad) {
+      // find the user address that maps this pfn (the pin was taken from [start, start+nr))
+      const hit = Object.values(k.world.ptes).find(
+        (p) => p.mm === mm && p.pfn <= x.pfn && x.pfn < p.pfn + p.npages,
+      )
+      if (!hit) continue
+      const m = yield* moveToRam(k, mm, vaddr(hit.va + (x.pfn - hit.pfn) * PAGE_SIZE), x.count, 'longterm')
+      if (!m.ok) return m
+    }
+    yield f.check('the retry loop: pin again', true, 'the pages are in RAM now: the second pass pins them')
+    return yield* getUserPagesLocked(k, mm, start, nr, flags)
   }
 }
 
@@ -406,6 +437,26 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
           'map the BAR as p2pmem (pci_p2pdma_add_resource + p2pmem/allocate) or export it as a dma-buf',
         ),
       )
+    if (has(flags, 'FOLL_LONGTERM')) {
+      const dax = vmaIsFsdax(vma)
+      yield f.check(
+        '(gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma)',
+        !dax,
+        dax
+          ? 'a long-term pin of fsdax file pages would block truncate and hole punching on the file'
+          : 'not an fsdax mapping',
+      )
+      if (dax)
+        return fail(
+          kerr(
+            'EOPNOTSUPP',
+            f.fn,
+            'FOLL_LONGTERM on a MAP_SHARED fsdax file mapping',
+            'never',
+            'use ODP (no pins) or a short-term pin',
+          ),
+        )
+    }
     if (eraAtLeast(k.era, 'v6.2') && !eraAtLeast(k.era, 'v6.4')) {
       const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
       yield f.check(
@@ -455,6 +506,19 @@ function* faultinPage(
   const f = frame('faultin_page', GUP, 'all', ['EFAULT'])
   return yield* kcall(f, { address: hex(va), pages: n.toString() }, body())
   function* body(): Call<KResult<void>> {
+    const swp = pteAt(k.world, mm, va)
+    if (swp && swp[1].swp === 'device_private') {
+      const dp = frame('do_swap_page', 'mm/memory.c', 'all', [])
+      yield dp.enter({ address: hex(va) })
+      yield dp.check(
+        'is_device_private_entry(entry)',
+        true,
+        'the page lives in DEVICE_PRIVATE memory: vmf->page->pgmap->ops->migrate_to_ram(vmf)',
+      )
+      const m = yield* moveToRam(k, mm, va, n, 'fault')
+      yield dp.ret(m.ok ? '0' : 'VM_FAULT_SIGBUS')
+      return m
+    }
     const anon = vma.file === null
     yield f.check(
       'anonymous VMA?',

@@ -24,6 +24,7 @@ import {
   withFlags,
   zapPtes,
 } from './mm'
+import { mmuNotifierInvalidate } from './notifier'
 
 const MM = 'mm/mmap.c'
 const MEMORY = 'mm/memory.c'
@@ -408,16 +409,27 @@ function* pciMmapResourceRange(
  * (p2pdma_page_free). Pinned pages stay: the pin holds a reference.
  *
  * Errnos: -EINVAL (unaligned start or len 0).
- * Simplification: a partial munmap trims or splits the VMA in one step; no mmu notifiers yet.
+ * Interval notifiers overlapping the range get MMU_NOTIFY_UNMAP before the PTEs go (ODP MRs and HMM
+ * mirrors drop their device mappings there).
+ *
+ * Simplification: a partial munmap trims or splits the VMA in one step.
  */
-export function* doMunmap(k: Kernel, mm: string, start: Vaddr, len: bigint): Call<KResult<void>> {
-  const f = frame('__vm_munmap', MM, 'all', ['EINVAL'])
+export function* doMunmap(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  len: bigint,
+  notify = true,
+): Call<KResult<void>> {
+  const f = frame(notify ? '__vm_munmap' : 'unmap_vmas', MM, 'all', ['EINVAL'])
   return yield* kcall(f, { start: hex(start), len: sizeStr(len) }, body())
   function* body(): Call<KResult<void>> {
     const end = vaddr(start + alignUp(len, PAGE_SIZE))
     const okArgs = start % PAGE_SIZE === 0n && len > 0n
     yield f.check('start page aligned, len != 0', okArgs, okArgs ? 'ok' : 'bad arguments')
     if (!okArgs) return fail(kerr('EINVAL', f.fn, 'munmap() with an unaligned address or zero length'))
+    // unmap_region() -> unmap_vmas(): mmu_notifier_invalidate_range_start(MMU_NOTIFY_UNMAP) before the zap
+    if (notify) yield* mmuNotifierInvalidate(k, mm, start, end, 'MMU_NOTIFY_UNMAP')
     const tx = new Tx(k.world)
     const gone = zapPtes(tx, mm, start, end)
     for (const p of gone) {

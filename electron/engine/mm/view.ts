@@ -120,7 +120,9 @@ export function worldView(m: Machine, w: World): WorldView {
         k,
         v.kind === 'buf'
           ? `buffer ${hex(v.va)} +${v.len}`
-          : `${v.runs.reduce((s, r) => s + r.count, 0n)} ${v.foll === 'pin' ? 'pinned' : 'referenced'} page(s)`,
+          : v.kind === 'hmm'
+            ? `hmm_pfns[${v.npages}] from ${hex(v.start)}: ${v.entries.map((e) => `${e.count}x ${e.flags.join('|') || '0'}`).join(', ')}`
+            : `${v.runs.reduce((s, r) => s + r.count, 0n)} ${v.foll === 'pin' ? 'pinned' : 'referenced'} page(s)`,
       ]),
     ),
     log: Object.keys(w.log)

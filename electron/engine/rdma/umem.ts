@@ -16,6 +16,7 @@ import { sgAllocTableFromPages } from '../dma/scatterlist'
 import { pinUserPagesFast, unpinUserPages, type PageRange } from '../gup/gup'
 import { mmOf } from '../mm/mm'
 import type { PciDev } from '../topology/types'
+import { ibUmemOdpGet } from './odp'
 
 const UMEM = 'drivers/infiniband/core/umem.c'
 export const WRITABLE_ACCESS = [
@@ -61,8 +62,36 @@ export function* ibvRegMr(
       'all',
       ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'],
     )
+    if (access.includes('IBV_ACCESS_ON_DEMAND') && eraAtLeast(k.era, 'v6.0'))
+      return yield* kcall(
+        d,
+        { dev: nic.bdf, access: 'IB_ACCESS_ON_DEMAND' },
+        createUserOdpMr(k, mm, nic, addr, len, name),
+      )
     return yield* kcall(d, { dev: nic.bdf }, ibUmemGet(k, mm, nic, addr, len, access, name))
   }
+}
+
+/**
+ * createUserOdpMr - the driver's ODP branch: an implicit-ODP-less user MR over ib_umem_odp_get().
+ * Mirrors drivers/infiniband/hw/mlx5/mr.c: create_user_odp_mr() (ODP over HMM from ~5.10; from v6.0 in the lab).
+ *
+ * Errnos: those of ib_umem_odp_get().
+ */
+function* createUserOdpMr(
+  k: Kernel,
+  mm: string,
+  nic: PciDev,
+  addr: Vaddr,
+  len: bigint,
+  name: string,
+): Call<KResult<void>> {
+  const f = frame('create_user_odp_mr', 'drivers/infiniband/hw/mlx5/mr.c', 'v5.10+', ['EINVAL', 'ENOMEM'])
+  return yield* kcall(
+    f,
+    { start: hex(addr), length: sizeStr(len) },
+    ibUmemOdpGet(k, mm, nic, addr, len, name),
+  )
 }
 
 /**

@@ -97,6 +97,95 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
       return `p2pmem/published of ${dev.bdf} is ${st.published ? 1 : 0}`
     return null
   }
+  if ('hmm' in a) {
+    const v = w.vars[a.hmm]
+    if (!v || v.kind !== 'hmm') return `no hmm range '${a.hmm}'`
+    const e = v.entries.find((x) => BigInt(a.page) >= x.idx && BigInt(a.page) < x.idx + x.count)
+    const flags = e?.flags ?? []
+    const missing = arr(a.flags).filter((f) => !flags.includes(f))
+    if (missing.length) return `${a.hmm}[${a.page}] flags ${flags.join('|') || '0'} lack ${missing.join('|')}`
+    const extra = arr(a.noFlags).filter((f) => flags.includes(f))
+    if (extra.length) return `${a.hmm}[${a.page}] flags ${flags.join('|')} include ${extra.join('|')}`
+    if (a.pfn !== undefined) {
+      const pf = e?.pfn === null || !e ? null : ((e.pfn + (BigInt(a.page) - e.idx)) as never)
+      const page = pf === null ? null : pageAt(w, pf)
+      const t = page?.pgmap ? w.pgmaps[page.pgmap]?.type : null
+      const kind =
+        pf === null
+          ? 'none'
+          : !page || page.kind === 'ram'
+            ? 'ram'
+            : t === 'MEMORY_DEVICE_PRIVATE'
+              ? 'device_private'
+              : t === 'MEMORY_DEVICE_COHERENT'
+                ? 'device_coherent'
+                : 'p2pdma'
+      if (kind !== a.pfn) return `${a.hmm}[${a.page}] pfn is ${kind}, expected ${a.pfn}`
+    }
+    if (a.dma !== undefined) {
+      const d = e?.dma === null || !e ? null : e.dma + (BigInt(a.page) - e.idx) * PAGE_SIZE
+      const want = a.dma === null ? null : BigInt(a.dma)
+      if (d !== want)
+        return `${a.hmm}[${a.page}] dma is ${d === null ? 'none' : hex(d)}, expected ${want === null ? 'none' : hex(want)}`
+    }
+    return null
+  }
+  if ('pte' in a) {
+    const v = w.vars[a.pte]
+    if (!v || v.kind !== 'buf') return `no buffer '${a.pte}'`
+    const va = vaddr(v.va + BigInt(a.offset ?? 0) * PAGE_SIZE)
+    const p = pteAt(w, v.mm, va)
+    const kind = !p
+      ? 'none'
+      : p[1].swp === 'device_private'
+        ? 'device_private'
+        : p[1].present
+          ? 'present'
+          : 'none'
+    if (kind !== a.kind) return `PTE of '${a.pte}' page ${a.offset ?? 0} is ${kind}, expected ${a.kind}`
+    if (a.type !== undefined && p) {
+      const page = pageAt(w, (p[1].pfn + (va - p[1].va) / PAGE_SIZE) as never)
+      const t = !page || page.kind === 'ram' ? 'ram' : (w.pgmaps[page.pgmap!]?.type ?? 'ram')
+      if (t !== a.type) return `PTE of '${a.pte}' page ${a.offset ?? 0} maps ${t}, expected ${a.type}`
+    }
+    return null
+  }
+  if ('notifier' in a) {
+    const id = w.odps[a.notifier]?.notifier ?? a.notifier
+    const n = w.notifiers[id]
+    if (!n) return `no notifier '${a.notifier}'`
+    if (a.seq !== undefined && n.invalidate_seq !== a.seq)
+      return `notifier '${id}' invalidate_seq is ${n.invalidate_seq}, expected ${a.seq}`
+    if (a.lastContains !== undefined && !(n.last ?? '').includes(a.lastContains))
+      return `notifier '${id}' last invalidation was ${n.last ?? 'none'}`
+    return null
+  }
+  if ('devptes' in a) {
+    const id = w.odps[a.devptes]?.notifier ?? a.devptes
+    const n = Object.values(w.devptes)
+      .filter((r) => r.owner === id)
+      .reduce((s, r) => s + r.npages, 0n)
+    return n === BigInt(a.count) ? null : `'${a.devptes}' has ${n} device PTE(s), expected ${a.count}`
+  }
+  if ('dmabuf' in a) {
+    const b = w.dmabufs[a.dmabuf]
+    if (!b) return `no dma-buf '${a.dmabuf}'`
+    if (a.placement !== undefined && b.placement !== a.placement)
+      return `dma-buf '${a.dmabuf}' is in ${b.placement}`
+    if (a.revoked !== undefined && b.revoked !== a.revoked)
+      return `dma-buf '${a.dmabuf}' revoked is ${b.revoked}`
+    return null
+  }
+  if ('attachment' in a) {
+    const t = w.attachments[a.attachment]
+    if (a.exists === false) return t ? `attachment '${a.attachment}' exists` : null
+    if (!t) return `no attachment '${a.attachment}'`
+    if (a.peer2peer !== undefined && t.peer2peer !== a.peer2peer)
+      return `attachment '${a.attachment}' peer2peer is ${t.peer2peer}`
+    if (a.moveNotifies !== undefined && t.moveNotifies !== a.moveNotifies)
+      return `attachment '${a.attachment}' got ${t.moveNotifies} move_notify call(s)`
+    return null
+  }
   if ('pages' in a) {
     const v = w.vars[a.pages]
     let page = null

@@ -20,6 +20,30 @@ import { barMmapHook, doMmap, doMunmap, sysfsResourceMmapHook, type MmapHook } f
 import { vmaKey } from '../mm/mm'
 import { p2pdmaAddResource, p2pmemAllocMmapHook, p2pmemAllocSgl, p2pmemPublish } from '../mm/p2pmem'
 import { ibvDeregMr, ibvRegMr } from '../rdma/umem'
+import {
+  amdgpuExportBo,
+  dmaBufDynamicAttach,
+  dmaBufMapAttachment,
+  unmapAttachment,
+  vfioExportDmabuf,
+  vfioMemEnable,
+} from '../dmabuf/dmabuf'
+import { bindHmm, hmmApi, hmmDmaMap, hmmMirrorRegister, hmmRangeFault, mirrorDeviceFault } from '../hmm/hmm'
+import { deviceTestP2pStep, hmmRangeDmaMap, rfcDeviceMmapHook } from '../hmm/rfc'
+import {
+  daxMmapHook,
+  devmemInEra,
+  devmemPgmapId,
+  memremapPages,
+  migrateToDevice,
+  moveToRam,
+} from '../mm/devmem'
+import { handleMmFault } from '../mm/fault'
+import { doMprotect, exitMmap } from '../mm/mprotect'
+import { pteAt, vmaAt } from '../mm/mm'
+import { rdmaAccess } from '../rdma/odp'
+import { ibUmemDmabufGet, ibUmemDmabufMapPages, dmaResvAddFence } from '../rdma/umem_dmabuf'
+import { kerr } from '../core/errno'
 import type { Machine, PciDev } from '../topology/types'
 import { parseSize, type Op } from './schema'
 
@@ -326,7 +350,345 @@ export function opCall(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
       return (function* () {
         return outcome(yield* ibvDeregMr(k, op.args.mr, resolveDev(m, op.args.dev)), () => 0)
       })()
+    default:
+      return opCall2(k, op, proc)
   }
+}
+
+/** The operations of the second half of issue 3: ZONE_DEVICE, HMM, ODP, the 2019 RFC, dma-buf. */
+function opCall2(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
+  const m = k.machine
+  const ok0 = <T>(r: KResult<T>): OpOutcome => outcome(r, () => 0)
+  switch (op.op) {
+    case 'devmem_add': {
+      const a = op.args
+      const dev = a.type === 'fsdax' ? 'pmem0' : resolveDev(m, a.dev ?? 'gpu0').id
+      const no = devmemInEra(k, a.type)
+      if (no) return refuse(no)
+      const opsName =
+        a.type === 'fsdax'
+          ? 'fsdax_pagemap_ops'
+          : k.era === 'v5.0-rfc'
+            ? `${dev}_devmem_ops`
+            : `${dev}_dmirror_devmem_ops`
+      return (function* () {
+        return ok0(yield* memremapPages(k, dev, a.type, parseSize(a.size), opsName, !!a.p2pMap))
+      })()
+    }
+    case 'touch':
+      return (function* () {
+        const a = op.args
+        const b = bufVar(k, a.buf)
+        return outcome(
+          yield* cpuTouch(k, b.mm, vaddr(b.va + BigInt(a.offset ?? 0)), parseSize(a.len), a.write ?? true),
+          () => 0,
+        )
+      })()
+    case 'migrate_to_device': {
+      const a = op.args
+      const kind = a.type ?? 'private'
+      const no = devmemInEra(k, kind)
+      if (no) return refuse(no)
+      return (function* () {
+        const b = bufVar(k, a.buf)
+        const id = devmemPgmapId(resolveDev(m, a.dev).id, kind)
+        if (!k.world.pgmaps[id])
+          throw new ScenarioInputError(`no ${kind} device memory on ${a.dev} (devmem_add first)`)
+        return outcome(
+          yield* migrateToDevice(k, b.mm, vaddr(b.va + BigInt(a.offset ?? 0)), BigInt(a.npages), id),
+          (n) => Number(n),
+        )
+      })()
+    }
+    case 'mmap_dax': {
+      const a = op.args
+      return mmapOp(
+        k,
+        a.proc ?? proc,
+        parseSize(a.len),
+        true,
+        parseSize(a.offset ?? 0) / PAGE_SIZE,
+        '/mnt/pmem0/data (ext4 -o dax)',
+        daxMmapHook(devmemPgmapId('pmem0', 'fsdax')),
+        a.as,
+      )
+    }
+    case 'mprotect':
+      return (function* () {
+        const a = op.args
+        const b = bufVar(k, a.buf)
+        const off = BigInt(a.offset ?? 0)
+        return ok0(
+          yield* doMprotect(
+            k,
+            b.mm,
+            vaddr(b.va + off),
+            a.len !== undefined ? parseSize(a.len) : b.len - off,
+            a.write,
+          ),
+        )
+      })()
+    case 'exit':
+      return (function* () {
+        return ok0(yield* exitMmap(k, op.args.proc ?? proc))
+      })()
+    case 'hmm_mirror_register':
+      if (!eraAtLeast(k.era, 'v6.0'))
+        return refuse(
+          `mmu_interval_notifier (5.5+) is modelled from v6.0; ${k.era} mirrored with hmm_mirror_register() (not modelled)`,
+        )
+      return (function* () {
+        const b = bufVar(k, op.args.buf)
+        return ok0(yield* hmmMirrorRegister(k, op.args.as, b.mm, b.va, b.len, resolveDev(m, op.args.dev)))
+      })()
+    case 'mirror_fault':
+      return (function* () {
+        const a = op.args
+        const b = bufVar(k, a.buf)
+        if (!k.world.notifiers[a.mirror]) throw new ScenarioInputError(`no mirror '${a.mirror}'`)
+        return outcome(
+          yield* mirrorDeviceFault(
+            k,
+            a.mirror,
+            vaddr(b.va + BigInt(a.offset ?? 0)),
+            BigInt(a.npages),
+            a.write ?? false,
+            a.as ?? null,
+          ),
+          () => 0,
+        )
+      })()
+    case 'hmm_range_fault':
+      return (function* () {
+        const a = op.args
+        const b = bufVar(k, a.buf)
+        const owner = a.owner ? resolveDev(m, a.owner).id : null
+        const dev = a.dev ? resolveDev(m, a.dev).id : (owner ?? 'none')
+        const req = {
+          mm: b.mm,
+          start: vaddr(b.va + BigInt(a.offset ?? 0)),
+          npages: BigInt(a.npages),
+          fault: a.fault,
+          write: a.write ?? false,
+          owner,
+          notifier: null,
+          seq: null,
+        }
+        const r = yield* hmmRangeFault(k, req)
+        if (a.as) {
+          const entries = r.ok
+            ? r.value.entries
+            : r.error.errno === 'EINVAL' && hmmApi(k) === '2019'
+              ? [{ idx: 0n, count: req.npages, pfn: null, flags: ['HMM_PFN_SPECIAL'], dma: null }]
+              : []
+          if (r.ok || entries.length) yield* bindHmm(k, a.as, req, dev, entries)
+        }
+        return ok0(r)
+      })()
+    case 'hmm_dma_map_pfn':
+      if (!eraAtLeast(k.era, 'v6.16'))
+        return refuse(
+          `hmm_dma_map_pfn() arrived around v6.16; ${k.era} drivers mapped each hmm pfn with dma_map_page()`,
+        )
+      return (function* () {
+        if (k.world.vars[op.args.range]?.kind !== 'hmm')
+          throw new ScenarioInputError(`no hmm range '${op.args.range}'`)
+        return outcome(yield* hmmDmaMap(k, op.args.range, resolveDev(m, op.args.dev)), (n) => Number(n))
+      })()
+    case 'rdma_access':
+      return (function* () {
+        const a = op.args
+        const u = k.world.odps[a.mr]
+        if (!u) throw new ScenarioInputError(`no ODP MR '${a.mr}'`)
+        return outcome(
+          yield* rdmaAccess(
+            k,
+            a.mr,
+            vaddr(u.address + BigInt(a.offset ?? 0)),
+            parseSize(a.len),
+            a.write ?? false,
+            a.race ?? false,
+          ),
+          (n) => Number(n),
+        )
+      })()
+    case 'mmap_rfc_device': {
+      const a = op.args
+      if (k.era !== 'v5.0-rfc')
+        return refuse(
+          `vm_operations_struct.p2p_map exists only with the 2019 RFC applied (era v5.0-rfc); it never landed`,
+        )
+      const dev = resolveDev(m, a.dev)
+      return mmapOp(
+        k,
+        a.proc ?? proc,
+        parseSize(a.len),
+        true,
+        0n,
+        `/dev/${dev.driver}-${dev.bdf}`,
+        rfcDeviceMmapHook(dev, a.bar, a.p2p),
+        a.as,
+      )
+    }
+    case 'hmm_range_dma_map':
+      if (k.era !== 'v5.0-rfc')
+        return refuse('hmm_range_dma_map() with a device argument is RFC 5/5 (era v5.0-rfc)')
+      return (function* () {
+        const a = op.args
+        const b = bufVar(k, a.buf)
+        return outcome(
+          yield* hmmRangeDmaMap(
+            k,
+            b.mm,
+            vaddr(b.va + BigInt(a.offset ?? 0)),
+            BigInt(a.npages),
+            resolveDev(m, a.dev),
+            a.as,
+          ),
+          (n) => Number(n),
+        )
+      })()
+    case 'device_test_p2p':
+      if (k.era !== 'v5.0-rfc')
+        return refuse('device_test_p2p()/pci_test_p2p() are RFC 1/5 and 2/5 (era v5.0-rfc)')
+      return (function* () {
+        const r = yield* deviceTestP2pStep(k, resolveDev(m, op.args.a), resolveDev(m, op.args.b))
+        return { ret: r ? 1 : 0, errno: null, error: null, notInEra: null }
+      })()
+    case 'amdgpu_export_bo':
+      if (!eraAtLeast(k.era, 'v6.0'))
+        return refuse('dma-buf peer2peer (allow_peer2peer, ~5.8) is modelled from v6.0')
+      return (function* () {
+        return ok0(yield* amdgpuExportBo(k, resolveDev(m, op.args.dev), parseSize(op.args.size), op.args.as))
+      })()
+    case 'vfio_export_dmabuf':
+      if (!eraAtLeast(k.era, 'v7.2'))
+        return refuse(
+          'VFIO PCI exports BARs as dma-bufs only in the newest trees (S8; modelled from v7.2, release unverified)',
+        )
+      return (function* () {
+        const a = op.args
+        return ok0(
+          yield* vfioExportDmabuf(
+            k,
+            resolveDev(m, a.dev),
+            a.bar,
+            parseSize(a.offset ?? 0),
+            parseSize(a.len),
+            a.as,
+          ),
+        )
+      })()
+    case 'dma_buf_attach':
+      return (function* () {
+        const a = op.args
+        if (!k.world.dmabufs[a.dmabuf]) throw new ScenarioInputError(`no dma-buf '${a.dmabuf}'`)
+        return ok0(
+          yield* dmaBufDynamicAttach(
+            k,
+            a.dmabuf,
+            resolveDev(m, a.dev),
+            {
+              dynamic: a.dynamic ?? false,
+              allowPeer2peer: a.allowPeer2peer ?? false,
+              moveNotify: a.moveNotify ?? true,
+            },
+            a.as,
+          ),
+        )
+      })()
+    case 'dma_buf_map_attachment':
+      return (function* () {
+        if (!k.world.attachments[op.args.attachment])
+          throw new ScenarioInputError(`no attachment '${op.args.attachment}'`)
+        return ok0(yield* dmaBufMapAttachment(k, op.args.attachment, op.args.as))
+      })()
+    case 'dma_buf_unmap_attachment':
+      return (function* () {
+        const at = k.world.attachments[op.args.attachment]
+        if (!at) throw new ScenarioInputError(`no attachment '${op.args.attachment}'`)
+        return ok0(yield* unmapAttachment(k, at.id, resolveDev(m, at.dev)))
+      })()
+    case 'vfio_pci_mem_enable':
+      return (function* () {
+        return ok0(yield* vfioMemEnable(k, resolveDev(m, op.args.dev), op.args.on))
+      })()
+    case 'ib_umem_dmabuf_get':
+      if (!eraAtLeast(k.era, 'v6.0')) return refuse('ib_umem_dmabuf_get() (~5.12) is modelled from v6.0')
+      return (function* () {
+        const a = op.args
+        if (!k.world.dmabufs[a.dmabuf]) throw new ScenarioInputError(`no dma-buf '${a.dmabuf}'`)
+        return ok0(
+          yield* ibUmemDmabufGet(
+            k,
+            resolveDev(m, a.dev),
+            a.dmabuf,
+            parseSize(a.offset),
+            parseSize(a.size),
+            a.ops ?? 'p2p',
+            a.as,
+          ),
+        )
+      })()
+    case 'ib_umem_dmabuf_map_pages':
+      return (function* () {
+        if (!k.world.umemDmabufs[op.args.mr]) throw new ScenarioInputError(`no dma-buf MR '${op.args.mr}'`)
+        return ok0(yield* ibUmemDmabufMapPages(k, op.args.mr))
+      })()
+    case 'dma_resv_add_fence':
+      return (function* () {
+        return ok0(yield* dmaResvAddFence(k, op.args.dmabuf, op.args.signaled))
+      })()
+    default:
+      throw new Error(`unhandled operation ${op.op}`)
+  }
+}
+
+/**
+ * cpuTouch - the program reads or writes its buffer: page faults populate anonymous memory, and a
+ * device-private entry is migrated back to RAM.
+ * Mirrors arch/x86/mm/fault.c: do_user_addr_fault() -> mm/memory.c: handle_mm_fault() (do_anonymous_page /
+ * do_swap_page -> migrate_to_ram).
+ *
+ * Errnos: -EFAULT (SIGSEGV: no VMA).
+ */
+function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: boolean): Call<KResult<void>> {
+  const f = frame('do_user_addr_fault', 'arch/x86/mm/fault.c', 'all', ['EFAULT'])
+  yield f.enter({ address: hex(start), len: len.toString(), access: write ? 'write' : 'read' })
+  const end = vaddr(start + ((len + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n)))
+  let va = start
+  while (va < end) {
+    const v = vmaAt(k.world, mm, va)
+    if (!v) {
+      const e = kerr('EFAULT', f.fn, `no VMA at ${hex(va)}: SIGSEGV`)
+      yield f.fail(e)
+      return { ok: false, error: e }
+    }
+    const p = pteAt(k.world, mm, va)
+    if (p && p[1].present) {
+      va = vaddr(p[1].va + p[1].npages * PAGE_SIZE)
+      continue
+    }
+    if (p && p[1].swp === 'device_private') {
+      const dp = frame('do_swap_page', 'mm/memory.c', 'all', [])
+      yield dp.enter({ address: hex(va) })
+      yield dp.check(
+        'is_device_private_entry(entry)',
+        true,
+        'the CPU cannot read device-private memory: pgmap->ops->migrate_to_ram(vmf)',
+      )
+      const n = (p[1].va + p[1].npages * PAGE_SIZE - va) / PAGE_SIZE
+      yield* moveToRam(k, mm, va, n, 'fault')
+      yield dp.ret('0')
+      continue
+    }
+    let upto = v[1].vm_end < end ? v[1].vm_end : end
+    for (const q of Object.values(k.world.ptes)) if (q.mm === mm && q.va > va && q.va < upto) upto = q.va
+    yield* handleMmFault(k, mm, v[0], va, (upto - va) / PAGE_SIZE, write)
+    va = upto
+  }
+  yield f.ret('0')
+  return { ok: true, value: undefined }
 }
 
 /** Create a process (its mm) as a step. Mirrors kernel/fork.c: mm_alloc() (exec of a new program). */

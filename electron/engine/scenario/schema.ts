@@ -48,6 +48,60 @@ const bufRef = {
     .optional(),
 }
 
+/** dma-buf operations (kernel-facts §g). */
+const DMABUF_OPS = [
+  z.strictObject({
+    op: z.literal('amdgpu_export_bo'),
+    args: z.strictObject({ dev: name, size: sizeSchema, as: name }),
+  }),
+  z.strictObject({
+    op: z.literal('vfio_export_dmabuf'),
+    args: z.strictObject({
+      dev: name,
+      bar: z.number().int().min(0).max(7),
+      offset: sizeSchema.optional(),
+      len: sizeSchema,
+      as: name,
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('dma_buf_attach'),
+    args: z.strictObject({
+      dmabuf: name,
+      dev: name,
+      dynamic: z.boolean().optional(),
+      allowPeer2peer: z.boolean().optional(),
+      moveNotify: z.boolean().optional(),
+      as: name,
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('dma_buf_map_attachment'),
+    args: z.strictObject({ attachment: name, as: name }),
+  }),
+  z.strictObject({ op: z.literal('dma_buf_unmap_attachment'), args: z.strictObject({ attachment: name }) }),
+  z.strictObject({
+    op: z.literal('vfio_pci_mem_enable'),
+    args: z.strictObject({ dev: name, on: z.boolean() }),
+  }),
+  z.strictObject({
+    op: z.literal('ib_umem_dmabuf_get'),
+    args: z.strictObject({
+      dev: name,
+      dmabuf: name,
+      offset: sizeSchema,
+      size: sizeSchema,
+      ops: z.enum(['p2p', 'no-move-notify', 'none']).optional(),
+      as: name,
+    }),
+  }),
+  z.strictObject({ op: z.literal('ib_umem_dmabuf_map_pages'), args: z.strictObject({ mr: name }) }),
+  z.strictObject({
+    op: z.literal('dma_resv_add_fence'),
+    args: z.strictObject({ dmabuf: name, signaled: z.boolean() }),
+  }),
+] as const
+
 export const opSchema = z.discriminatedUnion('op', [
   z.strictObject({
     op: z.literal('mmap_bar'),
@@ -169,6 +223,118 @@ export const opSchema = z.discriminatedUnion('op', [
     }),
   }),
   z.strictObject({ op: z.literal('ibv_dereg_mr'), args: z.strictObject({ dev: name, mr: name }) }),
+  // ---- ZONE_DEVICE beyond P2PDMA, HMM, ODP, the 2019 RFC (issue 3, second half) ----
+  z.strictObject({
+    op: z.literal('devmem_add'),
+    args: z.strictObject({
+      dev: name.optional(),
+      type: z.enum(['private', 'coherent', 'fsdax']),
+      size: sizeSchema,
+      p2pMap: z.boolean().optional(),
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('touch'),
+    args: z.strictObject({ ...bufRef, len: sizeSchema, write: z.boolean().optional() }),
+  }),
+  z.strictObject({
+    op: z.literal('migrate_to_device'),
+    args: z.strictObject({
+      ...bufRef,
+      npages: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 30),
+      dev: name,
+      type: z.enum(['private', 'coherent']).optional(),
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('mmap_dax'),
+    args: z.strictObject({ ...proc, len: sizeSchema, offset: sizeSchema.optional(), as: name }),
+  }),
+  z.strictObject({
+    op: z.literal('mprotect'),
+    args: z.strictObject({ ...bufRef, len: sizeSchema.optional(), write: z.boolean() }),
+  }),
+  z.strictObject({ op: z.literal('exit'), args: z.strictObject({ ...proc }) }),
+  z.strictObject({
+    op: z.literal('hmm_mirror_register'),
+    args: z.strictObject({ dev: name, buf: name, as: name }),
+  }),
+  z.strictObject({
+    op: z.literal('mirror_fault'),
+    args: z.strictObject({
+      mirror: name,
+      ...bufRef,
+      npages: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 30),
+      write: z.boolean().optional(),
+      as: name.optional(),
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('hmm_range_fault'),
+    args: z.strictObject({
+      ...bufRef,
+      npages: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 30),
+      fault: z.boolean(),
+      write: z.boolean().optional(),
+      owner: name.optional(),
+      dev: name.optional(),
+      as: name.optional(),
+    }),
+  }),
+  z.strictObject({ op: z.literal('hmm_dma_map_pfn'), args: z.strictObject({ range: name, dev: name }) }),
+  z.strictObject({
+    op: z.literal('rdma_access'),
+    args: z.strictObject({
+      mr: name,
+      offset: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 40)
+        .optional(),
+      len: sizeSchema,
+      write: z.boolean().optional(),
+      race: z.boolean().optional(),
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('mmap_rfc_device'),
+    args: z.strictObject({
+      ...proc,
+      dev: name,
+      bar: z.number().int().min(0).max(5),
+      len: sizeSchema,
+      p2p: z.enum(['map', 'eperm', 'test', 'none']),
+      as: name,
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('hmm_range_dma_map'),
+    args: z.strictObject({
+      dev: name,
+      ...bufRef,
+      npages: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 30),
+      as: name,
+    }),
+  }),
+  z.strictObject({ op: z.literal('device_test_p2p'), args: z.strictObject({ a: name, b: name }) }),
+  ...DMABUF_OPS,
 ])
 
 export const assertionSchema = z.union([
@@ -216,6 +382,39 @@ export const assertionSchema = z.union([
   }),
   z.strictObject({ mapType: z.strictObject({ provider: name, client: name }), equals: mapType }),
   z.strictObject({ umem: name, exists: z.boolean() }),
+  z.strictObject({
+    hmm: name,
+    page: z.number().int().min(0),
+    flags: listOf(z.string().max(40)).optional(),
+    noFlags: listOf(z.string().max(40)).optional(),
+    pfn: z.enum(['ram', 'device_private', 'device_coherent', 'p2pdma', 'none']).optional(),
+    dma: z.string().nullable().optional(),
+  }),
+  z.strictObject({
+    pte: name,
+    offset: z.number().int().min(0).optional(),
+    kind: z.enum(['present', 'device_private', 'none']),
+    type: z
+      .enum(['ram', 'MEMORY_DEVICE_PRIVATE', 'MEMORY_DEVICE_COHERENT', 'MEMORY_DEVICE_FS_DAX'])
+      .optional(),
+  }),
+  z.strictObject({
+    notifier: name,
+    seq: z.number().int().optional(),
+    lastContains: z.string().max(200).optional(),
+  }),
+  z.strictObject({ devptes: name, count: z.number().int().min(0) }),
+  z.strictObject({
+    dmabuf: name,
+    placement: z.enum(['VRAM', 'GTT']).optional(),
+    revoked: z.boolean().optional(),
+  }),
+  z.strictObject({
+    attachment: name,
+    exists: z.boolean().optional(),
+    peer2peer: z.boolean().optional(),
+    moveNotifies: z.number().int().min(0).optional(),
+  }),
   z.strictObject({ logContains: z.string().min(1).max(400) }),
 ])
 

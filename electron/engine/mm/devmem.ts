@@ -1,0 +1,414 @@
+/**
+ * ZONE_DEVICE memory beyond P2PDMA (kernel-facts §c.4): DEVICE_PRIVATE (a GPU's memory the CPU
+ * cannot address; the PTE becomes a device-private swap entry), DEVICE_COHERENT (CPU-addressable
+ * device memory that must stay evictable, 6.0+), FS_DAX (pmem file data mapped directly).
+ *
+ *   anonymous page --migrate_to_device--> DEVICE_PRIVATE page (PTE: device-private entry)
+ *        ^                                        |
+ *        +------- CPU/GUP fault: do_swap_page -> pgmap->ops->migrate_to_ram (MMU_NOTIFY_MIGRATE, owner)
+ *
+ * Simplification: device memory sits at fixed physical bases (request_free_mem_region() picks the
+ * highest free range in the kernel); a "copy" is a step without data; one migration covers a run.
+ */
+import type { MemoryType } from '../../../shared/model/mm'
+import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Pfn, type Vaddr } from '../core/addr'
+import { fail, kerr, ok, type KResult } from '../core/errno'
+import type { Kernel } from '../core/run'
+import { eraAtLeast } from '../core/run'
+import { frame, kcall, type Call } from '../core/step'
+import { Tx, type DevPagemap, type PageRun, type VmArea } from '../core/world'
+import { pageAt, pageKey, pteAt, pteKey, updatePages } from './mm'
+import { mmuNotifierInvalidate, type NotifyEvent } from './notifier'
+
+const MEMREMAP = 'mm/memremap.c'
+const MIGRATE = 'mm/migrate_device.c'
+
+export type DevmemKind = 'private' | 'coherent' | 'fsdax'
+
+const TYPE: Record<DevmemKind, MemoryType> = {
+  private: 'MEMORY_DEVICE_PRIVATE',
+  coherent: 'MEMORY_DEVICE_COHERENT',
+  fsdax: 'MEMORY_DEVICE_FS_DAX',
+}
+const BASE: Record<DevmemKind, bigint> = {
+  private: 0xf0_0000_0000n,
+  coherent: 0xe0_0000_0000n,
+  fsdax: 0xd0_0000_0000n,
+}
+
+export const devmemPgmapId = (dev: string, kind: DevmemKind): string => `pgmap:${dev}:${kind}`
+
+/** The ZONE_DEVICE memory type of a page run, or null for RAM / no pgmap. */
+export function pageType(k: Kernel, r: PageRun | null): MemoryType | null {
+  return r?.pgmap ? (k.world.pgmaps[r.pgmap]?.type ?? null) : null
+}
+
+/** vma_is_fsdax(): a DAX file mapping (the lab's fsdax files use ext4_dax_vm_ops). */
+export function vmaIsFsdax(v: VmArea): boolean {
+  return v.vm_ops === 'ext4_dax_vm_ops'
+}
+
+/**
+ * memremapPages - hand a device memory range to the mm as ZONE_DEVICE pages.
+ * Mirrors mm/memremap.c: memremap_pages() (devm_memremap_pages()); for DEVICE_PRIVATE the driver
+ * first calls request_free_mem_region() and sets pgmap->owner and pgmap->ops->migrate_to_ram.
+ *
+ * Errnos: -EINVAL (size 0; DEVICE_PRIVATE/COHERENT without an owner or ops), -EEXIST (already added).
+ * Simplification: pages start free with refcount 0 (newer kernels; older ones kept 1).
+ */
+export function* memremapPages(
+  k: Kernel,
+  dev: string,
+  kind: DevmemKind,
+  size: bigint,
+  ops: string,
+  p2pMap = false,
+): Call<KResult<string>> {
+  const f = frame('memremap_pages', MEMREMAP, kind === 'coherent' ? 'v6.0+' : 'all', ['EINVAL', 'EEXIST'])
+  return yield* kcall(
+    f,
+    { type: TYPE[kind], size: sizeStr(size), owner: kind === 'fsdax' ? 'NULL' : dev },
+    (function* (): Call<KResult<string>> {
+      const id = devmemPgmapId(dev, kind)
+      yield f.check('size != 0 and page aligned', size > 0n && size % PAGE_SIZE === 0n, sizeStr(size))
+      if (size === 0n || size % PAGE_SIZE !== 0n) return fail(kerr('EINVAL', f.fn, 'bad size'))
+      const exists = !!k.world.pgmaps[id]
+      yield f.check('range already a pagemap?', !exists, exists ? `${id} exists` : 'new range')
+      if (exists) return fail(kerr('EEXIST', f.fn, `${id} was already added`))
+      if (kind !== 'fsdax')
+        yield f.check(
+          'pgmap->owner && pgmap->ops->migrate_to_ram',
+          true,
+          `owner = ${dev}; ops = ${ops}: CPU faults on these pages call ${ops}.migrate_to_ram`,
+        )
+      const idx = BigInt(Object.values(k.world.pgmaps).filter((p) => p.type === TYPE[kind]).length)
+      const start = paddr(BASE[kind] + idx * (64n << 30n))
+      const pg: DevPagemap = {
+        id,
+        type: TYPE[kind],
+        dev,
+        bar: -1,
+        start,
+        size,
+        bus_offset: 0n,
+        ...(kind !== 'fsdax' ? { owner: dev, ops } : { ops }),
+        ...(p2pMap ? { p2pMap: true } : {}),
+      }
+      const first = mkPfn(start >> 12n)
+      const tx = new Tx(k.world).set('pgmaps', id, pg).set('pages', pageKey(first), {
+        pfn: first,
+        count: size / PAGE_SIZE,
+        kind: 'zone_device',
+        pgmap: id,
+        refcount: 0,
+        pins: 0,
+        gets: 0,
+        mapcount: 0,
+      })
+      yield f.mutate(
+        tx.deltas,
+        `${TYPE[kind]} pgmap [${hex(start)}, ${hex(start + size)}): ${size / PAGE_SIZE} struct pages${kind === 'private' ? ' for memory the CPU cannot address (request_free_mem_region())' : ''}, all free`,
+      )
+      return ok(id)
+    })(),
+  )
+}
+
+/** First free (refcount 0) run of `n` pages in a pgmap, or null. */
+function freeDevicePages(k: Kernel | { world: Kernel['world'] }, pgmap: string, n: bigint): Pfn | null {
+  const runs = Object.values(k.world.pages)
+    .filter((r) => r.pgmap === pgmap && r.refcount === 0 && r.count >= n)
+    .sort((a, b) => (a.pfn < b.pfn ? -1 : 1))
+  return runs[0]?.pfn ?? null
+}
+
+/**
+ * migrateToDevice - move anonymous pages into device memory.
+ * Mirrors lib/test_hmm.c: dmirror_migrate_to_device() -> mm/migrate_device.c: migrate_vma_setup()
+ * (MIGRATE_VMA_SELECT_SYSTEM, pgmap_owner) -> alloc_and_copy -> migrate_vma_pages() -> migrate_vma_finalize().
+ *
+ * For DEVICE_PRIVATE the PTE becomes a device-private entry (not present: the CPU cannot read the
+ * page); for DEVICE_COHERENT it stays present and points at the device page. migrate_vma_collect()
+ * raises MMU_NOTIFY_MIGRATE with owner = the pgmap owner, so the driver can skip its own migration.
+ *
+ * Errnos: -EINVAL (not anonymous, or not faulted in), -EBUSY (a page is pinned: migration would
+ * break the pin), -ENOMEM (device memory full).
+ * Simplification: the whole run migrates or nothing does (the kernel skips single pages).
+ */
+export function* migrateToDevice(
+  k: Kernel,
+  mm: string,
+  va: Vaddr,
+  npages: bigint,
+  pgmapId: string,
+): Call<KResult<bigint>> {
+  const pg = k.world.pgmaps[pgmapId]!
+  const old2019 = !eraAtLeast(k.era, 'v5.2')
+  const f = old2019
+    ? frame('migrate_vma', 'mm/migrate.c', 'v4.14–v5.6', ['EINVAL', 'EBUSY', 'ENOMEM'])
+    : frame('migrate_vma_setup', MIGRATE, 'v5.7+', ['EINVAL', 'EBUSY', 'ENOMEM'])
+  const end = vaddr(va + npages * PAGE_SIZE)
+  return yield* kcall(
+    f,
+    {
+      start: hex(va),
+      end: hex(end),
+      ...(old2019
+        ? { ops: 'migrate_vma_ops' }
+        : { pgmap_owner: pg.owner ?? 'NULL', flags: 'MIGRATE_VMA_SELECT_SYSTEM' }),
+    },
+    (function* (): Call<KResult<bigint>> {
+      const pte = pteAt(k.world, mm, va)
+      const full = !!pte && pte[1].present && !pte[1].special && pte[1].va + pte[1].npages * PAGE_SIZE >= end
+      const page = full ? pageAt(k.world, mkPfn(pte![1].pfn + (va - pte![1].va) / PAGE_SIZE)) : null
+      const anon = !!page && page.kind === 'ram'
+      yield f.check(
+        'migrate_vma_collect(): present anonymous pages in [start, end)?',
+        anon,
+        anon
+          ? `${npages} RAM page(s) mapped from ${hex(va)}`
+          : 'the range is not populated with anonymous RAM pages',
+      )
+      if (!anon) return fail(kerr('EINVAL', f.fn, 'nothing to migrate: touch the buffer first'))
+      const first = mkPfn(pte![1].pfn + (va - pte![1].va) / PAGE_SIZE)
+      yield f.check(
+        'migrate_vma_check_page(): no extra references (folio_maybe_dma_pinned)?',
+        page!.pins === 0,
+        page!.pins
+          ? 'a pinned page cannot move: its DMA user holds the physical address'
+          : 'only the mapping holds the page',
+      )
+      if (page!.pins) return fail(kerr('EBUSY', f.fn, 'the page is pinned', 'later'))
+      yield* mmuNotifierInvalidate(k, mm, va, end, 'MMU_NOTIFY_MIGRATE', pg.owner ?? null)
+      const dst = freeDevicePages(k, pgmapId, npages)
+      const a = frame('dmirror_migrate_alloc_and_copy', 'lib/test_hmm.c (a GPU driver)', 'v5.7+', ['ENOMEM'])
+      yield a.enter({ npages: npages.toString() })
+      if (dst === null) {
+        yield a.fail(kerr('ENOMEM', a.fn, 'device memory is full'))
+        return fail(kerr('ENOMEM', f.fn, 'no free device pages'))
+      }
+      const tx = new Tx(k.world)
+      updatePages(tx, dst, npages, (r) => ({ ...r, refcount: 1, mapcount: 1 }))
+      yield a.mutate(
+        tx.deltas,
+        `allocate ${npages} device page(s) at pfn ${hex(dst)} and copy the data (the device's DMA engine)`,
+      )
+      yield a.ret('0')
+      const fin = frame('migrate_vma_finalize', MIGRATE, 'v5.7+', [])
+      yield fin.enter({})
+      const t2 = new Tx(k.world)
+      const old = pte![1]
+      const priv = pg.type === 'MEMORY_DEVICE_PRIVATE'
+      replacePtes(t2, mm, va, npages, {
+        pfn: dst,
+        present: !priv,
+        writable: old.writable,
+        special: false,
+        devmap: !priv,
+        ...(priv ? { swp: 'device_private' as const } : {}),
+      })
+      updatePages(t2, first, npages, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
+      freeZeroRam(t2, first, npages)
+      yield fin.mutate(
+        t2.deltas,
+        priv
+          ? `migrate_vma_pages(): each PTE becomes a device-private entry (make_${old.writable ? 'writable_' : 'readable_'}device_private_entry(pfn ${hex(dst)})): not present for the CPU; the RAM pages are freed`
+          : `migrate_vma_pages(): the PTEs point at DEVICE_COHERENT pages (pfn ${hex(dst)}), still present for the CPU; the RAM pages are freed`,
+      )
+      yield fin.ret('void')
+      return ok(npages)
+    })(),
+    (n) => `${n} migrated`,
+  )
+}
+
+/** Replace the PTEs of [va, va+n) with one run. */
+function replacePtes(
+  tx: Tx,
+  mm: string,
+  va: Vaddr,
+  n: bigint,
+  p: {
+    pfn: Pfn
+    present: boolean
+    writable: boolean
+    special: boolean
+    devmap: boolean
+    swp?: 'device_private'
+  },
+): void {
+  const hit = pteAt(tx.world, mm, va)!
+  const [key, old] = hit
+  const endOld = old.va + old.npages * PAGE_SIZE
+  const end = va + n * PAGE_SIZE
+  tx.set('ptes', key, null)
+  if (old.va < va) tx.set('ptes', key, { ...old, npages: (va - old.va) / PAGE_SIZE })
+  if (endOld > end) {
+    const skip = (end - old.va) / PAGE_SIZE
+    tx.set('ptes', pteKey(mm, vaddr(end)), {
+      ...old,
+      va: vaddr(end),
+      npages: old.npages - skip,
+      pfn: mkPfn(old.pfn + skip),
+    })
+  }
+  tx.set('ptes', pteKey(mm, va), { mm, va, npages: n, ...p })
+}
+
+/** RAM page runs in [first, first+n) whose refcount reached 0 go back to the page allocator. */
+function freeZeroRam(tx: Tx, first: Pfn, n: bigint): void {
+  for (const [key, r] of Object.entries(tx.world.pages))
+    if (r.kind === 'ram' && r.refcount === 0 && r.pfn >= first && r.pfn < first + n)
+      tx.set('pages', key, null)
+}
+
+/**
+ * moveToRam - copy device pages back into fresh RAM pages and remap.
+ * Mirrors, for DEVICE_PRIVATE, mm/memory.c: do_swap_page() -> pgmap->ops->migrate_to_ram()
+ * (lib/test_hmm.c: dmirror_devmem_fault(): migrate_vma_setup(MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+ * owner) -> alloc_and_copy -> migrate_vma_pages -> migrate_vma_finalize); for DEVICE_COHERENT,
+ * mm/gup.c: migrate_longterm_unpinnable_folios() -> migrate_pages(MR_LONGTERM_PIN).
+ *
+ * Errnos: none modelled (VM_FAULT_OOM is not).
+ */
+export function* moveToRam(
+  k: Kernel,
+  mm: string,
+  va: Vaddr,
+  npages: bigint,
+  why: 'fault' | 'longterm',
+): Call<KResult<void>> {
+  const pte = pteAt(k.world, mm, va)![1]
+  const idx = (va - pte.va) / PAGE_SIZE
+  const devPfn = mkPfn(pte.pfn + idx)
+  const page = pageAt(k.world, devPfn)!
+  const pg = k.world.pgmaps[page.pgmap!]!
+  const n = npages < pte.npages - idx ? npages : pte.npages - idx
+  const fault = why === 'fault'
+  const old2019 = !eraAtLeast(k.era, 'v5.2')
+  const f = fault
+    ? old2019
+      ? frame(
+          `${pg.ops ?? 'hmm_devmem_ops'}.fault`,
+          'mm/hmm.c: hmm_devmem_fault() -> the driver (migrate_vma())',
+          'v4.14–v5.2',
+          [],
+        )
+      : frame(
+          `${pg.ops ?? 'dmirror_devmem_ops'}.migrate_to_ram`,
+          'lib/test_hmm.c: dmirror_devmem_fault() (a GPU driver)',
+          'v5.7+',
+          [],
+        )
+    : frame('migrate_longterm_unpinnable_folios', 'mm/gup.c', 'v6.0+', [])
+  const event: NotifyEvent = fault ? 'MMU_NOTIFY_MIGRATE' : 'MMU_NOTIFY_CLEAR'
+  return yield* kcall(
+    f,
+    fault
+      ? {
+          address: hex(va),
+          pages: n.toString(),
+          flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
+          pgmap_owner: pg.owner ?? 'NULL',
+        }
+      : { pages: n.toString(), reason: 'MR_LONGTERM_PIN' },
+    (function* (): Call<KResult<void>> {
+      yield* mmuNotifierInvalidate(
+        k,
+        mm,
+        va,
+        vaddr(va + n * PAGE_SIZE),
+        event,
+        fault ? (pg.owner ?? null) : null,
+      )
+      const first = k.world.sys.ramNext
+      const tx = new Tx(k.world)
+      tx.sys({ ...k.world.sys, ramNext: mkPfn(first + n) })
+      tx.set('pages', pageKey(first), {
+        pfn: first,
+        count: n,
+        kind: 'ram',
+        pgmap: null,
+        refcount: 1,
+        pins: 0,
+        gets: 0,
+        mapcount: 1,
+      })
+      yield f.mutate(
+        tx.deltas,
+        `alloc_page() x${n} in system RAM at pfn ${hex(first)}; the device copies the data back`,
+      )
+      const t2 = new Tx(k.world)
+      replacePtes(t2, mm, va, n, {
+        pfn: first,
+        present: true,
+        writable: pte.writable,
+        special: false,
+        devmap: false,
+      })
+      updatePages(t2, devPfn, n, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
+      yield f.mutate(
+        t2.deltas,
+        `${fault ? 'migrate_vma_finalize()' : 'remove_migration_ptes()'}: the PTEs map the RAM copy (present); the ${pg.type} page(s) at ${hex(devPfn)} are free again`,
+      )
+      return ok(undefined)
+    })(),
+  )
+}
+
+/**
+ * daxMmapHook - mmap of a file on a filesystem mounted with -o dax (ext4 on /dev/pmem0).
+ * Mirrors fs/ext4/file.c: ext4_file_mmap(): IS_DAX(inode) -> vma->vm_ops = &ext4_dax_vm_ops.
+ *
+ * Errnos: -EINVAL (no FS_DAX pagemap, or past its end).
+ * Simplification: the PTEs are filled at mmap time (as MAP_POPULATE would) from the pmem pagemap
+ * at the file offset; the kernel fills them in dax_iomap_fault().
+ */
+export function daxMmapHook(pgmapId: string) {
+  return function* (k: Kernel, vma: string): Call<KResult<void>> {
+    const f = frame('ext4_file_mmap', 'fs/ext4/file.c', 'all', ['EINVAL'])
+    return yield* kcall(
+      f,
+      { file: k.world.vmas[vma]!.file ?? '' },
+      (function* (): Call<KResult<void>> {
+        const pg = k.world.pgmaps[pgmapId]
+        const v = k.world.vmas[vma]!
+        const n = (v.vm_end - v.vm_start) / PAGE_SIZE
+        const fits = !!pg && (v.vm_pgoff + n) * PAGE_SIZE <= pg.size
+        yield f.check(
+          'IS_DAX(file_inode(file)) and the file fits the pmem namespace',
+          fits,
+          pg ? `${pg.id}: ${sizeStr(pg.size)}` : 'no FS_DAX pagemap (add pmem first)',
+        )
+        if (!fits || !pg) return fail(kerr('EINVAL', f.fn, 'no DAX backing for the file'))
+        const first = mkPfn((pg.start >> 12n) + v.vm_pgoff)
+        const tx = new Tx(k.world).set('vmas', vma, { ...v, vm_ops: 'ext4_dax_vm_ops' })
+        tx.set('ptes', pteKey(v.mm, v.vm_start), {
+          mm: v.mm,
+          va: v.vm_start,
+          npages: n,
+          pfn: first,
+          present: true,
+          writable: v.vm_flags.includes('VM_WRITE'),
+          special: false,
+          devmap: true,
+        })
+        updatePages(tx, first, n, (r) => ({ ...r, refcount: r.refcount + 1, mapcount: r.mapcount + 1 }))
+        yield f.mutate(
+          tx.deltas,
+          `vma->vm_ops = &ext4_dax_vm_ops; dax_iomap_fault() maps the pmem pages directly (pte_devmap, FS_DAX pfn ${hex(first)}): no page cache`,
+        )
+        return ok(undefined)
+      })(),
+    )
+  }
+}
+
+/** Does this era model the memory type? (DEVICE_COHERENT arrived around 6.0, kernel-facts §c.4.) */
+export function devmemInEra(k: Kernel, kind: DevmemKind): string | null {
+  if (kind === 'coherent' && !eraAtLeast(k.era, 'v6.0'))
+    return `MEMORY_DEVICE_COHERENT was added around v6.0 (it replaced MEMORY_DEVICE_PUBLIC); ${k.era} has no such type`
+  if (kind === 'private' && !eraAtLeast(k.era, 'v6.0') && k.era !== 'v5.0-rfc')
+    return `the lab models migrate_vma_setup()/migrate_to_ram (5.7+) from v6.0; in ${k.era} HMM device memory used hmm_devmem_add() and hmm_devmem_ops.fault (not modelled)`
+  return null
+}

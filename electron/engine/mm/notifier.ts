@@ -1,0 +1,264 @@
+/**
+ * mmu_interval_notifier (mm/mmu_notifier.c, 5.5+; S7 mmu_notifier.h, hmm.rst) and the invalidate
+ * callbacks of the drivers the lab models: ODP MRs, HMM mirrors and the 2019 RFC importer.
+ *
+ * Sequence protocol (kernel-facts §f.4):
+ *   insert:        sub->invalidate_seq = subscriptions->invalidate_seq - 1 (odd; the mm's is even when idle)
+ *   read_begin:    seq = sub->invalidate_seq
+ *   invalidate:    subscriptions->invalidate_seq |= 1 -> cur_seq (odd); ops->invalidate(sub, range, cur_seq),
+ *                  which calls mmu_interval_set_seq(sub, cur_seq) under the driver's lock
+ *   range_end:     subscriptions->invalidate_seq++ (even again)
+ *   read_retry:    sub->invalidate_seq != seq
+ */
+import { hex, PAGE_SIZE, sizeStr, vaddr, type Vaddr } from '../core/addr'
+import { ok, type KResult } from '../core/errno'
+import type { Kernel } from '../core/run'
+import { eraAtLeast } from '../core/run'
+import { frame, kcall, type Call } from '../core/step'
+import { Tx, type DevPteRun, type IntervalNotifier } from '../core/world'
+
+const MN = 'mm/mmu_notifier.c'
+
+export type NotifyEvent =
+  | 'MMU_NOTIFY_UNMAP'
+  | 'MMU_NOTIFY_CLEAR'
+  | 'MMU_NOTIFY_PROTECTION_VMA'
+  | 'MMU_NOTIFY_RELEASE'
+  | 'MMU_NOTIFY_MIGRATE'
+
+/** Notifiers of `mm` whose interval overlaps [start, end). */
+export function notifiersOverlapping(k: Kernel, mm: string, start: bigint, end: bigint): IntervalNotifier[] {
+  return Object.values(k.world.notifiers).filter((n) => n.mm === mm && n.start < end && start < n.end)
+}
+
+/**
+ * mmuIntervalNotifierInsert - register an interval notifier over [start, start+length).
+ * Mirrors mm/mmu_notifier.c: mmu_interval_notifier_insert() -> __mmu_interval_notifier_insert().
+ *
+ * The first notifier of an mm allocates mm->notifier_subscriptions (invalidate_seq = 2); the new
+ * notifier's invalidate_seq starts at subscriptions->invalidate_seq - 1, so read_begin() returns at once.
+ *
+ * Errnos: -EINVAL (length 0 or overflow).
+ * Simplification: no interval tree and no deferred insertion while an invalidation is running.
+ */
+export function* mmuIntervalNotifierInsert(
+  k: Kernel,
+  n: Omit<IntervalNotifier, 'invalidate_seq' | 'last'>,
+): Call<KResult<void>> {
+  const f = frame('mmu_interval_notifier_insert', MN, 'v5.5+', ['EINVAL'])
+  return yield* kcall(
+    f,
+    { start: hex(n.start), length: sizeStr(n.end - n.start), ops: n.ops },
+    (function* (): Call<KResult<void>> {
+      const tx = new Tx(k.world)
+      let subs = k.world.subs[n.mm]
+      if (!subs) {
+        subs = { mm: n.mm, invalidate_seq: 2 }
+        tx.set('subs', n.mm, subs)
+      }
+      tx.set('notifiers', n.id, { ...n, invalidate_seq: subs.invalidate_seq - 1, last: null })
+      yield f.mutate(
+        tx.deltas,
+        `interval_sub->invalidate_seq = subscriptions->invalidate_seq - 1 = ${subs.invalidate_seq - 1} (odd: no invalidation pending for this notifier); inserted into the mm's interval tree`,
+      )
+      return ok(undefined)
+    })(),
+  )
+}
+
+/**
+ * mmuIntervalReadBegin - start a read-side critical section.
+ * Mirrors mm/mmu_notifier.c: mmu_interval_read_begin().
+ *
+ * Errnos: none.
+ * Simplification: never sleeps (the lab never runs an invalidation concurrently with a reader).
+ */
+export function* mmuIntervalReadBegin(k: Kernel, id: string): Call<number> {
+  const f = frame('mmu_interval_read_begin', MN, 'v5.5+', [])
+  yield f.enter({ sub: id })
+  const seq = k.world.notifiers[id]!.invalidate_seq
+  yield f.ret(String(seq))
+  return seq
+}
+
+/**
+ * mmuIntervalReadRetry - did an invalidation run since read_begin()?
+ * Mirrors include/linux/mmu_notifier.h: mmu_interval_read_retry(): sub->invalidate_seq != seq.
+ *
+ * Errnos: none.
+ */
+export function* mmuIntervalReadRetry(k: Kernel, id: string, seq: number): Call<boolean> {
+  const f = frame('mmu_interval_read_retry', 'include/linux/mmu_notifier.h', 'v5.5+', [])
+  yield f.enter({ sub: id, seq: String(seq) })
+  const cur = k.world.notifiers[id]?.invalidate_seq ?? -1
+  const retry = cur !== seq
+  yield f.check(
+    'interval_sub->invalidate_seq != seq',
+    !retry,
+    retry
+      ? `invalidate_seq is ${cur}, the read began at ${seq}: an invalidation ran in between, the result is stale`
+      : `still ${seq}: no invalidation since read_begin`,
+  )
+  yield f.ret(retry ? 'true' : 'false')
+  return retry
+}
+
+/**
+ * mmuNotifierInvalidate - tell every overlapping interval notifier that [start, end) changes.
+ * Mirrors mm/mmu_notifier.c: __mmu_notifier_invalidate_range_start() -> mn_itree_invalidate() and
+ * __mmu_notifier_invalidate_range_end() -> mn_itree_inv_end().
+ *
+ * Yields nothing when the mm has no notifiers (mm_has_notifiers() is false, as for most processes).
+ *
+ * Errnos: none (a blockable invalidation cannot fail).
+ * Simplification: only interval notifiers; the whole start/end pair is shown as one call.
+ */
+export function* mmuNotifierInvalidate(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  end: Vaddr,
+  event: NotifyEvent,
+  owner: string | null = null,
+): Call<void> {
+  const subs = k.world.subs[mm]
+  if (!subs) return
+  const f = frame('mmu_notifier_invalidate_range_start', 'include/linux/mmu_notifier.h', 'v5.5+', [])
+  yield f.enter({
+    event,
+    start: hex(start),
+    end: hex(end),
+    ...(owner ? { owner } : {}),
+    flags: 'MMU_NOTIFIER_RANGE_BLOCKABLE',
+  })
+  const hits = notifiersOverlapping(k, mm, start, end)
+  const cur = subs.invalidate_seq | 1
+  const t0 = new Tx(k.world)
+  if (hits.length) t0.set('subs', mm, { ...subs, invalidate_seq: cur })
+  yield f.check(
+    'mn_itree_inv_start_range(): any interval notifier overlaps?',
+    true,
+    hits.length
+      ? `${hits.map((h) => h.id).join(', ')}; subscriptions->invalidate_seq |= 1 -> cur_seq ${cur} (odd: invalidating)`
+      : 'none overlaps the range: nothing to call',
+  )
+  if (!t0.empty) yield f.mutate(t0.deltas, `subscriptions->invalidate_seq = ${cur}`)
+  for (const n of hits) yield* driverInvalidate(k, n, start, end, event, owner, cur)
+  yield f.ret('0')
+  if (hits.length) {
+    const e = frame('mmu_notifier_invalidate_range_end', 'include/linux/mmu_notifier.h', 'v5.5+', [])
+    yield e.enter({ event })
+    const s = k.world.subs[mm]!
+    const tx = new Tx(k.world).set('subs', mm, { ...s, invalidate_seq: s.invalidate_seq + 1 })
+    yield e.mutate(
+      tx.deltas,
+      `mn_itree_inv_end(): subscriptions->invalidate_seq++ -> ${s.invalidate_seq + 1} (even: idle); waiters in read_begin() wake up`,
+    )
+    yield e.ret('void')
+  }
+}
+
+/** Remove (zap) the device PTEs of `owner` inside [start, end), splitting runs at the edges. */
+export function zapDevPtes(tx: Tx, owner: string, start: bigint, end: bigint): DevPteRun[] {
+  const gone: DevPteRun[] = []
+  for (const [key, r] of Object.entries(tx.world.devptes)) {
+    if (r.owner !== owner) continue
+    const rEnd = r.va + r.npages * PAGE_SIZE
+    if (rEnd <= start || end <= r.va) continue
+    tx.set('devptes', key, null)
+    if (r.va < start) tx.set('devptes', key, { ...r, npages: (start - r.va) / PAGE_SIZE })
+    if (rEnd > end) {
+      const skip = (end - r.va) / PAGE_SIZE
+      tx.set('devptes', `${owner}:${hex(end)}`, {
+        ...r,
+        va: vaddr(end),
+        npages: r.npages - skip,
+        pfn: (r.pfn + skip) as never,
+        dma: r.dma === null ? null : ((r.dma + skip * PAGE_SIZE) as never),
+      })
+    }
+    const lo = r.va > start ? r.va : start
+    const hi = rEnd < end ? rEnd : end
+    gone.push({ ...r, va: vaddr(lo), npages: (hi - lo) / PAGE_SIZE })
+  }
+  return gone
+}
+
+/**
+ * driverInvalidate - the registered ops->invalidate() of one notifier.
+ * Mirrors drivers/infiniband/core/umem_odp.c + mlx5 (ib_umem_notifier_invalidate_range /
+ * mlx5_ib_invalidate_range), lib/test_hmm.c: dmirror_interval_invalidate(), and for the 2019 RFC
+ * the importer's sync callback that must call hmm_range_dma_unmap() -> p2p_unmap().
+ *
+ * Errnos: none (returns true: the lab's invalidations are blockable).
+ * Simplification: set_page_dirty() is shown as a check (the lab has no dirty bit).
+ */
+function* driverInvalidate(
+  k: Kernel,
+  n: IntervalNotifier,
+  start: Vaddr,
+  end: Vaddr,
+  event: NotifyEvent,
+  owner: string | null,
+  curSeq: number,
+): Call<void> {
+  const file =
+    n.kind === 'odp'
+      ? 'drivers/infiniband/hw/mlx5/odp.c'
+      : n.kind === 'mirror'
+        ? 'lib/test_hmm.c (a GPU mirror)'
+        : 'RFC importer (mm/hmm.c of the 2019 -mm base)'
+  const f = frame(n.ops, file, n.kind === 'rfc' ? 'v5.0-rfc' : 'v5.5+', [])
+  yield f.enter({ range: `[${hex(start)}, ${hex(end)})`, event, cur_seq: String(curSeq) })
+  if (n.kind === 'mirror' && event === 'MMU_NOTIFY_MIGRATE' && owner === n.dev) {
+    yield f.check(
+      'range->event == MMU_NOTIFY_MIGRATE && range->owner == dmirror->mdevice',
+      true,
+      'our own migration: the mirror skips it (its device page table is updated by the migration itself)',
+    )
+    yield f.ret('true')
+    return
+  }
+  const lo = start > n.start ? start : n.start
+  const hi = end < n.end ? end : n.end
+  const tx = new Tx(k.world)
+  tx.set('notifiers', n.id, {
+    ...tx.world.notifiers[n.id]!,
+    invalidate_seq: curSeq,
+    last: `${event} [${hex(lo)}, ${hex(hi)})`,
+  })
+  yield f.mutate(
+    tx.deltas,
+    `${n.kind === 'odp' ? 'mutex_lock(&umem_odp->umem_mutex); ' : ''}mmu_interval_set_seq(sub, ${curSeq}): readers that began earlier will see mmu_interval_read_retry() == true`,
+  )
+  const z = new Tx(k.world)
+  const gone = zapDevPtes(z, n.id, lo, hi)
+  const pages = gone.reduce((s, r) => s + r.npages, 0n)
+  if (n.kind === 'odp') {
+    const u = Object.values(z.world.odps).find((o) => o.notifier === n.id)
+    if (u && pages > 0n) z.set('odps', u.id, { ...u, npagesMapped: u.npagesMapped - pages })
+  }
+  if (z.empty) yield f.check('device PTEs in the range?', true, 'none were populated: nothing to zap')
+  else
+    yield f.mutate(
+      z.deltas,
+      gone.length
+        ? n.kind === 'odp'
+          ? `mlx5_ib_invalidate_range(): zap ${pages} device PTE(s) in the MR's translation table, then ib_umem_odp_unmap_dma_pages(): ${eraAtLeast(k.era, 'v6.16') ? 'hmm_dma_unmap_pfn()' : 'ib_dma_unmap_page()'} per page`
+          : n.kind === 'rfc'
+            ? `hmm_range_dma_unmap(): p2p_unmap()/dma_unmap_page() for ${pages} page(s); the device must not use the addresses any more`
+            : `dmirror_do_update(): clear ${pages} entr${pages === 1n ? 'y' : 'ies'} of the mirror's device page table`
+        : 'no device PTEs in the range were populated',
+    )
+  if (n.kind === 'odp') {
+    const w = gone.filter((r) => r.writable).reduce((s, r) => s + r.npages, 0n)
+    yield f.check(
+      'writable pages: set_page_dirty()',
+      true,
+      w
+        ? `${w} page(s) were mapped writable: set_page_dirty() before the DMA mapping goes`
+        : 'no writable pages mapped in the range',
+    )
+  }
+  yield f.ret('true')
+}
