@@ -63,6 +63,8 @@ export interface FieldChange {
   field: string
   before: string
   after: string
+  /** For flag lists: what was set and cleared, e.g. '+VM_IO +VM_PFNMAP'. */
+  summary?: string
 }
 
 /** Which state pane a world table belongs to. */

@@ -76,6 +76,14 @@ describe('StatePanes', () => {
     })
   }
 
+  it('summarises a flag list change as set/cleared flags', () => {
+    const d = DELTAS['vmas']!
+    const flags = { ...d, fields: [{ ...d.fields[0]!, summary: '+VM_IO +VM_PFNMAP' }] }
+    const w = mount(StatePanes, { props: { world: WORLD, deltas: [flags] } })
+    expect(w.get('[data-pane="vmas"] .summary').text()).toBe('+VM_IO +VM_PFNMAP')
+    expect(w.find('[data-pane="vmas"] [data-test="delta"] s').exists()).toBe(false)
+  })
+
   it('lists removed objects and shows tables the WorldView does not carry', () => {
     const removed = {
       ...DELTAS['vmas']!,

@@ -249,10 +249,13 @@ export function deltaView(d: Delta): DeltaView {
   }
   const fields = fieldChanges(d.before, d.after)
   const before = d.before as unknown as Record<string, unknown>
-  const parts = fields.map((f) => {
+  for (const f of fields) {
     const flags = Array.isArray(before[f.field]) ? flagDiff(f.before, f.after) : null
-    return flags ? `${f.field} ${flags}` : `${f.field} ${f.before} → ${f.after}`
-  })
+    if (flags) f.summary = flags
+  }
+  const parts = fields.map((f) =>
+    f.summary ? `${f.field} ${f.summary}` : `${f.field} ${f.before} → ${f.after}`,
+  )
   return {
     pane,
     table: d.table,
