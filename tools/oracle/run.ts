@@ -150,6 +150,10 @@ export async function runOracle(o: RunOptions): Promise<OracleResult> {
     kernel: k.vmlinuz,
     initrd,
     append: ['console=ttyS0', 'quiet', 'panic=-1', 'nvme_core.multipath=N'],
+    // One vCPU: a 2-vCPU guest under multi-threaded TCG on a loaded host sometimes dies in early
+    // boot (int3 Oops in sched_clock_cpu while the kernel patches its text); the verdicts do not
+    // depend on the CPU count.
+    smp: 1,
   })
   mkdirSync(join(work, 'disks'), { recursive: true })
   for (const d of exp.nvme) writeFileSync(d.disk!, Buffer.alloc(P2P_LEN, d.fill!))
@@ -161,7 +165,13 @@ export async function runOracle(o: RunOptions): Promise<OracleResult> {
     `booting ${o.name}: ${exp.cpuModel}, ${n} NVMe, ${n * n} reads, kernel ${k.release}${settings.iommu ? ', vIOMMU' : ''} (TCG, limit ${timeoutSec} s)`,
   )
   const logPath = join(work, 'serial.log')
-  const b = await boot(qemu, exp.argv, logPath, timeoutSec, o.progress)
+  let b = await boot(qemu, exp.argv, logPath, timeoutSec, o.progress)
+  if (!b.timedOut && !b.log.includes('KQ BEGIN')) {
+    // The guest kernel died before /init ran: no verdict was asked yet, so one retry is fair.
+    const why = /(Oops[^\n]*|Kernel panic[^\n]*)/.exec(b.log)?.[1] ?? `QEMU exit ${b.code}`
+    o.progress(`the guest died before /init (${why.trim()}); booting once more`)
+    b = await boot(qemu, exp.argv, logPath, timeoutSec, o.progress)
+  }
   const guest = parseGuestLog(b.log)
 
   const problems: string[] = []
