@@ -165,6 +165,7 @@ export function createHandlers(
     'timeline.seek': guarded('timeline.seek', ([req]) => session.stepping.seek(req)),
     'timeline.breakpoints': guarded('timeline.breakpoints', ([req]) => session.stepping.breakpoints(req)),
     'timeline.view': guarded('timeline.view', () => session.stepping.view()),
+    'exercise.check': guarded('exercise.check', ([req]) => session.stepping.checkExercise(req)),
     'app.openSource': guarded('app.openSource', ([req]) => openSource(req, services.openExternal)),
   }
   return handlers

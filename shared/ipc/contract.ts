@@ -18,7 +18,14 @@ import type {
 import type { P2pMatrix, PairVerdict } from '../model/p2p'
 import type { EditRequest } from '../model/edit'
 import type { AddressMapView } from '../model/addressmap'
-import type { CompareView, ReportText, ScenarioSummary, StepperView, StepRequestKind } from '../model/stepper'
+import type {
+  CompareView,
+  ExerciseReveal,
+  ReportText,
+  ScenarioSummary,
+  StepperView,
+  StepRequestKind,
+} from '../model/stepper'
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
 
@@ -159,6 +166,8 @@ export interface Invoke {
   'timeline.breakpoints': (req: { fns: string[] }) => Result<StepperView>
   /** The stepper's view, or null when no scenario is being stepped on the current lab. */
   'timeline.view': () => Result<StepperView | null>
+  /** Workshop: check a prediction for an exercise and reveal the answer, with the lab's score. */
+  'exercise.check': (req: { index: number; exercise: number; prediction: string }) => Result<ExerciseReveal>
   /** Open the kernel source of a function on elixir.bootlin.com (main: the system browser; harness: returns the URL). */
   'app.openSource': (req: { era: Era; fn: string; file?: string }) => Result<{ url: string; opened: boolean }>
 }
@@ -197,6 +206,7 @@ export const invokeChannels = {
   'timeline.breakpoints': 1,
   'timeline.view': 1,
   'app.openSource': 1,
+  'exercise.check': 1,
 } as const satisfies Record<keyof Invoke, 1>
 
 export const eventChannels = { 'lab.changed': 1 } as const satisfies Record<keyof Events, 1>

@@ -78,6 +78,13 @@ export const requestSchemas = {
   'timeline.seek': z.tuple([z.strictObject({ cursor: z.number().int().min(0).max(10_000_000) })]),
   'timeline.breakpoints': z.tuple([z.strictObject({ fns: z.array(kfn).max(64) })]),
   'timeline.view': z.tuple([]),
+  'exercise.check': z.tuple([
+    z.strictObject({
+      index: scenarioIndex,
+      exercise: z.number().int().min(0).max(49),
+      prediction: z.string().min(1).max(200),
+    }),
+  ]),
   'app.openSource': z.tuple([
     z.strictObject({
       era,

@@ -27,6 +27,34 @@ export interface ScenarioSummary {
   era: Era | null
   narration: string | null
   operations: ScenarioOpSummary[]
+  /** Workshop exercises, without their answers. */
+  exercises: ExerciseView[]
+}
+
+export type ExerciseKind = 'which-op-fails' | 'errno' | 'map-type'
+
+/** An exercise as the attendee sees it before predicting: no answer. */
+export interface ExerciseView {
+  index: number
+  question: string
+  kind: ExerciseKind
+  /** The 1-based operation it is about, or null (the whole scenario). */
+  op: number | null
+  choices: string[]
+}
+
+/** The reveal after a prediction, and the lab's score so far (first predictions count). */
+export interface ExerciseReveal {
+  correct: boolean
+  answer: string
+  explanation: string
+  score: WorkshopScore
+}
+
+export interface WorkshopScore {
+  correct: number
+  answered: number
+  total: number
 }
 
 export interface CheckView {

@@ -291,6 +291,7 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'timeline.seek': vi.fn(() => noStepper('timeline.seek')),
       'timeline.breakpoints': vi.fn(() => noStepper('timeline.breakpoints')),
       'timeline.view': vi.fn(() => ok(null)),
+      'exercise.check': vi.fn(() => noStepper('exercise.check')),
       'app.openSource': vi.fn((req) =>
         ok({ url: `https://elixir.bootlin.com/linux/${req.era}/C/ident/${req.fn}`, opened: false }),
       ),

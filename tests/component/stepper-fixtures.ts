@@ -168,6 +168,15 @@ export const SCENARIOS: ScenarioSummary[] = [
     name: 'C22 GUP on a BAR mapped with remap_pfn_range (v6.12)',
     era: 'v6.12',
     narration: 'The premise of the 2019 thread.',
+    exercises: [
+      {
+        index: 0,
+        question: 'Which operation fails first?',
+        kind: 'which-op-fails',
+        op: null,
+        choices: ['1 mmap_bar', '2 pin_user_pages_fast', 'none'],
+      },
+    ],
     operations: [
       {
         op: 'mmap_bar',

@@ -133,6 +133,47 @@ describe('stepping channels', () => {
     expect(opened.length).toBe(1)
   })
 
+  it('workshop: exercises without answers, a prediction reveals the answer, first predictions score', () => {
+    const lab = JSON.parse(C22) as { scenarios: Record<string, unknown>[] }
+    lab.scenarios[0]!['exercises'] = [
+      { kind: 'which-op-fails', question: 'Which operation fails first?', answer: '2', explanation: 'GUP.' },
+      {
+        kind: 'errno',
+        op: 2,
+        question: 'With what errno?',
+        answer: '-EFAULT',
+        explanation: 'check_vma_flags.',
+      },
+    ]
+    val(call('lab.importText', { fileName: 'w.p2plab', text: JSON.stringify(lab) }))
+    const list = val(call('scenario.list')) as { exercises: Record<string, unknown>[] }[]
+    expect(list[0]!.exercises).toHaveLength(2)
+    expect(JSON.stringify(list)).not.toContain('"answer"')
+    expect(list[0]!.exercises[0]!['choices']).toEqual([
+      '1 mmap_bar',
+      '2 pin_user_pages_fast',
+      '3 ibv_reg_mr',
+      '4 pread',
+      'none',
+    ])
+    const wrong = val(call('exercise.check', { index: 0, exercise: 0, prediction: '1 mmap_bar' })) as {
+      correct: boolean
+      answer: string
+      score: unknown
+    }
+    expect(wrong).toMatchObject({ correct: false, answer: '2', explanation: 'GUP.' })
+    expect(wrong.score).toEqual({ correct: 0, answered: 1, total: 2 })
+    const again = val(call('exercise.check', { index: 0, exercise: 0, prediction: '2 pin_user_pages_fast' }))
+    expect(again).toMatchObject({ correct: true, score: { correct: 0, answered: 1, total: 2 } })
+    const errno = val(call('exercise.check', { index: 0, exercise: 1, prediction: 'EFAULT' }))
+    expect(errno).toMatchObject({ correct: true, score: { correct: 1, answered: 2, total: 2 } })
+    expect(call('exercise.check', { index: 0, exercise: 7, prediction: 'x' }).ok).toBe(false)
+    // a lab file with a malformed exercise is refused with a located issue
+    lab.scenarios[0]!['exercises'] = [{ kind: 'guess', question: 'q', answer: 'a', explanation: '' }]
+    expect(call('lab.importText', { fileName: 'bad.p2plab', text: JSON.stringify(lab) }).ok).toBe(true)
+    expect((val(call('scenario.list')) as unknown[]).length).toBe(1) // the bad scenario is not offered
+  })
+
   it('refuses wrong shapes and requests without a stepper, changing nothing', () => {
     expect(call('timeline.step', { kind: 'into' }).ok).toBe(false) // not started
     const v = view(call('scenario.start', { index: 0 }))

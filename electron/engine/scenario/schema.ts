@@ -20,6 +20,7 @@
  * arrays (GUP), sg tables and MRs, referenced by later operations and assertions.
  */
 import { z } from 'zod'
+import { exerciseSchema } from './exercise'
 import { ERRNO_NAMES } from '../../../shared/model/errno'
 import { FOLL_FLAGS, VM_FLAGS } from '../../../shared/model/mm'
 import { ERAS } from '../../../shared/model/topology'
@@ -446,6 +447,8 @@ export const scenarioSchema = z.strictObject({
     .max(16)
     .optional(),
   operations: z.array(operationSchema).max(500),
+  /** Workshop exercises (./exercise.ts). */
+  exercises: z.array(exerciseSchema).max(50).optional(),
 })
 
 export type Op = z.infer<typeof opSchema>

@@ -7,6 +7,8 @@
 import type { IpcError, Result } from '../../../shared/ipc/contract'
 import type {
   CompareView,
+  ExerciseReveal,
+  WorkshopScore,
   ReportText,
   ScenarioSummary,
   StepperView,
@@ -14,6 +16,7 @@ import type {
 } from '../../../shared/model/stepper'
 import type { Era, LabFile } from '../../../shared/model/topology'
 import { ScenarioInputError } from './ops'
+import { isCorrect } from './exercise'
 import { scenarioReport, type ReportFormat } from './report'
 import { compareEras, listScenarios, runLabScenario, scenarioAt, Stepper, StepperInputError } from './stepper'
 
@@ -26,6 +29,9 @@ function inputError(source: string, message: string): { ok: false; error: IpcErr
 
 export class StepperSession {
   private stepper: Stepper | null = null
+  /** First predictions per 'scenario:exercise' for scoreLab; a new lab starts a new score. */
+  private readonly scores = new Map<string, boolean>()
+  private scoreLab: LabFile | null = null
   private lab: LabFile | null = null
 
   constructor(private readonly currentLab: () => LabFile) {}
@@ -83,6 +89,34 @@ export class StepperSession {
       const sc = scenarioAt(lab, req.index)
       return scenarioReport(sc, runLabScenario(lab, req.index, req.era), req.format)
     })
+  }
+
+  /** Check a prediction and reveal the answer; the first prediction per exercise counts for the score. */
+  checkExercise(req: { index: number; exercise: number; prediction: string }): Result<ExerciseReveal> {
+    return this.guard('exercise.check', () => {
+      const lab = this.currentLab()
+      const sc = scenarioAt(lab, req.index)
+      const ex = sc.exercises?.[req.exercise]
+      if (!ex)
+        throw new StepperInputError(
+          `scenario ${req.index} has no exercise ${req.exercise} (it has ${sc.exercises?.length ?? 0})`,
+        )
+      if (this.scoreLab !== lab) {
+        this.scores.clear()
+        this.scoreLab = lab
+      }
+      const correct = isCorrect(ex, req.prediction, sc.operations)
+      const key = `${req.index}:${req.exercise}`
+      if (!this.scores.has(key)) this.scores.set(key, correct)
+      return { correct, answer: ex.answer, explanation: ex.explanation, score: this.score(lab) }
+    })
+  }
+
+  private score(lab: LabFile): WorkshopScore {
+    const total = listScenarios(lab).reduce((n, s) => n + s.exercises.length, 0)
+    const answered = this.scoreLab === lab ? this.scores.size : 0
+    const correct = this.scoreLab === lab ? [...this.scores.values()].filter(Boolean).length : 0
+    return { correct, answered, total }
   }
 
   private withStepper<T>(source: string, f: (s: Stepper) => T): Result<T> {

@@ -35,6 +35,7 @@ import { worldView } from '../mm/view'
 import { runScenario, scenarioMachine, type ScenarioResult } from './runner'
 import { scenarioSchema, type Scenario } from './schema'
 import { stepView } from './trace'
+import { exerciseView } from './exercise'
 
 /** A run request (continue, run to failure, run to a function) moves at most this many steps. */
 export const MAX_STEPS_PER_REQUEST = 200_000
@@ -78,6 +79,7 @@ export function listScenarios(lab: LabFile): ScenarioSummary[] {
         narration: o.narration ?? null,
         expect: o.expect ? { ret: o.expect.ret, errno: o.expect.errno } : null,
       })),
+      exercises: (sc.exercises ?? []).map((e, i) => exerciseView(e, i, sc.operations)),
     })
   }
   return out
