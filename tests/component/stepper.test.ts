@@ -4,6 +4,7 @@ import CallStack from '../../renderer/src/components/stepper/CallStack.vue'
 import StatePanes from '../../renderer/src/components/stepper/StatePanes.vue'
 import StepToolbar from '../../renderer/src/components/stepper/StepToolbar.vue'
 import ScenarioOps from '../../renderer/src/components/stepper/ScenarioOps.vue'
+import ExercisePanel from '../../renderer/src/components/stepper/ExercisePanel.vue'
 import StepperView from '../../renderer/src/views/StepperView.vue'
 import { matchStepKey, STEP_KEYS } from '../../renderer/src/composables/useStepKeys'
 import { useTimelineStore } from '../../renderer/src/stores/timeline'
@@ -215,5 +216,62 @@ describe('step controls and keys', () => {
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F10' }))
     await flushPromises()
     expect(step).not.toHaveBeenCalled()
+  })
+})
+
+describe('workshop exercises', () => {
+  const ex = SCENARIOS[0]!.exercises
+
+  it('asks for a prediction before revealing, then shows right/wrong, the answer, the explanation and the score', async () => {
+    const w = mount(ExercisePanel, { props: { exercises: ex, reveals: {}, score: null } })
+    expect(w.find('[data-test="reveal"]').exists()).toBe(false)
+    expect(w.text()).not.toContain('answer is')
+    expect(w.get('[data-test="predict"]').attributes('disabled')).toBeDefined()
+    await w.findAll('input[type="radio"]')[0]!.setValue(true)
+    await w.get('form').trigger('submit')
+    expect(w.emitted('predict')![0]).toEqual([0, '1 mmap_bar'])
+    const wrong = {
+      correct: false,
+      answer: '2',
+      explanation: 'check_vma_flags refuses the PFN map.',
+      score: { correct: 0, answered: 1, total: 3 },
+    }
+    await w.setProps({ reveals: { 0: wrong }, score: wrong.score })
+    const r = w.get('[data-test="reveal"]')
+    expect(r.classes()).toContain('wrong')
+    expect(r.text()).toContain('Not quite')
+    expect(r.text()).toContain('1 mmap_bar')
+    expect(r.get('.answer').text()).toBe('2')
+    expect(r.text()).toContain('check_vma_flags refuses the PFN map.')
+    expect(w.get('[data-test="score"]').text()).toBe('score 0 / 3')
+    await w.setProps({
+      reveals: { 0: { ...wrong, correct: true } },
+      score: { correct: 1, answered: 1, total: 3 },
+    })
+    expect(w.get('[data-test="reveal"]').classes()).toContain('right')
+    expect(w.get('[data-test="score"]').text()).toBe('score 1 / 3')
+  })
+
+  it('the store records reveals and the engine score per lab', async () => {
+    const { fake } = await setup()
+    const reveal = {
+      correct: true,
+      answer: 'EFAULT',
+      explanation: 'x',
+      score: { correct: 1, answered: 1, total: 2 },
+    }
+    fake.api.invoke['exercise.check'] = vi.fn(() => Promise.resolve({ ok: true as const, value: reveal }))
+    const t = useTimelineStore()
+    expect(await t.predict(0, 1, 'EFAULT')).toBe(true)
+    expect(fake.api.invoke['exercise.check']).toHaveBeenCalledWith({
+      index: 0,
+      exercise: 1,
+      prediction: 'EFAULT',
+    })
+    expect(t.reveals['0:1']).toEqual(reveal)
+    expect(t.score).toEqual(reveal.score)
+    t.resetWorkshop()
+    expect(t.reveals).toEqual({})
+    expect(t.score).toBeNull()
   })
 })

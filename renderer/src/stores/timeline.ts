@@ -3,11 +3,13 @@ import { computed, ref, shallowRef } from 'vue'
 import type { IpcError, Result } from '../../../shared/ipc/contract'
 import type {
   CompareView,
+  ExerciseReveal,
   FrameView,
   ReportText,
   ScenarioSummary,
   StepperView,
   StepRequestKind,
+  WorkshopScore,
 } from '../../../shared/model/stepper'
 import type { Era } from '../../../shared/model/topology'
 import { invoke } from '../api/lab'
@@ -22,6 +24,9 @@ export const useTimelineStore = defineStore('timeline', () => {
   const view = shallowRef<StepperView | null>(null)
   const compare = shallowRef<CompareView | null>(null)
   const lastError = shallowRef<IpcError | null>(null)
+  /** Workshop reveals by 'scenario:exercise', and the lab's score (from the engine). */
+  const reveals = shallowRef<Record<string, ExerciseReveal>>({})
+  const score = shallowRef<WorkshopScore | null>(null)
   /** Requests in flight (the busy indicator). */
   const pending = ref(0)
   const busy = computed(() => pending.value > 0)
@@ -116,6 +121,22 @@ export const useTimelineStore = defineStore('timeline', () => {
     return r.value.opened ? null : r.value.url
   }
 
+  async function predict(index: number, exercise: number, prediction: string): Promise<boolean> {
+    const r = await invoke('exercise.check', { index, exercise, prediction })
+    if (!r.ok) {
+      lastError.value = r.error
+      return false
+    }
+    reveals.value = { ...reveals.value, [`${index}:${exercise}`]: r.value }
+    score.value = r.value.score
+    return true
+  }
+  /** A new lab: its exercises start unanswered. */
+  function resetWorkshop() {
+    reveals.value = {}
+    score.value = null
+  }
+
   function clearError() {
     lastError.value = null
   }
@@ -125,6 +146,10 @@ export const useTimelineStore = defineStore('timeline', () => {
     view,
     compare,
     lastError,
+    reveals,
+    score,
+    predict,
+    resetWorkshop,
     pending,
     busy,
     current,
