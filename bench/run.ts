@@ -4,8 +4,12 @@
  */
 import { Reporter } from './harness'
 import { bench as p2p } from './p2p'
+import { bench as engine } from './engine'
 
-const modules: [string, (r: Reporter) => void | Promise<void>][] = [['p2p', p2p]]
+const modules: [string, (r: Reporter) => void | Promise<void>][] = [
+  ['p2p', p2p],
+  ['engine', engine],
+]
 
 const only = process.argv.slice(2)
 const r = new Reporter()

@@ -6,7 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CASES, labFileOf } from './cases'
-import { goldenTrace, labText } from './golden-io'
+import { defaultLab } from '../../electron/engine/lab/default-lab'
+import { builtinScenarios } from '../../electron/engine/scenario/library'
+import { goldenTrace, labText, librarySlug, libraryTrace } from './golden-io'
 
 const here = dirname(fileURLToPath(import.meta.url))
 mkdirSync(join(here, 'golden'), { recursive: true })
@@ -15,4 +17,9 @@ for (const c of CASES) {
   writeFileSync(join(here, `${c.file}.p2plab`), labText(lab))
   writeFileSync(join(here, 'golden', `${c.file}.trace.txt`), goldenTrace(lab))
   console.log(`wrote ${c.file}`)
+}
+const lab = defaultLab()
+for (const sc of builtinScenarios()) {
+  writeFileSync(join(here, 'golden', `${librarySlug(sc)}.trace.txt`), libraryTrace(lab, sc))
+  console.log(`wrote ${librarySlug(sc)}`)
 }

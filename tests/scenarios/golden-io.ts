@@ -23,3 +23,20 @@ export function goldenTrace(lab: LabFile): string {
   }
   return out.join('\n') + '\n'
 }
+
+/** The golden trace of one built-in library scenario, run on the default lab. */
+export function libraryTrace(lab: LabFile, sc: Scenario): string {
+  return goldenTrace({ ...lab, scenarios: [sc] })
+}
+
+/** File stem of a library scenario's golden trace: 'library-L01-the-premise-…-v5-0'. */
+export function librarySlug(sc: Scenario): string {
+  return (
+    'library-' +
+    sc.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 90)
+  )
+}

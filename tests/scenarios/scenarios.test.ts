@@ -10,7 +10,11 @@ import { describe, expect, it } from 'vitest'
 import { runCommand, type CliIo } from '../../electron/engine/scenario/cli'
 import type { LabRunJson } from '../../shared/model/trace'
 import { CASES, labFileOf } from './cases'
-import { goldenTrace, labText } from './golden-io'
+import { defaultLab } from '../../electron/engine/lab/default-lab'
+import { builtinScenarios } from '../../electron/engine/scenario/library'
+import { runScenario, scenarioMachine } from '../../electron/engine/scenario/runner'
+import { scenarioSchema } from '../../electron/engine/scenario/schema'
+import { goldenTrace, labText, librarySlug, libraryTrace } from './golden-io'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -69,4 +73,34 @@ describe('kernel-case scenario files', () => {
     expect(r.out).toContain('check check_vma_flags [FAIL] vm_flags & (VM_IO | VM_PFNMAP)')
     expect(r.out).toContain('-EFAULT (-14)')
   })
+})
+
+describe('built-in scenario library', () => {
+  const lab = defaultLab()
+  const lib = builtinScenarios()
+  it('has at least 12 narrated scenarios, each operation narrated, all in the default lab', () => {
+    expect(lib.length).toBeGreaterThanOrEqual(12)
+    expect(new Set(lib.map((s) => s.name)).size).toBe(lib.length)
+    for (const sc of lib) {
+      expect(scenarioSchema.parse(sc)).toBeTruthy()
+      expect(sc.narration?.length ?? 0).toBeGreaterThan(100)
+      expect(sc.operations.some((o) => o.narration)).toBe(true)
+    }
+    expect((lab.scenarios ?? []).map((s) => (s as { name: string }).name)).toEqual(lib.map((s) => s.name))
+  })
+  it('golden files exist for every library scenario and no stray ones', () => {
+    const onDisk = readdirSync(join(here, 'golden'))
+      .filter((f) => f.startsWith('library-'))
+      .sort()
+    expect(onDisk).toEqual(lib.map((s) => `${librarySlug(s)}.trace.txt`).sort())
+  })
+  for (const sc of lib) {
+    it(`${sc.name}: expectations met and golden trace matches`, () => {
+      const r = runScenario(scenarioMachine(lab.machine, lab.settings, sc), sc)
+      expect(r.operations.filter((o) => !o.ok)).toEqual([])
+      expect(libraryTrace(lab, sc)).toBe(
+        readFileSync(join(here, 'golden', `${librarySlug(sc)}.trace.txt`), 'utf8'),
+      )
+    })
+  }
 })

@@ -139,7 +139,7 @@ const TOPOS: [string, () => MachineSpec][] = [
   ['T1-nw', () => t1nw()],
   ['T1-amd', () => t1amd()],
 ]
-const ERAS_P = ['v5.0', 'v6.0', 'v6.2', 'v6.12', 'v7.2'] as const
+const ERAS_P = ['v5.0', 'v5.0-rfc', 'v6.0', 'v6.2', 'v6.12', 'v6.16', 'v7.2', 'next'] as const
 
 /** Operation templates; names are fixed so later operations can refer to earlier results. */
 const OPS: Operation[] = [
@@ -159,6 +159,33 @@ const OPS: Operation[] = [
   { op: 'dma_map_sg', args: { dev: 'nic0', sgt: 'sgt1' } },
   { op: 'dma_unmap_sgtable', args: { dev: 'nic0', sgt: 'sgt0' } },
   { op: 'lockdown', args: { on: true } },
+  // ZONE_DEVICE, HMM, ODP, RFC, dma-buf
+  { op: 'devmem_add', args: { dev: 'gpu0', type: 'private', size: '16M' } },
+  { op: 'devmem_add', args: { dev: 'gpu0', type: 'coherent', size: '16M' } },
+  { op: 'devmem_add', args: { type: 'fsdax', size: '64M' } },
+  { op: 'mmap_dax', args: { len: '64K', as: 'dax' } },
+  { op: 'mmap_rfc_device', args: { dev: 'gpu0', bar: 1, len: '64K', p2p: 'map', as: 'rfc' } },
+  { op: 'device_test_p2p', args: { a: 'gpu0', b: 'nic0' } },
+  { op: 'amdgpu_export_bo', args: { dev: 'gpu0', size: '64K', as: 'bo' } },
+  { op: 'vfio_export_dmabuf', args: { dev: 'gpu0', bar: 1, len: '64K', as: 'vbar' } },
+  {
+    op: 'dma_buf_attach',
+    args: { dmabuf: 'bo', dev: 'nic0', dynamic: true, allowPeer2peer: true, as: 'att_bo' },
+  },
+  { op: 'dma_buf_attach', args: { dmabuf: 'bo', dev: 'nvme0', as: 'att_static' } },
+  { op: 'dma_buf_map_attachment', args: { attachment: 'att_bo', as: 'sgt_bo' } },
+  {
+    op: 'ib_umem_dmabuf_get',
+    args: { dev: 'nic0', dmabuf: 'vbar', offset: '0x1000', size: '0x2000', as: 'dmr' },
+  },
+  { op: 'ib_umem_dmabuf_map_pages', args: { mr: 'dmr' } },
+  { op: 'vfio_pci_mem_enable', args: { dev: 'gpu0', on: false } },
+  { op: 'vfio_pci_mem_enable', args: { dev: 'gpu0', on: true } },
+  { op: 'dma_resv_add_fence', args: { dmabuf: 'vbar', signaled: false } },
+  { op: 'rdma_access', args: { mr: 'odp_anon', len: '16K', write: true, race: true } },
+  { op: 'rdma_access', args: { mr: 'odp_anon', offset: 8192, len: '4K' } },
+  { op: 'mirror_fault', args: { mirror: 'mirror_anon', buf: 'anon', npages: 4, write: true, as: 'mf' } },
+  { op: 'exit', args: {} },
 ]
 /** Operations that need a named buffer, one per buffer name. */
 const BUF_OPS = (b: string): Operation[] => [
@@ -172,17 +199,53 @@ const BUF_OPS = (b: string): Operation[] => [
   { op: 'pread', args: { disk: 'nvme2n1', buf: b, len: '16K' } },
   { op: 'pread', args: { disk: 'sda', buf: b, len: '8K' } },
   { op: 'munmap', args: { buf: b } },
+  { op: 'munmap', args: { buf: b, offset: 4096, len: '4K' } },
+  { op: 'touch', args: { buf: b, len: '16K' } },
+  { op: 'migrate_to_device', args: { buf: b, npages: 2, dev: 'gpu0' } },
+  { op: 'migrate_to_device', args: { buf: b, npages: 1, dev: 'gpu0', type: 'coherent' } },
+  { op: 'mprotect', args: { buf: b, len: '8K', write: false } },
+  {
+    op: 'hmm_range_fault',
+    args: { buf: b, npages: 4, fault: true, write: true, owner: 'gpu0', as: `hmm_${b}` },
+  },
+  { op: 'hmm_range_fault', args: { buf: b, npages: 4, fault: false } },
+  { op: 'hmm_dma_map_pfn', args: { range: `hmm_${b}`, dev: 'nic0' } },
+  { op: 'hmm_mirror_register', args: { dev: 'gpu0', buf: b, as: `mirror_${b}` } },
+  {
+    op: 'ibv_reg_mr',
+    args: {
+      dev: 'nic0',
+      buf: b,
+      len: '16K',
+      access: ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_ON_DEMAND'],
+      as: `odp_${b}`,
+    },
+  },
+  { op: 'hmm_range_dma_map', args: { dev: 'nic0', buf: b, npages: 4, as: `rdm_${b}` } },
 ]
 
 /** Keep only operations whose references exist at that point (the runner treats others as bad input). */
+/** Arguments that name an earlier result (a dma-buf, an attachment, an MR, a mirror, an hmm range). */
+const PREAMBLE: Operation[] = [
+  { op: 'mmap_anon', args: { len: '32K', as: 'anon' } },
+  { op: 'touch', args: { buf: 'anon', len: '32K' } },
+  { op: 'devmem_add', args: { dev: 'gpu0', type: 'private', size: '16M' } },
+]
+
+const REFS = ['dmabuf', 'attachment', 'mr', 'mirror', 'range'] as const
+
 function feasible(ops: Operation[]): Operation[] {
+  const names = new Set<string>()
   const bufs = new Set<string>()
   const sgts = new Set<string>()
   const out: Operation[] = []
   for (const o of ops) {
     const a = o.args as Record<string, unknown>
     if ('buf' in a && !bufs.has(a.buf as string)) continue
-    if (o.op.startsWith('dma_') && !sgts.has(a.sgt as string)) continue
+    if ('sgt' in a && !sgts.has(a.sgt as string)) continue
+    if (REFS.some((r) => r in a && !names.has(a[r] as string))) continue
+    if (typeof a.as === 'string') names.add(a.as)
+    if (o.op === 'ib_umem_dmabuf_get') names.add(`${a.as as string}:attach`)
     if (o.op === 'munmap') bufs.delete(a.buf as string)
     if (o.op.startsWith('mmap')) {
       if (bufs.has(a.as as string)) continue
@@ -199,7 +262,9 @@ function feasible(ops: Operation[]): Operation[] {
 
 const opArb = fc.oneof(
   fc.constantFrom(...OPS),
-  fc.constantFrom('p2p', 'cmb', 'anon', 'bar', 'res').chain((b) => fc.constantFrom(...BUF_OPS(b))),
+  fc
+    .constantFrom('p2p', 'cmb', 'anon', 'bar', 'res', 'dax', 'rfc')
+    .chain((b) => fc.constantFrom(...BUF_OPS(b))),
 )
 
 describe('reversibility property', () => {
@@ -210,12 +275,16 @@ describe('reversibility property', () => {
         fc.constantFrom(...TOPOS),
         fc.constantFrom(...ERAS_P),
         fc.boolean(),
-        fc.array(opArb, { minLength: 1, maxLength: 20 }),
+        fc.array(opArb, { minLength: 1, maxLength: 24 }),
         fc.nat(),
         fc.nat(),
-        ([, topo], era, iommu, rawOps, a, b) => {
+        fc.boolean(),
+        ([, topo], era, iommu, rawOps, a, b, setup) => {
           const settings: LabSettings = { ...DEFAULT_SETTINGS, era, iommu }
-          const sc: Scenario = { name: 'prop', operations: feasible(rawOps) }
+          const sc: Scenario = {
+            name: 'prop',
+            operations: feasible(setup ? [...PREAMBLE, ...rawOps] : rawOps),
+          }
           const m = scenarioMachine(topo(), settings, sc)
           let r
           try {

@@ -10,6 +10,7 @@ import {
   type LabFile,
   type TopoNodeSpec,
 } from '../../../shared/model/topology'
+import { builtinScenarios } from '../scenario/library'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -214,5 +215,6 @@ export function defaultLab(): LabFile {
       nodes,
     },
     settings: { ...DEFAULT_SETTINGS },
+    scenarios: builtinScenarios(),
   }
 }

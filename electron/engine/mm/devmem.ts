@@ -305,12 +305,18 @@ export function* moveToRam(
   return yield* kcall(
     f,
     fault
-      ? {
-          address: hex(va),
-          pages: n.toString(),
-          flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
-          pgmap_owner: pg.owner ?? 'NULL',
-        }
+      ? old2019
+        ? {
+            address: hex(va),
+            pages: n.toString(),
+            migrate: 'migrate_vma(ops, vma, start, end, src, dst, private)',
+          }
+        : {
+            address: hex(va),
+            pages: n.toString(),
+            flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
+            pgmap_owner: pg.owner ?? 'NULL',
+          }
       : { pages: n.toString(), reason: 'MR_LONGTERM_PIN' },
     (function* (): Call<KResult<void>> {
       yield* mmuNotifierInvalidate(
@@ -349,7 +355,7 @@ export function* moveToRam(
       updatePages(t2, devPfn, n, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
       yield f.mutate(
         t2.deltas,
-        `${fault ? 'migrate_vma_finalize()' : 'remove_migration_ptes()'}: the PTEs map the RAM copy (present); the ${pg.type} page(s) at ${hex(devPfn)} are free again`,
+        `${fault ? (old2019 ? 'migrate_vma() finalize_and_map' : 'migrate_vma_finalize()') : 'remove_migration_ptes()'}: the PTEs map the RAM copy (present); the ${pg.type} page(s) at ${hex(devPfn)} are free again`,
       )
       return ok(undefined)
     })(),

@@ -1,0 +1,115 @@
+/**
+ * Engine figures for the stepping engine and the memory model: pin + build the SGL + DMA-map large
+ * ranges (cost must follow the number of physical runs, not the number of pages), and timeline step
+ * throughput forward and back.
+ */
+import { defaultLab } from '../electron/engine/lab/default-lab'
+import { runScenario, scenarioMachine } from '../electron/engine/scenario/runner'
+import type { Operation, Scenario } from '../electron/engine/scenario/schema'
+import { heapMiB, timeMs, type Reporter } from './harness'
+
+const lab = defaultLab()
+
+function run(sc: Scenario) {
+  return runScenario(scenarioMachine(lab.machine, lab.settings, sc), sc)
+}
+
+/** mmap + touch (in `chunks` interleaved pieces: each becomes its own physical run) + pin + SGL + map. */
+function pinMap(len: bigint, chunks: number, iommu: boolean): [Scenario, Scenario] {
+  const ops: Operation[] = [{ op: 'mmap_anon', args: { len: len.toString(), as: 'buf' } }]
+  if (chunks > 1) {
+    const c = len / BigInt(chunks)
+    // even chunks first, then odd ones: the bump allocator hands out RAM in that order, so no two
+    // neighbouring virtual chunks are physically adjacent
+    for (const parity of [0, 1])
+      for (let i = parity; i < chunks; i += 2)
+        ops.push({ op: 'touch', args: { buf: 'buf', offset: Number(c * BigInt(i)), len: c.toString() } })
+  }
+  const npages = Number(len / 4096n)
+  const setup: Scenario = { name: 'bench setup', era: 'v6.12', settings: { iommu }, operations: [...ops] }
+  ops.push(
+    { op: 'pin_user_pages_fast', args: { buf: 'buf', npages, flags: ['FOLL_WRITE'], as: 'pages' } },
+    { op: 'sg_alloc_table_from_pages', args: { pages: 'pages', as: 'sgt' } },
+    { op: 'dma_map_sgtable', args: { dev: 'nic0', sgt: 'sgt' } },
+  )
+  return [setup, { name: 'bench pin+map', era: 'v6.12', settings: { iommu }, operations: ops }]
+}
+
+export function bench(r: Reporter): void {
+  r.section('Memory model: pin, build the SGL and DMA-map (engine, v6.12, default lab, NIC0)')
+  const cases: [string, bigint, number, boolean, boolean][] = [
+    ['1 GiB, 1 physical run, dma-direct', 1n << 30n, 1, false, false],
+    ['64 GiB, 1 physical run, dma-direct', 64n << 30n, 1, false, true],
+    ['64 GiB, 1 physical run, IOMMU', 64n << 30n, 1, true, true],
+    ['1 GiB in 512 physical runs (fragmented), dma-direct', 1n << 30n, 512, false, false],
+    ['1 GiB in 512 physical runs (fragmented), IOMMU', 1n << 30n, 512, true, false],
+  ]
+  for (const [name, len, chunks, iommu, goal] of cases) {
+    const [setup, sc] = pinMap(len, chunks, iommu)
+    const t0 = timeMs(() => run(setup), 3)
+    const t = timeMs(() => run(sc), 3)
+    const bad = t.result.operations.filter((o) => !o.ok || o.errno)
+    if (bad.length)
+      throw new Error(`bench scenario failed: ${bad.map((o) => `${o.op} ${o.errno}`).join(', ')}`)
+    const sgt = t.result.timeline.world.sgts['sgt']!
+    const h0 = heapMiB(() => run(setup))
+    const h1 = heapMiB(() => run(sc))
+    const h = { mib: Math.max(0, h1.mib - h0.mib) }
+    const steps = t.result.timeline.frontier - t0.result.timeline.frontier
+    const note = `pin + SGL + map only (setup ${t0.ms.toFixed(1)} ms subtracted): ${steps} steps, ${sgt.orig_nents} SG entries, ${sgt.nents} DMA segments`
+    r.figure({
+      name: `${name}: time`,
+      value: Math.max(0, t.ms - t0.ms),
+      unit: 'ms',
+      ...(goal ? { goal: { max: 100, unit: 'ms' } } : {}),
+      note,
+    })
+    r.figure({
+      name: `${name}: heap`,
+      value: h.mib,
+      unit: 'MiB',
+      ...(goal ? { goal: { max: 50, unit: 'MiB' } } : {}),
+    })
+  }
+
+  r.section('Timeline: step throughput (engine)')
+  const ops: Operation[] = [{ op: 'mmap_anon', args: { len: '64K', as: 'b' } }]
+  for (let i = 0; i < 6000; i++) {
+    ops.push({ op: 'pin_user_pages_fast', args: { buf: 'b', npages: 16, flags: ['FOLL_WRITE'], as: 'p' } })
+    ops.push({ op: 'unpin_user_pages', args: { pages: 'p' } })
+  }
+  const rec = timeMs(() => run({ name: 'bench steps', era: 'v6.12', operations: ops }), 1)
+  const tl = rec.result.timeline
+  const n = Math.min(100_000, tl.frontier)
+  r.figure({ name: `record ${tl.frontier} steps (generators running)`, value: rec.ms, unit: 'ms' })
+  tl.seek(0)
+  const fwd = timeMs(() => {
+    tl.seek(0)
+    for (let i = 0; i < n; i++) tl.forward()
+    return n
+  }, 3)
+  r.figure({
+    name: `forward ${n} steps (replay)`,
+    value: (n / fwd.ms) * 1000,
+    unit: 'steps/s',
+    note: `${fwd.ms.toFixed(1)} ms`,
+  })
+  const back = timeMs(() => {
+    tl.seek(n)
+    for (let i = 0; i < n; i++) tl.back()
+    return n
+  }, 3)
+  r.figure({
+    name: `back ${n} steps (invert)`,
+    value: (n / back.ms) * 1000,
+    unit: 'steps/s',
+    note: `${back.ms.toFixed(1)} ms`,
+  })
+  const seek = timeMs(() => {
+    tl.seek(0)
+    tl.seek(n)
+    tl.seek(Math.floor(n / 2))
+    return 0
+  }, 3)
+  r.figure({ name: `seek 0 -> ${n} -> ${Math.floor(n / 2)}`, value: seek.ms, unit: 'ms' })
+}
