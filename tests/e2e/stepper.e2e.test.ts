@@ -89,9 +89,10 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
 
   it('steps C22 with the keyboard to check_vma_flags failing with -EFAULT, back and forward', async () => {
     const list = await engine<ScenarioSummary[]>(`window.lab.invoke['scenario.list']()`)
-    let index = list.findIndex(
-      (s) => /remap_pfn_range/.test(s.name) && s.operations.some((o) => o.op.startsWith('pin_user_pages')),
-    )
+    const isC22 = (x: ScenarioSummary) =>
+      /remap_pfn_range/.test(x.name) && x.operations.some((o) => o.op.startsWith('pin_user_pages'))
+    let index = list.findIndex((x) => isC22(x) && x.era === 'v6.12')
+    if (index < 0) index = list.findIndex(isC22)
     if (index < 0) {
       // The default lab lacks it: open the case file like a user would.
       await page.setInputFiles('[data-test="file-input"]', C22)
@@ -149,7 +150,7 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     await top.locator('[data-test="frame-source"]').click()
     await expect
       .poll(() => page.textContent('[data-test="source-url"]'))
-      .toContain('https://elixir.bootlin.com/linux/v6.12/C/ident/check_vma_flags')
+      .toContain(`https://elixir.bootlin.com/linux/${v.scenario.era}/C/ident/check_vma_flags`)
 
     // Run to the end: every operation done, with its expected outcome met.
     await page.click('[data-step="continue"]')
@@ -215,6 +216,49 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     expect(html).toContain('-EFAULT')
     expect(html).not.toMatch(/<script/i)
     await page.waitForSelector('[data-test="report-saved"]')
+  })
+
+  it('workshop: a wrong prediction, then the reveal and the score', async () => {
+    const lab = JSON.parse(readFileSync(C22, 'utf8')) as {
+      name: string
+      scenarios: Record<string, unknown>[]
+    }
+    lab.name = 'Workshop: C22'
+    lab.scenarios[0]!['exercises'] = [
+      {
+        kind: 'which-op-fails',
+        question: 'The BAR is mapped with remap_pfn_range. Which operation fails first?',
+        answer: '2',
+        explanation:
+          'pin_user_pages_fast: check_vma_flags() refuses a VM_IO | VM_PFNMAP VMA, there is no struct page.',
+      },
+      {
+        kind: 'errno',
+        op: 2,
+        question: 'With what errno?',
+        answer: 'EFAULT',
+        explanation: 'GUP answers -EFAULT.',
+      },
+    ]
+    await page.setInputFiles('[data-test="file-input"]', {
+      name: 'workshop-c22.p2plab',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(lab)),
+    })
+    await expect.poll(() => page.textContent('[data-test="lab-name"]')).toBe('Workshop: C22')
+    await page.locator('[data-test="scenario"]').first().click()
+    await page.waitForSelector('[data-test="exercise"]')
+    const first = page.locator('[data-test="exercise"]').first()
+    await first.getByText('1 mmap_bar').click()
+    await first.locator('[data-test="predict"]').click()
+    await first.locator('[data-test="reveal"]').waitFor()
+    expect(await first.locator('[data-test="reveal"]').textContent()).toMatch(/Not quite.*answer is\s*2/s)
+    expect(await page.textContent('[data-test="score"]')).toContain('0 / 2')
+    const second = page.locator('[data-test="exercise"]').nth(1)
+    await second.getByText('EFAULT', { exact: true }).click()
+    await second.locator('[data-test="predict"]').click()
+    await expect.poll(() => page.textContent('[data-test="score"]')).toContain('1 / 2')
+    await shot('11-workshop')
   })
 
   it('opens the help with F1', async () => {
