@@ -147,7 +147,7 @@ const PANE_OF: Record<string, PaneId> = {
   subs: 'notifiers',
   dmabufs: 'dmabufs',
   attachments: 'dmabufs',
-  umemDmabufs: 'umems',
+  umemDmabufs: 'dmabufs',
 }
 
 /** Tables worldView() already shows; the others travel as ExtraTable rows. */
