@@ -252,6 +252,9 @@ export class LabSession {
     }
     const built = this.build(lab, null, 'new-lab' + LAB_EXTENSION, 'new lab')
     if (!built.ok) return built
+    // Not the file the previous lab came from (a Save must not write the empty lab over it).
+    this.filePathValue = null
+    this.savedRevisionValue = this.revision + 1 // an empty lab is no unsaved work
     return this.swap(built.value)
   }
 
