@@ -46,8 +46,8 @@ export function bench(r: Reporter): void {
   ]
   for (const [name, len, chunks, iommu, goal] of cases) {
     const [setup, sc] = pinMap(len, chunks, iommu)
-    const t0 = timeMs(() => run(setup), 3)
-    const t = timeMs(() => run(sc), 3)
+    const t0 = timeMs(() => run(setup), 5)
+    const t = timeMs(() => run(sc), 5)
     const bad = t.result.operations.filter((o) => !o.ok || o.errno)
     if (bad.length)
       throw new Error(`bench scenario failed: ${bad.map((o) => `${o.op} ${o.errno}`).join(', ')}`)

@@ -342,7 +342,7 @@ export function* moveToRam(
       })
       yield f.mutate(
         tx.deltas,
-        `alloc_page() x${n} in system RAM at pfn ${hex(first)}; the device copies the data back`,
+        `alloc_page() x${n} in system RAM at pfn ${hex(first)}; ${fault ? 'the device copies the data back' : 'migrate_pages() copies the data (the CPU can read coherent memory)'}`,
       )
       const t2 = new Tx(k.world)
       replacePtes(t2, mm, va, n, {
