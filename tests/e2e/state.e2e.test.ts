@@ -83,6 +83,21 @@ describe('state lives in main', () => {
   })
 })
 
+describe('stepping position lives in main', () => {
+  it('a reload finds the running scenario at the same cursor (timeline.view)', async () => {
+    const list = await call<unknown[]>(`window.lab.invoke['scenario.list']()`)
+    expect(list.length).toBeGreaterThan(0)
+    await call(`window.lab.invoke['scenario.start']({ index: 0 })`)
+    for (let i = 0; i < 5; i++) await call(`window.lab.invoke['timeline.step']({ kind: 'into' })`)
+    const before = await call<{ cursor: number }>(`window.lab.invoke['timeline.view']()`)
+    expect(before.cursor).toBeGreaterThan(0)
+    await page.reload()
+    await page.waitForSelector('.app[data-ready="true"]')
+    const after = await call<{ cursor: number } | null>(`window.lab.invoke['timeline.view']()`)
+    expect(after?.cursor).toBe(before.cursor)
+  })
+})
+
 describe('content security policy', () => {
   it('blocks an injected inline script and reports a securitypolicyviolation', async () => {
     const result = (await page.evaluate(`new Promise((resolve) => {
