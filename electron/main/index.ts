@@ -19,6 +19,8 @@ function focus(win: BrowserWindow | null): void {
 
 /** A renderer that keeps crashing is not recreated forever: at most this many times a minute. */
 export const MAX_RESPAWNS_PER_MINUTE = 3
+/** How long a quit waits for the autosave to reach the disk. */
+export const QUIT_FLUSH_TIMEOUT_MS = 5000
 
 function run(): void {
   installContentsGuards()
@@ -100,7 +102,9 @@ function run(): void {
   app.on('before-quit', (event) => {
     if (settled) return
     event.preventDefault()
-    void autosaver.flush(session).finally(() => {
+    // A disk that does not answer must not keep the app from quitting.
+    const timeout = new Promise<void>((r) => setTimeout(r, QUIT_FLUSH_TIMEOUT_MS))
+    void Promise.race([autosaver.flush(session), timeout]).finally(() => {
       settled = true
       app.quit()
     })
