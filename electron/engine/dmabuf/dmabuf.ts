@@ -327,6 +327,7 @@ export function* moveNotify(k: Kernel, attId: string, why: string): Call<void> {
   yield imp.enter({ attach: attId })
   if (a.sgt) {
     const dev = pciDev(k.machine, a.dev)
+    if (u) yield* umemDmabufUnmapPages(k, u.id)
     yield* unmapAttachment(k, attId, dev)
   }
   const tx = new Tx(k.world).set('attachments', attId, {
@@ -565,3 +566,39 @@ export function* vfioMemEnable(k: Kernel, dev: PciDev, on: boolean): Call<KResul
 }
 
 export { eraAtLeast }
+
+/**
+ * umemDmabufUnmapPages - undo the in-place trim before the SGL goes back to the exporter.
+ * Mirrors drivers/infiniband/core/umem_dmabuf.c: ib_umem_dmabuf_unmap_pages(): first_sg->dma_address
+ * -= first_sg_offset, sg_dma_len += first_sg_offset; last_sg sg_dma_len += last_sg_trim; then
+ * dma_buf_unmap_attachment().
+ *
+ * Errnos: none.
+ */
+function* umemDmabufUnmapPages(k: Kernel, id: string): Call<void> {
+  const f = frame('ib_umem_dmabuf_unmap_pages', 'drivers/infiniband/core/umem_dmabuf.c', 'v5.12+', [])
+  yield f.enter({ umem: id })
+  const u = k.world.umemDmabufs[id]!
+  const a = k.world.attachments[u.attach]!
+  const t = a.sgt ? k.world.sgts[a.sgt] : undefined
+  const e = t?.sgl[0]
+  if (t && e && e.dma_address !== null && (u.firstSgOffset !== 0n || u.lastSgTrim !== 0n)) {
+    const first = u.firstSgOffset
+    const n = t.sgl.length
+    const sgl = t.sgl.map((x, i) => {
+      let y = x
+      if (i === 0)
+        y = { ...y, dma_address: dmaAddr(x.dma_address! - first), dma_length: x.dma_length + Number(first) }
+      if (i === n - 1) y = { ...y, dma_length: y.dma_length + Number(u.lastSgTrim) }
+      return y
+    })
+    const tx = new Tx(k.world)
+      .set('sgts', t.id, { ...t, sgl })
+      .set('umemDmabufs', id, { ...u, firstSgOffset: 0n, lastSgTrim: 0n })
+    yield f.mutate(
+      tx.deltas,
+      `restore the trimmed entries: dma_address -= ${hex(first)}, sg_dma_len += ${hex(first)} (first), += ${hex(u.lastSgTrim)} (last): the exporter gets back the SGL it made`,
+    )
+  }
+  yield f.ret('void')
+}
