@@ -1276,6 +1276,25 @@ function c35(): Scenario {
   }
 }
 
+function c35iommu(): Scenario {
+  return {
+    name: 'C35 the RFC p2p_map path with the IOMMU on (v5.0-rfc)',
+    era: 'v5.0-rfc',
+    settings: { iommu: true },
+    narration:
+      'RFC 0/5: "For now it needs IOMMU off with ACS disabled". With an IOMMU the exporter has no address to give the importer, so p2p_map fails and hmm_range_dma_map() returns its error with HMM_PFN_ERROR entries (the refusal is inferred: no exporter driver was posted).',
+    processes: [{ name: 'app' }],
+    operations: [
+      { op: 'mmap_rfc_device', args: { dev: 'gpu0', bar: 1, len: '2M', p2p: 'map', as: 'sv' } },
+      {
+        op: 'hmm_range_dma_map',
+        args: { dev: 'nic0', buf: 'sv', npages: 512, as: 'r' },
+        expect: { errno: 'EPERM' },
+      },
+    ],
+  }
+}
+
 function c36(mode: 'as-posted' | 'as-intended'): Scenario {
   return {
     name: `C36 the RFC pci_test_p2p (${mode})`,
@@ -1583,7 +1602,7 @@ export const CASES: CaseFile[] = [
     file: 'C35-rfc-p2p-map',
     title: 'C35: the RFC p2p_map path and the device-memory fallback',
     machine: t1(),
-    scenarios: [c35()],
+    scenarios: [c35(), c35iommu()],
   },
   {
     file: 'C36-rfc-pci-test-p2p',

@@ -279,7 +279,19 @@ function* hmmVmaP2pMap(
     (function* (): Call<KResult<HmmEntryRun[]>> {
       const exporter = [...k.machine.devs.values()].find((d) => vma.file?.includes(d.bdf))
       let allow = mode === 'map'
-      if (mode === 'test' && exporter) {
+      if (mode !== 'eperm') {
+        // RFC 0/5: "For now it needs IOMMU off with ACS disabled and for both device to be on same
+        // PCIE sub-tree"; the posted exporters returned an error otherwise (inferred: no driver was posted).
+        yield f.check(
+          'IOMMU off (RFC 0/5 restriction)',
+          !k.iommu,
+          k.iommu
+            ? 'the RFC as posted handled no IOMMU: the exporter cannot give the importer a usable address'
+            : 'no IOMMU: the importer can use the BAR bus address directly',
+        )
+        if (k.iommu) allow = false
+      }
+      if (mode === 'test' && exporter && !k.iommu) {
         const t = deviceTestP2p(k.machine, exporter.id, device.id)
         for (const d of t.decisions) yield f.check(d.fn, d.ok !== false, d.text)
         allow = t.ret
@@ -302,7 +314,7 @@ function* hmmVmaP2pMap(
         return fail(kerr('EPERM', f.fn, 'the exporter refused the peer-to-peer mapping', 'never'))
       }
       const bar = exporter?.bars.find((b) => b.index === 1) ?? exporter?.bars[0]
-      const base = BigInt(bar?.start ?? 0) + vma.vm_pgoff * PAGE_SIZE + (start - vma.vm_start)
+      const base = BigInt(bar?.busStart ?? 0) + vma.vm_pgoff * PAGE_SIZE + (start - vma.vm_start)
       return ok([{ idx: 0n, count: npages, pfn: null, flags: ['HMM_PFN_P2P'], dma: dmaAddr(base) }])
     })(),
     (e) => `${e[0]?.count ?? 0} (pages mapped)`,
