@@ -35,7 +35,7 @@ function argList(args: Record<string, unknown>): string {
 function outcomeText(ret: number | null, errno: string | null, notInEra: string | null): string {
   if (notInEra) return `not in this era: ${notInEra}`
   if (errno) return `-${errno} (${ret})`
-  return ret === null ? 'nothing ran' : `ok (${ret})`
+  return ret === null ? 'nothing ran' : `ok (${ret > 0xffff ? '0x' + ret.toString(16) : ret})`
 }
 
 function blocks(sc: Scenario, r: ScenarioResult): OpBlock[] {
@@ -79,6 +79,9 @@ function stepLine(s: Recorded): string {
   }
 }
 
+/** A Markdown table cell: pipes escaped, one line. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ')
+
 const MET = (m: boolean | null) => (m === null ? '' : m ? ' ✓ as expected' : ' ✗ NOT as expected')
 
 export function markdownReport(sc: Scenario, r: ScenarioResult): string {
@@ -86,7 +89,9 @@ export function markdownReport(sc: Scenario, r: ScenarioResult): string {
   if (sc.narration) out.push(sc.narration, '')
   out.push('| # | Operation | Expected | Actual |', '|---|---|---|---|')
   for (const b of blocks(sc, r))
-    out.push(`| ${b.index} | \`${b.op}\` ${b.args} | ${b.expected ?? '—'} | ${b.actual}${MET(b.met)} |`)
+    out.push(
+      `| ${b.index} | \`${b.op}\` ${cell(b.args)} | ${cell(b.expected ?? '—')} | ${cell(b.actual + MET(b.met))} |`,
+    )
   out.push('')
   for (const b of blocks(sc, r)) {
     out.push(`## ${b.index}. ${b.op}`, '', `\`${b.op} ${b.args}\``, '')
