@@ -1042,6 +1042,21 @@ function c32(era: 'v5.4' | 'v6.12' | 'v6.16', iommu: boolean): Scenario {
           ],
         },
       })
+    if (era === 'v6.16')
+      ops.push({
+        op: 'hmm_dma_unmap_pfn',
+        args: { range: 'r', dev: 'nic0' },
+        narration: iommu
+          ? 'Unmap: the IOVA is unlinked.'
+          : 'Unmap: HMM_PFN_P2PDMA_BUS entries have nothing to unmap (a bus address never entered an IOMMU).',
+        expect: {
+          ret: iommu ? 512 : 0,
+          state: [
+            { hmm: 'r', page: 0, noFlags: 'HMM_PFN_DMA_MAPPED' },
+            { iommu: 'nic0', mappings: 0 },
+          ],
+        },
+      })
     else ops.push({ op: 'hmm_dma_map_pfn', args: { range: 'r', dev: 'nic0' }, expect: { notInEra: true } })
   }
   return {

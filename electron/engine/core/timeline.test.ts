@@ -210,6 +210,7 @@ const BUF_OPS = (b: string): Operation[] => [
   },
   { op: 'hmm_range_fault', args: { buf: b, npages: 4, fault: false } },
   { op: 'hmm_dma_map_pfn', args: { range: `hmm_${b}`, dev: 'nic0' } },
+  { op: 'hmm_dma_unmap_pfn', args: { range: `hmm_${b}`, dev: 'nic0' } },
   { op: 'hmm_mirror_register', args: { dev: 'gpu0', buf: b, as: `mirror_${b}` } },
   {
     op: 'ibv_reg_mr',

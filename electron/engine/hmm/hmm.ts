@@ -626,4 +626,59 @@ export function* hmmDmaMap(k: Kernel, name: string, dev: PciDev): Call<KResult<b
   )
 }
 
+/**
+ * hmmDmaUnmap - undo hmm_dma_map_pfn() for every mapped entry of a range (6.16+).
+ * Mirrors mm/hmm.c: hmm_dma_unmap_pfn(): an entry with HMM_PFN_P2PDMA_BUS has nothing to unmap (a bus
+ * address never entered an IOMMU); others are unlinked from the IOVA or dma_unmap_page()d; the sticky
+ * DMA flags are cleared.
+ *
+ * Errnos: none (returns the number of entries that needed an unmap).
+ */
+export function* hmmDmaUnmap(k: Kernel, name: string, dev: PciDev): Call<KResult<bigint>> {
+  const f = frame('hmm_dma_unmap_pfn', HMM, 'v6.16+', [])
+  return yield* kcall(
+    f,
+    { dev: dev.bdf, map: name },
+    (function* (): Call<KResult<bigint>> {
+      const v = k.world.vars[name]
+      if (!v || v.kind !== 'hmm') return ok(0n)
+      const tx = new Tx(k.world)
+      let unmapped = 0n
+      const entries: HmmEntryRun[] = []
+      for (const e of v.entries) {
+        if (!e.flags.includes('HMM_PFN_DMA_MAPPED')) {
+          entries.push(e)
+          continue
+        }
+        const bus = e.flags.includes('HMM_PFN_P2PDMA_BUS')
+        yield f.check(
+          'HMM_PFN_P2PDMA_BUS?',
+          true,
+          bus
+            ? `${e.count} entr${e.count === 1n ? 'y' : 'ies'} with a bus address: nothing to unmap`
+            : `${e.count} entr${e.count === 1n ? 'y' : 'ies'}: ${k.iommu ? 'dma_iova_unlink()' : 'dma_unmap_page()'}`,
+        )
+        if (!bus) {
+          unmapped += e.count
+          if (e.dma !== null && k.iommu) {
+            const key = `${dev.id}:${hex(e.dma)}`
+            if (tx.world.iovas[key]) tx.set('iovas', key, null)
+          }
+        }
+        entries.push({
+          ...e,
+          flags: e.flags.filter(
+            (x) => !['HMM_PFN_DMA_MAPPED', 'HMM_PFN_P2PDMA', 'HMM_PFN_P2PDMA_BUS'].includes(x),
+          ),
+          dma: null,
+        })
+      }
+      tx.set('vars', name, { ...v, entries })
+      yield f.mutate(tx.deltas, 'the sticky DMA flags are cleared')
+      return ok(unmapped)
+    })(),
+    (n) => `${n} page(s) unmapped`,
+  )
+}
+
 export type { Pfn }

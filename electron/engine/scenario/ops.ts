@@ -28,7 +28,15 @@ import {
   vfioExportDmabuf,
   vfioMemEnable,
 } from '../dmabuf/dmabuf'
-import { bindHmm, hmmApi, hmmDmaMap, hmmMirrorRegister, hmmRangeFault, mirrorDeviceFault } from '../hmm/hmm'
+import {
+  bindHmm,
+  hmmApi,
+  hmmDmaMap,
+  hmmDmaUnmap,
+  hmmMirrorRegister,
+  hmmRangeFault,
+  mirrorDeviceFault,
+} from '../hmm/hmm'
 import { deviceTestP2pStep, hmmRangeDmaMap, rfcDeviceMmapHook } from '../hmm/rfc'
 import {
   daxMmapHook,
@@ -494,6 +502,13 @@ function opCall2(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
         if (k.world.vars[op.args.range]?.kind !== 'hmm')
           throw new ScenarioInputError(`no hmm range '${op.args.range}'`)
         return outcome(yield* hmmDmaMap(k, op.args.range, resolveDev(m, op.args.dev)), (n) => Number(n))
+      })()
+    case 'hmm_dma_unmap_pfn':
+      if (!eraAtLeast(k.era, 'v6.16')) return refuse(`hmm_dma_unmap_pfn() arrived around v6.16`)
+      return (function* () {
+        if (k.world.vars[op.args.range]?.kind !== 'hmm')
+          throw new ScenarioInputError(`no hmm range '${op.args.range}'`)
+        return outcome(yield* hmmDmaUnmap(k, op.args.range, resolveDev(m, op.args.dev)), (n) => Number(n))
       })()
     case 'rdma_access':
       return (function* () {

@@ -295,6 +295,7 @@ export const opSchema = z.discriminatedUnion('op', [
     }),
   }),
   z.strictObject({ op: z.literal('hmm_dma_map_pfn'), args: z.strictObject({ range: name, dev: name }) }),
+  z.strictObject({ op: z.literal('hmm_dma_unmap_pfn'), args: z.strictObject({ range: name, dev: name }) }),
   z.strictObject({
     op: z.literal('rdma_access'),
     args: z.strictObject({
