@@ -179,6 +179,8 @@ export interface StepperView {
    * their attachments, ODP umems…), one row per entry as text, grouped by pane.
    */
   extra: ExtraTable[]
+  /** PCI functions the current operation and call stack involve (by operation argument or BDF in an argument). */
+  devices: { id: string; bdf: string; label: string }[]
 }
 
 export interface ExtraTable {

@@ -254,6 +254,7 @@ export function stepperView(patch: Partial<StepperView> = {}): StepperView {
     steps: [],
     failMarks: [70],
     extra: [],
+    devices: [{ id: 'gpu0', bdf: '0000:03:00.0', label: 'GPU0' }],
     ...patch,
   }
 }

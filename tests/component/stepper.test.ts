@@ -186,6 +186,7 @@ describe('step controls and keys', () => {
     const w = mount(StepperView, { global: { plugins: [pinia] }, attachTo: document.body })
     await flushPromises()
     expect(useTimelineStore().view).toEqual(view)
+    expect(w.get('[data-test="device"]').text()).toBe('GPU0 0000:03:00.0')
     for (const [key, shiftKey, kind] of [
       ['F10', false, 'over'],
       ['F11', false, 'into'],

@@ -59,6 +59,7 @@ describe('stepping channels', () => {
     expect(top.outcome).toMatchObject({ kind: 'fail', errno: 'EFAULT' })
     expect(top.checks.at(-1)!.ok).toBe(false)
     expect(top.url).toBe('https://elixir.bootlin.com/linux/v6.12/C/ident/check_vma_flags')
+    expect(v0.devices.map((d) => d.id)).toEqual(['gpu0']) // mmap_bar dev=gpu0
     const back = view(call('timeline.step', { kind: 'back' }))
     expect(back.cursor).toBe(fail.cursor - 1)
     expect(back.current!.kind).toBe('check')

@@ -35,6 +35,7 @@ import { worldView } from '../mm/view'
 import { runScenario, scenarioMachine, type ScenarioResult } from './runner'
 import { scenarioSchema, type Scenario } from './schema'
 import { stepView } from './trace'
+import { resolveDev } from './ops'
 import { exerciseView } from './exercise'
 
 /** A run request (continue, run to failure, run to a function) moves at most this many steps. */
@@ -458,6 +459,7 @@ export class Stepper {
     })
     const currentOp = ops.find((o) => o.state !== 'done')?.index ?? null
     const opFirst = cur ? (tl.calls[cur.call]?.first ?? 0) : 0
+    const stack = cur ? callStackAt(tl.steps, cursor, opFirst, r.era) : []
     const deltas = tl.lastDeltas().map(deltaView)
     const from = Math.max(0, cursor - STEP_WINDOW)
     const failMarks: number[] = []
@@ -470,7 +472,7 @@ export class Stepper {
       atStart: cursor <= this.start,
       atEnd: cursor >= tl.frontier,
       current: cur ? stepDetail(cur) : null,
-      callStack: cur ? callStackAt(tl.steps, cursor, opFirst, r.era) : [],
+      callStack: stack,
       deltas,
       changedPanes: [...new Set(deltas.map((d) => d.pane))],
       world: worldView(r.kernel.machine, tl.world),
@@ -481,7 +483,30 @@ export class Stepper {
       steps: tl.steps.slice(from, Math.min(tl.frontier, cursor + STEP_WINDOW)).map(stepView),
       failMarks,
       extra: extraTables(tl.world),
+      devices: this.devicesAt(currentOp, stack),
     }
+  }
+
+  /** Devices named by the current operation's arguments, or by a BDF in an argument of an open frame. */
+  private devicesAt(op: number | null, frames: FrameView[]): StepperView['devices'] {
+    const m = this.result.kernel.machine
+    const ids = new Set<string>()
+    const args = op === null ? {} : (this.scenario.operations[op]?.args ?? {})
+    for (const key of ['dev', 'disk', 'provider', 'client'] as const) {
+      const ref = (args as Record<string, unknown>)[key]
+      if (typeof ref !== 'string') continue
+      try {
+        ids.add(resolveDev(m, ref).id)
+      } catch {
+        // not a device of this machine: nothing to show
+      }
+    }
+    const text = frames.flatMap((f) => Object.values(f.args)).join(' ')
+    for (const d of m.devs.values()) if (d.bdf && text.includes(d.bdf)) ids.add(d.id)
+    return [...ids].map((id) => {
+      const d = m.devs.get(id)!
+      return { id, bdf: d.bdf, label: d.label }
+    })
   }
 }
 
