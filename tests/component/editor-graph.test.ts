@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildGraph, FOLD_MIN } from '../../renderer/src/components/editor/graph'
+import { buildGraph, FOLD_MIN, treeLayout } from '../../renderer/src/components/editor/graph'
 import type { TopoNodeView } from '../../shared/ipc/contract'
 
 function node(
@@ -56,5 +56,19 @@ describe('editor graph', () => {
     expect(g.nodes[1]!.hidden).toBe(5)
     expect(g.shownAs.get('vf2')).toBe('rp')
     expect(g.edges).toEqual([{ id: 'e:hb>rp', source: 'hb', target: 'rp' }])
+  })
+})
+
+describe('treeLayout', () => {
+  it('places children below their parent, left to right, the parent centred over them', () => {
+    const g = buildGraph(NODES, new Set(), new Set(['rp|endpoint/nic/32902/4333/131072/-']))
+    const pos = treeLayout(g)
+    expect(pos.size).toBe(g.nodes.length)
+    const rp = pos.get('rp')!
+    const kids = ['pf', ...VFS].map((id) => pos.get(id)!)
+    for (const k of kids) expect(k.y).toBeGreaterThan(rp.y)
+    for (let i = 1; i < kids.length; i++) expect(kids[i]!.x).toBeGreaterThan(kids[i - 1]!.x)
+    const mid = (kids[0]!.x + kids[kids.length - 1]!.x) / 2
+    expect(Math.abs(rp.x - mid)).toBeLessThan(1)
   })
 })

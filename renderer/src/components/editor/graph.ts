@@ -8,7 +8,7 @@ import type { TopoNodeView } from '../../../../shared/ipc/contract'
 
 export const NODE_W = 200
 export const NODE_H = 78
-/** Siblings this many or more, identical and childless, fold into one `N x { … }` node. */
+/** Endpoint siblings this many or more, identical, fold into one `N x { … }` node. */
 export const FOLD_MIN = 3
 
 export interface GraphNode {
@@ -81,7 +81,7 @@ export function buildGraph(
     const kids = n.children.map((k) => byId.get(k)).filter((k): k is TopoNodeView => !!k)
     const groups = new Map<string, TopoNodeView[]>()
     for (const k of kids) {
-      if (k.children.length > 0) continue
+      if (k.children.length > 0 || k.kind !== 'endpoint') continue
       const sig = signature(k)
       const g = groups.get(sig)
       if (g) g.push(k)
@@ -90,7 +90,7 @@ export function buildGraph(
     const emitted = new Set<string>()
     for (const k of kids) {
       if (emitted.has(k.id)) continue
-      const g = k.children.length === 0 ? groups.get(signature(k)) : undefined
+      const g = groups.get(signature(k))
       const key = `${n.id}|${signature(k)}`
       if (g && g.length >= FOLD_MIN && !expandedFolds.has(key)) {
         const id = `fold:${key}`
@@ -119,18 +119,75 @@ export function buildGraph(
   return { nodes: out, edges, shownAs }
 }
 
+/** Above this many drawn nodes the canvas uses treeLayout(): ELK layered needs seconds there. */
+export const ELK_MAX_NODES = 120
+const GAP_X = 22
+const GAP_Y = 46
+
+/**
+ * A tidy top-down tree in O(n), like lstopo's drawing: children left to right in devfn order,
+ * each parent centred over its children, host bridges side by side.
+ */
+export function treeLayout(g: Graph): Map<string, { x: number; y: number }> {
+  const kids = new Map<string, string[]>()
+  const roots: string[] = []
+  for (const n of g.nodes) {
+    if (n.parent === null) roots.push(n.id)
+    else {
+      const l = kids.get(n.parent)
+      if (l) l.push(n.id)
+      else kids.set(n.parent, [n.id])
+    }
+  }
+  const width = new Map<string, number>()
+  const measure = (id: string): number => {
+    const ks = kids.get(id) ?? []
+    let w = 0
+    for (const k of ks) w += measure(k)
+    w += Math.max(0, ks.length - 1) * GAP_X
+    const out = Math.max(NODE_W, w)
+    width.set(id, out)
+    return out
+  }
+  const pos = new Map<string, { x: number; y: number }>()
+  const place = (id: string, left: number, depth: number): void => {
+    const w = width.get(id)!
+    pos.set(id, { x: left + (w - NODE_W) / 2, y: depth * (NODE_H + GAP_Y) })
+    const ks = kids.get(id) ?? []
+    let inner = 0
+    for (const k of ks) inner += width.get(k)!
+    inner += Math.max(0, ks.length - 1) * GAP_X
+    let x = left + (w - inner) / 2
+    for (const k of ks) {
+      place(k, x, depth + 1)
+      x += width.get(k)! + GAP_X
+    }
+  }
+  let x = 0
+  for (const r of roots) {
+    measure(r)
+    place(r, x, 0)
+    x += width.get(r)! + 3 * GAP_X
+  }
+  return pos
+}
+
 let elk: InstanceType<typeof ELK> | null = null
 
-/** Top-left positions of the drawn nodes, from ELK's layered algorithm (direction DOWN). */
+/**
+ * Top-left positions of the drawn nodes: ELK's layered algorithm (direction DOWN) for machines up
+ * to ELK_MAX_NODES drawn nodes, the O(n) treeLayout() above that.
+ */
 export async function layoutGraph(g: Graph): Promise<Map<string, { x: number; y: number }>> {
+  if (g.nodes.length > ELK_MAX_NODES) return treeLayout(g)
   elk ??= new ELK()
   const res = await elk.layout({
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'DOWN',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '46',
-      'elk.spacing.nodeNode': '22',
+      'elk.layered.spacing.nodeNodeBetweenLayers': String(GAP_Y),
+      'elk.spacing.nodeNode': String(GAP_X),
       'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
       'elk.separateConnectedComponents': 'false',

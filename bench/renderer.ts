@@ -1,0 +1,165 @@
+/**
+ * Renderer figures in Chromium through the browser harness (the production build in out/renderer,
+ * the real engine behind the bridge): time to first render of the default lab and of the DGX-2H
+ * hwloc file (324 PCI devices), the editor's ELK layout time, and frame times while panning a
+ * ~1000-node synthetic topology in the editor. Needs `npx electron-vite build` and Chromium.
+ * Figures are printed, never asserted.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { chromium, type Page } from 'playwright-core'
+import { startBridge } from '../tools/bridge/server'
+import { syntheticMachine } from '../electron/engine/topology/synthetic'
+import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION, type LabFile } from '../shared/model/topology'
+import type { Reporter } from './harness'
+
+const root = resolve(import.meta.dirname, '..')
+const DGX = 'tests/fixtures/realdata/hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.xml'
+
+/** ~1000 nodes: 480 endpoints behind 15 switches of 32 ports; only 8 keep a BAR, so the matrix stays small. */
+function syntheticLab(): LabFile {
+  const machine = syntheticMachine(480, { perSwitch: 32 })
+  let keep = 8
+  for (const n of machine.nodes) {
+    if (n.endpoint && keep-- <= 0) n.endpoint = { ...n.endpoint, bars: [] }
+    if (n.endpoint && n.endpoint.bars.length === 0) delete n.endpoint.p2pmemBar
+  }
+  return {
+    format: LAB_FORMAT,
+    schemaVersion: LAB_SCHEMA_VERSION,
+    name: 'synthetic 1000 nodes',
+    machine,
+    settings: { ...DEFAULT_SETTINGS },
+  }
+}
+
+async function importInto(page: Page, fileName: string, text: string): Promise<void> {
+  const r = (await page.evaluate(
+    ([f, t]) =>
+      (window as unknown as { lab: { invoke: Record<string, (a: unknown) => Promise<unknown>> } }).lab.invoke[
+        'lab.importText'
+      ]!({ fileName: f, text: t }),
+    [fileName, text] as const,
+  )) as { ok: boolean; error?: { message: string } }
+  if (!r.ok) throw new Error(`import of ${fileName} failed: ${r.error?.message}`)
+}
+
+/** ms from navigation start until the matrix shows its first cell. */
+async function firstRender(page: Page, url: string): Promise<number> {
+  await page.goto(url)
+  await page.waitForSelector('button.cell', { timeout: 120_000 })
+  return (await page.evaluate('performance.now()')) as number
+}
+
+/** Open the editor and return [ms until laid out and drawn, ELK layout ms]. */
+async function editorReady(page: Page): Promise<[number, number]> {
+  const t0 = (await page.evaluate('performance.now()')) as number
+  await page.click('[data-tab="editor"]')
+  await page.waitForSelector('.editor-canvas[data-laid-out="true"]', { timeout: 120_000 })
+  await page.waitForSelector('.vue-flow__node', { timeout: 120_000 })
+  const t1 = (await page.evaluate('performance.now()')) as number
+  const layout = Number(await page.getAttribute('.editor-canvas', 'data-layout-ms'))
+  return [t1 - t0, layout]
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] ?? NaN
+}
+const p95 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))] ?? NaN
+}
+
+export async function bench(r: Reporter): Promise<void> {
+  r.section('Renderer (Chromium, browser harness)')
+  if (!existsSync(resolve(root, 'out/renderer/index.html'))) {
+    process.stdout.write('skipped: no renderer build (run `npx electron-vite build`)\n')
+    return
+  }
+  const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+  if (!existsSync(chromiumPath)) {
+    process.stdout.write(`skipped: no Chromium at ${chromiumPath}\n`)
+    return
+  }
+  const bridge = await startBridge({ port: 0 })
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    // Warm the HTTP cache and the bridge's shim bundle once; measure the second load.
+    await firstRender(page, bridge.url)
+    const tDefault = await firstRender(page, bridge.url)
+    r.figure({ name: 'default lab: first render (navigation → matrix cells)', value: tDefault, unit: 'ms' })
+    const [eDefault, lDefault] = await editorReady(page)
+    r.figure({
+      name: 'default lab: editor ready (tab → canvas drawn)',
+      value: eDefault,
+      unit: 'ms',
+      note: `ELK ${lDefault} ms`,
+    })
+
+    await importInto(page, 'dgx2h.xml', readFileSync(resolve(root, DGX), 'utf8'))
+    const tDgx = await firstRender(page, bridge.url)
+    r.figure({ name: 'DGX-2H hwloc (324 PCI devices): first render', value: tDgx, unit: 'ms' })
+    const [eDgx, lDgx] = await editorReady(page)
+    r.figure({ name: 'DGX-2H hwloc: editor ready', value: eDgx, unit: 'ms', note: `ELK ${lDgx} ms` })
+
+    const lab = syntheticLab()
+    await importInto(page, 'synthetic.p2plab', JSON.stringify(lab))
+    await firstRender(page, bridge.url)
+    const [eSyn, lSyn] = await editorReady(page)
+    const drawn = Number(await page.getAttribute('.editor-canvas', 'data-node-count'))
+    r.figure({
+      name: `synthetic ${drawn} nodes: editor ready`,
+      value: eSyn,
+      unit: 'ms',
+      note: `ELK ${lSyn} ms`,
+    })
+
+    // Zoom in to a readable scale, then pan with the mouse while recording frame intervals.
+    const pane = await page.locator('.vue-flow__pane').boundingBox()
+    if (!pane) throw new Error('no canvas pane')
+    const cx = pane.x + pane.width / 2
+    const cy = pane.y + pane.height / 2
+    for (let i = 0; i < 6; i++) await page.click('.canvas-tools [aria-label="Zoom in"]')
+    await page.waitForTimeout(400)
+    // rAF intervals (vsync-bound at 16.7 ms when no frame is dropped) and the rendering work of
+    // each frame: from its rAF callback to a message handled after style, layout and paint.
+    await page.evaluate(`(() => {
+      const w = window; w.__frames = []; w.__work = []; w.__rec = true; let last = performance.now();
+      const ch = new MessageChannel(); ch.port1.onmessage = (e) => w.__work.push(performance.now() - e.data);
+      const f = (t) => { w.__frames.push(t - last); last = t; ch.port2.postMessage(performance.now()); if (w.__rec) requestAnimationFrame(f) };
+      requestAnimationFrame(f) })()`)
+    await page.mouse.move(cx, cy)
+    await page.mouse.down()
+    for (let i = 0; i < 120; i++) {
+      const a = (i / 120) * Math.PI * 4
+      await page.mouse.move(cx + Math.cos(a) * 250 - 250 + i * 3, cy + Math.sin(a) * 120)
+    }
+    await page.mouse.up()
+    const [frames, work] = (await page.evaluate(
+      `(() => { window.__rec = false; return [window.__frames.slice(2), window.__work.slice(2)] })()`,
+    )) as [number[], number[]]
+    const dropped = frames.filter((f) => f > 20).length
+    r.figure({
+      name: `synthetic ${drawn} nodes: median frame interval while panning`,
+      value: median(frames),
+      unit: 'ms',
+      note: `vsync-bound; p95 ${p95(frames).toFixed(1)} ms, ${dropped} of ${frames.length} frames over 20 ms`,
+    })
+    r.figure({
+      name: `synthetic ${drawn} nodes: median frame work while panning`,
+      value: median(work),
+      unit: 'ms',
+      goal: { max: 16, unit: 'ms' },
+      note: `rAF → after paint; p95 ${p95(work).toFixed(1)} ms`,
+    })
+  } finally {
+    await browser.close()
+    await bridge.close()
+  }
+}
