@@ -18,7 +18,7 @@ import { eraAtLeast } from '../core/run'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type DevPagemap, type PageRun, type VmArea } from '../core/world'
 import { pageAt, pageKey, pteAt, pteKey, updatePages } from './mm'
-import { mmuNotifierInvalidate, type NotifyEvent } from './notifier'
+import { mmuNotifierInvalidate, zapDevPtes, type NotifyEvent } from './notifier'
 
 const MEMREMAP = 'mm/memremap.c'
 const MIGRATE = 'mm/migrate_device.c'
@@ -352,10 +352,17 @@ export function* moveToRam(
         special: false,
         devmap: false,
       })
+      // the owning driver drops its own device mappings of the pages it gives back
+      // (test_hmm: dmirror_devmem_fault_alloc_and_copy() -> xa_erase(&dmirror->pt, ...))
+      let dropped = 0n
+      if (fault)
+        for (const nf of Object.values(k.world.notifiers))
+          if (nf.kind === 'mirror' && nf.mm === mm && nf.dev === pg.owner)
+            dropped += zapDevPtes(t2, nf.id, va, va + n * PAGE_SIZE).reduce((x, r) => x + r.npages, 0n)
       updatePages(t2, devPfn, n, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
       yield f.mutate(
         t2.deltas,
-        `${fault ? (old2019 ? 'migrate_vma() finalize_and_map' : 'migrate_vma_finalize()') : 'remove_migration_ptes()'}: the PTEs map the RAM copy (present); the ${pg.type} page(s) at ${hex(devPfn)} are free again`,
+        `${fault ? (old2019 ? 'migrate_vma() finalize_and_map' : 'migrate_vma_finalize()') : 'remove_migration_ptes()'}: the PTEs map the RAM copy (present); the ${pg.type} page(s) at ${hex(devPfn)} are free again${dropped ? `; the owner's mirror drops ${dropped} device PTE(s) for them` : ''}`,
       )
       return ok(undefined)
     })(),

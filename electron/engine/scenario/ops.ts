@@ -692,7 +692,9 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
         true,
         'the CPU cannot read device-private memory: pgmap->ops->migrate_to_ram(vmf)',
       )
-      const n = (p[1].va + p[1].npages * PAGE_SIZE - va) / PAGE_SIZE
+      // one fault migrates the pages the access touches (dmirror_devmem_fault migrates one page per fault)
+      const runEnd = p[1].va + p[1].npages * PAGE_SIZE
+      const n = ((runEnd < end ? runEnd : end) - va) / PAGE_SIZE
       yield* moveToRam(k, mm, va, n, 'fault')
       yield dp.ret('0')
       continue
