@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Renderer figures in Chromium through the browser harness (the production build in out/renderer,
  * the real engine behind the bridge): time to first render of the default lab and of the DGX-2H
