@@ -1,9 +1,11 @@
 /**
- * Writes docs/lab-file.schema.json (JSON Schema of the lab file) from the zod schema that the
- * loader itself uses, so the published schema cannot drift from what the app accepts.
- * `npx tsx tools/gen-schema.ts` (a unit test checks the committed file is current).
+ * Writes docs/lab-file.schema.json (JSON Schema of the lab file) and docs/scenario.schema.json (one
+ * scenario of its `scenarios` array) from the zod schemas that the loader itself uses, so the
+ * published schemas cannot drift from what the app accepts.
+ * `npx tsx tools/gen-schema.ts` (a unit test checks the committed files are current).
  */
 import { writeFileSync } from 'node:fs'
-import { labSchemaJson } from './schema-json'
+import { labSchemaJson, scenarioSchemaJson } from './schema-json'
 
 writeFileSync(new URL('../docs/lab-file.schema.json', import.meta.url), labSchemaJson())
+writeFileSync(new URL('../docs/scenario.schema.json', import.meta.url), scenarioSchemaJson())

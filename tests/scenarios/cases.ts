@@ -1490,6 +1490,99 @@ function c40(iommu: boolean, nw = false): Scenario {
   }
 }
 
+/** D01: a BAR mapped lazily (vfio_pci_core_mmap style), PTEs filled by vmf_insert_pfn() on fault. */
+function d01(): Scenario {
+  return {
+    name: 'D01 lazy vmf_insert_pfn faults on a BAR mapping (v6.12)',
+    era: 'v6.12',
+    narration:
+      "The other way to map a BAR (kernel-facts §d): the driver's mmap only sets VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP and its vm_ops, as vfio_pci_core_mmap does; the first CPU access faults, and the ->fault() handler calls vmf_insert_pfn(), which writes a special PTE and returns VM_FAULT_NOPAGE. Before and after the fault, GUP refuses the VMA in check_vma_flags() (-EFAULT) and hmm_range_fault() with HMM_PFN_REQ_FAULT gives -EFAULT: lazily or eagerly mapped, a pfnmap has no struct page.",
+    processes: [{ name: 'app' }],
+    operations: [
+      {
+        op: 'mmap_bar',
+        args: { dev: 'gpu0', bar: 1, len: '2M', lazy: true, private: true, as: 'cow' },
+        narration:
+          'MAP_PRIVATE: the driver refuses (vfio: VM_SHARED is required), because a COW pfnmap would hit a BUG_ON in vmf_insert_pfn_prot(). The VMA is freed again.',
+        expect: { errno: 'EINVAL', state: [{ vma: 'cow', exists: false }] },
+      },
+      {
+        op: 'mmap_bar',
+        args: { dev: 'gpu0', bar: 1, len: '2M', lazy: true, as: 'bar' },
+        narration: 'MAP_SHARED, 2 MiB of BAR1: flags and vm_ops are set, and no PTE is written.',
+        expect: {
+          errno: null,
+          state: [
+            {
+              vma: 'bar',
+              flagsContain: [...BAR_FLAGS],
+              flagsExclude: 'VM_MIXEDMAP',
+              vmOps: 'nvidia_pfn_vm_ops',
+              prot: 'pgprot_noncached',
+              pgoff: GPU0_BAR1_PFN,
+            },
+            { pte: 'bar', kind: 'none' },
+            { pte: 'bar', offset: 511, kind: 'none' },
+          ],
+        },
+      },
+      {
+        op: 'pin_user_pages_fast',
+        args: { buf: 'bar', npages: 512, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] },
+        narration:
+          'No PTE yet, so GUP-fast finds nothing and falls back to the slow path; it stops at check_vma_flags() before it would fault: -EFAULT.',
+        expect: { errno: 'EFAULT', ret: -14, state: [{ mm: 'app', pinnedVm: 0 }] },
+      },
+      {
+        op: 'touch',
+        args: { buf: 'bar', len: '8K' },
+        narration:
+          "The CPU writes the first two pages: handle_mm_fault() -> do_fault() -> the driver's ->fault() -> vmf_insert_pfn(): special PTEs, VM_FAULT_NOPAGE.",
+        expect: {
+          ret: 0,
+          state: [
+            { pte: 'bar', kind: 'present', special: true },
+            { pte: 'bar', offset: 1, kind: 'present', special: true },
+            { pte: 'bar', offset: 2, kind: 'none' },
+          ],
+        },
+      },
+      {
+        op: 'touch',
+        args: { buf: 'bar', offset: 8192, len: '4K' },
+        narration: 'The next page faults on its own; the first two are already mapped.',
+        expect: { ret: 0, state: [{ pte: 'bar', offset: 2, kind: 'present', special: true }] },
+      },
+      {
+        op: 'pin_user_pages_fast',
+        args: { buf: 'bar', npages: 2, flags: ['FOLL_WRITE'] },
+        narration:
+          'Now the PTEs exist, but they are special: GUP-fast bails and the slow path refuses the VM_IO|VM_PFNMAP VMA: -EFAULT.',
+        expect: { errno: 'EFAULT' },
+      },
+      {
+        op: 'hmm_range_fault',
+        args: { buf: 'bar', npages: 4, fault: true },
+        narration: 'hmm_vma_walk_test() skips VM_IO|VM_PFNMAP; HMM_PFN_REQ_FAULT asks for a fault: -EFAULT.',
+        expect: { errno: 'EFAULT' },
+      },
+      {
+        op: 'hmm_range_fault',
+        args: { buf: 'bar', npages: 4, fault: false, as: 'snap' },
+        narration:
+          'A snapshot without REQ_FAULT returns 0 with HMM_PFN_ERROR entries, even for the populated pages.',
+        expect: { ret: 0, state: [{ hmm: 'snap', page: 0, flags: 'HMM_PFN_ERROR', pfn: 'none' }] },
+      },
+      {
+        op: 'munmap',
+        args: { buf: 'bar' },
+        narration: 'zap_page_range() drops the special PTEs; there is no struct page to put.',
+        expect: { ret: 0, state: [{ vma: 'bar', exists: false }] },
+      },
+    ],
+  }
+}
+
 export const CASES: CaseFile[] = [
   {
     file: 'C01-same-switch-bus-address',
@@ -1552,6 +1645,12 @@ export const CASES: CaseFile[] = [
     title: 'C22: GUP on a BAR mapped with remap_pfn_range',
     machine: t1(),
     scenarios: [c22('v6.12'), c22('v5.0')],
+  },
+  {
+    file: 'D01-lazy-vmf-insert-pfn',
+    title: 'D01: lazy vmf_insert_pfn() faults on a BAR mapping (vfio_pci_core_mmap style)',
+    machine: t1(),
+    scenarios: [d01()],
   },
   {
     file: 'C23-sysfs-resource-mmap',

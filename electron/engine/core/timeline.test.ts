@@ -150,6 +150,7 @@ const OPS: Operation[] = [
   { op: 'mmap_p2pmem', args: { dev: 'nvme0', len: '16K', as: 'cmb' } },
   { op: 'mmap_anon', args: { len: '32K', as: 'anon' } },
   { op: 'mmap_bar', args: { dev: 'gpu0', bar: 1, len: '2M', as: 'bar' } },
+  { op: 'mmap_bar', args: { dev: 'gpu0', bar: 1, len: '2M', lazy: true, as: 'lazy' } },
   { op: 'mmap_resource', args: { dev: 'gpu0', bar: 1, len: '1G', as: 'res' } },
   { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'gpu0', len: '64K', as: 'sgt0' } },
   { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'nvme0', len: '8K', as: 'sgt1' } },
@@ -264,7 +265,7 @@ function feasible(ops: Operation[]): Operation[] {
 const opArb = fc.oneof(
   fc.constantFrom(...OPS),
   fc
-    .constantFrom('p2p', 'cmb', 'anon', 'bar', 'res', 'dax', 'rfc')
+    .constantFrom('p2p', 'cmb', 'anon', 'bar', 'lazy', 'res', 'dax', 'rfc')
     .chain((b) => fc.constantFrom(...BUF_OPS(b))),
 )
 

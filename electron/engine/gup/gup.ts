@@ -425,7 +425,9 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
     yield f.check(
       'vm_flags & (VM_IO | VM_PFNMAP)',
       !io,
-      io ? 'an I/O / PFN-map VMA (remap_pfn_range): there are no struct pages to return' : 'ordinary VMA',
+      io
+        ? 'an I/O / PFN-map VMA (remap_pfn_range, or a driver that faults in PTEs with vmf_insert_pfn): there are no struct pages to return'
+        : 'ordinary VMA',
     )
     if (io)
       return fail(

@@ -1,12 +1,13 @@
 /**
- * Page faults on anonymous memory, range-wise.
+ * Page faults, range-wise: anonymous memory (do_anonymous_page) and PFN-map VMAs whose driver
+ * fills PTEs lazily with vmf_insert_pfn() (do_fault -> vma->vm_ops->fault).
  */
-import { hex, PAGE_SIZE, pfn as mkPfn, type Vaddr } from '../core/addr'
-import { ok, type KResult } from '../core/errno'
+import { hex, PAGE_SIZE, pfn as mkPfn, type Pfn, type Vaddr } from '../core/addr'
+import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../core/run'
 import { frame, kcall, type Call } from '../core/step'
-import { Tx } from '../core/world'
-import { hasFlag, pageKey, pteKey } from './mm'
+import { Tx, type VmArea } from '../core/world'
+import { flagStr, hasFlag, isCowMapping, pageAt, pageKey, pteKey } from './mm'
 
 /**
  * handleMmFault - populate `npages` not-present PTEs of an anonymous VMA starting at va.
@@ -63,5 +64,205 @@ export function* handleMmFault(
       `do_anonymous_page(): ${npages} zeroed RAM page(s) at pfn ${hex(first)} (phys ${hex(first * PAGE_SIZE)}), refcount 1, mapped ${write ? 'writable' : 'read-only'}`,
     )
     return ok(undefined)
+  }
+}
+
+const MEMORY = 'mm/memory.c'
+
+/**
+ * handlePfnFault - the first CPU access to a lazily mapped BAR: the driver's ->fault() inserts
+ * special PTEs with vmf_insert_pfn().
+ * Mirrors mm/memory.c: handle_mm_fault() -> __handle_mm_fault() -> handle_pte_fault() -> do_fault()
+ * -> __do_fault() -> vma->vm_ops->fault().
+ *
+ * The handler returns VM_FAULT_NOPAGE: it installed the PTE itself, so do_fault() has no struct page
+ * to map, and the access is retried and succeeds.
+ *
+ * Errnos: -EFAULT (VM_FAULT_SIGBUS: address outside the VMA, or one of the BUG_ON conditions of
+ * vmf_insert_pfn_prot(), which in the kernel oops instead).
+ * Simplification: the lab faults the whole run of missing pages in one step; the kernel calls
+ * ->fault() once per faulting page (vfio-pci's handler has changed how much it inserts per fault
+ * across versions; not modelled).
+ */
+export function* handlePfnFault(
+  k: Kernel,
+  mm: string,
+  vmaKey: string,
+  va: Vaddr,
+  npages: bigint,
+  write: boolean,
+): Call<KResult<void>> {
+  const f = frame('handle_mm_fault', MEMORY, 'all', ['EFAULT'])
+  return yield* kcall(
+    f,
+    { address: hex(va), pages: npages.toString(), flags: write ? 'FAULT_FLAG_WRITE' : '0' },
+    body(),
+  )
+  function* body(): Call<KResult<void>> {
+    const v = k.world.vmas[vmaKey]!
+    yield f.check(
+      'vma_is_anonymous(vma)?',
+      false,
+      `no: ${v.file ?? 'a file'} mapping with vm_ops = ${v.vm_ops}: handle_pte_fault() -> do_fault()`,
+    )
+    const r = yield* doFault(k, v, va, npages)
+    return r.ok ? ok(undefined) : r
+  }
+}
+
+/**
+ * doFault - a fault on a file-backed VMA with no PTE yet.
+ * Mirrors mm/memory.c: do_fault() -> do_read_fault()/do_shared_fault() -> __do_fault().
+ *
+ * Errnos: -EFAULT (VM_FAULT_SIGBUS from ->fault()).
+ * Simplification: fault-around and the read/COW/shared split are folded into one call.
+ */
+function* doFault(k: Kernel, v: VmArea, va: Vaddr, npages: bigint): Call<KResult<string>> {
+  const f = frame('do_fault', MEMORY, 'all', ['EFAULT'])
+  return yield* kcall(f, { address: hex(va) }, body(), (x) => x)
+  function* body(): Call<KResult<string>> {
+    yield f.check('vma->vm_ops->fault', true, `${v.vm_ops} has a ->fault() handler: __do_fault() calls it`)
+    const driver = v.vm_ops!.replace(/_pfn_vm_ops$/, '')
+    const r = yield* driverPfnFault(k, driver, v, va, npages)
+    if (!r.ok) return r
+    yield f.check(
+      'ret & VM_FAULT_NOPAGE',
+      r.value === 'VM_FAULT_NOPAGE',
+      'the handler installed the PTE itself: there is no vmf->page to map, so do_fault() returns and the CPU retries the access',
+    )
+    return r
+  }
+}
+
+/**
+ * driverPfnFault - the driver's ->fault(): translate the address to a BAR pfn and insert it.
+ * Mirrors the pattern of drivers/vfio/pci/vfio_pci_core.c: vfio_pci_mmap_fault():
+ * pfn = vma->vm_pgoff + ((vmf->address - vma->vm_start) >> PAGE_SHIFT), then vmf_insert_pfn().
+ *
+ * Errnos: -EFAULT (VM_FAULT_SIGBUS from vmf_insert_pfn()).
+ * Simplification: an illustrative `<driver>_mmap_fault`; no memory_lock, no check that the BAR's
+ * memory decode is enabled (vfio returns VM_FAULT_SIGBUS then).
+ */
+function* driverPfnFault(
+  k: Kernel,
+  driver: string,
+  v: VmArea,
+  va: Vaddr,
+  npages: bigint,
+): Call<KResult<string>> {
+  const f = frame(
+    `${driver}_mmap_fault`,
+    'drivers/vfio/pci/vfio_pci_core.c (vfio_pci_mmap_fault pattern)',
+    'all',
+    ['EFAULT'],
+  )
+  return yield* kcall(f, { address: hex(va) }, body(), (x) => x)
+  function* body(): Call<KResult<string>> {
+    const pfn = mkPfn(v.vm_pgoff + (va - v.vm_start) / PAGE_SIZE)
+    yield f.check(
+      'pfn = vma->vm_pgoff + ((vmf->address - vma->vm_start) >> PAGE_SHIFT)',
+      true,
+      `page ${(va - v.vm_start) / PAGE_SIZE} of the VMA is BAR pfn ${hex(pfn)} (phys ${hex(pfn * PAGE_SIZE)})`,
+    )
+    return yield* vmfInsertPfn(k, v, va, pfn, npages)
+  }
+}
+
+/**
+ * vmfInsertPfn - insert a PTE for a pfn with no struct page (or one the caller must not refcount).
+ * Mirrors mm/memory.c: vmf_insert_pfn() -> vmf_insert_pfn_prot(vma, addr, pfn, vma->vm_page_prot)
+ * -> insert_pfn().
+ *
+ * vmf_insert_pfn() sets no VMA flags: the driver must have set VM_PFNMAP or VM_MIXEDMAP already
+ * (kernel-facts §d). insert_pfn() writes pte_mkspecial(pfn_pte(pfn, prot)); an already populated PTE
+ * is left alone. Returns VM_FAULT_NOPAGE.
+ *
+ * Errnos: -EFAULT for VM_FAULT_SIGBUS (address outside the VMA; a failed BUG_ON is modelled the same way).
+ * Simplification: the four BUG_ON conditions are recalled, not re-read (kernel-facts §d: unverified);
+ * the lab shows them as checks and fails with VM_FAULT_SIGBUS instead of oopsing. pfn_modify_allowed()
+ * (L1TF) and track_pfn_insert() (x86 PAT) are not modelled. One step inserts `npages` PTEs.
+ */
+export function* vmfInsertPfn(
+  k: Kernel,
+  v: VmArea,
+  va: Vaddr,
+  pfn: Pfn,
+  npages: bigint,
+): Call<KResult<string>> {
+  const outer = frame('vmf_insert_pfn', MEMORY, 'all', ['EFAULT'])
+  const f = frame('vmf_insert_pfn_prot', MEMORY, 'all', ['EFAULT'])
+  return yield* kcall(
+    outer,
+    { addr: hex(va), pfn: hex(pfn) },
+    kcall(f, { addr: hex(va), pfn: hex(pfn), pgprot: v.vm_page_prot }, body(), (x) => x),
+    (x) => x,
+  )
+  function* body(): Call<KResult<string>> {
+    const pfnmap = hasFlag(v, 'VM_PFNMAP')
+    const mixed = hasFlag(v, 'VM_MIXEDMAP')
+    const bug = (what: string): KResult<string> =>
+      fail(
+        kerr(
+          'EFAULT',
+          f.fn,
+          `BUG_ON(${what}) (recalled, unverified): the kernel would oops; the lab reports VM_FAULT_SIGBUS`,
+        ),
+      )
+    const flags = `vm_flags ${flagStr(v.vm_flags)}`
+    yield f.check(
+      'BUG_ON(!(vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) [recalled, unverified]',
+      pfnmap || mixed,
+      pfnmap || mixed
+        ? `${flags}: the driver set the flag itself`
+        : `${flags}: vmf_insert_pfn() sets no flags`,
+    )
+    if (!pfnmap && !mixed) return bug('!(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP))')
+    yield f.check(
+      'BUG_ON(both VM_PFNMAP and VM_MIXEDMAP) [recalled, unverified]',
+      !(pfnmap && mixed),
+      pfnmap && mixed ? 'both set' : 'exactly one of them is set',
+    )
+    if (pfnmap && mixed) return bug('(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)) == (VM_PFNMAP|VM_MIXEDMAP)')
+    const cow = pfnmap && isCowMapping(v)
+    yield f.check(
+      'BUG_ON((vm_flags & VM_PFNMAP) && is_cow_mapping(vm_flags)) [recalled, unverified]',
+      !cow,
+      cow ? 'a private writable pfnmap' : 'not a COW mapping',
+    )
+    if (cow) return bug('(vma->vm_flags & VM_PFNMAP) && is_cow_mapping(vma->vm_flags)')
+    const valid = pageAt(k.world, pfn) !== null
+    yield f.check(
+      'BUG_ON((vm_flags & VM_MIXEDMAP) && pfn_valid(pfn)) [recalled, unverified]',
+      !(mixed && valid),
+      mixed
+        ? valid
+          ? 'a pfn with a struct page in a VM_MIXEDMAP VMA must go through vmf_insert_mixed()/vm_insert_page()'
+          : 'no struct page behind the pfn'
+        : 'not VM_MIXEDMAP',
+    )
+    if (mixed && valid) return bug('(vma->vm_flags & VM_MIXEDMAP) && pfn_valid(pfn)')
+    const inside = va >= v.vm_start && va + npages * PAGE_SIZE <= v.vm_end
+    yield f.check(
+      'addr < vma->vm_start || addr >= vma->vm_end',
+      inside,
+      inside ? 'the address is inside the VMA' : 'outside the VMA: VM_FAULT_SIGBUS',
+    )
+    if (!inside) return fail(kerr('EFAULT', f.fn, 'vmf_insert_pfn() outside the VMA: VM_FAULT_SIGBUS'))
+    const tx = new Tx(k.world)
+    tx.set('ptes', pteKey(v.mm, va), {
+      mm: v.mm,
+      va,
+      npages,
+      pfn,
+      present: true,
+      writable: hasFlag(v, 'VM_WRITE'),
+      special: true,
+      devmap: false,
+    })
+    yield f.mutate(
+      tx.deltas,
+      `insert_pfn(): ${npages} PTE(s) -> pfn ${hex(pfn)}.. set with pte_mkspecial(pfn_pte(pfn, ${v.vm_page_prot})); no struct page, no refcount, no rmap`,
+    )
+    return ok('VM_FAULT_NOPAGE')
   }
 }

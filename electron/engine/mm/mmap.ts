@@ -1,6 +1,6 @@
 /**
  * mmap() and munmap() as step generators, with the ->mmap() handlers the lab models: a driver that
- * maps a BAR with remap_pfn_range()/io_remap_pfn_range(), the sysfs resourceN(_wc) files, and
+ * maps a BAR with remap_pfn_range()/io_remap_pfn_range() or lazily (vmf_insert_pfn() faults), the sysfs resourceN(_wc) files, and
  * p2pmem/allocate (in mm/p2pmem.ts).
  */
 import type { VmFlag } from '../../../shared/model/mm'
@@ -305,6 +305,79 @@ export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
         ? yield* ioRemapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
         : yield* remapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
       return r
+    }
+  }
+}
+
+/** vm_operations_struct name of barLazyMmapHook's VMAs; fault.ts dispatches on the suffix. */
+export const PFN_FAULT_OPS = '_pfn_vm_ops'
+
+/** Does this VMA fill its PTEs lazily from a ->fault() handler that calls vmf_insert_pfn()? */
+export function hasPfnFaultHandler(v: VmArea): boolean {
+  return !!v.vm_ops?.endsWith(PFN_FAULT_OPS)
+}
+
+/**
+ * barLazyMmapHook - a driver's ->mmap() that maps a BAR lazily: set the flags, install no PTEs.
+ * Mirrors the pattern of drivers/vfio/pci/vfio_pci_core.c: vfio_pci_core_mmap() (kernel-facts §d):
+ * VM_SHARED is required, the range must fit in the BAR, then vm_private_data, vm_page_prot =
+ * pgprot_noncached(), vm_pgoff = (pci_resource_start(bar) >> PAGE_SHIFT) + pgoff, vm_flags |=
+ * VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP and vm_ops = the driver's ops whose ->fault()
+ * calls vmf_insert_pfn() on first CPU access (fault.ts: handlePfnFault).
+ *
+ * Errnos: -EINVAL (not MAP_SHARED, past the end of the BAR).
+ * Simplification: an illustrative driver (`<driver>_mmap`), not vfio-pci itself: no VFIO region
+ * index in vm_pgoff, no memory-enable (PCI_COMMAND_MEMORY) check and no zap on reset; newer kernels'
+ * VM_ALLOW_ANY_UNCACHED is not modelled.
+ */
+export function barLazyMmapHook(dev: PciDev, bar: number): MmapHook {
+  return function* (k, vma) {
+    const f = frame(
+      `${dev.driver}_mmap`,
+      'drivers/vfio/pci/vfio_pci_core.c (vfio_pci_core_mmap pattern)',
+      'all',
+      ['EINVAL'],
+    )
+    return yield* kcall(f, { bar: String(bar), lazy: 'true' }, body())
+    function* body(): Call<KResult<void>> {
+      const v = k.world.vmas[vma]!
+      const shared = hasFlag(v, 'VM_SHARED')
+      yield f.check(
+        'vma->vm_flags & VM_SHARED',
+        shared,
+        shared
+          ? 'a shared mapping: no COW copies of device memory'
+          : 'a private (COW) mapping of MMIO is refused: vmf_insert_pfn() would BUG_ON a COW pfnmap',
+      )
+      if (!shared)
+        return fail(kerr('EINVAL', f.fn, 'MAP_PRIVATE mapping of a BAR', 'never', 'use MAP_SHARED'))
+      const b = dev.bars.find((x) => x.index === bar && !x.io)
+      const len = v.vm_end - v.vm_start
+      const off = v.vm_pgoff * PAGE_SIZE
+      const fits = !!b && off + len <= BigInt(b.size)
+      yield f.check(
+        'phys_len >= req_len + pgoff',
+        fits,
+        b
+          ? `BAR${bar} is ${sizeStr(b.size)}; the mapping asks for [${hex(off)}, ${hex(off + len)})`
+          : `BAR${bar} is not a memory BAR`,
+      )
+      if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the mapping does not fit in the BAR'))
+      const nv = withFlags(
+        {
+          ...v,
+          vm_page_prot: 'pgprot_noncached',
+          vm_pgoff: (BigInt(b.start) >> 12n) + v.vm_pgoff,
+          vm_ops: `${dev.driver}${PFN_FAULT_OPS}`,
+        },
+        ['VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP'],
+      )
+      const tx = new Tx(k.world).set('vmas', vma, nv)
+      yield f.mutate(
+        tx.deltas,
+        `vm_page_prot = pgprot_noncached(); vm_pgoff = pci_resource_start() >> PAGE_SHIFT + pgoff (${hex(nv.vm_pgoff)}); vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP; vm_ops = &${nv.vm_ops} (.fault calls vmf_insert_pfn). No PTE is written: the first CPU access faults`,
+      )
+      return ok(undefined)
     }
   }
 }

@@ -143,6 +143,8 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
           ? 'present'
           : 'none'
     if (kind !== a.kind) return `PTE of '${a.pte}' page ${a.offset ?? 0} is ${kind}, expected ${a.kind}`
+    if (a.special !== undefined && !!p?.[1].special !== a.special)
+      return `PTE of '${a.pte}' page ${a.offset ?? 0} is ${p?.[1].special ? '' : 'not '}special, expected ${a.special ? '' : 'not '}special`
     if (a.type !== undefined && p) {
       const page = pageAt(w, (p[1].pfn + (va - p[1].va) / PAGE_SIZE) as never)
       const t = !page || page.kind === 'ram' ? 'ram' : (w.pgmaps[page.pgmap!]?.type ?? 'ram')

@@ -16,7 +16,15 @@ import { dmaMapSg, dmaMapSgtable, dmaUnmapSgtable, pciP2pdmaMapSg } from '../dma
 import { p2pdmaDistance } from '../dma/p2p'
 import { sgAllocTableFromPages, UINT_MAX } from '../dma/scatterlist'
 import { pinUserPages, pinUserPagesFast, unpinUserPages } from '../gup/gup'
-import { barMmapHook, doMmap, doMunmap, sysfsResourceMmapHook, type MmapHook } from '../mm/mmap'
+import {
+  barLazyMmapHook,
+  barMmapHook,
+  doMmap,
+  hasPfnFaultHandler,
+  doMunmap,
+  sysfsResourceMmapHook,
+  type MmapHook,
+} from '../mm/mmap'
 import { vmaKey } from '../mm/mm'
 import { p2pdmaAddResource, p2pmemAllocMmapHook, p2pmemAllocSgl, p2pmemPublish } from '../mm/p2pmem'
 import { ibvDeregMr, ibvRegMr } from '../rdma/umem'
@@ -46,7 +54,7 @@ import {
   migrateToDevice,
   moveToRam,
 } from '../mm/devmem'
-import { handleMmFault } from '../mm/fault'
+import { handleMmFault, handlePfnFault } from '../mm/fault'
 import { doMprotect, exitMmap } from '../mm/mprotect'
 import { pteAt, vmaAt } from '../mm/mm'
 import { rdmaAccess } from '../rdma/odp'
@@ -153,7 +161,7 @@ export function opCall(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
         !a.private,
         off / PAGE_SIZE,
         `/dev/${dev.driver}-${dev.bdf}`,
-        barMmapHook(dev, a.bar, !!a.io),
+        a.lazy ? barLazyMmapHook(dev, a.bar) : barMmapHook(dev, a.bar, !!a.io),
         a.as,
       )
     }
@@ -661,9 +669,10 @@ function opCall2(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
 
 /**
  * cpuTouch - the program reads or writes its buffer: page faults populate anonymous memory, and a
- * device-private entry is migrated back to RAM.
+ * device-private entry is migrated back to RAM, and a lazily mapped BAR gets its special PTEs from
+ * the driver's ->fault() (vmf_insert_pfn).
  * Mirrors arch/x86/mm/fault.c: do_user_addr_fault() -> mm/memory.c: handle_mm_fault() (do_anonymous_page /
- * do_swap_page -> migrate_to_ram).
+ * do_swap_page -> migrate_to_ram / do_fault -> vm_ops->fault).
  *
  * Errnos: -EFAULT (SIGSEGV: no VMA).
  */
@@ -701,7 +710,13 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
     }
     let upto = v[1].vm_end < end ? v[1].vm_end : end
     for (const q of Object.values(k.world.ptes)) if (q.mm === mm && q.va > va && q.va < upto) upto = q.va
-    yield* handleMmFault(k, mm, v[0], va, (upto - va) / PAGE_SIZE, write)
+    if (hasPfnFaultHandler(v[1])) {
+      const r = yield* handlePfnFault(k, mm, v[0], va, (upto - va) / PAGE_SIZE, write)
+      if (!r.ok) {
+        yield f.fail(r.error)
+        return r
+      }
+    } else yield* handleMmFault(k, mm, v[0], va, (upto - va) / PAGE_SIZE, write)
     va = upto
   }
   yield f.ret('0')

@@ -113,6 +113,8 @@ export const opSchema = z.discriminatedUnion('op', [
       len: sizeSchema,
       offset: sizeSchema.optional(),
       io: z.boolean().optional(),
+      /** vfio_pci_core_mmap-style: set VM_IO|VM_PFNMAP|…, install no PTEs; CPU faults call vmf_insert_pfn(). */
+      lazy: z.boolean().optional(),
       private: z.boolean().optional(),
       as: name,
     }),
@@ -396,6 +398,8 @@ export const assertionSchema = z.union([
     pte: name,
     offset: z.number().int().min(0).optional(),
     kind: z.enum(['present', 'device_private', 'none']),
+    /** pte_special(): remap_pfn_range / vmf_insert_pfn PTEs, no struct page behind them. */
+    special: z.boolean().optional(),
     type: z
       .enum(['ram', 'MEMORY_DEVICE_PRIVATE', 'MEMORY_DEVICE_COHERENT', 'MEMORY_DEVICE_FS_DAX'])
       .optional(),
