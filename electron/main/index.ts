@@ -9,7 +9,13 @@ import { fileFromArgv } from './files'
 import { registerIpc } from './ipc'
 import { Autosaver, LabFiles, nodeFs } from './labfiles'
 import { buildMenu, createFileActions } from './menu'
-import { createMainWindow, installContentsGuards, installSessionPolicy, isAppUrl } from './window'
+import {
+  createMainWindow,
+  createPresenterWindow,
+  installContentsGuards,
+  installSessionPolicy,
+  isAppUrl,
+} from './window'
 
 function focus(win: BrowserWindow | null): void {
   if (!win) return
@@ -31,7 +37,23 @@ function run(): void {
   const autosaver = new Autosaver(nodeFs, userData)
   let mainWindow: BrowserWindow | null = null
   const getWindow = (): BrowserWindow | null => mainWindow
-  const { handlers } = registerIpc(session, { getWindow, isAppUrl, recovery: autosaver })
+  // The presenter window (app.presenter.open): renders the stepping the main window pushes.
+  let presenterWindow: BrowserWindow | null = null
+  const openPresenter = (): void => {
+    if (presenterWindow && !presenterWindow.isDestroyed()) return focus(presenterWindow)
+    const win = createPresenterWindow()
+    win.on('closed', () => {
+      if (presenterWindow === win) presenterWindow = null
+    })
+    presenterWindow = win
+  }
+  const { handlers } = registerIpc(session, {
+    getWindow,
+    getWindows: () => [mainWindow, presenterWindow],
+    isAppUrl,
+    recovery: autosaver,
+    openPresenter,
+  })
   const rebuildMenu = (): void => Menu.setApplicationMenu(buildMenu(actions))
   const actions = createFileActions({ handlers, session, files, getWindow, onRecentChanged: rebuildMenu })
 

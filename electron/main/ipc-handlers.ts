@@ -24,6 +24,7 @@ import type {
 import { invokeChannels } from '../../shared/ipc/contract'
 import { requestSchemas } from '../../shared/ipc/schemas'
 import type { InputIssue } from '../../shared/model/topology'
+import type { StepperView } from '../../shared/model/stepper'
 import type { LabSession } from '../engine/session'
 import type { EditRequest } from '../../shared/model/edit'
 import type { Era } from '../../shared/model/topology'
@@ -52,6 +53,8 @@ export interface HandlerServices {
   recovery?: RecoverySource
   /** Open an https URL in the system browser (main: shell.openExternal); absent in the harness and tests. */
   openExternal?: (url: string) => void
+  /** Open or focus the presenter window (main); absent in the harness and tests (the tab is opened by the page). */
+  openPresenter?: () => void
 }
 
 export type Emit = <K extends keyof Events>(channel: K, payload: Events[K]) => void
@@ -136,6 +139,11 @@ export function createHandlers(
 ): Handlers {
   session.onDidChange((view) => emit('lab.changed', view))
   const recovery = services.recovery ?? NO_RECOVERY
+  /** A stepping answer is also pushed to every window (the presenter follows the instructor). */
+  const pushed = <T extends Result<StepperView>>(r: T): T => {
+    if (r.ok) emit('timeline.changed', r.value)
+    return r
+  }
   const handlers: Handlers = {
     'app.info': guarded('app.info', () => session.info(host)),
     'lab.current': guarded('lab.current', () => session.current()),
@@ -158,15 +166,22 @@ export function createHandlers(
     'ui.state': guarded('ui.state', () => session.uiState()),
     'ui.setState': guarded('ui.setState', ([patch]) => session.setUiState(patch as Partial<UiState>)),
     'scenario.list': guarded('scenario.list', () => session.stepping.list()),
-    'scenario.start': guarded('scenario.start', ([req]) => session.stepping.start(req)),
+    'scenario.start': guarded('scenario.start', ([req]) => pushed(session.stepping.start(req))),
     'scenario.compare': guarded('scenario.compare', ([req]) => session.stepping.compare(req)),
     'scenario.report': guarded('scenario.report', ([req]) => session.stepping.report(req)),
-    'timeline.step': guarded('timeline.step', ([req]) => session.stepping.step(req)),
-    'timeline.seek': guarded('timeline.seek', ([req]) => session.stepping.seek(req)),
-    'timeline.breakpoints': guarded('timeline.breakpoints', ([req]) => session.stepping.breakpoints(req)),
+    'timeline.step': guarded('timeline.step', ([req]) => pushed(session.stepping.step(req))),
+    'timeline.seek': guarded('timeline.seek', ([req]) => pushed(session.stepping.seek(req))),
+    'timeline.breakpoints': guarded('timeline.breakpoints', ([req]) =>
+      pushed(session.stepping.breakpoints(req)),
+    ),
     'timeline.view': guarded('timeline.view', () => session.stepping.view()),
     'exercise.check': guarded('exercise.check', ([req]) => session.stepping.checkExercise(req)),
     'app.openSource': guarded('app.openSource', ([req]) => openSource(req, services.openExternal)),
+    'app.presenter.open': guarded('app.presenter.open', () => {
+      if (!services.openPresenter) return { ok: true, value: { opened: false } }
+      services.openPresenter()
+      return { ok: true, value: { opened: true } }
+    }),
   }
   return handlers
 }

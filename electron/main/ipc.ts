@@ -21,6 +21,10 @@ export interface IpcOptions {
   isAppUrl: (url: string) => boolean
   /** The autosave of an earlier session, offered through lab.recovery (labfiles.ts Autosaver). */
   recovery?: RecoverySource
+  /** Every window events go to (main and presenter); default: getWindow() only. */
+  getWindows?: () => (BrowserWindow | null)[]
+  /** Open or focus the presenter window (app.presenter.open). */
+  openPresenter?: () => void
 }
 
 function untrusted(channel: string): { ok: false; error: IpcError } {
@@ -48,12 +52,14 @@ export function registerIpc(
   options: IpcOptions,
 ): { handlers: Handlers; dispose: () => void } {
   const emit: Emit = (channel, payload) => {
-    const win = options.getWindow()
-    if (win && !win.isDestroyed() && !win.webContents.isDestroyed())
-      win.webContents.send(PREFIX + channel, payload)
+    for (const win of options.getWindows?.() ?? [options.getWindow()]) {
+      if (win && !win.isDestroyed() && !win.webContents.isDestroyed())
+        win.webContents.send(PREFIX + channel, payload)
+    }
   }
   const handlers = createHandlers(session, emit, 'electron', {
     ...(options.recovery ? { recovery: options.recovery } : {}),
+    ...(options.openPresenter ? { openPresenter: options.openPresenter } : {}),
     // app.openSource: only kernel source pages on elixir.bootlin.com, in the system browser.
     openExternal: (url) => {
       if (new URL(url).origin === 'https://elixir.bootlin.com') void shell.openExternal(url)

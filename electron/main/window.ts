@@ -39,6 +39,40 @@ export function isAppUrl(url: string): boolean {
   return u.origin === own.origin
 }
 
+/** The hardened webPreferences of every app window (the main window and the presenter). */
+export const WEB_PREFERENCES = Object.freeze({
+  preload: PRELOAD_PATH,
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  disableBlinkFeatures: 'Auxclick',
+  spellcheck: false,
+} as const)
+
+/** The presenter: the same renderer on '#presenter', with the same hardening; it follows timeline.changed. */
+export function createPresenterWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 640,
+    minHeight: 400,
+    show: false,
+    title: 'P2P DMA Lab — presenter',
+    backgroundColor: '#ffffff',
+    webPreferences: { ...WEB_PREFERENCES },
+  })
+  win.once('ready-to-show', () => win.show())
+  const dev = devServerUrl()
+  if (dev) void win.loadURL(`${dev}#presenter`)
+  else void win.loadFile(RENDERER_INDEX, { hash: 'presenter' })
+  return win
+}
+
 export function createMainWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1440,
@@ -48,19 +82,7 @@ export function createMainWindow(): BrowserWindow {
     show: false,
     title: 'P2P DMA Lab',
     backgroundColor: '#ffffff',
-    webPreferences: {
-      preload: PRELOAD_PATH,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      disableBlinkFeatures: 'Auxclick',
-      spellcheck: false,
-    },
+    webPreferences: { ...WEB_PREFERENCES },
   })
   win.once('ready-to-show', () => win.show())
   const dev = devServerUrl()
@@ -86,8 +108,11 @@ export function installContentsGuards(): void {
 /** Session policy: deny every permission, and send the CSP header on non-file responses. Call after 'ready'. */
 export function installSessionPolicy(): void {
   const ses = session.defaultSession
-  ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false))
-  ses.setPermissionCheckHandler(() => false)
+  // Only the Fullscreen API (the presenter's full-screen button); every other permission is denied.
+  ses.setPermissionRequestHandler((_webContents, permission, callback) =>
+    callback(permission === 'fullscreen'),
+  )
+  ses.setPermissionCheckHandler((_webContents, permission) => permission === 'fullscreen')
   ses.webRequest.onHeadersReceived((details, callback) => {
     if (details.url.startsWith('file:')) {
       callback({})

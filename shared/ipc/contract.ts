@@ -170,11 +170,15 @@ export interface Invoke {
   'exercise.check': (req: { index: number; exercise: number; prediction: string }) => Result<ExerciseReveal>
   /** Open the kernel source of a function on elixir.bootlin.com (main: the system browser; harness: returns the URL). */
   'app.openSource': (req: { era: Era; fn: string; file?: string }) => Result<{ url: string; opened: boolean }>
+  /** Open (or focus) the presenter window (main: a second window on '#presenter'; harness: opened false, open the tab yourself). */
+  'app.presenter.open': () => Result<{ opened: boolean }>
 }
 
 /** main → renderer */
 export interface Events {
   'lab.changed': LabView
+  /** Every stepping answer (scenario.start, timeline.*), pushed to all windows: the presenter follows it. */
+  'timeline.changed': StepperView
 }
 
 export const PREFIX = 'lab:'
@@ -207,9 +211,13 @@ export const invokeChannels = {
   'timeline.view': 1,
   'app.openSource': 1,
   'exercise.check': 1,
+  'app.presenter.open': 1,
 } as const satisfies Record<keyof Invoke, 1>
 
-export const eventChannels = { 'lab.changed': 1 } as const satisfies Record<keyof Events, 1>
+export const eventChannels = { 'lab.changed': 1, 'timeline.changed': 1 } as const satisfies Record<
+  keyof Events,
+  1
+>
 
 export type InvokeChannel = keyof Invoke
 export type EventChannel = keyof Events

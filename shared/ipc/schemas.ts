@@ -96,4 +96,5 @@ export const requestSchemas = {
         .optional(),
     }),
   ]),
+  'app.presenter.open': z.tuple([]),
 } as const satisfies Record<keyof Invoke, z.ZodType>

@@ -181,6 +181,12 @@ export interface StepperView {
   extra: ExtraTable[]
   /** PCI functions the current operation and call stack involve (by operation argument or BDF in an argument). */
   devices: { id: string; bdf: string; label: string }[]
+  /**
+   * The P2P pair the current step concerns (provider/client BDFs): the innermost open frame with
+   * provider and client arguments (pci_p2pdma_distance, the map type of a P2PDMA sg entry, a
+   * dma-buf attach), else the current operation's provider/client. Null: no pair.
+   */
+  pair?: { provider: string; client: string } | null
 }
 
 export interface ExtraTable {

@@ -295,6 +295,7 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'app.openSource': vi.fn((req) =>
         ok({ url: `https://elixir.bootlin.com/linux/${req.era}/C/ident/${req.fn}`, opened: false }),
       ),
+      'app.presenter.open': vi.fn(() => ok({ opened: false })),
     },
     on: vi.fn((channel, listener) => {
       const set = listeners.get(channel) ?? new Set()

@@ -3,6 +3,7 @@
  * against the real engine: every channel has a schema and a handler; hostile payloads are refused
  * with located 'input' issues and change nothing; valid calls work.
  */
+import type { StepperView } from '../../shared/model/stepper'
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import {
@@ -107,7 +108,27 @@ describe('IPC contract', () => {
     expect(Object.keys(requestSchemas).sort()).toEqual([...CHANNELS].sort())
     expect(Object.keys(handlers).sort()).toEqual([...CHANNELS].sort())
     for (const ch of CHANNELS) expect(typeof handlers[ch]).toBe('function')
-    expect(Object.keys(eventChannels)).toEqual(['lab.changed'])
+    expect(Object.keys(eventChannels)).toEqual(['lab.changed', 'timeline.changed'])
+  })
+
+  it('pushes every stepping answer as timeline.changed (the presenter follows it); app.presenter.open needs a host', () => {
+    const { session, handlers, emit } = setup()
+    session.loadDefault()
+    const started = handlers['scenario.start']({ index: 0 }) as Result<StepperView>
+    expect(started.ok).toBe(true)
+    expect(emit).toHaveBeenLastCalledWith('timeline.changed', started.ok ? started.value : null)
+    const stepped = handlers['timeline.step']({ kind: 'into' }) as Result<StepperView>
+    expect(stepped.ok && emit.mock.lastCall).toEqual(['timeline.changed', stepped.ok ? stepped.value : null])
+    emit.mockClear()
+    expect(handlers['timeline.step']({ kind: 'nope' }).ok).toBe(false)
+    expect(emit).not.toHaveBeenCalled()
+    expect(handlers['app.presenter.open']()).toEqual({ ok: true, value: { opened: false } })
+    const open = vi.fn()
+    const withHost = createHandlers(new LabSession({ version: '0' }), vi.fn(), 'electron', {
+      openPresenter: open,
+    })
+    expect(withHost['app.presenter.open']()).toEqual({ ok: true, value: { opened: true } })
+    expect(open).toHaveBeenCalledOnce()
   })
 
   it('refuses wrong-shaped payloads on every channel with located input issues, changing nothing', () => {

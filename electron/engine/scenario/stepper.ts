@@ -484,6 +484,26 @@ export class Stepper {
       failMarks,
       extra: extraTables(tl.world),
       devices: this.devicesAt(currentOp, stack),
+      pair: this.pairAt(currentOp, stack),
+    }
+  }
+
+  /** The P2P pair of the innermost open frame with provider/client BDF arguments, else of the operation. */
+  private pairAt(op: number | null, frames: FrameView[]): StepperView['pair'] {
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const a = frames[i]!.args
+      if (a['provider'] && a['client']) return { provider: a['provider'], client: a['client'] }
+    }
+    const args = (op === null ? {} : (this.scenario.operations[op]?.args ?? {})) as Record<string, unknown>
+    const { provider, client } = args
+    if (typeof provider !== 'string' || typeof client !== 'string') return null
+    try {
+      const m = this.result.kernel.machine
+      const p = resolveDev(m, provider).bdf
+      const c = resolveDev(m, client).bdf
+      return p && c ? { provider: p, client: c } : null
+    } catch {
+      return null
     }
   }
 

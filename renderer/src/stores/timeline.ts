@@ -12,7 +12,7 @@ import type {
   WorkshopScore,
 } from '../../../shared/model/stepper'
 import type { Era } from '../../../shared/model/topology'
-import { invoke } from '../api/lab'
+import { invoke, on } from '../api/lab'
 
 /**
  * The stepper's engine views (STYLE.md §2.8): the StepperView is replaced wholesale on every answer,
@@ -137,6 +137,35 @@ export const useTimelineStore = defineStore('timeline', () => {
     score.value = null
   }
 
+  /**
+   * Presenter: render every stepping answer main pushes (timeline.changed), never step. Starts from
+   * the current view; a new lab drops the stepper (timeline.view answers null). Returns the unsubscribe.
+   */
+  function follow(): () => void {
+    const offStep = on('timeline.changed', (v) => {
+      sent++
+      setView(v)
+    })
+    const offLab = on('lab.changed', () => {
+      void loadScenarios().then(() => refresh())
+    })
+    void loadScenarios().then(() => refresh())
+    return () => {
+      offStep()
+      offLab()
+    }
+  }
+
+  /** Open the presenter window (Electron); false when the host cannot (the browser harness). */
+  async function openPresenter(): Promise<boolean> {
+    const r = await invoke('app.presenter.open')
+    if (!r.ok) {
+      lastError.value = r.error
+      return false
+    }
+    return r.value.opened
+  }
+
   function clearError() {
     lastError.value = null
   }
@@ -167,5 +196,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     report,
     openSource,
     clearError,
+    follow,
+    openPresenter,
   }
 })
