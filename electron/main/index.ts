@@ -6,6 +6,9 @@
 import { BrowserWindow, Menu, app, type RenderProcessGoneDetails } from 'electron'
 import { LabSession } from '../engine/session'
 import { fileFromArgv } from './files'
+import { OracleService } from './oracle-service'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { registerIpc } from './ipc'
 import { Autosaver, LabFiles, nodeFs } from './labfiles'
 import { buildMenu, createFileActions } from './menu'
@@ -47,7 +50,12 @@ function run(): void {
     })
     presenterWindow = win
   }
+  // "Verify with a real kernel": the oracle CLI in a child process (needs the dev checkout + QEMU)
+  // out/main/index.js → the checkout (in a packaged app tools/oracle is absent: "unavailable")
+  const oracle = new OracleService({ repoRoot: resolve(dirname(fileURLToPath(import.meta.url)), '../..') })
+  app.on('will-quit', () => oracle.cancel())
   const { handlers } = registerIpc(session, {
+    oracle,
     getWindow,
     getWindows: () => [mainWindow, presenterWindow],
     isAppUrl,

@@ -29,6 +29,8 @@ import type { LabSession } from '../engine/session'
 import type { EditRequest } from '../../shared/model/edit'
 import type { Era } from '../../shared/model/topology'
 import { elixirFileUrl, elixirUrl } from '../engine/scenario/stepper'
+import type { OracleAvailability } from '../../shared/ipc/contract'
+import type { OracleSink } from './oracle-service'
 
 /** One handler per contract key: a channel without a handler fails to compile. */
 export type Handlers = { [K in keyof Invoke]: (...args: unknown[]) => ReturnType<Invoke[K]> }
@@ -55,6 +57,15 @@ export interface HandlerServices {
   openExternal?: (url: string) => void
   /** Open or focus the presenter window (main); absent in the harness and tests (the tab is opened by the page). */
   openPresenter?: () => void
+  /** "Verify with a real kernel" (main and harness: electron/main/oracle-service.ts; tests: a fake spawner). */
+  oracle?: OracleHost
+}
+
+/** What the oracle channels need of electron/main/oracle-service.ts OracleService. */
+export interface OracleHost {
+  availability(): OracleAvailability
+  start(lab: { fileName: string; text: string }, revision: number, sink: OracleSink): string
+  cancel(): boolean
 }
 
 export type Emit = <K extends keyof Events>(channel: K, payload: Events[K]) => void
@@ -182,6 +193,19 @@ export function createHandlers(
       services.openPresenter()
       return { ok: true, value: { opened: true } }
     }),
+    'oracle.available': guarded('oracle.available', () => ({
+      ok: true,
+      value: services.oracle?.availability() ?? {
+        available: false,
+        reason: 'this host does not run the oracle',
+        running: null,
+      },
+    })),
+    'oracle.start': guarded('oracle.start', () => startOracle(session, emit, services.oracle)),
+    'oracle.cancel': guarded('oracle.cancel', () => ({
+      ok: true,
+      value: { cancelled: services.oracle?.cancel() ?? false },
+    })),
   }
   return handlers
 }
@@ -201,6 +225,27 @@ function openSource(
   if (!openExternal) return { ok: true, value: { url, opened: false } }
   openExternal(url)
   return { ok: true, value: { url, opened: true } }
+}
+
+/** Run the oracle on the current lab (as its .p2plab text); progress and the end are pushed as events. */
+function startOracle(
+  session: LabSession,
+  emit: Emit,
+  oracle: OracleHost | undefined,
+): Result<{ runId: string }> {
+  const a = oracle?.availability()
+  if (!oracle || !a?.available)
+    return failure('input', `lab:oracle.start: ${a?.reason ?? 'this host does not run the oracle'}`)
+  if (a.running) return failure('input', `lab:oracle.start: a run is already in progress (${a.running})`)
+  const cur = session.current()
+  if (!cur.ok) return cur
+  const text = session.exportText()
+  if (!text.ok) return text
+  const runId = oracle.start(text.value, cur.value.revision, {
+    progress: (p) => emit('oracle.progress', p),
+    finished: (end) => emit('oracle.finished', end),
+  })
+  return { ok: true, value: { runId } }
 }
 
 /** Load the pending autosave into the session; it stays dirty and keeps its original path. */

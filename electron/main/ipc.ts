@@ -12,7 +12,14 @@ import {
   type Result,
 } from '../../shared/ipc/contract'
 import type { LabSession } from '../engine/session'
-import { createHandlers, dispatch, type Emit, type Handlers, type RecoverySource } from './ipc-handlers'
+import {
+  createHandlers,
+  dispatch,
+  type Emit,
+  type Handlers,
+  type OracleHost,
+  type RecoverySource,
+} from './ipc-handlers'
 
 export interface IpcOptions {
   /** The window events go to (null while there is none). */
@@ -25,6 +32,8 @@ export interface IpcOptions {
   getWindows?: () => (BrowserWindow | null)[]
   /** Open or focus the presenter window (app.presenter.open). */
   openPresenter?: () => void
+  /** "Verify with a real kernel" (oracle-service.ts). */
+  oracle?: OracleHost
 }
 
 function untrusted(channel: string): { ok: false; error: IpcError } {
@@ -59,6 +68,7 @@ export function registerIpc(
   }
   const handlers = createHandlers(session, emit, 'electron', {
     ...(options.recovery ? { recovery: options.recovery } : {}),
+    ...(options.oracle ? { oracle: options.oracle } : {}),
     ...(options.openPresenter ? { openPresenter: options.openPresenter } : {}),
     // app.openSource: only kernel source pages on elixir.bootlin.com, in the system browser.
     openExternal: (url) => {

@@ -125,6 +125,54 @@ export interface SettingsPatch {
   cpu?: CpuSpec | null
 }
 
+/** "Verify with a real kernel": can the oracle run here (QEMU on PATH, Linux x86_64, a dev checkout)? */
+export interface OracleAvailability {
+  available: boolean
+  /** Why not, when unavailable (shown as the button's tooltip). */
+  reason: string | null
+  /** A run is in progress (its id). */
+  running: string | null
+}
+
+/** The real kernel's verdict on one (provider, client) pair of the lab, by the lab's BDFs. */
+export interface OraclePair {
+  provider: string
+  client: string
+  kernel: { allowed: boolean; errno: string | null; data: 'ok' | 'absent' | 'n/a' } | null
+  engine: { mapType: string; allowed: boolean; errno: string | null }
+  agree: boolean
+  /** confirmed / contradicted by the kernel; 'unreproducible': QEMU cannot build this pair as the lab has it. */
+  status: 'confirmed' | 'contradicted' | 'unreproducible'
+  /** The kernel's log lines (dmesg) about the pair. */
+  log: string[]
+}
+
+export interface OracleReport {
+  kernelRelease: string
+  cpuModel: string
+  era: string
+  bootSeconds: number
+  problems: string[]
+  cannotReproduce: string[]
+  pairs: OraclePair[]
+}
+
+export interface OracleProgress {
+  runId: string
+  line: string
+}
+
+export interface OracleFinished {
+  runId: string
+  /** 'done': the kernel answered (see report); 'cancelled'; 'failed': see error. */
+  outcome: 'done' | 'cancelled' | 'failed'
+  /** The lab revision the run was started on (marks are stale once the lab changes). */
+  revision: number
+  report: OracleReport | null
+  error: string | null
+  seconds: number
+}
+
 /** renderer → main, answered with a Result. */
 export interface Invoke {
   'app.info': () => Result<AppInfo>
@@ -172,11 +220,19 @@ export interface Invoke {
   'app.openSource': (req: { era: Era; fn: string; file?: string }) => Result<{ url: string; opened: boolean }>
   /** Open (or focus) the presenter window (main: a second window on '#presenter'; harness: opened false, open the tab yourself). */
   'app.presenter.open': () => Result<{ opened: boolean }>
+  /** Can "Verify with a real kernel" run here? */
+  'oracle.available': () => Result<OracleAvailability>
+  /** Boot the current lab in QEMU with a real kernel (a child process); progress and the end come as events. */
+  'oracle.start': () => Result<{ runId: string }>
+  /** Kill the running oracle (its whole process group). */
+  'oracle.cancel': () => Result<{ cancelled: boolean }>
 }
 
 /** main → renderer */
 export interface Events {
   'lab.changed': LabView
+  'oracle.progress': OracleProgress
+  'oracle.finished': OracleFinished
   /** Every stepping answer (scenario.start, timeline.*), pushed to all windows: the presenter follows it. */
   'timeline.changed': StepperView
 }
@@ -212,12 +268,17 @@ export const invokeChannels = {
   'app.openSource': 1,
   'exercise.check': 1,
   'app.presenter.open': 1,
+  'oracle.available': 1,
+  'oracle.start': 1,
+  'oracle.cancel': 1,
 } as const satisfies Record<keyof Invoke, 1>
 
-export const eventChannels = { 'lab.changed': 1, 'timeline.changed': 1 } as const satisfies Record<
-  keyof Events,
-  1
->
+export const eventChannels = {
+  'lab.changed': 1,
+  'timeline.changed': 1,
+  'oracle.progress': 1,
+  'oracle.finished': 1,
+} as const satisfies Record<keyof Events, 1>
 
 export type InvokeChannel = keyof Invoke
 export type EventChannel = keyof Events

@@ -97,4 +97,7 @@ export const requestSchemas = {
     }),
   ]),
   'app.presenter.open': z.tuple([]),
+  'oracle.available': z.tuple([]),
+  'oracle.start': z.tuple([]),
+  'oracle.cancel': z.tuple([]),
 } as const satisfies Record<keyof Invoke, z.ZodType>

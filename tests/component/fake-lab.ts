@@ -296,6 +296,10 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
         ok({ url: `https://elixir.bootlin.com/linux/${req.era}/C/ident/${req.fn}`, opened: false }),
       ),
       'app.presenter.open': vi.fn(() => ok({ opened: false })),
+      // "Verify with a real kernel": unavailable unless a test says otherwise
+      'oracle.available': vi.fn(() => ok({ available: false, reason: 'no QEMU in tests', running: null })),
+      'oracle.start': vi.fn(() => ok({ runId: 'oracle-1' })),
+      'oracle.cancel': vi.fn(() => ok({ cancelled: true })),
     },
     on: vi.fn((channel, listener) => {
       const set = listeners.get(channel) ?? new Set()

@@ -108,7 +108,12 @@ describe('IPC contract', () => {
     expect(Object.keys(requestSchemas).sort()).toEqual([...CHANNELS].sort())
     expect(Object.keys(handlers).sort()).toEqual([...CHANNELS].sort())
     for (const ch of CHANNELS) expect(typeof handlers[ch]).toBe('function')
-    expect(Object.keys(eventChannels)).toEqual(['lab.changed', 'timeline.changed'])
+    expect(Object.keys(eventChannels)).toEqual([
+      'lab.changed',
+      'timeline.changed',
+      'oracle.progress',
+      'oracle.finished',
+    ])
   })
 
   it('pushes every stepping answer as timeline.changed (the presenter follows it); app.presenter.open needs a host', () => {

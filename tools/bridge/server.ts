@@ -19,6 +19,7 @@ import { PREFIX } from '../../shared/ipc/contract'
 import { LabSession } from '../../electron/engine/session'
 import { createHandlers, dispatch, type Emit } from '../../electron/main/ipc-handlers'
 import { CONTENT_SECURITY_POLICY } from '../../electron/main/csp'
+import { OracleService } from '../../electron/main/oracle-service'
 import { BRIDGE_SHIM_PATH, BRIDGE_WS_PATH, parseClientMsg, type ServerMsg } from './protocol'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -142,7 +143,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const text = JSON.stringify({ t: 'event', channel: PREFIX + channel, payload } satisfies ServerMsg)
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text)
   }
-  const handlers = createHandlers(session, emit, 'browser-harness')
+  // the same "Verify with a real kernel" service as Electron main (a child process per run)
+  const oracle = new OracleService({ repoRoot })
+  const handlers = createHandlers(session, emit, 'browser-harness', { oracle })
 
   let port = 0
   const allowedHosts = (): Set<string> =>
@@ -247,6 +250,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     port,
     session,
     close: async () => {
+      oracle.cancel()
       for (const ws of sockets) ws.terminate()
       sockets.clear()
       await new Promise<void>((ok) => wss.close(() => ok()))

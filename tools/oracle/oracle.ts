@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs'
 import { importText } from '../../electron/engine/import/index'
 import { EnvError, KERNELS } from './kernels'
-import { formatResult, runOracle, runPassed } from './run'
+import { formatResult, runOracle, runPassed, type OracleResult } from './run'
+import { buildMachine } from '../../electron/engine/topology/build'
+import { computeMatrix } from '../../electron/engine/p2pdma/matrix'
+import type { MachineSpec, LabSettings } from '../../shared/model/topology'
 
 const USAGE = `usage: npm run oracle -- <lab-or-import-file> [--kernel ${Object.keys(KERNELS).join('|')}] [--keep] [--timeout SECONDS]
 
@@ -18,6 +21,8 @@ device's p2pmem) and compares it with the engine's verdict for the same machine 
   --kernel K    kernel to boot (default 7.2: Debian sid's stock kernel; era v7.2)
   --keep        keep the run directory (serial log, command line, initramfs) even when all agree
   --timeout S   kill the guest after S seconds (default: 120, more for large labs)
+  --json        print one JSON object (per pair: kernel, engine, agree, the kernel's log lines) on
+                stdout instead of the table; progress still goes to stderr (the app's button uses it)
 Needs qemu-system-x86_64 (apt-get install qemu-system-x86), gcc with libc6-dev, busybox-static,
 and apt access to Debian's packages. Exit 0: all agree; 1: a disagreement; 2: bad input/environment.`
 
@@ -26,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   let kernel = '7.2'
   let keep = false
   let timeout: number | undefined
+  let json = false
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--help' || a === '-h') {
@@ -34,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     } else if (a === '--kernel') kernel = argv[++i] ?? ''
     else if (a.startsWith('--kernel=')) kernel = a.slice(9)
     else if (a === '--keep') keep = true
+    else if (a === '--json') json = true
     else if (a === '--timeout') timeout = Number(argv[++i])
     else if (a.startsWith('-')) {
       process.stderr.write(`usage error: unknown option ${a}\n${USAGE}\n`)
@@ -83,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
       timeoutSec: timeout,
       progress,
     })
+    if (json) {
+      process.stdout.write(JSON.stringify(jsonResult(res, r.lab.machine, r.lab.settings)) + '\n')
+      return runPassed(res) ? 0 : 1
+    }
     process.stdout.write('\nQEMU cannot reproduce:\n')
     for (const c of res.export.cannotReproduce.length ? res.export.cannotReproduce : ['nothing known'])
       process.stdout.write(`  - ${c}\n`)
@@ -100,6 +111,65 @@ async function main(argv: string[]): Promise<number> {
       return 2
     }
     throw e
+  }
+}
+
+/**
+ * The --json output (read by electron/main/oracle-service.ts). Pairs are keyed by the LAB's BDFs
+ * (the matrix the user sees); `status` is 'confirmed' / 'contradicted' when the kernel answered on
+ * a twin that QEMU reproduces faithfully for the pair, else 'unreproducible'.
+ */
+function jsonResult(res: OracleResult, spec: MachineSpec, settings: LabSettings) {
+  const built = buildMachine(spec, { ...settings, era: res.era })
+  const bdfById = new Map<string, string>()
+  if (built.ok)
+    for (const p of computeMatrix(built.machine).pairs) {
+      bdfById.set(p.providerId, p.provider)
+      bdfById.set(p.clientId, p.client)
+    }
+  return {
+    name: res.name,
+    kernelRelease: res.kernelRelease,
+    cpuModel: res.cpuModel,
+    guestCpu: res.guestCpu,
+    era: res.era,
+    iommu: res.iommu,
+    bootSeconds: res.bootSeconds,
+    fetchSeconds: res.fetchSeconds,
+    passed: runPassed(res),
+    problems: res.problems,
+    notes: res.notes,
+    cannotReproduce: res.export.cannotReproduce,
+    compensations: res.export.compensations,
+    pairs: res.rows.map((x) => {
+      // the kernel's line about this very pair, the provider's p2pmem, and ACS/whitelist lines of either
+      const log = res.guest.dmesg
+        .filter(
+          (l) =>
+            (l.includes(` ${x.client}:`) && l.includes(`(${x.provider})`)) ||
+            (l.includes(` ${x.provider}:`) && /added peer-to-peer/.test(l)) ||
+            (/whitelist|ACS|acs_redir/.test(l) &&
+              !/cannot be used/.test(l) &&
+              (l.includes(x.client) || l.includes(x.provider))),
+        )
+        .slice(0, 12)
+      const faithful = x.lab === null || x.lab === x.engine.mapType
+      return {
+        providerId: x.providerId,
+        clientId: x.clientId,
+        provider: bdfById.get(x.providerId) ?? x.provider,
+        client: bdfById.get(x.clientId) ?? x.client,
+        guestProvider: x.provider,
+        guestClient: x.client,
+        kernel: x.kernel,
+        engine: x.engine,
+        lab: x.lab,
+        agree: x.agree,
+        status: !x.kernel || !faithful ? 'unreproducible' : x.agree ? 'confirmed' : 'contradicted',
+        log,
+        logsMissing: x.logsMissing,
+      }
+    }),
   }
 }
 
