@@ -32,7 +32,21 @@ import type { Machine } from './topology/types'
 import { buildMachine } from './topology/build'
 import { nodeViews } from './topology/views'
 import { defaultLab } from './lab/default-lab'
-import { computeMatrix, explainPair, isProvider } from './p2pdma/matrix'
+import { computeMatrix, explainPair, isEndpoint, isProvider } from './p2pdma/matrix'
+
+/** Pairs above which a LabView's matrix omits per-pair decisions (p2p.explain gives them). */
+export const LABVIEW_EXPLAIN_LIMIT = 2000
+
+function matrixPairs(m: Machine): number {
+  let endpoints = 0
+  let providers = 0
+  for (const d of m.devs.values()) {
+    if (!isEndpoint(d)) continue
+    endpoints++
+    if (isProvider(d)) providers++
+  }
+  return endpoints * providers
+}
 import { importText } from './import/index'
 import { serializeLab } from './import/lab'
 import { ERA_INFO } from './eras'
@@ -355,7 +369,10 @@ export class LabSession {
       return inputError(`${what}: the topology is not valid (${issueSummary(built.issues)})`, built.issues)
     }
     const machine = built.machine
-    const matrix = computeMatrix(machine)
+    // Every pair's decision list is what makes a LabView large (the DGX-2H's 16 473 explained
+    // pairs are ~32 MB). Above LABVIEW_EXPLAIN_LIMIT pairs the view carries verdicts, paths and log
+    // lines only; the renderer asks p2p.explain for the decisions of the pair it shows.
+    const matrix = computeMatrix(machine, { explain: matrixPairs(machine) <= LABVIEW_EXPLAIN_LIMIT })
     const nodes = nodeViews(machine, lab.machine, isProvider)
     return { ok: true, value: { lab, machine, matrix, nodes, importReport, fileName } }
   }

@@ -69,6 +69,11 @@ export const useLabStore = defineStore('lab', () => {
   function pair(provider: string, client: string): PairVerdict | null {
     return pairIndex.value.get(`${provider}|${client}`) ?? null
   }
+  /** The pair with its full decision list, from the engine (large labs omit decisions in the view). */
+  async function explain(provider: string, client: string): Promise<PairVerdict | null> {
+    const r = await invoke('p2p.explain', { provider, client })
+    return r.ok ? r.value : null
+  }
 
   return {
     view,
@@ -84,5 +89,6 @@ export const useLabStore = defineStore('lab', () => {
     importText,
     clearError,
     pair,
+    explain,
   }
 })
