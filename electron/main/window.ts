@@ -39,21 +39,6 @@ export function isAppUrl(url: string): boolean {
   return u.origin === own.origin
 }
 
-/** The hardened webPreferences of every app window (the main window and the presenter). */
-export const WEB_PREFERENCES = Object.freeze({
-  preload: PRELOAD_PATH,
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  webviewTag: false,
-  disableBlinkFeatures: 'Auxclick',
-  spellcheck: false,
-} as const)
-
 /** The presenter: the same renderer on '#presenter', with the same hardening; it follows timeline.changed. */
 export function createPresenterWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -64,7 +49,21 @@ export function createPresenterWindow(): BrowserWindow {
     show: false,
     title: 'P2P DMA Lab — presenter',
     backgroundColor: '#ffffff',
-    webPreferences: { ...WEB_PREFERENCES },
+    webPreferences: {
+      // Written out in full at every BrowserWindow (not spread from a shared constant) so that
+      // electronegativity's static checks can see them; tests/unit/main.test.ts asserts both windows.
+      preload: PRELOAD_PATH,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
+      spellcheck: false,
+    },
   })
   win.once('ready-to-show', () => win.show())
   const dev = devServerUrl()
@@ -82,7 +81,21 @@ export function createMainWindow(): BrowserWindow {
     show: false,
     title: 'P2P DMA Lab',
     backgroundColor: '#ffffff',
-    webPreferences: { ...WEB_PREFERENCES },
+    webPreferences: {
+      // Written out in full at every BrowserWindow (not spread from a shared constant) so that
+      // electronegativity's static checks can see them; tests/unit/main.test.ts asserts both windows.
+      preload: PRELOAD_PATH,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
+      spellcheck: false,
+    },
   })
   win.once('ready-to-show', () => win.show())
   const dev = devServerUrl()

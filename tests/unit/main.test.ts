@@ -184,6 +184,20 @@ describe('main process', () => {
     expect(appUrl).toMatch(/^file:\/\/.*\/renderer\/index\.html$/)
   })
 
+  it('hardens the presenter window exactly like the main window', async () => {
+    const { createPresenterWindow } = await import('../../electron/main/window')
+    const before = fx.windows.length
+    createPresenterWindow()
+    const presenter = fx.windows[before]!
+    expect(presenter.options['webPreferences']).toEqual(fx.windows[0]!.options['webPreferences'])
+    expect(presenter.options['webPreferences']).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    })
+    fx.windows.splice(before, 1)
+  })
+
   it('blocks navigation away from the app, denies new windows and <webview>', () => {
     const created = fx.appHandlers.get('web-contents-created')
     expect(created).toHaveLength(1)
