@@ -185,8 +185,7 @@ function matrixFor(lab: LabFile, file: string): P2pMatrix & { machineAssumptions
   return { ...m, machineAssumptions: built.machine.assumptions }
 }
 
-function cell(v: PairVerdict, era: Era): string {
-  const raw = era === 'v5.0' || era === 'v5.0-rfc' || era === 'v5.2'
+function cell(v: PairVerdict, raw: boolean): string {
   if (raw) return v.distance >= 0 ? `ok ${v.distance}` : `${v.distance}`
   switch (v.mapType) {
     case 'BUS_ADDR':
@@ -213,19 +212,19 @@ function printMatrixText(io: CliIo, m: P2pMatrix): void {
     for (const p of m.providers) {
       const cells = m.clients.map((c) => {
         const v = byKey.get(`${p}|${c}`)
-        return (v ? cell(v, m.era) : '').padEnd(w)
+        return (v ? cell(v, m.distanceIsReturnValue) : '').padEnd(w)
       })
       io.stdout(p.padEnd(first) + cells.join('').trimEnd() + '\n')
     }
     io.stdout(
       '\nBUS = PCI_P2PDMA_MAP_BUS_ADDR, HOST = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, no = NOT_SUPPORTED; the number is the distance.\n',
     )
-    if (m.era === 'v5.0' || m.era === 'v5.0-rfc' || m.era === 'v5.2')
+    if (m.distanceIsReturnValue)
       io.stdout(
         'v5.x: "ok N" = upstream_bridge_distance() returned N; -1 = no common upstream bridge, -2 = ACS redirect.\n',
       )
   } else {
-    for (const v of m.pairs) io.stdout(`${v.provider} -> ${v.client}  ${cell(v, m.era)}\n`)
+    for (const v of m.pairs) io.stdout(`${v.provider} -> ${v.client}  ${cell(v, m.distanceIsReturnValue)}\n`)
   }
   const warnings = [...new Set(m.pairs.flatMap((p) => p.warnings))]
   if (m.bootLog.length || warnings.length) {

@@ -60,6 +60,12 @@ export interface P2pMatrix {
   era: Era
   cpu: { vendor: string; family: number; inferred: boolean; why: string }
   iommu: boolean
+  /**
+   * true in eras without enum pci_p2pdma_map_type (v5.0, v5.0-rfc, v5.2): each pair's `distance`
+   * is the int upstream_bridge_distance() returned (-1, -2, d, 0x1000 + d) and `mapType` is derived
+   * from it. The engine decides this (eras.ts p2pRules(era).hasMapTypes); views only display it.
+   */
+  distanceIsReturnValue: boolean
   providers: string[] // BDFs
   clients: string[] // BDFs
   pairs: PairVerdict[]

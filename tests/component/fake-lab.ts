@@ -206,6 +206,7 @@ export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
     canRedo: false,
     matrix: {
       era: 'v6.12',
+      distanceIsReturnValue: false,
       cpu: { vendor: 'intel', family: 6, inferred: true, why: 'host bridge 8086:2020' },
       iommu: false,
       providers: [GPU0, GPU1],

@@ -43,6 +43,7 @@ describe('P2pMatrix', () => {
       matrix: {
         ...base.matrix,
         era: 'v5.0',
+        distanceIsReturnValue: true,
         pairs: base.matrix.pairs.map((p) => (p.client === NIC ? { ...p, distance: -1 } : p)),
       },
     })

@@ -127,6 +127,7 @@ export function computeMatrix(m: Machine, opts: MatrixOptions = {}): P2pMatrix {
     era,
     cpu: { vendor: m.cpu.vendor, family: m.cpu.family, inferred: m.cpuInferred, why: m.cpuWhy },
     iommu: m.settings.iommu,
+    distanceIsReturnValue: isIntDistanceEra(era),
     providers: providers.map((d) => d.bdf),
     clients: endpoints.map((d) => d.bdf),
     pairs,

@@ -2,8 +2,7 @@
  * How a verdict is *labelled* in the UI. The verdicts themselves come from the engine; this file
  * only chooses abbreviations and prose for the legend.
  */
-import type { MapType, PairVerdict, SmiLevel } from '../../../shared/model/p2p'
-import type { Era } from '../../../shared/model/topology'
+import type { MapType, P2pMatrix, PairVerdict, SmiLevel } from '../../../shared/model/p2p'
 
 export const MAP_TYPE_INFO: Record<MapType, { abbr: string; short: string; meaning: string }> = {
   BUS_ADDR: {
@@ -49,13 +48,11 @@ export const SMI_LEVEL_INFO: Record<SmiLevel, string> = {
 }
 
 /**
- * Eras whose verdict is the raw int upstream_bridge_distance() returned (the contract's
- * PairVerdict.distance comment): -1, -2, >= 0, or 0x1000 + d in 5.2. No map types existed yet.
+ * Is each verdict the raw int upstream_bridge_distance() returned (-1, -2, >= 0, or 0x1000 + d in
+ * 5.2)? The engine says so per matrix (P2pMatrix.distanceIsReturnValue); no era list lives here.
  */
-const RAW_ERAS: readonly Era[] = ['v5.0', 'v5.0-rfc', 'v5.2']
-
-export function isRawEra(era: Era | string | undefined): boolean {
-  return RAW_ERAS.includes(era as Era)
+export function isRawEra(matrix: Pick<P2pMatrix, 'distanceIsReturnValue'> | null | undefined): boolean {
+  return matrix?.distanceIsReturnValue ?? false
 }
 
 export function formatRaw(distance: number): string {
@@ -63,6 +60,6 @@ export function formatRaw(distance: number): string {
 }
 
 /** The big text of a matrix cell: the map type abbreviation, or the raw return value in v5.x eras. */
-export function cellText(v: PairVerdict, era: Era | string | undefined): string {
-  return isRawEra(era) ? formatRaw(v.distance) : MAP_TYPE_INFO[v.mapType].abbr
+export function cellText(v: PairVerdict, raw: boolean): string {
+  return raw ? formatRaw(v.distance) : MAP_TYPE_INFO[v.mapType].abbr
 }
