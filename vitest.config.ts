@@ -12,9 +12,9 @@ export default defineConfig({
           include: [
             'electron/**/*.test.ts',
             'shared/**/*.test.ts',
-            'tests/unit/**/*.test.ts',
             'tests/scenarios/**/*.test.ts',
             'tools/**/*.test.ts',
+            'build/**/*.test.ts',
           ],
           testTimeout: 30_000,
         },
@@ -24,7 +24,7 @@ export default defineConfig({
         test: {
           name: 'component',
           environment: 'happy-dom',
-          include: ['tests/component/**/*.test.ts', 'renderer/**/*.test.ts'],
+          include: ['renderer/**/*.test.ts'],
         },
       },
       {

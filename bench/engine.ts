@@ -3,9 +3,13 @@
  * ranges (cost must follow the number of physical runs, not the number of pages), and timeline step
  * throughput forward and back.
  */
-import { defaultLab } from '../electron/engine/lab/default-lab'
-import { runScenario, scenarioMachine } from '../electron/engine/scenario/runner'
-import type { Operation, Scenario } from '../electron/engine/scenario/schema'
+import {
+  defaultLab,
+  runScenario,
+  scenarioMachine,
+  type Operation,
+  type Scenario,
+} from '../electron/engine/index'
 import { heapMiB, timeMs, type Reporter } from './harness'
 
 const lab = defaultLab()

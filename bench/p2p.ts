@@ -4,12 +4,14 @@
  * 324 PCI devices) and synthetic machines up to 4096 endpoints.
  */
 import { readFileSync } from 'node:fs'
-import { defaultLab } from '../electron/engine/lab/default-lab'
-import { importText } from '../electron/engine/import/index'
-import { buildMachine } from '../electron/engine/topology/build'
-import { syntheticMachine } from '../electron/engine/topology/synthetic'
-import { computeMatrix } from '../electron/engine/p2pdma/matrix'
-import { compactMatrix } from '../electron/engine/p2pdma/compact'
+import {
+  defaultLab,
+  importText,
+  buildMachine,
+  syntheticMachine,
+  computeMatrix,
+  compactMatrix,
+} from '../electron/engine/index'
 import { DEFAULT_SETTINGS, type LabSettings, type MachineSpec } from '../shared/model/topology'
 import { heapMiB, timeMs, type Reporter } from './harness'
 

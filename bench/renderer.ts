@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { startBridge } from '../tools/bridge/server'
-import { syntheticMachine } from '../electron/engine/topology/synthetic'
+import { syntheticMachine } from '../electron/engine/index'
 import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION, type LabFile } from '../shared/model/topology'
 import type { Reporter } from './harness'
 

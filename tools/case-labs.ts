@@ -1,4 +1,4 @@
-import { t1, t1amd, t1nw, t3 } from '../electron/engine/test/fixtures/topologies'
+import { t1, t1amd, t1nw, t3 } from '../tests/helpers/topologies'
 import { DEFAULT_SETTINGS, type LabFile, type LabSettings, type MachineSpec } from '../shared/model/topology'
 
 function lab(

@@ -50,7 +50,7 @@ export const ACCEPTED: Accepted[] = [
     check: 'PRELOAD_JS_CHECK',
     maxSeverity: 'MEDIUM',
     reason:
-      'review check on every preload: ours is sandboxed, context-isolated and exposes only the contract (one function per channel, tests/unit/preload.test.ts)',
+      'review check on every preload: ours is sandboxed, context-isolated and exposes only the contract (one function per channel, electron/preload/index.test.ts)',
   },
   {
     check: 'OPEN_EXTERNAL_JS_CHECK',

@@ -3,7 +3,7 @@
  * the icon is a handful of rounded rectangles and stroked lines, rasterised here with 4×4
  * supersampling and written with our own PNG encoder (node:zlib). electron-builder derives the
  * .ico/.icns and the Linux sizes from this PNG. Run: `npx tsx tools/gen-icon.ts` after editing
- * the SVG, and keep the two in step (tests/unit/packaging.test.ts checks the PNG's header).
+ * the SVG, and keep the two in step (build/packaging.test.ts checks the PNG's header).
  */
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { labFileSchema } from '../shared/model/lab-schema'
-import { scenarioSchema } from '../electron/engine/scenario/schema'
+import { scenarioSchema } from '../electron/engine/index'
 
 function schemaJson(schema: z.ZodType, id: string, title: string, opts?: { reused: 'ref' }): string {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', ...(opts ?? {}) }) as Record<string, unknown>

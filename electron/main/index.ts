@@ -4,9 +4,9 @@
  * in window.ts, the menu in menu.ts, files, recent files and autosave in labfiles.ts.
  */
 import { BrowserWindow, Menu, app, type RenderProcessGoneDetails } from 'electron'
-import { LabSession } from '../engine/session'
+import { LabSession } from '../app/session'
 import { fileFromArgv } from './files'
-import { OracleService } from './oracle-service'
+import { OracleService } from '../app/oracle/service'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { registerIpc } from './ipc'

@@ -1,6 +1,6 @@
 /**
  * The ONLY importer of ipcMain. Binds every contract channel ('lab:' + name) to the shared handler
- * table (ipc-handlers.ts), refuses senders that are not the app's own page, and pushes session
+ * table (electron/app/ipc/handlers.ts), refuses senders that are not the app's own page, and pushes session
  * changes to the window as 'lab:lab.changed'.
  */
 import { ipcMain, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
@@ -11,7 +11,7 @@ import {
   type IpcError,
   type Result,
 } from '../../shared/ipc/contract'
-import type { LabSession } from '../engine/session'
+import type { LabSession } from '../app/session'
 import {
   createHandlers,
   dispatch,
@@ -19,7 +19,7 @@ import {
   type Handlers,
   type OracleHost,
   type RecoverySource,
-} from './ipc-handlers'
+} from '../app/ipc/handlers'
 
 export interface IpcOptions {
   /** The window events go to (null while there is none). */
@@ -60,10 +60,11 @@ export function registerIpc(
   session: LabSession,
   options: IpcOptions,
 ): { handlers: Handlers; dispose: () => void } {
-  const emit: Emit = (channel, payload) => {
+  const emit: Emit = (channel, payload, to) => {
     for (const win of options.getWindows?.() ?? [options.getWindow()]) {
-      if (win && !win.isDestroyed() && !win.webContents.isDestroyed())
-        win.webContents.send(PREFIX + channel, payload)
+      if (!win || win.isDestroyed() || win.webContents.isDestroyed()) continue
+      if (to?.except !== undefined && win.webContents === to.except) continue // it has the reply
+      win.webContents.send(PREFIX + channel, payload)
     }
   }
   const handlers = createHandlers(session, emit, 'electron', {
@@ -83,7 +84,7 @@ export function registerIpc(
         console.warn(`lab:${channel}: refused a request from ${url ?? 'a detached frame'}`)
         return untrusted(channel)
       }
-      return dispatch(handlers, channel, args)
+      return dispatch(handlers, channel, args, event.sender)
     })
   }
   return {

@@ -1,6 +1,6 @@
 /**
  * Lab files on disk, behind a small file-system interface so every rule is unit-tested under Node
- * with a temp dir and an injected crash (tests/unit/labfiles.test.ts):
+ * with a temp dir and an injected crash (electron/main/labfiles.test.ts):
  *
  *  - save: atomic (temp file in the same directory, fsync, rename, fsync the directory); the
  *    previous version is kept as `<name>.p2plab.bak` first; temp files left by a crashed save are
@@ -19,7 +19,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type { RecoveryInfo } from '../../shared/ipc/contract'
 import { LIMITS } from '../../shared/model/lab-schema'
 import { LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
-import type { RecoverySource } from './ipc-handlers'
+import type { RecoverySource } from '../app/ipc/handlers'
 
 /** The few file operations lab files need; node:fs/promises by default, a fault-injecting fake in tests. */
 export interface LabFs {

@@ -14,8 +14,8 @@ import {
 } from 'electron'
 import { basename } from 'node:path'
 import type { IpcError } from '../../shared/ipc/contract'
-import type { LabSession } from '../engine/session'
-import type { Handlers } from './ipc-handlers'
+import type { LabSession } from '../app/session'
+import type { Handlers } from '../app/ipc/handlers'
 import { OPENABLE_EXTENSIONS, readTextFile } from './files'
 import type { LabFiles } from './labfiles'
 

@@ -6,7 +6,7 @@
 import { BrowserWindow, app, session } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { CONTENT_SECURITY_POLICY } from './csp'
+import { CONTENT_SECURITY_POLICY } from '../app/csp'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** out/main/index.js → out/preload/index.cjs (CommonJS: a sandboxed preload cannot be ESM). */
@@ -51,7 +51,7 @@ export function createPresenterWindow(): BrowserWindow {
     backgroundColor: '#ffffff',
     webPreferences: {
       // Written out in full at every BrowserWindow (not spread from a shared constant) so that
-      // electronegativity's static checks can see them; tests/unit/main.test.ts asserts both windows.
+      // electronegativity's static checks can see them; electron/main/index.test.ts asserts both windows.
       preload: PRELOAD_PATH,
       contextIsolation: true,
       sandbox: true,
@@ -83,7 +83,7 @@ export function createMainWindow(): BrowserWindow {
     backgroundColor: '#ffffff',
     webPreferences: {
       // Written out in full at every BrowserWindow (not spread from a shared constant) so that
-      // electronegativity's static checks can see them; tests/unit/main.test.ts asserts both windows.
+      // electronegativity's static checks can see them; electron/main/index.test.ts asserts both windows.
       preload: PRELOAD_PATH,
       contextIsolation: true,
       sandbox: true,

@@ -4,7 +4,7 @@
  * 'electron' (electron.vite.config.ts), because a sandboxed preload cannot load ESM or other modules.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { createLabApi } from './api'
+import { createLabApi } from '../../shared/ipc/api'
 
 const api = createLabApi({
   invoke: (channel, args) => ipcRenderer.invoke(channel, ...args),

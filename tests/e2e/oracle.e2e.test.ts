@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { LabView, Result } from '../../shared/ipc/contract'
 import { startBridge, type Bridge } from '../../tools/bridge/server'
-import { onPath } from '../../electron/main/oracle-service'
+import { onPath } from '../../electron/app/oracle/service'
 
 const root = resolve(import.meta.dirname, '../..')
 const builtIndex = join(root, 'out/renderer/index.html')

@@ -1,13 +1,13 @@
 /**
  * The source of the kernel-case scenario files (tests/scenarios/*.p2plab): each entry is one lab
- * file (a topology from electron/engine/test/fixtures/topologies.ts, settings, scenarios).
+ * file (a topology from tests/helpers/topologies.ts, settings, scenarios).
  * `npx tsx tests/scenarios/generate.ts` writes the lab files and the golden traces; the test checks
  * that the files on disk still match this source.
  */
 import type { LabFile, LabSettings, MachineSpec } from '../../shared/model/topology'
 import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
-import { t1, t1amd, t1nw } from '../../electron/engine/test/fixtures/topologies'
-import type { Scenario } from '../../electron/engine/scenario/schema'
+import { t1, t1amd, t1nw } from '../helpers/topologies'
+import type { Scenario } from '../../electron/engine/index'
 
 export interface CaseFile {
   /** File stem: starts with the kernel-cases.md id. */

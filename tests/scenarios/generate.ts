@@ -6,8 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CASES, labFileOf } from './cases'
-import { defaultLab } from '../../electron/engine/lab/default-lab'
-import { builtinScenarios } from '../../electron/engine/scenario/library'
+import { defaultLab, builtinScenarios } from '../../electron/engine/index'
 import { goldenTrace, labText, librarySlug, libraryTrace } from './golden-io'
 
 const here = dirname(fileURLToPath(import.meta.url))

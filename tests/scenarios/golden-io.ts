@@ -1,9 +1,7 @@
 /**
  * Shared by the generator and the test: the text of a case's lab file and of its golden trace.
  */
-import { runScenario, scenarioMachine } from '../../electron/engine/scenario/runner'
-import { formatStep } from '../../electron/engine/scenario/trace'
-import type { Scenario } from '../../electron/engine/scenario/schema'
+import { runScenario, scenarioMachine, formatStep, type Scenario } from '../../electron/engine/index'
 import type { LabFile } from '../../shared/model/topology'
 
 export function labText(lab: LabFile): string {

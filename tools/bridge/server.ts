@@ -1,6 +1,6 @@
 /**
  * The browser harness: serves the production renderer build (out/renderer) over http on 127.0.0.1
- * and hosts a LabSession behind the SAME handler table as main (electron/main/ipc-handlers.ts), over
+ * and hosts a LabSession behind the SAME handler table as main (electron/app/ipc/handlers.ts), over
  * one WebSocket. `window.lab` comes from a shim injected into index.html, built from the preload's
  * own createLabApi(). End-to-end tests drive the real renderer against the real engine this way,
  * because the Electron binary cannot be downloaded on the build machines (TOOLCHAIN.md §6).
@@ -16,10 +16,10 @@ import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { PREFIX } from '../../shared/ipc/contract'
-import { LabSession } from '../../electron/engine/session'
-import { createHandlers, dispatch, type Emit } from '../../electron/main/ipc-handlers'
-import { CONTENT_SECURITY_POLICY } from '../../electron/main/csp'
-import { OracleService } from '../../electron/main/oracle-service'
+import { LabSession } from '../../electron/app/session'
+import { createHandlers, dispatch, type Emit } from '../../electron/app/ipc/handlers'
+import { CONTENT_SECURITY_POLICY } from '../../electron/app/csp'
+import { OracleService } from '../../electron/app/oracle/service'
 import { BRIDGE_SHIM_PATH, BRIDGE_WS_PATH, parseClientMsg, type ServerMsg } from './protocol'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -139,9 +139,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   const session = new LabSession({ version: version ?? '0.0.0' })
   const sockets = new Set<WebSocket>()
-  const emit: Emit = (channel, payload) => {
+  const emit: Emit = (channel, payload, to) => {
     const text = JSON.stringify({ t: 'event', channel: PREFIX + channel, payload } satisfies ServerMsg)
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text)
+    // the requester has the same data in its reply (one trip per change)
+    for (const ws of sockets) if (ws.readyState === ws.OPEN && ws !== to?.except) ws.send(text)
   }
   // the same "Verify with a real kernel" service as Electron main (a child process per run)
   const oracle = new OracleService({ repoRoot })
@@ -225,7 +226,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           const channel = msg.channel.startsWith(PREFIX)
             ? msg.channel.slice(PREFIX.length)
             : `(${msg.channel})`
-          reply = { t: 'result', id: msg.id, ok: true, value: dispatch(handlers, channel, msg.payload) }
+          reply = { t: 'result', id: msg.id, ok: true, value: dispatch(handlers, channel, msg.payload, ws) }
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err))
           reply = { t: 'result', id: msg.id, ok: false, error: { name: e.name, message: e.message } }

@@ -4,7 +4,7 @@
  * as with the preload's contextBridge. The API object is the preload's own createLabApi(); only the
  * transport differs (one WebSocket instead of ipcRenderer).
  */
-import { createLabApi, type Transport } from '../../electron/preload/api'
+import { createLabApi, type Transport } from '../../shared/ipc/api'
 import { BRIDGE_WS_PATH, remoteErrorMessage, type InvokeMsg, type ServerMsg } from './protocol'
 
 interface Pending {

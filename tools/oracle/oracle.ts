@@ -6,11 +6,9 @@
  * Exit codes: 0 all pairs agree, 1 a disagreement (or an invalid run), 2 bad input or environment.
  */
 import { readFileSync } from 'node:fs'
-import { importText } from '../../electron/engine/import/index'
+import { importText, buildMachine, computeMatrix } from '../../electron/engine/index'
 import { EnvError, KERNELS } from './kernels'
 import { formatResult, runOracle, runPassed, type OracleResult } from './run'
-import { buildMachine } from '../../electron/engine/topology/build'
-import { computeMatrix } from '../../electron/engine/p2pdma/matrix'
 import type { MachineSpec, LabSettings } from '../../shared/model/topology'
 
 const USAGE = `usage: npm run oracle -- <lab-or-import-file> [--kernel ${Object.keys(KERNELS).join('|')}] [--keep] [--timeout SECONDS]
@@ -115,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * The --json output (read by electron/main/oracle-service.ts). Pairs are keyed by the LAB's BDFs
+ * The --json output (read by electron/app/oracle/service.ts). Pairs are keyed by the LAB's BDFs
  * (the matrix the user sees); `status` is 'confirmed' / 'contradicted' when the kernel answered on
  * a twin that QEMU reproduces faithfully for the pair, else 'unreproducible'.
  */

@@ -11,10 +11,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { MapType, PairVerdict } from '../../shared/model/p2p'
 import type { Era, LabSettings, MachineSpec } from '../../shared/model/topology'
-import { p2pRules } from '../../electron/engine/eras'
-import { computeMatrix } from '../../electron/engine/p2pdma/matrix'
-import { qemuCommand, type QemuExport } from '../../electron/engine/qemu/export'
-import { buildMachine } from '../../electron/engine/topology/build'
+import {
+  p2pRules,
+  computeMatrix,
+  qemuCommand,
+  type QemuExport,
+  buildMachine,
+} from '../../electron/engine/index'
 import { EnvError, cacheDir, fetchKernel, hasCommand, type KernelSpec } from './kernels'
 import { buildInitramfs, busyboxStatic, compileP2ptest } from './initramfs'
 import { P2P_LEN, errnoName, parseGuestLog, type GuestLog, type KernelPair } from './parse'

@@ -1,6 +1,6 @@
 /**
  * `npm run test:kernel`: the differential suite of issue 7 §3. Boots the QEMU machines of
- * kernel-oracle.md §4 (electron/engine/test/fixtures/topologies.ts) with Debian sid's 7.2 kernel and
+ * kernel-oracle.md §4 (tests/helpers/topologies.ts) with Debian sid's 7.2 kernel and
  * checks, for every run, that
  *   1. the engine (era v7.2, on the export's twin) agrees with the kernel on every pair: allowed or
  *      refused, and the errno of a refused O_DIRECT read (EINVAL in 7.2);
@@ -17,7 +17,7 @@ import {
   type LabSettings,
   type MachineSpec,
 } from '../../shared/model/topology'
-import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../electron/engine/test/fixtures/topologies'
+import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../tests/helpers/topologies'
 import { EnvError, KERNELS } from './kernels'
 import { formatResult, runOracle, runPassed, type OracleResult } from './run'
 

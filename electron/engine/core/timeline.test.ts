@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS, type LabSettings, type MachineSpec } from '../../../s
 import { ScenarioInputError } from '../scenario/ops'
 import { runScenario, scenarioMachine } from '../scenario/runner'
 import type { Operation, Scenario } from '../scenario/schema'
-import { t1, t1amd, t1nw } from '../test/fixtures/topologies'
+import { t1, t1amd, t1nw } from '../../../tests/helpers/topologies'
 import { invert, set } from './delta'
 import { frame, kcall, type Call } from './step'
 import { Timeline } from './timeline'

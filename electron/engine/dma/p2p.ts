@@ -4,7 +4,7 @@
  * electron/engine/p2pdma/distance-many.ts (calc_map_type_and_dist and friends).
  */
 import type { MapType } from '../../../shared/model/p2p'
-import type { Kernel } from '../core/run'
+import type { Kernel } from '../kernel'
 import { frame, type Call } from '../core/step'
 import { Tx, type World } from '../core/world'
 import { logLine } from '../mm/mm'

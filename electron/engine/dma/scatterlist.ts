@@ -3,8 +3,8 @@
  */
 import { hex, PAGE_SIZE, type Pfn } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
-import { eraAtLeast } from '../core/run'
+import type { Kernel } from '../kernel'
+import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type SgEntry, type SgTable } from '../core/world'
 import type { PageRange } from '../gup/gup'

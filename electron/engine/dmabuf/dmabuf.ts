@@ -12,8 +12,8 @@
  */
 import { dmaAddr, hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, type Pfn } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
-import { eraAtLeast } from '../core/run'
+import type { Kernel } from '../kernel'
+import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type DmaBuf, type SgEntry } from '../core/world'
 import { dmaMapSgtable, dmaUnmapSgtable } from '../dma/mapping'

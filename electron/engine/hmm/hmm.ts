@@ -25,8 +25,8 @@ import {
   type Vaddr,
 } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
-import { eraAtLeast } from '../core/run'
+import type { Kernel } from '../kernel'
+import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type HmmEntryRun, type VmArea } from '../core/world'
 import { p2pdmaMapType } from '../dma/p2p'

@@ -10,7 +10,7 @@
  */
 import { dmaAddr, hex, PAGE_SIZE, pfnToPhys, sizeStr, vaddr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
+import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type HmmEntryRun } from '../core/world'
 import { pageAt, vmaAt } from '../mm/mm'

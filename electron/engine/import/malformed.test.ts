@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { LIMITS } from '../../../shared/model/lab-schema'
 import { DEFAULT_SETTINGS, type LabFile } from '../../../shared/model/topology'
 import { detectFormat, importText, serializeLab } from './index'
-import { readFixture } from './test-fixtures'
+import { readFixture } from '../../../tests/helpers/realdata'
 
 const fail = (name: string, text: string): ReturnType<typeof importText> & { ok: false } => {
   const r = importText(name, text)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { importText } from './index'
 import { impliedLevel, parseNvidiaSmi } from './nvidia-smi'
-import { readFixture } from './test-fixtures'
+import { readFixture } from '../../../tests/helpers/realdata'
 
 const FILES = [
   'a800-8gpu.topo-m.txt',

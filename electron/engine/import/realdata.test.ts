@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest'
 import { labFileSchema } from '../../../shared/model/lab-schema'
 import type { LabFile, TopoNodeSpec } from '../../../shared/model/topology'
 import { importText } from './index'
-import { importableFixtures, readFixture } from './test-fixtures'
+import { importableFixtures, readFixture } from '../../../tests/helpers/realdata'
 
 function imp(rel: string): { lab: LabFile; report: import('../../../shared/model/topology').ImportReport } {
   const r = importText(rel.split('/').pop()!, readFixture(rel))

@@ -4,7 +4,7 @@
  */
 import { hex, PAGE_SIZE, pfn as mkPfn, type Pfn, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
+import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type VmArea } from '../core/world'
 import { flagStr, hasFlag, isCowMapping, pageAt, pageKey, pteKey } from './mm'

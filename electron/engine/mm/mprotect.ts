@@ -5,7 +5,7 @@
 import type { VmFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, sizeStr, vaddr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
+import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
 import { doMunmap } from './mmap'

@@ -12,8 +12,8 @@
  */
 import { hex, PAGE_SIZE, sizeStr, vaddr, type Vaddr } from '../core/addr'
 import { ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
-import { eraAtLeast } from '../core/run'
+import type { Kernel } from '../kernel'
+import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type DevPteRun, type IntervalNotifier } from '../core/world'
 

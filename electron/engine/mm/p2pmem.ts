@@ -7,7 +7,7 @@
  */
 import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Paddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
+import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type P2pdmaState, type PoolAlloc, type SgTable } from '../core/world'
 import { pciP2pdmaAddResource } from '../p2pdma/provider'

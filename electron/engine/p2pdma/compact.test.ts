@@ -18,7 +18,7 @@ import { DEFAULT_SETTINGS } from '../../../shared/model/topology'
 import { buildMachine } from '../topology/build'
 import { defaultLab } from '../lab/default-lab'
 import { syntheticMachine } from '../topology/synthetic'
-import { qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t1nw, t3 } from '../test/fixtures/topologies'
+import { qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t1nw, t3 } from '../../../tests/helpers/topologies'
 import { compactMatrix, mapTypeName } from './compact'
 import { p2pdmaClassify } from './distance'
 

@@ -14,7 +14,7 @@ import { ERA_INFO, p2pRules } from '../eras'
 import { belowN, rngInit } from '../core/rng'
 import { buildMachine } from '../topology/build'
 import type { Machine } from '../topology/types'
-import { t1, t1amd, t1nw, t3 } from '../test/fixtures/topologies'
+import { t1, t1amd, t1nw, t3 } from '../../../tests/helpers/topologies'
 import { cpuSupportsP2pdma } from './cpu'
 import { acsListString, calcMapTypeAndDist, upstreamBridgeDistance, walkUpstream } from './distance'
 import {

@@ -10,7 +10,7 @@ import {
 } from '../../../shared/model/topology'
 import { buildMachine } from '../topology/build'
 import type { Machine } from '../topology/types'
-import { qemuPxb2, t1, t1nw } from '../test/fixtures/topologies'
+import { qemuPxb2, t1, t1nw } from '../../../tests/helpers/topologies'
 import { computeMatrix, explainPair, isProvider, toP2pJson } from './matrix'
 import { smiLevel } from './smi'
 

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, type CpuSpec, type Era, type MachineSpec } from '../../../shared/model/topology'
 import { p2pRules } from '../eras'
 import { buildMachine } from '../topology/build'
-import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../test/fixtures/topologies'
+import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../../tests/helpers/topologies'
 import { computeMatrix } from './matrix'
 
 type CpuKey = keyof typeof CPUS

@@ -5,8 +5,8 @@
  */
 import { hex, PAGE_SIZE, pfnToPhys, sizeStr, vaddr, dmaAddr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
-import { eraAtLeast } from '../core/run'
+import type { Kernel } from '../kernel'
+import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
 import { hmmDmaMap, hmmRangeFault, type HmmReq } from '../hmm/hmm'

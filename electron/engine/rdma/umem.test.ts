@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS } from '../../../shared/model/topology'
 import { runScenario, scenarioMachine } from '../scenario/runner'
 import type { Scenario } from '../scenario/schema'
-import { t1 } from '../test/fixtures/topologies'
+import { t1 } from '../../../tests/helpers/topologies'
 
 describe('range-based cost', () => {
   for (const iommu of [false, true]) {

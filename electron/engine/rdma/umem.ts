@@ -7,8 +7,8 @@
  */
 import { hex, PAGE_SIZE, sizeStr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
-import { eraAtLeast } from '../core/run'
+import type { Kernel } from '../kernel'
+import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
 import { dmaMapForDriver, dmaUnmapSgtable } from '../dma/mapping'

@@ -3,7 +3,7 @@
  */
 import { dmaAddr, hex, PAGE_SIZE, sizeStr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
-import type { Kernel } from '../core/run'
+import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
 import { dmaBufDynamicAttach, dmaBufMapAttachment } from '../dmabuf/dmabuf'

@@ -5,8 +5,8 @@
  */
 import type { OpRunJson } from '../../../shared/model/trace'
 import type { Era, LabSettings, MachineSpec } from '../../../shared/model/topology'
-import type { Kernel } from '../core/run'
-import { kernelOf } from '../core/run'
+import type { Kernel } from '../kernel'
+import { kernelOf } from '../kernel'
 import { Timeline } from '../core/timeline'
 import { emptyWorld } from '../core/world'
 import { buildMachine } from '../topology/build'

@@ -3,9 +3,9 @@ import { DEFAULT_SETTINGS, type LabSettings, type MachineSpec } from '../../../s
 import { buildMachine, pciName } from './build'
 import type { Machine, PciDev, Window } from './types'
 import { commonUpstream, depth, findByBdf, upstreamChain } from './walk'
-import { hex, nodeViews } from './views'
+import { hex } from '../core/addr'
 import { syntheticMachine } from './synthetic'
-import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t3 } from '../test/fixtures/topologies'
+import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t3 } from '../../../tests/helpers/topologies'
 
 function build(spec: MachineSpec, settings: Partial<LabSettings> = {}): Machine {
   const r = buildMachine(spec, { ...DEFAULT_SETTINGS, ...settings })
@@ -399,36 +399,6 @@ describe('CPU inference', () => {
     expect([hygon.cpu.vendor, hygon.cpu.family]).toEqual(['hygon', 0x18])
     const other = build(t1({ cpu: null, hostDevice: { vendor: 0x1ae0, device: 0x0001 } }))
     expect(other.cpu.vendor).toBe('other')
-  })
-})
-
-describe('views', () => {
-  it('one view per spec node, host bridges with their key, hex addresses', () => {
-    const spec = t1()
-    const m = build(spec, { iommu: true })
-    const views = nodeViews(m, spec, (d) => d.endpoint?.p2pmemBar !== undefined)
-    expect(views).toHaveLength(spec.nodes.length)
-    expect(views.map((v) => v.id).slice(0, 5)).toEqual(['hb0', 'rpA', 'usp', 'dsp0', 'gpu0'])
-    const hb = views[0]!
-    expect(hb.host).toEqual({ domain: 0, busStart: 0, busEnd: 0x7f, numaNode: 0, key: '8086:2020' })
-    expect(hb.children).toEqual(['rpA', 'rpB', 'rpC'])
-    const gpu = views.find((v) => v.id === 'gpu0')!
-    expect(gpu.bdf).toBe('0000:03:00.0')
-    expect(gpu.parent).toBe('dsp0')
-    expect(gpu.isProvider).toBe(true)
-    expect(gpu.bars.find((b) => b.index === 1)!.start).toBe('0x3800000000')
-    const rp = views.find((v) => v.id === 'rpA')!
-    expect(rp.acsCap).toEqual(['SV', 'RR', 'CR', 'UF'])
-    expect(rp.acsCtrl).toEqual(['SV', 'RR', 'CR', 'UF'])
-    expect(rp.secondary).toBe(1)
-    expect(views.find((v) => v.id === 'usp')!.acsCap).toBeNull()
-    expect(
-      nodeViews(build(qemuPxb()), qemuPxb(), () => false).find((v) => v.id === 'pxb1')!.host!.key,
-    ).toBeNull()
-  })
-  it('hex()', () => {
-    expect(hex(0)).toBe('0x0')
-    expect(hex(0x3800000000)).toBe('0x3800000000')
   })
 })
 

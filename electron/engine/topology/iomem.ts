@@ -14,7 +14,7 @@ import type {
 } from '../../../shared/model/addressmap'
 import { RAM_SIZE, RAM_START } from '../core/world'
 import type { Machine, Window } from './types'
-import { hex } from './views'
+import { hex } from '../core/addr'
 
 interface Flat {
   start: number

@@ -8,7 +8,7 @@ import {
 } from '../../../shared/model/topology'
 import { buildMachine } from './build'
 import { formatPath, validateMachine } from './validate'
-import { qemuMf, t1 } from '../test/fixtures/topologies'
+import { qemuMf, t1 } from '../../../tests/helpers/topologies'
 
 function node(spec: MachineSpec, id: string): TopoNodeSpec {
   const n = spec.nodes.find((x) => x.id === id)

@@ -1,0 +1,416 @@
+/**
+ * The headless CLI (`npm run lab -- …`). All logic is here, behind a tiny I/O interface, so tests
+ * run it in-process; electron/app/cli/main.ts binds it to the real process (argv, files, exit code).
+ *
+ * Exit codes: 0 success, 1 a checked expectation was not met, 2 bad input or bad usage, 3 internal error.
+ */
+import {
+  importText,
+  serializeLab,
+  buildMachine,
+  computeMatrix,
+  explainPair,
+  toP2pJson,
+  ERA_INFO,
+  qemuCommand,
+} from '../../engine/index'
+import { runCommand } from './run'
+import type { CliIo } from './io'
+
+export type { CliIo } from './io'
+import { ERAS, type CpuSpec, type Era, type InputIssue, type LabFile } from '../../../shared/model/topology'
+import type { P2pMatrix, PairVerdict } from '../../../shared/model/p2p'
+
+export const HELP = `P2P DMA Lab — headless command line
+
+Usage:
+  npm run lab -- <command> [options]
+
+Commands:
+  p2p <file>                 Print the kernel's P2P verdict for every provider/client pair
+                             (providers = endpoints with a memory BAR; clients = every endpoint).
+      --era <era>            Kernel era (default: the file's, else ${'v6.12'}). One of:
+                             ${ERAS.join(', ')}
+      --cpu <cpu>            amd-zen | amd-zen3 | amd-fam16 | hygon | intel | other
+                             (default: the file's CPU, else inferred from the host bridges;
+                             the assumption is reported on stderr)
+      --iommu on|off         An IOMMU driver enabled ACS redirect on every capable port
+      --disable-acs-redir L  The value of pci=disable_acs_redir= (e.g. "0000:02:00.0;0000:02:01.0")
+      --json                 Stable JSON: {"era", "pairs": [{"provider", "client", "mapType",
+                             "distance", "acsRedirect", "warnings"}]}
+  explain <file> <provider> <client>
+                             Why the kernel decides what it does for one pair (BDFs), with the
+                             kernel function, source file and era of every decision.
+  import <file> -o <out.p2plab>
+                             Convert any supported input into a lab file, and report what the
+                             format could not carry and what was assumed.
+  run <lab-or-scenario-file> Run every scenario of a lab (or a bare scenario file on the default
+                             lab) headless: each operation expands into the kernel call tree.
+      --era <era>            Run in another era
+      --trace                Print every step (enter, check, mutate, return, fail)
+      --json                 {"scenarios": [{"name", "era", "operations": [{"op", "ret",
+                             "errno", "ok"}], "expectationsMet"}]}
+                             Exit 1 when an expected outcome is not met.
+  eras                       List the kernel eras and what changed in each.
+  qemu <file>                A QEMU q35 command line reproducing the lab's PCIe tree (every
+                             endpoint an NVMe with a CMB), what QEMU cannot reproduce and how the
+                             oracle compensates; takes --era/--cpu/--iommu/--disable-acs-redir.
+      --json                 {"argv", "shell", "devices", "kernelParams", "cannotReproduce", ...}
+                             (npm run oracle -- <file> boots it with a real kernel)
+
+<file> is a lab file (.p2plab JSON) or a real machine's topology: \`lspci -vvv\` (-nn),
+\`lspci -tv\`, hwloc XML (v2 or v3), \`nvidia-smi topo -m\`, or an NCCL topology XML.
+The format is detected from the content.
+
+Exit codes: 0 success, 1 an expectation was not met, 2 bad input or usage (the message names
+the file and the line or element), 3 internal error.
+`
+
+class UsageError extends Error {}
+
+interface ParsedArgs {
+  positional: string[]
+  flags: Map<string, string | true>
+}
+
+function parseArgs(argv: string[]): ParsedArgs {
+  const positional: string[] = []
+  const flags = new Map<string, string | true>()
+  const takesValue = new Set(['--era', '--cpu', '--iommu', '--disable-acs-redir', '-o', '--out'])
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a.startsWith('-') && a !== '-') {
+      const eq = a.indexOf('=')
+      if (eq > 0) {
+        flags.set(a.slice(0, eq), a.slice(eq + 1))
+      } else if (takesValue.has(a)) {
+        const v = argv[++i]
+        if (v === undefined) throw new UsageError(`${a} needs a value`)
+        flags.set(a, v)
+      } else {
+        flags.set(a, true)
+      }
+    } else {
+      positional.push(a)
+    }
+  }
+  return { positional, flags }
+}
+
+const CPUS: Record<string, CpuSpec> = {
+  'amd-zen': { vendor: 'amd', family: 0x17, name: 'AMD Zen (family 0x17)' },
+  'amd-zen3': { vendor: 'amd', family: 0x19, name: 'AMD Zen 3/4 (family 0x19)' },
+  'amd-fam16': { vendor: 'amd', family: 0x16, name: 'AMD family 0x16 (pre-Zen)' },
+  hygon: { vendor: 'hygon', family: 0x18, name: 'Hygon Dhyana (family 0x18)' },
+  intel: { vendor: 'intel', family: 6, name: 'Intel (family 6)' },
+  other: { vendor: 'other', family: 0, name: 'other (not x86)' },
+}
+
+function formatIssues(file: string, issues: InputIssue[]): string {
+  return issues
+    .slice(0, 20)
+    .map((i) => {
+      const where =
+        i.line !== undefined ? `${file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''}` : file
+      const what = i.nodeId ? ` (node "${i.nodeId}")` : i.path ? ` (at ${i.path})` : ''
+      return `error: ${where}: ${i.message}${what}`
+    })
+    .concat(issues.length > 20 ? [`error: … and ${issues.length - 20} more`] : [])
+    .join('\n')
+}
+
+class InputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly issues: InputIssue[],
+  ) {
+    super(formatIssues(file, issues))
+  }
+}
+
+function loadLab(io: CliIo, file: string): { lab: LabFile; notes: string[] } {
+  let text: string
+  try {
+    text = io.readFile(file)
+  } catch (e) {
+    throw new InputError(file, [{ source: file, message: `cannot read: ${(e as Error).message}` }])
+  }
+  const r = importText(file, text)
+  if (!r.ok) throw new InputError(file, r.issues)
+  const notes: string[] = []
+  if (r.report.format !== 'lab') {
+    notes.push(`imported ${file} as ${r.report.format}`)
+    for (const c of r.report.cannotCarry) notes.push(`format cannot carry: ${c}`)
+    for (const a of r.report.assumed) notes.push(`assumed: ${a}`)
+  }
+  for (const w of r.report.warnings) notes.push(`warning: ${w}`)
+  return { lab: r.lab, notes }
+}
+
+function applyOptions(lab: LabFile, flags: ParsedArgs['flags']): LabFile {
+  const settings = { ...lab.settings }
+  let cpu = lab.machine.cpu
+  const era = flags.get('--era')
+  if (era !== undefined) {
+    if (typeof era !== 'string' || !(ERAS as readonly string[]).includes(era))
+      throw new UsageError(`--era must be one of ${ERAS.join(', ')}`)
+    settings.era = era as Era
+  }
+  const c = flags.get('--cpu')
+  if (c !== undefined) {
+    const spec = typeof c === 'string' ? CPUS[c] : undefined
+    if (!spec) throw new UsageError(`--cpu must be one of ${Object.keys(CPUS).join(', ')}`)
+    cpu = spec
+  }
+  const iommu = flags.get('--iommu')
+  if (iommu !== undefined) {
+    if (iommu !== 'on' && iommu !== 'off') throw new UsageError('--iommu must be on or off')
+    settings.iommu = iommu === 'on'
+  }
+  const acs = flags.get('--disable-acs-redir')
+  if (acs !== undefined) {
+    if (typeof acs !== 'string') throw new UsageError('--disable-acs-redir needs a value')
+    settings.disableAcsRedir = acs
+  }
+  return { ...lab, settings, machine: { ...lab.machine, cpu } }
+}
+
+function matrixFor(lab: LabFile, file: string): P2pMatrix & { machineAssumptions: string[] } {
+  const built = buildMachine(lab.machine, lab.settings)
+  if (!built.ok) throw new InputError(file, built.issues)
+  const m = computeMatrix(built.machine)
+  return { ...m, machineAssumptions: built.machine.assumptions }
+}
+
+function cell(v: PairVerdict, raw: boolean): string {
+  if (raw) return v.distance >= 0 ? `ok ${v.distance}` : `${v.distance}`
+  switch (v.mapType) {
+    case 'BUS_ADDR':
+      return `BUS ${v.distance}`
+    case 'THRU_HOST_BRIDGE':
+      return `HOST ${v.distance}`
+    case 'NOT_SUPPORTED':
+      return `no`
+    default:
+      return v.mapType
+  }
+}
+
+function printMatrixText(io: CliIo, m: P2pMatrix): void {
+  io.stdout(
+    `era ${m.era} · CPU ${m.cpu.vendor} family 0x${m.cpu.family.toString(16)}${m.cpu.inferred ? ' (inferred)' : ''} · IOMMU ${m.iommu ? 'on' : 'off'}\n`,
+  )
+  io.stdout(`${m.providers.length} providers × ${m.clients.length} clients\n\n`)
+  const byKey = new Map(m.pairs.map((p) => [`${p.provider}|${p.client}`, p]))
+  if (m.clients.length <= 12) {
+    const w = 10
+    const first = 20
+    io.stdout('provider \\ client'.padEnd(first) + m.clients.map((c) => c.slice(5).padEnd(w)).join('') + '\n')
+    for (const p of m.providers) {
+      const cells = m.clients.map((c) => {
+        const v = byKey.get(`${p}|${c}`)
+        return (v ? cell(v, m.distanceIsReturnValue) : '').padEnd(w)
+      })
+      io.stdout(p.padEnd(first) + cells.join('').trimEnd() + '\n')
+    }
+    io.stdout(
+      '\nBUS = PCI_P2PDMA_MAP_BUS_ADDR, HOST = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, no = NOT_SUPPORTED; the number is the distance.\n',
+    )
+    if (m.distanceIsReturnValue)
+      io.stdout(
+        'v5.x: "ok N" = upstream_bridge_distance() returned N; -1 = no common upstream bridge, -2 = ACS redirect.\n',
+      )
+  } else {
+    for (const v of m.pairs) io.stdout(`${v.provider} -> ${v.client}  ${cell(v, m.distanceIsReturnValue)}\n`)
+  }
+  const warnings = [...new Set(m.pairs.flatMap((p) => p.warnings))]
+  if (m.bootLog.length || warnings.length) {
+    const lines = [...m.bootLog, ...warnings]
+    const shown = lines.slice(0, 12)
+    io.stdout('\nkernel log:\n')
+    for (const l of shown) io.stdout(`  ${l}\n`)
+    if (lines.length > shown.length)
+      io.stdout(
+        `  … ${lines.length - shown.length} more lines (all of them with --json, or per pair with \`explain\`)\n`,
+      )
+  }
+}
+
+function cmdP2p(io: CliIo, args: ParsedArgs): number {
+  const file = args.positional[1]
+  if (!file) throw new UsageError('p2p needs a file')
+  const { lab, notes } = loadLab(io, file)
+  const configured = applyOptions(lab, args.flags)
+  const m = matrixFor(configured, file)
+  const assumptions = [...notes, ...m.assumptions, ...m.machineAssumptions]
+  if (m.cpu.inferred && !args.flags.has('--cpu')) assumptions.push(`CPU: ${m.cpu.why}`)
+  for (const a of new Set(assumptions)) io.stderr(`note: ${a}\n`)
+  if (args.flags.get('--json') === true) {
+    io.stdout(JSON.stringify(toP2pJson(m), null, 2) + '\n')
+  } else {
+    printMatrixText(io, m)
+  }
+  return 0
+}
+
+function cmdExplain(io: CliIo, args: ParsedArgs): number {
+  const [, file, provider, client] = args.positional
+  if (!file || !provider || !client) throw new UsageError('explain needs <file> <provider-bdf> <client-bdf>')
+  const { lab } = loadLab(io, file)
+  const configured = applyOptions(lab, args.flags)
+  const built = buildMachine(configured.machine, configured.settings)
+  if (!built.ok) throw new InputError(file, built.issues)
+  const norm = (b: string) => (/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(b) ? `0000:${b}` : b).toLowerCase()
+  const v = explainPair(built.machine, norm(provider), norm(client))
+  if (!v)
+    throw new UsageError(
+      `no such provider/client pair: ${provider} ${client} (providers are endpoints with a memory BAR)`,
+    )
+  if (args.flags.get('--json') === true) {
+    io.stdout(JSON.stringify(v, null, 2) + '\n')
+    return 0
+  }
+  io.stdout(
+    `${v.provider} -> ${v.client}: ${v.mapType}, distance ${v.distance}, distance_many score ${v.score}\n`,
+  )
+  io.stdout(`path: ${v.path.map((id) => built.machine.devs.get(id)?.bdf ?? id).join(' → ')}\n`)
+  io.stdout(
+    `common upstream bridge: ${v.commonUpstream ? built.machine.devs.get(v.commonUpstream)?.bdf : 'none (through the host bridge)'}\n`,
+  )
+  if (v.acsRedirect.length) io.stdout(`ACS redirect on: ${v.acsRedirect.join(', ')}\n`)
+  io.stdout(`nvidia-smi topo -m level: ${v.smiLevel}\n\ndecisions:\n`)
+  for (const d of v.decisions) {
+    const mark = d.ok === null ? '·' : d.ok ? '✓' : '✗'
+    io.stdout(`  ${mark} ${d.fn}() [${d.file}, ${d.eras}, ${d.source}]\n      ${d.text}\n`)
+  }
+  if (v.warnings.length) {
+    io.stdout('\nkernel log:\n')
+    for (const w of v.warnings) io.stdout(`  ${w}\n`)
+  }
+  return 0
+}
+
+function cmdImport(io: CliIo, args: ParsedArgs): number {
+  const file = args.positional[1]
+  const out = args.flags.get('-o') ?? args.flags.get('--out')
+  if (!file) throw new UsageError('import needs a file')
+  let text: string
+  try {
+    text = io.readFile(file)
+  } catch (e) {
+    throw new InputError(file, [{ source: file, message: `cannot read: ${(e as Error).message}` }])
+  }
+  const r = importText(file, text)
+  if (!r.ok) throw new InputError(file, r.issues)
+  const built = buildMachine(r.lab.machine, r.lab.settings)
+  if (!built.ok) throw new InputError(file, built.issues)
+  const rep = r.report
+  io.stderr(
+    `imported ${file} as ${rep.format}: ${Object.entries(rep.counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}\n`,
+  )
+  for (const c of rep.cannotCarry) io.stderr(`format cannot carry: ${c}\n`)
+  for (const a of rep.assumed) io.stderr(`assumed: ${a}\n`)
+  for (const w of rep.warnings) io.stderr(`warning: ${w}\n`)
+  const text2 = serializeLab(r.lab)
+  if (typeof out === 'string') {
+    try {
+      io.writeFile(out, text2)
+    } catch (e) {
+      throw new InputError(out, [{ source: out, message: `cannot write: ${(e as Error).message}` }])
+    }
+    io.stderr(`wrote ${out}\n`)
+  } else {
+    io.stdout(text2)
+  }
+  return 0
+}
+
+function cmdQemu(io: CliIo, args: ParsedArgs): number {
+  const file = args.positional[1]
+  if (!file) throw new UsageError('qemu needs a file')
+  const { lab, notes } = loadLab(io, file)
+  const configured = applyOptions(lab, args.flags)
+  const built = buildMachine(configured.machine, configured.settings)
+  if (!built.ok) throw new InputError(file, built.issues)
+  for (const n of notes) io.stderr(`note: ${n}\n`)
+  let e
+  try {
+    e = qemuCommand(built.machine, { kernel: 'vmlinuz', initrd: 'initrd.img', append: ['console=ttyS0'] })
+  } catch (err) {
+    throw new InputError(file, [
+      { source: file, message: `cannot export to QEMU: ${(err as Error).message}` },
+    ])
+  }
+  if (args.flags.get('--json') === true) {
+    io.stdout(JSON.stringify(e, null, 2) + '\n')
+    return 0
+  }
+  io.stdout(e.shell + '\n\n')
+  io.stdout(
+    `CPU ${e.cpuModel}; ${e.nvme.length} NVMe controllers (disk images disks/diskN.img, one per endpoint)\n`,
+  )
+  io.stdout('devices (lab BDF -> guest BDF):\n')
+  for (const d of e.devices)
+    io.stdout(
+      `  ${(d.bdfInLab || '-').padEnd(13)} -> ${d.guestBdf.padEnd(13)} ${d.role} ${d.qemuId}${d.serial ? ` serial=${d.serial}` : ''}\n`,
+    )
+  io.stdout('\nQEMU cannot reproduce:\n')
+  for (const c of e.cannotReproduce.length ? e.cannotReproduce : ['nothing known']) io.stdout(`  - ${c}\n`)
+  io.stdout('\nhow the oracle compensates:\n')
+  for (const c of e.compensations.length ? e.compensations : ['nothing needed']) io.stdout(`  - ${c}\n`)
+  return 0
+}
+
+function cmdEras(io: CliIo): number {
+  for (const era of ERAS) {
+    const info = ERA_INFO[era]
+    io.stdout(`${era.padEnd(10)} ${info.label}\n${' '.repeat(11)}${info.summary}\n`)
+  }
+  return 0
+}
+
+export function runCli(argv: string[], io: CliIo): number {
+  try {
+    const args = parseArgs(argv)
+    const cmd = args.positional[0]
+    if (args.flags.has('--version')) {
+      io.stdout(`p2p-dma-lab ${io.version}\n`)
+      return 0
+    }
+    if (!cmd || args.flags.has('--help') || args.flags.has('-h') || cmd === 'help') {
+      io.stdout(HELP)
+      return cmd || args.flags.has('--help') || args.flags.has('-h') ? 0 : 2
+    }
+    switch (cmd) {
+      case 'p2p':
+        return cmdP2p(io, args)
+      case 'explain':
+        return cmdExplain(io, args)
+      case 'import':
+        return cmdImport(io, args)
+      case 'eras':
+        return cmdEras(io)
+      case 'qemu':
+        return cmdQemu(io, args)
+      case 'run':
+        return runCommand(argv, io)
+      default:
+        throw new UsageError(`unknown command "${cmd}" (try --help)`)
+    }
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr(e.message + '\n')
+      return 2
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`usage error: ${e.message}\n`)
+      return 2
+    }
+    io.stderr(
+      `internal error (a bug in P2P DMA Lab, please report it): ${(e as Error).message ?? String(e)}\n`,
+    )
+    return 3
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * `lab run <lab-or-scenario-file> [--era E] [--json] [--trace]`: run every scenario headless,
+ * print each operation's outcome (with --trace every step), check the expectations.
+ *
+ * Exit codes: 0 all expectations met, 1 an expectation is not met, 2 bad input (unreadable file,
+ * invalid lab or scenario, unknown era, a reference the topology cannot resolve).
+ *
+ * Input: a lab file (`format: "p2p-dma-lab"`, its `scenarios` array), or a bare scenario JSON
+ * (one scenario object, or `{ "scenarios": [...] }`) which runs on the built-in default lab.
+ * --json prints `{"scenarios":[{"name","era","operations":[{"op","ret","errno","ok"}],"expectationsMet"}]}`.
+ */
+import type { LabRunJson } from '../../../shared/model/trace'
+import { ERAS, type Era, type LabSettings, type MachineSpec } from '../../../shared/model/topology'
+import {
+  hex,
+  loadLab,
+  defaultLab,
+  ScenarioInputError,
+  runScenario,
+  scenarioMachine,
+  type ScenarioResult,
+  scenarioSchema,
+  type Scenario,
+  formatStep,
+} from '../../engine/index'
+
+import type { CliIo } from './io'
+
+export const RUN_USAGE = 'usage: lab run <lab-or-scenario-file> [--era E] [--json] [--trace]\n'
+
+interface Loaded {
+  spec: MachineSpec
+  settings: LabSettings
+  scenarios: Scenario[]
+}
+
+class BadInput extends Error {}
+
+function parseScenarios(file: string, raw: unknown[]): Scenario[] {
+  return raw.map((s, i) => {
+    const r = scenarioSchema.safeParse(s)
+    if (!r.success) {
+      const issue = r.error.issues[0]!
+      throw new BadInput(`${file}: scenarios[${i}].${issue.path.map(String).join('.')}: ${issue.message}`)
+    }
+    return r.data
+  })
+}
+
+/** Read a lab file or a bare scenario file. Throws BadInput. */
+export function loadScenarios(file: string, text: string): Loaded {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (e) {
+    throw new BadInput(`${file}: JSON syntax error: ${(e as Error).message}`)
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new BadInput(`${file}: expected a JSON object`)
+  const obj = data as Record<string, unknown>
+  if ('format' in obj) {
+    const r = loadLab(file, text)
+    if (!r.ok)
+      throw new BadInput(
+        r.issues
+          .map((i) => `${i.source}${i.path ? ` ${i.path}` : ''}${i.line ? `:${i.line}` : ''}: ${i.message}`)
+          .join('\n'),
+      )
+    const lab = r.lab
+    if (!lab.scenarios?.length) throw new BadInput(`${file}: the lab has no scenarios`)
+    return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, lab.scenarios) }
+  }
+  const lab = defaultLab()
+  if (Array.isArray(obj.scenarios))
+    return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, obj.scenarios) }
+  return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, [obj]) }
+}
+
+function retText(
+  o: { ret: number | null; errno: string | null; notInEra: string | null },
+  op: string,
+): string {
+  if (o.notInEra) return `not in this era: ${o.notInEra}`
+  if (o.errno) return `-${o.errno} (${o.ret})`
+  if (o.ret === null) return '-'
+  return op.startsWith('mmap') ? hex(o.ret) : String(o.ret)
+}
+
+function printText(io: CliIo, r: ScenarioResult, trace: boolean): void {
+  const m = r.kernel.machine
+  io.stdout(`scenario: ${r.name}\n  era ${r.era} · IOMMU ${m.settings.iommu ? 'on' : 'off'} · ${m.name}\n`)
+  r.operations.forEach((o, i) => {
+    io.stdout(
+      `  ${String(i + 1).padStart(2)} ${o.op.padEnd(26)} ${retText(o, o.op).padEnd(28)} ${o.ok ? 'ok' : 'EXPECTATION NOT MET'}\n`,
+    )
+    for (const f of o.failures) io.stdout(`       ✗ ${f}\n`)
+    if (trace)
+      for (const s of r.timeline.steps.slice(o.first, o.end))
+        io.stdout(`       ${'  '.repeat(s.depth)}${formatStep(s)}\n`)
+  })
+  io.stdout(`  ${r.expectationsMet ? 'all expectations met' : 'some expectations were NOT met'}\n\n`)
+}
+
+/** runCommand(['run', file, ...flags], io) -> exit code. A leading 'run' is optional. */
+export function runCommand(argv: string[], io: CliIo): number {
+  const args = argv[0] === 'run' ? argv.slice(1) : [...argv]
+  let era: Era | null = null
+  let json = false
+  let trace = false
+  const files: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === '--json') json = true
+    else if (a === '--trace') trace = true
+    else if (a === '--era') {
+      const e = args[++i]
+      if (!e || !(ERAS as readonly string[]).includes(e)) {
+        io.stderr(`lab run: unknown era '${e ?? ''}' (one of ${ERAS.join(', ')})\n`)
+        return 2
+      }
+      era = e as Era
+    } else if (a.startsWith('--')) {
+      io.stderr(`lab run: unknown option ${a}\n${RUN_USAGE}`)
+      return 2
+    } else files.push(a)
+  }
+  if (files.length !== 1) {
+    io.stderr(RUN_USAGE)
+    return 2
+  }
+  const file = files[0]!
+  let loaded: Loaded
+  try {
+    loaded = loadScenarios(file, io.readFile(file))
+  } catch (e) {
+    io.stderr(
+      `lab run: ${e instanceof BadInput ? e.message : `cannot read ${file}: ${(e as Error).message}`}\n`,
+    )
+    return 2
+  }
+  const results: ScenarioResult[] = []
+  for (const sc0 of loaded.scenarios) {
+    const sc = era ? { ...sc0, era } : sc0
+    try {
+      results.push(runScenario(scenarioMachine(loaded.spec, loaded.settings, sc), sc))
+    } catch (e) {
+      if (e instanceof ScenarioInputError) {
+        io.stderr(`lab run: ${file}: scenario '${sc.name}': ${e.message}\n`)
+        return 2
+      }
+      throw e
+    }
+  }
+  if (json) {
+    const out: LabRunJson = {
+      scenarios: results.map((r) => ({
+        name: r.name,
+        era: r.era,
+        operations: r.operations.map((o) => ({ op: o.op, ret: o.ret, errno: o.errno, ok: o.ok })),
+        expectationsMet: r.expectationsMet,
+      })),
+    }
+    io.stdout(JSON.stringify(out, null, 2) + '\n')
+  } else for (const r of results) printText(io, r, trace)
+  return results.every((r) => r.expectationsMet) ? 0 : 1
+}

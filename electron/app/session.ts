@@ -1,0 +1,425 @@
+/**
+ * LabSession: the one owner of the lab state (the lab file, the enumerated machine, the P2P matrix,
+ * the last import report, the revision). Main and the browser harness each create exactly one and
+ * hand it to createHandlers(); nothing else holds state (STYLE.md §2.11: no global singleton).
+ *
+ * Every change is atomic: the new state is built completely (import, enumeration, matrix, node
+ * views) and only then swapped in, so a failed import or settings patch leaves the previous lab,
+ * machine and revision untouched. Failures travel as Result values (STYLE.md §2.7); a thrown error
+ * here is an engine bug, which the IPC handlers turn into kind 'internal'.
+ *
+ * Pure TypeScript: no electron, no node:* (the harness and the tests run it under plain Node).
+ */
+import type {
+  AppInfo,
+  IpcError,
+  LabView,
+  Result,
+  SettingsPatch,
+  TopoNodeView,
+  UiState,
+} from '../../shared/ipc/contract'
+import { EMPTY_UI_STATE } from '../../shared/ipc/contract'
+import type { P2pMatrix, PairVerdict } from '../../shared/model/p2p'
+import {
+  ERAS,
+  type ImportReport,
+  type InputIssue,
+  type LabFile,
+  type LabSettings,
+} from '../../shared/model/topology'
+import {
+  type Machine,
+  buildMachine,
+  defaultLab,
+  computeMatrix,
+  explainPair,
+  isEndpoint,
+  isProvider,
+  importText,
+  serializeLab,
+  ERA_INFO,
+  applyEdits,
+  emptyMachine,
+  iomemTree,
+} from '../engine/index'
+import { nodeViews } from './views/nodes'
+
+/** Pairs above which a LabView's matrix omits per-pair decisions (p2p.explain gives them). */
+export const LABVIEW_EXPLAIN_LIMIT = 2000
+
+function matrixPairs(m: Machine): number {
+  let endpoints = 0
+  let providers = 0
+  for (const d of m.devs.values()) {
+    if (!isEndpoint(d)) continue
+    endpoints++
+    if (isProvider(d)) providers++
+  }
+  return endpoints * providers
+}
+import type { EditRequest } from '../../shared/model/edit'
+import type { AddressMapView } from '../../shared/model/addressmap'
+import type { MachineSpec } from '../../shared/model/topology'
+import { StepperSession } from './stepping/stepper-session'
+
+/** Undo depth: older edits fall off the bottom of the stack. */
+export const UNDO_LIMIT = 200
+
+export const APP_NAME = 'P2P DMA Lab'
+export const LAB_EXTENSION = '.p2plab'
+
+/** Everything derived from one lab file; replaced as a whole, never edited in place. */
+interface LabState {
+  lab: LabFile
+  machine: Machine
+  matrix: P2pMatrix
+  nodes: TopoNodeView[]
+  importReport: ImportReport | null
+  /** The name a save proposes (always ends in .p2plab). */
+  fileName: string
+}
+
+export type ChangeListener = (view: LabView) => void
+
+export interface LabSessionOptions {
+  /** The application version AppInfo reports (main passes app.getVersion()). */
+  version?: string
+}
+
+function inputError(message: string, issues: InputIssue[]): { ok: false; error: IpcError } {
+  return { ok: false, error: { kind: 'input', message, issues } }
+}
+
+/** 'gpu-box.xml' -> 'gpu-box.p2plab'; keeps only the last path segment. */
+export function labFileNameFor(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? ''
+  const stem = base.replace(/\.[^.]*$/, '') || 'lab'
+  return stem + LAB_EXTENSION
+}
+
+export class LabSession {
+  private state: LabState
+  private revision = 1
+  private readonly listeners = new Set<ChangeListener>()
+  private readonly version: string
+  /** The revision last saved to (or loaded from) filePath; the lab is dirty when it differs. */
+  private savedRevisionValue = 1
+  /** Where the lab lives on disk (a .p2plab it was loaded from or saved to); null = never saved. */
+  private filePathValue: string | null = null
+  /** UI state that must survive a renderer crash or reload (selection, later the stepping cursor). */
+  private uiStateValue: UiState = { ...EMPTY_UI_STATE }
+  /** The scenario stepper (scenario.* and timeline.* channels), always on the current lab. */
+  readonly stepping = new StepperSession(() => this.state.lab)
+
+  /** Starts with the default lab loaded; throws if the built-in lab does not build (an engine bug). */
+  constructor(options: LabSessionOptions = {}) {
+    this.version = options.version ?? '0.0.0'
+    const built = this.build(defaultLab(), null, 'default' + LAB_EXTENSION, 'default lab')
+    if (!built.ok) throw new Error(`the default lab does not build: ${built.error.message}`)
+    this.state = built.value
+  }
+
+  /** Machine specs before (undo) and after (redo) the edits of the current lab, newest last. */
+  private undoStack: MachineSpec[] = []
+  private redoStack: MachineSpec[] = []
+  /**
+   * The machine spec the stacks belong to. Any other change of the machine (an import, the default
+   * lab, a new lab, a CPU change from settings) starts a fresh history: the stacks are dropped.
+   */
+  private historyHead: MachineSpec | null = null
+
+  /** Subscribe to changes; the listener gets the new LabView. Returns the unsubscribe function. */
+  onDidChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
+  get currentRevision(): number {
+    return this.revision
+  }
+
+  get fileName(): string {
+    return this.state.fileName
+  }
+
+  /** The revision last saved or loaded from disk. */
+  get savedRevision(): number {
+    return this.savedRevisionValue
+  }
+
+  /** True when the lab has changes that are not in filePath (or was never saved). */
+  get dirty(): boolean {
+    return this.revision !== this.savedRevisionValue
+  }
+
+  get filePath(): string | null {
+    return this.filePathValue
+  }
+
+  /**
+   * Record where the lab lives on disk. `saved: true` (a save, or a .p2plab just opened) makes the
+   * current revision the saved one; `saved: false` (a recovered autosave) keeps the lab dirty.
+   * Pushes the view (same revision) so the renderer sees dirty/filePath change.
+   */
+  setFile(path: string | null, options: { saved: boolean }): void {
+    this.filePathValue = path
+    if (options.saved) this.savedRevisionValue = this.revision
+    else if (this.savedRevisionValue === this.revision) this.savedRevisionValue = 0
+    this.notify()
+  }
+
+  /** The UI state kept for a reloaded or recreated renderer. */
+  uiState(): Result<UiState> {
+    return { ok: true, value: this.uiStateValue }
+  }
+
+  /** Merge a validated patch into the UI state (the IPC schema bounds its size). */
+  setUiState(patch: Partial<UiState>): Result<UiState> {
+    const next: UiState = { ...this.uiStateValue }
+    for (const [key, value] of Object.entries(patch) as [keyof UiState, unknown][]) {
+      if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value
+    }
+    this.uiStateValue = next
+    return { ok: true, value: next }
+  }
+
+  info(host: AppInfo['host']): Result<AppInfo> {
+    const eras = ERAS.map((id) => ({ id, label: ERA_INFO[id].label, summary: ERA_INFO[id].summary }))
+    return { ok: true, value: { name: APP_NAME, version: this.version, eras, host } }
+  }
+
+  current(): Result<LabView> {
+    return { ok: true, value: this.view() }
+  }
+
+  loadDefault(): Result<LabView> {
+    const built = this.build(defaultLab(), null, 'default' + LAB_EXTENSION, 'default lab')
+    if (!built.ok) return built
+    this.filePathValue = null
+    this.savedRevisionValue = this.revision + 1 // the built-in lab is never "unsaved work"
+    return this.swap(built.value)
+  }
+
+  /** Load a lab file or import a topology (hwloc XML, lspci, nvidia-smi ...); the format is detected. */
+  importText(req: { fileName: string; text: string }): Result<LabView> {
+    const imported = importText(req.fileName, req.text)
+    if (!imported.ok) {
+      return inputError(
+        `${req.fileName}: could not be loaded (${issueSummary(imported.issues)})`,
+        imported.issues,
+      )
+    }
+    const built = this.build(imported.lab, imported.report, labFileNameFor(req.fileName), req.fileName)
+    if (!built.ok) return built
+    // A new lab: not tied to any file until main says where it came from (setFile).
+    this.filePathValue = null
+    return this.swap(built.value)
+  }
+
+  /** Change the era, IOMMU, ACS override, RFC mode, seed or CPU; re-enumerates and recomputes. */
+  setSettings(patch: SettingsPatch): Result<LabView> {
+    const { cpu, ...rest } = patch
+    const prev = this.state.lab
+    const settings: LabSettings = { ...prev.settings }
+    for (const [key, value] of Object.entries(rest) as [keyof LabSettings, unknown][]) {
+      if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value
+    }
+    const machine =
+      cpu === undefined ? prev.machine : { ...prev.machine, cpu: cpu === null ? null : { ...cpu } }
+    const lab: LabFile = { ...prev, machine, settings }
+    const built = this.build(lab, this.state.importReport, this.state.fileName, 'settings')
+    if (!built.ok) return built
+    return this.swap(built.value)
+  }
+
+  exportText(): Result<{ fileName: string; text: string }> {
+    return { ok: true, value: { fileName: this.state.fileName, text: serializeLab(this.state.lab) } }
+  }
+
+  /** The kernel's verdict for one provider/client pair of the current machine, with the path and reasons. */
+  explain(req: { provider: string; client: string }): Result<PairVerdict> {
+    const { machine } = this.state
+    const issues: InputIssue[] = []
+    for (const role of ['provider', 'client'] as const) {
+      if (!machine.byBdf.has(req[role])) {
+        issues.push({
+          source: 'p2p.explain',
+          path: role,
+          message: `no PCI function ${req[role]} in this machine`,
+        })
+      }
+    }
+    if (issues.length > 0) return inputError(`p2p.explain: ${issueSummary(issues)}`, issues)
+    const verdict = explainPair(machine, req.provider, req.client)
+    if (verdict === null) {
+      const message = `${req.provider} is not a P2PDMA provider or ${req.client} is not a client on this machine`
+      return inputError(`p2p.explain: ${message}`, [{ source: 'p2p.explain', message }])
+    }
+    return { ok: true, value: verdict }
+  }
+
+  /** A lab with one host bridge and nothing below it, under the current settings. */
+  newLab(): Result<LabView> {
+    const lab: LabFile = {
+      format: this.state.lab.format,
+      schemaVersion: this.state.lab.schemaVersion,
+      name: 'New lab',
+      machine: emptyMachine(),
+      settings: { ...this.state.lab.settings },
+    }
+    const built = this.build(lab, null, 'new-lab' + LAB_EXTENSION, 'new lab')
+    if (!built.ok) return built
+    // Not the file the previous lab came from (a Save must not write the empty lab over it).
+    this.filePathValue = null
+    this.savedRevisionValue = this.revision + 1 // an empty lab is no unsaved work
+    return this.swap(built.value)
+  }
+
+  /**
+   * Apply one edit or a batch (one undo step) to the machine spec. An edit that breaks a PCIe link
+   * rule or leaves a machine that does not enumerate is refused with located issues; nothing changes.
+   */
+  edit(req: EditRequest): Result<LabView> {
+    const prev = this.state.lab
+    const applied = applyEdits(prev.machine, req, prev.settings)
+    if (!applied.ok) {
+      return inputError(`topology.edit: refused (${issueSummary(applied.issues)})`, applied.issues)
+    }
+    const { importReport, fileName } = this.state
+    // applyEdits enumerated the edited machine to validate it: that machine is reused, not rebuilt.
+    const built = this.build(
+      { ...prev, machine: applied.spec },
+      importReport,
+      fileName,
+      'edit',
+      applied.machine,
+    )
+    if (!built.ok) return built
+    const { undo } = this.history()
+    undo.push(prev.machine)
+    if (undo.length > UNDO_LIMIT) undo.splice(0, undo.length - UNDO_LIMIT)
+    this.redoStack = []
+    return this.swapHistory(built.value)
+  }
+
+  undo(): Result<LabView> {
+    return this.travel('undo')
+  }
+
+  redo(): Result<LabView> {
+    return this.travel('redo')
+  }
+
+  /** The address map of the current machine (/proc/iomem, /proc/ioports, DMA views). */
+  iomem(): Result<AddressMapView> {
+    return { ok: true, value: iomemTree(this.state.machine) }
+  }
+
+  /** The stacks, dropped first when the machine changed outside the edit history. */
+  private history(): { undo: MachineSpec[]; redo: MachineSpec[] } {
+    if (this.historyHead !== this.state.lab.machine) {
+      this.undoStack = []
+      this.redoStack = []
+      this.historyHead = this.state.lab.machine
+    }
+    return { undo: this.undoStack, redo: this.redoStack }
+  }
+
+  private travel(dir: 'undo' | 'redo'): Result<LabView> {
+    const { undo, redo } = this.history()
+    const from = dir === 'undo' ? undo : redo
+    const to = dir === 'undo' ? redo : undo
+    const spec = from[from.length - 1]
+    if (!spec) {
+      const message = `topology.${dir}: nothing to ${dir}`
+      return inputError(message, [{ source: `topology.${dir}`, message: `nothing to ${dir}` }])
+    }
+    const prev = this.state.lab
+    const built = this.build({ ...prev, machine: spec }, this.state.importReport, this.state.fileName, dir)
+    if (!built.ok) return built
+    from.pop()
+    to.push(prev.machine)
+    return this.swapHistory(built.value)
+  }
+
+  private swapHistory(next: LabState): Result<LabView> {
+    this.historyHead = next.lab.machine
+    return this.swap(next)
+  }
+
+  private canTravel(dir: 'undo' | 'redo'): boolean {
+    if (this.historyHead !== this.state.lab.machine) return false
+    return (dir === 'undo' ? this.undoStack : this.redoStack).length > 0
+  }
+
+  private view(): LabView {
+    const s = this.state
+    return {
+      lab: s.lab,
+      nodes: s.nodes,
+      canUndo: this.canTravel('undo'),
+      canRedo: this.canTravel('redo'),
+      matrix: s.matrix,
+      importReport: s.importReport,
+      revision: this.revision,
+      dirty: this.dirty,
+      filePath: this.filePathValue,
+    }
+  }
+
+  /** Build every derived piece of a new state without touching the current one. */
+  private build(
+    lab: LabFile,
+    importReport: ImportReport | null,
+    fileName: string,
+    what: string,
+    prebuilt?: Machine,
+  ): Result<LabState> {
+    let machine = prebuilt
+    if (!machine) {
+      const built = buildMachine(lab.machine, lab.settings)
+      if (!built.ok) {
+        return inputError(`${what}: the topology is not valid (${issueSummary(built.issues)})`, built.issues)
+      }
+      machine = built.machine
+    }
+    // Every pair's decision list is what makes a LabView large (the DGX-2H's 16 473 explained
+    // pairs are ~32 MB). Above LABVIEW_EXPLAIN_LIMIT pairs the view carries verdicts, paths and log
+    // lines only; the renderer asks p2p.explain for the decisions of the pair it shows.
+    const matrix = computeMatrix(machine, { explain: matrixPairs(machine) <= LABVIEW_EXPLAIN_LIMIT })
+    const nodes = nodeViews(machine, lab.machine, isProvider)
+    return { ok: true, value: { lab, machine, matrix, nodes, importReport, fileName } }
+  }
+
+  private swap(next: LabState): Result<LabView> {
+    this.state = next
+    this.revision += 1
+    return { ok: true, value: this.notify() }
+  }
+
+  /** Push the current view to every listener. */
+  private notify(): LabView {
+    const view = this.view()
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(view)
+      } catch (err) {
+        // A broken listener (a closed window, a dropped socket) must not undo or block the change.
+        console.error('LabSession: change listener failed', err)
+      }
+    }
+    return view
+  }
+}
+
+/** "first message (+N more)" for error headlines. */
+export function issueSummary(issues: InputIssue[]): string {
+  if (issues.length === 0) return 'no details'
+  const first = issues[0]!
+  const where = first.path ?? first.nodeId ?? (first.line !== undefined ? `line ${first.line}` : '')
+  const head = where ? `${where}: ${first.message}` : first.message
+  return issues.length > 1 ? `${head} (+${issues.length - 1} more)` : head
+}

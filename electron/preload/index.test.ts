@@ -1,0 +1,95 @@
+/**
+ * The preload (electron/preload/index.ts) with a fake 'electron' module: the real one would try to
+ * download the Electron binary under plain Node (TOOLCHAIN.md §5).
+ */
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { PREFIX, eventChannels, invokeChannels, type LabApi } from '../../shared/ipc/contract'
+
+const fakes = vi.hoisted(() => {
+  const listeners = new Map<string, Set<(...a: unknown[]) => void>>()
+  return {
+    exposed: new Map<string, unknown>(),
+    listeners,
+    ipcRenderer: {
+      invoke: vi.fn(async (channel: string, ...args: unknown[]) => ({ ok: true, value: { channel, args } })),
+      on: vi.fn((channel: string, fn: (...a: unknown[]) => void) => {
+        const set = listeners.get(channel) ?? new Set()
+        set.add(fn)
+        listeners.set(channel, set)
+      }),
+      removeListener: vi.fn((channel: string, fn: (...a: unknown[]) => void) => {
+        listeners.get(channel)?.delete(fn)
+      }),
+      send: vi.fn(),
+    },
+  }
+})
+
+vi.mock('electron', () => ({
+  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => fakes.exposed.set(key, api) },
+  ipcRenderer: fakes.ipcRenderer,
+}))
+
+/** Deliver an event the way Electron does: (IpcRendererEvent, ...args). */
+function fire(channel: string, payload: unknown): void {
+  const event = { sender: fakes.ipcRenderer, ports: [], senderId: 0 }
+  for (const fn of fakes.listeners.get(channel) ?? []) fn(event, payload)
+}
+
+let lab: LabApi
+
+beforeAll(async () => {
+  await import('./index')
+  lab = fakes.exposed.get('lab') as LabApi
+})
+
+beforeEach(() => {
+  fakes.ipcRenderer.invoke.mockClear()
+})
+
+describe('preload', () => {
+  it('exposes exactly window.lab = { invoke: one function per contract channel, on }', () => {
+    expect([...fakes.exposed.keys()]).toEqual(['lab'])
+    expect(Object.keys(lab).sort()).toEqual(['invoke', 'on'])
+    expect(Object.keys(lab.invoke).sort()).toEqual(Object.keys(invokeChannels).sort())
+    for (const fn of Object.values(lab.invoke)) expect(typeof fn).toBe('function')
+    expect(typeof lab.on).toBe('function')
+    // ipcRenderer itself never reaches the page.
+    expect(JSON.stringify(Object.keys(lab))).not.toContain('ipcRenderer')
+  })
+
+  it('forwards every call to ipcRenderer.invoke with the lab: prefix and the arguments unchanged', async () => {
+    for (const ch of Object.keys(invokeChannels) as (keyof LabApi['invoke'])[]) {
+      fakes.ipcRenderer.invoke.mockClear()
+      const arg = { fileName: 'a.xml', text: '<x/>' }
+      const answer = await (lab.invoke[ch] as (...a: unknown[]) => Promise<unknown>)(arg)
+      expect(fakes.ipcRenderer.invoke).toHaveBeenCalledTimes(1)
+      expect(fakes.ipcRenderer.invoke).toHaveBeenCalledWith(PREFIX + ch, arg)
+      expect(answer).toEqual({ ok: true, value: { channel: PREFIX + ch, args: [arg] } })
+    }
+    await lab.invoke['app.info']()
+    expect(fakes.ipcRenderer.invoke).toHaveBeenLastCalledWith('lab:app.info')
+  })
+
+  it('rejects event channels that are not in the contract, including prototype names', () => {
+    const on = lab.on as (channel: string, listener: (p: unknown) => void) => () => void
+    for (const bad of ['lab.nope', 'lab:lab.changed', 'toString', '__proto__', 'constructor', '']) {
+      expect(() => on(bad, () => undefined)).toThrow(/Unsupported event channel/)
+    }
+    expect(fakes.ipcRenderer.on).not.toHaveBeenCalled()
+    expect(() => lab.on('lab.changed', 'not a function' as never)).toThrow(TypeError)
+  })
+
+  it('subscribes with the prefix, hands the listener only the payload, and unsubscribes', () => {
+    expect(Object.keys(eventChannels)).toContain('lab.changed')
+    const got: unknown[][] = []
+    const off = lab.on('lab.changed', (...args: unknown[]) => got.push(args))
+    expect(fakes.ipcRenderer.on).toHaveBeenCalledWith('lab:lab.changed', expect.any(Function))
+    fire('lab:lab.changed', { revision: 7 })
+    expect(got).toEqual([[{ revision: 7 }]])
+    off()
+    expect(fakes.ipcRenderer.removeListener).toHaveBeenCalledWith('lab:lab.changed', expect.any(Function))
+    fire('lab:lab.changed', { revision: 8 })
+    expect(got).toHaveLength(1)
+  })
+})

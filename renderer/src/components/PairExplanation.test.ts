@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import PairExplanation from './PairExplanation.vue'
+import { useSelectionStore } from '../stores/selection'
+import { GPU0, GPU1, NIC } from '../testing/fake-lab'
+import { setup } from '../testing/setup-helpers'
+
+describe('PairExplanation', () => {
+  it('asks for a selection when there is none', async () => {
+    const { pinia } = await setup()
+    const w = mount(PairExplanation, { global: { plugins: [pinia] } })
+    expect(w.text()).toContain('Select a cell')
+  })
+
+  it('shows the verdict, path, decisions, kernel log and the disable_acs_redir hint', async () => {
+    const { pinia, fake } = await setup()
+    useSelectionStore().selectPair(GPU0, GPU1)
+    const w = mount(PairExplanation, { global: { plugins: [pinia] } })
+    expect(w.get('[data-test="verdict"]').text()).toBe('THRU_HOST_BRIDGE')
+    const path = w.findAll('[data-test="path"] li')
+    expect(path.map((li) => li.find('.bdf').text())).toEqual([
+      GPU0,
+      '0000:02:00.0',
+      '0000:01:00.0',
+      '0000:02:01.0',
+      GPU1,
+    ])
+    expect(path[2]!.classes()).toContain('common')
+    expect(path[1]!.classes()).toContain('acs')
+
+    const decisions = w.findAll('[data-test="decisions"] li')
+    expect(decisions).toHaveLength(2)
+    expect(decisions[0]!.text()).toContain('calc_map_type_and_dist()')
+    expect(decisions[0]!.text()).toContain('drivers/pci/p2pdma.c')
+    expect(decisions[0]!.text()).toContain('v6.0–v7.2')
+    expect(decisions[0]!.text()).toContain('S4')
+    expect(decisions[0]!.get('.mark').text()).toBe('✓')
+    expect(decisions[1]!.get('.mark').text()).toBe('✗')
+    expect(decisions[1]!.classes()).toContain('no')
+
+    expect(w.get('[data-test="warnings"]').text()).toContain(
+      'ACS redirect is set between the client and provider',
+    )
+    expect(w.get('[data-test="acs-hint"]').text()).toContain('pci=disable_acs_redir=0000:02:00.0')
+
+    await w.get('[data-test="apply-hint"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.invoke['lab.setSettings']).toHaveBeenCalledWith({ disableAcsRedir: '0000:02:00.0' })
+    // the new settings carry the port, so the button reports it as applied
+    expect(w.get('[data-test="apply-hint"]').text()).toBe('Applied')
+  })
+
+  it('has no hint without ACS redirect, and marks the host bridge crossed', async () => {
+    const { pinia } = await setup()
+    useSelectionStore().selectPair(GPU0, NIC)
+    const w = mount(PairExplanation, { global: { plugins: [pinia] } })
+    expect(w.get('[data-test="verdict"]').text()).toBe('NOT_SUPPORTED')
+    expect(w.find('[data-test="acs-hint"]').exists()).toBe(false)
+    expect(w.find('[data-test="path"] li.hb').text()).toContain('host bridge crossed')
+  })
+})

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import TheHeader from './TheHeader.vue'
+import { useLabStore } from '../stores/lab'
+import { setup } from '../testing/setup-helpers'
+
+describe('TheHeader', () => {
+  it('shows the lab name and the era labels from app.info', async () => {
+    const { pinia } = await setup()
+    const w = mount(TheHeader, { global: { plugins: [pinia] } })
+    expect(w.get('[data-test="lab-name"]').text()).toBe('Fake lab')
+    const options = w.findAll('[data-test="era"] option')
+    expect(options.map((o) => o.text())).toContain('Linux v5.0')
+    expect((w.get('[data-test="era"]').element as HTMLSelectElement).value).toBe('v6.12')
+    expect(w.get('[data-test="cpu"]').text()).toContain('(inferred)')
+  })
+
+  it('changing the era calls lab.setSettings({ era })', async () => {
+    const { pinia, fake } = await setup()
+    const w = mount(TheHeader, { global: { plugins: [pinia] } })
+    await w.get('[data-test="era"]').setValue('v5.0')
+    await flushPromises()
+    expect(fake.api.invoke['lab.setSettings']).toHaveBeenCalledWith({ era: 'v5.0' })
+    expect(useLabStore().view?.lab.settings.era).toBe('v5.0')
+  })
+
+  it('toggles the IOMMU, picks a CPU and applies disable_acs_redir on Enter', async () => {
+    const { pinia, fake } = await setup()
+    const w = mount(TheHeader, { global: { plugins: [pinia] } })
+    const set = fake.api.invoke['lab.setSettings']
+    await w.get('[data-test="iommu"]').setValue(true)
+    expect(set).toHaveBeenCalledWith({ iommu: true })
+    await w.get('[data-test="cpu"]').setValue('amd:25')
+    expect(set).toHaveBeenCalledWith({ cpu: { vendor: 'amd', family: 0x19 } })
+    await w.get('[data-test="cpu"]').setValue('inferred')
+    expect(set).toHaveBeenCalledWith({ cpu: null })
+    const acs = w.get('[data-test="acs-redir"]')
+    await acs.setValue('0000:02:00.0')
+    expect(set).not.toHaveBeenCalledWith({ disableAcsRedir: '0000:02:00.0' })
+    await acs.trigger('keydown', { key: 'Enter' })
+    expect(set).toHaveBeenCalledWith({ disableAcsRedir: '0000:02:00.0' })
+  })
+
+  it('imports the chosen file through lab.importText', async () => {
+    const { pinia, fake } = await setup()
+    const w = mount(TheHeader, { global: { plugins: [pinia] } })
+    const input = w.get('[data-test="file-input"]')
+    const file = new File(['GPU0\tX\n'], 'box.topo-m.txt', { type: 'text/plain' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await flushPromises()
+    expect(fake.api.invoke['lab.importText']).toHaveBeenCalledWith({
+      fileName: 'box.topo-m.txt',
+      text: 'GPU0\tX\n',
+    })
+  })
+})

@@ -1,0 +1,320 @@
+/**
+ * A fake `window.lab` for component tests: every contract channel is a vi.fn answering from a
+ * small hand-written LabView (one switch with two GPUs and a NIC, one host bridge).
+ */
+import { vi } from 'vitest'
+import type {
+  AppInfo,
+  Events,
+  LabApi,
+  LabView,
+  RecoveryInfo,
+  TopoNodeView,
+  UiState,
+} from '../../../shared/ipc/contract'
+import { EMPTY_UI_STATE } from '../../../shared/ipc/contract'
+
+export const NO_RECOVERY_INFO: RecoveryInfo = {
+  available: false,
+  savedAt: null,
+  originalPath: null,
+  labName: null,
+}
+import type { PairVerdict } from '../../../shared/model/p2p'
+import { DEFAULT_SETTINGS, ERAS } from '../../../shared/model/topology'
+
+function node(p: Partial<TopoNodeView> & Pick<TopoNodeView, 'id' | 'kind' | 'label'>): TopoNodeView {
+  return {
+    bdf: null,
+    parent: null,
+    children: [],
+    vendor: null,
+    device: null,
+    classCode: null,
+    endpointType: null,
+    pcieType: null,
+    secondary: null,
+    subordinate: null,
+    acsCap: null,
+    acsCtrl: [],
+    bars: [],
+    host: null,
+    isProvider: false,
+    ...p,
+  }
+}
+
+export const GPU0 = '0000:03:00.0'
+export const GPU1 = '0000:04:00.0'
+export const NIC = '0000:81:00.0'
+
+export const NODES: TopoNodeView[] = [
+  node({
+    id: 'hb0',
+    kind: 'host_bridge',
+    label: 'Host bridge 0',
+    children: ['rp0'],
+    host: { domain: 0, busStart: 0, busEnd: 0x7f, numaNode: 0, key: '8086:2020' },
+  }),
+  node({
+    id: 'rp0',
+    kind: 'root_port',
+    label: 'Root port',
+    bdf: '0000:00:01.0',
+    parent: 'hb0',
+    children: ['usp'],
+    acsCap: ['SV', 'RR', 'CR', 'UF'],
+    acsCtrl: ['SV', 'RR', 'CR', 'UF'],
+  }),
+  node({
+    id: 'usp',
+    kind: 'switch_upstream',
+    label: 'PLX upstream',
+    bdf: '0000:01:00.0',
+    parent: 'rp0',
+    children: ['dsp0', 'dsp1'],
+  }),
+  node({
+    id: 'dsp0',
+    kind: 'switch_downstream',
+    label: 'PLX down 0',
+    bdf: '0000:02:00.0',
+    parent: 'usp',
+    children: ['gpu0'],
+    acsCap: ['SV', 'RR', 'CR'],
+    acsCtrl: ['RR'],
+  }),
+  node({
+    id: 'dsp1',
+    kind: 'switch_downstream',
+    label: 'PLX down 1',
+    bdf: '0000:02:01.0',
+    parent: 'usp',
+    children: ['gpu1'],
+  }),
+  node({
+    id: 'gpu0',
+    kind: 'endpoint',
+    label: 'Tesla V100',
+    bdf: GPU0,
+    parent: 'dsp0',
+    endpointType: 'gpu',
+    vendor: 0x10de,
+    device: 0x1db4,
+    isProvider: true,
+    bars: [
+      {
+        index: 1,
+        size: 32 * 2 ** 30,
+        start: '0x38000000000',
+        busStart: '0x38000000000',
+        io: false,
+        mem64: true,
+        prefetch: true,
+      },
+    ],
+  }),
+  node({
+    id: 'gpu1',
+    kind: 'endpoint',
+    label: 'Tesla V100 #2',
+    bdf: GPU1,
+    parent: 'dsp1',
+    endpointType: 'gpu',
+    isProvider: true,
+  }),
+  node({ id: 'nic', kind: 'endpoint', label: 'ConnectX-5', bdf: NIC, parent: null, endpointType: 'rnic' }),
+]
+
+function verdict(provider: string, client: string, p: Partial<PairVerdict>): PairVerdict {
+  const id = (bdf: string) => NODES.find((n) => n.bdf === bdf)!.id
+  return {
+    provider,
+    client,
+    providerId: id(provider),
+    clientId: id(client),
+    mapType: 'BUS_ADDR',
+    distance: 4,
+    score: 4,
+    acsRedirect: [],
+    warnings: [],
+    path: [],
+    commonUpstream: null,
+    hostBridges: [],
+    smiLevel: 'PIX',
+    decisions: [],
+    ...p,
+  }
+}
+
+export const PAIRS: PairVerdict[] = [
+  verdict(GPU0, GPU0, { distance: 0, score: 0, smiLevel: 'X', path: ['gpu0'] }),
+  verdict(GPU0, GPU1, {
+    mapType: 'THRU_HOST_BRIDGE',
+    distance: 4,
+    smiLevel: 'PXB',
+    acsRedirect: ['0000:02:00.0'],
+    path: ['gpu0', 'dsp0', 'usp', 'dsp1', 'gpu1'],
+    commonUpstream: 'usp',
+    warnings: [
+      'nvidia 0000:04:00.0: ACS redirect is set between the client and provider (0000:03:00.0)',
+      'nvidia 0000:04:00.0: to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=0000:02:00.0',
+    ],
+    decisions: [
+      {
+        fn: 'calc_map_type_and_dist',
+        file: 'drivers/pci/p2pdma.c',
+        eras: 'v6.0–v7.2',
+        source: 'S4',
+        text: 'common upstream bridge 0000:01:00.0, distance 4',
+        ok: true,
+      },
+      {
+        fn: '__upstream_bridge_distance',
+        file: 'drivers/pci/p2pdma.c',
+        eras: 'v6.0–v7.2',
+        source: 'S4',
+        text: 'ACS redirect set on 0000:02:00.0',
+        ok: false,
+      },
+    ],
+  }),
+  verdict(GPU0, NIC, {
+    mapType: 'NOT_SUPPORTED',
+    distance: 6,
+    score: -1,
+    smiLevel: 'SYS',
+    path: ['gpu0', 'dsp0', 'usp', 'rp0', 'hb0', 'nic'],
+    hostBridges: ['hb0'],
+  }),
+  verdict(GPU1, GPU0, { distance: 4, path: ['gpu1', 'dsp1', 'usp', 'dsp0', 'gpu0'], commonUpstream: 'usp' }),
+  verdict(GPU1, GPU1, { distance: 0, smiLevel: 'X' }),
+  verdict(GPU1, NIC, { mapType: 'NOT_SUPPORTED', distance: 6, score: -1, smiLevel: 'SYS' }),
+]
+
+export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
+  return {
+    lab: {
+      format: 'p2p-dma-lab',
+      schemaVersion: 1,
+      name: 'Fake lab',
+      machine: { name: 'fake', cpu: null, nodes: [] },
+      settings: { ...DEFAULT_SETTINGS },
+    },
+    nodes: NODES,
+    canUndo: false,
+    canRedo: false,
+    matrix: {
+      era: 'v6.12',
+      distanceIsReturnValue: false,
+      cpu: { vendor: 'intel', family: 6, inferred: true, why: 'host bridge 8086:2020' },
+      iommu: false,
+      providers: [GPU0, GPU1],
+      clients: [GPU0, GPU1, NIC],
+      pairs: PAIRS,
+      bootLog: [],
+      assumptions: [],
+    },
+    importReport: null,
+    revision,
+    dirty: false,
+    filePath: null,
+    ...patch,
+  }
+}
+
+export const INFO: AppInfo = {
+  name: 'P2P DMA Lab',
+  version: '0.1.0',
+  eras: ERAS.map((id) => ({ id, label: `Linux ${id}`, summary: `summary of ${id}` })),
+  host: 'test',
+}
+
+function noStepper(source: string) {
+  const message = 'no scenario is being stepped'
+  return Promise.resolve({
+    ok: false as const,
+    error: { kind: 'input' as const, message: `${source}: ${message}`, issues: [{ source, message }] },
+  })
+}
+
+export interface FakeLab {
+  api: LabApi
+  emit<K extends keyof Events>(channel: K, payload: Events[K]): void
+  listeners: Map<string, Set<(p: unknown) => void>>
+}
+
+/** Install a fake window.lab; every request answers ok with `view()` (settings patched where asked). */
+export function installFakeLab(initial: LabView = makeView()): FakeLab {
+  let current = initial
+  let uiState: UiState = { ...EMPTY_UI_STATE }
+  const listeners = new Map<string, Set<(p: unknown) => void>>()
+  const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value })
+  const api: LabApi = {
+    invoke: {
+      'app.info': vi.fn(() => ok(INFO)),
+      'lab.current': vi.fn(() => ok(current)),
+      'lab.loadDefault': vi.fn(() => ok(current)),
+      'lab.new': vi.fn(() => ok(current)),
+      'topology.edit': vi.fn(() => {
+        current = { ...current, revision: current.revision + 1, canUndo: true }
+        return ok(current)
+      }),
+      'topology.undo': vi.fn(() => ok(current)),
+      'topology.redo': vi.fn(() => ok(current)),
+      'topology.iomem': vi.fn(() => ok({ iomem: [], ioports: [], dma: [], notes: [] })),
+      'lab.importText': vi.fn(() => ok(current)),
+      'lab.setSettings': vi.fn((patch) => {
+        const { cpu: _cpu, ...rest } = patch
+        current = {
+          ...current,
+          revision: current.revision + 1,
+          lab: { ...current.lab, settings: { ...current.lab.settings, ...rest } },
+        }
+        return ok(current)
+      }),
+      'lab.exportText': vi.fn(() => ok({ fileName: 'x.p2plab', text: '{}' })),
+      'p2p.explain': vi.fn(() => ok(PAIRS[1]!)),
+      'lab.recovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
+      'lab.recover': vi.fn(() => ok(current)),
+      'lab.discardRecovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
+      'ui.state': vi.fn(() => ok(uiState)),
+      'ui.setState': vi.fn((patch) => {
+        uiState = { ...uiState, ...patch }
+        return ok(uiState)
+      }),
+      // The stepper: no scenarios by default; stepper tests replace these with engine-made views.
+      'scenario.list': vi.fn(() => ok([])),
+      'scenario.start': vi.fn(() => noStepper('scenario.start')),
+      'scenario.compare': vi.fn(() => noStepper('scenario.compare')),
+      'scenario.report': vi.fn(() => noStepper('scenario.report')),
+      'timeline.step': vi.fn(() => noStepper('timeline.step')),
+      'timeline.seek': vi.fn(() => noStepper('timeline.seek')),
+      'timeline.breakpoints': vi.fn(() => noStepper('timeline.breakpoints')),
+      'timeline.view': vi.fn(() => ok(null)),
+      'exercise.check': vi.fn(() => noStepper('exercise.check')),
+      'app.openSource': vi.fn((req) =>
+        ok({ url: `https://elixir.bootlin.com/linux/${req.era}/C/ident/${req.fn}`, opened: false }),
+      ),
+      'app.presenter.open': vi.fn(() => ok({ opened: false })),
+      // "Verify with a real kernel": unavailable unless a test says otherwise
+      'oracle.available': vi.fn(() => ok({ available: false, reason: 'no QEMU in tests', running: null })),
+      'oracle.start': vi.fn(() => ok({ runId: 'oracle-1' })),
+      'oracle.cancel': vi.fn(() => ok({ cancelled: true })),
+    },
+    on: vi.fn((channel, listener) => {
+      const set = listeners.get(channel) ?? new Set()
+      set.add(listener as (p: unknown) => void)
+      listeners.set(channel, set)
+      return () => set.delete(listener as (p: unknown) => void)
+    }),
+  }
+  window.lab = api
+  return {
+    api,
+    listeners,
+    emit(channel, payload) {
+      for (const l of listeners.get(channel) ?? []) l(payload)
+    },
+  }
+}
