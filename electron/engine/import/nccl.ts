@@ -15,9 +15,10 @@
  * each of its children gets an invented downstream port. Placeholder switches (`busid="ffff:ff:0N.0"`,
  * vendor 0xffff, as in cloud topology files) are kept as switches.
  *
- * CPU family: NCCL writes familyid = base family + (extended family << 4) (xml.cc
+ * CPU family: NCCL's own dump writes familyid = base family + (extended family << 4) (xml.cc
  * ncclTopoGetXmlFromCpu), e.g. 143 = 0x8f for Zen 2; the kernel's x86 family is base + extended
- * when base is 0xf, i.e. 0x17. We convert.
+ * when base is 0xf, i.e. 0x17. Hand-written NCCL_TOPO_FILEs (Azure's ndv4/ndv5) write the family
+ * as the kernel and /proc/cpuinfo spell it (23 = 0x17). ncclFamilyToKernel() tells them apart.
  *
  * Tolerated: stray text between tags (the infragraph copy of the DGX A100 dump has integers after
  * some start tags; reported as a warning), XML comments (AWS files), unknown child elements.
@@ -53,11 +54,20 @@ const CPU_VENDORS: Record<string, CpuVendor> = {
   HygonGenuine: 'hygon',
 }
 
-/** NCCL familyid (base + ext << 4) → kernel x86 family (base + ext when base == 0xf). */
-export function ncclFamilyToKernel(familyid: number): number {
+/**
+ * NCCL familyid → kernel x86 family (arch/x86/kernel/cpu/common.c x86_family(): base, plus the
+ * extended family when base is 0xf).
+ *
+ * NCCL's dump packs base + (ext << 4); the extended family field is only used with base 0xf, so a
+ * packed value is either < 0x10 or has 0xf in its low nibble (0x8f = Zen 2 → 0x17). Any other
+ * value >= 0x10 (23 = 0x17 in Azure's ndv4 file, 25 = 0x19) cannot be packed and is already the
+ * kernel's family. Ambiguous only for 0x1f, 0x2f, …: read as packed (no such x86 family exists).
+ */
+export function ncclFamilyToKernel(familyid: number): { family: number; packed: boolean } {
   const base = familyid & 0xf
   const ext = familyid >> 4
-  return base === 0xf ? base + ext : base
+  if (base === 0xf && ext > 0) return { family: base + ext, packed: true }
+  return { family: familyid, packed: false }
 }
 
 function num(text: string | undefined): number | undefined {
@@ -102,6 +112,7 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
   }
   let strayText = 0
   let cpu: CpuSpec | null = null
+  let cpuFamilyNote = ''
 
   const cpus = root.children.filter((c) => c.name === 'cpu')
   if (cpus.length === 0)
@@ -132,7 +143,11 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
       const v = c.attrs.get('vendor')
       const fam = num(c.attrs.get('familyid'))
       if (v !== undefined && fam !== undefined) {
-        cpu = { vendor: CPU_VENDORS[v] ?? 'other', family: Math.min(ncclFamilyToKernel(fam), 0x1ff) }
+        const f = ncclFamilyToKernel(fam)
+        cpu = { vendor: CPU_VENDORS[v] ?? 'other', family: Math.min(f.family, 0x1ff) }
+        cpuFamilyNote = f.packed
+          ? `familyid ${fam} read as NCCL's packed base + (extended << 4) = kernel family 0x${f.family.toString(16)}`
+          : `familyid ${fam} read as the kernel's x86 family 0x${f.family.toString(16)} (not NCCL's packed form, whose low nibble is 0xf above 0xf)`
         const model = num(c.attrs.get('modelid'))
         if (model !== undefined) cpu.model = Math.min(model, 0xfff)
       }
@@ -269,7 +284,7 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
     'bus and device numbers re-derived by the engine; function numbers of lone functions set to 0',
     cpu === null
       ? 'CPU: the <cpu> elements have no vendor/familyid; left for the engine to infer'
-      : 'CPU from the first <cpu> vendor/familyid/modelid (NCCL familyid converted to the kernel x86 family)',
+      : `CPU from the first <cpu> vendor/familyid/modelid: ${cpuFamilyNote}`,
   )
   if (counts.placeholderSwitches! > 0)
     report.assumed.push(
