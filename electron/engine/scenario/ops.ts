@@ -107,6 +107,10 @@ function outcome<T>(r: KResult<T>, ret: (v: T) => number): OpOutcome {
     : { ret: errnoValue(r.error.errno), errno: r.error.errno, error: r.error, notInEra: null }
 }
 
+function ok0<T>(r: KResult<T>): OpOutcome {
+  return outcome(r, () => 0)
+}
+
 function* refuse(why: string): Call<OpOutcome> {
   yield LAB.check('does this operation exist in the era?', false, why)
   return { ret: null, errno: null, error: null, notInEra: why }
@@ -118,20 +122,32 @@ function* bind(k: Kernel, name: string, v: Var | null, why: string): Call<void> 
   yield LAB.mutate(tx.deltas, why)
 }
 
-function* mmapOp(
-  k: Kernel,
-  procName: string,
-  len: bigint,
-  shared: boolean,
-  pgoff: bigint,
-  file: string | null,
-  hook: MmapHook | null,
-  as: string,
-  fixed: Vaddr | null = null,
-): Call<OpOutcome> {
+/**
+ * mmapOp - the program calls mmap(2): ksys_mmap_pgoff() -> do_mmap() with the driver's ->mmap hook,
+ * then the scenario names the mapping `as`.
+ */
+interface MmapRequest {
+  proc: string
+  len: bigint
+  shared: boolean
+  pgoff: bigint
+  /** The file the program maps (null: anonymous memory). */
+  file: string | null
+  hook: MmapHook | null
+  as: string
+  /** MAP_FIXED address, or null. */
+  fixed?: Vaddr | null
+}
+
+function* mmapOp(k: Kernel, q: MmapRequest): Call<OpOutcome> {
+  const { proc: procName, len, shared, pgoff, file, hook, as } = q
   const f = frame('ksys_mmap_pgoff', 'mm/mmap.c', 'all', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
   yield f.enter({ len: len.toString(), file: file ?? 'anonymous' })
-  const r = yield* doMmap(k, { mm: procName, len, shared, write: true, fixed, pgoff, file }, hook)
+  const r = yield* doMmap(
+    k,
+    { mm: procName, len, shared, write: true, fixed: q.fixed ?? null, pgoff, file },
+    hook,
+  )
   if (r.ok) yield f.ret(hex(r.value))
   else yield f.fail(r.error)
   if (r.ok)
@@ -144,527 +160,557 @@ function* mmapOp(
   return outcome(r, (v) => Number(v))
 }
 
+/** The address `offset` bytes into a named buffer. */
+function bufAddr(b: Extract<Var, { kind: 'buf' }>, offset: number | undefined): Vaddr {
+  return vaddr(b.va + BigInt(offset ?? 0))
+}
+
+/** A MAP_FIXED address inside a named buffer, or null. */
+function fixedAddr(k: Kernel, fixed: { buf: string; offset: number } | undefined): Vaddr | null {
+  return fixed ? vaddr(bufVar(k, fixed.buf).va + BigInt(fixed.offset)) : null
+}
+
+type OpName = Op['op']
+type OpOf<N extends OpName> = Extract<Op, { op: N }>
+/**
+ * One operation's generator. A handler that checks its input before returning the generator throws
+ * ScenarioInputError when the call starts; a generator function throws on its first step.
+ */
+type Handler<N extends OpName> = (k: Kernel, op: OpOf<N>, proc: string) => Call<OpOutcome>
+type Handlers<N extends OpName> = { [K in N]: Handler<K> }
+
+/** Memory maps and the CPU's own accesses: mm/mmap.c, mm/memory.c, mm/mprotect.c, security/lockdown. */
+const MM_OPS: Handlers<
+  | 'mmap_bar'
+  | 'mmap_resource'
+  | 'mmap_p2pmem'
+  | 'mmap_anon'
+  | 'munmap'
+  | 'lockdown'
+  | 'touch'
+  | 'mprotect'
+  | 'exit'
+> = {
+  mmap_bar(k, { args: a }, proc) {
+    const dev = resolveDev(k.machine, a.dev)
+    return mmapOp(k, {
+      proc: a.proc ?? proc,
+      len: parseSize(a.len),
+      shared: !a.private,
+      pgoff: parseSize(a.offset ?? 0) / PAGE_SIZE,
+      file: `/dev/${dev.driver}-${dev.bdf}`,
+      hook: a.lazy ? barLazyMmapHook(dev, a.bar) : barMmapHook(dev, a.bar, !!a.io),
+      as: a.as,
+    })
+  },
+  mmap_resource(k, { args: a }, proc) {
+    const dev = resolveDev(k.machine, a.dev)
+    return mmapOp(k, {
+      proc: a.proc ?? proc,
+      len: parseSize(a.len),
+      shared: true,
+      pgoff: parseSize(a.offset ?? 0) / PAGE_SIZE,
+      file: `/sys/bus/pci/devices/${dev.bdf}/resource${a.bar}${a.wc ? '_wc' : ''}`,
+      hook: sysfsResourceMmapHook(dev, a.bar, !!a.wc),
+      as: a.as,
+    })
+  },
+  mmap_p2pmem(k, { args: a }, proc) {
+    const dev = resolveDev(k.machine, a.dev)
+    if (!eraAtLeast(k.era, 'v6.2'))
+      return refuse(
+        `p2pmem/allocate (p2pmem_alloc_mmap) was added in v6.2; ${k.era} has no way to map p2pmem into user space`,
+      )
+    return mmapOp(k, {
+      fixed: fixedAddr(k, a.fixed),
+      proc: a.proc ?? proc,
+      len: parseSize(a.len),
+      shared: !a.private,
+      pgoff: parseSize(a.offset ?? 0) / PAGE_SIZE,
+      file: `/sys/bus/pci/devices/${dev.bdf}/p2pmem/allocate`,
+      hook: p2pmemAllocMmapHook(dev),
+      as: a.as,
+    })
+  },
+  mmap_anon(k, { args: a }, proc) {
+    const fixed = fixedAddr(k, a.fixed)
+    return mmapOp(k, {
+      proc: a.proc ?? proc,
+      len: parseSize(a.len),
+      shared: false,
+      pgoff: 0n,
+      file: null,
+      hook: null,
+      as: a.as,
+      fixed,
+    })
+  },
+  *munmap(k, { args: a }) {
+    const b = bufVar(k, a.buf)
+    const start = bufAddr(b, a.offset)
+    const r = yield* doMunmap(k, b.mm, start, a.len !== undefined ? parseSize(a.len) : b.len)
+    if (r.ok && start === b.va && (a.len === undefined || parseSize(a.len) >= b.len))
+      yield* bind(k, a.buf, null, `'${a.buf}' is unmapped`)
+    return outcome(r, () => 0)
+  },
+  *lockdown(k, { args: a }) {
+    const f = frame('lockdown_lsm', 'security/lockdown/lockdown.c', 'v5.4+', [])
+    yield f.enter({ level: a.on ? 'integrity' : 'none' })
+    const tx = new Tx(k.world).sys({ ...k.world.sys, lockdown: a.on })
+    yield f.mutate(
+      tx.deltas,
+      a.on
+        ? 'lockdown=integrity: LOCKDOWN_PCI_ACCESS is refused from now on'
+        : 'lockdown lifted (a lab shortcut: the kernel cannot lower it)',
+    )
+    yield f.ret('0')
+    return { ret: 0, errno: null, error: null, notInEra: null }
+  },
+  *touch(k, { args: a }) {
+    const b = bufVar(k, a.buf)
+    return ok0(yield* cpuTouch(k, b.mm, bufAddr(b, a.offset), parseSize(a.len), a.write ?? true))
+  },
+  *mprotect(k, { args: a }) {
+    const b = bufVar(k, a.buf)
+    const off = BigInt(a.offset ?? 0)
+    return ok0(
+      yield* doMprotect(
+        k,
+        b.mm,
+        vaddr(b.va + off),
+        a.len !== undefined ? parseSize(a.len) : b.len - off,
+        a.write,
+      ),
+    )
+  },
+  *exit(k, { args: a }, proc) {
+    return ok0(yield* exitMmap(k, a.proc ?? proc))
+  },
+}
+
+/** The P2P memory provider and the distance check: drivers/pci/p2pdma.c. */
+const P2PDMA_OPS: Handlers<
+  'p2pdma_add_resource' | 'p2pmem_publish' | 'pci_p2pdma_distance' | 'pci_p2pmem_alloc_sgl'
+> = {
+  *p2pdma_add_resource(k, { args: a }) {
+    const dev = resolveDev(k.machine, a.dev)
+    const bar = a.bar ?? dev.endpoint?.p2pmemBar
+    if (bar === undefined) throw new ScenarioInputError(`${a.dev} has no p2pmemBar; give "bar"`)
+    const r = yield* p2pdmaAddResource(k, dev, bar, parseSize(a.size ?? 0), parseSize(a.offset ?? 0))
+    return outcome(r, () => 0)
+  },
+  *p2pmem_publish(k, { args: a }) {
+    return ok0(yield* p2pmemPublish(k, resolveDev(k.machine, a.dev), a.publish ?? true))
+  },
+  *pci_p2pdma_distance(k, { args: a }) {
+    const m = k.machine
+    const ret = yield* p2pdmaDistance(
+      k,
+      resolveDev(m, a.provider).id,
+      resolveDev(m, a.client).id,
+      a.verbose ?? true,
+    )
+    return { ret, errno: null, error: null, notInEra: null }
+  },
+  *pci_p2pmem_alloc_sgl(k, { args: a }) {
+    const r = yield* p2pmemAllocSgl(k, resolveDev(k.machine, a.dev), parseSize(a.len), a.as)
+    return outcome(r, (n) => n)
+  },
+}
+
+/** pin_user_pages*() and get_user_pages*(): mm/gup.c. */
+function* gupOp(
+  k: Kernel,
+  op: OpOf<'pin_user_pages_fast' | 'get_user_pages_fast' | 'pin_user_pages' | 'get_user_pages'>,
+): Call<OpOutcome> {
+  const a = op.args
+  if (a.flags.includes('FOLL_PCI_P2PDMA') && !eraAtLeast(k.era, 'v6.2'))
+    return yield* refuse(`FOLL_PCI_P2PDMA was added in v6.2; ${k.era} has no such flag`)
+  const b = bufVar(k, a.buf)
+  const start = bufAddr(b, a.offset)
+  const pin = op.op.startsWith('pin')
+  const flags = a.flags as FollFlag[]
+  const r = op.op.endsWith('_fast')
+    ? yield* pinUserPagesFast(k, b.mm, start, BigInt(a.npages), flags, pin)
+    : yield* pinUserPages(k, b.mm, start, BigInt(a.npages), flags, pin)
+  if (r.ok && a.as && r.value.n > 0n)
+    yield* bind(
+      k,
+      a.as,
+      { kind: 'pages', mm: b.mm, runs: r.value.runs, foll: pin ? 'pin' : 'get' },
+      `the scenario calls the ${r.value.n} returned page(s) '${a.as}'`,
+    )
+  return outcome(r, (v) => Number(v.n))
+}
+
+const GUP_OPS: Handlers<
+  'pin_user_pages_fast' | 'get_user_pages_fast' | 'pin_user_pages' | 'get_user_pages' | 'unpin_user_pages'
+> = {
+  pin_user_pages_fast: gupOp,
+  get_user_pages_fast: gupOp,
+  pin_user_pages: gupOp,
+  get_user_pages: gupOp,
+  *unpin_user_pages(k, { args: a }) {
+    const p = pagesVar(k, a.pages)
+    const r = yield* unpinUserPages(k, p.runs, p.foll === 'pin')
+    yield* bind(k, a.pages, null, `'${a.pages}' is released`)
+    return outcome(r, () => 0)
+  },
+}
+
+/** dma_map_sgtable(), dma_map_sg() and the pre-6.0 pci_p2pdma_map_sg(): kernel/dma/mapping.c. */
+function* dmaMapOp(
+  k: Kernel,
+  op: OpOf<'dma_map_sgtable' | 'dma_map_sg' | 'pci_p2pdma_map_sg'>,
+): Call<OpOutcome> {
+  const a = op.args
+  if (!k.world.sgts[a.sgt]) throw new ScenarioInputError(`no sg table named '${a.sgt}'`)
+  const dev = resolveDev(k.machine, a.dev)
+  const d = a.dir ?? 'DMA_BIDIRECTIONAL'
+  if (op.op === 'dma_map_sgtable') {
+    if (!eraAtLeast(k.era, 'v6.0'))
+      return yield* refuse(`dma_map_sgtable() arrived in v5.8; ${k.era} drivers call dma_map_sg()`)
+    return outcome(yield* dmaMapSgtable(k, dev, a.sgt, d), (n) => n)
+  }
+  if (op.op === 'pci_p2pdma_map_sg') {
+    if (eraAtLeast(k.era, 'v6.0'))
+      return yield* refuse(
+        'pci_p2pdma_map_sg() was removed when dma_map_sg() learned P2PDMA (the v6.0 series; release unverified)',
+      )
+    return outcome(yield* pciP2pdmaMapSg(k, dev, a.sgt, d), (n) => n)
+  }
+  return outcome(yield* dmaMapSg(k, dev, a.sgt, d), (n) => n)
+}
+
+/** Scatterlists and the DMA API: lib/scatterlist.c, kernel/dma/mapping.c; O_DIRECT reads: fs/iomap/direct-io.c. */
+const DMA_OPS: Handlers<
+  | 'sg_alloc_table_from_pages'
+  | 'dma_map_sgtable'
+  | 'dma_map_sg'
+  | 'pci_p2pdma_map_sg'
+  | 'dma_unmap_sgtable'
+  | 'pread'
+> = {
+  *sg_alloc_table_from_pages(k, { args: a }) {
+    const p = pagesVar(k, a.pages)
+    const total = p.runs.reduce((s, r) => s + r.count, 0n) * PAGE_SIZE - BigInt(a.offset ?? 0)
+    const r = yield* sgAllocTableFromPages(
+      k,
+      a.as,
+      p.runs,
+      a.offset ?? 0,
+      a.size !== undefined ? parseSize(a.size) : total,
+      a.maxSegment !== undefined ? parseSize(a.maxSegment) : UINT_MAX,
+    )
+    return outcome(r, () => 0)
+  },
+  dma_map_sgtable: dmaMapOp,
+  dma_map_sg: dmaMapOp,
+  pci_p2pdma_map_sg: dmaMapOp,
+  *dma_unmap_sgtable(k, { args: a }) {
+    return ok0(yield* dmaUnmapSgtable(k, resolveDev(k.machine, a.dev), a.sgt))
+  },
+  *pread(k, { args: a }) {
+    const b = bufVar(k, a.buf)
+    const r = yield* preadDirect(
+      k,
+      b.mm,
+      resolveDev(k.machine, a.disk),
+      bufAddr(b, a.offset),
+      parseSize(a.len),
+      parseSize(a.pos ?? 0),
+    )
+    return outcome(r, (n) => Number(n))
+  },
+}
+
+/** RDMA memory regions: drivers/infiniband/core/umem.c, umem_odp.c, umem_dmabuf.c. */
+const RDMA_OPS: Handlers<
+  'ibv_reg_mr' | 'ibv_dereg_mr' | 'rdma_access' | 'ib_umem_dmabuf_get' | 'ib_umem_dmabuf_map_pages'
+> = {
+  *ibv_reg_mr(k, { args: a }) {
+    const b = bufVar(k, a.buf)
+    const r = yield* ibvRegMr(
+      k,
+      b.mm,
+      resolveDev(k.machine, a.dev),
+      bufAddr(b, a.offset),
+      parseSize(a.len),
+      a.access ?? ['IBV_ACCESS_LOCAL_WRITE'],
+      a.as,
+    )
+    return outcome(r, () => 0)
+  },
+  *ibv_dereg_mr(k, { args: a }) {
+    return ok0(yield* ibvDeregMr(k, a.mr, resolveDev(k.machine, a.dev)))
+  },
+  *rdma_access(k, { args: a }) {
+    const u = k.world.odps[a.mr]
+    if (!u) throw new ScenarioInputError(`no ODP MR '${a.mr}'`)
+    const r = yield* rdmaAccess(
+      k,
+      a.mr,
+      vaddr(u.address + BigInt(a.offset ?? 0)),
+      parseSize(a.len),
+      a.write ?? false,
+      a.race ?? false,
+    )
+    return outcome(r, (n) => Number(n))
+  },
+  ib_umem_dmabuf_get(k, { args: a }) {
+    if (!eraAtLeast(k.era, 'v6.0')) return refuse('ib_umem_dmabuf_get() (~5.12) is modelled from v6.0')
+    return (function* () {
+      if (!k.world.dmabufs[a.dmabuf]) throw new ScenarioInputError(`no dma-buf '${a.dmabuf}'`)
+      const dev = resolveDev(k.machine, a.dev)
+      return ok0(
+        yield* ibUmemDmabufGet(
+          k,
+          dev,
+          a.dmabuf,
+          parseSize(a.offset),
+          parseSize(a.size),
+          a.ops ?? 'p2p',
+          a.as,
+        ),
+      )
+    })()
+  },
+  *ib_umem_dmabuf_map_pages(k, { args: a }) {
+    if (!k.world.umemDmabufs[a.mr]) throw new ScenarioInputError(`no dma-buf MR '${a.mr}'`)
+    return ok0(yield* ibUmemDmabufMapPages(k, a.mr))
+  },
+}
+
+/** ZONE_DEVICE memory and its migration: mm/memremap.c, mm/migrate_device.c, fs/dax.c. */
+const DEVMEM_OPS: Handlers<'devmem_add' | 'migrate_to_device' | 'mmap_dax'> = {
+  devmem_add(k, { args: a }) {
+    const dev = a.type === 'fsdax' ? 'pmem0' : resolveDev(k.machine, a.dev ?? 'gpu0').id
+    const no = devmemInEra(k, a.type)
+    if (no) return refuse(no)
+    const opsName =
+      a.type === 'fsdax'
+        ? 'fsdax_pagemap_ops'
+        : k.era === 'v5.0-rfc'
+          ? `${dev}_devmem_ops`
+          : `${dev}_dmirror_devmem_ops`
+    return (function* () {
+      return ok0(yield* memremapPages(k, dev, a.type, parseSize(a.size), opsName, !!a.p2pMap))
+    })()
+  },
+  migrate_to_device(k, { args: a }) {
+    const kind = a.type ?? 'private'
+    const no = devmemInEra(k, kind)
+    if (no) return refuse(no)
+    return (function* () {
+      const b = bufVar(k, a.buf)
+      const id = devmemPgmapId(resolveDev(k.machine, a.dev).id, kind)
+      if (!k.world.pgmaps[id])
+        throw new ScenarioInputError(`no ${kind} device memory on ${a.dev} (devmem_add first)`)
+      const r = yield* migrateToDevice(k, b.mm, bufAddr(b, a.offset), BigInt(a.npages), id)
+      return outcome(r, (n) => Number(n))
+    })()
+  },
+  mmap_dax(k, { args: a }, proc) {
+    return mmapOp(k, {
+      proc: a.proc ?? proc,
+      len: parseSize(a.len),
+      shared: true,
+      pgoff: parseSize(a.offset ?? 0) / PAGE_SIZE,
+      file: '/mnt/pmem0/data (ext4 -o dax)',
+      hook: daxMmapHook(devmemPgmapId('pmem0', 'fsdax')),
+      as: a.as,
+    })
+  },
+}
+
+/** Device mirrors of a process's memory: mm/mmu_notifier.c, mm/hmm.c. */
+const HMM_OPS: Handlers<
+  'hmm_mirror_register' | 'mirror_fault' | 'hmm_range_fault' | 'hmm_dma_map_pfn' | 'hmm_dma_unmap_pfn'
+> = {
+  hmm_mirror_register(k, { args: a }) {
+    if (!eraAtLeast(k.era, 'v6.0'))
+      return refuse(
+        `mmu_interval_notifier (5.5+) is modelled from v6.0; ${k.era} mirrored with hmm_mirror_register() (not modelled)`,
+      )
+    return (function* () {
+      const b = bufVar(k, a.buf)
+      return ok0(yield* hmmMirrorRegister(k, a.as, b.mm, b.va, b.len, resolveDev(k.machine, a.dev)))
+    })()
+  },
+  *mirror_fault(k, { args: a }) {
+    const b = bufVar(k, a.buf)
+    if (!k.world.notifiers[a.mirror]) throw new ScenarioInputError(`no mirror '${a.mirror}'`)
+    const r = yield* mirrorDeviceFault(
+      k,
+      a.mirror,
+      bufAddr(b, a.offset),
+      BigInt(a.npages),
+      a.write ?? false,
+      a.as ?? null,
+    )
+    return ok0(r)
+  },
+  *hmm_range_fault(k, { args: a }) {
+    const b = bufVar(k, a.buf)
+    const owner = a.owner ? resolveDev(k.machine, a.owner).id : null
+    const dev = a.dev ? resolveDev(k.machine, a.dev).id : (owner ?? 'none')
+    const req = {
+      mm: b.mm,
+      start: bufAddr(b, a.offset),
+      npages: BigInt(a.npages),
+      fault: a.fault,
+      write: a.write ?? false,
+      owner,
+      notifier: null,
+      seq: null,
+    }
+    const r = yield* hmmRangeFault(k, req)
+    if (a.as) {
+      const entries = r.ok
+        ? r.value.entries
+        : r.error.errno === 'EINVAL' && hmmApi(k) === '2019'
+          ? [{ idx: 0n, count: req.npages, pfn: null, flags: ['HMM_PFN_SPECIAL'], dma: null }]
+          : []
+      if (r.ok || entries.length) yield* bindHmm(k, a.as, req, dev, entries)
+    }
+    return ok0(r)
+  },
+  hmm_dma_map_pfn(k, { args: a }) {
+    if (!eraAtLeast(k.era, 'v6.16'))
+      return refuse(
+        `hmm_dma_map_pfn() arrived around v6.16; ${k.era} drivers mapped each hmm pfn with dma_map_page()`,
+      )
+    return (function* () {
+      if (k.world.vars[a.range]?.kind !== 'hmm') throw new ScenarioInputError(`no hmm range '${a.range}'`)
+      return outcome(yield* hmmDmaMap(k, a.range, resolveDev(k.machine, a.dev)), (n) => Number(n))
+    })()
+  },
+  hmm_dma_unmap_pfn(k, { args: a }) {
+    if (!eraAtLeast(k.era, 'v6.16')) return refuse(`hmm_dma_unmap_pfn() arrived around v6.16`)
+    return (function* () {
+      if (k.world.vars[a.range]?.kind !== 'hmm') throw new ScenarioInputError(`no hmm range '${a.range}'`)
+      return outcome(yield* hmmDmaUnmap(k, a.range, resolveDev(k.machine, a.dev)), (n) => Number(n))
+    })()
+  },
+}
+
+/** The 2019 RFC "mm/hmm: p2p" (era v5.0-rfc; never merged): vm_ops->p2p_map, hmm_range_dma_map(dev). */
+const RFC_OPS: Handlers<'mmap_rfc_device' | 'hmm_range_dma_map' | 'device_test_p2p'> = {
+  mmap_rfc_device(k, { args: a }, proc) {
+    if (k.era !== 'v5.0-rfc')
+      return refuse(
+        `vm_operations_struct.p2p_map exists only with the 2019 RFC applied (era v5.0-rfc); it never landed`,
+      )
+    const dev = resolveDev(k.machine, a.dev)
+    return mmapOp(k, {
+      proc: a.proc ?? proc,
+      len: parseSize(a.len),
+      shared: true,
+      pgoff: 0n,
+      file: `/dev/${dev.driver}-${dev.bdf}`,
+      hook: rfcDeviceMmapHook(dev, a.bar, a.p2p),
+      as: a.as,
+    })
+  },
+  hmm_range_dma_map(k, { args: a }) {
+    if (k.era !== 'v5.0-rfc')
+      return refuse('hmm_range_dma_map() with a device argument is RFC 5/5 (era v5.0-rfc)')
+    return (function* () {
+      const b = bufVar(k, a.buf)
+      const r = yield* hmmRangeDmaMap(
+        k,
+        b.mm,
+        bufAddr(b, a.offset),
+        BigInt(a.npages),
+        resolveDev(k.machine, a.dev),
+        a.as,
+      )
+      return outcome(r, (n) => Number(n))
+    })()
+  },
+  device_test_p2p(k, { args: a }) {
+    if (k.era !== 'v5.0-rfc')
+      return refuse('device_test_p2p()/pci_test_p2p() are RFC 1/5 and 2/5 (era v5.0-rfc)')
+    return (function* () {
+      const r = yield* deviceTestP2pStep(k, resolveDev(k.machine, a.a), resolveDev(k.machine, a.b))
+      return { ret: r ? 1 : 0, errno: null, error: null, notInEra: null }
+    })()
+  },
+}
+
+/** dma-buf exporters and importers: drivers/dma-buf/dma-buf.c, amdgpu, vfio-pci, dma-resv.c. */
+const DMABUF_OPS: Handlers<
+  | 'amdgpu_export_bo'
+  | 'vfio_export_dmabuf'
+  | 'dma_buf_attach'
+  | 'dma_buf_map_attachment'
+  | 'dma_buf_unmap_attachment'
+  | 'vfio_pci_mem_enable'
+  | 'dma_resv_add_fence'
+> = {
+  amdgpu_export_bo(k, { args: a }) {
+    if (!eraAtLeast(k.era, 'v6.0'))
+      return refuse('dma-buf peer2peer (allow_peer2peer, ~5.8) is modelled from v6.0')
+    return (function* () {
+      return ok0(yield* amdgpuExportBo(k, resolveDev(k.machine, a.dev), parseSize(a.size), a.as))
+    })()
+  },
+  vfio_export_dmabuf(k, { args: a }) {
+    if (!eraAtLeast(k.era, 'v7.2'))
+      return refuse(
+        'VFIO PCI exports BARs as dma-bufs only in the newest trees (S8; modelled from v7.2, release unverified)',
+      )
+    return (function* () {
+      const dev = resolveDev(k.machine, a.dev)
+      return ok0(yield* vfioExportDmabuf(k, dev, a.bar, parseSize(a.offset ?? 0), parseSize(a.len), a.as))
+    })()
+  },
+  *dma_buf_attach(k, { args: a }) {
+    if (!k.world.dmabufs[a.dmabuf]) throw new ScenarioInputError(`no dma-buf '${a.dmabuf}'`)
+    const how = {
+      dynamic: a.dynamic ?? false,
+      allowPeer2peer: a.allowPeer2peer ?? false,
+      moveNotify: a.moveNotify ?? true,
+    }
+    return ok0(yield* dmaBufDynamicAttach(k, a.dmabuf, resolveDev(k.machine, a.dev), how, a.as))
+  },
+  *dma_buf_map_attachment(k, { args: a }) {
+    if (!k.world.attachments[a.attachment]) throw new ScenarioInputError(`no attachment '${a.attachment}'`)
+    return ok0(yield* dmaBufMapAttachment(k, a.attachment, a.as))
+  },
+  *dma_buf_unmap_attachment(k, { args: a }) {
+    const at = k.world.attachments[a.attachment]
+    if (!at) throw new ScenarioInputError(`no attachment '${a.attachment}'`)
+    return ok0(yield* unmapAttachment(k, at.id, resolveDev(k.machine, at.dev)))
+  },
+  *vfio_pci_mem_enable(k, { args: a }) {
+    return ok0(yield* vfioMemEnable(k, resolveDev(k.machine, a.dev), a.on))
+  },
+  *dma_resv_add_fence(k, { args: a }) {
+    return ok0(yield* dmaResvAddFence(k, a.dmabuf, a.signaled))
+  },
+}
+
+/** Every operation of the scenario format, by name (the compiler checks that none is missing). */
+const OPS: Handlers<OpName> = {
+  ...MM_OPS,
+  ...P2PDMA_OPS,
+  ...GUP_OPS,
+  ...DMA_OPS,
+  ...RDMA_OPS,
+  ...DEVMEM_OPS,
+  ...HMM_OPS,
+  ...RFC_OPS,
+  ...DMABUF_OPS,
+}
+
 /**
  * opCall - the generator of one scenario operation. `proc` is the default process.
  */
 export function opCall(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
-  const m = k.machine
-  switch (op.op) {
-    case 'mmap_bar': {
-      const a = op.args
-      const dev = resolveDev(m, a.dev)
-      const off = parseSize(a.offset ?? 0)
-      return mmapOp(
-        k,
-        a.proc ?? proc,
-        parseSize(a.len),
-        !a.private,
-        off / PAGE_SIZE,
-        `/dev/${dev.driver}-${dev.bdf}`,
-        a.lazy ? barLazyMmapHook(dev, a.bar) : barMmapHook(dev, a.bar, !!a.io),
-        a.as,
-      )
-    }
-    case 'mmap_resource': {
-      const a = op.args
-      const dev = resolveDev(m, a.dev)
-      return mmapOp(
-        k,
-        a.proc ?? proc,
-        parseSize(a.len),
-        true,
-        parseSize(a.offset ?? 0) / PAGE_SIZE,
-        `/sys/bus/pci/devices/${dev.bdf}/resource${a.bar}${a.wc ? '_wc' : ''}`,
-        sysfsResourceMmapHook(dev, a.bar, !!a.wc),
-        a.as,
-      )
-    }
-    case 'mmap_p2pmem': {
-      const a = op.args
-      const dev = resolveDev(m, a.dev)
-      if (!eraAtLeast(k.era, 'v6.2'))
-        return refuse(
-          `p2pmem/allocate (p2pmem_alloc_mmap) was added in v6.2; ${k.era} has no way to map p2pmem into user space`,
-        )
-      const fixed = a.fixed ? vaddr(bufVar(k, a.fixed.buf).va + BigInt(a.fixed.offset)) : null
-      return mmapOp(
-        k,
-        a.proc ?? proc,
-        parseSize(a.len),
-        !a.private,
-        parseSize(a.offset ?? 0) / PAGE_SIZE,
-        `/sys/bus/pci/devices/${dev.bdf}/p2pmem/allocate`,
-        p2pmemAllocMmapHook(dev),
-        a.as,
-        fixed,
-      )
-    }
-    case 'mmap_anon': {
-      const a = op.args
-      const fixed = a.fixed ? vaddr(bufVar(k, a.fixed.buf).va + BigInt(a.fixed.offset)) : null
-      return mmapOp(k, a.proc ?? proc, parseSize(a.len), false, 0n, null, null, a.as, fixed)
-    }
-    case 'munmap':
-      return (function* () {
-        const b = bufVar(k, op.args.buf)
-        const start = vaddr(b.va + BigInt(op.args.offset ?? 0))
-        const r = yield* doMunmap(k, b.mm, start, op.args.len !== undefined ? parseSize(op.args.len) : b.len)
-        if (r.ok && start === b.va && (op.args.len === undefined || parseSize(op.args.len) >= b.len))
-          yield* bind(k, op.args.buf, null, `'${op.args.buf}' is unmapped`)
-        return outcome(r, () => 0)
-      })()
-    case 'lockdown':
-      return (function* () {
-        const f = frame('lockdown_lsm', 'security/lockdown/lockdown.c', 'v5.4+', [])
-        yield f.enter({ level: op.args.on ? 'integrity' : 'none' })
-        const tx = new Tx(k.world).sys({ ...k.world.sys, lockdown: op.args.on })
-        yield f.mutate(
-          tx.deltas,
-          op.args.on
-            ? 'lockdown=integrity: LOCKDOWN_PCI_ACCESS is refused from now on'
-            : 'lockdown lifted (a lab shortcut: the kernel cannot lower it)',
-        )
-        yield f.ret('0')
-        return { ret: 0, errno: null, error: null, notInEra: null }
-      })()
-    case 'p2pdma_add_resource':
-      return (function* () {
-        const dev = resolveDev(m, op.args.dev)
-        const bar = op.args.bar ?? dev.endpoint?.p2pmemBar
-        if (bar === undefined) throw new ScenarioInputError(`${op.args.dev} has no p2pmemBar; give "bar"`)
-        const r = yield* p2pdmaAddResource(
-          k,
-          dev,
-          bar,
-          parseSize(op.args.size ?? 0),
-          parseSize(op.args.offset ?? 0),
-        )
-        return outcome(r, () => 0)
-      })()
-    case 'p2pmem_publish':
-      return (function* () {
-        const r = yield* p2pmemPublish(k, resolveDev(m, op.args.dev), op.args.publish ?? true)
-        return outcome(r, () => 0)
-      })()
-    case 'pci_p2pdma_distance':
-      return (function* () {
-        const ret = yield* p2pdmaDistance(
-          k,
-          resolveDev(m, op.args.provider).id,
-          resolveDev(m, op.args.client).id,
-          op.args.verbose ?? true,
-        )
-        return { ret, errno: null, error: null, notInEra: null }
-      })()
-    case 'pci_p2pmem_alloc_sgl':
-      return (function* () {
-        const r = yield* p2pmemAllocSgl(k, resolveDev(m, op.args.dev), parseSize(op.args.len), op.args.as)
-        return outcome(r, (n) => n)
-      })()
-    case 'pin_user_pages_fast':
-    case 'get_user_pages_fast':
-    case 'pin_user_pages':
-    case 'get_user_pages':
-      return (function* () {
-        const a = op.args
-        if (a.flags.includes('FOLL_PCI_P2PDMA') && !eraAtLeast(k.era, 'v6.2'))
-          return yield* refuse(`FOLL_PCI_P2PDMA was added in v6.2; ${k.era} has no such flag`)
-        const b = bufVar(k, a.buf)
-        const start = vaddr(b.va + BigInt(a.offset ?? 0))
-        const pin = op.op.startsWith('pin')
-        const flags = a.flags as FollFlag[]
-        const r = op.op.endsWith('_fast')
-          ? yield* pinUserPagesFast(k, b.mm, start, BigInt(a.npages), flags, pin)
-          : yield* pinUserPages(k, b.mm, start, BigInt(a.npages), flags, pin)
-        if (r.ok && a.as && r.value.n > 0n)
-          yield* bind(
-            k,
-            a.as,
-            { kind: 'pages', mm: b.mm, runs: r.value.runs, foll: pin ? 'pin' : 'get' },
-            `the scenario calls the ${r.value.n} returned page(s) '${a.as}'`,
-          )
-        return outcome(r, (v) => Number(v.n))
-      })()
-    case 'unpin_user_pages':
-      return (function* () {
-        const p = pagesVar(k, op.args.pages)
-        const r = yield* unpinUserPages(k, p.runs, p.foll === 'pin')
-        yield* bind(k, op.args.pages, null, `'${op.args.pages}' is released`)
-        return outcome(r, () => 0)
-      })()
-    case 'sg_alloc_table_from_pages':
-      return (function* () {
-        const a = op.args
-        const p = pagesVar(k, a.pages)
-        const total = p.runs.reduce((s, r) => s + r.count, 0n) * PAGE_SIZE - BigInt(a.offset ?? 0)
-        const r = yield* sgAllocTableFromPages(
-          k,
-          a.as,
-          p.runs,
-          a.offset ?? 0,
-          a.size !== undefined ? parseSize(a.size) : total,
-          a.maxSegment !== undefined ? parseSize(a.maxSegment) : UINT_MAX,
-        )
-        return outcome(r, () => 0)
-      })()
-    case 'dma_map_sgtable':
-    case 'dma_map_sg':
-    case 'pci_p2pdma_map_sg':
-      return (function* () {
-        const a = op.args
-        if (!k.world.sgts[a.sgt]) throw new ScenarioInputError(`no sg table named '${a.sgt}'`)
-        const dev = resolveDev(m, a.dev)
-        const d = a.dir ?? 'DMA_BIDIRECTIONAL'
-        if (op.op === 'dma_map_sgtable') {
-          if (!eraAtLeast(k.era, 'v6.0'))
-            return yield* refuse(`dma_map_sgtable() arrived in v5.8; ${k.era} drivers call dma_map_sg()`)
-          return outcome(yield* dmaMapSgtable(k, dev, a.sgt, d), (n) => n)
-        }
-        if (op.op === 'pci_p2pdma_map_sg') {
-          if (eraAtLeast(k.era, 'v6.0'))
-            return yield* refuse(
-              'pci_p2pdma_map_sg() was removed when dma_map_sg() learned P2PDMA (the v6.0 series; release unverified)',
-            )
-          return outcome(yield* pciP2pdmaMapSg(k, dev, a.sgt, d), (n) => n)
-        }
-        return outcome(yield* dmaMapSg(k, dev, a.sgt, d), (n) => n)
-      })()
-    case 'dma_unmap_sgtable':
-      return (function* () {
-        return outcome(yield* dmaUnmapSgtable(k, resolveDev(m, op.args.dev), op.args.sgt), () => 0)
-      })()
-    case 'pread':
-      return (function* () {
-        const a = op.args
-        const b = bufVar(k, a.buf)
-        const r = yield* preadDirect(
-          k,
-          b.mm,
-          resolveDev(m, a.disk),
-          vaddr(b.va + BigInt(a.offset ?? 0)),
-          parseSize(a.len),
-          parseSize(a.pos ?? 0),
-        )
-        return outcome(r, (n) => Number(n))
-      })()
-    case 'ibv_reg_mr':
-      return (function* () {
-        const a = op.args
-        const b = bufVar(k, a.buf)
-        const r = yield* ibvRegMr(
-          k,
-          b.mm,
-          resolveDev(m, a.dev),
-          vaddr(b.va + BigInt(a.offset ?? 0)),
-          parseSize(a.len),
-          a.access ?? ['IBV_ACCESS_LOCAL_WRITE'],
-          a.as,
-        )
-        return outcome(r, () => 0)
-      })()
-    case 'ibv_dereg_mr':
-      return (function* () {
-        return outcome(yield* ibvDeregMr(k, op.args.mr, resolveDev(m, op.args.dev)), () => 0)
-      })()
-    default:
-      return opCall2(k, op, proc)
-  }
-}
-
-/** The operations of the second half of issue 3: ZONE_DEVICE, HMM, ODP, the 2019 RFC, dma-buf. */
-function opCall2(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
-  const m = k.machine
-  const ok0 = <T>(r: KResult<T>): OpOutcome => outcome(r, () => 0)
-  switch (op.op) {
-    case 'devmem_add': {
-      const a = op.args
-      const dev = a.type === 'fsdax' ? 'pmem0' : resolveDev(m, a.dev ?? 'gpu0').id
-      const no = devmemInEra(k, a.type)
-      if (no) return refuse(no)
-      const opsName =
-        a.type === 'fsdax'
-          ? 'fsdax_pagemap_ops'
-          : k.era === 'v5.0-rfc'
-            ? `${dev}_devmem_ops`
-            : `${dev}_dmirror_devmem_ops`
-      return (function* () {
-        return ok0(yield* memremapPages(k, dev, a.type, parseSize(a.size), opsName, !!a.p2pMap))
-      })()
-    }
-    case 'touch':
-      return (function* () {
-        const a = op.args
-        const b = bufVar(k, a.buf)
-        return outcome(
-          yield* cpuTouch(k, b.mm, vaddr(b.va + BigInt(a.offset ?? 0)), parseSize(a.len), a.write ?? true),
-          () => 0,
-        )
-      })()
-    case 'migrate_to_device': {
-      const a = op.args
-      const kind = a.type ?? 'private'
-      const no = devmemInEra(k, kind)
-      if (no) return refuse(no)
-      return (function* () {
-        const b = bufVar(k, a.buf)
-        const id = devmemPgmapId(resolveDev(m, a.dev).id, kind)
-        if (!k.world.pgmaps[id])
-          throw new ScenarioInputError(`no ${kind} device memory on ${a.dev} (devmem_add first)`)
-        return outcome(
-          yield* migrateToDevice(k, b.mm, vaddr(b.va + BigInt(a.offset ?? 0)), BigInt(a.npages), id),
-          (n) => Number(n),
-        )
-      })()
-    }
-    case 'mmap_dax': {
-      const a = op.args
-      return mmapOp(
-        k,
-        a.proc ?? proc,
-        parseSize(a.len),
-        true,
-        parseSize(a.offset ?? 0) / PAGE_SIZE,
-        '/mnt/pmem0/data (ext4 -o dax)',
-        daxMmapHook(devmemPgmapId('pmem0', 'fsdax')),
-        a.as,
-      )
-    }
-    case 'mprotect':
-      return (function* () {
-        const a = op.args
-        const b = bufVar(k, a.buf)
-        const off = BigInt(a.offset ?? 0)
-        return ok0(
-          yield* doMprotect(
-            k,
-            b.mm,
-            vaddr(b.va + off),
-            a.len !== undefined ? parseSize(a.len) : b.len - off,
-            a.write,
-          ),
-        )
-      })()
-    case 'exit':
-      return (function* () {
-        return ok0(yield* exitMmap(k, op.args.proc ?? proc))
-      })()
-    case 'hmm_mirror_register':
-      if (!eraAtLeast(k.era, 'v6.0'))
-        return refuse(
-          `mmu_interval_notifier (5.5+) is modelled from v6.0; ${k.era} mirrored with hmm_mirror_register() (not modelled)`,
-        )
-      return (function* () {
-        const b = bufVar(k, op.args.buf)
-        return ok0(yield* hmmMirrorRegister(k, op.args.as, b.mm, b.va, b.len, resolveDev(m, op.args.dev)))
-      })()
-    case 'mirror_fault':
-      return (function* () {
-        const a = op.args
-        const b = bufVar(k, a.buf)
-        if (!k.world.notifiers[a.mirror]) throw new ScenarioInputError(`no mirror '${a.mirror}'`)
-        return outcome(
-          yield* mirrorDeviceFault(
-            k,
-            a.mirror,
-            vaddr(b.va + BigInt(a.offset ?? 0)),
-            BigInt(a.npages),
-            a.write ?? false,
-            a.as ?? null,
-          ),
-          () => 0,
-        )
-      })()
-    case 'hmm_range_fault':
-      return (function* () {
-        const a = op.args
-        const b = bufVar(k, a.buf)
-        const owner = a.owner ? resolveDev(m, a.owner).id : null
-        const dev = a.dev ? resolveDev(m, a.dev).id : (owner ?? 'none')
-        const req = {
-          mm: b.mm,
-          start: vaddr(b.va + BigInt(a.offset ?? 0)),
-          npages: BigInt(a.npages),
-          fault: a.fault,
-          write: a.write ?? false,
-          owner,
-          notifier: null,
-          seq: null,
-        }
-        const r = yield* hmmRangeFault(k, req)
-        if (a.as) {
-          const entries = r.ok
-            ? r.value.entries
-            : r.error.errno === 'EINVAL' && hmmApi(k) === '2019'
-              ? [{ idx: 0n, count: req.npages, pfn: null, flags: ['HMM_PFN_SPECIAL'], dma: null }]
-              : []
-          if (r.ok || entries.length) yield* bindHmm(k, a.as, req, dev, entries)
-        }
-        return ok0(r)
-      })()
-    case 'hmm_dma_map_pfn':
-      if (!eraAtLeast(k.era, 'v6.16'))
-        return refuse(
-          `hmm_dma_map_pfn() arrived around v6.16; ${k.era} drivers mapped each hmm pfn with dma_map_page()`,
-        )
-      return (function* () {
-        if (k.world.vars[op.args.range]?.kind !== 'hmm')
-          throw new ScenarioInputError(`no hmm range '${op.args.range}'`)
-        return outcome(yield* hmmDmaMap(k, op.args.range, resolveDev(m, op.args.dev)), (n) => Number(n))
-      })()
-    case 'hmm_dma_unmap_pfn':
-      if (!eraAtLeast(k.era, 'v6.16')) return refuse(`hmm_dma_unmap_pfn() arrived around v6.16`)
-      return (function* () {
-        if (k.world.vars[op.args.range]?.kind !== 'hmm')
-          throw new ScenarioInputError(`no hmm range '${op.args.range}'`)
-        return outcome(yield* hmmDmaUnmap(k, op.args.range, resolveDev(m, op.args.dev)), (n) => Number(n))
-      })()
-    case 'rdma_access':
-      return (function* () {
-        const a = op.args
-        const u = k.world.odps[a.mr]
-        if (!u) throw new ScenarioInputError(`no ODP MR '${a.mr}'`)
-        return outcome(
-          yield* rdmaAccess(
-            k,
-            a.mr,
-            vaddr(u.address + BigInt(a.offset ?? 0)),
-            parseSize(a.len),
-            a.write ?? false,
-            a.race ?? false,
-          ),
-          (n) => Number(n),
-        )
-      })()
-    case 'mmap_rfc_device': {
-      const a = op.args
-      if (k.era !== 'v5.0-rfc')
-        return refuse(
-          `vm_operations_struct.p2p_map exists only with the 2019 RFC applied (era v5.0-rfc); it never landed`,
-        )
-      const dev = resolveDev(m, a.dev)
-      return mmapOp(
-        k,
-        a.proc ?? proc,
-        parseSize(a.len),
-        true,
-        0n,
-        `/dev/${dev.driver}-${dev.bdf}`,
-        rfcDeviceMmapHook(dev, a.bar, a.p2p),
-        a.as,
-      )
-    }
-    case 'hmm_range_dma_map':
-      if (k.era !== 'v5.0-rfc')
-        return refuse('hmm_range_dma_map() with a device argument is RFC 5/5 (era v5.0-rfc)')
-      return (function* () {
-        const a = op.args
-        const b = bufVar(k, a.buf)
-        return outcome(
-          yield* hmmRangeDmaMap(
-            k,
-            b.mm,
-            vaddr(b.va + BigInt(a.offset ?? 0)),
-            BigInt(a.npages),
-            resolveDev(m, a.dev),
-            a.as,
-          ),
-          (n) => Number(n),
-        )
-      })()
-    case 'device_test_p2p':
-      if (k.era !== 'v5.0-rfc')
-        return refuse('device_test_p2p()/pci_test_p2p() are RFC 1/5 and 2/5 (era v5.0-rfc)')
-      return (function* () {
-        const r = yield* deviceTestP2pStep(k, resolveDev(m, op.args.a), resolveDev(m, op.args.b))
-        return { ret: r ? 1 : 0, errno: null, error: null, notInEra: null }
-      })()
-    case 'amdgpu_export_bo':
-      if (!eraAtLeast(k.era, 'v6.0'))
-        return refuse('dma-buf peer2peer (allow_peer2peer, ~5.8) is modelled from v6.0')
-      return (function* () {
-        return ok0(yield* amdgpuExportBo(k, resolveDev(m, op.args.dev), parseSize(op.args.size), op.args.as))
-      })()
-    case 'vfio_export_dmabuf':
-      if (!eraAtLeast(k.era, 'v7.2'))
-        return refuse(
-          'VFIO PCI exports BARs as dma-bufs only in the newest trees (S8; modelled from v7.2, release unverified)',
-        )
-      return (function* () {
-        const a = op.args
-        return ok0(
-          yield* vfioExportDmabuf(
-            k,
-            resolveDev(m, a.dev),
-            a.bar,
-            parseSize(a.offset ?? 0),
-            parseSize(a.len),
-            a.as,
-          ),
-        )
-      })()
-    case 'dma_buf_attach':
-      return (function* () {
-        const a = op.args
-        if (!k.world.dmabufs[a.dmabuf]) throw new ScenarioInputError(`no dma-buf '${a.dmabuf}'`)
-        return ok0(
-          yield* dmaBufDynamicAttach(
-            k,
-            a.dmabuf,
-            resolveDev(m, a.dev),
-            {
-              dynamic: a.dynamic ?? false,
-              allowPeer2peer: a.allowPeer2peer ?? false,
-              moveNotify: a.moveNotify ?? true,
-            },
-            a.as,
-          ),
-        )
-      })()
-    case 'dma_buf_map_attachment':
-      return (function* () {
-        if (!k.world.attachments[op.args.attachment])
-          throw new ScenarioInputError(`no attachment '${op.args.attachment}'`)
-        return ok0(yield* dmaBufMapAttachment(k, op.args.attachment, op.args.as))
-      })()
-    case 'dma_buf_unmap_attachment':
-      return (function* () {
-        const at = k.world.attachments[op.args.attachment]
-        if (!at) throw new ScenarioInputError(`no attachment '${op.args.attachment}'`)
-        return ok0(yield* unmapAttachment(k, at.id, resolveDev(m, at.dev)))
-      })()
-    case 'vfio_pci_mem_enable':
-      return (function* () {
-        return ok0(yield* vfioMemEnable(k, resolveDev(m, op.args.dev), op.args.on))
-      })()
-    case 'ib_umem_dmabuf_get':
-      if (!eraAtLeast(k.era, 'v6.0')) return refuse('ib_umem_dmabuf_get() (~5.12) is modelled from v6.0')
-      return (function* () {
-        const a = op.args
-        if (!k.world.dmabufs[a.dmabuf]) throw new ScenarioInputError(`no dma-buf '${a.dmabuf}'`)
-        return ok0(
-          yield* ibUmemDmabufGet(
-            k,
-            resolveDev(m, a.dev),
-            a.dmabuf,
-            parseSize(a.offset),
-            parseSize(a.size),
-            a.ops ?? 'p2p',
-            a.as,
-          ),
-        )
-      })()
-    case 'ib_umem_dmabuf_map_pages':
-      return (function* () {
-        if (!k.world.umemDmabufs[op.args.mr]) throw new ScenarioInputError(`no dma-buf MR '${op.args.mr}'`)
-        return ok0(yield* ibUmemDmabufMapPages(k, op.args.mr))
-      })()
-    case 'dma_resv_add_fence':
-      return (function* () {
-        return ok0(yield* dmaResvAddFence(k, op.args.dmabuf, op.args.signaled))
-      })()
-    default:
-      throw new Error(`unhandled operation ${op.op}`)
-  }
+  const handler = OPS[op.op] as Handler<OpName> | undefined
+  if (!handler) throw new Error(`unhandled operation ${op.op}`)
+  return handler(k, op, proc)
 }
 
 /**
