@@ -19,8 +19,9 @@ const stages = [
   },
   { name: 'build', cmd: ['npx', 'electron-vite', 'build'], counts: false },
   { name: 'e2e', cmd: ['npx', 'vitest', 'run', '--project', 'e2e'], counts: true },
-  // Electronegativity over the sources and out/ (~40 s; npx fetches it from the npm registry and the
-  // stage fails, loudly, when that is impossible). Findings above review level fail it.
+  // Electronegativity over the sources and out/, from the isolated package tools/electronegativity/
+  // (its own lockfile; installed from it here if missing, and the stage says why when it cannot be).
+  // Findings above review level fail it.
   { name: 'security', cmd: ['npx', 'tsx', 'tools/electronegativity.ts'], counts: false },
 ]
 
