@@ -75,6 +75,7 @@ export { ScenarioInputError, resolveDev, type OpOutcome } from './scenario/ops'
 export { formatStep, stepView, timelineView, VIEW_WINDOW } from './scenario/trace'
 export { EXERCISE_KINDS, exerciseSchema, exerciseView, isCorrect, type Exercise } from './scenario/exercise'
 export { builtinScenarios } from './scenario/library'
+export * as setup from './scenario/setups'
 
 // Core: addresses, the world, deltas and the timeline.
 export { hex } from './core/addr'

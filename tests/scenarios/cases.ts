@@ -7,7 +7,7 @@
 import type { LabFile, LabSettings, MachineSpec } from '../../shared/model/topology'
 import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
 import { t1, t1amd, t1nw } from '../helpers/topologies'
-import type { Scenario } from '../../electron/engine/index'
+import { setup, type Scenario } from '../../electron/engine/index'
 
 export interface CaseFile {
   /** File stem: starts with the kernel-cases.md id. */
@@ -140,11 +140,8 @@ function c23(era: 'v6.12' | 'v5.0'): Scenario {
   }
 }
 
-const addGpu0 = (size = 0, offset: string | number = 0) => ({
-  op: 'p2pdma_add_resource' as const,
-  args: { dev: 'gpu0', bar: 1, size, offset },
-  expect: { ret: 0 },
-})
+const addGpu0 = (size = 0, offset: string | number = 0) =>
+  setup.addResource('gpu0', 1, { size, offset }, { expect: { ret: 0 } })
 
 function c24(era: 'v6.12' | 'v6.2' | 'v7.2'): Scenario {
   return {
@@ -155,10 +152,8 @@ function c24(era: 'v6.12' | 'v6.2' | 'v7.2'): Scenario {
     processes: [{ name: 'app' }],
     operations: [
       addGpu0(0, '4G'),
-      { op: 'p2pmem_publish', args: { dev: 'gpu0' } },
-      {
-        op: 'mmap_p2pmem',
-        args: { dev: 'gpu0', len: '2M', as: 'buf' },
+      setup.publish('gpu0'),
+      setup.mmapP2pmem('gpu0', '2M', 'buf', {
         narration: '(1) mmap(p2pmem/allocate, 2M, MAP_SHARED, 0).',
         expect: {
           errno: null,
@@ -168,7 +163,7 @@ function c24(era: 'v6.12' | 'v6.2' | 'v7.2'): Scenario {
             { p2pmem: 'gpu0', size: '12G', available: 12 * 1024 * 1024 * 1024 - 2 * 1024 * 1024 },
           ],
         },
-      },
+      }),
       {
         op: 'pread',
         args: { disk: 'nvme2n1', buf: 'buf', len: '2M' },
@@ -201,15 +196,13 @@ function c24(era: 'v6.12' | 'v6.2' | 'v7.2'): Scenario {
         narration: '(4b) offset 4096.',
         expect: { errno: 'EINVAL' },
       },
-      {
-        op: 'mmap_p2pmem',
-        args: { dev: 'gpu0', len: '13G', as: 'big' },
+      setup.mmapP2pmem('gpu0', '13G', 'big', {
         narration: '(4c) 13 GiB: more than is free in the 12 GiB pool.',
         expect: {
           errno: 'ENOMEM',
           state: [{ p2pmem: 'gpu0', available: 12 * 1024 * 1024 * 1024 - 2 * 1024 * 1024 }],
         },
-      },
+      }),
     ],
   }
 }
@@ -235,7 +228,7 @@ function c25(era: 'v6.12' | 'v6.2'): Scenario {
     processes: [{ name: 'app' }],
     operations: [
       addGpu0(),
-      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '16K', as: 'buf' } },
+      setup.mmapP2pmem('gpu0', '16K', 'buf'),
       { op: 'mmap_anon', args: { len: '4K', fixed: { buf: 'buf', offset: -4096 }, as: 'pre' } },
       {
         op: 'pin_user_pages_fast',
@@ -285,7 +278,7 @@ function c26(era: 'v6.12' | 'v6.2'): Scenario {
     processes: [{ name: 'app' }],
     operations: [
       addGpu0(),
-      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '2M', as: 'buf' } },
+      setup.mmapP2pmem('gpu0', '2M', 'buf'),
       {
         op: 'ibv_reg_mr',
         args: {
@@ -304,11 +297,9 @@ function c26(era: 'v6.12' | 'v6.2'): Scenario {
           ],
         },
       },
-      {
-        op: 'mmap_anon',
-        args: { len: '2M', as: 'ram' },
+      setup.mmapAnon('2M', 'ram', {
         narration: 'The same registration on anonymous RAM works.',
-      },
+      }),
       {
         op: 'ibv_reg_mr',
         args: { dev: 'nic0', buf: 'ram', len: '2M', access: ['IBV_ACCESS_LOCAL_WRITE'], as: 'mr2' },
@@ -346,22 +337,16 @@ function c01(era: 'v6.12' | 'v5.0'): Scenario {
       : 'v5.0: the same distance 4, but dma_map_sg() knows nothing of P2PDMA; the client driver calls pci_p2pdma_map_sg(), which writes paddr - bus_offset and has no flag to set.',
     operations: [
       { ...addGpu0(), expect: { ret: 0, state: [{ p2pmem: 'gpu0', size: '16G', published: false }] } },
-      {
-        op: 'p2pmem_publish',
-        args: { dev: 'gpu0' },
+      setup.publish('gpu0', {
         expect: { state: [{ p2pmem: 'gpu0', published: true }] },
-      },
-      {
-        op: 'pci_p2pdma_distance',
-        args: { provider: 'gpu0', client: 'nic0' },
+      }),
+      setup.distance('gpu0', 'nic0', {
         expect: {
           ret: 4,
           state: v6 ? [{ mapType: { provider: 'gpu0', client: 'nic0' }, equals: 'BUS_ADDR' }] : [],
         },
-      },
-      {
-        op: 'pci_p2pmem_alloc_sgl',
-        args: { dev: 'gpu0', len: '64K', as: 'sgt0' },
+      }),
+      setup.allocSgl('gpu0', '64K', 'sgt0', {
         expect: {
           ret: 1,
           state: [
@@ -369,7 +354,7 @@ function c01(era: 'v6.12' | 'v5.0'): Scenario {
             { sg: 'sgt0', entry: 0, p2pdma: true, length: '64K' },
           ],
         },
-      },
+      }),
       ...(v6
         ? [
             {
@@ -428,7 +413,7 @@ function c01offset(era: 'v6.12' | 'v5.0'): Scenario {
       : 'v5.0 writes paddr - bus_offset = 0x37_0000_0000: the sign bug Logan Gunthorpe confirmed in 2021 ("All the systems I\'ve tested on have had a zero bus offset").',
     operations: [
       addGpu0(),
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'gpu0', len: '64K', as: 'sgt0' } },
+      setup.allocSgl('gpu0', '64K', 'sgt0'),
       v6
         ? {
             op: 'dma_map_sgtable',
@@ -459,10 +444,8 @@ function c04(redirOff: boolean): Scenario {
       : "Without the boot parameter DSP0 and DSP1 redirect P2P TLPs up to the root complex: THRU_HOST_BRIDGE (8086:2020 is whitelisted), so the BAR is mapped at an IOVA in NIC0's domain.",
     operations: [
       addGpu0(),
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'gpu0', len: '64K', as: 'sgt0' } },
-      {
-        op: 'pci_p2pdma_distance',
-        args: { provider: 'gpu0', client: 'nic0' },
+      setup.allocSgl('gpu0', '64K', 'sgt0'),
+      setup.distance('gpu0', 'nic0', {
         expect: {
           ret: 4,
           state: [
@@ -472,7 +455,7 @@ function c04(redirOff: boolean): Scenario {
             },
           ],
         },
-      },
+      }),
       {
         op: 'dma_map_sgtable',
         args: { dev: 'nic0', sgt: 'sgt0' },
@@ -506,25 +489,24 @@ function c05(): Scenario {
     narration:
       "NVMe0's CMB (BAR2) is the provider, NIC0 the client. No common upstream bridge: distance 2 + 4 = 6; 8086:2020 is whitelisted, so THRU_HOST_BRIDGE. The IOMMU maps the CMB's CPU physical address at an IOVA in NIC0's domain.",
     operations: [
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'nvme0', bar: 2 },
-        expect: { ret: 0, state: [{ p2pmem: 'nvme0', size: '256M' }] },
-      },
-      {
-        op: 'p2pmem_publish',
-        args: { dev: 'nvme0' },
+      setup.addResource(
+        'nvme0',
+        2,
+        {},
+        {
+          expect: { ret: 0, state: [{ p2pmem: 'nvme0', size: '256M' }] },
+        },
+      ),
+      setup.publish('nvme0', {
         expect: { state: [{ p2pmem: 'nvme0', published: true }] },
-      },
-      {
-        op: 'pci_p2pdma_distance',
-        args: { provider: 'nvme0', client: 'nic0' },
+      }),
+      setup.distance('nvme0', 'nic0', {
         expect: {
           ret: 6,
           state: [{ mapType: { provider: 'nvme0', client: 'nic0' }, equals: 'THRU_HOST_BRIDGE' }],
         },
-      },
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'nvme0', len: '64K', as: 'sgt0' } },
+      }),
+      setup.allocSgl('nvme0', '64K', 'sgt0'),
       {
         op: 'dma_map_sgtable',
         args: { dev: 'nic0', sgt: 'sgt0' },
@@ -549,16 +531,14 @@ function c06(era: 'v6.12' | 'v6.16'): Scenario {
       ? "cpu_supports_p2pdma() is true (AMD family 0x17), so NVMe0 -> NIC0 across root ports is THRU_HOST_BRIDGE with distance 6, and dma_direct_map_page() gives the CMB's CPU physical address, without the bus-address flag."
       : 'In the 6.16/6.17 snapshots read, dma_direct_map_sg() breaks out of THRU_HOST_BRIDGE without writing sg->dma_address (kernel-facts §h.3; whether upstream fixed it is unverified). The lab models what the snapshots say: only the DMA length is set.',
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'nvme0', bar: 2 } },
-      {
-        op: 'pci_p2pdma_distance',
-        args: { provider: 'nvme0', client: 'nic0' },
+      setup.addResource('nvme0', 2),
+      setup.distance('nvme0', 'nic0', {
         expect: {
           ret: 6,
           state: [{ mapType: { provider: 'nvme0', client: 'nic0' }, equals: 'THRU_HOST_BRIDGE' }],
         },
-      },
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'nvme0', len: '64K', as: 'sgt0' } },
+      }),
+      setup.allocSgl('nvme0', '64K', 'sgt0'),
       {
         op: 'dma_map_sgtable',
         args: { dev: 'nic0', sgt: 'sgt0' },
@@ -585,10 +565,8 @@ function c07(era: 'v6.12' | 'next'): Scenario {
         ? 'The newest tree prints the whitelist line whenever verbose (warn = verbose).'
         : 'T1-nw: 00:00.0 is 8086:a700, on no whitelist, and the CPU is Intel: NOT_SUPPORTED, cached. dma_map_sgtable() returns -EREMOTEIO; dma_map_sg() returns 0. No "Host bridge not in P2PDMA whitelist" line, because no ACS redirect was found (warn = acs_redirects).',
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'nvme0', bar: 2 } },
-      {
-        op: 'pci_p2pdma_distance',
-        args: { provider: 'nvme0', client: 'nic0' },
+      setup.addResource('nvme0', 2),
+      setup.distance('nvme0', 'nic0', {
         expect: {
           ret: -1,
           state: [
@@ -597,8 +575,8 @@ function c07(era: 'v6.12' | 'next'): Scenario {
             ...(era === 'next' ? [{ logContains: 'Host bridge not in P2PDMA whitelist: 8086:a700' }] : []),
           ],
         },
-      },
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'nvme0', len: '64K', as: 'sgt0' } },
+      }),
+      setup.allocSgl('nvme0', '64K', 'sgt0'),
       {
         op: 'dma_map_sgtable',
         args: { dev: 'nic0', sgt: 'sgt0' },
@@ -618,8 +596,8 @@ function c07read(era: 'v6.12' | 'v7.2'): Scenario {
         ? 'Oracle-confirmed: 7.2 refuses the same read with EINVAL: blk_dma_map_iter_start() maps NOT_SUPPORTED to BLK_STS_INVAL.'
         : "Oracle-confirmed: NVMe2 (behind the switch) reads into NVMe0's CMB across root ports of a non-whitelisted Intel host. The pin succeeds (FOLL_PCI_P2PDMA), nvme_map_data()'s dma_map_sgtable() returns -EREMOTEIO, BLK_STS_TARGET, and pread fails with EREMOTEIO.",
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'nvme0', bar: 2 } },
-      { op: 'mmap_p2pmem', args: { dev: 'nvme0', len: '2M', as: 'cmb' } },
+      setup.addResource('nvme0', 2),
+      setup.mmapP2pmem('nvme0', '2M', 'cmb'),
       {
         op: 'pread',
         args: { disk: 'nvme2n1', buf: 'cmb', len: '2M' },
@@ -631,7 +609,7 @@ function c07read(era: 'v6.12' | 'v7.2'): Scenario {
           ],
         },
       },
-      { op: 'mmap_anon', args: { len: '2M', as: 'ram' } },
+      setup.mmapAnon('2M', 'ram'),
       {
         op: 'pread',
         args: { disk: 'nvme2n1', buf: 'ram', len: '2M' },
@@ -648,13 +626,11 @@ function c13(): Scenario {
     era: 'v6.12',
     narration: 'NVMe0 maps its own CMB: the walk matches on the first iteration, distance 0, BUS_ADDR.',
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'nvme0', bar: 2 } },
-      {
-        op: 'pci_p2pdma_distance',
-        args: { provider: 'nvme0', client: 'nvme0' },
+      setup.addResource('nvme0', 2),
+      setup.distance('nvme0', 'nvme0', {
         expect: { ret: 0, state: [{ mapType: { provider: 'nvme0', client: 'nvme0' }, equals: 'BUS_ADDR' }] },
-      },
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'nvme0', len: '4K', as: 'sgt0' } },
+      }),
+      setup.allocSgl('nvme0', '4K', 'sgt0'),
       {
         op: 'dma_map_sgtable',
         args: { dev: 'nvme0', sgt: 'sgt0' },
@@ -671,21 +647,25 @@ function e1(): Scenario {
     narration:
       "kernel-facts §e.1, the 'IOMEM annotation' answer (iii): GPU0 registers BAR1 as two 64 KiB ranges, i.e. two pagemaps with adjacent pfns. A buffer spanning both is physically contiguous, but since 6.2 pages_are_mergeable() also requires zone_device_pages_have_same_pgmap(), so the SGL gets two entries, and pci_p2pdma_map_segment() looks the map type up again when the pgmap changes.",
     operations: [
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'gpu0', bar: 1, size: '64K', offset: 0 },
-        expect: { ret: 0 },
-      },
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'gpu0', bar: 1, size: '64K', offset: '64K' },
-        expect: { ret: 0, state: [{ p2pmem: 'gpu0', size: '128K' }] },
-      },
-      {
-        op: 'mmap_p2pmem',
-        args: { dev: 'gpu0', len: '64K', as: 'hi' },
+      setup.addResource(
+        'gpu0',
+        1,
+        { size: '64K', offset: 0 },
+        {
+          expect: { ret: 0 },
+        },
+      ),
+      setup.addResource(
+        'gpu0',
+        1,
+        { size: '64K', offset: '64K' },
+        {
+          expect: { ret: 0, state: [{ p2pmem: 'gpu0', size: '128K' }] },
+        },
+      ),
+      setup.mmapP2pmem('gpu0', '64K', 'hi', {
         narration: 'gen_pool walks the newest chunk first: this comes from the second range.',
-      },
+      }),
       {
         op: 'mmap_p2pmem',
         args: { dev: 'gpu0', len: '64K', fixed: { buf: 'hi', offset: -65536 }, as: 'lo' },
@@ -744,48 +724,56 @@ function c19(): Scenario {
     narration:
       'The argument checks come first and return -EINVAL early; a successful registration of 12 GiB from offset 4 GiB creates one ZONE_DEVICE page run. pci_alloc_p2pmem() returns NULL (the lab shows -ENOMEM) without p2pdma or without room.',
     operations: [
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'gpu0', bar: 5 },
-        narration: '(a) BAR5 is an I/O-port BAR: not IORESOURCE_MEM.',
-        expect: { errno: 'EINVAL' },
-      },
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'gpu0', bar: 1, size: 0, offset: '16G' },
-        narration: '(b) offset >= len.',
-        expect: { errno: 'EINVAL' },
-      },
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'gpu0', bar: 1, size: '4G', offset: '13G' },
-        narration: '(c) size + offset > len.',
-        expect: { errno: 'EINVAL' },
-      },
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'gpu0', bar: 1, size: 0, offset: '4G' },
-        narration: '(d) [start + 4G, start + 16G - 1].',
-        expect: {
-          ret: 0,
-          state: [
-            { p2pmem: 'gpu0', size: '12G', available: '12G', published: false },
-            { logContains: 'added peer-to-peer DMA memory 0x3900000000-0x3bffffffff' },
-          ],
+      setup.addResource(
+        'gpu0',
+        5,
+        {},
+        {
+          narration: '(a) BAR5 is an I/O-port BAR: not IORESOURCE_MEM.',
+          expect: { errno: 'EINVAL' },
         },
-      },
-      {
-        op: 'pci_p2pmem_alloc_sgl',
-        args: { dev: 'nic0', len: '4K', as: 'e' },
+      ),
+      setup.addResource(
+        'gpu0',
+        1,
+        { size: 0, offset: '16G' },
+        {
+          narration: '(b) offset >= len.',
+          expect: { errno: 'EINVAL' },
+        },
+      ),
+      setup.addResource(
+        'gpu0',
+        1,
+        { size: '4G', offset: '13G' },
+        {
+          narration: '(c) size + offset > len.',
+          expect: { errno: 'EINVAL' },
+        },
+      ),
+      setup.addResource(
+        'gpu0',
+        1,
+        { size: 0, offset: '4G' },
+        {
+          narration: '(d) [start + 4G, start + 16G - 1].',
+          expect: {
+            ret: 0,
+            state: [
+              { p2pmem: 'gpu0', size: '12G', available: '12G', published: false },
+              { logContains: 'added peer-to-peer DMA memory 0x3900000000-0x3bffffffff' },
+            ],
+          },
+        },
+      ),
+      setup.allocSgl('nic0', '4K', 'e', {
         narration: '(e) NIC0 has no p2pdma.',
         expect: { errno: 'ENOMEM' },
-      },
-      {
-        op: 'pci_p2pmem_alloc_sgl',
-        args: { dev: 'gpu0', len: '13G', as: 'f' },
+      }),
+      setup.allocSgl('gpu0', '13G', 'f', {
         narration: '(f) the pool only holds 12 GiB.',
         expect: { errno: 'ENOMEM', state: [{ sgt: 'f', exists: false }] },
-      },
+      }),
     ],
   }
 }
@@ -800,19 +788,15 @@ function c28(): Scenario {
       "GPU0 has DEVICE_PRIVATE memory (pgmap owner gpu0). An anonymous page was migrated to it, so its PTE is a device-private entry. NIC0's driver pins it: GUP-fast sees a non-present PTE, the slow path faults, do_swap_page() calls migrate_to_ram (MMU_NOTIFY_MIGRATE, owner gpu0), and the pin returns a system-RAM page. Device-private memory is never returned by GUP.",
     processes: [{ name: 'app' }],
     operations: [
-      {
-        op: 'devmem_add',
-        args: { dev: 'gpu0', type: 'private', size: '64M' },
+      setup.devmemAdd('gpu0', 'private', '64M', {
         narration:
           'The GPU driver registers its VRAM as DEVICE_PRIVATE (memremap_pages with owner and migrate_to_ram).',
         expect: { errno: null },
-      },
-      { op: 'mmap_anon', args: { len: '8K', as: 'x' } },
-      {
-        op: 'touch',
-        args: { buf: 'x', len: '4K' },
+      }),
+      setup.mmapAnon('8K', 'x'),
+      setup.touch('x', '4K', {
         narration: 'The program writes the first page: do_anonymous_page().',
-      },
+      }),
       {
         op: 'hmm_mirror_register',
         args: { dev: 'gpu0', buf: 'x', as: 'mirror' },
@@ -849,9 +833,7 @@ function c29(): Scenario {
       '(a) A DEVICE_COHERENT page is CPU-addressable but must stay evictable: a FOLL_LONGTERM pin migrates it to system RAM first (folio_is_longterm_pinnable() is false); a short-term pin pins it in place. (b) FOLL_LONGTERM on a MAP_SHARED fsdax file mapping is -EOPNOTSUPP from check_vma_flags().',
     processes: [{ name: 'app' }],
     operations: [
-      { op: 'devmem_add', args: { dev: 'gpu0', type: 'coherent', size: '64M' } },
-      { op: 'mmap_anon', args: { len: '8K', as: 'y' } },
-      { op: 'touch', args: { buf: 'y', len: '8K' } },
+      ...setup.devmemAndBuffer({ dev: 'gpu0', type: 'coherent', size: '64M' }, { as: 'y', len: '8K' }),
       {
         op: 'migrate_to_device',
         args: { buf: 'y', npages: 1, dev: 'gpu0', type: 'coherent' },
@@ -980,10 +962,7 @@ function c31(era: 'v5.0' | 'v5.0-rfc' | 'v5.2' | 'v5.4' | 'v6.12'): Scenario {
 }
 
 function c32(era: 'v5.4' | 'v6.12' | 'v6.16', iommu: boolean): Scenario {
-  const ops: Scenario['operations'] = [
-    { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1 } },
-    { op: 'p2pmem_publish', args: { dev: 'gpu0' } },
-  ]
+  const ops: Scenario['operations'] = [...setup.publishedP2pmem('gpu0', 1)]
   if (era === 'v5.4') {
     ops.push({
       op: 'mmap_p2pmem',
@@ -1078,9 +1057,8 @@ function c32nw(): Scenario {
       'On T1-nw, NVMe0 (behind its own root port) mirrors GPU0 p2pmem: NOT_SUPPORTED, so hmm_dma_map_pfn() returns DMA_MAPPING_ERROR and nothing is mapped.',
     processes: [{ name: 'app' }],
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1 } },
-      { op: 'p2pmem_publish', args: { dev: 'gpu0' } },
-      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '64K', as: 'buf' } },
+      ...setup.publishedP2pmem('gpu0', 1),
+      setup.mmapP2pmem('gpu0', '64K', 'buf'),
       {
         op: 'hmm_range_fault',
         args: { buf: 'buf', npages: 16, fault: true, dev: 'nvme0', as: 'r' },
@@ -1103,8 +1081,7 @@ function c34(era: 'v6.12' | 'v6.16'): Scenario {
       'NIC0 has an ODP MR over [A, A+1M): no pins, an interval notifier. The NIC faults pages in with ib_umem_odp_map_dma_and_lock() (hmm_range_fault under the notifier sequence). munmap(A+256K, 256K) sends MMU_NOTIFY_UNMAP with an odd cur_seq: the driver sets the sequence, zaps the device PTEs and unmaps the DMA pages. A fault that raced an invalidation retries. A later NIC access to A+300K finds no VMA: -EFAULT. At exit the notifier sees MMU_NOTIFY_RELEASE.',
     processes: [{ name: 'app' }],
     operations: [
-      { op: 'mmap_anon', args: { len: '1M', as: 'a' } },
-      { op: 'touch', args: { buf: 'a', len: '1M' } },
+      ...setup.writtenBuffer('a', '1M'),
       {
         op: 'ibv_reg_mr',
         args: {
@@ -1187,9 +1164,7 @@ function c34mirror(): Scenario {
       'A GPU mirror (lib/test_hmm.c style) faults a buffer into its device page table with hmm_range_fault(dev_private_owner = gpu0). Pages in its own device-private memory are reported without a fault; NIC0 mirroring the same range (another owner) forces migrate_to_ram.',
     processes: [{ name: 'app' }],
     operations: [
-      { op: 'devmem_add', args: { dev: 'gpu0', type: 'private', size: '64M' } },
-      { op: 'mmap_anon', args: { len: '64K', as: 'b' } },
-      { op: 'touch', args: { buf: 'b', len: '64K' } },
+      ...setup.devmemAndBuffer({ dev: 'gpu0', type: 'private', size: '64M' }, { as: 'b', len: '64K' }),
       { op: 'hmm_mirror_register', args: { dev: 'gpu0', buf: 'b', as: 'gpu' } },
       { op: 'migrate_to_device', args: { buf: 'b', npages: 4, dev: 'gpu0' }, expect: { ret: 4 } },
       {
@@ -1264,9 +1239,7 @@ function c35(): Scenario {
         narration: '4. No p2p_map in vm_ops: -EFAULT.',
         expect: { errno: 'EFAULT' },
       },
-      { op: 'devmem_add', args: { dev: 'gpu0', type: 'private', size: '64M' } },
-      { op: 'mmap_anon', args: { len: '16K', as: 'anon' } },
-      { op: 'touch', args: { buf: 'anon', len: '16K' } },
+      ...setup.devmemAndBuffer({ dev: 'gpu0', type: 'private', size: '64M' }, { as: 'anon', len: '16K' }),
       { op: 'migrate_to_device', args: { buf: 'anon', npages: 4, dev: 'gpu0' } },
       {
         op: 'hmm_range_dma_map',
@@ -1533,9 +1506,7 @@ function d01(): Scenario {
           'No PTE yet, so GUP-fast finds nothing and falls back to the slow path; it stops at check_vma_flags() before it would fault: -EFAULT.',
         expect: { errno: 'EFAULT', ret: -14, state: [{ mm: 'app', pinnedVm: 0 }] },
       },
-      {
-        op: 'touch',
-        args: { buf: 'bar', len: '8K' },
+      setup.touch('bar', '8K', {
         narration:
           "The CPU writes the first two pages: handle_mm_fault() -> do_fault() -> the driver's ->fault() -> vmf_insert_pfn(): special PTEs, VM_FAULT_NOPAGE.",
         expect: {
@@ -1546,7 +1517,7 @@ function d01(): Scenario {
             { pte: 'bar', offset: 2, kind: 'none' },
           ],
         },
-      },
+      }),
       {
         op: 'touch',
         args: { buf: 'bar', offset: 8192, len: '4K' },

@@ -9,6 +9,7 @@
  * ODP), §g (dma-buf); cases C22–C40 of kernel-cases.md.
  */
 import type { Scenario } from './schema'
+import * as setup from './setups'
 
 const BAR_FLAGS = ['VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP'] as const
 
@@ -57,25 +58,24 @@ function iomemAnnotation(): Scenario {
     narration:
       'Jason Gunthorpe: "Remember, the long discussion we had about how to get the IOMEM annotation into SGL? That is a necessary pre-condition to doing anything with GUP in DMA using drivers." In the 5.x kernels a P2PDMA page in an SGL looks like any other page: dma_map_sg() maps its CPU physical address, and only a driver that knows to call pci_p2pdma_map_sg() gets bus addresses. Nothing in the SGL says which entries are I/O memory.',
     operations: [
-      {
-        op: 'p2pdma_add_resource',
-        args: { dev: 'gpu0', bar: 1, size: '64M' },
-        narration:
-          'GPU0 offers 64 MiB of BAR1 as p2pmem: ZONE_DEVICE pages with struct page (MEMORY_DEVICE_PCI_P2PDMA).',
-        expect: { errno: null },
-      },
-      {
-        op: 'pci_p2pdma_distance',
-        args: { provider: 'gpu0', client: 'nic0' },
+      setup.addResource(
+        'gpu0',
+        1,
+        { size: '64M' },
+        {
+          narration:
+            'GPU0 offers 64 MiB of BAR1 as p2pmem: ZONE_DEVICE pages with struct page (MEMORY_DEVICE_PCI_P2PDMA).',
+          expect: { errno: null },
+        },
+      ),
+      setup.distance('gpu0', 'nic0', {
         narration: 'The orchestrating driver checks the path first, which fills the map-type cache.',
-      },
-      {
-        op: 'pci_p2pmem_alloc_sgl',
-        args: { dev: 'gpu0', len: '64K', as: 'sgl' },
+      }),
+      setup.allocSgl('gpu0', '64K', 'sgl', {
         narration:
           'A kernel user (think nvmet) allocates p2pmem straight into an SGL; user space has no way to get these pages yet.',
         expect: { errno: null },
-      },
+      }),
       {
         op: 'dma_map_sg',
         args: { dev: 'nic0', sgt: 'sgl' },
@@ -95,8 +95,8 @@ function busAddressFlag(iommu: boolean): Scenario {
     narration:
       'From v6.0 dma_map_sgtable() recognises P2PDMA pages itself: pci_p2pdma_map_segment() classifies the path, and a switch-local peer gets its PCI bus address with the SG_DMA_BUS_ADDRESS flag, so unmap knows not to touch the IOMMU. With ACS redirect (IOMMU on) the same peer goes through the host bridge and gets an IOVA.',
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: '64M' } },
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'gpu0', len: '64K', as: 'sgl' } },
+      setup.addResource('gpu0', 1, { size: '64M' }),
+      setup.allocSgl('gpu0', '64K', 'sgl'),
       {
         op: 'dma_map_sgtable',
         args: { dev: 'nic0', sgt: 'sgl' },
@@ -116,18 +116,15 @@ function follP2pdma(): Scenario {
     narration:
       'Logan Gunthorpe wanted to keep "the GUP->SGL->DMA flow ... Even if we need a special GUP for special pages". That is what landed in 6.2: p2pmem/allocate maps P2PDMA pages (VM_MIXEDMAP, vm_insert_page), GUP refuses them unless the caller passes FOLL_PCI_P2PDMA, and only the block layer with a P2PDMA-capable queue does. O_DIRECT to NVMe works; to AHCI, and an ordinary RDMA MR, do not.',
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: '64M' } },
-      { op: 'p2pmem_publish', args: { dev: 'gpu0' } },
-      {
-        op: 'mmap_p2pmem',
-        args: { dev: 'gpu0', len: '2M', as: 'buf' },
+      ...setup.publishedP2pmem('gpu0', 1, '64M'),
+      setup.mmapP2pmem('gpu0', '2M', 'buf', {
         narration:
           'mmap of /sys/bus/pci/devices/…/p2pmem/allocate: real struct pages, so VM_MIXEDMAP rather than VM_PFNMAP.',
         expect: {
           errno: null,
           state: [{ vma: 'buf', flagsContain: 'VM_MIXEDMAP', flagsExclude: 'VM_PFNMAP' }],
         },
-      },
+      }),
       {
         op: 'pin_user_pages_fast',
         args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE'] },
@@ -246,17 +243,11 @@ function rfcFallback(): Scenario {
     narration:
       "The other half of the RFC: HMM device memory inside an ordinary process VMA. If the device driver's hmm_devmem_ops have no p2p_map, hmm_range_dma_map() sets range->default_flags |= flags[HMM_PFN_DEVICE_PRIVATE] and goes again: the pages fault back to system RAM and are mapped with dma_map_page().",
     operations: [
-      {
-        op: 'devmem_add',
-        args: { dev: 'gpu0', type: 'private', size: '64M' },
+      setup.devmemAdd('gpu0', 'private', '64M', {
         narration: 'GPU0 VRAM as DEVICE_PRIVATE memory (hmm_devmem).',
-      },
-      { op: 'mmap_anon', args: { len: '16K', as: 'a' } },
-      {
-        op: 'touch',
-        args: { buf: 'a', len: '16K' },
-        narration: 'The program writes its buffer: ordinary RAM pages.',
-      },
+      }),
+      setup.mmapAnon('16K', 'a'),
+      setup.touch('a', '16K', { narration: 'The program writes its buffer: ordinary RAM pages.' }),
       {
         op: 'migrate_to_device',
         args: { buf: 'a', npages: 4, dev: 'gpu0' },
@@ -312,9 +303,7 @@ function hmmMirror(): Scenario {
     narration:
       "What HMM became: a GPU mirrors a process's address space, migrates hot pages into its own memory (DEVICE_PRIVATE: the CPU cannot touch them), and device page faults go through hmm_range_fault() with dev_private_owner, all kept coherent by mmu interval notifiers. When the CPU or GUP touches a migrated page, migrate_to_ram brings it back.",
     operations: [
-      { op: 'devmem_add', args: { dev: 'gpu0', type: 'private', size: '64M' } },
-      { op: 'mmap_anon', args: { len: '64K', as: 'b' } },
-      { op: 'touch', args: { buf: 'b', len: '64K' } },
+      ...setup.devmemAndBuffer({ dev: 'gpu0', type: 'private', size: '64M' }, { as: 'b', len: '64K' }),
       {
         op: 'hmm_mirror_register',
         args: { dev: 'gpu0', buf: 'b', as: 'gpu' },
@@ -364,8 +353,7 @@ function odp(): Scenario {
     narration:
       'Jason in 2019: HMM mirror "obtains DMA addresses for user VMAs ... A driver using HMM mirror doesn\'t seem to call GUP at all". ODP MRs became exactly that (ODP over hmm_range_fault, ~5.10): nothing is pinned; the NIC faults pages in, and munmap, mprotect and exit invalidate its translations through the interval notifier.',
     operations: [
-      { op: 'mmap_anon', args: { len: '1M', as: 'a' } },
-      { op: 'touch', args: { buf: 'a', len: '1M' } },
+      ...setup.writtenBuffer('a', '1M'),
       {
         op: 'ibv_reg_mr',
         args: {
@@ -529,9 +517,7 @@ function longterm(): Scenario {
     narration:
       'FOLL_LONGTERM says "this pin may last forever". Memory that must stay movable cannot accept that: DEVICE_COHERENT pages are migrated to RAM before the pin, and a MAP_SHARED fsdax file refuses it with -EOPNOTSUPP. The same rule later refused FOLL_LONGTERM|FOLL_PCI_P2PDMA: "We want to allow the pgmap to be hot-unplugged at all times".',
     operations: [
-      { op: 'devmem_add', args: { dev: 'gpu0', type: 'coherent', size: '64M' } },
-      { op: 'mmap_anon', args: { len: '4K', as: 'y' } },
-      { op: 'touch', args: { buf: 'y', len: '4K' } },
+      ...setup.devmemAndBuffer({ dev: 'gpu0', type: 'coherent', size: '64M' }, { as: 'y', len: '4K' }),
       {
         op: 'migrate_to_device',
         args: { buf: 'y', npages: 1, dev: 'gpu0', type: 'coherent' },
@@ -562,9 +548,8 @@ function hmmP2pdma(): Scenario {
     narration:
       'Where the two designs met: hmm_range_fault() walks VM_MIXEDMAP since 5.17, so an HMM user sees P2PDMA pages, and from ~6.16 hmm_dma_map_pfn() maps them by map type, with HMM_PFN_P2PDMA_BUS for a switch-local peer: struct pages for the mm, bus addresses for the device.',
     operations: [
-      { op: 'p2pdma_add_resource', args: { dev: 'gpu0', bar: 1, size: '64M' } },
-      { op: 'p2pmem_publish', args: { dev: 'gpu0' } },
-      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '64K', as: 'buf' } },
+      ...setup.publishedP2pmem('gpu0', 1, '64M'),
+      setup.mmapP2pmem('gpu0', '64K', 'buf'),
       {
         op: 'hmm_range_fault',
         args: { buf: 'buf', npages: 16, fault: true, write: true, dev: 'nic0', as: 'r' },

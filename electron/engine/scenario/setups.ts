@@ -1,0 +1,95 @@
+/**
+ * Scenario setup builders: the operations that set the stage before a scenario's point is made
+ * (offer BAR memory as p2pmem, map and touch a buffer, register device memory), written once for the
+ * built-in library (./library.ts) and the kernel-case files (tests/scenarios/cases.ts).
+ *
+ * Each builder returns the plain operation object the scenario format holds, with its arguments in
+ * the order the format lists them (the lab files are these objects as JSON). `more` adds the step's
+ * narration and expectations.
+ */
+import type { Expect, Operation } from './schema'
+
+/** A step's narration and expectations. */
+export interface StepNotes {
+  narration?: string
+  expect?: Expect
+}
+
+type Size = string | number
+
+/** Only the keys whose value is given, in the order written. */
+function given<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}
+
+/** pci_p2pdma_add_resource(): offer `bar` of `dev` (from `offset`, `size` bytes; 0 = the rest) as p2pmem. */
+export function addResource(
+  dev: string,
+  bar: number,
+  where: { size?: Size; offset?: Size } = {},
+  more: StepNotes = {},
+): Operation {
+  return {
+    op: 'p2pdma_add_resource',
+    args: given({ dev, bar, size: where.size, offset: where.offset }),
+    ...more,
+  }
+}
+
+/** pci_p2pmem_publish(): the provider's memory may be found by pci_p2pmem_find(). */
+export function publish(dev: string, more: StepNotes = {}): Operation {
+  return { op: 'p2pmem_publish', args: { dev }, ...more }
+}
+
+/** Both: `dev`'s BAR offered as p2pmem and published. */
+export function publishedP2pmem(dev: string, bar: number, size?: Size): Operation[] {
+  return [addResource(dev, bar, { size }), publish(dev)]
+}
+
+/** mmap of /sys/bus/pci/devices/…/p2pmem/allocate (6.2+). */
+export function mmapP2pmem(dev: string, len: Size, as: string, more: StepNotes = {}): Operation {
+  return { op: 'mmap_p2pmem', args: { dev, len, as }, ...more }
+}
+
+/** pci_p2pmem_alloc_sgl(): a kernel user's scatterlist of p2pmem. */
+export function allocSgl(dev: string, len: Size, as: string, more: StepNotes = {}): Operation {
+  return { op: 'pci_p2pmem_alloc_sgl', args: { dev, len, as }, ...more }
+}
+
+/** pci_p2pdma_distance(provider, &client, 1, verbose): the path check that fills the map-type cache. */
+export function distance(provider: string, client: string, more: StepNotes = {}): Operation {
+  return { op: 'pci_p2pdma_distance', args: { provider, client }, ...more }
+}
+
+/** An anonymous mapping of `len` bytes named `as`. */
+export function mmapAnon(len: Size, as: string, more: StepNotes = {}): Operation {
+  return { op: 'mmap_anon', args: { len, as }, ...more }
+}
+
+/** The program writes `len` bytes of its buffer (page faults populate it). */
+export function touch(buf: string, len: Size, more: StepNotes = {}): Operation {
+  return { op: 'touch', args: { buf, len }, ...more }
+}
+
+/** An anonymous buffer the program has written all of: mmap_anon, then touch. */
+export function writtenBuffer(as: string, len: Size): Operation[] {
+  return [mmapAnon(len, as), touch(as, len)]
+}
+
+/** memremap_pages() of ZONE_DEVICE memory: `dev`'s VRAM as device-private or device-coherent. */
+export function devmemAdd(
+  dev: string,
+  type: 'private' | 'coherent',
+  size: Size,
+  more: StepNotes = {},
+): Operation {
+  return { op: 'devmem_add', args: { dev, type, size }, ...more }
+}
+
+/** Device memory to migrate into and a written RAM buffer to migrate: devmem_add, mmap_anon, touch. */
+export function devmemAndBuffer(
+  mem: { dev: string; type: 'private' | 'coherent'; size: Size },
+  buf: { as: string; len: Size },
+): Operation[] {
+  return [devmemAdd(mem.dev, mem.type, mem.size), ...writtenBuffer(buf.as, buf.len)]
+}
