@@ -136,7 +136,7 @@ beforeAll(async () => {
   delete process.env['ELECTRON_RENDERER_URL']
   await import('./index')
   // Let app.whenReady().then(...) run.
-  for (let i = 0; i < 20 && fx.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  await until(() => fx.windows.length > 0, 'the first window')
   appUrl = (await import('./window')).appUrl()
 })
 
@@ -350,8 +350,7 @@ describe('main: files and command line', () => {
       for (const fn of fx.appHandlers.get('second-instance') ?? [])
         fn({}, ['/usr/bin/p2p-dma-lab', file], dir)
       expect(focus).toHaveBeenCalled()
-      for (let i = 0; i < 100 && win.webContents.sent.length === before; i++)
-        await new Promise((r) => setTimeout(r, 10))
+      await until(() => win.webContents.sent.length > before, 'lab.changed')
       const [channel, view] = win.webContents.sent[win.webContents.sent.length - 1]!
       expect(channel).toBe('lab:lab.changed')
       expect((view as LabView).lab.settings.era).toBe('v6.16')
@@ -377,8 +376,7 @@ describe('main: macOS open-file', () => {
       const event = { preventDefault: vi.fn() }
       for (const fn of fx.appHandlers.get('open-file') ?? []) fn(event, file)
       expect(event.preventDefault).toHaveBeenCalled()
-      for (let i = 0; i < 100 && win.webContents.sent.length === before; i++)
-        await new Promise((r) => setTimeout(r, 10))
+      await until(() => win.webContents.sent.length > before, 'lab.changed')
       const [, view] = win.webContents.sent[win.webContents.sent.length - 1]!
       expect((view as LabView).lab.settings.era).toBe('v5.4')
     } finally {
@@ -402,9 +400,14 @@ function fileMenu(): MenuItem[] {
   return template.find((m) => m.label?.includes('File'))!.submenu!
 }
 
+/** Waits for `pred`; the 30 s limit only stops a hang (a loaded machine is slow, not wrong). */
 async function until(pred: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300 && !pred(); i++) await new Promise((r) => setTimeout(r, 10))
-  if (!pred()) throw new Error(`timed out waiting for ${what}`)
+  await vi.waitFor(
+    () => {
+      if (!pred()) throw new Error(`timed out waiting for ${what}`)
+    },
+    { timeout: 30_000, interval: 10 },
+  )
 }
 
 function current(): LabView {
@@ -570,7 +573,7 @@ describe('main: second launch', () => {
     const windows = fx.windows.length
     fx.ipcHandlers.clear()
     await import('./index')
-    await new Promise((r) => setTimeout(r, 20))
+    await until(() => fx.quit.mock.calls.length > 0, 'the quit')
     expect(fx.quit).toHaveBeenCalledTimes(1)
     expect(fx.windows.length).toBe(windows)
     expect(fx.ipcHandlers.size).toBe(0)

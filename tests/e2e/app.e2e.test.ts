@@ -35,7 +35,7 @@ async function revision(): Promise<number> {
 
 async function waitRevisionAbove(n: number): Promise<void> {
   // Polled from Node: a string predicate would be eval'ed in the page, which our CSP forbids.
-  await expect.poll(() => revision(), { timeout: 20_000 }).toBeGreaterThan(n)
+  await expect.poll(() => revision(), { timeout: 60_000 }).toBeGreaterThan(n)
 }
 
 /** Scroll the (virtualised) matrix so the cell is rendered, and return its locator. */
@@ -94,6 +94,7 @@ beforeAll(async () => {
     ],
   })
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`)
   })

@@ -31,7 +31,7 @@ async function revision(): Promise<number> {
 async function changes(act: () => Promise<unknown>): Promise<void> {
   const before = await revision()
   await act()
-  await expect.poll(() => revision(), { timeout: 20_000 }).toBeGreaterThan(before)
+  await expect.poll(() => revision(), { timeout: 60_000 }).toBeGreaterThan(before)
 }
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(screens, name) })
@@ -77,6 +77,7 @@ beforeAll(async () => {
     ],
   })
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
+  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`)
   })

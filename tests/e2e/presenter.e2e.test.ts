@@ -47,9 +47,9 @@ const presenterCursor = () => cursorOf(presenter, '[data-test="presenter"]')
 async function step(key: string): Promise<number> {
   const before = await instructorCursor()
   await instructor.keyboard.press(key)
-  await expect.poll(() => instructorCursor(), { timeout: 10_000 }).not.toBe(before)
+  await expect.poll(() => instructorCursor(), { timeout: 60_000 }).not.toBe(before)
   const now = await instructorCursor()
-  await expect.poll(() => presenterCursor(), { timeout: 10_000 }).toBe(now)
+  await expect.poll(() => presenterCursor(), { timeout: 60_000 }).toBe(now)
   return now
 }
 
@@ -72,6 +72,7 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   })
   context = await browser.newContext()
+  context.setDefaultTimeout(60_000) // both windows; a loaded machine, not a slow app (vitest.config.ts)
   instructor = await context.newPage()
   await instructor.setViewportSize({ width: 1440, height: 900 })
   watch(instructor, 'instructor')
@@ -97,7 +98,7 @@ describe('the presenter page follows the instructor', () => {
     await presenter.waitForSelector('[data-test="presenter"]')
     // It starts from the current stepper (if any), then follows.
     const v = await stepperView()
-    if (v) await expect.poll(() => presenterCursor(), { timeout: 10_000 }).toBe(v.cursor)
+    if (v) await expect.poll(() => presenterCursor(), { timeout: 60_000 }).toBe(v.cursor)
     else await presenter.waitForSelector('[data-test="presenter-waiting"]')
   })
 
@@ -108,8 +109,8 @@ describe('the presenter page follows the instructor', () => {
     )
     expect(index).toBeGreaterThanOrEqual(0)
     await instructor.locator('[data-test="scenario"]').nth(index).click()
-    await expect.poll(async () => (await stepperView())?.scenario.index, { timeout: 10_000 }).toBe(index)
-    await expect.poll(() => presenterCursor(), { timeout: 10_000 }).toBe(await instructorCursor())
+    await expect.poll(async () => (await stepperView())?.scenario.index, { timeout: 60_000 }).toBe(index)
+    await expect.poll(() => presenterCursor(), { timeout: 60_000 }).toBe(await instructorCursor())
     await presenterShot('01-started')
 
     // F11 into the first operation: the presenter shows the same function.
@@ -143,7 +144,7 @@ describe('the presenter page follows the instructor', () => {
     const index = list.findIndex((s) => s.operations.some((o) => o.expect?.errno === 'EFAULT'))
     expect(index).toBeGreaterThanOrEqual(0)
     await instructor.locator('[data-test="scenario"]').nth(index).click()
-    await expect.poll(async () => (await stepperView())?.scenario.index, { timeout: 10_000 }).toBe(index)
+    await expect.poll(async () => (await stepperView())?.scenario.index, { timeout: 60_000 }).toBe(index)
     await step('F8')
     const v = (await stepperView())!
     expect(v.current?.outcome?.kind).toBe('fail')

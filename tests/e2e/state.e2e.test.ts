@@ -35,6 +35,7 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   })
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
   await page.goto(bridge.url)
   await page.waitForSelector('.app[data-ready="true"]')
 })
@@ -63,7 +64,7 @@ describe('state lives in main', () => {
     const cellSel = `button.cell[data-provider="${pair.provider}"][data-client="${pair.client}"]`
     await page.locator(cellSel).click()
     await expect
-      .poll(async () => (await uiState()).selectedPair, { timeout: 10_000 })
+      .poll(async () => (await uiState()).selectedPair, { timeout: 60_000 })
       .toEqual({ provider: pair.provider, client: pair.client })
     const selectedNode = (await uiState()).selectedNode
 
@@ -100,13 +101,19 @@ describe('stepping position lives in main', () => {
 
 describe('content security policy', () => {
   it('blocks an injected inline script and reports a securitypolicyviolation', async () => {
+    // Resolves on the violation event itself (no fixed wait): a loaded machine only delays it; the
+    // 30 s fallback only stops a hang, and then the expectations below fail with what was seen.
     const result = (await page.evaluate(`new Promise((resolve) => {
       const violations = []
-      document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective))
+      const done = () => resolve({ ran: window.__inlineRan === true, violations })
+      document.addEventListener('securitypolicyviolation', (e) => {
+        violations.push(e.violatedDirective)
+        done()
+      })
       const s = document.createElement('script')
       s.textContent = 'window.__inlineRan = true'
       document.head.appendChild(s)
-      setTimeout(() => resolve({ ran: window.__inlineRan === true, violations }), 200)
+      setTimeout(done, 30000)
     })`)) as { ran: boolean; violations: string[] }
     expect(result.ran).toBe(false)
     expect(result.violations.some((d) => d.startsWith('script-src'))).toBe(true)

@@ -42,7 +42,7 @@ async function cursor(): Promise<number> {
 async function press(key: string): Promise<number> {
   const before = await cursor()
   await page.keyboard.press(key)
-  await expect.poll(() => cursor(), { timeout: 10_000 }).not.toBe(before)
+  await expect.poll(() => cursor(), { timeout: 60_000 }).not.toBe(before)
   return cursor()
 }
 
@@ -59,6 +59,7 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   })
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console.error: ${m.text()}`)
@@ -80,7 +81,7 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     if (list.length > 0) {
       // The default lab has scenarios: the first one is started by that click.
       await expect
-        .poll(async () => (await stepperView())?.scenario.index, { timeout: 10_000 })
+        .poll(async () => (await stepperView())?.scenario.index, { timeout: 60_000 })
         .toBe(list[0]!.index)
       await page.waitForSelector('[data-test="op"]')
     }

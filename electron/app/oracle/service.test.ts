@@ -214,7 +214,9 @@ describe('oracle channels (createHandlers)', () => {
     c.stderr.write('oracle: booting\n')
     c.stdout.write(JSON.stringify(JSON_OUT))
     c.exit(0)
-    await new Promise((ok) => setTimeout(ok, 20))
+    await vi.waitFor(() => expect(events.some((e) => e.channel === 'oracle.finished')).toBe(true), {
+      timeout: 30_000,
+    })
     expect(events.filter((e) => e.channel === 'oracle.progress').map((e) => e.payload)).toEqual([
       { runId: 'oracle-1', line: expect.stringMatching(/^starting the oracle/) },
       { runId: 'oracle-1', line: 'booting' },

@@ -15,9 +15,7 @@ describe('range-based cost', () => {
           { op: 'ibv_dereg_mr', args: { dev: 'nic0', mr: 'mr' }, expect: { ret: 0 } },
         ],
       }
-      const t0 = performance.now()
       const r = runScenario(scenarioMachine(t1(), { ...DEFAULT_SETTINGS, iommu }, sc), sc)
-      const ms = performance.now() - t0
       expect(r.expectationsMet).toBe(true)
       // SGL: ALIGN_DOWN(UINT_MAX, PAGE_SIZE) segments: 64 GiB / (4 GiB - 4 KiB) -> 17 entries
       const reg = r.timeline.steps.find(
@@ -27,7 +25,7 @@ describe('range-based cost', () => {
       expect(r.timeline.steps.length).toBeLessThan(200)
       expect(Object.keys(r.timeline.world.pages).length).toBeLessThan(4)
       tl64Back(r.timeline)
-      expect(ms).toBeLessThan(2000)
+      // How long it takes is a bench figure (npm run bench -- engine), not a test verdict.
     })
   }
 })
