@@ -13,7 +13,8 @@ export { ERA_INFO, p2pRules, hasMapTypes, eraSource, type EraInfo, type P2pRules
 
 // Topology: the machine spec enumerated as the kernel would (bus numbers, windows, BARs, ACS, CPU).
 export { buildMachine, pciName } from './topology/build'
-export { applyEdits, emptyMachine, linkRuleViolation, type EditResult } from './topology/edit'
+export { applyEdits, emptyMachine, type EditResult } from './topology/edit'
+export { linkRuleViolation } from './topology/validate'
 export { iomemTree } from './topology/iomem'
 export { syntheticMachine, type SyntheticOptions } from './topology/synthetic'
 export type { Bar, HostBridge, Machine, PciDev, PcieType, Window } from './topology/types'

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, type MachineSpec } from '../../../shared/model/topology'
 import { defaultLab } from '../lab/default-lab'
-import { applyEdits, emptyMachine, linkRuleViolation, subtreeIds } from './edit'
+import { applyEdits, emptyMachine, subtreeIds } from './edit'
+import { linkRuleViolation } from './validate'
 import { iomemTree } from './iomem'
 import { buildMachine } from './build'
 

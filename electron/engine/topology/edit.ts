@@ -4,8 +4,9 @@
  *
  * The result must still enumerate: applyEdits() runs buildMachine() on it under the lab's settings,
  * so every rule validate.ts knows (duplicate ids, cycles, BARs that do not fit, bus ranges) refuses
- * an edit exactly as it refuses a lab file. The PCIe link rules are checked first, here, so a
- * refused connection says which rule it broke instead of only listing the allowed parents.
+ * an edit exactly as it refuses a lab file. The PCIe link rules (validate.ts LINK_RULES) are checked
+ * first, here, so a refused connection says which rule it broke instead of only listing the allowed
+ * parents.
  */
 import type { EditOp, EditRequest, NodePatch } from '../../../shared/model/edit'
 import type {
@@ -17,32 +18,10 @@ import type {
 } from '../../../shared/model/topology'
 import { buildMachine } from './build'
 import type { Machine } from './types'
-import { nodeName } from './validate'
+import { linkRuleViolation, nodeName } from './validate'
 
 export type EditResult =
   { ok: true; spec: MachineSpec; machine: Machine } | { ok: false; issues: InputIssue[] }
-
-/** Which parent kinds each kind may link to (the same table validate.ts enforces), with the rule in words. */
-const LINK_RULES: Record<NodeKind, { parents: readonly NodeKind[]; rule: string }> = {
-  host_bridge: { parents: [], rule: 'a host bridge is the top of a PCI hierarchy and has no parent' },
-  root_port: { parents: ['host_bridge'], rule: "a root port sits on a host bridge's root bus" },
-  switch_upstream: {
-    parents: ['root_port', 'switch_downstream', 'pci_bridge'],
-    rule: "a switch upstream port links to a root port or to another switch's downstream port",
-  },
-  switch_downstream: {
-    parents: ['switch_upstream'],
-    rule: "a downstream port exists only inside a switch, on its upstream port's secondary bus",
-  },
-  pci_bridge: {
-    parents: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
-    rule: 'a PCI bridge links to a root port, a downstream port, another PCI bridge or a root bus',
-  },
-  endpoint: {
-    parents: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
-    rule: "an endpoint links to a root port or a switch downstream port (or sits on a root bus as an RCiEP); a switch upstream port's secondary bus holds only the switch's own downstream ports",
-  },
-}
 
 /** Id prefixes of generated ids, by kind (and endpoint type). */
 const ID_PREFIX: Record<NodeKind, string> = {
@@ -52,21 +31,6 @@ const ID_PREFIX: Record<NodeKind, string> = {
   switch_downstream: 'dsp',
   pci_bridge: 'br',
   endpoint: 'ep',
-}
-
-/** The link rule `kind` under `parentKind` breaks, or null when the link is allowed. */
-export function linkRuleViolation(
-  child: Pick<TopoNodeSpec, 'id' | 'kind'>,
-  parent: Pick<TopoNodeSpec, 'id' | 'kind'> | null,
-): string | null {
-  const r = LINK_RULES[child.kind]
-  if (parent === null) {
-    return child.kind === 'host_bridge'
-      ? null
-      : `PCIe link rule: ${nodeName(child)} needs a parent (${r.rule})`
-  }
-  if (r.parents.includes(parent.kind)) return null
-  return `PCIe link rule: ${nodeName(child)} cannot go under ${nodeName(parent)}: ${r.rule}`
 }
 
 /** Ids of `id` and everything below it, in spec order. */
@@ -168,107 +132,130 @@ function nextRootBus(nodes: readonly TopoNodeSpec[]): number {
   return max + 0x80 <= 0xff ? max + 0x80 : Math.min(0xff, max + 0x10)
 }
 
+/** The spec being edited: the node list and CPU as the ops so far left them. */
+interface Draft {
+  spec: MachineSpec
+  nodes: TopoNodeSpec[]
+  cpu: MachineSpec['cpu']
+  /** Node id -> position in `nodes`, as of the start of the current op. */
+  byId: Map<string, number>
+}
+
+/** Why an op is refused (null: it applied). */
+type Refusal = { message: string; nodeId?: string } | null
+
+const refuse = (message: string, nodeId?: string): Refusal => ({ message, nodeId })
+
+type OpOf<K extends EditOp['op']> = Extract<EditOp, { op: K }>
+
+function addNode(d: Draft, op: OpOf<'addNode'>): Refusal {
+  const taken = new Set(d.byId.keys())
+  const id = op.id ?? freshId(taken, op.props?.endpoint?.type ?? ID_PREFIX[op.kind])
+  if (taken.has(id)) return refuse(`id "${id}" is already used`, id)
+  const parent = op.parent === null ? null : d.nodes[d.byId.get(op.parent) ?? -1]
+  if (op.parent !== null && !parent) return refuse(`no node "${op.parent}" to add under`, op.parent)
+  const rule = linkRuleViolation({ id, kind: op.kind }, parent ?? null)
+  if (rule) return refuse(rule, op.parent ?? id)
+  const p = op.props ?? {}
+  const n: TopoNodeSpec = { id, kind: op.kind, parent: op.parent }
+  put(n, 'label', p.label)
+  put(n, 'vendor', p.vendor)
+  put(n, 'device', p.device)
+  put(n, 'classCode', p.classCode)
+  put(n, 'slot', p.slot)
+  put(n, 'fn', p.fn)
+  if (p.acs) n.acs = { cap: [...p.acs.cap], ctrl: [...p.acs.ctrl] }
+  if (op.kind === 'endpoint') {
+    n.endpoint = p.endpoint
+      ? { ...p.endpoint, bars: p.endpoint.bars.map((b) => ({ ...b })) }
+      : { type: 'generic', bars: [] }
+  } else if (p.endpoint) {
+    return refuse(`${nodeName(n)} cannot carry endpoint properties`, id)
+  }
+  if (op.kind === 'host_bridge') {
+    n.host = p.host
+      ? { ...p.host }
+      : { domain: 0, rootBus: nextRootBus(d.nodes), numaNode: 0, hostDevice: null }
+  } else if (p.host) {
+    return refuse(`${nodeName(n)} cannot carry host bridge properties`, id)
+  }
+  d.nodes.push(n)
+  return null
+}
+
+function removeNodes(d: Draft, op: OpOf<'removeNodes'>): Refusal {
+  const gone = new Set<string>()
+  for (const id of op.ids) {
+    if (!d.byId.has(id)) return refuse(`no node "${id}" to remove`, id)
+    for (const s of subtreeIds({ ...d.spec, nodes: d.nodes }, id)) gone.add(s)
+  }
+  if (gone.size === d.nodes.length) return refuse('a machine keeps at least one host bridge')
+  d.nodes = d.nodes.filter((n) => !gone.has(n.id))
+  return null
+}
+
+function reparent(d: Draft, op: OpOf<'reparent'>): Refusal {
+  const at = d.byId.get(op.id)
+  if (at === undefined) return refuse(`no node "${op.id}" to move`, op.id)
+  const child = d.nodes[at]!
+  const parent = d.nodes[d.byId.get(op.parent) ?? -1]
+  if (!parent) return refuse(`no node "${op.parent}" to move ${nodeName(child)} under`, op.id)
+  if (subtreeIds({ ...d.spec, nodes: d.nodes }, op.id).includes(op.parent)) {
+    return refuse(`${nodeName(child)} cannot move under ${nodeName(parent)}, which sits below it`, op.id)
+  }
+  const rule = linkRuleViolation(child, parent)
+  if (rule) return refuse(rule, op.id)
+  // A moved node takes the first free device number under its new parent.
+  const moved: TopoNodeSpec = { ...child, parent: op.parent }
+  delete moved.slot
+  delete moved.fn
+  d.nodes[at] = moved
+  return null
+}
+
+/** One op on the draft; a patch that does not fit the node adds its own located issues. */
+function applyOp(d: Draft, op: EditOp, at: string, issues: InputIssue[]): Refusal {
+  switch (op.op) {
+    case 'addNode':
+      return addNode(d, op)
+    case 'removeNodes':
+      return removeNodes(d, op)
+    case 'updateNode': {
+      const i = d.byId.get(op.id)
+      if (i === undefined) return refuse(`no node "${op.id}" to update`, op.id)
+      const before = issues.length
+      const next = patchNode(d.nodes[i]!, op.patch, at, issues)
+      if (issues.length === before) d.nodes[i] = next
+      return null
+    }
+    case 'reparent':
+      return reparent(d, op)
+    case 'setCpu':
+      d.cpu = op.cpu === null ? null : { ...op.cpu }
+      return null
+  }
+}
+
 /**
  * Applies the ops of one request to `spec` in order. Refuses (issues located at `ops[i]`) when an op
  * is malformed for this spec, breaks a PCIe link rule, or the resulting machine does not build.
  */
 export function applyEdits(spec: MachineSpec, req: EditRequest, settings: LabSettings): EditResult {
   const ops: EditOp[] = Array.isArray(req) ? req : [req]
-  let nodes = spec.nodes.slice()
-  let cpu = spec.cpu
+  const d: Draft = { spec, nodes: spec.nodes.slice(), cpu: spec.cpu, byId: new Map() }
   const issues: InputIssue[] = []
-  const fail = (i: number, message: string, nodeId?: string): void => {
-    const is: InputIssue = { source: 'topology.edit', path: `ops[${i}]`, message }
-    if (nodeId !== undefined) is.nodeId = nodeId
-    issues.push(is)
-  }
-  const index = (): Map<string, number> => new Map(nodes.map((n, i) => [n.id, i]))
-
-  ops.forEach((op, i) => {
-    if (issues.length > 0) return
-    const byId = index()
-    switch (op.op) {
-      case 'addNode': {
-        const taken = new Set(byId.keys())
-        const id = op.id ?? freshId(taken, op.props?.endpoint?.type ?? ID_PREFIX[op.kind])
-        if (taken.has(id)) return fail(i, `id "${id}" is already used`, id)
-        const parent = op.parent === null ? null : nodes[byId.get(op.parent) ?? -1]
-        if (op.parent !== null && !parent) return fail(i, `no node "${op.parent}" to add under`, op.parent)
-        const rule = linkRuleViolation({ id, kind: op.kind }, parent ?? null)
-        if (rule) return fail(i, rule, op.parent ?? id)
-        const p = op.props ?? {}
-        const n: TopoNodeSpec = { id, kind: op.kind, parent: op.parent }
-        put(n, 'label', p.label)
-        put(n, 'vendor', p.vendor)
-        put(n, 'device', p.device)
-        put(n, 'classCode', p.classCode)
-        put(n, 'slot', p.slot)
-        put(n, 'fn', p.fn)
-        if (p.acs) n.acs = { cap: [...p.acs.cap], ctrl: [...p.acs.ctrl] }
-        if (op.kind === 'endpoint') {
-          n.endpoint = p.endpoint
-            ? { ...p.endpoint, bars: p.endpoint.bars.map((b) => ({ ...b })) }
-            : { type: 'generic', bars: [] }
-        } else if (p.endpoint) {
-          return fail(i, `${nodeName(n)} cannot carry endpoint properties`, id)
-        }
-        if (op.kind === 'host_bridge') {
-          n.host = p.host
-            ? { ...p.host }
-            : { domain: 0, rootBus: nextRootBus(nodes), numaNode: 0, hostDevice: null }
-        } else if (p.host) {
-          return fail(i, `${nodeName(n)} cannot carry host bridge properties`, id)
-        }
-        nodes.push(n)
-        return
-      }
-      case 'removeNodes': {
-        const gone = new Set<string>()
-        for (const id of op.ids) {
-          if (!byId.has(id)) return fail(i, `no node "${id}" to remove`, id)
-          for (const s of subtreeIds({ ...spec, nodes }, id)) gone.add(s)
-        }
-        if (gone.size === nodes.length) return fail(i, 'a machine keeps at least one host bridge')
-        nodes = nodes.filter((n) => !gone.has(n.id))
-        return
-      }
-      case 'updateNode': {
-        const at = byId.get(op.id)
-        if (at === undefined) return fail(i, `no node "${op.id}" to update`, op.id)
-        const before = issues.length
-        const next = patchNode(nodes[at]!, op.patch, `ops[${i}]`, issues)
-        if (issues.length === before) nodes[at] = next
-        return
-      }
-      case 'reparent': {
-        const at = byId.get(op.id)
-        if (at === undefined) return fail(i, `no node "${op.id}" to move`, op.id)
-        const child = nodes[at]!
-        const parent = nodes[byId.get(op.parent) ?? -1]
-        if (!parent) return fail(i, `no node "${op.parent}" to move ${nodeName(child)} under`, op.id)
-        if (subtreeIds({ ...spec, nodes }, op.id).includes(op.parent)) {
-          return fail(
-            i,
-            `${nodeName(child)} cannot move under ${nodeName(parent)}, which sits below it`,
-            op.id,
-          )
-        }
-        const rule = linkRuleViolation(child, parent)
-        if (rule) return fail(i, rule, op.id)
-        // A moved node takes the first free device number under its new parent.
-        const moved: TopoNodeSpec = { ...child, parent: op.parent }
-        delete moved.slot
-        delete moved.fn
-        nodes[at] = moved
-        return
-      }
-      case 'setCpu':
-        cpu = op.cpu === null ? null : { ...op.cpu }
-        return
+  for (const [i, op] of ops.entries()) {
+    d.byId = new Map(d.nodes.map((n, j) => [n.id, j]))
+    const refusal = applyOp(d, op, `ops[${i}]`, issues)
+    if (refusal) {
+      const is: InputIssue = { source: 'topology.edit', path: `ops[${i}]`, message: refusal.message }
+      if (refusal.nodeId !== undefined) is.nodeId = refusal.nodeId
+      issues.push(is)
     }
-  })
+    if (issues.length > 0) break
+  }
   if (issues.length > 0) return { ok: false, issues }
-  const next: MachineSpec = { ...spec, cpu, nodes }
+  const next: MachineSpec = { ...spec, cpu: d.cpu, nodes: d.nodes }
   const built = buildMachine(next, settings)
   if (!built.ok) return { ok: false, issues: built.issues }
   return { ok: true, spec: next, machine: built.machine }

@@ -44,14 +44,44 @@ const BRIDGE_KINDS: ReadonlySet<NodeKind> = new Set([
 /** PCIe ports whose secondary side is a single link: only device 0 exists below them (ARI aside). */
 const PCIE_PORT_KINDS: ReadonlySet<NodeKind> = new Set(['root_port', 'switch_downstream'])
 
-/** Which parent kinds each node kind may hang under (null = no parent). */
-const ALLOWED_PARENTS: Record<NodeKind, readonly (NodeKind | null)[]> = {
-  host_bridge: [null],
-  root_port: ['host_bridge'],
-  switch_upstream: ['root_port', 'switch_downstream', 'pci_bridge'],
-  switch_downstream: ['switch_upstream'],
-  pci_bridge: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
-  endpoint: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
+/**
+ * The PCIe link rules: which parent kinds each node kind may link to, with the rule in words. One
+ * table for the lab-file check below and for the editor (edit.ts), which names the broken rule.
+ */
+export const LINK_RULES: Record<NodeKind, { parents: readonly NodeKind[]; rule: string }> = {
+  host_bridge: { parents: [], rule: 'a host bridge is the top of a PCI hierarchy and has no parent' },
+  root_port: { parents: ['host_bridge'], rule: "a root port sits on a host bridge's root bus" },
+  switch_upstream: {
+    parents: ['root_port', 'switch_downstream', 'pci_bridge'],
+    rule: "a switch upstream port links to a root port or to another switch's downstream port",
+  },
+  switch_downstream: {
+    parents: ['switch_upstream'],
+    rule: "a downstream port exists only inside a switch, on its upstream port's secondary bus",
+  },
+  pci_bridge: {
+    parents: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
+    rule: 'a PCI bridge links to a root port, a downstream port, another PCI bridge or a root bus',
+  },
+  endpoint: {
+    parents: ['host_bridge', 'root_port', 'switch_downstream', 'pci_bridge'],
+    rule: "an endpoint links to a root port or a switch downstream port (or sits on a root bus as an RCiEP); a switch upstream port's secondary bus holds only the switch's own downstream ports",
+  },
+}
+
+/** The link rule `child` under `parent` breaks, or null when the link is allowed. */
+export function linkRuleViolation(
+  child: Pick<TopoNodeSpec, 'id' | 'kind'>,
+  parent: Pick<TopoNodeSpec, 'id' | 'kind'> | null,
+): string | null {
+  const r = LINK_RULES[child.kind]
+  if (parent === null) {
+    return child.kind === 'host_bridge'
+      ? null
+      : `PCIe link rule: ${nodeName(child)} needs a parent (${r.rule})`
+  }
+  if (r.parents.includes(parent.kind)) return null
+  return `PCIe link rule: ${nodeName(child)} cannot go under ${nodeName(parent)}: ${r.rule}`
 }
 
 export function isBridgeKind(kind: NodeKind): boolean {
@@ -183,6 +213,21 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
   if (shape.length > 0) return { issues: shape, layout: null }
 
   const issues: InputIssue[] = []
+  const nodes = indexNodes(spec, issues)
+  for (const r of nodes.values()) checkNode(r, nodes, issues)
+  const inCycle = findCycles(nodes, issues)
+  const hbs = [...nodes.values()]
+    .filter((r) => r.spec.kind === 'host_bridge' && r.spec.host)
+    .map((r) => r.spec)
+  hbs.sort((a, b) => a.host!.domain - b.host!.domain || a.host!.rootBus - b.host!.rootBus)
+  const busEnd = rootBusRanges(hbs, nodes, issues)
+  for (const r of nodes.values()) if (r.children.length > 0) placeChildren(r, nodes, issues)
+  for (const hb of hbs) checkBusNumbers(hb, busEnd.get(hb.id)!, nodes, inCycle, issues)
+  return { issues, layout: issues.length === 0 ? { nodes, hostBridges: hbs.map((h) => h.id), busEnd } : null }
+}
+
+/** The nodes by id; a repeated id is an issue and the later node is left out. */
+function indexNodes(spec: MachineSpec, issues: InputIssue[]): Map<string, ResolvedNode> {
   const nodes = new Map<string, ResolvedNode>()
   spec.nodes.forEach((n, index) => {
     if (nodes.has(n.id)) {
@@ -197,64 +242,68 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     }
     nodes.set(n.id, { spec: n, index, slot: -1, fn: -1, children: [] })
   })
+  return nodes
+}
 
-  // Kind, parent and per-kind payload checks.
-  for (const r of nodes.values()) {
-    const n = r.spec
-    const at = `nodes[${r.index}]`
-    if (n.kind === 'host_bridge') {
-      if (n.parent !== null)
-        issues.push(
-          issue(`${nodeName(n)} must not have a parent (it has "${n.parent}")`, n.id, `${at}.parent`),
-        )
-      if (!n.host)
+/** One node's kind, parent (LINK_RULES) and per-kind payload; a valid link is recorded in the parent. */
+function checkNode(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues: InputIssue[]): void {
+  const n = r.spec
+  const at = `nodes[${r.index}]`
+  if (n.kind === 'host_bridge') {
+    if (n.parent !== null)
+      issues.push(issue(`${nodeName(n)} must not have a parent (it has "${n.parent}")`, n.id, `${at}.parent`))
+    if (!n.host)
+      issues.push(
+        issue(
+          `${nodeName(n)} has no "host" object (domain, rootBus, numaNode, hostDevice)`,
+          n.id,
+          `${at}.host`,
+        ),
+      )
+  } else {
+    if (n.host)
+      issues.push(
+        issue(`${nodeName(n)} carries a "host" object, but only host bridges do`, n.id, `${at}.host`),
+      )
+    if (n.parent === null) {
+      issues.push(
+        issue(`${nodeName(n)} has no parent; only host bridges sit at the top`, n.id, `${at}.parent`),
+      )
+    } else {
+      const p = nodes.get(n.parent)
+      if (!p) {
+        issues.push(issue(`${nodeName(n)} has no parent "${n.parent}"`, n.id, `${at}.parent`))
+      } else if (!LINK_RULES[n.kind].parents.includes(p.spec.kind)) {
+        const allowed = LINK_RULES[n.kind].parents.join(', ')
         issues.push(
           issue(
-            `${nodeName(n)} has no "host" object (domain, rootBus, numaNode, hostDevice)`,
+            `${nodeName(n)} cannot hang under ${nodeName(p.spec)}; allowed parents: ${allowed}`,
             n.id,
-            `${at}.host`,
+            `${at}.parent`,
           ),
         )
-    } else {
-      if (n.host)
-        issues.push(
-          issue(`${nodeName(n)} carries a "host" object, but only host bridges do`, n.id, `${at}.host`),
-        )
-      if (n.parent === null) {
-        issues.push(
-          issue(`${nodeName(n)} has no parent; only host bridges sit at the top`, n.id, `${at}.parent`),
-        )
       } else {
-        const p = nodes.get(n.parent)
-        if (!p) {
-          issues.push(issue(`${nodeName(n)} has no parent "${n.parent}"`, n.id, `${at}.parent`))
-        } else if (!ALLOWED_PARENTS[n.kind].includes(p.spec.kind)) {
-          const allowed = ALLOWED_PARENTS[n.kind].join(', ')
-          issues.push(
-            issue(
-              `${nodeName(n)} cannot hang under ${nodeName(p.spec)}; allowed parents: ${allowed}`,
-              n.id,
-              `${at}.parent`,
-            ),
-          )
-        } else {
-          p.children.push(n.id)
-        }
+        p.children.push(n.id)
       }
     }
-    if (n.kind === 'endpoint' && !n.endpoint) {
-      issues.push(issue(`${nodeName(n)} has no "endpoint" object (type, bars)`, n.id, `${at}.endpoint`))
-    }
-    if (n.kind !== 'endpoint' && n.endpoint) {
-      issues.push(
-        issue(`${nodeName(n)} carries an "endpoint" object, but only endpoints do`, n.id, `${at}.endpoint`),
-      )
-    }
-    if (n.endpoint) checkBars(n, at, issues)
   }
+  if (n.kind === 'endpoint' && !n.endpoint) {
+    issues.push(issue(`${nodeName(n)} has no "endpoint" object (type, bars)`, n.id, `${at}.endpoint`))
+  }
+  if (n.kind !== 'endpoint' && n.endpoint) {
+    issues.push(
+      issue(`${nodeName(n)} carries an "endpoint" object, but only endpoints do`, n.id, `${at}.endpoint`),
+    )
+  }
+  if (n.endpoint) checkBars(n, at, issues)
+}
 
-  // Cycles: follow parents from every node; a walk that revisits a node of the same walk is a loop.
-  // Nodes already known to end at a root (or in a loop) stop later walks: linear overall.
+/**
+ * Cycles: follow parents from every node; a walk that revisits a node of the same walk is a loop.
+ * Nodes already known to end at a root (or in a loop) stop later walks: linear overall.
+ * Returns the ids of the nodes in a loop.
+ */
+function findCycles(nodes: Map<string, ResolvedNode>, issues: InputIssue[]): Set<string> {
   const inCycle = new Set<string>()
   const settled = new Set<string>()
   for (const r of nodes.values()) {
@@ -275,12 +324,18 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     }
     walk.forEach((id) => settled.add(id))
   }
+  return inCycle
+}
 
-  // Host bridges: unique (domain, rootBus), sane and non-overlapping bus ranges.
-  const hbs = [...nodes.values()]
-    .filter((r) => r.spec.kind === 'host_bridge' && r.spec.host)
-    .map((r) => r.spec)
-  hbs.sort((a, b) => a.host!.domain - b.host!.domain || a.host!.rootBus - b.host!.rootBus)
+/**
+ * Host bridges (sorted by domain, root bus): the last bus of each, then unique (domain, rootBus) and
+ * non-overlapping bus ranges. Returns the effective last bus of every host bridge.
+ */
+function rootBusRanges(
+  hbs: readonly TopoNodeSpec[],
+  nodes: Map<string, ResolvedNode>,
+  issues: InputIssue[],
+): Map<string, number> {
   // Default last bus: rootBus + 0x7f, capped at 0xff and below the next root bus of the same domain.
   // One pass over the sorted list keeps hostile inputs (thousands of host bridges) linear.
   const busEnd = new Map<string, number>()
@@ -305,7 +360,17 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
         ),
       )
   }
-  // Duplicates are neighbours in sorted order; an overlap is with the earlier bridge reaching furthest.
+  checkRootBusOverlaps(hbs, busEnd, nodes, issues)
+  return busEnd
+}
+
+/** Duplicates are neighbours in sorted order; an overlap is with the earlier bridge reaching furthest. */
+function checkRootBusOverlaps(
+  hbs: readonly TopoNodeSpec[],
+  busEnd: Map<string, number>,
+  nodes: Map<string, ResolvedNode>,
+  issues: InputIssue[],
+): void {
   let widest: TopoNodeSpec | null = null
   for (let i = 0; i < hbs.length; i++) {
     const b = hbs[i]!
@@ -332,97 +397,108 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     }
     if (!widest || busEnd.get(b.id)! > busEnd.get(widest.id)!) widest = b
   }
+}
 
-  // Slots and functions per parent.
-  for (const r of nodes.values()) {
-    const p = r.spec
-    if (r.children.length === 0) continue
-    const kids = r.children.map((id) => nodes.get(id)!)
-    const reserved00 = p.kind === 'host_bridge' && !!p.host && p.host.hostDevice !== null
-    if (reserved00) {
-      for (const k of kids) {
-        if (k.spec.slot === 0 && k.spec.fn === 0) {
-          issues.push(
-            issue(
-              `${nodeName(k.spec)} takes 00.0 on the root bus of ${nodeName(p)}, which is the host bridge's own device (hostDevice); use another slot or set hostDevice to null`,
-              k.spec.id,
-              `nodes[${k.index}].slot`,
-            ),
-          )
-        }
-      }
-    }
-    assignSlots(p, kids, reserved00, issues)
-    const byDevfn = new Map<number, ResolvedNode>()
+/**
+ * Slots and functions of one parent's children (assignSlots), then the checks the kernel's scan
+ * implies: one device per devfn, device 0 only below a PCIe port, function 0 present. Leaves the
+ * children in devfn order.
+ */
+function placeChildren(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues: InputIssue[]): void {
+  const p = r.spec
+  const kids = r.children.map((id) => nodes.get(id)!)
+  const reserved00 = p.kind === 'host_bridge' && !!p.host && p.host.hostDevice !== null
+  if (reserved00) {
     for (const k of kids) {
-      if (k.slot < 0) continue
-      const devfn = k.slot * 8 + k.fn
-      const prev = byDevfn.get(devfn)
-      if (prev) {
+      if (k.spec.slot === 0 && k.spec.fn === 0) {
         issues.push(
           issue(
-            `${nodeName(prev.spec)} and ${nodeName(k.spec)} both sit at ${k.slot.toString(16).padStart(2, '0')}.${k.fn} below ${nodeName(p)}`,
-            k.spec.id,
-            `nodes[${k.index}].slot`,
-          ),
-        )
-      } else byDevfn.set(devfn, k)
-      if (PCIE_PORT_KINDS.has(p.kind) && k.slot !== 0) {
-        issues.push(
-          issue(
-            `${nodeName(k.spec)} is at device ${k.slot} below ${nodeName(p)}, but a PCIe port has one link: only device 0 exists below it`,
+            `${nodeName(k.spec)} takes 00.0 on the root bus of ${nodeName(p)}, which is the host bridge's own device (hostDevice); use another slot or set hostDevice to null`,
             k.spec.id,
             `nodes[${k.index}].slot`,
           ),
         )
       }
     }
-    // The kernel scans fn 0 first (pci_scan_slot) and skips the rest of the slot when it is absent.
-    const slots = new Set(kids.filter((k) => k.slot >= 0).map((k) => k.slot))
-    for (const s of slots) {
-      const fns = kids.filter((k) => k.slot === s)
-      if (!fns.some((k) => k.fn === 0) && !(reserved00 && s === 0)) {
-        const k = fns[0]!
+  }
+  assignSlots(p, kids, reserved00, issues)
+  checkDevfns(p, kids, issues)
+  // The kernel scans fn 0 first (pci_scan_slot) and skips the rest of the slot when it is absent.
+  const slots = new Set(kids.filter((k) => k.slot >= 0).map((k) => k.slot))
+  for (const s of slots) {
+    const fns = kids.filter((k) => k.slot === s)
+    if (!fns.some((k) => k.fn === 0) && !(reserved00 && s === 0)) {
+      const k = fns[0]!
+      issues.push(
+        issue(
+          `${nodeName(k.spec)} is function ${k.fn} of device ${s} below ${nodeName(p)}, but that device has no function 0; the kernel scans function 0 first and would not find it`,
+          k.spec.id,
+          `nodes[${k.index}].fn`,
+        ),
+      )
+    }
+  }
+  kids.sort((a, b) => a.slot - b.slot || a.fn - b.fn)
+  r.children = kids.map((k) => k.spec.id)
+}
+
+/** One child per devfn; below a PCIe port (one link) only device 0. */
+function checkDevfns(p: TopoNodeSpec, kids: readonly ResolvedNode[], issues: InputIssue[]): void {
+  const byDevfn = new Map<number, ResolvedNode>()
+  for (const k of kids) {
+    if (k.slot < 0) continue
+    const devfn = k.slot * 8 + k.fn
+    const prev = byDevfn.get(devfn)
+    if (prev) {
+      issues.push(
+        issue(
+          `${nodeName(prev.spec)} and ${nodeName(k.spec)} both sit at ${k.slot.toString(16).padStart(2, '0')}.${k.fn} below ${nodeName(p)}`,
+          k.spec.id,
+          `nodes[${k.index}].slot`,
+        ),
+      )
+    } else byDevfn.set(devfn, k)
+    if (PCIE_PORT_KINDS.has(p.kind) && k.slot !== 0) {
+      issues.push(
+        issue(
+          `${nodeName(k.spec)} is at device ${k.slot} below ${nodeName(p)}, but a PCIe port has one link: only device 0 exists below it`,
+          k.spec.id,
+          `nodes[${k.index}].slot`,
+        ),
+      )
+    }
+  }
+}
+
+/** Bus numbers: every bridge takes one bus below its host bridge's root bus, depth-first. */
+function checkBusNumbers(
+  hb: TopoNodeSpec,
+  end: number,
+  nodes: Map<string, ResolvedNode>,
+  inCycle: ReadonlySet<string>,
+  issues: InputIssue[],
+): void {
+  let next = hb.host!.rootBus
+  let reported = false
+  const visit = (id: string, depth: number): void => {
+    if (depth > 300) return
+    for (const c of nodes.get(id)!.children) {
+      const k = nodes.get(c)!
+      if (!isBridgeKind(k.spec.kind) || inCycle.has(c)) continue
+      next++
+      if (next > end && !reported) {
+        reported = true
         issues.push(
           issue(
-            `${nodeName(k.spec)} is function ${k.fn} of device ${s} below ${nodeName(p)}, but that device has no function 0; the kernel scans function 0 first and would not find it`,
-            k.spec.id,
-            `nodes[${k.index}].fn`,
+            `bus numbers exhausted below ${nodeName(hb)}: ${nodeName(k.spec)} would need bus 0x${next.toString(16)}, past busEnd 0x${end.toString(16)}`,
+            c,
           ),
         )
       }
+      visit(c, depth + 1)
     }
-    kids.sort((a, b) => a.slot - b.slot || a.fn - b.fn)
-    r.children = kids.map((k) => k.spec.id)
   }
-
-  // Bus numbers: every bridge takes one bus below its host bridge's root bus, depth-first.
-  for (const hb of hbs) {
-    let next = hb.host!.rootBus
-    const end = busEnd.get(hb.id)!
-    let reported = false
-    const visit = (id: string, depth: number): void => {
-      if (depth > 300) return
-      for (const c of nodes.get(id)!.children) {
-        const k = nodes.get(c)!
-        if (!isBridgeKind(k.spec.kind) || inCycle.has(c)) continue
-        next++
-        if (next > end && !reported) {
-          reported = true
-          issues.push(
-            issue(
-              `bus numbers exhausted below ${nodeName(hb)}: ${nodeName(k.spec)} would need bus 0x${next.toString(16)}, past busEnd 0x${end.toString(16)}`,
-              c,
-            ),
-          )
-        }
-        visit(c, depth + 1)
-      }
-    }
-    visit(hb.id, 0)
-  }
-
-  return { issues, layout: issues.length === 0 ? { nodes, hostBridges: hbs.map((h) => h.id), busEnd } : null }
+  visit(hb.id, 0)
 }
 
 function hex2(n: number): string {
