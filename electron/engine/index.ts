@@ -74,7 +74,28 @@ export {
 } from './scenario/schema'
 export { ScenarioInputError, resolveDev, type OpOutcome } from './scenario/ops'
 export { formatStep, stepView, timelineView, VIEW_WINDOW } from './scenario/trace'
-export { EXERCISE_KINDS, exerciseSchema, exerciseView, isCorrect, type Exercise } from './scenario/exercise'
+export {
+  EXERCISE_KINDS,
+  EXERCISE_KIND_LABEL,
+  EXERCISE_ID,
+  exerciseSchema,
+  exerciseView,
+  exerciseId,
+  isCorrect,
+  predictionKey,
+  answerText,
+  answerChoices,
+  pairChoices,
+  type DeviceResolver,
+  type Exercise,
+} from './scenario/exercise'
+export {
+  verifyExercises,
+  exerciseCover,
+  refusingFunction,
+  type ExerciseCheck,
+  type ExerciseCover,
+} from './scenario/exercise-verify'
 export { builtinScenarios } from './scenario/library'
 export * as setup from './scenario/setups'
 

@@ -21,6 +21,7 @@ import type { AddressMapView } from '../model/addressmap'
 import type {
   CompareView,
   ExerciseReveal,
+  Prediction,
   ReportText,
   ScenarioSummary,
   StepperView,
@@ -215,7 +216,11 @@ export interface Invoke {
   /** The stepper's view, or null when no scenario is being stepped on the current lab. */
   'timeline.view': () => Result<StepperView | null>
   /** Workshop: check a prediction for an exercise and reveal the answer, with the lab's score. */
-  'exercise.check': (req: { index: number; exercise: number; prediction: string }) => Result<ExerciseReveal>
+  'exercise.check': (req: {
+    index: number
+    exercise: number
+    prediction: Prediction
+  }) => Result<ExerciseReveal>
   /** Open the kernel source of a function on elixir.bootlin.com (main: the system browser; harness: returns the URL). */
   'app.openSource': (req: { era: Era; fn: string; file?: string }) => Result<{ url: string; opened: boolean }>
   /** Open (or focus) the presenter window (main: a second window on '#presenter'; harness: opened false, open the tab yourself). */

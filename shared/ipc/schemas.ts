@@ -82,7 +82,7 @@ export const requestSchemas = {
     z.strictObject({
       index: scenarioIndex,
       exercise: z.number().int().min(0).max(49),
-      prediction: z.string().min(1).max(200),
+      prediction: z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).max(28)]),
     }),
   ]),
   'app.openSource': z.tuple([

@@ -31,22 +31,57 @@ export interface ScenarioSummary {
   exercises: ExerciseView[]
 }
 
-export type ExerciseKind = 'which-op-fails' | 'errno' | 'map-type'
+export type ExerciseKind =
+  'which-op-fails' | 'errno' | 'map-type' | 'refusing-function' | 'era-changed' | 'distance' | 'p2p-pairs'
 
-/** An exercise as the attendee sees it before predicting: no answer. */
+/** What each kind asks, for headings (the stepper, the presenter, the attendee page, the CLI). */
+export const EXERCISE_KIND_LABEL: Record<ExerciseKind, string> = {
+  'which-op-fails': 'Which call fails?',
+  errno: 'Which errno?',
+  'map-type': 'Which map type?',
+  'refusing-function': 'Which kernel function refuses?',
+  'era-changed': 'Which era changed this?',
+  distance: 'What distance?',
+  'p2p-pairs': 'Which pairs can do P2P?',
+}
+
+/**
+ * A prediction: one choice (or typed text, when `choices` is empty), or for `select: 'many'` the
+ * chosen subset of `choices` (possibly empty: "none of them"). Checked by the engine's
+ * isCorrect()/predictionKey() (electron/engine/scenario/exercise.ts), wherever it is made.
+ */
+export type Prediction = string | string[]
+
+/** An exercise as the attendee sees it before predicting: no answer, no explanation. */
 export interface ExerciseView {
+  /** Position in the scenario's `exercises` (what exercise.check takes). */
   index: number
+  /** Stable id: the file's, else `ex<N>`. */
+  id: string
   question: string
   kind: ExerciseKind
-  /** The 1-based operation it is about, or null (the whole scenario). */
+  /** The 1-based operation it is about, or null (the whole scenario, or a pair). */
   op: number | null
+  /** 'one': pick one choice (type it when `choices` is empty: distance); 'many': any subset. */
+  select: 'one' | 'many'
   choices: string[]
+  /** map-type / distance / era-changed on a pair: the devices as the file names them, and their BDFs. */
+  pair: { provider: string; client: string; providerBdf: string | null; clientBdf: string | null } | null
+  /** p2p-pairs: the devices asked about (rows and columns of the mini matrix). */
+  devices: string[]
+  /** p2p-pairs: each choice's matrix cell (BDFs; the pair is unordered). Empty when unresolved. */
+  cells: { choice: string; a: string; b: string }[]
+  /** era-changed: the eras compared, oldest first; others: the eras the answer holds in (may be empty). */
+  eras: Era[]
 }
 
 /** The reveal after a prediction, and the lab's score so far (first predictions count). */
 export interface ExerciseReveal {
   correct: boolean
+  /** The answer as text (p2p-pairs: the pairs joined with ', ', or 'none of them'). */
   answer: string
+  /** The choices that are right (for marking them; several for p2p-pairs, none for typed answers). */
+  answerChoices: string[]
   explanation: string
   score: WorkshopScore
 }

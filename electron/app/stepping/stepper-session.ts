@@ -9,13 +9,14 @@ import type {
   CompareView,
   ExerciseReveal,
   WorkshopScore,
+  Prediction,
   ReportText,
   ScenarioSummary,
   StepperView,
   StepRequestKind,
 } from '../../../shared/model/stepper'
 import type { Era, LabFile } from '../../../shared/model/topology'
-import { ScenarioInputError, isCorrect } from '../../engine/index'
+import { ScenarioInputError, answerChoices, answerText, exerciseView, isCorrect } from '../../engine/index'
 import { scenarioReport, type ReportFormat } from './report'
 import { compareEras, listScenarios, runLabScenario, scenarioAt, Stepper, StepperInputError } from './stepper'
 
@@ -91,7 +92,7 @@ export class StepperSession {
   }
 
   /** Check a prediction and reveal the answer; the first prediction per exercise counts for the score. */
-  checkExercise(req: { index: number; exercise: number; prediction: string }): Result<ExerciseReveal> {
+  checkExercise(req: { index: number; exercise: number; prediction: Prediction }): Result<ExerciseReveal> {
     return this.guard('exercise.check', () => {
       const lab = this.currentLab()
       const sc = scenarioAt(lab, req.index)
@@ -107,7 +108,14 @@ export class StepperSession {
       const correct = isCorrect(ex, req.prediction, sc.operations)
       const key = `${req.index}:${req.exercise}`
       if (!this.scores.has(key)) this.scores.set(key, correct)
-      return { correct, answer: ex.answer, explanation: ex.explanation, score: this.score(lab) }
+      const view = exerciseView(ex, req.exercise, sc.operations)
+      return {
+        correct,
+        answer: answerText(ex),
+        answerChoices: answerChoices(ex, view, sc.operations),
+        explanation: ex.explanation,
+        score: this.score(lab),
+      }
     })
   }
 

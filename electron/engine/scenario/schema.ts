@@ -20,7 +20,7 @@
  * arrays (GUP), sg tables and MRs, referenced by later operations and assertions.
  */
 import { z } from 'zod'
-import { exerciseSchema } from './exercise'
+import { duplicateExerciseIds, exerciseSchema } from './exercise'
 import { ERRNO_NAMES } from '../../../shared/model/errno'
 import { FOLL_FLAGS, VM_FLAGS } from '../../../shared/model/mm'
 import { ERAS } from '../../../shared/model/topology'
@@ -453,7 +453,14 @@ export const scenarioSchema = z.strictObject({
     .optional(),
   operations: z.array(operationSchema).max(500),
   /** Workshop exercises (./exercise.ts). */
-  exercises: z.array(exerciseSchema).max(50).optional(),
+  exercises: z
+    .array(exerciseSchema)
+    .max(50)
+    .superRefine((list, ctx) => {
+      for (const id of duplicateExerciseIds(list))
+        ctx.addIssue({ code: 'custom', message: `two exercises have the id '${id}'` })
+    })
+    .optional(),
 })
 
 export type Op = z.infer<typeof opSchema>

@@ -171,10 +171,16 @@ export const SCENARIOS: ScenarioSummary[] = [
     exercises: [
       {
         index: 0,
+        id: 'ex1',
         question: 'Which operation fails first?',
         kind: 'which-op-fails',
         op: null,
+        select: 'one',
         choices: ['1 mmap_bar', '2 pin_user_pages_fast', 'none'],
+        pair: null,
+        devices: [],
+        cells: [],
+        eras: [],
       },
     ],
     operations: [

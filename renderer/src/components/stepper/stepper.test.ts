@@ -234,6 +234,7 @@ describe('workshop exercises', () => {
     const wrong = {
       correct: false,
       answer: '2',
+      answerChoices: ['2 pin_user_pages_fast'],
       explanation: 'check_vma_flags refuses the PFN map.',
       score: { correct: 0, answered: 1, total: 3 },
     }
@@ -258,6 +259,7 @@ describe('workshop exercises', () => {
     const reveal = {
       correct: true,
       answer: 'EFAULT',
+      answerChoices: ['EFAULT'],
       explanation: 'x',
       score: { correct: 1, answered: 1, total: 2 },
     }
