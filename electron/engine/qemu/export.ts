@@ -25,7 +25,7 @@
 import type { AcsFlag, CpuSpec, LabSettings, MachineSpec, TopoNodeSpec } from '../../../shared/model/topology'
 import { ACS_BIT } from '../../../shared/model/topology'
 import { buildMachine, pciName } from '../topology/build'
-import type { Machine, PciDev } from '../topology/types'
+import type { HostBridge, Machine, PciDev } from '../topology/types'
 
 /** QEMU pcie-root-port: ACS capability 0x005f = SV|TB|RR|CR|UF|DT (kernel-oracle.md §6). */
 export const QEMU_ROOT_PORT_ACS_CAP: AcsFlag[] = ['SV', 'TB', 'RR', 'CR', 'UF', 'DT']
@@ -170,455 +170,595 @@ export function qemuCommand(machine: Machine, opts: QemuExportOptions = {}): Qem
 
 class BusBudgetError extends Error {}
 
-function exportMachine(machine: Machine, opts: QemuExportOptions, wrapPxbEndpoints: boolean): QemuExport {
-  const diskDir = opts.diskDir ?? 'disks'
-  const cmb = opts.cmbMiB ?? 16
-  const cannot: string[] = []
-  const comp: string[] = []
-  const devices: QemuDevice[] = []
-  const deviceArgs: string[] = []
-  const driveArgs: string[] = []
-  const twinNodes: TopoNodeSpec[] = []
-  const devs = [...machine.devs.values()]
-  const childrenOf = (id: string) =>
-    devs.filter((d) => d.upstream === id && d.kind !== 'host_bridge').sort((a, b) => a.devfn - b.devfn)
-  let chassis = 0
-  let nvmeCount = 0
-  const acsWrites = new Map<string, number>() // twin node id -> ACS Control to write from the guest
+/** A QEMU id from a lab id: letters, digits, _ . - and a letter first. */
+const qemuIdOf = (labId: string) => labId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^([^A-Za-z])/, 'n$1')
+
+/**
+ * One export in progress. The sections follow the command line: the host bridges (pcie.0 and one
+ * pxb-pcie per extra root bus), then every function depth-first (one `-device` per lab function),
+ * then the CPU, IOMMU and NUMA options; the twin grows alongside.
+ */
+class QemuExporter {
+  readonly cannot: string[] = []
+  readonly comp: string[] = []
+  readonly devices: QemuDevice[] = []
+  readonly deviceArgs: string[] = []
+  readonly driveArgs: string[] = []
+  readonly twinNodes: TopoNodeSpec[] = []
+  private readonly devs: PciDev[]
+  private readonly cmb: number
+  private chassis = 0
+  nvmeCount = 0
+  /** twin node id -> ACS Control to write from the guest */
+  readonly acsWrites = new Map<string, number>()
+  /** host bridges by (domain, root bus); the first becomes pcie.0 */
+  readonly hbs: HostBridge[]
+  readonly numaNodes: number[]
+  /** numa_node= needs -numa entries (QEMU: "Illegal numa node 0" without them). */
+  readonly numaNeeded: boolean
+  private readonly busNr = new Map<string, number>()
+  /** Slots on pcie.0 taken by the lab's root-bus functions (after relocation) and by pxb-pcie devices. */
+  private readonly used0 = new Set<number>(Q35_RESERVED)
+  /** dev id -> new slot (on pcie.0, or moved up below a pcie-pci-bridge) */
+  private readonly relocated = new Map<string, number>()
+  private readonly takenIds = new Set<string>()
+  /** functions renumbered where a slot has no function 0 */
+  private readonly fnOf = new Map<string, number>()
+
+  constructor(
+    readonly machine: Machine,
+    readonly opts: QemuExportOptions,
+    private readonly wrapPxbEndpoints: boolean,
+  ) {
+    this.cmb = opts.cmbMiB ?? 16
+    this.devs = [...machine.devs.values()]
+    this.numaNodes = [...new Set(machine.hostBridges.map((h) => h.numaNode))].sort((a, b) => a - b)
+    this.numaNeeded = this.numaNodes.some((n) => n !== 0)
+    this.hbs = [...machine.hostBridges].sort((a, b) => a.domain - b.domain || a.busStart - b.busStart)
+    if (this.hbs.length === 0) throw new Error('the machine has no host bridge')
+  }
+
+  hostDevOf(hbId: string): PciDev | undefined {
+    return this.machine.devs.get(`${hbId}/hostdev`)
+  }
+
+  private childrenOf(id: string): PciDev[] {
+    return this.devs
+      .filter((d) => d.upstream === id && d.kind !== 'host_bridge')
+      .sort((a, b) => a.devfn - b.devfn)
+  }
 
   // ---- host bridges: the first is q35's pcie.0, every other one a pxb-pcie ----------------------
-  const numaNodes = [...new Set(machine.hostBridges.map((h) => h.numaNode))].sort((a, b) => a - b)
-  // numa_node= needs -numa entries (QEMU: "Illegal numa node 0" without them).
-  const numaNeeded = numaNodes.some((n) => n !== 0)
-  const hbs = [...machine.hostBridges].sort((a, b) => a.domain - b.domain || a.busStart - b.busStart)
-  if (hbs.length === 0) throw new Error('the machine has no host bridge')
-  // Buses a host bridge's tree needs in QEMU: its root bus, one per bridge, one per endpoint on a
-  // pxb root bus (each gets a root port of its own, see emit()).
-  const busCount = (hbId: string, pxb: boolean) =>
-    1 +
-    devs.filter(
-      (d) =>
-        d.hostBridge === hbId &&
-        (d.isBridge ||
-          (pxb &&
-            wrapPxbEndpoints &&
-            d.kind === 'endpoint' &&
-            d.upstream === null &&
-            d.pcieType !== 'host_device')),
-    ).length
-  const busNr = new Map<string, number>()
-  let nextFree = 0
-  for (const [i, hb] of hbs.entries()) {
-    let nr = i === 0 ? 0 : hb.busStart
-    if (hb.domain !== 0)
-      cannot.push(
-        `host bridge ${hb.label}: PCI domain ${hb.domain} (q35 has domain 0 only; exported into domain 0)`,
-      )
-    if (i > 0 && (hb.domain !== 0 || nr < nextFree)) {
-      nr = nextFree
-      cannot.push(`host bridge ${hb.label}: root bus ${hex(hb.busStart)} is exported as bus_nr ${hex(nr)}`)
+
+  /**
+   * Buses a host bridge's tree needs in QEMU: its root bus, one per bridge, one per endpoint on a
+   * pxb root bus (each gets a root port of its own, see wrapInRootPort()).
+   */
+  private busCount(hbId: string, pxb: boolean): number {
+    return (
+      1 +
+      this.devs.filter(
+        (d) =>
+          d.hostBridge === hbId &&
+          (d.isBridge ||
+            (pxb &&
+              this.wrapPxbEndpoints &&
+              d.kind === 'endpoint' &&
+              d.upstream === null &&
+              d.pcieType !== 'host_device')),
+      ).length
+    )
+  }
+
+  /** The bus_nr of every host bridge: the lab's root bus where it fits, else the next free one. */
+  numberRootBuses(): void {
+    let nextFree = 0
+    for (const [i, hb] of this.hbs.entries()) {
+      let nr = i === 0 ? 0 : hb.busStart
+      if (hb.domain !== 0)
+        this.cannot.push(
+          `host bridge ${hb.label}: PCI domain ${hb.domain} (q35 has domain 0 only; exported into domain 0)`,
+        )
+      if (i > 0 && (hb.domain !== 0 || nr < nextFree)) {
+        nr = nextFree
+        this.cannot.push(
+          `host bridge ${hb.label}: root bus ${hex(hb.busStart)} is exported as bus_nr ${hex(nr)}`,
+        )
+      }
+      if (i === 0 && hb.busStart !== 0)
+        this.cannot.push(
+          `host bridge ${hb.label}: root bus ${hex(hb.busStart)} becomes q35's pcie.0 (bus 00)`,
+        )
+      if (nr + this.busCount(hb.id, i > 0) - 1 > 0xff)
+        throw this.wrapPxbEndpoints
+          ? new BusBudgetError()
+          : new Error('the lab needs more than 256 buses in domain 0')
+      this.busNr.set(hb.id, nr)
+      nextFree = nr + this.busCount(hb.id, i > 0)
     }
-    if (i === 0 && hb.busStart !== 0)
-      cannot.push(`host bridge ${hb.label}: root bus ${hex(hb.busStart)} becomes q35's pcie.0 (bus 00)`)
-    if (nr + busCount(hb.id, i > 0) - 1 > 0xff)
-      throw wrapPxbEndpoints
-        ? new BusBudgetError()
-        : new Error('the lab needs more than 256 buses in domain 0')
-    busNr.set(hb.id, nr)
-    nextFree = nr + busCount(hb.id, i > 0)
   }
-  const busEndOf = (i: number) => (i + 1 < hbs.length ? busNr.get(hbs[i + 1]!.id)! - 1 : 0xff)
-  // Slots on pcie.0 taken by the lab's root-bus functions (after relocation) and by pxb-pcie devices.
-  const hb0 = hbs[0]!
-  const used0 = new Set<number>(Q35_RESERVED)
-  const relocated = new Map<string, number>() // dev id -> new slot on pcie.0
-  const rootSlots0 = new Map<number, PciDev[]>()
-  for (const id of hb0.rootBusDevices) {
-    const d = machine.devs.get(id)!
-    if (d.pcieType === 'host_device') continue
-    rootSlots0.set(d.slot, [...(rootSlots0.get(d.slot) ?? []), d])
+
+  private busEndOf(i: number): number {
+    return i + 1 < this.hbs.length ? this.busNr.get(this.hbs[i + 1]!.id)! - 1 : 0xff
   }
-  for (const s of rootSlots0.keys()) if (!Q35_RESERVED.has(s)) used0.add(s)
-  const takeSlot = (): number => {
+
+  private takeSlot(): number {
     for (let s = 0x1e; s > 0; s--)
-      if (!used0.has(s)) {
-        used0.add(s)
+      if (!this.used0.has(s)) {
+        this.used0.add(s)
         return s
       }
     throw new Error('pcie.0 has no free device number left')
   }
-  for (const [s, ds] of rootSlots0)
-    if (Q35_RESERVED.has(s)) {
-      const ns = takeSlot()
-      for (const d of ds) {
-        relocated.set(d.id, ns)
-        cannot.push(
-          `${d.bdf} (${d.label}): device ${hex(s)} on the root bus is q35's own (${s === 0 ? 'MCH' : 'ICH9'}); moved to device ${hex(ns)}`,
-        )
-      }
-    }
 
-  const hostDevOf = (hbId: string) => machine.devs.get(`${hbId}/hostdev`)
-  for (const [i, hb] of hbs.entries()) {
-    const nr = busNr.get(hb.id)!
-    const lab = hostDevOf(hb.id)
-    if (i === 0) {
-      twinNodes.push({
-        id: hb.id,
-        kind: 'host_bridge',
-        parent: null,
-        label: 'pcie.0 (q35)',
-        host: {
-          domain: 0,
-          rootBus: 0,
-          busEnd: busEndOf(0),
-          numaNode: 0,
-          hostDevice: { ...Q35_HOST_DEVICE, label: 'q35 MCH' },
-        },
-      })
-      if (!lab || lab.vendor !== Q35_HOST_DEVICE.vendor || lab.device !== Q35_HOST_DEVICE.device)
-        cannot.push(
-          `host bridge ${hb.label}: 00:00.0 is q35's 8086:29c0 (on no whitelist), not ${lab ? `${hex(lab.vendor, 4)}:${hex(lab.device, 4)}` : 'absent'}`,
-        )
-      if (hb.numaNode !== 0)
-        cannot.push(`host bridge ${hb.label}: q35's pcie.0 is on NUMA node 0, not ${hb.numaNode}`)
-    } else {
-      const slot = takeSlot()
-      const qemuId = `pxb${i}`
-      deviceArgs.push(
-        `pxb-pcie,id=${qemuId},bus_nr=${nr}${numaNeeded ? `,numa_node=${hb.numaNode}` : ''},bus=pcie.0,addr=0x${hex(slot)}`,
-      )
-      devices.push({ labId: hb.id, bdfInLab: '', guestBdf: pciName(0, 0, slot, 0), qemuId, role: 'pxb-pcie' })
-      twinNodes.push({
-        id: hb.id,
-        kind: 'host_bridge',
-        parent: null,
-        label: `pxb-pcie ${qemuId} (bus_nr=0x${hex(nr)})`,
-        host: { domain: 0, rootBus: nr, busEnd: busEndOf(i), numaNode: hb.numaNode, hostDevice: null },
-      })
-      if (lab)
-        cannot.push(
-          `host bridge ${hb.label}: its device ${lab.bdf} (${hex(lab.vendor, 4)}:${hex(lab.device, 4)}) cannot be placed on a pxb-pcie root bus; the first function on that bus decides pci_host_bridge_dev()`,
-        )
+  /** The lab's root-bus functions on device numbers q35 keeps for itself move to free ones. */
+  relocateQ35Slots(): void {
+    const rootSlots0 = new Map<number, PciDev[]>()
+    for (const id of this.hbs[0]!.rootBusDevices) {
+      const d = this.machine.devs.get(id)!
+      if (d.pcieType === 'host_device') continue
+      rootSlots0.set(d.slot, [...(rootSlots0.get(d.slot) ?? []), d])
+    }
+    for (const s of rootSlots0.keys()) if (!Q35_RESERVED.has(s)) this.used0.add(s)
+    for (const [s, ds] of rootSlots0)
+      if (Q35_RESERVED.has(s)) {
+        const ns = this.takeSlot()
+        for (const d of ds) {
+          this.relocated.set(d.id, ns)
+          this.cannot.push(
+            `${d.bdf} (${d.label}): device ${hex(s)} on the root bus is q35's own (${s === 0 ? 'MCH' : 'ICH9'}); moved to device ${hex(ns)}`,
+          )
+        }
+      }
+  }
+
+  /** pcie.0 for the first host bridge, a pxb-pcie for every other one. */
+  emitHostBridges(): void {
+    for (const [i, hb] of this.hbs.entries()) {
+      if (i === 0) this.emitPcie0(hb)
+      else this.emitPxb(hb, i)
     }
   }
 
+  private emitPcie0(hb: HostBridge): void {
+    const lab = this.hostDevOf(hb.id)
+    this.twinNodes.push({
+      id: hb.id,
+      kind: 'host_bridge',
+      parent: null,
+      label: 'pcie.0 (q35)',
+      host: {
+        domain: 0,
+        rootBus: 0,
+        busEnd: this.busEndOf(0),
+        numaNode: 0,
+        hostDevice: { ...Q35_HOST_DEVICE, label: 'q35 MCH' },
+      },
+    })
+    if (!lab || lab.vendor !== Q35_HOST_DEVICE.vendor || lab.device !== Q35_HOST_DEVICE.device)
+      this.cannot.push(
+        `host bridge ${hb.label}: 00:00.0 is q35's 8086:29c0 (on no whitelist), not ${lab ? `${hex(lab.vendor, 4)}:${hex(lab.device, 4)}` : 'absent'}`,
+      )
+    if (hb.numaNode !== 0)
+      this.cannot.push(`host bridge ${hb.label}: q35's pcie.0 is on NUMA node 0, not ${hb.numaNode}`)
+  }
+
+  private emitPxb(hb: HostBridge, i: number): void {
+    const nr = this.busNr.get(hb.id)!
+    const lab = this.hostDevOf(hb.id)
+    const slot = this.takeSlot()
+    const qemuId = `pxb${i}`
+    this.deviceArgs.push(
+      `pxb-pcie,id=${qemuId},bus_nr=${nr}${this.numaNeeded ? `,numa_node=${hb.numaNode}` : ''},bus=pcie.0,addr=0x${hex(slot)}`,
+    )
+    this.devices.push({
+      labId: hb.id,
+      bdfInLab: '',
+      guestBdf: pciName(0, 0, slot, 0),
+      qemuId,
+      role: 'pxb-pcie',
+    })
+    this.twinNodes.push({
+      id: hb.id,
+      kind: 'host_bridge',
+      parent: null,
+      label: `pxb-pcie ${qemuId} (bus_nr=0x${hex(nr)})`,
+      host: { domain: 0, rootBus: nr, busEnd: this.busEndOf(i), numaNode: hb.numaNode, hostDevice: null },
+    })
+    if (lab)
+      this.cannot.push(
+        `host bridge ${hb.label}: its device ${lab.bdf} (${hex(lab.vendor, 4)}:${hex(lab.device, 4)}) cannot be placed on a pxb-pcie root bus; the first function on that bus decides pci_host_bridge_dev()`,
+      )
+  }
+
   // ---- functions, depth-first ---------------------------------------------------------------------
-  const takenIds = new Set<string>()
-  const fnOf = new Map<string, number>() // functions renumbered where a slot has no function 0
-  const slotGroups = (list: PciDev[]) => {
+
+  /** The functions of a bus grouped by slot; a slot without function 0 is renumbered from 0. */
+  private slotGroups(list: PciDev[]): Map<number, PciDev[]> {
     const m = new Map<number, PciDev[]>()
     for (const d of list) {
-      const s = relocated.get(d.id) ?? d.slot
+      const s = this.relocated.get(d.id) ?? d.slot
       m.set(s, [...(m.get(s) ?? []), d])
     }
     for (const g of m.values())
       if (!g.some((d) => d.fn === 0)) {
-        g.sort((a, b) => a.fn - b.fn).forEach((d, i) => fnOf.set(d.id, i))
-        cannot.push(
+        g.sort((a, b) => a.fn - b.fn).forEach((d, i) => this.fnOf.set(d.id, i))
+        this.cannot.push(
           `${g.map((d) => d.bdf).join(', ')}: no function 0 in the slot here (the kernel scans function 0 first); exported as functions ${g.map((_, i) => i).join(', ')}`,
         )
       }
     return m
   }
 
-  const emit = (
-    d: PciDev,
-    parentNode0: string,
-    parentBus0: string,
-    rootBus: 'pcie.0' | 'pxb' | null,
-    multi0: boolean,
-  ): void => {
-    let parentNode = parentNode0
-    let parentBus = parentBus0
-    let multi = multi0
-    let slot = relocated.get(d.id) ?? d.slot
-    let fn = fnOf.get(d.id) ?? d.fn
-    if (d.kind === 'endpoint' && rootBus === 'pxb' && !wrapPxbEndpoints) {
-      cannot.push(
-        `${d.bdf} (${d.label}): an endpoint on a pxb-pcie root bus is not possible in QEMU, and there are too few bus numbers to give it a root port; left out`,
-      )
-      return
+  /** Every host bridge's root-bus functions, and below them their trees. */
+  emitRootBuses(): void {
+    for (const [i, hb] of this.hbs.entries()) {
+      const bus = i === 0 ? 'pcie.0' : `pxb${i}`
+      const list = hb.rootBusDevices
+        .map((id) => this.machine.devs.get(id)!)
+        .filter((d) => d.pcieType !== 'host_device')
+        .sort((a, b) => a.devfn - b.devfn)
+      const groups = this.slotGroups(list)
+      for (const d of list)
+        this.emit(d, {
+          node: hb.id,
+          bus,
+          rootBus: i === 0 ? 'pcie.0' : 'pxb',
+          multi: (groups.get(this.relocated.get(d.id) ?? d.slot)?.length ?? 0) > 1,
+        })
     }
-    if (d.kind === 'endpoint' && rootBus === 'pxb') {
-      // QEMU: "Only PCI/PCIe bridges can be plugged into pxb-pcie": put a root port in between.
-      const rpId = `${d.id}_rp`
-      chassis++
-      const rpQemu = rpId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^([^A-Za-z])/, 'n$1')
-      takenIds.add(rpQemu)
-      deviceArgs.push(
-        `pcie-root-port,id=${rpQemu},bus=${parentBus},chassis=${chassis},port=${chassis & 0xff},addr=${addr(slot, fn)}${multi && fn === 0 ? ',multifunction=on' : ''}`,
-      )
-      twinNodes.push({
-        id: rpId,
-        kind: 'root_port',
-        parent: parentNode,
-        label: `root port for ${d.label}`,
-        slot,
-        fn,
-        ...QEMU_IDS.rootPort,
-        acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: [] },
-      })
-      devices.push({ labId: rpId, bdfInLab: '', guestBdf: '', qemuId: rpQemu, role: 'pcie-root-port' })
-      cannot.push(
-        `${d.bdf} (${d.label}): an endpoint on a pxb-pcie root bus is not possible in QEMU (only bridges plug into pxb-pcie); exported behind its own pcie-root-port`,
-      )
-      parentNode = rpId
-      parentBus = rpQemu
-      slot = 0
-      fn = 0
-      multi = false
+  }
+
+  /** One lab function as a QEMU device (and its twin node), then its children. */
+  private emit(d: PciDev, at: EmitAt): void {
+    let place: Placement = {
+      ...at,
+      slot: this.relocated.get(d.id) ?? d.slot,
+      fn: this.fnOf.get(d.id) ?? d.fn,
     }
-    const a = addr(slot, fn) + (multi && fn === 0 ? ',multifunction=on' : '')
-    const qemuId = d.id.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^([^A-Za-z])/, 'n$1')
+    if (d.kind === 'endpoint' && at.rootBus === 'pxb') {
+      if (!this.wrapPxbEndpoints) {
+        this.cannot.push(
+          `${d.bdf} (${d.label}): an endpoint on a pxb-pcie root bus is not possible in QEMU, and there are too few bus numbers to give it a root port; left out`,
+        )
+        return
+      }
+      place = this.wrapInRootPort(d, place)
+    }
+    const qemuId = qemuIdOf(d.id)
     const unique =
-      takenIds.has(qemuId) || /^(pcie\.0|pxb\d+|drv\d+)$/.test(qemuId)
-        ? `${qemuId}_${devices.length}`
+      this.takenIds.has(qemuId) || /^(pcie\.0|pxb\d+|drv\d+)$/.test(qemuId)
+        ? `${qemuId}_${this.devices.length}`
         : qemuId
-    takenIds.add(unique)
-    const base: TopoNodeSpec = { id: d.id, kind: d.kind, parent: parentNode, label: d.label, slot, fn }
-    let role: QemuRole
-    if (d.kind === 'endpoint') {
-      role = 'nvme'
-      const n = nvmeCount++
-      const serial = `KQ${n}`
-      const disk = `${diskDir}/disk${n}.img`
-      driveArgs.push(`file=${disk},if=none,id=drv${n},format=raw`)
-      deviceArgs.push(
-        `nvme,id=${unique},serial=${serial},drive=drv${n},cmb_size_mb=${cmb},bus=${parentBus},addr=${a}`,
-      )
-      devices.push({
-        labId: d.id,
-        bdfInLab: d.bdf,
-        guestBdf: '',
-        qemuId: unique,
-        role,
-        serial,
-        disk,
-        fill: fillByte(n),
-      })
-      twinNodes.push({
-        ...base,
-        ...QEMU_IDS.nvme,
-        classCode: 0x010802,
-        endpoint: {
-          type: 'nvme',
-          driver: 'nvme',
-          bars: [
-            { index: 0, size: 16 * KiB, mem64: true },
-            { index: 2, size: cmb * MiB, mem64: true, prefetch: true },
-          ],
-          p2pmemBar: 2,
-          queueP2p: true,
-          osDevices: [`nvme${n}n1`],
-        },
-      })
-      return
+    this.takenIds.add(unique)
+    const dev: EmittedDev = {
+      d,
+      unique,
+      parentBus: place.bus,
+      addr: addr(place.slot, place.fn) + (place.multi && place.fn === 0 ? ',multifunction=on' : ''),
+      base: { id: d.id, kind: d.kind, parent: place.node, label: d.label, slot: place.slot, fn: place.fn },
     }
-    if (d.kind === 'root_port') {
-      role = 'pcie-root-port'
-      chassis++
-      deviceArgs.push(
-        `pcie-root-port,id=${unique},bus=${parentBus},chassis=${chassis},port=${chassis & 0xff},addr=${a}`,
-      )
-      const capLab = d.acsCap ?? 0
-      const qemuCap = QEMU_ROOT_PORT_ACS_CAP.reduce((s, f) => s | ACS_BIT[f], 0)
-      const fw = d.acsCtrlFirmware & qemuCap
-      if (d.acsCap === null)
-        cannot.push(
-          `${d.bdf} (${d.label}): has no ACS capability in the lab; QEMU's pcie-root-port has one (0x005f)${machine.settings.iommu ? ', and with the IOMMU on the kernel enables ACS redirect on it' : ''}`,
-        )
-      else if (capLab !== qemuCap)
-        cannot.push(
-          `${d.bdf} (${d.label}): ACS capability 0x${hex(capLab, 4)} becomes QEMU's 0x${hex(qemuCap, 4)}`,
-        )
-      if (d.acsCtrlFirmware !== fw)
-        cannot.push(
-          `${d.bdf} (${d.label}): ACS Control bits 0x${hex(d.acsCtrlFirmware & ~qemuCap, 4)} are not in QEMU's capability`,
-        )
-      if (fw !== 0) acsWrites.set(d.id, fw)
-      twinNodes.push({
-        ...base,
-        ...QEMU_IDS.rootPort,
-        acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: flagsOf(fw) },
-      })
-      if (d.vendor !== QEMU_IDS.rootPort.vendor || d.device !== QEMU_IDS.rootPort.device)
-        if (hostDevOf(d.hostBridge) === undefined && d.slot === 0 && d.fn === 0)
-          cannot.push(
-            `${d.bdf} (${d.label}): reports 1b36:000c in QEMU, not ${hex(d.vendor, 4)}:${hex(d.device, 4)}; as the first function of its root bus it is the whitelist key (a whitelisted id needs the byte-patched QEMU of kernel-oracle.md §4)`,
-          )
-    } else if (d.kind === 'switch_upstream') {
-      role = 'x3130-upstream'
-      deviceArgs.push(`x3130-upstream,id=${unique},bus=${parentBus},addr=${a}`)
-      twinNodes.push({ ...base, ...QEMU_IDS.upstream })
-      if (d.acsCap !== null)
-        cannot.push(`${d.bdf} (${d.label}): ACS on a switch upstream port (x3130-upstream has none)`)
-    } else if (d.kind === 'switch_downstream') {
-      role = 'xio3130-downstream'
-      chassis++
-      deviceArgs.push(`xio3130-downstream,id=${unique},bus=${parentBus},addr=${a},chassis=${chassis},slot=0`)
-      twinNodes.push({ ...base, ...QEMU_IDS.downstream })
-      if (d.acsCap !== null)
-        cannot.push(
-          `${d.bdf} (${d.label}): ACS on a switch downstream port (QEMU 7.2's xio3130-downstream has no ACS capability${d.acsCtrl & (ACS_BIT.RR | ACS_BIT.CR) ? '; its redirect bits are lost' : ''})`,
-        )
-    } else {
-      // a PCI-to-PCI bridge: pcie-pci-bridge below a PCIe port or root bus, pci-bridge below a PCI bridge
-      const parentDev = machine.devs.get(parentNode)
-      const legacyParent = parentDev?.kind === 'pci_bridge'
-      role = legacyParent ? 'pci-bridge' : 'pcie-pci-bridge'
-      if (legacyParent) {
-        chassis++
-        deviceArgs.push(`pci-bridge,id=${unique},bus=${parentBus},addr=${a},chassis_nr=${chassis},shpc=off`)
-      } else deviceArgs.push(`pcie-pci-bridge,id=${unique},bus=${parentBus},addr=${a}`)
-      twinNodes.push({ ...base, ...(legacyParent ? QEMU_IDS.pciBridge : QEMU_IDS.pciePciBridge) })
-      if (d.acsCap !== null) cannot.push(`${d.bdf} (${d.label}): ACS on a PCI bridge (QEMU's has none)`)
-    }
-    devices.push({ labId: d.id, bdfInLab: d.bdf, guestBdf: '', qemuId: unique, role })
-    const kids = childrenOf(d.id)
+    if (d.kind === 'endpoint') return this.emitNvme(dev)
+    const role =
+      d.kind === 'root_port'
+        ? this.emitRootPort(dev)
+        : d.kind === 'switch_upstream'
+          ? this.emitSwitchUpstream(dev)
+          : d.kind === 'switch_downstream'
+            ? this.emitSwitchDownstream(dev)
+            : this.emitPciBridge(dev, place.node)
+    this.devices.push({ labId: d.id, bdfInLab: d.bdf, guestBdf: '', qemuId: unique, role })
+    const kids = this.childrenOf(d.id)
     if (role === 'pcie-pci-bridge' && kids.some((k) => k.slot === 0)) {
       // QEMU: "Unsupported PCI slot 0 for standard hotplug controller" (its SHPC owns device 0).
-      for (const k of kids) if (k.slot < 31) relocated.set(k.id, k.slot + 1)
-      cannot.push(
+      for (const k of kids) if (k.slot < 31) this.relocated.set(k.id, k.slot + 1)
+      this.cannot.push(
         `${d.bdf} (${d.label}): devices below a pcie-pci-bridge cannot use device 0; moved up by one`,
       )
     }
-    const groups = slotGroups(kids)
-    for (const k of kids) emit(k, d.id, unique, null, (groups.get(k.slot)?.length ?? 0) > 1)
+    const groups = this.slotGroups(kids)
+    for (const k of kids)
+      this.emit(k, { node: d.id, bus: unique, rootBus: null, multi: (groups.get(k.slot)?.length ?? 0) > 1 })
   }
 
-  for (const [i, hb] of hbs.entries()) {
-    const bus = i === 0 ? 'pcie.0' : `pxb${i}`
-    const list = hb.rootBusDevices
-      .map((id) => machine.devs.get(id)!)
-      .filter((d) => d.pcieType !== 'host_device')
-      .sort((a, b) => a.devfn - b.devfn)
-    const groups = slotGroups(list)
-    for (const d of list)
-      emit(
-        d,
-        hb.id,
-        bus,
-        i === 0 ? 'pcie.0' : 'pxb',
-        (groups.get(relocated.get(d.id) ?? d.slot)?.length ?? 0) > 1,
+  /** QEMU: "Only PCI/PCIe bridges can be plugged into pxb-pcie": put a root port in between. */
+  private wrapInRootPort(d: PciDev, p: Placement): Placement {
+    const rpId = `${d.id}_rp`
+    this.chassis++
+    const rpQemu = qemuIdOf(rpId)
+    this.takenIds.add(rpQemu)
+    this.deviceArgs.push(
+      `pcie-root-port,id=${rpQemu},bus=${p.bus},chassis=${this.chassis},port=${this.chassis & 0xff},addr=${addr(p.slot, p.fn)}${p.multi && p.fn === 0 ? ',multifunction=on' : ''}`,
+    )
+    this.twinNodes.push({
+      id: rpId,
+      kind: 'root_port',
+      parent: p.node,
+      label: `root port for ${d.label}`,
+      slot: p.slot,
+      fn: p.fn,
+      ...QEMU_IDS.rootPort,
+      acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: [] },
+    })
+    this.devices.push({ labId: rpId, bdfInLab: '', guestBdf: '', qemuId: rpQemu, role: 'pcie-root-port' })
+    this.cannot.push(
+      `${d.bdf} (${d.label}): an endpoint on a pxb-pcie root bus is not possible in QEMU (only bridges plug into pxb-pcie); exported behind its own pcie-root-port`,
+    )
+    return { node: rpId, bus: rpQemu, rootBus: p.rootBus, multi: false, slot: 0, fn: 0 }
+  }
+
+  /** Every endpoint: an NVMe controller with a CMB (p2pmem provider and DMA client). */
+  private emitNvme({ d, unique, parentBus, addr: a, base }: EmittedDev): void {
+    const n = this.nvmeCount++
+    const serial = `KQ${n}`
+    const disk = `${this.opts.diskDir ?? 'disks'}/disk${n}.img`
+    this.driveArgs.push(`file=${disk},if=none,id=drv${n},format=raw`)
+    this.deviceArgs.push(
+      `nvme,id=${unique},serial=${serial},drive=drv${n},cmb_size_mb=${this.cmb},bus=${parentBus},addr=${a}`,
+    )
+    this.devices.push({
+      labId: d.id,
+      bdfInLab: d.bdf,
+      guestBdf: '',
+      qemuId: unique,
+      role: 'nvme',
+      serial,
+      disk,
+      fill: fillByte(n),
+    })
+    this.twinNodes.push({
+      ...base,
+      ...QEMU_IDS.nvme,
+      classCode: 0x010802,
+      endpoint: {
+        type: 'nvme',
+        driver: 'nvme',
+        bars: [
+          { index: 0, size: 16 * KiB, mem64: true },
+          { index: 2, size: this.cmb * MiB, mem64: true, prefetch: true },
+        ],
+        p2pmemBar: 2,
+        queueP2p: true,
+        osDevices: [`nvme${n}n1`],
+      },
+    })
+  }
+
+  /** pcie-root-port: QEMU's ACS capability (0x005f) stands in for the lab's; firmware ACS bits are written from the guest. */
+  private emitRootPort({ d, unique, parentBus, addr: a, base }: EmittedDev): QemuRole {
+    this.chassis++
+    this.deviceArgs.push(
+      `pcie-root-port,id=${unique},bus=${parentBus},chassis=${this.chassis},port=${this.chassis & 0xff},addr=${a}`,
+    )
+    const capLab = d.acsCap ?? 0
+    const qemuCap = QEMU_ROOT_PORT_ACS_CAP.reduce((s, f) => s | ACS_BIT[f], 0)
+    const fw = d.acsCtrlFirmware & qemuCap
+    if (d.acsCap === null)
+      this.cannot.push(
+        `${d.bdf} (${d.label}): has no ACS capability in the lab; QEMU's pcie-root-port has one (0x005f)${this.machine.settings.iommu ? ', and with the IOMMU on the kernel enables ACS redirect on it' : ''}`,
+      )
+    else if (capLab !== qemuCap)
+      this.cannot.push(
+        `${d.bdf} (${d.label}): ACS capability 0x${hex(capLab, 4)} becomes QEMU's 0x${hex(qemuCap, 4)}`,
+      )
+    if (d.acsCtrlFirmware !== fw)
+      this.cannot.push(
+        `${d.bdf} (${d.label}): ACS Control bits 0x${hex(d.acsCtrlFirmware & ~qemuCap, 4)} are not in QEMU's capability`,
+      )
+    if (fw !== 0) this.acsWrites.set(d.id, fw)
+    this.twinNodes.push({
+      ...base,
+      ...QEMU_IDS.rootPort,
+      acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: flagsOf(fw) },
+    })
+    if (d.vendor !== QEMU_IDS.rootPort.vendor || d.device !== QEMU_IDS.rootPort.device)
+      if (this.hostDevOf(d.hostBridge) === undefined && d.slot === 0 && d.fn === 0)
+        this.cannot.push(
+          `${d.bdf} (${d.label}): reports 1b36:000c in QEMU, not ${hex(d.vendor, 4)}:${hex(d.device, 4)}; as the first function of its root bus it is the whitelist key (a whitelisted id needs the byte-patched QEMU of kernel-oracle.md §4)`,
+        )
+    return 'pcie-root-port'
+  }
+
+  private emitSwitchUpstream({ d, unique, parentBus, addr: a, base }: EmittedDev): QemuRole {
+    this.deviceArgs.push(`x3130-upstream,id=${unique},bus=${parentBus},addr=${a}`)
+    this.twinNodes.push({ ...base, ...QEMU_IDS.upstream })
+    if (d.acsCap !== null)
+      this.cannot.push(`${d.bdf} (${d.label}): ACS on a switch upstream port (x3130-upstream has none)`)
+    return 'x3130-upstream'
+  }
+
+  private emitSwitchDownstream({ d, unique, parentBus, addr: a, base }: EmittedDev): QemuRole {
+    this.chassis++
+    this.deviceArgs.push(
+      `xio3130-downstream,id=${unique},bus=${parentBus},addr=${a},chassis=${this.chassis},slot=0`,
+    )
+    this.twinNodes.push({ ...base, ...QEMU_IDS.downstream })
+    if (d.acsCap !== null)
+      this.cannot.push(
+        `${d.bdf} (${d.label}): ACS on a switch downstream port (QEMU 7.2's xio3130-downstream has no ACS capability${d.acsCtrl & (ACS_BIT.RR | ACS_BIT.CR) ? '; its redirect bits are lost' : ''})`,
+      )
+    return 'xio3130-downstream'
+  }
+
+  /** A PCI-to-PCI bridge: pcie-pci-bridge below a PCIe port or root bus, pci-bridge below a PCI bridge. */
+  private emitPciBridge({ d, unique, parentBus, addr: a, base }: EmittedDev, parentNode: string): QemuRole {
+    const parentDev = this.machine.devs.get(parentNode)
+    const legacyParent = parentDev?.kind === 'pci_bridge'
+    if (legacyParent) {
+      this.chassis++
+      this.deviceArgs.push(
+        `pci-bridge,id=${unique},bus=${parentBus},addr=${a},chassis_nr=${this.chassis},shpc=off`,
+      )
+    } else this.deviceArgs.push(`pcie-pci-bridge,id=${unique},bus=${parentBus},addr=${a}`)
+    this.twinNodes.push({ ...base, ...(legacyParent ? QEMU_IDS.pciBridge : QEMU_IDS.pciePciBridge) })
+    if (d.acsCap !== null) this.cannot.push(`${d.bdf} (${d.label}): ACS on a PCI bridge (QEMU's has none)`)
+    return legacyParent ? 'pci-bridge' : 'pcie-pci-bridge'
+  }
+
+  /** What every NVMe stand-in changes: the device type and the BARs. */
+  noteEndpointStandIns(): void {
+    for (const d of this.devs)
+      if (d.kind === 'endpoint' && d.endpoint && d.endpoint.type !== 'nvme')
+        this.cannot.push(
+          `${d.bdf} (${d.label}): a ${d.endpoint.type} is exported as an NVMe controller with a ${this.cmb} MiB CMB`,
+        )
+    if (this.devs.some((d) => d.kind === 'endpoint'))
+      this.cannot.push(
+        `BAR sizes: every endpoint gets QEMU nvme's BARs (BAR0 16 KiB registers, BAR2 ${this.cmb} MiB CMB = p2pmem); the lab's BARs are not reproduced`,
       )
   }
-  for (const d of devs)
-    if (d.kind === 'endpoint' && d.endpoint && d.endpoint.type !== 'nvme')
-      cannot.push(
-        `${d.bdf} (${d.label}): a ${d.endpoint.type} is exported as an NVMe controller with a ${cmb} MiB CMB`,
+
+  // ---- kernel parameters: IOMMU, pci=disable_acs_redir= (with guest BDFs), ACS writes --------------
+
+  /** The kernel parameters, and the twin's settings with guest BDFs in pci=disable_acs_redir=. */
+  kernelParams(twin: MachineSpec, tm: Machine): { params: string[]; twinSettings: LabSettings } {
+    const machine = this.machine
+    const params: string[] = []
+    const twinSettings: LabSettings = { ...machine.settings }
+    if (machine.settings.iommu) {
+      params.push('intel_iommu=on')
+      this.comp.push(
+        "IOMMU: -device intel-iommu and intel_iommu=on; the kernel then enables ACS (SV|RR|CR|UF) on QEMU's root ports",
       )
-  if (devs.some((d) => d.kind === 'endpoint'))
-    cannot.push(
-      `BAR sizes: every endpoint gets QEMU nvme's BARs (BAR0 16 KiB registers, BAR2 ${cmb} MiB CMB = p2pmem); the lab's BARs are not reproduced`,
-    )
-  // ---- CPU, IOMMU, NUMA ----------------------------------------------------------------------------
+    }
+    const redir = machine.settings.disableAcsRedir.trim()
+    if (redir) {
+      const mapped = redir
+        .split(';')
+        .map((e) => {
+          const m = /^(?:\d+@)?([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])$/i.exec(e.trim())
+          if (!m) return e.trim()
+          const id = machine.byBdf.get(m[1]!.toLowerCase())
+          const g = id ? tm.devs.get(id)?.bdf : undefined
+          return g ? e.trim().replace(m[1]!, g) : e.trim()
+        })
+        .join(';')
+      params.push(`pci=disable_acs_redir=${mapped}`)
+      twinSettings.disableAcsRedir = mapped
+      this.comp.push(
+        `pci=disable_acs_redir= is passed through on the kernel command line (guest BDFs: ${mapped})`,
+      )
+    }
+    let tmAcs = tm
+    if (twinSettings.disableAcsRedir !== machine.settings.disableAcsRedir) {
+      const b2 = buildMachine(twin, twinSettings)
+      if (b2.ok) tmAcs = b2.machine
+    }
+    if (this.acsWrites.size > 0) {
+      // The kernel computes the effective value at enumeration; the guest writes it before the first mapping.
+      const list = [...this.acsWrites.keys()].map((id) => {
+        const t = tmAcs.devs.get(id)!
+        return `${t.bdf}=0x${hex(t.acsCtrl, 4)}`
+      })
+      params.push(`kq.acs=${list.join(',')}`)
+      this.comp.push(
+        `ACS Control set by firmware in the lab is written from inside the guest before the first P2P mapping (kq.acs=${list.join(',')}; p2ptest setacs)`,
+      )
+    }
+    params.push(`kq.nns=${this.nvmeCount}`)
+    return { params, twinSettings }
+  }
+
+  /** What the test cannot write from the guest: switch-port ACS and whitelisted host bridge ids. */
+  noteUncompensated(): void {
+    if (this.devs.some((d) => d.kind === 'switch_downstream' && d.acsCap !== null))
+      this.comp.push(
+        'switch-port ACS: none possible (no ACS capability to write); compare against the twin, whose switch ports have no ACS',
+      )
+    const foreignHostDevice = (h: HostBridge) => {
+      const hd = this.hostDevOf(h.id)
+      return (
+        hd !== undefined && (hd.vendor !== Q35_HOST_DEVICE.vendor || hd.device !== Q35_HOST_DEVICE.device)
+      )
+    }
+    if (this.hbs.some(foreignHostDevice))
+      this.comp.push(
+        'whitelisted host bridges: the whitelist-positive case needs the byte-patched QEMU copy of kernel-oracle.md §4 (root port id 8086:2030 / 8086:3c00); with stock QEMU the twin uses 1b36:000c',
+      )
+  }
+
+  // ---- the command line: machine, CPU, memory and NUMA, kernel, devices ------------------------------
+
+  argv(cpuModel: string, params: string[]): string[] {
+    const { opts, machine } = this
+    const smp = Math.max(opts.smp ?? 2, 1)
+    const mem = opts.memMiB ?? 1024
+    const argv: string[] = [
+      '-machine',
+      `q35,accel=${opts.accel ?? 'tcg'}${opts.accel === 'kvm' && machine.settings.iommu ? ',kernel-irqchip=split' : ''}`,
+    ]
+    argv.push('-cpu', cpuModel, '-smp', String(smp))
+    if (this.numaNeeded) {
+      const maxNode = Math.max(...this.numaNodes)
+      const per = Math.max(128, Math.floor(mem / (maxNode + 1) / 2) * 2)
+      argv.push('-m', `${per * (maxNode + 1)}M`)
+      for (let n = 0; n <= maxNode; n++) {
+        argv.push('-object', `memory-backend-ram,id=mem${n},size=${per}M`)
+        const cpus = n < smp ? `,cpus=${n}` : ''
+        argv.push('-numa', `node,nodeid=${n},memdev=mem${n}${cpus}`)
+      }
+      if (smp > maxNode + 1) this.cannot.push('NUMA: CPUs beyond the node count are left on no node')
+    } else argv.push('-m', `${mem}M`)
+    argv.push('-nodefaults', '-nographic', '-no-reboot', '-serial', 'mon:stdio')
+    if (opts.kernel) {
+      argv.push('-kernel', opts.kernel)
+      if (opts.initrd) argv.push('-initrd', opts.initrd)
+      argv.push('-append', [...(opts.append ?? []), ...params].join(' '))
+    }
+    if (machine.settings.iommu) argv.push('-device', 'intel-iommu')
+    for (const d of this.driveArgs) argv.push('-drive', d)
+    for (const d of this.deviceArgs) argv.push('-device', d)
+    return argv
+  }
+}
+
+/** Where a function goes: its parent's twin node and QEMU bus, what kind of bus, multifunction. */
+interface EmitAt {
+  node: string
+  bus: string
+  rootBus: 'pcie.0' | 'pxb' | null
+  multi: boolean
+}
+type Placement = EmitAt & { slot: number; fn: number }
+
+/** A function about to become a `-device`: its unique QEMU id, bus, addr= and twin node base. */
+interface EmittedDev {
+  d: PciDev
+  unique: string
+  parentBus: string
+  addr: string
+  base: TopoNodeSpec
+}
+
+function exportMachine(machine: Machine, opts: QemuExportOptions, wrapPxbEndpoints: boolean): QemuExport {
+  const x = new QemuExporter(machine, opts, wrapPxbEndpoints)
+  x.numberRootBuses()
+  x.relocateQ35Slots()
+  x.emitHostBridges()
+  x.emitRootBuses()
+  x.noteEndpointStandIns()
   const cpu = qemuCpu(machine.cpu)
-  if (cpu.note) cannot.push(`CPU: ${cpu.note}`)
-  const twin: MachineSpec = { name: `${machine.name} (QEMU twin)`, cpu: cpu.twin, nodes: twinNodes }
+  if (cpu.note) x.cannot.push(`CPU: ${cpu.note}`)
+  const twin: MachineSpec = { name: `${machine.name} (QEMU twin)`, cpu: cpu.twin, nodes: x.twinNodes }
 
   // Guest BDFs: the engine enumerates the twin the way SeaBIOS numbers buses (depth-first).
   const built = buildMachine(twin, machine.settings)
   if (!built.ok)
-    throw new Error(`the QEMU twin does not build: ${built.issues.map((x) => x.message).join('; ')}`)
+    throw new Error(`the QEMU twin does not build: ${built.issues.map((i) => i.message).join('; ')}`)
   const tm = built.machine
-  for (const dv of devices) if (dv.role !== 'pxb-pcie') dv.guestBdf = tm.devs.get(dv.labId)?.bdf ?? ''
-
-  const params: string[] = []
-  const twinSettings: LabSettings = { ...machine.settings }
-  if (machine.settings.iommu) {
-    params.push('intel_iommu=on')
-    comp.push(
-      "IOMMU: -device intel-iommu and intel_iommu=on; the kernel then enables ACS (SV|RR|CR|UF) on QEMU's root ports",
-    )
-  }
-  const redir = machine.settings.disableAcsRedir.trim()
-  if (redir) {
-    const mapped = redir
-      .split(';')
-      .map((e) => {
-        const m = /^(?:\d+@)?([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])$/i.exec(e.trim())
-        if (!m) return e.trim()
-        const id = machine.byBdf.get(m[1]!.toLowerCase())
-        const g = id ? tm.devs.get(id)?.bdf : undefined
-        return g ? e.trim().replace(m[1]!, g) : e.trim()
-      })
-      .join(';')
-    params.push(`pci=disable_acs_redir=${mapped}`)
-    twinSettings.disableAcsRedir = mapped
-    comp.push(`pci=disable_acs_redir= is passed through on the kernel command line (guest BDFs: ${mapped})`)
-  }
-  let tmAcs = tm
-  if (twinSettings.disableAcsRedir !== machine.settings.disableAcsRedir) {
-    const b2 = buildMachine(twin, twinSettings)
-    if (b2.ok) tmAcs = b2.machine
-  }
-  if (acsWrites.size > 0) {
-    // The kernel computes the effective value at enumeration; the guest writes it before the first mapping.
-    const list = [...acsWrites.keys()].map((id) => {
-      const t = tmAcs.devs.get(id)!
-      return `${t.bdf}=0x${hex(t.acsCtrl, 4)}`
-    })
-    params.push(`kq.acs=${list.join(',')}`)
-    comp.push(
-      `ACS Control set by firmware in the lab is written from inside the guest before the first P2P mapping (kq.acs=${list.join(',')}; p2ptest setacs)`,
-    )
-  }
-  params.push(`kq.nns=${nvmeCount}`)
-  if (devs.some((d) => d.kind === 'switch_downstream' && d.acsCap !== null))
-    comp.push(
-      'switch-port ACS: none possible (no ACS capability to write); compare against the twin, whose switch ports have no ACS',
-    )
-  if (
-    hbs.some((h) => {
-      const hd = hostDevOf(h.id)
-      return (
-        hd !== undefined && (hd.vendor !== Q35_HOST_DEVICE.vendor || hd.device !== Q35_HOST_DEVICE.device)
-      )
-    })
-  )
-    comp.push(
-      'whitelisted host bridges: the whitelist-positive case needs the byte-patched QEMU copy of kernel-oracle.md §4 (root port id 8086:2030 / 8086:3c00); with stock QEMU the twin uses 1b36:000c',
-    )
-
-  const smp = Math.max(opts.smp ?? 2, 1)
-  const mem = opts.memMiB ?? 1024
-  const argv: string[] = [
-    '-machine',
-    `q35,accel=${opts.accel ?? 'tcg'}${opts.accel === 'kvm' && machine.settings.iommu ? ',kernel-irqchip=split' : ''}`,
-  ]
-  argv.push('-cpu', cpu.model, '-smp', String(smp))
-  if (numaNeeded) {
-    const maxNode = Math.max(...numaNodes)
-    const per = Math.max(128, Math.floor(mem / (maxNode + 1) / 2) * 2)
-    argv.push('-m', `${per * (maxNode + 1)}M`)
-    for (let n = 0; n <= maxNode; n++) {
-      argv.push('-object', `memory-backend-ram,id=mem${n},size=${per}M`)
-      const cpus = n < smp ? `,cpus=${n}` : ''
-      argv.push('-numa', `node,nodeid=${n},memdev=mem${n}${cpus}`)
-    }
-    if (smp > maxNode + 1) cannot.push('NUMA: CPUs beyond the node count are left on no node')
-  } else argv.push('-m', `${mem}M`)
-  argv.push('-nodefaults', '-nographic', '-no-reboot', '-serial', 'mon:stdio')
-  if (opts.kernel) {
-    argv.push('-kernel', opts.kernel)
-    if (opts.initrd) argv.push('-initrd', opts.initrd)
-    argv.push('-append', [...(opts.append ?? []), ...params].join(' '))
-  }
-  if (machine.settings.iommu) argv.push('-device', 'intel-iommu')
-  for (const d of driveArgs) argv.push('-drive', d)
-  for (const d of deviceArgs) argv.push('-device', d)
-
-  const shell = [opts.qemu ?? 'qemu-system-x86_64', ...argv].map(shellQuote).join(' ')
+  for (const dv of x.devices) if (dv.role !== 'pxb-pcie') dv.guestBdf = tm.devs.get(dv.labId)?.bdf ?? ''
+  const { params, twinSettings } = x.kernelParams(twin, tm)
+  x.noteUncompensated()
+  const argv = x.argv(cpu.model, params)
   return {
     argv,
-    shell,
-    devices,
-    nvme: devices.filter((d) => d.role === 'nvme'),
+    shell: [opts.qemu ?? 'qemu-system-x86_64', ...argv].map(shellQuote).join(' '),
+    devices: x.devices,
+    nvme: x.devices.filter((d) => d.role === 'nvme'),
     kernelParams: params,
     cpuModel: cpu.model,
-    cannotReproduce: [...new Set(cannot)],
-    compensations: comp,
+    cannotReproduce: [...new Set(x.cannot)],
+    compensations: x.comp,
     twin,
     twinSettings,
   }
