@@ -187,20 +187,81 @@ function parseHeader(rest: string): Pick<Fn, 'className' | 'cls' | 'progIf' | 'v
   return { className, cls, progIf, vendor, device, name: name.trim() }
 }
 
+/** What the text parse found: the functions, detail lines outside any function, whether -nn ids showed. */
+interface ParsedLspci {
+  fns: Fn[]
+  orphan: { acsCtl: AcsFlag[][]; acsCap: AcsFlag[][]; lines: number }
+  sawIds: boolean
+  dump: boolean
+}
+
+/** One import in progress: the nodes made so far, the report, and where every function hangs. */
+interface LspciImport {
+  report: ImportReport
+  counts: Record<string, number>
+  nodes: TopoNodeSpec[]
+  fns: Fn[]
+  /** Bridges by `domain:secondary bus`. */
+  bridgeBySecondary: Map<string, Fn>
+  parentOf: Map<Fn, string>
+  /** Bridges without an Express port type (classified by position later). */
+  unknownKinds: Set<string>
+}
+
+const isBridge = (f: Fn): boolean => f.secondary !== undefined || f.cls === 0x0604 || f.cls === 0x0609
+const fnId = (f: Fn): string => pciId(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
+const fnBdf = (f: Fn): string => bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
+
 export function importLspciVvv(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
   const report = newReport('lspci-vvv', fileName)
-  const lines = text.split(/\r?\n/)
-  const fns: Fn[] = []
-  let cur: Fn | null = null
-  const orphan = { acsCtl: [] as AcsFlag[][], acsCap: [] as AcsFlag[][], lines: 0 }
-  let sawIds = false
-  const dump = isConfigDump(text)
-  if (dump) {
-    fns.push(...parseConfigDump(lines))
-    sawIds = true
+  const parsed = parseLspciText(text, report)
+  const { fns } = parsed
+  if (fns.length === 0) return importGrepLines(fileName, parsed, report)
+  const x: LspciImport = {
+    report,
+    counts: { functions: fns.length, pciDevices: 0, bridges: 0, hostBridges: 0 },
+    nodes: [],
+    fns,
+    bridgeBySecondary: indexBridges(fns, report),
+    parentOf: new Map(),
+    unknownKinds: new Set(),
   }
+  for (const f of fns) x.counts[isBridge(f) ? 'bridges' : 'pciDevices']!++
+  placeRootBuses(x)
+  for (const f of fns)
+    if (!x.parentOf.has(f)) x.parentOf.set(f, fnId(x.bridgeBySecondary.get(`${f.bdf.domain}:${f.bdf.bus}`)!))
+  const fnById = checkBusLoops(fns, x.parentOf)
+  const seen = functionNodes(x, fnById)
+  fixInconsistentKinds(x.nodes, x.unknownKinds, report)
+  classifyBridgesByPosition(x.nodes, x.unknownKinds)
+  assignBusEnds(x.nodes)
+  const placeholders = addMissingFunctionZero(x.nodes)
+  if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
+  const cpu = reportAssumptions(x, parsed, seen)
+  const lab = makeLab(
+    baseName(fileName),
+    `Imported from lspci -vvv (${fileName}): ${fns.length} functions.`,
+    {
+      name: baseName(fileName),
+      cpu,
+      nodes: x.nodes,
+    },
+  )
+  return { lab, report }
+}
 
-  for (let ln = 0; ln < (dump ? 0 : lines.length); ln++) {
+/** The functions of a text (or config-dump) output, and detail lines that precede every header. */
+function parseLspciText(text: string, report: ImportReport): ParsedLspci {
+  const lines = text.split(/\r?\n/)
+  const dump = isConfigDump(text)
+  const out: ParsedLspci = { fns: [], orphan: { acsCtl: [], acsCap: [], lines: 0 }, sawIds: false, dump }
+  if (dump) {
+    out.fns.push(...parseConfigDump(lines))
+    out.sawIds = true
+    return out
+  }
+  let cur: Fn | null = null
+  for (let ln = 0; ln < lines.length; ln++) {
     const raw = lines[ln]!
     if (raw.trim() === '') continue
     if (!/^[\t ]/.test(raw)) {
@@ -213,186 +274,205 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
         )
       }
       const h = parseHeader(m[2]!)
-      if (h.vendor !== undefined && /\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\]/.test(m[2]!)) sawIds = true
+      if (h.vendor !== undefined && /\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\]/.test(m[2]!)) out.sawIds = true
       cur = { bdf, line: ln + 1, bars: [], ...h }
-      fns.push(cur)
+      out.fns.push(cur)
       continue
     }
     const l = raw.trim()
-    if (!cur) {
-      orphan.lines++
-      if (l.startsWith('ACSCtl:')) orphan.acsCtl.push(parseAcsFlags(l.slice(7)))
-      else if (l.startsWith('ACSCap:')) orphan.acsCap.push(parseAcsFlags(l.slice(7)))
-      continue
+    if (cur) readDetailLine(cur, l, ln + 1, report)
+    else {
+      out.orphan.lines++
+      if (l.startsWith('ACSCtl:')) out.orphan.acsCtl.push(parseAcsFlags(l.slice(7)))
+      else if (l.startsWith('ACSCap:')) out.orphan.acsCap.push(parseAcsFlags(l.slice(7)))
     }
-    let m: RegExpExecArray | null
-    if (
-      (m = /^Bus: primary=([0-9a-fA-F]{2}), secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/.exec(l))
-    ) {
-      cur.secondary = parseInt(m[2]!, 16)
-      cur.subordinate = parseInt(m[3]!, 16)
-    } else if (l.startsWith('Region ')) {
-      const bar = parseRegion(l)
-      if (bar === 'nosize') cur.sizeless = (cur.sizeless ?? 0) + 1
-      else if (bar) {
-        if (bar.size >= 4 && Number.isInteger(Math.log2(bar.size)) && bar.size <= 2 ** 52) cur.bars.push(bar)
-        else warn(report, `line ${ln + 1}: BAR size ${bar.size} is not a power of two; BAR left out`)
-      }
-    } else if (
-      (m = /^Capabilities: \[[0-9a-fA-F]+\] Express \((?:v\d+)\) (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l)) ||
-      (m = /^Capabilities: \[[0-9a-fA-F]+\] Express (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l))
-    ) {
-      const t = m[1]!.replace(/\s*\(Slot[+-]\)/, '').trim()
-      if (EXPRESS_TYPES[t] !== undefined) cur.express = t
-    } else if (l.startsWith('ACSCap:')) cur.acsCap = parseAcsFlags(l.slice(7))
-    else if (l.startsWith('ACSCtl:')) cur.acsCtl = parseAcsFlags(l.slice(7))
-    else if ((m = /^NUMA node: (\d+)/.exec(l))) cur.numa = Math.min(Number(m[1]), 1023)
-    else if ((m = /^Kernel driver in use: (\S+)/.exec(l))) cur.driver = m[1]!
-    else if (l.startsWith('Capabilities: <access denied>')) cur.accessDenied = true
   }
+  return out
+}
 
-  const nodes: TopoNodeSpec[] = []
-  const unknownKinds = new Set<string>()
-  const hbByKey = new Map<string, TopoNodeSpec>()
-  const counts: Record<string, number> = { functions: fns.length, pciDevices: 0, bridges: 0, hostBridges: 0 }
+/** One indented detail line of a function: bus numbers, a Region, the Express type, ACS, NUMA, driver. */
+function readDetailLine(cur: Fn, l: string, line: number, report: ImportReport): void {
+  let m: RegExpExecArray | null
+  if (
+    (m = /^Bus: primary=([0-9a-fA-F]{2}), secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/.exec(l))
+  ) {
+    cur.secondary = parseInt(m[2]!, 16)
+    cur.subordinate = parseInt(m[3]!, 16)
+  } else if (l.startsWith('Region ')) {
+    const bar = parseRegion(l)
+    if (bar === 'nosize') cur.sizeless = (cur.sizeless ?? 0) + 1
+    else if (bar) {
+      if (bar.size >= 4 && Number.isInteger(Math.log2(bar.size)) && bar.size <= 2 ** 52) cur.bars.push(bar)
+      else warn(report, `line ${line}: BAR size ${bar.size} is not a power of two; BAR left out`)
+    }
+  } else if (
+    (m = /^Capabilities: \[[0-9a-fA-F]+\] Express \((?:v\d+)\) (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l)) ||
+    (m = /^Capabilities: \[[0-9a-fA-F]+\] Express (.+?)(?:, MSI [0-9a-fA-F]+)?$/.exec(l))
+  ) {
+    const t = m[1]!.replace(/\s*\(Slot[+-]\)/, '').trim()
+    if (EXPRESS_TYPES[t] !== undefined) cur.express = t
+  } else if (l.startsWith('ACSCap:')) cur.acsCap = parseAcsFlags(l.slice(7))
+  else if (l.startsWith('ACSCtl:')) cur.acsCtl = parseAcsFlags(l.slice(7))
+  else if ((m = /^NUMA node: (\d+)/.exec(l))) cur.numa = Math.min(Number(m[1]), 1023)
+  else if ((m = /^Kernel driver in use: (\S+)/.exec(l))) cur.driver = m[1]!
+  else if (l.startsWith('Capabilities: <access denied>')) cur.accessDenied = true
+}
 
-  if (fns.length === 0) {
-    // Only grep'd detail lines (e.g. `lspci -vvv | grep ACSCtl`): nothing to attach them to.
-    counts.acsCtlLines = orphan.acsCtl.length
-    counts.acsCapLines = orphan.acsCap.length
-    if (orphan.lines === 0) throw new ImportFailure('lspci -vvv: no device found', { line: 1, column: 1 })
-    const redirect = orphan.acsCtl.filter((f) => f.includes('RR') || f.includes('CR')).length
-    report.warnings.push(
-      `the file has no device headers (it looks like grep'd lspci -vvv output): ${orphan.acsCtl.length} ACSCtl and ${orphan.acsCap.length} ACSCap lines were read, ` +
-        `${redirect} of the ACSCtl lines with ReqRedir or CmpltRedir on, but they name no device and cannot be attached to any port`,
-    )
-    report.assumed.push(
-      'the lab holds one empty host bridge (0000:00, NUMA node 0) so that the file still opens; build the tree by hand or import full lspci -vvv output',
-    )
-    report.cannotCarry.push('devices and the tree (only detail lines are present)')
-    nodes.push({
+/** Only grep'd detail lines (e.g. `lspci -vvv | grep ACSCtl`): nothing to attach them to. */
+function importGrepLines(
+  fileName: string,
+  { orphan }: ParsedLspci,
+  report: ImportReport,
+): { lab: LabFile; report: ImportReport } {
+  const counts: Record<string, number> = { functions: 0, pciDevices: 0, bridges: 0, hostBridges: 0 }
+  counts.acsCtlLines = orphan.acsCtl.length
+  counts.acsCapLines = orphan.acsCap.length
+  if (orphan.lines === 0) throw new ImportFailure('lspci -vvv: no device found', { line: 1, column: 1 })
+  const redirect = orphan.acsCtl.filter((f) => f.includes('RR') || f.includes('CR')).length
+  report.warnings.push(
+    `the file has no device headers (it looks like grep'd lspci -vvv output): ${orphan.acsCtl.length} ACSCtl and ${orphan.acsCap.length} ACSCap lines were read, ` +
+      `${redirect} of the ACSCtl lines with ReqRedir or CmpltRedir on, but they name no device and cannot be attached to any port`,
+  )
+  report.assumed.push(
+    'the lab holds one empty host bridge (0000:00, NUMA node 0) so that the file still opens; build the tree by hand or import full lspci -vvv output',
+  )
+  report.cannotCarry.push('devices and the tree (only detail lines are present)')
+  const nodes: TopoNodeSpec[] = [
+    {
       id: 'hb-0000:00',
       kind: 'host_bridge',
       parent: null,
       label: 'Host bridge 0000:00 (assumed)',
       host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: null },
-    })
-    counts.hostBridges = 1
-    report.counts = counts
-    const lab = makeLab(
-      baseName(fileName),
-      `Imported from grep'd lspci -vvv lines (${fileName}); no devices.`,
-      { name: baseName(fileName), cpu: null, nodes },
-    )
-    return { lab, report }
-  }
+    },
+  ]
+  counts.hostBridges = 1
+  report.counts = counts
+  const lab = makeLab(
+    baseName(fileName),
+    `Imported from grep'd lspci -vvv lines (${fileName}); no devices.`,
+    {
+      name: baseName(fileName),
+      cpu: null,
+      nodes,
+    },
+  )
+  return { lab, report }
+}
 
-  // Bridges by (domain, secondary bus).
-  const isBridge = (f: Fn): boolean => f.secondary !== undefined || f.cls === 0x0604 || f.cls === 0x0609
+/** Bridges by (domain, secondary bus); a repeated BDF fails the import. */
+function indexBridges(fns: readonly Fn[], report: ImportReport): Map<string, Fn> {
   const bridgeBySecondary = new Map<string, Fn>()
   const seen = new Set<string>()
   for (const f of fns) {
-    const key = bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
+    const key = fnBdf(f)
     if (seen.has(key))
       throw new ImportFailure(`lspci -vvv: ${key} appears twice`, { line: f.line, column: 1 })
     seen.add(key)
-    if (isBridge(f)) {
-      counts.bridges!++
-      if (f.secondary !== undefined) {
-        const k = `${f.bdf.domain}:${f.secondary}`
-        if (bridgeBySecondary.has(k))
-          warn(
-            report,
-            `line ${f.line}: two bridges claim secondary bus ${f.secondary.toString(16).padStart(2, '0')}; keeping the first`,
-          )
-        else if (f.secondary !== 0) bridgeBySecondary.set(k, f)
-      } else
+    if (!isBridge(f)) continue
+    if (f.secondary !== undefined) {
+      const k = `${f.bdf.domain}:${f.secondary}`
+      if (bridgeBySecondary.has(k))
         warn(
           report,
-          `line ${f.line}: bridge ${key} has no "Bus: primary=…" line; devices below it cannot be placed`,
+          `line ${f.line}: two bridges claim secondary bus ${f.secondary.toString(16).padStart(2, '0')}; keeping the first`,
         )
-    } else counts.pciDevices!++
+      else if (f.secondary !== 0) bridgeBySecondary.set(k, f)
+    } else
+      warn(
+        report,
+        `line ${f.line}: bridge ${key} has no "Bus: primary=…" line; devices below it cannot be placed`,
+      )
   }
+  return bridgeBySecondary
+}
 
-  const fnId = (f: Fn): string => pciId(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)
-  const canNotBeOnRootBus = (f: Fn): boolean =>
-    f.express === 'Endpoint' ||
-    f.express === 'Legacy Endpoint' ||
-    f.express === 'Upstream Port' ||
-    f.express === 'Downstream Port'
-  // Root buses: buses no bridge leads to.
+const canNotBeOnRootBus = (f: Fn): boolean =>
+  f.express === 'Endpoint' ||
+  f.express === 'Legacy Endpoint' ||
+  f.express === 'Upstream Port' ||
+  f.express === 'Downstream Port'
+
+function newHostBridge(x: LspciImport, domain: number, bus: number, assumed: boolean): TopoNodeSpec {
+  const hb: TopoNodeSpec = {
+    id: hostBridgeId(domain, bus),
+    kind: 'host_bridge',
+    parent: null,
+    label: `Host bridge ${bdfText(domain, bus, 0, 0).slice(0, 7)}${assumed ? ' (assumed)' : ''}`,
+    host: { domain, rootBus: bus, numaNode: 0, hostDevice: null },
+  }
+  x.nodes.push(hb)
+  x.counts.hostBridges!++
+  return hb
+}
+
+/**
+ * Root buses (buses no bridge leads to) get a host bridge each. A bus that holds a PCIe endpoint or
+ * switch port cannot be a root bus: the output is partial, and a root port is assumed above it.
+ */
+function placeRootBuses(x: LspciImport): void {
   const rootBusFns = new Map<string, Fn[]>()
-  for (const f of fns) {
+  for (const f of x.fns) {
     const k = `${f.bdf.domain}:${f.bdf.bus}`
-    if (!bridgeBySecondary.has(k)) {
+    if (!x.bridgeBySecondary.has(k)) {
       const list = rootBusFns.get(k)
       if (list) list.push(f)
       else rootBusFns.set(k, [f])
     }
   }
-  const parentOf = new Map<Fn, string>()
-  const numaVotes = new Map<string, number>()
   const rootKeys = [...rootBusFns.keys()].map((k) => k.split(':').map(Number) as [number, number])
   rootKeys.sort((a, b) => a[0] - b[0] || a[1] - b[1])
   const isOrphan = (domain: number, bus: number): boolean =>
     bus > 0 && rootBusFns.get(`${domain}:${bus}`)!.some(canNotBeOnRootBus)
-  const newHostBridge = (domain: number, bus: number, assumed: boolean): TopoNodeSpec => {
-    const hb: TopoNodeSpec = {
-      id: hostBridgeId(domain, bus),
-      kind: 'host_bridge',
-      parent: null,
-      label: `Host bridge ${bdfText(domain, bus, 0, 0).slice(0, 7)}${assumed ? ' (assumed)' : ''}`,
-      host: { domain, rootBus: bus, numaNode: 0, hostDevice: null },
-    }
-    nodes.push(hb)
-    hbByKey.set(`${domain}:${bus}`, hb)
-    counts.hostBridges!++
-    return hb
-  }
   for (const [domain, bus] of rootKeys) {
     if (isOrphan(domain, bus)) continue
-    const hb = newHostBridge(domain, bus, false)
-    for (const f of rootBusFns.get(`${domain}:${bus}`)!) parentOf.set(f, hb.id)
+    const hb = newHostBridge(x, domain, bus, false)
+    for (const f of rootBusFns.get(`${domain}:${bus}`)!) x.parentOf.set(f, hb.id)
   }
   for (const [domain, bus] of rootKeys) {
     if (!isOrphan(domain, bus)) continue
-    // Partial output: a PCIe endpoint or switch port cannot sit on a root bus. Assume a root port,
-    // below the nearest host bridge under this bus number (or a new one just below it).
-    let hb: TopoNodeSpec | undefined
-    for (const n of nodes)
-      if (
-        n.host &&
-        n.host.domain === domain &&
-        n.host.rootBus < bus &&
-        (!hb || n.host.rootBus > hb.host!.rootBus)
-      )
-        hb = n
-    hb ??= newHostBridge(domain, bus - 1, true)
-    const rp: TopoNodeSpec = {
-      id: safeId(`rp-assumed-${bdfText(domain, bus, 0, 0).slice(0, 7)}`),
-      kind: 'root_port',
-      parent: hb.id,
-      label: `Root port to bus ${bus.toString(16).padStart(2, '0')} (assumed)`,
-    }
-    nodes.push(rp)
-    for (const f of rootBusFns.get(`${domain}:${bus}`)!) parentOf.set(f, rp.id)
-    report.assumed.push(
-      `no bridge in the file leads to bus ${bus.toString(16).padStart(2, '0')} (partial output such as lspci -s): a root port${hb.label?.endsWith('(assumed)') ? ' and a host bridge' : ''} were assumed above it`,
-    )
+    const rp = assumeRootPort(x, domain, bus)
+    for (const f of rootBusFns.get(`${domain}:${bus}`)!) x.parentOf.set(f, rp.id)
   }
-  for (const f of fns) {
-    if (parentOf.has(f)) continue
-    const b = bridgeBySecondary.get(`${f.bdf.domain}:${f.bdf.bus}`)!
-    parentOf.set(f, fnId(b))
-  }
+}
 
+/**
+ * Partial output: a PCIe endpoint or switch port cannot sit on a root bus. Assume a root port,
+ * below the nearest host bridge under this bus number (or a new one just below it).
+ */
+function assumeRootPort(x: LspciImport, domain: number, bus: number): TopoNodeSpec {
+  let hb: TopoNodeSpec | undefined
+  for (const n of x.nodes)
+    if (
+      n.host &&
+      n.host.domain === domain &&
+      n.host.rootBus < bus &&
+      (!hb || n.host.rootBus > hb.host!.rootBus)
+    )
+      hb = n
+  hb ??= newHostBridge(x, domain, bus - 1, true)
+  const rp: TopoNodeSpec = {
+    id: safeId(`rp-assumed-${bdfText(domain, bus, 0, 0).slice(0, 7)}`),
+    kind: 'root_port',
+    parent: hb.id,
+    label: `Root port to bus ${bus.toString(16).padStart(2, '0')} (assumed)`,
+  }
+  x.nodes.push(rp)
+  x.report.assumed.push(
+    `no bridge in the file leads to bus ${bus.toString(16).padStart(2, '0')} (partial output such as lspci -s): a root port${hb.label?.endsWith('(assumed)') ? ' and a host bridge' : ''} were assumed above it`,
+  )
+  return rp
+}
+
+/** Hostile bus numbers: a bridge below itself, or bridges below each other. Returns the functions by id. */
+function checkBusLoops(fns: readonly Fn[], parentOf: Map<Fn, string>): Map<string, Fn> {
   // Cycle guard: a bridge whose secondary equals its own bus (hostile input) would parent itself.
   for (const f of fns) {
     if (parentOf.get(f) === fnId(f))
-      throw new ImportFailure(
-        `lspci -vvv: bridge ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)} has secondary bus equal to its own bus`,
-        { line: f.line, column: 1 },
-      )
+      throw new ImportFailure(`lspci -vvv: bridge ${fnBdf(f)} has secondary bus equal to its own bus`, {
+        line: f.line,
+        column: 1,
+      })
   }
   const fnById = new Map<string, Fn>(fns.map((f) => [fnId(f), f]))
   // A longer cycle (bridge A below B below A) through bus numbers: walk up with a bound.
@@ -400,29 +480,38 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
     let id: string | undefined = fnId(f)
     for (let steps = 0; id !== undefined; steps++) {
       if (steps > 256)
-        throw new ImportFailure(
-          `lspci -vvv: bridge bus numbers form a loop around ${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}`,
-          { line: f.line, column: 1 },
-        )
+        throw new ImportFailure(`lspci -vvv: bridge bus numbers form a loop around ${fnBdf(f)}`, {
+          line: f.line,
+          column: 1,
+        })
       const g = fnById.get(id)
       id = g ? parentOf.get(g) : undefined
     }
   }
+  return fnById
+}
 
-  let acsSeen = 0
-  let expressSeen = 0
-  let hostDeviceIdsUnknown = 0
-  let sizelessFns = 0
-  const hbById = new Map(nodes.filter((n) => n.kind === 'host_bridge').map((n) => [n.id, n]))
-  for (const f of fns) {
-    const parent = parentOf.get(f)!
-    const id = fnId(f)
-    const label = clampLabel(
-      `${f.bdf.bus.toString(16).padStart(2, '0')}:${f.bdf.dev.toString(16).padStart(2, '0')}.${f.bdf.fn} ${f.name || f.className}`,
-    )
+/** What the function pass saw, for the report. */
+interface FunctionStats {
+  acsSeen: number
+  expressSeen: number
+  hostDeviceIdsUnknown: number
+  sizelessFns: number
+}
+
+/**
+ * Every function as a node: 00.0 on a root bus as its host bridge's own device, a bridge with its
+ * Express port type, anything else as an endpoint. NUMA nodes go to the host bridges.
+ */
+function functionNodes(x: LspciImport, fnById: Map<string, Fn>): FunctionStats {
+  const st: FunctionStats = { acsSeen: 0, expressSeen: 0, hostDeviceIdsUnknown: 0, sizelessFns: 0 }
+  const numaVotes = new Map<string, number>()
+  const hbById = new Map(x.nodes.filter((n) => n.kind === 'host_bridge').map((n) => [n.id, n]))
+  for (const f of x.fns) {
+    const parent = x.parentOf.get(f)!
     const classCode = f.cls === undefined ? undefined : (f.cls << 8) | (f.progIf ?? 0)
     if (f.numa !== undefined) {
-      const hbId = hostOf(parent, parentOf, fnById)
+      const hbId = hostOf(parent, x.parentOf, fnById)
       if (hbId && !numaVotes.has(hbId)) numaVotes.set(hbId, f.numa)
     }
     const hb = hbById.get(parent)
@@ -434,72 +523,81 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       !isBridge(f) &&
       f.vendor !== undefined
     ) {
-      if (f.device === undefined) hostDeviceIdsUnknown++
+      if (f.device === undefined) st.hostDeviceIdsUnknown++
       hb.host.hostDevice = {
         vendor: f.vendor,
         device: f.device ?? 0,
         label: clampLabel(f.name || f.className),
       }
       if (classCode !== undefined) hb.host.hostDevice.classCode = classCode
-      counts.hostDevices = (counts.hostDevices ?? 0) + 1
+      x.counts.hostDevices = (x.counts.hostDevices ?? 0) + 1
       continue
     }
     let acs: AcsSpec | undefined
     if (f.acsCap || f.acsCtl) {
       acs = { cap: f.acsCap ?? [], ctrl: f.acsCtl ?? [] }
-      acsSeen++
+      st.acsSeen++
     }
-    if (f.express) expressSeen++
-    if (isBridge(f)) {
-      const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent, label, slot: f.bdf.dev, fn: f.bdf.fn }
-      if (f.vendor !== undefined) n.vendor = f.vendor
-      if (f.device !== undefined) n.device = f.device
-      if (classCode !== undefined) n.classCode = classCode
-      if (acs) n.acs = acs
-      const k = f.express ? EXPRESS_TYPES[f.express] : undefined
-      if (k && k !== 'endpoint') n.kind = k
-      else unknownKinds.add(id)
-      if (f.bars.length > 0)
-        warn(
-          report,
-          `${bdfText(f.bdf.domain, f.bdf.bus, f.bdf.dev, f.bdf.fn)}: BARs of a bridge are not modelled`,
-        )
-      nodes.push(n)
-    } else {
-      const type = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, f.vendor)
-      let bars = f.bars
-      if (f.sizeless && bars.length === 0) {
-        bars = assumedBars(type)
-        sizelessFns++
-      }
-      const n = endpointNode({
-        id,
-        parent,
-        label,
-        slot: f.bdf.dev,
-        fn: f.bdf.fn,
-        vendor: f.vendor,
-        device: f.device,
-        classCode,
-        type,
-        bars,
-        driver: f.driver,
-      })
-      if (acs) n.acs = acs
-      nodes.push(n)
-    }
+    if (f.express) st.expressSeen++
+    const n = isBridge(f) ? bridgeNode(x, f, parent, classCode) : endpointOf(f, parent, classCode, st)
+    if (acs) n.acs = acs
+    x.nodes.push(n)
   }
   for (const [hbId, numa] of numaVotes) {
-    const hb = nodes.find((n) => n.id === hbId)
+    const hb = x.nodes.find((n) => n.id === hbId)
     if (hb?.host) hb.host.numaNode = numa
   }
-  fixInconsistentKinds(nodes, unknownKinds, report)
-  classifyBridgesByPosition(nodes, unknownKinds)
-  assignBusEnds(nodes)
-  const placeholders = addMissingFunctionZero(nodes)
-  if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
+  return st
+}
 
-  if (dump) {
+/** `bb:dd.f Name` */
+function fnLabel(f: Fn): string {
+  return clampLabel(
+    `${f.bdf.bus.toString(16).padStart(2, '0')}:${f.bdf.dev.toString(16).padStart(2, '0')}.${f.bdf.fn} ${f.name || f.className}`,
+  )
+}
+
+/** A bridge: its Express port type when it printed one, else classified by position later. */
+function bridgeNode(x: LspciImport, f: Fn, parent: string, classCode: number | undefined): TopoNodeSpec {
+  const id = fnId(f)
+  const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent, label: fnLabel(f), slot: f.bdf.dev, fn: f.bdf.fn }
+  if (f.vendor !== undefined) n.vendor = f.vendor
+  if (f.device !== undefined) n.device = f.device
+  if (classCode !== undefined) n.classCode = classCode
+  const k = f.express ? EXPRESS_TYPES[f.express] : undefined
+  if (k && k !== 'endpoint') n.kind = k
+  else x.unknownKinds.add(id)
+  if (f.bars.length > 0) warn(x.report, `${fnBdf(f)}: BARs of a bridge are not modelled`)
+  return n
+}
+
+/** An endpoint; a function whose Region lines have no sizes gets the assumed BARs of its type. */
+function endpointOf(f: Fn, parent: string, classCode: number | undefined, st: FunctionStats): TopoNodeSpec {
+  const type = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, f.vendor)
+  let bars = f.bars
+  if (f.sizeless && bars.length === 0) {
+    bars = assumedBars(type)
+    st.sizelessFns++
+  }
+  return endpointNode({
+    id: fnId(f),
+    parent,
+    label: fnLabel(f),
+    slot: f.bdf.dev,
+    fn: f.bdf.fn,
+    vendor: f.vendor,
+    device: f.device,
+    classCode,
+    type,
+    bars,
+    driver: f.driver,
+  })
+}
+
+/** The report's counts, assumptions and warnings; returns the CPU inferred from the host bridge devices. */
+function reportAssumptions(x: LspciImport, parsed: ParsedLspci, st: FunctionStats): CpuSpec | null {
+  const { report, fns } = x
+  if (parsed.dump) {
     report.assumed.push(
       'read from an lspci -x/-xxx/-xxxx config-space dump: ids, class, header type, bus numbers, PCIe port type and ACS decoded from the registers; names from the header lines',
     )
@@ -508,46 +606,40 @@ export function importLspciVvv(fileName: string, text: string): { lab: LabFile; 
       'NUMA nodes and kernel drivers',
     )
   }
-  counts.acsCapabilities = acsSeen
-  report.counts = counts
+  x.counts.acsCapabilities = st.acsSeen
+  report.counts = x.counts
   report.cannotCarry.push('bridge windows and link state are not imported', 'IOMMU groups')
-  if (!sawIds)
+  if (!parsed.sawIds)
     report.assumed.push(
       'vendor and class ids derived from the names lspci printed (the output has no -nn ids); unknown vendors left empty',
     )
-  if (unknownKinds.size > 0)
+  if (x.unknownKinds.size > 0)
     report.assumed.push(
-      `${unknownKinds.size} bridge(s) without an "Express … Port" capability line: ${POSITION_KINDS_TEXT}`,
+      `${x.unknownKinds.size} bridge(s) without an "Express … Port" capability line: ${POSITION_KINDS_TEXT}`,
     )
-  if (expressSeen === 0) warn(report, 'no PCIe capability lines found (was lspci run as root with -vvv?)')
+  if (st.expressSeen === 0) warn(report, 'no PCIe capability lines found (was lspci run as root with -vvv?)')
   if (fns.some((f) => f.accessDenied))
     warn(report, 'some capabilities show <access denied>: run lspci -vvv as root to see port types and ACS')
   report.assumed.push(
-    acsSeen > 0
+    st.acsSeen > 0
       ? 'functions without an ACS capability line have no ACS capability'
       : 'no ACS capability lines: ACS assumed absent everywhere',
   )
   if (!fns.some((f) => f.numa !== undefined))
     report.assumed.push('NUMA node 0 assumed for every host bridge (no "NUMA node:" lines)')
-  if (sizelessFns > 0)
+  if (st.sizelessFns > 0)
     report.assumed.push(
-      `${sizelessFns} function(s) print Region lines without [size=…] (e.g. lspci -F replaying a config-space dump): ${ASSUMED_BARS_TEXT}`,
+      `${st.sizelessFns} function(s) print Region lines without [size=…] (e.g. lspci -F replaying a config-space dump): ${ASSUMED_BARS_TEXT}`,
     )
-  if (hostDeviceIdsUnknown > 0)
+  if (st.hostDeviceIdsUnknown > 0)
     report.assumed.push(
-      `${hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id (output without -nn); device id 0 used`,
+      `${st.hostDeviceIdsUnknown} host bridge device(s) at 00.0 have a name but no device id (output without -nn); device id 0 used`,
     )
-  const cpu = cpuFromHostDevices(nodes)
+  const cpu = cpuFromHostDevices(x.nodes)
   if (cpu) report.assumed.push(`CPU inferred from the host bridge device: ${cpu.name ?? ''}`)
   else
     report.assumed.push('CPU: not in lspci output; left for the engine to infer from the host bridge vendors')
-
-  const lab = makeLab(
-    baseName(fileName),
-    `Imported from lspci -vvv (${fileName}): ${fns.length} functions.`,
-    { name: baseName(fileName), cpu, nodes },
-  )
-  return { lab, report }
+  return cpu
 }
 
 function hostOf(id: string, parentOf: Map<Fn, string>, fnById: Map<string, Fn>): string | undefined {
