@@ -42,6 +42,7 @@ import {
   applyEdits,
   emptyMachine,
   iomemTree,
+  CPU_PRESETS,
 } from '../engine/index'
 import { nodeViews } from './views/nodes'
 
@@ -188,7 +189,7 @@ export class LabSession {
 
   info(host: AppInfo['host']): Result<AppInfo> {
     const eras = ERAS.map((id) => ({ id, label: ERA_INFO[id].label, summary: ERA_INFO[id].summary }))
-    return { ok: true, value: { name: APP_NAME, version: this.version, eras, host } }
+    return { ok: true, value: { name: APP_NAME, version: this.version, eras, cpus: [...CPU_PRESETS], host } }
   }
 
   current(): Result<LabView> {

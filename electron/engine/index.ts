@@ -31,6 +31,7 @@ export {
   type MatrixOptions,
 } from './p2pdma/matrix'
 export { compactMatrix, mapTypeName, MAP_CODE, type CompactMatrix } from './p2pdma/compact'
+export { CPU_PRESETS, cpuPreset, cpuSupportsP2pdma, X86_VENDORS } from './p2pdma/cpu'
 
 // Import and lab files.
 export { importText, detectFormat, migrate, type ImportResult } from './import/index'

@@ -9,6 +9,7 @@
 import type {
   LabFile,
   LabSettings,
+  CpuPreset,
   CpuSpec,
   ImportReport,
   InputIssue,
@@ -113,6 +114,8 @@ export interface AppInfo {
   name: string
   version: string
   eras: { id: Era; label: string; summary: string }[]
+  /** The CPUs the app offers by name, with what cpu_supports_p2pdma() says of each (engine p2pdma/cpu.ts). */
+  cpus: CpuPreset[]
   host: 'electron' | 'browser-harness' | 'test'
 }
 

@@ -60,6 +60,16 @@ export interface CpuSpec {
   name?: string
 }
 
+/** A CPU the lab offers by name (CLI --cpu, the app's CPU menu), and what cpu_supports_p2pdma() says of it. */
+export interface CpuPreset {
+  /** The CLI's name: 'amd-zen', 'hygon', … */
+  key: string
+  label: string
+  cpu: CpuSpec
+  /** cpu_supports_p2pdma() (drivers/pci/p2pdma.c): AMD family >= 0x17. */
+  p2pdma: boolean
+}
+
 export interface BarSpec {
   /** BAR index 0..5 (a 64-bit BAR also consumes index+1). */
   index: number

@@ -13,12 +13,14 @@ import {
   toP2pJson,
   ERA_INFO,
   qemuCommand,
+  CPU_PRESETS,
+  cpuPreset,
 } from '../../engine/index'
 import { runCommand } from './run'
 import type { CliIo } from './io'
 
 export type { CliIo } from './io'
-import { ERAS, type CpuSpec, type Era, type InputIssue, type LabFile } from '../../../shared/model/topology'
+import { ERAS, type Era, type InputIssue, type LabFile } from '../../../shared/model/topology'
 import type { P2pMatrix, PairVerdict } from '../../../shared/model/p2p'
 
 export const HELP = `P2P DMA Lab — headless command line
@@ -31,7 +33,7 @@ Commands:
                              (providers = endpoints with a memory BAR; clients = every endpoint).
       --era <era>            Kernel era (default: the file's, else ${'v6.12'}). One of:
                              ${ERAS.join(', ')}
-      --cpu <cpu>            amd-zen | amd-zen3 | amd-fam16 | hygon | intel | other
+      --cpu <cpu>            ${CPU_PRESETS.map((p) => p.key).join(' | ')}
                              (default: the file's CPU, else inferred from the host bridges;
                              the assumption is reported on stderr)
       --iommu on|off         An IOMMU driver enabled ACS redirect on every capable port
@@ -97,15 +99,6 @@ function parseArgs(argv: string[]): ParsedArgs {
   return { positional, flags }
 }
 
-const CPUS: Record<string, CpuSpec> = {
-  'amd-zen': { vendor: 'amd', family: 0x17, name: 'AMD Zen (family 0x17)' },
-  'amd-zen3': { vendor: 'amd', family: 0x19, name: 'AMD Zen 3/4 (family 0x19)' },
-  'amd-fam16': { vendor: 'amd', family: 0x16, name: 'AMD family 0x16 (pre-Zen)' },
-  hygon: { vendor: 'hygon', family: 0x18, name: 'Hygon Dhyana (family 0x18)' },
-  intel: { vendor: 'intel', family: 6, name: 'Intel (family 6)' },
-  other: { vendor: 'other', family: 0, name: 'other (not x86)' },
-}
-
 function formatIssues(file: string, issues: InputIssue[]): string {
   return issues
     .slice(0, 20)
@@ -158,9 +151,9 @@ function applyOptions(lab: LabFile, flags: ParsedArgs['flags']): LabFile {
   }
   const c = flags.get('--cpu')
   if (c !== undefined) {
-    const spec = typeof c === 'string' ? CPUS[c] : undefined
-    if (!spec) throw new UsageError(`--cpu must be one of ${Object.keys(CPUS).join(', ')}`)
-    cpu = spec
+    const preset = typeof c === 'string' ? cpuPreset(c) : undefined
+    if (!preset) throw new UsageError(`--cpu must be one of ${CPU_PRESETS.map((p) => p.key).join(', ')}`)
+    cpu = { ...preset.cpu }
   }
   const iommu = flags.get('--iommu')
   if (iommu !== undefined) {

@@ -18,7 +18,7 @@
  * port types are assumed and listed in the report; NVLink/XGMI matrices (distances2hetero) are not
  * imported; Misc, MemoryModule and other non-PCI objects are ignored.
  */
-import type { CpuSpec, CpuVendor, ImportReport, TopoNodeSpec } from '../../../shared/model/topology'
+import type { CpuSpec, ImportReport, TopoNodeSpec } from '../../../shared/model/topology'
 import {
   ASSUMED_ACS_TEXT,
   ASSUMED_BARS_TEXT,
@@ -42,6 +42,7 @@ import {
   addMissingFunctionZero,
   PLACEHOLDER_FN0_TEXT,
 } from './common'
+import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXml, type XmlElement } from './xml'
 import type { LabFile } from '../../../shared/model/topology'
 
@@ -83,12 +84,6 @@ export function bitmapFirst(text: string): { first: number; count: number } | nu
     }
   }
   return first === -1 ? null : { first, count }
-}
-
-const CPU_VENDORS: Record<string, CpuVendor> = {
-  GenuineIntel: 'intel',
-  AuthenticAMD: 'amd',
-  HygonGenuine: 'hygon',
 }
 
 function infos(el: XmlElement): Map<string, string> {
@@ -396,7 +391,7 @@ function cpuFrom(info: Map<string, string>): CpuSpec | null {
   const fam = info.get('CPUFamilyNumber')
   if (v === undefined || fam === undefined || !/^\d+$/.test(fam)) return null
   const family = Math.min(Number(fam), 0x1ff)
-  const cpu: CpuSpec = { vendor: CPU_VENDORS[v] ?? 'other', family }
+  const cpu: CpuSpec = { vendor: vendorOfCpuid(v) ?? 'other', family }
   const model = info.get('CPUModelNumber')
   if (model !== undefined && /^\d+$/.test(model)) cpu.model = Math.min(Number(model), 0xfff)
   const name = info.get('CPUModel')

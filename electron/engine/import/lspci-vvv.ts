@@ -59,6 +59,7 @@ import {
   ASSUMED_BARS_TEXT,
   assumedBars,
 } from './common'
+import { cpuOfRootComplex } from '../p2pdma/cpu'
 
 const ACS_WORDS: Record<string, AcsFlag> = {
   SrcValid: 'SV',
@@ -678,28 +679,12 @@ function fixInconsistentKinds(nodes: TopoNodeSpec[], unknown: Set<string>, repor
   }
 }
 
-/** Root complexes whose function 00.0 tells the CPU family (the p2pdma decision needs it). */
-const HOST_DEVICE_CPUS: Record<string, CpuSpec> = {
-  '1022:1450': { vendor: 'amd', family: 0x17, name: 'AMD Zen (Naples) root complex' },
-  '1022:1480': { vendor: 'amd', family: 0x17, name: 'AMD Zen 2 (Rome/Matisse) root complex' },
-  '1022:1630': { vendor: 'amd', family: 0x17, name: 'AMD Zen 2 (Renoir) root complex' },
-  '1022:14a4': { vendor: 'amd', family: 0x19, name: 'AMD Zen 4 (Genoa) root complex' },
-  '1022:14d8': { vendor: 'amd', family: 0x19, name: 'AMD Zen 4 (Raphael) root complex' },
-  '1022:149f': { vendor: 'amd', family: 0x19, name: 'AMD Zen 4 root complex' },
-  '8086:2020': { vendor: 'intel', family: 6, name: 'Intel Skylake-SP DMI3 registers' },
-  '8086:09a2': { vendor: 'intel', family: 6, name: 'Intel Ice Lake-SP' },
-  '8086:3405': { vendor: 'intel', family: 6, name: 'Intel X58 I/O hub' },
-  '8086:3c00': { vendor: 'intel', family: 6, name: 'Intel Sandy Bridge-EP' },
-  '8086:2f00': { vendor: 'intel', family: 6, name: 'Intel Haswell-EP' },
-}
-
+/** The CPU of the first host bridge device that is a known root complex (p2pdma/cpu.ts), or null. */
 export function cpuFromHostDevices(nodes: TopoNodeSpec[]): CpuSpec | null {
   for (const n of nodes) {
     const d = n.host?.hostDevice
-    if (!d) continue
-    const c =
-      HOST_DEVICE_CPUS[`${d.vendor.toString(16).padStart(4, '0')}:${d.device.toString(16).padStart(4, '0')}`]
-    if (c) return { ...c }
+    const c = d ? cpuOfRootComplex(d.vendor, d.device) : null
+    if (c) return c
   }
   return null
 }

@@ -25,7 +25,7 @@
  * Simplifications: NVLink (`<nvlink>`), `<c2c>` and `<pcilink>` are not modelled; BARs and ACS are
  * assumed; invented ports get readable ids and bus numbers are re-derived.
  */
-import type { CpuSpec, CpuVendor, ImportReport, LabFile, TopoNodeSpec } from '../../../shared/model/topology'
+import type { CpuSpec, ImportReport, LabFile, TopoNodeSpec } from '../../../shared/model/topology'
 import {
   ASSUMED_ACS_TEXT,
   ASSUMED_BARS_TEXT,
@@ -46,13 +46,8 @@ import {
   syntheticRootBus,
   warn,
 } from './common'
+import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXml, type XmlElement } from './xml'
-
-const CPU_VENDORS: Record<string, CpuVendor> = {
-  GenuineIntel: 'intel',
-  AuthenticAMD: 'amd',
-  HygonGenuine: 'hygon',
-}
 
 /**
  * NCCL familyid → kernel x86 family (arch/x86/kernel/cpu/common.c x86_family(): base, plus the
@@ -144,7 +139,7 @@ export function importNccl(fileName: string, text: string): { lab: LabFile; repo
       const fam = num(c.attrs.get('familyid'))
       if (v !== undefined && fam !== undefined) {
         const f = ncclFamilyToKernel(fam)
-        cpu = { vendor: CPU_VENDORS[v] ?? 'other', family: Math.min(f.family, 0x1ff) }
+        cpu = { vendor: vendorOfCpuid(v) ?? 'other', family: Math.min(f.family, 0x1ff) }
         cpuFamilyNote = f.packed
           ? `familyid ${fam} read as NCCL's packed base + (extended << 4) = kernel family 0x${f.family.toString(16)}`
           : `familyid ${fam} read as the kernel's x86 family 0x${f.family.toString(16)} (not NCCL's packed form, whose low nibble is 0xf above 0xf)`

@@ -25,6 +25,7 @@
 import type { AcsFlag, CpuSpec, LabSettings, MachineSpec, TopoNodeSpec } from '../../../shared/model/topology'
 import { ACS_BIT } from '../../../shared/model/topology'
 import { buildMachine, pciName } from '../topology/build'
+import { qemuModelOf, qemuVendorModel } from '../p2pdma/cpu'
 import type { HostBridge, Machine, PciDev } from '../topology/types'
 
 /** QEMU pcie-root-port: ACS capability 0x005f = SV|TB|RR|CR|UF|DT (kernel-oracle.md §6). */
@@ -106,27 +107,21 @@ export interface QemuExport {
   twinSettings: LabSettings
 }
 
-/** -cpu model and the cpu_data(0) it gives (checked in the guest's /proc/cpuinfo, kernel-oracle.md §4). */
+/**
+ * -cpu model and the cpu_data(0) it gives (checked in the guest's /proc/cpuinfo, kernel-oracle.md §4).
+ * The models come from the CPU presets (p2pdma/cpu.ts); an Intel CPU of any family boots as the Intel
+ * preset's model, an AMD or Hygon family without a preset as its vendor's model with family=.
+ */
 export function qemuCpu(cpu: CpuSpec): { model: string; twin: CpuSpec; note?: string } {
   if (cpu.vendor === 'intel') {
+    const model = qemuVendorModel('intel')!
     const note =
-      cpu.family === 6
-        ? undefined
-        : `Intel family 0x${cpu.family.toString(16)} is booted as Skylake-Server (6)`
-    return {
-      model: 'Skylake-Server',
-      twin: { vendor: 'intel', family: 6, model: 85, name: 'Skylake-Server' },
-      note,
-    }
+      cpu.family === 6 ? undefined : `Intel family 0x${cpu.family.toString(16)} is booted as ${model} (6)`
+    return { model, twin: { vendor: 'intel', family: 6, model: 85, name: model }, note }
   }
-  if (cpu.vendor === 'amd') {
-    const model =
-      cpu.family === 0x17 ? 'EPYC' : cpu.family === 0x19 ? 'EPYC-Milan' : `EPYC,family=${cpu.family}`
-    return { model, twin: { vendor: 'amd', family: cpu.family, name: model } }
-  }
-  if (cpu.vendor === 'hygon') {
-    const model = cpu.family === 0x18 ? 'Dhyana' : `Dhyana,family=${cpu.family}`
-    return { model, twin: { vendor: 'hygon', family: cpu.family, name: model } }
+  if (cpu.vendor === 'amd' || cpu.vendor === 'hygon') {
+    const model = qemuModelOf(cpu) ?? `${qemuVendorModel(cpu.vendor)!},family=${cpu.family}`
+    return { model, twin: { vendor: cpu.vendor, family: cpu.family, name: model } }
   }
   return {
     model: 'qemu64',

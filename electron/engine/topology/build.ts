@@ -20,6 +20,7 @@ import {
 } from '../../../shared/model/topology'
 import type { Bar, HostBridge, Machine, PciDev, PcieType, Window } from './types'
 import { isBridgeKind, nodeName, validateMachine, type Layout, type ResolvedNode } from './validate'
+import { cpuFromHostBridgeVendor } from '../p2pdma/cpu'
 
 export type BuildResult = { ok: true; machine: Machine } | { ok: false; issues: InputIssue[] }
 
@@ -119,34 +120,15 @@ function pcieTypeOf(n: TopoNodeSpec, parentKind: TopoNodeSpec['kind'] | null): P
 }
 
 /**
- * Infers cpu_data(0) from the host bridges when the spec has no CPU.
- * Simplification: the vendor of the first host bridge device decides; the family is the common one
- * for that vendor (AMD: Zen, 0x17).
+ * Infers cpu_data(0) from the host bridges when the spec has no CPU: the first host bridge device
+ * decides (p2pdma/cpu.ts cpuFromHostBridgeVendor).
  */
 export function inferCpu(layout: Layout): { cpu: CpuSpec; why: string } {
   for (const id of layout.hostBridges) {
     const hd = layout.nodes.get(id)!.spec.host!.hostDevice
     if (!hd) continue
     const key = `${hd.vendor.toString(16).padStart(4, '0')}:${hd.device.toString(16).padStart(4, '0')}`
-    if (hd.vendor === 0x8086)
-      return {
-        cpu: { vendor: 'intel', family: 6 },
-        why: `host bridge device ${key} is Intel: assumed an Intel CPU, family 6`,
-      }
-    if (hd.vendor === 0x1022)
-      return {
-        cpu: { vendor: 'amd', family: 0x17 },
-        why: `host bridge device ${key} is AMD: assumed an AMD Zen CPU, family 0x17`,
-      }
-    if (hd.vendor === 0x1d94)
-      return {
-        cpu: { vendor: 'hygon', family: 0x18 },
-        why: `host bridge device ${key} is Hygon: assumed a Hygon Dhyana CPU, family 0x18`,
-      }
-    return {
-      cpu: { vendor: 'other', family: 0 },
-      why: `host bridge device ${key} is not Intel, AMD or Hygon: assumed a non-x86-AMD CPU`,
-    }
+    return cpuFromHostBridgeVendor(hd.vendor, key)
   }
   return {
     cpu: { vendor: 'other', family: 0 },

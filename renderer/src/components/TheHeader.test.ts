@@ -13,6 +13,9 @@ describe('TheHeader', () => {
     expect(options.map((o) => o.text())).toContain('Linux v5.0')
     expect((w.get('[data-test="era"]').element as HTMLSelectElement).value).toBe('v6.12')
     expect(w.get('[data-test="cpu"]').text()).toContain('(inferred)')
+    // the CPU menu is the engine's preset list (app.info cpus), not a list of the renderer's own
+    const cpus = w.findAll('[data-test="cpu"] option').map((o) => o.attributes('value'))
+    expect(cpus).toEqual(['inferred', 'amd-zen', 'amd-zen3', 'amd-fam16', 'hygon', 'intel', 'other'])
   })
 
   it('changing the era calls lab.setSettings({ era })', async () => {
@@ -30,8 +33,10 @@ describe('TheHeader', () => {
     const set = fake.api.invoke['lab.setSettings']
     await w.get('[data-test="iommu"]').setValue(true)
     expect(set).toHaveBeenCalledWith({ iommu: true })
-    await w.get('[data-test="cpu"]').setValue('amd:25')
-    expect(set).toHaveBeenCalledWith({ cpu: { vendor: 'amd', family: 0x19 } })
+    await w.get('[data-test="cpu"]').setValue('amd-zen3')
+    expect(set).toHaveBeenCalledWith({
+      cpu: { vendor: 'amd', family: 0x19, name: 'AMD Zen 3/4 (family 0x19)' },
+    })
     await w.get('[data-test="cpu"]').setValue('inferred')
     expect(set).toHaveBeenCalledWith({ cpu: null })
     const acs = w.get('[data-test="acs-redir"]')

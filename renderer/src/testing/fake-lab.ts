@@ -13,6 +13,7 @@ import type {
   UiState,
 } from '../../../shared/ipc/contract'
 import { EMPTY_UI_STATE } from '../../../shared/ipc/contract'
+import { CPU_PRESETS } from '../../../electron/engine/index'
 
 export const NO_RECOVERY_INFO: RecoveryInfo = {
   available: false,
@@ -227,6 +228,7 @@ export const INFO: AppInfo = {
   name: 'P2P DMA Lab',
   version: '0.1.0',
   eras: ERAS.map((id) => ({ id, label: `Linux ${id}`, summary: `summary of ${id}` })),
+  cpus: [...CPU_PRESETS],
   host: 'test',
 }
 

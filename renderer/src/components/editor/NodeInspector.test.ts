@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import NodeInspector from './NodeInspector.vue'
+import { CPU_PRESETS } from '../../../../electron/engine/index'
 import type { EditOp } from '../../../../shared/model/edit'
 import type { TopoNodeSpec } from '../../../../shared/model/topology'
 
@@ -38,7 +39,7 @@ function ops(w: ReturnType<typeof mount>): EditOp[] {
   return (w.emitted('edit') ?? []).map((e) => e[0] as EditOp)
 }
 function inspector(spec: TopoNodeSpec | null, cpu: null | { vendor: 'amd'; family: number } = null) {
-  return mount(NodeInspector, { props: { spec, view: null, cpu } })
+  return mount(NodeInspector, { props: { spec, view: null, cpu, cpuPresets: [...CPU_PRESETS] } })
 }
 
 describe('NodeInspector', () => {
@@ -133,5 +134,8 @@ describe('NodeInspector', () => {
     expect(ops(amd)).toEqual([{ op: 'setCpu', cpu: { vendor: 'amd', family: 0x19 } }])
     await amd.get('[data-field="cpu-vendor"]').setValue('auto')
     expect(ops(amd)[1]).toEqual({ op: 'setCpu', cpu: null })
+    // a vendor starts at the family of its first preset (the engine's list, app.info cpus)
+    await amd.get('[data-field="cpu-vendor"]').setValue('hygon')
+    expect(ops(amd)[2]).toEqual({ op: 'setCpu', cpu: { vendor: 'hygon', family: 0x18 } })
   })
 })
