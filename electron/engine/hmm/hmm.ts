@@ -28,7 +28,7 @@ import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
-import { Tx, type HmmEntryRun, type VmArea } from '../core/world'
+import { Tx, type HmmEntryRun, type PteRun, type VmArea } from '../core/world'
 import { p2pdmaMapType } from '../dma/p2p'
 import { isP2pdmaPage } from '../gup/gup'
 import { moveToRam, vmaIsFsdax } from '../mm/devmem'
@@ -92,6 +92,15 @@ function push(out: HmmEntryRun[], e: HmmEntryRun): void {
   out.push(e)
 }
 
+/** One hmm_range_fault() call in progress: the request, the era's API and its trace frame. */
+interface HmmWalk {
+  k: Kernel
+  req: HmmReq
+  api: HmmApi
+  f: ReturnType<typeof frame>
+  end: Vaddr
+}
+
 /**
  * hmmRangeFault - snapshot (and optionally fault in) the CPU page table for a device.
  * Mirrors, by era: mm/hmm.c: hmm_vma_fault()/hmm_vma_get_pfns() (v4.20/v5.0), hmm_range_fault(range,
@@ -128,276 +137,312 @@ export function* hmmRangeFault(k: Kernel, req: HmmReq): Call<KResult<HmmOut>> {
           dev_private_owner: req.owner ?? 'NULL',
         }
       : { start: hex(req.start), end: hex(end), block: String(req.fault) }
-  return yield* kcall(f, args, body(), (o) => `0 (${o.entries.length} run(s) of entries)`)
-  function* body(): Call<KResult<HmmOut>> {
-    if (api === 'current' && req.notifier && req.seq !== null) {
-      const cur = k.world.notifiers[req.notifier]?.invalidate_seq
-      const stale = cur !== req.seq
-      yield f.check(
-        'mmu_interval_check_retry(range->notifier, range->notifier_seq)',
-        !stale,
-        stale
-          ? `an invalidation ran since read_begin (${req.seq} -> ${cur}): return -EBUSY`
-          : 'no invalidation pending',
-      )
-      if (stale) return fail(kerr('EBUSY', f.fn, 'the notifier sequence changed', 'after-invalidation'))
-    }
-    const out: HmmEntryRun[] = []
-    let i = 0n
-    let first = true
-    while (i < req.npages) {
-      const va = vaddr(req.start + i * PAGE_SIZE)
-      const hit = vmaAt(k.world, req.mm, va)
-      if (api === '2019' && !first && hit === null) break
-      if (!hit) {
-        // hmm_vma_walk_hole(): no VMA at all
-        const e = yield* holeOrSkip(va, 'no VMA covers the address (a hole)', null, req.npages - i)
-        if (!e.ok) return e
-        push(out, { idx: i, count: e.value, pfn: null, flags: ['HMM_PFN_ERROR'], dma: null })
-        i += e.value
-        continue
-      }
-      first = false
-      const [, vma] = hit
-      const vEnd = vma.vm_end < end ? vma.vm_end : end
-      const span = (vEnd - va) / PAGE_SIZE
-      const g = yield* vmaGate(vma, va, span)
-      if (!g.ok) {
-        if (api === '2019')
-          yield f.check(
-            'hmm_pfns_special(range)',
-            false,
-            `every pfns[i] = range->values[HMM_PFN_SPECIAL] (${req.npages} entries)`,
-          )
-        return g
-      }
-      if (g.value === 'skip') {
-        push(out, { idx: i, count: span, pfn: null, flags: ['HMM_PFN_ERROR'], dma: null })
-        i += span
-        continue
-      }
-      const r = yield* walkPtes(vma, va, span, i, out)
-      if (!r.ok) return r
-      i += span
-    }
-    return ok({ entries: out })
-  }
+  const w: HmmWalk = { k, req, api, f, end }
+  return yield* kcall(f, args, walkRange(w), (o) => `0 (${o.entries.length} run(s) of entries)`)
+}
 
-  /** hmm_vma_walk_hole / the skip branch of hmm_vma_walk_test: -EFAULT when a fault is needed, else HMM_PFN_ERROR. */
-  function* holeOrSkip(va: Vaddr, why: string, vma: VmArea | null, n: bigint): Call<KResult<bigint>> {
-    void vma
+/** The notifier check, then walk_page_range() over the VMAs of [start, end). */
+function* walkRange(w: HmmWalk): Call<KResult<HmmOut>> {
+  const { k, req, api, f, end } = w
+  if (api === 'current' && req.notifier && req.seq !== null) {
+    const cur = k.world.notifiers[req.notifier]?.invalidate_seq
+    const stale = cur !== req.seq
     yield f.check(
-      'hmm_range_need_fault()?',
-      !req.fault,
-      req.fault
-        ? `${why}, and HMM_PFN_REQ_FAULT asks for a fault: -EFAULT`
-        : `${why}: no fault requested, so the entries become HMM_PFN_ERROR`,
+      'mmu_interval_check_retry(range->notifier, range->notifier_seq)',
+      !stale,
+      stale
+        ? `an invalidation ran since read_begin (${req.seq} -> ${cur}): return -EBUSY`
+        : 'no invalidation pending',
     )
-    if (req.fault) return fail(kerr('EFAULT', f.fn, `${why} at ${hex(va)}`, 'never'))
-    return ok(n)
+    if (stale) return fail(kerr('EBUSY', f.fn, 'the notifier sequence changed', 'after-invalidation'))
   }
-
-  /** Per-VMA gate: whether the VMA is walked at all. */
-  function* vmaGate(vma: VmArea, va: Vaddr, n: bigint): Call<KResult<'walk' | 'skip'>> {
-    const fl = vma.vm_flags.join('|')
-    if (api === '2019') {
-      const special =
-        DEVICE_VMA.some((x) => hasFlag(vma, x)) || hasFlag(vma, 'VM_DONTEXPAND') || vmaIsFsdax(vma)
-      yield f.check(
-        'vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP) || is_vm_hugetlb_page(vma) || vma_is_dax(vma)',
-        !special,
-        special
-          ? `${fl}: "the result of vmf_insert_pfn() or vm_insert_page()... should not be mirrored by a device": hmm_pfns_special() and -EINVAL`
-          : 'an ordinary VMA',
-      )
-      if (special) return fail(kerr('EINVAL', f.fn, 'a special VMA cannot be mirrored (2019 HMM)', 'never'))
-    } else if (api === '5.2' || api === 'rfc') {
-      const dev = DEVICE_VMA.some((x) => hasFlag(vma, x))
-      yield f.check(
-        api === 'rfc'
-          ? 'device_vma && (!device || !pas || !vma->vm_ops->p2p_map)'
-          : 'vma->vm_flags & device_vma (VM_IO | VM_PFNMAP | VM_MIXEDMAP)',
-        !dev,
-        dev
-          ? api === 'rfc'
-            ? `${fl}: the public hmm_range_fault() passes device = NULL, pas = NULL: -EFAULT (only hmm_range_dma_map() can reach p2p_map)`
-            : `${fl}: a device VMA: -EFAULT`
-          : 'not a device VMA',
-      )
-      if (dev) return fail(kerr('EFAULT', f.fn, 'hmm_range_fault() on a device VMA', 'never'))
+  const out: HmmEntryRun[] = []
+  let i = 0n
+  let first = true
+  while (i < req.npages) {
+    const va = vaddr(req.start + i * PAGE_SIZE)
+    const hit = vmaAt(k.world, req.mm, va)
+    if (api === '2019' && !first && hit === null) break
+    if (!hit) {
+      // hmm_vma_walk_hole(): no VMA at all
+      const e = yield* holeOrSkip(w, va, 'no VMA covers the address (a hole)', req.npages - i)
+      if (!e.ok) return e
+      push(out, { idx: i, count: e.value, pfn: null, flags: ['HMM_PFN_ERROR'], dma: null })
+      i += e.value
+      continue
     }
-    if (api !== 'current') {
-      const r = hasFlag(vma, 'VM_READ')
-      yield f.check('vma->vm_flags & VM_READ', r, r ? 'readable' : 'no VM_READ: -EPERM')
-      if (!r) return fail(kerr('EPERM', f.fn, 'VMA without VM_READ'))
-      return ok('walk')
-    }
-    const walked = !hasFlag(vma, 'VM_IO') && !hasFlag(vma, 'VM_PFNMAP') && hasFlag(vma, 'VM_READ')
-    yield f.check(
-      'hmm_vma_walk_test(): !(vm_flags & (VM_IO | VM_PFNMAP)) && (vm_flags & VM_READ)',
-      walked,
-      walked
-        ? hasFlag(vma, 'VM_MIXEDMAP')
-          ? `${fl}: VM_MIXEDMAP is walked since 5.17 (87c01d57fa23); vm_normal_page() decides per PTE`
-          : `${fl}: walked`
-        : `${fl}: not walked`,
-    )
-    if (walked) return ok('walk')
-    const r = yield* holeOrSkip(va, 'a VM_IO/VM_PFNMAP (or unreadable) VMA', vma, n)
-    if (!r.ok) return r
-    return ok('skip')
-  }
-
-  /** hmm_vma_walk_pmd -> hmm_vma_handle_pte, run-wise. */
-  function* walkPtes(
-    vma: VmArea,
-    va0: Vaddr,
-    n: bigint,
-    idx0: bigint,
-    out: HmmEntryRun[],
-  ): Call<KResult<void>> {
-    let j = 0n
-    while (j < n) {
-      const va = vaddr(va0 + j * PAGE_SIZE)
-      const hit = pteAt(k.world, req.mm, va)
-      if (!hit) {
-        // pte_none
-        let m = n - j
-        for (const p of Object.values(k.world.ptes))
-          if (p.mm === req.mm && p.va > va && p.va < va + m * PAGE_SIZE) m = (p.va - va) / PAGE_SIZE
-        if (!req.fault) {
-          yield f.check(
-            'pte_none: hmm_pte_need_fault()?',
-            true,
-            'nothing mapped and no fault requested: entry 0 (HMM_PFN_NONE)',
-          )
-          push(out, { idx: idx0 + j, count: m, pfn: null, flags: [], dma: null })
-          j += m
-          continue
-        }
-        if (vma.file !== null) {
-          yield f.check(
-            'hmm_vma_fault(): handle_mm_fault()',
-            false,
-            `${vma.file}: the lab faults anonymous memory only: VM_FAULT_SIGBUS`,
-          )
-          return fail(kerr('EFAULT', f.fn, 'fault on a file mapping the lab cannot populate'))
-        }
-        if (req.write && !hasFlag(vma, 'VM_WRITE')) {
-          yield f.check('hmm_vma_fault(): write fault needs VM_WRITE', false, 'the VMA is read-only: -EPERM')
-          return fail(kerr('EPERM', f.fn, 'write fault on a read-only VMA'))
-        }
+    first = false
+    const [, vma] = hit
+    const vEnd = vma.vm_end < end ? vma.vm_end : end
+    const span = (vEnd - va) / PAGE_SIZE
+    const g = yield* vmaGate(w, vma, va, span)
+    if (!g.ok) {
+      if (api === '2019')
         yield f.check(
-          'pte_none: hmm_pte_need_fault()',
-          true,
-          `a fault is requested: hmm_vma_fault() -> handle_mm_fault() for ${m} page(s)${api === 'current' ? ', then -EBUSY restarts the walk here' : ''}`,
-        )
-        const fr = yield* handleMmFault(k, req.mm, `${req.mm}:${hex(vma.vm_start)}`, va, m, req.write)
-        if (!fr.ok) return fr
-        continue
-      }
-      const p = hit[1]
-      const idx = (va - p.va) / PAGE_SIZE
-      let m = p.npages - idx
-      if (m > n - j) m = n - j
-      const pf = mkPfn(p.pfn + idx)
-      if (p.swp === 'device_private') {
-        const page = pageAt(k.world, pf)
-        const pg = page?.pgmap ? k.world.pgmaps[page.pgmap] : undefined
-        if (api === 'current') {
-          const mine = !!pg && pg.owner === req.owner
-          yield f.check(
-            'is_device_private_entry(entry) && page_pgmap(page)->owner == range->dev_private_owner',
-            mine,
-            mine
-              ? `the page is in ${pg!.owner}'s own device memory: report it without faulting`
-              : `device-private page owned by ${pg?.owner ?? '?'}, dev_private_owner is ${req.owner ?? 'NULL'}`,
-          )
-          if (mine) {
-            push(out, {
-              idx: idx0 + j,
-              count: m,
-              pfn: pf,
-              flags: p.writable ? ['HMM_PFN_VALID', 'HMM_PFN_WRITE'] : ['HMM_PFN_VALID'],
-              dma: null,
-            })
-            j += m
-            continue
-          }
-          if (!req.fault) {
-            yield f.check('hmm_pte_need_fault()', true, 'no fault requested: entry 0')
-            push(out, { idx: idx0 + j, count: m, pfn: null, flags: [], dma: null })
-            j += m
-            continue
-          }
-          yield f.check(
-            'hmm_vma_fault()',
-            true,
-            'fault: handle_mm_fault() -> do_swap_page() -> migrate_to_ram, then -EBUSY restarts the walk',
-          )
-          const mr = yield* moveToRam(k, req.mm, va, m, 'fault')
-          if (!mr.ok) return mr
-          continue
-        }
-        // 2019 / 5.2 / RFC: device memory faults only when flags[HMM_PFN_DEVICE_PRIVATE] is requested
-        const want = !!req.faultDevicePrivate
-        yield f.check(
-          'cpu_flags & HMM_PFN_DEVICE_PRIVATE: fault only if pfns & flags[HMM_PFN_DEVICE_PRIVATE]',
-          !want,
-          want
-            ? 'the request asks for device memory to be faulted: migrate it back to system RAM'
-            : 'report the device page as is: VALID | DEVICE_PRIVATE',
-        )
-        if (!want) {
-          push(out, {
-            idx: idx0 + j,
-            count: m,
-            pfn: pf,
-            flags: ['HMM_PFN_VALID', 'HMM_PFN_DEVICE_PRIVATE', ...(p.writable ? ['HMM_PFN_WRITE'] : [])],
-            dma: null,
-          })
-          j += m
-          continue
-        }
-        const mr = yield* moveToRam(k, req.mm, va, m, 'fault')
-        if (!mr.ok) return mr
-        continue
-      }
-      const page = p.special ? null : pageAt(k.world, pf)
-      if (!page) {
-        yield f.check(
-          'vm_normal_page(): a struct page?',
+          'hmm_pfns_special(range)',
           false,
-          `pfn ${hex(pf)} is a special PTE without struct page${req.fault ? ': a fault cannot help, -EFAULT' : ': HMM_PFN_ERROR'}`,
+          `every pfns[i] = range->values[HMM_PFN_SPECIAL] (${req.npages} entries)`,
         )
-        if (req.fault) return fail(kerr('EFAULT', f.fn, 'special PTE without struct page'))
-        push(out, { idx: idx0 + j, count: m, pfn: null, flags: ['HMM_PFN_ERROR'], dma: null })
-        j += m
-        continue
-      }
-      if (req.fault && req.write && !p.writable) {
-        const w = hasFlag(vma, 'VM_WRITE')
-        yield f.check(
-          'write requested on a read-only PTE: hmm_vma_fault()',
-          w,
-          w ? 'write fault makes the PTE writable' : 'no VM_WRITE: -EPERM',
-        )
-        if (!w) return fail(kerr('EPERM', f.fn, 'write fault on a read-only VMA'))
-        const tx = new Tx(k.world).set('ptes', hit[0], { ...p, writable: true })
-        yield f.mutate(tx.deltas, 'handle_mm_fault(FAULT_FLAG_WRITE): the PTE becomes writable')
-        continue
-      }
-      const flags = p.writable ? ['HMM_PFN_VALID', 'HMM_PFN_WRITE'] : ['HMM_PFN_VALID']
-      push(out, { idx: idx0 + j, count: m, pfn: pf, flags, dma: null })
-      yield f.check(
-        'hmm_vma_handle_pte(): present',
-        true,
-        `${m} page(s) from pfn ${hex(pf)}${isP2pdmaPage(k, page) ? ' (P2PDMA pages)' : page.kind === 'ram' ? '' : ' (ZONE_DEVICE)'}: ${flags.join(' | ')}`,
-      )
-      j += m
+      return g
     }
-    return ok(undefined)
+    if (g.value === 'skip') {
+      push(out, { idx: i, count: span, pfn: null, flags: ['HMM_PFN_ERROR'], dma: null })
+      i += span
+      continue
+    }
+    const r = yield* walkPtes(w, vma, va, span, i, out)
+    if (!r.ok) return r
+    i += span
   }
+  return ok({ entries: out })
+}
+
+/** hmm_vma_walk_hole / the skip branch of hmm_vma_walk_test: -EFAULT when a fault is needed, else HMM_PFN_ERROR. */
+function* holeOrSkip({ req, f }: HmmWalk, va: Vaddr, why: string, n: bigint): Call<KResult<bigint>> {
+  yield f.check(
+    'hmm_range_need_fault()?',
+    !req.fault,
+    req.fault
+      ? `${why}, and HMM_PFN_REQ_FAULT asks for a fault: -EFAULT`
+      : `${why}: no fault requested, so the entries become HMM_PFN_ERROR`,
+  )
+  if (req.fault) return fail(kerr('EFAULT', f.fn, `${why} at ${hex(va)}`, 'never'))
+  return ok(n)
+}
+
+/** Per-VMA gate: whether the VMA is walked at all. */
+function* vmaGate(w: HmmWalk, vma: VmArea, va: Vaddr, n: bigint): Call<KResult<'walk' | 'skip'>> {
+  const { api, f } = w
+  const fl = vma.vm_flags.join('|')
+  if (api === '2019') {
+    const special =
+      DEVICE_VMA.some((x) => hasFlag(vma, x)) || hasFlag(vma, 'VM_DONTEXPAND') || vmaIsFsdax(vma)
+    yield f.check(
+      'vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP) || is_vm_hugetlb_page(vma) || vma_is_dax(vma)',
+      !special,
+      special
+        ? `${fl}: "the result of vmf_insert_pfn() or vm_insert_page()... should not be mirrored by a device": hmm_pfns_special() and -EINVAL`
+        : 'an ordinary VMA',
+    )
+    if (special) return fail(kerr('EINVAL', f.fn, 'a special VMA cannot be mirrored (2019 HMM)', 'never'))
+  } else if (api === '5.2' || api === 'rfc') {
+    const dev = DEVICE_VMA.some((x) => hasFlag(vma, x))
+    yield f.check(
+      api === 'rfc'
+        ? 'device_vma && (!device || !pas || !vma->vm_ops->p2p_map)'
+        : 'vma->vm_flags & device_vma (VM_IO | VM_PFNMAP | VM_MIXEDMAP)',
+      !dev,
+      dev
+        ? api === 'rfc'
+          ? `${fl}: the public hmm_range_fault() passes device = NULL, pas = NULL: -EFAULT (only hmm_range_dma_map() can reach p2p_map)`
+          : `${fl}: a device VMA: -EFAULT`
+        : 'not a device VMA',
+    )
+    if (dev) return fail(kerr('EFAULT', f.fn, 'hmm_range_fault() on a device VMA', 'never'))
+  }
+  if (api !== 'current') {
+    const r = hasFlag(vma, 'VM_READ')
+    yield f.check('vma->vm_flags & VM_READ', r, r ? 'readable' : 'no VM_READ: -EPERM')
+    if (!r) return fail(kerr('EPERM', f.fn, 'VMA without VM_READ'))
+    return ok('walk')
+  }
+  const walked = !hasFlag(vma, 'VM_IO') && !hasFlag(vma, 'VM_PFNMAP') && hasFlag(vma, 'VM_READ')
+  yield f.check(
+    'hmm_vma_walk_test(): !(vm_flags & (VM_IO | VM_PFNMAP)) && (vm_flags & VM_READ)',
+    walked,
+    walked
+      ? hasFlag(vma, 'VM_MIXEDMAP')
+        ? `${fl}: VM_MIXEDMAP is walked since 5.17 (87c01d57fa23); vm_normal_page() decides per PTE`
+        : `${fl}: walked`
+      : `${fl}: not walked`,
+  )
+  if (walked) return ok('walk')
+  const r = yield* holeOrSkip(w, va, 'a VM_IO/VM_PFNMAP (or unreadable) VMA', n)
+  if (!r.ok) return r
+  return ok('skip')
+}
+
+/**
+ * One PTE run's outcome: the number of pages it reported, or 0 after a fault (the walk looks at the
+ * same address again).
+ */
+type PteStep = KResult<bigint>
+
+/** hmm_vma_walk_pmd -> hmm_vma_handle_pte, run-wise. */
+function* walkPtes(
+  w: HmmWalk,
+  vma: VmArea,
+  va0: Vaddr,
+  n: bigint,
+  idx0: bigint,
+  out: HmmEntryRun[],
+): Call<KResult<void>> {
+  let j = 0n
+  while (j < n) {
+    const va = vaddr(va0 + j * PAGE_SIZE)
+    const hit = pteAt(w.k.world, w.req.mm, va)
+    const r = hit
+      ? yield* handlePte(w, vma, va, hit, n - j, idx0 + j, out)
+      : yield* handlePteNone(w, vma, va, n - j, idx0 + j, out)
+    if (!r.ok) return r
+    j += r.value
+  }
+  return ok(undefined)
+}
+
+/** pte_none: entry 0 for a snapshot, else hmm_vma_fault() -> handle_mm_fault(). */
+function* handlePteNone(
+  { k, req, api, f }: HmmWalk,
+  vma: VmArea,
+  va: Vaddr,
+  left: bigint,
+  idx: bigint,
+  out: HmmEntryRun[],
+): Call<PteStep> {
+  let m = left
+  for (const p of Object.values(k.world.ptes))
+    if (p.mm === req.mm && p.va > va && p.va < va + m * PAGE_SIZE) m = (p.va - va) / PAGE_SIZE
+  if (!req.fault) {
+    yield f.check(
+      'pte_none: hmm_pte_need_fault()?',
+      true,
+      'nothing mapped and no fault requested: entry 0 (HMM_PFN_NONE)',
+    )
+    push(out, { idx, count: m, pfn: null, flags: [], dma: null })
+    return ok(m)
+  }
+  if (vma.file !== null) {
+    yield f.check(
+      'hmm_vma_fault(): handle_mm_fault()',
+      false,
+      `${vma.file}: the lab faults anonymous memory only: VM_FAULT_SIGBUS`,
+    )
+    return fail(kerr('EFAULT', f.fn, 'fault on a file mapping the lab cannot populate'))
+  }
+  if (req.write && !hasFlag(vma, 'VM_WRITE')) {
+    yield f.check('hmm_vma_fault(): write fault needs VM_WRITE', false, 'the VMA is read-only: -EPERM')
+    return fail(kerr('EPERM', f.fn, 'write fault on a read-only VMA'))
+  }
+  yield f.check(
+    'pte_none: hmm_pte_need_fault()',
+    true,
+    `a fault is requested: hmm_vma_fault() -> handle_mm_fault() for ${m} page(s)${api === 'current' ? ', then -EBUSY restarts the walk here' : ''}`,
+  )
+  const fr = yield* handleMmFault(k, req.mm, `${req.mm}:${hex(vma.vm_start)}`, va, m, req.write)
+  if (!fr.ok) return fr
+  return ok(0n)
+}
+
+/** hmm_vma_handle_pte() on a present or swap PTE. */
+function* handlePte(
+  w: HmmWalk,
+  vma: VmArea,
+  va: Vaddr,
+  [key, p]: [string, PteRun],
+  left: bigint,
+  idx: bigint,
+  out: HmmEntryRun[],
+): Call<PteStep> {
+  const { k, req, f } = w
+  const at = (va - p.va) / PAGE_SIZE
+  let m = p.npages - at
+  if (m > left) m = left
+  const pf = mkPfn(p.pfn + at)
+  if (p.swp === 'device_private') return yield* handleDevicePrivate(w, va, p, pf, m, idx, out)
+  const page = p.special ? null : pageAt(k.world, pf)
+  if (!page) {
+    yield f.check(
+      'vm_normal_page(): a struct page?',
+      false,
+      `pfn ${hex(pf)} is a special PTE without struct page${req.fault ? ': a fault cannot help, -EFAULT' : ': HMM_PFN_ERROR'}`,
+    )
+    if (req.fault) return fail(kerr('EFAULT', f.fn, 'special PTE without struct page'))
+    push(out, { idx, count: m, pfn: null, flags: ['HMM_PFN_ERROR'], dma: null })
+    return ok(m)
+  }
+  if (req.fault && req.write && !p.writable) {
+    const wr = hasFlag(vma, 'VM_WRITE')
+    yield f.check(
+      'write requested on a read-only PTE: hmm_vma_fault()',
+      wr,
+      wr ? 'write fault makes the PTE writable' : 'no VM_WRITE: -EPERM',
+    )
+    if (!wr) return fail(kerr('EPERM', f.fn, 'write fault on a read-only VMA'))
+    const tx = new Tx(k.world).set('ptes', key, { ...p, writable: true })
+    yield f.mutate(tx.deltas, 'handle_mm_fault(FAULT_FLAG_WRITE): the PTE becomes writable')
+    return ok(0n)
+  }
+  const flags = p.writable ? ['HMM_PFN_VALID', 'HMM_PFN_WRITE'] : ['HMM_PFN_VALID']
+  push(out, { idx, count: m, pfn: pf, flags, dma: null })
+  yield f.check(
+    'hmm_vma_handle_pte(): present',
+    true,
+    `${m} page(s) from pfn ${hex(pf)}${isP2pdmaPage(k, page) ? ' (P2PDMA pages)' : page.kind === 'ram' ? '' : ' (ZONE_DEVICE)'}: ${flags.join(' | ')}`,
+  )
+  return ok(m)
+}
+
+/**
+ * A device-private swap entry: reported as is when the mirror owns the memory (current API:
+ * dev_private_owner; older APIs: unless flags[HMM_PFN_DEVICE_PRIVATE] asks for a fault), else
+ * faulted back to RAM (do_swap_page() -> migrate_to_ram).
+ */
+function* handleDevicePrivate(
+  { k, req, api, f }: HmmWalk,
+  va: Vaddr,
+  p: PteRun,
+  pf: Pfn,
+  m: bigint,
+  idx: bigint,
+  out: HmmEntryRun[],
+): Call<PteStep> {
+  const page = pageAt(k.world, pf)
+  const pg = page?.pgmap ? k.world.pgmaps[page.pgmap] : undefined
+  if (api === 'current') {
+    const mine = !!pg && pg.owner === req.owner
+    yield f.check(
+      'is_device_private_entry(entry) && page_pgmap(page)->owner == range->dev_private_owner',
+      mine,
+      mine
+        ? `the page is in ${pg!.owner}'s own device memory: report it without faulting`
+        : `device-private page owned by ${pg?.owner ?? '?'}, dev_private_owner is ${req.owner ?? 'NULL'}`,
+    )
+    if (mine) {
+      const flags = p.writable ? ['HMM_PFN_VALID', 'HMM_PFN_WRITE'] : ['HMM_PFN_VALID']
+      push(out, { idx, count: m, pfn: pf, flags, dma: null })
+      return ok(m)
+    }
+    if (!req.fault) {
+      yield f.check('hmm_pte_need_fault()', true, 'no fault requested: entry 0')
+      push(out, { idx, count: m, pfn: null, flags: [], dma: null })
+      return ok(m)
+    }
+    yield f.check(
+      'hmm_vma_fault()',
+      true,
+      'fault: handle_mm_fault() -> do_swap_page() -> migrate_to_ram, then -EBUSY restarts the walk',
+    )
+    const mr = yield* moveToRam(k, req.mm, va, m, 'fault')
+    if (!mr.ok) return mr
+    return ok(0n)
+  }
+  // 2019 / 5.2 / RFC: device memory faults only when flags[HMM_PFN_DEVICE_PRIVATE] is requested
+  const want = !!req.faultDevicePrivate
+  yield f.check(
+    'cpu_flags & HMM_PFN_DEVICE_PRIVATE: fault only if pfns & flags[HMM_PFN_DEVICE_PRIVATE]',
+    !want,
+    want
+      ? 'the request asks for device memory to be faulted: migrate it back to system RAM'
+      : 'report the device page as is: VALID | DEVICE_PRIVATE',
+  )
+  if (!want) {
+    const flags = ['HMM_PFN_VALID', 'HMM_PFN_DEVICE_PRIVATE', ...(p.writable ? ['HMM_PFN_WRITE'] : [])]
+    push(out, { idx, count: m, pfn: pf, flags, dma: null })
+    return ok(m)
+  }
+  const mr = yield* moveToRam(k, req.mm, va, m, 'fault')
+  if (!mr.ok) return mr
+  return ok(0n)
 }
 
 /** Store an HMM result under a name (a lab step). */
