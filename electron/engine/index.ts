@@ -25,13 +25,21 @@ export {
   explainPair,
   isEndpoint,
   isProvider,
+  p2pmemPublished,
   pairVerdict,
   toP2pJson,
+  p2pJsonPairs,
+  matrixVerdicts,
+  matrixAssumptions,
   EXPLAIN_LIMIT,
   type MatrixOptions,
 } from './p2pdma/matrix'
 export { compactMatrix, mapTypeName, MAP_CODE, type CompactMatrix } from './p2pdma/compact'
 export { CPU_PRESETS, cpuPreset, cpuSupportsP2pdma, X86_VENDORS } from './p2pdma/cpu'
+
+// Names: the PCI ID database (pci.ids snapshot) and what a function is called.
+export { idsName, pciIdentity, isBmcDisplay, type PciIdentity } from './pciids/names'
+export { PCI_IDS_VERSION, pciClassName, lspciName } from './pciids/pciids'
 
 // Import and lab files.
 export { importText, detectFormat, migrate, type ImportResult } from './import/index'

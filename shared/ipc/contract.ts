@@ -68,7 +68,30 @@ export interface TopoNodeView {
   }[]
   /** For host bridges. */
   host: { domain: number; busStart: number; busEnd: number; numaNode: number; key: string | null } | null
+  /** An endpoint with a memory BAR (a row of the P2P matrix). */
   isProvider: boolean
+  /**
+   * What a person calls it: the source file's name (hwloc GPUModel, lspci's names) or the user's
+   * label, else the PCI ID database's (pci.ids), else the class name.
+   */
+  name: string
+  /** lspci's 'Vendor Device' name from pci.ids, null when the ids are unknown. */
+  lspciName: string | null
+  /** lspci's class name ('3D controller'), null without a class code. */
+  className: string | null
+  /** OS device names (nvme0n1, mlx5_0, nvml0). */
+  osDevices: string[]
+  /**
+   * 'published': a driver registers its memory with pci_p2pdma_add_resource() (p2pmem);
+   * 'bar': a memory BAR nobody publishes; null: no memory BAR.
+   */
+  p2pmem: 'published' | 'bar' | null
+  /** The NUMA node of the function's host bridge (null for nodes without one). */
+  numaNode: number | null
+  /** The host bridge node id the function sits under (itself for a host bridge). */
+  hostBridge: string | null
+  /** The top-most PCIe switch (its upstream port's node id) above the function, if any. */
+  switchId: string | null
 }
 
 export interface LabView {

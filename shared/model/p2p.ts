@@ -84,6 +84,8 @@ export interface P2pJson {
     distance: number
     acsRedirect: string[]
     warnings: string[]
+    /** What the provider and the client are called (the source file's names, else pci.ids); the CLI adds it. */
+    name?: { provider: string; client: string }
   }[]
 }
 

@@ -8,20 +8,26 @@ import {
   importText,
   serializeLab,
   buildMachine,
-  computeMatrix,
   explainPair,
-  toP2pJson,
+  isEndpoint,
+  isProvider,
+  matrixAssumptions,
+  matrixVerdicts,
+  p2pJsonPairs,
+  p2pRules,
   ERA_INFO,
   qemuCommand,
   CPU_PRESETS,
   cpuPreset,
+  type Machine,
 } from '../../engine/index'
+import { namesByBdf } from '../views/nodes'
 import { runCommand } from './run'
 import type { CliIo } from './io'
 
 export type { CliIo } from './io'
 import { ERAS, type Era, type InputIssue, type LabFile } from '../../../shared/model/topology'
-import type { P2pMatrix, PairVerdict } from '../../../shared/model/p2p'
+import type { PairVerdict } from '../../../shared/model/p2p'
 
 export const HELP = `P2P DMA Lab — headless command line
 
@@ -39,7 +45,8 @@ Commands:
       --iommu on|off         An IOMMU driver enabled ACS redirect on every capable port
       --disable-acs-redir L  The value of pci=disable_acs_redir= (e.g. "0000:02:00.0;0000:02:01.0")
       --json                 Stable JSON: {"era", "pairs": [{"provider", "client", "mapType",
-                             "distance", "acsRedirect", "warnings"}]}
+                             "distance", "acsRedirect", "warnings", "name": {"provider",
+                             "client"}}]}, streamed pair by pair (bounded memory)
   explain <file> <provider> <client>
                              Why the kernel decides what it does for one pair (BDFs), with the
                              kernel function, source file and era of every decision.
@@ -168,11 +175,10 @@ function applyOptions(lab: LabFile, flags: ParsedArgs['flags']): LabFile {
   return { ...lab, settings, machine: { ...lab.machine, cpu } }
 }
 
-function matrixFor(lab: LabFile, file: string): P2pMatrix & { machineAssumptions: string[] } {
+function machineFor(lab: LabFile, file: string): Machine {
   const built = buildMachine(lab.machine, lab.settings)
   if (!built.ok) throw new InputError(file, built.issues)
-  const m = computeMatrix(built.machine)
-  return { ...m, machineAssumptions: built.machine.assumptions }
+  return built.machine
 }
 
 function cell(v: PairVerdict, raw: boolean): string {
@@ -189,44 +195,118 @@ function cell(v: PairVerdict, raw: boolean): string {
   }
 }
 
-function printMatrixText(io: CliIo, m: P2pMatrix): void {
+/** Collects output into chunks of about 64 KiB, so a matrix of millions of pairs is a few thousand writes. */
+class ChunkedOut {
+  private buf: string[] = []
+  private size = 0
+  constructor(private readonly io: CliIo) {}
+  write(text: string): void {
+    this.buf.push(text)
+    this.size += text.length
+    if (this.size >= 65536) this.flush()
+  }
+  flush(): void {
+    if (this.buf.length) this.io.stdout(this.buf.join(''))
+    this.buf = []
+    this.size = 0
+  }
+}
+
+/** At most this many distinct kernel log lines are kept for the text output's summary. */
+const LOG_SUMMARY = 12
+
+/**
+ * The text table. Small matrices (at most 12 clients) print as a grid with names; larger ones one
+ * line per pair, streamed (nothing but the current pair is held).
+ */
+function printMatrixText(io: CliIo, m: Machine, names: Map<string, string>): void {
+  const raw = isRawEraOf(m)
+  const endpoints = [...m.devs.values()].filter(isEndpoint)
+  const providers = endpoints.filter(isProvider)
+  const nm = (bdf: string): string => names.get(bdf) ?? ''
   io.stdout(
-    `era ${m.era} · CPU ${m.cpu.vendor} family 0x${m.cpu.family.toString(16)}${m.cpu.inferred ? ' (inferred)' : ''} · IOMMU ${m.iommu ? 'on' : 'off'}\n`,
+    `era ${m.settings.era} · CPU ${m.cpu.vendor} family 0x${m.cpu.family.toString(16)}${m.cpuInferred ? ' (inferred)' : ''} · IOMMU ${m.settings.iommu ? 'on' : 'off'}\n`,
   )
-  io.stdout(`${m.providers.length} providers × ${m.clients.length} clients\n\n`)
-  const byKey = new Map(m.pairs.map((p) => [`${p.provider}|${p.client}`, p]))
-  if (m.clients.length <= 12) {
+  io.stdout(`${providers.length} providers × ${endpoints.length} clients\n\n`)
+  const out = new ChunkedOut(io)
+  const log: string[] = [...m.bootLog]
+  const seen = new Set(log)
+  let moreLog = 0
+  const keepLog = (lines: string[]): void => {
+    for (const l of lines) {
+      if (seen.has(l)) continue
+      if (log.length < LOG_SUMMARY) {
+        log.push(l)
+        seen.add(l)
+      } else moreLog++
+    }
+  }
+  if (endpoints.length <= 12) {
     const w = 10
     const first = 20
-    io.stdout('provider \\ client'.padEnd(first) + m.clients.map((c) => c.slice(5).padEnd(w)).join('') + '\n')
-    for (const p of m.providers) {
-      const cells = m.clients.map((c) => {
-        const v = byKey.get(`${p}|${c}`)
-        return (v ? cell(v, m.distanceIsReturnValue) : '').padEnd(w)
-      })
-      io.stdout(p.padEnd(first) + cells.join('').trimEnd() + '\n')
+    out.write(
+      'provider \\ client'.padEnd(first) + endpoints.map((c) => c.bdf.slice(5).padEnd(w)).join('') + '\n',
+    )
+    const it = matrixVerdicts(m)
+    for (const p of providers) {
+      const cells: string[] = []
+      for (let k = 0; k < endpoints.length; k++) {
+        const v = it.next().value as PairVerdict
+        keepLog(v.warnings)
+        cells.push(cell(v, raw).padEnd(w))
+      }
+      out.write(p.bdf.padEnd(first) + cells.join('').trimEnd() + '\n')
     }
-    io.stdout(
+    out.write('\n')
+    for (const d of endpoints) out.write(`${d.bdf}  ${nm(d.bdf)}\n`)
+    out.write(
       '\nBUS = PCI_P2PDMA_MAP_BUS_ADDR, HOST = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, no = NOT_SUPPORTED; the number is the distance.\n',
     )
-    if (m.distanceIsReturnValue)
-      io.stdout(
+    if (raw)
+      out.write(
         'v5.x: "ok N" = upstream_bridge_distance() returned N; -1 = no common upstream bridge, -2 = ACS redirect.\n',
       )
   } else {
-    for (const v of m.pairs) io.stdout(`${v.provider} -> ${v.client}  ${cell(v, m.distanceIsReturnValue)}\n`)
-  }
-  const warnings = [...new Set(m.pairs.flatMap((p) => p.warnings))]
-  if (m.bootLog.length || warnings.length) {
-    const lines = [...m.bootLog, ...warnings]
-    const shown = lines.slice(0, 12)
-    io.stdout('\nkernel log:\n')
-    for (const l of shown) io.stdout(`  ${l}\n`)
-    if (lines.length > shown.length)
-      io.stdout(
-        `  … ${lines.length - shown.length} more lines (all of them with --json, or per pair with \`explain\`)\n`,
+    for (const v of matrixVerdicts(m)) {
+      keepLog(v.warnings)
+      out.write(
+        `${v.provider} -> ${v.client}  ${cell(v, raw).padEnd(8)} ${nm(v.provider)} -> ${nm(v.client)}\n`,
       )
+    }
   }
+  if (log.length) {
+    out.write('\nkernel log:\n')
+    for (const l of log) out.write(`  ${l}\n`)
+    if (moreLog > 0)
+      out.write(`  … ${moreLog} more lines (all of them with --json, or per pair with \`explain\`)\n`)
+  }
+  out.flush()
+}
+
+/**
+ * `p2p --json`, streamed: the same text JSON.stringify(obj, null, 2) would give for
+ * {era, pairs}, written pair by pair, so memory stays bounded however many pairs there are.
+ * Each pair carries `name` (what the provider and the client are called) beside the stable fields.
+ */
+function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): void {
+  const out = new ChunkedOut(io)
+  out.write(`{\n  "era": ${JSON.stringify(m.settings.era)},\n  "pairs": [`)
+  let first = true
+  for (const p of p2pJsonPairs(m)) {
+    const withName = {
+      ...p,
+      name: { provider: names.get(p.provider) ?? '', client: names.get(p.client) ?? '' },
+    }
+    const text = JSON.stringify(withName, null, 2).replace(/\n/g, '\n    ')
+    out.write(`${first ? '\n' : ',\n'}    ${text}`)
+    first = false
+  }
+  out.write(first ? ']\n}\n' : '\n  ]\n}\n')
+  out.flush()
+}
+
+function isRawEraOf(m: Machine): boolean {
+  return !p2pRules(m.settings.era).hasMapTypes
 }
 
 function cmdP2p(io: CliIo, args: ParsedArgs): number {
@@ -234,15 +314,13 @@ function cmdP2p(io: CliIo, args: ParsedArgs): number {
   if (!file) throw new UsageError('p2p needs a file')
   const { lab, notes } = loadLab(io, file)
   const configured = applyOptions(lab, args.flags)
-  const m = matrixFor(configured, file)
-  const assumptions = [...notes, ...m.assumptions, ...m.machineAssumptions]
-  if (m.cpu.inferred && !args.flags.has('--cpu')) assumptions.push(`CPU: ${m.cpu.why}`)
+  const m = machineFor(configured, file)
+  const assumptions = [...notes, ...matrixAssumptions(m), ...m.assumptions]
+  if (m.cpuInferred && !args.flags.has('--cpu')) assumptions.push(`CPU: ${m.cpuWhy}`)
   for (const a of new Set(assumptions)) io.stderr(`note: ${a}\n`)
-  if (args.flags.get('--json') === true) {
-    io.stdout(JSON.stringify(toP2pJson(m), null, 2) + '\n')
-  } else {
-    printMatrixText(io, m)
-  }
+  const names = namesByBdf(m, configured.machine)
+  if (args.flags.get('--json') === true) printMatrixJson(io, m, names)
+  else printMatrixText(io, m, names)
   return 0
 }
 

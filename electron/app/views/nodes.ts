@@ -3,8 +3,14 @@
  * one entry per spec node, host bridges first, in depth-first (devfn) order, with addresses as hex
  * strings so the 64-bit values survive JSON and read like /proc/iomem.
  */
-import { ACS_BIT, ACS_FLAGS, type AcsFlag, type MachineSpec } from '../../../shared/model/topology'
-import { hex, type Machine, type PciDev } from '../../engine/index'
+import {
+  ACS_BIT,
+  ACS_FLAGS,
+  type AcsFlag,
+  type MachineSpec,
+  type TopoNodeSpec,
+} from '../../../shared/model/topology'
+import { hex, idsName, p2pmemPublished, pciIdentity, type Machine, type PciDev } from '../../engine/index'
 import type { TopoNodeView } from '../../../shared/ipc/contract'
 
 /** 0x3800000000-style lowercase hex of a non-negative integer (negative values keep their sign). */
@@ -19,7 +25,43 @@ export function acsFlags(mask: number): AcsFlag[] {
   return ACS_FLAGS.filter((f) => (mask & ACS_BIT[f]) !== 0)
 }
 
-function devView(d: PciDev, parent: string | null, isProvider: (dev: PciDev) => boolean): TopoNodeView {
+/**
+ * What a person calls a function: the label the lab (the source file or the user) gives it, else the
+ * PCI ID database's short name, else the enumerated label (its id).
+ */
+export function nodeName(d: PciDev, spec: TopoNodeSpec | undefined): string {
+  return spec?.label ?? idsName(d.vendor, d.device, d.classCode) ?? d.label
+}
+
+/** Names by BDF for every function of the machine (the CLI's tables and JSON). */
+export function namesByBdf(m: Machine, spec: MachineSpec): Map<string, string> {
+  const specById = new Map(spec.nodes.map((n) => [n.id, n]))
+  const out = new Map<string, string>()
+  for (const d of m.devs.values()) out.set(d.bdf, nodeName(d, specById.get(d.id)))
+  return out
+}
+
+/** The top-most switch upstream port above a function, walking the enumerated parents. */
+function topSwitch(m: Machine, d: PciDev): string | null {
+  let top: string | null = null
+  for (let up = d.upstream; up !== null;) {
+    const u = m.devs.get(up)
+    if (!u) break
+    if (u.pcieType === 'upstream') top = u.id
+    up = u.upstream
+  }
+  return top
+}
+
+function devView(
+  m: Machine,
+  d: PciDev,
+  spec: TopoNodeSpec | undefined,
+  parent: string | null,
+  isProvider: (dev: PciDev) => boolean,
+): TopoNodeView {
+  const id = pciIdentity(d.vendor, d.device, d.classCode)
+  const provider = isProvider(d)
   return {
     id: d.id,
     kind: d.kind,
@@ -46,7 +88,15 @@ function devView(d: PciDev, parent: string | null, isProvider: (dev: PciDev) => 
       prefetch: b.prefetch,
     })),
     host: null,
-    isProvider: isProvider(d),
+    isProvider: provider,
+    name: nodeName(d, spec),
+    lspciName: id.lspci,
+    className: id.className,
+    osDevices: d.endpoint?.osDevices ? [...d.endpoint.osDevices] : [],
+    p2pmem: !provider ? null : p2pmemPublished(d) ? 'published' : 'bar',
+    numaNode: m.hostBridges.find((h) => h.id === d.hostBridge)?.numaNode ?? null,
+    hostBridge: d.hostBridge,
+    switchId: topSwitch(m, d),
   }
 }
 
@@ -65,7 +115,7 @@ export function nodeViews(
     for (const id of ids) {
       const d = m.devs.get(id)
       if (!d || !specById.has(id)) continue
-      out.push(devView(d, parent, isProvider))
+      out.push(devView(m, d, specById.get(id), parent, isProvider))
       if (d.isBridge) walk(d.children, id)
     }
   }
@@ -98,6 +148,14 @@ export function nodeViews(
         key: hd ? key(hd.vendor, hd.device) : null,
       },
       isProvider: false,
+      name: hb.label,
+      lspciName: hd ? pciIdentity(hd.vendor, hd.device, null).lspci : null,
+      className: null,
+      osDevices: [],
+      p2pmem: null,
+      numaNode: hb.numaNode,
+      hostBridge: hb.id,
+      switchId: null,
     })
     walk(children, hb.id)
   }

@@ -19,6 +19,7 @@ import {
   type NodeKind,
   type TopoNodeSpec,
 } from '../../../shared/model/topology'
+import { isBmcDisplay } from '../pciids/names'
 
 /** A located failure inside an importer; index.ts turns it into an InputIssue. */
 export class ImportFailure extends Error {
@@ -110,9 +111,11 @@ export function safeOsDevices(names: string[]): string[] | undefined {
  * 0x0207 or 0x0c06 (InfiniBand serial bus, early ConnectX), or 0x0200/0x0280 from Mellanox (15b3;
  * ConnectX-3 reports 0280) → rnic, 0x0200 → nic, 0x010802 → nvme, 0x0106 → ahci,
  * 0x0680 from NVIDIA → nvswitch, 0x1200 / 0x0b40 → accelerator, anything else → generic.
+ * A BMC's console VGA (ASPEED, Matrox G200; isBmcDisplay) is generic, not a GPU.
  */
 export function endpointTypeFromClass(classCode: number, vendor: number | undefined): EndpointType {
   const cls = classCode >> 8
+  if (isBmcDisplay(vendor, classCode)) return 'generic'
   if (cls === 0x0300 || cls === 0x0302) return 'gpu'
   if (cls === 0x0380 && (vendor === 0x1002 || vendor === 0x10de)) return 'gpu'
   if (cls === 0x0207 || cls === 0x0c06) return 'rnic' // 0c06: InfiniBand as early ConnectX cards report it
@@ -165,6 +168,9 @@ export function assumedBars(type: EndpointType): BarSpec[] {
 
 export const ASSUMED_BARS_TEXT =
   'BAR sizes assumed (the format has none): GPU 16 MiB + 32 GiB (64-bit, prefetchable) + 32 MiB, RDMA NIC 32 MiB, NIC 1 MiB, NVMe 16 KiB, AHCI 8 KiB (BAR5), NVSwitch 32 MiB, accelerator 16 MiB + 8 GiB, other functions none'
+
+export const BMC_DISPLAY_TEXT =
+  "a BMC's console VGA function (ASPEED 1a03, Matrox G200 102b; class 0300) is a generic function, not a GPU: no GPU BARs assumed"
 
 export const ASSUMED_ACS_TEXT = 'ACS capability assumed absent on every port (the format does not carry ACS)'
 
@@ -328,6 +334,7 @@ export const CLASS_NAMES: Record<string, number> = {
 /** Endpoint type from a device name only (lspci -tv): keyword rules, see lspci-tv.ts. */
 export function endpointTypeFromName(name: string): EndpointType {
   const n = name.toLowerCase()
+  if (/\baspeed\b|\bmatrox\b.*\bg200/.test(n)) return 'generic' // a BMC's console VGA (isBmcDisplay)
   if (/non-volatile memory|nvme|\bssd\b.*controller/.test(n) && !/raid controller/.test(n)) return 'nvme'
   if (/mellanox|connectx|infiniband/.test(n)) return 'rnic'
   if (/\bnvswitch\b/.test(n)) return 'nvswitch'

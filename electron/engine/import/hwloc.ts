@@ -44,6 +44,7 @@ import {
 } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXml, type XmlElement } from './xml'
+import { idsName } from '../pciids/names'
 import type { LabFile } from '../../../shared/model/topology'
 
 /** 'cccc [vvvv:dddd] [ssss:ssss] rr [pp]' → class (16-bit), vendor, device, prog-if (3.0 only). */
@@ -128,6 +129,8 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
   const ids = new Set<string>()
   const unknownKinds = new Set<string>()
   const osDevs = new Map<string, string[]>()
+  /** Names the file gives a PCI function through its OS devices (nvml's GPUModel). */
+  const osModels = new Map<string, string>()
   const counts = {
     hostBridges: 0,
     bridges: 0,
@@ -297,6 +300,8 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
           const list = osDevs.get(f.pci)
           if (list) list.push(name)
           else osDevs.set(f.pci, [name])
+          const model = infos(el).get('GPUModel')
+          if (model && !osModels.has(f.pci)) osModels.set(f.pci, model)
         }
       } else {
         // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
@@ -323,6 +328,11 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
   for (const [id, names] of osDevs) {
     const n = nodeById.get(id)
     if (n?.endpoint) n.endpoint.osDevices = names.slice(0, 64).map((s) => s.slice(0, 60))
+  }
+  // lstopo names a GPU by its OS device's model (nvml, opencl, rsmi): the function takes that name.
+  for (const [id, model] of osModels) {
+    const n = nodeById.get(id)
+    if (n) n.label = clampLabel(model)
   }
   if (nodes.length === 0)
     throw new ImportFailure(
@@ -399,17 +409,26 @@ function cpuFrom(info: Map<string, string>): CpuSpec | null {
   return cpu
 }
 
+/**
+ * A function's name as lstopo shows it: the file's own (GPUModel, PCIDevice infos), else the PCI ID
+ * database's (pci.ids, as lspci and lstopo without names use), else the ids and class.
+ */
 function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<string, string>): string {
-  const what =
-    info.get('GPUModel') ??
-    info.get('PCIDevice') ??
-    (pt ? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}` : 'PCI device')
-  return `${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn} ${what}`
+  const own = info.get('GPUModel') ?? info.get('PCIDevice')
+  if (own) return own
+  if (pt)
+    return (
+      idsName(pt.vendor, pt.device, pt.cls << 8) ??
+      `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}`
+    )
+  return `PCI device ${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn}`
 }
 
 function bridgeLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<string, string>): string {
-  const what = info.get('PCIDevice') ?? (pt ? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)}` : 'bridge')
-  return `${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn} ${what}`
+  const own = info.get('PCIDevice')
+  if (own) return own
+  if (pt) return idsName(pt.vendor, pt.device, pt.cls << 8) ?? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)}`
+  return `bridge ${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn}`
 }
 
 /** A device's bus should be its parent's secondary (or root) bus; say so when it is not. */

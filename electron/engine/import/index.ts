@@ -9,7 +9,8 @@
  */
 import { LIMITS } from '../../../shared/model/lab-schema'
 import type { ImportFormat, InputIssue } from '../../../shared/model/topology'
-import { ImportFailure, checkLab, type ImportResult } from './common'
+import { BMC_DISPLAY_TEXT, ImportFailure, checkLab, type ImportResult } from './common'
+import { isBmcDisplay } from '../pciids/names'
 import { importHwloc } from './hwloc'
 import { loadLab } from './lab'
 import { importLspciTv, looksLikeLspciTv } from './lspci-tv'
@@ -126,11 +127,18 @@ export function importText(fileName: string, text: string): ImportResult {
     if (result.ok) {
       const issues = checkLab(source, result.lab)
       if (issues.length > 0) return { ok: false, issues }
+      noteBmcDisplays(result)
     }
     return result
   } catch (e) {
     return { ok: false, issues: [toIssue(source, e)] }
   }
+}
+
+/** Lists the BMC display assumption in the report when the import met such a function. */
+function noteBmcDisplays(result: Extract<ImportResult, { ok: true }>): void {
+  const n = result.lab.machine.nodes.filter((x) => x.endpoint && isBmcDisplay(x.vendor, x.classCode)).length
+  if (n > 0) result.report.assumed.push(`${n} × ${BMC_DISPLAY_TEXT}`)
 }
 
 function toIssue(source: string, e: unknown): InputIssue {

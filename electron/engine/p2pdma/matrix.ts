@@ -26,6 +26,16 @@ export function isProvider(dev: PciDev): boolean {
   return isEndpoint(dev) && dev.bars.some((b) => !b.io && b.size > 0)
 }
 
+/**
+ * p2pmemPublished - a driver registers this function's memory as p2pmem: pci_p2pdma_add_resource()
+ * on the lab's p2pmemBar (in-tree, only nvme_map_cmb() in drivers/nvme/host/pci.c does, for a
+ * controller memory buffer; any other driver only when the lab says so). Other providers have a
+ * memory BAR a driver *could* publish, which the kernel does not know about: "BAR (not published)".
+ */
+export function p2pmemPublished(dev: PciDev): boolean {
+  return isProvider(dev) && dev.endpoint?.p2pmemBar !== undefined
+}
+
 function eraNote(era: Era): Decision | null {
   const base = { fn: 'pci_p2pdma_map_type', file: FILE, eras: eraGroup(era), source: eraSource(era) }
   const rules = p2pRules(era)
@@ -113,12 +123,7 @@ export function computeMatrix(m: Machine, opts: MatrixOptions = {}): P2pMatrix {
     for (const c of endpoints)
       pairs.push(verdictOf(m, p2pdmaClassify(m, p.id, c.id, true, era, explain), note))
   }
-  const assumptions = [
-    ...m.assumptions,
-    isIntDistanceEra(era)
-      ? `${era}: each pair's distance is the raw upstream_bridge_distance() value (-1 no common upstream bridge, -2 ACS redirect)`
-      : `${era}: each pair is classified fresh with verbose = true, as at its first mapping; nothing is cached between pairs`,
-  ]
+  const assumptions = matrixAssumptions(m)
   if (!explain)
     assumptions.push(
       `decisions omitted from the ${total} matrix cells (more than ${EXPLAIN_LIMIT}); explainPair() gives them per pair`,
@@ -133,6 +138,32 @@ export function computeMatrix(m: Machine, opts: MatrixOptions = {}): P2pMatrix {
     pairs,
     bootLog: m.bootLog,
     assumptions,
+  }
+}
+
+/** What every matrix of this machine assumes: the machine's assumptions and how pairs are computed. */
+export function matrixAssumptions(m: Machine): string[] {
+  const era = m.settings.era
+  return [
+    ...m.assumptions,
+    isIntDistanceEra(era)
+      ? `${era}: each pair's distance is the raw upstream_bridge_distance() value (-1 no common upstream bridge, -2 ACS redirect)`
+      : `${era}: each pair is classified fresh with verbose = true, as at its first mapping; nothing is cached between pairs`,
+  ]
+}
+
+/**
+ * matrixVerdicts - the pairs of computeMatrix(m, { explain: false }), in the same order, one at a
+ * time: nothing but the current pair is held, so a caller that writes each pair out (the CLI's
+ * `p2p`) runs in bounded memory whatever the machine's size.
+ */
+export function* matrixVerdicts(m: Machine): Generator<PairVerdict> {
+  const era = m.settings.era
+  const endpoints: PciDev[] = []
+  for (const d of m.devs.values()) if (isEndpoint(d)) endpoints.push(d)
+  for (const p of endpoints) {
+    if (!isProvider(p)) continue
+    for (const c of endpoints) yield verdictOf(m, p2pdmaClassify(m, p.id, c.id, true, era, false), null)
   }
 }
 
@@ -154,21 +185,34 @@ export function explainPair(m: Machine, providerBdf: string, clientBdf: string):
  */
 export function toP2pJson(matrix: P2pMatrix): P2pJson {
   const intEra = isIntDistanceEra(matrix.era)
+  return { era: matrix.era, pairs: matrix.pairs.map((p) => jsonPair(p, intEra)) }
+}
+
+type P2pJsonPair = P2pJson['pairs'][number]
+
+function jsonPair(p: PairVerdict, intEra: boolean): P2pJsonPair {
   return {
-    era: matrix.era,
-    pairs: matrix.pairs.map((p) => ({
-      provider: p.provider,
-      client: p.client,
-      mapType: intEra
-        ? p.distance >= 0
-          ? 'BUS_ADDR'
-          : 'NOT_SUPPORTED'
-        : p.mapType === 'BUS_ADDR' || p.mapType === 'THRU_HOST_BRIDGE'
-          ? p.mapType
-          : 'NOT_SUPPORTED',
-      distance: p.distance,
-      acsRedirect: p.acsRedirect,
-      warnings: p.warnings,
-    })),
+    provider: p.provider,
+    client: p.client,
+    mapType: intEra
+      ? p.distance >= 0
+        ? 'BUS_ADDR'
+        : 'NOT_SUPPORTED'
+      : p.mapType === 'BUS_ADDR' || p.mapType === 'THRU_HOST_BRIDGE'
+        ? p.mapType
+        : 'NOT_SUPPORTED',
+    distance: p.distance,
+    acsRedirect: p.acsRedirect,
+    warnings: p.warnings,
   }
+}
+
+/**
+ * p2pJsonPairs - the pairs of toP2pJson(computeMatrix(m)), in the same order, one at a time:
+ * nothing but the current pair is held, so a caller that writes each pair out (the CLI's
+ * `p2p --json`) runs in bounded memory whatever the machine's size.
+ */
+export function* p2pJsonPairs(m: Machine): Generator<P2pJsonPair> {
+  const intEra = isIntDistanceEra(m.settings.era)
+  for (const v of matrixVerdicts(m)) yield jsonPair(v, intEra)
 }

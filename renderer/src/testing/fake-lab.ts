@@ -41,6 +41,14 @@ function node(p: Partial<TopoNodeView> & Pick<TopoNodeView, 'id' | 'kind' | 'lab
     bars: [],
     host: null,
     isProvider: false,
+    name: p.label,
+    lspciName: null,
+    className: null,
+    osDevices: [],
+    p2pmem: p.isProvider ? 'bar' : null,
+    numaNode: 0,
+    hostBridge: 'hb0',
+    switchId: null,
     ...p,
   }
 }

@@ -27,6 +27,14 @@ function node(
     bars: [],
     host: null,
     isProvider: false,
+    name: `${id} label`,
+    lspciName: null,
+    className: null,
+    osDevices: [],
+    p2pmem: null,
+    numaNode: 0,
+    hostBridge: 'hb',
+    switchId: null,
   }
 }
 

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import {
+  lspciName,
+  parsePciIds,
+  pciClassName,
+  pciDeviceName,
+  pciVendorName,
+  shortDeviceName,
+  shortVendorName,
+  PCI_IDS_VERSION,
+} from './pciids'
+
+describe('pci.ids snapshot', () => {
+  it('names the DGX-2H devices as lspci does', () => {
+    expect(PCI_IDS_VERSION).toMatch(/^\d{4}\.\d{2}\.\d{2}$/)
+    expect(pciVendorName(0x10de)).toBe('NVIDIA Corporation')
+    expect(pciDeviceName(0x10de, 0x1db8)).toBe('GV100GL [Tesla V100 SXM3 32GB]')
+    expect(pciDeviceName(0x15b3, 0x1017)).toBe('MT27800 Family [ConnectX-5]')
+    expect(pciDeviceName(0x1a03, 0x2000)).toBe('ASPEED Graphics Family')
+    expect(lspciName(0x10de, 0x1db8)).toBe('NVIDIA Corporation GV100GL [Tesla V100 SXM3 32GB]')
+    expect(lspciName(0x10de, 0xfffe)).toBe('NVIDIA Corporation Device fffe')
+    expect(lspciName(0xf00d, 1)).toBeNull()
+  })
+
+  it('names classes (subclass, else base class)', () => {
+    expect(pciClassName(0x030200)).toBe('3D controller')
+    expect(pciClassName(0x030000)).toBe('VGA compatible controller')
+    expect(pciClassName(0x010802)).toBe('Non-Volatile memory controller')
+    expect(pciClassName(0x020700)).toBe('Infiniband controller')
+    expect(pciClassName(0x060400)).toBe('PCI bridge')
+    expect(pciClassName(0x03ee00)).toBe('Display controller')
+  })
+
+  it('shortens names for headers', () => {
+    expect(shortDeviceName('GV100GL [Tesla V100 SXM3 32GB]')).toBe('Tesla V100 SXM3 32GB')
+    expect(shortDeviceName('ASPEED Graphics Family')).toBe('ASPEED Graphics Family')
+    expect(shortVendorName('NVIDIA Corporation')).toBe('NVIDIA')
+    expect(shortVendorName('Advanced Micro Devices, Inc. [AMD/ATI]')).toBe('AMD/ATI')
+    expect(shortVendorName('Mellanox Technologies')).toBe('Mellanox')
+    expect(shortVendorName('ASPEED Technology, Inc.')).toBe('ASPEED')
+  })
+
+  it('parses pci.ids syntax, skipping what it does not know', () => {
+    const d = parsePciIds(
+      '1234  Acme\n\tabcd  Widget [W-1]\nC 12  Processing accelerators\n\t00  Accel\n\t\t01  Fancy\n',
+    )
+    expect(d.vendors.get(0x1234)?.devices.get(0xabcd)).toBe('Widget [W-1]')
+    expect(d.classes.get(0x1200)).toBe('Accel')
+    expect(d.progIfs.get(0x120001)).toBe('Fancy')
+  })
+})
