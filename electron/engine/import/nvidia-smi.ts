@@ -76,7 +76,34 @@ export function parseNvidiaSmi(text: string): NvidiaSmiMatrix {
   let h = 0
   while (h < lines.length && lines[h]!.trim() === '') h++
   if (h >= lines.length) throw new ImportFailure('nvidia-smi topo -m: empty input', { line: 1, column: 1 })
-  const headers = lines[h]!.trim()
+  const { devices, extra } = parseHeaderRow(lines[h]!, h + 1)
+  const m: NvidiaSmiMatrix = {
+    devices,
+    levels: devices.map(() => devices.map(() => null)),
+    cpuAffinity: new Map(),
+    numaAffinity: new Map(),
+    nicNames: new Map(),
+  }
+  const index = new Map(devices.map((d, i) => [d, i]))
+  const seenRows = new Set<string>()
+  let ln = h + 1
+  for (; ln < lines.length; ln++) {
+    const raw = lines[ln]!
+    if (raw.trim() === '') break
+    if (/^\s*Legend:/.test(raw)) break
+    parseRow(m, raw, ln + 1, { index, extra, seenRows })
+  }
+  for (; ln < lines.length; ln++) {
+    const nic = /^\s*(NIC\d+):\s*(\S+)\s*$/.exec(lines[ln]!)
+    if (nic) m.nicNames.set(nic[1]!, nic[2]!)
+  }
+  return m
+}
+
+/** The header: the device columns (GPU0 first), then the affinity columns. */
+function parseHeaderRow(header: string, line: number): { devices: string[]; extra: string[] } {
+  const headers = header
+    .trim()
     .split(/\t+|\s{2,}/)
     .map((s) => s.trim())
     .filter((s) => s !== '')
@@ -85,74 +112,67 @@ export function parseNvidiaSmi(text: string): NvidiaSmiMatrix {
     if (/affinity|numa id/i.test(t) || /\s/.test(t)) break
     if (devices.includes(t))
       throw new ImportFailure(`nvidia-smi topo -m: column ${t} appears twice`, {
-        line: h + 1,
-        column: lines[h]!.indexOf(t) + 1,
+        line,
+        column: header.indexOf(t) + 1,
       })
     devices.push(t)
   }
   if (devices.length === 0 || devices[0] !== 'GPU0')
-    throw new ImportFailure('nvidia-smi topo -m: the first header column must be GPU0', {
-      line: h + 1,
-      column: 1,
-    })
+    throw new ImportFailure('nvidia-smi topo -m: the first header column must be GPU0', { line, column: 1 })
   if (devices.length > 256)
-    throw new ImportFailure('nvidia-smi topo -m: more than 256 device columns', { line: h + 1, column: 1 })
-  const extra = headers.slice(devices.length)
-  const index = new Map(devices.map((d, i) => [d, i]))
-  const levels: (TopoLevel | null)[][] = devices.map(() => devices.map(() => null))
-  const cpuAffinity = new Map<string, string>()
-  const numaAffinity = new Map<string, string>()
-  const nicNames = new Map<string, string>()
-  const seenRows = new Set<string>()
-  let ln = h + 1
-  for (; ln < lines.length; ln++) {
-    const raw = lines[ln]!
-    if (raw.trim() === '') break
-    if (/^\s*Legend:/.test(raw)) break
-    const tokens = [...raw.matchAll(/\S+/g)]
-    const name = tokens[0]![0]
-    const row = index.get(name)
-    if (row === undefined)
+    throw new ImportFailure('nvidia-smi topo -m: more than 256 device columns', { line, column: 1 })
+  return { devices, extra: headers.slice(devices.length) }
+}
+
+/** One device row: a path class per column (X on the diagonal only), then its affinity cells. */
+function parseRow(
+  m: NvidiaSmiMatrix,
+  raw: string,
+  line: number,
+  cols: { index: Map<string, number>; extra: string[]; seenRows: Set<string> },
+): void {
+  const { devices } = m
+  const tokens = [...raw.matchAll(/\S+/g)]
+  const name = tokens[0]![0]
+  const row = cols.index.get(name)
+  if (row === undefined)
+    throw new ImportFailure(
+      `nvidia-smi topo -m: row "${name.slice(0, 20)}" is not one of the header columns`,
+      {
+        line,
+        column: tokens[0]!.index + 1,
+      },
+    )
+  if (cols.seenRows.has(name))
+    throw new ImportFailure(`nvidia-smi topo -m: row ${name} appears twice`, { line, column: 1 })
+  cols.seenRows.add(name)
+  if (tokens.length < devices.length + 1)
+    throw new ImportFailure(
+      `nvidia-smi topo -m: row ${name} has ${tokens.length - 1} cells, expected ${devices.length}`,
+      { line, column: raw.length + 1 },
+    )
+  for (let c = 0; c < devices.length; c++) {
+    const t = tokens[c + 1]!
+    const lv = normLevel(t[0])
+    if (lv === null)
       throw new ImportFailure(
-        `nvidia-smi topo -m: row "${name.slice(0, 20)}" is not one of the header columns`,
-        { line: ln + 1, column: tokens[0]!.index + 1 },
+        `nvidia-smi topo -m: unknown path class "${t[0].slice(0, 12)}" (expected X, PIX, PXB, PHB, NODE, SYS or NV#)`,
+        { line, column: t.index + 1 },
       )
-    if (seenRows.has(name))
-      throw new ImportFailure(`nvidia-smi topo -m: row ${name} appears twice`, { line: ln + 1, column: 1 })
-    seenRows.add(name)
-    if (tokens.length < devices.length + 1)
+    if ((lv === 'X') !== (c === row))
       throw new ImportFailure(
-        `nvidia-smi topo -m: row ${name} has ${tokens.length - 1} cells, expected ${devices.length}`,
-        { line: ln + 1, column: raw.length + 1 },
+        `nvidia-smi topo -m: "X" must be on the diagonal only (row ${name}, column ${devices[c]})`,
+        { line, column: t.index + 1 },
       )
-    for (let c = 0; c < devices.length; c++) {
-      const t = tokens[c + 1]!
-      const lv = normLevel(t[0])
-      if (lv === null)
-        throw new ImportFailure(
-          `nvidia-smi topo -m: unknown path class "${t[0].slice(0, 12)}" (expected X, PIX, PXB, PHB, NODE, SYS or NV#)`,
-          { line: ln + 1, column: t.index + 1 },
-        )
-      if ((lv === 'X') !== (c === row))
-        throw new ImportFailure(
-          `nvidia-smi topo -m: "X" must be on the diagonal only (row ${name}, column ${devices[c]})`,
-          { line: ln + 1, column: t.index + 1 },
-        )
-      levels[row]![c] = lv
-    }
-    const rest = tokens.slice(devices.length + 1).map((t) => t[0])
-    extra.forEach((colName, k) => {
-      const v = rest[k]
-      if (v === undefined) return
-      if (/^CPU Affinity$/i.test(colName)) cpuAffinity.set(name, v)
-      else if (/^NUMA Affinity$/i.test(colName)) numaAffinity.set(name, v)
-    })
+    m.levels[row]![c] = lv
   }
-  for (; ln < lines.length; ln++) {
-    const m = /^\s*(NIC\d+):\s*(\S+)\s*$/.exec(lines[ln]!)
-    if (m) nicNames.set(m[1]!, m[2]!)
-  }
-  return { devices, levels, cpuAffinity, numaAffinity, nicNames }
+  const rest = tokens.slice(devices.length + 1).map((t) => t[0])
+  cols.extra.forEach((colName, k) => {
+    const v = rest[k]
+    if (v === undefined) return
+    if (/^CPU Affinity$/i.test(colName)) m.cpuAffinity.set(name, v)
+    else if (/^NUMA Affinity$/i.test(colName)) m.numaAffinity.set(name, v)
+  })
 }
 
 class UnionFind {
@@ -219,10 +239,8 @@ export function impliedLevel(
   return between.some((n) => n.kind === 'switch_upstream') ? 'PXB' : 'PIX'
 }
 
-export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
-  const m = parseNvidiaSmi(text)
-  const report = newReport('nvidia-smi-topo', fileName)
-  const n = m.devices.length
+/** The closeness of every pair (0 = itself, 5 = SYS), the closer one where the two rows disagree. */
+function pairRanks(m: NvidiaSmiMatrix, report: ImportReport): (number | null)[][] {
   const rank = (i: number, j: number): number | null => {
     const a = m.levels[i]![j]
     const b = m.levels[j]![i]
@@ -234,21 +252,27 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
     if (rb === null) return ra
     return Math.min(ra, rb)
   }
+  const n = m.devices.length
   const R: (number | null)[][] = m.devices.map((_, i) => m.devices.map((_, j) => (i === j ? 0 : null)))
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) R[i]![j] = R[j]![i] = rank(i, j)
-  const groups = (t: number): UnionFind => {
-    const uf = new UnionFind(n)
-    for (let i = 0; i < n; i++)
-      for (let j = i + 1; j < n; j++) if (R[i]![j] !== null && R[i]![j]! <= t) uf.union(i, j)
-    return uf
-  }
-  const numaUf = groups(4)
-  const hbUf = groups(3)
-  const rpUf = groups(2)
-  const swUf = groups(1)
+  return R
+}
 
-  // Merge NUMA groups that the affinity columns put together, unless a SYS pair separates them.
-  // O(n²): SYS between initial groups is tabulated once; each affinity value merges its groups.
+/** Devices joined wherever their rank is at most `t` (4: NUMA node, 3: host bridge, 2: root port, 1: switch). */
+function groupsWithin(R: (number | null)[][], t: number): UnionFind {
+  const n = R.length
+  const uf = new UnionFind(n)
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) if (R[i]![j] !== null && R[i]![j]! <= t) uf.union(i, j)
+  return uf
+}
+
+/**
+ * Merge NUMA groups that the affinity columns put together, unless a SYS pair separates them.
+ * O(n²): SYS between initial groups is tabulated once; each affinity value merges its groups.
+ */
+function mergeByAffinity(m: NvidiaSmiMatrix, R: (number | null)[][], numaUf: UnionFind): void {
+  const n = m.devices.length
   const hint = (d: string): string | undefined => m.numaAffinity.get(d) ?? m.cpuAffinity.get(d)
   const sysBetween = new Set<string>()
   for (let a = 0; a < n; a++)
@@ -267,22 +291,21 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
     for (const x of gs) for (const y of gs) if (sysBetween.has(`${x}:${y}`)) clash = true
     if (!clash) for (const x of gs) numaUf.union(gs[0]!, x)
   }
+}
 
-  const byGroup = (uf: UnionFind, members: number[]): number[][] => {
-    const map = new Map<number, number[]>()
-    for (const i of members) {
-      const r = uf.find(i)
-      const l = map.get(r)
-      if (l) l.push(i)
-      else map.set(r, [i])
-    }
-    return [...map.values()]
+function byGroup(uf: UnionFind, members: number[]): number[][] {
+  const map = new Map<number, number[]>()
+  for (const i of members) {
+    const r = uf.find(i)
+    const l = map.get(r)
+    if (l) l.push(i)
+    else map.set(r, [i])
   }
-  const all = m.devices.map((_, i) => i)
-  const numaGroups = byGroup(numaUf, all)
-  const hbCount = numaGroups.reduce((s, g) => s + byGroup(hbUf, g).length, 0)
+  return [...map.values()]
+}
 
-  // NUMA numbers: the NUMA Affinity column when it names one node for the group, else the next free.
+/** NUMA numbers: the NUMA Affinity column when it names one node for the group, else the next free. */
+function numaNumbers(m: NvidiaSmiMatrix, numaGroups: number[][]): number[] {
   const usedNuma = new Set<number>()
   const numaOf: number[] = []
   numaGroups.forEach((g, k) => {
@@ -300,33 +323,43 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
     }
     usedNuma.add(numaOf[k]!)
   })
+  return numaOf
+}
 
-  const nodes: TopoNodeSpec[] = []
-  const ids = new Set<string>()
-  const uid = (base: string): string => {
+/** The tree reconstructed from the groups: invented host bridges, root ports and switches with readable ids. */
+class TreeBuilder {
+  readonly nodes: TopoNodeSpec[] = []
+  private readonly ids = new Set<string>()
+  readonly devId: string[]
+
+  constructor(
+    private readonly m: NvidiaSmiMatrix,
+    readonly counts: Record<string, number>,
+  ) {
+    this.devId = m.devices.map((d) => this.uid(d.toLowerCase()))
+  }
+
+  private uid(base: string): string {
     let id = safeId(base)
-    for (let k = 2; ids.has(id); k++) id = safeId(`${base}-${k}`)
-    ids.add(id)
+    for (let k = 2; this.ids.has(id); k++) id = safeId(`${base}-${k}`)
+    this.ids.add(id)
     return id
   }
-  const devName = (i: number): string => m.devices[i]!
-  const devId = m.devices.map((d) => uid(d.toLowerCase()))
-  const counts: Record<string, number> = {
-    gpus: 0,
-    nics: 0,
-    numaNodes: numaGroups.length,
-    hostBridges: hbCount,
-    rootPorts: 0,
-    switches: 0,
+
+  devName(i: number): string {
+    return this.m.devices[i]!
   }
 
-  const addDevice = (i: number, parent: string, slot: number): void => {
-    const name = devName(i)
+  /** A GPU (NVIDIA 3D controller) or a NIC (RDMA NIC; Mellanox for mlx5_*). */
+  private addDevice(i: number, parent: string, slot: number): void {
+    const name = this.devName(i)
+    const id = this.devId[i]!
     if (/^GPU\d+$/.test(name)) {
-      counts.gpus!++
-      nodes.push(
+      this.counts.gpus!++
+      const bars = assumedBars('gpu')
+      this.nodes.push(
         endpointNode({
-          id: devId[i]!,
+          id,
           parent,
           label: name,
           slot,
@@ -334,128 +367,156 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
           vendor: 0x10de,
           classCode: 0x030200,
           type: 'gpu',
-          bars: assumedBars('gpu'),
+          bars,
         }),
       )
-    } else {
-      counts.nics!++
-      const os = m.nicNames.get(name) ?? name
-      const mlx = /^mlx\d?_/.test(os)
-      nodes.push(
-        endpointNode({
-          id: devId[i]!,
-          parent,
-          label: os === name ? name : `${name} (${os})`,
-          slot,
-          fn: 0,
-          vendor: mlx ? 0x15b3 : undefined,
-          classCode: 0x020700,
-          type: 'rnic',
-          bars: assumedBars('rnic'),
-          osDevices: [os],
-        }),
-      )
+      return
     }
+    this.counts.nics!++
+    const os = this.m.nicNames.get(name) ?? name
+    const mlx = /^mlx\d?_/.test(os)
+    this.nodes.push(
+      endpointNode({
+        id,
+        parent,
+        label: os === name ? name : `${name} (${os})`,
+        slot,
+        fn: 0,
+        vendor: mlx ? 0x15b3 : undefined,
+        classCode: 0x020700,
+        type: 'rnic',
+        bars: assumedBars('rnic'),
+        osDevices: [os],
+      }),
+    )
   }
-  const addSwitch = (parent: string, members: number[], tag: string): void => {
-    counts.switches!++
-    const usp = uid(`usp-${tag}`)
-    nodes.push({
-      id: usp,
+
+  private addUpstreamPort(id: string, parent: string, members: number[]): void {
+    this.counts.switches!++
+    this.nodes.push({
+      id,
       kind: 'switch_upstream',
       parent,
       slot: 0,
       fn: 0,
-      label: `Switch (reconstructed) above ${members.map(devName).join(', ')}`.slice(0, 200),
-    })
-    members.forEach((i, k) => {
-      const dsp = uid(`dsp-${devName(i).toLowerCase()}`)
-      nodes.push({
-        id: dsp,
-        kind: 'switch_downstream',
-        parent: usp,
-        slot: Math.min(k, 31),
-        fn: 0,
-        label: `Downstream port to ${devName(i)}`,
-      })
-      addDevice(i, dsp, 0)
+      label: `Switch (reconstructed) above ${members.map((i) => this.devName(i)).join(', ')}`.slice(0, 200),
     })
   }
 
+  private addDownstreamPort(id: string, parent: string, k: number, label: string): void {
+    this.nodes.push({ id, kind: 'switch_downstream', parent, slot: Math.min(k, 31), fn: 0, label })
+  }
+
+  /** One switch with a downstream port per member (a PIX group). */
+  private addSwitch(parent: string, members: number[], tag: string): void {
+    const usp = this.uid(`usp-${tag}`)
+    this.addUpstreamPort(usp, parent, members)
+    members.forEach((i, k) => {
+      const dsp = this.uid(`dsp-${this.devName(i).toLowerCase()}`)
+      this.addDownstreamPort(dsp, usp, k, `Downstream port to ${this.devName(i)}`)
+      this.addDevice(i, dsp, 0)
+    })
+  }
+
+  addHostBridge(rootBus: number, numaNode: number): string {
+    const hbId = this.uid(hostBridgeId(0, rootBus))
+    this.nodes.push({
+      id: hbId,
+      kind: 'host_bridge',
+      parent: null,
+      label: `Host bridge (reconstructed), NUMA node ${numaNode}`,
+      host: { domain: 0, rootBus, numaNode, hostDevice: null },
+    })
+    return hbId
+  }
+
+  /**
+   * A root port to a PHB group: the device itself, one switch (one PIX group), or a switch whose
+   * downstream ports lead to a switch per PIX group (PXB).
+   */
+  addRootPort(hbId: string, r: number, rg: number[], swUf: UnionFind): void {
+    this.counts.rootPorts!++
+    const first = this.devName(rg[0]!).toLowerCase()
+    const rp = this.uid(`rp-${first}`)
+    this.nodes.push({
+      id: rp,
+      kind: 'root_port',
+      parent: hbId,
+      slot: Math.min(r + 1, 31),
+      fn: 0,
+      label: `Root port (reconstructed) to ${rg.map((i) => this.devName(i)).join(', ')}`.slice(0, 200),
+    })
+    if (rg.length === 1) return this.addDevice(rg[0]!, rp, 0)
+    const pix = byGroup(swUf, rg)
+    if (pix.length === 1) return this.addSwitch(rp, rg, first)
+    const top = this.uid(`usp-${first}`)
+    this.addUpstreamPort(top, rp, rg)
+    pix.forEach((pg, p) => {
+      const dsp = this.uid(`dsp-top-${this.devName(pg[0]!).toLowerCase()}`)
+      const label = `Downstream port to ${pg.map((i) => this.devName(i)).join(', ')}`.slice(0, 200)
+      this.addDownstreamPort(dsp, top, p, label)
+      this.addSwitch(dsp, pg, `${this.devName(pg[0]!).toLowerCase()}-2`)
+    })
+  }
+}
+
+export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
+  const m = parseNvidiaSmi(text)
+  const report = newReport('nvidia-smi-topo', fileName)
+  const R = pairRanks(m, report)
+  const numaUf = groupsWithin(R, 4)
+  const hbUf = groupsWithin(R, 3)
+  const rpUf = groupsWithin(R, 2)
+  const swUf = groupsWithin(R, 1)
+  mergeByAffinity(m, R, numaUf)
+  const numaGroups = byGroup(
+    numaUf,
+    m.devices.map((_, i) => i),
+  )
+  const hbCount = numaGroups.reduce((s, g) => s + byGroup(hbUf, g).length, 0)
+  const numaOf = numaNumbers(m, numaGroups)
+  const t = new TreeBuilder(m, {
+    gpus: 0,
+    nics: 0,
+    numaNodes: numaGroups.length,
+    hostBridges: hbCount,
+    rootPorts: 0,
+    switches: 0,
+  })
   let hbIndex = 0
   numaGroups.forEach((ng, k) => {
     for (const hg of byGroup(hbUf, ng)) {
-      const rootBus = syntheticRootBus(hbIndex++, hbCount)
-      const hbId = uid(hostBridgeId(0, rootBus))
-      nodes.push({
-        id: hbId,
-        kind: 'host_bridge',
-        parent: null,
-        label: `Host bridge (reconstructed), NUMA node ${numaOf[k]}`,
-        host: { domain: 0, rootBus, numaNode: numaOf[k]!, hostDevice: null },
-      })
-      byGroup(rpUf, hg).forEach((rg, r) => {
-        counts.rootPorts!++
-        const first = devName(rg[0]!).toLowerCase()
-        const rp = uid(`rp-${first}`)
-        nodes.push({
-          id: rp,
-          kind: 'root_port',
-          parent: hbId,
-          slot: Math.min(r + 1, 31),
-          fn: 0,
-          label: `Root port (reconstructed) to ${rg.map(devName).join(', ')}`.slice(0, 200),
-        })
-        if (rg.length === 1) {
-          addDevice(rg[0]!, rp, 0)
-          return
-        }
-        const pix = byGroup(swUf, rg)
-        if (pix.length === 1) {
-          addSwitch(rp, rg, first)
-          return
-        }
-        counts.switches!++
-        const top = uid(`usp-${first}`)
-        nodes.push({
-          id: top,
-          kind: 'switch_upstream',
-          parent: rp,
-          slot: 0,
-          fn: 0,
-          label: `Switch (reconstructed) above ${rg.map(devName).join(', ')}`.slice(0, 200),
-        })
-        pix.forEach((pg, p) => {
-          const dsp = uid(`dsp-top-${devName(pg[0]!).toLowerCase()}`)
-          nodes.push({
-            id: dsp,
-            kind: 'switch_downstream',
-            parent: top,
-            slot: Math.min(p, 31),
-            fn: 0,
-            label: `Downstream port to ${pg.map(devName).join(', ')}`.slice(0, 200),
-          })
-          addSwitch(dsp, pg, `${devName(pg[0]!).toLowerCase()}-2`)
-        })
-      })
+      const hbId = t.addHostBridge(syntheticRootBus(hbIndex++, hbCount), numaOf[k]!)
+      byGroup(rpUf, hg).forEach((rg, r) => t.addRootPort(hbId, r, rg, swUf))
     }
   })
+  selfCheck(m, t, report)
+  reportAssumptions(m, t.counts, report)
+  const lab = makeLab(
+    baseName(fileName),
+    `Reconstructed from nvidia-smi topo -m (${fileName}): ${t.counts.gpus} GPUs, ${t.counts.nics} NICs.`,
+    { name: baseName(fileName), cpu: null, nodes: t.nodes },
+  )
+  return { lab, report }
+}
 
-  // Self-check: every stated PCIe level against the reconstructed tree.
+/** Every stated PCIe level against the reconstructed tree; counts NVLink pairs and mismatches. */
+function selfCheck(m: NvidiaSmiMatrix, t: TreeBuilder, report: ImportReport): void {
+  const n = m.devices.length
   let mismatches = 0
   let nvPairs = 0
-  const nodeMap = new Map(nodes.map((x) => [x.id, x]))
+  const nodeMap = new Map(t.nodes.map((x) => [x.id, x]))
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const stated = m.levels[i]![j] ?? m.levels[j]![i]
       if (stated === 'NV') nvPairs++
       if (!stated || stated === 'NV' || stated === 'X') continue
-      const got = impliedLevel(nodes, devId[i]!, devId[j]!, nodeMap)
+      const got = impliedLevel(t.nodes, t.devId[i]!, t.devId[j]!, nodeMap)
       if (got !== stated) {
         mismatches++
         warn(
           report,
-          `${devName(i)}–${devName(j)}: the matrix says ${stated}, the reconstructed tree gives ${got}`,
+          `${t.devName(i)}–${t.devName(j)}: the matrix says ${stated}, the reconstructed tree gives ${got}`,
         )
       }
     }
@@ -463,9 +524,11 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
   const missingRows = m.devices.filter((_, i) => m.levels[i]!.every((l) => l === null))
   if (missingRows.length > 0)
     warn(report, `no row for ${missingRows.join(', ')}; placed from the other rows only`)
+  t.counts.nvlinkPairs = nvPairs
+  t.counts.levelMismatches = mismatches
+}
 
-  counts.nvlinkPairs = nvPairs
-  counts.levelMismatches = mismatches
+function reportAssumptions(m: NvidiaSmiMatrix, counts: Record<string, number>, report: ImportReport): void {
   report.counts = counts
   report.cannotCarry.push(
     'the PCIe tree itself (only pairwise path classes)',
@@ -484,15 +547,9 @@ export function importNvidiaSmi(fileName: string, text: string): { lab: LabFile;
       : 'NUMA node numbers assigned in order (no NUMA Affinity column)',
     'CPU: not in the output; left for the engine to infer',
   )
+  const nvPairs = counts.nvlinkPairs!
   if (nvPairs > 0)
     report.warnings.push(
       `${nvPairs} NVLink pair(s) (NV#): NVLink is not modelled, and their PCIe relation was inferred from the other rows`,
     )
-
-  const lab = makeLab(
-    baseName(fileName),
-    `Reconstructed from nvidia-smi topo -m (${fileName}): ${counts.gpus} GPUs, ${counts.nics} NICs.`,
-    { name: baseName(fileName), cpu: null, nodes },
-  )
-  return { lab, report }
 }
