@@ -142,6 +142,8 @@ export const labFileSchema = z.strictObject({
   description: z.string().max(20_000).optional(),
   machine: machineSchema,
   settings: settingsSchema,
+  /** A workshop course: the lab's scenarios and their exercises, taught in order. */
+  course: z.strictObject({ title: label.min(1), description: z.string().max(20_000).optional() }).optional(),
   scenarios: z.array(z.unknown()).max(1000).optional(),
 })
 

@@ -170,6 +170,8 @@ export interface LabFile {
   description?: string
   machine: MachineSpec
   settings: LabSettings
+  /** A workshop course over the lab's scenarios (their exercises, in order). */
+  course?: { title: string; description?: string }
   /** Added by later issues (scenarios, exercises); kept opaque and preserved here. */
   scenarios?: unknown[]
 }

@@ -33,6 +33,18 @@ export interface ScenarioRunJson {
   era: string
   operations: OpRunJson[]
   expectationsMet: boolean
+  /** Each workshop exercise checked against the engine (absent when the scenario has none). */
+  exercises?: ExerciseRunJson[]
+}
+
+/** One exercise of `lab run --json`: the file's answer and what the engine produced per era. */
+export interface ExerciseRunJson {
+  id: string
+  kind: string
+  answer: string
+  ok: boolean
+  actual: { era: string; value: string }[]
+  problems: string[]
 }
 
 /** The stable `lab run --json` output. */

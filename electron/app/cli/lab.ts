@@ -23,6 +23,7 @@ import {
 } from '../../engine/index'
 import { namesByBdf } from '../views/nodes'
 import { runCommand } from './run'
+import { exercisesCommand } from './exercises'
 import type { CliIo } from './io'
 
 export type { CliIo } from './io'
@@ -53,13 +54,22 @@ Commands:
   import <file> -o <out.p2plab>
                              Convert any supported input into a lab file, and report what the
                              format could not carry and what was assumed.
-  run <lab-or-scenario-file> Run every scenario of a lab (or a bare scenario file on the default
-                             lab) headless: each operation expands into the kernel call tree.
+  run [<lab-or-scenario-file>]
+                             Run every scenario of a lab (or a bare scenario file on the default
+                             lab; no file: the default lab and its course) headless: each
+                             operation expands into the kernel call tree.
       --era <era>            Run in another era
       --trace                Print every step (enter, check, mutate, return, fail)
       --json                 {"scenarios": [{"name", "era", "operations": [{"op", "ret",
                              "errno", "ok"}], "expectationsMet"}]}
-                             Exit 1 when an expected outcome is not met.
+                             Workshop exercises are checked too: every answer must be what
+                             the engine produces, in every era the exercise names (adds
+                             "exercises": [{"id", "kind", "answer", "ok", "actual", "problems"}]).
+                             Exit 1 when an expected outcome is not met or an answer is wrong.
+  exercises [<file>]         List a lab's workshop exercises (no file: the default lab's
+                             built-in course "The 2019 P2P debate, hands on").
+      --json                 {"exercises": [{"scenario", "id", "kind", "question", "choices"}]}
+      --answers              Also print each answer and its explanation
   eras                       List the kernel eras and what changed in each.
   qemu <file>                A QEMU q35 command line reproducing the lab's PCIe tree (every
                              endpoint an NVMe with a CMB), what QEMU cannot reproduce and how the
@@ -467,6 +477,8 @@ export function runCli(argv: string[], io: CliIo): number {
         return cmdQemu(io, args)
       case 'run':
         return runCommand(argv, io)
+      case 'exercises':
+        return exercisesCommand(argv, io)
       default:
         throw new UsageError(`unknown command "${cmd}" (try --help)`)
     }

@@ -61,6 +61,50 @@ describe('lab run (runCommand)', () => {
     expect(JSON.parse(x.out()).scenarios.map((s: { era: string }) => s.era)).toEqual(['v6.2', 'v6.2'])
   })
 
+  it('without a file runs the default lab and checks every exercise of its course against the engine', () => {
+    const x = io({})
+    expect(runCommand(['run', '--json'], x), x.err()).toBe(0)
+    const j = JSON.parse(x.out()) as {
+      scenarios: {
+        exercises?: { id: string; ok: boolean; actual: { era: string }[]; problems: string[] }[]
+      }[]
+    }
+    const exercises = j.scenarios.flatMap((s) => s.exercises ?? [])
+    expect(exercises.length).toBeGreaterThanOrEqual(16)
+    for (const e of exercises) expect(e.problems, e.id).toEqual([])
+    expect(exercises.every((e) => e.ok && e.actual.length >= 1)).toBe(true)
+    const text = io({})
+    expect(runCommand(['run'], text)).toBe(0)
+    expect(text.out()).toContain(
+      'exercise bar-gup-errno (errno): answer EFAULT ok [engine: v5.0 EFAULT, v6.12 EFAULT]',
+    )
+  })
+
+  it('exits 1 when an exercise answer is not what the engine produces', () => {
+    const lab = labFileOf(c22)
+    const sc = structuredClone(lab.scenarios![0]) as Record<string, unknown>
+    sc['exercises'] = [
+      {
+        id: 'wrong',
+        kind: 'errno',
+        op: 2,
+        eras: ['v5.0', 'v6.12'],
+        question: 'q',
+        answer: 'EREMOTEIO',
+        explanation: '',
+      },
+    ]
+    const x = io({ 'ex.p2plab': labText({ ...lab, scenarios: [sc] }) })
+    expect(runCommand(['run', 'ex.p2plab'], x)).toBe(1)
+    expect(x.out()).toContain(
+      'exercise wrong (errno): answer EREMOTEIO WRONG [engine: v5.0 EFAULT, v6.12 EFAULT]',
+    )
+    expect(x.out()).toContain('v5.0: the engine says EFAULT, the answer says EREMOTEIO')
+    const j = io({ 'ex.p2plab': labText({ ...lab, scenarios: [sc] }) })
+    expect(runCommand(['run', 'ex.p2plab', '--json'], j)).toBe(1)
+    expect(JSON.parse(j.out()).scenarios[0].exercises[0]).toMatchObject({ id: 'wrong', ok: false })
+  })
+
   it('exits 2 on bad input', () => {
     const lab = labFileOf(c22)
     const badDev = structuredClone(lab)
@@ -74,7 +118,7 @@ describe('lab run (runCommand)', () => {
         { 'x.p2plab': JSON.stringify({ name: 's', operations: [{ op: 'nope', args: {} }] }) },
       ],
       [['run', 'x.p2plab'], { 'x.p2plab': labText(badDev) }],
-      [['run'], {}],
+      [['run', 'a.p2plab', 'b.p2plab'], {}],
     ]
     for (const [argv, files] of cases) {
       const x = io(files)

@@ -1,5 +1,6 @@
 /**
- * `lab run <lab-or-scenario-file> [--era E] [--json] [--trace]`: run every scenario headless,
+ * `lab run [<lab-or-scenario-file>] [--era E] [--json] [--trace]`: run every scenario headless
+ * (no file: the built-in default lab and its course),
  * print each operation's outcome (with --trace every step), check the expectations.
  *
  * Exit codes: 0 all expectations met, 1 an expectation is not met, 2 bad input (unreadable file,
@@ -7,7 +8,12 @@
  *
  * Input: a lab file (`format: "p2p-dma-lab"`, its `scenarios` array), or a bare scenario JSON
  * (one scenario object, or `{ "scenarios": [...] }`) which runs on the built-in default lab.
- * --json prints `{"scenarios":[{"name","era","operations":[{"op","ret","errno","ok"}],"expectationsMet"}]}`.
+ * --json prints `{"scenarios":[{"name","era","operations":[{"op","ret","errno","ok"}],"expectationsMet",
+ * "exercises":[{"id","kind","answer","ok","actual":[{"era","value"}],"problems"}]}]}`.
+ *
+ * Workshop exercises are checked too: each answer must be what the engine produces (which operation
+ * fails first, its errno, the refusing function, a pair's map type or distance, the P2P-capable
+ * pairs, the era an outcome changes in) in every era the exercise names; a wrong one exits 1.
  */
 import type { LabRunJson } from '../../../shared/model/trace'
 import { ERAS, type Era, type LabSettings, type MachineSpec } from '../../../shared/model/topology'
@@ -19,6 +25,8 @@ import {
   runScenario,
   scenarioMachine,
   type ScenarioResult,
+  type ExerciseCheck,
+  verifyExercises,
   scenarioSchema,
   type Scenario,
   formatStep,
@@ -26,7 +34,7 @@ import {
 
 import type { CliIo } from './io'
 
-export const RUN_USAGE = 'usage: lab run <lab-or-scenario-file> [--era E] [--json] [--trace]\n'
+export const RUN_USAGE = 'usage: lab run [<lab-or-scenario-file>] [--era E] [--json] [--trace]\n'
 
 interface Loaded {
   spec: MachineSpec
@@ -76,6 +84,16 @@ export function loadScenarios(file: string, text: string): Loaded {
   return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, [obj]) }
 }
 
+/** The built-in default lab: its scenarios are the course. */
+function defaultLoaded(): Loaded {
+  const lab = defaultLab()
+  return {
+    spec: lab.machine,
+    settings: lab.settings,
+    scenarios: parseScenarios('default lab', lab.scenarios ?? []),
+  }
+}
+
 function retText(
   o: { ret: number | null; errno: string | null; notInEra: string | null },
   op: string,
@@ -86,7 +104,17 @@ function retText(
   return op.startsWith('mmap') ? hex(o.ret) : String(o.ret)
 }
 
-function printText(io: CliIo, r: ScenarioResult, trace: boolean): void {
+function printExercises(io: CliIo, checks: ExerciseCheck[]): void {
+  for (const c of checks) {
+    const eras = c.actual.map((a) => `${a.era} ${a.value}`).join(', ')
+    io.stdout(
+      `  exercise ${c.id} (${c.kind}): answer ${c.answer} ${c.ok ? 'ok' : 'WRONG'} [engine: ${eras}]\n`,
+    )
+    for (const p of c.problems) io.stdout(`       ✗ ${p}\n`)
+  }
+}
+
+function printText(io: CliIo, r: ScenarioResult, trace: boolean, checks: ExerciseCheck[]): void {
   const m = r.kernel.machine
   io.stdout(`scenario: ${r.name}\n  era ${r.era} · IOMMU ${m.settings.iommu ? 'on' : 'off'} · ${m.name}\n`)
   r.operations.forEach((o, i) => {
@@ -98,7 +126,17 @@ function printText(io: CliIo, r: ScenarioResult, trace: boolean): void {
       for (const s of r.timeline.steps.slice(o.first, o.end))
         io.stdout(`       ${'  '.repeat(s.depth)}${formatStep(s)}\n`)
   })
-  io.stdout(`  ${r.expectationsMet ? 'all expectations met' : 'some expectations were NOT met'}\n\n`)
+  printExercises(io, checks)
+  const exercisesOk = checks.every((c) => c.ok)
+  io.stdout(
+    `  ${r.expectationsMet ? 'all expectations met' : 'some expectations were NOT met'}${
+      checks.length
+        ? exercisesOk
+          ? '; every exercise answer checked'
+          : '; some exercise answers are WRONG'
+        : ''
+    }\n\n`,
+  )
 }
 
 /** runCommand(['run', file, ...flags], io) -> exit code. A leading 'run' is optional. */
@@ -124,14 +162,14 @@ export function runCommand(argv: string[], io: CliIo): number {
       return 2
     } else files.push(a)
   }
-  if (files.length !== 1) {
+  if (files.length > 1) {
     io.stderr(RUN_USAGE)
     return 2
   }
-  const file = files[0]!
+  const file = files[0] ?? 'the default lab'
   let loaded: Loaded
   try {
-    loaded = loadScenarios(file, io.readFile(file))
+    loaded = files[0] ? loadScenarios(file, io.readFile(file)) : defaultLoaded()
   } catch (e) {
     io.stderr(
       `lab run: ${e instanceof BadInput ? e.message : `cannot read ${file}: ${(e as Error).message}`}\n`,
@@ -139,10 +177,15 @@ export function runCommand(argv: string[], io: CliIo): number {
     return 2
   }
   const results: ScenarioResult[] = []
+  const checks: ExerciseCheck[][] = []
   for (const sc0 of loaded.scenarios) {
     const sc = era ? { ...sc0, era } : sc0
     try {
-      results.push(runScenario(scenarioMachine(loaded.spec, loaded.settings, sc), sc))
+      const r = runScenario(scenarioMachine(loaded.spec, loaded.settings, sc), sc)
+      results.push(r)
+      // Exercises name their own eras: checked as written, whatever --era says.
+      const base = r.era === (sc0.era ?? loaded.settings.era) ? r : undefined
+      checks.push(verifyExercises(loaded.spec, loaded.settings, sc0, base))
     } catch (e) {
       if (e instanceof ScenarioInputError) {
         io.stderr(`lab run: ${file}: scenario '${sc.name}': ${e.message}\n`)
@@ -153,14 +196,26 @@ export function runCommand(argv: string[], io: CliIo): number {
   }
   if (json) {
     const out: LabRunJson = {
-      scenarios: results.map((r) => ({
+      scenarios: results.map((r, i) => ({
         name: r.name,
         era: r.era,
         operations: r.operations.map((o) => ({ op: o.op, ret: o.ret, errno: o.errno, ok: o.ok })),
         expectationsMet: r.expectationsMet,
+        ...(checks[i]!.length
+          ? {
+              exercises: checks[i]!.map((c) => ({
+                id: c.id,
+                kind: c.kind,
+                answer: c.answer,
+                ok: c.ok,
+                actual: c.actual,
+                problems: c.problems,
+              })),
+            }
+          : {}),
       })),
     }
     io.stdout(JSON.stringify(out, null, 2) + '\n')
-  } else for (const r of results) printText(io, r, trace)
-  return results.every((r) => r.expectationsMet) ? 0 : 1
+  } else results.forEach((r, i) => printText(io, r, trace, checks[i]!))
+  return results.every((r) => r.expectationsMet) && checks.every((cs) => cs.every((c) => c.ok)) ? 0 : 1
 }

@@ -10,7 +10,7 @@ import {
   type LabFile,
   type TopoNodeSpec,
 } from '../../../shared/model/topology'
-import { builtinScenarios } from '../scenario/library'
+import { COURSE, courseScenarios } from '../scenario/course'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -215,6 +215,7 @@ export function defaultLab(): LabFile {
       nodes,
     },
     settings: { ...DEFAULT_SETTINGS },
-    scenarios: builtinScenarios(),
+    course: { ...COURSE },
+    scenarios: courseScenarios(),
   }
 }

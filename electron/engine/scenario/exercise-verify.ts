@@ -17,7 +17,7 @@ import type { Era, LabSettings, MachineSpec } from '../../../shared/model/topolo
 import type { Recorded } from '../core/timeline'
 import { isProvider, pairVerdict } from '../p2pdma/matrix'
 import type { Machine } from '../topology/types'
-import { type Exercise, exerciseId, answerText, pairChoices, predictionKey } from './exercise'
+import { type Exercise, exerciseId, exerciseView, answerText, pairChoices, predictionKey } from './exercise'
 import { resolveDev, ScenarioInputError } from './ops'
 import { runScenario, scenarioMachine, type OpResult, type ScenarioResult } from './runner'
 import type { Scenario } from './schema'
@@ -36,9 +36,14 @@ export interface ExerciseCheck {
   problems: string[]
 }
 
-/** The engine's runs and machines of one scenario, per era, computed once. */
+/**
+ * The engine's runs and machines of one scenario, per era, computed once. A question about
+ * operation N runs the operations up to N only: what comes after cannot change N's outcome, and in
+ * an era where a later operation cannot run (it needs a buffer an operation that did not exist yet
+ * would have made) operation N still has an answer.
+ */
 class Runs {
-  private readonly runs = new Map<Era, ScenarioResult | Error>()
+  private readonly runs = new Map<string, ScenarioResult | Error>()
   private readonly machines = new Map<Era, Machine | Error>()
 
   constructor(
@@ -47,24 +52,32 @@ class Runs {
     readonly sc: Scenario,
     base?: ScenarioResult,
   ) {
-    if (base) this.runs.set(base.era, base)
+    if (base) this.runs.set(`${base.era}:all`, base)
   }
 
   get defaultEra(): Era {
     return this.sc.era ?? this.settings.era
   }
 
-  run(era: Era): ScenarioResult {
-    let r = this.runs.get(era)
+  /** The scenario in `era`, all operations or the first `upTo`. */
+  run(era: Era, upTo?: number): ScenarioResult {
+    const whole = this.runs.get(`${era}:all`)
+    if (upTo !== undefined && whole && !(whole instanceof Error)) return whole
+    const key = `${era}:${upTo ?? 'all'}`
+    let r = this.runs.get(key)
     if (!r) {
-      const s: Scenario = { ...this.sc, era }
+      const s: Scenario = {
+        ...this.sc,
+        era,
+        ...(upTo !== undefined ? { operations: this.sc.operations.slice(0, upTo) } : {}),
+      }
       try {
         r = runScenario(scenarioMachine(this.spec, this.settings, s), s)
       } catch (e) {
         if (!(e instanceof ScenarioInputError)) throw e
         r = e
       }
-      this.runs.set(era, r)
+      this.runs.set(key, r)
     }
     if (r instanceof Error) throw r
     return r
@@ -73,7 +86,7 @@ class Runs {
   machine(era: Era): Machine {
     let m = this.machines.get(era)
     if (!m) {
-      const r = this.runs.get(era)
+      const r = this.runs.get(`${era}:all`)
       if (r && !(r instanceof Error)) m = r.kernel.machine
       else {
         try {
@@ -182,12 +195,12 @@ function engineAnswer(e: Exercise, runs: Runs, era: Era, problems: string[]): st
       return i === null ? 'none' : String(i + 1)
     }
     case 'errno': {
-      const r = runs.run(era)
+      const r = runs.run(era, e.op)
       const o = e.op !== undefined ? opAt(r, e.op) : r.operations[firstFailing(r) ?? -1]
       return o ? outcomeText(o) : 'success'
     }
     case 'refusing-function': {
-      const r = runs.run(era)
+      const r = runs.run(era, e.op)
       const o = opAt(r, e.op!)
       return (
         refusingFunction(r.timeline.steps, o.first, o.end) ?? `none (operation ${e.op} ${outcomeText(o)})`
@@ -200,7 +213,9 @@ function engineAnswer(e: Exercise, runs: Runs, era: Era, problems: string[]): st
     case 'p2p-pairs':
       return p2pPairs(runs.machine(era), e.devices!, problems, era)
     case 'era-changed':
-      return e.pair ? verdictOf(runs.machine(era), e.pair).mapType : outcomeText(opAt(runs.run(era), e.op!))
+      return e.pair
+        ? verdictOf(runs.machine(era), e.pair).mapType
+        : outcomeText(opAt(runs.run(era, e.op), e.op!))
   }
 }
 
@@ -224,6 +239,9 @@ function verifyExercise(e: Exercise, index: number, runs: Runs): ExerciseCheck {
     }
   }
   const answer = predictionKey(e, e.answer, ops)
+  const offered = exerciseView(e, index, ops).choices
+  if (e.kind !== 'p2p-pairs' && offered.length && !offered.some((c) => predictionKey(e, c, ops) === answer))
+    problems.push(`the answer ${answerText(e)} is not among the choices offered (${offered.join(', ')})`)
   if (e.kind === 'era-changed') {
     const changes: number[] = []
     for (let i = 1; i < values.length; i++) if (values[i] !== values[i - 1]) changes.push(i)

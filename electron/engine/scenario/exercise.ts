@@ -116,7 +116,7 @@ export const exerciseSchema = z
 export type Exercise = z.infer<typeof exerciseSchema>
 
 const MAP_TYPES = ['BUS_ADDR', 'THRU_HOST_BRIDGE', 'NOT_SUPPORTED']
-const COMMON_ERRNOS = ['EFAULT', 'EREMOTEIO', 'EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EPERM', 'EBUSY']
+const COMMON_ERRNOS = ['EFAULT', 'EREMOTEIO', 'EINVAL', 'EOPNOTSUPP', 'ENODEV', 'ENOMEM', 'EPERM', 'EBUSY']
 
 /** The exercise's id: its own, else `ex<N>` (N = 1-based position in the scenario). */
 export function exerciseId(e: Pick<Exercise, 'id'>, index: number): string {

@@ -36,7 +36,7 @@ export interface ScenarioResult {
 /** The default process name when a scenario lists none. */
 export const DEFAULT_PROC = 'app'
 
-/** The machine a scenario runs on: the lab's, with the scenario's era and settings overrides. */
+/** The machine a scenario runs on: the lab's, with the scenario's era and settings (IOMMU, ACS override, CPU) overrides. */
 export function scenarioMachine(spec: MachineSpec, settings: LabSettings, sc: Scenario): Machine {
   const s: LabSettings = {
     ...settings,
@@ -44,7 +44,8 @@ export function scenarioMachine(spec: MachineSpec, settings: LabSettings, sc: Sc
     ...(sc.settings?.iommu !== undefined ? { iommu: sc.settings.iommu } : {}),
     ...(sc.settings?.disableAcsRedir !== undefined ? { disableAcsRedir: sc.settings.disableAcsRedir } : {}),
   }
-  const r = buildMachine(spec, s)
+  // A scenario's CPU replaces the machine's (a what-if: "this box with an AMD Zen CPU").
+  const r = buildMachine(sc.settings?.cpu ? { ...spec, cpu: { ...sc.settings.cpu } } : spec, s)
   if (!r.ok)
     throw new ScenarioInputError(`the topology does not build: ${r.issues.map((i) => i.message).join('; ')}`)
   return r.machine

@@ -5,7 +5,7 @@
  * ```json
  * { "name": "C22 GUP on a BAR mapped with remap_pfn_range",
  *   "era": "v6.12",                          // optional: overrides the lab's era
- *   "settings": { "iommu": true },           // optional: overrides iommu / disableAcsRedir
+ *   "settings": { "iommu": true },           // optional: overrides iommu / disableAcsRedir / cpu
  *   "narration": "What the scenario teaches.",
  *   "processes": [{ "name": "app" }],
  *   "operations": [
@@ -24,6 +24,7 @@ import { duplicateExerciseIds, exerciseSchema } from './exercise'
 import { ERRNO_NAMES } from '../../../shared/model/errno'
 import { FOLL_FLAGS, VM_FLAGS } from '../../../shared/model/mm'
 import { ERAS } from '../../../shared/model/topology'
+import { cpuSchema } from '../../../shared/model/lab-schema'
 
 const name = z.string().min(1).max(100)
 export const sizeSchema = z.union([
@@ -444,7 +445,12 @@ export const scenarioSchema = z.strictObject({
   name: z.string().min(1).max(200),
   era: z.enum(ERAS).optional(),
   settings: z
-    .strictObject({ iommu: z.boolean().optional(), disableAcsRedir: z.string().max(4000).optional() })
+    .strictObject({
+      iommu: z.boolean().optional(),
+      disableAcsRedir: z.string().max(4000).optional(),
+      /** Replaces the machine's CPU (cpu_supports_p2pdma() and the era's CPU rules read it). */
+      cpu: cpuSchema.optional(),
+    })
     .optional(),
   narration: z.string().max(20_000).optional(),
   processes: z
