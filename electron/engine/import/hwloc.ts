@@ -109,6 +109,253 @@ interface Frame {
   cpuChain: XmlElement[]
 }
 
+/** What an object contributes to its children's frames. */
+interface ChildContext {
+  pci: string | null
+  cpuSide: XmlElement | null
+  cpuChain: XmlElement[]
+}
+
+/** One hwloc XML import: the nodes made so far and what the walk learnt on the way. */
+class HwlocImport {
+  readonly nodes: TopoNodeSpec[] = []
+  private readonly ids = new Set<string>()
+  readonly unknownKinds = new Set<string>()
+  readonly osDevs = new Map<string, string[]>()
+  /** Names the file gives a PCI function through its OS devices (nvml's GPUModel). */
+  readonly osModels = new Map<string, string>()
+  readonly counts = {
+    hostBridges: 0,
+    bridges: 0,
+    pciDevices: 0,
+    osDevices: 0,
+    skippedObjects: 0,
+    hostDevices: 0,
+  }
+  /** node id → secondary bus (for slot/bus checks) */
+  private readonly bridgeBus = new Map<string, number>()
+  readonly nodeById = new Map<string, TopoNodeSpec>()
+  cpu: CpuSpec | null = null
+  machineName = ''
+
+  constructor(readonly report: ImportReport) {}
+
+  private add(n: TopoNodeSpec): void {
+    this.nodes.push(n)
+    this.ids.add(n.id)
+    this.nodeById.set(n.id, n)
+  }
+
+  private uniqueId(base: string): string {
+    let id = base
+    for (let k = 2; this.ids.has(id); k++) id = `${base}-${k}`
+    return id
+  }
+
+  /** The NUMA node of an I/O object: its CPU-side ancestor's nodeset, else the nearest NUMANode child above. */
+  private numaOf(f: Frame, label: string): number {
+    const ns = f.cpuSide?.attrs.get('nodeset')
+    if (ns !== undefined) {
+      const b = bitmapFirst(ns)
+      if (b) {
+        if (b.count > 1)
+          warn(this.report, `${label} is local to several NUMA nodes (nodeset ${ns}); using node ${b.first}`)
+        return Math.min(b.first, 1023)
+      }
+    }
+    for (let k = f.cpuChain.length - 1; k >= 0; k--) {
+      const numa = f.cpuChain[k]!.children.find(
+        (c) => c.name === 'object' && c.attrs.get('type') === 'NUMANode',
+      )
+      if (numa) return Math.min(Number(numa.attrs.get('os_index') ?? 0) || 0, 1023)
+    }
+    warn(this.report, `${label}: no NUMA node found above it; assuming node 0`)
+    return 0
+  }
+
+  /** Iterative walk with explicit frames (the XML parser already bounds depth to 256). */
+  walk(root: XmlElement): void {
+    const stack: Frame[] = [{ el: root, pci: null, cpuSide: null, cpuChain: [] }]
+    while (stack.length > 0) {
+      const f = stack.pop()!
+      const el = f.el
+      const next =
+        el.name === 'object' ? this.object(f) : { pci: f.pci, cpuSide: f.cpuSide, cpuChain: f.cpuChain }
+      for (let k = el.children.length - 1; k >= 0; k--) {
+        const c = el.children[k]!
+        if (c.name === 'object') stack.push({ el: c, ...next })
+      }
+    }
+  }
+
+  /** One <object>: a host bridge, PCI bridge, PCI device, OS device or a CPU-side object. */
+  private object(f: Frame): ChildContext {
+    const el = f.el
+    const type = el.attrs.get('type') ?? ''
+    const keep = { pci: f.pci, cpuSide: f.cpuSide, cpuChain: f.cpuChain }
+    if (type === 'Bridge') {
+      const bt = el.attrs.get('bridge_type') ?? ''
+      return { ...keep, pci: bt.startsWith('0-') ? this.hostBridge(f) : this.pciBridge(f) }
+    }
+    if (type === 'PCIDev') return { ...keep, pci: this.pciDev(f) }
+    if (type === 'OSDev') {
+      this.osDev(f)
+      return keep
+    }
+    // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
+    if ((type === 'Package' || type === 'Socket') && this.cpu === null) this.cpu = cpuFrom(infos(el)) // Socket: hwloc 1.x
+    if (type === 'Machine' && !this.machineName) {
+      const info = infos(el)
+      this.machineName = info.get('DMIProductName') ?? info.get('HostName') ?? ''
+    }
+    if (f.pci === null) return { ...keep, cpuSide: el, cpuChain: [...f.cpuChain, el] }
+    this.counts.skippedObjects++
+    return keep
+  }
+
+  private busRange(el: XmlElement): RegExpExecArray | null {
+    return /^([0-9a-fA-F]{4}):\[([0-9a-fA-F]{2})-([0-9a-fA-F]{2})\]$/.exec(el.attrs.get('bridge_pci') ?? '')
+  }
+
+  /** bridge_type="0-…": a host bridge, its root bus from bridge_pci="dddd:[ss-ee]". */
+  private hostBridge(f: Frame): string {
+    const el = f.el
+    this.counts.hostBridges++
+    const range = this.busRange(el)
+    if (!range)
+      throw new ImportFailure(`hwloc XML: host bridge without a valid bridge_pci="dddd:[ss-ee]"`, {
+        line: el.line,
+        column: el.column,
+      })
+    const domain = parseInt(range[1]!, 16)
+    const rootBus = parseInt(range[2]!, 16)
+    const id = this.uniqueId(hostBridgeId(domain, rootBus))
+    const numaNode = this.numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
+    this.add({
+      id,
+      kind: 'host_bridge',
+      parent: null,
+      label: `Host bridge ${hex(domain, 4)}:${hex(rootBus, 2)}`,
+      host: { domain, rootBus, numaNode, hostDevice: null },
+    })
+    this.bridgeBus.set(id, rootBus)
+    return id
+  }
+
+  /** The BDF of a PCI object below a host bridge (a bad or missing one fails the import). */
+  private busid(f: Frame, what: string): Bdf {
+    const el = f.el
+    const where = { line: el.line, column: el.column }
+    const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
+    if (!bdf)
+      throw new ImportFailure(
+        `hwloc XML: ${what} with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`,
+        where,
+      )
+    if (f.pci === null)
+      throw new ImportFailure(
+        `hwloc XML: ${what === 'bridge' ? 'PCI bridge' : what} ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`,
+        where,
+      )
+    return bdf
+  }
+
+  /** Any other bridge: a PCI-to-PCI bridge whose port kind is decided by position later. */
+  private pciBridge(f: Frame): string {
+    const el = f.el
+    this.counts.bridges++
+    const range = this.busRange(el)
+    const bdf = this.busid(f, 'bridge')
+    const pt = parsePciType(el.attrs.get('pci_type') ?? '')
+    const id = this.uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+    const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent: f.pci!, slot: bdf.dev, fn: bdf.fn }
+    if (pt) {
+      n.vendor = pt.vendor
+      n.device = pt.device
+      n.classCode = (pt.cls << 8) | (pt.progIf ?? 0)
+    }
+    n.label = bridgeLabel(bdf, pt, infos(el))
+    checkBus(this.report, bdf, f.pci!, this.bridgeBus)
+    this.add(n)
+    this.unknownKinds.add(id)
+    if (range) this.bridgeBus.set(id, parseInt(range[2]!, 16))
+    return id
+  }
+
+  /** A PCI function: the host bridge's own device at 00.0 of its root bus, else an endpoint. */
+  private pciDev(f: Frame): string | null {
+    const el = f.el
+    this.counts.pciDevices++
+    const bdf = this.busid(f, 'PCI device')
+    const pt = parsePciType(el.attrs.get('pci_type') ?? '')
+    const parent = this.nodeById.get(f.pci!)
+    const label = deviceLabel(bdf, pt, infos(el))
+    // The function at 00.0 on a root bus is the host bridge's own pci_dev (e.g. 8086:2020).
+    if (
+      parent?.kind === 'host_bridge' &&
+      parent.host &&
+      bdf.dev === 0 &&
+      bdf.fn === 0 &&
+      bdf.bus === parent.host.rootBus &&
+      pt &&
+      pt.cls !== 0x0604
+    ) {
+      parent.host.hostDevice = {
+        vendor: pt.vendor,
+        device: pt.device,
+        classCode: (pt.cls << 8) | (pt.progIf ?? 0),
+        label: clampLabel(label),
+      }
+      this.counts.hostDevices++
+      return null
+    }
+    let classCode = pt ? (pt.cls << 8) | (pt.progIf ?? 0) : undefined
+    if (pt && pt.cls === 0x0108 && pt.progIf === undefined) classCode = 0x010802
+    const etype = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, pt?.vendor)
+    const id = this.uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+    checkBus(this.report, bdf, f.pci!, this.bridgeBus)
+    this.add(
+      endpointNode({
+        id,
+        parent: f.pci!,
+        label,
+        slot: bdf.dev,
+        fn: bdf.fn,
+        vendor: pt?.vendor,
+        device: pt?.device,
+        classCode,
+        type: etype,
+        bars: assumedBars(etype),
+      }),
+    )
+    return id
+  }
+
+  /** An OS device (nvme0n1, mlx5_0, an nvml GPU) names its PCI function. */
+  private osDev(f: Frame): void {
+    this.counts.osDevices++
+    const name = f.el.attrs.get('name')
+    if (!name || !f.pci) return
+    const list = this.osDevs.get(f.pci)
+    if (list) list.push(name)
+    else this.osDevs.set(f.pci, [name])
+    const model = infos(f.el).get('GPUModel')
+    if (model && !this.osModels.has(f.pci)) this.osModels.set(f.pci, model)
+  }
+
+  /** OS device names onto their functions; lstopo names a GPU by its OS device's model (nvml, opencl, rsmi). */
+  nameFunctions(): void {
+    for (const [id, names] of this.osDevs) {
+      const n = this.nodeById.get(id)
+      if (n?.endpoint) n.endpoint.osDevices = names.slice(0, 64).map((s) => s.slice(0, 60))
+    }
+    for (const [id, model] of this.osModels) {
+      const n = this.nodeById.get(id)
+      if (n) n.label = clampLabel(model)
+    }
+  }
+}
+
 export function importHwloc(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
   const doc = parseXml(text)
   const root = doc.root
@@ -124,229 +371,33 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
       report,
       `hwloc XML version ${version} is not one this importer knows (2.0, 3.0); reading it like 2.0`,
     )
-
-  const nodes: TopoNodeSpec[] = []
-  const ids = new Set<string>()
-  const unknownKinds = new Set<string>()
-  const osDevs = new Map<string, string[]>()
-  /** Names the file gives a PCI function through its OS devices (nvml's GPUModel). */
-  const osModels = new Map<string, string>()
-  const counts = {
-    hostBridges: 0,
-    bridges: 0,
-    pciDevices: 0,
-    osDevices: 0,
-    skippedObjects: 0,
-    hostDevices: 0,
-  }
-  const bridgeBus = new Map<string, number>() // node id → secondary bus (for slot/bus checks)
-  const nodeById = new Map<string, TopoNodeSpec>()
-  let cpu: CpuSpec | null = null
-  let machineName = ''
-
-  const add = (n: TopoNodeSpec): void => {
-    nodes.push(n)
-    ids.add(n.id)
-    nodeById.set(n.id, n)
-  }
-  const uniqueId = (base: string): string => {
-    let id = base
-    for (let k = 2; ids.has(id); k++) id = `${base}-${k}`
-    return id
-  }
-
-  const numaOf = (f: Frame, label: string): number => {
-    const ns = f.cpuSide?.attrs.get('nodeset')
-    if (ns !== undefined) {
-      const b = bitmapFirst(ns)
-      if (b) {
-        if (b.count > 1)
-          warn(report, `${label} is local to several NUMA nodes (nodeset ${ns}); using node ${b.first}`)
-        return Math.min(b.first, 1023)
-      }
-    }
-    for (let k = f.cpuChain.length - 1; k >= 0; k--) {
-      const numa = f.cpuChain[k]!.children.find(
-        (c) => c.name === 'object' && c.attrs.get('type') === 'NUMANode',
-      )
-      if (numa) return Math.min(Number(numa.attrs.get('os_index') ?? 0) || 0, 1023)
-    }
-    warn(report, `${label}: no NUMA node found above it; assuming node 0`)
-    return 0
-  }
-
-  // Iterative walk with explicit frames (the XML parser already bounds depth to 256).
-  const stack: Frame[] = [{ el: root, pci: null, cpuSide: null, cpuChain: [] }]
-  while (stack.length > 0) {
-    const f = stack.pop()!
-    const el = f.el
-    let childPci = f.pci
-    let childCpuSide = f.cpuSide
-    let childChain = f.cpuChain
-    if (el.name === 'object') {
-      const type = el.attrs.get('type') ?? ''
-      const where = { line: el.line, column: el.column }
-      if (type === 'Bridge') {
-        const bt = el.attrs.get('bridge_type') ?? ''
-        const range = /^([0-9a-fA-F]{4}):\[([0-9a-fA-F]{2})-([0-9a-fA-F]{2})\]$/.exec(
-          el.attrs.get('bridge_pci') ?? '',
-        )
-        if (bt.startsWith('0-')) {
-          counts.hostBridges++
-          if (!range)
-            throw new ImportFailure(`hwloc XML: host bridge without a valid bridge_pci="dddd:[ss-ee]"`, where)
-          const domain = parseInt(range[1]!, 16)
-          const rootBus = parseInt(range[2]!, 16)
-          const id = uniqueId(hostBridgeId(domain, rootBus))
-          const numaNode = numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
-          add({
-            id,
-            kind: 'host_bridge',
-            parent: null,
-            label: `Host bridge ${hex(domain, 4)}:${hex(rootBus, 2)}`,
-            host: { domain, rootBus, numaNode, hostDevice: null },
-          })
-          bridgeBus.set(id, rootBus)
-          childPci = id
-        } else {
-          counts.bridges++
-          const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
-          if (!bdf)
-            throw new ImportFailure(
-              `hwloc XML: bridge with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`,
-              where,
-            )
-          if (f.pci === null)
-            throw new ImportFailure(
-              `hwloc XML: PCI bridge ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`,
-              where,
-            )
-          const pt = parsePciType(el.attrs.get('pci_type') ?? '')
-          const id = uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
-          const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent: f.pci, slot: bdf.dev, fn: bdf.fn }
-          if (pt) {
-            n.vendor = pt.vendor
-            n.device = pt.device
-            n.classCode = (pt.cls << 8) | (pt.progIf ?? 0)
-          }
-          n.label = bridgeLabel(bdf, pt, infos(el))
-          checkBus(report, bdf, f.pci, bridgeBus)
-          add(n)
-          unknownKinds.add(id)
-          if (range) bridgeBus.set(id, parseInt(range[2]!, 16))
-          childPci = id
-        }
-      } else if (type === 'PCIDev') {
-        counts.pciDevices++
-        const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
-        if (!bdf)
-          throw new ImportFailure(
-            `hwloc XML: PCI device with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`,
-            where,
-          )
-        if (f.pci === null)
-          throw new ImportFailure(
-            `hwloc XML: PCI device ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`,
-            where,
-          )
-        const pt = parsePciType(el.attrs.get('pci_type') ?? '')
-        const parent = nodeById.get(f.pci)
-        const info = infos(el)
-        const label = deviceLabel(bdf, pt, info)
-        // The function at 00.0 on a root bus is the host bridge's own pci_dev (e.g. 8086:2020).
-        if (
-          parent?.kind === 'host_bridge' &&
-          parent.host &&
-          bdf.dev === 0 &&
-          bdf.fn === 0 &&
-          bdf.bus === parent.host.rootBus &&
-          pt &&
-          pt.cls !== 0x0604
-        ) {
-          parent.host.hostDevice = {
-            vendor: pt.vendor,
-            device: pt.device,
-            classCode: (pt.cls << 8) | (pt.progIf ?? 0),
-            label: clampLabel(label),
-          }
-          counts.hostDevices++
-          childPci = null
-        } else {
-          let classCode = pt ? (pt.cls << 8) | (pt.progIf ?? 0) : undefined
-          if (pt && pt.cls === 0x0108 && pt.progIf === undefined) classCode = 0x010802
-          const etype = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, pt?.vendor)
-          const id = uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
-          checkBus(report, bdf, f.pci, bridgeBus)
-          add(
-            endpointNode({
-              id,
-              parent: f.pci,
-              label,
-              slot: bdf.dev,
-              fn: bdf.fn,
-              vendor: pt?.vendor,
-              device: pt?.device,
-              classCode,
-              type: etype,
-              bars: assumedBars(etype),
-            }),
-          )
-          childPci = id
-        }
-      } else if (type === 'OSDev') {
-        counts.osDevices++
-        const name = el.attrs.get('name')
-        if (name && f.pci) {
-          const list = osDevs.get(f.pci)
-          if (list) list.push(name)
-          else osDevs.set(f.pci, [name])
-          const model = infos(el).get('GPUModel')
-          if (model && !osModels.has(f.pci)) osModels.set(f.pci, model)
-        }
-      } else {
-        // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
-        if ((type === 'Package' || type === 'Socket') && cpu === null) cpu = cpuFrom(infos(el)) // Socket: hwloc 1.x
-        if (type === 'Machine' && !machineName) {
-          const info = infos(el)
-          machineName = info.get('DMIProductName') ?? info.get('HostName') ?? ''
-        }
-        if (f.pci === null) {
-          childCpuSide = el
-          childChain = [...f.cpuChain, el]
-        } else {
-          counts.skippedObjects++
-        }
-      }
-    }
-    for (let k = el.children.length - 1; k >= 0; k--) {
-      const c = el.children[k]!
-      if (c.name === 'object')
-        stack.push({ el: c, pci: childPci, cpuSide: childCpuSide, cpuChain: childChain })
-    }
-  }
-
-  for (const [id, names] of osDevs) {
-    const n = nodeById.get(id)
-    if (n?.endpoint) n.endpoint.osDevices = names.slice(0, 64).map((s) => s.slice(0, 60))
-  }
-  // lstopo names a GPU by its OS device's model (nvml, opencl, rsmi): the function takes that name.
-  for (const [id, model] of osModels) {
-    const n = nodeById.get(id)
-    if (n) n.label = clampLabel(model)
-  }
-  if (nodes.length === 0)
+  const x = new HwlocImport(report)
+  x.walk(root)
+  x.nameFunctions()
+  if (x.nodes.length === 0)
     throw new ImportFailure(
       'hwloc XML: the topology has no host bridge (was it exported without I/O? use lstopo --whole-io --of xml)',
       { line: root.line, column: root.column },
     )
-
-  classifyBridgesByPosition(nodes, unknownKinds)
-  assignBusEnds(nodes)
-  const placeholders = addMissingFunctionZero(nodes)
+  classifyBridgesByPosition(x.nodes, x.unknownKinds)
+  assignBusEnds(x.nodes)
+  const placeholders = addMissingFunctionZero(x.nodes)
   if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
+  reportAssumptions(x, version, doc.comments)
+  const { counts, machineName } = x
+  const desc = `Imported from hwloc XML ${version} (${fileName}): ${counts.hostBridges} host bridges, ${counts.bridges} PCI bridges, ${counts.pciDevices} PCI devices.`
+  const lab = makeLab(machineName || baseName(fileName), desc, {
+    name: clampLabel(machineName || baseName(fileName)),
+    cpu: x.cpu,
+    nodes: x.nodes,
+  })
+  return { lab, report }
+}
 
+function reportAssumptions(x: HwlocImport, version: string, comments: number): void {
+  const { report, counts } = x
   report.counts = { ...counts }
-  if (doc.comments > 0) report.counts.xmlComments = doc.comments
+  if (comments > 0) report.counts.xmlComments = comments
   report.cannotCarry.push(
     'BARs (sizes, 64-bit, prefetchable)',
     'ACS capability and control',
@@ -366,7 +417,7 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
     "host bridge NUMA node: the nodeset of the host bridge's first non-I/O ancestor (hwloc's I/O locality)",
   )
   report.assumed.push('host bridge bus range: up to the next host bridge root bus in the same domain')
-  if (cpu === null)
+  if (x.cpu === null)
     report.assumed.push(
       'CPU: not in the file (no CPUVendor/CPUFamilyNumber info on a Package); left for the engine to infer from the host bridges',
     )
@@ -376,20 +427,12 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
     )
   if (counts.skippedObjects > 0)
     warn(report, `${counts.skippedObjects} non-PCI objects inside the I/O tree were ignored`)
-  if (doc.comments > 0)
+  if (comments > 0)
     warn(
       report,
-      `the file has ${doc.comments} XML comment(s); they were skipped (hwloc 2.9 mis-imports such files)`,
+      `the file has ${comments} XML comment(s); they were skipped (hwloc 2.9 mis-imports such files)`,
     )
   report.warnings.push('NVLink / XGMI bandwidth matrices (distances2hetero), if any, are not imported')
-
-  const desc = `Imported from hwloc XML ${version} (${fileName}): ${counts.hostBridges} host bridges, ${counts.bridges} PCI bridges, ${counts.pciDevices} PCI devices.`
-  const lab = makeLab(machineName || baseName(fileName), desc, {
-    name: clampLabel(machineName || baseName(fileName)),
-    cpu,
-    nodes,
-  })
-  return { lab, report }
 }
 
 function hex(n: number, w: number): string {
