@@ -178,3 +178,15 @@ describe('LabSession', () => {
     ).toBe('line 3: x (+1 more)')
   })
 })
+
+describe('LabSession.importText: located schema errors', () => {
+  it('a schema error (a JSON path) also carries the line and column of that value', () => {
+    const text = '{\n  "format": "p2p-dma-lab",\n  "schemaVersion": 1,\n  "name": 42\n}\n'
+    const r = new LabSession().importText({ fileName: 'x.p2plab', text })
+    expect(r.ok).toBe(false)
+    if (!r.ok) {
+      const named = r.error.issues.find((i) => i.path === 'name')
+      expect(named).toMatchObject({ line: 4, column: 11 })
+    }
+  })
+})

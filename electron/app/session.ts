@@ -45,6 +45,7 @@ import {
   CPU_PRESETS,
 } from '../engine/index'
 import { nodeViews } from './views/nodes'
+import { locateIssues } from './files/json-locate'
 
 /** Pairs above which a LabView's matrix omits per-pair decisions (p2p.explain gives them). */
 export const LABVIEW_EXPLAIN_LIMIT = 2000
@@ -208,10 +209,9 @@ export class LabSession {
   importText(req: { fileName: string; text: string }): Result<LabView> {
     const imported = importText(req.fileName, req.text)
     if (!imported.ok) {
-      return inputError(
-        `${req.fileName}: could not be loaded (${issueSummary(imported.issues)})`,
-        imported.issues,
-      )
+      // A schema error names a JSON path; give it the line and column too, as a syntax error has.
+      const issues = locateIssues(req.text, imported.issues)
+      return inputError(`${req.fileName}: could not be loaded (${issueSummary(issues)})`, issues)
     }
     const built = this.build(imported.lab, imported.report, labFileNameFor(req.fileName), req.fileName)
     if (!built.ok) return built

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { fileFromArgv, readTextFile, writeFileAtomic } from './files'
+import { fileFromArgv } from './files'
 import { PREFIX, invokeChannels, type LabView, type Result } from '../../shared/ipc/contract'
 
 type Fn = (...a: unknown[]) => unknown
@@ -307,30 +307,6 @@ describe('main: files and command line', () => {
     expect(fileFromArgv(['app', '--flag=x.json', 'notes.md', 'lspci.txt'])).toBe('lspci.txt')
     expect(fileFromArgv(['app.json'])).toBeNull()
     expect(fileFromArgv(['electron', '.'])).toBeNull()
-  })
-
-  it('writes atomically (no temp file left) and refuses files over the limit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lab-files-'))
-    try {
-      const target = join(dir, 'a.p2plab')
-      writeFileSync(target, 'old')
-      await writeFileAtomic(target, 'new text ✓')
-      expect(readFileSync(target, 'utf8')).toBe('new text ✓')
-      expect(readdirSync(dir)).toEqual(['a.p2plab'])
-      await expect(writeFileAtomic(join(dir, 'missing', 'b.p2plab'), 'x')).rejects.toThrow()
-      expect(readdirSync(dir)).toEqual(['a.p2plab'])
-
-      expect(await readTextFile(target)).toEqual({ ok: true, text: 'new text ✓' })
-      writeFileSync(join(dir, 'bom.json'), '\ufeff{}')
-      expect(await readTextFile(join(dir, 'bom.json'))).toEqual({ ok: true, text: '{}' })
-      const big = await readTextFile(target, 4)
-      expect(big.ok).toBe(false)
-      if (!big.ok) expect(big.message).toMatch(/larger than/)
-      expect((await readTextFile(dir)).ok).toBe(false)
-      expect((await readTextFile(join(dir, 'nope.xml'))).ok).toBe(false)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
   })
 
   it('a second instance focuses the window and opens the file it was given', async () => {

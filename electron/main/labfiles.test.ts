@@ -49,31 +49,31 @@ describe('lab files: atomic save with backup', () => {
   it('writes the new text, keeps the previous version as .p2plab.bak and leaves no temp file', async () => {
     const files = new LabFiles(nodeFs, join(dir, 'userData'))
     const target = join(dir, 'gpu.p2plab')
-    expect(await files.save(target, 'v1\n')).toEqual({ ok: true, backup: null })
-    expect(await files.save(target, 'v2\n')).toEqual({ ok: true, backup: target + '.bak' })
-    expect(readFileSync(target, 'utf8')).toBe('v2\n')
-    expect(readFileSync(target + '.bak', 'utf8')).toBe('v1\n')
+    expect(await files.save(target, '{"v": 1}\n')).toEqual({ ok: true, backup: null, notes: [] })
+    expect(await files.save(target, '{"v": 2}\n')).toEqual({ ok: true, backup: target + '.bak', notes: [] })
+    expect(readFileSync(target, 'utf8')).toBe('{"v": 2}\n')
+    expect(readFileSync(target + '.bak', 'utf8')).toBe('{"v": 1}\n')
     expect(readdirSync(dir).sort()).toEqual(['gpu.p2plab', 'gpu.p2plab.bak', 'userData'])
   })
 
   it('a crash mid-save leaves the old file intact, and the next save removes the temp garbage', async () => {
     const target = join(dir, 'lab.p2plab')
-    writeFileSync(target, 'old lab\n')
-    const crashed = await new LabFiles(crashingFs(), join(dir, 'userData')).save(target, 'new lab\n')
+    writeFileSync(target, '"old lab"\n')
+    const crashed = await new LabFiles(crashingFs(), join(dir, 'userData')).save(target, '"new lab"\n')
     expect(crashed.ok).toBe(false)
     if (!crashed.ok) {
       expect(crashed.reason).toBe('io')
       expect(crashed.message).toMatch(/unchanged/)
     }
-    expect(readFileSync(target, 'utf8')).toBe('old lab\n')
+    expect(readFileSync(target, 'utf8')).toBe('"old lab"\n')
     // The dead process left its temp files (backup and lab) behind.
     const garbage = readdirSync(dir).filter((f) => f.endsWith('.tmp'))
     expect(garbage.length).toBeGreaterThan(0)
 
     const files = new LabFiles(nodeFs, join(dir, 'userData'))
-    expect((await files.save(target, 'new lab\n')).ok).toBe(true)
-    expect(readFileSync(target, 'utf8')).toBe('new lab\n')
-    expect(readFileSync(target + '.bak', 'utf8')).toBe('old lab\n')
+    expect((await files.save(target, '"new lab"\n')).ok).toBe(true)
+    expect(readFileSync(target, 'utf8')).toBe('"new lab"\n')
+    expect(readFileSync(target + '.bak', 'utf8')).toBe('"old lab"\n')
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
@@ -252,9 +252,27 @@ describe('autosave and recovery', () => {
 
   it('a damaged autosave is ignored, not offered', async () => {
     const saver = new Autosaver(nodeFs, join(dir, 'userData'))
-    await nodeFs.mkdir(saver.dir)
+    await nodeFs.mkdirp(saver.dir)
     writeFileSync(saver.metaPath, '{ nope')
     writeFileSync(saver.labPath, '{}')
     expect((await saver.loadPending()).available).toBe(false)
+  })
+})
+
+describe('lab files: a file another program changed', () => {
+  it('is not overwritten after open or save until forced; the backup then keeps their version', async () => {
+    const files = new LabFiles(nodeFs, join(dir, 'userData'))
+    const target = join(dir, 'shared.p2plab')
+    expect((await files.save(target, '{"v": "mine 1"}\n')).ok).toBe(true)
+    writeFileSync(target, '{"v": "theirs"}\n')
+    const r = await files.save(target, '{"v": "mine 2"}\n')
+    expect(r).toMatchObject({ ok: false, reason: 'changed' })
+    expect(readFileSync(target, 'utf8')).toBe('{"v": "theirs"}\n')
+    expect(await files.save(target, '{"v": "mine 2"}\n', { force: true })).toMatchObject({ ok: true })
+    expect(readFileSync(target + '.bak', 'utf8')).toBe('{"v": "theirs"}\n')
+    // A file this app never read or wrote is not checked (Save As: the dialog asked).
+    const other = join(dir, 'other.p2plab')
+    writeFileSync(other, '{"v": "unknown"}\n')
+    expect((await files.save(other, '{"v": "mine"}\n')).ok).toBe(true)
   })
 })

@@ -1,144 +1,78 @@
 /**
- * Lab files on disk, behind a small file-system interface so every rule is unit-tested under Node
- * with a temp dir and an injected crash (electron/main/labfiles.test.ts):
+ * Lab files on disk for main: saving (through the shared rules of electron/app/files/save.ts:
+ * atomic, `.bak` only from a version that parses, mode/owner/symlink/hard links kept, read-only
+ * and newer-version files refused, Windows EPERM/EBUSY retried), change detection against what
+ * the app last read or wrote, protected paths, recent files and autosave. Everything goes through
+ * an injectable FsOps so each rule is unit-tested under Node with a temp dir and injected faults
+ * (electron/main/labfiles.test.ts).
  *
- *  - save: atomic (temp file in the same directory, fsync, rename, fsync the directory); the
- *    previous version is kept as `<name>.p2plab.bak` first; temp files left by a crashed save are
- *    removed by the next save into that directory;
- *  - a lab file that was opened and found damaged or newer is never overwritten, and neither is an
- *    existing file that a newer version of the app wrote (schemaVersion above ours);
+ *  - a lab file that was opened and found damaged or newer is never overwritten;
+ *  - a file another program changed since the app opened or saved it is not overwritten without
+ *    asking (SaveResult reason 'changed'; main asks: reload, overwrite, or save as);
  *  - recent files: at most 10, newest first, in <userData>/recent.json (atomic);
  *  - autosave: unsaved work is written (debounced) to <userData>/autosave/current.p2plab with a
  *    metadata file beside it; removed on a clean save or quit; offered for recovery at the next start.
  *
  * No electron import: main passes app.getPath('userData').
  */
-import { randomBytes } from 'node:crypto'
-import * as fsp from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import type { RecoveryInfo } from '../../shared/ipc/contract'
 import { LIMITS } from '../../shared/model/lab-schema'
-import { LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
 import type { RecoverySource } from '../app/ipc/handlers'
+import { nodeFsAsync, type FsOps } from '../app/files/fs-ops'
+import {
+  readTextFile,
+  saveTextFile,
+  writeAtomic as writeAtomicWith,
+  type FileIdentity,
+  type SaveRefusal,
+} from '../app/files/save'
 
-/** The few file operations lab files need; node:fs/promises by default, a fault-injecting fake in tests. */
-export interface LabFs {
-  writeFileSync(path: string, text: string): Promise<void>
-  rename(from: string, to: string): Promise<void>
-  unlink(path: string): Promise<void>
-  readFile(path: string): Promise<string>
-  readdir(dir: string): Promise<string[]>
-  mkdir(dir: string): Promise<void>
-  /** fsync a directory (best effort; unsupported on Windows). */
-  syncDir(dir: string): Promise<void>
-  exists(path: string): Promise<boolean>
-}
+/** The file operations lab files need (electron/app/files/fs-ops.ts); a fault-injecting fake in tests. */
+export type LabFs = FsOps
+export const nodeFs: LabFs = nodeFsAsync
 
-export const nodeFs: LabFs = {
-  async writeFileSync(path, text) {
-    // 'wx': never follow or reuse an existing name; fsync before the handle is closed.
-    const fh = await fsp.open(path, 'wx', 0o644)
-    try {
-      await fh.writeFile(text, 'utf8')
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-  },
-  rename: (from, to) => fsp.rename(from, to),
-  unlink: (path) => fsp.unlink(path),
-  readFile: (path) => fsp.readFile(path, 'utf8'),
-  readdir: (dir) => fsp.readdir(dir),
-  mkdir: async (dir) => {
-    await fsp.mkdir(dir, { recursive: true })
-  },
-  async syncDir(dir) {
-    try {
-      const dh = await fsp.open(dir, 'r')
-      try {
-        await dh.sync()
-      } finally {
-        await dh.close()
-      }
-    } catch {
-      /* directory fsync unsupported on this platform */
-    }
-  },
-  exists: (path) =>
-    fsp.stat(path).then(
-      () => true,
-      () => false,
-    ),
-}
-
-export const BACKUP_SUFFIX = '.bak'
+export { BACKUP_SUFFIX, newerVersionRefusal as overwriteRefusal } from '../app/files/save'
 export const MAX_RECENT = 10
-const TEMP_RE = /^\.(.+)\.[0-9]+\.[0-9a-f]{12}\.tmp$/
 
-function tempName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+/** Atomic write of the app's own files (no backup, no checks). */
+export function writeAtomic(fs: LabFs, path: string, text: string): Promise<void> {
+  return writeAtomicWith(path, text, fs)
 }
 
-/** Remove temp files a crashed save of `path` left in its directory (ours only: `.<name>.<pid>.<hex>.tmp`). */
-export async function removeStaleTemps(fs: LabFs, path: string): Promise<string[]> {
-  const dir = dirname(path)
-  const name = basename(path)
-  let entries: string[]
-  try {
-    entries = await fs.readdir(dir)
-  } catch {
-    return []
-  }
-  const removed: string[] = []
-  for (const entry of entries) {
-    const m = TEMP_RE.exec(entry)
-    if (m && m[1] === name) {
-      await fs.unlink(join(dir, entry)).catch(() => undefined)
-      removed.push(entry)
-    }
-  }
-  return removed
+async function readText(fs: LabFs, path: string, max = LIMITS.maxFileBytes): Promise<string> {
+  const r = await readTextFile(path, max, fs)
+  if (!r.ok) throw Object.assign(new Error(r.message), { code: r.reason === 'missing' ? 'ENOENT' : 'EIO' })
+  return r.text
 }
 
-/** Atomic write: temp file beside `path`, fsync, rename over it, fsync the directory. */
-export async function writeAtomic(fs: LabFs, path: string, text: string): Promise<void> {
-  const tmp = tempName(path)
-  try {
-    await fs.writeFileSync(tmp, text)
-    await fs.rename(tmp, path)
-  } catch (err) {
-    await fs.unlink(tmp).catch(() => undefined)
-    throw err
-  }
-  await fs.syncDir(dirname(path))
-}
-
-/** Why an existing file must not be overwritten, or null when it may be. */
-export function overwriteRefusal(existing: string): string | null {
-  let data: unknown
-  try {
-    data = JSON.parse(existing)
-  } catch {
-    return null // not JSON: not a lab file we could lose information from by saving a lab over it
-  }
-  if (typeof data !== 'object' || data === null) return null
-  const obj = data as Record<string, unknown>
-  if (obj['format'] !== LAB_FORMAT) return null
-  const v = obj['schemaVersion']
-  if (typeof v === 'number' && v > LAB_SCHEMA_VERSION)
-    return `it was written by a newer version of P2P DMA Lab (schema ${v}; this version writes schema ${LAB_SCHEMA_VERSION})`
-  return null
+async function exists(fs: LabFs, path: string): Promise<boolean> {
+  return (await fs.stat(path)) !== null
 }
 
 export type SaveResult =
-  { ok: true; backup: string | null } | { ok: false; reason: 'protected' | 'io'; message: string }
+  | { ok: true; backup: string | null; notes: string[] }
+  | {
+      ok: false
+      /** 'protected': opened as damaged, or written by a newer version; the others as in SaveOutcome. */
+      reason: 'protected' | Exclude<SaveRefusal, 'newer'>
+      message: string
+    }
+
+/** Reasons a save must go to another name (Save falls back to Save As). */
+export function needsAnotherName(reason: Extract<SaveResult, { ok: false }>['reason']): boolean {
+  return reason === 'protected' || reason === 'read-only' || reason === 'not-a-file'
+}
 
 /**
- * The lab-file side of main: saving, protected paths, recent files. One instance per app.
+ * The lab-file side of main: saving, protected paths, what each file was on disk, recent files.
+ * One instance per app.
  */
 export class LabFiles {
   /** Files opened and found damaged or newer: never overwritten (resolved paths). */
   private readonly protectedPaths = new Set<string>()
+  /** What each file was when this app last read or wrote it (resolved paths). */
+  private readonly known = new Map<string, FileIdentity>()
   private recent: string[] = []
 
   constructor(
@@ -159,11 +93,20 @@ export class LabFiles {
     return this.protectedPaths.has(resolve(path))
   }
 
+  /** Record what `path` was when it was opened: a later save checks that nobody changed it since. */
+  remember(path: string, identity: FileIdentity): void {
+    this.known.set(resolve(path), identity)
+  }
+
+  identity(path: string): FileIdentity | undefined {
+    return this.known.get(resolve(path))
+  }
+
   /**
-   * Save `text` to `path`: refuse protected or newer files, clear stale temps, keep the current
-   * file as `<path>.bak`, then write atomically.
+   * Save `text` to `path` under the shared rules; refuse protected paths; unless `force`, refuse
+   * (reason 'changed') when the file on disk is not what this app last read or wrote there.
    */
-  async save(path: string, text: string): Promise<SaveResult> {
+  async save(path: string, text: string, options: { force?: boolean } = {}): Promise<SaveResult> {
     const name = basename(path)
     if (this.isProtected(path)) {
       return {
@@ -172,41 +115,29 @@ export class LabFiles {
         message: `${name} could not be read when it was opened (damaged, or from a newer version), so it is never overwritten. Choose another name.`,
       }
     }
-    try {
-      await removeStaleTemps(this.fs, path)
-      await removeStaleTemps(this.fs, path + BACKUP_SUFFIX)
-      let backup: string | null = null
-      if (await this.fs.exists(path)) {
-        const existing = await this.fs.readFile(path)
-        const refusal = overwriteRefusal(existing)
-        if (refusal) {
-          this.protect(path)
-          return {
-            ok: false,
-            reason: 'protected',
-            message: `${name} is not overwritten: ${refusal}. Choose another name.`,
-          }
-        }
-        backup = path + BACKUP_SUFFIX
-        await writeAtomic(this.fs, backup, existing)
+    const expected = this.identity(path)
+    const r = await saveTextFile(
+      path,
+      text,
+      { ...(expected ? { expected } : {}), ...(options.force ? { force: true } : {}) },
+      this.fs,
+    )
+    if (!r.ok) {
+      if (r.reason === 'newer') {
+        this.protect(path)
+        return { ok: false, reason: 'protected', message: r.message }
       }
-      await writeAtomic(this.fs, path, text)
-      await this.addRecent(path)
-      return { ok: true, backup }
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      return {
-        ok: false,
-        reason: 'io',
-        message: `${name} was not saved (${code ?? (err as Error).message}); the file on disk is unchanged.`,
-      }
+      return { ok: false, reason: r.reason, message: r.message }
     }
+    this.remember(path, r.identity)
+    await this.addRecent(path)
+    return { ok: true, backup: r.backup, notes: r.notes }
   }
 
   /** Load recent.json; a missing or damaged list is an empty one. */
   async loadRecent(): Promise<string[]> {
     try {
-      const data: unknown = JSON.parse(await this.fs.readFile(this.recentPath))
+      const data: unknown = JSON.parse(await readText(this.fs, this.recentPath))
       const list = Array.isArray(data) ? data : (data as { files?: unknown })?.files
       this.recent = Array.isArray(list)
         ? list
@@ -244,7 +175,7 @@ export class LabFiles {
 
   private async storeRecent(): Promise<void> {
     try {
-      await this.fs.mkdir(this.userData)
+      await this.fs.mkdirp(this.userData)
       await writeAtomic(this.fs, this.recentPath, JSON.stringify({ files: this.recent }, null, 2) + '\n')
     } catch (err) {
       console.warn('recent files: could not store', err)
@@ -321,13 +252,12 @@ export class Autosaver implements RecoverySource {
   async loadPending(): Promise<RecoveryInfo> {
     try {
       // A fresh autosave (the last session ended without a clean quit) replaces an older pending one.
-      if ((await this.fs.exists(this.metaPath)) && (await this.fs.exists(this.labPath))) {
+      if ((await exists(this.fs, this.metaPath)) && (await exists(this.fs, this.labPath))) {
         await this.fs.rename(this.labPath, this.pendingLabPath)
         await this.fs.rename(this.metaPath, this.pendingMetaPath)
       }
-      const meta = JSON.parse(await this.fs.readFile(this.pendingMetaPath)) as Partial<AutosaveMeta>
-      const text = await this.fs.readFile(this.pendingLabPath)
-      if (text.length > LIMITS.maxFileBytes) throw new Error('autosave too large')
+      const meta = JSON.parse(await readText(this.fs, this.pendingMetaPath)) as Partial<AutosaveMeta>
+      const text = await readText(this.fs, this.pendingLabPath)
       this.pending = {
         text,
         meta: {
@@ -365,7 +295,7 @@ export class Autosaver implements RecoverySource {
     this.pending = null
     void this.chain(async () => {
       for (const p of [this.pendingMetaPath, this.pendingLabPath])
-        await this.fs.unlink(p).catch(() => undefined)
+        await Promise.resolve(this.fs.unlink(p)).catch(() => undefined)
     })
   }
 
@@ -434,9 +364,7 @@ export class Autosaver implements RecoverySource {
       labName,
       revision: subject.currentRevision,
     }
-    await this.fs.mkdir(this.dir)
-    await removeStaleTemps(this.fs, this.labPath)
-    await removeStaleTemps(this.fs, this.metaPath)
+    await this.fs.mkdirp(this.dir)
     // The lab first, then the metadata: a recovery needs both, and a half pair is ignored.
     await writeAtomic(this.fs, this.labPath, exported.value.text)
     await writeAtomic(this.fs, this.metaPath, JSON.stringify(meta, null, 2) + '\n')
@@ -444,7 +372,7 @@ export class Autosaver implements RecoverySource {
 
   private async removeFiles(): Promise<void> {
     for (const p of [this.metaPath, this.labPath]) {
-      await this.fs.unlink(p).catch((err: NodeJS.ErrnoException) => {
+      await Promise.resolve(this.fs.unlink(p)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err
       })
     }

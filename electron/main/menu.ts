@@ -16,8 +16,9 @@ import { basename } from 'node:path'
 import type { IpcError } from '../../shared/ipc/contract'
 import type { LabSession } from '../app/session'
 import type { Handlers } from '../app/ipc/handlers'
-import { OPENABLE_EXTENSIONS, readTextFile } from './files'
-import type { LabFiles } from './labfiles'
+import { OPENABLE_EXTENSIONS } from './files'
+import { readTextFile } from '../app/files/save'
+import { needsAnotherName, type LabFiles } from './labfiles'
 
 export interface FileActions {
   /** Ask for a file and load it. */
@@ -37,9 +38,8 @@ export interface FileActions {
 
 function describe(error: IpcError): string {
   const lines = error.issues.slice(0, 12).map((i) => {
-    const where = [i.line !== undefined ? `line ${i.line}` : null, i.path ?? i.nodeId ?? null]
-      .filter(Boolean)
-      .join(' ')
+    const at = i.line !== undefined ? `line ${i.line}${i.column !== undefined ? `:${i.column}` : ''}` : null
+    const where = [at, i.path ?? i.nodeId ?? null].filter(Boolean).join(' ')
     return `• ${where ? where + ': ' : ''}${i.message}`
   })
   if (error.issues.length > 12) lines.push(`… and ${error.issues.length - 12} more`)
@@ -77,7 +77,11 @@ export function createFileActions(deps: FileActionDeps): FileActions {
     else {
       const result = handlers['lab.importText']({ fileName: basename(path), text: read.text })
       if (!result.ok) problem = describe(result.error)
-      else if (result.value.importReport?.format === 'lab') session.setFile(path, { saved: true })
+      else if (result.value.importReport?.format === 'lab') {
+        session.setFile(path, { saved: true })
+        // What the file is now: a later save checks that no other program changed it meanwhile.
+        files.remember(path, read.identity)
+      }
     }
     if (problem !== null) {
       // A damaged or newer lab file is never overwritten by this app (Save As refuses it).
@@ -90,22 +94,47 @@ export function createFileActions(deps: FileActionDeps): FileActions {
     return problem
   }
 
-  /** Write the current lab to `path`; on success the lab is clean (unless it changed meanwhile). */
-  const saveTo = async (path: string): Promise<boolean | 'protected'> => {
+  /**
+   * Write the current lab to `path`; on success the lab is clean (unless it changed meanwhile).
+   * 'protected': the file must not be overwritten (damaged, newer, read-only): use another name.
+   */
+  const saveTo = async (path: string, options: { force?: boolean } = {}): Promise<boolean | 'protected'> => {
     const exported = handlers['lab.exportText']()
     if (!exported.ok) {
       showError('Could not save the lab', describe(exported.error))
       return false
     }
     const revision = session.currentRevision
-    const saved = await files.save(path, exported.value.text)
+    const saved = await files.save(path, exported.value.text, options)
     if (!saved.ok) {
+      if (saved.reason === 'changed') return changedOnDisk(path, saved.message)
       showError(`Could not save ${basename(path)}`, saved.message)
-      return saved.reason === 'protected' ? 'protected' : false
+      return needsAnotherName(saved.reason) ? 'protected' : false
     }
     session.setFile(path, { saved: session.currentRevision === revision })
     recentChanged()
     return true
+  }
+
+  /** Another program changed the file since it was opened or saved: never overwrite without asking. */
+  const changedOnDisk = async (path: string, message: string): Promise<boolean> => {
+    const win = getWindow()
+    const name = basename(path)
+    const options = {
+      type: 'warning' as const,
+      title: `${name} changed on disk`,
+      message: `${name} was changed by another program`,
+      detail: `${message}\n\nSave As… keeps both versions. Overwrite replaces theirs with yours (theirs is kept as ${name}.bak when it is a readable lab). Reload from Disk opens theirs and discards your unsaved changes.`,
+      buttons: ['Save As…', 'Overwrite', 'Reload from Disk', 'Cancel'],
+      defaultId: 0,
+      cancelId: 3,
+      noLink: true,
+    }
+    const { response } = await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options))
+    if (response === 0) return saveAs()
+    if (response === 1) return (await saveTo(path, { force: true })) === true
+    if (response === 2) await openPath(path) // theirs replaces the unsaved lab: nothing was saved
+    return false
   }
 
   const saveAs = async (): Promise<boolean> => {

@@ -1,14 +1,31 @@
 /**
  * The one I/O interface of the headless CLI: every command (p2p, explain, import, run, …) reads and
- * writes through it, so tests run the CLI in-process and electron/app/cli/main.ts binds it to the
- * real process (argv, files, exit code).
+ * writes through it, so tests run the CLI in-process, and electron/app/cli/process-io.ts binds it
+ * to a real process (`npm run lab`, and the packaged app's `--cli` mode).
  */
 export interface CliIo {
-  /** Reads a file as UTF-8 text; throws with a message on failure. */
+  /**
+   * Reads a file as strict UTF-8 text; throws with a message on failure. An error that knows where
+   * in the file it is (invalid UTF-8) carries `line` and `column` (see CliFileError).
+   */
   readFile(path: string): string
-  /** Writes a file atomically; throws with a message on failure. */
+  /**
+   * Writes a file under the app's save rules (electron/app/files/save.ts: atomic, exclusive temp,
+   * `.bak`, newer-version and read-only refusal); throws with a message when refused or failed.
+   */
   writeFile(path: string, text: string): void
   stdout(text: string): void
   stderr(text: string): void
   version: string
+}
+
+/** A file error with a location in the file, when there is one. */
+export class CliFileError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message)
+  }
 }

@@ -24,7 +24,8 @@ import {
 import { namesByBdf } from '../views/nodes'
 import { runCommand } from './run'
 import { exercisesCommand } from './exercises'
-import type { CliIo } from './io'
+import { CliFileError, type CliIo } from './io'
+import { jsonPathLocation, locateIssues } from '../files/json-locate'
 
 export type { CliIo } from './io'
 import { ERAS, type Era, type InputIssue, type LabFile } from '../../../shared/model/topology'
@@ -138,15 +139,38 @@ class InputError extends Error {
   }
 }
 
-function loadLab(io: CliIo, file: string): { lab: LabFile; notes: string[] } {
-  let text: string
+/** Read `file` through the CLI's I/O; a failure is an InputError, located when the error knows where. */
+export function readInput(io: CliIo, file: string): string {
   try {
-    text = io.readFile(file)
+    return io.readFile(file)
   } catch (e) {
+    if (e instanceof CliFileError && e.line !== undefined)
+      throw new InputError(file, [{ source: file, line: e.line, column: e.column ?? 1, message: e.message }])
     throw new InputError(file, [{ source: file, message: `cannot read: ${(e as Error).message}` }])
   }
+}
+
+/**
+ * Issues of a lab file get a line and column: a JSON path (schema error) is looked up in the text,
+ * a node id (a topology rule) points at that node's object in machine.nodes.
+ */
+function located(text: string, lab: LabFile | null, issues: InputIssue[]): InputIssue[] {
+  const nodes = lab?.machine.nodes ?? []
+  // buildMachine's paths are relative to the machine ('nodes[4].parent').
+  const inFile = issues.map((i) =>
+    i.source === 'topology' && i.path && i.line === undefined ? { ...i, path: `machine.${i.path}` } : i,
+  )
+  return locateIssues(text, inFile).map((i) => {
+    if (i.line !== undefined || !i.nodeId) return i
+    const at = nodes.findIndex((n) => n.id === i.nodeId)
+    return at < 0 ? i : { ...i, ...jsonPathLocation(text, ['machine', 'nodes', at]) }
+  })
+}
+
+function loadLab(io: CliIo, file: string): { lab: LabFile; notes: string[]; text: string; isLab: boolean } {
+  const text = readInput(io, file)
   const r = importText(file, text)
-  if (!r.ok) throw new InputError(file, r.issues)
+  if (!r.ok) throw new InputError(file, located(text, null, r.issues))
   const notes: string[] = []
   if (r.report.format !== 'lab') {
     notes.push(`imported ${file} as ${r.report.format}`)
@@ -154,7 +178,15 @@ function loadLab(io: CliIo, file: string): { lab: LabFile; notes: string[] } {
     for (const a of r.report.assumed) notes.push(`assumed: ${a}`)
   }
   for (const w of r.report.warnings) notes.push(`warning: ${w}`)
-  return { lab: r.lab, notes }
+  return { lab: r.lab, notes, text, isLab: r.report.format === 'lab' }
+}
+
+/** buildMachine's issues, located in the lab file when the input was one. */
+function buildIssues(
+  loaded: { text: string; lab: LabFile; isLab: boolean },
+  issues: InputIssue[],
+): InputIssue[] {
+  return loaded.isLab ? located(loaded.text, loaded.lab, issues) : issues
 }
 
 function applyOptions(lab: LabFile, flags: ParsedArgs['flags']): LabFile {
@@ -185,9 +217,13 @@ function applyOptions(lab: LabFile, flags: ParsedArgs['flags']): LabFile {
   return { ...lab, settings, machine: { ...lab.machine, cpu } }
 }
 
-function machineFor(lab: LabFile, file: string): Machine {
+function machineFor(
+  lab: LabFile,
+  file: string,
+  loaded: { text: string; lab: LabFile; isLab: boolean },
+): Machine {
   const built = buildMachine(lab.machine, lab.settings)
-  if (!built.ok) throw new InputError(file, built.issues)
+  if (!built.ok) throw new InputError(file, buildIssues(loaded, built.issues))
   return built.machine
 }
 
@@ -322,9 +358,10 @@ function isRawEraOf(m: Machine): boolean {
 function cmdP2p(io: CliIo, args: ParsedArgs): number {
   const file = args.positional[1]
   if (!file) throw new UsageError('p2p needs a file')
-  const { lab, notes } = loadLab(io, file)
+  const loaded = loadLab(io, file)
+  const { lab, notes } = loaded
   const configured = applyOptions(lab, args.flags)
-  const m = machineFor(configured, file)
+  const m = machineFor(configured, file, loaded)
   const assumptions = [...notes, ...matrixAssumptions(m), ...m.assumptions]
   if (m.cpuInferred && !args.flags.has('--cpu')) assumptions.push(`CPU: ${m.cpuWhy}`)
   for (const a of new Set(assumptions)) io.stderr(`note: ${a}\n`)
@@ -337,10 +374,10 @@ function cmdP2p(io: CliIo, args: ParsedArgs): number {
 function cmdExplain(io: CliIo, args: ParsedArgs): number {
   const [, file, provider, client] = args.positional
   if (!file || !provider || !client) throw new UsageError('explain needs <file> <provider-bdf> <client-bdf>')
-  const { lab } = loadLab(io, file)
-  const configured = applyOptions(lab, args.flags)
+  const loaded = loadLab(io, file)
+  const configured = applyOptions(loaded.lab, args.flags)
   const built = buildMachine(configured.machine, configured.settings)
-  if (!built.ok) throw new InputError(file, built.issues)
+  if (!built.ok) throw new InputError(file, buildIssues(loaded, built.issues))
   const norm = (b: string) => (/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(b) ? `0000:${b}` : b).toLowerCase()
   const v = explainPair(built.machine, norm(provider), norm(client))
   if (!v)
@@ -375,16 +412,15 @@ function cmdImport(io: CliIo, args: ParsedArgs): number {
   const file = args.positional[1]
   const out = args.flags.get('-o') ?? args.flags.get('--out')
   if (!file) throw new UsageError('import needs a file')
-  let text: string
-  try {
-    text = io.readFile(file)
-  } catch (e) {
-    throw new InputError(file, [{ source: file, message: `cannot read: ${(e as Error).message}` }])
-  }
+  const text = readInput(io, file)
   const r = importText(file, text)
-  if (!r.ok) throw new InputError(file, r.issues)
+  if (!r.ok) throw new InputError(file, located(text, null, r.issues))
   const built = buildMachine(r.lab.machine, r.lab.settings)
-  if (!built.ok) throw new InputError(file, built.issues)
+  if (!built.ok)
+    throw new InputError(
+      file,
+      buildIssues({ text, lab: r.lab, isLab: r.report.format === 'lab' }, built.issues),
+    )
   const rep = r.report
   io.stderr(
     `imported ${file} as ${rep.format}: ${Object.entries(rep.counts)
@@ -399,7 +435,9 @@ function cmdImport(io: CliIo, args: ParsedArgs): number {
     try {
       io.writeFile(out, text2)
     } catch (e) {
-      throw new InputError(out, [{ source: out, message: `cannot write: ${(e as Error).message}` }])
+      // The save rules' own message says what happened and that the file on disk is unchanged.
+      const message = e instanceof CliFileError ? e.message : `cannot write: ${(e as Error).message}`
+      throw new InputError(out, [{ source: out, message }])
     }
     io.stderr(`wrote ${out}\n`)
   } else {
@@ -411,11 +449,11 @@ function cmdImport(io: CliIo, args: ParsedArgs): number {
 function cmdQemu(io: CliIo, args: ParsedArgs): number {
   const file = args.positional[1]
   if (!file) throw new UsageError('qemu needs a file')
-  const { lab, notes } = loadLab(io, file)
-  const configured = applyOptions(lab, args.flags)
+  const loaded = loadLab(io, file)
+  const configured = applyOptions(loaded.lab, args.flags)
   const built = buildMachine(configured.machine, configured.settings)
-  if (!built.ok) throw new InputError(file, built.issues)
-  for (const n of notes) io.stderr(`note: ${n}\n`)
+  if (!built.ok) throw new InputError(file, buildIssues(loaded, built.issues))
+  for (const n of loaded.notes) io.stderr(`note: ${n}\n`)
   let e
   try {
     e = qemuCommand(built.machine, { kernel: 'vmlinuz', initrd: 'initrd.img', append: ['console=ttyS0'] })

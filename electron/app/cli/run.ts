@@ -32,7 +32,8 @@ import {
   formatStep,
 } from '../../engine/index'
 
-import type { CliIo } from './io'
+import { CliFileError, type CliIo } from './io'
+import { jsonPathLocation, locateIssues } from '../files/json-locate'
 
 export const RUN_USAGE = 'usage: lab run [<lab-or-scenario-file>] [--era E] [--json] [--trace]\n'
 
@@ -40,57 +41,101 @@ interface Loaded {
   spec: MachineSpec
   settings: LabSettings
   scenarios: Scenario[]
+  text: string
+  /** Where scenario i sits in the file (its errors point there). */
+  scenarioPath: (i: number) => (string | number)[]
 }
 
 class BadInput extends Error {}
 
-function parseScenarios(file: string, raw: unknown[]): Scenario[] {
+/** `file:line:column` of a JSON path in `text`. */
+function at(file: string, text: string, path: readonly (string | number)[]): string {
+  const { line, column } = jsonPathLocation(text, path)
+  return `${file}:${line}:${column}`
+}
+
+/** `prefix` is where the scenarios array sits in the file (['scenarios'], or null for one bare scenario). */
+function parseScenarios(
+  file: string,
+  text: string,
+  raw: unknown[],
+  prefix: (string | number)[] | null,
+): Scenario[] {
   return raw.map((s, i) => {
     const r = scenarioSchema.safeParse(s)
     if (!r.success) {
       const issue = r.error.issues[0]!
-      throw new BadInput(`${file}: scenarios[${i}].${issue.path.map(String).join('.')}: ${issue.message}`)
+      const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)))
+      const where = prefix === null ? [...path] : [...prefix, i, ...path]
+      throw new BadInput(`${at(file, text, where)}: scenarios[${i}].${path.join('.')}: ${issue.message}`)
     }
     return r.data
   })
 }
 
-/** Read a lab file or a bare scenario file. Throws BadInput. */
+/** Read a lab file or a bare scenario file. Throws BadInput; every message starts with file:line:column. */
 export function loadScenarios(file: string, text: string): Loaded {
   let data: unknown
   try {
     data = JSON.parse(text)
-  } catch (e) {
-    throw new BadInput(`${file}: JSON syntax error: ${(e as Error).message}`)
+  } catch {
+    // The engine's lab loader locates JSON syntax errors itself (V8's message may have no position).
+    const r = loadLab(file, text)
+    const i = !r.ok ? r.issues.find((x) => x.line !== undefined) : undefined
+    throw new BadInput(
+      i ? `${file}:${i.line}:${i.column ?? 1}: ${i.message}` : `${file}:1:1: JSON syntax error`,
+    )
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
-    throw new BadInput(`${file}: expected a JSON object`)
+    throw new BadInput(`${at(file, text, [])}: expected a JSON object`)
   const obj = data as Record<string, unknown>
+  const inArray = (i: number): (string | number)[] => ['scenarios', i]
   if ('format' in obj) {
     const r = loadLab(file, text)
     if (!r.ok)
       throw new BadInput(
-        r.issues
-          .map((i) => `${i.source}${i.path ? ` ${i.path}` : ''}${i.line ? `:${i.line}` : ''}: ${i.message}`)
+        locateIssues(text, r.issues)
+          .map((i) => `${file}:${i.line ?? 1}:${i.column ?? 1}: ${i.path ? `${i.path}: ` : ''}${i.message}`)
           .join('\n'),
       )
     const lab = r.lab
-    if (!lab.scenarios?.length) throw new BadInput(`${file}: the lab has no scenarios`)
-    return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, lab.scenarios) }
+    if (!lab.scenarios?.length) throw new BadInput(`${at(file, text, [])}: the lab has no scenarios`)
+    return {
+      spec: lab.machine,
+      settings: lab.settings,
+      scenarios: parseScenarios(file, text, lab.scenarios, ['scenarios']),
+      text,
+      scenarioPath: inArray,
+    }
   }
   const lab = defaultLab()
   if (Array.isArray(obj.scenarios))
-    return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, obj.scenarios) }
-  return { spec: lab.machine, settings: lab.settings, scenarios: parseScenarios(file, [obj]) }
+    return {
+      spec: lab.machine,
+      settings: lab.settings,
+      scenarios: parseScenarios(file, text, obj.scenarios, ['scenarios']),
+      text,
+      scenarioPath: inArray,
+    }
+  return {
+    spec: lab.machine,
+    settings: lab.settings,
+    scenarios: parseScenarios(file, text, [obj], null),
+    text,
+    scenarioPath: () => [],
+  }
 }
 
 /** The built-in default lab: its scenarios are the course. */
 function defaultLoaded(): Loaded {
   const lab = defaultLab()
+  const text = JSON.stringify(lab, null, 2)
   return {
     spec: lab.machine,
     settings: lab.settings,
-    scenarios: parseScenarios('default lab', lab.scenarios ?? []),
+    scenarios: parseScenarios('default lab', text, lab.scenarios ?? [], ['scenarios']),
+    text,
+    scenarioPath: (i) => ['scenarios', i],
   }
 }
 
@@ -171,14 +216,18 @@ export function runCommand(argv: string[], io: CliIo): number {
   try {
     loaded = files[0] ? loadScenarios(file, io.readFile(file)) : defaultLoaded()
   } catch (e) {
-    io.stderr(
-      `lab run: ${e instanceof BadInput ? e.message : `cannot read ${file}: ${(e as Error).message}`}\n`,
-    )
+    const message =
+      e instanceof BadInput
+        ? e.message
+        : e instanceof CliFileError && e.line !== undefined
+          ? `${file}:${e.line}:${e.column ?? 1}: ${e.message}`
+          : `cannot read ${file}: ${(e as Error).message}`
+    io.stderr(`lab run: ${message}\n`)
     return 2
   }
   const results: ScenarioResult[] = []
   const checks: ExerciseCheck[][] = []
-  for (const sc0 of loaded.scenarios) {
+  for (const [i, sc0] of loaded.scenarios.entries()) {
     const sc = era ? { ...sc0, era } : sc0
     try {
       const r = runScenario(scenarioMachine(loaded.spec, loaded.settings, sc), sc)
@@ -188,7 +237,9 @@ export function runCommand(argv: string[], io: CliIo): number {
       checks.push(verifyExercises(loaded.spec, loaded.settings, sc0, base))
     } catch (e) {
       if (e instanceof ScenarioInputError) {
-        io.stderr(`lab run: ${file}: scenario '${sc.name}': ${e.message}\n`)
+        // The engine does not say which operation; point at the scenario.
+        const where = files[0] ? at(file, loaded.text, loaded.scenarioPath(i)) : file
+        io.stderr(`lab run: ${where}: scenario '${sc.name}': ${e.message}\n`)
         return 2
       }
       throw e
