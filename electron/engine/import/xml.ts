@@ -65,29 +65,53 @@ const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
 
 export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
-  const maxDepth = options.maxDepth ?? XML_MAX_DEPTH
-  const maxElements = options.maxElements ?? XML_MAX_ELEMENTS
-  const lines = new LineIndex(text)
-  const fail = (message: string, offset: number): never => {
-    const loc = lines.at(Math.min(offset, text.length))
+  return new XmlParser(text, options).parse()
+}
+
+/** One parse: the cursor, the open elements and the limits; one method per kind of markup. */
+class XmlParser {
+  private readonly maxDepth: number
+  private readonly maxElements: number
+  private readonly lines: LineIndex
+  private readonly n: number
+  private i: number
+  private readonly stack: XmlElement[] = []
+  private root: XmlElement | null = null
+  private comments = 0
+  private elements = 0
+
+  constructor(
+    private readonly text: string,
+    options: XmlOptions,
+  ) {
+    this.maxDepth = options.maxDepth ?? XML_MAX_DEPTH
+    this.maxElements = options.maxElements ?? XML_MAX_ELEMENTS
+    this.lines = new LineIndex(text)
+    this.n = text.length
+    this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  }
+
+  private fail(message: string, offset: number): never {
+    const loc = this.lines.at(Math.min(offset, this.text.length))
     throw new ImportFailure(`XML: ${message}`, loc)
   }
 
-  const decode = (raw: string, offset: number): string => {
+  /** The 5 predefined entities and numeric character references; anything else fails. */
+  private decode(raw: string, offset: number): string {
     if (raw.indexOf('&') === -1) return raw
     return raw.replace(/&([^;&\s]{0,12});?/g, (whole, ref: string, at: number) => {
-      if (!whole.endsWith(';')) fail(`'&' must start an entity reference such as &amp;`, offset + at)
+      if (!whole.endsWith(';')) this.fail(`'&' must start an entity reference such as &amp;`, offset + at)
       if (ref.startsWith('#')) {
         const code =
           ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
         if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-          fail(`bad character reference &${ref};`, offset + at)
+          this.fail(`bad character reference &${ref};`, offset + at)
         }
         return String.fromCodePoint(code)
       }
       const v = PREDEFINED[ref]
       if (v === undefined)
-        fail(
+        this.fail(
           `unknown entity &${ref}; (only &lt; &gt; &amp; &quot; &apos; and numeric references)`,
           offset + at,
         )
@@ -95,97 +119,115 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
     })
   }
 
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-  const stack: XmlElement[] = []
-  let root: XmlElement | null = null
-  let comments = 0
-  let elements = 0
-  const n = text.length
-
-  const addText = (raw: string, offset: number): void => {
-    const top = stack[stack.length - 1]
+  private addText(raw: string, offset: number): void {
+    const top = this.stack[this.stack.length - 1]
     const t = raw.trim()
     if (t.length === 0) return
     if (!top)
-      fail(root ? 'text after the root element' : 'text before the root element', offset + raw.indexOf(t))
+      this.fail(
+        this.root ? 'text after the root element' : 'text before the root element',
+        offset + raw.indexOf(t),
+      )
     if (top!.text.length < MAX_TEXT)
-      top!.text = (top!.text ? top!.text + ' ' : '') + decode(t, offset).slice(0, MAX_TEXT)
+      top!.text = (top!.text ? top!.text + ' ' : '') + this.decode(t, offset).slice(0, MAX_TEXT)
   }
 
-  while (i < n) {
-    const lt = text.indexOf('<', i)
-    if (lt === -1) {
-      addText(text.slice(i), i)
-      break
-    }
-    if (lt > i) addText(text.slice(i, lt), i)
-    i = lt
-    if (text.startsWith('<!--', i)) {
-      const end = text.indexOf('-->', i + 4)
-      if (end === -1) fail('comment is not closed (missing -->)', i)
-      comments++
-      i = end + 3
-      continue
-    }
-    if (text.startsWith('<?', i)) {
-      const end = text.indexOf('?>', i + 2)
-      if (end === -1) fail('processing instruction is not closed (missing ?>)', i)
-      i = end + 2
-      continue
-    }
-    if (text.startsWith('<![CDATA[', i)) {
-      const end = text.indexOf(']]>', i + 9)
-      if (end === -1) fail('CDATA section is not closed (missing ]]>)', i)
-      const top = stack[stack.length - 1]
-      if (!top) fail('CDATA outside the root element', i)
-      const t = text.slice(i + 9, end).trim()
-      if (t && top!.text.length < MAX_TEXT)
-        top!.text = (top!.text ? top!.text + ' ' : '') + t.slice(0, MAX_TEXT)
-      i = end + 3
-      continue
-    }
-    if (text.startsWith('<!DOCTYPE', i) || text.startsWith('<!doctype', i)) {
-      if (root || stack.length > 0) fail('DOCTYPE after the root element started', i)
-      // Skip to the matching '>', stepping over an internal subset [...] and quoted strings.
-      let j = i + 9
-      let bracket = 0
-      let quote = ''
-      for (; j < n; j++) {
-        const c = text[j]!
-        if (quote) {
-          if (c === quote) quote = ''
-        } else if (c === '"' || c === "'") quote = c
-        else if (c === '[') bracket++
-        else if (c === ']') bracket--
-        else if (c === '>' && bracket <= 0) break
+  parse(): XmlDocument {
+    const { text, n } = this
+    while (this.i < n) {
+      const lt = text.indexOf('<', this.i)
+      if (lt === -1) {
+        this.addText(text.slice(this.i), this.i)
+        break
       }
-      if (j >= n) fail('DOCTYPE is not closed', i)
-      i = j + 1
-      continue
+      if (lt > this.i) this.addText(text.slice(this.i, lt), this.i)
+      this.i = lt
+      this.markup()
     }
-    if (text.startsWith('</', i)) {
-      NAME.lastIndex = i + 2
-      const m = NAME.exec(text)
-      if (!m) fail('expected an element name after </', i + 2)
-      let j = i + 2 + m![0].length
-      while (j < n && /\s/.test(text[j]!)) j++
-      if (text[j] !== '>') fail(`expected '>' to end </${m![0]}`, j)
-      const top = stack.pop()
-      if (!top) fail(`closing tag </${m![0]}> without an open element`, i)
-      if (top!.name !== m![0])
-        fail(
-          `mismatched closing tag </${m![0]}>: <${top!.name}> opened at ${top!.line}:${top!.column} is still open`,
-          i,
-        )
-      i = j + 1
-      continue
+    if (this.stack.length > 0) {
+      const top = this.stack[this.stack.length - 1]!
+      this.fail(`unexpected end of input: <${top.name}> opened at ${top.line}:${top.column} is not closed`, n)
     }
-    if (text.startsWith('<!', i)) fail('unsupported markup declaration', i)
-    // Start tag.
+    if (!this.root) this.fail('no root element', n)
+    return { root: this.root!, comments: this.comments }
+  }
+
+  /** The markup at the cursor ('<'): comment, processing instruction, CDATA, DOCTYPE, end or start tag. */
+  private markup(): void {
+    const { text, i } = this
+    if (text.startsWith('<!--', i)) return this.skipTo('-->', 4, 'comment is not closed (missing -->)', true)
+    if (text.startsWith('<?', i))
+      return this.skipTo('?>', 2, 'processing instruction is not closed (missing ?>)')
+    if (text.startsWith('<![CDATA[', i)) return this.cdata()
+    if (text.startsWith('<!DOCTYPE', i) || text.startsWith('<!doctype', i)) return this.doctype()
+    if (text.startsWith('</', i)) return this.endTag()
+    if (text.startsWith('<!', i)) this.fail('unsupported markup declaration', i)
+    this.startTag()
+  }
+
+  private skipTo(close: string, from: number, unclosed: string, comment = false): void {
+    const end = this.text.indexOf(close, this.i + from)
+    if (end === -1) this.fail(unclosed, this.i)
+    if (comment) this.comments++
+    this.i = end + close.length
+  }
+
+  private cdata(): void {
+    const { text, i } = this
+    const end = text.indexOf(']]>', i + 9)
+    if (end === -1) this.fail('CDATA section is not closed (missing ]]>)', i)
+    const top = this.stack[this.stack.length - 1]
+    if (!top) this.fail('CDATA outside the root element', i)
+    const t = text.slice(i + 9, end).trim()
+    if (t && top!.text.length < MAX_TEXT)
+      top!.text = (top!.text ? top!.text + ' ' : '') + t.slice(0, MAX_TEXT)
+    this.i = end + 3
+  }
+
+  /** Skip to the matching '>', stepping over an internal subset [...] and quoted strings. */
+  private doctype(): void {
+    const { text, i, n } = this
+    if (this.root || this.stack.length > 0) this.fail('DOCTYPE after the root element started', i)
+    let j = i + 9
+    let bracket = 0
+    let quote = ''
+    for (; j < n; j++) {
+      const c = text[j]!
+      if (quote) {
+        if (c === quote) quote = ''
+      } else if (c === '"' || c === "'") quote = c
+      else if (c === '[') bracket++
+      else if (c === ']') bracket--
+      else if (c === '>' && bracket <= 0) break
+    }
+    if (j >= n) this.fail('DOCTYPE is not closed', i)
+    this.i = j + 1
+  }
+
+  private endTag(): void {
+    const { text, i, n } = this
+    NAME.lastIndex = i + 2
+    const m = NAME.exec(text)
+    if (!m) this.fail('expected an element name after </', i + 2)
+    let j = i + 2 + m![0].length
+    while (j < n && /\s/.test(text[j]!)) j++
+    if (text[j] !== '>') this.fail(`expected '>' to end </${m![0]}`, j)
+    const top = this.stack.pop()
+    if (!top) this.fail(`closing tag </${m![0]}> without an open element`, i)
+    if (top!.name !== m![0])
+      this.fail(
+        `mismatched closing tag </${m![0]}>: <${top!.name}> opened at ${top!.line}:${top!.column} is still open`,
+        i,
+      )
+    this.i = j + 1
+  }
+
+  private startTag(): void {
+    const { text, i } = this
     NAME.lastIndex = i + 1
     const m = NAME.exec(text)
-    if (!m) fail(`'<' must start a tag`, i)
-    const loc = lines.at(i)
+    if (!m) this.fail(`'<' must start a tag`, i)
+    const loc = this.lines.at(i)
     const el: XmlElement = {
       name: m![0],
       attrs: new Map(),
@@ -194,62 +236,56 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
       line: loc.line,
       column: loc.column,
     }
-    if (++elements > maxElements) fail(`more than ${maxElements} elements`, i)
-    let j = i + 1 + m![0].length
-    let selfClosing = false
+    if (++this.elements > this.maxElements) this.fail(`more than ${this.maxElements} elements`, i)
+    const { end: j, selfClosing } = this.attributes(el, i + 1 + m![0].length)
+    const parent = this.stack[this.stack.length - 1]
+    if (parent) parent.children.push(el)
+    else if (this.root) this.fail(`a second root element <${el.name}>`, i)
+    else this.root = el
+    if (!selfClosing) {
+      if (this.stack.length >= this.maxDepth)
+        this.fail(`elements nested deeper than ${this.maxDepth} levels`, i)
+      this.stack.push(el)
+    }
+    this.i = j
+  }
+
+  /** The attributes of a start tag from offset `j` up to its '>' or '/>'. */
+  private attributes(el: XmlElement, j: number): { end: number; selfClosing: boolean } {
+    const { text, n } = this
+    const unclosed = `unexpected end of input: tag <${el.name}> is not closed`
     for (;;) {
       const ws = j
       while (j < n && /\s/.test(text[j]!)) j++
-      if (j >= n) fail(`unexpected end of input: tag <${el.name}> is not closed`, n)
+      if (j >= n) this.fail(unclosed, n)
       const c = text[j]
-      if (c === '>') {
-        j++
-        break
-      }
-      if (c === '/' && text[j + 1] === '>') {
-        j += 2
-        selfClosing = true
-        break
-      }
-      if (j === ws) fail(`expected whitespace, '>' or '/>' in <${el.name}>`, j)
+      if (c === '>') return { end: j + 1, selfClosing: false }
+      if (c === '/' && text[j + 1] === '>') return { end: j + 2, selfClosing: true }
+      if (j === ws) this.fail(`expected whitespace, '>' or '/>' in <${el.name}>`, j)
       NAME.lastIndex = j
       const a = NAME.exec(text)
-      if (!a) fail(`expected an attribute name in <${el.name}>`, j)
+      if (!a) this.fail(`expected an attribute name in <${el.name}>`, j)
       const attrName = a![0]
       j += attrName.length
       while (j < n && /\s/.test(text[j]!)) j++
-      if (j >= n) fail(`unexpected end of input: tag <${el.name}> is not closed`, n)
-      if (text[j] !== '=') fail(`expected '=' after attribute ${attrName}`, j)
+      if (j >= n) this.fail(unclosed, n)
+      if (text[j] !== '=') this.fail(`expected '=' after attribute ${attrName}`, j)
       j++
       while (j < n && /\s/.test(text[j]!)) j++
-      if (j >= n) fail(`unexpected end of input: tag <${el.name}> is not closed`, n)
+      if (j >= n) this.fail(unclosed, n)
       const q = text[j]
-      if (q !== '"' && q !== "'") fail(`attribute ${attrName} value must be quoted`, j)
+      if (q !== '"' && q !== "'") this.fail(`attribute ${attrName} value must be quoted`, j)
       const end = text.indexOf(q!, j + 1)
-      if (end === -1) fail(`unexpected end of input: the value of attribute ${attrName} is not closed`, n)
+      if (end === -1)
+        this.fail(`unexpected end of input: the value of attribute ${attrName} is not closed`, n)
       const raw = text.slice(j + 1, end)
       const bad = raw.indexOf('<')
-      if (bad !== -1) fail(`'<' inside the value of attribute ${attrName}`, j + 1 + bad)
-      if (el.attrs.has(attrName)) fail(`duplicate attribute ${attrName}`, j)
-      el.attrs.set(attrName, decode(raw, j + 1))
+      if (bad !== -1) this.fail(`'<' inside the value of attribute ${attrName}`, j + 1 + bad)
+      if (el.attrs.has(attrName)) this.fail(`duplicate attribute ${attrName}`, j)
+      el.attrs.set(attrName, this.decode(raw, j + 1))
       j = end + 1
     }
-    const parent = stack[stack.length - 1]
-    if (parent) parent.children.push(el)
-    else if (root) fail(`a second root element <${el.name}>`, i)
-    else root = el
-    if (!selfClosing) {
-      if (stack.length >= maxDepth) fail(`elements nested deeper than ${maxDepth} levels`, i)
-      stack.push(el)
-    }
-    i = j
   }
-  if (stack.length > 0) {
-    const top = stack[stack.length - 1]!
-    fail(`unexpected end of input: <${top.name}> opened at ${top.line}:${top.column} is not closed`, n)
-  }
-  if (!root) fail('no root element', n)
-  return { root: root!, comments }
 }
 
 /** Depth-first pre-order traversal without recursion. `visit` returns false to skip the children. */
