@@ -42,106 +42,133 @@ export function findExcessiveNesting(text: string, maxDepth: number): number {
  * A linear, iterative scanner (RFC 8259 grammar); returns -1 when the text is valid JSON.
  */
 export function jsonErrorOffset(text: string): number {
-  let i = 0
-  const n = text.length
-  const ws = () => {
-    while (i < n) {
-      const c = text.charCodeAt(i)
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++
+  return new JsonScanner(text).scan()
+}
+
+/** The cursor over one text and the stack of open containers ('o' object, 'a' array). */
+class JsonScanner {
+  private i = 0
+  private readonly n: number
+  private readonly stack: ('o' | 'a')[] = []
+
+  constructor(private readonly text: string) {
+    this.n = text.length
+  }
+
+  private ws(): void {
+    while (this.i < this.n) {
+      const c = this.text.charCodeAt(this.i)
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.i++
       else break
     }
   }
-  const literal = (word: string) => {
-    if (text.startsWith(word, i)) {
-      i += word.length
-      return true
-    }
-    return false
+
+  private literal(word: string): boolean {
+    if (!this.text.startsWith(word, this.i)) return false
+    this.i += word.length
+    return true
   }
-  const string = (): boolean => {
-    if (text[i] !== '"') return false
-    i++
-    while (i < n) {
-      const c = text.charCodeAt(i)
+
+  private string(): boolean {
+    const { text, n } = this
+    if (text[this.i] !== '"') return false
+    this.i++
+    while (this.i < n) {
+      const c = text.charCodeAt(this.i)
       if (c === 0x22) {
-        i++
+        this.i++
         return true
       }
       if (c < 0x20) return false
       if (c === 0x5c) {
-        const e = text[i + 1]
+        const e = text[this.i + 1]
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) return false
-          i += 6
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 2, this.i + 6))) return false
+          this.i += 6
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) this.i += 2
         else return false
-      } else i++
+      } else this.i++
     }
     return false
   }
-  const number = (): boolean => {
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400))
+
+  private number(): boolean {
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 400))
     if (!m) return false
-    i += m[0].length
+    this.i += m[0].length
     return true
   }
-  // Explicit stack of open containers: 'o' object, 'a' array; state says what may come next.
-  const stack: ('o' | 'a')[] = []
-  const value = (): boolean | 'open' => {
-    ws()
-    const c = text[i]
-    if (c === '{' || c === '[') return 'open' // handled by the loop below
-    if (c === '"') return string()
-    if (c === 't') return literal('true')
-    if (c === 'f') return literal('false')
-    if (c === 'n') return literal('null')
-    return number()
+
+  /** A scalar value; 'open' for '{' or '[' (the scan loop opens the container). */
+  private value(): boolean | 'open' {
+    this.ws()
+    const c = this.text[this.i]
+    if (c === '{' || c === '[') return 'open'
+    if (c === '"') return this.string()
+    if (c === 't') return this.literal('true')
+    if (c === 'f') return this.literal('false')
+    if (c === 'n') return this.literal('null')
+    return this.number()
   }
-  ws()
-  for (;;) {
-    const v = value()
-    if (!v) return i
-    if (v === 'open') {
-      const open = text[i] === '{' ? 'o' : 'a'
-      i++
-      ws()
-      if ((open === 'o' && text[i] === '}') || (open === 'a' && text[i] === ']')) {
-        i++
-      } else {
-        stack.push(open)
-        if (open === 'o') {
-          if (!string()) return i
-          ws()
-          if (text[i] !== ':') return i
-          i++
-        }
-        continue
-      }
-    }
-    // after a complete value: close containers or continue with ','
+
+  /** An object member's `"key" :`. */
+  private key(): boolean {
+    if (!this.string()) return false
+    this.ws()
+    if (this.text[this.i] !== ':') return false
+    this.i++
+    return true
+  }
+
+  scan(): number {
+    this.ws()
     for (;;) {
-      ws()
+      const v = this.value()
+      if (!v) return this.i
+      if (v === 'open') {
+        const r = this.open()
+        if (r === 'error') return this.i
+        if (r === 'member') continue
+      }
+      const after = this.afterValue()
+      if (after !== 'next') return after
+    }
+  }
+
+  /** '{' or '[': empty, or pushed with the first member's key read ('member'). */
+  private open(): 'empty' | 'member' | 'error' {
+    const open = this.text[this.i] === '{' ? 'o' : 'a'
+    this.i++
+    this.ws()
+    const c = this.text[this.i]
+    if ((open === 'o' && c === '}') || (open === 'a' && c === ']')) {
+      this.i++
+      return 'empty'
+    }
+    this.stack.push(open)
+    if (open === 'o' && !this.key()) return 'error'
+    return 'member'
+  }
+
+  /** After a complete value: close containers, or ',' to the next member ('next'); else the offset of the result. */
+  private afterValue(): 'next' | number {
+    const { text, n, stack } = this
+    for (;;) {
+      this.ws()
       const top = stack[stack.length - 1]
-      if (top === undefined) {
-        return i < n ? i : -1
+      if (top === undefined) return this.i < n ? this.i : -1
+      if (text[this.i] === ',') {
+        this.i++
+        this.ws()
+        if (top === 'o' && !this.key()) return this.i
+        return 'next'
       }
-      if (text[i] === ',') {
-        i++
-        ws()
-        if (top === 'o') {
-          if (!string()) return i
-          ws()
-          if (text[i] !== ':') return i
-          i++
-        }
-        break
-      }
-      if ((top === 'o' && text[i] === '}') || (top === 'a' && text[i] === ']')) {
-        i++
+      if ((top === 'o' && text[this.i] === '}') || (top === 'a' && text[this.i] === ']')) {
+        this.i++
         stack.pop()
         continue
       }
-      return i
+      return this.i
     }
   }
 }
