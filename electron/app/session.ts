@@ -39,6 +39,7 @@ import {
   importText,
   serializeLab,
   ERA_INFO,
+  SOURCES,
   applyEdits,
   emptyMachine,
   iomemTree,
@@ -190,7 +191,16 @@ export class LabSession {
 
   info(host: AppInfo['host']): Result<AppInfo> {
     const eras = ERAS.map((id) => ({ id, label: ERA_INFO[id].label, summary: ERA_INFO[id].summary }))
-    return { ok: true, value: { name: APP_NAME, version: this.version, eras, cpus: [...CPU_PRESETS], host } }
+    const sources = SOURCES.map((s) => ({
+      key: s.key,
+      title: s.title,
+      where: [s.repo, s.paths.join(', '), s.commit ? `@ ${s.commit.slice(0, 12)}` : '']
+        .filter(Boolean)
+        .join(' '),
+      era: s.era,
+      url: s.url,
+    }))
+    return { ok: true, value: { name: APP_NAME, version: this.version, eras, cpus: [...CPU_PRESETS], sources, host } }
   }
 
   current(): Result<LabView> {

@@ -10,6 +10,8 @@
 
 // Eras: the single table of kernel releases the engine models and what changed in each.
 export { ERA_INFO, p2pRules, hasMapTypes, eraSource, type EraInfo, type P2pRules } from './eras'
+// Source keys (S1 … S16, oracle): what each cited kernel text is (docs/kernel/sources.md).
+export { SOURCES, sourceInfo, sourceKeys, type SourceInfo } from './sources'
 
 // Topology: the machine spec enumerated as the kernel would (bus numbers, windows, BARs, ACS, CPU).
 export { buildMachine, pciName } from './topology/build'

@@ -133,12 +133,26 @@ export interface RecoveryInfo {
   labName: string | null
 }
 
+/** What a source key ('S4', 'oracle') cited by a decision stands for (electron/engine/sources.ts). */
+export interface SourceNote {
+  key: string
+  /** What it is, in one line. */
+  title: string
+  /** Repository, file(s) and commit, as one line ('' when it is not a repository). */
+  where: string
+  /** The kernel era it stands for. */
+  era: string
+  url: string | null
+}
+
 export interface AppInfo {
   name: string
   version: string
   eras: { id: Era; label: string; summary: string }[]
   /** The CPUs the app offers by name, with what cpu_supports_p2pdma() says of each (engine p2pdma/cpu.ts). */
   cpus: CpuPreset[]
+  /** Every source key the engine cites, with its meaning (docs/kernel/sources.md). */
+  sources: SourceNote[]
   host: 'electron' | 'browser-harness' | 'test'
 }
 

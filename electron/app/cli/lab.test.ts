@@ -160,6 +160,8 @@ describe('lab p2p through the CLI: kernel-cases.md', () => {
     expect(r.stdout).toContain('calc_map_type_and_dist()')
     expect(r.stdout).toContain('drivers/pci/p2pdma.c')
     expect(r.stdout).toContain('pci=disable_acs_redir=0000:02:00.0;0000:02:01.0')
+    // the decisions cite S4 (the 6.x p2pdma.c); the explanation says what that is
+    expect(r.stdout).toMatch(/^sources:\n {2}S4 +drivers\/pci\/p2pdma\.c .*NVIDIA\/NV-Kernels/m)
   })
 
   it('reports an inferred CPU as an assumption on stderr', () => {
@@ -225,7 +227,7 @@ describe('bad input and usage', () => {
   it('--help lists every command; --version prints the version', () => {
     const r = run(['--help'])
     expect(r.code).toBe(0)
-    for (const c of ['p2p', 'explain', 'import', 'eras', '--json', '--era', '--cpu', '--iommu'])
+    for (const c of ['p2p', 'explain', 'import', 'eras', 'sources', '--json', '--era', '--cpu', '--iommu'])
       expect(r.stdout).toContain(c)
     expect(run(['--version']).stdout).toContain('0.0.0-test')
   })
@@ -236,6 +238,13 @@ describe('bad input and usage', () => {
     const out = r.written['out.p2plab']!
     const again = run(['p2p', 'out.p2plab', '--json'], { 'out.p2plab': out })
     expect(again.code, again.stderr).toBe(0)
+  })
+
+  it('sources says what every source key is, with the commit it was read at', () => {
+    const r = run(['sources'])
+    expect(r.code).toBe(0)
+    for (const k of ['S1', 'S11', 'S12', 'S16', 'oracle']) expect(r.stdout).toMatch(new RegExp(`^${k} `, 'm'))
+    expect(r.stdout).toContain('torvalds/linux drivers/pci/p2pdma.c @ 02917e9f8676')
   })
 
   it('eras lists every era with a summary', () => {

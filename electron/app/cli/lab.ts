@@ -16,6 +16,9 @@ import {
   p2pJsonPairs,
   p2pRules,
   ERA_INFO,
+  SOURCES,
+  sourceInfo,
+  sourceKeys,
   qemuCommand,
   CPU_PRESETS,
   cpuPreset,
@@ -72,6 +75,8 @@ Commands:
       --json                 {"exercises": [{"scenario", "id", "kind", "question", "choices"}]}
       --answers              Also print each answer and its explanation
   eras                       List the kernel eras and what changed in each.
+  sources                    What the source keys in decisions mean (S1 … S16, oracle): the
+                             repository, file, commit and era each was read from.
   qemu <file>                A QEMU q35 command line reproducing the lab's PCIe tree (every
                              endpoint an NVMe with a CMB), what QEMU cannot reproduce and how the
                              oracle compensates; takes --era/--cpu/--iommu/--disable-acs-redir.
@@ -405,7 +410,20 @@ function cmdExplain(io: CliIo, args: ParsedArgs): number {
     io.stdout('\nkernel log:\n')
     for (const w of v.warnings) io.stdout(`  ${w}\n`)
   }
+  const keys = [...new Set(v.decisions.flatMap((d) => sourceKeys(d.source)))]
+  if (keys.length) {
+    io.stdout('\nsources:\n')
+    for (const k of keys) io.stdout(`  ${k.padEnd(6)} ${sourceLine(k)}\n`)
+  }
   return 0
+}
+
+/** One line saying what a source key is (electron/engine/sources.ts, docs/kernel/sources.md). */
+function sourceLine(key: string): string {
+  const s = sourceInfo(key)
+  if (!s) return 'not defined'
+  const where = [s.repo, s.paths.join(', '), s.commit ? `@ ${s.commit.slice(0, 12)}` : ''].filter(Boolean)
+  return `${s.title}${where.length ? ` — ${where.join(' ')}` : ''} (${s.era})`
 }
 
 function cmdImport(io: CliIo, args: ParsedArgs): number {
@@ -482,6 +500,12 @@ function cmdQemu(io: CliIo, args: ParsedArgs): number {
   return 0
 }
 
+function cmdSources(io: CliIo): number {
+  for (const s of SOURCES)
+    io.stdout(`${s.key.padEnd(7)}${sourceLine(s.key)}${s.url ? `\n       ${s.url}` : ''}\n`)
+  return 0
+}
+
 function cmdEras(io: CliIo): number {
   for (const era of ERAS) {
     const info = ERA_INFO[era]
@@ -511,6 +535,8 @@ export function runCli(argv: string[], io: CliIo): number {
         return cmdImport(io, args)
       case 'eras':
         return cmdEras(io)
+      case 'sources':
+        return cmdSources(io)
       case 'qemu':
         return cmdQemu(io, args)
       case 'run':

@@ -237,6 +237,15 @@ export const INFO: AppInfo = {
   version: '0.1.0',
   eras: ERAS.map((id) => ({ id, label: `Linux ${id}`, summary: `summary of ${id}` })),
   cpus: [...CPU_PRESETS],
+  sources: [
+    {
+      key: 'S4',
+      title: 'drivers/pci/p2pdma.c of the 6.x series',
+      where: 'NVIDIA/NV-Kernels drivers/pci/p2pdma.c @ 2f18f71dae62',
+      era: '6.0–6.15',
+      url: null,
+    },
+  ],
   host: 'test',
 }
 
