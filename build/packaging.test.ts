@@ -1,5 +1,5 @@
 /**
- * Packaging contents (TOOLCHAIN.md §8): `electron-vite build`, then `electron-builder --linux --dir`
+ * Packaging contents (README "Installing for a workshop"): `electron-vite build`, then `electron-builder --linux --dir`
  * with a stand-in Electron directory (-c.electronDist: a stub `electron`, `version`, LICENSE,
  * LICENSES.chromium.html), because the real Electron archive cannot be downloaded here. The result
  * is not a runnable app, but its resources/app.asar is exactly what `npm run dist` ships: this test

@@ -1,5 +1,5 @@
 /**
- * Writes the kernel-cases.md topologies as lab files under tests/fixtures/labs/, one per case
+ * Writes the docs/kernel/cases.md topologies as lab files under tests/fixtures/labs/, one per case
  * setting, so the CLI tests (electron/app/cli/lab.test.ts) run them through the real command path and
  * so that people can open them in the app. `npx tsx tools/gen-case-labs.ts`; a unit test checks
  * that the committed files are current.

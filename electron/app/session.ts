@@ -1,11 +1,11 @@
 /**
  * LabSession: the one owner of the lab state (the lab file, the enumerated machine, the P2P matrix,
  * the last import report, the revision). Main and the browser harness each create exactly one and
- * hand it to createHandlers(); nothing else holds state (STYLE.md §2.11: no global singleton).
+ * hand it to createHandlers(); nothing else holds state (docs/design.md#the-ipc-contract: no global singleton).
  *
  * Every change is atomic: the new state is built completely (import, enumeration, matrix, node
  * views) and only then swapped in, so a failed import or settings patch leaves the previous lab,
- * machine and revision untouched. Failures travel as Result values (STYLE.md §2.7); a thrown error
+ * machine and revision untouched. Failures travel as Result values (docs/design.md#errors-are-values); a thrown error
  * here is an engine bug, which the IPC handlers turn into kind 'internal'.
  *
  * Pure TypeScript: no electron, no node:* (the harness and the tests run it under plain Node).

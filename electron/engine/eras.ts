@@ -2,14 +2,14 @@
  * Kernel eras the engine models, with the sources each era's rules were read from, and the
  * per-era switches the P2PDMA engine (electron/engine/p2pdma/) consults.
  *
- * Source keys (S1..S6, oracle) are those of ../shared/kernel-facts.md §0 and kernel-oracle.md:
+ * Source keys (S1..S6, oracle) are those of docs/kernel/sources.md and docs/kernel/oracle.md:
  *   S1  torvalds/linux drivers/pci/p2pdma.c @ 02917e9f8676 (v4.20/v5.0)
  *   S2  torvalds/linux drivers/pci/p2pdma.c @ 3306e99edf70 (5.1/5.2, root_complex_whitelist)
  *   S3  CodeLinaro-mirror/qsdk_oss_kernel_linux-ipq-5.4 drivers/pci/p2pdma.c @ 7744840b595e (v5.4 vendor tree)
  *   S4  NVIDIA/NV-Kernels drivers/pci/p2pdma.c @ 2f18f71dae62 (6.x: calc_map_type_and_dist)
  *   S5  linux-blktests/linux-block (6.16/6.17: PCI_P2PDMA_MAP_NONE) — not re-read for this file
  *   S6  kernelorg-mirror/linux_kernel_git_leon_linux-rdma drivers/pci/p2pdma.c @ 04673b7105e6 (newest)
- *   oracle  Debian 6.12.117 and 7.2.13 booted in QEMU (kernel-oracle.md §5, §7)
+ *   oracle  Debian 6.12.117 and 7.2.13 booted in QEMU (docs/kernel/oracle.md#what-the-real-kernels-showed)
  */
 import type { Era } from '../../shared/model/topology'
 
@@ -94,7 +94,10 @@ export const ERA_INFO: Record<Era, EraInfo> = {
       'Same walk as v6.x; whitelist adds Intel DSA/IAX/QAT ids and Google PCI_ANY_ID (no NVIDIA entries); ' +
       'warn is still acs_redirects. Confirmed on Debian 7.2.13 in QEMU; a refused O_DIRECT read returns EINVAL ' +
       '(blk_dma_map_iter_start: BLK_STS_INVAL).',
-    sources: ['oracle 7.2.13 (kernel-oracle.md §7)', 'S6 for the added table entries'],
+    sources: [
+      'oracle 7.2.13 (docs/kernel/oracle.md#what-the-real-kernels-showed)',
+      'S6 for the added table entries',
+    ],
   },
   next: {
     label: 'next (newest tree seen, S6)',

@@ -1,7 +1,7 @@
 /**
  * The kernel context a modelled call reads: the static machine, the era, and the live world of the
  * Timeline that runs it (read through a getter, so code after a `yield` sees the deltas the
- * Timeline applied; STYLE.md §2.5 rule 1).
+ * Timeline applied; docs/design.md#1-only-the-timeline-changes-the-world).
  */
 import type { Era } from '../../shared/model/topology'
 import type { Machine } from './topology/types'

@@ -1,5 +1,5 @@
 /**
- * The one app window and the app-wide web-contents hardening (TOOLCHAIN.md §9, electronegativity):
+ * The one app window and the app-wide web-contents hardening (README "Security", tools/electronegativity.ts):
  * sandboxed, context-isolated renderer without Node; no navigation away from the app page, no new
  * windows, no <webview>, every permission denied, CSP on http(s) responses.
  */

@@ -1,6 +1,6 @@
 /**
  * The preload (electron/preload/index.ts) with a fake 'electron' module: the real one would try to
- * download the Electron binary under plain Node (TOOLCHAIN.md §5).
+ * download the Electron binary under plain Node (docs/design.md#electron-only-in-main-and-preload).
  */
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { PREFIX, eventChannels, invokeChannels, type LabApi } from '../../shared/ipc/contract'

@@ -1,7 +1,7 @@
 /**
  * The address map view (`topology.iomem`): the CPU physical address space as /proc/iomem nests it,
  * the I/O port space as /proc/ioports does, and every endpoint's DMA view. Addresses are 0x… hex
- * strings (STYLE.md §2.6); `size` is a byte count as a number (< 2^53 for any modelled range).
+ * strings (docs/design.md#the-ipc-contract); `size` is a byte count as a number (< 2^53 for any modelled range).
  */
 export type AddressRangeKind =
   | 'ram' // System RAM (with struct page)

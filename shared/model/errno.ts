@@ -1,5 +1,5 @@
 /**
- * Errnos as values (STYLE.md §2.7). Numbers and texts as in include/uapi/asm-generic/errno-base.h
+ * Errnos as values (docs/design.md#errors-are-values). Numbers and texts as in include/uapi/asm-generic/errno-base.h
  * and include/uapi/asm-generic/errno.h.
  */
 export const errnos = {

@@ -20,7 +20,7 @@ export interface Decision {
   file: string
   /** The eras this rule holds for, e.g. 'v6.0–v7.2'. */
   eras: string
-  /** Which source in ../shared/kernel-facts.md §0 (S1..S16) or the oracle the rule was read from. */
+  /** Which source in docs/kernel/sources.md (S1..S16) or the oracle the rule was read from. */
   source: string
   /** What was tested and the outcome, in kernel vocabulary. */
   text: string

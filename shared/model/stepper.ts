@@ -1,6 +1,6 @@
 /**
  * The stepper's views: what the renderer sees of a stepped scenario, sent in one batch per request
- * (STYLE.md §2.5 rule 8: never one message per step while running). Plain, JSON-safe data.
+ * (docs/design.md#7-one-answer-per-request: never one message per step while running). Plain, JSON-safe data.
  */
 import type { Era } from './topology'
 import type { WorldView } from './mm'

@@ -203,7 +203,7 @@ export interface InputIssue {
   message: string
 }
 
-/** Settings of a new lab: the 6.12 LTS kernel (checked against a real kernel, kernel-oracle.md), no IOMMU. */
+/** Settings of a new lab: the 6.12 LTS kernel (checked against a real kernel, docs/kernel/oracle.md), no IOMMU. */
 export const DEFAULT_SETTINGS: LabSettings = {
   era: 'v6.12',
   iommu: false,

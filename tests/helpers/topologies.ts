@@ -1,6 +1,6 @@
 /**
- * Shared test topologies as MachineSpecs: kernel-cases.md "Shared topologies" (T1, T1-nw, T1-amd,
- * T3) and the QEMU machines of kernel-oracle.md §4 (sw, pxb, mf, pxb2), with the BDFs the real
+ * Shared test topologies as MachineSpecs: docs/kernel/cases.md#shared-topologies (T1, T1-nw, T1-amd,
+ * T3) and the QEMU machines of docs/kernel/oracle.md#the-qemu-machines (sw, pxb, mf, pxb2), with the BDFs the real
  * kernel printed. Each call returns a fresh object, so tests may mutate it.
  *
  * Node ids (stable, used by tests):
@@ -14,12 +14,12 @@ const KiB = 1024
 const MiB = 1024 * KiB
 const GiB = 1024 * MiB
 
-/** Root/downstream port ACS capability used by T1 (kernel-cases.md: {SV,RR,CR,UF}). */
+/** Root/downstream port ACS capability used by T1 (docs/kernel/cases.md#shared-topologies: {SV,RR,CR,UF}). */
 const T1_ACS_CAP: AcsFlag[] = ['SV', 'RR', 'CR', 'UF']
-/** QEMU pcie-root-port: ACS capability 0x005f = SV|TB|RR|CR|UF|DT (kernel-oracle.md §6). */
+/** QEMU pcie-root-port: ACS capability 0x005f = SV|TB|RR|CR|UF|DT (docs/kernel/oracle.md#limits). */
 export const QEMU_RP_ACS_CAP: AcsFlag[] = ['SV', 'TB', 'RR', 'CR', 'UF', 'DT']
 
-/** CPUs of kernel-oracle.md §4 as cpu_data(0) sees them. */
+/** CPUs of docs/kernel/oracle.md#the-qemu-machines as cpu_data(0) sees them. */
 export const CPUS = {
   skylakeServer: { vendor: 'intel', family: 6, model: 85, name: 'Skylake-Server' },
   epyc: { vendor: 'amd', family: 0x17, model: 1, name: 'EPYC' },
@@ -51,7 +51,7 @@ export interface T1Options {
 }
 
 /**
- * T1: one Intel host bridge and one switch (kernel-cases.md). GPU0 BAR1 (16 GiB, 64-bit
+ * T1: one Intel host bridge and one switch (docs/kernel/cases.md). GPU0 BAR1 (16 GiB, 64-bit
  * prefetchable) lands at CPU 0x38_0000_0000: the host window starts there and GPU0's BAR1 is the
  * largest resource below the largest root port.
  */
@@ -329,7 +329,7 @@ export function t3(
   }
 }
 
-// ---- QEMU machines (kernel-oracle.md §4) ----------------------------------------------------------
+// ---- QEMU machines (docs/kernel/oracle.md#the-qemu-machines) ----------------------------------------------------------
 
 const Q35_HOST = { vendor: 0x8086, device: 0x29c0, label: 'q35 MCH' }
 const QEMU_RP = { vendor: 0x1b36, device: 0x000c }

@@ -10,7 +10,7 @@ import { t1, t1amd, t1nw } from '../helpers/topologies'
 import { setup, type Scenario } from '../../electron/engine/index'
 
 export interface CaseFile {
-  /** File stem: starts with the kernel-cases.md id. */
+  /** File stem: starts with the docs/kernel/cases.md id. */
   file: string
   title: string
   machine: MachineSpec
@@ -529,7 +529,7 @@ function c06(era: 'v6.12' | 'v6.16'): Scenario {
     era,
     narration: old
       ? "cpu_supports_p2pdma() is true (AMD family 0x17), so NVMe0 -> NIC0 across root ports is THRU_HOST_BRIDGE with distance 6, and dma_direct_map_page() gives the CMB's CPU physical address, without the bus-address flag."
-      : 'In the 6.16/6.17 snapshots read, dma_direct_map_sg() breaks out of THRU_HOST_BRIDGE without writing sg->dma_address (kernel-facts §h.3; whether upstream fixed it is unverified). The lab models what the snapshots say: only the DMA length is set.',
+      : 'Since the 6.16 mapping refactor, dma_direct_map_sg() breaks out of THRU_HOST_BRIDGE without writing sg->dma_address. It is a regression, fixed later by 560000d619ef, whose mainline release is unverified (docs/kernel/dma.md#616-pci_p2pdma_state). The lab models the unfixed code: only the DMA length is set.',
     operations: [
       setup.addResource('nvme0', 2),
       setup.distance('nvme0', 'nic0', {
@@ -645,7 +645,7 @@ function e1(): Scenario {
     name: 'SGL merge rule: pages of two P2PDMA pagemaps are never merged (6.2+)',
     era: 'v6.12',
     narration:
-      "kernel-facts §e.1, the 'IOMEM annotation' answer (iii): GPU0 registers BAR1 as two 64 KiB ranges, i.e. two pagemaps with adjacent pfns. A buffer spanning both is physically contiguous, but since 6.2 pages_are_mergeable() also requires zone_device_pages_have_same_pgmap(), so the SGL gets two entries, and pci_p2pdma_map_segment() looks the map type up again when the pgmap changes.",
+      "The 'IOMEM annotation' answer 3 (docs/kernel/scatterlist.md#the-iomem-annotation): GPU0 registers BAR1 as two 64 KiB ranges, i.e. two pagemaps with adjacent pfns. A buffer spanning both is physically contiguous, but since 6.2 pages_are_mergeable() also requires zone_device_pages_have_same_pgmap(), so the SGL gets two entries, and pci_p2pdma_map_segment() looks the map type up again when the pgmap changes.",
     operations: [
       setup.addResource(
         'gpu0',
@@ -1469,7 +1469,7 @@ function d01(): Scenario {
     name: 'D01 lazy vmf_insert_pfn faults on a BAR mapping (v6.12)',
     era: 'v6.12',
     narration:
-      "The other way to map a BAR (kernel-facts §d): the driver's mmap only sets VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP and its vm_ops, as vfio_pci_core_mmap does; the first CPU access faults, and the ->fault() handler calls vmf_insert_pfn(), which writes a special PTE and returns VM_FAULT_NOPAGE. Before and after the fault, GUP refuses the VMA in check_vma_flags() (-EFAULT) and hmm_range_fault() with HMM_PFN_REQ_FAULT gives -EFAULT: lazily or eagerly mapped, a pfnmap has no struct page.",
+      "The other way to map a BAR (docs/kernel/mm-mmap.md): the driver's mmap only sets VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP and its vm_ops, as vfio_pci_core_mmap does; the first CPU access faults, and the ->fault() handler calls vmf_insert_pfn(), which writes a special PTE and returns VM_FAULT_NOPAGE. Before and after the fault, GUP refuses the VMA in check_vma_flags() (-EFAULT) and hmm_range_fault() with HMM_PFN_REQ_FAULT gives -EFAULT: lazily or eagerly mapped, a pfnmap has no struct page.",
     processes: [{ name: 'app' }],
     operations: [
       {
@@ -1601,7 +1601,7 @@ export const CASES: CaseFile[] = [
   },
   {
     file: 'E1-sgl-pgmap-merge-rule',
-    title: 'kernel-facts §e.1: scatterlists never merge pages of different pagemaps (6.2+)',
+    title: 'E1: scatterlists never merge pages of different pagemaps (6.2+)',
     machine: t1(),
     scenarios: [e1()],
   },
@@ -1734,7 +1734,7 @@ export function labFileOf(c: CaseFile): LabFile {
     format: LAB_FORMAT,
     schemaVersion: LAB_SCHEMA_VERSION,
     name: c.title,
-    description: `Kernel case ${c.file.split('-')[0]} from kernel-cases.md, as runnable scenarios (lab run ${c.file}.p2plab).`,
+    description: `Kernel case ${c.file.split('-')[0]} from docs/kernel/cases.md, as runnable scenarios (lab run ${c.file}.p2plab).`,
     machine: c.machine,
     settings: { ...DEFAULT_SETTINGS, ...(c.settings ?? {}) },
     scenarios: c.scenarios,

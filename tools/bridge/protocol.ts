@@ -1,5 +1,5 @@
 /**
- * The browser harness's wire protocol (TOOLCHAIN.md §6): JSON messages over one WebSocket at
+ * The browser harness's wire protocol (docs/design.md#the-browser-harness): JSON messages over one WebSocket at
  * /__bridge__/ws. Channel names are the full IPC names ('lab:app.info'), as with ipcRenderer.
  *
  *   client → server  {t:'invoke', id, channel, payload}          payload = the argument list

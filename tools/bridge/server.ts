@@ -3,7 +3,7 @@
  * and hosts a LabSession behind the SAME handler table as main (electron/app/ipc/handlers.ts), over
  * one WebSocket. `window.lab` comes from a shim injected into index.html, built from the preload's
  * own createLabApi(). End-to-end tests drive the real renderer against the real engine this way,
- * because the Electron binary cannot be downloaded on the build machines (TOOLCHAIN.md §6).
+ * because the Electron binary cannot be downloaded on the build machines (docs/design.md#the-browser-harness).
  *
  * Security, as for the app: the CSP header on every response, WebSocket upgrades only from the
  * server's own origin, a Host check (DNS rebinding), no path outside out/renderer.

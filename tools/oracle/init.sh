@@ -1,5 +1,5 @@
 #!/bin/busybox sh
-# /init of the oracle's initramfs (kernel-oracle.md §1). Every line meant for tools/oracle/parse.ts
+# /init of the oracle's initramfs (docs/kernel/oracle.md#how-the-oracle-asks-the-kernel). Every line meant for tools/oracle/parse.ts
 # starts with "KQ ". Kernel command line: kq.nns=<namespaces to wait for>, kq.acs=BDF=hex,...
 /bin/busybox --install -s /bin
 export PATH=/bin

@@ -1,6 +1,6 @@
 /**
  * Kernels the oracle can boot, and how they are fetched: Debian packages through a private apt
- * configuration (kernel-oracle.md §2) kept in the cache directory. The system's apt sources, lists
+ * configuration (docs/kernel/oracle.md#kernels-and-packages) kept in the cache directory. The system's apt sources, lists
  * and caches are never touched.
  *
  * To add a kernel: a KERNELS entry with the Debian suite that carries it and the package-name

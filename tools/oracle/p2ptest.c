@@ -2,7 +2,7 @@
  * p2ptest - asks the running kernel for its P2PDMA verdict on every (provider, client) pair.
  *
  * Built with `gcc -static -O2 -o p2ptest p2ptest.c` by tools/oracle and run by the initramfs /init
- * (kernel-oracle.md §1). Output lines start with "KQ " and are parsed by tools/oracle/parse.ts.
+ * (docs/kernel/oracle.md#how-the-oracle-asks-the-kernel). Output lines start with "KQ " and are parsed by tools/oracle/parse.ts.
  *
  *   p2ptest               for every PCI function with p2pmem/allocate (a provider): mmap 2 MiB of
  *                         p2pmem, then for every NVMe namespace (the client is its controller) an

@@ -229,7 +229,7 @@ export async function runOracle(o: RunOptions): Promise<OracleResult> {
       const data = !allowed
         ? 'n/a'
         : settings.iommu
-          ? 'n/a' // QEMU's vIOMMU translates the P2P bus address as an IOVA (kernel-oracle.md §5.6)
+          ? 'n/a' // QEMU's vIOMMU translates the P2P bus address as an IOVA (docs/kernel/oracle.md#limits)
           : kp.first === kp.expect && kp.last === kp.expect && kp.expect !== 0
             ? 'ok'
             : 'absent'

@@ -1,10 +1,10 @@
 /**
  * `npm run test:kernel`: the differential suite of issue 7 §3. Boots the QEMU machines of
- * kernel-oracle.md §4 (tests/helpers/topologies.ts) with Debian sid's 7.2 kernel and
+ * docs/kernel/oracle.md#the-qemu-machines (tests/helpers/topologies.ts) with Debian sid's 7.2 kernel and
  * checks, for every run, that
  *   1. the engine (era v7.2, on the export's twin) agrees with the kernel on every pair: allowed or
  *      refused, and the errno of a refused O_DIRECT read (EINVAL in 7.2);
- *   2. the kernel's allowed pairs are the ones kernel-oracle.md §5 recorded (so the run really
+ *   2. the kernel's allowed pairs are the ones docs/kernel/oracle.md#the-32-runs recorded (so the run really
  *      exercises what its name says: the ACS write happened, the CPU model took, ...).
  * Ten boots of 5-15 s each under TCG. Ends with the plain line "N passed, N failed" (one per run).
  *
@@ -26,7 +26,7 @@ interface SuiteRun {
   covers: string
   spec: MachineSpec
   settings?: Partial<LabSettings>
-  /** Allowed (provider, client) pairs other than self pairs, as kernel-oracle.md §5 lists them. */
+  /** Allowed (provider, client) pairs other than self pairs, as docs/kernel/oracle.md#the-32-runs lists them. */
   allowed: string
 }
 
@@ -155,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
     )
     if (!docOk)
       process.stdout.write(
-        `  the kernel allowed [${got.join(' ')}], kernel-oracle.md §5 recorded [${want.join(' ')}]: the run did not set up what it claims\n`,
+        `  the kernel allowed [${got.join(' ')}], docs/kernel/oracle.md#the-32-runs recorded [${want.join(' ')}]: the run did not set up what it claims\n`,
       )
     if (verbose || !ok) process.stdout.write(formatResult(res).join('\n') + '\n')
     process.stdout.write(`  ${ok ? 'PASS' : 'FAIL'} ${run.name}\n`)

@@ -4,7 +4,7 @@
  * and the browser harness (tools/bridge/server.ts) host this very object, so the renderer talks
  * to the same code in both.
  *
- * Requests are untrusted (STYLE.md §2.6): a payload that does not match its schema is answered
+ * Requests are untrusted (docs/design.md#the-ipc-contract): a payload that does not match its schema is answered
  * with kind 'input' and located issues before anything reaches the session, so nothing changes.
  * An exception from the engine is a bug; it is answered with kind 'internal' (never thrown across
  * IPC, where only its message would survive).

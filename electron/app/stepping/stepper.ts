@@ -1,6 +1,6 @@
 /**
  * Stepper: one scenario of the lab, recorded once and stepped through in any direction. The
- * session owns at most one; every request answers one StepperView (STYLE.md §2.5 rule 8).
+ * session owns at most one; every request answers one StepperView (docs/design.md#7-one-answer-per-request).
  *
  * The scenario runs to its end when it starts (runScenario), so every step is recorded and every
  * later move is a replay of recorded deltas (rule 4): stepping is deterministic and cheap, and a

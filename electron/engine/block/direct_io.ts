@@ -40,7 +40,7 @@ export function diskName(d: PciDev): string {
  * Returns the byte count. A failed pin returns its errno (-EFAULT for a PFN-map BAR, -EREMOTEIO for
  * P2PDMA pages on a queue without P2PDMA); a refused P2P DMA mapping fails the request:
  * BLK_STS_TARGET (-EREMOTEIO) in nvme_map_data() up to 7.1, BLK_STS_INVAL (-EINVAL) from
- * blk_dma_map_iter_start() in 7.2+ (kernel-oracle.md).
+ * blk_dma_map_iter_start() in 7.2+ (docs/kernel/oracle.md).
  *
  * Errnos: -EINVAL, -EFAULT, -EREMOTEIO.
  * Simplification: one bio for the whole buffer (the kernel splits at BIO_MAX_VECS), no partial
@@ -269,7 +269,7 @@ function stsError(sts: string, fn: string, cause: KernelError): KernelError {
 /**
  * blk_dma_map_iter_start - the 7.2 block-layer DMA iterator's P2PDMA switch.
  * Mirrors block/blk-mq-dma.c: blk_dma_map_iter_start(): pci_p2pdma_state(); NOT_SUPPORTED ->
- * iter->status = BLK_STS_INVAL (read in 7.2.13 source, kernel-oracle.md §1).
+ * iter->status = BLK_STS_INVAL (read in 7.2.13 source, docs/kernel/oracle.md#how-the-oracle-asks-the-kernel).
  *
  * Errnos: -EINVAL.
  * Simplification: after the switch the lab maps through dma_map_sgtable() (the real iterator maps

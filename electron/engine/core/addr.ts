@@ -1,5 +1,5 @@
 /**
- * Distinct address types (STYLE.md §2.4). p2pdma.c warns that gen_pool_virt_to_phys() "actually
+ * Distinct address types (docs/design.md#the-domain-model). p2pdma.c warns that gen_pool_virt_to_phys() "actually
  * returns the bus address despite the misleading name"; here mixing the kinds is a type error.
  *
  * All are bigint, so a 64 GiB range is one (start, size) pair and never a page array.

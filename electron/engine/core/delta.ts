@@ -1,5 +1,5 @@
 /**
- * Deltas: every state change carries its before AND after value (STYLE.md §2.5), so one generic
+ * Deltas: every state change carries its before AND after value (docs/design.md#kernel-calls-are-generators-of-steps), so one generic
  * invert() undoes any of them and stepping back needs no per-component undo code.
  *
  * A delta replaces one entry of one world table (null = absent), or the kernel-wide SysState.

@@ -1,5 +1,5 @@
 /**
- * Kernel results as values: Result<T> with a KernelError (STYLE.md §2.7). Re-exports the shared
+ * Kernel results as values: Result<T> with a KernelError (docs/design.md#errors-are-values). Re-exports the shared
  * errno table so engine code has one import.
  */
 import { errnos, type Errno, type KernelError, type Retry } from '../../../shared/model/errno'

@@ -1,6 +1,6 @@
 /**
  * A small seeded PRNG whose state is plain, JSON-safe data, so it can live in the world and be
- * recorded in step deltas (STYLE.md §2.5 rule 5: no Math.random in the engine).
+ * recorded in step deltas (docs/design.md#5-determinism: no Math.random in the engine).
  *
  * Algorithm: mulberry32 (32-bit state, full 2^32 period). Not cryptographic, and it is not the
  * kernel's generator: only the *shape* of the kernel calls is modelled.

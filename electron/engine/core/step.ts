@@ -1,5 +1,5 @@
 /**
- * Steps: what a modelled kernel call yields (STYLE.md §2.5). A call is a generator of steps; calls
+ * Steps: what a modelled kernel call yields (docs/design.md#kernel-calls-are-generators-of-steps). A call is a generator of steps; calls
  * compose with `yield*`, and the Timeline derives each step's depth from the enter/return pairs,
  * so the call stack in the UI is the JS call stack.
  *
@@ -45,7 +45,7 @@ export interface Frame {
 /**
  * frame('check_vma_flags', 'mm/gup.c', 'all', ['EFAULT', 'EOPNOTSUPP']): builders for that
  * function's steps. A fail step whose errno is not in `errnos` is an engine bug (thrown): every
- * failing path must return an errno its function documents (STYLE.md §2.7).
+ * failing path must return an errno its function documents (docs/design.md#errors-are-values).
  */
 export function frame(fn: string, file: string, era: string, errnos: readonly Errno[] | null = null): Frame {
   const src: KSrc = { file, fn, era }
@@ -70,7 +70,7 @@ export function frame(fn: string, file: string, era: string, errnos: readonly Er
 /**
  * Run `body` as the kernel function `f`: an enter step, the body's steps one level deeper, then a
  * return step (or a fail step with the KernelError). Cleanup mutations a failing body yields appear
- * before the fail step, so unwinding is visible (STYLE.md §2.5 rule 6).
+ * before the fail step, so unwinding is visible (docs/design.md#6-failures-unwind-visibly).
  */
 export function* kcall<T>(
   f: Frame,

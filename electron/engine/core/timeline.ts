@@ -1,5 +1,5 @@
 /**
- * Timeline: a cursor over recorded steps (STYLE.md §2.5 rule 4).
+ * Timeline: a cursor over recorded steps (docs/design.md#4-the-timeline-is-a-cursor-over-recorded-steps).
  *
  * - Stepping forward past the recorded frontier pulls the next step from the running call's
  *   generator, applies its deltas, and records it. Below the frontier it replays the recorded

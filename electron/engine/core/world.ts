@@ -1,6 +1,6 @@
 /**
  * The World: every piece of kernel state a scenario can change, as plain, immutable-ish data in
- * flat tables keyed by string ids. Nothing assigns to it except applyDelta() (STYLE.md §2.5 rule 1);
+ * flat tables keyed by string ids. Nothing assigns to it except applyDelta() (docs/design.md#1-only-the-timeline-changes-the-world);
  * each delta replaces one table entry, so a changed world shares every untouched table and entry
  * with the one before it.
  *

@@ -8,7 +8,8 @@
  *   v6.0–v6.15  pci_p2pdma_map_segment(): BUS_ADDR -> bus address + SG_DMA_BUS_ADDRESS;
  *               THRU_HOST_BRIDGE -> normal mapping; anything else -> -EREMOTEIO.
  *   v6.16+      pci_p2pdma_state(); dma-direct's THRU_HOST_BRIDGE case breaks without setting
- *               dma_address in the snapshots read (kernel-facts §h.3, unverified upstream).
+ *               dma_address: a 6.16 regression, fixed later by 560000d619ef (mainline release
+ *               unverified; docs/kernel/dma.md#616-pci_p2pdma_state).
  */
 import type { DmaDirection } from '../../../shared/model/mm'
 import { dmaAddr, hex, PAGE_SIZE, paddr, pfnToPhys, sizeStr, type DmaAddr } from '../core/addr'
@@ -156,7 +157,7 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
           setEntries(tx, sgt, (x, j) => (j === i ? { ...x, dma_length: x.length } : x))
           yield f.mutate(
             tx.deltas,
-            'THRU_HOST_BRIDGE: break; only sg_dma_len is set: dma_address is never written in the 6.16/6.17 snapshots read (kernel-facts §h.3, unverified upstream)',
+            'THRU_HOST_BRIDGE: break; only sg_dma_len is set: dma_address is never written (the 6.16 regression fixed later by 560000d619ef, docs/kernel/dma.md#616-pci_p2pdma_state)',
           )
           continue
         }
@@ -414,7 +415,7 @@ export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KRes
  * pciP2pdmaMapSg - the v5.x client-driver call for P2PDMA scatterlists.
  * Mirrors drivers/pci/p2pdma.c: pci_p2pdma_map_sg() (v5.0 S1) and pci_p2pdma_map_sg_attrs()
  * (v5.4 S3: by cached map type; UNKNOWN hits WARN_ON_ONCE(1) and returns 0, C21). Bus addresses are
- * paddr - bus_offset in both: the sign bug of kernel-facts §b.4.
+ * paddr - bus_offset in both: the sign bug of docs/kernel/dma.md#the-bus_offset-sign.
  *
  * Errnos: none (returns nents, or 0 on failure).
  * Simplification: offered for v5.x only; 6.x removed it once dma_map_sg() understood P2PDMA (release unverified).
@@ -457,7 +458,7 @@ export function* pciP2pdmaMapSg(
     )
     yield f.mutate(
       tx.deltas,
-      `${v54 ? '__pci_p2pdma_map_sg(): ' : ''}s->dma_address = paddr - p2p_pgmap->bus_offset (${hex(pg.bus_offset)}): the sign is wrong (kernel-facts §b.4), invisible while the offset is 0; there is no bus-address flag`,
+      `${v54 ? '__pci_p2pdma_map_sg(): ' : ''}s->dma_address = paddr - p2p_pgmap->bus_offset (${hex(pg.bus_offset)}): the sign is wrong (docs/kernel/dma.md#the-bus_offset-sign), invisible while the offset is 0; there is no bus-address flag`,
     )
     return ok(t.orig_nents)
   }

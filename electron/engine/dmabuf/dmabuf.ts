@@ -1,5 +1,5 @@
 /**
- * dma-buf, the answer that landed (kernel-facts §g): an exporter hands importers DMA addresses
+ * dma-buf, the answer that landed (docs/kernel/dmabuf.md): an exporter hands importers DMA addresses
  * (an sg_table without struct pages where needed), importers that set allow_peer2peer must cope
  * with that, and move_notify() lets the exporter move or revoke the memory at any time.
  *

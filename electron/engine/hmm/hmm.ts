@@ -1,7 +1,7 @@
 /**
  * HMM: hmm_range_fault() per era, the device page faults of a GPU mirror, and hmm_dma_map_pfn().
  *
- * The lab's eras map onto the HMM APIs like this (kernel-facts §f; boundaries marked ~ are approximate):
+ * The lab's eras map onto the HMM APIs like this (docs/kernel/hmm.md; boundaries marked ~ are approximate):
  *
  *   v5.0          2019 API (v4.20 S9, v5.0 assumed identical): hmm_vma_fault()/hmm_vma_get_pfns() on one VMA;
  *                 VM_SPECIAL/hugetlb/DAX VMA -> every entry HMM_PFN_SPECIAL and -EINVAL

@@ -1,5 +1,5 @@
 /**
- * The January 2019 RFC "Device peer to peer (p2p) through vma" (kernel-facts §a.1; never merged),
+ * The January 2019 RFC "Device peer to peer (p2p) through vma" (docs/kernel/rfc-2019.md#the-series; never merged),
  * era v5.0-rfc: a special device VMA whose vm_ops carry p2p_map/p2p_unmap (3/5), hmm_devmem_ops
  * p2p hooks with the migrate-to-RAM fallback (4/5), HMM_PFN_P2P and _hmm_range_fault(range, block,
  * device, pas) reached only through hmm_range_dma_map() (5/5), and pci_test_p2p()/device_test_p2p() (1/5, 2/5).

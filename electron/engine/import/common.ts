@@ -2,7 +2,7 @@
  * Helpers shared by the importers (electron/engine/import/*.ts): ids, PCI class → endpoint type,
  * assumed BARs, bridge classification by position, name → vendor id, and the final LabFile check.
  *
- * Pure TypeScript: no Node, no DOM (STYLE.md §2.2).
+ * Pure TypeScript: no Node, no DOM (docs/design.md#the-engine-is-pure-typescript).
  */
 import { labFileSchema, LIMITS } from '../../../shared/model/lab-schema'
 import {

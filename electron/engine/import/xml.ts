@@ -1,6 +1,6 @@
 /**
  * A small, safe XML parser for the importers (hwloc XML, NCCL topology XML). The engine may not use
- * Node or DOM parsers (STYLE.md §2.2), and hostile files must not hang or blow the stack.
+ * Node or DOM parsers (docs/design.md#the-engine-is-pure-typescript), and hostile files must not hang or blow the stack.
  *
  * Handles: elements, attributes ('…' or "…"), self-closing tags, comments, processing instructions,
  * a DOCTYPE (skipped, internal subset included, so no entity is ever defined or expanded), CDATA,

@@ -6,7 +6,7 @@ import type { Machine } from '../topology/types'
 import { commonUpstream, depth } from '../topology/walk'
 import { defaultLab } from './default-lab'
 
-/** Host-bridge whitelist ids of every era (kernel-facts.md §b.3), to prove socket 1 matches none. */
+/** Host-bridge whitelist ids of every era (docs/kernel/p2pdma.md#the-host-bridge-whitelist), to prove socket 1 matches none. */
 const WHITELISTED_INTEL = [0x3c00, 0x3c01, 0x2f00, 0x2f01, 0x2030, 0x2031, 0x2032, 0x2033, 0x2020, 0x09a2]
 
 function machine(iommu = false): Machine {

@@ -1,5 +1,5 @@
 /**
- * ZONE_DEVICE memory beyond P2PDMA (kernel-facts §c.4): DEVICE_PRIVATE (a GPU's memory the CPU
+ * ZONE_DEVICE memory beyond P2PDMA (docs/kernel/devmem.md#the-memory-types): DEVICE_PRIVATE (a GPU's memory the CPU
  * cannot address; the PTE becomes a device-private swap entry), DEVICE_COHERENT (CPU-addressable
  * device memory that must stay evictable, 6.0+), FS_DAX (pmem file data mapped directly).
  *
@@ -417,7 +417,7 @@ export function daxMmapHook(pgmapId: string) {
   }
 }
 
-/** Does this era model the memory type? (DEVICE_COHERENT arrived around 6.0, kernel-facts §c.4.) */
+/** Does this era model the memory type? (DEVICE_COHERENT arrived around 6.0, docs/kernel/devmem.md#the-memory-types.) */
 export function devmemInEra(k: Kernel, kind: DevmemKind): string | null {
   if (kind === 'coherent' && !eraAtLeast(k.era, 'v6.0'))
     return `MEMORY_DEVICE_COHERENT was added around v6.0 (it replaced MEMORY_DEVICE_PUBLIC); ${k.era} has no such type`

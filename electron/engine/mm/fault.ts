@@ -174,12 +174,13 @@ function* driverPfnFault(
  * -> insert_pfn().
  *
  * vmf_insert_pfn() sets no VMA flags: the driver must have set VM_PFNMAP or VM_MIXEDMAP already
- * (kernel-facts §d). insert_pfn() writes pte_mkspecial(pfn_pte(pfn, prot)); an already populated PTE
+ * (docs/kernel/mm-mmap.md). insert_pfn() writes pte_mkspecial(pfn_pte(pfn, prot)); an already populated PTE
  * is left alone. Returns VM_FAULT_NOPAGE.
  *
  * Errnos: -EFAULT for VM_FAULT_SIGBUS (address outside the VMA; a failed BUG_ON is modelled the same way).
- * Simplification: the four BUG_ON conditions are recalled, not re-read (kernel-facts §d: unverified);
- * the lab shows them as checks and fails with VM_FAULT_SIGBUS instead of oopsing. pfn_modify_allowed()
+ * The four BUG_ON conditions were read in 6.12 mm/memory.c:2411-2415 (6.1: 2226-2230; see
+ * docs/kernel/mm-mmap.md#lazy-mapping-vmf_insert_pfn-from-a-fault-handler).
+ * Simplification: the lab shows them as checks and fails with VM_FAULT_SIGBUS instead of oopsing. pfn_modify_allowed()
  * (L1TF) and track_pfn_insert() (x86 PAT) are not modelled. One step inserts `npages` PTEs.
  */
 export function* vmfInsertPfn(

@@ -1,5 +1,5 @@
 /**
- * Plain helpers over the memory model (not steppable: STYLE.md §2.5 rule 2): lookups of VMAs, PTE
+ * Plain helpers over the memory model (not steppable: docs/design.md#2-a-generator-only-where-a-learner-may-stop): lookups of VMAs, PTE
  * runs and page runs by address, splitting runs at boundaries, and log lines.
  *
  * Runs: a PageRun covers `count` pages from `pfn` with equal state; a PteRun maps `npages` virtual

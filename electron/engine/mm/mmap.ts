@@ -274,7 +274,7 @@ export function* ioRemapPfnRange(
 
 /**
  * barMmapHook - a driver's ->mmap() that maps part of a BAR, as GPU and FPGA drivers do.
- * Mirrors the usual pattern (kernel-facts §d): vma->vm_page_prot = pgprot_writecombine(), then
+ * Mirrors the usual pattern (docs/kernel/mm-mmap.md): vma->vm_page_prot = pgprot_writecombine(), then
  * [io_]remap_pfn_range(vma, vm_start, (pci_resource_start(bar) >> PAGE_SHIFT) + vm_pgoff, len, prot).
  *
  * Errnos: -EINVAL (past the end of the BAR), remap_pfn_range() errnos.
@@ -319,7 +319,7 @@ export function hasPfnFaultHandler(v: VmArea): boolean {
 
 /**
  * barLazyMmapHook - a driver's ->mmap() that maps a BAR lazily: set the flags, install no PTEs.
- * Mirrors the pattern of drivers/vfio/pci/vfio_pci_core.c: vfio_pci_core_mmap() (kernel-facts §d):
+ * Mirrors the pattern of drivers/vfio/pci/vfio_pci_core.c: vfio_pci_core_mmap() (docs/kernel/mm-mmap.md):
  * VM_SHARED is required, the range must fit in the BAR, then vm_private_data, vm_page_prot =
  * pgprot_noncached(), vm_pgoff = (pci_resource_start(bar) >> PAGE_SHIFT) + pgoff, vm_flags |=
  * VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP and vm_ops = the driver's ops whose ->fault()

@@ -2,7 +2,7 @@
  * mmu_interval_notifier (mm/mmu_notifier.c, 5.5+; S7 mmu_notifier.h, hmm.rst) and the invalidate
  * callbacks of the drivers the lab models: ODP MRs, HMM mirrors and the 2019 RFC importer.
  *
- * Sequence protocol (kernel-facts §f.4):
+ * Sequence protocol (docs/kernel/hmm.md#mmu-interval-notifiers-55):
  *   insert:        sub->invalidate_seq = subscriptions->invalidate_seq - 1 (odd; the mm's is even when idle)
  *   read_begin:    seq = sub->invalidate_seq
  *   invalidate:    subscriptions->invalidate_seq |= 1 -> cur_seq (odd); ops->invalidate(sub, range, cur_seq),

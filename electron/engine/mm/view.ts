@@ -1,6 +1,6 @@
 /**
  * worldView: the memory model as plain JSON-safe data for the renderer and the CLI (addresses as
- * hex strings, STYLE.md §2.6), including a /proc/iomem-like list of physical ranges.
+ * hex strings, docs/design.md#the-ipc-contract), including a /proc/iomem-like list of physical ranges.
  */
 import type { IomemRange, WorldView } from '../../../shared/model/mm'
 import { hex } from '../core/addr'

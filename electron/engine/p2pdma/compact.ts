@@ -8,7 +8,7 @@
  * never computes them all (it classifies a pair at its first mapping and caches it), but a
  * matrix view or a "which pairs can talk" query needs every cell.
  *
- * How it stays fast: the walk of calc_map_type_and_dist() (kernel-facts §b.3) only needs, per
+ * How it stays fast: the walk of calc_map_type_and_dist() (docs/kernel/p2pdma.md#the-distance-walk) only needs, per
  * pair, the nearest common upstream bridge, dist_a, dist_b and whether any node on the path has
  * ACS redirect. Each endpoint's pci_upstream_bridge() chain is turned into integer node ids with
  * a running count of ACS-redirecting nodes, so a pair costs one short loop. The host-bridge part

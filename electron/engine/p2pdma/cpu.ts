@@ -80,7 +80,7 @@ export function vendorOfCpuid(s: string): CpuVendor | undefined {
  * `cpu_data(0).x86_vendor == X86_VENDOR_AMD && x86 >= 0x17`.
  *
  * Hygon (family 0x18, Zen-derived) is X86_VENDOR_HYGON, not AMD, so it returns false
- * (kernel-oracle.md §5 item 2: Dhyana refused).
+ * (docs/kernel/oracle.md#what-the-real-kernels-showed item 2: Dhyana refused).
  *
  * Errnos: none (returns bool).
  * Simplification: non-x86 builds (#ifndef CONFIG_X86, always false) are treated as vendor 'other'.

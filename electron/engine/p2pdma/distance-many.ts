@@ -1,7 +1,8 @@
 /**
  * pci_p2pdma_distance_many(), pci_p2pdma_distance(), pci_p2pdma_map_type(), pci_p2pmem_find_many()
  * and the 2019 RFC's pci_test_p2p()/device_test_p2p(), with the per-provider map-type cache as
- * plain data (drivers/pci/p2pdma.c; kernel-facts.md §b.1, §b.3, §a.1).
+ * plain data (drivers/pci/p2pdma.c; docs/kernel/p2pdma.md#pci_p2pdma_distance_many-and-pci_p2pdma_distance,
+ * docs/kernel/rfc-2019.md#the-series).
  */
 import type { Era } from '../../../shared/model/topology'
 import type { Decision, MapType } from '../../../shared/model/p2p'

@@ -1,6 +1,6 @@
 /**
  * The distance / map-type walk between a P2PDMA provider and a client, per era
- * (drivers/pci/p2pdma.c; kernel-facts.md §b.3).
+ * (drivers/pci/p2pdma.c; docs/kernel/p2pdma.md#the-distance-walk).
  *
  * The walk is the same loop from v5.0 to the newest tree (S1–S6); only the interpretation of its
  * result changes:
@@ -46,7 +46,7 @@ export interface Walk {
 
 /**
  * walkUpstream - the loop shared by upstream_bridge_distance() (v5.0–v5.4) and
- * calc_map_type_and_dist() (v6.0+), kernel-facts.md §b.3.
+ * calc_map_type_and_dist() (v6.0+), docs/kernel/p2pdma.md#the-distance-walk.
  * Mirrors drivers/pci/p2pdma.c (S1 @ 02917e9f8676, S3, S4, S6: identical loop).
  *
  * Errnos: none.

@@ -1,5 +1,5 @@
 /**
- * The P2PDMA parts of ../shared/kernel-cases.md, named by case id: distances, map types, ACS,
+ * The P2PDMA parts of docs/kernel/cases.md, named by case id: distances, map types, ACS,
  * whitelist, CPU check, distance_many, find_many, the RFC's pci_test_p2p and add_resource.
  */
 import { describe, expect, it } from 'vitest'
@@ -82,7 +82,7 @@ describe('eras table and RNG', () => {
   })
 })
 
-describe('T1 walk distances (kernel-cases.md shared topologies)', () => {
+describe('T1 walk distances (docs/kernel/cases.md#shared-topologies)', () => {
   const m = mk(t1(), 'v6.12')
   it.each([
     ['gpu0', 'nic0', 4],

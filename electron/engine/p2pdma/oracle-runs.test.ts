@@ -1,5 +1,5 @@
 /**
- * All 32 runs of ../shared/kernel-oracle.md §5 (real 6.12.117 and 7.2.13 kernels booted in QEMU),
+ * All 32 runs of docs/kernel/oracle.md#the-32-runs (real 6.12.117 and 7.2.13 kernels booted in QEMU),
  * replayed on the engine: 6.12 runs with era v6.12, 7.2 runs with era v7.2. Each run lists the
  * allowed and refused (provider, client) pairs exactly as the oracle table does (XY = provider X,
  * client Y), and the dmesg expectations.
@@ -51,7 +51,7 @@ const PXB_ALL = 'AB AC AD AE BA BC BD BE CA CB CD CE DA DB DC DE EA EB EC ED'
 const PXB_REFUSED = 'AC AD AE BC BD BE CA CB CD CE DA DB DC DE EA EB EC ED'
 const PXB2_ALL = 'CE CF CG EC EF EG FC FE FG GC GE GF'
 
-// kernel-oracle.md §5, in table order.
+// docs/kernel/oracle.md#the-32-runs, in the order they were run.
 const RUNS: OracleRun[] = [
   { name: 'k72-epyc-sw', kernel: '7.2', cpu: 'epyc', topo: 'sw', allowed: SW_ALL, refused: '' },
   { name: 'k612-epyc-sw', kernel: '6.12', cpu: 'epyc', topo: 'sw', allowed: SW_ALL, refused: '' },
@@ -323,7 +323,7 @@ function replay(run: OracleRun) {
 
 const totals = { deny: 0, acs: 0, hint: 0, whitelist: 0 }
 
-describe('kernel-oracle.md §5: the 32 QEMU runs (6.12 -> v6.12, 7.2 -> v7.2)', () => {
+describe('the 32 QEMU runs of docs/kernel/oracle.md#the-32-runs (6.12 -> v6.12, 7.2 -> v7.2)', () => {
   it('the table has all 32 runs', () => {
     expect(RUNS).toHaveLength(32)
     expect(new Set(RUNS.map((r) => r.name)).size).toBe(32)
@@ -371,7 +371,7 @@ describe('kernel-oracle.md §5: the 32 QEMU runs (6.12 -> v6.12, 7.2 -> v7.2)', 
   })
 })
 
-describe('kernel-oracle.md §5: verdicts are cached per (provider, client) at the first mapping', () => {
+describe('docs/kernel/oracle.md#what-the-real-kernels-showed item 7: verdicts are cached per (provider, client) at the first mapping', () => {
   it('a later ACS change does not change a cached verdict; a fresh pair is computed once and logged once', async () => {
     const { pciP2pdmaMapType } = await import('./distance-many')
     const build = (rp1Ctrl: ('RR' | 'CR')[]) => {

@@ -1,7 +1,7 @@
 /**
  * A minimal P2PDMA provider registry: pci_p2pdma_add_resource(), pci_p2pmem_publish(),
  * pci_has_p2pmem(), pci_alloc_p2pmem()/pci_free_p2pmem(), pci_p2pmem_alloc_sgl(),
- * pci_p2pmem_virt_to_bus() and the p2pmem/ sysfs values (drivers/pci/p2pdma.c; kernel-facts.md §b.1).
+ * pci_p2pmem_virt_to_bus() and the p2pmem/ sysfs values (drivers/pci/p2pdma.c; docs/kernel/p2pdma.md#provider-side).
  *
  * Plain immutable data in and out: every function returns a new registry.
  *

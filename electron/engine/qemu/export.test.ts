@@ -1,5 +1,5 @@
 /**
- * QEMU export (electron/engine/qemu/export.ts): the oracle's machines of kernel-oracle.md §4 export
+ * QEMU export (electron/engine/qemu/export.ts): the oracle's machines of docs/kernel/oracle.md#the-qemu-machines export
  * to the device chains that booted there; the default lab and three real machines export.
  * tools/oracle/qemu-accepts.test.ts starts QEMU on every one of these command lines.
  */
@@ -30,7 +30,7 @@ const chain = (e: QemuExport) =>
   )
 const REAL = ['lspci/puget-wrx90.lspci-tv.txt', 'lspci/tree-asus-p6t6.lspci-vvv.txt', 'hwloc/g4dnmetal.xml']
 
-describe('qemuCommand: the machines of kernel-oracle.md §4', () => {
+describe('qemuCommand: the machines of docs/kernel/oracle.md#the-qemu-machines', () => {
   it('sw: root ports at 00:10.0/00:11.0, an x3130 switch, D on the root bus; guest BDFs are the lab BDFs', () => {
     const e = exportOf(qemuSw())
     expect(chain(e)).toEqual([

@@ -1,8 +1,8 @@
 /**
  * QEMU export: a q35 command line that reproduces a lab's PCIe tree, so that a real Linux kernel
- * can be booted on it and asked for its own P2PDMA verdicts (tools/oracle, kernel-oracle.md).
+ * can be booted on it and asked for its own P2PDMA verdicts (tools/oracle, docs/kernel/oracle.md).
  *
- * Shape of the export (kernel-oracle.md §4):
+ * Shape of the export (docs/kernel/oracle.md#the-qemu-machines):
  *
  *   pcie.0 (q35, 00:00.0 = 8086:29c0)           one per extra lab host bridge:
  *    ├─ pcie-root-port  addr=<lab slot>          pxb-pcie bus_nr=<lab root bus>, numa_node=<node>
@@ -20,7 +20,7 @@
  * on the twin is what a booted kernel must agree with; where the twin's verdict differs from the
  * lab's, QEMU cannot reproduce the lab and the export says so.
  *
- * Pure TypeScript (STYLE.md §2.2): it computes strings, it runs nothing.
+ * Pure TypeScript (docs/design.md#the-engine-is-pure-typescript): it computes strings, it runs nothing.
  */
 import type { AcsFlag, CpuSpec, LabSettings, MachineSpec, TopoNodeSpec } from '../../../shared/model/topology'
 import { ACS_BIT } from '../../../shared/model/topology'
@@ -28,7 +28,7 @@ import { buildMachine, pciName } from '../topology/build'
 import { qemuModelOf, qemuVendorModel } from '../p2pdma/cpu'
 import type { HostBridge, Machine, PciDev } from '../topology/types'
 
-/** QEMU pcie-root-port: ACS capability 0x005f = SV|TB|RR|CR|UF|DT (kernel-oracle.md §6). */
+/** QEMU pcie-root-port: ACS capability 0x005f = SV|TB|RR|CR|UF|DT (docs/kernel/oracle.md#limits). */
 export const QEMU_ROOT_PORT_ACS_CAP: AcsFlag[] = ['SV', 'TB', 'RR', 'CR', 'UF', 'DT']
 /** q35's host bridge at 00:00.0 (the MCH): on no P2PDMA whitelist of any era. */
 export const Q35_HOST_DEVICE = { vendor: 0x8086, device: 0x29c0 }
@@ -75,7 +75,7 @@ export interface QemuExportOptions {
   initrd?: string
   /** Kernel parameters put before the export's own (console, quiet, ...). */
   append?: string[]
-  /** Accelerator; the oracle uses TCG (kernel-oracle.md §6: KVM failed on this host). */
+  /** Accelerator; the oracle uses TCG (docs/kernel/oracle.md#kernels-and-packages: KVM failed on these hosts). */
   accel?: 'tcg' | 'kvm'
   smp?: number
   /** Guest memory in MiB (split evenly across NUMA nodes when there are several). Default 1024. */
@@ -108,7 +108,7 @@ export interface QemuExport {
 }
 
 /**
- * -cpu model and the cpu_data(0) it gives (checked in the guest's /proc/cpuinfo, kernel-oracle.md §4).
+ * -cpu model and the cpu_data(0) it gives (checked in the guest's /proc/cpuinfo, docs/kernel/oracle.md#the-qemu-machines).
  * The models come from the CPU presets (p2pdma/cpu.ts); an Intel CPU of any family boots as the Intel
  * preset's model, an AMD or Hygon family without a preset as its vendor's model with family=.
  */
@@ -549,7 +549,7 @@ class QemuExporter {
     if (d.vendor !== QEMU_IDS.rootPort.vendor || d.device !== QEMU_IDS.rootPort.device)
       if (this.hostDevOf(d.hostBridge) === undefined && d.slot === 0 && d.fn === 0)
         this.cannot.push(
-          `${d.bdf} (${d.label}): reports 1b36:000c in QEMU, not ${hex(d.vendor, 4)}:${hex(d.device, 4)}; as the first function of its root bus it is the whitelist key (a whitelisted id needs the byte-patched QEMU of kernel-oracle.md §4)`,
+          `${d.bdf} (${d.label}): reports 1b36:000c in QEMU, not ${hex(d.vendor, 4)}:${hex(d.device, 4)}; as the first function of its root bus it is the whitelist key (a whitelisted id needs the byte-patched QEMU of docs/kernel/oracle.md#the-qemu-machines)`,
         )
     return 'pcie-root-port'
   }
@@ -668,7 +668,7 @@ class QemuExporter {
     }
     if (this.hbs.some(foreignHostDevice))
       this.comp.push(
-        'whitelisted host bridges: the whitelist-positive case needs the byte-patched QEMU copy of kernel-oracle.md §4 (root port id 8086:2030 / 8086:3c00); with stock QEMU the twin uses 1b36:000c',
+        'whitelisted host bridges: the whitelist-positive case needs the byte-patched QEMU copy of docs/kernel/oracle.md#the-qemu-machines (root port id 8086:2030 / 8086:3c00); with stock QEMU the twin uses 1b36:000c',
       )
   }
 

@@ -1,5 +1,5 @@
 /**
- * RDMA On-Demand Paging over HMM (kernel-facts §f.5; "IB/core: Improve ODP to use hmm_range_fault()",
+ * RDMA On-Demand Paging over HMM (docs/kernel/rdma.md#odp-on-demand-paging; "IB/core: Improve ODP to use hmm_range_fault()",
  * 36f30e486dce, ~5.10, modelled from v6.0): no pins. The MR holds an mmu_interval_notifier; device
  * page faults fill the NIC's translation table with hmm_range_fault(); invalidations zap it.
  */

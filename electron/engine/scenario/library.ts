@@ -5,8 +5,9 @@
  * PEX switch; nvme0 on its own root port; AHCI sda) and pins the era where the story differs.
  *
  * Expectations here are the lesson's claims; the golden traces (tests/scenarios/golden/library-*.trace.txt)
- * record every step. Sources: ../shared/kernel-facts.md §a (the thread), §c (GUP), §e (SGL/DMA), §f (HMM,
- * ODP), §g (dma-buf); cases C22–C40 of kernel-cases.md.
+ * record every step. Sources: docs/kernel/rfc-2019.md (the thread), docs/kernel/gup.md,
+ * docs/kernel/scatterlist.md and dma.md, docs/kernel/hmm.md and rdma.md (HMM, ODP), docs/kernel/dmabuf.md;
+ * cases C22–C40 of docs/kernel/cases.md.
  */
 import type { Scenario } from './schema'
 import * as setup from './setups'

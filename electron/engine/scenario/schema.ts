@@ -50,7 +50,7 @@ const bufRef = {
     .optional(),
 }
 
-/** dma-buf operations (kernel-facts §g). */
+/** dma-buf operations (docs/kernel/dmabuf.md). */
 const DMABUF_OPS = [
   z.strictObject({
     op: z.literal('amdgpu_export_bo'),

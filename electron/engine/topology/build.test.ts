@@ -24,7 +24,7 @@ const bdfs = (m: Machine, ids: string[]): Record<string, string> =>
 const GiB = 1024 ** 3
 
 describe('enumeration (drivers/pci/probe.c)', () => {
-  it('T1: BDFs and bus ranges as in kernel-cases.md', () => {
+  it('T1: BDFs and bus ranges as in docs/kernel/cases.md', () => {
     const m = build(t1())
     expect(
       bdfs(m, [
@@ -114,7 +114,7 @@ describe('enumeration (drivers/pci/probe.c)', () => {
     expect(dev(m, 'nvme0').classCode).toBe(0x010802)
   })
 
-  it('QEMU sw: A=03:00.0, B=04:00.0, C=05:00.0, D=00:12.0 (kernel-oracle.md §4)', () => {
+  it('QEMU sw: A=03:00.0, B=04:00.0, C=05:00.0, D=00:12.0 (docs/kernel/oracle.md#the-qemu-machines)', () => {
     const m = build(qemuSw())
     expect(bdfs(m, ['rp1', 'up1', 'd1', 'd2', 'A', 'B', 'rp2', 'C', 'D'])).toEqual({
       rp1: '0000:00:10.0',
@@ -332,7 +332,7 @@ describe('ACS after boot (drivers/pci/pci.c: pci_enable_acs)', () => {
     expect(dev(m, 'gpu0').acsCtrl).toBe(0)
     const q = build(qemuMf(), { iommu: true })
     expect(dev(q, 'rp1').acsCap).toBe(0x5f)
-    expect(dev(q, 'rp1').acsCtrl).toBe(0x1d) // kernel-oracle.md §5 item 6
+    expect(dev(q, 'rp1').acsCtrl).toBe(0x1d) // docs/kernel/oracle.md#what-the-real-kernels-showed item 6
   })
 
   it('pci=disable_acs_redir= clears the redirect bits again, with the 6.12 log line', () => {

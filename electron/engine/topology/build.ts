@@ -612,7 +612,7 @@ export function parseAcsRedirParam(
  * __pci_config_acs() applies pci=disable_acs_redir= (mask RR|CR|EC) on the listed functions.
  * Applies to every function with an ACS capability: pci_enable_acs() itself has no port/type check
  * (read in drivers/pci/pci.c); that pci_acs_init() calls it for every pci_dev is recalled, not re-read.
- * Verified text: "Configured ACS to %#06x" (6.12+, also seen on 6.12.117 in kernel-oracle.md §5),
+ * Verified text: "Configured ACS to %#06x" (6.12+, also seen on 6.12.117 in docs/kernel/oracle.md#what-the-real-kernels-showed),
  * "disabled ACS redirect" and "cannot disable ACS redirect for this hardware as it does not have ACS
  * capabilities" (older pci_disable_acs_redir(), read in the diff that removed it).
  * Era: from v6.12 (commit 47c8846a49ba "PCI: Extend ACS configurability" plus its fix 9cf8a952d57b,

@@ -2,7 +2,7 @@
  * The enumerated machine: what the kernel knows after PCI enumeration (drivers/pci/probe.c) and
  * resource assignment (drivers/pci/setup-bus.c), computed from a MachineSpec by build.ts.
  *
- * Ids are the spec's node ids. Relations are ids, never pointers (STYLE.md §2.4).
+ * Ids are the spec's node ids. Relations are ids, never pointers (docs/design.md#the-domain-model).
  */
 import type { CpuSpec, EndpointSpec, LabSettings, NodeKind } from '../../../shared/model/topology'
 

@@ -1,7 +1,7 @@
 /**
  * Plain walks over the enumerated machine: pci_upstream_bridge() chains, depth, BDF lookup.
  *
- * The tree the P2PDMA distance walk climbs (kernel-cases.md T1), drawn like the comment above
+ * The tree the P2PDMA distance walk climbs (T1, docs/kernel/cases.md#shared-topologies), drawn like the comment above
  * calc_map_type_and_dist() in drivers/pci/p2pdma.c. Each arrow is one pci_upstream_bridge() hop;
  * the chain stops at the root port because pci_upstream_bridge(root port) is NULL (its bus is a
  * root bus, whose "bridge" is the host bridge, not a pci_dev):

@@ -2,7 +2,7 @@ import { onScopeDispose } from 'vue'
 import type { StepRequestKind } from '../../../shared/model/stepper'
 
 /**
- * The debugger keys (VS Code's bindings, STYLE.md §2.8), plus our own for stepping back:
+ * The debugger keys (VS Code's bindings, docs/design.md#the-renderer), plus our own for stepping back:
  *
  *   F10 step over · F11 step into · Shift+F11 step out · F5 continue (to a breakpoint)
  *   Shift+F10 step back · F8 run to the first failure · F1 help

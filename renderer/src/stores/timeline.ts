@@ -15,7 +15,7 @@ import type { Era } from '../../../shared/model/topology'
 import { invoke, on } from '../api/lab'
 
 /**
- * The stepper's engine views (STYLE.md §2.8): the StepperView is replaced wholesale on every answer,
+ * The stepper's engine views (docs/design.md#the-renderer): the StepperView is replaced wholesale on every answer,
  * never mutated. Requests are serialised; an answer older than the last request sent is dropped,
  * so a held-down F10 never shows an out-of-order state.
  */
