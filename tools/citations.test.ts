@@ -142,7 +142,9 @@ describe('citations stay inside the repository', () => {
 
 describe('source keys', () => {
   it('every key used anywhere is defined (electron/engine/sources.ts)', () => {
+    // Vendored data (the pci.ids snapshot names devices "S90" and the like) cites no sources.
     const undefinedKeys = [...text]
+      .filter(([f]) => !/\.data\.ts$/.test(f))
       .flatMap(([f, t]) => [...t.matchAll(/\bS\d{1,2}\b/g)].map((m) => ({ f, key: m[0] })))
       .filter(({ key }) => !sourceInfo(key))
       .map(({ f, key }) => `${f}: ${key}`)

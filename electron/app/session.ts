@@ -200,7 +200,10 @@ export class LabSession {
       era: s.era,
       url: s.url,
     }))
-    return { ok: true, value: { name: APP_NAME, version: this.version, eras, cpus: [...CPU_PRESETS], sources, host } }
+    return {
+      ok: true,
+      value: { name: APP_NAME, version: this.version, eras, cpus: [...CPU_PRESETS], sources, host },
+    }
   }
 
   current(): Result<LabView> {
