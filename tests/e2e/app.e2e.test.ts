@@ -2,32 +2,22 @@
  * The real renderer (production build) against the real engine, in Debian Chromium, through the
  * browser harness (tools/bridge/server.ts). Build first: `npx electron-vite build`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import type { LabView, Result } from '../../shared/ipc/contract'
+import type { Page } from 'playwright-core'
+import type { LabView } from '../../shared/ipc/contract'
 import type { PairVerdict } from '../../shared/model/p2p'
-import { startBridge, type Bridge } from '../../tools/bridge/server'
-
-const root = resolve(import.meta.dirname, '../..')
-const builtIndex = join(root, 'out/renderer/index.html')
-const screens = join(root, 'test-results/screens')
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+import { ROOT as root, call, scrollMatrixTo, shooter, startE2e, type E2e } from './helpers'
 
 const ABBR: Record<string, string> = { BUS_ADDR: 'BUS', THRU_HOST_BRIDGE: 'HOST', NOT_SUPPORTED: '✗' }
 
-let bridge: Bridge
-let browser: Browser
+let e: E2e
 let page: Page
-const problems: string[] = []
+let problems: string[]
 
 /** The engine's current view, read through the page's own window.lab (the bridge shim). */
-async function engineView(): Promise<LabView> {
-  const r = (await page.evaluate(`window.lab.invoke['lab.current']()`)) as Result<LabView>
-  if (!r.ok) throw new Error(`lab.current failed: ${r.error.message}`)
-  return r.value
-}
+const engineView = () => call<LabView>(page, `window.lab.invoke['lab.current']()`)
 
 async function revision(): Promise<number> {
   return Number(await page.getAttribute('.app', 'data-revision'))
@@ -44,12 +34,7 @@ async function cell(view: LabView, v: Pick<PairVerdict, 'provider' | 'client'>) 
   const c = view.matrix.clients.indexOf(v.client)
   expect(r, `provider ${v.provider} in the matrix`).toBeGreaterThanOrEqual(0)
   expect(c, `client ${v.client} in the matrix`).toBeGreaterThanOrEqual(0)
-  await page.evaluate(
-    `(() => { const s = document.querySelector('[data-test="matrix-scroller"]'); const b = s.querySelector('.cell');
-      const w = b ? b.offsetWidth : 70, h = b ? b.offsetHeight : 38;
-      s.scrollLeft = Math.max(0, ${c} * w - s.clientWidth / 3); s.scrollTop = Math.max(0, ${r} * h - s.clientHeight / 3);
-      s.dispatchEvent(new Event('scroll')) })()`,
-  )
+  await scrollMatrixTo(page, r, c)
   const loc = page.locator(`button.cell[data-provider="${v.provider}"][data-client="${v.client}"]`)
   await loc.waitFor({ state: 'visible' })
   return loc
@@ -68,51 +53,15 @@ function find(view: LabView, pred: (v: PairVerdict) => boolean, what: string): P
   return v
 }
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(screens, name) })
-}
+const shot = (name: string) => shooter(page)(name)
 
 beforeAll(async () => {
-  if (!existsSync(builtIndex)) {
-    throw new Error(
-      `E2E needs the production renderer build, but ${builtIndex} does not exist. Run \`npx electron-vite build\` first.`,
-    )
-  }
-  mkdirSync(screens, { recursive: true })
-  bridge = await startBridge({ port: 0 })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`)
-  })
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText ?? ''}`))
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`)
-  })
-  // CSP violations also reach the console, but record them explicitly too.
-  await page.addInitScript(
-    `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')))`,
-  )
-  await page.goto(bridge.url)
+  e = await startE2e({ warnings: true, network: true })
+  ;({ page, problems } = e)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await bridge?.close()
+  await e?.close()
 })
 
 describe('P2P DMA Lab in Chromium against the real engine', () => {

@@ -2,28 +2,18 @@
  * The topology editor, the address map and export, in Chromium against the real engine through
  * the browser harness. Build first: `npx electron-vite build`. Screenshots: test-results/screens/editor-*.png.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import type { LabView, Result } from '../../shared/ipc/contract'
-import { startBridge, type Bridge } from '../../tools/bridge/server'
+import type { Page } from 'playwright-core'
+import type { LabView } from '../../shared/ipc/contract'
+import { ROOT as root, call, shooter, startE2e, type E2e } from './helpers'
 
-const root = resolve(import.meta.dirname, '../..')
-const builtIndex = join(root, 'out/renderer/index.html')
-const screens = join(root, 'test-results/screens')
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-
-let bridge: Bridge
-let browser: Browser
+let e: E2e
 let page: Page
-const problems: string[] = []
+let problems: string[]
 
-async function engineView(): Promise<LabView> {
-  const r = (await page.evaluate(`window.lab.invoke['lab.current']()`)) as Result<LabView>
-  if (!r.ok) throw new Error(`lab.current failed: ${r.error.message}`)
-  return r.value
-}
+const engineView = () => call<LabView>(page, `window.lab.invoke['lab.current']()`)
 async function revision(): Promise<number> {
   return Number(await page.getAttribute('.app', 'data-revision'))
 }
@@ -33,9 +23,7 @@ async function changes(act: () => Promise<unknown>): Promise<void> {
   await act()
   await expect.poll(() => revision(), { timeout: 60_000 }).toBeGreaterThan(before)
 }
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(screens, name) })
-}
+const shot = (name: string) => shooter(page)(name)
 async function selectNode(id: string): Promise<void> {
   await page.click('.canvas-tools [aria-label="Fit"]')
   await page.waitForTimeout(250)
@@ -56,45 +44,12 @@ async function waitLaidOut(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(builtIndex)) {
-    throw new Error(
-      `E2E needs the production renderer build (${builtIndex}). Run \`npx electron-vite build\` first.`,
-    )
-  }
-  mkdirSync(screens, { recursive: true })
-  bridge = await startBridge({ port: 0 })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
-  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`)
-  })
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`)
-  })
-  await page.addInitScript(
-    `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective))`,
-  )
-  await page.goto(bridge.url)
-  await page.waitForSelector('.app[data-ready="true"]')
+  e = await startE2e({ warnings: true, network: true, acceptDownloads: true, ready: true })
+  ;({ page, problems } = e)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await bridge?.close()
+  await e?.close()
 })
 
 describe('topology editor in Chromium against the real engine', () => {

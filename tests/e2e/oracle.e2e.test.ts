@@ -6,51 +6,27 @@
  * without the kernel cache and network, this test FAILS (it never passes vacuously).
  * Build first: `npx electron-vite build`.
  */
-import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import type { LabView, Result } from '../../shared/ipc/contract'
-import { startBridge, type Bridge } from '../../tools/bridge/server'
 import { onPath } from '../../electron/app/oracle/service'
-
-const root = resolve(import.meta.dirname, '../..')
-const builtIndex = join(root, 'out/renderer/index.html')
-const screens = join(root, 'test-results/screens')
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+import { ROOT as root, shooter, startE2e, type E2e } from './helpers'
 const LAB = join(root, 'tests/fixtures/labs/T1-intel.p2plab')
 
-let bridge: Bridge
-let browser: Browser
+let e: E2e
 let page: Page
-const problems: string[] = []
+let problems: string[]
 
 beforeAll(async () => {
-  if (!existsSync(builtIndex))
-    throw new Error(
-      `E2E needs the production renderer build (${builtIndex}): run \`npx electron-vite build\``,
-    )
   if (!onPath('qemu-system-x86_64'))
     throw new Error('the oracle e2e needs qemu-system-x86_64 (apt-get install qemu-system-x86)')
-  mkdirSync(screens, { recursive: true })
-  bridge = await startBridge({ port: 0 })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  })
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`)
-  })
-  await page.goto(bridge.url)
+  e = await startE2e({ viewport: { width: 1400, height: 900 } })
+  ;({ page, problems } = e)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await bridge?.close()
+  await e?.close()
 })
 
 describe('Verify with a real kernel (QEMU + Debian sid kernel)', () => {
@@ -125,7 +101,7 @@ describe('Verify with a real kernel (QEMU + Debian sid kernel)', () => {
         .toMatch(/confirmed by the real kernel: (allowed|refused)/)
       expect(await page.textContent('[data-test="oracle-log-lines"]')).toMatch(/peer-to-peer DMA/)
       await page.locator('[data-test="oracle-status"]').scrollIntoViewIfNeeded()
-      await page.screenshot({ path: join(screens, 'oracle-verified.png') })
+      await shooter(page)('oracle-verified')
       expect(problems).toEqual([])
     },
   )

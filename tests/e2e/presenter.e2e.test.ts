@@ -5,38 +5,18 @@
  * topology of the current step: the devices involved and, for a P2P pair, the path.
  * Screenshots: test-results/screens/presenter-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import type { Result } from '../../shared/ipc/contract'
+import type { BrowserContext, Page } from 'playwright-core'
 import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
-import { startBridge, type Bridge } from '../../tools/bridge/server'
+import { call, shooter, startE2e, type E2e } from './helpers'
 
-const root = resolve(import.meta.dirname, '../..')
-const builtIndex = join(root, 'out/renderer/index.html')
-const screens = join(root, 'test-results/screens')
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-
-let bridge: Bridge
-let browser: Browser
+let e: E2e
 let context: BrowserContext
 let instructor: Page
 let presenter: Page
-const problems: string[] = []
+let problems: string[]
 
-function watch(p: Page, who: string): void {
-  p.on('pageerror', (e) => problems.push(`${who} pageerror: ${e.message}`))
-  p.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${who} console.error: ${m.text()}`)
-  })
-}
-
-async function engine<T>(expr: string): Promise<T> {
-  const r = (await instructor.evaluate(expr)) as Result<T>
-  if (!r.ok) throw new Error(r.error.message)
-  return r.value
-}
+const engine = <T>(expr: string) => call<T>(instructor, expr)
 const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timeline.view']()`)
 
 const cursorOf = async (p: Page, sel: string) => Number(await p.getAttribute(sel, 'data-cursor'))
@@ -55,34 +35,17 @@ async function step(key: string): Promise<number> {
 
 async function presenterShot(name: string): Promise<void> {
   await presenter.bringToFront()
-  await presenter.screenshot({ path: join(screens, `presenter-${name}.png`) })
+  await shooter(presenter, 'presenter-')(name)
   await instructor.bringToFront()
 }
 
 beforeAll(async () => {
-  if (!existsSync(builtIndex))
-    throw new Error(
-      `E2E needs the production renderer build (${builtIndex}). Run \`npx electron-vite build\` first.`,
-    )
-  mkdirSync(screens, { recursive: true })
-  bridge = await startBridge({ port: 0 })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  })
-  context = await browser.newContext()
-  context.setDefaultTimeout(60_000) // both windows; a loaded machine, not a slow app (vitest.config.ts)
-  instructor = await context.newPage()
-  await instructor.setViewportSize({ width: 1440, height: 900 })
-  watch(instructor, 'instructor')
-  await instructor.goto(bridge.url)
-  await instructor.waitForSelector('.app[data-ready="true"]')
+  e = await startE2e({ viewport: { width: 1440, height: 900 }, who: 'instructor', ready: true })
+  ;({ context, problems, page: instructor } = e)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await bridge?.close()
+  await e?.close()
 })
 
 describe('the presenter page follows the instructor', () => {
@@ -92,7 +55,7 @@ describe('the presenter page follows the instructor', () => {
     const opened = context.waitForEvent('page')
     await instructor.click('[data-test="presenter-open"]')
     presenter = await opened
-    watch(presenter, 'presenter')
+    e.watch(presenter, { who: 'presenter' })
     await presenter.setViewportSize({ width: 1280, height: 720 })
     expect(new URL(presenter.url()).hash).toBe('#presenter')
     await presenter.waitForSelector('[data-test="presenter"]')
@@ -134,7 +97,7 @@ describe('the presenter page follows the instructor', () => {
     expect(await topo.locator('li.on-path').count()).toBeGreaterThanOrEqual(3)
     expect(await topo.locator('[data-role="common upstream"]').count()).toBe(1)
     expect(await instructor.textContent('[data-test="step-pair"]')).toContain('PCI_P2PDMA_MAP_BUS_ADDR')
-    await instructor.screenshot({ path: join(screens, 'presenter-03-instructor-topology.png') })
+    await shooter(instructor, 'presenter-')('03-instructor-topology')
     expect(await presenter.textContent('[data-test="presenter-fn"]')).toBe(v.current!.fn)
     await presenterShot('04-pair')
   })

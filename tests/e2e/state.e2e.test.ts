@@ -3,46 +3,25 @@
  * harness: state lives in main (a page reload comes back with the same lab and selection), and the
  * CSP blocks an injected inline script. Build first: `npx electron-vite build`.
  */
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import type { LabView, Result, UiState } from '../../shared/ipc/contract'
-import { startBridge, type Bridge } from '../../tools/bridge/server'
+import type { Page } from 'playwright-core'
+import type { LabView, UiState } from '../../shared/ipc/contract'
+import { call as callIn, scrollMatrixTo, startE2e, type E2e } from './helpers'
 
-const root = resolve(import.meta.dirname, '../..')
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-
-let bridge: Bridge
-let browser: Browser
+let e: E2e
 let page: Page
 
-async function call<T>(expr: string): Promise<T> {
-  const r = (await page.evaluate(expr)) as Result<T>
-  if (!r.ok) throw new Error(`${expr} failed: ${r.error.message}`)
-  return r.value
-}
+const call = <T>(expr: string) => callIn<T>(page, expr)
 const engineView = () => call<LabView>(`window.lab.invoke['lab.current']()`)
 const uiState = () => call<UiState>(`window.lab.invoke['ui.state']()`)
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'out/renderer/index.html')))
-    throw new Error('E2E needs the production renderer build: run `npx electron-vite build` first.')
-  bridge = await startBridge({ port: 0 })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
-  await page.goto(bridge.url)
-  await page.waitForSelector('.app[data-ready="true"]')
+  e = await startE2e({ ready: true })
+  page = e.page
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await bridge?.close()
+  await e?.close()
 })
 
 describe('state lives in main', () => {
@@ -55,12 +34,7 @@ describe('state lives in main', () => {
     await page.locator(`[data-node-id="${node.id}"]`).first().click()
     const r = view.matrix.providers.indexOf(pair.provider)
     const c = view.matrix.clients.indexOf(pair.client)
-    await page.evaluate(
-      `(() => { const s = document.querySelector('[data-test="matrix-scroller"]'); const b = s.querySelector('.cell');
-        const w = b ? b.offsetWidth : 70, h = b ? b.offsetHeight : 38;
-        s.scrollLeft = Math.max(0, ${c} * w - s.clientWidth / 3); s.scrollTop = Math.max(0, ${r} * h - s.clientHeight / 3);
-        s.dispatchEvent(new Event('scroll')) })()`,
-    )
+    await scrollMatrixTo(page, r, c)
     const cellSel = `button.cell[data-provider="${pair.provider}"][data-client="${pair.client}"]`
     await page.locator(cellSel).click()
     await expect

@@ -5,34 +5,20 @@
  * -EFAULT, back before the failure and forward again; compare two eras; export a report.
  * Screenshots: test-results/screens/stepper-*.png.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import type { Result } from '../../shared/ipc/contract'
+import type { Page } from 'playwright-core'
 import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
-import { startBridge, type Bridge } from '../../tools/bridge/server'
-
-const root = resolve(import.meta.dirname, '../..')
-const builtIndex = join(root, 'out/renderer/index.html')
-const screens = join(root, 'test-results/screens')
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+import { ROOT as root, call, shooter, startE2e, type E2e } from './helpers'
 const C22 = join(root, 'tests/scenarios/C22-gup-on-remap-pfn-range.p2plab')
 
-let bridge: Bridge
-let browser: Browser
+let e: E2e
 let page: Page
-const problems: string[] = []
+let problems: string[]
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(screens, `stepper-${name}.png`) })
-}
-
-async function engine<T>(expr: string): Promise<T> {
-  const r = (await page.evaluate(expr)) as Result<T>
-  if (!r.ok) throw new Error(r.error.message)
-  return r.value
-}
+const shot = (name: string) => shooter(page, 'stepper-')(name)
+const engine = <T>(expr: string) => call<T>(page, expr)
 const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timeline.view']()`)
 
 async function cursor(): Promise<number> {
@@ -47,30 +33,12 @@ async function press(key: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(builtIndex))
-    throw new Error(
-      `E2E needs the production renderer build (${builtIndex}). Run \`npx electron-vite build\` first.`,
-    )
-  mkdirSync(screens, { recursive: true })
-  bridge = await startBridge({ port: 0 })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  })
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
-  page.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`)
-  })
-  await page.goto(bridge.url)
-  await page.waitForSelector('.app[data-ready="true"]')
+  e = await startE2e({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, ready: true })
+  ;({ page, problems } = e)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await bridge?.close()
+  await e?.close()
 })
 
 describe('the kernel-call stepper in Chromium against the real engine', () => {

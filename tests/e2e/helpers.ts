@@ -1,0 +1,129 @@
+/**
+ * What every end-to-end test does the same way: the production renderer build served by the browser
+ * harness (tools/bridge/server.ts), Debian's Chromium driven by playwright-core with the flags of
+ * TOOLCHAIN.md, every console error / page error / failed request collected as a problem, calls into
+ * the engine through the page's own window.lab, and screenshots under test-results/screens.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Result } from '../../shared/ipc/contract'
+import { startBridge, type Bridge } from '../../tools/bridge/server'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const SCREENS = join(ROOT, 'test-results/screens')
+const BUILT_INDEX = join(ROOT, 'out/renderer/index.html')
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+export interface WatchOptions {
+  /** Count console warnings as problems too (not only errors). */
+  warnings?: boolean
+  /** Count failed requests and HTTP responses >= 400 as problems. */
+  network?: boolean
+  /** Prefix of every problem line (the page's role when a test drives several). */
+  who?: string
+}
+
+export interface E2e {
+  bridge: Bridge
+  browser: Browser
+  context: BrowserContext
+  /** The first page, at `bridge.url`. */
+  page: Page
+  /** Everything watched pages reported; a test ends with expect(problems).toEqual([]). */
+  problems: string[]
+  /** Watch another page of the context (e.g. the presenter window) into `problems`. */
+  watch(p: Page, opts?: WatchOptions): void
+  close(): Promise<void>
+}
+
+export interface E2eOptions extends WatchOptions {
+  viewport?: { width: number; height: number }
+  acceptDownloads?: boolean
+  /** Wait until the app says it is ready (.app[data-ready]) before returning. */
+  ready?: boolean
+}
+
+/**
+ * Starts the harness and Chromium and opens the app in one page. Fails with what to run when the
+ * production build is missing.
+ */
+export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
+  if (!existsSync(BUILT_INDEX))
+    throw new Error(
+      `E2E needs the production renderer build (${BUILT_INDEX}). Run \`npx electron-vite build\` first.`,
+    )
+  mkdirSync(SCREENS, { recursive: true })
+  const bridge = await startBridge({ port: 0 })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1280, height: 800 },
+    acceptDownloads: opts.acceptDownloads ?? false,
+  })
+  context.setDefaultTimeout(60_000) // a loaded machine, not a slow app (vitest.config.ts)
+  const problems: string[] = []
+  const watch = (p: Page, w: WatchOptions = opts): void => watchPage(p, problems, w)
+  const page = await context.newPage()
+  watch(page)
+  // CSP violations also reach the console, but record them explicitly too.
+  await page.addInitScript(
+    `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')))`,
+  )
+  await page.goto(bridge.url)
+  if (opts.ready) await page.waitForSelector('.app[data-ready="true"]')
+  const close = async (): Promise<void> => {
+    await browser.close()
+    await bridge.close()
+  }
+  return { bridge, browser, context, page, problems, watch, close }
+}
+
+/** Records a page's console errors (and warnings), page errors and, optionally, network failures. */
+export function watchPage(p: Page, problems: string[], opts: WatchOptions = {}): void {
+  const who = opts.who ? `${opts.who} ` : ''
+  p.on('console', (m) => {
+    if (m.type() === 'error' || (opts.warnings && m.type() === 'warning'))
+      problems.push(`${who}console.${m.type()}: ${m.text()}`)
+  })
+  p.on('pageerror', (e) => problems.push(`${who}pageerror: ${e.message}`))
+  if (!opts.network) return
+  p.on('requestfailed', (r) =>
+    problems.push(`${who}requestfailed: ${r.url()} ${r.failure()?.errorText ?? ''}`),
+  )
+  p.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${who}HTTP ${r.status()}: ${r.url()}`)
+  })
+}
+
+/** Evaluates a window.lab call in the page and unwraps its Result (a failure throws its message). */
+export async function call<T>(page: Page, expr: string): Promise<T> {
+  const r = (await page.evaluate(expr)) as Result<T>
+  if (!r.ok) throw new Error(`${expr} failed: ${r.error.message}`)
+  return r.value
+}
+
+/** A screenshot function for one page: shot('01-x') writes test-results/screens/<prefix>01-x.png. */
+export function shooter(page: Page, prefix = ''): (name: string) => Promise<void> {
+  return async (name) => {
+    await page.screenshot({ path: join(SCREENS, `${prefix}${name.endsWith('.png') ? name : `${name}.png`}`) })
+  }
+}
+
+/** Scrolls the virtualised matrix so that row `r`, column `c` is rendered. */
+export async function scrollMatrixTo(page: Page, r: number, c: number): Promise<void> {
+  await page.evaluate(
+    `(() => { const s = document.querySelector('[data-test="matrix-scroller"]'); const b = s.querySelector('.cell');
+      const w = b ? b.offsetWidth : 70, h = b ? b.offsetHeight : 38;
+      s.scrollLeft = Math.max(0, ${c} * w - s.clientWidth / 3); s.scrollTop = Math.max(0, ${r} * h - s.clientHeight / 3);
+      s.dispatchEvent(new Event('scroll')) })()`,
+  )
+}
