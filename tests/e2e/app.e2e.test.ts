@@ -111,6 +111,23 @@ describe('P2P DMA Lab in Chromium against the real engine', () => {
       expect(await page.getAttribute(`[data-node-id="${id}"]`, 'class')).toContain('on-path')
     await shot('02-pair-selected.png')
 
+    // What the decisions' source keys mean (app.info carries electron/engine/sources.ts): every key
+    // cited is listed once, with its definition.
+    const sources = page.locator('[data-test="sources"]')
+    const keys = [...new Set(v.decisions.flatMap((d) => d.source.match(/\bS\d{1,2}\b|\boracle\b/g) ?? []))]
+    expect(keys.length).toBeGreaterThan(0)
+    expect(await sources.locator('dt').allTextContents()).toEqual(keys)
+    expect(await sources.textContent()).not.toContain('not defined')
+    expect(await page.getAttribute('[data-test="decisions"] .badge.source', 'title')).toMatch(/^S\d+: /)
+    await sources.scrollIntoViewIfNeeded()
+    await shot('02b-sources.png')
+    await page.setViewportSize({ width: 1280, height: 720 })
+    await page.evaluate(`document.documentElement.style.fontSize = '125%'`)
+    await sources.scrollIntoViewIfNeeded()
+    await shot('02c-sources-large-font.png')
+    await page.evaluate(`document.documentElement.style.fontSize = ''`)
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     // Cells are buttons: arrow keys move the focus, Enter selects.
     const r = view.matrix.providers.indexOf(v.provider)
     const c = view.matrix.clients.indexOf(v.client)
