@@ -8,7 +8,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rolldownOptions: { input: { index: resolve(root, 'electron/main/index.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'electron/main/index.ts'),
+          // the worker thread that counts large matrices (electron/app/matrix/worker-host.ts)
+          'matrix-worker': resolve(root, 'electron/app/matrix/summary-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -12,8 +12,11 @@
  */
 import type {
   AppInfo,
+  CellsView,
   IpcError,
+  LastChange,
   LabView,
+  MatrixSummary,
   Result,
   SettingsPatch,
   TopoNodeView,
@@ -34,6 +37,8 @@ import {
   defaultLab,
   computeMatrix,
   explainPair,
+  matrixAssumptions,
+  p2pRules,
   isEndpoint,
   isProvider,
   importText,
@@ -47,9 +52,24 @@ import {
 } from '../engine/index'
 import { nodeViews } from './views/nodes'
 import { locateIssues } from './files/json-locate'
+import { topologyText } from './views/topo-text'
+import { cellsFor } from './matrix/cells'
+import { inlineSummaryHost, type SummaryHost, type SummaryJob, type SummaryTask } from './matrix/summary'
 
-/** Pairs above which a LabView's matrix omits per-pair decisions (p2p.explain gives them). */
-export const LABVIEW_EXPLAIN_LIMIT = 2000
+/**
+ * Pairs up to which a LabView carries every pair of the matrix, explained. Above it the view carries
+ * the matrix header only: the window asks p2p.cells for the cells it shows (a bounded view) and
+ * p2p.explain for one pair's decisions.
+ */
+export const LABVIEW_PAIRS_LIMIT = 2000
+/** Up to this many pairs the summary is computed in place; above, on the summary host (a worker). */
+export const SUMMARY_INLINE_PAIRS = 50_000
+/**
+ * Above this many pairs no summary is computed at all: the compact matrix (4 bytes a pair, twice
+ * after a settings change) would not fit the memory the app allows itself. Cells still come on
+ * demand. 4096² pairs = 64 MiB per matrix.
+ */
+export const MATRIX_PAIR_LIMIT = 4096 * 4096
 
 function matrixPairs(m: Machine): number {
   let endpoints = 0
@@ -76,7 +96,12 @@ export const LAB_EXTENSION = '.p2plab'
 interface LabState {
   lab: LabFile
   machine: Machine
-  matrix: P2pMatrix
+  matrix: P2pMatrix & { pairsOmitted: boolean }
+  /** The machine before the last settings change (same endpoints), to mark changed cells. */
+  before: Machine | null
+  /** The lab before that change (the summary counts the changed pairs from it). */
+  prevLab: LabFile | null
+  lastChange: LastChange | null
   nodes: TopoNodeView[]
   importReport: ImportReport | null
   /** The name a save proposes (always ends in .p2plab). */
@@ -88,7 +113,11 @@ export type ChangeListener = (view: LabView) => void
 export interface LabSessionOptions {
   /** The application version AppInfo reports (main passes app.getVersion()). */
   version?: string
+  /** Where large labs' matrix summaries are computed (main and the harness: a worker thread). */
+  summaryHost?: SummaryHost
 }
+
+export type SummaryListener = (summary: MatrixSummary) => void
 
 function inputError(message: string, issues: InputIssue[]): { ok: false; error: IpcError } {
   return { ok: false, error: { kind: 'input', message, issues } }
@@ -105,7 +134,21 @@ export class LabSession {
   private state: LabState
   private revision = 1
   private readonly listeners = new Set<ChangeListener>()
+  private readonly summaryListeners = new Set<SummaryListener>()
   private readonly version: string
+  private readonly summaryHost: SummaryHost
+  private summaryValue: MatrixSummary = {
+    revision: 0,
+    status: 'computing',
+    pairs: 0,
+    counts: null,
+    changed: null,
+    progress: null,
+    message: null,
+  }
+  private summaryTask: SummaryTask | null = null
+  /** Bumped by every start and cancel: a late answer of an older job is dropped. */
+  private summaryJobs = 0
   /** The revision last saved to (or loaded from) filePath; the lab is dirty when it differs. */
   private savedRevisionValue = 1
   /** Where the lab lives on disk (a .p2plab it was loaded from or saved to); null = never saved. */
@@ -118,9 +161,120 @@ export class LabSession {
   /** Starts with the default lab loaded; throws if the built-in lab does not build (an engine bug). */
   constructor(options: LabSessionOptions = {}) {
     this.version = options.version ?? '0.0.0'
+    this.summaryHost = options.summaryHost ?? inlineSummaryHost
     const built = this.build(defaultLab(), null, 'default' + LAB_EXTENSION, 'default lab')
     if (!built.ok) throw new Error(`the default lab does not build: ${built.error.message}`)
     this.state = built.value
+    this.startSummary()
+  }
+
+  /** Subscribe to summary changes (progress, done, cancelled). Returns the unsubscribe function. */
+  onDidChangeSummary(listener: SummaryListener): () => void {
+    this.summaryListeners.add(listener)
+    return () => {
+      this.summaryListeners.delete(listener)
+    }
+  }
+
+  /** The matrix summary of the current revision. */
+  get summary(): MatrixSummary {
+    return this.summaryValue
+  }
+
+  /** The cells of a window of the matrix, computed now (bounded by the request schema). */
+  cells(req: { providers: string[]; clients: string[] }): Result<CellsView> {
+    const { machine, before } = this.state
+    return {
+      ok: true,
+      value: { revision: this.revision, cells: cellsFor(machine, before, req.providers, req.clients) },
+    }
+  }
+
+  /** Stop computing the current summary. */
+  cancelSummary(): Result<MatrixSummary> {
+    if (this.summaryTask && this.summaryValue.status === 'computing') {
+      this.summaryTask.cancel()
+      this.summaryTask = null
+      this.summaryJobs++
+      this.setSummary({
+        ...this.summaryValue,
+        status: 'cancelled',
+        progress: null,
+        message: 'cancelled: the matrix figures were not computed; the cells still are, as you scroll',
+      })
+    }
+    return { ok: true, value: this.summaryValue }
+  }
+
+  /** Start the summary of the current state (in place for small labs, on the host for large ones). */
+  private startSummary(): void {
+    this.summaryTask?.cancel()
+    this.summaryTask = null
+    const revision = this.revision
+    const s = this.state
+    const pairs = s.matrix.providers.length * s.matrix.clients.length
+    const base: MatrixSummary = {
+      revision,
+      status: 'computing',
+      pairs,
+      counts: null,
+      changed: null,
+      progress: null,
+      message: null,
+    }
+    if (pairs > MATRIX_PAIR_LIMIT) {
+      this.summaryValue = {
+        ...base,
+        status: 'too-large',
+        message: `${s.matrix.providers.length} providers × ${s.matrix.clients.length} clients = ${pairs.toLocaleString('en-US')} pairs: more than the ${MATRIX_PAIR_LIMIT.toLocaleString('en-US')} this app holds in memory, so the whole-matrix figures are not computed. Cells are computed for the part of the matrix you look at; filter to what you need.`,
+      }
+      return
+    }
+    const job: SummaryJob = {
+      lab: { machine: s.lab.machine, settings: s.lab.settings },
+      prev: s.before && s.prevLab ? { machine: s.prevLab.machine, settings: s.prevLab.settings } : null,
+    }
+    const host = pairs <= SUMMARY_INLINE_PAIRS ? inlineSummaryHost : this.summaryHost
+    this.summaryValue = { ...base, progress: { done: 0, total: pairs } }
+    let sync = true
+    const job_ = ++this.summaryJobs
+    const current = (): boolean => this.summaryJobs === job_
+    const task = host.start(job, {
+      progress: (done, total) => {
+        if (current() && !sync) this.setSummary({ ...this.summaryValue, progress: { done, total } })
+      },
+      done: (r) => {
+        if (!current()) return
+        const next: MatrixSummary = { ...base, status: 'ready', counts: r.counts, changed: r.changed }
+        if (sync) this.summaryValue = next
+        else this.setSummary(next)
+        this.summaryTask = null
+      },
+      failed: (message) => {
+        if (!current()) return
+        const next: MatrixSummary = {
+          ...base,
+          status: 'failed',
+          message: `the matrix figures could not be computed: ${message}`,
+        }
+        if (sync) this.summaryValue = next
+        else this.setSummary(next)
+        this.summaryTask = null
+      },
+    })
+    sync = false
+    if (this.summaryValue.status === 'computing') this.summaryTask = task
+  }
+
+  private setSummary(next: MatrixSummary): void {
+    this.summaryValue = next
+    for (const l of [...this.summaryListeners]) {
+      try {
+        l(next)
+      } catch (err) {
+        console.error('LabSession: summary listener failed', err)
+      }
+    }
   }
 
   /** Machine specs before (undo) and after (redo) the edits of the current lab, newest last. */
@@ -246,7 +400,23 @@ export class LabSession {
     const lab: LabFile = { ...prev, machine, settings }
     const built = this.build(lab, this.state.importReport, this.state.fileName, 'settings')
     if (!built.ok) return built
+    const what = describeChange(prev, lab)
+    const sameEndpoints =
+      sameList(built.value.matrix.providers, this.state.matrix.providers) &&
+      sameList(built.value.matrix.clients, this.state.matrix.clients)
+    if (what && sameEndpoints) {
+      built.value.before = this.state.machine
+      built.value.prevLab = prev
+      built.value.lastChange = { what, revision: this.revision + 1 }
+    }
     return this.swap(built.value)
+  }
+
+  /** The topology as text, like `lstopo --of console` (names, BARs, ACS). */
+  topologyText(): Result<{ fileName: string; text: string }> {
+    const s = this.state
+    const fileName = s.fileName.replace(/\.p2plab$/, '') + '.topology.txt'
+    return { ok: true, value: { fileName, text: topologyText(s.lab, s.nodes) } }
   }
 
   exportText(): Result<{ fileName: string; text: string }> {
@@ -376,7 +546,7 @@ export class LabSession {
       nodes: s.nodes,
       canUndo: this.canTravel('undo'),
       canRedo: this.canTravel('redo'),
-      matrix: s.matrix,
+      matrix: { ...s.matrix, summary: this.summaryValue, lastChange: s.lastChange },
       importReport: s.importReport,
       revision: this.revision,
       dirty: this.dirty,
@@ -400,17 +570,34 @@ export class LabSession {
       }
       machine = built.machine
     }
-    // Every pair's decision list is what makes a LabView large (the DGX-2H's 16 473 explained
-    // pairs are ~32 MB). Above LABVIEW_EXPLAIN_LIMIT pairs the view carries verdicts, paths and log
-    // lines only; the renderer asks p2p.explain for the decisions of the pair it shows.
-    const matrix = computeMatrix(machine, { explain: matrixPairs(machine) <= LABVIEW_EXPLAIN_LIMIT })
+    // Every pair, explained, is what makes a LabView large (the DGX-2H's 16 473 explained pairs are
+    // ~32 MB; 2000 endpoints would be gigabytes). Up to LABVIEW_PAIRS_LIMIT pairs the view carries
+    // them; above, the matrix header only, and the window asks p2p.cells for what it shows.
+    const small = matrixPairs(machine) <= LABVIEW_PAIRS_LIMIT
+    const matrix = small
+      ? { ...computeMatrix(machine, { explain: true }), pairsOmitted: false }
+      : matrixHeader(machine)
     const nodes = nodeViews(machine, lab.machine, isProvider)
-    return { ok: true, value: { lab, machine, matrix, nodes, importReport, fileName } }
+    return {
+      ok: true,
+      value: {
+        lab,
+        machine,
+        matrix,
+        nodes,
+        importReport,
+        fileName,
+        before: null,
+        prevLab: null,
+        lastChange: null,
+      },
+    }
   }
 
   private swap(next: LabState): Result<LabView> {
     this.state = next
     this.revision += 1
+    this.startSummary()
     return { ok: true, value: this.notify() }
   }
 
@@ -427,6 +614,46 @@ export class LabSession {
     }
     return view
   }
+}
+
+/** The matrix header without pairs: what a large lab's view carries. */
+function matrixHeader(m: Machine): P2pMatrix & { pairsOmitted: boolean } {
+  const endpoints = [...m.devs.values()].filter(isEndpoint)
+  return {
+    era: m.settings.era,
+    cpu: { vendor: m.cpu.vendor, family: m.cpu.family, inferred: m.cpuInferred, why: m.cpuWhy },
+    iommu: m.settings.iommu,
+    distanceIsReturnValue: !p2pRules(m.settings.era).hasMapTypes,
+    providers: endpoints.filter(isProvider).map((d) => d.bdf),
+    clients: endpoints.map((d) => d.bdf),
+    pairs: [],
+    bootLog: m.bootLog,
+    assumptions: [
+      ...matrixAssumptions(m),
+      `the view carries no pairs above ${LABVIEW_PAIRS_LIMIT}: cells are computed for the window shown (p2p.cells), decisions per pair (p2p.explain)`,
+    ],
+    pairsOmitted: true,
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+/** 'era v6.12 → v5.0; IOMMU off → on' for a settings change, or null when nothing the matrix depends on changed. */
+export function describeChange(a: LabFile, b: LabFile): string | null {
+  const parts: string[] = []
+  const sa = a.settings
+  const sb = b.settings
+  if (sa.era !== sb.era) parts.push(`era ${sa.era} → ${sb.era}`)
+  if (sa.iommu !== sb.iommu) parts.push(`IOMMU ${sa.iommu ? 'on' : 'off'} → ${sb.iommu ? 'on' : 'off'}`)
+  if (sa.disableAcsRedir !== sb.disableAcsRedir)
+    parts.push(`pci=disable_acs_redir= "${sa.disableAcsRedir}" → "${sb.disableAcsRedir}"`)
+  if (sa.rfcTestP2p !== sb.rfcTestP2p) parts.push(`RFC pci_test_p2p ${sa.rfcTestP2p} → ${sb.rfcTestP2p}`)
+  const cpu = (l: LabFile): string =>
+    l.machine.cpu ? `${l.machine.cpu.vendor} family 0x${l.machine.cpu.family.toString(16)}` : 'inferred'
+  if (cpu(a) !== cpu(b)) parts.push(`CPU ${cpu(a)} → ${cpu(b)}`)
+  return parts.length ? parts.join('; ') : null
 }
 
 /** "first message (+N more)" for error headlines. */

@@ -33,6 +33,7 @@ export {
   p2pJsonPairs,
   matrixVerdicts,
   matrixAssumptions,
+  verdictFor,
   EXPLAIN_LIMIT,
   type MatrixOptions,
 } from './p2pdma/matrix'

@@ -5,6 +5,7 @@
  */
 import { BrowserWindow, Menu, app, type RenderProcessGoneDetails } from 'electron'
 import { LabSession } from '../app/session'
+import { WorkerSummaryHost } from '../app/matrix/worker-host'
 import { fileFromArgv } from './files'
 import { OracleService } from '../app/oracle/service'
 import { dirname, resolve } from 'node:path'
@@ -34,7 +35,12 @@ export const QUIT_FLUSH_TIMEOUT_MS = 5000
 function run(): void {
   installContentsGuards()
 
-  const session = new LabSession({ version: app.getVersion() })
+  // large labs' matrix figures are counted in a worker thread (out/main/matrix-worker.js)
+  const summaryHost = new WorkerSummaryHost({
+    kind: 'js',
+    url: new URL('./matrix-worker.js', import.meta.url),
+  })
+  const session = new LabSession({ version: app.getVersion(), summaryHost })
   const userData = app.getPath('userData')
   const files = new LabFiles(nodeFs, userData)
   const autosaver = new Autosaver(nodeFs, userData)

@@ -94,11 +94,70 @@ export interface TopoNodeView {
   switchId: string | null
 }
 
+/**
+ * The whole-matrix figures: how many pairs of each map type, and how many changed with the last
+ * settings change. Small labs get them with the view; large ones are computed off the main
+ * process's event loop (a worker) and pushed as p2p.summary when done (progress too, with cancel).
+ */
+export interface MatrixSummary {
+  /** The lab revision these figures belong to. */
+  revision: number
+  status: 'ready' | 'computing' | 'cancelled' | 'too-large' | 'failed'
+  /** providers × clients */
+  pairs: number
+  counts: { BUS_ADDR: number; THRU_HOST_BRIDGE: number; NOT_SUPPORTED: number } | null
+  /** Pairs whose map type or distance the last settings change changed (null: no such change). */
+  changed: number | null
+  progress: { done: number; total: number } | null
+  /** Why the figures are missing (too large, cancelled, failed), in words. */
+  message: string | null
+}
+
+/** What the last change of the lab was, when it was a settings change the matrix can be compared across. */
+export interface LastChange {
+  /** e.g. 'era v6.12 → v5.0', 'IOMMU off → on' */
+  what: string
+  revision: number
+}
+
+/**
+ * The matrix as the view carries it: the header (era, CPU, providers, clients, boot log,
+ * assumptions), the summary and, for small labs only, every pair. Large labs leave `pairs` empty
+ * (pairsOmitted): the window asks p2p.cells for the cells it shows and p2p.explain for one pair.
+ */
+export interface MatrixView extends P2pMatrix {
+  pairsOmitted: boolean
+  summary: MatrixSummary
+  lastChange: LastChange | null
+}
+
+/** One matrix cell, compact: what the grid draws. */
+export interface CellView {
+  provider: string
+  client: string
+  mapType: 'BUS_ADDR' | 'THRU_HOST_BRIDGE' | 'NOT_SUPPORTED' | 'UNKNOWN' | 'NONE'
+  distance: number
+  smiLevel: string
+  /** ACS redirect on the path. */
+  acs: boolean
+  /** The kernel prints log lines for this pair. */
+  warnings: number
+  /** Map type or distance differ from before the last settings change (lastChange). */
+  changed: boolean
+  /** The map type before the last settings change, when changed. */
+  before: string | null
+}
+
+export interface CellsView {
+  revision: number
+  cells: CellView[]
+}
+
 export interface LabView {
   lab: LabFile
   /** Depth-first order; the renderer draws the tree from parent/children. */
   nodes: TopoNodeView[]
-  matrix: P2pMatrix
+  matrix: MatrixView
   /** Topology edits (topology.edit) can be undone / redone. */
   canUndo: boolean
   canRedo: boolean
@@ -232,6 +291,14 @@ export interface Invoke {
   'lab.setSettings': (patch: SettingsPatch) => Result<LabView>
   'lab.exportText': () => Result<{ fileName: string; text: string }>
   'p2p.explain': (req: { provider: string; client: string }) => Result<PairVerdict>
+  /** The cells of a window of the matrix (at most 200 × 200 and 12 000 cells), computed on demand. */
+  'p2p.cells': (req: { providers: string[]; clients: string[] }) => Result<CellsView>
+  /** Stop computing the matrix summary of a large lab (the cells still come on demand). */
+  'p2p.cancel': () => Result<MatrixSummary>
+  /** Linux: read this machine's PCI tree from sysfs (/sys/bus/pci/devices, /proc) as a new lab. */
+  'lab.importThisMachine': () => Result<LabView>
+  /** The topology as text, like `lstopo --of console` (names, BARs, ACS). */
+  'topology.text': () => Result<{ fileName: string; text: string }>
   /** Is there unsaved work from a previous session to recover? */
   'lab.recovery': () => Result<RecoveryInfo>
   /** Load the autosaved lab (stays unsaved: dirty, with its original path). */
@@ -276,6 +343,8 @@ export interface Invoke {
 /** main → renderer */
 export interface Events {
   'lab.changed': LabView
+  /** The matrix summary of the current lab changed (progress, done, cancelled). */
+  'p2p.summary': MatrixSummary
   'oracle.progress': OracleProgress
   'oracle.finished': OracleFinished
   /** Every stepping answer (scenario.start, timeline.*), pushed to all windows: the presenter follows it. */
@@ -297,6 +366,10 @@ export const invokeChannels = {
   'lab.setSettings': 1,
   'lab.exportText': 1,
   'p2p.explain': 1,
+  'p2p.cells': 1,
+  'p2p.cancel': 1,
+  'lab.importThisMachine': 1,
+  'topology.text': 1,
   'lab.recovery': 1,
   'lab.recover': 1,
   'lab.discardRecovery': 1,
@@ -320,6 +393,7 @@ export const invokeChannels = {
 
 export const eventChannels = {
   'lab.changed': 1,
+  'p2p.summary': 1,
   'timeline.changed': 1,
   'oracle.progress': 1,
   'oracle.finished': 1,

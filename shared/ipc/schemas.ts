@@ -57,6 +57,14 @@ export const requestSchemas = {
   ]),
   'lab.exportText': z.tuple([]),
   'p2p.explain': z.tuple([z.strictObject({ provider: bdf, client: bdf })]),
+  'p2p.cells': z.tuple([
+    z
+      .strictObject({ providers: z.array(bdf).max(200), clients: z.array(bdf).max(200) })
+      .refine((r) => r.providers.length * r.clients.length <= 12_000, 'at most 12 000 cells per request'),
+  ]),
+  'p2p.cancel': z.tuple([]),
+  'lab.importThisMachine': z.tuple([]),
+  'topology.text': z.tuple([]),
   'lab.recovery': z.tuple([]),
   'lab.recover': z.tuple([]),
   'lab.discardRecovery': z.tuple([]),

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { PREFIX } from '../../shared/ipc/contract'
 import { LabSession } from '../../electron/app/session'
+import { SOURCE_WORKER, WorkerSummaryHost } from '../../electron/app/matrix/worker-host'
 import { createHandlers, dispatch, type Emit } from '../../electron/app/ipc/handlers'
 import { CONTENT_SECURITY_POLICY } from '../../electron/app/csp'
 import { OracleService } from '../../electron/app/oracle/service'
@@ -137,7 +138,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const version = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version?: string })
     .version
 
-  const session = new LabSession({ version: version ?? '0.0.0' })
+  // the same worker thread as Electron main, run from the TypeScript source (tsx)
+  const session = new LabSession({
+    version: version ?? '0.0.0',
+    summaryHost: new WorkerSummaryHost(SOURCE_WORKER),
+  })
   const sockets = new Set<WebSocket>()
   const emit: Emit = (channel, payload, to) => {
     const text = JSON.stringify({ t: 'event', channel: PREFIX + channel, payload } satisfies ServerMsg)

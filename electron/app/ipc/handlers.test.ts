@@ -110,6 +110,7 @@ describe('IPC contract', () => {
     for (const ch of CHANNELS) expect(typeof handlers[ch]).toBe('function')
     expect(Object.keys(eventChannels)).toEqual([
       'lab.changed',
+      'p2p.summary',
       'timeline.changed',
       'oracle.progress',
       'oracle.finished',
@@ -218,6 +219,7 @@ describe('IPC contract', () => {
   it('turns engine exceptions into kind internal', () => {
     const broken = {
       onDidChange: () => () => undefined,
+      onDidChangeSummary: () => () => undefined,
       current: () => {
         throw new TypeError('engine bug')
       },

@@ -58,6 +58,11 @@ export interface HandlerServices {
   openPresenter?: () => void
   /** "Verify with a real kernel" (main and harness: electron/app/oracle/service.ts; tests: a fake spawner). */
   oracle?: OracleHost
+  /**
+   * "Import this machine": this host's PCI tree from sysfs as a capture text (electron/app/sysfs/read.ts);
+   * absent where the host cannot read it (then the channel answers why).
+   */
+  thisMachine?: () => Result<{ fileName: string; text: string }>
 }
 
 /** Where a running oracle reports to (the handlers forward both as oracle.* events). */
@@ -168,6 +173,8 @@ export function createHandlers(
   const push: Emit = (channel, payload) =>
     ctx.origin === undefined ? emit(channel, payload) : emit(channel, payload, { except: ctx.origin })
   session.onDidChange((view) => push('lab.changed', view))
+  // Summary progress comes from a worker, after the request that started it has been answered.
+  session.onDidChangeSummary((summary) => emit('p2p.summary', summary))
   const recovery = services.recovery ?? NO_RECOVERY
   /** A stepping answer is also pushed to the other windows (the presenter follows the instructor). */
   const pushed = <T extends Result<StepperView>>(r: T): T => {
@@ -187,6 +194,16 @@ export function createHandlers(
     'lab.setSettings': guarded('lab.setSettings', ([patch]) => session.setSettings(patch)),
     'lab.exportText': guarded('lab.exportText', () => session.exportText()),
     'p2p.explain': guarded('p2p.explain', ([req]) => session.explain(req)),
+    'p2p.cells': guarded('p2p.cells', ([req]) => session.cells(req)),
+    'p2p.cancel': guarded('p2p.cancel', () => session.cancelSummary()),
+    'lab.importThisMachine': guarded('lab.importThisMachine', () => {
+      if (!services.thisMachine)
+        return failure('input', 'lab:lab.importThisMachine: this host cannot read a PCI tree from sysfs')
+      const cap = services.thisMachine()
+      if (!cap.ok) return cap
+      return session.importText(cap.value)
+    }),
+    'topology.text': guarded('topology.text', () => session.topologyText()),
     'lab.recovery': guarded('lab.recovery', () => ({ ok: true, value: recovery.info() })),
     'lab.recover': guarded('lab.recover', () => recoverInto(session, recovery)),
     'lab.discardRecovery': guarded('lab.discardRecovery', () => {

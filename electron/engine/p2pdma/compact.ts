@@ -64,7 +64,10 @@ interface Chain {
  *
  * Simplification: no log lines, no explanations (use explainPair() for one pair).
  */
-export function compactMatrix(m: Machine): CompactMatrix {
+export function compactMatrix(
+  m: Machine,
+  opts: { onProgress?: (done: number, total: number) => void } = {},
+): CompactMatrix {
   const era = m.settings.era
   const rules = p2pRules(era)
   const endpoints: PciDev[] = []
@@ -178,6 +181,7 @@ export function compactMatrix(m: Machine): CompactMatrix {
       }
     }
     for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = -1
+    if (opts.onProgress && (c & 63) === 63) opts.onProgress((c + 1) * P, P * C)
   }
   return {
     era,

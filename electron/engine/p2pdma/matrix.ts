@@ -179,6 +179,18 @@ export function explainPair(m: Machine, providerBdf: string, clientBdf: string):
 }
 
 /**
+ * verdictFor - one pair by BDF (or node id) without the decision list: what a matrix cell shows
+ * (map type, distance, ACS redirect, log lines, path, nvidia-smi level) at a fraction of
+ * explainPair()'s cost. null when the provider is not a provider or the client not an endpoint.
+ */
+export function verdictFor(m: Machine, providerBdf: string, clientBdf: string): PairVerdict | null {
+  const p = findPciDev(m, providerBdf)
+  const c = findPciDev(m, clientBdf)
+  if (!p || !c || !isProvider(p) || !isEndpoint(c)) return null
+  return verdictOf(m, p2pdmaClassify(m, p.id, c.id, true, m.settings.era, false), null)
+}
+
+/**
  * toP2pJson - the stable `lab p2p --json` form.
  * v5.0/v5.0-rfc/v5.2: mapType derived from the int (>= 0 BUS_ADDR, < 0 NOT_SUPPORTED) and distance =
  * the raw return value (-1, -2, dist or 0x1000 + dist). 5.4+: the map type and computed distance.

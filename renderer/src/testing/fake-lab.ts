@@ -5,6 +5,7 @@
 import { vi } from 'vitest'
 import type {
   AppInfo,
+  CellView,
   Events,
   LabApi,
   LabView,
@@ -223,6 +224,17 @@ export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
       pairs: PAIRS,
       bootLog: [],
       assumptions: [],
+      pairsOmitted: false,
+      summary: {
+        revision,
+        status: 'ready',
+        pairs: 6,
+        counts: { BUS_ADDR: 3, THRU_HOST_BRIDGE: 1, NOT_SUPPORTED: 2 },
+        changed: null,
+        progress: null,
+        message: null,
+      },
+      lastChange: null,
     },
     importReport: null,
     revision,
@@ -255,6 +267,29 @@ function noStepper(source: string) {
     ok: false as const,
     error: { kind: 'input' as const, message: `${source}: ${message}`, issues: [{ source, message }] },
   })
+}
+
+/** Cells as p2p.cells answers them, from a view's pairs. */
+export function fakeCells(view: LabView, providers: string[], clients: string[]): CellView[] {
+  const byKey = new Map(view.matrix.pairs.map((p) => [`${p.provider}|${p.client}`, p]))
+  const out: CellView[] = []
+  for (const p of providers)
+    for (const c of clients) {
+      const v = byKey.get(`${p}|${c}`)
+      if (!v) continue
+      out.push({
+        provider: p,
+        client: c,
+        mapType: v.mapType,
+        distance: v.distance,
+        smiLevel: v.smiLevel,
+        acs: v.acsRedirect.length > 0,
+        warnings: v.warnings.length,
+        changed: false,
+        before: null,
+      })
+    }
+  return out
 }
 
 export interface FakeLab {
@@ -294,6 +329,13 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       }),
       'lab.exportText': vi.fn(() => ok({ fileName: 'x.p2plab', text: '{}' })),
       'p2p.explain': vi.fn(() => ok(PAIRS[1]!)),
+      // the window's cells, from the fake view's pairs (changed: none unless a test says so)
+      'p2p.cells': vi.fn((req) =>
+        ok({ revision: current.revision, cells: fakeCells(current, req.providers, req.clients) }),
+      ),
+      'p2p.cancel': vi.fn(() => ok({ ...current.matrix.summary, status: 'cancelled' as const })),
+      'lab.importThisMachine': vi.fn(() => ok(current)),
+      'topology.text': vi.fn(() => ok({ fileName: 'fake.topology.txt', text: 'Machine "fake"\n' })),
       'lab.recovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
       'lab.recover': vi.fn(() => ok(current)),
       'lab.discardRecovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
