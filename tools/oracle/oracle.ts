@@ -18,7 +18,7 @@ P2PDMA verdict on every provider/client pair (an O_DIRECT read from an NVMe name
 device's p2pmem) and compares it with the engine's verdict for the same machine and kernel era.
   --kernel K    kernel to boot (default 7.2: Debian sid's stock kernel; era v7.2)
   --keep        keep the run directory (serial log, command line, initramfs) even when all agree
-  --timeout S   kill the guest after S seconds (default: 120, more for large labs)
+  --timeout S   kill the guest after S seconds (default: 600, more for large labs)
   --json        print one JSON object (per pair: kernel, engine, agree, the kernel's log lines) on
                 stdout instead of the table; progress still goes to stderr (the app's button uses it)
 Needs qemu-system-x86_64 (apt-get install qemu-system-x86), gcc with libc6-dev, busybox-static,

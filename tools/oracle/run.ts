@@ -163,7 +163,9 @@ export async function runOracle(o: RunOptions): Promise<OracleResult> {
   writeFileSync(join(work, 'command.sh'), exp.shell.replace(/^\S+/, qemu) + '\n')
 
   const n = exp.nvme.length
-  const timeoutSec = o.timeoutSec ?? Math.max(120, 60 + Math.ceil(n * n * 0.3))
+  // A hang limit, not a speed target: an idle host boots T1 in ~20 s, but TCG on a 2-core machine
+  // that other work loads can take several times that, and a killed boot is a failed run.
+  const timeoutSec = o.timeoutSec ?? Math.max(600, 300 + Math.ceil(n * n * 0.3))
   o.progress(
     `booting ${o.name}: ${exp.cpuModel}, ${n} NVMe, ${n * n} reads, kernel ${k.release}${settings.iommu ? ', vIOMMU' : ''} (TCG, limit ${timeoutSec} s)`,
   )
