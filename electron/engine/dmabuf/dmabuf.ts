@@ -10,7 +10,7 @@
  * Simplification: no reservation-lock steps; one BO per dma-buf; amdgpu's GTT pages come from the
  * lab's RAM allocator; the VFIO provider's map type is computed without the map_types cache.
  */
-import { dmaAddr, hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, type Pfn } from '../core/addr'
+import { dmaAddr, hex, PAGE_SIZE, paddr, sizeStr, type Pfn } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
@@ -18,7 +18,7 @@ import { frame, kcall, type Call } from '../core/step'
 import { Tx, type DmaBuf, type SgEntry } from '../core/world'
 import { dmaMapSgtable, dmaUnmapSgtable } from '../dma/mapping'
 import { p2pdmaDistance } from '../dma/p2p'
-import { pageKey } from '../mm/mm'
+import { allocRamPages } from '../mm/mm'
 import { calcMapTypeAndDist } from '../p2pdma/distance'
 import { pciDev } from '../p2pdma/pci'
 import type { PciDev } from '../topology/types'
@@ -283,20 +283,9 @@ function* amdgpuPlace(k: Kernel, bufId: string, fn: string): Call<KResult<void>>
       : 'every importer can reach VRAM peer to peer',
   )
   if (noP2p.length === 0 || b.placement === 'GTT') return ok(undefined)
-  const first = k.world.sys.ramNext
   const n = b.size / PAGE_SIZE
   const tx = new Tx(k.world)
-  tx.sys({ ...k.world.sys, ramNext: mkPfn(first + n) })
-  tx.set('pages', pageKey(first), {
-    pfn: first,
-    count: n,
-    kind: 'ram',
-    pgmap: null,
-    refcount: 1,
-    pins: 0,
-    gets: 0,
-    mapcount: 0,
-  })
+  const first = allocRamPages(tx, n, 0)
   tx.set('dmabufs', bufId, { ...b, placement: 'GTT', gttPfn: first })
   yield f.mutate(
     tx.deltas,

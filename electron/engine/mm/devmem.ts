@@ -17,7 +17,7 @@ import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type DevPagemap, type PageRun, type VmArea } from '../core/world'
-import { pageAt, pageKey, pteAt, pteKey, updatePages } from './mm'
+import { allocRamPages, pageAt, pageKey, pteAt, pteKey, updatePages } from './mm'
 import { mmuNotifierInvalidate, zapDevPtes, type NotifyEvent } from './notifier'
 
 const MEMREMAP = 'mm/memremap.c'
@@ -327,19 +327,8 @@ export function* moveToRam(
         event,
         fault ? (pg.owner ?? null) : null,
       )
-      const first = k.world.sys.ramNext
       const tx = new Tx(k.world)
-      tx.sys({ ...k.world.sys, ramNext: mkPfn(first + n) })
-      tx.set('pages', pageKey(first), {
-        pfn: first,
-        count: n,
-        kind: 'ram',
-        pgmap: null,
-        refcount: 1,
-        pins: 0,
-        gets: 0,
-        mapcount: 1,
-      })
+      const first = allocRamPages(tx, n, 1)
       yield f.mutate(
         tx.deltas,
         `alloc_page() x${n} in system RAM at pfn ${hex(first)}; ${fault ? 'the device copies the data back' : 'migrate_pages() copies the data (the CPU can read coherent memory)'}`,

@@ -7,7 +7,7 @@ import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type VmArea } from '../core/world'
-import { flagStr, hasFlag, isCowMapping, pageAt, pageKey, pteKey } from './mm'
+import { allocRamPages, flagStr, hasFlag, isCowMapping, pageAt, pteKey } from './mm'
 
 /**
  * handleMmFault - populate `npages` not-present PTEs of an anonymous VMA starting at va.
@@ -36,19 +36,8 @@ export function* handleMmFault(
   )
   function* body(): Call<KResult<void>> {
     const v = k.world.vmas[vmaKey]!
-    const first = k.world.sys.ramNext
     const tx = new Tx(k.world)
-    tx.sys({ ...k.world.sys, ramNext: mkPfn(first + npages) })
-    tx.set('pages', pageKey(first), {
-      pfn: first,
-      count: npages,
-      kind: 'ram',
-      pgmap: null,
-      refcount: 1,
-      pins: 0,
-      gets: 0,
-      mapcount: 1,
-    })
+    const first = allocRamPages(tx, npages, 1)
     tx.set('ptes', pteKey(mm, va), {
       mm,
       va,

@@ -126,3 +126,17 @@ export function logLine(tx: Tx, line: string): void {
 export function vaPlus(va: Vaddr, bytes: bigint): Vaddr {
   return vaddr(va + bytes)
 }
+
+/**
+ * allocRamPages - `n` new system-RAM pages from the page allocator, refcount 1, recorded in `tx`;
+ * returns the first pfn. `mapcount` is 1 when a PTE will map them at once (a fault), else 0.
+ * Mirrors mm/page_alloc.c: alloc_pages() as far as the lab needs it.
+ * Simplification: a bump allocator (sys.ramNext), so the pages are physically contiguous.
+ */
+export function allocRamPages(tx: Tx, n: bigint, mapcount: number): Pfn {
+  const first = tx.world.sys.ramNext
+  tx.sys({ ...tx.world.sys, ramNext: mkPfn(first + n) })
+  const run: PageRun = { pfn: first, count: n, kind: 'ram', pgmap: null, refcount: 1, pins: 0, gets: 0, mapcount }
+  tx.set('pages', pageKey(first), run)
+  return first
+}
