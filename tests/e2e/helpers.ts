@@ -1,7 +1,7 @@
 /**
  * What every end-to-end test does the same way: the production renderer build served by the browser
- * harness (tools/bridge/server.ts), Debian's Chromium driven by playwright-core with the flags of
- * TOOLCHAIN.md, every console error / page error / failed request collected as a problem, calls into
+ * harness (tools/bridge/server.ts, docs/design.md#the-browser-harness), Debian's Chromium driven by
+ * playwright-core (headless, no sandbox, no GPU), every console error / page error / failed request collected as a problem, calls into
  * the engine through the page's own window.lab, and screenshots under test-results/screens.
  */
 import { existsSync, mkdirSync } from 'node:fs'
