@@ -19,29 +19,11 @@
  * imported; Misc, MemoryModule and other non-PCI objects are ignored.
  */
 import type { CpuSpec, ImportReport, TopoNodeSpec } from '../../../shared/model/topology'
-import {
-  ASSUMED_ACS_TEXT,
-  ASSUMED_BARS_TEXT,
-  POSITION_KINDS_TEXT,
-  ImportFailure,
-  assignBusEnds,
-  assumedBars,
-  baseName,
-  bdfText,
-  classifyBridgesByPosition,
-  clampLabel,
-  endpointNode,
-  endpointTypeFromClass,
-  hostBridgeId,
-  makeLab,
-  newReport,
-  parseBdf,
-  pciId,
-  warn,
-  type Bdf,
-  addMissingFunctionZero,
-  PLACEHOLDER_FN0_TEXT,
-} from './common'
+import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
+import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KINDS_TEXT } from './common'
+import { bdfText, hostBridgeId, parseBdf, pciId, type Bdf } from './common'
+import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
+import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXml, type XmlElement } from './xml'
 import { idsName } from '../pciids/names'

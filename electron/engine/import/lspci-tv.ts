@@ -19,30 +19,12 @@
  * from the pci.ids vendor names; all of it is listed in the report's `assumed`.
  */
 import type { CpuSpec, ImportReport, LabFile, TopoNodeSpec } from '../../../shared/model/topology'
-import {
-  ASSUMED_ACS_TEXT,
-  ASSUMED_BARS_TEXT,
-  ImportFailure,
-  POSITION_KINDS_TEXT,
-  assignBusEnds,
-  assumedBars,
-  baseName,
-  bdfText,
-  classForType,
-  classifyBridgesByPosition,
-  clampLabel,
-  endpointNode,
-  endpointTypeFromClass,
-  endpointTypeFromName,
-  hostBridgeId,
-  makeLab,
-  newReport,
-  pciId,
-  vendorFromName,
-  warn,
-  addMissingFunctionZero,
-  PLACEHOLDER_FN0_TEXT,
-} from './common'
+import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
+import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KINDS_TEXT } from './common'
+import { bdfText, hostBridgeId, pciId } from './common'
+import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
+import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
+import { endpointTypeFromName, classForType, vendorFromName } from './common'
 import { cpuFromHostDevices } from './lspci-vvv'
 
 export function looksLikeLspciTv(head: string): boolean {

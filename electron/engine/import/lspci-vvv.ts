@@ -34,31 +34,12 @@ import type {
   NodeKind,
   TopoNodeSpec,
 } from '../../../shared/model/topology'
-import {
-  CLASS_NAMES,
-  ImportFailure,
-  POSITION_KINDS_TEXT,
-  assignBusEnds,
-  baseName,
-  bdfText,
-  classifyBridgesByPosition,
-  clampLabel,
-  endpointNode,
-  endpointTypeFromClass,
-  hostBridgeId,
-  makeLab,
-  newReport,
-  parseBdf,
-  pciId,
-  safeId,
-  vendorFromName,
-  warn,
-  type Bdf,
-  addMissingFunctionZero,
-  PLACEHOLDER_FN0_TEXT,
-  ASSUMED_BARS_TEXT,
-  assumedBars,
-} from './common'
+import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
+import { ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KINDS_TEXT } from './common'
+import { bdfText, hostBridgeId, parseBdf, pciId, safeId, type Bdf } from './common'
+import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
+import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
+import { vendorFromName, CLASS_NAMES } from './common'
 import { cpuOfRootComplex } from '../p2pdma/cpu'
 
 const ACS_WORDS: Record<string, AcsFlag> = {

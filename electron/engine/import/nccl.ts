@@ -26,27 +26,11 @@
  * assumed; invented ports get readable ids and bus numbers are re-derived.
  */
 import type { CpuSpec, ImportReport, LabFile, TopoNodeSpec } from '../../../shared/model/topology'
-import {
-  ASSUMED_ACS_TEXT,
-  ASSUMED_BARS_TEXT,
-  ImportFailure,
-  assignBusEnds,
-  assumedBars,
-  baseName,
-  bdfText,
-  clampLabel,
-  endpointNode,
-  endpointTypeFromClass,
-  hostBridgeId,
-  makeLab,
-  newReport,
-  parseBdf,
-  type Bdf,
-  pciId,
-  safeId,
-  syntheticRootBus,
-  warn,
-} from './common'
+import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
+import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT } from './common'
+import { bdfText, hostBridgeId, parseBdf, pciId, safeId, syntheticRootBus, type Bdf } from './common'
+import { assignBusEnds } from './common'
+import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXml, type XmlElement } from './xml'
 

@@ -26,20 +26,10 @@
  * NVLink is not modelled.
  */
 import type { ImportReport, LabFile, TopoNodeSpec } from '../../../shared/model/topology'
-import {
-  ASSUMED_ACS_TEXT,
-  ASSUMED_BARS_TEXT,
-  ImportFailure,
-  assumedBars,
-  baseName,
-  endpointNode,
-  hostBridgeId,
-  makeLab,
-  newReport,
-  safeId,
-  syntheticRootBus,
-  warn,
-} from './common'
+import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
+import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT } from './common'
+import { hostBridgeId, safeId, syntheticRootBus } from './common'
+import { assumedBars, endpointNode } from './common'
 
 export type TopoLevel = 'X' | 'PIX' | 'PXB' | 'PHB' | 'NODE' | 'SYS' | 'NV'
 /** ANSI SGR sequences (nvidia-smi underlines the header on a terminal). */

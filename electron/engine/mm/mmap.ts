@@ -8,7 +8,7 @@ import { alignUp, hex, PAGE_SIZE, pfn as mkPfn, sizeStr, vaddr, type Pfn, type V
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type VmArea } from '../core/world'
 import type { PciDev } from '../topology/types'
 import {
@@ -273,6 +273,33 @@ export function* ioRemapPfnRange(
 }
 
 /**
+ * The driver's check that the mapping fits in the memory BAR (offset vm_pgoff, the VMA's length):
+ * -EINVAL when it does not, or when the BAR is not a memory BAR. `check` is the condition as the
+ * driver writes it.
+ */
+function* barFits(
+  f: Frame,
+  dev: PciDev,
+  bar: number,
+  v: VmArea,
+  check: string,
+): Call<KResult<{ b: PciDev['bars'][number]; len: bigint; off: bigint }>> {
+  const b = dev.bars.find((x) => x.index === bar && !x.io)
+  const len = v.vm_end - v.vm_start
+  const off = v.vm_pgoff * PAGE_SIZE
+  const fits = !!b && off + len <= BigInt(b.size)
+  yield f.check(
+    check,
+    fits,
+    b
+      ? `BAR${bar} is ${sizeStr(b.size)}; the mapping asks for [${hex(off)}, ${hex(off + len)})`
+      : `BAR${bar} is not a memory BAR`,
+  )
+  if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the mapping does not fit in the BAR'))
+  return ok({ b, len, off })
+}
+
+/**
  * barMmapHook - a driver's ->mmap() that maps part of a BAR, as GPU and FPGA drivers do.
  * Mirrors the usual pattern (docs/kernel/mm-mmap.md): vma->vm_page_prot = pgprot_writecombine(), then
  * [io_]remap_pfn_range(vma, vm_start, (pci_resource_start(bar) >> PAGE_SHIFT) + vm_pgoff, len, prot).
@@ -286,18 +313,9 @@ export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
     return yield* kcall(f, { bar: String(bar) }, body())
     function* body(): Call<KResult<void>> {
       const v = k.world.vmas[vma]!
-      const b = dev.bars.find((x) => x.index === bar && !x.io)
-      const len = v.vm_end - v.vm_start
-      const off = v.vm_pgoff * PAGE_SIZE
-      const fits = !!b && off + len <= BigInt(b.size)
-      yield f.check(
-        'offset + len <= BAR size?',
-        fits,
-        b
-          ? `BAR${bar} is ${sizeStr(b.size)}; the mapping asks for [${hex(off)}, ${hex(off + len)})`
-          : `BAR${bar} is not a memory BAR`,
-      )
-      if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the mapping does not fit in the BAR'))
+      const fit = yield* barFits(f, dev, bar, v, 'offset + len <= BAR size?')
+      if (!fit.ok) return fit
+      const { b, len, off } = fit.value
       const tx = new Tx(k.world).set('vmas', vma, { ...v, vm_page_prot: 'pgprot_writecombine', vm_ops: null })
       yield f.mutate(tx.deltas, 'vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot)')
       const first = mkPfn((BigInt(b.start) + off) >> 12n)
@@ -351,18 +369,9 @@ export function barLazyMmapHook(dev: PciDev, bar: number): MmapHook {
       )
       if (!shared)
         return fail(kerr('EINVAL', f.fn, 'MAP_PRIVATE mapping of a BAR', 'never', 'use MAP_SHARED'))
-      const b = dev.bars.find((x) => x.index === bar && !x.io)
-      const len = v.vm_end - v.vm_start
-      const off = v.vm_pgoff * PAGE_SIZE
-      const fits = !!b && off + len <= BigInt(b.size)
-      yield f.check(
-        'phys_len >= req_len + pgoff',
-        fits,
-        b
-          ? `BAR${bar} is ${sizeStr(b.size)}; the mapping asks for [${hex(off)}, ${hex(off + len)})`
-          : `BAR${bar} is not a memory BAR`,
-      )
-      if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the mapping does not fit in the BAR'))
+      const fit = yield* barFits(f, dev, bar, v, 'phys_len >= req_len + pgoff')
+      if (!fit.ok) return fit
+      const { b } = fit.value
       const nv = withFlags(
         {
           ...v,

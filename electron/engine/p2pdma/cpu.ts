@@ -92,37 +92,27 @@ export function cpuSupportsP2pdma(cpu: CpuSpec): boolean {
 /** A preset before cpu_supports_p2pdma() is asked about it. */
 type PresetRow = Omit<CpuPreset, 'p2pdma'> & { qemuModel?: string }
 
+/** A preset whose cpu_data(0) is `vendor` family `family`, named by its label. */
+const row = (
+  key: string,
+  vendor: CpuVendor,
+  family: number,
+  label: string,
+  qemuModel?: string,
+): PresetRow => ({
+  key,
+  label,
+  cpu: { vendor, family, name: label },
+  qemuModel,
+})
+
 const PRESET_ROWS: readonly PresetRow[] = [
-  {
-    key: 'amd-zen',
-    label: 'AMD Zen (family 0x17)',
-    cpu: { vendor: 'amd', family: 0x17, name: 'AMD Zen (family 0x17)' },
-    qemuModel: 'EPYC',
-  },
-  {
-    key: 'amd-zen3',
-    label: 'AMD Zen 3/4 (family 0x19)',
-    cpu: { vendor: 'amd', family: 0x19, name: 'AMD Zen 3/4 (family 0x19)' },
-    qemuModel: 'EPYC-Milan',
-  },
-  {
-    key: 'amd-fam16',
-    label: 'AMD family 0x16 (pre-Zen)',
-    cpu: { vendor: 'amd', family: 0x16, name: 'AMD family 0x16 (pre-Zen)' },
-  },
-  {
-    key: 'hygon',
-    label: 'Hygon Dhyana (family 0x18)',
-    cpu: { vendor: 'hygon', family: 0x18, name: 'Hygon Dhyana (family 0x18)' },
-    qemuModel: 'Dhyana',
-  },
-  {
-    key: 'intel',
-    label: 'Intel (family 6)',
-    cpu: { vendor: 'intel', family: 6, name: 'Intel (family 6)' },
-    qemuModel: 'Skylake-Server',
-  },
-  { key: 'other', label: 'other (not x86)', cpu: { vendor: 'other', family: 0, name: 'other (not x86)' } },
+  row('amd-zen', 'amd', 0x17, 'AMD Zen (family 0x17)', 'EPYC'),
+  row('amd-zen3', 'amd', 0x19, 'AMD Zen 3/4 (family 0x19)', 'EPYC-Milan'),
+  row('amd-fam16', 'amd', 0x16, 'AMD family 0x16 (pre-Zen)'),
+  row('hygon', 'hygon', 0x18, 'Hygon Dhyana (family 0x18)', 'Dhyana'),
+  row('intel', 'intel', 6, 'Intel (family 6)', 'Skylake-Server'),
+  row('other', 'other', 0, 'other (not x86)'),
 ]
 
 /**

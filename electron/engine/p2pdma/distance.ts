@@ -18,7 +18,7 @@
  */
 import type { Era } from '../../../shared/model/topology'
 import type { Decision, MapType } from '../../../shared/model/p2p'
-import { eraGroup, eraSource, p2pRules } from '../eras'
+import { eraGroup, eraSource, p2pRules, type P2pRules } from '../eras'
 import type { Machine, PciDev } from '../topology/types'
 import { cpuDecision, cpuSupportsP2pdma } from './cpu'
 import { dec, devLog, hasAcsRedir, pciDev, upstreamChain, upstreamIndex } from './pci'
@@ -188,20 +188,24 @@ function walkDecisions(w: Walk, era: Era, fn: string): Decision[] {
  */
 export const NONE: string[] = Object.freeze([]) as unknown as string[]
 
+/** What a classification decided, beyond the walk: mkPair() turns it and the walk into a PairDistance. */
+interface PairOutcome {
+  era: Era
+  fn: PairDistance['fn']
+  ret: number
+  mapType: MapType
+  notSupported: boolean
+  acsRedirects: boolean
+  acsHint: string | null
+  logs: string[]
+  decisions: Decision[]
+  /** The map type stored in the provider's map_types xarray, or null (v5.0/v5.2 cache nothing). */
+  cacheStore: MapType | null
+}
+
 // Built field by field: object spread is measurably slow on the matrix's hot path.
-function mkPair(
-  w: Walk,
-  era: Era,
-  fn: PairDistance['fn'],
-  ret: number,
-  mapType: MapType,
-  notSupported: boolean,
-  acsRedirects: boolean,
-  acsHint: string | null,
-  logs: string[],
-  decisions: Decision[],
-  cacheStore: MapType | null,
-): PairDistance {
+function mkPair(w: Walk, o: PairOutcome): PairDistance {
+  const { era, fn, ret, mapType, notSupported, acsRedirects, acsHint, logs, decisions, cacheStore } = o
   let acsList = NONE
   if (w.acs.length) {
     acsList = []
@@ -228,6 +232,25 @@ function mkPair(
     decisions: decisions.length ? decisions : (NONE as unknown as Decision[]),
     cacheStore,
   }
+}
+
+/**
+ * The two pci_warn() lines an ACS redirect on the path prints (the era's first line, then the
+ * pci=disable_acs_redir= hint with the era's list size); returns the hint's device list.
+ */
+function acsRedirectLines(w: Walk, rules: P2pRules, logs: string[], first: string): string {
+  const acsHint = acsListString(
+    w.acs.map((d) => d.bdf),
+    rules.acsListSize,
+  ).text
+  logs.push(devLog(w.client, first))
+  logs.push(
+    devLog(
+      w.client,
+      `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
+    ),
+  )
+  return acsHint
 }
 
 /**
@@ -289,21 +312,11 @@ export function upstreamBridgeDistance(
   const logs: string[] = []
   let acsHint: string | null = null
   if (verbose && ret === -2) {
-    acsHint = acsListString(
-      w.acs.map((d) => d.bdf),
-      rules.acsListSize,
-    ).text
-    logs.push(
-      devLog(
-        w.client,
-        `cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${w.provider.bdf})`,
-      ),
-    )
-    logs.push(
-      devLog(
-        w.client,
-        `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
-      ),
+    acsHint = acsRedirectLines(
+      w,
+      rules,
+      logs,
+      `cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${w.provider.bdf})`,
     )
   } else if (verbose && ret < 0) {
     logs.push(
@@ -313,19 +326,22 @@ export function upstreamBridgeDistance(
       ),
     )
   }
-  return mkPair(
-    w,
+  const mapType = ret >= 0 ? 'BUS_ADDR' : 'NOT_SUPPORTED'
+  const notSupported = ret < 0
+  const acsRedirects = ret === -2
+  const fn = 'upstream_bridge_distance'
+  return mkPair(w, {
     era,
-    'upstream_bridge_distance',
+    fn,
     ret,
-    ret >= 0 ? 'BUS_ADDR' : 'NOT_SUPPORTED',
-    ret < 0,
-    ret === -2,
+    mapType,
+    notSupported,
+    acsRedirects,
     acsHint,
     logs,
     decisions,
-    null,
-  )
+    cacheStore: null,
+  })
 }
 
 /**
@@ -373,16 +389,11 @@ export function upstreamBridgeDistanceMapType(
   const logs: string[] = []
   let acsHint: string | null = null
   if (verbose && acsRedirects) {
-    acsHint = acsListString(
-      w.acs.map((d) => d.bdf),
-      rules.acsListSize,
-    ).text
-    logs.push(devLog(w.client, `ACS redirect is set between the client and provider (${w.provider.bdf})`))
-    logs.push(
-      devLog(
-        w.client,
-        `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
-      ),
+    acsHint = acsRedirectLines(
+      w,
+      rules,
+      logs,
+      `ACS redirect is set between the client and provider (${w.provider.bdf})`,
     )
   }
   if (verbose && mapType === 'NOT_SUPPORTED') {
@@ -393,19 +404,20 @@ export function upstreamBridgeDistanceMapType(
       ),
     )
   }
-  return mkPair(
-    w,
+  const notSupported = mapType === 'NOT_SUPPORTED'
+  const fn = 'upstream_bridge_distance'
+  return mkPair(w, {
     era,
-    'upstream_bridge_distance',
-    w.dist,
+    fn,
+    ret: w.dist,
     mapType,
-    mapType === 'NOT_SUPPORTED',
+    notSupported,
     acsRedirects,
     acsHint,
     logs,
     decisions,
-    mapType,
-  )
+    cacheStore: mapType,
+  })
 }
 
 /**
@@ -449,17 +461,8 @@ export function calcMapTypeAndDist(
     if (w.common) {
       acsRedirects = true
       if (verbose) {
-        acsHint = acsListString(
-          w.acs.map((d) => d.bdf),
-          rules.acsListSize,
-        ).text
-        logs.push(devLog(w.client, `ACS redirect is set between the client and provider (${w.provider.bdf})`))
-        logs.push(
-          devLog(
-            w.client,
-            `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
-          ),
-        )
+        const first = `ACS redirect is set between the client and provider (${w.provider.bdf})`
+        acsHint = acsRedirectLines(w, rules, logs, first)
       }
     }
     const cpu = cpuSupportsP2pdma(m.cpu)
@@ -494,19 +497,20 @@ export function calcMapTypeAndDist(
         mapType !== 'NOT_SUPPORTED',
       ),
     )
-  return mkPair(
-    w,
+  const notSupported = mapType === 'NOT_SUPPORTED'
+  const fn = 'calc_map_type_and_dist'
+  return mkPair(w, {
     era,
-    'calc_map_type_and_dist',
-    w.dist,
+    fn,
+    ret: w.dist,
     mapType,
-    mapType === 'NOT_SUPPORTED',
+    notSupported,
     acsRedirects,
     acsHint,
     logs,
     decisions,
-    mapType,
-  )
+    cacheStore: mapType,
+  })
 }
 
 /**
