@@ -4,27 +4,22 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { LabView } from '../../shared/ipc/contract'
 import type { PairVerdict } from '../../shared/model/p2p'
-import { ROOT as root, call, scrollMatrixTo, shooter, startE2e, type E2e } from './helpers'
+import { ROOT as root, call, scrollMatrixTo, shooter, useE2e, revision as revisionOf } from './helpers'
 
 const ABBR: Record<string, string> = { BUS_ADDR: 'BUS', THRU_HOST_BRIDGE: 'HOST', NOT_SUPPORTED: '✗' }
 
-let e: E2e
 let page: Page
 let problems: string[]
 
 /** The engine's current view, read through the page's own window.lab (the bridge shim). */
 const engineView = () => call<LabView>(page, `window.lab.invoke['lab.current']()`)
 
-async function revision(): Promise<number> {
-  return Number(await page.getAttribute('.app', 'data-revision'))
-}
-
+const revision = () => revisionOf(page)
 async function waitRevisionAbove(n: number): Promise<void> {
-  // Polled from Node: a string predicate would be eval'ed in the page, which our CSP forbids.
   await expect.poll(() => revision(), { timeout: 60_000 }).toBeGreaterThan(n)
 }
 
@@ -55,14 +50,7 @@ function find(view: LabView, pred: (v: PairVerdict) => boolean, what: string): P
 
 const shot = (name: string) => shooter(page)(name)
 
-beforeAll(async () => {
-  e = await startE2e({ warnings: true, network: true })
-  ;({ page, problems } = e)
-})
-
-afterAll(async () => {
-  await e?.close()
-})
+useE2e({ warnings: true, network: true }, (e) => ({ page, problems } = e))
 
 describe('P2P DMA Lab in Chromium against the real engine', () => {
   it('loads the default lab and shows the engine verdicts in the matrix', async () => {

@@ -4,25 +4,17 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { LabView } from '../../shared/ipc/contract'
-import { ROOT as root, call, shooter, startE2e, type E2e } from './helpers'
+import { ROOT as root, call, shooter, useE2e, revision as revisionOf, changes as changesOf } from './helpers'
 
-let e: E2e
 let page: Page
 let problems: string[]
 
 const engineView = () => call<LabView>(page, `window.lab.invoke['lab.current']()`)
-async function revision(): Promise<number> {
-  return Number(await page.getAttribute('.app', 'data-revision'))
-}
-/** Run `act` and wait until the renderer shows a newer engine revision. */
-async function changes(act: () => Promise<unknown>): Promise<void> {
-  const before = await revision()
-  await act()
-  await expect.poll(() => revision(), { timeout: 60_000 }).toBeGreaterThan(before)
-}
+const revision = () => revisionOf(page)
+const changes = (act: () => Promise<unknown>) => changesOf(page, act)
 const shot = (name: string) => shooter(page)(name)
 async function selectNode(id: string): Promise<void> {
   await page.click('.canvas-tools [aria-label="Fit"]')
@@ -43,14 +35,7 @@ async function waitLaidOut(): Promise<void> {
   await page.waitForTimeout(400) // fitView's animation
 }
 
-beforeAll(async () => {
-  e = await startE2e({ warnings: true, network: true, acceptDownloads: true, ready: true })
-  ;({ page, problems } = e)
-})
-
-afterAll(async () => {
-  await e?.close()
-})
+useE2e({ warnings: true, network: true, acceptDownloads: true, ready: true }, (e) => ({ page, problems } = e))
 
 describe('topology editor in Chromium against the real engine', () => {
   it('shows the default lab on the canvas, laid out top-down', async () => {

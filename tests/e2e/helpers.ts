@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import type { Result } from '../../shared/ipc/contract'
 import { startBridge, type Bridge } from '../../tools/bridge/server'
@@ -126,4 +127,45 @@ export async function scrollMatrixTo(page: Page, r: number, c: number): Promise<
       s.scrollLeft = Math.max(0, ${c} * w - s.clientWidth / 3); s.scrollTop = Math.max(0, ${r} * h - s.clientHeight / 3);
       s.dispatchEvent(new Event('scroll')) })()`,
   )
+}
+
+/**
+ * Registers the suite's beforeAll/afterAll: starts the harness and Chromium before the first test
+ * (then hands the handle to `ready`, e.g. to set the file's `page`) and closes both after the last.
+ */
+export function useE2e(opts: E2eOptions, ready: (e: E2e) => void): void {
+  let e: E2e | undefined
+  beforeAll(async () => {
+    e = await startE2e(opts)
+    ready(e)
+  })
+  afterAll(async () => {
+    await e?.close()
+  })
+}
+
+/** The engine revision the renderer shows (.app data-revision). */
+export async function revision(page: Page): Promise<number> {
+  return Number(await page.getAttribute('.app', 'data-revision'))
+}
+
+/** Runs `act` and waits until the renderer shows a newer engine revision. */
+export async function changes(page: Page, act: () => Promise<unknown>): Promise<void> {
+  const before = await revision(page)
+  await act()
+  // Polled from Node: a string predicate would be eval'ed in the page, which our CSP forbids.
+  await expect.poll(() => revision(page), { timeout: 60_000 }).toBeGreaterThan(before)
+}
+
+/** The stepper cursor a page shows (data-cursor of `sel`). */
+export async function cursorOf(page: Page, sel = '[data-test="stepper"]'): Promise<number> {
+  return Number(await page.getAttribute(sel, 'data-cursor'))
+}
+
+/** Presses a key and waits for the stepper to show a different cursor; returns the new one. */
+export async function pressStep(page: Page, key: string): Promise<number> {
+  const before = await cursorOf(page)
+  await page.keyboard.press(key)
+  await expect.poll(() => cursorOf(page), { timeout: 60_000 }).not.toBe(before)
+  return cursorOf(page)
 }

@@ -7,27 +7,21 @@
  * Build first: `npx electron-vite build`.
  */
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { LabView, Result } from '../../shared/ipc/contract'
 import { onPath } from '../../electron/app/oracle/service'
-import { ROOT as root, shooter, startE2e, type E2e } from './helpers'
+import { ROOT as root, shooter, useE2e } from './helpers'
 const LAB = join(root, 'tests/fixtures/labs/T1-intel.p2plab')
 
-let e: E2e
 let page: Page
 let problems: string[]
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!onPath('qemu-system-x86_64'))
     throw new Error('the oracle e2e needs qemu-system-x86_64 (apt-get install qemu-system-x86)')
-  e = await startE2e({ viewport: { width: 1400, height: 900 } })
-  ;({ page, problems } = e)
 })
-
-afterAll(async () => {
-  await e?.close()
-})
+useE2e({ viewport: { width: 1400, height: 900 } }, (e) => ({ page, problems } = e))
 
 describe('Verify with a real kernel (QEMU + Debian sid kernel)', () => {
   it(

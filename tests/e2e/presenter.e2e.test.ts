@@ -5,10 +5,10 @@
  * topology of the current step: the devices involved and, for a P2P pair, the path.
  * Screenshots: test-results/screens/presenter-*.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
-import { call, shooter, startE2e, type E2e } from './helpers'
+import { call, cursorOf, pressStep, shooter, useE2e, type E2e } from './helpers'
 
 let e: E2e
 let context: BrowserContext
@@ -19,16 +19,12 @@ let problems: string[]
 const engine = <T>(expr: string) => call<T>(instructor, expr)
 const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timeline.view']()`)
 
-const cursorOf = async (p: Page, sel: string) => Number(await p.getAttribute(sel, 'data-cursor'))
-const instructorCursor = () => cursorOf(instructor, '[data-test="stepper"]')
+const instructorCursor = () => cursorOf(instructor)
 const presenterCursor = () => cursorOf(presenter, '[data-test="presenter"]')
 
 /** Press a key on the instructor's page; the presenter must show the same cursor. */
 async function step(key: string): Promise<number> {
-  const before = await instructorCursor()
-  await instructor.keyboard.press(key)
-  await expect.poll(() => instructorCursor(), { timeout: 60_000 }).not.toBe(before)
-  const now = await instructorCursor()
+  const now = await pressStep(instructor, key)
   await expect.poll(() => presenterCursor(), { timeout: 60_000 }).toBe(now)
   return now
 }
@@ -39,13 +35,9 @@ async function presenterShot(name: string): Promise<void> {
   await instructor.bringToFront()
 }
 
-beforeAll(async () => {
-  e = await startE2e({ viewport: { width: 1440, height: 900 }, who: 'instructor', ready: true })
-  ;({ context, problems, page: instructor } = e)
-})
-
-afterAll(async () => {
-  await e?.close()
+useE2e({ viewport: { width: 1440, height: 900 }, who: 'instructor', ready: true }, (x) => {
+  e = x
+  ;({ context, problems, page: instructor } = x)
 })
 
 describe('the presenter page follows the instructor', () => {

@@ -3,26 +3,18 @@
  * harness: state lives in main (a page reload comes back with the same lab and selection), and the
  * CSP blocks an injected inline script. Build first: `npx electron-vite build`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { LabView, UiState } from '../../shared/ipc/contract'
-import { call as callIn, scrollMatrixTo, startE2e, type E2e } from './helpers'
+import { call as callIn, scrollMatrixTo, useE2e } from './helpers'
 
-let e: E2e
 let page: Page
 
 const call = <T>(expr: string) => callIn<T>(page, expr)
 const engineView = () => call<LabView>(`window.lab.invoke['lab.current']()`)
 const uiState = () => call<UiState>(`window.lab.invoke['ui.state']()`)
 
-beforeAll(async () => {
-  e = await startE2e({ ready: true })
-  page = e.page
-})
-
-afterAll(async () => {
-  await e?.close()
-})
+useE2e({ ready: true }, (e) => (page = e.page))
 
 describe('state lives in main', () => {
   it('a reload comes back with the same lab (settings changed) and the same selection', async () => {

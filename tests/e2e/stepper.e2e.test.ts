@@ -7,13 +7,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
-import { ROOT as root, call, shooter, startE2e, type E2e } from './helpers'
+import { ROOT as root, call, shooter, useE2e, cursorOf, pressStep } from './helpers'
 const C22 = join(root, 'tests/scenarios/C22-gup-on-remap-pfn-range.p2plab')
 
-let e: E2e
 let page: Page
 let problems: string[]
 
@@ -21,25 +20,14 @@ const shot = (name: string) => shooter(page, 'stepper-')(name)
 const engine = <T>(expr: string) => call<T>(page, expr)
 const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timeline.view']()`)
 
-async function cursor(): Promise<number> {
-  return Number(await page.getAttribute('[data-test="stepper"]', 'data-cursor'))
-}
+const cursor = () => cursorOf(page)
 /** Press a key and wait for the stepper to show a different cursor. */
-async function press(key: string): Promise<number> {
-  const before = await cursor()
-  await page.keyboard.press(key)
-  await expect.poll(() => cursor(), { timeout: 60_000 }).not.toBe(before)
-  return cursor()
-}
+const press = (key: string) => pressStep(page, key)
 
-beforeAll(async () => {
-  e = await startE2e({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, ready: true })
-  ;({ page, problems } = e)
-})
-
-afterAll(async () => {
-  await e?.close()
-})
+useE2e(
+  { viewport: { width: 1440, height: 900 }, acceptDownloads: true, ready: true },
+  (e) => ({ page, problems } = e),
+)
 
 describe('the kernel-call stepper in Chromium against the real engine', () => {
   it('is one click from app start', async () => {
