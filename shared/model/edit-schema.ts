@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { acsFlagSchema, barSchema, cpuSchema, LIMITS } from './lab-schema'
+import { ENDPOINT_TYPES, NODE_KINDS } from './topology'
 
 const u8 = z.number().int().min(0).max(0xff)
 const u16 = z.number().int().min(0).max(0xffff)
@@ -14,15 +15,8 @@ const id = z
   .min(1)
   .max(LIMITS.maxIdLength)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'ids use letters, digits and _ . : - only')
-const kind = z.enum([
-  'host_bridge',
-  'root_port',
-  'switch_upstream',
-  'switch_downstream',
-  'pci_bridge',
-  'endpoint',
-])
-const epType = z.enum(['gpu', 'rnic', 'nic', 'nvme', 'ahci', 'accelerator', 'nvswitch', 'generic'])
+const kind = z.enum(NODE_KINDS)
+const epType = z.enum(ENDPOINT_TYPES)
 const acs = z.strictObject({ cap: z.array(acsFlagSchema).max(7), ctrl: z.array(acsFlagSchema).max(7) })
 const driver = z
   .string()

@@ -5,7 +5,7 @@
  * electron/engine/topology/validate.ts, which reports located errors.
  */
 import { z } from 'zod'
-import { ACS_FLAGS, ERAS, LAB_FORMAT } from './topology'
+import { ACS_FLAGS, ENDPOINT_TYPES, ERAS, LAB_FORMAT, NODE_KINDS } from './topology'
 
 /** Hard limits for hostile input, stated once (README "File formats"). */
 export const LIMITS = {
@@ -83,7 +83,7 @@ export const hostBridgeSchema = z.strictObject({
 })
 
 export const endpointSchema = z.strictObject({
-  type: z.enum(['gpu', 'rnic', 'nic', 'nvme', 'ahci', 'accelerator', 'nvswitch', 'generic']),
+  type: z.enum(ENDPOINT_TYPES),
   bars: z.array(barSchema).max(LIMITS.maxBarsPerFunction),
   driver: z
     .string()
@@ -97,14 +97,7 @@ export const endpointSchema = z.strictObject({
 
 export const nodeSchema = z.strictObject({
   id,
-  kind: z.enum([
-    'host_bridge',
-    'root_port',
-    'switch_upstream',
-    'switch_downstream',
-    'pci_bridge',
-    'endpoint',
-  ]),
+  kind: z.enum(NODE_KINDS),
   parent: id.nullable(),
   label: label.optional(),
   slot: z.number().int().min(0).max(31).optional(),

@@ -2,25 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { CASES, labFileOf } from '../../../tests/scenarios/cases'
 import { labText } from '../../../tests/scenarios/golden-io'
 import { runCli } from './lab'
-import type { CliIo } from './io'
+import { memoryIo } from '../../../tests/helpers/cli-io'
 
-function io(files: Record<string, string> = {}): CliIo & { out: () => string; err: () => string } {
-  let out = ''
-  let err = ''
-  return {
-    readFile: (p) => {
-      const t = files[p]
-      if (t === undefined) throw new Error('ENOENT: no such file')
-      return t
-    },
-    writeFile: () => {},
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    version: 'test',
-    out: () => out,
-    err: () => err,
-  }
-}
+const io = memoryIo
 
 describe('lab exercises', () => {
   it("lists the default lab's course without answers; --json has the documented shape", () => {

@@ -2,25 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { CASES, labFileOf } from '../../../tests/scenarios/cases'
 import { labText } from '../../../tests/scenarios/golden-io'
 import { runCommand } from './run'
-import type { CliIo } from './io'
+import { memoryIo } from '../../../tests/helpers/cli-io'
 
-function io(files: Record<string, string>): CliIo & { out: () => string; err: () => string } {
-  let out = ''
-  let err = ''
-  return {
-    readFile: (p) => {
-      const t = files[p]
-      if (t === undefined) throw new Error('ENOENT')
-      return t
-    },
-    writeFile: () => {},
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    version: 'test',
-    out: () => out,
-    err: () => err,
-  }
-}
+const io = memoryIo
 
 const c22 = CASES.find((c) => c.file.startsWith('C22'))!
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import {
   DEFAULT_SETTINGS,
+  NODE_KINDS,
   type InputIssue,
   type MachineSpec,
   type TopoNodeSpec,
@@ -236,15 +237,7 @@ describe('validateMachine', () => {
 
 describe('buildMachine on random mutations of T1', () => {
   const ids = t1().nodes.map((n) => n.id)
-  const kinds = [
-    'host_bridge',
-    'root_port',
-    'switch_upstream',
-    'switch_downstream',
-    'pci_bridge',
-    'endpoint',
-    'bogus',
-  ] as const
+  const kinds = [...NODE_KINDS, 'bogus'] as const
   const mutation = fc.oneof(
     fc.record({
       op: fc.constant('parent' as const),
