@@ -100,6 +100,22 @@ function devView(
   }
 }
 
+/** A host bridge is no pci_dev: no endpoint type, port type, bus range, ACS or BARs of its own. */
+function notAPciFunction(): Pick<
+  TopoNodeView,
+  'endpointType' | 'pcieType' | 'secondary' | 'subordinate' | 'acsCap' | 'acsCtrl' | 'bars'
+> {
+  return {
+    endpointType: null,
+    pcieType: null,
+    secondary: null,
+    subordinate: null,
+    acsCap: null,
+    acsCtrl: [],
+    bars: [],
+  }
+}
+
 /**
  * Views of every spec node. The host bridge's own device at 00.0 is not a spec node: it shows up
  * as the host bridge view's `host.key` (and its vendor/device).
@@ -133,13 +149,7 @@ export function nodeViews(
       vendor: hd ? hd.vendor : null,
       device: hd ? hd.device : null,
       classCode: hd ? (hd.classCode ?? 0x060000) : null,
-      endpointType: null,
-      pcieType: null,
-      secondary: null,
-      subordinate: null,
-      acsCap: null,
-      acsCtrl: [],
-      bars: [],
+      ...notAPciFunction(),
       host: {
         domain: hb.domain,
         busStart: hb.busStart,

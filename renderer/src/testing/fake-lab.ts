@@ -25,7 +25,10 @@ export const NO_RECOVERY_INFO: RecoveryInfo = {
 import type { PairVerdict } from '../../../shared/model/p2p'
 import { DEFAULT_SETTINGS, ERAS } from '../../../shared/model/topology'
 
-function node(p: Partial<TopoNodeView> & Pick<TopoNodeView, 'id' | 'kind' | 'label'>): TopoNodeView {
+/** A node view with every field the fake does not care about empty (tests pass what matters). */
+export function nodeView(
+  p: Partial<TopoNodeView> & Pick<TopoNodeView, 'id' | 'kind' | 'label'>,
+): TopoNodeView {
   return {
     bdf: null,
     parent: null,
@@ -59,14 +62,14 @@ export const GPU1 = '0000:04:00.0'
 export const NIC = '0000:81:00.0'
 
 export const NODES: TopoNodeView[] = [
-  node({
+  nodeView({
     id: 'hb0',
     kind: 'host_bridge',
     label: 'Host bridge 0',
     children: ['rp0'],
     host: { domain: 0, busStart: 0, busEnd: 0x7f, numaNode: 0, key: '8086:2020' },
   }),
-  node({
+  nodeView({
     id: 'rp0',
     kind: 'root_port',
     label: 'Root port',
@@ -76,7 +79,7 @@ export const NODES: TopoNodeView[] = [
     acsCap: ['SV', 'RR', 'CR', 'UF'],
     acsCtrl: ['SV', 'RR', 'CR', 'UF'],
   }),
-  node({
+  nodeView({
     id: 'usp',
     kind: 'switch_upstream',
     label: 'PLX upstream',
@@ -84,7 +87,7 @@ export const NODES: TopoNodeView[] = [
     parent: 'rp0',
     children: ['dsp0', 'dsp1'],
   }),
-  node({
+  nodeView({
     id: 'dsp0',
     kind: 'switch_downstream',
     label: 'PLX down 0',
@@ -94,7 +97,7 @@ export const NODES: TopoNodeView[] = [
     acsCap: ['SV', 'RR', 'CR'],
     acsCtrl: ['RR'],
   }),
-  node({
+  nodeView({
     id: 'dsp1',
     kind: 'switch_downstream',
     label: 'PLX down 1',
@@ -102,7 +105,7 @@ export const NODES: TopoNodeView[] = [
     parent: 'usp',
     children: ['gpu1'],
   }),
-  node({
+  nodeView({
     id: 'gpu0',
     kind: 'endpoint',
     label: 'Tesla V100',
@@ -124,7 +127,7 @@ export const NODES: TopoNodeView[] = [
       },
     ],
   }),
-  node({
+  nodeView({
     id: 'gpu1',
     kind: 'endpoint',
     label: 'Tesla V100 #2',
@@ -133,7 +136,14 @@ export const NODES: TopoNodeView[] = [
     endpointType: 'gpu',
     isProvider: true,
   }),
-  node({ id: 'nic', kind: 'endpoint', label: 'ConnectX-5', bdf: NIC, parent: null, endpointType: 'rnic' }),
+  nodeView({
+    id: 'nic',
+    kind: 'endpoint',
+    label: 'ConnectX-5',
+    bdf: NIC,
+    parent: null,
+    endpointType: 'rnic',
+  }),
 ]
 
 function verdict(provider: string, client: string, p: Partial<PairVerdict>): PairVerdict {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildGraph, FOLD_MIN, treeLayout } from './graph'
 import type { TopoNodeView } from '../../../../shared/ipc/contract'
+import { nodeView } from '../../testing/fake-lab'
 
 function node(
   id: string,
@@ -8,34 +9,20 @@ function node(
   parent: string | null,
   children: string[] = [],
 ): TopoNodeView {
-  return {
+  const ep = kind === 'endpoint'
+  return nodeView({
     id,
     kind,
     label: `${id} label`,
     bdf: parent ? `0000:00:00.${id.length % 8}` : null,
     parent,
     children,
-    vendor: kind === 'endpoint' ? 0x8086 : null,
-    device: kind === 'endpoint' ? 0x10ed : null,
-    classCode: kind === 'endpoint' ? 0x020000 : null,
-    endpointType: kind === 'endpoint' ? 'nic' : null,
-    pcieType: null,
-    secondary: null,
-    subordinate: null,
-    acsCap: null,
-    acsCtrl: [],
-    bars: [],
-    host: null,
-    isProvider: false,
-    name: `${id} label`,
-    lspciName: null,
-    className: null,
-    osDevices: [],
-    p2pmem: null,
-    numaNode: 0,
+    vendor: ep ? 0x8086 : null,
+    device: ep ? 0x10ed : null,
+    classCode: ep ? 0x020000 : null,
+    endpointType: ep ? 'nic' : null,
     hostBridge: 'hb',
-    switchId: null,
-  }
+  })
 }
 
 const VFS = ['vf0', 'vf1', 'vf2', 'vf3']
