@@ -3,7 +3,7 @@ import type { LabApi } from '../../shared/ipc/contract'
 
 declare global {
   interface Window {
-    /** Exposed by the preload (contextBridge) or by the browser bridge shim. Use src/api/lab.ts. */
+    /** Exposed by the preload (contextBridge) or by the browser harness's shim. Use src/api/lab.ts. */
     lab: LabApi
   }
 }

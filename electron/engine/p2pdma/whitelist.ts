@@ -276,9 +276,9 @@ export function __hostBridgeWhitelist(
  * hostBridgeWhitelist - may traffic between a and b go through their host bridge(s)?
  * Mirrors drivers/pci/p2pdma.c: host_bridge_whitelist() (v5.4 S3 without `warn`; v6.0+ S4/S6).
  *
- * Same host bridge: that bridge must pass with same=true. Different host bridges: both must pass
- * with same=false; the C `&&` short-circuits, so the second bridge is not looked at (and cannot
- * warn) when the first fails.
+ * Same host bridge: that host bridge must pass with same=true. Different host bridges: both must
+ * pass with same=false; the C `&&` short-circuits, so the second host bridge is not looked at (and
+ * cannot warn) when the first fails.
  *
  * Errnos: none (returns bool).
  * Simplification: a and b are node ids or BDFs of PCI functions of `m`.

@@ -364,7 +364,7 @@ function rootBusRanges(
   return busEnd
 }
 
-/** Duplicates are neighbours in sorted order; an overlap is with the earlier bridge reaching furthest. */
+/** Duplicates are neighbours in sorted order; an overlap is with the earlier host bridge reaching furthest. */
 function checkRootBusOverlaps(
   hbs: readonly TopoNodeSpec[],
   busEnd: Map<string, number>,

@@ -1,6 +1,6 @@
 /**
  * The ONLY module that touches window.lab (the preload's contextBridge API, or the browser
- * bridge shim). Everything else imports these functions, so tests can swap window.lab freely:
+ * harness's shim). Everything else imports these functions, so tests can swap window.lab freely:
  * it is read at call time, never cached.
  */
 import type {
@@ -15,7 +15,7 @@ import type {
 
 function api(): LabApi {
   const lab = (window as Partial<Window>).lab
-  if (!lab) throw new Error('window.lab is missing: neither the preload nor the bridge shim ran')
+  if (!lab) throw new Error('window.lab is missing: neither the preload nor the harness shim ran')
   return lab
 }
 

@@ -18,7 +18,7 @@ export interface GraphNode {
   count: number
   members: string[]
   foldKey: string | null
-  /** Nodes hidden below a collapsed bridge. */
+  /** Nodes hidden below a collapsed node (a host bridge or bridge whose subtree is folded away). */
   hidden: number
   collapsed: boolean
   parent: string | null
@@ -36,7 +36,7 @@ function signature(n: TopoNodeView): string {
   return [n.kind, n.endpointType, n.vendor, n.device, n.classCode, n.acsCap?.join('') ?? '-'].join('/')
 }
 
-/** The drawn graph for `nodes` (depth-first order) given the collapsed bridges and expanded folds. */
+/** The drawn graph for `nodes` (depth-first order) given the collapsed nodes and expanded folds. */
 export function buildGraph(
   nodes: readonly TopoNodeView[],
   collapsed: ReadonlySet<string>,

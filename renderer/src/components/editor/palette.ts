@@ -43,7 +43,7 @@ export const PALETTE: PaletteItem[] = [
     hint: 'A root complex with its root bus (Intel Sky Lake-E 8086:2020, whitelisted)',
     glyph: 'HB',
     ops(_parent, taken) {
-      // The engine picks a free root bus; the host device makes the bridge whitelisted.
+      // The engine picks a free root bus; its host device (8086:2020) is on the host-bridge whitelist.
       const id = freshId(new Set(taken), 'hb')
       return [
         { op: 'addNode', id, kind: 'host_bridge', parent: null, props: { label: 'Host bridge' } },
