@@ -136,7 +136,16 @@ export function vaPlus(va: Vaddr, bytes: bigint): Vaddr {
 export function allocRamPages(tx: Tx, n: bigint, mapcount: number): Pfn {
   const first = tx.world.sys.ramNext
   tx.sys({ ...tx.world.sys, ramNext: mkPfn(first + n) })
-  const run: PageRun = { pfn: first, count: n, kind: 'ram', pgmap: null, refcount: 1, pins: 0, gets: 0, mapcount }
+  const run: PageRun = {
+    pfn: first,
+    count: n,
+    kind: 'ram',
+    pgmap: null,
+    refcount: 1,
+    pins: 0,
+    gets: 0,
+    mapcount,
+  }
   tx.set('pages', pageKey(first), run)
   return first
 }
