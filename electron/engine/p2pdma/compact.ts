@@ -17,7 +17,7 @@
  * functions the detailed path uses.
  */
 import type { MapType } from '../../../shared/model/p2p'
-import { p2pRules } from '../eras'
+import { p2pRules, type P2pRules } from '../eras'
 import type { Machine, PciDev } from '../topology/types'
 import { cpuSupportsP2pdma } from './cpu'
 import { isEndpoint, isProvider } from './matrix'
@@ -73,48 +73,76 @@ export function compactMatrix(
   const endpoints: PciDev[] = []
   for (const d of m.devs.values()) if (isEndpoint(d)) endpoints.push(d)
   const providers = endpoints.filter(isProvider)
+  const chains = new ChainTable(m)
+  const clientChains = endpoints.map((d) => chains.of(d))
+  const providerChains = providers.map((d) => chains.of(d))
+  // Per client: node id -> position in its chain, as a dense lookup (-1 = not an ancestor).
+  // The whole table would be clients × nodes; instead mark the current client's chain in a scratch
+  // array while iterating a column — so iterate client-major.
+  const pos = new Int32Array(chains.nodeNo.size).fill(-1)
+  const thruAllowed = hostPairVerdicts(m, rules, chains.hostRep)
+  const P = providers.length
+  const C = endpoints.length
+  const out = { mapType: new Uint8Array(P * C), distance: new Int16Array(P * C), acs: new Uint8Array(P * C) }
+  const ctx = { rules, thruAllowed, out }
+  for (let c = 0; c < C; c++) {
+    const cc = clientChains[c]!
+    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = j
+    for (let p = 0; p < P; p++) classifyPair(providerChains[p]!, cc, pos, p * C + c, ctx)
+    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = -1
+    if (opts.onProgress && (c & 63) === 63) opts.onProgress((c + 1) * P, P * C)
+  }
+  return { era, providers: providers.map((d) => d.id), clients: endpoints.map((d) => d.id), ...out }
+}
 
-  // Integer ids for every device and host bridge that appears in a chain.
-  const nodeNo = new Map<string, number>()
-  const hostNo = new Map<string, number>()
-  const hostRep: string[] = [] // one device id per host bridge, to ask the whitelist functions
-  const chainOf = (d: PciDev): Chain => {
-    const chain = upstreamChain(m, d)
+/** Integer ids for every device and host bridge that appears in a chain, and each device's chain. */
+class ChainTable {
+  readonly nodeNo = new Map<string, number>()
+  private readonly hostNo = new Map<string, number>()
+  /** One device id per host bridge, to ask the whitelist functions. */
+  readonly hostRep: string[] = []
+
+  constructor(private readonly m: Machine) {}
+
+  of(d: PciDev): Chain {
+    const chain = upstreamChain(this.m, d)
     const ids = new Int32Array(chain.length)
     const acsUpTo = new Int32Array(chain.length)
     let acs = 0
     chain.forEach((x, i) => {
-      let n = nodeNo.get(x.id)
+      let n = this.nodeNo.get(x.id)
       if (n === undefined) {
-        n = nodeNo.size
-        nodeNo.set(x.id, n)
+        n = this.nodeNo.size
+        this.nodeNo.set(x.id, n)
       }
       ids[i] = n
       if (hasAcsRedir(x)) acs++
       acsUpTo[i] = acs
     })
-    let h = hostNo.get(d.hostBridge)
+    let h = this.hostNo.get(d.hostBridge)
     if (h === undefined) {
-      h = hostNo.size
-      hostNo.set(d.hostBridge, h)
-      hostRep.push(d.id)
+      h = this.hostNo.size
+      this.hostNo.set(d.hostBridge, h)
+      this.hostRep.push(d.id)
     }
     return { ids, acsUpTo, host: h }
   }
-  const clientChains = endpoints.map(chainOf)
-  const providerChains = providers.map(chainOf)
+}
 
-  // Per client: node id -> position in its chain, as a dense lookup (-1 = not an ancestor).
-  const nodes = nodeNo.size
-  // The whole table would be clients × nodes; instead mark the current client's chain in a scratch
-  // array while iterating a column — so iterate client-major.
-  const pos = new Int32Array(nodes).fill(-1)
-
-  // Host-bridge-pair verdict for paths without a usable common bridge: is THRU_HOST_BRIDGE allowed?
-  const hosts = hostNo.size
+/**
+ * Host-bridge-pair verdict for paths without a usable common bridge, memoized per pair: is
+ * THRU_HOST_BRIDGE allowed (v5.2: both root complexes whitelisted; v5.4+: the CPU or the whitelist)?
+ */
+function hostPairVerdicts(
+  m: Machine,
+  rules: P2pRules,
+  hostRep: readonly string[],
+): (ha: number, hb: number) => boolean {
+  const era = m.settings.era
+  const hosts = hostRep.length
   const hostAllowed = new Int8Array(hosts * hosts).fill(-1)
   const cpuOk = rules.cpuSupportsP2pdma && cpuSupportsP2pdma(m.cpu)
-  const thruAllowed = (ha: number, hb: number): boolean => {
+  return (ha, hb) => {
     const k = ha * hosts + hb
     let v = hostAllowed[k]!
     if (v === -1) {
@@ -131,64 +159,53 @@ export function compactMatrix(
     }
     return v === 1
   }
+}
 
-  const P = providers.length
-  const C = endpoints.length
-  const mapType = new Uint8Array(P * C)
-  const distance = new Int16Array(P * C)
-  const acsOut = new Uint8Array(P * C)
-  const intDistance = !rules.hasMapTypes
-
-  for (let c = 0; c < C; c++) {
-    const cc = clientChains[c]!
-    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = j
-    for (let p = 0; p < P; p++) {
-      const pc = providerChains[p]!
-      const k = p * C + c
-      let common = -1 // index i in the provider chain of the common ancestor
-      let j = -1
-      for (let i = 0; i < pc.ids.length; i++) {
-        const at = pos[pc.ids[i]!]!
-        if (at !== -1) {
-          common = i
-          j = at
-          break
-        }
-      }
-      let acs: number
-      let dist: number
-      if (common >= 0) {
-        // provider loop checked ids[0..common] (the common ancestor included); client loop ids[0..j-1]
-        acs = pc.acsUpTo[common]! + (j > 0 ? cc.acsUpTo[j - 1]! : 0)
-        dist = common + j
-      } else {
-        // no common ancestor: only the provider loop ran over every a; the client path is never checked
-        acs = pc.acsUpTo[pc.ids.length - 1]!
-        dist = pc.ids.length + cc.ids.length
-      }
-      acsOut[k] = acs > 0 ? 1 : 0
-      if (intDistance) {
-        // upstream_bridge_distance(): dist, -2 (ACS below a common bridge), -1 / 0x1000 + dist
-        let ret: number
-        if (common >= 0) ret = acs > 0 ? -2 : dist
-        else ret = thruAllowed(pc.host, cc.host) ? 0x1000 + dist : -1
-        distance[k] = ret
-        mapType[k] = ret >= 0 ? MAP_CODE.BUS_ADDR : MAP_CODE.NOT_SUPPORTED
-      } else {
-        distance[k] = dist
-        if (common >= 0 && acs === 0) mapType[k] = MAP_CODE.BUS_ADDR
-        else mapType[k] = thruAllowed(pc.host, cc.host) ? MAP_CODE.THRU_HOST_BRIDGE : MAP_CODE.NOT_SUPPORTED
-      }
+/** One provider/client pair into slot `k` of the arrays: the walk, then the era's reading of it. */
+function classifyPair(
+  pc: Chain,
+  cc: Chain,
+  pos: Int32Array,
+  k: number,
+  x: {
+    rules: P2pRules
+    thruAllowed: (ha: number, hb: number) => boolean
+    out: { mapType: Uint8Array; distance: Int16Array; acs: Uint8Array }
+  },
+): void {
+  let common = -1 // index i in the provider chain of the common ancestor
+  let j = -1
+  for (let i = 0; i < pc.ids.length; i++) {
+    const at = pos[pc.ids[i]!]!
+    if (at !== -1) {
+      common = i
+      j = at
+      break
     }
-    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = -1
-    if (opts.onProgress && (c & 63) === 63) opts.onProgress((c + 1) * P, P * C)
   }
-  return {
-    era,
-    providers: providers.map((d) => d.id),
-    clients: endpoints.map((d) => d.id),
-    mapType,
-    distance,
-    acs: acsOut,
+  let acs: number
+  let dist: number
+  if (common >= 0) {
+    // provider loop checked ids[0..common] (the common ancestor included); client loop ids[0..j-1]
+    acs = pc.acsUpTo[common]! + (j > 0 ? cc.acsUpTo[j - 1]! : 0)
+    dist = common + j
+  } else {
+    // no common ancestor: only the provider loop ran over every a; the client path is never checked
+    acs = pc.acsUpTo[pc.ids.length - 1]!
+    dist = pc.ids.length + cc.ids.length
+  }
+  const { out } = x
+  out.acs[k] = acs > 0 ? 1 : 0
+  if (!x.rules.hasMapTypes) {
+    // upstream_bridge_distance(): dist, -2 (ACS below a common bridge), -1 / 0x1000 + dist
+    let ret: number
+    if (common >= 0) ret = acs > 0 ? -2 : dist
+    else ret = x.thruAllowed(pc.host, cc.host) ? 0x1000 + dist : -1
+    out.distance[k] = ret
+    out.mapType[k] = ret >= 0 ? MAP_CODE.BUS_ADDR : MAP_CODE.NOT_SUPPORTED
+  } else {
+    out.distance[k] = dist
+    if (common >= 0 && acs === 0) out.mapType[k] = MAP_CODE.BUS_ADDR
+    else out.mapType[k] = x.thruAllowed(pc.host, cc.host) ? MAP_CODE.THRU_HOST_BRIDGE : MAP_CODE.NOT_SUPPORTED
   }
 }
