@@ -7,8 +7,8 @@ import { hex, PAGE_SIZE, pfnToPhys, sizeStr, vaddr, dmaAddr, type Vaddr } from '
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
-import { Tx } from '../core/world'
+import { frame, kcall, type Call, type Frame } from '../core/step'
+import { Tx, type HmmEntryRun } from '../core/world'
 import { hmmDmaMap, hmmRangeFault, type HmmReq } from '../hmm/hmm'
 import {
   mmuIntervalNotifierInsert,
@@ -166,58 +166,72 @@ export function* ibUmemOdpMapDmaAndLock(
           )
           continue
         }
-        // map the pages
-        if (eraAtLeast(k.era, 'v6.16')) {
-          const tmp = `odp-range:${name}`
-          const tx0 = new Tx(k.world).set('vars', tmp, {
-            kind: 'hmm',
-            mm: u.mm,
-            start: first,
-            npages,
-            dev: u.dev,
-            entries: r.value.entries,
-            notifier: u.notifier,
-            seq,
-          })
-          yield f.mutate(tx0.deltas, 'umem_odp->map.pfn_list holds the hmm_pfns')
-          const dm = yield* hmmDmaMap(k, tmp, pciOf(k, u.dev))
-          void dm
-        }
-        const tx = new Tx(k.world)
-        const v = k.world.vars[`odp-range:${name}`]
-        const entries = v && v.kind === 'hmm' ? v.entries : r.value.entries
-        let n = 0n
-        for (const e of entries) {
-          if (e.pfn === null) continue
-          const at = vaddr(first + e.idx * PAGE_SIZE)
-          const dma = e.dma ?? dmaAddr(pfnToPhys(e.pfn))
-          tx.set('devptes', `${u.notifier}:${hex(at)}`, {
-            owner: u.notifier,
-            dev: u.dev,
-            va: at,
-            npages: e.count,
-            pfn: e.pfn,
-            writable: e.flags.includes('HMM_PFN_WRITE'),
-            dma,
-            how: e.flags.filter((x) => x.startsWith('HMM_PFN_P2PDMA')).join('|') || 'system memory',
-          })
-          n += e.count
-        }
-        if (k.world.vars[`odp-range:${name}`]) tx.set('vars', `odp-range:${name}`, null)
-        tx.set('odps', name, { ...tx.world.odps[name]!, npagesMapped: tx.world.odps[name]!.npagesMapped + n })
-        yield f.mutate(
-          tx.deltas,
-          `${eraAtLeast(k.era, 'v6.16') ? 'hmm_dma_map_pfn()' : 'ib_umem_odp_map_dma_single_page(): ib_dma_map_page()'} for ${n} page(s); mlx5 writes them into the MR's translation table (MTT) under umem_mutex`,
-        )
-        const un = frame('mutex_unlock', 'kernel/locking/mutex.c', 'all', [])
-        yield un.enter({ lock: '&umem_odp->umem_mutex' })
-        yield un.ret('void')
+        const n = yield* odpMapPages(k, f, { name, first, npages, seq, entries: r.value.entries })
         return ok(n)
       }
       return fail(kerr('EBUSY', f.fn, 'invalidations kept racing the fault until the timeout', 'later'))
     })(),
     (n) => `${n} page(s)`,
   )
+}
+
+/**
+ * The mapping half of ib_umem_odp_map_dma_and_lock(), under umem_mutex: map each faulted page
+ * (6.16+: hmm_dma_map_pfn(); before: ib_umem_odp_map_dma_single_page() -> ib_dma_map_page()), write
+ * the device PTEs (mlx5's MTT), then mutex_unlock(). Returns the number of pages mapped.
+ */
+function* odpMapPages(
+  k: Kernel,
+  f: Frame,
+  q: { name: string; first: Vaddr; npages: bigint; seq: number; entries: HmmEntryRun[] },
+): Call<bigint> {
+  const { name, first, npages, seq } = q
+  const u = k.world.odps[name]!
+  if (eraAtLeast(k.era, 'v6.16')) {
+    const tmp = `odp-range:${name}`
+    const tx0 = new Tx(k.world).set('vars', tmp, {
+      kind: 'hmm',
+      mm: u.mm,
+      start: first,
+      npages,
+      dev: u.dev,
+      entries: q.entries,
+      notifier: u.notifier,
+      seq,
+    })
+    yield f.mutate(tx0.deltas, 'umem_odp->map.pfn_list holds the hmm_pfns')
+    yield* hmmDmaMap(k, tmp, pciOf(k, u.dev))
+  }
+  const tx = new Tx(k.world)
+  const v = k.world.vars[`odp-range:${name}`]
+  const entries = v && v.kind === 'hmm' ? v.entries : q.entries
+  let n = 0n
+  for (const e of entries) {
+    if (e.pfn === null) continue
+    const at = vaddr(first + e.idx * PAGE_SIZE)
+    const dma = e.dma ?? dmaAddr(pfnToPhys(e.pfn))
+    tx.set('devptes', `${u.notifier}:${hex(at)}`, {
+      owner: u.notifier,
+      dev: u.dev,
+      va: at,
+      npages: e.count,
+      pfn: e.pfn,
+      writable: e.flags.includes('HMM_PFN_WRITE'),
+      dma,
+      how: e.flags.filter((x) => x.startsWith('HMM_PFN_P2PDMA')).join('|') || 'system memory',
+    })
+    n += e.count
+  }
+  if (k.world.vars[`odp-range:${name}`]) tx.set('vars', `odp-range:${name}`, null)
+  tx.set('odps', name, { ...tx.world.odps[name]!, npagesMapped: tx.world.odps[name]!.npagesMapped + n })
+  yield f.mutate(
+    tx.deltas,
+    `${eraAtLeast(k.era, 'v6.16') ? 'hmm_dma_map_pfn()' : 'ib_umem_odp_map_dma_single_page(): ib_dma_map_page()'} for ${n} page(s); mlx5 writes them into the MR's translation table (MTT) under umem_mutex`,
+  )
+  const un = frame('mutex_unlock', 'kernel/locking/mutex.c', 'all', [])
+  yield un.enter({ lock: '&umem_odp->umem_mutex' })
+  yield un.ret('void')
+  return n
 }
 
 function pciOf(k: Kernel, id: string): PciDev {
