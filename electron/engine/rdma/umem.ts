@@ -5,11 +5,13 @@
  * FOLL_PCI_P2PDMA (S7 umem.c), so an MR over p2pmem fails with -EREMOTEIO, and an MR over a
  * remap_pfn_range BAR with -EFAULT. On failure mm->pinned_vm is rolled back.
  */
+import type { KernelError } from '../../../shared/model/errno'
+import type { FollFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, sizeStr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx } from '../core/world'
 import { dmaMapForDriver, dmaUnmapSgtable } from '../dma/mapping'
 import { sgAllocTableFromPages } from '../dma/scatterlist'
@@ -144,69 +146,9 @@ function* ibUmemGet(
       true,
       `FOLL_LONGTERM${writable ? ' | FOLL_WRITE (ib_access_writable)' : ''}; never FOLL_PCI_P2PDMA`,
     )
-    const runs: PageRange[] = []
-    let done = 0n
-    let error = null
-    while (done < npages) {
-      const r = yield* pinUserPagesFast(
-        k,
-        mm,
-        (first + done * PAGE_SIZE) as Vaddr,
-        npages - done,
-        [...gup],
-        true,
-      )
-      if (!r.ok) {
-        error = r.error
-        break
-      }
-      runs.push(...r.value.runs)
-      done += r.value.n
-    }
     const sgt = `umem:${name}`
-    if (!error) {
-      const s = yield* sgAllocTableFromPages(
-        k,
-        sgt,
-        runs,
-        Number(addr - first),
-        len,
-        0xffff_ffffn,
-        'sg_alloc_append_table_from_pages',
-      )
-      if (!s.ok) error = s.error
-    }
-    if (!error) {
-      const m = frame(
-        eraAtLeast(k.era, 'v6.0') ? 'ib_dma_map_sgtable_attrs' : 'ib_dma_map_sg_attrs',
-        'include/rdma/ib_verbs.h',
-        'all',
-        ['EREMOTEIO', 'ENOMEM', 'EINVAL'],
-      )
-      yield m.enter({ dev: nic.bdf })
-      const r = yield* dmaMapForDriver(k, nic, sgt, 'DMA_BIDIRECTIONAL')
-      if (r.ok) yield m.ret('0')
-      else {
-        yield m.fail(r.error)
-        error = r.error
-      }
-    }
-    if (error) {
-      // umem_release: __ib_umem_release(device, umem, 0); atomic64_sub(npages, &mm->pinned_vm)
-      const rel = frame('__ib_umem_release', UMEM, 'all', [])
-      yield rel.enter({ dirty: '0' })
-      if (runs.length) yield* unpinUserPages(k, runs, true)
-      const ft = new Tx(k.world).set('sgts', sgt, null)
-      if (!ft.empty) yield rel.mutate(ft.deltas, 'sg_free_append_table()')
-      yield rel.ret('void')
-      const cur = mmOf(k.world, mm)
-      const back = new Tx(k.world).set('mms', mm, { ...cur, pinned_vm: cur.pinned_vm - npages })
-      yield f.mutate(
-        back.deltas,
-        `umem_release: atomic64_sub(${npages}, &mm->pinned_vm): back to ${cur.pinned_vm - npages}; no umem is created`,
-      )
-      return fail(error)
-    }
+    const { runs, error } = yield* pinAndMap(k, { mm, nic, addr, len, first, npages, gup, sgt })
+    if (error) return yield* releaseOnError(k, f, { mm, runs, sgt, npages, error })
     const u = new Tx(k.world).set('umems', name, {
       id: name,
       mm,
@@ -219,6 +161,98 @@ function* ibUmemGet(
     yield f.mutate(u.deltas, `umem '${name}': ${npages} pinned page(s), SGL ${sgt} mapped for ${nic.bdf}`)
     return ok(undefined)
   }
+}
+
+/** The pinned and mapped part of a registration: the page runs, and the errno that stopped it. */
+interface PinMapRequest {
+  mm: string
+  nic: PciDev
+  addr: Vaddr
+  len: bigint
+  first: bigint
+  npages: bigint
+  gup: readonly FollFlag[]
+  sgt: string
+}
+
+/**
+ * ib_umem_get()'s work: pin_user_pages_fast() until every page is pinned, the SGL
+ * (sg_alloc_append_table_from_pages), then ib_dma_map_sgtable_attrs() for the NIC.
+ */
+function* pinAndMap(k: Kernel, q: PinMapRequest): Call<{ runs: PageRange[]; error: KernelError | null }> {
+  const { mm, nic, addr, first, npages, sgt } = q
+  const runs: PageRange[] = []
+  let done = 0n
+  let error: KernelError | null = null
+  while (done < npages) {
+    const r = yield* pinUserPagesFast(
+      k,
+      mm,
+      (first + done * PAGE_SIZE) as Vaddr,
+      npages - done,
+      [...q.gup],
+      true,
+    )
+    if (!r.ok) {
+      error = r.error
+      break
+    }
+    runs.push(...r.value.runs)
+    done += r.value.n
+  }
+  if (!error) {
+    const s = yield* sgAllocTableFromPages(
+      k,
+      sgt,
+      runs,
+      Number(addr - first),
+      q.len,
+      0xffff_ffffn,
+      'sg_alloc_append_table_from_pages',
+    )
+    if (!s.ok) error = s.error
+  }
+  if (!error) {
+    const m = frame(
+      eraAtLeast(k.era, 'v6.0') ? 'ib_dma_map_sgtable_attrs' : 'ib_dma_map_sg_attrs',
+      'include/rdma/ib_verbs.h',
+      'all',
+      ['EREMOTEIO', 'ENOMEM', 'EINVAL'],
+    )
+    yield m.enter({ dev: nic.bdf })
+    const r = yield* dmaMapForDriver(k, nic, sgt, 'DMA_BIDIRECTIONAL')
+    if (r.ok) yield m.ret('0')
+    else {
+      yield m.fail(r.error)
+      error = r.error
+    }
+  }
+  return { runs, error }
+}
+
+/**
+ * The error path of ib_umem_get(): umem_release: __ib_umem_release(device, umem, 0) (unpin, free
+ * the SGL), then atomic64_sub(npages, &mm->pinned_vm); no umem is created.
+ */
+function* releaseOnError(
+  k: Kernel,
+  f: Frame,
+  q: { mm: string; runs: PageRange[]; sgt: string; npages: bigint; error: KernelError },
+): Call<KResult<void>> {
+  const { mm, runs, sgt, npages } = q
+  const rel = frame('__ib_umem_release', UMEM, 'all', [])
+  yield rel.enter({ dirty: '0' })
+  if (runs.length) yield* unpinUserPages(k, runs, true)
+  const ft = new Tx(k.world).set('sgts', sgt, null)
+  if (!ft.empty) yield rel.mutate(ft.deltas, 'sg_free_append_table()')
+  yield rel.ret('void')
+  const cur = mmOf(k.world, mm)
+  const back = new Tx(k.world).set('mms', mm, { ...cur, pinned_vm: cur.pinned_vm - npages })
+  yield f.mutate(
+    back.deltas,
+    `umem_release: atomic64_sub(${npages}, &mm->pinned_vm): back to ${cur.pinned_vm - npages}; no umem is created`,
+  )
+  return fail(q.error)
 }
 
 /**
