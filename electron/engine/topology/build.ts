@@ -166,62 +166,17 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
   const assumptions: string[] = []
   const devs = new Map<string, PciDev>()
   const hostBridges: HostBridge[] = []
-
   for (const hbId of layout.hostBridges) {
     const hbNode = layout.nodes.get(hbId)!
-    const h = hbNode.spec.host!
-    const hb: HostBridge = {
-      id: hbId,
-      label: hbNode.spec.label ?? hbId,
-      domain: h.domain,
-      busStart: h.rootBus,
-      busEnd: layout.busEnd.get(hbId)!,
-      numaNode: h.numaNode,
-      busOffset: h.busOffset ?? 0,
-      mmio: CLOSED,
-      mmio32: CLOSED,
-      io: CLOSED,
-      rootBusDevices: [],
-    }
+    const hb = hostBridgeOf(layout, hbId)
     hostBridges.push(hb)
-    if (h.hostDevice) {
-      const hd = h.hostDevice
-      const id = hbId + HOST_DEVICE_SUFFIX
-      devs.set(id, {
-        id,
-        kind: 'host_bridge',
-        pcieType: 'host_device',
-        label: hd.label ?? `${hb.label} host bridge device`,
-        bdf: pciName(h.domain, h.rootBus, 0, 0),
-        domain: h.domain,
-        bus: h.rootBus,
-        slot: 0,
-        fn: 0,
-        devfn: 0,
-        vendor: hd.vendor,
-        device: hd.device,
-        classCode: hd.classCode ?? 0x060000,
-        hostBridge: hbId,
-        upstream: null,
-        children: [],
-        isBridge: false,
-        isMultiFunction: hbNode.children.some((c) => layout.nodes.get(c)!.slot === 0),
-        secondary: null,
-        subordinate: null,
-        memWindow: null,
-        prefWindow: null,
-        ioWindow: null,
-        bars: [],
-        acsCap: null,
-        acsCtrl: 0,
-        acsCtrlFirmware: 0,
-        endpoint: null,
-        driver: 'pci',
-      })
-      hb.rootBusDevices.push(id)
+    const hd = hostDeviceOf(layout, hb)
+    if (hd) {
+      devs.set(hd.id, hd)
+      hb.rootBusDevices.push(hd.id)
     }
-    const busState = { max: h.rootBus }
-    scanBus(layout, hbNode, hb, null, h.rootBus, busState, devs, issues)
+    const busState = { max: hb.busStart }
+    scanBus(layout, hbNode, hb, null, hb.busStart, busState, devs, issues)
     hb.rootBusDevices.push(...hbNode.children)
   }
   if (issues.length > 0) return { ok: false, issues }
@@ -236,34 +191,78 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
   firmwareAcs(spec, devs, assumptions)
   enableAcs(devs, settings, bootLog, assumptions)
 
-  let cpu: CpuSpec
-  let cpuInferred = false
-  let cpuWhy: string
-  if (spec.cpu) {
-    cpu = { ...spec.cpu }
-    cpuWhy = 'CPU given by the lab'
-  } else {
-    const inf = inferCpu(layout)
-    cpu = inf.cpu
-    cpuInferred = true
-    cpuWhy = inf.why
-    assumptions.push(`CPU not given: ${inf.why}.`)
+  const inf = spec.cpu ? null : inferCpu(layout)
+  if (inf) assumptions.push(`CPU not given: ${inf.why}.`)
+  const machine: Machine = {
+    name: spec.name,
+    cpu: spec.cpu ? { ...spec.cpu } : inf!.cpu,
+    cpuInferred: !spec.cpu,
+    cpuWhy: inf ? inf.why : 'CPU given by the lab',
+    settings: { ...settings },
+    hostBridges,
+    devs,
+    byBdf,
+    bootLog,
+    assumptions,
   }
+  return { ok: true, machine }
+}
 
+/** A host bridge before its tree is scanned: root bus, bus range, NUMA node, closed windows. */
+function hostBridgeOf(layout: Layout, hbId: string): HostBridge {
+  const hbNode = layout.nodes.get(hbId)!
+  const h = hbNode.spec.host!
   return {
-    ok: true,
-    machine: {
-      name: spec.name,
-      cpu,
-      cpuInferred,
-      cpuWhy,
-      settings: { ...settings },
-      hostBridges,
-      devs,
-      byBdf,
-      bootLog,
-      assumptions,
-    },
+    id: hbId,
+    label: hbNode.spec.label ?? hbId,
+    domain: h.domain,
+    busStart: h.rootBus,
+    busEnd: layout.busEnd.get(hbId)!,
+    numaNode: h.numaNode,
+    busOffset: h.busOffset ?? 0,
+    mmio: CLOSED,
+    mmio32: CLOSED,
+    io: CLOSED,
+    rootBusDevices: [],
+  }
+}
+
+/** The host bridge's own pci_dev at 00.0 of its root bus (pci_host_bridge_dev()), when the lab gives one. */
+function hostDeviceOf(layout: Layout, hb: HostBridge): PciDev | null {
+  const hbNode = layout.nodes.get(hb.id)!
+  const h = hbNode.spec.host!
+  const hd = h.hostDevice
+  if (!hd) return null
+  return {
+    id: hb.id + HOST_DEVICE_SUFFIX,
+    kind: 'host_bridge',
+    pcieType: 'host_device',
+    label: hd.label ?? `${hb.label} host bridge device`,
+    bdf: pciName(h.domain, h.rootBus, 0, 0),
+    domain: h.domain,
+    bus: h.rootBus,
+    slot: 0,
+    fn: 0,
+    devfn: 0,
+    vendor: hd.vendor,
+    device: hd.device,
+    classCode: hd.classCode ?? 0x060000,
+    hostBridge: hb.id,
+    upstream: null,
+    children: [],
+    isBridge: false,
+    isMultiFunction: hbNode.children.some((c) => layout.nodes.get(c)!.slot === 0),
+    secondary: null,
+    subordinate: null,
+    memWindow: null,
+    prefWindow: null,
+    ioWindow: null,
+    bars: [],
+    acsCap: null,
+    acsCtrl: 0,
+    acsCtrlFirmware: 0,
+    endpoint: null,
+    driver: 'pci',
   }
 }
 
@@ -457,100 +456,109 @@ function assignResources(
   devs: Map<string, PciDev>,
   issues: InputIssue[],
 ): void {
-  let auto64 = DEFAULT_MMIO64_BASE
-  let cur32 = MMIO32_BASE
-  let curIo = IO_BASE
+  const cursor = { auto64: DEFAULT_MMIO64_BASE, cur32: MMIO32_BASE, curIo: IO_BASE }
   for (const hb of hostBridges) {
-    const node = layout.nodes.get(hb.id)!
-    const h = node.spec.host!
-    const at = `nodes[${node.index}].host`
     const rootDevs = hb.rootBusDevices
-    // Single BARs that cannot fit whatever the packing: report them at the endpoint.
-    for (const id of rootSubtree(rootDevs, devs)) {
-      const d = devs.get(id)!
-      for (const b of d.bars) {
-        const cls = resClass(b)
-        const limit =
-          cls === 'pref'
-            ? (h.mmioSize ?? Infinity)
-            : cls === 'mem'
-              ? MMIO32_LIMIT - MMIO32_BASE
-              : IO_LIMIT - IO_BASE
-        if (b.size > limit) {
-          const idx = d.endpoint?.bars.findIndex((x) => x.index === b.index) ?? -1
-          issues.push({
-            source: 'topology',
-            nodeId: d.id,
-            path: `nodes[${layout.nodes.get(d.id)?.index ?? 0}].endpoint.bars[${idx}].size`,
-            message: `${nodeName(d)} BAR${b.index} (${hexn(b.size)} bytes) is larger than the ${cls === 'pref' ? '64-bit MMIO' : cls === 'mem' ? '32-bit MMIO' : 'I/O'} window of host bridge "${hb.id}" (${hexn(limit)} bytes)`,
-          })
-        }
-      }
-    }
+    checkBarsFit(layout, hb, devs, issues)
     if (issues.length > 0) continue
-
-    // 64-bit prefetchable window.
-    const pref = sizeBus(rootDevs, devs, 'pref')
-    let base64: number
-    let size64: number
-    if (h.mmioBase !== undefined) {
-      base64 = h.mmioBase
-      size64 = h.mmioSize ?? Math.max(DEFAULT_MMIO64_SIZE, nextPow2(pref.size))
-    } else {
-      size64 = h.mmioSize ?? Math.max(DEFAULT_MMIO64_SIZE, nextPow2(pref.size))
-      base64 = alignUp(auto64, nextPow2(Math.max(size64, pref.align)))
-      auto64 = base64 + size64
-    }
-    const end64 = placeAll(pref.items, base64)
-    if (end64 > base64 + size64) {
+    assignMmio64(layout, hb, devs, cursor, issues)
+    // 32-bit non-prefetchable window, then I/O ports.
+    const mem = sizeBus(rootDevs, devs, 'mem')
+    const mem32 = placeWindow(mem, cursor.cur32, MiB, MMIO32_LIMIT)
+    hb.mmio32 = mem32.window
+    cursor.cur32 = mem32.next
+    if (mem32.exhausted)
       issues.push({
         source: 'topology',
         nodeId: hb.id,
-        path: `${at}.mmioSize`,
-        message: `host bridge "${hb.id}": the 64-bit prefetchable BARs below it need ${hexn(end64 - base64)} bytes from ${hexn(base64)}, but its MMIO window is ${hexn(size64)} bytes`,
+        message: `host bridge "${hb.id}": 32-bit MMIO space below 4 GiB (${hexn(MMIO32_BASE)}-${hexn(MMIO32_LIMIT - 1)}) is exhausted by the non-prefetchable BARs`,
       })
-    }
-    hb.mmio = { start: base64, end: base64 + size64 - 1 }
-
-    // 32-bit non-prefetchable window.
-    const mem = sizeBus(rootDevs, devs, 'mem')
-    if (mem.size > 0) {
-      const start = alignUp(cur32, Math.max(MiB, mem.align))
-      const end = placeAll(mem.items, start)
-      const top = alignUp(end, MiB)
-      if (top > MMIO32_LIMIT) {
-        issues.push({
-          source: 'topology',
-          nodeId: hb.id,
-          message: `host bridge "${hb.id}": 32-bit MMIO space below 4 GiB (${hexn(MMIO32_BASE)}-${hexn(MMIO32_LIMIT - 1)}) is exhausted by the non-prefetchable BARs`,
-        })
-      }
-      hb.mmio32 = { start, end: top - 1 }
-      cur32 = top
-    } else hb.mmio32 = { start: cur32, end: cur32 - 1 }
-
-    // I/O ports.
-    const io = sizeBus(rootDevs, devs, 'io')
-    if (io.size > 0) {
-      const start = alignUp(curIo, Math.max(4096, io.align))
-      const end = placeAll(io.items, start)
-      const top = alignUp(end, 4096)
-      if (top > IO_LIMIT) {
-        issues.push({
-          source: 'topology',
-          nodeId: hb.id,
-          message: `host bridge "${hb.id}": I/O port space (0x1000-0xffff) is exhausted`,
-        })
-      }
-      hb.io = { start, end: top - 1 }
-      curIo = top
-    } else hb.io = { start: curIo, end: curIo - 1 }
-
+    const io = placeWindow(sizeBus(rootDevs, devs, 'io'), cursor.curIo, 4096, IO_LIMIT)
+    hb.io = io.window
+    cursor.curIo = io.next
+    if (io.exhausted)
+      issues.push({
+        source: 'topology',
+        nodeId: hb.id,
+        message: `host bridge "${hb.id}": I/O port space (0x1000-0xffff) is exhausted`,
+      })
     // pci_bus_address(): bus = CPU physical + offset, for memory BARs.
     for (const id of rootSubtree(rootDevs, devs)) {
       for (const b of devs.get(id)!.bars) b.busStart = b.io ? b.start : b.start + hb.busOffset
     }
   }
+}
+
+/** Single BARs that cannot fit whatever the packing: report them at the endpoint. */
+function checkBarsFit(layout: Layout, hb: HostBridge, devs: Map<string, PciDev>, issues: InputIssue[]): void {
+  const h = layout.nodes.get(hb.id)!.spec.host!
+  for (const id of rootSubtree(hb.rootBusDevices, devs)) {
+    const d = devs.get(id)!
+    for (const b of d.bars) {
+      const cls = resClass(b)
+      const limit =
+        cls === 'pref'
+          ? (h.mmioSize ?? Infinity)
+          : cls === 'mem'
+            ? MMIO32_LIMIT - MMIO32_BASE
+            : IO_LIMIT - IO_BASE
+      if (b.size > limit) {
+        const idx = d.endpoint?.bars.findIndex((x) => x.index === b.index) ?? -1
+        issues.push({
+          source: 'topology',
+          nodeId: d.id,
+          path: `nodes[${layout.nodes.get(d.id)?.index ?? 0}].endpoint.bars[${idx}].size`,
+          message: `${nodeName(d)} BAR${b.index} (${hexn(b.size)} bytes) is larger than the ${cls === 'pref' ? '64-bit MMIO' : cls === 'mem' ? '32-bit MMIO' : 'I/O'} window of host bridge "${hb.id}" (${hexn(limit)} bytes)`,
+        })
+      }
+    }
+  }
+}
+
+/** The 64-bit prefetchable window: the lab's mmioBase/mmioSize, or the next free aligned range. */
+function assignMmio64(
+  layout: Layout,
+  hb: HostBridge,
+  devs: Map<string, PciDev>,
+  cursor: { auto64: number },
+  issues: InputIssue[],
+): void {
+  const node = layout.nodes.get(hb.id)!
+  const h = node.spec.host!
+  const pref = sizeBus(hb.rootBusDevices, devs, 'pref')
+  const size64 = h.mmioSize ?? Math.max(DEFAULT_MMIO64_SIZE, nextPow2(pref.size))
+  let base64: number
+  if (h.mmioBase !== undefined) base64 = h.mmioBase
+  else {
+    base64 = alignUp(cursor.auto64, nextPow2(Math.max(size64, pref.align)))
+    cursor.auto64 = base64 + size64
+  }
+  const end64 = placeAll(pref.items, base64)
+  if (end64 > base64 + size64) {
+    issues.push({
+      source: 'topology',
+      nodeId: hb.id,
+      path: `nodes[${node.index}].host.mmioSize`,
+      message: `host bridge "${hb.id}": the 64-bit prefetchable BARs below it need ${hexn(end64 - base64)} bytes from ${hexn(base64)}, but its MMIO window is ${hexn(size64)} bytes`,
+    })
+  }
+  hb.mmio = { start: base64, end: base64 + size64 - 1 }
+}
+
+/**
+ * A 32-bit memory or I/O window: the resources placed from `cur` (aligned to `granule`), the window
+ * rounded up to the granule, and whether it runs past `limit`. An empty window is [cur, cur - 1].
+ */
+function placeWindow(
+  res: ReturnType<typeof sizeBus>,
+  cur: number,
+  granule: number,
+  limit: number,
+): { window: Window; next: number; exhausted: boolean } {
+  if (res.size <= 0) return { window: { start: cur, end: cur - 1 }, next: cur, exhausted: false }
+  const start = alignUp(cur, Math.max(granule, res.align))
+  const top = alignUp(placeAll(res.items, start), granule)
+  return { window: { start, end: top - 1 }, next: top, exhausted: top > limit }
 }
 
 function rootSubtree(rootDevs: string[], devs: Map<string, PciDev>): string[] {
