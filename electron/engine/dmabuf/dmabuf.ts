@@ -183,47 +183,12 @@ export function* dmaBufDynamicAttach(
         p2p,
         p2p ? 'the importer handles peer resources without struct pages' : 'peer2peer = false',
       )
-      const prov = pciDev(k.machine, buf.dev)
-      if (buf.exporter === 'vfio') {
-        const a = frame('vfio_pci_dma_buf_attach', VFIO, 'next', ['EOPNOTSUPP', 'ENODEV'])
-        yield a.enter({})
-        if (!p2p) {
-          yield a.check(
-            '!attachment->peer2peer',
-            false,
-            'the BAR has no struct pages: only a peer2peer importer can use it: -EOPNOTSUPP',
-          )
-          const e = kerr(
-            'EOPNOTSUPP',
-            a.fn,
-            'importer without allow_peer2peer',
-            'never',
-            'use dynamic importer ops with allow_peer2peer = true',
-          )
-          yield a.fail(e)
-          return fail(e)
-        }
-        if (buf.revoked) {
-          yield a.check('priv->revoked', false, 'the buffer was revoked: -ENODEV')
-          const e = kerr('ENODEV', a.fn, 'revoked dma-buf', 'later')
-          yield a.fail(e)
-          return fail(e)
-        }
-        yield a.ret('0')
-      } else {
-        const a = frame('amdgpu_dma_buf_attach', AMDGPU, 'v5.8+', [])
-        yield a.enter({})
-        if (p2p) {
-          const d = yield* p2pdmaDistance(k, prov.id, dev.id, false)
-          yield a.check(
-            '!amdgpu_dmabuf_is_xgmi_accessible() && pci_p2pdma_distance(adev->pdev, attach->dev, false) < 0',
-            d >= 0,
-            d >= 0 ? `distance ${d}: P2P stays on` : 'no P2P path: attach->peer2peer = false',
-          )
-          if (d < 0) p2p = false
-        }
-        yield a.ret('0')
-      }
+      const att =
+        buf.exporter === 'vfio'
+          ? yield* vfioDmaBufAttach(buf, p2p)
+          : yield* amdgpuDmaBufAttach(k, buf, dev, p2p)
+      if (!att.ok) return att
+      p2p = att.value
       const tx = new Tx(k.world).set('attachments', as, {
         id: as,
         dmabuf: bufId,
@@ -250,6 +215,58 @@ export function* dmaBufDynamicAttach(
       return ok(undefined)
     })(),
   )
+}
+
+/** The exporter's ->attach() of a VFIO BAR: only a peer2peer importer, and not once revoked. */
+function* vfioDmaBufAttach(buf: { revoked: boolean }, p2p: boolean): Call<KResult<boolean>> {
+  const a = frame('vfio_pci_dma_buf_attach', VFIO, 'next', ['EOPNOTSUPP', 'ENODEV'])
+  yield a.enter({})
+  if (!p2p) {
+    yield a.check(
+      '!attachment->peer2peer',
+      false,
+      'the BAR has no struct pages: only a peer2peer importer can use it: -EOPNOTSUPP',
+    )
+    const e = kerr(
+      'EOPNOTSUPP',
+      a.fn,
+      'importer without allow_peer2peer',
+      'never',
+      'use dynamic importer ops with allow_peer2peer = true',
+    )
+    yield a.fail(e)
+    return fail(e)
+  }
+  if (buf.revoked) {
+    yield a.check('priv->revoked', false, 'the buffer was revoked: -ENODEV')
+    const e = kerr('ENODEV', a.fn, 'revoked dma-buf', 'later')
+    yield a.fail(e)
+    return fail(e)
+  }
+  yield a.ret('0')
+  return ok(p2p)
+}
+
+/** amdgpu's ->attach(): peer2peer stays on only when pci_p2pdma_distance() finds a P2P path. */
+function* amdgpuDmaBufAttach(
+  k: Kernel,
+  buf: { dev: string },
+  dev: PciDev,
+  p2p: boolean,
+): Call<KResult<boolean>> {
+  const a = frame('amdgpu_dma_buf_attach', AMDGPU, 'v5.8+', [])
+  yield a.enter({})
+  if (p2p) {
+    const d = yield* p2pdmaDistance(k, pciDev(k.machine, buf.dev).id, dev.id, false)
+    yield a.check(
+      '!amdgpu_dmabuf_is_xgmi_accessible() && pci_p2pdma_distance(adev->pdev, attach->dev, false) < 0',
+      d >= 0,
+      d >= 0 ? `distance ${d}: P2P stays on` : 'no P2P path: attach->peer2peer = false',
+    )
+    if (d < 0) p2p = false
+  }
+  yield a.ret('0')
+  return ok(p2p)
 }
 
 /** amdgpu_dma_buf_pin(): VRAM is dropped from the allowed domains if any attachment cannot do P2P. */
@@ -443,70 +460,81 @@ function* vfioMap(k: Kernel, attId: string, sgt: string, dev: PciDev): Call<KRes
             're-enable memory decode (PCI_COMMAND) through VFIO',
           ),
         )
-      const c = frame('dma_buf_phys_vec_to_sgt', 'drivers/dma-buf/dma-buf-mapping.c', 'next', ['EINVAL'])
-      yield c.enter({ nr_ranges: String(b.phys.length), size: sizeStr(b.size) })
-      const prov = pciDev(k.machine, b.dev)
-      const mt = frame('pci_p2pdma_map_type', 'drivers/pci/p2pdma.c', 'v6.16+', [])
-      yield mt.enter({ provider: prov.bdf, client: dev.bdf })
-      const r = calcMapTypeAndDist(k.machine, prov.id, dev.id, true, k.era)
-      for (const d of r.decisions) yield mt.check(d.fn, d.ok !== false, d.text)
-      yield mt.ret(r.mapType)
-      const bb0 = prov.bars.find((x) => x.index === b.bar)
-      const bus = bb0 ? BigInt(bb0.busStart) - BigInt(bb0.start) : 0n
-      let entry: SgEntry
-      if (r.mapType === 'BUS_ADDR') {
-        const d = dmaAddr(b.phys[0]!.start + bus)
-        entry = {
-          page: null,
-          offset: 0,
-          length: 0,
-          dma_address: d,
-          dma_length: Number(b.size),
-          bus_address: true,
-        }
-        yield c.check('PCI_P2PDMA_MAP_BUS_ADDR', true, `pci_p2pdma_bus_addr_map(): ${hex(d)}; no IOVA`)
-      } else if (r.mapType === 'THRU_HOST_BRIDGE') {
-        const d = k.iommu ? dmaAddr(0xfff0_0000n - b.size) : dmaAddr(b.phys[0]!.start)
-        entry = {
-          page: null,
-          offset: 0,
-          length: 0,
-          dma_address: d,
-          dma_length: Number(b.size),
-          bus_address: false,
-        }
-        yield c.check(
-          'PCI_P2PDMA_MAP_THRU_HOST_BRIDGE',
-          true,
-          k.iommu
-            ? `dma_iova_try_alloc() + dma_iova_link(..., DMA_ATTR_MMIO): one IOVA range at ${hex(d)}`
-            : `no IOVA: dma_map_phys(..., DMA_ATTR_MMIO) = ${hex(d)}`,
-        )
-      } else {
-        yield c.check('switch (pci_p2pdma_map_type())', false, `${r.mapType}: -EINVAL`)
-        const e = kerr('EINVAL', c.fn, `${dev.bdf} cannot reach ${prov.bdf} peer to peer (${r.mapType})`)
-        yield c.fail(e)
-        return fail(e)
-      }
-      const tx = new Tx(k.world)
-        .set('sgts', sgt, {
-          id: sgt,
-          sgl: [entry],
-          orig_nents: 0,
-          nents: 1,
-          mappedFor: dev.id,
-          dir: 'DMA_BIDIRECTIONAL',
-          iovas: [],
-        })
-        .set('attachments', attId, { ...a, sgt })
-      yield c.mutate(
-        tx.deltas,
-        'sg_set_page(sgl, NULL, 0, 0); orig_nents = 0: there is no CPU list, only DMA addresses',
-      )
-      yield c.ret('sgt')
-      return ok(1)
+      return yield* physVecToSgt(k, attId, sgt, dev)
     })(),
   )
+}
+
+/**
+ * dma_buf_phys_vec_to_sgt(attach, provider, phys_vec, 1, size, dir): the SGL of DMA addresses for a
+ * BAR range by map type (pci_p2pdma_map_type()); BUS_ADDR -> the bus address, THRU_HOST_BRIDGE ->
+ * one IOVA range (or the physical address without an IOMMU), else -EINVAL.
+ */
+function* physVecToSgt(k: Kernel, attId: string, sgt: string, dev: PciDev): Call<KResult<number>> {
+  const a = k.world.attachments[attId]!
+  const b = k.world.dmabufs[a.dmabuf]!
+  const c = frame('dma_buf_phys_vec_to_sgt', 'drivers/dma-buf/dma-buf-mapping.c', 'next', ['EINVAL'])
+  yield c.enter({ nr_ranges: String(b.phys.length), size: sizeStr(b.size) })
+  const prov = pciDev(k.machine, b.dev)
+  const mt = frame('pci_p2pdma_map_type', 'drivers/pci/p2pdma.c', 'v6.16+', [])
+  yield mt.enter({ provider: prov.bdf, client: dev.bdf })
+  const r = calcMapTypeAndDist(k.machine, prov.id, dev.id, true, k.era)
+  for (const d of r.decisions) yield mt.check(d.fn, d.ok !== false, d.text)
+  yield mt.ret(r.mapType)
+  const bb0 = prov.bars.find((x) => x.index === b.bar)
+  const bus = bb0 ? BigInt(bb0.busStart) - BigInt(bb0.start) : 0n
+  let entry: SgEntry
+  if (r.mapType === 'BUS_ADDR') {
+    const d = dmaAddr(b.phys[0]!.start + bus)
+    entry = {
+      page: null,
+      offset: 0,
+      length: 0,
+      dma_address: d,
+      dma_length: Number(b.size),
+      bus_address: true,
+    }
+    yield c.check('PCI_P2PDMA_MAP_BUS_ADDR', true, `pci_p2pdma_bus_addr_map(): ${hex(d)}; no IOVA`)
+  } else if (r.mapType === 'THRU_HOST_BRIDGE') {
+    const d = k.iommu ? dmaAddr(0xfff0_0000n - b.size) : dmaAddr(b.phys[0]!.start)
+    entry = {
+      page: null,
+      offset: 0,
+      length: 0,
+      dma_address: d,
+      dma_length: Number(b.size),
+      bus_address: false,
+    }
+    yield c.check(
+      'PCI_P2PDMA_MAP_THRU_HOST_BRIDGE',
+      true,
+      k.iommu
+        ? `dma_iova_try_alloc() + dma_iova_link(..., DMA_ATTR_MMIO): one IOVA range at ${hex(d)}`
+        : `no IOVA: dma_map_phys(..., DMA_ATTR_MMIO) = ${hex(d)}`,
+    )
+  } else {
+    yield c.check('switch (pci_p2pdma_map_type())', false, `${r.mapType}: -EINVAL`)
+    const e = kerr('EINVAL', c.fn, `${dev.bdf} cannot reach ${prov.bdf} peer to peer (${r.mapType})`)
+    yield c.fail(e)
+    return fail(e)
+  }
+  const tx = new Tx(k.world)
+    .set('sgts', sgt, {
+      id: sgt,
+      sgl: [entry],
+      orig_nents: 0,
+      nents: 1,
+      mappedFor: dev.id,
+      dir: 'DMA_BIDIRECTIONAL',
+      iovas: [],
+    })
+    .set('attachments', attId, { ...a, sgt })
+  yield c.mutate(
+    tx.deltas,
+    'sg_set_page(sgl, NULL, 0, 0); orig_nents = 0: there is no CPU list, only DMA addresses',
+  )
+  yield c.ret('sgt')
+  return ok(1)
 }
 
 /** Unmap an attachment's SGL (dma_buf_unmap_attachment). */
