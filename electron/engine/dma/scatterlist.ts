@@ -5,7 +5,7 @@ import { hex, PAGE_SIZE, type Pfn } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type SgEntry, type SgTable } from '../core/world'
 import type { PageRange } from '../gup/gup'
 import { pageAt } from '../mm/mm'
@@ -55,60 +55,8 @@ export function* sgAllocTableFromPages(
       )
       return fail(kerr('EINVAL', f.fn, 'max_segment smaller than PAGE_SIZE'))
     }
-    const maxPages = maxSeg / PAGE_SIZE
-    const pgmapOf = (p: Pfn): string | null => pageAt(k.world, p)?.pgmap ?? null
-    const chunks: { first: Pfn; pages: bigint }[] = []
-    for (const r of pages) {
-      let left = r.count
-      let p = r.pfn
-      while (left > 0n) {
-        const last = chunks[chunks.length - 1]
-        if (last && last.pages < maxPages && last.first + last.pages === p) {
-          const prevPg = pgmapOf((last.first + last.pages - 1n) as Pfn)
-          const samePg = prevPg === pgmapOf(p)
-          const mergeable = !eraAtLeast(k.era, 'v6.2') || samePg
-          if (!samePg || last.pages + left > maxPages) {
-            yield f.check(
-              'pages_are_mergeable(prev, next)',
-              mergeable,
-              samePg
-                ? `pfn ${hex(p)} follows on, but the chunk reached max_segment`
-                : mergeable
-                  ? `pfn ${hex(p)} follows on; before 6.2 only the pfn test exists, so pages of different pgmaps merge`
-                  : `pfn ${hex(p)} follows on but zone_device_pages_have_same_pgmap() is false: a new segment starts`,
-            )
-          }
-          if (mergeable) {
-            const take = left < maxPages - last.pages ? left : maxPages - last.pages
-            if (take > 0n) {
-              last.pages += take
-              p = (p + take) as Pfn
-              left -= take
-              continue
-            }
-          }
-        }
-        const take = left < maxPages ? left : maxPages
-        chunks.push({ first: p, pages: take })
-        p = (p + take) as Pfn
-        left -= take
-      }
-    }
-    let remaining = size
-    const sgl: SgEntry[] = chunks.map((c, i) => {
-      const off = i === 0 ? offset : 0
-      const bytes = c.pages * PAGE_SIZE - BigInt(off)
-      const len = remaining < bytes ? remaining : bytes
-      remaining -= len
-      return {
-        page: c.first,
-        offset: off,
-        length: Number(len),
-        dma_address: null,
-        dma_length: 0,
-        bus_address: false,
-      }
-    })
+    const chunks = yield* mergeChunks(k, f, pages, maxSeg / PAGE_SIZE)
+    const sgl = sgEntries(chunks, offset, size)
     const table: SgTable = {
       id: sgt,
       sgl,
@@ -125,4 +73,78 @@ export function* sgAllocTableFromPages(
     )
     return ok(sgl.length)
   }
+}
+
+/**
+ * The chunks of sg_alloc_append_table_from_pages(): a run of pages extends the last chunk while it
+ * is below max_segment and pages_are_mergeable(): the next pfn and, 6.2+, the same pgmap.
+ */
+function* mergeChunks(
+  k: Kernel,
+  f: Frame,
+  pages: readonly PageRange[],
+  maxPages: bigint,
+): Call<{ first: Pfn; pages: bigint }[]> {
+  const pgmapOf = (p: Pfn): string | null => pageAt(k.world, p)?.pgmap ?? null
+  const chunks: { first: Pfn; pages: bigint }[] = []
+  for (const r of pages) {
+    let left = r.count
+    let p = r.pfn
+    while (left > 0n) {
+      const last = chunks[chunks.length - 1]
+      if (last && last.pages < maxPages && last.first + last.pages === p) {
+        const prevPg = pgmapOf((last.first + last.pages - 1n) as Pfn)
+        const samePg = prevPg === pgmapOf(p)
+        const mergeable = !eraAtLeast(k.era, 'v6.2') || samePg
+        if (!samePg || last.pages + left > maxPages) {
+          yield f.check(
+            'pages_are_mergeable(prev, next)',
+            mergeable,
+            samePg
+              ? `pfn ${hex(p)} follows on, but the chunk reached max_segment`
+              : mergeable
+                ? `pfn ${hex(p)} follows on; before 6.2 only the pfn test exists, so pages of different pgmaps merge`
+                : `pfn ${hex(p)} follows on but zone_device_pages_have_same_pgmap() is false: a new segment starts`,
+          )
+        }
+        if (mergeable) {
+          const take = left < maxPages - last.pages ? left : maxPages - last.pages
+          if (take > 0n) {
+            last.pages += take
+            p = (p + take) as Pfn
+            left -= take
+            continue
+          }
+        }
+      }
+      const take = left < maxPages ? left : maxPages
+      chunks.push({ first: p, pages: take })
+      p = (p + take) as Pfn
+      left -= take
+    }
+  }
+  return chunks
+}
+
+/** One entry per chunk: the first gets `offset`, and the lengths add up to `size`. */
+function sgEntries(
+  chunks: readonly { first: Pfn; pages: bigint }[],
+  offset: number,
+  size: bigint,
+): SgEntry[] {
+  let remaining = size
+  return chunks.map((c, i) => {
+    const off = i === 0 ? offset : 0
+    const bytes = c.pages * PAGE_SIZE - BigInt(off)
+    const len = remaining < bytes ? remaining : bytes
+    remaining -= len
+    return {
+      page: c.first,
+      offset: off,
+      length: Number(len),
+      dma_address: null,
+      dma_length: 0,
+      bus_address: false,
+    }
+  })
 }
