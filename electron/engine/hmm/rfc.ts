@@ -11,7 +11,7 @@
 import { dmaAddr, hex, PAGE_SIZE, pfnToPhys, sizeStr, vaddr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type HmmEntryRun } from '../core/world'
 import { pageAt, vmaAt } from '../mm/mm'
 import type { MmapHook } from '../mm/mmap'
@@ -102,19 +102,8 @@ export function* hmmRangeDmaMap(
     (function* (): Call<KResult<bigint>> {
       const nid = `rfc:${as}`
       if (!k.world.notifiers[nid]) {
-        const reg = frame('hmm_range_register', HMM, 'v5.0-rfc', ['EINVAL'])
-        yield reg.enter({ start: hex(start), end: hex(start + npages * PAGE_SIZE) })
-        const r = yield* mmuIntervalNotifierInsert(k, {
-          id: nid,
-          mm,
-          start,
-          end: vaddr(start + npages * PAGE_SIZE),
-          kind: 'rfc',
-          dev: device.id,
-          ops: 'importer sync_cpu_device_pagetables',
-        })
+        const r = yield* rfcRangeRegister(k, { nid, mm, start, npages, device })
         if (!r.ok) return r
-        yield reg.ret('0')
       }
       let faultDevicePrivate = false
       for (let pass = 0; pass < 2; pass++) {
@@ -138,54 +127,98 @@ export function* hmmRangeDmaMap(
             continue
           }
         }
-        // map what is left with dma_map_page()
-        const tx = new Tx(k.world)
-        const final: HmmEntryRun[] = []
-        let mapped = 0n
-        for (const e of entries) {
-          if (e.dma !== null || e.pfn === null || !e.flags.includes('HMM_PFN_VALID')) {
-            if (e.flags.includes('HMM_PFN_P2P')) mapped += e.count
-            final.push(e)
-            continue
-          }
-          const d = dmaAddr(pfnToPhys(e.pfn))
-          final.push({ ...e, dma: d })
-          mapped += e.count
-        }
-        for (const e of final) {
-          if (e.dma === null) continue
-          const at = vaddr(start + e.idx * PAGE_SIZE)
-          tx.set('devptes', `${nid}:${hex(at)}`, {
-            owner: nid,
-            dev: device.id,
-            va: at,
-            npages: e.count,
-            pfn: e.pfn ?? (0n as never),
-            writable: true,
-            dma: e.dma,
-            how: e.flags.includes('HMM_PFN_P2P') ? 'HMM_PFN_P2P (p2p_map)' : 'dma_map_page',
-          })
-        }
-        tx.set('vars', as, {
-          kind: 'hmm',
-          mm,
-          start,
-          npages,
-          dev: device.id,
-          entries: final,
-          notifier: nid,
-          seq: null,
-        })
-        yield f.mutate(
-          tx.deltas,
-          `daddrs[] filled: ${mapped} page(s) mapped (HMM_PFN_P2P entries count as mapped); the importer programs ${device.bdf} with them`,
-        )
+        const mapped = yield* rfcDmaMapRest(k, f, { nid, mm, start, npages, device, as, entries })
         return ok(mapped)
       }
       return fail(kerr('EBUSY', f.fn, 'the fallback did not converge'))
     })(),
     (n) => `${n} (pages mapped)`,
   )
+}
+
+/** hmm_range_register(): the importer's notifier over the range (its sync_cpu_device_pagetables). */
+function* rfcRangeRegister(
+  k: Kernel,
+  q: { nid: string; mm: string; start: Vaddr; npages: bigint; device: PciDev },
+): Call<KResult<void>> {
+  const { nid, mm, start, npages, device } = q
+  const reg = frame('hmm_range_register', HMM, 'v5.0-rfc', ['EINVAL'])
+  yield reg.enter({ start: hex(start), end: hex(start + npages * PAGE_SIZE) })
+  const r = yield* mmuIntervalNotifierInsert(k, {
+    id: nid,
+    mm,
+    start,
+    end: vaddr(start + npages * PAGE_SIZE),
+    kind: 'rfc',
+    dev: device.id,
+    ops: 'importer sync_cpu_device_pagetables',
+  })
+  if (!r.ok) return r
+  yield reg.ret('0')
+  return ok(undefined)
+}
+
+/**
+ * The end of hmm_range_dma_map(): what p2p_map() did not map is mapped with dma_map_page(); the
+ * daddrs[] become the importer's device PTEs and the named range. Returns the pages mapped
+ * (HMM_PFN_P2P entries included).
+ */
+function* rfcDmaMapRest(
+  k: Kernel,
+  f: Frame,
+  q: {
+    nid: string
+    mm: string
+    start: Vaddr
+    npages: bigint
+    device: PciDev
+    as: string
+    entries: HmmEntryRun[]
+  },
+): Call<bigint> {
+  const { nid, mm, start, npages, device, as } = q
+  const tx = new Tx(k.world)
+  const final: HmmEntryRun[] = []
+  let mapped = 0n
+  for (const e of q.entries) {
+    if (e.dma !== null || e.pfn === null || !e.flags.includes('HMM_PFN_VALID')) {
+      if (e.flags.includes('HMM_PFN_P2P')) mapped += e.count
+      final.push(e)
+      continue
+    }
+    const d = dmaAddr(pfnToPhys(e.pfn))
+    final.push({ ...e, dma: d })
+    mapped += e.count
+  }
+  for (const e of final) {
+    if (e.dma === null) continue
+    const at = vaddr(start + e.idx * PAGE_SIZE)
+    tx.set('devptes', `${nid}:${hex(at)}`, {
+      owner: nid,
+      dev: device.id,
+      va: at,
+      npages: e.count,
+      pfn: e.pfn ?? (0n as never),
+      writable: true,
+      dma: e.dma,
+      how: e.flags.includes('HMM_PFN_P2P') ? 'HMM_PFN_P2P (p2p_map)' : 'dma_map_page',
+    })
+  }
+  tx.set('vars', as, {
+    kind: 'hmm',
+    mm,
+    start,
+    npages,
+    dev: device.id,
+    entries: final,
+    notifier: nid,
+    seq: null,
+  })
+  yield f.mutate(
+    tx.deltas,
+    `daddrs[] filled: ${mapped} page(s) mapped (HMM_PFN_P2P entries count as mapped); the importer programs ${device.bdf} with them`,
+  )
+  return mapped
 }
 
 /**
