@@ -163,6 +163,28 @@ export interface WhitelistResult {
 
 const quiet = new WeakMap<Machine['hostBridges'], Map<string, WhitelistResult>>()
 
+/** A whitelist answer without a log line: one decision when explaining. */
+function answer(ok: boolean, explain: boolean, decision: () => Decision): WhitelistResult {
+  return { ok, logs: [], decisions: explain ? [decision()] : [] }
+}
+
+/** Without a warning or an explanation the answer only depends on (era, host, same): memoized. */
+function quietWhitelist(m: Machine, era: Era, hostId: string, sameHostBridge: boolean): WhitelistResult {
+  let memo = quiet.get(m.hostBridges)
+  if (!memo) {
+    memo = new Map()
+    quiet.set(m.hostBridges, memo)
+  }
+  const key = `${era}|${hostId}|${sameHostBridge}`
+  let hit = memo.get(key)
+  if (!hit) {
+    hit = __hostBridgeWhitelist(m, era, hostId, sameHostBridge, false, true)
+    hit = { ok: hit.ok, logs: [], decisions: [] }
+    memo.set(key, hit)
+  }
+  return hit
+}
+
 /**
  * __hostBridgeWhitelist - check one host bridge against the era's table.
  * Mirrors drivers/pci/p2pdma.c: __host_bridge_whitelist() (v5.4 S3; v6.0+ S4/S6).
@@ -181,22 +203,7 @@ export function __hostBridgeWhitelist(
   warn: boolean,
   explain = true,
 ): WhitelistResult {
-  // Without a warning or an explanation the answer only depends on (era, host, same): memoize it.
-  if (!warn && !explain) {
-    let memo = quiet.get(m.hostBridges)
-    if (!memo) {
-      memo = new Map()
-      quiet.set(m.hostBridges, memo)
-    }
-    const key = `${era}|${hostId}|${sameHostBridge}`
-    let hit = memo.get(key)
-    if (!hit) {
-      hit = __hostBridgeWhitelist(m, era, hostId, sameHostBridge, false, true)
-      hit = { ok: hit.ok, logs: [], decisions: [] }
-      memo.set(key, hit)
-    }
-    return hit
-  }
+  if (!warn && !explain) return quietWhitelist(m, era, hostId, sameHostBridge)
   const rules = p2pRules(era)
   const table = whitelistFor(era) ?? []
   const hb = hostOf(m, hostId)
@@ -207,52 +214,34 @@ export function __hostBridgeWhitelist(
       rules.hostBridgeDev === 'first-devfn0'
         ? 'the first device on its root bus is not at devfn 00.0'
         : 'the first device on its root bus is neither at devfn 00.0 nor a PCIe Root Port'
-    return {
-      ok: false,
-      logs: [],
-      decisions: !explain
-        ? []
-        : [
-            dec(
-              base,
-              `host bridge ${hb.label}: no host bridge device (${why}), so it is not whitelisted`,
-              false,
-              'pci_host_bridge_dev',
-            ),
-          ],
-    }
+    return answer(false, explain, () =>
+      dec(
+        base,
+        `host bridge ${hb.label}: no host bridge device (${why}), so it is not whitelisted`,
+        false,
+        'pci_host_bridge_dev',
+      ),
+    )
   }
   const id = `${hex4(root.vendor)}:${hex4(root.device)}`
   for (const entry of table) {
     if (!matches(entry, root)) continue
     if (entry.flags & REQ_SAME_HOST_BRIDGE && !sameHostBridge) {
-      return {
-        ok: false,
-        logs: [],
-        decisions: !explain
-          ? []
-          : [
-              dec(
-                base,
-                `${root.bdf} (${id}, ${entry.name}) is whitelisted only with REQ_SAME_HOST_BRIDGE, and the devices are under different host bridges: refused without a warning`,
-                false,
-              ),
-            ],
-      }
+      return answer(false, explain, () =>
+        dec(
+          base,
+          `${root.bdf} (${id}, ${entry.name}) is whitelisted only with REQ_SAME_HOST_BRIDGE, and the devices are under different host bridges: refused without a warning`,
+          false,
+        ),
+      )
     }
-    return {
-      ok: true,
-      logs: [],
-      decisions: !explain
-        ? []
-        : [
-            dec(
-              base,
-              `${root.bdf} (${id}, ${entry.name}) is in pci_p2pdma_whitelist[]${entry.flags ? ' (REQ_SAME_HOST_BRIDGE, same host bridge)' : ''}`,
-              true,
-            ),
-          ],
-    }
+    return answer(true, explain, () =>
+      dec(
+        base,
+        `${root.bdf} (${id}, ${entry.name}) is in pci_p2pdma_whitelist[]${entry.flags ? ' (REQ_SAME_HOST_BRIDGE, same host bridge)' : ''}`,
+        true,
+      ),
+    )
   }
   const logs: string[] = []
   const printed = warn && rules.whitelistWarn !== 'never'
