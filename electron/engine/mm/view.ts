@@ -46,6 +46,35 @@ export function worldView(m: Machine, w: World): WorldView {
       comm: x.comm,
       pinned_vm: x.pinned_vm.toString(),
     })),
+    ...mmView(w),
+    pages: pagesView(w),
+    p2pmem: Object.values(w.p2pdma).map((st) => ({
+      dev: st.dev,
+      bdf: bdfOf(m, st.dev),
+      size: poolSize(st).toString(),
+      available: poolAvailable(st).toString(),
+      published: st.published,
+      map_types: Object.fromEntries(Object.entries(st.map_types).map(([c, t]) => [bdfOf(m, c), t])),
+    })),
+    ...dmaView(m, w),
+    umems: Object.values(w.umems).map((u) => ({
+      id: u.id,
+      dev: u.dev,
+      address: hex(u.address),
+      length: u.length.toString(),
+      npages: u.pages.reduce((s, r) => s + r.count, 0n).toString(),
+    })),
+    vars: Object.fromEntries(Object.entries(w.vars).map(([k, v]) => [k, varText(v)])),
+    log: Object.keys(w.log)
+      .sort()
+      .map((k) => w.log[k]!),
+    iomem: iomem(m, w),
+  }
+}
+
+/** The process address spaces: VMAs and PTE runs. */
+function mmView(w: World): Pick<WorldView, 'vmas' | 'ptes'> {
+  return {
     vmas: Object.entries(w.vmas).map(([key, v]) => ({
       key,
       mm: v.mm,
@@ -67,26 +96,28 @@ export function worldView(m: Machine, w: World): WorldView {
       special: p.special,
       devmap: p.devmap,
     })),
-    pages: Object.values(w.pages)
-      .map((r) => ({
-        pfn: hex(r.pfn),
-        count: r.count.toString(),
-        kind: r.kind,
-        type: r.pgmap ? (w.pgmaps[r.pgmap]?.type ?? null) : null,
-        pgmap: r.pgmap,
-        refcount: r.refcount,
-        pins: r.pins,
-        mapcount: r.mapcount,
-      }))
-      .sort((a, b) => (BigInt(a.pfn) < BigInt(b.pfn) ? -1 : 1)),
-    p2pmem: Object.values(w.p2pdma).map((st) => ({
-      dev: st.dev,
-      bdf: bdfOf(m, st.dev),
-      size: poolSize(st).toString(),
-      available: poolAvailable(st).toString(),
-      published: st.published,
-      map_types: Object.fromEntries(Object.entries(st.map_types).map(([c, t]) => [bdfOf(m, c), t])),
-    })),
+  }
+}
+
+/** The struct page runs, by pfn. */
+function pagesView(w: World): WorldView['pages'] {
+  return Object.values(w.pages)
+    .map((r) => ({
+      pfn: hex(r.pfn),
+      count: r.count.toString(),
+      kind: r.kind,
+      type: r.pgmap ? (w.pgmaps[r.pgmap]?.type ?? null) : null,
+      pgmap: r.pgmap,
+      refcount: r.refcount,
+      pins: r.pins,
+      mapcount: r.mapcount,
+    }))
+    .sort((a, b) => (BigInt(a.pfn) < BigInt(b.pfn) ? -1 : 1))
+}
+
+/** Scatterlists and IOMMU mappings. */
+function dmaView(m: Machine, w: World): Pick<WorldView, 'sgts' | 'iommu'> {
+  return {
     sgts: Object.values(w.sgts).map((t) => ({
       id: t.id,
       nents: t.nents,
@@ -108,26 +139,13 @@ export function worldView(m: Machine, w: World): WorldView {
       paddr: hex(x.paddr),
       size: x.size.toString(),
     })),
-    umems: Object.values(w.umems).map((u) => ({
-      id: u.id,
-      dev: u.dev,
-      address: hex(u.address),
-      length: u.length.toString(),
-      npages: u.pages.reduce((s, r) => s + r.count, 0n).toString(),
-    })),
-    vars: Object.fromEntries(
-      Object.entries(w.vars).map(([k, v]) => [
-        k,
-        v.kind === 'buf'
-          ? `buffer ${hex(v.va)} +${v.len}`
-          : v.kind === 'hmm'
-            ? `hmm_pfns[${v.npages}] from ${hex(v.start)}: ${v.entries.map((e) => `${e.count}x ${e.flags.join('|') || '0'}`).join(', ')}`
-            : `${v.runs.reduce((s, r) => s + r.count, 0n)} ${v.foll === 'pin' ? 'pinned' : 'referenced'} page(s)`,
-      ]),
-    ),
-    log: Object.keys(w.log)
-      .sort()
-      .map((k) => w.log[k]!),
-    iomem: iomem(m, w),
   }
+}
+
+/** A named scenario value in words. */
+function varText(v: World['vars'][string]): string {
+  if (v.kind === 'buf') return `buffer ${hex(v.va)} +${v.len}`
+  if (v.kind === 'hmm')
+    return `hmm_pfns[${v.npages}] from ${hex(v.start)}: ${v.entries.map((e) => `${e.count}x ${e.flags.join('|') || '0'}`).join(', ')}`
+  return `${v.runs.reduce((s, r) => s + r.count, 0n)} ${v.foll === 'pin' ? 'pinned' : 'referenced'} page(s)`
 }
