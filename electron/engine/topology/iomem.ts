@@ -13,7 +13,7 @@ import type {
   DeviceDmaView,
 } from '../../../shared/model/addressmap'
 import { RAM_SIZE, RAM_START } from '../core/world'
-import type { Machine, Window } from './types'
+import type { Machine, PciDev, Window } from './types'
 import { hex } from '../core/addr'
 
 interface Flat {
@@ -91,38 +91,54 @@ export function iomemTree(m: Machine): AddressMapView {
     if (open(hb.mmio)) mem.push({ ...base, ...hb.mmio, name, flags: ['64bit', 'pref'] })
     if (open(hb.io)) io.push({ ...base, ...hb.io, name, flags: ['io'] })
   }
-  for (const d of m.devs.values()) {
-    const base = { owner: d.id, bdf: d.bdf, kind: 'bridge_window' as const, rank: RANK.bridge_window }
-    const bus =
-      d.secondary === null ? '' : ` (bus ${hex2(d.secondary)}-${hex2(d.subordinate ?? d.secondary)})`
-    if (open(d.memWindow))
-      mem.push({ ...base, ...d.memWindow, name: `${d.bdf} ${d.label} window${bus}`, flags: [] })
-    if (open(d.prefWindow))
-      mem.push({
-        ...base,
-        ...d.prefWindow,
-        name: `${d.bdf} ${d.label} prefetchable window${bus}`,
-        flags: ['64bit', 'pref'],
-      })
-    if (open(d.ioWindow))
-      io.push({ ...base, ...d.ioWindow, name: `${d.bdf} ${d.label} I/O window${bus}`, flags: ['io'] })
-    for (const b of d.bars) {
-      if (b.size === 0) continue
-      const flags = b.io ? ['io'] : [...(b.mem64 ? ['64bit'] : []), ...(b.prefetch ? ['pref'] : [])]
-      const f: Flat = {
-        start: b.start,
-        end: b.start + b.size - 1,
-        name: `${d.bdf} BAR${b.index} ${d.label}`,
-        kind: 'bar',
-        owner: d.id,
-        bdf: d.bdf,
-        flags,
-        rank: RANK.bar,
-      }
-      ;(b.io ? io : mem).push(f)
-    }
-  }
+  for (const d of m.devs.values()) deviceRanges(d, mem, io)
 
+  const dma = dmaViews(m)
+  return {
+    iomem: nest(mem),
+    ioports: nest(io),
+    dma,
+    notes: [
+      'System RAM is the engine’s one fixed range [4 GiB, 68 GiB); real machines split it around the below-4G MMIO hole.',
+      'Host bridge apertures are the windows enumeration placed BARs in (32-bit and 64-bit), not the full firmware _CRS.',
+    ],
+  }
+}
+
+/** A function's ranges: its bridge windows (a bridge) and its BARs, into /proc/iomem or /proc/ioports. */
+function deviceRanges(d: PciDev, mem: Flat[], io: Flat[]): void {
+  const base = { owner: d.id, bdf: d.bdf, kind: 'bridge_window' as const, rank: RANK.bridge_window }
+  const bus = d.secondary === null ? '' : ` (bus ${hex2(d.secondary)}-${hex2(d.subordinate ?? d.secondary)})`
+  if (open(d.memWindow))
+    mem.push({ ...base, ...d.memWindow, name: `${d.bdf} ${d.label} window${bus}`, flags: [] })
+  if (open(d.prefWindow))
+    mem.push({
+      ...base,
+      ...d.prefWindow,
+      name: `${d.bdf} ${d.label} prefetchable window${bus}`,
+      flags: ['64bit', 'pref'],
+    })
+  if (open(d.ioWindow))
+    io.push({ ...base, ...d.ioWindow, name: `${d.bdf} ${d.label} I/O window${bus}`, flags: ['io'] })
+  for (const b of d.bars) {
+    if (b.size === 0) continue
+    const flags = b.io ? ['io'] : [...(b.mem64 ? ['64bit'] : []), ...(b.prefetch ? ['pref'] : [])]
+    const f: Flat = {
+      start: b.start,
+      end: b.start + b.size - 1,
+      name: `${d.bdf} BAR${b.index} ${d.label}`,
+      kind: 'bar',
+      owner: d.id,
+      bdf: d.bdf,
+      flags,
+      rank: RANK.bar,
+    }
+    ;(b.io ? io : mem).push(f)
+  }
+}
+
+/** Each endpoint's view of DMA addresses: through the IOMMU, or dma-direct with the bus offset. */
+function dmaViews(m: Machine): DeviceDmaView[] {
   const dma: DeviceDmaView[] = []
   const hbById = new Map(m.hostBridges.map((h) => [h.id, h]))
   for (const d of m.devs.values()) {
@@ -147,13 +163,5 @@ export function iomemTree(m: Machine): AddressMapView {
         .map((b) => ({ index: b.index, cpu: hex(b.start), bus: hex(b.busStart), size: b.size })),
     })
   }
-  return {
-    iomem: nest(mem),
-    ioports: nest(io),
-    dma,
-    notes: [
-      'System RAM is the engine’s one fixed range [4 GiB, 68 GiB); real machines split it around the below-4G MMIO hole.',
-      'Host bridge apertures are the windows enumeration placed BARs in (32-bit and 64-bit), not the full firmware _CRS.',
-    ],
-  }
+  return dma
 }

@@ -53,53 +53,9 @@ export function syntheticMachine(endpoints: number, opts: SyntheticOptions = {})
       },
     })
     for (let s = 0; s < switchesPerHost && made < total; s++) {
-      const rp = `h${h}rp${s}`
-      const usp = `h${h}s${s}u`
-      nodes.push({
-        id: rp,
-        kind: 'root_port',
-        parent: hb,
-        slot: s + 1,
-        vendor: 0x8086,
-        device: 0x2030,
-        label: `HB${h} root port ${s}`,
-        ...withAcs(acs()),
-      })
-      nodes.push({
-        id: usp,
-        kind: 'switch_upstream',
-        parent: rp,
-        vendor: 0x10b5,
-        device: 0x9781,
-        label: `HB${h} switch ${s} upstream port`,
-      })
-      for (let d = 0; d < perSwitch && made < total; d++) {
-        const dsp = `h${h}s${s}d${d}`
-        nodes.push({
-          id: dsp,
-          kind: 'switch_downstream',
-          parent: usp,
-          vendor: 0x10b5,
-          device: 0x9781,
-          label: `HB${h} switch ${s} port ${d}`,
-          ...withAcs(acs()),
-        })
-        nodes.push({
-          id: `ep${made}`,
-          kind: 'endpoint',
-          parent: dsp,
-          label: `EP${made}`,
-          vendor: 0x1de5,
-          device: 0x1000,
-          endpoint: {
-            type: 'nvme',
-            bars: [{ index: 0, size: barSize, mem64: true, prefetch: true }],
-            p2pmemBar: 0,
-            queueP2p: true,
-          },
-        })
-        made++
-      }
+      const n = Math.min(perSwitch, total - made)
+      nodes.push(...switchBelow({ h, s, first: made, n, barSize, acs }))
+      made += n
     }
     if (total === 0) break
   }
@@ -108,6 +64,68 @@ export function syntheticMachine(endpoints: number, opts: SyntheticOptions = {})
     cpu: opts.cpu === undefined ? { vendor: 'intel', family: 6, model: 85 } : opts.cpu,
     nodes,
   }
+}
+
+/** Root port `s` of host bridge `h`, a switch below it, and `n` NVMe-like endpoints on its downstream ports. */
+function switchBelow(q: {
+  h: number
+  s: number
+  first: number
+  n: number
+  barSize: number
+  acs: () => { cap: AcsFlag[]; ctrl: AcsFlag[] } | undefined
+}): TopoNodeSpec[] {
+  const { h, s, acs } = q
+  const rp = `h${h}rp${s}`
+  const usp = `h${h}s${s}u`
+  const nodes: TopoNodeSpec[] = [
+    {
+      id: rp,
+      kind: 'root_port',
+      parent: `hb${h}`,
+      slot: s + 1,
+      vendor: 0x8086,
+      device: 0x2030,
+      label: `HB${h} root port ${s}`,
+      ...withAcs(acs()),
+    },
+    {
+      id: usp,
+      kind: 'switch_upstream',
+      parent: rp,
+      vendor: 0x10b5,
+      device: 0x9781,
+      label: `HB${h} switch ${s} upstream port`,
+    },
+  ]
+  for (let d = 0; d < q.n; d++) {
+    const dsp = `h${h}s${s}d${d}`
+    const ep = q.first + d
+    nodes.push({
+      id: dsp,
+      kind: 'switch_downstream',
+      parent: usp,
+      vendor: 0x10b5,
+      device: 0x9781,
+      label: `HB${h} switch ${s} port ${d}`,
+      ...withAcs(acs()),
+    })
+    nodes.push({
+      id: `ep${ep}`,
+      kind: 'endpoint',
+      parent: dsp,
+      label: `EP${ep}`,
+      vendor: 0x1de5,
+      device: 0x1000,
+      endpoint: {
+        type: 'nvme',
+        bars: [{ index: 0, size: q.barSize, mem64: true, prefetch: true }],
+        p2pmemBar: 0,
+        queueP2p: true,
+      },
+    })
+  }
+  return nodes
 }
 
 function withAcs(a: { cap: AcsFlag[]; ctrl: AcsFlag[] } | undefined): {
