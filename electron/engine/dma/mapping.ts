@@ -238,39 +238,8 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
       )
       return ok(n)
     }
-    const dom = k.world.domains[dev.id] ?? { dev: dev.id, iovaTop: IOVA_TOP_32 }
-    // alloc_iova_fast(..., size_aligned = true): the range is aligned to its size rounded up to a power of two.
-    let align = PAGE_SIZE
-    while (align < iovaLen) align <<= 1n
-    let top = dom.iovaTop
-    if (top - iovaLen < 1n << 20n) top = IOVA_TOP_48
-    const base = (top - iovaLen) & ~(align - 1n)
-    const a = frame('iommu_dma_alloc_iova', IOMMU, 'all', ['ENOMEM'])
-    yield a.enter({ size: sizeStr(iovaLen), dma_limit: hex(top - 1n) })
-    const tx = new Tx(k.world).set('domains', dev.id, { dev: dev.id, iovaTop: base })
-    yield a.mutate(
-      tx.deltas,
-      `alloc_iova_fast(): IOVA [${hex(base)}, ${hex(base + iovaLen)}) in ${dev.bdf}'s domain`,
-    )
-    yield a.ret(hex(base))
-    const mf = frame('iommu_map_sg', 'drivers/iommu/iommu.c', 'all', [])
-    yield mf.enter({ iova: hex(base), nents: String(toMap.length) })
-    const mt = new Tx(k.world)
-    let at = base
-    const keys: string[] = []
-    const addrs = new Map<number, DmaAddr>()
-    for (const i of toMap) {
-      const e = mt.world.sgts[sgt]!.sgl[i]!
-      const phys = pfnToPhys(e.page!)
-      const len = (BigInt(e.offset) + BigInt(e.length) + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n)
-      const key = `${dev.id}:${hex(at)}`
-      mt.set('iovas', key, { dev: dev.id, iova: dmaAddr(at), paddr: paddr(phys), size: len })
-      keys.push(key)
-      addrs.set(i, dmaAddr(at + BigInt(e.offset)))
-      at += len
-    }
-    yield mf.mutate(mt.deltas, `${toMap.length} IOMMU mapping(s) IOVA -> CPU physical in ${dev.bdf}'s domain`)
-    yield mf.ret(sizeStr(iovaLen))
+    const base = yield* iommuDmaAllocIova(k, dev, iovaLen)
+    const { keys, addrs } = yield* iommuMapSg(k, dev, sgt, toMap, base, iovaLen)
     const fin = new Tx(k.world)
     const t = fin.world.sgts[sgt]!
     fin.set('sgts', sgt, {
@@ -286,6 +255,62 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
     )
     return ok(n)
   }
+}
+
+/**
+ * iommu_dma_alloc_iova(): alloc_iova_fast(..., size_aligned = true) in the device's domain, top-down
+ * below 4 GiB first (PCI devices try 32-bit IOVAs first), then below 2^48. Returns the IOVA base.
+ */
+function* iommuDmaAllocIova(k: Kernel, dev: PciDev, iovaLen: bigint): Call<bigint> {
+  const dom = k.world.domains[dev.id] ?? { dev: dev.id, iovaTop: IOVA_TOP_32 }
+  // The range is aligned to its size rounded up to a power of two.
+  let align = PAGE_SIZE
+  while (align < iovaLen) align <<= 1n
+  let top = dom.iovaTop
+  if (top - iovaLen < 1n << 20n) top = IOVA_TOP_48
+  const base = (top - iovaLen) & ~(align - 1n)
+  const a = frame('iommu_dma_alloc_iova', IOMMU, 'all', ['ENOMEM'])
+  yield a.enter({ size: sizeStr(iovaLen), dma_limit: hex(top - 1n) })
+  const tx = new Tx(k.world).set('domains', dev.id, { dev: dev.id, iovaTop: base })
+  yield a.mutate(
+    tx.deltas,
+    `alloc_iova_fast(): IOVA [${hex(base)}, ${hex(base + iovaLen)}) in ${dev.bdf}'s domain`,
+  )
+  yield a.ret(hex(base))
+  return base
+}
+
+/**
+ * iommu_map_sg(): one IOMMU mapping (IOVA -> CPU physical) per segment to map, consecutive from
+ * `base`. Returns the mapping keys and each segment's DMA address.
+ */
+function* iommuMapSg(
+  k: Kernel,
+  dev: PciDev,
+  sgt: string,
+  toMap: readonly number[],
+  base: bigint,
+  iovaLen: bigint,
+): Call<{ keys: string[]; addrs: Map<number, DmaAddr> }> {
+  const mf = frame('iommu_map_sg', 'drivers/iommu/iommu.c', 'all', [])
+  yield mf.enter({ iova: hex(base), nents: String(toMap.length) })
+  const mt = new Tx(k.world)
+  let at = base
+  const keys: string[] = []
+  const addrs = new Map<number, DmaAddr>()
+  for (const i of toMap) {
+    const e = mt.world.sgts[sgt]!.sgl[i]!
+    const phys = pfnToPhys(e.page!)
+    const len = (BigInt(e.offset) + BigInt(e.length) + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n)
+    const key = `${dev.id}:${hex(at)}`
+    mt.set('iovas', key, { dev: dev.id, iova: dmaAddr(at), paddr: paddr(phys), size: len })
+    keys.push(key)
+    addrs.set(i, dmaAddr(at + BigInt(e.offset)))
+    at += len
+  }
+  yield mf.mutate(mt.deltas, `${toMap.length} IOMMU mapping(s) IOVA -> CPU physical in ${dev.bdf}'s domain`)
+  yield mf.ret(sizeStr(iovaLen))
+  return { keys, addrs }
 }
 
 /**
