@@ -17,6 +17,7 @@ export default defineConfig({
             'electron/**/*.test.ts',
             'shared/**/*.test.ts',
             'tests/scenarios/**/*.test.ts',
+            'tests/helpers/**/*.test.ts',
             'tools/**/*.test.ts',
             'build/**/*.test.ts',
           ],

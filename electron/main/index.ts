@@ -1,15 +1,27 @@
 /**
  * Main process entry: app lifecycle only. State lives in LabSession (the lab, the UI state a
- * reloaded renderer gets back), request handling in ipc-handlers.ts, the window and its hardening
- * in window.ts, the menu in menu.ts, files, recent files and autosave in labfiles.ts.
+ * reloaded renderer gets back), request handling in electron/app/ipc/handlers.ts, the window and
+ * its hardening in window.ts, the menu and file actions in menu.ts, files, recent files and
+ * autosave in labfiles.ts, the packaged CLI in cli-mode.ts.
+ *
+ * Start-up order matters (Electron runs this module's top level before 'ready'):
+ *  1. `--cli …`: the command line, then exit — no lock, no window;
+ *  2. the settings folder (userData): a development run gets its own, so it neither shares settings
+ *     with the installed app nor hands its files over to it (the single-instance lock is keyed on it);
+ *  3. Windows: the process's AppUserModelID, the installer's appId, before any UI;
+ *  4. the single-instance lock; a second launch sends its file (resolved in its own directory) along;
+ *  5. every app listener at top level ('open-file' may come before 'ready').
  */
 import { BrowserWindow, Menu, app, type RenderProcessGoneDetails } from 'electron'
+import { mkdirSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { LabSession } from '../app/session'
 import { WorkerSummaryHost } from '../app/matrix/worker-host'
-import { fileFromArgv } from './files'
 import { OracleService } from '../app/oracle/service'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { APP_ID, DEV_APP_ID, DEV_USER_DATA_DIR, USER_DATA_DIR } from '../app/identity'
+import { cliArguments, runCliMode } from './cli-mode'
+import { fileFromArgv, handedOverFile } from './files'
 import { registerIpc } from './ipc'
 import { Autosaver, LabFiles, nodeFs } from './labfiles'
 import { buildMenu, createFileActions } from './menu'
@@ -22,7 +34,7 @@ import {
 } from './window'
 
 function focus(win: BrowserWindow | null): void {
-  if (!win) return
+  if (!win || win.isDestroyed()) return
   if (win.isMinimized()) win.restore()
   win.focus()
 }
@@ -31,6 +43,15 @@ function focus(win: BrowserWindow | null): void {
 export const MAX_RESPAWNS_PER_MINUTE = 3
 /** How long a quit waits for the autosave to reach the disk. */
 export const QUIT_FLUSH_TIMEOUT_MS = 5000
+/** Tests and side-by-side workshop copies may point the settings folder elsewhere. */
+export const USER_DATA_ENV = 'P2PLAB_USER_DATA'
+
+/** The settings folder: $P2PLAB_USER_DATA, else <appData>/p2p-dma-lab (installed) or p2p-dma-lab-dev. */
+export function chooseUserData(env: NodeJS.ProcessEnv, appData: string, isPackaged: boolean): string {
+  const fromEnv = env[USER_DATA_ENV]
+  if (fromEnv && isAbsolute(fromEnv)) return fromEnv
+  return join(appData, isPackaged ? USER_DATA_DIR : DEV_USER_DATA_DIR)
+}
 
 function run(): void {
   installContentsGuards()
@@ -44,6 +65,8 @@ function run(): void {
   const userData = app.getPath('userData')
   const files = new LabFiles(nodeFs, userData)
   const autosaver = new Autosaver(nodeFs, userData)
+  /** Set once a quit goes through: no window is created or recreated from then on. */
+  let quitting = false
   let mainWindow: BrowserWindow | null = null
   const getWindow = (): BrowserWindow | null => mainWindow
   // The presenter window (app.presenter.open): renders the stepping the main window pushes.
@@ -54,12 +77,25 @@ function run(): void {
     win.on('closed', () => {
       if (presenterWindow === win) presenterWindow = null
     })
+    win.webContents.on('render-process-gone', (_event: unknown, details: RenderProcessGoneDetails) => {
+      // The presenter only follows the main window: a new renderer in the same window is enough.
+      if (details.reason !== 'clean-exit' && !quitting && allowRespawn(details))
+        if (!win.isDestroyed()) win.webContents.reload()
+    })
     presenterWindow = win
   }
-  // "Verify with a real kernel": the oracle CLI in a child process (needs the dev checkout + QEMU)
-  // out/main/index.js → the checkout (in a packaged app tools/oracle is absent: "unavailable")
-  const oracle = new OracleService({ repoRoot: resolve(dirname(fileURLToPath(import.meta.url)), '../..') })
-  app.on('will-quit', () => oracle.cancel())
+  // "Verify with a real kernel": the oracle CLI in a child process. It needs a development
+  // checkout (tools/oracle, tsx) and QEMU; a packaged app says so up front.
+  // out/main/index.js → the checkout
+  const oracle = new OracleService({
+    repoRoot: resolve(dirname(fileURLToPath(import.meta.url)), '../..'),
+    packaged: app.isPackaged,
+  })
+  app.on('will-quit', () => {
+    quitting = true
+    oracle.cancel()
+  })
+  const rebuildMenu = (): void => Menu.setApplicationMenu(buildMenu(actions, { devTools: !app.isPackaged }))
   const { handlers } = registerIpc(session, {
     oracle,
     getWindow,
@@ -67,65 +103,86 @@ function run(): void {
     isAppUrl,
     recovery: autosaver,
     openPresenter,
+    // The window's Open… button and drag and drop: the same path as File › Open.
+    openFile: (path) => actions.openPath(path, { quiet: true }),
   })
-  const rebuildMenu = (): void => Menu.setApplicationMenu(buildMenu(actions))
   const actions = createFileActions({ handlers, session, files, getWindow, onRecentChanged: rebuildMenu })
 
   const title = (): string => {
     const name = session.filePath ? session.filePath.split(/[\\/]/).pop() : session.fileName
     return `${name}${session.dirty ? ' •' : ''} — P2P DMA Lab`
   }
-  session.onDidChange(() => {
-    const win = mainWindow
-    if (win && !win.isDestroyed()) {
-      win.setTitle(title())
-      win.setDocumentEdited(session.dirty)
-    }
-  })
+  const showTitle = (win: BrowserWindow | null): void => {
+    if (!win || win.isDestroyed()) return
+    win.setTitle(title())
+    win.setDocumentEdited(session.dirty)
+  }
+  session.onDidChange(() => showTitle(mainWindow))
 
   const respawns: number[] = []
+  function allowRespawn(details: RenderProcessGoneDetails): boolean {
+    const now = Date.now()
+    while (respawns.length && now - respawns[0]! > 60_000) respawns.shift()
+    console.error(`renderer gone (${details.reason}, exit code ${details.exitCode})`)
+    if (respawns.length >= MAX_RESPAWNS_PER_MINUTE) {
+      actions.showError('The window keeps crashing', 'Your lab is kept in the autosave; restart the app.')
+      return false
+    }
+    respawns.push(now)
+    return true
+  }
+
   const openWindow = (): BrowserWindow => {
     const win = createMainWindow()
-    win.setTitle(title())
+    showTitle(win)
+    // The page's <title> never replaces ours (window.ts); set it again after every load anyway.
+    win.webContents.on('did-finish-load', () => showTitle(win))
     win.on('closed', () => {
       if (mainWindow === win) mainWindow = null
     })
     // A crashed or killed renderer gets a new window; the lab and the UI state are in main, so the
     // new page (lab.current, ui.state) comes back where the old one was. A clean exit is a close.
     win.webContents.on('render-process-gone', (_event: unknown, details: RenderProcessGoneDetails) => {
-      if (details.reason === 'clean-exit') return
-      const now = Date.now()
-      while (respawns.length && now - respawns[0]! > 60_000) respawns.shift()
-      console.error(`renderer gone (${details.reason}, exit code ${details.exitCode})`)
-      if (respawns.length >= MAX_RESPAWNS_PER_MINUTE) {
-        actions.showError('The window keeps crashing', 'Your lab is kept in the autosave; restart the app.')
-        return
-      }
-      respawns.push(now)
-      if (mainWindow === win) mainWindow = null
-      if (!win.isDestroyed()) win.destroy()
+      if (details.reason === 'clean-exit' || quitting || !allowRespawn(details)) return
+      // The new window first: destroying the only window would empty the window list, and
+      // 'window-all-closed' (emitted inside destroy()) would quit the app.
       openWindow()
+      if (!win.isDestroyed()) win.destroy()
     })
     mainWindow = win
     return win
   }
+  /** The main window, opened if there is none (macOS keeps running without windows). */
+  const ensureWindow = (): BrowserWindow => {
+    if (mainWindow && !mainWindow.isDestroyed()) {
+      focus(mainWindow)
+      return mainWindow
+    }
+    return openWindow()
+  }
 
   // macOS delivers files opened from Finder (the .p2plab association) as 'open-file', not in argv,
-  // possibly before 'ready'.
+  // possibly before 'ready'; and after the last window was closed, with none open.
   let ready = false
-  let pendingFile: string | null = null
+  const pendingFiles: string[] = []
 
-  app.on('second-instance', (_event, argv) => {
-    if (mainWindow) focus(mainWindow)
-    else if (ready) openWindow()
-    const file = fileFromArgv(argv)
+  app.on('second-instance', (_event, argv, workingDirectory, additionalData) => {
+    // Relative paths are the second launch's: resolved against its working directory.
+    const file = handedOverFile(argv, workingDirectory, additionalData)
+    if (quitting) return
+    ensureWindow()
     if (file) void actions.openPath(file)
   })
 
   app.on('open-file', (event, path) => {
     event.preventDefault()
-    if (ready) void actions.openPath(path)
-    else pendingFile = path
+    if (!ready) {
+      pendingFiles.push(path)
+      return
+    }
+    if (quitting) return
+    ensureWindow()
+    void actions.openPath(path)
   })
 
   app.on('window-all-closed', () => {
@@ -133,10 +190,13 @@ function run(): void {
   })
 
   // Quit: unsaved work is written to the autosave at once (offered again at the next start); with
-  // nothing unsaved, the autosave is removed. The quit waits for the disk.
+  // nothing unsaved, the autosave is removed. The quit waits for the disk, once.
   let settled = false
   app.on('before-quit', (event) => {
-    if (settled) return
+    if (settled) {
+      quitting = true
+      return
+    }
     event.preventDefault()
     // A disk that does not answer must not keep the app from quitting.
     const timeout = new Promise<void>((r) => setTimeout(r, QUIT_FLUSH_TIMEOUT_MS))
@@ -146,22 +206,38 @@ function run(): void {
     })
   })
 
+  app.on('activate', () => {
+    if (ready && !quitting && BrowserWindow.getAllWindows().length === 0) openWindow()
+  })
+
   void app.whenReady().then(async () => {
     installSessionPolicy()
     await Promise.all([files.loadRecent(), autosaver.loadPending()])
     autosaver.attach(session)
     rebuildMenu()
-    // A file given on the command line is loaded before the window asks for the current lab.
-    const file = pendingFile ?? fileFromArgv(process.argv)
+    // A file given on the command line (or by Finder before 'ready') is loaded before the window
+    // asks for the current lab.
+    const file = pendingFiles.pop() ?? fileFromArgv(process.argv, process.cwd())
     ready = true
     const problem = file ? await actions.openPath(file, { quiet: true }) : null
     openWindow()
     if (problem !== null && file) actions.showError(`Could not open ${file}`, problem)
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) openWindow()
-    })
   })
 }
 
-if (app.requestSingleInstanceLock()) run()
-else app.quit()
+function start(): void {
+  const userData = chooseUserData(process.env, app.getPath('appData'), app.isPackaged)
+  mkdirSync(userData, { recursive: true })
+  app.setPath('userData', userData)
+  // The installer's shortcuts carry the appId as their AppUserModelID; the process must use the
+  // same one before it shows anything, or Windows shows a second taskbar icon.
+  if (process.platform === 'win32') app.setAppUserModelId(app.isPackaged ? APP_ID : DEV_APP_ID)
+  // A second launch resolves its file here, in its own working directory, and sends it along.
+  const file = fileFromArgv(process.argv, process.cwd())
+  if (app.requestSingleInstanceLock(file ? { files: [file] } : {})) run()
+  else app.quit()
+}
+
+const cliArgs = cliArguments(process.argv)
+if (cliArgs) void runCliMode(cliArgs, app)
+else start()

@@ -34,6 +34,8 @@ export interface IpcOptions {
   openPresenter?: () => void
   /** "Verify with a real kernel" (oracle-service.ts). */
   oracle?: OracleHost
+  /** file.open: open a file by path as File › Open does; resolves to the problem, or null. */
+  openFile?: (path: string) => Promise<string | null>
 }
 
 function untrusted(channel: string): { ok: false; error: IpcError } {
@@ -71,21 +73,29 @@ export function registerIpc(
     ...(options.recovery ? { recovery: options.recovery } : {}),
     ...(options.oracle ? { oracle: options.oracle } : {}),
     ...(options.openPresenter ? { openPresenter: options.openPresenter } : {}),
+    ...(options.openFile ? { openFile: options.openFile } : {}),
     // app.openSource: only kernel source pages on elixir.bootlin.com, in the system browser.
     openExternal: (url) => {
-      if (new URL(url).origin === 'https://elixir.bootlin.com') void shell.openExternal(url)
+      // openExternal rejects when no browser can take the URL: say so, never an unhandled rejection.
+      if (new URL(url).origin === 'https://elixir.bootlin.com')
+        shell.openExternal(url).catch((err: unknown) => {
+          console.warn(`could not open ${url} in the system browser:`, err)
+        })
     },
   })
   const channels = Object.keys(invokeChannels) as InvokeChannel[]
   for (const channel of channels) {
-    ipcMain.handle(PREFIX + channel, (event, ...args: unknown[]): Result<unknown> => {
-      const url = senderUrl(event)
-      if (url === null || !options.isAppUrl(url)) {
-        console.warn(`lab:${channel}: refused a request from ${url ?? 'a detached frame'}`)
-        return untrusted(channel)
-      }
-      return dispatch(handlers, channel, args, event.sender)
-    })
+    ipcMain.handle(
+      PREFIX + channel,
+      (event, ...args: unknown[]): Result<unknown> | Promise<Result<unknown>> => {
+        const url = senderUrl(event)
+        if (url === null || !options.isAppUrl(url)) {
+          console.warn(`lab:${channel}: refused a request from ${url ?? 'a detached frame'}`)
+          return untrusted(channel)
+        }
+        return dispatch(handlers, channel, args, event.sender)
+      },
+    )
   }
   return {
     handlers,

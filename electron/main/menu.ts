@@ -205,7 +205,12 @@ export function createFileActions(deps: FileActionDeps): FileActions {
   }
 }
 
-export function buildMenu(actions: FileActions): Menu {
+export interface MenuOptions {
+  /** Development build: View › Toggle Developer Tools and Force Reload (never in the installed app). */
+  devTools: boolean
+}
+
+export function buildMenu(actions: FileActions, options: MenuOptions): Menu {
   const recent = actions.recent()
   const isMac = process.platform === 'darwin'
   const template: MenuItemConstructorOptions[] = [
@@ -239,8 +244,7 @@ export function buildMenu(actions: FileActions): Menu {
       label: '&View',
       submenu: [
         { role: 'reload' },
-        { role: 'forceReload' },
-        { role: 'toggleDevTools' },
+        ...(options.devTools ? [{ role: 'forceReload' as const }, { role: 'toggleDevTools' as const }] : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

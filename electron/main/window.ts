@@ -39,6 +39,14 @@ export function isAppUrl(url: string): boolean {
   return u.origin === own.origin
 }
 
+/**
+ * Every page load reports the page's <title> ('page-title-updated'), which would replace the title
+ * main set (the file name, the unsaved '•', '— presenter'). Main's setTitle is the only source.
+ */
+function keepTitle(win: BrowserWindow): void {
+  win.on('page-title-updated', (event) => event.preventDefault())
+}
+
 /** The presenter: the same renderer on '#presenter', with the same hardening; it follows timeline.changed. */
 export function createPresenterWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -63,8 +71,12 @@ export function createPresenterWindow(): BrowserWindow {
       webviewTag: false,
       disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
+      // DevTools only in development builds: no menu item, accelerator or context menu opens them
+      // in the installed app.
+      devTools: !app.isPackaged,
     },
   })
+  keepTitle(win)
   win.once('ready-to-show', () => win.show())
   const dev = devServerUrl()
   if (dev) void win.loadURL(`${dev}#presenter`)
@@ -95,8 +107,12 @@ export function createMainWindow(): BrowserWindow {
       webviewTag: false,
       disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
+      // DevTools only in development builds: no menu item, accelerator or context menu opens them
+      // in the installed app.
+      devTools: !app.isPackaged,
     },
   })
+  keepTitle(win)
   win.once('ready-to-show', () => win.show())
   const dev = devServerUrl()
   if (dev) void win.loadURL(dev)

@@ -3,7 +3,13 @@
  * download the Electron binary under plain Node (docs/design.md#electron-only-in-main-and-preload).
  */
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { PREFIX, eventChannels, invokeChannels, type LabApi } from '../../shared/ipc/contract'
+import {
+  PREFIX,
+  eventChannels,
+  hostOnlyChannels,
+  invokeChannels,
+  type LabApi,
+} from '../../shared/ipc/contract'
 
 const fakes = vi.hoisted(() => {
   const listeners = new Map<string, Set<(...a: unknown[]) => void>>()
@@ -22,12 +28,18 @@ const fakes = vi.hoisted(() => {
       }),
       send: vi.fn(),
     },
+    /** webUtils.getPathForFile: the path of a File on disk, '' for one built in JS; throws for a non-File. */
+    getPathForFile: vi.fn((file: unknown): string => {
+      if (!(file instanceof Blob)) throw new TypeError('not a File')
+      return (file as Blob & { diskPath?: string }).diskPath ?? ''
+    }),
   }
 })
 
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, api: unknown) => fakes.exposed.set(key, api) },
   ipcRenderer: fakes.ipcRenderer,
+  webUtils: { getPathForFile: fakes.getPathForFile },
 }))
 
 /** Deliver an event the way Electron does: (IpcRendererEvent, ...args). */
@@ -48,10 +60,14 @@ beforeEach(() => {
 })
 
 describe('preload', () => {
-  it('exposes exactly window.lab = { invoke: one function per contract channel, on }', () => {
+  const pageChannels = Object.keys(invokeChannels).filter((c) => !(c in hostOnlyChannels))
+
+  it('exposes exactly window.lab = { invoke: one function per page channel, on, openFile }', () => {
     expect([...fakes.exposed.keys()]).toEqual(['lab'])
-    expect(Object.keys(lab).sort()).toEqual(['invoke', 'on'])
-    expect(Object.keys(lab.invoke).sort()).toEqual(Object.keys(invokeChannels).sort())
+    expect(Object.keys(lab).sort()).toEqual(['invoke', 'on', 'openFile'])
+    expect(Object.keys(lab.invoke).sort()).toEqual(pageChannels.sort())
+    // file.open is not the page's to call with a path of its choosing.
+    expect(Object.keys(lab.invoke)).not.toContain('file.open')
     for (const fn of Object.values(lab.invoke)) expect(typeof fn).toBe('function')
     expect(typeof lab.on).toBe('function')
     // ipcRenderer itself never reaches the page.
@@ -59,7 +75,7 @@ describe('preload', () => {
   })
 
   it('forwards every call to ipcRenderer.invoke with the lab: prefix and the arguments unchanged', async () => {
-    for (const ch of Object.keys(invokeChannels) as (keyof LabApi['invoke'])[]) {
+    for (const ch of pageChannels as (keyof LabApi['invoke'])[]) {
       fakes.ipcRenderer.invoke.mockClear()
       const arg = { fileName: 'a.xml', text: '<x/>' }
       const answer = await (lab.invoke[ch] as (...a: unknown[]) => Promise<unknown>)(arg)
@@ -69,6 +85,20 @@ describe('preload', () => {
     }
     await lab.invoke['app.info']()
     expect(fakes.ipcRenderer.invoke).toHaveBeenLastCalledWith('lab:app.info')
+  })
+
+  it('openFile sends file.open with the path the preload reads off the File; null when there is none', async () => {
+    const onDisk = Object.assign(new File(['{}'], 'T1.p2plab'), { diskPath: '/home/u/labs/T1.p2plab' })
+    expect(await lab.openFile(onDisk)).toEqual({
+      ok: true,
+      value: { channel: 'lab:file.open', args: [{ path: '/home/u/labs/T1.p2plab' }] },
+    })
+    expect(fakes.getPathForFile).toHaveBeenCalledWith(onDisk)
+    fakes.ipcRenderer.invoke.mockClear()
+    // A File made in the page (no disk path) or something that is not a File: nothing is sent.
+    expect(await lab.openFile(new File(['x'], 'made.p2plab'))).toBeNull()
+    expect(await lab.openFile({ path: '/etc/shadow' } as unknown as Blob)).toBeNull()
+    expect(fakes.ipcRenderer.invoke).not.toHaveBeenCalled()
   })
 
   it('rejects event channels that are not in the contract, including prototype names', () => {

@@ -338,6 +338,13 @@ export interface Invoke {
   'oracle.start': () => Result<{ runId: string }>
   /** Kill the running oracle (its whole process group). */
   'oracle.cancel': () => Result<{ cancelled: boolean }>
+  /**
+   * Open a file the user picked (the window's Open…) or dropped, by its path, exactly as File › Open
+   * does: recent files, Save writes back to it (with its .bak), change detection. Host-only: the
+   * page never sends a path itself; window.lab.openFile(file) takes it from the File in the preload.
+   * A host that cannot open files by path (the browser harness) answers 'input'.
+   */
+  'file.open': (req: { path: string }) => Result<LabView> | Promise<Result<LabView>>
 }
 
 /** main → renderer */
@@ -389,7 +396,16 @@ export const invokeChannels = {
   'oracle.available': 1,
   'oracle.start': 1,
   'oracle.cancel': 1,
+  'file.open': 1,
 } as const satisfies Record<keyof Invoke, 1>
+
+/**
+ * Channels the page cannot call through window.lab.invoke: the preload reaches them on the page's
+ * behalf (file.open: a path only the preload can read off a File the user picked or dropped).
+ */
+export const hostOnlyChannels = { 'file.open': 1 } as const satisfies Partial<Record<keyof Invoke, 1>>
+export type HostOnlyChannel = keyof typeof hostOnlyChannels
+export type PageChannel = Exclude<keyof Invoke, HostOnlyChannel>
 
 export const eventChannels = {
   'lab.changed': 1,
@@ -403,6 +419,12 @@ export type InvokeChannel = keyof Invoke
 export type EventChannel = keyof Events
 
 export interface LabApi {
-  invoke: { [K in keyof Invoke]: (...a: Parameters<Invoke[K]>) => Promise<ReturnType<Invoke[K]>> }
+  invoke: { [K in PageChannel]: (...a: Parameters<Invoke[K]>) => Promise<Awaited<ReturnType<Invoke[K]>>> }
   on<K extends keyof Events>(channel: K, listener: (payload: Events[K]) => void): () => void
+  /**
+   * Open a file the user picked or dropped the way File › Open does (file.open with the path the
+   * preload reads off the File). null: this host has no path for it (the browser harness, or a
+   * File not on disk) — import its text instead.
+   */
+  openFile(file: Blob): Promise<Result<LabView> | null>
 }

@@ -108,4 +108,5 @@ export const requestSchemas = {
   'oracle.available': z.tuple([]),
   'oracle.start': z.tuple([]),
   'oracle.cancel': z.tuple([]),
+  'file.open': z.tuple([z.strictObject({ path: z.string().min(1).max(4096) })]),
 } as const satisfies Record<keyof Invoke, z.ZodType>

@@ -52,6 +52,8 @@ export interface E2eOptions extends WatchOptions {
   acceptDownloads?: boolean
   /** Wait until the app says it is ready (.app[data-ready]) before returning. */
   ready?: boolean
+  /** Start the harness with the real-kernel oracle on (npm run serve -- --oracle). */
+  oracle?: boolean
 }
 
 /**
@@ -64,7 +66,7 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
       `E2E needs the production renderer build (${BUILT_INDEX}). Run \`npx electron-vite build\` first.`,
     )
   mkdirSync(SCREENS, { recursive: true })
-  const bridge = await startBridge({ port: 0 })
+  const bridge = await startBridge({ port: 0, oracle: opts.oracle === true })
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1280, height: 800 },

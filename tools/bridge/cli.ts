@@ -1,6 +1,7 @@
 /**
  * `npm run serve`: after `electron-vite build`, serve the app in a browser against the real engine.
  * Port: --port N, else LAB_PORT, else 5199 (0 = any free port). Always bound to 127.0.0.1.
+ * --oracle: offer "Verify with a real kernel" (off unless asked: it boots QEMU, may call apt-get).
  */
 import { startBridge } from './server'
 
@@ -17,7 +18,8 @@ function parsePort(argv: string[]): number {
 }
 
 async function main(): Promise<void> {
-  const bridge = await startBridge({ port: parsePort(process.argv.slice(2)) })
+  const argv = process.argv.slice(2)
+  const bridge = await startBridge({ port: parsePort(argv), oracle: argv.includes('--oracle') })
   console.log(`P2P DMA Lab (browser harness) at ${bridge.url}`)
   console.log('Open it in Chromium; Ctrl+C stops the server.')
   const stop = (): void => {

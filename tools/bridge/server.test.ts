@@ -224,7 +224,10 @@ describe('browser harness', () => {
     page['globalThis'] = page
     runInNewContext(js, page)
     const lab = page['lab'] as LabApi
-    expect(Object.keys(lab).sort()).toEqual(['invoke', 'on'])
+    expect(Object.keys(lab).sort()).toEqual(['invoke', 'on', 'openFile'])
+    // The harness has no path for a File: the page imports the text; file.open itself is refused.
+    expect(await lab.openFile(new Blob(['{}']))).toBeNull()
+    expect(Object.keys(lab.invoke)).not.toContain('file.open')
     const changes: LabView[] = []
     const off = lab.on('lab.changed', (v) => changes.push(v))
     expect(() => (lab.on as (c: string, l: () => void) => void)('lab:nope', () => undefined)).toThrow(
@@ -250,5 +253,40 @@ describe('browser harness', () => {
     expect(changes.map((c) => c.lab.settings.era)).toEqual(['v6.4'])
     other.close()
     off()
+  })
+})
+
+describe('browser harness: the real-kernel oracle', () => {
+  it('is not startable unless the harness was started with --oracle (oracle: true)', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'lab-bridge-oracle-'))
+    mkdirSync(join(dir2, 'r'))
+    writeFileSync(join(dir2, 'r', 'index.html'), '<!doctype html><html><head></head><body></body></html>')
+    const plain = await startBridge({ port: 0, rendererDir: join(dir2, 'r') })
+    try {
+      const ws = await new Promise<WebSocket>((resolve, reject) => {
+        const s = new WebSocket(`ws://127.0.0.1:${plain.port}/__bridge__/ws`, {
+          origin: plain.url.replace(/\/$/, ''),
+        })
+        s.once('open', () => resolve(s))
+        s.once('error', reject)
+      })
+      const answer = (id: number, channel: string) =>
+        new Promise<unknown>((resolve) => {
+          ws.on('message', (d) => {
+            const m = JSON.parse(String(d)) as { t: string; id?: number; value?: unknown }
+            if (m.t === 'result' && m.id === id) resolve(m.value)
+          })
+          ws.send(JSON.stringify({ t: 'invoke', id, channel, payload: [] }))
+        })
+      expect(await answer(1, 'lab:oracle.available')).toMatchObject({
+        ok: true,
+        value: { available: false, reason: expect.stringMatching(/--oracle/) as unknown as string },
+      })
+      expect(await answer(2, 'lab:oracle.start')).toMatchObject({ ok: false, error: { kind: 'input' } })
+      ws.close()
+    } finally {
+      await plain.close()
+      rmSync(dir2, { recursive: true, force: true })
+    }
   })
 })

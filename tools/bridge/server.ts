@@ -33,6 +33,11 @@ export interface BridgeOptions {
   host?: string
   /** The built renderer; default <repo>/out/renderer. */
   rendererDir?: string
+  /**
+   * Offer "Verify with a real kernel" (`npm run serve -- --oracle`). Off by default: a run boots
+   * QEMU and may call apt-get, and any local process that reaches the harness could start one.
+   */
+  oracle?: boolean
 }
 
 export interface Bridge {
@@ -150,7 +155,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     for (const ws of sockets) if (ws.readyState === ws.OPEN && ws !== to?.except) ws.send(text)
   }
   // the same "Verify with a real kernel" service as Electron main (a child process per run)
-  const oracle = new OracleService({ repoRoot })
+  const oracle = new OracleService({
+    repoRoot,
+    enabled: options.oracle === true,
+    disabledReason:
+      'the browser harness runs the real-kernel check only when started with npm run serve -- --oracle',
+  })
   const handlers = createHandlers(session, emit, 'browser-harness', { oracle })
 
   let port = 0
@@ -222,7 +232,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       sockets.add(ws)
       ws.on('close', () => sockets.delete(ws))
       ws.on('error', () => sockets.delete(ws))
-      ws.on('message', (data, isBinary) => {
+      ws.on('message', async (data, isBinary) => {
         if (isBinary) return ws.close(1003, 'text frames only')
         const msg = parseClientMsg(data.toString())
         if (!msg) return ws.close(1008, 'malformed message')
@@ -231,7 +241,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           const channel = msg.channel.startsWith(PREFIX)
             ? msg.channel.slice(PREFIX.length)
             : `(${msg.channel})`
-          reply = { t: 'result', id: msg.id, ok: true, value: dispatch(handlers, channel, msg.payload, ws) }
+          const value = await dispatch(handlers, channel, msg.payload, ws)
+          reply = { t: 'result', id: msg.id, ok: true, value }
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err))
           reply = { t: 'result', id: msg.id, ok: false, error: { name: e.name, message: e.message } }

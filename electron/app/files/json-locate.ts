@@ -3,7 +3,7 @@
  * like syntax errors do. Works on text JSON.parse accepted; walks only along the path (skipping
  * other values iteratively, so nesting depth costs nothing). Pure.
  */
-import { lineColumn, type TextLocation } from './text'
+import { lineColumn, type TextLocation } from '../../../shared/text/utf8'
 
 function skipWs(text: string, i: number): number {
   while (i < text.length) {

@@ -24,7 +24,7 @@ import { basename, dirname, join } from 'node:path'
 import { LIMITS } from '../../../shared/model/lab-schema'
 import { LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../../shared/model/topology'
 import { io, nodeFsAsync, nodeFsSync, runAsync, runSync, type FileStat, type FsOps } from './fs-ops'
-import { decodeUtf8, type TextLocation } from './text'
+import { decodeUtf8, type TextLocation } from '../../../shared/text/utf8'
 
 /** What a file on disk was when the app read or wrote it: a later save compares the disk against it. */
 export interface FileIdentity {

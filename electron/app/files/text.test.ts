@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeUtf8, firstInvalidUtf8, lineColumn } from './text'
+import { decodeUtf8, firstInvalidUtf8, lineColumn } from '../../../shared/text/utf8'
 import { jsonPathLocation, jsonPathOffset } from './json-locate'
 
 describe('strict UTF-8', () => {

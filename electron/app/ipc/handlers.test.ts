@@ -16,7 +16,8 @@ import {
 import { requestSchemas } from '../../../shared/ipc/schemas'
 import { LIMITS } from '../../../shared/model/lab-schema'
 import { LabSession } from '../session'
-import { createHandlers, dispatch, type Handlers } from './handlers'
+import { createHandlers, type Handlers } from './handlers'
+import { dispatchNow, now } from '../../../tests/helpers/dispatch'
 
 const CHANNELS = Object.keys(invokeChannels) as (keyof typeof invokeChannels)[]
 
@@ -150,7 +151,7 @@ describe('IPC contract', () => {
           valid = false
         }
         fc.pre(!valid)
-        expectInputError(handlers[channel](...args), channel)
+        expectInputError(now(handlers[channel](...args) as Result<unknown>), channel)
         expect(state(session)).toBe(before)
       }),
       { numRuns: 1500, seed: 0x2019 },
@@ -204,16 +205,16 @@ describe('IPC contract', () => {
   it('dispatch refuses unknown channels and non-list arguments', () => {
     const { handlers } = setup()
     for (const ch of ['nope', 'lab:app.info', '__proto__', 'toString', 'constructor', '']) {
-      const r = dispatch(handlers, ch, [])
+      const r = dispatchNow(handlers, ch, [])
       expect(r.ok).toBe(false)
       if (!r.ok) {
         expect(r.error.kind).toBe('input')
         expect(r.error.message).toContain('unknown channel')
       }
     }
-    const r = dispatch(handlers, 'app.info', 'x' as unknown as unknown[])
+    const r = dispatchNow(handlers, 'app.info', 'x' as unknown as unknown[])
     expect(r.ok).toBe(false)
-    expect(dispatch(handlers, 'app.info', []).ok).toBe(true)
+    expect(dispatchNow(handlers, 'app.info', []).ok).toBe(true)
   })
 
   it('turns engine exceptions into kind internal', () => {
@@ -284,7 +285,7 @@ describe('one trip per change', () => {
   it('a change reaches the requester once (in its reply) and every other window as lab.changed', () => {
     const { handlers, emit } = setup()
     const requester = { name: 'main window' }
-    const r = dispatch(handlers, 'lab.setSettings', [{ era: 'v5.0' }], requester) as Result<LabView>
+    const r = dispatchNow(handlers, 'lab.setSettings', [{ era: 'v5.0' }], requester) as Result<LabView>
     expect(r.ok).toBe(true)
     const changed = emit.mock.calls.filter(([ch]) => ch === 'lab.changed')
     expect(changed).toHaveLength(1)
@@ -296,7 +297,7 @@ describe('one trip per change', () => {
   it('a stepping answer is pushed to the other windows only', () => {
     const { handlers, emit } = setup()
     const requester = { name: 'main window' }
-    const started = dispatch(handlers, 'scenario.start', [{ index: 0 }], requester)
+    const started = dispatchNow(handlers, 'scenario.start', [{ index: 0 }], requester)
     expect(started.ok).toBe(true)
     const pushed = emit.mock.calls.filter(([ch]) => ch === 'timeline.changed')
     expect(pushed.length).toBeGreaterThan(0)
@@ -316,7 +317,7 @@ describe('one trip per change', () => {
     const before = session.current()
     if (!before.ok) throw new Error('current')
     const hb = before.value.nodes.find((n) => n.kind === 'host_bridge')!
-    const r = dispatch(handlers, 'topology.edit', [
+    const r = dispatchNow(handlers, 'topology.edit', [
       { op: 'addNode', kind: 'root_port', parent: hb.id, id: 'rpNew' },
     ]) as Result<LabView>
     expect(r.ok).toBe(true)

@@ -9,6 +9,7 @@
  * An exception from the engine is a bug; it is answered with kind 'internal' (never thrown across
  * IPC, where only its message would survive).
  */
+import { isAbsolute } from 'node:path'
 import type { z } from 'zod'
 import type {
   AppInfo,
@@ -63,6 +64,11 @@ export interface HandlerServices {
    * absent where the host cannot read it (then the channel answers why).
    */
   thisMachine?: () => Result<{ fileName: string; text: string }>
+  /**
+   * Open a file by path exactly as File › Open does (main: recent files, Save back to it, change
+   * detection); resolves to the problem text, or null when it opened. Absent in the harness.
+   */
+  openFile?: (path: string) => Promise<string | null>
 }
 
 /** Where a running oracle reports to (the handlers forward both as oracle.* events). */
@@ -142,13 +148,17 @@ function guarded<K extends InvokeChannel>(
       ]) as ReturnType<Invoke[K]>
     }
     if (!parsed.success) return validationError(channel, parsed.error) as ReturnType<Invoke[K]>
-    try {
-      return call(parsed.data as z.infer<(typeof requestSchemas)[K]>)
-    } catch (err) {
+    const internal = (err: unknown) => {
       console.error(`lab:${channel}: internal error`, err)
-      return failure('internal', `lab:${channel}: internal error: ${clip(errorText(err))}`) as ReturnType<
-        Invoke[K]
-      >
+      return failure('internal', `lab:${channel}: internal error: ${clip(errorText(err))}`)
+    }
+    try {
+      const r = call(parsed.data as z.infer<(typeof requestSchemas)[K]>)
+      // An asynchronous channel (file.open): a rejection is an internal error too, never a throw.
+      if (r instanceof Promise) return r.catch(internal) as ReturnType<Invoke[K]>
+      return r
+    } catch (err) {
+      return internal(err) as ReturnType<Invoke[K]>
     }
   }
 }
@@ -242,6 +252,7 @@ export function createHandlers(
       ok: true,
       value: { cancelled: services.oracle?.cancel() ?? false },
     })),
+    'file.open': guarded('file.open', ([req]) => openByPath(session, req.path, services.openFile)),
   }
   inFlight.set(handlers, ctx)
   return handlers
@@ -285,6 +296,27 @@ function startOracle(
   return { ok: true, value: { runId } }
 }
 
+/** file.open: the host opens the file as File › Open does; the answer is the lab view or why not. */
+function openByPath(
+  session: LabSession,
+  path: string,
+  openFile: HandlerServices['openFile'],
+): Result<LabView> | Promise<Result<LabView>> {
+  if (!openFile)
+    return failure('input', 'lab:file.open: this host cannot open files by path; import the file’s text', [
+      { source: 'ipc:file.open', path: '0.path', message: 'opening by path is not available here' },
+    ])
+  if (!isAbsolute(path))
+    return failure('input', 'lab:file.open: the path must be absolute', [
+      { source: 'ipc:file.open', path: '0.path', message: 'not an absolute path' },
+    ])
+  return openFile(path).then((problem) =>
+    problem === null
+      ? session.current()
+      : failure('input', `lab:file.open: ${clip(problem)}`, [{ source: path, message: clip(problem) }]),
+  )
+}
+
 /** Load the pending autosave into the session; it stays dirty and keeps its original path. */
 function recoverInto(session: LabSession, recovery: RecoverySource): Result<LabView> {
   const pending = recovery.take()
@@ -313,7 +345,7 @@ export function dispatch(
   channel: string,
   args: unknown[],
   origin?: unknown,
-): Result<unknown> {
+): Result<unknown> | Promise<Result<unknown>> {
   if (!isInvokeChannel(channel)) {
     const name = clip(String(channel), 80)
     return failure('input', `lab:${name}: unknown channel`, [

@@ -14,7 +14,8 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { LabSession } from '../session'
 import { applyMutations, mutationArb } from '../../engine/import/fuzz'
-import { createHandlers, dispatch } from './handlers'
+import { createHandlers } from './handlers'
+import { dispatchNow } from '../../../tests/helpers/dispatch'
 import { invokeChannels, type IpcError, type Result } from '../../../shared/ipc/contract'
 import type { InputIssue } from '../../../shared/model/topology'
 
@@ -232,7 +233,7 @@ describe('random payloads on every IPC channel', () => {
           const before = snapshot(session)
           let r: Result<unknown>
           expect(() => {
-            r = dispatch(handlers, channel, args as unknown[])
+            r = dispatchNow(handlers, channel, args as unknown[])
           }).not.toThrow()
           r = r!
           expect(typeof r.ok).toBe('boolean')

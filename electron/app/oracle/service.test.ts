@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream'
 import { describe, expect, it, vi } from 'vitest'
 import type { Events, OracleFinished, OracleProgress } from '../../../shared/ipc/contract'
 import { LabSession } from '../session'
-import { createHandlers, dispatch } from '../ipc/handlers'
+import { createHandlers } from '../ipc/handlers'
+import { dispatchNow } from '../../../tests/helpers/dispatch'
 import { OracleService, parseOracleJson, type OracleChild, type OracleServiceOptions } from './service'
 
 class FakeChild extends EventEmitter {
@@ -173,6 +174,37 @@ describe('OracleService', () => {
     expect(t.spawned).toHaveLength(0)
   })
 
+  it('in the installed app, says first and plainly what it needs (not "install QEMU" first)', () => {
+    // Everything missing at once, as on a user's laptop: the packaged reason comes before the rest.
+    for (const platform of ['linux', 'darwin', 'win32'] as const) {
+      const r = setup({
+        packaged: true,
+        platform,
+        hasCommand: () => false,
+        exists: () => false,
+      }).service.availability()
+      expect(r.available).toBe(false)
+      expect(r.reason).toMatch(
+        /^The installed app cannot run the real-kernel check: it needs a development checkout/,
+      )
+      expect(r.reason).toMatch(/Linux x86_64.*qemu-system-x86_64.*gcc/)
+      expect(r.reason).not.toMatch(/^qemu|needs Linux on/)
+    }
+    // Even with QEMU installed, packaged never claims to be available.
+    expect(setup({ packaged: true }).service.availability().available).toBe(false)
+  })
+
+  it('a host may switch it off with its own reason (the harness without --oracle)', () => {
+    const t = setup({ enabled: false, disabledReason: 'start the harness with --oracle' })
+    expect(t.service.availability()).toEqual({
+      available: false,
+      reason: 'start the harness with --oracle',
+      running: null,
+    })
+    expect(() => t.service.start(LAB, 1, t.sink)).toThrow(/--oracle/)
+    expect(t.spawned).toHaveLength(0)
+  })
+
   it('parseOracleJson keeps only known statuses and strings', () => {
     const r = parseOracleJson(
       'noise before\n' +
@@ -202,13 +234,13 @@ describe('oracle channels (createHandlers)', () => {
 
   it('oracle.start runs the current lab and pushes oracle.progress and oracle.finished', async () => {
     const { t, events, handlers, session } = host()
-    expect(dispatch(handlers, 'oracle.available', [])).toEqual({
+    expect(dispatchNow(handlers, 'oracle.available', [])).toEqual({
       ok: true,
       value: { available: true, reason: null, running: null },
     })
-    const r = dispatch(handlers, 'oracle.start', [])
+    const r = dispatchNow(handlers, 'oracle.start', [])
     expect(r).toEqual({ ok: true, value: { runId: 'oracle-1' } })
-    const again = dispatch(handlers, 'oracle.start', [])
+    const again = dispatchNow(handlers, 'oracle.start', [])
     expect(again.ok).toBe(false)
     const c = t.children[0]!
     c.stderr.write('oracle: booting\n')
@@ -229,15 +261,15 @@ describe('oracle channels (createHandlers)', () => {
 
   it('oracle.cancel answers whether something was cancelled', () => {
     const { handlers } = host()
-    expect(dispatch(handlers, 'oracle.cancel', [])).toEqual({ ok: true, value: { cancelled: false } })
-    dispatch(handlers, 'oracle.start', [])
-    expect(dispatch(handlers, 'oracle.cancel', [])).toEqual({ ok: true, value: { cancelled: true } })
+    expect(dispatchNow(handlers, 'oracle.cancel', [])).toEqual({ ok: true, value: { cancelled: false } })
+    dispatchNow(handlers, 'oracle.start', [])
+    expect(dispatchNow(handlers, 'oracle.cancel', [])).toEqual({ ok: true, value: { cancelled: true } })
   })
 
   it('wrong shapes are refused before anything runs', () => {
     const { t, handlers } = host()
     for (const ch of ['oracle.available', 'oracle.start', 'oracle.cancel']) {
-      const r = dispatch(handlers, ch, [{ lab: '/etc/passwd' }])
+      const r = dispatchNow(handlers, ch, [{ lab: '/etc/passwd' }])
       expect(r.ok).toBe(false)
       if (!r.ok) expect(r.error.kind).toBe('input')
     }
@@ -246,7 +278,7 @@ describe('oracle channels (createHandlers)', () => {
 
   it('unavailable: oracle.start is refused with the reason; a host without the service says so', () => {
     const { t, handlers } = host({ hasCommand: () => false })
-    const r = dispatch(handlers, 'oracle.start', [])
+    const r = dispatchNow(handlers, 'oracle.start', [])
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error.message).toMatch(/qemu-system-x86_64 is not installed/)
     expect(t.spawned).toHaveLength(0)

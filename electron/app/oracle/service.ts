@@ -6,7 +6,8 @@
  * QEMU); the end is the CLI's JSON, parsed into per-pair results.
  *
  * The oracle is TypeScript run by tsx, so the feature needs the development checkout (a packaged
- * app has neither tsx nor tools/): availability says so.
+ * app has neither tsx nor tools/): availability says so, first and plainly, with everything else it
+ * needs, so nobody installs QEMU only to learn that the app cannot use it.
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -35,6 +36,14 @@ export type Spawner = (command: string, args: string[], options: { cwd: string }
 export interface OracleServiceOptions {
   /** The repository checkout (holds node_modules/.bin/tsx and tools/oracle/oracle.ts). */
   repoRoot: string
+  /** The installed app (electron-builder package): the oracle is not in it. */
+  packaged?: boolean
+  /**
+   * false: this host does not offer the oracle at all, with `disabledReason` as the reason (the
+   * browser harness unless started with --oracle: a run may call apt-get and boots QEMU).
+   */
+  enabled?: boolean
+  disabledReason?: string
   spawn?: Spawner
   platform?: NodeJS.Platform
   arch?: string
@@ -49,6 +58,13 @@ export interface OracleServiceOptions {
 }
 
 const QEMU = 'qemu-system-x86_64'
+
+/** What the oracle needs, said to a user of the installed app before anything else. */
+export const PACKAGED_REASON =
+  'The installed app cannot run the real-kernel check: it needs a development checkout of P2P DMA Lab ' +
+  '(the oracle is TypeScript run by tsx and is not shipped in the app) on Linux x86_64, with ' +
+  'qemu-system-x86_64, gcc and apt access to Debian’s archive (about 125 MB, downloaded once). ' +
+  'There: npm ci, then npm run oracle -- <lab.p2plab>.'
 const MAX_LINE = 500
 
 export function onPath(cmd: string, path = process.env['PATH'] ?? ''): boolean {
@@ -131,7 +147,8 @@ interface Running {
 }
 
 export class OracleService implements OracleHost {
-  private readonly o: Required<Omit<OracleServiceOptions, 'platform' | 'arch'>> & {
+  private readonly o: Required<Omit<OracleServiceOptions, 'platform' | 'arch' | 'disabledReason'>> & {
+    disabledReason: string
     platform: NodeJS.Platform
     arch: string
   }
@@ -141,6 +158,9 @@ export class OracleService implements OracleHost {
   constructor(options: OracleServiceOptions) {
     this.o = {
       repoRoot: options.repoRoot,
+      packaged: options.packaged ?? false,
+      enabled: options.enabled ?? true,
+      disabledReason: options.disabledReason ?? 'this host does not run the oracle',
       spawn: options.spawn ?? defaultSpawn,
       platform: options.platform ?? process.platform,
       arch: options.arch ?? process.arch,
@@ -166,6 +186,8 @@ export class OracleService implements OracleHost {
   availability(): OracleAvailability {
     const running = this.run?.runId ?? null
     const no = (reason: string): OracleAvailability => ({ available: false, reason, running })
+    if (!this.o.enabled) return no(this.o.disabledReason)
+    if (this.o.packaged) return no(PACKAGED_REASON)
     if (this.o.platform !== 'linux' || this.o.arch !== 'x64')
       return no(`needs Linux on x86_64 (this is ${this.o.platform} ${this.o.arch})`)
     if (!this.o.hasCommand(QEMU)) return no(`${QEMU} is not installed (apt-get install qemu-system-x86)`)

@@ -9,7 +9,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Result } from '../../../shared/ipc/contract'
 import type { StepperView } from '../../../shared/model/stepper'
 import { LabSession } from '../session'
-import { createHandlers, dispatch, type Handlers } from '../ipc/handlers'
+import { createHandlers, type Handlers } from '../ipc/handlers'
+import { dispatchNow } from '../../../tests/helpers/dispatch'
 
 const C22 = readFileSync(
   join(import.meta.dirname, '../../../tests/scenarios/C22-gup-on-remap-pfn-range.p2plab'),
@@ -23,7 +24,7 @@ function val<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(r.error.message)
   return r.value
 }
-const call = (ch: string, ...args: unknown[]) => dispatch(handlers, ch, args)
+const call = (ch: string, ...args: unknown[]) => dispatchNow(handlers, ch, args)
 const view = (r: Result<unknown>) => val(r as Result<StepperView>)
 
 beforeEach(() => {

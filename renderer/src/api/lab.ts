@@ -7,9 +7,10 @@ import type {
   EventChannel,
   Events,
   Invoke,
-  InvokeChannel,
   IpcError,
   LabApi,
+  LabView,
+  PageChannel,
   Result,
 } from '../../../shared/ipc/contract'
 
@@ -23,15 +24,30 @@ function api(): LabApi {
  * Call one contract channel. A rejected promise (a broken transport, not a kernel failure: those
  * come back as `{ ok: false }`) is turned into an 'internal' IpcError so callers see one shape.
  */
-export async function invoke<K extends InvokeChannel>(
+export async function invoke<K extends PageChannel>(
   channel: K,
   ...args: Parameters<Invoke[K]>
-): Promise<ReturnType<Invoke[K]>> {
+): Promise<Awaited<ReturnType<Invoke[K]>>> {
   try {
-    const fn = api().invoke[channel] as (...a: Parameters<Invoke[K]>) => Promise<ReturnType<Invoke[K]>>
+    const fn = api().invoke[channel] as (
+      ...a: Parameters<Invoke[K]>
+    ) => Promise<Awaited<ReturnType<Invoke[K]>>>
     return await fn(...args)
   } catch (e) {
-    return { ok: false, error: transportError(e) } as ReturnType<Invoke[K]>
+    return { ok: false, error: transportError(e) } as Awaited<ReturnType<Invoke[K]>>
+  }
+}
+
+/**
+ * Open a picked or dropped file the way File › Open does (the desktop app: main opens it by path,
+ * so it becomes a recent file and Save writes back to it). null: this host has no path for it
+ * (the browser harness) and the caller imports its text.
+ */
+export async function openFile(file: File): Promise<Result<LabView> | null> {
+  try {
+    return await api().openFile(file)
+  } catch (e) {
+    return { ok: false, error: transportError(e) }
   }
 }
 

@@ -55,6 +55,36 @@ describe('useLabStore', () => {
     expect(store.busy).toBe(false)
   })
 
+  it('a picked or dropped file: the desktop app opens it by path (file.open), never as bare text', async () => {
+    const { fake } = await setup(makeView(2))
+    const store = useLabStore()
+    const opened = makeView(3, { filePath: '/home/u/T1.p2plab' })
+    ;(fake.api.openFile as unknown as { mockResolvedValueOnce(v: unknown): void }).mockResolvedValueOnce({
+      ok: true,
+      value: opened,
+    })
+    const file = new File(['{}'], 'T1.p2plab')
+    expect(await store.openFile(file)).toBe(true)
+    expect(fake.api.openFile).toHaveBeenCalledWith(file)
+    expect(fake.api.invoke['lab.importText']).not.toHaveBeenCalled()
+    expect(store.view?.filePath).toBe('/home/u/T1.p2plab')
+  })
+
+  it('where the host has no path (the browser harness) the text is imported, as strict UTF-8', async () => {
+    const { fake } = await setup(makeView(2))
+    const store = useLabStore()
+    expect(await store.openFile(new File(['\ufeffGPU0\tX\n'], 'box.txt'))).toBe(true)
+    expect(fake.api.invoke['lab.importText']).toHaveBeenCalledWith({ fileName: 'box.txt', text: 'GPU0\tX\n' })
+    const latin1 = new File([new Uint8Array([0x7b, 0x0a, 0x22, 0xe9, 0x22, 0x7d])], 'latin1.p2plab')
+    expect(await store.openFile(latin1)).toBe(false)
+    expect(store.lastError).toMatchObject({
+      kind: 'input',
+      message: expect.stringMatching(/^latin1\.p2plab:2:2: the text is not valid UTF-8/) as unknown as string,
+      issues: [{ source: 'latin1.p2plab', line: 2, column: 2 }],
+    })
+    expect(fake.api.invoke['lab.importText']).toHaveBeenCalledTimes(1)
+  })
+
   it('turns a broken transport into an internal error', async () => {
     const { fake } = await setup(makeView(2))
     const store = useLabStore()

@@ -2,7 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { AppInfo, IpcError, LabView, Result, SettingsPatch } from '../../../shared/ipc/contract'
 import type { PairVerdict } from '../../../shared/model/p2p'
-import { invoke } from '../api/lab'
+import { invoke, openFile as openByPath } from '../api/lab'
+import { decodeUtf8 } from '../../../shared/text/utf8'
 import { useEngineEvent } from '../composables/useEngineEvent'
 
 /**
@@ -63,6 +64,26 @@ export const useLabStore = defineStore('lab', () => {
   const loadDefault = () => settle(invoke('lab.loadDefault'))
   const setSettings = (patch: SettingsPatch) => settle(invoke('lab.setSettings', patch))
   const importText = (fileName: string, text: string) => settle(invoke('lab.importText', { fileName, text }))
+  /**
+   * A file the user picked (Open…) or dropped: the desktop app opens it by path exactly as File ›
+   * Open (recent files, Save writes back with its .bak); where the host has no path (the browser
+   * harness), its text is imported — read as strict UTF-8, so an invalid byte is a located error.
+   */
+  async function openFile(file: File): Promise<boolean> {
+    const opened = await openByPath(file)
+    if (opened !== null) return settle(Promise.resolve(opened))
+    const decoded = decodeUtf8(new Uint8Array(await file.arrayBuffer()))
+    if (!decoded.ok) {
+      const { line, column } = decoded.location
+      lastError.value = {
+        kind: 'input',
+        message: `${file.name}:${line}:${column}: ${decoded.message}`,
+        issues: [{ source: file.name, line, column, message: decoded.message }],
+      }
+      return false
+    }
+    return importText(file.name, decoded.text)
+  }
   function clearError() {
     lastError.value = null
   }
@@ -87,6 +108,7 @@ export const useLabStore = defineStore('lab', () => {
     loadDefault,
     setSettings,
     importText,
+    openFile,
     clearError,
     pair,
     explain,

@@ -373,6 +373,8 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'oracle.start': vi.fn(() => ok({ runId: 'oracle-1' })),
       'oracle.cancel': vi.fn(() => ok({ cancelled: true })),
     },
+    // The browser harness's answer by default: no path for a File (the page imports its text).
+    openFile: vi.fn(() => Promise.resolve(null)),
     on: vi.fn((channel, listener) => {
       const set = listeners.get(channel) ?? new Set()
       set.add(listener as (p: unknown) => void)

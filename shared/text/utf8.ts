@@ -1,7 +1,8 @@
 /**
- * Bytes → text for every file the app and the CLI read: strict UTF-8 (an invalid byte is a located
- * error, never a silent U+FFFD that a later save would write back), a leading BOM dropped, and
- * 1-based line:column for any offset. Pure: no Node, no Electron (the renderer may use it too).
+ * Bytes → text for every file the app, the CLI and the page (the browser harness's import) read:
+ * strict UTF-8 (an invalid byte is a located error, never a silent U+FFFD that a later save would
+ * write back), a leading BOM dropped, and 1-based line:column for any offset. Pure: no Node, no
+ * Electron, no DOM.
  */
 
 export interface TextLocation {
