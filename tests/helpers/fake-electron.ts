@@ -6,7 +6,7 @@
  *   vi.mock('electron', async () => (await import('../../tests/helpers/fake-electron')).electronModule())
  *   import { fake } from '../../tests/helpers/fake-electron'
  *
- * What it models, and from where (electron/electron source and docs; notes in /work/notes/electron45.md):
+ * What it models, and from where (electron/electron's source and documentation):
  *  - the window list and its lifecycle: `win.close()` emits a preventable 'close' synchronously and
  *    closes later; `win.destroy()` emits 'closed' synchronously, and the removal of the LAST window
  *    emits app 'window-all-closed' inside the same call (shell/browser/native_window.cc
