@@ -185,6 +185,31 @@ export function zapDevPtes(tx: Tx, owner: string, start: bigint, end: bigint): D
 }
 
 /**
+ * The RFC importer's sync callback: hmm_range_dma_unmap() -> the exporter's p2p_unmap() for every
+ * zapped run that p2p_map() had mapped.
+ */
+function* rfcDmaUnmap(k: Kernel, n: IntervalNotifier, lo: Vaddr, hi: Vaddr, gone: DevPteRun[]): Call<void> {
+  const u = frame('hmm_range_dma_unmap', 'mm/hmm.c (RFC 5/5 on the -mm base)', 'v5.0-rfc', [])
+  yield u.enter({ start: hex(lo), end: hex(hi), device: n.dev })
+  for (const r of gone) {
+    const vma = Object.values(k.world.vmas).find(
+      (v) => v.mm === n.mm && v.vm_start <= r.va && r.va < v.vm_end,
+    )
+    if (!r.how.includes('p2p_map') || !vma?.vm_ops) continue
+    const ops = vma.vm_ops.split(':')[0]!
+    const p = frame(`${ops}.p2p_unmap`, 'drivers/… (illustrative RFC exporter)', 'v5.0-rfc', [])
+    yield p.enter({ device: n.dev, start: hex(r.va), end: hex(r.va + r.npages * PAGE_SIZE), pas: 'daddrs' })
+    yield p.check(
+      'hmm_vma_p2p_unmap(): the VMA covers the address (else BUG())',
+      true,
+      `the exporter tears down ${r.npages} page(s) of BAR mapping for the importer`,
+    )
+    yield p.ret(r.npages.toString())
+  }
+  yield u.ret('void')
+}
+
+/**
  * driverInvalidate - the registered ops->invalidate() of one notifier.
  * Mirrors drivers/infiniband/core/umem_odp.c + mlx5 (ib_umem_notifier_invalidate_range /
  * mlx5_ib_invalidate_range), lib/test_hmm.c: dmirror_interval_invalidate(), and for the 2019 RFC
@@ -238,26 +263,7 @@ function* driverInvalidate(
     const u = Object.values(z.world.odps).find((o) => o.notifier === n.id)
     if (u && pages > 0n) z.set('odps', u.id, { ...u, npagesMapped: u.npagesMapped - pages })
   }
-  if (n.kind === 'rfc' && gone.length) {
-    const u = frame('hmm_range_dma_unmap', 'mm/hmm.c (RFC 5/5 on the -mm base)', 'v5.0-rfc', [])
-    yield u.enter({ start: hex(lo), end: hex(hi), device: n.dev })
-    for (const r of gone) {
-      const vma = Object.values(k.world.vmas).find(
-        (v) => v.mm === n.mm && v.vm_start <= r.va && r.va < v.vm_end,
-      )
-      if (!r.how.includes('p2p_map') || !vma?.vm_ops) continue
-      const ops = vma.vm_ops.split(':')[0]!
-      const p = frame(`${ops}.p2p_unmap`, 'drivers/… (illustrative RFC exporter)', 'v5.0-rfc', [])
-      yield p.enter({ device: n.dev, start: hex(r.va), end: hex(r.va + r.npages * PAGE_SIZE), pas: 'daddrs' })
-      yield p.check(
-        'hmm_vma_p2p_unmap(): the VMA covers the address (else BUG())',
-        true,
-        `the exporter tears down ${r.npages} page(s) of BAR mapping for the importer`,
-      )
-      yield p.ret(r.npages.toString())
-    }
-    yield u.ret('void')
-  }
+  if (n.kind === 'rfc' && gone.length) yield* rfcDmaUnmap(k, n, lo, hi, gone)
   if (z.empty) yield f.check('device PTEs in the range?', true, 'none were populated: nothing to zap')
   else
     yield f.mutate(
