@@ -15,8 +15,8 @@ import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Pfn, type Vad
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
-import { Tx, type DevPagemap, type PageRun, type VmArea } from '../core/world'
+import { frame, kcall, type Call, type Frame } from '../core/step'
+import { Tx, type DevPagemap, type PageRun, type PteRun, type VmArea } from '../core/world'
 import { allocRamPages, pageAt, pageKey, pteAt, pteKey, updatePages } from './mm'
 import { mmuNotifierInvalidate, zapDevPtes, type NotifyEvent } from './notifier'
 
@@ -194,32 +194,50 @@ export function* migrateToDevice(
         `allocate ${npages} device page(s) at pfn ${hex(dst)} and copy the data (the device's DMA engine)`,
       )
       yield a.ret('0')
-      const fin = frame('migrate_vma_finalize', MIGRATE, 'v5.7+', [])
-      yield fin.enter({})
-      const t2 = new Tx(k.world)
-      const old = pte![1]
-      const priv = pg.type === 'MEMORY_DEVICE_PRIVATE'
-      replacePtes(t2, mm, va, npages, {
-        pfn: dst,
-        present: !priv,
-        writable: old.writable,
-        special: false,
-        devmap: !priv,
-        ...(priv ? { swp: 'device_private' as const } : {}),
+      yield* migrateVmaFinalize(k, {
+        mm,
+        va,
+        npages,
+        dst,
+        first,
+        old: pte![1],
+        priv: pg.type === 'MEMORY_DEVICE_PRIVATE',
       })
-      updatePages(t2, first, npages, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
-      freeZeroRam(t2, first, npages)
-      yield fin.mutate(
-        t2.deltas,
-        priv
-          ? `migrate_vma_pages(): each PTE becomes a device-private entry (make_${old.writable ? 'writable_' : 'readable_'}device_private_entry(pfn ${hex(dst)})): not present for the CPU; the RAM pages are freed`
-          : `migrate_vma_pages(): the PTEs point at DEVICE_COHERENT pages (pfn ${hex(dst)}), still present for the CPU; the RAM pages are freed`,
-      )
-      yield fin.ret('void')
       return ok(npages)
     })(),
     (n) => `${n} migrated`,
   )
+}
+
+/**
+ * migrate_vma_pages() + migrate_vma_finalize(): the PTEs point at the device pages (a device-private
+ * entry, or present for DEVICE_COHERENT) and the RAM pages are freed.
+ */
+function* migrateVmaFinalize(
+  k: Kernel,
+  q: { mm: string; va: Vaddr; npages: bigint; dst: Pfn; first: Pfn; old: PteRun; priv: boolean },
+): Call<void> {
+  const { mm, va, npages, dst, first, old, priv } = q
+  const fin = frame('migrate_vma_finalize', MIGRATE, 'v5.7+', [])
+  yield fin.enter({})
+  const t2 = new Tx(k.world)
+  replacePtes(t2, mm, va, npages, {
+    pfn: dst,
+    present: !priv,
+    writable: old.writable,
+    special: false,
+    devmap: !priv,
+    ...(priv ? { swp: 'device_private' as const } : {}),
+  })
+  updatePages(t2, first, npages, (r) => ({ ...r, refcount: r.refcount - 1, mapcount: r.mapcount - 1 }))
+  freeZeroRam(t2, first, npages)
+  yield fin.mutate(
+    t2.deltas,
+    priv
+      ? `migrate_vma_pages(): each PTE becomes a device-private entry (make_${old.writable ? 'writable_' : 'readable_'}device_private_entry(pfn ${hex(dst)})): not present for the CPU; the RAM pages are freed`
+      : `migrate_vma_pages(): the PTEs point at DEVICE_COHERENT pages (pfn ${hex(dst)}), still present for the CPU; the RAM pages are freed`,
+  )
+  yield fin.ret('void')
 }
 
 /** Replace the PTEs of [va, va+n) with one run. */
@@ -263,6 +281,53 @@ function freeZeroRam(tx: Tx, first: Pfn, n: bigint): void {
 }
 
 /**
+ * Who moves device pages back to RAM, by cause and era: the driver's migrate_to_ram (a CPU fault;
+ * hmm_devmem_ops.fault with migrate_vma() before 5.2), or migrate_longterm_unpinnable_folios() (a
+ * FOLL_LONGTERM pin of DEVICE_COHERENT memory). The frame and its arguments.
+ */
+function migrateToRamCall(
+  pg: DevPagemap,
+  why: 'fault' | 'longterm',
+  old2019: boolean,
+  va: Vaddr,
+  n: bigint,
+): { f: Frame; args: Record<string, string> } {
+  if (why === 'longterm')
+    return {
+      f: frame('migrate_longterm_unpinnable_folios', 'mm/gup.c', 'v6.0+', []),
+      args: { pages: n.toString(), reason: 'MR_LONGTERM_PIN' },
+    }
+  if (old2019)
+    return {
+      f: frame(
+        `${pg.ops ?? 'hmm_devmem_ops'}.fault`,
+        'mm/hmm.c: hmm_devmem_fault() -> the driver (migrate_vma())',
+        'v4.14–v5.2',
+        [],
+      ),
+      args: {
+        address: hex(va),
+        pages: n.toString(),
+        migrate: 'migrate_vma(ops, vma, start, end, src, dst, private)',
+      },
+    }
+  return {
+    f: frame(
+      `${pg.ops ?? 'dmirror_devmem_ops'}.migrate_to_ram`,
+      'lib/test_hmm.c: dmirror_devmem_fault() (a GPU driver)',
+      'v5.7+',
+      [],
+    ),
+    args: {
+      address: hex(va),
+      pages: n.toString(),
+      flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
+      pgmap_owner: pg.owner ?? 'NULL',
+    },
+  }
+}
+
+/**
  * moveToRam - copy device pages back into fresh RAM pages and remap.
  * Mirrors, for DEVICE_PRIVATE, mm/memory.c: do_swap_page() -> pgmap->ops->migrate_to_ram()
  * (lib/test_hmm.c: dmirror_devmem_fault(): migrate_vma_setup(MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
@@ -286,38 +351,11 @@ export function* moveToRam(
   const n = npages < pte.npages - idx ? npages : pte.npages - idx
   const fault = why === 'fault'
   const old2019 = !eraAtLeast(k.era, 'v5.2')
-  const f = fault
-    ? old2019
-      ? frame(
-          `${pg.ops ?? 'hmm_devmem_ops'}.fault`,
-          'mm/hmm.c: hmm_devmem_fault() -> the driver (migrate_vma())',
-          'v4.14–v5.2',
-          [],
-        )
-      : frame(
-          `${pg.ops ?? 'dmirror_devmem_ops'}.migrate_to_ram`,
-          'lib/test_hmm.c: dmirror_devmem_fault() (a GPU driver)',
-          'v5.7+',
-          [],
-        )
-    : frame('migrate_longterm_unpinnable_folios', 'mm/gup.c', 'v6.0+', [])
+  const { f, args } = migrateToRamCall(pg, why, old2019, va, n)
   const event: NotifyEvent = fault ? 'MMU_NOTIFY_MIGRATE' : 'MMU_NOTIFY_CLEAR'
   return yield* kcall(
     f,
-    fault
-      ? old2019
-        ? {
-            address: hex(va),
-            pages: n.toString(),
-            migrate: 'migrate_vma(ops, vma, start, end, src, dst, private)',
-          }
-        : {
-            address: hex(va),
-            pages: n.toString(),
-            flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
-            pgmap_owner: pg.owner ?? 'NULL',
-          }
-      : { pages: n.toString(), reason: 'MR_LONGTERM_PIN' },
+    args,
     (function* (): Call<KResult<void>> {
       yield* mmuNotifierInvalidate(
         k,

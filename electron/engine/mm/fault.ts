@@ -172,6 +172,7 @@ function* driverPfnFault(
  * Simplification: the lab shows them as checks and fails with VM_FAULT_SIGBUS instead of oopsing. pfn_modify_allowed()
  * (L1TF) and track_pfn_insert() (x86 PAT) are not modelled. One step inserts `npages` PTEs.
  */
+// long: vmf_insert_pfn_prot() check by check (the VMA range, the four BUG_ON conditions, the populated PTE), each a step the learner stops at
 export function* vmfInsertPfn(
   k: Kernel,
   v: VmArea,

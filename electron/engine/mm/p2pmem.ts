@@ -31,6 +31,7 @@ export const pgmapId = (dev: string, bar: number, offset: bigint): string =>
  * addresses (the kernel's gen_pool stores bus addresses as "phys"); overlapping registrations are
  * not detected (devm_memremap_pages() would refuse them).
  */
+// long: pci_p2pdma_add_resource() in order: its argument checks, pci_p2pdma_setup(), devm_memremap_pages(), gen_pool_add_owner()
 export function* p2pdmaAddResource(
   k: Kernel,
   dev: PciDev,

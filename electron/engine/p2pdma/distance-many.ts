@@ -318,6 +318,7 @@ export const FIND_MANY_MAX_DEVS = 512
  * Simplification: `publishedProviders` stands for pci_has_p2pmem() (see provider.ts); the
  * reference count of the returned device is not modelled.
  */
+// long: pci_p2pmem_find_many()'s one loop over for_each_pci_dev() with its scoring and tie-breaking, as the kernel writes it
 export function pciP2pmemFindMany(
   m: Machine,
   publishedProviders: readonly string[],

@@ -92,6 +92,7 @@ export function* ibUmemOdpGet(
  * Errnos: -EFAULT (out of the umem, or from hmm_range_fault), -EPERM, -EBUSY (timeout).
  * Simplification: the timeout is a retry count of 3; the mutex is released by the caller's step.
  */
+// long: the again/retry loop of ib_umem_odp_map_dma_and_lock() (read_begin, hmm_range_fault, -EBUSY, the race, umem_mutex, read_retry) reads best in one piece
 export function* ibUmemOdpMapDmaAndLock(
   k: Kernel,
   name: string,
