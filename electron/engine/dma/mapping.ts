@@ -142,13 +142,9 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
               `out_unmap: dma_direct_unmap_sg() of the ${i} segment(s) already mapped`,
             )
           return fail(
-            kerr(
-              'EREMOTEIO',
-              f.fn,
-              `the P2PDMA path from ${dev.bdf} to ${pciDev(k.machine, pg.provider).bdf} is ${map}`,
-              'never',
-              'put both devices under one PCIe switch, or use a host bridge on the P2PDMA whitelist / an AMD Zen CPU',
-            ),
+            p2pRefused(k, f.fn, dev, pg.provider, map, {
+              hint: 'put both devices under one PCIe switch, or use a host bridge on the P2PDMA whitelist / an AMD Zen CPU',
+            }),
           )
         }
         thb = true
@@ -216,14 +212,7 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
             undo.deltas,
             'out_restore_sg: __invalidate_sg() restores the segments (bus-address marks cleared)',
           )
-          return fail(
-            kerr(
-              'EREMOTEIO',
-              f.fn,
-              `the P2PDMA path from ${dev.bdf} to ${pciDev(k.machine, pg.provider).bdf} is ${map}`,
-              'never',
-            ),
-          )
+          return fail(p2pRefused(k, f.fn, dev, pg.provider, map))
         }
       }
       toMap.push(i)
@@ -507,4 +496,19 @@ export function* dmaMapForDriver(
   if (r.ok && r.value === 0)
     return fail(kerr('ENOMEM', 'dma_map_sg', 'dma_map_sg() mapped no entries', 'later'))
   return r
+}
+
+/** -EREMOTEIO: the P2PDMA path from the mapping device to the provider is not usable (`map`). */
+function p2pRefused(
+  k: Kernel,
+  fn: string,
+  dev: PciDev,
+  provider: string,
+  map: string,
+  o: { hint?: string } = {},
+) {
+  const why = `the P2PDMA path from ${dev.bdf} to ${pciDev(k.machine, provider).bdf} is ${map}`
+  return o.hint === undefined
+    ? kerr('EREMOTEIO', fn, why, 'never')
+    : kerr('EREMOTEIO', fn, why, 'never', o.hint)
 }

@@ -57,16 +57,7 @@ export function* sgAllocTableFromPages(
     }
     const chunks = yield* mergeChunks(k, f, pages, maxSeg / PAGE_SIZE)
     const sgl = sgEntries(chunks, offset, size)
-    const table: SgTable = {
-      id: sgt,
-      sgl,
-      orig_nents: sgl.length,
-      nents: 0,
-      mappedFor: null,
-      dir: null,
-      iovas: [],
-    }
-    const tx = new Tx(k.world).set('sgts', sgt, table)
+    const tx = new Tx(k.world).set('sgts', sgt, cpuSgTable(sgt, sgl))
     yield f.mutate(
       tx.deltas,
       `${sgl.length} entr${sgl.length === 1 ? 'y' : 'ies'}: ${sgl.map((e) => `[pfn ${hex(e.page ?? 0n)} +${e.offset} len ${e.length}]`).join(' ')}`,
@@ -147,4 +138,27 @@ function sgEntries(
       bus_address: false,
     }
   })
+}
+
+/** An sg_table as sg_alloc_table*() leaves it: the CPU list, not DMA-mapped yet. */
+export function cpuSgTable(id: string, sgl: SgEntry[]): SgTable {
+  return { id, sgl, orig_nents: sgl.length, nents: 0, mappedFor: null, dir: null, iovas: [] }
+}
+
+/** An sg_table an exporter hands out already mapped for `dev` (dma-buf): `origNents` CPU entries. */
+export function mappedSgTable(id: string, sgl: SgEntry[], dev: string, origNents: number): SgTable {
+  return {
+    id,
+    sgl,
+    orig_nents: origNents,
+    nents: sgl.length,
+    mappedFor: dev,
+    dir: 'DMA_BIDIRECTIONAL',
+    iovas: [],
+  }
+}
+
+/** One CPU entry: `length` bytes of the page at `page` + `offset`, no DMA address yet. */
+export function cpuSgEntry(page: Pfn, length: number, offset = 0): SgEntry {
+  return { page, offset, length, dma_address: null, dma_length: 0, bus_address: false }
 }

@@ -18,6 +18,7 @@ import { frame, kcall, type Call } from '../core/step'
 import { Tx, type DmaBuf, type SgEntry } from '../core/world'
 import { dmaMapSgtable, dmaUnmapSgtable } from '../dma/mapping'
 import { p2pdmaDistance } from '../dma/p2p'
+import { cpuSgEntry, cpuSgTable, mappedSgTable } from '../dma/scatterlist'
 import { allocRamPages } from '../mm/mm'
 import { calcMapTypeAndDist } from '../p2pdma/distance'
 import { pciDev } from '../p2pdma/pci'
@@ -386,15 +387,7 @@ export function* dmaBufMapAttachment(k: Kernel, attId: string, sgt: string): Cal
           bus_address: false,
         }
         const tx = new Tx(k.world)
-          .set('sgts', sgt, {
-            id: sgt,
-            sgl: [e],
-            orig_nents: 1,
-            nents: 1,
-            mappedFor: dev.id,
-            dir: 'DMA_BIDIRECTIONAL',
-            iovas: [],
-          })
+          .set('sgts', sgt, mappedSgTable(sgt, [e], dev.id, 1))
           .set('attachments', attId, { ...k.world.attachments[attId]!, sgt })
         yield m.mutate(
           tx.deltas,
@@ -403,23 +396,11 @@ export function* dmaBufMapAttachment(k: Kernel, attId: string, sgt: string): Cal
         yield m.ret('sgt')
         return ok(1)
       }
-      const e: SgEntry = {
-        page: bb.gttPfn as Pfn,
-        offset: 0,
-        length: Number(bb.size),
-        dma_address: null,
-        dma_length: 0,
-        bus_address: false,
-      }
-      const tx = new Tx(k.world).set('sgts', sgt, {
-        id: sgt,
-        sgl: [e],
-        orig_nents: 1,
-        nents: 0,
-        mappedFor: null,
-        dir: null,
-        iovas: [],
-      })
+      const tx = new Tx(k.world).set(
+        'sgts',
+        sgt,
+        cpuSgTable(sgt, [cpuSgEntry(bb.gttPfn as Pfn, Number(bb.size))]),
+      )
       yield m.mutate(tx.deltas, 'drm_prime_pages_to_sg(): the GTT pages (system RAM, with struct pages)')
       const r = yield* dmaMapSgtable(k, dev, sgt, 'DMA_BIDIRECTIONAL')
       if (!r.ok) return r
@@ -519,15 +500,7 @@ function* physVecToSgt(k: Kernel, attId: string, sgt: string, dev: PciDev): Call
     return fail(e)
   }
   const tx = new Tx(k.world)
-    .set('sgts', sgt, {
-      id: sgt,
-      sgl: [entry],
-      orig_nents: 0,
-      nents: 1,
-      mappedFor: dev.id,
-      dir: 'DMA_BIDIRECTIONAL',
-      iovas: [],
-    })
+    .set('sgts', sgt, mappedSgTable(sgt, [entry], dev.id, 0))
     .set('attachments', attId, { ...a, sgt })
   yield c.mutate(
     tx.deltas,

@@ -20,6 +20,7 @@ import {
   type TopoNodeSpec,
 } from '../../../shared/model/topology'
 import { isBmcDisplay } from '../pciids/names'
+import { ENDPOINT_CLASS } from '../topology/build'
 
 /** A located failure inside an importer; index.ts turns it into an InputIssue. */
 export class ImportFailure extends Error {
@@ -352,24 +353,9 @@ export function endpointTypeFromName(name: string): EndpointType {
 
 /** A class code that matches a name-derived endpoint type, for formats without class codes. */
 export function classForType(type: EndpointType): number | undefined {
-  switch (type) {
-    case 'gpu':
-      return 0x030200
-    case 'rnic':
-      return 0x020700
-    case 'nic':
-      return 0x020000
-    case 'nvme':
-      return 0x010802
-    case 'ahci':
-      return 0x010601
-    case 'nvswitch':
-      return 0x068000
-    case 'accelerator':
-      return 0x120000
-    case 'generic':
-      return undefined
-  }
+  // An importer that names an RDMA NIC assumes InfiniBand (0207); the rest as topology/build.ts.
+  if (type === 'rnic') return 0x020700
+  return ENDPOINT_CLASS[type] ?? undefined
 }
 
 export function newReport(format: ImportFormat, source: string): ImportReport {

@@ -17,7 +17,7 @@ import type { Kernel } from '../kernel'
 import { eraAtLeast } from '../kernel'
 import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type DevPagemap, type PageRun, type PteRun, type VmArea } from '../core/world'
-import { allocRamPages, pageAt, pageKey, pteAt, pteKey, updatePages } from './mm'
+import { allocRamPages, pageAt, pteAt, pteKey, updatePages, zoneDevicePages } from './mm'
 import { mmuNotifierInvalidate, zapDevPtes, type NotifyEvent } from './notifier'
 
 const MEMREMAP = 'mm/memremap.c'
@@ -95,16 +95,8 @@ export function* memremapPages(
         ...(p2pMap ? { p2pMap: true } : {}),
       }
       const first = mkPfn(start >> 12n)
-      const tx = new Tx(k.world).set('pgmaps', id, pg).set('pages', pageKey(first), {
-        pfn: first,
-        count: size / PAGE_SIZE,
-        kind: 'zone_device',
-        pgmap: id,
-        refcount: 0,
-        pins: 0,
-        gets: 0,
-        mapcount: 0,
-      })
+      const tx = new Tx(k.world).set('pgmaps', id, pg)
+      zoneDevicePages(tx, first, size / PAGE_SIZE, id)
       yield f.mutate(
         tx.deltas,
         `${TYPE[kind]} pgmap [${hex(start)}, ${hex(start + size)}): ${size / PAGE_SIZE} struct pages${kind === 'private' ? ' for memory the CPU cannot address (request_free_mem_region())' : ''}, all free`,

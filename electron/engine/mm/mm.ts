@@ -149,3 +149,21 @@ export function allocRamPages(tx: Tx, n: bigint, mapcount: number): Pfn {
   tx.set('pages', pageKey(first), run)
   return first
 }
+
+/**
+ * The struct pages memremap_pages() creates for a ZONE_DEVICE range: one run, all free
+ * (refcount 0), owned by `pgmap`.
+ */
+export function zoneDevicePages(tx: Tx, first: Pfn, count: bigint, pgmap: string): void {
+  const run: PageRun = {
+    pfn: first,
+    count,
+    kind: 'zone_device',
+    pgmap,
+    refcount: 0,
+    pins: 0,
+    gets: 0,
+    mapcount: 0,
+  }
+  tx.set('pages', pageKey(first), run)
+}

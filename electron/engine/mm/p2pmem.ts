@@ -9,10 +9,11 @@ import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Paddr } from 
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
-import { Tx, type P2pdmaState, type PoolAlloc, type SgTable } from '../core/world'
+import { Tx, type P2pdmaState, type PoolAlloc } from '../core/world'
+import { cpuSgEntry, cpuSgTable } from '../dma/scatterlist'
 import { pciP2pdmaAddResource } from '../p2pdma/provider'
 import type { PciDev } from '../topology/types'
-import { hasFlag, logLine, pageKey, pteKey, updatePages, withFlags } from './mm'
+import { hasFlag, logLine, pteKey, updatePages, withFlags, zoneDevicePages } from './mm'
 import type { MmapHook } from './mmap'
 
 const P2P = 'drivers/pci/p2pdma.c'
@@ -85,16 +86,7 @@ export function* p2pdmaAddResource(
       size: len,
       bus_offset: BigInt(b.busStart - b.start),
     })
-    tx.set('pages', pageKey(mkPfn(start >> 12n)), {
-      pfn: mkPfn(start >> 12n),
-      count: len / PAGE_SIZE,
-      kind: 'zone_device',
-      pgmap: id,
-      refcount: 0,
-      pins: 0,
-      gets: 0,
-      mapcount: 0,
-    })
+    zoneDevicePages(tx, mkPfn(start >> 12n), len / PAGE_SIZE, id)
     yield m.mutate(
       tx.deltas,
       `${len / PAGE_SIZE} ZONE_DEVICE struct pages for the BAR range (one page run), page->pgmap = the P2PDMA pagemap (bus_offset ${hex(BigInt(b.busStart - b.start))})`,
@@ -218,24 +210,7 @@ export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string
   function* body(): Call<KResult<number>> {
     const r = yield* genPoolAlloc(k, dev, len, `sgl:${sgt}`, 'pci_alloc_p2pmem')
     if (!r.ok) return r
-    const table: SgTable = {
-      id: sgt,
-      sgl: [
-        {
-          page: mkPfn(r.value >> 12n),
-          offset: 0,
-          length: Number(len),
-          dma_address: null,
-          dma_length: 0,
-          bus_address: false,
-        },
-      ],
-      orig_nents: 1,
-      nents: 0,
-      mappedFor: null,
-      dir: null,
-      iovas: [],
-    }
+    const table = cpuSgTable(sgt, [cpuSgEntry(mkPfn(r.value >> 12n), Number(len))])
     const tx = new Tx(k.world).set('sgts', sgt, table)
     yield f.mutate(
       tx.deltas,

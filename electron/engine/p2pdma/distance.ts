@@ -235,6 +235,14 @@ function mkPair(w: Walk, o: PairOutcome): PairDistance {
 }
 
 /**
+ * A map-type era's pair (v5.4+): the distance is the walk's, NOT_SUPPORTED refuses, and the map type
+ * is what the provider's map_types xarray stores.
+ */
+function cachedPair(w: Walk, o: Omit<PairOutcome, 'ret' | 'notSupported' | 'cacheStore'>): PairDistance {
+  return mkPair(w, { ...o, ret: w.dist, notSupported: o.mapType === 'NOT_SUPPORTED', cacheStore: o.mapType })
+}
+
+/**
  * The two pci_warn() lines an ACS redirect on the path prints (the era's first line, then the
  * pci=disable_acs_redir= hint with the era's list size); returns the hint's device list.
  */
@@ -404,20 +412,8 @@ export function upstreamBridgeDistanceMapType(
       ),
     )
   }
-  const notSupported = mapType === 'NOT_SUPPORTED'
   const fn = 'upstream_bridge_distance'
-  return mkPair(w, {
-    era,
-    fn,
-    ret: w.dist,
-    mapType,
-    notSupported,
-    acsRedirects,
-    acsHint,
-    logs,
-    decisions,
-    cacheStore: mapType,
-  })
+  return cachedPair(w, { era, fn, mapType, acsRedirects, acsHint, logs, decisions })
 }
 
 /**
@@ -497,20 +493,8 @@ export function calcMapTypeAndDist(
         mapType !== 'NOT_SUPPORTED',
       ),
     )
-  const notSupported = mapType === 'NOT_SUPPORTED'
   const fn = 'calc_map_type_and_dist'
-  return mkPair(w, {
-    era,
-    fn,
-    ret: w.dist,
-    mapType,
-    notSupported,
-    acsRedirects,
-    acsHint,
-    logs,
-    decisions,
-    cacheStore: mapType,
-  })
+  return cachedPair(w, { era, fn, mapType, acsRedirects, acsHint, logs, decisions })
 }
 
 /**

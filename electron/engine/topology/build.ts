@@ -13,6 +13,7 @@ import {
   type AcsFlag,
   type CpuSpec,
   type EndpointSpec,
+  type EndpointType,
   type InputIssue,
   type LabSettings,
   type MachineSpec,
@@ -64,25 +65,21 @@ function nextPow2(x: number): number {
 
 const CLOSED: Window = { start: 0, end: -1 }
 
+/** The PCI class code an endpoint of each type gets when the lab gives none (an RDMA NIC: 0200). */
+export const ENDPOINT_CLASS: Record<EndpointType, number | null> = {
+  gpu: 0x030200,
+  rnic: 0x020000,
+  nic: 0x020000,
+  nvme: 0x010802,
+  ahci: 0x010601,
+  accelerator: 0x120000,
+  nvswitch: 0x068000,
+  generic: null,
+}
+
 function defaultClass(n: TopoNodeSpec): number {
   if (isBridgeKind(n.kind)) return 0x060400
-  switch (n.endpoint?.type) {
-    case 'gpu':
-      return 0x030200
-    case 'rnic':
-    case 'nic':
-      return 0x020000
-    case 'nvme':
-      return 0x010802
-    case 'ahci':
-      return 0x010601
-    case 'accelerator':
-      return 0x120000
-    case 'nvswitch':
-      return 0x068000
-    default:
-      return 0xff0000
-  }
+  return (n.endpoint && ENDPOINT_CLASS[n.endpoint.type]) ?? 0xff0000
 }
 
 /** The kernel driver that binds (used as the pci_warn()/dev_warn() prefix). */
