@@ -530,7 +530,7 @@ function* faultinPage(
         : `the lab only faults anonymous memory; ${vma.file} has no fault handler here`,
     )
     if (!anon) return fail(kerr('EFAULT', f.fn, 'handle_mm_fault() returned VM_FAULT_SIGBUS'))
-    return yield* handleMmFault(k, mm, vk, va, n, write)
+    return yield* handleMmFault(k, { mm, vmaKey: vk, va, npages: n, write })
   }
 }
 

@@ -328,7 +328,13 @@ function* handlePteNone(
     true,
     `a fault is requested: hmm_vma_fault() -> handle_mm_fault() for ${m} page(s)${api === 'current' ? ', then -EBUSY restarts the walk here' : ''}`,
   )
-  const fr = yield* handleMmFault(k, req.mm, `${req.mm}:${hex(vma.vm_start)}`, va, m, req.write)
+  const fr = yield* handleMmFault(k, {
+    mm: req.mm,
+    vmaKey: `${req.mm}:${hex(vma.vm_start)}`,
+    va,
+    npages: m,
+    write: req.write,
+  })
   if (!fr.ok) return fr
   return ok(0n)
 }

@@ -9,6 +9,15 @@ import { frame, kcall, type Call } from '../core/step'
 import { Tx, type VmArea } from '../core/world'
 import { allocRamPages, flagStr, hasFlag, isCowMapping, pageAt, pteKey } from './mm'
 
+/** A run of faulting pages: [va, va + npages pages) of VMA `vmaKey` in `mm`, read or written. */
+export interface FaultAt {
+  mm: string
+  vmaKey: string
+  va: Vaddr
+  npages: bigint
+  write: boolean
+}
+
 /**
  * handleMmFault - populate `npages` not-present PTEs of an anonymous VMA starting at va.
  * Mirrors mm/memory.c: handle_mm_fault() -> __handle_mm_fault() -> do_anonymous_page().
@@ -20,14 +29,8 @@ import { allocRamPages, flagStr, hasFlag, isCowMapping, pageAt, pteKey } from '.
  * Simplification: the lab faults a whole run of missing pages in one step (the kernel faults one
  * page per call); pages come from a bump allocator, so they are physically contiguous.
  */
-export function* handleMmFault(
-  k: Kernel,
-  mm: string,
-  vmaKey: string,
-  va: Vaddr,
-  npages: bigint,
-  write: boolean,
-): Call<KResult<void>> {
+export function* handleMmFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
+  const { mm, vmaKey, va, npages, write } = q
   const f = frame('handle_mm_fault', 'mm/memory.c', 'all', [])
   return yield* kcall(
     f,
@@ -73,14 +76,8 @@ const MEMORY = 'mm/memory.c'
  * ->fault() once per faulting page (vfio-pci's handler has changed how much it inserts per fault
  * across versions; not modelled).
  */
-export function* handlePfnFault(
-  k: Kernel,
-  mm: string,
-  vmaKey: string,
-  va: Vaddr,
-  npages: bigint,
-  write: boolean,
-): Call<KResult<void>> {
+export function* handlePfnFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
+  const { mm, vmaKey, va, npages, write } = q
   const f = frame('handle_mm_fault', MEMORY, 'all', ['EFAULT'])
   return yield* kcall(
     f,

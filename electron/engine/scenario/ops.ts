@@ -757,12 +757,12 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
     let upto = v[1].vm_end < end ? v[1].vm_end : end
     for (const q of Object.values(k.world.ptes)) if (q.mm === mm && q.va > va && q.va < upto) upto = q.va
     if (hasPfnFaultHandler(v[1])) {
-      const r = yield* handlePfnFault(k, mm, v[0], va, (upto - va) / PAGE_SIZE, write)
+      const r = yield* handlePfnFault(k, { mm, vmaKey: v[0], va, npages: (upto - va) / PAGE_SIZE, write })
       if (!r.ok) {
         yield f.fail(r.error)
         return r
       }
-    } else yield* handleMmFault(k, mm, v[0], va, (upto - va) / PAGE_SIZE, write)
+    } else yield* handleMmFault(k, { mm, vmaKey: v[0], va, npages: (upto - va) / PAGE_SIZE, write })
     va = upto
   }
   yield f.ret('0')
