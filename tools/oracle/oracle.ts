@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { importText, buildMachine, computeMatrix } from '../../electron/engine/index'
 import { EnvError, KERNELS } from './kernels'
-import { formatResult, runOracle, runPassed, type OracleResult } from './run'
+import { formatResult, runMain, runOracle, runPassed, type OracleResult } from './run'
 import type { MachineSpec, LabSettings } from '../../shared/model/topology'
 
 const USAGE = `usage: npm run oracle -- <lab-or-import-file> [--kernel ${Object.keys(KERNELS).join('|')}] [--keep] [--timeout SECONDS]
@@ -171,12 +171,4 @@ function jsonResult(res: OracleResult, spec: MachineSpec, settings: LabSettings)
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (e: unknown) => {
-    process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`)
-    process.exitCode = 3
-  },
-)
+runMain(main)

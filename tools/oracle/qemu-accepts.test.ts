@@ -8,42 +8,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, type LabSettings, type MachineSpec } from '../../shared/model/topology'
-import {
-  buildMachine,
-  defaultLab,
-  importText,
-  qemuCommand,
-  type QemuExport,
-} from '../../electron/engine/index'
+import { buildMachine, qemuCommand, type QemuExport } from '../../electron/engine/index'
 import { qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../tests/helpers/topologies'
+import { labExports, REAL } from '../../tests/helpers/qemu-labs'
 import { runCli } from '../../electron/app/cli/lab'
-
-const REAL = [
-  'tests/fixtures/realdata/lspci/puget-wrx90.lspci-tv.txt',
-  'tests/fixtures/realdata/lspci/tree-asus-p6t6.lspci-vvv.txt',
-  'tests/fixtures/realdata/hwloc/g4dnmetal.xml',
-]
 
 function exportOf(spec: MachineSpec, settings: Partial<LabSettings> = {}): QemuExport {
   const b = buildMachine(spec, { ...DEFAULT_SETTINGS, era: 'v7.2', ...settings })
   if (!b.ok) throw new Error(JSON.stringify(b.issues))
   return qemuCommand(b.machine, { diskDir: 'd' })
-}
-
-function labExports(): [string, QemuExport][] {
-  const out: [string, QemuExport][] = []
-  const d = defaultLab()
-  const b = buildMachine(d.machine, d.settings)
-  if (!b.ok) throw new Error('default lab')
-  out.push(['default lab', qemuCommand(b.machine, { diskDir: 'd' })])
-  for (const f of REAL) {
-    const r = importText(f, readFileSync(f, 'utf8'))
-    if (!r.ok) throw new Error(`${f}: ${r.issues[0]?.message}`)
-    const m = buildMachine(r.lab.machine, r.lab.settings)
-    if (!m.ok) throw new Error(`${f}: ${m.issues[0]?.message}`)
-    out.push([f, qemuCommand(m.machine, { diskDir: 'd' })])
-  }
-  return out
 }
 
 function findQemu(): string | null {
@@ -91,12 +64,12 @@ describe('lab qemu (CLI)', () => {
       stderr: (t: string) => err.push(t),
       version: 'test',
     }
-    expect(runCli(['qemu', REAL[2]!], io)).toBe(0)
+    expect(runCli(['qemu', `tests/fixtures/realdata/${REAL[2]}`], io)).toBe(0)
     const text = out.join('')
     expect(text).toMatch(/^qemu-system-x86_64 -machine q35,accel=tcg /m)
     expect(text).toMatch(/QEMU cannot reproduce:/)
     out.length = 0
-    expect(runCli(['qemu', REAL[2]!, '--json', '--era', 'v7.2'], io)).toBe(0)
+    expect(runCli(['qemu', `tests/fixtures/realdata/${REAL[2]}`, '--json', '--era', 'v7.2'], io)).toBe(0)
     const j = JSON.parse(out.join('')) as { argv: string[]; devices: unknown[] }
     expect(j.argv[0]).toBe('-machine')
     expect(j.devices.length).toBeGreaterThan(0)

@@ -325,3 +325,19 @@ export function formatResult(r: OracleResult): string[] {
 
 export const runPassed = (r: OracleResult) =>
   r.problems.length === 0 && r.rows.length > 0 && r.rows.every((x) => x.agree)
+
+/**
+ * Runs a command-line entry point: the number its promise gives is the exit code; an exception is
+ * an internal error (exit 3) with its stack on stderr.
+ */
+export function runMain(main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (e: unknown) => {
+      process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`)
+      process.exitCode = 3
+    },
+  )
+}

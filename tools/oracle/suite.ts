@@ -19,7 +19,7 @@ import {
 } from '../../shared/model/topology'
 import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../tests/helpers/topologies'
 import { EnvError, KERNELS } from './kernels'
-import { formatResult, runOracle, runPassed, type OracleResult } from './run'
+import { formatResult, runMain, runOracle, runPassed, type OracleResult } from './run'
 
 interface SuiteRun {
   name: string
@@ -170,12 +170,4 @@ async function main(argv: string[]): Promise<number> {
   return failed ? 1 : 0
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (e: unknown) => {
-    process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`)
-    process.exitCode = 3
-  },
-)
+runMain(main)

@@ -3,21 +3,8 @@
  * an external change, a damaged file, 0600 / symlink / hard link / read-only, a newer version,
  * planted names at the temp path, a crash before the rename, Windows EPERM/EBUSY, strict UTF-8.
  */
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  linkSync,
-  lstatSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs'
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs'
+import { readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

@@ -6,12 +6,10 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, type LabSettings, type MachineSpec } from '../../../shared/model/topology'
 import { buildMachine } from '../topology/build'
-import { importText } from '../import/index'
-import { defaultLab } from '../lab/default-lab'
 import { computeMatrix } from '../p2pdma/matrix'
 import { qemuCommand, qemuCpu, shellQuote, type QemuExport } from './export'
 import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../../tests/helpers/topologies'
-import { readFixture } from '../../../tests/helpers/realdata'
+import { labExports, REAL } from '../../../tests/helpers/qemu-labs'
 
 function exportOf(spec: MachineSpec, settings: Partial<LabSettings> = {}): QemuExport {
   const b = buildMachine(spec, { ...DEFAULT_SETTINGS, era: 'v7.2', ...settings })
@@ -28,7 +26,6 @@ const chain = (e: QemuExport) =>
       .replace(/,chassis=\d+,port=\d+/, '')
       .replace(/,chassis=\d+,slot=0/, ''),
   )
-const REAL = ['lspci/puget-wrx90.lspci-tv.txt', 'lspci/tree-asus-p6t6.lspci-vvv.txt', 'hwloc/g4dnmetal.xml']
 
 describe('qemuCommand: the machines of docs/kernel/oracle.md#the-qemu-machines', () => {
   it('sw: root ports at 00:10.0/00:11.0, an x3130 switch, D on the root bus; guest BDFs are the lab BDFs', () => {
@@ -136,22 +133,6 @@ describe('qemuCommand: the machines of docs/kernel/oracle.md#the-qemu-machines',
     expect(e.shell.startsWith('qemu-system-x86_64 -machine q35,accel=tcg ')).toBe(true)
   })
 })
-
-function labExports(): [string, QemuExport][] {
-  const out: [string, QemuExport][] = []
-  const d = defaultLab()
-  const b = buildMachine(d.machine, d.settings)
-  if (!b.ok) throw new Error('default lab')
-  out.push(['default lab', qemuCommand(b.machine, { diskDir: 'd' })])
-  for (const f of REAL) {
-    const r = importText(f, readFixture(f))
-    if (!r.ok) throw new Error(`${f}: ${r.issues[0]?.message}`)
-    const m = buildMachine(r.lab.machine, r.lab.settings)
-    if (!m.ok) throw new Error(`${f}: ${m.issues[0]?.message}`)
-    out.push([f, qemuCommand(m.machine, { diskDir: 'd' })])
-  }
-  return out
-}
 
 describe('qemuCommand: the default lab and real machines', () => {
   it('the default lab: two host bridges on two NUMA nodes, switches, and what QEMU cannot reproduce', () => {
