@@ -39,17 +39,7 @@ export const ACS_BIT: Record<AcsFlag, number> = {
   DT: 0x40,
 }
 
-/** The kinds of node in a lab's tree; docs/glossary.md defines each word. */
-export const NODE_KINDS = [
-  'host_bridge', // a pci_host_bridge with its root bus (not itself a pci_dev)
-  'root_port', // PCI Express Root Port (a pci_dev on the root bus)
-  'switch_upstream', // Switch Upstream Port
-  'switch_downstream', // Switch Downstream Port
-  'pci_bridge', // any other PCI-to-PCI bridge (PCIe-to-PCI, legacy) — walked like any bridge
-  'endpoint', // an endpoint function (or a Root Complex Integrated Endpoint when its parent is a host bridge)
-] as const
-export type NodeKind = (typeof NODE_KINDS)[number]
-
+/** What kind of device an endpoint is (the lab's model of its driver and BARs). */
 export const ENDPOINT_TYPES = [
   'gpu',
   'rnic',
@@ -61,6 +51,17 @@ export const ENDPOINT_TYPES = [
   'generic',
 ] as const
 export type EndpointType = (typeof ENDPOINT_TYPES)[number]
+
+/** The kinds of node in a lab's tree; docs/glossary.md defines each word. */
+export const NODE_KINDS = [
+  'host_bridge', // a pci_host_bridge with its root bus (not itself a pci_dev)
+  'root_port', // PCI Express Root Port (a pci_dev on the root bus)
+  'switch_upstream', // Switch Upstream Port
+  'switch_downstream', // Switch Downstream Port
+  'pci_bridge', // any other PCI-to-PCI bridge (PCIe-to-PCI, legacy) — walked like any bridge
+  'endpoint', // an endpoint function (or a Root Complex Integrated Endpoint when its parent is a host bridge)
+] as const
+export type NodeKind = (typeof NODE_KINDS)[number]
 
 export type CpuVendor = 'intel' | 'amd' | 'hygon' | 'other'
 

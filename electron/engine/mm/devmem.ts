@@ -289,34 +289,30 @@ function migrateToRamCall(
       f: frame('migrate_longterm_unpinnable_folios', 'mm/gup.c', 'v6.0+', []),
       args: { pages: n.toString(), reason: 'MR_LONGTERM_PIN' },
     }
-  if (old2019)
-    return {
-      f: frame(
+  const [fn, file, era] = old2019
+    ? [
         `${pg.ops ?? 'hmm_devmem_ops'}.fault`,
         'mm/hmm.c: hmm_devmem_fault() -> the driver (migrate_vma())',
         'v4.14–v5.2',
-        [],
-      ),
-      args: {
+      ]
+    : [
+        `${pg.ops ?? 'dmirror_devmem_ops'}.migrate_to_ram`,
+        'lib/test_hmm.c: dmirror_devmem_fault() (a GPU driver)',
+        'v5.7+',
+      ]
+  const args: Record<string, string> = old2019
+    ? {
         address: hex(va),
         pages: n.toString(),
         migrate: 'migrate_vma(ops, vma, start, end, src, dst, private)',
-      },
-    }
-  return {
-    f: frame(
-      `${pg.ops ?? 'dmirror_devmem_ops'}.migrate_to_ram`,
-      'lib/test_hmm.c: dmirror_devmem_fault() (a GPU driver)',
-      'v5.7+',
-      [],
-    ),
-    args: {
-      address: hex(va),
-      pages: n.toString(),
-      flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
-      pgmap_owner: pg.owner ?? 'NULL',
-    },
-  }
+      }
+    : {
+        address: hex(va),
+        pages: n.toString(),
+        flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
+        pgmap_owner: pg.owner ?? 'NULL',
+      }
+  return { f: frame(fn, file, era, []), args }
 }
 
 /**

@@ -77,7 +77,7 @@ const MEMORY = 'mm/memory.c'
  * across versions; not modelled).
  */
 export function* handlePfnFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
-  const { mm, vmaKey, va, npages, write } = q
+  const { vmaKey, va, npages, write } = q
   const f = frame('handle_mm_fault', MEMORY, 'all', ['EFAULT'])
   return yield* kcall(
     f,

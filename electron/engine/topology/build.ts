@@ -460,25 +460,16 @@ function assignResources(
     if (issues.length > 0) continue
     assignMmio64(layout, hb, devs, cursor, issues)
     // 32-bit non-prefetchable window, then I/O ports.
-    const mem = sizeBus(rootDevs, devs, 'mem')
-    const mem32 = placeWindow(mem, cursor.cur32, MiB, MMIO32_LIMIT)
-    hb.mmio32 = mem32.window
-    cursor.cur32 = mem32.next
-    if (mem32.exhausted)
-      issues.push({
-        source: 'topology',
-        nodeId: hb.id,
-        message: `host bridge "${hb.id}": 32-bit MMIO space below 4 GiB (${hexn(MMIO32_BASE)}-${hexn(MMIO32_LIMIT - 1)}) is exhausted by the non-prefetchable BARs`,
-      })
+    const mem32 = placeWindow(sizeBus(rootDevs, devs, 'mem'), cursor.cur32, MiB, MMIO32_LIMIT)
     const io = placeWindow(sizeBus(rootDevs, devs, 'io'), cursor.curIo, 4096, IO_LIMIT)
-    hb.io = io.window
-    cursor.curIo = io.next
-    if (io.exhausted)
-      issues.push({
-        source: 'topology',
-        nodeId: hb.id,
-        message: `host bridge "${hb.id}": I/O port space (0x1000-0xffff) is exhausted`,
-      })
+    ;[hb.mmio32, cursor.cur32, hb.io, cursor.curIo] = [mem32.window, mem32.next, io.window, io.next]
+    const exhausted = [
+      mem32.exhausted &&
+        `32-bit MMIO space below 4 GiB (${hexn(MMIO32_BASE)}-${hexn(MMIO32_LIMIT - 1)}) is exhausted by the non-prefetchable BARs`,
+      io.exhausted && 'I/O port space (0x1000-0xffff) is exhausted',
+    ]
+    for (const what of exhausted)
+      if (what) issues.push({ source: 'topology', nodeId: hb.id, message: `host bridge "${hb.id}": ${what}` })
     // pci_bus_address(): bus = CPU physical + offset, for memory BARs.
     for (const id of rootSubtree(rootDevs, devs)) {
       for (const b of devs.get(id)!.bars) b.busStart = b.io ? b.start : b.start + hb.busOffset
