@@ -25,7 +25,6 @@ import type {
 import { EMPTY_UI_STATE } from '../../shared/ipc/contract'
 import type { P2pMatrix, PairVerdict } from '../../shared/model/p2p'
 import {
-  ERAS,
   type ImportReport,
   type InputIssue,
   type LabFile,
@@ -43,7 +42,7 @@ import {
   isProvider,
   importText,
   serializeLab,
-  ERA_INFO,
+  eraInfos,
   SOURCES,
   applyEdits,
   emptyMachine,
@@ -344,7 +343,13 @@ export class LabSession {
   }
 
   info(host: AppInfo['host']): Result<AppInfo> {
-    const eras = ERAS.map((id) => ({ id, label: ERA_INFO[id].label, summary: ERA_INFO[id].summary }))
+    const eras = eraInfos().map((e) => ({
+      id: e.id,
+      label: e.label,
+      summary: e.summary,
+      release: e.release,
+      distros: e.distros.map((d) => ({ name: d.name, verified: d.verified })),
+    }))
     const sources = SOURCES.map((s) => ({
       key: s.key,
       title: s.title,

@@ -9,7 +9,30 @@
  */
 
 // Eras: the single table of kernel releases the engine models and what changed in each.
-export { ERA_INFO, p2pRules, hasMapTypes, eraSource, type EraInfo, type P2pRules } from './eras'
+export {
+  behaves,
+  compareEras,
+  eraDef,
+  eraIds,
+  eraInfo,
+  eraInfos,
+  eraRelease,
+  eraSource,
+  has,
+  hasMapTypes,
+  isEra,
+  nameDef,
+  nameRange,
+  nameTable,
+  behaviourTable,
+  rangeText,
+  p2pRules,
+  refusedReadErrno,
+  type Distro,
+  type EraInfo,
+  type KName,
+  type P2pRules,
+} from './era/index'
 // Source keys (S1 … S16, oracle): what each cited kernel text is (docs/kernel/sources.md).
 export { SOURCES, sourceInfo, sourceKeys, type SourceInfo } from './sources'
 

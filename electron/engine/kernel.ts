@@ -25,27 +25,3 @@ export function kernelOf(machine: Machine, era: Era, get: () => World): Kernel {
     },
   }
 }
-
-const ERA_NUM: Record<Era, number> = {
-  'v5.0': 500,
-  'v5.0-rfc': 500,
-  'v5.2': 502,
-  'v5.4': 504,
-  'v6.0': 600,
-  'v6.2': 602,
-  'v6.4': 604,
-  'v6.12': 612,
-  'v6.16': 616,
-  'v7.2': 702,
-  next: 799,
-}
-
-/** v6.2 -> 602; 'next' sorts after every release. */
-export function eraNum(era: Era): number {
-  return ERA_NUM[era]
-}
-
-/** era >= 'v6.2' etc. */
-export function eraAtLeast(era: Era, min: Era): boolean {
-  return ERA_NUM[era] >= ERA_NUM[min]
-}

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ERAS } from '../../shared/model/topology'
-import { ERA_INFO, eraSource } from './eras'
+import { eraDef, eraSource } from './era/index'
 import { SOURCES, sourceInfo, sourceKeys } from './sources'
 
 describe('source keys', () => {
   it('are defined once each, with what they are, where and for which era', () => {
     const keys = SOURCES.map((s) => s.key)
     expect(new Set(keys).size).toBe(keys.length)
-    for (let i = 1; i <= 16; i++) expect(keys).toContain(`S${i}`)
+    for (let i = 1; i <= 17; i++) expect(keys).toContain(`S${i}`)
     expect(keys).toContain('oracle')
     for (const s of SOURCES) {
       expect(s.title.length, s.key).toBeGreaterThan(20)
@@ -28,7 +28,7 @@ describe('source keys', () => {
 
   it("every era's citations are defined keys", () => {
     for (const era of ERAS) {
-      const cited = [eraSource(era), ...ERA_INFO[era].sources].flatMap(sourceKeys)
+      const cited = [eraSource(era), ...eraDef(era).sources].flatMap(sourceKeys)
       expect(cited.length, era).toBeGreaterThan(0)
       for (const k of cited) expect(sourceInfo(k), `${era} cites ${k}`).toBeDefined()
     }

@@ -11,7 +11,7 @@
  */
 
 export interface SourceInfo {
-  /** 'S1' … 'S16', or 'oracle'. */
+  /** 'S1' … 'S17', or 'oracle'. */
   key: string
   /** What it is, in one line. */
   title: string
@@ -190,6 +190,15 @@ export const SOURCES: readonly SourceInfo[] = [
     commit: null,
     era: '6.4–6.x; confirmed in Debian 6.12.118 mm/gup.c:2595-2635',
     url: 'https://elixir.bootlin.com/linux/v6.12/source/mm/gup.c',
+  },
+  {
+    key: 'S17',
+    title: 'drivers/pci/p2pdma.c of an Intel 5.15 LTS tree (calc_map_type_and_dist(), cache-only map type)',
+    repo: 'xzhan34/linux-intel-lts2021',
+    paths: ['drivers/pci/p2pdma.c'],
+    commit: 'a745a76eadab889358f1fe998d2dfe3f0ba048b9',
+    era: 'v5.15: the 5.14 rework (calc_map_type_and_dist(), pci_host_bridge_dev() accepting devfn 00.0 only, char buf[128]); it carries the 5.18 Intel 0x09a2 whitelist entry as a backport',
+    url: 'https://github.com/xzhan34/linux-intel-lts2021/blob/a745a76eadab889358f1fe998d2dfe3f0ba048b9/drivers/pci/p2pdma.c',
   },
   {
     key: 'oracle',

@@ -204,14 +204,26 @@ export interface SourceNote {
   url: string | null
 }
 
+/** One era as the pickers show it. */
+export interface EraOption {
+  id: Era
+  label: string
+  summary: string
+  /** The mainline release ('5.10', 'next'). */
+  release: string
+  /** Distribution kernels this era stands for: 'Debian 12 "bookworm"'; `verified` false = from memory. */
+  distros: { name: string; verified: boolean }[]
+}
+
 export interface AppInfo {
   name: string
   version: string
-  eras: { id: Era; label: string; summary: string }[]
   /** The CPUs the app offers by name, with what cpu_supports_p2pdma() says of each (engine p2pdma/cpu.ts). */
   cpus: CpuPreset[]
   /** Every source key the engine cites, with its meaning (docs/kernel/sources.md). */
   sources: SourceNote[]
+  /** Every era, oldest first, with the distribution kernels it stands for (from the engine's era table). */
+  eras: EraOption[]
   host: 'electron' | 'browser-harness' | 'test'
 }
 

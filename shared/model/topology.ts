@@ -9,13 +9,21 @@
  * enumeration and may change when a user re-parents a switch.
  */
 
-/** Kernel eras the engine models. Each era cites its sources in electron/engine/eras.ts. */
+/**
+ * Kernel eras the engine models, oldest first: the one ordered list of era ids (the schemas validate
+ * against it). Everything else about an era — its release, label, distributions, rules, which kernel
+ * names and behaviours it has — is in the engine's era table (electron/engine/era/), which asks this
+ * list for the order.
+ */
 export const ERAS = [
   'v5.0',
   'v5.0-rfc',
   'v5.2',
   'v5.4',
+  'v5.10',
+  'v5.15',
   'v6.0',
+  'v6.1',
   'v6.2',
   'v6.4',
   'v6.12',

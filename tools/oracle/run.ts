@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import type { MapType, PairVerdict } from '../../shared/model/p2p'
 import type { Era, LabSettings, MachineSpec } from '../../shared/model/topology'
 import {
-  p2pRules,
+  refusedReadErrno,
   computeMatrix,
   qemuCommand,
   type QemuExport,
@@ -203,7 +203,7 @@ export async function runOracle(o: RunOptions): Promise<OracleResult> {
   if (!twinBuilt.ok) throw new Error(`the twin does not build: ${twinBuilt.issues[0]?.message}`)
   const twin = computeMatrix(twinBuilt.machine)
   const labPairs = new Map(computeMatrix(lab).pairs.map((p) => [`${p.providerId}|${p.clientId}`, p.mapType]))
-  const refusedErrno = p2pRules(era).refusedReadErrno.errno
+  const refusedErrno = refusedReadErrno(era)
 
   const actual = new Map<string, string>() // lab id -> guest BDF, from the controllers' serials
   for (const d of exp.nvme) {

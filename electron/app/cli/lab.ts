@@ -15,7 +15,7 @@ import {
   matrixVerdicts,
   p2pJsonPairs,
   p2pRules,
-  ERA_INFO,
+  eraInfos,
   SOURCES,
   sourceInfo,
   sourceKeys,
@@ -31,7 +31,13 @@ import { CliFileError, type CliIo } from './io'
 import { jsonPathLocation, locateIssues } from '../files/json-locate'
 
 export type { CliIo } from './io'
-import { ERAS, type Era, type InputIssue, type LabFile } from '../../../shared/model/topology'
+import {
+  DEFAULT_SETTINGS,
+  ERAS,
+  type Era,
+  type InputIssue,
+  type LabFile,
+} from '../../../shared/model/topology'
 import type { PairVerdict } from '../../../shared/model/p2p'
 
 export const HELP = `P2P DMA Lab — headless command line
@@ -42,7 +48,7 @@ Usage:
 Commands:
   p2p <file>                 Print the kernel's P2P verdict for every provider/client pair
                              (providers = endpoints with a memory BAR; clients = every endpoint).
-      --era <era>            Kernel era (default: the file's, else ${'v6.12'}). One of:
+      --era <era>            Kernel era (default: the file's, else ${DEFAULT_SETTINGS.era}). One of:
                              ${ERAS.join(', ')}
       --cpu <cpu>            ${CPU_PRESETS.map((p) => p.key).join(' | ')}
                              (default: the file's CPU, else inferred from the host bridges;
@@ -506,10 +512,16 @@ function cmdSources(io: CliIo): number {
   return 0
 }
 
+/** `lab eras`: every era oldest first, with its release, the distribution kernels it stands for, and its summary. */
 function cmdEras(io: CliIo): number {
-  for (const era of ERAS) {
-    const info = ERA_INFO[era]
-    io.stdout(`${era.padEnd(10)} ${info.label}\n${' '.repeat(11)}${info.summary}\n`)
+  for (const e of eraInfos()) {
+    io.stdout(`${e.id.padEnd(10)} ${e.label}\n`)
+    const pad = ' '.repeat(11)
+    if (e.distros.length)
+      io.stdout(
+        `${pad}stands for: ${e.distros.map((d) => `${d.name} (${d.kernel}${d.verified ? '' : ', from memory'})`).join('; ')}\n`,
+      )
+    io.stdout(`${pad}${e.summary}\n`)
   }
   return 0
 }

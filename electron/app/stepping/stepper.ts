@@ -41,6 +41,8 @@ import {
   stepView,
   resolveDev,
   exerciseView,
+  eraRelease,
+  isEra,
 } from '../../engine/index'
 
 /** A run request (continue, run to failure, run to a function) moves at most this many steps. */
@@ -110,11 +112,11 @@ export function runLabScenario(lab: LabFile, index: number, era?: Era): Scenario
 
 // ---- kernel source links ----
 
-/** The elixir.bootlin.com tag of an era: 'v6.12' → 'v6.12', 'v5.0-rfc' → 'v5.0', 'next' → 'latest'. */
+/** The elixir.bootlin.com tag of an era, from its release in the era table: v6.12 → 'v6.12', the RFC era → its base, next → 'latest'. */
 export function elixirTag(era: string): string {
-  if (era === 'next') return 'latest'
-  const m = /^v\d+\.\d+/.exec(era)
-  return m ? m[0] : 'latest'
+  if (!isEra(era)) return 'latest'
+  const rel = eraRelease(era)
+  return /^\d+\.\d+$/.test(rel) ? `v${rel}` : 'latest'
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/

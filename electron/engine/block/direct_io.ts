@@ -9,7 +9,7 @@ import type { FollFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, sizeStr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KernelError, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
+import { behaves, pick } from '../era/index'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
 import { dmaMapForDriver, dmaUnmapSgtable } from '../dma/mapping'
@@ -54,14 +54,7 @@ export function* preadDirect(
   len: bigint,
   pos: bigint,
 ): Call<KResult<bigint>> {
-  const f = frame('ksys_pread64', 'fs/read_write.c', 'all', [
-    'EINVAL',
-    'EFAULT',
-    'EOPNOTSUPP',
-    'EREMOTEIO',
-    'ENOMEM',
-    'EIO',
-  ])
+  const f = frame(k, 'ksys_pread64', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'ENOMEM', 'EIO'])
   return yield* kcall(
     f,
     { fd: `/dev/${diskName(disk)} (O_DIRECT)`, buf: hex(buf), count: len.toString(), pos: pos.toString() },
@@ -88,14 +81,7 @@ function* blkdevDirectIO(
   buf: Vaddr,
   len: bigint,
 ): Call<KResult<bigint>> {
-  const f = frame('__blkdev_direct_IO', 'block/fops.c', 'all', [
-    'EINVAL',
-    'EFAULT',
-    'EOPNOTSUPP',
-    'EREMOTEIO',
-    'ENOMEM',
-    'EIO',
-  ])
+  const f = frame(k, '__blkdev_direct_IO', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'ENOMEM', 'EIO'])
   return yield* kcall(f, { bdev: diskName(disk), count: sizeStr(len) }, body(), (n) => n.toString())
   function* body(): Call<KResult<bigint>> {
     const aligned = buf % 512n === 0n && len % 512n === 0n && len > 0n
@@ -110,7 +96,7 @@ function* blkdevDirectIO(
     const sgt = `rq:${diskName(disk)}`
     const rq = yield* queueRq(k, disk, sgt, pinned.value.runs, len)
     // Completion: unmap (done by the driver), release the pages, free the table.
-    const c = frame('bio_endio', 'block/bio.c', 'all', [])
+    const c = frame(k, 'bio_endio', [])
     yield c.enter({ status: rq.ok ? 'BLK_STS_OK' : rq.error.fn })
     yield* unpinUserPages(k, pinned.value.runs, pinned.value.pin)
     const tx = new Tx(k.world).set('sgts', sgt, null)
@@ -137,12 +123,7 @@ function* bioIovIterGetPages(
   buf: Vaddr,
   npages: bigint,
 ): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
-  const f = frame('__bio_iov_iter_get_pages', 'block/bio.c', 'all', [
-    'EINVAL',
-    'EFAULT',
-    'EOPNOTSUPP',
-    'EREMOTEIO',
-  ])
+  const f = frame(k, '__bio_iov_iter_get_pages', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(
     f,
     { pages: npages.toString() },
@@ -151,26 +132,21 @@ function* bioIovIterGetPages(
   )
   function* body(): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
     const flags: FollFlag[] = ['FOLL_WRITE']
-    if (eraAtLeast(k.era, 'v6.2')) {
+    if (behaves(k.era, 'block.dio-foll-pci-p2pdma')) {
       const p2p = !!disk.endpoint?.queueP2p
       yield f.check(
         'blk_queue_pci_p2pdma(q)',
         p2p,
         p2p
-          ? `${diskName(disk)}'s queue supports P2PDMA: extraction passes ${eraAtLeast(k.era, 'v6.4') ? 'ITER_ALLOW_P2PDMA -> ' : ''}FOLL_PCI_P2PDMA`
+          ? `${diskName(disk)}'s queue supports P2PDMA: extraction passes ${behaves(k.era, 'block.dio-extract-pages') ? 'ITER_ALLOW_P2PDMA -> ' : ''}FOLL_PCI_P2PDMA`
           : `${diskName(disk)}'s queue does not support P2PDMA: no FOLL_PCI_P2PDMA`,
       )
       if (p2p) flags.push('FOLL_PCI_P2PDMA')
     }
-    const pin = eraAtLeast(k.era, 'v6.4')
+    const pin = behaves(k.era, 'block.dio-extract-pages')
     const via = frame(
-      pin
-        ? 'iov_iter_extract_pages'
-        : eraAtLeast(k.era, 'v6.0')
-          ? 'iov_iter_get_pages2'
-          : 'iov_iter_get_pages',
-      'lib/iov_iter.c',
-      pin ? 'v6.4+ (unverified: ~6.3)' : 'up to v6.3',
+      k,
+      pin ? 'iov_iter_extract_pages' : pick(k.era, 'iov_iter_get_pages2', 'iov_iter_get_pages'),
       ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'],
     )
     yield via.enter({ maxpages: npages.toString() })
@@ -222,13 +198,13 @@ function* bioIovIterGetPages(
 function* queueRq(k: Kernel, disk: PciDev, sgt: string, runs: PageRange[], len: bigint): Call<KResult<void>> {
   const nvme = disk.endpoint?.type === 'nvme'
   const f = nvme
-    ? frame('nvme_map_data', 'drivers/nvme/host/pci.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
-    : frame('ata_sg_setup', 'drivers/ata/libata-core.c', 'all', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
+    ? frame(k, 'nvme_map_data', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
+    : frame(k, 'ata_sg_setup', ['EREMOTEIO', 'ENOMEM', 'EINVAL', 'EIO'])
   return yield* kcall(f, { dev: disk.bdf }, body())
   function* body(): Call<KResult<void>> {
     const s = yield* sgAllocTableFromPages(k, sgt, runs, 0, len, 0xffff_ffffn, 'blk_rq_map_sg')
     if (!s.ok) return s
-    if (nvme && eraAtLeast(k.era, 'v7.2')) {
+    if (nvme && behaves(k.era, 'block.nvme-dma-iter')) {
       const it = yield* blkDmaMapIterStart(k, disk, sgt)
       if (!it.ok) return it
     }
@@ -276,7 +252,7 @@ function stsError(sts: string, fn: string, cause: KernelError): KernelError {
  * segment by segment, or one IOVA range with dma_iova_try_alloc()).
  */
 function* blkDmaMapIterStart(k: Kernel, disk: PciDev, sgt: string): Call<KResult<void>> {
-  const f = frame('blk_dma_map_iter_start', 'block/blk-mq-dma.c', 'v7.2+', ['EINVAL'])
+  const f = frame(k, 'blk_dma_map_iter_start', ['EINVAL'])
   return yield* kcall(f, { dev: disk.bdf }, body())
   function* body(): Call<KResult<void>> {
     const t = k.world.sgts[sgt]!

@@ -8,12 +8,18 @@
 import type { Errno, KernelError } from '../../../shared/model/errno'
 import type { Delta } from './delta'
 import type { KResult } from './errno'
+import type { Era } from '../../../shared/model/topology'
+import { isKnownName, nameFile, nameRange, requireName, type KName } from '../era/index'
 
-/** Where a step's behaviour comes from: the kernel file and function, and the eras it holds for. */
+/** Where a step's behaviour comes from: the kernel file and function, and the releases it holds for. */
 export interface KSrc {
   file: string
   fn: string
-  /** e.g. 'all', 'v6.2+', 'v6.2–v6.3', 'v5.0–v5.x' */
+  /**
+   * The release range of the name, from the names table (electron/engine/era/names.ts): '5.6–6.9',
+   * '6.2+', '≤5.0+', 'RFC 2019 only'; 'driver (illustrative)' for a driver frame the lab invents;
+   * 'lab' for the scenario's own steps. Never 'all'.
+   */
   era: string
 }
 
@@ -43,12 +49,71 @@ export interface Frame {
 }
 
 /**
- * frame('check_vma_flags', 'mm/gup.c', 'all', ['EFAULT', 'EOPNOTSUPP']): builders for that
- * function's steps. A fail step whose errno is not in `errnos` is an engine bug (thrown): every
- * failing path must return an errno its function documents (docs/design.md#errors-are-values).
+ * frame(k, 'check_vma_flags', ['EFAULT', 'EOPNOTSUPP']): builders for that kernel function's steps.
+ * The name is looked up in the names table for k's era (requireName): a name that did not exist in
+ * that era is an engine bug and throws here, before it can reach a trace. The file and the era tag
+ * come from the table too.
+ *
+ * A fail step whose errno is not in `errnos` is an engine bug (thrown): every failing path must
+ * return an errno its function documents (docs/design.md#errors-are-values).
  */
-export function frame(fn: string, file: string, era: string, errnos: readonly Errno[] | null = null): Frame {
-  const src: KSrc = { file, fn, era }
+export function frame(k: { readonly era: Era }, fn: KName, errnos: readonly Errno[] | null = null): Frame {
+  checkName(k.era, fn)
+  return builders({ file: nameFile(k.era, fn), fn, era: nameRange(fn) }, errnos)
+}
+
+/**
+ * A driver's own function the lab shows for illustration (nvidia_mmap, an RFC exporter's
+ * p2p_map): not a kernel name. `member` is the kernel interface it implements (the vm_operations
+ * or dev_pagemap_ops member, or the kernel function it stands in for), checked against the era
+ * like any kernel name; null when it implements nothing era-specific (a file_operations.mmap).
+ * A shown name that is itself a kernel name (mlx5_ib_reg_user_mr) is checked too.
+ */
+export function driverFrame(
+  k: { readonly era: Era },
+  fn: string,
+  file: string,
+  member: KName | null,
+  errnos: readonly Errno[] | null = null,
+): Frame {
+  if (member) checkName(k.era, member)
+  if (isKnownName(fn)) checkName(k.era, fn)
+  const era = member ? nameRange(member) : isKnownName(fn) ? nameRange(fn) : 'driver (illustrative)'
+  return builders({ file, fn, era }, errnos)
+}
+
+/** The scenario's own steps (binding names, "does this operation exist in the era?"). */
+export function labFrame(): Frame {
+  return builders({ file: 'scenario', fn: 'lab', era: 'lab' }, [])
+}
+
+/**
+ * Names shown outside their range so far, while the era-true paths are being completed (issue 11):
+ * `strictNames` off records them here instead of throwing. The era-name test turns it on.
+ */
+export const nameViolations: string[] = []
+let strictNames = false
+
+/** Throw (true) or record (false) a name shown outside its era. */
+export function setStrictNames(on: boolean): void {
+  strictNames = on
+}
+
+function checkName(era: Era, name: string): void {
+  if (strictNames) {
+    requireName(era, name)
+    return
+  }
+  try {
+    requireName(era, name)
+  } catch (e) {
+    const msg = (e as Error).message
+    if (!nameViolations.includes(msg)) nameViolations.push(msg)
+  }
+}
+
+function builders(src: KSrc, errnos: readonly Errno[] | null): Frame {
+  const fn = src.fn
   return {
     fn,
     src,

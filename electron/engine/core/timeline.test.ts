@@ -6,14 +6,17 @@ import { runScenario, scenarioMachine } from '../scenario/runner'
 import type { Operation, Scenario } from '../scenario/schema'
 import { t1, t1amd, t1nw } from '../../../tests/helpers/topologies'
 import { invert, set } from './delta'
-import { frame, kcall, type Call } from './step'
+import { driverFrame, kcall, type Call } from './step'
+
+/** The era the illustrative frames below run in. */
+const K = { era: 'v6.12' } as const
 import { Timeline } from './timeline'
 import { applyAll, emptyWorld, Tx } from './world'
 import { ok, kerr, fail, type KResult } from './errno'
 
 /** A tiny call tree: outer -> inner (mutates twice) -> leaf (fails, with a cleanup mutation). */
 function* leaf(): Call<KResult<void>> {
-  const f = frame('leaf', 'x.c', 'all')
+  const f = driverFrame(K, 'leaf', 'x.c', null)
   return yield* kcall(
     f,
     {},
@@ -24,7 +27,7 @@ function* leaf(): Call<KResult<void>> {
   )
 }
 function* inner(getW: () => ReturnType<typeof emptyWorld>): Call<KResult<void>> {
-  const f = frame('inner', 'x.c', 'all')
+  const f = driverFrame(K, 'inner', 'x.c', null)
   return yield* kcall(
     f,
     {},
@@ -38,7 +41,7 @@ function* inner(getW: () => ReturnType<typeof emptyWorld>): Call<KResult<void>> 
   )
 }
 function* outer(getW: () => ReturnType<typeof emptyWorld>): Call<KResult<void>> {
-  const f = frame('outer', 'x.c', 'all')
+  const f = driverFrame(K, 'outer', 'x.c', null)
   return yield* kcall(f, {}, inner(getW))
 }
 
@@ -122,7 +125,7 @@ describe('Timeline', () => {
   })
 
   it('a fail step with an errno its function does not document is an engine bug', () => {
-    const f = frame('x', 'x.c', 'all', ['EFAULT'])
+    const f = driverFrame(K, 'x', 'x.c', null, ['EFAULT'])
     expect(() => f.fail(kerr('EINVAL', 'x', 'no'))).toThrow(/engine bug/)
     expect(f.fail(kerr('EFAULT', 'x', 'no')).kind).toBe('fail')
   })

@@ -15,7 +15,7 @@ import type { DmaDirection } from '../../../shared/model/mm'
 import { dmaAddr, hex, PAGE_SIZE, paddr, pfnToPhys, sizeStr, type DmaAddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
+import { behaves, has, pick } from '../era/index'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx, type SgEntry, type SgTable } from '../core/world'
 import { isP2pdmaPage } from '../gup/gup'
@@ -24,11 +24,6 @@ import { pciDev } from '../p2pdma/pci'
 import type { PciDev } from '../topology/types'
 import { p2pdmaMapType } from './p2p'
 import type { MapType } from '../../../shared/model/p2p'
-
-const MAPPING = 'kernel/dma/mapping.c'
-const DIRECT = 'kernel/dma/direct.c'
-const IOMMU = 'drivers/iommu/dma-iommu.c'
-const P2P = 'drivers/pci/p2pdma.c'
 
 /** Start of the IOVA space handed out top-down (the 32-bit range first, like iommu_dma_alloc_iova for PCI). */
 export const IOVA_TOP_32 = 1n << 32n
@@ -60,13 +55,8 @@ interface MapState {
  * pci_p2pdma_bus_addr_map(), same outcome).
  */
 function* p2pMapSegment(k: Kernel, dev: PciDev, st: MapState, sgt: string, i: number): Call<MapType> {
-  const name = eraAtLeast(k.era, 'v6.16') ? 'pci_p2pdma_state' : 'pci_p2pdma_map_segment'
-  const f = frame(
-    name,
-    name === 'pci_p2pdma_state' ? 'include/linux/pci-p2pdma.h' : P2P,
-    eraAtLeast(k.era, 'v6.16') ? 'v6.16+' : 'v6.0–v6.15',
-    [],
-  )
+  const name = pick(k.era, 'pci_p2pdma_state', 'pci_p2pdma_map_segment')
+  const f = frame(k, name, [])
   yield f.enter({ dev: dev.bdf, sg: `${sgt}[${i}]` })
   const e = k.world.sgts[sgt]!.sgl[i]!
   const pg = p2pPgmap(k, e)!
@@ -114,7 +104,7 @@ function setEntries(
  * mapped so far are unmapped (out_unmap: dma_direct_unmap_sg).
  */
 function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<number>> {
-  const f = frame('dma_direct_map_sg', DIRECT, 'all', ['EREMOTEIO'])
+  const f = frame(k, 'dma_direct_map_sg', ['EREMOTEIO'])
   return yield* kcall(f, { dev: dev.bdf, nents: String(k.world.sgts[sgt]!.orig_nents) }, body())
   function* body(): Call<KResult<number>> {
     const st: MapState = { pgmap: null, map: 'UNKNOWN', busOff: 0n }
@@ -123,7 +113,7 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
       const e = k.world.sgts[sgt]!.sgl[i]!
       const pg = p2pPgmap(k, e)
       let thb = false
-      if (pg && eraAtLeast(k.era, 'v6.0')) {
+      if (pg && behaves(k.era, 'dma.map-sg-p2pdma')) {
         const map = yield* p2pMapSegment(k, dev, st, sgt, i)
         if (map === 'BUS_ADDR') continue
         if (map !== 'THRU_HOST_BRIDGE') {
@@ -148,7 +138,7 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
           )
         }
         thb = true
-        if (eraAtLeast(k.era, 'v6.16')) {
+        if (behaves(k.era, 'dma.direct-thb-no-dma-address')) {
           const tx = new Tx(k.world)
           setEntries(tx, sgt, (x, j) => (j === i ? { ...x, dma_length: x.length } : x))
           yield f.mutate(
@@ -191,7 +181,7 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
  * first), then below 2^48; freed ranges are not reused and there is no IOVA rcache.
  */
 function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<number>> {
-  const f = frame('iommu_dma_map_sg', IOMMU, 'all', ['EREMOTEIO', 'ENOMEM'])
+  const f = frame(k, 'iommu_dma_map_sg', ['EREMOTEIO', 'ENOMEM'])
   return yield* kcall(f, { dev: dev.bdf, nents: String(k.world.sgts[sgt]!.orig_nents) }, body())
   function* body(): Call<KResult<number>> {
     const st: MapState = { pgmap: null, map: 'UNKNOWN', busOff: 0n }
@@ -201,7 +191,7 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
     for (let i = 0; i < n; i++) {
       const e = k.world.sgts[sgt]!.sgl[i]!
       const pg = p2pPgmap(k, e)
-      if (pg && eraAtLeast(k.era, 'v6.0')) {
+      if (pg && behaves(k.era, 'dma.map-sg-p2pdma')) {
         const map = yield* p2pMapSegment(k, dev, st, sgt, i)
         if (map === 'BUS_ADDR') continue
         if (map !== 'THRU_HOST_BRIDGE') {
@@ -258,7 +248,7 @@ function* iommuDmaAllocIova(k: Kernel, dev: PciDev, iovaLen: bigint): Call<bigin
   let top = dom.iovaTop
   if (top - iovaLen < 1n << 20n) top = IOVA_TOP_48
   const base = (top - iovaLen) & ~(align - 1n)
-  const a = frame('iommu_dma_alloc_iova', IOMMU, 'all', ['ENOMEM'])
+  const a = frame(k, 'iommu_dma_alloc_iova', ['ENOMEM'])
   yield a.enter({ size: sizeStr(iovaLen), dma_limit: hex(top - 1n) })
   const tx = new Tx(k.world).set('domains', dev.id, { dev: dev.id, iovaTop: base })
   yield a.mutate(
@@ -281,7 +271,7 @@ function* iommuMapSg(
   base: bigint,
   iovaLen: bigint,
 ): Call<{ keys: string[]; addrs: Map<number, DmaAddr> }> {
-  const mf = frame('iommu_map_sg', 'drivers/iommu/iommu.c', 'all', [])
+  const mf = frame(k, 'iommu_map_sg', [])
   yield mf.enter({ iova: hex(base), nents: String(toMap.length) })
   const mt = new Tx(k.world)
   let at = base
@@ -309,7 +299,7 @@ function* iommuMapSg(
  * Errnos: -EREMOTEIO, -ENOMEM.
  */
 function* dmaMapSgAttrs(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
-  const f = frame('__dma_map_sg_attrs', MAPPING, 'v5.10+', ['EREMOTEIO', 'ENOMEM'])
+  const f = frame(k, '__dma_map_sg_attrs', ['EREMOTEIO', 'ENOMEM'])
   return yield* kcall(f, { dev: dev.bdf, dir }, body())
   function* body(): Call<KResult<number>> {
     yield f.check(
@@ -343,7 +333,7 @@ export function* dmaMapSgtable(
   sgt: string,
   dir: DmaDirection,
 ): Call<KResult<number>> {
-  const f = frame('dma_map_sgtable', MAPPING, 'v5.8+', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
+  const f = frame(k, 'dma_map_sgtable', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
     const t = k.world.sgts[sgt]
@@ -363,7 +353,7 @@ export function* dmaMapSgtable(
  * Errnos: none (0 on failure).
  */
 export function* dmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
-  const f = frame('dma_map_sg_attrs', MAPPING, 'all', [])
+  const f = frame(k, 'dma_map_sg_attrs', [])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
     const r = yield* dmaMapSgAttrs(k, dev, sgt, dir)
@@ -387,7 +377,7 @@ export function* dmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection
  * Errnos: -EINVAL (the table is not mapped; the kernel would not check, the lab refuses).
  */
 export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KResult<void>> {
-  const f = frame('dma_unmap_sgtable', MAPPING, 'v5.8+', ['EINVAL'])
+  const f = frame(k, 'dma_unmap_sgtable', ['EINVAL'])
   return yield* kcall(f, { dev: dev.bdf, sgt }, body())
   function* body(): Call<KResult<void>> {
     const t = k.world.sgts[sgt]
@@ -398,12 +388,7 @@ export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KRes
     )
     if (!t || t.mappedFor !== dev.id)
       return fail(kerr('EINVAL', f.fn, `'${sgt}' is not mapped for ${dev.bdf}`))
-    const u = frame(
-      k.iommu ? 'iommu_dma_unmap_sg' : 'dma_direct_unmap_sg',
-      k.iommu ? IOMMU : DIRECT,
-      'all',
-      [],
-    )
+    const u = frame(k, k.iommu ? 'iommu_dma_unmap_sg' : 'dma_direct_unmap_sg', [])
     yield u.enter({ dev: dev.bdf, nents: String(t.nents) })
     const tx = new Tx(k.world)
     for (const key of t.iovas) tx.set('iovas', key, null)
@@ -440,8 +425,8 @@ export function* pciP2pdmaMapSg(
   sgt: string,
   dir: DmaDirection,
 ): Call<KResult<number>> {
-  const v54 = eraAtLeast(k.era, 'v5.4')
-  const f = frame(v54 ? 'pci_p2pdma_map_sg_attrs' : 'pci_p2pdma_map_sg', P2P, v54 ? 'v5.4' : 'v4.20–v5.3', [])
+  const v54 = has(k.era, 'pci_p2pdma_map_sg_attrs')
+  const f = frame(k, v54 ? 'pci_p2pdma_map_sg_attrs' : 'pci_p2pdma_map_sg', [])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
     const t = k.world.sgts[sgt]!
@@ -491,7 +476,7 @@ export function* dmaMapForDriver(
   sgt: string,
   dir: DmaDirection,
 ): Call<KResult<number>> {
-  if (eraAtLeast(k.era, 'v6.0')) return yield* dmaMapSgtable(k, dev, sgt, dir)
+  if (behaves(k.era, 'driver.map-sgtable')) return yield* dmaMapSgtable(k, dev, sgt, dir)
   const r = yield* dmaMapSg(k, dev, sgt, dir)
   if (r.ok && r.value === 0)
     return fail(kerr('ENOMEM', 'dma_map_sg', 'dma_map_sg() mapped no entries', 'later'))

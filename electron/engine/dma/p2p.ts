@@ -12,8 +12,6 @@ import { mapTypesIdx, pciP2pdmaDistance, pciP2pdmaMapType, type MapTypeCache } f
 import { pciDev } from '../p2pdma/pci'
 import type { Machine } from '../topology/types'
 
-const P2P = 'drivers/pci/p2pdma.c'
-
 /** The world's caches in the shape distance-many.ts reads (provider -> hex(map_types_idx) -> type). */
 export function cacheOf(m: Machine, w: World): MapTypeCache {
   const out: Record<string, Record<string, MapType>> = {}
@@ -51,13 +49,13 @@ function cacheWrites(
  * Errnos: none (returns NOT_SUPPORTED; callers turn it into -EREMOTEIO, 0 or BLK_STS_INVAL).
  */
 export function* p2pdmaMapType(k: Kernel, provider: string, client: string): Call<MapType> {
-  const f = frame('pci_p2pdma_map_type', P2P, 'v5.4+', [])
+  const f = frame(k, 'pci_p2pdma_map_type', [])
   const prov = pciDev(k.machine, provider)
   const cl = pciDev(k.machine, client)
   yield f.enter({ provider: prov.bdf, client: cl.bdf })
   const r = pciP2pdmaMapType(k.machine, provider, client, ctxOf(k), k.era)
   if (r.computed) {
-    const c = frame(r.computed.fn, P2P, r.computed.fn === 'calc_map_type_and_dist' ? 'v6.0+' : 'v5.4', [])
+    const c = frame(k, r.computed.fn, [])
     yield c.enter({ provider: prov.bdf, client: cl.bdf, verbose: 'true' })
     for (const d of r.computed.decisions) yield c.check(d.fn, d.ok !== false, d.text)
     yield c.ret(`${r.computed.mapType}, dist ${r.computed.dist}`)
@@ -84,14 +82,14 @@ export function* p2pdmaMapType(k: Kernel, provider: string, client: string): Cal
  * Errnos: none (returns -1 when refused).
  */
 export function* p2pdmaDistance(k: Kernel, provider: string, client: string, verbose: boolean): Call<number> {
-  const f = frame('pci_p2pdma_distance_many', P2P, 'v4.20+', [])
+  const f = frame(k, 'pci_p2pdma_distance_many', [])
   const prov = pciDev(k.machine, provider)
   const cl = pciDev(k.machine, client)
   yield f.enter({ provider: prov.bdf, client: cl.bdf, num_clients: '1', verbose: String(verbose) })
   const r = pciP2pdmaDistance(k.machine, provider, client, verbose, ctxOf(k), k.era)
   for (const pc of r.perClient) {
     if ('notPci' in pc) continue
-    const c = frame(pc.fn, P2P, pc.fn === 'calc_map_type_and_dist' ? 'v6.0+' : 'v4.20–v5.4', [])
+    const c = frame(k, pc.fn, [])
     yield c.enter({ provider: pc.provider, client: pc.client, verbose: String(verbose) })
     for (const d of pc.decisions) yield c.check(d.fn, d.ok !== false, d.text)
     yield c.ret(pc.fn === 'calc_map_type_and_dist' ? `${pc.mapType}, dist ${pc.dist}` : String(pc.ret))

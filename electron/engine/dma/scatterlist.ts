@@ -4,13 +4,13 @@
 import { hex, PAGE_SIZE, type Pfn } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
+import { behaves } from '../era/index'
 import { frame, kcall, type Call, type Frame } from '../core/step'
+import type { KName } from '../era/index'
 import { Tx, type SgEntry, type SgTable } from '../core/world'
 import type { PageRange } from '../gup/gup'
 import { pageAt } from '../mm/mm'
 
-const SG = 'lib/scatterlist.c'
 /** UINT_MAX, the max_segment of sg_alloc_table_from_pages(). */
 export const UINT_MAX = 0xffff_ffffn
 
@@ -32,9 +32,9 @@ export function* sgAllocTableFromPages(
   offset: number,
   size: bigint,
   maxSegment: bigint = UINT_MAX,
-  fn = 'sg_alloc_table_from_pages_segment',
+  fn: KName = 'sg_alloc_table_from_pages_segment',
 ): Call<KResult<number>> {
-  const f = frame(fn, fn === 'blk_rq_map_sg' ? 'block/blk-merge.c' : SG, 'all', ['EINVAL'])
+  const f = frame(k, fn, ['EINVAL'])
   return yield* kcall(
     f,
     {
@@ -86,7 +86,7 @@ function* mergeChunks(
       if (last && last.pages < maxPages && last.first + last.pages === p) {
         const prevPg = pgmapOf((last.first + last.pages - 1n) as Pfn)
         const samePg = prevPg === pgmapOf(p)
-        const mergeable = !eraAtLeast(k.era, 'v6.2') || samePg
+        const mergeable = !behaves(k.era, 'sg.pgmap-merge-rule') || samePg
         if (!samePg || last.pages + left > maxPages) {
           yield f.check(
             'pages_are_mergeable(prev, next)',

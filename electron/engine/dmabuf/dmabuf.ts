@@ -13,8 +13,8 @@
 import { dmaAddr, hex, PAGE_SIZE, paddr, sizeStr, type Pfn } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { driverFrame, frame, kcall, type Call } from '../core/step'
+import type { KName } from '../era/index'
 import { Tx, type DmaBuf, type SgEntry } from '../core/world'
 import { dmaMapSgtable, dmaUnmapSgtable } from '../dma/mapping'
 import { p2pdmaDistance } from '../dma/p2p'
@@ -24,10 +24,6 @@ import { calcMapTypeAndDist } from '../p2pdma/distance'
 import { pciDev } from '../p2pdma/pci'
 import type { PciDev } from '../topology/types'
 
-const DMABUF = 'drivers/dma-buf/dma-buf.c'
-const AMDGPU = 'drivers/gpu/drm/amd/amdgpu/amdgpu_dma_buf.c'
-const VFIO = 'drivers/vfio/pci/vfio_pci_dmabuf.c'
-
 /**
  * amdgpuExportBo - a GPU driver exports a VRAM buffer object as a dma-buf.
  * Mirrors drivers/gpu/drm/amd/amdgpu/amdgpu_dma_buf.c: amdgpu_gem_prime_export() (a dynamic exporter:
@@ -36,7 +32,7 @@ const VFIO = 'drivers/vfio/pci/vfio_pci_dmabuf.c'
  * Errnos: -EINVAL (size 0).
  */
 export function* amdgpuExportBo(k: Kernel, dev: PciDev, size: bigint, as: string): Call<KResult<void>> {
-  const f = frame('amdgpu_gem_prime_export', AMDGPU, 'v5.8+', ['EINVAL'])
+  const f = frame(k, 'amdgpu_gem_prime_export', ['EINVAL'])
   return yield* kcall(
     f,
     { dev: dev.bdf, size: sizeStr(size) },
@@ -87,7 +83,7 @@ export function* vfioExportDmabuf(
   len: bigint,
   as: string,
 ): Call<KResult<void>> {
-  const f = frame('vfio_pci_core_feature_dma_buf', VFIO, 'next', ['ENODEV', 'EINVAL'])
+  const f = frame(k, 'vfio_pci_core_feature_dma_buf', ['ENODEV', 'EINVAL'])
   return yield* kcall(
     f,
     { region_index: String(bar), offset: hex(offset), length: sizeStr(len), nr_ranges: '1' },
@@ -152,7 +148,7 @@ export function* dmaBufDynamicAttach(
   o: AttachOpts,
   as: string,
 ): Call<KResult<void>> {
-  const f = frame(o.dynamic ? 'dma_buf_dynamic_attach' : 'dma_buf_attach', DMABUF, 'v5.8+', [
+  const f = frame(k, o.dynamic ? 'dma_buf_dynamic_attach' : 'dma_buf_attach', [
     'EINVAL',
     'EOPNOTSUPP',
     'ENODEV',
@@ -186,7 +182,7 @@ export function* dmaBufDynamicAttach(
       )
       const att =
         buf.exporter === 'vfio'
-          ? yield* vfioDmaBufAttach(buf, p2p)
+          ? yield* vfioDmaBufAttach(k, buf, p2p)
           : yield* amdgpuDmaBufAttach(k, buf, dev, p2p)
       if (!att.ok) return att
       p2p = att.value
@@ -219,8 +215,8 @@ export function* dmaBufDynamicAttach(
 }
 
 /** The exporter's ->attach() of a VFIO BAR: only a peer2peer importer, and not once revoked. */
-function* vfioDmaBufAttach(buf: { revoked: boolean }, p2p: boolean): Call<KResult<boolean>> {
-  const a = frame('vfio_pci_dma_buf_attach', VFIO, 'next', ['EOPNOTSUPP', 'ENODEV'])
+function* vfioDmaBufAttach(k: Kernel, buf: { revoked: boolean }, p2p: boolean): Call<KResult<boolean>> {
+  const a = frame(k, 'vfio_pci_dma_buf_attach', ['EOPNOTSUPP', 'ENODEV'])
   yield a.enter({})
   if (!p2p) {
     yield a.check(
@@ -255,7 +251,7 @@ function* amdgpuDmaBufAttach(
   dev: PciDev,
   p2p: boolean,
 ): Call<KResult<boolean>> {
-  const a = frame('amdgpu_dma_buf_attach', AMDGPU, 'v5.8+', [])
+  const a = frame(k, 'amdgpu_dma_buf_attach', [])
   yield a.enter({})
   if (p2p) {
     const d = yield* p2pdmaDistance(k, pciDev(k.machine, buf.dev).id, dev.id, false)
@@ -272,12 +268,12 @@ function* amdgpuDmaBufAttach(
 
 /** amdgpu_dma_buf_pin(): VRAM is dropped from the allowed domains if any attachment cannot do P2P. */
 function* amdgpuPin(k: Kernel, bufId: string): Call<KResult<void>> {
-  const f = frame('amdgpu_dma_buf_pin', AMDGPU, 'v5.8+', [])
+  const f = frame(k, 'amdgpu_dma_buf_pin', [])
   return yield* kcall(
     f,
     {},
     (function* (): Call<KResult<void>> {
-      const r = yield* amdgpuPlace(k, bufId, f.fn)
+      const r = yield* amdgpuPlace(k, bufId, 'amdgpu_dma_buf_pin')
       if (!r.ok) return r
       const b = k.world.dmabufs[bufId]!
       const tx = new Tx(k.world).set('dmabufs', bufId, { ...b, pinCount: b.pinCount + 1 })
@@ -288,8 +284,8 @@ function* amdgpuPin(k: Kernel, bufId: string): Call<KResult<void>> {
 }
 
 /** Move the BO to GTT if any attachment has peer2peer false (amdgpu_dma_buf_pin / amdgpu_dma_buf_map). */
-function* amdgpuPlace(k: Kernel, bufId: string, fn: string): Call<KResult<void>> {
-  const f = frame(fn, AMDGPU, 'v5.8+', [])
+function* amdgpuPlace(k: Kernel, bufId: string, fn: KName): Call<KResult<void>> {
+  const f = frame(k, fn, [])
   const b = k.world.dmabufs[bufId]!
   const atts = Object.values(k.world.attachments).filter((a) => a.dmabuf === bufId)
   const noP2p = atts.filter((a) => !a.peer2peer)
@@ -321,16 +317,19 @@ function* amdgpuPlace(k: Kernel, bufId: string, fn: string): Call<KResult<void>>
  * Errnos: none.
  */
 export function* moveNotify(k: Kernel, attId: string, why: string): Call<void> {
-  const f = frame('dma_buf_move_notify', DMABUF, 'v5.8+', [])
+  const f = frame(k, 'dma_buf_move_notify', [])
   const a = k.world.attachments[attId]!
   yield f.enter({ attach: attId, why })
   const u = a.importer ? k.world.umemDmabufs[a.importer] : undefined
-  const imp = frame(
-    u ? 'ib_umem_dmabuf move_notify (mlx5_ib_dmabuf_invalidate_cb)' : 'importer_ops->move_notify',
-    u ? 'drivers/infiniband/hw/mlx5/mr.c (unverified)' : 'importer',
-    'v5.12+',
-    [],
-  )
+  const imp = u
+    ? driverFrame(
+        k,
+        'ib_umem_dmabuf move_notify (mlx5_ib_dmabuf_invalidate_cb)',
+        'drivers/infiniband/hw/mlx5/mr.c (unverified)',
+        'move_notify',
+        [],
+      )
+    : driverFrame(k, 'importer_ops->move_notify', 'importer', 'move_notify', [])
   yield imp.enter({ attach: attId })
   if (a.sgt) {
     const dev = pciDev(k.machine, a.dev)
@@ -360,7 +359,7 @@ export function* moveNotify(k: Kernel, attId: string, why: string): Call<void> {
  * Errnos: -ENODEV (revoked), -EINVAL (NOT_SUPPORTED map type), -EREMOTEIO/-ENOMEM from dma_map_sgtable().
  */
 export function* dmaBufMapAttachment(k: Kernel, attId: string, sgt: string): Call<KResult<number>> {
-  const f = frame('dma_buf_map_attachment', DMABUF, 'v5.8+', ['ENODEV', 'EINVAL', 'EREMOTEIO', 'ENOMEM'])
+  const f = frame(k, 'dma_buf_map_attachment', ['ENODEV', 'EINVAL', 'EREMOTEIO', 'ENOMEM'])
   const a = k.world.attachments[attId]!
   const dev = pciDev(k.machine, a.dev)
   return yield* kcall(
@@ -369,7 +368,7 @@ export function* dmaBufMapAttachment(k: Kernel, attId: string, sgt: string): Cal
     (function* (): Call<KResult<number>> {
       const b = k.world.dmabufs[a.dmabuf]!
       if (b.exporter === 'vfio') return yield* vfioMap(k, attId, sgt, dev)
-      const m = frame('amdgpu_dma_buf_map', AMDGPU, 'v5.8+', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
+      const m = frame(k, 'amdgpu_dma_buf_map', ['EREMOTEIO', 'ENOMEM', 'EINVAL'])
       yield m.enter({})
       const p = yield* amdgpuPlace(k, a.dmabuf, 'amdgpu_dma_buf_map')
       if (!p.ok) return p
@@ -419,7 +418,7 @@ export function* dmaBufMapAttachment(k: Kernel, attId: string, sgt: string): Cal
  * (or dma_map_phys(DMA_ATTR_MMIO) per range without an IOVA); else -EINVAL. No CPU list: orig_nents = 0.
  */
 function* vfioMap(k: Kernel, attId: string, sgt: string, dev: PciDev): Call<KResult<number>> {
-  const f = frame('vfio_pci_dma_buf_map', VFIO, 'next', ['ENODEV', 'EINVAL'])
+  const f = frame(k, 'vfio_pci_dma_buf_map', ['ENODEV', 'EINVAL'])
   return yield* kcall(
     f,
     {},
@@ -454,10 +453,10 @@ function* vfioMap(k: Kernel, attId: string, sgt: string, dev: PciDev): Call<KRes
 function* physVecToSgt(k: Kernel, attId: string, sgt: string, dev: PciDev): Call<KResult<number>> {
   const a = k.world.attachments[attId]!
   const b = k.world.dmabufs[a.dmabuf]!
-  const c = frame('dma_buf_phys_vec_to_sgt', 'drivers/dma-buf/dma-buf-mapping.c', 'next', ['EINVAL'])
+  const c = frame(k, 'dma_buf_phys_vec_to_sgt', ['EINVAL'])
   yield c.enter({ nr_ranges: String(b.phys.length), size: sizeStr(b.size) })
   const prov = pciDev(k.machine, b.dev)
-  const mt = frame('pci_p2pdma_map_type', 'drivers/pci/p2pdma.c', 'v6.16+', [])
+  const mt = frame(k, 'pci_p2pdma_map_type', [])
   yield mt.enter({ provider: prov.bdf, client: dev.bdf })
   const r = calcMapTypeAndDist(k.machine, prov.id, dev.id, true, k.era)
   for (const d of r.decisions) yield mt.check(d.fn, d.ok !== false, d.text)
@@ -512,7 +511,7 @@ function* physVecToSgt(k: Kernel, attId: string, sgt: string, dev: PciDev): Call
 
 /** Unmap an attachment's SGL (dma_buf_unmap_attachment). */
 export function* unmapAttachment(k: Kernel, attId: string, dev: PciDev): Call<KResult<void>> {
-  const f = frame('dma_buf_unmap_attachment', DMABUF, 'v5.8+', [])
+  const f = frame(k, 'dma_buf_unmap_attachment', [])
   return yield* kcall(
     f,
     { attach: attId },
@@ -538,7 +537,7 @@ export function* unmapAttachment(k: Kernel, attId: string, dev: PciDev): Call<KR
  * Errnos: none.
  */
 export function* vfioMemEnable(k: Kernel, dev: PciDev, on: boolean): Call<KResult<void>> {
-  const f = frame('vfio_pci_dma_buf_move', VFIO, 'next', [])
+  const f = frame(k, 'vfio_pci_dma_buf_move', [])
   return yield* kcall(
     f,
     { revoked: String(!on) },
@@ -555,8 +554,6 @@ export function* vfioMemEnable(k: Kernel, dev: PciDev, on: boolean): Call<KResul
   )
 }
 
-export { eraAtLeast }
-
 /**
  * umemDmabufUnmapPages - undo the in-place trim before the SGL goes back to the exporter.
  * Mirrors drivers/infiniband/core/umem_dmabuf.c: ib_umem_dmabuf_unmap_pages(): first_sg->dma_address
@@ -566,7 +563,7 @@ export { eraAtLeast }
  * Errnos: none.
  */
 function* umemDmabufUnmapPages(k: Kernel, id: string): Call<void> {
-  const f = frame('ib_umem_dmabuf_unmap_pages', 'drivers/infiniband/core/umem_dmabuf.c', 'v5.12+', [])
+  const f = frame(k, 'ib_umem_dmabuf_unmap_pages', [])
   yield f.enter({ umem: id })
   const u = k.world.umemDmabufs[id]!
   const a = k.world.attachments[u.attach]!

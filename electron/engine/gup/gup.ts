@@ -15,14 +15,13 @@ import type { FollFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, pfn as mkPfn, vaddr, type Pfn, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
+import { behaves, has as inEra, pick } from '../era/index'
 import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type PageRun, type VmArea } from '../core/world'
 import { handleMmFault } from '../mm/fault'
 import { moveToRam, pageType, vmaIsFsdax } from '../mm/devmem'
 import { flagStr, hasFlag, pageAt, pteAt, ptesOverlapping, updatePages, vmaAt } from '../mm/mm'
 
-const GUP = 'mm/gup.c'
 /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h): a FOLL_PIN pin adds 1024 to a small folio's refcount. */
 export const GUP_PIN_COUNTING_BIAS = 1024
 
@@ -77,7 +76,7 @@ export function* pinUserPagesFast(
   pin = true,
 ): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages_fast' : 'get_user_pages_fast'
-  const f = frame(name, GUP, 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(
     f,
     { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) },
@@ -86,7 +85,7 @@ export function* pinUserPagesFast(
   )
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
-    if (eraAtLeast(k.era, 'v6.4')) {
+    if (inEra(k.era, 'is_valid_gup_args')) {
       const v = yield* isValidGupArgs(k, flags)
       if (!v.ok) return v
     } else {
@@ -110,7 +109,7 @@ export function* pinUserPagesFast(
  * Simplification: the "internal flags" and pages == NULL checks are not modelled (scenarios cannot pass them).
  */
 function* isValidGupArgs(k: Kernel, flags: FollFlag[]): Call<KResult<void>> {
-  const f = frame('is_valid_gup_args', GUP, 'v6.4+', ['EINVAL'])
+  const f = frame(k, 'is_valid_gup_args', ['EINVAL'])
   return yield* kcall(f, { gup_flags: F(flags) }, body())
   function* body(): Call<KResult<void>> {
     const both = has(flags, 'FOLL_GET') && has(flags, 'FOLL_PIN')
@@ -162,7 +161,7 @@ function* internalGupFast(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame('internal_get_user_pages_fast', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, 'internal_get_user_pages_fast', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) =>
     r.n.toString(),
   )
@@ -198,8 +197,7 @@ function* internalGupFast(
  * handle. Mirrors mm/gup.c: gup_pgd_range() -> gup_pte_range() (gup_fast() -> gup_fast_pte_range() in 6.8+).
  */
 function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<GupResult> {
-  const newName = eraAtLeast(k.era, 'v6.12')
-  const f = frame(newName ? 'gup_fast' : 'gup_pgd_range', GUP, 'all', [])
+  const f = frame(k, pick(k.era, 'gup_fast', 'gup_pgd_range'), [])
   yield f.enter({ start: hex(start), nr_pages: nr.toString() })
   const runs: PageRange[] = []
   let done = 0n
@@ -275,14 +273,17 @@ function* gupLongtermLocked(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame('__gup_longterm_locked', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, '__gup_longterm_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
     const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
     if (!r.ok) return r
     const bad = r.value.runs.filter((x) => {
       const t = pageType(k, pageAt(k.world, x.pfn))
-      return t === 'MEMORY_DEVICE_COHERENT' || (t === 'MEMORY_DEVICE_FS_DAX' && eraAtLeast(k.era, 'v6.12'))
+      return (
+        t === 'MEMORY_DEVICE_COHERENT' ||
+        (t === 'MEMORY_DEVICE_FS_DAX' && behaves(k.era, 'gup.longterm-refuses-fsdax-folio'))
+      )
     })
     if (!bad.length) {
       yield f.check(
@@ -326,7 +327,7 @@ function* getUserPagesLocked(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame('__get_user_pages_locked', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, '__get_user_pages_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(
     f,
     { start: hex(start), nr_pages: nr.toString() },
@@ -352,7 +353,7 @@ function* getUserPages(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame('__get_user_pages', GUP, 'all', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, '__get_user_pages', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   yield f.enter({ start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) })
   const runs: PageRange[] = []
   let i = 0n
@@ -418,7 +419,7 @@ function* getUserPages(
  * Errnos: -EFAULT, -EOPNOTSUPP.
  */
 export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[]): Call<KResult<void>> {
-  const f = frame('check_vma_flags', GUP, 'all', ['EFAULT', 'EOPNOTSUPP'])
+  const f = frame(k, 'check_vma_flags', ['EFAULT', 'EOPNOTSUPP'])
   return yield* kcall(f, { vm_flags: flagStr(vma.vm_flags), gup_flags: F(flags) }, body())
   function* body(): Call<KResult<void>> {
     const io = hasFlag(vma, 'VM_IO') || hasFlag(vma, 'VM_PFNMAP')
@@ -459,7 +460,7 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
           ),
         )
     }
-    if (eraAtLeast(k.era, 'v6.2') && !eraAtLeast(k.era, 'v6.4')) {
+    if (behaves(k.era, 'gup.check-vma-flags-longterm-p2pdma')) {
       const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
       yield f.check(
         '(gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA)',
@@ -478,7 +479,7 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
         w ? 'the VMA is writable' : 'write access to a read-only VMA',
       )
       if (!w) return fail(kerr('EFAULT', f.fn, 'FOLL_WRITE on a VMA without VM_WRITE'))
-      if (eraAtLeast(k.era, 'v6.12') && vma.file && has(flags, 'FOLL_LONGTERM')) {
+      if (inEra(k.era, 'writable_file_mapping_allowed') && vma.file && has(flags, 'FOLL_LONGTERM')) {
         yield f.check(
           'writable_file_mapping_allowed()',
           true,
@@ -505,12 +506,12 @@ function* faultinPage(
   n: bigint,
   write: boolean,
 ): Call<KResult<void>> {
-  const f = frame('faultin_page', GUP, 'all', ['EFAULT'])
+  const f = frame(k, 'faultin_page', ['EFAULT'])
   return yield* kcall(f, { address: hex(va), pages: n.toString() }, body())
   function* body(): Call<KResult<void>> {
     const swp = pteAt(k.world, mm, va)
     if (swp && swp[1].swp === 'device_private') {
-      const dp = frame('do_swap_page', 'mm/memory.c', 'all', [])
+      const dp = frame(k, 'do_swap_page', [])
       yield dp.enter({ address: hex(va) })
       yield dp.check(
         'is_device_private_entry(entry)',
@@ -548,7 +549,7 @@ function* followPagePte(
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
   void parent
-  const f = frame('follow_page_pte', GUP, 'all', ['EFAULT', 'EREMOTEIO'])
+  const f = frame(k, 'follow_page_pte', ['EFAULT', 'EREMOTEIO'])
   return yield* kcall(f, { address: hex(va) }, body(), (r) => `${r.n} page(s)`)
   function* body(): Call<KResult<GupResult>> {
     const idx = (va - pte.va) / PAGE_SIZE
@@ -588,7 +589,7 @@ function* tryGrabFolio(
   page: PageRun,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame('try_grab_folio', GUP, 'all', ['EREMOTEIO'])
+  const f = frame(k, 'try_grab_folio', ['EREMOTEIO'])
   return yield* kcall(
     f,
     { pfn: hex(first), pages: count.toString(), flags: has(flags, 'FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET' },
@@ -596,7 +597,7 @@ function* tryGrabFolio(
     (r) => `${r.n} page(s)`,
   )
   function* body(): Call<KResult<GupResult>> {
-    if (eraAtLeast(k.era, 'v6.2')) {
+    if (behaves(k.era, 'gup.grab-refuses-p2pdma')) {
       const p2p = isP2pdmaPage(k, page)
       const refused = p2p && !has(flags, 'FOLL_PCI_P2PDMA')
       yield f.check(
@@ -638,7 +639,7 @@ function* tryGrabFolio(
  * Errnos: none.
  */
 export function* unpinUserPages(k: Kernel, runs: readonly PageRange[], pin: boolean): Call<KResult<void>> {
-  const f = frame(pin ? 'unpin_user_pages' : 'put_page', pin ? GUP : 'include/linux/mm.h', 'all', [])
+  const f = frame(k, pin ? 'unpin_user_pages' : 'put_page', [])
   return yield* kcall(f, { npages: runs.reduce((s, r) => s + r.count, 0n).toString() }, body())
   function* body(): Call<KResult<void>> {
     const tx = new Tx(k.world)
@@ -672,13 +673,13 @@ export function* pinUserPages(
   pin = true,
 ): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages' : 'get_user_pages'
-  const f = frame(name, GUP, 'all', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) =>
     r.n.toString(),
   )
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
-    if (eraAtLeast(k.era, 'v6.4')) {
+    if (inEra(k.era, 'is_valid_gup_args')) {
       const v = yield* isValidGupArgs(k, flags)
       if (!v.ok) return v
     }

@@ -26,8 +26,8 @@ import {
 } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { has, hasPatch } from '../era/index'
+import { frame, kcall, type Call, labFrame } from '../core/step'
 import { Tx, type HmmEntryRun, type PteRun, type VmArea } from '../core/world'
 import { p2pdmaMapType } from '../dma/p2p'
 import { isP2pdmaPage } from '../gup/gup'
@@ -43,15 +43,13 @@ import {
 import { pciDev } from '../p2pdma/pci'
 import type { PciDev } from '../topology/types'
 
-const HMM = 'mm/hmm.c'
-
 export type HmmApi = '2019' | 'rfc' | '5.2' | 'current'
 
 /** Which hmm_range_fault() the era has. */
 export function hmmApi(k: Kernel): HmmApi {
-  if (k.era === 'v5.0-rfc') return 'rfc'
-  if (!eraAtLeast(k.era, 'v5.2')) return '2019'
-  if (!eraAtLeast(k.era, 'v6.0')) return '5.2'
+  if (hasPatch(k.era, 'rfc-2019')) return 'rfc'
+  if (has(k.era, 'hmm_vma_fault')) return '2019'
+  if (has(k.era, 'hmm_range_register')) return '5.2'
   return 'current'
 }
 
@@ -115,15 +113,7 @@ interface HmmWalk {
 export function* hmmRangeFault(k: Kernel, req: HmmReq): Call<KResult<HmmOut>> {
   const api = hmmApi(k)
   const name = api === '2019' ? (req.fault ? 'hmm_vma_fault' : 'hmm_vma_get_pfns') : 'hmm_range_fault'
-  const era =
-    api === '2019'
-      ? 'v4.20–v5.1'
-      : api === 'rfc'
-        ? 'v5.0-rfc (-mm base)'
-        : api === '5.2'
-          ? 'v5.2–v5.6'
-          : 'v5.7+'
-  const f = frame(name, HMM, era, ['EFAULT', 'EINVAL', 'EPERM', 'EBUSY'])
+  const f = frame(k, name, ['EFAULT', 'EINVAL', 'EPERM', 'EBUSY'])
   const end = vaddr(req.start + req.npages * PAGE_SIZE)
   const args: Record<string, string> =
     api === 'current'
@@ -459,7 +449,7 @@ export function* bindHmm(
   dev: string,
   entries: HmmEntryRun[],
 ): Call<void> {
-  const f = frame('lab', 'scenario', 'all')
+  const f = labFrame()
   const tx = new Tx(k.world).set('vars', name, {
     kind: 'hmm',
     mm: req.mm,
@@ -488,7 +478,7 @@ export function* hmmMirrorRegister(
   len: bigint,
   dev: PciDev,
 ): Call<KResult<void>> {
-  const f = frame('dmirror_fops_open', 'lib/test_hmm.c (a GPU mirror)', 'v5.7+', ['EINVAL'])
+  const f = frame(k, 'dmirror_fops_open', ['EINVAL'])
   return yield* kcall(
     f,
     { dev: dev.bdf },
@@ -539,11 +529,7 @@ export function* mirrorDeviceFault(
 ): Call<KResult<bigint>> {
   const n = k.world.notifiers[notifier]!
   const dev = pciDev(k.machine, n.dev)
-  const f = frame('dmirror_range_fault', 'lib/test_hmm.c (a GPU mirror)', 'v5.7+', [
-    'EFAULT',
-    'EPERM',
-    'EBUSY',
-  ])
+  const f = frame(k, 'dmirror_range_fault', ['EFAULT', 'EPERM', 'EBUSY'])
   return yield* kcall(
     f,
     { dev: dev.bdf, start: hex(va), npages: npages.toString(), write: String(write) },
@@ -600,7 +586,7 @@ export function* mirrorDeviceFault(
  * Simplification: hmm_dma_map_alloc() is a check; IOVAs come from the lab's bump allocator.
  */
 export function* hmmDmaMap(k: Kernel, name: string, dev: PciDev): Call<KResult<bigint>> {
-  const f = frame('hmm_dma_map_pfn', HMM, 'v6.16+', [])
+  const f = frame(k, 'hmm_dma_map_pfn', [])
   return yield* kcall(
     f,
     { dev: dev.bdf, map: name },
@@ -686,7 +672,7 @@ export function* hmmDmaMap(k: Kernel, name: string, dev: PciDev): Call<KResult<b
  * Errnos: none (returns the number of entries that needed an unmap).
  */
 export function* hmmDmaUnmap(k: Kernel, name: string, dev: PciDev): Call<KResult<bigint>> {
-  const f = frame('hmm_dma_unmap_pfn', HMM, 'v6.16+', [])
+  const f = frame(k, 'hmm_dma_unmap_pfn', [])
   return yield* kcall(
     f,
     { dev: dev.bdf, map: name },

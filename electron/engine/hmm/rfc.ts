@@ -11,7 +11,7 @@
 import { dmaAddr, hex, PAGE_SIZE, pfnToPhys, sizeStr, vaddr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { frame, kcall, type Call, type Frame } from '../core/step'
+import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type HmmEntryRun } from '../core/world'
 import { pageAt, vmaAt } from '../mm/mm'
 import type { MmapHook } from '../mm/mmap'
@@ -19,8 +19,6 @@ import { mmuIntervalNotifierInsert } from '../mm/notifier'
 import { deviceTestP2p } from '../p2pdma/distance-many'
 import type { PciDev } from '../topology/types'
 import { hmmRangeFault, type HmmReq } from './hmm'
-
-const HMM = 'mm/hmm.c (RFC 5/5 on the -mm base)'
 
 /** How the exporter's p2p_map answers: map, refuse (-EPERM), ask device_test_p2p(), or no p2p_map at all. */
 export type RfcP2pMode = 'map' | 'eperm' | 'test' | 'none'
@@ -35,10 +33,11 @@ export type RfcP2pMode = 'map' | 'eperm' | 'test' | 'none'
  */
 export function rfcDeviceMmapHook(dev: PciDev, bar: number, mode: RfcP2pMode): MmapHook {
   return function* (k, vma) {
-    const f = frame(
+    const f = driverFrame(
+      k,
       `${dev.driver}_mmap`,
       `drivers/… (${dev.driver}, illustrative RFC exporter)`,
-      'v5.0-rfc',
+      'p2p_map',
       ['EINVAL'],
     )
     return yield* kcall(
@@ -95,7 +94,7 @@ export function* hmmRangeDmaMap(
   device: PciDev,
   as: string,
 ): Call<KResult<bigint>> {
-  const f = frame('hmm_range_dma_map', HMM, 'v5.0-rfc', ['EFAULT', 'EPERM', 'EINVAL', 'EBUSY'])
+  const f = frame(k, 'hmm_range_dma_map', ['EFAULT', 'EPERM', 'EINVAL', 'EBUSY'])
   return yield* kcall(
     f,
     { start: hex(start), npages: npages.toString(), device: device.bdf, block: 'true' },
@@ -142,7 +141,7 @@ function* rfcRangeRegister(
   q: { nid: string; mm: string; start: Vaddr; npages: bigint; device: PciDev },
 ): Call<KResult<void>> {
   const { nid, mm, start, npages, device } = q
-  const reg = frame('hmm_range_register', HMM, 'v5.0-rfc', ['EINVAL'])
+  const reg = frame(k, 'hmm_range_register', ['EINVAL'])
   yield reg.enter({ start: hex(start), end: hex(start + npages * PAGE_SIZE) })
   const r = yield* mmuIntervalNotifierInsert(k, {
     id: nid,
@@ -236,7 +235,7 @@ function* rfcHmmRangeFault(
   device: PciDev,
   faultDevicePrivate: boolean,
 ): Call<KResult<HmmEntryRun[]>> {
-  const f = frame('_hmm_range_fault', HMM, 'v5.0-rfc', ['EFAULT', 'EPERM', 'EINVAL', 'EBUSY'])
+  const f = frame(k, '_hmm_range_fault', ['EFAULT', 'EPERM', 'EINVAL', 'EBUSY'])
   return yield* kcall(
     f,
     {
@@ -305,7 +304,7 @@ function* hmmVmaP2pMap(
   npages: bigint,
   device: PciDev,
 ): Call<KResult<HmmEntryRun[]>> {
-  const f = frame(`${ops}.p2p_map`, 'drivers/… (illustrative RFC exporter)', 'v5.0-rfc', ['EPERM'])
+  const f = driverFrame(k, `${ops}.p2p_map`, 'drivers/… (illustrative RFC exporter)', 'p2p_map', ['EPERM'])
   return yield* kcall(
     f,
     { device: device.bdf, start: hex(start), end: hex(start + npages * PAGE_SIZE), write: 'true' },
@@ -362,10 +361,10 @@ function* hmmVmaP2pMap(
  * Errnos: none (returns bool).
  */
 export function* deviceTestP2pStep(k: Kernel, a: PciDev, b: PciDev): Call<boolean> {
-  const f = frame('device_test_p2p', 'drivers/base/core.c (RFC 2/5)', 'v5.0-rfc', [])
+  const f = frame(k, 'device_test_p2p', [])
   yield f.enter({ devA: a.bdf, devB: b.bdf })
   const r = deviceTestP2p(k.machine, a.id, b.id)
-  const p = frame('pci_test_p2p', 'drivers/pci/p2pdma.c (RFC 1/5)', 'v5.0-rfc', [])
+  const p = frame(k, 'pci_test_p2p', [])
   yield p.enter({ devA: a.bdf, devB: b.bdf, as: k.machine.settings.rfcTestP2p })
   for (const d of r.decisions.slice(1)) yield p.check(d.fn, d.ok !== false, d.text)
   yield p.ret(String(r.ret))

@@ -14,14 +14,11 @@ import type { MemoryType } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Pfn, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call, type Frame } from '../core/step'
+import { behaviourDef, behaviourRange, behaves, has, hasPatch, nameRange } from '../era/index'
+import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type DevPagemap, type PageRun, type PteRun, type VmArea } from '../core/world'
 import { allocRamPages, pageAt, pteAt, pteKey, updatePages, zoneDevicePages } from './mm'
 import { mmuNotifierInvalidate, zapDevPtes, type NotifyEvent } from './notifier'
-
-const MEMREMAP = 'mm/memremap.c'
-const MIGRATE = 'mm/migrate_device.c'
 
 export type DevmemKind = 'private' | 'coherent' | 'fsdax'
 
@@ -64,7 +61,7 @@ export function* memremapPages(
   ops: string,
   p2pMap = false,
 ): Call<KResult<string>> {
-  const f = frame('memremap_pages', MEMREMAP, kind === 'coherent' ? 'v6.0+' : 'all', ['EINVAL', 'EEXIST'])
+  const f = frame(k, 'memremap_pages', ['EINVAL', 'EEXIST'])
   return yield* kcall(
     f,
     { type: TYPE[kind], size: sizeStr(size), owner: kind === 'fsdax' ? 'NULL' : dev },
@@ -135,10 +132,10 @@ export function* migrateToDevice(
   pgmapId: string,
 ): Call<KResult<bigint>> {
   const pg = k.world.pgmaps[pgmapId]!
-  const old2019 = !eraAtLeast(k.era, 'v5.2')
+  const old2019 = has(k.era, 'migrate_vma')
   const f = old2019
-    ? frame('migrate_vma', 'mm/migrate.c', 'v4.14–v5.6', ['EINVAL', 'EBUSY', 'ENOMEM'])
-    : frame('migrate_vma_setup', MIGRATE, 'v5.7+', ['EINVAL', 'EBUSY', 'ENOMEM'])
+    ? frame(k, 'migrate_vma', ['EINVAL', 'EBUSY', 'ENOMEM'])
+    : frame(k, 'migrate_vma_setup', ['EINVAL', 'EBUSY', 'ENOMEM'])
   const end = vaddr(va + npages * PAGE_SIZE)
   return yield* kcall(
     f,
@@ -173,7 +170,7 @@ export function* migrateToDevice(
       if (page!.pins) return fail(kerr('EBUSY', f.fn, 'the page is pinned', 'later'))
       yield* mmuNotifierInvalidate(k, mm, va, end, 'MMU_NOTIFY_MIGRATE', pg.owner ?? null)
       const dst = freeDevicePages(k, pgmapId, npages)
-      const a = frame('dmirror_migrate_alloc_and_copy', 'lib/test_hmm.c (a GPU driver)', 'v5.7+', ['ENOMEM'])
+      const a = frame(k, 'dmirror_migrate_alloc_and_copy', ['ENOMEM'])
       yield a.enter({ npages: npages.toString() })
       if (dst === null) {
         yield a.fail(kerr('ENOMEM', a.fn, 'device memory is full'))
@@ -210,7 +207,7 @@ function* migrateVmaFinalize(
   q: { mm: string; va: Vaddr; npages: bigint; dst: Pfn; first: Pfn; old: PteRun; priv: boolean },
 ): Call<void> {
   const { mm, va, npages, dst, first, old, priv } = q
-  const fin = frame('migrate_vma_finalize', MIGRATE, 'v5.7+', [])
+  const fin = frame(k, 'migrate_vma_finalize', [])
   yield fin.enter({})
   const t2 = new Tx(k.world)
   replacePtes(t2, mm, va, npages, {
@@ -278,6 +275,7 @@ function freeZeroRam(tx: Tx, first: Pfn, n: bigint): void {
  * FOLL_LONGTERM pin of DEVICE_COHERENT memory). The frame and its arguments.
  */
 function migrateToRamCall(
+  k: Kernel,
   pg: DevPagemap,
   why: 'fault' | 'longterm',
   old2019: boolean,
@@ -286,20 +284,21 @@ function migrateToRamCall(
 ): { f: Frame; args: Record<string, string> } {
   if (why === 'longterm')
     return {
-      f: frame('migrate_longterm_unpinnable_folios', 'mm/gup.c', 'v6.0+', []),
+      f: frame(k, 'migrate_longterm_unpinnable_folios', []),
       args: { pages: n.toString(), reason: 'MR_LONGTERM_PIN' },
     }
-  const [fn, file, era] = old2019
-    ? [
+  // the driver's callback: hmm_devmem_ops.fault (until 5.2) or dev_pagemap_ops.migrate_to_ram (5.3+)
+  const [fn, file, member] = old2019
+    ? ([
         `${pg.ops ?? 'hmm_devmem_ops'}.fault`,
         'mm/hmm.c: hmm_devmem_fault() -> the driver (migrate_vma())',
-        'v4.14–v5.2',
-      ]
-    : [
+        'hmm_devmem_fault',
+      ] as const)
+    : ([
         `${pg.ops ?? 'dmirror_devmem_ops'}.migrate_to_ram`,
         'lib/test_hmm.c: dmirror_devmem_fault() (a GPU driver)',
-        'v5.7+',
-      ]
+        'migrate_to_ram',
+      ] as const)
   const args: Record<string, string> = old2019
     ? {
         address: hex(va),
@@ -312,7 +311,7 @@ function migrateToRamCall(
         flags: 'MIGRATE_VMA_SELECT_DEVICE_PRIVATE',
         pgmap_owner: pg.owner ?? 'NULL',
       }
-  return { f: frame(fn, file, era, []), args }
+  return { f: driverFrame(k, fn, file, member, []), args }
 }
 
 /**
@@ -338,8 +337,8 @@ export function* moveToRam(
   const pg = k.world.pgmaps[page.pgmap!]!
   const n = npages < pte.npages - idx ? npages : pte.npages - idx
   const fault = why === 'fault'
-  const old2019 = !eraAtLeast(k.era, 'v5.2')
-  const { f, args } = migrateToRamCall(pg, why, old2019, va, n)
+  const old2019 = has(k.era, 'hmm_devmem_fault')
+  const { f, args } = migrateToRamCall(k, pg, why, old2019, va, n)
   const event: NotifyEvent = fault ? 'MMU_NOTIFY_MIGRATE' : 'MMU_NOTIFY_CLEAR'
   return yield* kcall(
     f,
@@ -394,7 +393,7 @@ export function* moveToRam(
  */
 export function daxMmapHook(pgmapId: string) {
   return function* (k: Kernel, vma: string): Call<KResult<void>> {
-    const f = frame('ext4_file_mmap', 'fs/ext4/file.c', 'all', ['EINVAL'])
+    const f = frame(k, 'ext4_file_mmap', ['EINVAL'])
     return yield* kcall(
       f,
       { file: k.world.vmas[vma]!.file ?? '' },
@@ -434,9 +433,9 @@ export function daxMmapHook(pgmapId: string) {
 
 /** Does this era model the memory type? (DEVICE_COHERENT arrived around 6.0, docs/kernel/devmem.md#the-memory-types.) */
 export function devmemInEra(k: Kernel, kind: DevmemKind): string | null {
-  if (kind === 'coherent' && !eraAtLeast(k.era, 'v6.0'))
-    return `MEMORY_DEVICE_COHERENT was added around v6.0 (it replaced MEMORY_DEVICE_PUBLIC); ${k.era} has no such type`
-  if (kind === 'private' && !eraAtLeast(k.era, 'v6.0') && k.era !== 'v5.0-rfc')
-    return `the lab models migrate_vma_setup()/migrate_to_ram (5.7+) from v6.0; in ${k.era} HMM device memory used hmm_devmem_add() and hmm_devmem_ops.fault (not modelled)`
+  if (kind === 'coherent' && !has(k.era, 'MEMORY_DEVICE_COHERENT'))
+    return `MEMORY_DEVICE_COHERENT (${nameRange('MEMORY_DEVICE_COHERENT')}; MEMORY_DEVICE_PUBLIC ${nameRange('MEMORY_DEVICE_PUBLIC')} was its forerunner) does not exist in ${k.era}`
+  if (kind === 'private' && !behaves(k.era, 'model.device-private') && !hasPatch(k.era, 'rfc-2019'))
+    return `${behaviourDef('model.device-private').what} (${behaviourRange('model.device-private')}); ${k.era} is outside that range`
   return null
 }

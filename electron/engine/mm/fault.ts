@@ -5,7 +5,7 @@
 import { hex, PAGE_SIZE, pfn as mkPfn, type Pfn, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { driverFrame, frame, kcall, type Call } from '../core/step'
 import { Tx, type VmArea } from '../core/world'
 import { allocRamPages, flagStr, hasFlag, isCowMapping, pageAt, pteKey } from './mm'
 
@@ -31,7 +31,7 @@ export interface FaultAt {
  */
 export function* handleMmFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
   const { mm, vmaKey, va, npages, write } = q
-  const f = frame('handle_mm_fault', 'mm/memory.c', 'all', [])
+  const f = frame(k, 'handle_mm_fault', [])
   return yield* kcall(
     f,
     { address: hex(va), pages: npages.toString(), flags: write ? 'FAULT_FLAG_WRITE' : '0' },
@@ -59,8 +59,6 @@ export function* handleMmFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
   }
 }
 
-const MEMORY = 'mm/memory.c'
-
 /**
  * handlePfnFault - the first CPU access to a lazily mapped BAR: the driver's ->fault() inserts
  * special PTEs with vmf_insert_pfn().
@@ -78,7 +76,7 @@ const MEMORY = 'mm/memory.c'
  */
 export function* handlePfnFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
   const { vmaKey, va, npages, write } = q
-  const f = frame('handle_mm_fault', MEMORY, 'all', ['EFAULT'])
+  const f = frame(k, 'handle_mm_fault', ['EFAULT'])
   return yield* kcall(
     f,
     { address: hex(va), pages: npages.toString(), flags: write ? 'FAULT_FLAG_WRITE' : '0' },
@@ -104,7 +102,7 @@ export function* handlePfnFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
  * Simplification: fault-around and the read/COW/shared split are folded into one call.
  */
 function* doFault(k: Kernel, v: VmArea, va: Vaddr, npages: bigint): Call<KResult<string>> {
-  const f = frame('do_fault', MEMORY, 'all', ['EFAULT'])
+  const f = frame(k, 'do_fault', ['EFAULT'])
   return yield* kcall(f, { address: hex(va) }, body(), (x) => x)
   function* body(): Call<KResult<string>> {
     yield f.check('vma->vm_ops->fault', true, `${v.vm_ops} has a ->fault() handler: __do_fault() calls it`)
@@ -136,10 +134,11 @@ function* driverPfnFault(
   va: Vaddr,
   npages: bigint,
 ): Call<KResult<string>> {
-  const f = frame(
+  const f = driverFrame(
+    k,
     `${driver}_mmap_fault`,
     'drivers/vfio/pci/vfio_pci_core.c (vfio_pci_mmap_fault pattern)',
-    'all',
+    null,
     ['EFAULT'],
   )
   return yield* kcall(f, { address: hex(va) }, body(), (x) => x)
@@ -177,8 +176,8 @@ export function* vmfInsertPfn(
   pfn: Pfn,
   npages: bigint,
 ): Call<KResult<string>> {
-  const outer = frame('vmf_insert_pfn', MEMORY, 'all', ['EFAULT'])
-  const f = frame('vmf_insert_pfn_prot', MEMORY, 'all', ['EFAULT'])
+  const outer = frame(k, 'vmf_insert_pfn', ['EFAULT'])
+  const f = frame(k, 'vmf_insert_pfn_prot', ['EFAULT'])
   return yield* kcall(
     outer,
     { addr: hex(va), pfn: hex(pfn) },

@@ -7,8 +7,9 @@ import type { VmFlag } from '../../../shared/model/mm'
 import { alignUp, hex, PAGE_SIZE, pfn as mkPfn, sizeStr, vaddr, type Pfn, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call, type Frame } from '../core/step'
+import { behaves } from '../era/index'
+import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
+import type { KName } from '../era/index'
 import { Tx, type VmArea } from '../core/world'
 import type { PciDev } from '../topology/types'
 import {
@@ -25,9 +26,6 @@ import {
   zapPtes,
 } from './mm'
 import { mmuNotifierInvalidate } from './notifier'
-
-const MM = 'mm/mmap.c'
-const MEMORY = 'mm/memory.c'
 
 /** A ->mmap() file operation: runs with the VMA already in the world (see doMmap's Simplification). */
 export type MmapHook = (k: Kernel, vma: string) => Call<KResult<void>>
@@ -63,7 +61,7 @@ const GAP = 1n << 20n
  * randomisation, 2 MiB aligned, with a 1 MiB gap between mappings.
  */
 export function* doMmap(k: Kernel, req: MmapReq, hook: MmapHook | null): Call<KResult<Vaddr>> {
-  const f = frame('do_mmap', MM, 'all', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
+  const f = frame(k, 'do_mmap', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
   const args = {
     len: sizeStr(req.len),
     prot: req.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ',
@@ -132,7 +130,7 @@ function* mmapRegion(
   flags: VmFlag[],
   hook: MmapHook | null,
 ): Call<KResult<void>> {
-  const f = frame('mmap_region', MM, 'all', ['EINVAL', 'EPERM', 'ENODEV', 'ENOMEM'])
+  const f = frame(k, 'mmap_region', ['EINVAL', 'EPERM', 'ENODEV', 'ENOMEM'])
   return yield* kcall(f, { addr: hex(va), len: sizeStr(len), vm_flags: flagStr(flags) }, body())
   function* body(): Call<KResult<void>> {
     const key = vmaKey(req.mm, va)
@@ -177,7 +175,7 @@ function* mmapRegion(
  * Errnos: the handler's.
  */
 function* callMmap(k: Kernel, vma: string, hook: MmapHook): Call<KResult<void>> {
-  const f = frame('call_mmap', 'include/linux/fs.h', 'all', ['EINVAL', 'EPERM', 'ENODEV', 'ENOMEM'])
+  const f = frame(k, 'call_mmap', ['EINVAL', 'EPERM', 'ENODEV', 'ENOMEM'])
   return yield* kcall(f, { vma }, hook(k, vma))
 }
 
@@ -199,9 +197,9 @@ export function* remapPfnRange(
   first: Pfn,
   size: bigint,
   prot: string,
-  fnName = 'remap_pfn_range',
+  fnName: KName = 'remap_pfn_range',
 ): Call<KResult<void>> {
-  const f = frame(fnName, MEMORY, 'all', ['EINVAL'])
+  const f = frame(k, fnName, ['EINVAL'])
   return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size), prot }, body())
   function* body(): Call<KResult<void>> {
     const v = k.world.vmas[vma]!
@@ -264,7 +262,7 @@ export function* ioRemapPfnRange(
   size: bigint,
   prot: string,
 ): Call<KResult<void>> {
-  const f = frame('io_remap_pfn_range', 'include/linux/mm.h', 'all', ['EINVAL'])
+  const f = frame(k, 'io_remap_pfn_range', ['EINVAL'])
   return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size) }, body())
   function* body(): Call<KResult<void>> {
     yield f.check('pgprot_decrypted(prot)', true, 'no SME/TDX on this machine: the protection is unchanged')
@@ -309,7 +307,9 @@ function* barFits(
  */
 export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
   return function* (k, vma) {
-    const f = frame(`${dev.driver}_mmap`, `drivers/… (${dev.driver}, illustrative)`, 'all', ['EINVAL'])
+    const f = driverFrame(k, `${dev.driver}_mmap`, `drivers/… (${dev.driver}, illustrative)`, null, [
+      'EINVAL',
+    ])
     return yield* kcall(f, { bar: String(bar) }, body())
     function* body(): Call<KResult<void>> {
       const v = k.world.vmas[vma]!
@@ -350,10 +350,11 @@ export function hasPfnFaultHandler(v: VmArea): boolean {
  */
 export function barLazyMmapHook(dev: PciDev, bar: number): MmapHook {
   return function* (k, vma) {
-    const f = frame(
+    const f = driverFrame(
+      k,
       `${dev.driver}_mmap`,
       'drivers/vfio/pci/vfio_pci_core.c (vfio_pci_core_mmap pattern)',
-      'all',
+      null,
       ['EINVAL'],
     )
     return yield* kcall(f, { bar: String(bar), lazy: 'true' }, body())
@@ -404,10 +405,10 @@ export function barLazyMmapHook(dev: PciDev, bar: number): MmapHook {
  */
 export function sysfsResourceMmapHook(dev: PciDev, bar: number, wc: boolean): MmapHook {
   return function* (k, vma) {
-    const f = frame('pci_mmap_resource', 'drivers/pci/pci-sysfs.c', 'all', ['EPERM', 'EINVAL'])
+    const f = frame(k, 'pci_mmap_resource', ['EPERM', 'EINVAL'])
     return yield* kcall(f, { file: `${dev.bdf}/resource${bar}${wc ? '_wc' : ''}` }, body())
     function* body(): Call<KResult<void>> {
-      if (eraAtLeast(k.era, 'v5.4')) {
+      if (behaves(k.era, 'pci.sysfs-lockdown')) {
         const locked = k.world.sys.lockdown
         yield f.check(
           'security_locked_down(LOCKDOWN_PCI_ACCESS)',
@@ -461,7 +462,7 @@ function* pciMmapResourceRange(
   vma: string,
   wc: boolean,
 ): Call<KResult<void>> {
-  const f = frame('pci_mmap_resource_range', 'drivers/pci/mmap.c', 'all', ['EINVAL'])
+  const f = frame(k, 'pci_mmap_resource_range', ['EINVAL'])
   return yield* kcall(f, { bar: String(bar), write_combine: String(wc) }, body())
   function* body(): Call<KResult<void>> {
     const b = dev.bars.find((x) => x.index === bar)!
@@ -503,7 +504,7 @@ export function* doMunmap(
   len: bigint,
   notify = true,
 ): Call<KResult<void>> {
-  const f = frame(notify ? '__vm_munmap' : 'unmap_vmas', MM, 'all', ['EINVAL'])
+  const f = frame(k, notify ? '__vm_munmap' : 'unmap_vmas', ['EINVAL'])
   return yield* kcall(f, { start: hex(start), len: sizeStr(len) }, body())
   function* body(): Call<KResult<void>> {
     const end = vaddr(start + alignUp(len, PAGE_SIZE))

@@ -28,7 +28,7 @@ export function* doMprotect(
   len: bigint,
   write: boolean,
 ): Call<KResult<void>> {
-  const f = frame('do_mprotect_pkey', 'mm/mprotect.c', 'all', ['EINVAL', 'ENOMEM'])
+  const f = frame(k, 'do_mprotect_pkey', ['EINVAL', 'ENOMEM'])
   const end = vaddr(start + len)
   return yield* kcall(
     f,
@@ -47,7 +47,7 @@ export function* doMprotect(
         `${sizeStr(covered)} of ${sizeStr(len)} mapped`,
       )
       if (covered !== len) return fail(kerr('ENOMEM', f.fn, 'part of the range is not mapped'))
-      const fix = frame('mprotect_fixup', 'mm/mprotect.c', 'all', [])
+      const fix = frame(k, 'mprotect_fixup', [])
       yield fix.enter({ newflags: write ? '+VM_WRITE' : '-VM_WRITE' })
       const tx = new Tx(k.world)
       for (const [key, v] of vmas) {
@@ -78,7 +78,7 @@ export function* doMprotect(
         `vma_set_page_prot(): the VMA(s) in the range are now ${write ? 'writable' : 'read-only'}`,
       )
       yield fix.ret('0')
-      const cp = frame('change_protection', 'mm/mprotect.c', 'all', [])
+      const cp = frame(k, 'change_protection', [])
       yield cp.enter({ start: hex(start), end: hex(end) })
       yield* mmuNotifierInvalidate(k, mm, start, end, 'MMU_NOTIFY_PROTECTION_VMA')
       const pt = new Tx(k.world)
@@ -107,12 +107,12 @@ export function* doMprotect(
  * Simplification: the unmap after the release sends no second (UNMAP) notification.
  */
 export function* exitMmap(k: Kernel, mm: string): Call<KResult<void>> {
-  const f = frame('exit_mmap', 'mm/mmap.c', 'all', [])
+  const f = frame(k, 'exit_mmap', [])
   return yield* kcall(
     f,
     { mm },
     (function* (): Call<KResult<void>> {
-      const rel = frame('mmu_notifier_release', 'mm/mmu_notifier.c', 'all', [])
+      const rel = frame(k, 'mmu_notifier_release', [])
       yield rel.enter({ mm })
       yield* mmuNotifierInvalidate(k, mm, vaddr(0n), vaddr((1n << 64n) - 1n), 'MMU_NOTIFY_RELEASE')
       yield rel.ret('void')

@@ -13,11 +13,9 @@
 import { hex, PAGE_SIZE, sizeStr, vaddr, type Vaddr } from '../core/addr'
 import { ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call } from '../core/step'
+import { has } from '../era/index'
+import { driverFrame, frame, kcall, type Call } from '../core/step'
 import { Tx, type DevPteRun, type IntervalNotifier } from '../core/world'
-
-const MN = 'mm/mmu_notifier.c'
 
 export type NotifyEvent =
   | 'MMU_NOTIFY_UNMAP'
@@ -45,7 +43,7 @@ export function* mmuIntervalNotifierInsert(
   k: Kernel,
   n: Omit<IntervalNotifier, 'invalidate_seq' | 'last'>,
 ): Call<KResult<void>> {
-  const f = frame('mmu_interval_notifier_insert', MN, 'v5.5+', ['EINVAL'])
+  const f = frame(k, 'mmu_interval_notifier_insert', ['EINVAL'])
   return yield* kcall(
     f,
     { start: hex(n.start), length: sizeStr(n.end - n.start), ops: n.ops },
@@ -74,7 +72,7 @@ export function* mmuIntervalNotifierInsert(
  * Simplification: never sleeps (the lab never runs an invalidation concurrently with a reader).
  */
 export function* mmuIntervalReadBegin(k: Kernel, id: string): Call<number> {
-  const f = frame('mmu_interval_read_begin', MN, 'v5.5+', [])
+  const f = frame(k, 'mmu_interval_read_begin', [])
   yield f.enter({ sub: id })
   const seq = k.world.notifiers[id]!.invalidate_seq
   yield f.ret(String(seq))
@@ -88,7 +86,7 @@ export function* mmuIntervalReadBegin(k: Kernel, id: string): Call<number> {
  * Errnos: none.
  */
 export function* mmuIntervalReadRetry(k: Kernel, id: string, seq: number): Call<boolean> {
-  const f = frame('mmu_interval_read_retry', 'include/linux/mmu_notifier.h', 'v5.5+', [])
+  const f = frame(k, 'mmu_interval_read_retry', [])
   yield f.enter({ sub: id, seq: String(seq) })
   const cur = k.world.notifiers[id]?.invalidate_seq ?? -1
   const retry = cur !== seq
@@ -123,7 +121,7 @@ export function* mmuNotifierInvalidate(
 ): Call<void> {
   const subs = k.world.subs[mm]
   if (!subs) return
-  const f = frame('mmu_notifier_invalidate_range_start', 'include/linux/mmu_notifier.h', 'v5.5+', [])
+  const f = frame(k, 'mmu_notifier_invalidate_range_start', [])
   yield f.enter({
     event,
     start: hex(start),
@@ -146,7 +144,7 @@ export function* mmuNotifierInvalidate(
   for (const n of hits) yield* driverInvalidate(k, n, start, end, event, owner, cur)
   yield f.ret('0')
   if (hits.length) {
-    const e = frame('mmu_notifier_invalidate_range_end', 'include/linux/mmu_notifier.h', 'v5.5+', [])
+    const e = frame(k, 'mmu_notifier_invalidate_range_end', [])
     yield e.enter({ event })
     const s = k.world.subs[mm]!
     const tx = new Tx(k.world).set('subs', mm, { ...s, invalidate_seq: s.invalidate_seq + 1 })
@@ -189,7 +187,7 @@ export function zapDevPtes(tx: Tx, owner: string, start: bigint, end: bigint): D
  * zapped run that p2p_map() had mapped.
  */
 function* rfcDmaUnmap(k: Kernel, n: IntervalNotifier, lo: Vaddr, hi: Vaddr, gone: DevPteRun[]): Call<void> {
-  const u = frame('hmm_range_dma_unmap', 'mm/hmm.c (RFC 5/5 on the -mm base)', 'v5.0-rfc', [])
+  const u = frame(k, 'hmm_range_dma_unmap', [])
   yield u.enter({ start: hex(lo), end: hex(hi), device: n.dev })
   for (const r of gone) {
     const vma = Object.values(k.world.vmas).find(
@@ -197,7 +195,7 @@ function* rfcDmaUnmap(k: Kernel, n: IntervalNotifier, lo: Vaddr, hi: Vaddr, gone
     )
     if (!r.how.includes('p2p_map') || !vma?.vm_ops) continue
     const ops = vma.vm_ops.split(':')[0]!
-    const p = frame(`${ops}.p2p_unmap`, 'drivers/… (illustrative RFC exporter)', 'v5.0-rfc', [])
+    const p = driverFrame(k, `${ops}.p2p_unmap`, 'drivers/… (illustrative RFC exporter)', 'p2p_unmap', [])
     yield p.enter({ device: n.dev, start: hex(r.va), end: hex(r.va + r.npages * PAGE_SIZE), pas: 'daddrs' })
     yield p.check(
       'hmm_vma_p2p_unmap(): the VMA covers the address (else BUG())',
@@ -233,7 +231,7 @@ function* driverInvalidate(
       : n.kind === 'mirror'
         ? 'lib/test_hmm.c (a GPU mirror)'
         : 'RFC importer (mm/hmm.c of the 2019 -mm base)'
-  const f = frame(n.ops, file, n.kind === 'rfc' ? 'v5.0-rfc' : 'v5.5+', [])
+  const f = driverFrame(k, n.ops, file, null, [])
   yield f.enter({ range: `[${hex(start)}, ${hex(end)})`, event, cur_seq: String(curSeq) })
   if (n.kind === 'mirror' && event === 'MMU_NOTIFY_MIGRATE' && owner === n.dev) {
     yield f.check(
@@ -270,7 +268,7 @@ function* driverInvalidate(
       z.deltas,
       gone.length
         ? n.kind === 'odp'
-          ? `mlx5_ib_invalidate_range(): zap ${pages} device PTE(s) in the MR's translation table, then ib_umem_odp_unmap_dma_pages(): ${eraAtLeast(k.era, 'v6.16') ? 'hmm_dma_unmap_pfn()' : 'ib_dma_unmap_page()'} per page`
+          ? `mlx5_ib_invalidate_range(): zap ${pages} device PTE(s) in the MR's translation table, then ib_umem_odp_unmap_dma_pages(): ${has(k.era, 'hmm_dma_unmap_pfn') ? 'hmm_dma_unmap_pfn()' : 'ib_dma_unmap_page()'} per page`
           : n.kind === 'rfc'
             ? `hmm_range_dma_unmap(): p2p_unmap()/dma_unmap_page() for ${pages} page(s); the device must not use the addresses any more`
             : `dmirror_do_update(): clear ${pages} entr${pages === 1n ? 'y' : 'ies'} of the mirror's device page table`

@@ -9,14 +9,13 @@ import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Paddr } from 
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
+import type { KName } from '../era/index'
 import { Tx, type P2pdmaState, type PoolAlloc } from '../core/world'
 import { cpuSgEntry, cpuSgTable } from '../dma/scatterlist'
 import { pciP2pdmaAddResource } from '../p2pdma/provider'
 import type { PciDev } from '../topology/types'
 import { hasFlag, logLine, pteKey, updatePages, withFlags, zoneDevicePages } from './mm'
 import type { MmapHook } from './mmap'
-
-const P2P = 'drivers/pci/p2pdma.c'
 
 export const pgmapId = (dev: string, bar: number, offset: bigint): string =>
   `pgmap:${dev}:${bar}:${hex(offset)}`
@@ -40,7 +39,7 @@ export function* p2pdmaAddResource(
   size: bigint,
   offset: bigint,
 ): Call<KResult<void>> {
-  const f = frame('pci_p2pdma_add_resource', P2P, 'v4.20+', ['EINVAL'])
+  const f = frame(k, 'pci_p2pdma_add_resource', ['EINVAL'])
   return yield* kcall(f, { pdev: dev.bdf, bar: String(bar), size: hex(size), offset: hex(offset) }, body())
   function* body(): Call<KResult<void>> {
     const r = pciP2pdmaAddResource(k.machine, { devs: {} }, dev.id, bar, Number(size), Number(offset), k.era)
@@ -58,7 +57,7 @@ export function* p2pdmaAddResource(
     const len = size === 0n ? BigInt(b.size) - offset : size
     const start = paddr(BigInt(b.start) + offset)
     if (!k.world.p2pdma[dev.id]) {
-      const s = frame('pci_p2pdma_setup', P2P, 'v4.20+', [])
+      const s = frame(k, 'pci_p2pdma_setup', [])
       yield s.enter({ pdev: dev.bdf })
       const tx = new Tx(k.world).set('p2pdma', dev.id, {
         dev: dev.id,
@@ -73,7 +72,7 @@ export function* p2pdmaAddResource(
       )
       yield s.ret('0')
     }
-    const m = frame('devm_memremap_pages', 'mm/memremap.c', 'v4.20+', [])
+    const m = frame(k, 'devm_memremap_pages', [])
     yield m.enter({ type: 'MEMORY_DEVICE_PCI_P2PDMA', range: `${hex(start)}-${hex(start + len - 1n)}` })
     const id = pgmapId(dev.id, bar, offset)
     const tx = new Tx(k.world)
@@ -113,7 +112,7 @@ export function* p2pdmaAddResource(
  * Errnos: none (a device without p2pdma is a no-op).
  */
 export function* p2pmemPublish(k: Kernel, dev: PciDev, publish: boolean): Call<KResult<void>> {
-  const f = frame('pci_p2pmem_publish', P2P, 'v4.20+', [])
+  const f = frame(k, 'pci_p2pmem_publish', [])
   return yield* kcall(f, { pdev: dev.bdf, publish: String(publish) }, body())
   function* body(): Call<KResult<void>> {
     const st = k.world.p2pdma[dev.id]
@@ -163,9 +162,9 @@ export function* genPoolAlloc(
   dev: PciDev,
   size: bigint,
   owner: string,
-  fn = 'gen_pool_alloc_owner',
+  fn: KName = 'gen_pool_alloc_owner',
 ): Call<KResult<Paddr>> {
-  const f = frame(fn, fn === 'gen_pool_alloc_owner' ? 'lib/genalloc.c' : P2P, 'v4.20+', ['ENOMEM'])
+  const f = frame(k, fn, ['ENOMEM'])
   return yield* kcall(f, { size: sizeStr(size) }, body(), hex)
   function* body(): Call<KResult<Paddr>> {
     const st = k.world.p2pdma[dev.id]
@@ -205,7 +204,7 @@ export function* genPoolAlloc(
  * Errnos: -ENOMEM (the kernel returns NULL).
  */
 export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string): Call<KResult<number>> {
-  const f = frame('pci_p2pmem_alloc_sgl', P2P, 'v4.20+', ['ENOMEM'])
+  const f = frame(k, 'pci_p2pmem_alloc_sgl', ['ENOMEM'])
   return yield* kcall(f, { pdev: dev.bdf, length: sizeStr(len) }, body())
   function* body(): Call<KResult<number>> {
     const r = yield* genPoolAlloc(k, dev, len, `sgl:${sgt}`, 'pci_alloc_p2pmem')
@@ -234,7 +233,7 @@ export function* p2pmemAllocSgl(k: Kernel, dev: PciDev, len: bigint, sgt: string
  */
 export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
   return function* (k, vmaKey) {
-    const f = frame('p2pmem_alloc_mmap', P2P, 'v6.2+', ['EINVAL', 'ENODEV', 'ENOMEM'])
+    const f = frame(k, 'p2pmem_alloc_mmap', ['EINVAL', 'ENODEV', 'ENOMEM'])
     return yield* kcall(f, { file: `${dev.bdf}/p2pmem/allocate` }, body())
     function* body(): Call<KResult<void>> {
       const v = k.world.vmas[vmaKey]!
@@ -270,7 +269,7 @@ export function p2pmemAllocMmapHook(dev: PciDev): MmapHook {
  * Errnos: none modelled.
  */
 function* vmInsertPages(k: Kernel, vmaKey: string, start: Paddr, len: bigint): Call<KResult<void>> {
-  const f = frame('vm_insert_page', 'mm/memory.c', 'all', [])
+  const f = frame(k, 'vm_insert_page', [])
   const n = len / PAGE_SIZE
   return yield* kcall(
     f,

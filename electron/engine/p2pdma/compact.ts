@@ -17,7 +17,7 @@
  * functions the detailed path uses.
  */
 import type { MapType } from '../../../shared/model/p2p'
-import { p2pRules, type P2pRules } from '../eras'
+import { p2pRules, type P2pRules } from '../era/index'
 import type { Machine, PciDev } from '../topology/types'
 import { cpuSupportsP2pdma } from './cpu'
 import { isEndpoint, isProvider } from './matrix'

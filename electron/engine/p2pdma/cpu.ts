@@ -1,7 +1,7 @@
 /**
  * The CPU, in the one place the lab models it: cpu_data(0) as drivers/pci/p2pdma.c reads it in
  * cpu_supports_p2pdma(), the x86 check that lets P2P go through the host bridge without the
- * whitelist (S4/S5/S6; the same code in 6.12.117 and 7.2.13 per the oracle).
+ * whitelist (5.9+, dea286bb71ba; S4/S5/S6; the same code in 6.12.117 and 7.2.13 per the oracle).
  *
  * Everything else that knows CPU vendors and families reads this module: the CPU presets that the
  * CLI's --cpu and the app's CPU menu offer (AppInfo.cpus), the CPU inferred from a host bridge's
@@ -10,7 +10,7 @@
  */
 import type { CpuPreset, CpuSpec, CpuVendor, Era } from '../../../shared/model/topology'
 import type { Decision } from '../../../shared/model/p2p'
-import { eraGroup, eraSource, p2pRules } from '../eras'
+import { eraSource, nameRange, p2pRules } from '../era/index'
 
 const FILE = 'drivers/pci/p2pdma.c'
 
@@ -180,8 +180,12 @@ export function cpuOfRootComplex(vendor: number, device: number): CpuSpec | null
 }
 
 /**
- * Whether the era has cpu_supports_p2pdma() at all (S4 and later; v5.4/S3 has an AMD 1022:1450
- * whitelist entry instead). The release that introduced it is unverified; the engine places it at v6.0.
+ * Whether the era has cpu_supports_p2pdma() at all. It landed in v5.9: dea286bb71ba "PCI/P2PDMA:
+ * Allow P2PDMA on AMD Zen and newer CPUs" (Logan Gunthorpe; Bjorn Helgaas "applied … to
+ * pci/peer-to-peer for v5.9", listed in the v5.9 PCI pull: S12, index ids 44782671688 and
+ * 12259791114; present in 6.1.192 drivers/pci/p2pdma.c:286 and 6.12.118 :413), replacing
+ * the AMD 1022:1450 whitelist entry v5.4 (S3) has. An earlier comment here said "v6.0, unverified":
+ * that was wrong, though no modelled era before v5.10 is affected.
  */
 export function cpuCheckApplies(era: Era): boolean {
   return p2pRules(era).cpuSupportsP2pdma
@@ -195,7 +199,7 @@ export function cpuDecision(cpu: CpuSpec, era: Era): Decision {
   return {
     fn: 'cpu_supports_p2pdma',
     file: FILE,
-    eras: eraGroup(era),
+    eras: nameRange('cpu_supports_p2pdma'),
     source: eraSource(era),
     text: ok
       ? `cpu_data(0) is ${vendor} family ${fam} >= 0x17 (Zen or newer): P2P through the host bridge is allowed without consulting the whitelist`

@@ -6,11 +6,11 @@
  */
 import type { Era } from '../../../shared/model/topology'
 import type { Decision, MapType } from '../../../shared/model/p2p'
-import { eraGroup, eraSource, p2pRules } from '../eras'
+import { eraGroup, eraSource, nameRange, p2pRules, patchEra, pick } from '../era/index'
 import { belowN, type RngState } from '../core/rng'
 import type { Machine, PciDev } from '../topology/types'
 import { calcMapTypeAndDist, p2pdmaClassify, upstreamBridgeDistance, type PairDistance } from './distance'
-import { dec, pciDev } from './pci'
+import { dec, kfmt, pciDev } from './pci'
 
 const FILE = 'drivers/pci/p2pdma.c'
 
@@ -25,6 +25,11 @@ export type P2pClient =
       driver?: string
       /** The nearest PCI ancestor through dev->parent (find_parent_pci_dev()), if any. */
       parentPci?: string
+      /**
+       * Its driver sets dev->dma_ops = &dma_virt_ops (a software RDMA device such as rdma_rxe before
+       * 5.11): the eras whose rules have texts.dmaVirtOps refuse it before looking for a PCI parent.
+       */
+      dmaVirtOps?: boolean
     }
 
 /** provider node id -> (map_types_idx(client) as hex string -> map type). Missing = UNKNOWN (xa_to_value(NULL) = 0). */
@@ -110,8 +115,8 @@ export interface DistanceManyResult {
  * the provider's map_types when the provider has p2pdma.
  *
  * Errnos: none (returns -1 on refusal).
- * Simplification: the dma_virt_ops refusal of v5.2/v5.4 ("because the driver makes use of
- * dma_virt_ops") is not modelled; every PCI client uses a normal dma_map_ops.
+ * A client marked dmaVirtOps is refused first in the eras that have the dma_virt_ops check (the era
+ * table's texts.dmaVirtOps: "because the driver makes use of dma_virt_ops").
  */
 export function pciP2pdmaDistanceMany(
   m: Machine,
@@ -138,11 +143,18 @@ export function pciP2pdmaDistanceMany(
   let notSupported = false
   let total = 0
   for (const c of clients) {
+    // 5.2–5.10 (S2, S3): `if (IS_ENABLED(CONFIG_DMA_VIRT_OPS) && clients[i]->dma_ops == &dma_virt_ops)`
+    if (typeof c !== 'string' && c.dmaVirtOps && rules.texts.dmaVirtOps !== null) {
+      const name = clientName(c)
+      perClient.push({ notPci: true, name })
+      if (verbose) logs.push(`${name}: ${kfmt(rules.texts.dmaVirtOps)}`)
+      return done(-1, `${name} uses dma_virt_ops: returns -1 before find_parent_pci_dev()`)
+    }
     const pci = findParentPciDev(m, c)
     if (!pci) {
       const name = clientName(c)
       perClient.push({ notPci: true, name })
-      if (verbose) logs.push(`${name}: cannot be used for peer-to-peer DMA as it is not a PCI device`)
+      if (verbose) logs.push(`${name}: ${kfmt(rules.texts.notPci)}`)
       return done(
         -1,
         `${name} has no PCI device in its parent chain (find_parent_pci_dev() == NULL): returns -1`,
@@ -376,21 +388,21 @@ export function pciP2pmemFindMany(
       cacheWrites,
     }
   }
-  const pick = belowN(rng, closest.length)
-  const chosen = closest[pick.value] as string
+  const draw = belowN(rng, closest.length)
+  const chosen = closest[draw.value] as string
   const chosenBdf = pciDev(m, chosen).bdf
   decisions.push(
     dec(
       base,
-      `${closest.length} provider(s) at distance ${closestDistance}; ${era === 'v5.0' || era === 'v5.0-rfc' || era === 'v5.2' || era === 'v5.4' ? 'prandom_u32_max' : 'get_random_u32_below'}(${closest.length}) = ${pick.value}: ${chosenBdf}`,
+      `${closest.length} provider(s) at distance ${closestDistance}; ${pick(era, 'get_random_u32_below', 'prandom_u32_max')}(${closest.length}) = ${draw.value}: ${chosenBdf}`,
       true,
     ),
   )
   return {
     chosen,
     chosenBdf,
-    rng: pick.state,
-    draw: pick.value,
+    rng: draw.state,
+    draw: draw.value,
     candidates,
     closest,
     closestDistance,
@@ -427,13 +439,14 @@ export function pciTestP2p(
   b: P2pClient,
   mode: 'as-posted' | 'as-intended' = m.settings.rfcTestP2p,
 ): TestP2pResult {
-  const base = { fn: 'pci_test_p2p', file: FILE, eras: 'v5.0-rfc', source: 'S11 (RFC 1/5)' }
+  const base = { fn: 'pci_test_p2p', file: FILE, eras: nameRange('pci_test_p2p'), source: 'S11 (RFC 1/5)' }
+  const rfcEra = patchEra('rfc-2019')
   const decisions: Decision[] = []
   if (!p2pRules(m.settings.era).rfcTestP2p) {
     decisions.push(
       dec(
         base,
-        `pci_test_p2p() is from an unmerged RFC; evaluated with the v5.0 upstream_bridge_distance() it was written against (era ${m.settings.era} has no such function)`,
+        `pci_test_p2p() is from an unmerged RFC; evaluated with the ${rfcEra} upstream_bridge_distance() it was written against (era ${m.settings.era} has no such function)`,
         null,
       ),
     )
@@ -444,7 +457,7 @@ export function pciTestP2p(
     decisions.push(dec(base, 'find_parent_pci_dev() returned NULL for one device: false', false))
     return { ret: false, tmp: null, intended: false, decisions }
   }
-  const r = upstreamBridgeDistance(m, pa.id, pb.id, false, 'v5.0')
+  const r = upstreamBridgeDistance(m, pa.id, pb.id, false, rfcEra)
   decisions.push(...r.decisions)
   const intended = r.ret >= 0
   const ret = mode === 'as-intended' ? intended : false
@@ -479,7 +492,7 @@ export function deviceTestP2p(
       {
         fn: 'device_test_p2p',
         file: 'drivers/base/core.c',
-        eras: 'v5.0-rfc',
+        eras: nameRange('pci_test_p2p'),
         source: 'S11 (RFC 2/5)',
         text: 'returns pci_test_p2p(devA, devB)',
         ok: null,

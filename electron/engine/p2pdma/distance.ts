@@ -18,10 +18,10 @@
  */
 import type { Era } from '../../../shared/model/topology'
 import type { Decision, MapType } from '../../../shared/model/p2p'
-import { eraGroup, eraSource, p2pRules, type P2pRules } from '../eras'
+import { eraGroup, eraSource, p2pRules, type P2pRules } from '../era/index'
 import type { Machine, PciDev } from '../topology/types'
 import { cpuDecision, cpuSupportsP2pdma } from './cpu'
-import { dec, devLog, hasAcsRedir, pciDev, upstreamChain, upstreamIndex } from './pci'
+import { dec, devLog, hasAcsRedir, kfmt, pciDev, upstreamChain, upstreamIndex } from './pci'
 import { hostBridgeWhitelist, rootComplexWhitelist } from './whitelist'
 
 const FILE = 'drivers/pci/p2pdma.c'
@@ -246,18 +246,13 @@ function cachedPair(w: Walk, o: Omit<PairOutcome, 'ret' | 'notSupported' | 'cach
  * The two pci_warn() lines an ACS redirect on the path prints (the era's first line, then the
  * pci=disable_acs_redir= hint with the era's list size); returns the hint's device list.
  */
-function acsRedirectLines(w: Walk, rules: P2pRules, logs: string[], first: string): string {
+function acsRedirectLines(w: Walk, rules: P2pRules, logs: string[]): string {
   const acsHint = acsListString(
     w.acs.map((d) => d.bdf),
     rules.acsListSize,
   ).text
-  logs.push(devLog(w.client, first))
-  logs.push(
-    devLog(
-      w.client,
-      `to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${acsHint}`,
-    ),
-  )
+  logs.push(devLog(w.client, kfmt(rules.texts.acsRedirect, w.provider.bdf)))
+  logs.push(devLog(w.client, kfmt(rules.texts.acsHint, acsHint)))
   return acsHint
 }
 
@@ -320,19 +315,9 @@ export function upstreamBridgeDistance(
   const logs: string[] = []
   let acsHint: string | null = null
   if (verbose && ret === -2) {
-    acsHint = acsRedirectLines(
-      w,
-      rules,
-      logs,
-      `cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${w.provider.bdf})`,
-    )
+    acsHint = acsRedirectLines(w, rules, logs)
   } else if (verbose && ret < 0) {
-    logs.push(
-      devLog(
-        w.client,
-        `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge`,
-      ),
-    )
+    logs.push(devLog(w.client, kfmt(rules.texts.deny, w.provider.bdf)))
   }
   const mapType = ret >= 0 ? 'BUS_ADDR' : 'NOT_SUPPORTED'
   const notSupported = ret < 0
@@ -355,7 +340,8 @@ export function upstreamBridgeDistance(
 /**
  * upstreamBridgeDistanceMapType - the ~v5.4 map-type classification.
  * Mirrors drivers/pci/p2pdma.c: __upstream_bridge_distance() + upstream_bridge_distance() +
- * upstream_bridge_distance_warn() (S3, a v5.4 vendor tree).
+ * upstream_bridge_distance_warn() (S3, a v5.4 vendor tree), the walk of every era whose rules have
+ * family 'upstream_bridge_distance_map' (5.4–5.13); 5.9+ asks cpu_supports_p2pdma() before the whitelist.
  *
  * No common bridge, or ACS redirect below the common bridge: THRU_HOST_BRIDGE, then
  * host_bridge_whitelist() (AMD 1450 is still a table entry; there is no CPU check) turns a miss
@@ -372,19 +358,26 @@ export function upstreamBridgeDistanceMapType(
   provider: string,
   client: string,
   verbose: boolean,
+  era: Era = m.settings.era,
   explain = true,
 ): PairDistance {
-  const era: Era = 'v5.4'
   const rules = p2pRules(era)
+  if (rules.family !== 'upstream_bridge_distance_map')
+    throw new Error(`upstreamBridgeDistanceMapType: ${era} does not classify with the 5.4 map-type walk`)
   const w = walkUpstream(m, pciDev(m, provider), pciDev(m, client))
-  const base = { fn: 'upstream_bridge_distance', file: FILE, eras: 'v5.4', source: 'S3' }
+  const base = { fn: 'upstream_bridge_distance', file: FILE, eras: eraGroup(era), source: eraSource(era) }
   const decisions = explain ? walkDecisions(w, era, '__upstream_bridge_distance') : []
   const acsRedirects = !!w.common && w.acs.length > 0
   let mapType: MapType = w.common && !acsRedirects ? 'BUS_ADDR' : 'THRU_HOST_BRIDGE'
   if (mapType === 'THRU_HOST_BRIDGE') {
-    const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, false, explain)
-    if (explain) decisions.push(...wl.decisions)
-    if (!wl.ok) mapType = 'NOT_SUPPORTED'
+    // 5.9+ (dea286bb71ba): `if (!cpu_supports_p2pdma() && !host_bridge_whitelist(provider, client))`
+    const cpu = rules.cpuSupportsP2pdma && cpuSupportsP2pdma(m.cpu)
+    if (rules.cpuSupportsP2pdma && explain) decisions.push(cpuDecision(m.cpu, era))
+    if (!cpu) {
+      const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, false, explain)
+      if (explain) decisions.push(...wl.decisions)
+      if (!wl.ok) mapType = 'NOT_SUPPORTED'
+    }
   }
   if (explain)
     decisions.push(
@@ -397,20 +390,10 @@ export function upstreamBridgeDistanceMapType(
   const logs: string[] = []
   let acsHint: string | null = null
   if (verbose && acsRedirects) {
-    acsHint = acsRedirectLines(
-      w,
-      rules,
-      logs,
-      `ACS redirect is set between the client and provider (${w.provider.bdf})`,
-    )
+    acsHint = acsRedirectLines(w, rules, logs)
   }
   if (verbose && mapType === 'NOT_SUPPORTED') {
-    logs.push(
-      devLog(
-        w.client,
-        `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`,
-      ),
-    )
+    logs.push(devLog(w.client, kfmt(rules.texts.deny, w.provider.bdf)))
   }
   const fn = 'upstream_bridge_distance'
   return cachedPair(w, { era, fn, mapType, acsRedirects, acsHint, logs, decisions })
@@ -457,12 +440,11 @@ export function calcMapTypeAndDist(
     if (w.common) {
       acsRedirects = true
       if (verbose) {
-        const first = `ACS redirect is set between the client and provider (${w.provider.bdf})`
-        acsHint = acsRedirectLines(w, rules, logs, first)
+        acsHint = acsRedirectLines(w, rules, logs)
       }
     }
-    const cpu = cpuSupportsP2pdma(m.cpu)
-    if (explain) decisions.push(cpuDecision(m.cpu, era))
+    const cpu = rules.cpuSupportsP2pdma && cpuSupportsP2pdma(m.cpu)
+    if (explain && rules.cpuSupportsP2pdma) decisions.push(cpuDecision(m.cpu, era))
     if (!cpu) {
       const warn = rules.whitelistWarn === 'verbose' ? verbose : acsRedirects
       const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, warn, explain)
@@ -471,12 +453,7 @@ export function calcMapTypeAndDist(
       if (!wl.ok) {
         mapType = 'NOT_SUPPORTED'
         if (verbose) {
-          logs.push(
-            devLog(
-              w.client,
-              `cannot be used for peer-to-peer DMA as the client and provider (${w.provider.bdf}) do not share an upstream bridge or whitelisted host bridge`,
-            ),
-          )
+          logs.push(devLog(w.client, kfmt(rules.texts.deny, w.provider.bdf)))
         }
       }
     }
@@ -519,7 +496,7 @@ export function p2pdmaClassify(
     case 'upstream_bridge_distance_rc':
       return upstreamBridgeDistance(m, provider, client, verbose, era, explain)
     case 'upstream_bridge_distance_map':
-      return upstreamBridgeDistanceMapType(m, provider, client, verbose, explain)
+      return upstreamBridgeDistanceMapType(m, provider, client, verbose, era, explain)
     case 'calc_map_type_and_dist':
       return calcMapTypeAndDist(m, provider, client, verbose, era, explain)
   }

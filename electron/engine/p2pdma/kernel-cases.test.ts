@@ -10,7 +10,7 @@ import {
   type LabSettings,
   type MachineSpec,
 } from '../../../shared/model/topology'
-import { ERA_INFO, p2pRules } from '../eras'
+import { eraDef, p2pRules } from '../era/index'
 import { belowN, rngInit } from '../core/rng'
 import { buildMachine } from '../topology/build'
 import type { Machine } from '../topology/types'
@@ -61,8 +61,8 @@ const DENY_NVME0_NIC0_6X =
 describe('eras table and RNG', () => {
   it('every era has a label, a summary and sources', () => {
     for (const era of ERAS) {
-      expect(ERA_INFO[era].label).not.toBe('')
-      expect(ERA_INFO[era].sources.length).toBeGreaterThan(0)
+      expect(eraDef(era).label).not.toBe('')
+      expect(eraDef(era).sources.length).toBeGreaterThan(0)
       expect(p2pRules(era)).toBeDefined()
     }
   })

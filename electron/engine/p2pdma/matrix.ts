@@ -5,7 +5,7 @@
  */
 import type { Era } from '../../../shared/model/topology'
 import type { Decision, P2pJson, P2pMatrix, PairVerdict } from '../../../shared/model/p2p'
-import { eraGroup, eraSource, isIntDistanceEra, p2pRules } from '../eras'
+import { eraGroup, eraSource, isIntDistanceEra, p2pRules } from '../era/index'
 import type { Machine, PciDev } from '../topology/types'
 import { p2pdmaClassify, type PairDistance } from './distance'
 import { dec, findPciDev } from './pci'

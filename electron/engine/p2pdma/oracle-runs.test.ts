@@ -14,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, type CpuSpec, type Era, type MachineSpec } from '../../../shared/model/topology'
-import { p2pRules } from '../eras'
+import { refusedReadErrno } from '../era/index'
 import { buildMachine } from '../topology/build'
 import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../../tests/helpers/topologies'
 import { computeMatrix } from './matrix'
@@ -334,7 +334,7 @@ describe('the 32 QEMU runs of docs/kernel/oracle.md#the-32-runs (6.12 -> v6.12, 
     expect(r.allowed).toEqual(pairsOf([run.allowed, run.dataAbsent].filter(Boolean).join(' ')))
     expect(r.refused).toEqual(pairsOf(run.refused))
     expect(r.selfOk.every(Boolean)).toBe(true)
-    expect(p2pRules(r.era).refusedReadErrno.errno).toBe(run.kernel === '6.12' ? 'EREMOTEIO' : 'EINVAL')
+    expect(refusedReadErrno(r.era)).toBe(run.kernel === '6.12' ? 'EREMOTEIO' : 'EINVAL')
 
     const acsRun = !!run.rp1Acs || (!!run.iommu && !run.disableAcsRedir)
     const intel = run.cpu !== 'epyc'

@@ -29,6 +29,21 @@ export function hasAcsRedir(d: PciDev): boolean {
   return d.acsCap !== null && (d.acsCtrl & ACS_REDIR_MASK) !== 0
 }
 
+/**
+ * Fill one of the era table's printk formats (P2pTexts, electron/engine/era/eras.ts) the way printk
+ * would: %s and %pR take a string, %04x a number (4 hex digits), %#llx a number or bigint (0x…).
+ */
+export function kfmt(fmt: string, ...args: readonly (string | number | bigint)[]): string {
+  let i = 0
+  return fmt.replace(/%(#llx|04x|pR|s)/g, (_m, spec: string) => {
+    const a = args[i++]
+    if (a === undefined) throw new Error(`engine bug: kfmt("${fmt}") is missing argument ${i}`)
+    if (spec === '04x') return Number(a).toString(16).padStart(4, '0')
+    if (spec === '#llx') return typeof a === 'string' ? a : `0x${a.toString(16)}`
+    return String(a)
+  })
+}
+
 /** pci_warn()/dev_warn() prefix: '<driver> <bdf>: <text>'. */
 export function devLog(d: PciDev, text: string): string {
   return `${d.driver} ${d.bdf}: ${text}`

@@ -11,9 +11,9 @@
  */
 import type { Era } from '../../../shared/model/topology'
 import type { Decision } from '../../../shared/model/p2p'
-import { eraSource, p2pRules } from '../eras'
+import { eraSource, nameRange, p2pRules } from '../era/index'
 import type { Machine } from '../topology/types'
-import { dec, devLog, pciDev } from './pci'
+import { dec, devLog, kfmt, pciDev } from './pci'
 
 const FILE = 'drivers/pci/p2pdma.c'
 /** gen_pool_create(PAGE_SHIFT, ...): allocation granule. */
@@ -94,7 +94,12 @@ export function pciP2pdmaAddResource(
   era: Era = m.settings.era,
 ): AddResourceResult {
   const d = pciDev(m, dev)
-  const base = { fn: 'pci_p2pdma_add_resource', file: FILE, eras: 'v4.20+', source: eraSource(era) }
+  const base = {
+    fn: 'pci_p2pdma_add_resource',
+    file: FILE,
+    eras: nameRange('pci_p2pdma_add_resource'),
+    source: eraSource(era),
+  }
   const fail = (text: string): AddResourceResult => ({
     ret: -22,
     errno: 'EINVAL',
@@ -120,15 +125,15 @@ export function pciP2pdmaAddResource(
     chunks: [{ virt: start, bus: b.busStart + offset, size: sz, allocs: [] }, ...(prev?.chunks ?? [])],
     pagemaps: [...(prev?.pagemaps ?? []), { bar, start, end, bus_offset: b.busStart - b.start }],
   }
-  const range =
-    p2pRules(era).addedMemFormat === 'range'
-      ? `${hex(start)}-${hex(end)}`
-      : `[mem ${hexPad10(start)}-${hexPad10(end)}${b.mem64 ? ' 64bit' : ''}${b.prefetch ? ' pref' : ''}]`
+  // %pR prints the struct resource: [mem 0x…-0x… 64bit pref]
+  const pR = `[mem ${hexPad10(start)}-${hexPad10(end)}${b.mem64 ? ' 64bit' : ''}${b.prefetch ? ' pref' : ''}]`
+  const fmt = p2pRules(era).texts.addedMemory
+  const added = fmt.includes('%pR') ? kfmt(fmt, pR) : kfmt(fmt, hex(start), hex(end))
   return {
     ret: 0,
     errno: null,
     registry: { devs: { ...reg.devs, [d.id]: state } },
-    log: devLog(d, `added peer-to-peer DMA memory ${range}`),
+    log: devLog(d, added),
     decisions: [
       ...(prev
         ? []
@@ -223,7 +228,7 @@ export interface AllocResult {
  */
 export function pciAllocP2pmem(m: Machine, reg: P2pdmaRegistry, dev: string, size: number): AllocResult {
   const d = pciDev(m, dev)
-  const base = { fn: 'pci_alloc_p2pmem', file: FILE, eras: 'v4.20+', source: 'S1/S3/S4' }
+  const base = { fn: 'pci_alloc_p2pmem', file: FILE, eras: nameRange('pci_alloc_p2pmem'), source: 'S1/S3/S4' }
   const st = reg.devs[d.id]
   if (!st)
     return {

@@ -4,9 +4,16 @@
  */
 import type { Era } from '../../../shared/model/topology'
 import type { Decision } from '../../../shared/model/p2p'
-import { eraGroup, eraSource, p2pRules, type HostBridgeDevRule, type WhitelistId } from '../eras'
+import {
+  eraGroup,
+  eraSource,
+  nameRange,
+  p2pRules,
+  type HostBridgeDevRule,
+  type WhitelistId,
+} from '../era/index'
 import type { HostBridge, Machine, PciDev } from '../topology/types'
-import { dec, devLog, hex4, pciDev } from './pci'
+import { dec, devLog, hex4, kfmt, pciDev } from './pci'
 
 const FILE = 'drivers/pci/p2pdma.c'
 
@@ -68,7 +75,11 @@ const SKYLAKE = [
   e(PCI_VENDOR_ID_INTEL, 0x2032, 0, 'Intel Skylake-E', 'S4 literal'),
   e(PCI_VENDOR_ID_INTEL, 0x2033, 0, 'Intel Skylake-E', 'S4 literal'),
   e(PCI_VENDOR_ID_INTEL, 0x2020, 0, 'Intel Skylake-E', 'S4 literal'),
-  e(PCI_VENDOR_ID_INTEL, 0x09a2, 0, 'Intel Skylake-E', 'S4 literal'),
+]
+
+/** feaea1fe8b36 "Add Intel 3rd Gen Intel Xeon Scalable Processors to whitelist" (v5.18, S12). */
+const ICELAKE = [
+  e(PCI_VENDOR_ID_INTEL, 0x09a2, 0, 'Intel Skylake-E', 'S4 literal; 6.1.192 drivers/pci/p2pdma.c:305-318'),
 ]
 
 // Numeric ids of the S6 macros, read from the patches that define them (idxd registers.h /
@@ -93,18 +104,20 @@ const NVIDIA = [0x2f95, 0x2f96, 0x2f97, 0x2f98].map((d) =>
 )
 
 /**
- * pci_p2pdma_whitelist[] per era.
- * - v5.4 (S3): AMD 1450 (flags 0) + Xeon E5/E7 (REQ_SAME_HOST_BRIDGE).
- * - v6.0–v6.16 (S4/S5): AMD entry dropped (cpu_supports_p2pdma() instead) + Skylake-E 2030–2033, 2020, 09a2.
- * - v7.2 (oracle §7): + Intel DSA/IAX/QAT and Google PCI_ANY_ID. Assumed to be exactly S6's entries
+ * pci_p2pdma_whitelist[] by table id (the era table, electron/engine/era/eras.ts, says which era has which).
+ * - amd-xeon-e5 (S3): AMD 1450 (flags 0) + Xeon E5/E7 (REQ_SAME_HOST_BRIDGE).
+ * - xeon-skl (L515): AMD entry dropped (cpu_supports_p2pdma() instead, 5.9) + Skylake-E 2030–2033, 2020.
+ * - xeon-skl-icx (S4/S5, 6.1.192, 6.12.118): + 09a2 (v5.18).
+ * - accel (v7.2, oracle §7): + Intel DSA/IAX/QAT and Google PCI_ANY_ID. Assumed to be exactly S6's entries
  *   without NVIDIA; the exact 7.2.13 membership of each DSA/IAA/QAT id is unverified.
- * - next (S6): + NVIDIA 10de:2f95–2f98.
+ * - nvidia (next, S6): + NVIDIA 10de:2f95–2f98.
  */
 export const WHITELISTS: Record<Exclude<WhitelistId, 'none' | 'rc-amd'>, readonly WhitelistEntry[]> = {
-  'v5.4': [e(PCI_VENDOR_ID_AMD, 0x1450, 0, 'AMD ZEN', 'S3 literal'), ...XEON_E5],
-  'v6.0': [...XEON_E5, ...SKYLAKE],
-  'v7.2': [...XEON_E5, ...SKYLAKE, ...INTEL_ACCEL],
-  next: [...XEON_E5, ...SKYLAKE, ...INTEL_ACCEL, ...NVIDIA],
+  'amd-xeon-e5': [e(PCI_VENDOR_ID_AMD, 0x1450, 0, 'AMD ZEN', 'S3 literal'), ...XEON_E5],
+  'xeon-skl': [...XEON_E5, ...SKYLAKE],
+  'xeon-skl-icx': [...XEON_E5, ...SKYLAKE, ...ICELAKE],
+  accel: [...XEON_E5, ...SKYLAKE, ...ICELAKE, ...INTEL_ACCEL],
+  nvidia: [...XEON_E5, ...SKYLAKE, ...ICELAKE, ...INTEL_ACCEL, ...NVIDIA],
 }
 
 /** The era's whitelist table, or null when the era has none (v5.0; v5.2 has root_complex_whitelist()). */
@@ -244,8 +257,9 @@ export function __hostBridgeWhitelist(
     )
   }
   const logs: string[] = []
-  const printed = warn && rules.whitelistWarn !== 'never'
-  if (printed) logs.push(devLog(root, `Host bridge not in P2PDMA whitelist: ${id}`))
+  const text = rules.texts.notWhitelisted
+  const printed = warn && rules.whitelistWarn !== 'never' && text !== null
+  if (printed) logs.push(devLog(root, kfmt(text, root.vendor, root.device)))
   const whenWarn =
     rules.whitelistWarn === 'never'
       ? 'this era never prints the whitelist warning'
@@ -331,7 +345,7 @@ export function rootComplexWhitelist(m: Machine, dev: string): { ok: boolean; de
     decision: {
       fn: 'root_complex_whitelist',
       file: FILE,
-      eras: 'v5.2',
+      eras: nameRange('root_complex_whitelist'),
       source: 'S2',
       text: `${d.bdf}'s root complex: ${what}${ok ? ' (AMD ZEN host bridge can do peer to peer)' : ', not AMD 1022:1450'}`,
       ok,

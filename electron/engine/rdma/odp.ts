@@ -6,7 +6,7 @@
 import { hex, PAGE_SIZE, pfnToPhys, sizeStr, vaddr, dmaAddr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
+import { has } from '../era/index'
 import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type HmmEntryRun } from '../core/world'
 import { hmmDmaMap, hmmRangeFault, type HmmReq } from '../hmm/hmm'
@@ -18,7 +18,6 @@ import {
 } from '../mm/notifier'
 import type { PciDev } from '../topology/types'
 
-const ODP = 'drivers/infiniband/core/umem_odp.c'
 /** HMM_RANGE_DEFAULT_TIMEOUT (ms): how long ib_umem_odp_map_dma_and_lock() retries -EBUSY. */
 export const HMM_RANGE_DEFAULT_TIMEOUT = 1000
 
@@ -38,7 +37,7 @@ export function* ibUmemOdpGet(
   len: bigint,
   name: string,
 ): Call<KResult<void>> {
-  const f = frame('ib_umem_odp_get', ODP, 'v5.10+', ['EINVAL', 'ENOMEM'])
+  const f = frame(k, 'ib_umem_odp_get', ['EINVAL', 'ENOMEM'])
   return yield* kcall(
     f,
     { addr: hex(addr), size: sizeStr(len), access: 'IB_ACCESS_ON_DEMAND' },
@@ -102,7 +101,7 @@ export function* ibUmemOdpMapDmaAndLock(
   race: boolean,
 ): Call<KResult<bigint>> {
   const u = k.world.odps[name]!
-  const f = frame('ib_umem_odp_map_dma_and_lock', ODP, 'v5.10+', ['EFAULT', 'EPERM', 'EBUSY'])
+  const f = frame(k, 'ib_umem_odp_map_dma_and_lock', ['EFAULT', 'EPERM', 'EBUSY'])
   return yield* kcall(
     f,
     {
@@ -155,7 +154,7 @@ export function* ibUmemOdpMapDmaAndLock(
           )
           yield* mmuNotifierInvalidate(k, u.mm, first, vaddr(first + PAGE_SIZE), 'MMU_NOTIFY_CLEAR')
         }
-        const lock = frame('mutex_lock', 'kernel/locking/mutex.c', 'all', [])
+        const lock = frame(k, 'mutex_lock', [])
         yield lock.enter({ lock: '&umem_odp->umem_mutex' })
         yield lock.ret('void')
         const retry = yield* mmuIntervalReadRetry(k, u.notifier, seq)
@@ -188,7 +187,7 @@ function* odpMapPages(
 ): Call<bigint> {
   const { name, first, npages, seq } = q
   const u = k.world.odps[name]!
-  if (eraAtLeast(k.era, 'v6.16')) {
+  if (has(k.era, 'hmm_dma_map_pfn')) {
     const tmp = `odp-range:${name}`
     const tx0 = new Tx(k.world).set('vars', tmp, {
       kind: 'hmm',
@@ -227,9 +226,9 @@ function* odpMapPages(
   tx.set('odps', name, { ...tx.world.odps[name]!, npagesMapped: tx.world.odps[name]!.npagesMapped + n })
   yield f.mutate(
     tx.deltas,
-    `${eraAtLeast(k.era, 'v6.16') ? 'hmm_dma_map_pfn()' : 'ib_umem_odp_map_dma_single_page(): ib_dma_map_page()'} for ${n} page(s); mlx5 writes them into the MR's translation table (MTT) under umem_mutex`,
+    `${has(k.era, 'hmm_dma_map_pfn') ? 'hmm_dma_map_pfn()' : 'ib_umem_odp_map_dma_single_page(): ib_dma_map_page()'} for ${n} page(s); mlx5 writes them into the MR's translation table (MTT) under umem_mutex`,
   )
-  const un = frame('mutex_unlock', 'kernel/locking/mutex.c', 'all', [])
+  const un = frame(k, 'mutex_unlock', [])
   yield un.enter({ lock: '&umem_odp->umem_mutex' })
   yield un.ret('void')
   return n
@@ -257,11 +256,7 @@ export function* rdmaAccess(
   race: boolean,
 ): Call<KResult<bigint>> {
   const u = k.world.odps[name]!
-  const f = frame('mlx5_ib_eqe_pf_action', 'drivers/infiniband/hw/mlx5/odp.c', 'v5.10+', [
-    'EFAULT',
-    'EPERM',
-    'EBUSY',
-  ])
+  const f = frame(k, 'mlx5_ib_eqe_pf_action', ['EFAULT', 'EPERM', 'EBUSY'])
   return yield* kcall(
     f,
     { mr: name, va: hex(addr), len: sizeStr(len), op: write ? 'RDMA WRITE' : 'RDMA READ' },

@@ -10,8 +10,8 @@ import type { FollFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, sizeStr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
-import { frame, kcall, type Call, type Frame } from '../core/step'
+import { behaves, pick } from '../era/index'
+import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx } from '../core/world'
 import { dmaMapForDriver, dmaUnmapSgtable } from '../dma/mapping'
 import { sgAllocTableFromPages } from '../dma/scatterlist'
@@ -20,7 +20,6 @@ import { mmOf } from '../mm/mm'
 import type { PciDev } from '../topology/types'
 import { ibUmemOdpGet } from './odp'
 
-const UMEM = 'drivers/infiniband/core/umem.c'
 export const WRITABLE_ACCESS = [
   'IBV_ACCESS_LOCAL_WRITE',
   'IBV_ACCESS_REMOTE_WRITE',
@@ -45,26 +44,21 @@ export function* ibvRegMr(
   access: readonly string[],
   name: string,
 ): Call<KResult<void>> {
-  const f = frame('ib_uverbs_reg_mr', 'drivers/infiniband/core/uverbs_cmd.c', 'all', [
-    'EINVAL',
-    'EOPNOTSUPP',
-    'ENOMEM',
-    'EFAULT',
-    'EREMOTEIO',
-  ])
+  const f = frame(k, 'ib_uverbs_reg_mr', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
   return yield* kcall(
     f,
     { start: hex(addr), length: len.toString(), access: access.join('|') || '0' },
     body(),
   )
   function* body(): Call<KResult<void>> {
-    const d = frame(
+    const d = driverFrame(
+      k,
       `${nic.driver === 'pci' ? 'mlx5' : nic.driver.replace(/_core$/, '')}_ib_reg_user_mr`,
       'drivers/infiniband/hw/mlx5/mr.c',
-      'all',
+      null,
       ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'],
     )
-    if (access.includes('IBV_ACCESS_ON_DEMAND') && eraAtLeast(k.era, 'v6.0'))
+    if (access.includes('IBV_ACCESS_ON_DEMAND') && behaves(k.era, 'model.odp'))
       return yield* kcall(
         d,
         { dev: nic.bdf, access: 'IB_ACCESS_ON_DEMAND' },
@@ -88,7 +82,7 @@ function* createUserOdpMr(
   len: bigint,
   name: string,
 ): Call<KResult<void>> {
-  const f = frame('create_user_odp_mr', 'drivers/infiniband/hw/mlx5/mr.c', 'v5.10+', ['EINVAL', 'ENOMEM'])
+  const f = frame(k, 'create_user_odp_mr', ['EINVAL', 'ENOMEM'])
   return yield* kcall(
     f,
     { start: hex(addr), length: sizeStr(len) },
@@ -114,7 +108,7 @@ function* ibUmemGet(
   access: readonly string[],
   name: string,
 ): Call<KResult<void>> {
-  const f = frame('ib_umem_get', UMEM, 'all', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
+  const f = frame(k, 'ib_umem_get', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
   return yield* kcall(f, { addr: hex(addr), size: sizeStr(len), access: access.join('|') || '0' }, body())
   function* body(): Call<KResult<void>> {
     const odp = access.includes('IBV_ACCESS_ON_DEMAND')
@@ -213,12 +207,11 @@ function* pinAndMap(k: Kernel, q: PinMapRequest): Call<{ runs: PageRange[]; erro
     if (!s.ok) error = s.error
   }
   if (!error) {
-    const m = frame(
-      eraAtLeast(k.era, 'v6.0') ? 'ib_dma_map_sgtable_attrs' : 'ib_dma_map_sg_attrs',
-      'include/rdma/ib_verbs.h',
-      'all',
-      ['EREMOTEIO', 'ENOMEM', 'EINVAL'],
-    )
+    const m = frame(k, pick(k.era, 'ib_dma_map_sgtable_attrs', 'ib_dma_map_sg_attrs'), [
+      'EREMOTEIO',
+      'ENOMEM',
+      'EINVAL',
+    ])
     yield m.enter({ dev: nic.bdf })
     const r = yield* dmaMapForDriver(k, nic, sgt, 'DMA_BIDIRECTIONAL')
     if (r.ok) yield m.ret('0')
@@ -240,7 +233,7 @@ function* releaseOnError(
   q: { mm: string; runs: PageRange[]; sgt: string; npages: bigint; error: KernelError },
 ): Call<KResult<void>> {
   const { mm, runs, sgt, npages } = q
-  const rel = frame('__ib_umem_release', UMEM, 'all', [])
+  const rel = frame(k, '__ib_umem_release', [])
   yield rel.enter({ dirty: '0' })
   if (runs.length) yield* unpinUserPages(k, runs, true)
   const ft = new Tx(k.world).set('sgts', sgt, null)
@@ -262,7 +255,7 @@ function* releaseOnError(
  * Errnos: -EINVAL (unknown MR; lab-level check).
  */
 export function* ibvDeregMr(k: Kernel, name: string, nic: PciDev): Call<KResult<void>> {
-  const f = frame('ib_umem_release', UMEM, 'all', ['EINVAL'])
+  const f = frame(k, 'ib_umem_release', ['EINVAL'])
   return yield* kcall(f, { umem: name }, body())
   function* body(): Call<KResult<void>> {
     const u = k.world.umems[name]

@@ -9,8 +9,6 @@ import { Tx } from '../core/world'
 import { dmaBufDynamicAttach, dmaBufMapAttachment } from '../dmabuf/dmabuf'
 import type { PciDev } from '../topology/types'
 
-const UD = 'drivers/infiniband/core/umem_dmabuf.c'
-
 /**
  * ibUmemDmabufGet - create an MR umem over a dma-buf.
  * Mirrors drivers/infiniband/core/umem_dmabuf.c: ib_umem_dmabuf_get(device, offset, size, fd, access, ops):
@@ -28,7 +26,7 @@ export function* ibUmemDmabufGet(
   ops: 'p2p' | 'no-move-notify' | 'none',
   as: string,
 ): Call<KResult<void>> {
-  const f = frame('ib_umem_dmabuf_get', UD, 'v5.12+', ['EINVAL', 'EOPNOTSUPP', 'ENODEV'])
+  const f = frame(k, 'ib_umem_dmabuf_get', ['EINVAL', 'EOPNOTSUPP', 'ENODEV'])
   return yield* kcall(
     f,
     {
@@ -97,13 +95,7 @@ export function* ibUmemDmabufGet(
  * Errnos: -EINVAL (revoked), -ETIMEDOUT, and dma_buf_map_attachment() errnos (-ENODEV, -EINVAL, -EREMOTEIO).
  */
 export function* ibUmemDmabufMapPages(k: Kernel, as: string): Call<KResult<void>> {
-  const f = frame('ib_umem_dmabuf_map_pages', UD, 'v5.12+', [
-    'EINVAL',
-    'ETIMEDOUT',
-    'ENODEV',
-    'EREMOTEIO',
-    'ENOMEM',
-  ])
+  const f = frame(k, 'ib_umem_dmabuf_map_pages', ['EINVAL', 'ETIMEDOUT', 'ENODEV', 'EREMOTEIO', 'ENOMEM'])
   return yield* kcall(
     f,
     { umem: as },
@@ -153,7 +145,7 @@ export function* ibUmemDmabufMapPages(k: Kernel, as: string): Call<KResult<void>
  * Errnos: none.
  */
 export function* dmaResvAddFence(k: Kernel, bufId: string, signaled: boolean): Call<KResult<void>> {
-  const f = frame('dma_resv_add_fence', 'drivers/dma-buf/dma-resv.c', 'all', [])
+  const f = frame(k, 'dma_resv_add_fence', [])
   return yield* kcall(
     f,
     { usage: 'DMA_RESV_USAGE_KERNEL', signaled: String(signaled) },

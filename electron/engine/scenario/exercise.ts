@@ -32,6 +32,7 @@
 import { z } from 'zod'
 import { ERRNO_NAMES } from '../../../shared/model/errno'
 import { ERAS, type Era } from '../../../shared/model/topology'
+import { compareEras } from '../era/index'
 import type { ExerciseKind, ExerciseView, Prediction } from '../../../shared/model/stepper'
 export { EXERCISE_KIND_LABEL } from '../../../shared/model/stepper'
 
@@ -87,8 +88,8 @@ export const exerciseSchema = z
     if (e.kind === 'era-changed') {
       if (!e.eras || e.eras.length < 2) need('eras', 'at least two `eras`')
       if (e.op === undefined && !e.pair) need('op', '`op` or `pair`')
-      const order = (e.eras ?? []).map((x) => ERAS.indexOf(x))
-      if (order.some((v, i) => i > 0 && v <= order[i - 1]!))
+      const eras = e.eras ?? []
+      if (eras.some((v, i) => i > 0 && compareEras(v, eras[i - 1]!) <= 0))
         ctx.addIssue({ code: 'custom', path: ['eras'], message: 'eras must be distinct, oldest first' })
     }
     if (multi) {

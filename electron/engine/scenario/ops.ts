@@ -8,8 +8,8 @@ import type { FollFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, vaddr, type Vaddr } from '../core/addr'
 import { errnoValue, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { eraAtLeast } from '../kernel'
-import { frame, type Call } from '../core/step'
+import { behaviourDef, behaviourRange, behaves, has, hasPatch, nameRange } from '../era/index'
+import { frame, labFrame, type Call } from '../core/step'
 import { Tx, type Var } from '../core/world'
 import { preadDirect } from '../block/direct_io'
 import { dmaMapSg, dmaMapSgtable, dmaUnmapSgtable, pciP2pdmaMapSg } from '../dma/mapping'
@@ -75,7 +75,7 @@ export interface OpOutcome {
 /** Bad scenario input (unknown device or name): the CLI exits 2. */
 export class ScenarioInputError extends Error {}
 
-const LAB = frame('lab', 'scenario', 'all')
+const LAB = labFrame()
 
 /** A device by node id, label, BDF ('0000:03:00.0' or '03:00.0') or OS device name (nvme2n1, sda). */
 export function resolveDev(m: Machine, ref: string): PciDev {
@@ -141,7 +141,7 @@ interface MmapRequest {
 
 function* mmapOp(k: Kernel, q: MmapRequest): Call<OpOutcome> {
   const { proc: procName, len, shared, pgoff, file, hook, as } = q
-  const f = frame('ksys_mmap_pgoff', 'mm/mmap.c', 'all', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
+  const f = frame(k, 'ksys_mmap_pgoff', ['EINVAL', 'EEXIST', 'EPERM', 'ENODEV', 'ENOMEM'])
   yield f.enter({ len: len.toString(), file: file ?? 'anonymous' })
   const r = yield* doMmap(
     k,
@@ -217,9 +217,9 @@ const MM_OPS: Handlers<
   },
   mmap_p2pmem(k, { args: a }, proc) {
     const dev = resolveDev(k.machine, a.dev)
-    if (!eraAtLeast(k.era, 'v6.2'))
+    if (!has(k.era, 'p2pmem_alloc_mmap'))
       return refuse(
-        `p2pmem/allocate (p2pmem_alloc_mmap) was added in v6.2; ${k.era} has no way to map p2pmem into user space`,
+        `p2pmem/allocate (p2pmem_alloc_mmap, ${nameRange('p2pmem_alloc_mmap')}) does not exist in ${k.era}: there is no way to map p2pmem into user space`,
       )
     return mmapOp(k, {
       fixed: fixedAddr(k, a.fixed),
@@ -254,7 +254,7 @@ const MM_OPS: Handlers<
     return outcome(r, () => 0)
   },
   *lockdown(k, { args: a }) {
-    const f = frame('lockdown_lsm', 'security/lockdown/lockdown.c', 'v5.4+', [])
+    const f = frame(k, 'lockdown_lsm', [])
     yield f.enter({ level: a.on ? 'integrity' : 'none' })
     const tx = new Tx(k.world).sys({ ...k.world.sys, lockdown: a.on })
     yield f.mutate(
@@ -324,8 +324,8 @@ function* gupOp(
   op: OpOf<'pin_user_pages_fast' | 'get_user_pages_fast' | 'pin_user_pages' | 'get_user_pages'>,
 ): Call<OpOutcome> {
   const a = op.args
-  if (a.flags.includes('FOLL_PCI_P2PDMA') && !eraAtLeast(k.era, 'v6.2'))
-    return yield* refuse(`FOLL_PCI_P2PDMA was added in v6.2; ${k.era} has no such flag`)
+  if (a.flags.includes('FOLL_PCI_P2PDMA') && !has(k.era, 'FOLL_PCI_P2PDMA'))
+    return yield* refuse(`FOLL_PCI_P2PDMA (${nameRange('FOLL_PCI_P2PDMA')}) does not exist in ${k.era}`)
   const b = bufVar(k, a.buf)
   const start = bufAddr(b, a.offset)
   const pin = op.op.startsWith('pin')
@@ -368,14 +368,16 @@ function* dmaMapOp(
   const dev = resolveDev(k.machine, a.dev)
   const d = a.dir ?? 'DMA_BIDIRECTIONAL'
   if (op.op === 'dma_map_sgtable') {
-    if (!eraAtLeast(k.era, 'v6.0'))
-      return yield* refuse(`dma_map_sgtable() arrived in v5.8; ${k.era} drivers call dma_map_sg()`)
+    if (!has(k.era, 'dma_map_sgtable'))
+      return yield* refuse(
+        `dma_map_sgtable() (${nameRange('dma_map_sgtable')}) does not exist in ${k.era}: drivers call dma_map_sg()`,
+      )
     return outcome(yield* dmaMapSgtable(k, dev, a.sgt, d), (n) => n)
   }
   if (op.op === 'pci_p2pdma_map_sg') {
-    if (eraAtLeast(k.era, 'v6.0'))
+    if (!has(k.era, 'pci_p2pdma_map_sg'))
       return yield* refuse(
-        'pci_p2pdma_map_sg() was removed when dma_map_sg() learned P2PDMA (the v6.0 series; release unverified)',
+        `pci_p2pdma_map_sg() (${nameRange('pci_p2pdma_map_sg')}) was removed when dma_map_sg() learned P2PDMA`,
       )
     return outcome(yield* pciP2pdmaMapSg(k, dev, a.sgt, d), (n) => n)
   }
@@ -458,7 +460,10 @@ const RDMA_OPS: Handlers<
     return outcome(r, (n) => Number(n))
   },
   ib_umem_dmabuf_get(k, { args: a }) {
-    if (!eraAtLeast(k.era, 'v6.0')) return refuse('ib_umem_dmabuf_get() (~5.12) is modelled from v6.0')
+    if (!behaves(k.era, 'model.dmabuf-p2p'))
+      return refuse(
+        `ib_umem_dmabuf_get() (${nameRange('ib_umem_dmabuf_get')}) is modelled in ${behaviourRange('model.dmabuf-p2p')}`,
+      )
     return (function* () {
       if (!k.world.dmabufs[a.dmabuf]) throw new ScenarioInputError(`no dma-buf '${a.dmabuf}'`)
       const dev = resolveDev(k.machine, a.dev)
@@ -490,7 +495,7 @@ const DEVMEM_OPS: Handlers<'devmem_add' | 'migrate_to_device' | 'mmap_dax'> = {
     const opsName =
       a.type === 'fsdax'
         ? 'fsdax_pagemap_ops'
-        : k.era === 'v5.0-rfc'
+        : hasPatch(k.era, 'rfc-2019')
           ? `${dev}_devmem_ops`
           : `${dev}_dmirror_devmem_ops`
     return (function* () {
@@ -528,9 +533,9 @@ const HMM_OPS: Handlers<
   'hmm_mirror_register' | 'mirror_fault' | 'hmm_range_fault' | 'hmm_dma_map_pfn' | 'hmm_dma_unmap_pfn'
 > = {
   hmm_mirror_register(k, { args: a }) {
-    if (!eraAtLeast(k.era, 'v6.0'))
+    if (!behaves(k.era, 'model.hmm-mirror'))
       return refuse(
-        `mmu_interval_notifier (5.5+) is modelled from v6.0; ${k.era} mirrored with hmm_mirror_register() (not modelled)`,
+        `mmu_interval_notifier (${nameRange('mmu_interval_notifier_insert')}) mirrors are modelled in fewer eras (model.hmm-mirror); ${k.era} is not one of them`,
       )
     return (function* () {
       const b = bufVar(k, a.buf)
@@ -576,9 +581,9 @@ const HMM_OPS: Handlers<
     return ok0(r)
   },
   hmm_dma_map_pfn(k, { args: a }) {
-    if (!eraAtLeast(k.era, 'v6.16'))
+    if (!has(k.era, 'hmm_dma_map_pfn'))
       return refuse(
-        `hmm_dma_map_pfn() arrived around v6.16; ${k.era} drivers mapped each hmm pfn with dma_map_page()`,
+        `hmm_dma_map_pfn() (${nameRange('hmm_dma_map_pfn')}) does not exist in ${k.era}: drivers mapped each hmm pfn with dma_map_page()`,
       )
     return (function* () {
       if (k.world.vars[a.range]?.kind !== 'hmm') throw new ScenarioInputError(`no hmm range '${a.range}'`)
@@ -586,7 +591,8 @@ const HMM_OPS: Handlers<
     })()
   },
   hmm_dma_unmap_pfn(k, { args: a }) {
-    if (!eraAtLeast(k.era, 'v6.16')) return refuse(`hmm_dma_unmap_pfn() arrived around v6.16`)
+    if (!has(k.era, 'hmm_dma_unmap_pfn'))
+      return refuse(`hmm_dma_unmap_pfn() (${nameRange('hmm_dma_unmap_pfn')}) does not exist in ${k.era}`)
     return (function* () {
       if (k.world.vars[a.range]?.kind !== 'hmm') throw new ScenarioInputError(`no hmm range '${a.range}'`)
       return outcome(yield* hmmDmaUnmap(k, a.range, resolveDev(k.machine, a.dev)), (n) => Number(n))
@@ -597,9 +603,9 @@ const HMM_OPS: Handlers<
 /** The 2019 RFC "mm/hmm: p2p" (era v5.0-rfc; never merged): vm_ops->p2p_map, hmm_range_dma_map(dev). */
 const RFC_OPS: Handlers<'mmap_rfc_device' | 'hmm_range_dma_map' | 'device_test_p2p'> = {
   mmap_rfc_device(k, { args: a }, proc) {
-    if (k.era !== 'v5.0-rfc')
+    if (!has(k.era, 'p2p_map'))
       return refuse(
-        `vm_operations_struct.p2p_map exists only with the 2019 RFC applied (era v5.0-rfc); it never landed`,
+        `vm_operations_struct.p2p_map exists only with the 2019 RFC applied (${nameRange('p2p_map')}); it never landed`,
       )
     const dev = resolveDev(k.machine, a.dev)
     return mmapOp(k, {
@@ -613,8 +619,10 @@ const RFC_OPS: Handlers<'mmap_rfc_device' | 'hmm_range_dma_map' | 'device_test_p
     })
   },
   hmm_range_dma_map(k, { args: a }) {
-    if (k.era !== 'v5.0-rfc')
-      return refuse('hmm_range_dma_map() with a device argument is RFC 5/5 (era v5.0-rfc)')
+    if (!hasPatch(k.era, 'rfc-2019'))
+      return refuse(
+        'hmm_range_dma_map() with a device argument is RFC 5/5: the era needs the 2019 RFC applied',
+      )
     return (function* () {
       const b = bufVar(k, a.buf)
       const r = yield* hmmRangeDmaMap(
@@ -629,8 +637,8 @@ const RFC_OPS: Handlers<'mmap_rfc_device' | 'hmm_range_dma_map' | 'device_test_p
     })()
   },
   device_test_p2p(k, { args: a }) {
-    if (k.era !== 'v5.0-rfc')
-      return refuse('device_test_p2p()/pci_test_p2p() are RFC 1/5 and 2/5 (era v5.0-rfc)')
+    if (!has(k.era, 'device_test_p2p'))
+      return refuse(`device_test_p2p()/pci_test_p2p() are RFC 1/5 and 2/5 (${nameRange('device_test_p2p')})`)
     return (function* () {
       const r = yield* deviceTestP2pStep(k, resolveDev(k.machine, a.a), resolveDev(k.machine, a.b))
       return { ret: r ? 1 : 0, errno: null, error: null, notInEra: null }
@@ -649,16 +657,18 @@ const DMABUF_OPS: Handlers<
   | 'dma_resv_add_fence'
 > = {
   amdgpu_export_bo(k, { args: a }) {
-    if (!eraAtLeast(k.era, 'v6.0'))
-      return refuse('dma-buf peer2peer (allow_peer2peer, ~5.8) is modelled from v6.0')
+    if (!behaves(k.era, 'model.dmabuf-p2p'))
+      return refuse(
+        `dma-buf peer2peer is modelled in ${behaviourRange('model.dmabuf-p2p')} (${behaviourDef('model.dmabuf-p2p').what})`,
+      )
     return (function* () {
       return ok0(yield* amdgpuExportBo(k, resolveDev(k.machine, a.dev), parseSize(a.size), a.as))
     })()
   },
   vfio_export_dmabuf(k, { args: a }) {
-    if (!eraAtLeast(k.era, 'v7.2'))
+    if (!behaves(k.era, 'model.vfio-dmabuf'))
       return refuse(
-        'VFIO PCI exports BARs as dma-bufs only in the newest trees (S8; modelled from v7.2, release unverified)',
+        `VFIO PCI exports BARs as dma-bufs only in the newest trees (modelled in ${behaviourRange('model.vfio-dmabuf')}: ${behaviourDef('model.vfio-dmabuf').what})`,
       )
     return (function* () {
       const dev = resolveDev(k.machine, a.dev)
@@ -723,7 +733,7 @@ export function opCall(k: Kernel, op: Op, proc: string): Call<OpOutcome> {
  * Errnos: -EFAULT (SIGSEGV: no VMA).
  */
 function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: boolean): Call<KResult<void>> {
-  const f = frame('do_user_addr_fault', 'arch/x86/mm/fault.c', 'all', ['EFAULT'])
+  const f = frame(k, 'do_user_addr_fault', ['EFAULT'])
   yield f.enter({ address: hex(start), len: len.toString(), access: write ? 'write' : 'read' })
   const end = vaddr(start + ((len + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n)))
   let va = start
@@ -740,7 +750,7 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
       continue
     }
     if (p && p[1].swp === 'device_private') {
-      const dp = frame('do_swap_page', 'mm/memory.c', 'all', [])
+      const dp = frame(k, 'do_swap_page', [])
       yield dp.enter({ address: hex(va) })
       yield dp.check(
         'is_device_private_entry(entry)',
@@ -771,7 +781,7 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
 
 /** Create a process (its mm) as a step. Mirrors kernel/fork.c: mm_alloc() (exec of a new program). */
 export function* createProcess(k: Kernel, name: string, comm: string): Call<OpOutcome> {
-  const f = frame('mm_alloc', 'kernel/fork.c', 'all', [])
+  const f = frame(k, 'mm_alloc', [])
   yield f.enter({ comm })
   const pid = k.world.sys.nextPid
   const tx = new Tx(k.world)

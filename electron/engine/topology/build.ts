@@ -7,9 +7,9 @@
  * Era: enumeration and resource assignment are the same for every era the lab models; the
  * pci=disable_acs_redir= arithmetic changed (see configAcs()).
  */
+import { behaves } from '../era/index'
 import {
   ACS_BIT,
-  ERAS,
   type AcsFlag,
   type CpuSpec,
   type EndpointSpec,
@@ -562,10 +562,6 @@ function rootSubtree(rootDevs: string[], devs: Map<string, PciDev>): string[] {
   return out
 }
 
-function eraAtLeast(era: LabSettings['era'], min: LabSettings['era']): boolean {
-  return ERAS.indexOf(era) >= ERAS.indexOf(min)
-}
-
 /**
  * Parses pci=disable_acs_redir= into matchers.
  * Mirrors drivers/pci/pci.c: pci_dev_str_match() as used by __pci_config_acs(): entries separated by
@@ -627,7 +623,7 @@ function enableAcs(
   log: string[],
   assumptions: string[],
 ): void {
-  const newStyle = eraAtLeast(settings.era, 'v6.12')
+  const newStyle = behaves(settings.era, 'pci.acs-config-from-firmware')
   let matchers: { match: (d: PciDev) => boolean; text: string }[] = []
   if (settings.disableAcsRedir.trim() !== '') {
     const parsed = parseAcsRedirParam(settings.disableAcsRedir)

@@ -257,7 +257,13 @@ export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
 export const INFO: AppInfo = {
   name: 'P2P DMA Lab',
   version: '0.1.0',
-  eras: ERAS.map((id) => ({ id, label: `Linux ${id}`, summary: `summary of ${id}` })),
+  eras: ERAS.map((id) => ({
+    id,
+    label: `Linux ${id}`,
+    summary: `summary of ${id}`,
+    release: id.slice(1),
+    distros: [],
+  })),
   cpus: [...CPU_PRESETS],
   sources: [
     {
