@@ -155,7 +155,12 @@ export class LabSession {
   /** UI state that must survive a renderer crash or reload (selection, later the stepping cursor). */
   private uiStateValue: UiState = { ...EMPTY_UI_STATE }
   /** The scenario stepper (scenario.* and timeline.* channels), always on the current lab. */
-  readonly stepping = new StepperSession(() => this.state.lab)
+  readonly stepping = new StepperSession(
+    () => this.state.lab,
+    () => this.generation,
+  )
+  /** Bumps when another lab is opened (import, default, new, recovery), not on edits of this one. */
+  private generation = 0
 
   /** Starts with the default lab loaded; throws if the built-in lab does not build (an engine bug). */
   constructor(options: LabSessionOptions = {}) {
@@ -374,6 +379,7 @@ export class LabSession {
     if (!built.ok) return built
     this.filePathValue = null
     this.savedRevisionValue = this.revision + 1 // the built-in lab is never "unsaved work"
+    this.generation++
     return this.swap(built.value)
   }
 
@@ -389,6 +395,7 @@ export class LabSession {
     if (!built.ok) return built
     // A new lab: not tied to any file until main says where it came from (setFile).
     this.filePathValue = null
+    this.generation++
     return this.swap(built.value)
   }
 
@@ -464,6 +471,7 @@ export class LabSession {
     // Not the file the previous lab came from (a Save must not write the empty lab over it).
     this.filePathValue = null
     this.savedRevisionValue = this.revision + 1 // an empty lab is no unsaved work
+    this.generation++
     return this.swap(built.value)
   }
 

@@ -21,6 +21,7 @@ import type { EditRequest } from '../model/edit'
 import type { AddressMapView } from '../model/addressmap'
 import type {
   CompareView,
+  ExerciseAnswer,
   ExerciseReveal,
   Prediction,
   ReportText,
@@ -334,12 +335,19 @@ export interface Invoke {
   'timeline.breakpoints': (req: { fns: string[] }) => Result<StepperView>
   /** The stepper's view, or null when no scenario is being stepped on the current lab. */
   'timeline.view': () => Result<StepperView | null>
-  /** Workshop: check a prediction for an exercise and reveal the answer, with the lab's score. */
+  /**
+   * Workshop: lock in a prediction for an exercise and reveal its answer, with the lab's score. The
+   * exercise stops being open: every window gets the new stepper view (timeline.changed).
+   */
   'exercise.check': (req: {
     index: number
     exercise: number
     prediction: Prediction
   }) => Result<ExerciseReveal>
+  /** Instructor: reveal an exercise to everyone without a prediction (no score); pushes timeline.changed. */
+  'exercise.reveal': (req: { index: number; exercise: number }) => Result<ExerciseAnswer>
+  /** Instructor mode: the answers of a scenario's exercises, for the asking window only (nothing is revealed). */
+  'exercise.answers': (req: { index: number }) => Result<ExerciseAnswer[]>
   /** Open the kernel source of a function on elixir.bootlin.com (main: the system browser; harness: returns the URL). */
   'app.openSource': (req: { era: Era; fn: string; file?: string }) => Result<{ url: string; opened: boolean }>
   /** Open (or focus) the presenter window (main: a second window on '#presenter'; harness: opened false, open the tab yourself). */
@@ -404,6 +412,8 @@ export const invokeChannels = {
   'timeline.view': 1,
   'app.openSource': 1,
   'exercise.check': 1,
+  'exercise.reveal': 1,
+  'exercise.answers': 1,
   'app.presenter.open': 1,
   'oracle.available': 1,
   'oracle.start': 1,

@@ -93,6 +93,10 @@ export const requestSchemas = {
       prediction: z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).max(28)]),
     }),
   ]),
+  'exercise.reveal': z.tuple([
+    z.strictObject({ index: scenarioIndex, exercise: z.number().int().min(0).max(49) }),
+  ]),
+  'exercise.answers': z.tuple([z.strictObject({ index: scenarioIndex })]),
   'app.openSource': z.tuple([
     z.strictObject({
       era,

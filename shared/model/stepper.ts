@@ -18,6 +18,8 @@ export interface ScenarioOpSummary {
   narration: string | null
   /** The expected outcome from the lab file (null: none stated). */
   expect: { ret: number | null | undefined; errno: string | null | undefined } | null
+  /** The expected outcome and narration are withheld until an open exercise about this operation is revealed. */
+  hidden?: boolean
 }
 
 export interface ScenarioSummary {
@@ -29,6 +31,13 @@ export interface ScenarioSummary {
   operations: ScenarioOpSummary[]
   /** Workshop exercises, without their answers. */
   exercises: ExerciseView[]
+  /** Predictions in this session: per exercise right / wrong (first prediction), revealed without one, or open. */
+  progress?: {
+    total: number
+    answered: number
+    correct: number
+    byExercise: ('right' | 'wrong' | 'revealed' | 'open')[]
+  }
 }
 
 export type ExerciseKind =
@@ -75,15 +84,46 @@ export interface ExerciseView {
   eras: Era[]
 }
 
-/** The reveal after a prediction, and the lab's score so far (first predictions count). */
-export interface ExerciseReveal {
-  correct: boolean
+/** An exercise's answer: what a reveal shows (and the instructor sees in instructor mode). */
+export interface ExerciseAnswer {
+  /** Position in the scenario's `exercises`. */
+  index: number
   /** The answer as text (p2p-pairs: the pairs joined with ', ', or 'none of them'). */
   answer: string
   /** The choices that are right (for marking them; several for p2p-pairs, none for typed answers). */
   answerChoices: string[]
   explanation: string
+}
+
+/** The reveal after a prediction, and the lab's score so far (first predictions count). */
+export interface ExerciseReveal extends ExerciseAnswer {
+  correct: boolean
   score: WorkshopScore
+}
+
+/**
+ * The workshop state of the scenario being stepped, decided by the app's spoiler guard
+ * (electron/app/stepping/spoilers.ts) from the exercises and the recorded run: what is still open,
+ * where stepping stops until the reveal, which matrix cells are hidden, and what has been revealed.
+ */
+export interface WorkshopView {
+  /** Every exercise of the scenario (no answers). */
+  exercises: ExerciseView[]
+  /** Exercises not revealed yet (no prediction locked in here, no instructor reveal). */
+  open: number[]
+  /**
+   * The exercise to show now (the presenter's card): the one just revealed until the cursor moves,
+   * else the first open exercise the stepper will stop at; null when there is none.
+   */
+  focus: number | null
+  /** The cursor stepping cannot pass before the focus-open exercises are revealed (null: none). */
+  holdAt: number | null
+  /** The cursor is at holdAt: stepping on needs a prediction or the instructor's reveal. */
+  held: boolean
+  /** Answers revealed so far (lock-ins here and instructor reveals), by exercise. */
+  revealed: ExerciseAnswer[]
+  /** Matrix cells (BDFs, either direction) whose verdict would answer an open exercise. */
+  hiddenPairs: { a: string; b: string }[]
 }
 
 export interface WorkshopScore {
@@ -203,8 +243,10 @@ export interface StepperView {
   /** Index of the operation the cursor is in (or about to start), null past the end. */
   currentOp: number | null
   breakpoints: string[]
-  /** Why the last run request stopped. */
-  stopped: 'step' | 'breakpoint' | 'failure' | 'function' | 'start' | 'end' | 'limit' | null
+  /** Why the last run request stopped ('exercise': at an open exercise, until it is revealed). */
+  stopped: 'step' | 'breakpoint' | 'failure' | 'function' | 'start' | 'end' | 'limit' | 'exercise' | null
+  /** The position every window shows: steps of the scenario's operations (process setup excluded). */
+  position: { step: number; of: number }
   /** A window of steps before and after the cursor. */
   steps: StepView[]
   /** Fail steps that end an operation (top-level), for scrubber marks. */
@@ -222,6 +264,10 @@ export interface StepperView {
    * dma-buf attach), else the current operation's provider/client. Null: no pair.
    */
   pair?: { provider: string; client: string } | null
+  /** The scenario as the list shows it, after the spoiler guard (expected outcomes and narration of open questions hidden). */
+  summary?: ScenarioSummary
+  /** Exercises of this scenario and the spoiler guard's decisions; null when it has none. */
+  workshop?: WorkshopView | null
 }
 
 export interface ExtraTable {

@@ -191,6 +191,17 @@ export function createHandlers(
     if (r.ok) push('timeline.changed', r.value)
     return r
   }
+  /**
+   * A lock-in or a reveal opens the exercise's operation to stepping and changes what the guard
+   * hides: every window, the requester too, gets the new stepper view.
+   */
+  const revealed = <T extends Result<unknown>>(r: T): T => {
+    if (r.ok) {
+      const v = session.stepping.view()
+      if (v.ok && v.value) emit('timeline.changed', v.value)
+    }
+    return r
+  }
   const handlers: Handlers = {
     'app.info': guarded('app.info', () => session.info(host)),
     'lab.current': guarded('lab.current', () => session.current()),
@@ -232,7 +243,9 @@ export function createHandlers(
       pushed(session.stepping.breakpoints(req)),
     ),
     'timeline.view': guarded('timeline.view', () => session.stepping.view()),
-    'exercise.check': guarded('exercise.check', ([req]) => session.stepping.checkExercise(req)),
+    'exercise.check': guarded('exercise.check', ([req]) => revealed(session.stepping.checkExercise(req))),
+    'exercise.reveal': guarded('exercise.reveal', ([req]) => revealed(session.stepping.revealExercise(req))),
+    'exercise.answers': guarded('exercise.answers', ([req]) => session.stepping.answers(req)),
     'app.openSource': guarded('app.openSource', ([req]) => openSource(req, services.openExternal)),
     'app.presenter.open': guarded('app.presenter.open', () => {
       if (!services.openPresenter) return { ok: true, value: { opened: false } }

@@ -378,6 +378,25 @@ export class Stepper {
     for (const f of fns) this.tl.breakpoints.add(f)
   }
 
+  /** The same recorded run with the scenario's exercises changed (an authoring edit): cursor kept. */
+  withScenario(sc: Scenario): Stepper {
+    const s = new Stepper(this.index, sc, this.result)
+    s.result.timeline.seek(this.tl.cursor)
+    s.stopped = this.stopped
+    return s
+  }
+
+  /** Keep the cursor at or before `cursor` (an open exercise's hold); says so in `stopped`. */
+  clamp(cursor: number): void {
+    if (this.tl.cursor <= cursor) return
+    this.tl.seek(Math.max(cursor, 0))
+    this.stopped = 'exercise'
+  }
+
+  get cursor(): number {
+    return this.tl.cursor
+  }
+
   seek(cursor: number): void {
     this.tl.seek(Math.min(cursor, this.tl.frontier))
     this.stopped = this.tl.cursor >= this.tl.frontier ? 'end' : 'step'
@@ -487,6 +506,7 @@ export class Stepper {
       currentOp,
       breakpoints: [...tl.breakpoints].sort(),
       stopped: this.stopped,
+      position: { step: Math.max(0, cursor - this.start), of: Math.max(0, tl.frontier - this.start) },
       steps: tl.steps.slice(from, Math.min(tl.frontier, cursor + STEP_WINDOW)).map(stepView),
       failMarks,
       extra: extraTables(tl.world),

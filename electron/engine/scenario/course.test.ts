@@ -68,6 +68,14 @@ describe('the built-in course', () => {
     }
     const ids = all.map((x) => x.e.id)
     expect(new Set(ids).size).toBe(ids.length)
+    // a revealed answer must not be the answer of another open question of the same scenario
+    for (const sc of scenarios) {
+      const words = (sc.exercises ?? [])
+        .filter((e) => e.kind === 'errno' || e.kind === 'refusing-function' || e.kind === 'map-type')
+        .map((e) => String(e.answer).replace(/^-/, ''))
+        .filter((w) => w !== 'success')
+      expect(new Set(words).size, sc.name).toBe(words.length)
+    }
   })
 
   it('is a lab file a user can save, reload and adapt (same scenarios and exercises)', () => {

@@ -64,16 +64,6 @@ const BY_SCENARIO: { prefix: string; era?: string; exercises: CourseExercise[] }
         explanation:
           'check_vma_flags() in mm/gup.c, called by __get_user_pages() for each VMA: VM_IO|VM_PFNMAP gives -EFAULT before any page is looked up. gup_fast() (mm/gup.c) also stops at the special PTE, but that is not an error: it pins 0 pages and leaves the rest to the slow path.',
       },
-      {
-        id: 'bar-odirect-refuser',
-        kind: 'refusing-function',
-        op: 4,
-        question: 'An O_DIRECT read from nvme1n1 into the BAR mapping fails too. Where does its error begin?',
-        choices: ['__blkdev_direct_IO', 'iov_iter_extract_pages', 'check_vma_flags', 'nvme_map_data'],
-        answer: 'check_vma_flags',
-        explanation:
-          'Direct I/O pins the user buffer: __bio_iov_iter_get_pages() (block/bio.c) calls iov_iter_extract_pages() (lib/iov_iter.c), which calls pin_user_pages_fast(), which ends in check_vma_flags() (mm/gup.c): -EFAULT. The block layer never reaches nvme_map_data().',
-      },
     ],
   },
   {
@@ -113,20 +103,11 @@ const BY_SCENARIO: { prefix: string; era?: string; exercises: CourseExercise[] }
           'The first pin_user_pages_fast(), without FOLL_PCI_P2PDMA. pci_p2pdma_add_resource() and pci_p2pmem_publish() (drivers/pci/p2pdma.c) create ZONE_DEVICE struct pages for the BAR, and p2pmem_alloc_mmap() maps them with vm_insert_page() (VM_MIXEDMAP): real pages, so the mmap works. GUP then refuses them to a caller that did not ask for P2PDMA pages.',
       },
       {
-        id: 'p2pmem-no-flag-errno',
-        kind: 'errno',
-        op: 4,
-        question:
-          'pin_user_pages_fast(FOLL_WRITE) on the p2pmem mapping, without FOLL_PCI_P2PDMA: which errno?',
-        answer: 'EREMOTEIO',
-        explanation:
-          '-EREMOTEIO: try_grab_folio() in mm/gup.c refuses a P2PDMA page (is_pci_p2pdma_page()) unless the caller passed FOLL_PCI_P2PDMA (4003f107fa2e, 6.2). The pages exist, but a caller that cannot handle PCI memory must not get them.',
-      },
-      {
         id: 'p2pmem-no-flag-refuser',
         kind: 'refusing-function',
         op: 4,
-        question: 'Which kernel function refuses that pin?',
+        question:
+          'pin_user_pages_fast(FOLL_WRITE) on the p2pmem mapping, without FOLL_PCI_P2PDMA, fails. Which kernel function refuses?',
         choices: ['check_vma_flags', 'gup_fast', 'try_grab_folio', 'is_valid_gup_args'],
         answer: 'try_grab_folio',
         explanation:

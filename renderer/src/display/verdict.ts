@@ -56,6 +56,7 @@ export function isRawEra(matrix: Pick<P2pMatrix, 'distanceIsReturnValue'> | null
 }
 
 export function formatRaw(distance: number): string {
+  if (Number.isNaN(distance)) return '?' // hidden while an exercise asks about it
   return distance >= 0x1000 ? `0x${distance.toString(16)}` : String(distance)
 }
 

@@ -5,12 +5,39 @@ import type { PairVerdict } from '../../../shared/model/p2p'
 import { invoke, openFile as openByPath } from '../api/lab'
 import { decodeUtf8 } from '../../../shared/text/utf8'
 import { useEngineEvent } from '../composables/useEngineEvent'
+import { useTimelineStore } from './timeline'
 
 /**
  * The engine's view of the lab, replaced wholesale on every answer or 'lab.changed' event.
  * Holds no kernel semantics: everything shown comes from the engine's LabView.
  */
+/** A verdict an open exercise asks about: the devices and nothing the kernel decided. */
+function hiddenVerdict(v: PairVerdict): PairVerdict {
+  return {
+    ...v,
+    mapType: 'UNKNOWN',
+    distance: NaN,
+    score: NaN,
+    acsRedirect: [],
+    warnings: [],
+    path: [],
+    commonUpstream: null,
+    hostBridges: [],
+    decisions: [
+      {
+        fn: 'lab',
+        file: '',
+        eras: '',
+        source: '',
+        text: 'Hidden while an exercise asks about this pair: lock in a prediction (or the instructor reveals it).',
+        ok: null,
+      },
+    ],
+  }
+}
+
 export const useLabStore = defineStore('lab', () => {
+  const timeline = useTimelineStore()
   const view = shallowRef<LabView | null>(null)
   const info = shallowRef<AppInfo | null>(null)
   const lastError = shallowRef<IpcError | null>(null)
@@ -87,13 +114,19 @@ export const useLabStore = defineStore('lab', () => {
   function clearError() {
     lastError.value = null
   }
+  /**
+   * The verdict of a pair: the one lookup every view uses (matrix, explanation, editor, stepper), so
+   * a cell an open exercise asks about (the app's spoiler guard lists it) is masked here, once.
+   */
   function pair(provider: string, client: string): PairVerdict | null {
-    return pairIndex.value.get(`${provider}|${client}`) ?? null
+    const v = pairIndex.value.get(`${provider}|${client}`) ?? null
+    return v && timeline.hiddenPairs.has(`${provider}|${client}`) ? hiddenVerdict(v) : v
   }
   /** The pair with its full decision list, from the engine (large labs omit decisions in the view). */
   async function explain(provider: string, client: string): Promise<PairVerdict | null> {
     const r = await invoke('p2p.explain', { provider, client })
-    return r.ok ? r.value : null
+    if (!r.ok) return null
+    return timeline.hiddenPairs.has(`${provider}|${client}`) ? hiddenVerdict(r.value) : r.value
   }
 
   return {

@@ -3,7 +3,9 @@ import { computed, ref, shallowRef } from 'vue'
 import type { IpcError, Result } from '../../../shared/ipc/contract'
 import type {
   CompareView,
+  ExerciseAnswer,
   ExerciseReveal,
+  Prediction,
   FrameView,
   ReportText,
   ScenarioSummary,
@@ -27,6 +29,21 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** Workshop reveals by 'scenario:exercise', and the lab's score (from the engine). */
   const reveals = shallowRef<Record<string, ExerciseReveal>>({})
   const score = shallowRef<WorkshopScore | null>(null)
+  /**
+   * Instructor mode (this window only, off by default): the answers of the active scenario's
+   * exercises, shown beside the questions, and a Reveal button. The projected presenter never
+   * shows an answer before it is revealed.
+   */
+  const instructor = ref(false)
+  const answers = shallowRef<Record<number, ExerciseAnswer>>({})
+  /** The spoiler guard's decisions for the stepped scenario (from the app). */
+  const workshop = computed(() => view.value?.workshop ?? null)
+  /** Matrix cells an open exercise asks about, by 'a|b' BDFs in both directions. */
+  const hiddenPairs = computed(() => {
+    const out = new Set<string>()
+    for (const p of workshop.value?.hiddenPairs ?? []) out.add(`${p.a}|${p.b}`).add(`${p.b}|${p.a}`)
+    return out
+  })
   /** Requests in flight (the busy indicator). */
   const pending = ref(0)
   const busy = computed(() => pending.value > 0)
@@ -121,7 +138,8 @@ export const useTimelineStore = defineStore('timeline', () => {
     return r.value.opened ? null : r.value.url
   }
 
-  async function predict(index: number, exercise: number, prediction: string): Promise<boolean> {
+  /** Lock in a prediction: the answer is revealed, the stepper may pass the exercise's operation. */
+  async function predict(index: number, exercise: number, prediction: Prediction): Promise<boolean> {
     const r = await invoke('exercise.check', { index, exercise, prediction })
     if (!r.ok) {
       lastError.value = r.error
@@ -129,12 +147,43 @@ export const useTimelineStore = defineStore('timeline', () => {
     }
     reveals.value = { ...reveals.value, [`${index}:${exercise}`]: r.value }
     score.value = r.value.score
+    await afterReveal()
     return true
+  }
+  /** Instructor: reveal an exercise to everyone (the presenter shows the answer), no prediction. */
+  async function reveal(index: number, exercise: number): Promise<boolean> {
+    const r = await invoke('exercise.reveal', { index, exercise })
+    if (!r.ok) {
+      lastError.value = r.error
+      return false
+    }
+    await afterReveal()
+    return true
+  }
+  /** The guard changed for every window: the new view (hold lifted) and the list's progress. */
+  async function afterReveal() {
+    await Promise.all([refresh(), loadScenarios()])
+  }
+  /** Instructor mode on/off; on, the answers of scenario `index` are fetched for this window. */
+  async function setInstructor(on: boolean, index?: number): Promise<void> {
+    instructor.value = on
+    answers.value = {}
+    if (on && index !== undefined) await loadAnswers(index)
+  }
+  async function loadAnswers(index: number): Promise<void> {
+    if (!instructor.value) return
+    const r = await invoke('exercise.answers', { index })
+    if (!r.ok) {
+      lastError.value = r.error
+      return
+    }
+    answers.value = Object.fromEntries(r.value.map((a) => [a.index, a]))
   }
   /** A new lab: its exercises start unanswered. */
   function resetWorkshop() {
     reveals.value = {}
     score.value = null
+    answers.value = {}
   }
 
   /**
@@ -178,7 +227,14 @@ export const useTimelineStore = defineStore('timeline', () => {
     reveals,
     score,
     predict,
+    reveal,
     resetWorkshop,
+    instructor,
+    answers,
+    setInstructor,
+    loadAnswers,
+    workshop,
+    hiddenPairs,
     pending,
     busy,
     current,

@@ -370,6 +370,8 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'timeline.breakpoints': vi.fn(() => noStepper('timeline.breakpoints')),
       'timeline.view': vi.fn(() => ok(null)),
       'exercise.check': vi.fn(() => noStepper('exercise.check')),
+      'exercise.reveal': vi.fn(() => noStepper('exercise.reveal')),
+      'exercise.answers': vi.fn(() => ok([])),
       'app.openSource': vi.fn((req) =>
         ok({ url: `https://elixir.bootlin.com/linux/${req.era}/C/ident/${req.fn}`, opened: false }),
       ),

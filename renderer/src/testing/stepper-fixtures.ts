@@ -257,6 +257,7 @@ export function stepperView(patch: Partial<StepperView> = {}): StepperView {
     currentOp: 1,
     breakpoints: [],
     stopped: 'failure',
+    position: { step: 48, of: 105 },
     steps: [],
     failMarks: [70],
     extra: [],
