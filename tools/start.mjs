@@ -6,6 +6,10 @@
  * use. This script looks for the binary itself (never `require('electron')`, which would start an
  * unbounded download), tries the package's installer once with a time limit, and when there is
  * still no binary explains that `npm run serve` runs the same app in a browser, and exits non-zero.
+ * The installer's own output (a raw `TypeError: fetch failed` stack when offline) is never shown:
+ * only its last error line, inside our message.
+ *
+ * LAB_START_SKIP_BUILD=1 skips step 1 (tools/start.test.ts: the build is there already).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -37,13 +41,23 @@ function electronExecutable(electronDir) {
   return existsSync(p) ? p : null
 }
 
+/** The installer's error in one line (no stack): its first line that names an error. */
+function oneLine(output) {
+  const lines = String(output ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  const error = lines.find((l) => /^(\w*Error|Error)\b|ENOTFOUND|ECONNREFUSED|fetch failed/.test(l))
+  return (error ?? lines.at(-1) ?? '').replace(/\s+at\s.*$/, '').slice(0, 200)
+}
+
 function unavailable(reason) {
   console.error(
     `\nnpm start: the Electron binary is not available (${reason}). The electron npm package downloads ` +
       'its binary from GitHub on first use, and that download failed or is blocked on this machine, so ' +
       'the desktop app cannot start here. The build in out/ is complete and fine. To use the app anyway, ' +
-      'run `npm run serve`: it opens the same renderer in a browser (Chromium) against the real engine, ' +
-      'through the same IPC contract and handlers, at http://127.0.0.1:5199/. On a machine with network ' +
+      'run `npm run serve`: it serves the same renderer to a browser (Chromium) against the real engine, ' +
+      'through the same IPC contract and handlers, and prints the address to open. On a machine with network ' +
       'access, `npx install-electron` (or deleting node_modules/electron and running `npm ci`) fetches ' +
       'the binary, after which `npm start` works.\n',
   )
@@ -51,11 +65,13 @@ function unavailable(reason) {
 }
 
 // 1. Build main, preload and renderer.
-const ev = binFor('electron-vite')
-const built = spawnSync(process.execPath, [ev.bin, 'build'], { cwd: root, stdio: 'inherit' })
-if (built.status !== 0) {
-  console.error('npm start: electron-vite build failed')
-  process.exit(built.status ?? 1)
+if (process.env.LAB_START_SKIP_BUILD !== '1') {
+  const ev = binFor('electron-vite')
+  const built = spawnSync(process.execPath, [ev.bin, 'build'], { cwd: root, stdio: 'inherit' })
+  if (built.status !== 0) {
+    console.error('npm start: electron-vite build failed')
+    process.exit(built.status ?? 1)
+  }
 }
 
 // 2. Find (or try once to fetch) the Electron binary, without ever hanging.
@@ -65,16 +81,21 @@ if (!exe) {
   const installer = join(electronDir, 'install.js')
   if (!existsSync(installer)) unavailable('node_modules/electron has no binary and no installer')
   console.log('npm start: the Electron binary is missing; trying to download it once…')
+  // Its output is captured, not shown: offline it is a stack trace that explains nothing.
   const got = spawnSync(process.execPath, [installer], {
     cwd: electronDir,
-    stdio: 'inherit',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
     timeout: DOWNLOAD_TIMEOUT_MS,
     killSignal: 'SIGKILL',
   })
   if (got.error?.code === 'ETIMEDOUT')
     unavailable(`the download did not finish within ${DOWNLOAD_TIMEOUT_MS / 1000} s`)
   exe = electronExecutable(electronDir)
-  if (!exe) unavailable('the download failed')
+  if (!exe) {
+    const why = oneLine(got.stderr) || oneLine(got.stdout)
+    unavailable(`the download failed${why ? `: ${why}` : ''}`)
+  }
 }
 
 // 3. Run the app; forward signals and the exit code.

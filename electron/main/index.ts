@@ -12,7 +12,7 @@
  *  4. the single-instance lock; a second launch sends its file (resolved in its own directory) along;
  *  5. every app listener at top level ('open-file' may come before 'ready').
  */
-import { BrowserWindow, Menu, app, type RenderProcessGoneDetails } from 'electron'
+import { BrowserWindow, Menu, app, dialog, type RenderProcessGoneDetails } from 'electron'
 import { mkdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +22,7 @@ import { OracleService } from '../app/oracle/service'
 import { APP_ID, DEV_APP_ID, DEV_USER_DATA_DIR, USER_DATA_DIR } from '../app/identity'
 import { cliArguments, runCliMode } from './cli-mode'
 import { fileFromArgv, handedOverFile } from './files'
+import { registerAppImage } from './appimage'
 import { registerIpc } from './ipc'
 import { Autosaver, LabFiles, nodeFs } from './labfiles'
 import { buildMenu, createFileActions } from './menu'
@@ -95,7 +96,29 @@ function run(): void {
     quitting = true
     oracle.cancel()
   })
-  const rebuildMenu = (): void => Menu.setApplicationMenu(buildMenu(actions, { devTools: !app.isPackaged }))
+  // An AppImage registers its file type only when asked (appimage.ts): nothing does it for it.
+  const appImage = process.platform === 'linux' ? process.env['APPIMAGE'] : undefined
+  const registerFileType = appImage
+    ? async (): Promise<void> => {
+        const dataHome = process.env['XDG_DATA_HOME'] || join(app.getPath('home'), '.local', 'share')
+        const r = await registerAppImage({ appImage, appDir: process.env['APPDIR'], dataHome })
+        const options = {
+          type: r.problems.length ? ('warning' as const) : ('info' as const),
+          title: 'Register .p2plab files',
+          message: `.p2plab files now open with ${appImage}`,
+          detail: [...r.written.map((w) => `wrote ${w}`), ...r.problems].join('\n'),
+        }
+        const win = mainWindow
+        await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options))
+      }
+    : undefined
+  const rebuildMenu = (): void =>
+    Menu.setApplicationMenu(
+      buildMenu(actions, {
+        devTools: !app.isPackaged,
+        ...(registerFileType ? { registerFileType: () => void registerFileType() } : {}),
+      }),
+    )
   const { handlers } = registerIpc(session, {
     oracle,
     getWindow,

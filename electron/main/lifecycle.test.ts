@@ -17,6 +17,7 @@ import {
   current,
   labWithEra,
   launch,
+  menu,
   menuItem,
   restoreProcess,
   until,
@@ -334,6 +335,31 @@ describe('installed app vs development runs', () => {
     expect(fake.app.appUserModelId).toBe(DEV_APP_ID)
     await launch({ platform: 'linux' }) // no such API there: not called (it would throw)
     expect(fake.app.appUserModelId).toBeNull()
+  })
+
+  it('an AppImage offers to register the .p2plab type (Help menu); other builds do not', async () => {
+    await launch({ isPackaged: true })
+    expect(JSON.stringify(menu())).not.toMatch(/Register \.p2plab/)
+    const share = tmp('xdg-data')
+    process.env['APPIMAGE'] = '/home/u/P2P DMA Lab-0.1.0.AppImage'
+    process.env['XDG_DATA_HOME'] = share
+    try {
+      await launch({ isPackaged: true })
+      const item = menuItem('Help', 'Register .p2plab Files with This AppImage')
+      item.click!()
+      const box = fake.electron.dialog.showMessageBox
+      await until(() => box.mock.calls.length > 0, 'the report')
+      expect(JSON.stringify(box.mock.calls[0]![1])).toMatch(
+        /now open with \/home\/u\/P2P DMA Lab-0\.1\.0\.AppImage/,
+      )
+      expect(readFileSync(join(share, 'applications/p2p-dma-lab.desktop'), 'utf8')).toContain(
+        'Exec="/home/u/P2P DMA Lab-0.1.0.AppImage" %U',
+      )
+      expect(existsSync(join(share, 'mime/packages/p2p-dma-lab.xml'))).toBe(true)
+    } finally {
+      delete process.env['APPIMAGE']
+      delete process.env['XDG_DATA_HOME']
+    }
   })
 
   it('the oracle says up front what it needs in the installed app', async () => {

@@ -208,6 +208,8 @@ export function createFileActions(deps: FileActionDeps): FileActions {
 export interface MenuOptions {
   /** Development build: View › Toggle Developer Tools and Force Reload (never in the installed app). */
   devTools: boolean
+  /** Running as a Linux AppImage: Help › Register .p2plab Files with This AppImage (appimage.ts). */
+  registerFileType?: () => void
 }
 
 export function buildMenu(actions: FileActions, options: MenuOptions): Menu {
@@ -254,7 +256,15 @@ export function buildMenu(actions: FileActions, options: MenuOptions): Menu {
       ],
     },
     { role: 'windowMenu' },
-    { role: 'help', submenu: [{ label: 'About P2P DMA Lab', click: () => void actions.about() }] },
+    {
+      role: 'help',
+      submenu: [
+        ...(options.registerFileType
+          ? [{ label: 'Register .p2plab Files with This AppImage', click: options.registerFileType }]
+          : []),
+        { label: 'About P2P DMA Lab', click: () => void actions.about() },
+      ],
+    },
   ]
   return Menu.buildFromTemplate(template)
 }

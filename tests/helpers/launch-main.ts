@@ -112,7 +112,7 @@ export function menu(): MenuItem[] {
 }
 
 export function menuItem(top: string, label: string): MenuItem {
-  const m = menu().find((x) => x.label?.includes(top))
+  const m = menu().find((x) => x.label?.includes(top) || x.role === top.toLowerCase())
   const item = m?.submenu?.find((i) => i.label === label)
   if (!item) throw new Error(`no menu item ${top} › ${label}`)
   return item
