@@ -34,7 +34,7 @@ export async function runCliMode(args: string[], app: CliHost): Promise<number> 
   ])
   let code = 0
   const io = processIo(app.getVersion(), process, () => app.exit(code))
-  code = runCli(args, io)
+  code = await runCli(args, io)
   await Promise.all([drained(process.stdout), drained(process.stderr)])
   app.exit(code)
   return code

@@ -17,7 +17,7 @@
  */
 import { basename, join, resolve } from 'node:path'
 import type { RecoveryInfo } from '../../shared/ipc/contract'
-import { LIMITS } from '../../shared/model/lab-schema'
+import { LIMITS } from '../../shared/model/limits'
 import type { RecoverySource } from '../app/ipc/handlers'
 import { nodeFsAsync, type FsOps } from '../app/files/fs-ops'
 import {

@@ -1,22 +1,16 @@
 /**
  * Runtime schemas (zod) for lab files and topology specs: the single place that says what a
- * well-formed lab is. Used by the lab-file loader, the importers' output check and the IPC
- * validation in main. Semantic checks (cycles, duplicate ids, BARs that do not fit) live in
+ * well-formed lab is. The JSON Schema (docs/lab-file.schema.json) is generated from it, and the IPC
+ * validation in main uses it. The lab-file loader, the importers' output check and buildMachine()
+ * check with ./lab-check.ts instead: the same rules without zod, a property test holds the two
+ * to the same verdict and the same issue paths (electron/engine/import/lab-check.test.ts). Semantic checks (cycles, duplicate ids, BARs that do not fit) live in
  * electron/engine/topology/validate.ts, which reports located errors.
  */
 import { z } from 'zod'
 import { ACS_FLAGS, ENDPOINT_TYPES, ERAS, LAB_FORMAT, NODE_KINDS } from './topology'
+import { LIMITS } from './limits'
 
-/** Hard limits for hostile input, stated once (README "File formats"). */
-export const LIMITS = {
-  maxFileBytes: 16 * 1024 * 1024,
-  maxNodes: 20_000,
-  maxBarsPerFunction: 6,
-  /** 2^52 bytes (4 PiB): larger than any BAR or window a real machine has. */
-  maxBarSize: 2 ** 52,
-  maxLabelLength: 200,
-  maxIdLength: 100,
-} as const
+export { LIMITS }
 
 const u8 = z.number().int().min(0).max(0xff)
 const u16 = z.number().int().min(0).max(0xffff)

@@ -39,7 +39,7 @@ describe('QEMU accepts the exported command lines', () => {
     ['pxb2', exportOf(qemuPxb2())],
     ...labExports(),
   ]
-  it.each(cases)('%s', (_name, e0) => {
+  it.each(cases)('%s', async (_name, e0) => {
     const b = (x: string) => x.replace(/file=d\//, `file=${dir}/`)
     const argv = e0.argv.map(b)
     for (const d of e0.nvme) writeFileSync(join(dir, d.disk!.replace(/^d\//, '')), Buffer.alloc(0))
@@ -54,7 +54,7 @@ describe('QEMU accepts the exported command lines', () => {
 })
 
 describe('lab qemu (CLI)', () => {
-  it('prints the shell line and the notes; --json gives the export object', () => {
+  it('prints the shell line and the notes; --json gives the export object', async () => {
     const out: string[] = []
     const err: string[] = []
     const io = {
@@ -64,12 +64,14 @@ describe('lab qemu (CLI)', () => {
       stderr: (t: string) => err.push(t),
       version: 'test',
     }
-    expect(runCli(['qemu', `tests/fixtures/realdata/${REAL[2]}`], io)).toBe(0)
+    expect(await runCli(['qemu', `tests/fixtures/realdata/${REAL[2]}`], io)).toBe(0)
     const text = out.join('')
     expect(text).toMatch(/^qemu-system-x86_64 -machine q35,accel=tcg /m)
     expect(text).toMatch(/QEMU cannot reproduce:/)
     out.length = 0
-    expect(runCli(['qemu', `tests/fixtures/realdata/${REAL[2]}`, '--json', '--era', 'v7.2'], io)).toBe(0)
+    expect(await runCli(['qemu', `tests/fixtures/realdata/${REAL[2]}`, '--json', '--era', 'v7.2'], io)).toBe(
+      0,
+    )
     const j = JSON.parse(out.join('')) as { argv: string[]; devices: unknown[] }
     expect(j.argv[0]).toBe('-machine')
     expect(j.devices.length).toBeGreaterThan(0)

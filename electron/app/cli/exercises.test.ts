@@ -7,9 +7,9 @@ import { memoryIo } from '../../../tests/helpers/cli-io'
 const io = memoryIo
 
 describe('lab exercises', () => {
-  it("lists the default lab's course without answers; --json has the documented shape", () => {
+  it("lists the default lab's course without answers; --json has the documented shape", async () => {
     const x = io()
-    expect(runCli(['exercises', '--json'], x)).toBe(0)
+    expect(await runCli(['exercises', '--json'], x)).toBe(0)
     const j = JSON.parse(x.out()) as { exercises: Record<string, unknown>[] }
     expect(Object.keys(j)).toEqual(['exercises'])
     expect(j.exercises.length).toBeGreaterThanOrEqual(16)
@@ -25,25 +25,25 @@ describe('lab exercises', () => {
       choices: ['1 mmap_bar', '2 pin_user_pages_fast', '3 ibv_reg_mr', '4 pread', 'none'],
     })
     const text = io()
-    expect(runCli(['exercises'], text)).toBe(0)
+    expect(await runCli(['exercises'], text)).toBe(0)
     expect(text.out()).toMatch(/^The 2019 P2P debate, hands on: \d+ exercises in \d+ scenarios/)
     expect(text.out()).not.toContain('check_vma_flags() in mm/gup.c')
     expect(text.out()).toContain('(answers and explanations: --answers)')
   })
 
-  it('--answers adds the answer and the explanation', () => {
+  it('--answers adds the answer and the explanation', async () => {
     const x = io()
-    expect(runCli(['exercises', '--json', '--answers'], x)).toBe(0)
+    expect(await runCli(['exercises', '--json', '--answers'], x)).toBe(0)
     const j = JSON.parse(x.out()) as { exercises: { id: string; answer: unknown; explanation: string }[] }
     expect(j.exercises.every((e) => e.answer !== undefined && e.explanation.length > 0)).toBe(true)
     expect(j.exercises.find((e) => e.id === 'bar-gup-errno')!.answer).toBe('EFAULT')
     expect(j.exercises.find((e) => e.id === 'which-pairs-socket1-iommu-on')!.answer).toEqual([])
     const text = io()
-    expect(runCli(['exercises', '--answers'], text)).toBe(0)
+    expect(await runCli(['exercises', '--answers'], text)).toBe(0)
     expect(text.out()).toContain('answer: check_vma_flags')
   })
 
-  it('reads a lab file (its exercises only) and refuses bad input with exit 2', () => {
+  it('reads a lab file (its exercises only) and refuses bad input with exit 2', async () => {
     const c22 = CASES.find((c) => c.file.startsWith('C22'))!
     const lab = labFileOf(c22)
     const sc = structuredClone(lab.scenarios![0]) as Record<string, unknown>
@@ -51,7 +51,7 @@ describe('lab exercises', () => {
       { kind: 'errno', op: 2, question: 'With what errno?', answer: 'EFAULT', explanation: 'x' },
     ]
     const x = io({ 'w.p2plab': labText({ ...lab, scenarios: [sc] }) })
-    expect(runCli(['exercises', 'w.p2plab', '--json'], x)).toBe(0)
+    expect(await runCli(['exercises', 'w.p2plab', '--json'], x)).toBe(0)
     expect(JSON.parse(x.out()).exercises).toEqual([
       {
         scenario: (sc as { name: string }).name,
@@ -78,14 +78,14 @@ describe('lab exercises', () => {
       ['exercises', 'a', 'b'],
     ]) {
       const e = io()
-      expect(runCli(argv, e), argv.join(' ')).toBe(2)
+      expect(await runCli(argv, e), argv.join(' ')).toBe(2)
       expect(e.err()).not.toBe('')
     }
   })
 
-  it('--help documents the command', () => {
+  it('--help documents the command', async () => {
     const x = io()
-    expect(runCli(['--help'], x)).toBe(0)
+    expect(await runCli(['--help'], x)).toBe(0)
     expect(x.out()).toContain('exercises [<file>]')
     expect(x.out()).toContain('--answers')
   })

@@ -49,27 +49,27 @@ function fakeProcess() {
   return { proc, stdout, stderr, exited: () => exited }
 }
 
-function cli(argv: string[]) {
+async function cli(argv: string[]) {
   const p = fakeProcess()
-  const code = runCli(argv, processIo('0.0.0-test', p.proc))
+  const code = await runCli(argv, processIo('0.0.0-test', p.proc))
   return { code, stdout: p.stdout.text, stderr: p.stderr.text }
 }
 
 describe('lab import -o: the same rules as the app’s save', () => {
-  it('writes atomically with a backup of the previous lab, leaving no temp file', () => {
+  it('writes atomically with a backup of the previous lab, leaving no temp file', async () => {
     const out = join(dir, 'out.p2plab')
-    expect(cli(['import', T1, '-o', out]).code).toBe(0)
+    expect((await cli(['import', T1, '-o', out])).code).toBe(0)
     const first = readFileSync(out, 'utf8')
-    expect(cli(['import', DGX, '-o', out]).code).toBe(0)
+    expect((await cli(['import', DGX, '-o', out])).code).toBe(0)
     expect(readFileSync(out + '.bak', 'utf8')).toBe(first)
     expect(readdirSync(dir).sort()).toEqual(['out.p2plab', 'out.p2plab.bak'])
   })
 
-  it('refuses to overwrite a lab written by a newer version (exit 2, nothing written)', () => {
+  it('refuses to overwrite a lab written by a newer version (exit 2, nothing written)', async () => {
     const out = join(dir, 'future.p2plab')
     const future = JSON.stringify({ format: 'p2p-dma-lab', schemaVersion: 7, name: 'future' })
     writeFileSync(out, future)
-    const r = cli(['import', T1, '-o', out])
+    const r = await cli(['import', T1, '-o', out])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(
       /future\.p2plab is not overwritten: it was written by a newer version .*schema 7/,
@@ -78,42 +78,42 @@ describe('lab import -o: the same rules as the app’s save', () => {
     expect(readdirSync(dir)).toEqual(['future.p2plab'])
   })
 
-  it('refuses a read-only target, and keeps a 0600 file 0600', () => {
+  it('refuses a read-only target, and keeps a 0600 file 0600', async () => {
     const ro = join(dir, 'ro.p2plab')
     writeFileSync(ro, '{}')
     chmodSync(ro, 0o444)
-    expect(cli(['import', T1, '-o', ro]).stderr).toMatch(/ro\.p2plab is read-only/)
+    expect((await cli(['import', T1, '-o', ro])).stderr).toMatch(/ro\.p2plab is read-only/)
     expect(readFileSync(ro, 'utf8')).toBe('{}')
     const priv = join(dir, 'private.p2plab')
     writeFileSync(priv, '{}')
     chmodSync(priv, 0o600)
-    expect(cli(['import', T1, '-o', priv]).code).toBe(0)
+    expect((await cli(['import', T1, '-o', priv])).code).toBe(0)
     expect(statSync(priv).mode & 0o777).toBe(0o600)
   })
 
-  it('planted symlinks at the old predictable temp names are never written through', () => {
+  it('planted symlinks at the old predictable temp names are never written through', async () => {
     const victim = join(dir, 'victim.txt')
     writeFileSync(victim, 'precious\n')
     const out = join(dir, 'out.p2plab')
     // The names the old CLI used (.<name>.<pid>.tmp), for a range of pids around ours.
     for (let pid = process.pid - 200; pid < process.pid + 200; pid++)
       symlinkSync(victim, join(dir, `.out.p2plab.${pid}.tmp`))
-    expect(cli(['import', T1, '-o', out]).code).toBe(0)
+    expect((await cli(['import', T1, '-o', out])).code).toBe(0)
     expect(readFileSync(victim, 'utf8')).toBe('precious\n')
     expect(existsSync(out)).toBe(true)
   })
 })
 
 describe('CLI errors are located (file:line:column)', () => {
-  it('invalid UTF-8 in the input', () => {
+  it('invalid UTF-8 in the input', async () => {
     const bad = join(dir, 'latin1.p2plab')
     writeFileSync(bad, Buffer.concat([Buffer.from('{\n "name": "caf'), Buffer.from([0xe9, 0x22, 0x7d])]))
-    const r = cli(['p2p', bad])
+    const r = await cli(['p2p', bad])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/^error: .*latin1\.p2plab:2:14: the text is not valid UTF-8 \(byte 0xe9/m)
   })
 
-  it('a schema error in a lab file (a JSON path) and a topology rule (a node id)', () => {
+  it('a schema error in a lab file (a JSON path) and a topology rule (a node id)', async () => {
     const lab = JSON.parse(readFileSync(T1, 'utf8')) as {
       machine: { nodes: { id: string; parent?: string; endpoint?: { bars: { size: number }[] } }[] }
     }
@@ -121,7 +121,7 @@ describe('CLI errors are located (file:line:column)', () => {
     lab.machine.nodes[gpu]!.endpoint!.bars[0]!.size = 3000
     const text = JSON.stringify(lab, null, 2)
     writeFileSync(join(dir, 'schema.p2plab'), text)
-    const r = cli(['p2p', join(dir, 'schema.p2plab')])
+    const r = await cli(['p2p', join(dir, 'schema.p2plab')])
     expect(r.code).toBe(2)
     const line = text.split('\n').findIndex((l) => l.includes('"size": 3000')) + 1
     expect(r.stderr).toMatch(new RegExp(`schema\\.p2plab:${line}:\\d+: .*power of two`))
@@ -131,13 +131,13 @@ describe('CLI errors are located (file:line:column)', () => {
     lab2.machine.nodes[dsp]!.parent = 'nowhere'
     const text2 = JSON.stringify(lab2, null, 2)
     writeFileSync(join(dir, 'rule.p2plab'), text2)
-    const r2 = cli(['p2p', join(dir, 'rule.p2plab')])
+    const r2 = await cli(['p2p', join(dir, 'rule.p2plab')])
     expect(r2.code).toBe(2)
     const parentLine = text2.split('\n').findIndex((l) => l.includes('"parent": "nowhere"')) + 1
     expect(r2.stderr).toMatch(new RegExp(`rule\\.p2plab:${parentLine}:\\d+: .*no parent "nowhere"`))
   })
 
-  it('lab run: a JSON syntax error says line:column, not "at position N"', () => {
+  it('lab run: a JSON syntax error says line:column, not "at position N"', async () => {
     const file = join(dir, 'broken.p2plab')
     writeFileSync(file, '{\n  "name": "s",\n  "operations": [ oops ]\n}\n')
     const p = fakeProcess()
@@ -146,7 +146,7 @@ describe('CLI errors are located (file:line:column)', () => {
     expect(p.stderr.text).not.toMatch(/position/)
   })
 
-  it('lab run: a scenario schema error points at the offending value', () => {
+  it('lab run: a scenario schema error points at the offending value', async () => {
     const file = join(dir, 'schema.json')
     writeFileSync(
       file,
@@ -159,7 +159,7 @@ describe('CLI errors are located (file:line:column)', () => {
 })
 
 describe('a closed stdout ends the CLI quietly', () => {
-  it('EPIPE on stdout: no throw, no further writes, the command’s exit code', () => {
+  it('EPIPE on stdout: no throw, no further writes, the command’s exit code', async () => {
     const p = fakeProcess()
     const io = processIo('t', p.proc)
     io.stdout('first line\n')
@@ -174,7 +174,7 @@ describe('a closed stdout ends the CLI quietly', () => {
     expect(() => p.stderr.emit('error', Object.assign(new Error('EIO'), { code: 'EIO' }))).toThrow('EIO')
   })
 
-  it('`lab p2p <big import> | head -1` prints one line and nothing more on stderr than without the pipe', () => {
+  it('`lab p2p <big import> | head -1` prints one line and nothing more on stderr than without the pipe', async () => {
     const cmd = `node --import tsx electron/app/cli/main.ts p2p '${DGX}'`
     const piped = spawnSync('sh', ['-c', `${cmd} | head -1`], {
       cwd: root,

@@ -19,8 +19,17 @@ export interface CliIo {
   version: string
 }
 
-/** A file error with a location in the file, when there is one. */
+const FILE_ERROR = Symbol.for('p2p-dma-lab.CliFileError')
+
+/**
+ * A file error with a location in the file, when there is one. `instanceof` goes by a registered
+ * symbol, so it holds across the built CLI's separately bundled commands (tools/build-cli.mjs).
+ */
 export class CliFileError extends Error {
+  readonly [FILE_ERROR] = true
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[FILE_ERROR] === true
+  }
   constructor(
     message: string,
     readonly line?: number,

@@ -13,7 +13,7 @@ import { serializeLab } from '../../engine/import/lab'
 const LABS = new URL('../../../tests/fixtures/labs/', import.meta.url)
 const REAL = new URL('../../../tests/fixtures/realdata/', import.meta.url)
 
-function run(argv: string[], files: Record<string, string> = {}) {
+async function run(argv: string[], files: Record<string, string> = {}) {
   let stdout = ''
   let stderr = ''
   const written: Record<string, string> = {}
@@ -31,12 +31,12 @@ function run(argv: string[], files: Record<string, string> = {}) {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
   }
-  const code = runCli(argv, io)
+  const code = await runCli(argv, io)
   return { code, stdout, stderr, written }
 }
 
-function p2p(file: string, ...flags: string[]): P2pJson {
-  const r = run(['p2p', `labs/${file}.p2plab`, '--json', ...flags])
+async function p2p(file: string, ...flags: string[]): Promise<P2pJson> {
+  const r = await run(['p2p', `labs/${file}.p2plab`, '--json', ...flags])
   expect(r.stderr).not.toMatch(/error/)
   expect(r.code).toBe(0)
   return JSON.parse(r.stdout) as P2pJson
@@ -53,14 +53,14 @@ const NIC0 = '04:00.0'
 const NVME0 = '06:00.0'
 
 describe('lab p2p through the CLI: docs/kernel/cases.md', () => {
-  it('the committed case lab files are current (npx tsx tools/gen-case-labs.ts)', () => {
+  it('the committed case lab files are current (npx tsx tools/gen-case-labs.ts)', async () => {
     for (const [name, lab] of Object.entries(caseLabs())) {
       expect(readFileSync(new URL(`${name}.p2plab`, LABS), 'utf8'), name).toBe(serializeLab(lab))
     }
   })
 
-  it('C01: same switch, IOMMU off, v6.x → BUS_ADDR distance 4', () => {
-    const j = p2p('T1-intel')
+  it('C01: same switch, IOMMU off, v6.x → BUS_ADDR distance 4', async () => {
+    const j = await p2p('T1-intel')
     expect(j.era).toBe('v6.12')
     expect(pair(j, GPU0, NIC0)).toMatchObject({
       mapType: 'BUS_ADDR',
@@ -70,8 +70,8 @@ describe('lab p2p through the CLI: docs/kernel/cases.md', () => {
     })
   })
 
-  it('C03: same switch with the IOMMU on, v5.0 → -2 with the ACS warning and the disable_acs_redir hint', () => {
-    const p = pair(p2p('T1-intel-iommu', '--era', 'v5.0'), GPU0, NIC0)
+  it('C03: same switch with the IOMMU on, v5.0 → -2 with the ACS warning and the disable_acs_redir hint', async () => {
+    const p = pair(await p2p('T1-intel-iommu', '--era', 'v5.0'), GPU0, NIC0)
     expect(p.mapType).toBe('NOT_SUPPORTED')
     expect(p.distance).toBe(-2)
     expect(p.acsRedirect).toEqual(['0000:02:00.0', '0000:02:01.0'])
@@ -81,26 +81,29 @@ describe('lab p2p through the CLI: docs/kernel/cases.md', () => {
     expect(p.warnings.join('\n')).toContain('pci=disable_acs_redir=0000:02:00.0;0000:02:01.0')
   })
 
-  it('C04: IOMMU on but pci=disable_acs_redir= on DSP0 and DSP1 → BUS_ADDR 4', () => {
-    expect(pair(p2p('T1-intel-iommu-noredir'), GPU0, NIC0)).toMatchObject({
+  it('C04: IOMMU on but pci=disable_acs_redir= on DSP0 and DSP1 → BUS_ADDR 4', async () => {
+    expect(pair(await p2p('T1-intel-iommu-noredir'), GPU0, NIC0)).toMatchObject({
       mapType: 'BUS_ADDR',
       distance: 4,
     })
   })
 
-  it('C05: across root ports on a whitelisted Intel host with the IOMMU on → THRU_HOST_BRIDGE 6', () => {
-    expect(pair(p2p('T1-intel-iommu'), NVME0, NIC0)).toMatchObject({
+  it('C05: across root ports on a whitelisted Intel host with the IOMMU on → THRU_HOST_BRIDGE 6', async () => {
+    expect(pair(await p2p('T1-intel-iommu'), NVME0, NIC0)).toMatchObject({
       mapType: 'THRU_HOST_BRIDGE',
       distance: 6,
     })
   })
 
-  it('C06: AMD Zen (family 0x19), IOMMU off → THRU_HOST_BRIDGE 6 whatever the host bridge id', () => {
-    expect(pair(p2p('T1-amd-1480'), NVME0, NIC0)).toMatchObject({ mapType: 'THRU_HOST_BRIDGE', distance: 6 })
+  it('C06: AMD Zen (family 0x19), IOMMU off → THRU_HOST_BRIDGE 6 whatever the host bridge id', async () => {
+    expect(pair(await p2p('T1-amd-1480'), NVME0, NIC0)).toMatchObject({
+      mapType: 'THRU_HOST_BRIDGE',
+      distance: 6,
+    })
   })
 
-  it('C07: across root ports on a host bridge that is not whitelisted → NOT_SUPPORTED, no whitelist line in 6.x', () => {
-    const p = pair(p2p('T1-nw'), NVME0, NIC0)
+  it('C07: across root ports on a host bridge that is not whitelisted → NOT_SUPPORTED, no whitelist line in 6.x', async () => {
+    const p = pair(await p2p('T1-nw'), NVME0, NIC0)
     expect(p.mapType).toBe('NOT_SUPPORTED')
     expect(p.warnings.join('\n')).toMatch(
       /0000:04:00\.0: cannot be used for peer-to-peer DMA as the client and provider \(0000:06:00\.0\) do not share an upstream bridge or whitelisted host bridge/,
@@ -108,53 +111,53 @@ describe('lab p2p through the CLI: docs/kernel/cases.md', () => {
     expect(p.warnings.join('\n')).not.toContain('Host bridge not in P2PDMA whitelist')
   })
 
-  it('C07 contrast: the newest code (warn = verbose) also prints the whitelist line', () => {
-    const p = pair(p2p('T1-nw', '--era', 'next'), NVME0, NIC0)
+  it('C07 contrast: the newest code (warn = verbose) also prints the whitelist line', async () => {
+    const p = pair(await p2p('T1-nw', '--era', 'next'), NVME0, NIC0)
     expect(p.mapType).toBe('NOT_SUPPORTED')
     expect(p.warnings.join('\n')).toContain('Host bridge not in P2PDMA whitelist: 8086:a700')
   })
 
-  it('C07 with --cpu amd-zen: cpu_supports_p2pdma() bypasses the whitelist', () => {
-    expect(pair(p2p('T1-nw', '--cpu', 'amd-zen'), NVME0, NIC0)).toMatchObject({
+  it('C07 with --cpu amd-zen: cpu_supports_p2pdma() bypasses the whitelist', async () => {
+    expect(pair(await p2p('T1-nw', '--cpu', 'amd-zen'), NVME0, NIC0)).toMatchObject({
       mapType: 'THRU_HOST_BRIDGE',
       distance: 6,
     })
   })
 
-  it('C08: across root ports on the 2019 kernel → -1', () => {
-    const p = pair(p2p('T1-intel', '--era', 'v5.0'), NVME0, NIC0)
+  it('C08: across root ports on the 2019 kernel → -1', async () => {
+    const p = pair(await p2p('T1-intel', '--era', 'v5.0'), NVME0, NIC0)
     expect(p).toMatchObject({ mapType: 'NOT_SUPPORTED', distance: -1 })
     expect(p.warnings.join('\n')).toContain(
       'cannot be used for peer-to-peer DMA as the client and provider (0000:06:00.0) do not share an upstream bridge',
     )
   })
 
-  it('C09: the 5.2 AMD root-complex allowance → 0x1000 + 6 = 4102', () => {
-    expect(pair(p2p('T1-amd-1450'), NVME0, NIC0)).toMatchObject({ mapType: 'BUS_ADDR', distance: 4102 })
+  it('C09: the 5.2 AMD root-complex allowance → 0x1000 + 6 = 4102', async () => {
+    expect(pair(await p2p('T1-amd-1450'), NVME0, NIC0)).toMatchObject({ mapType: 'BUS_ADDR', distance: 4102 })
   })
 
-  it('C13: the provider is also the client → distance 0, BUS_ADDR', () => {
-    expect(pair(p2p('T1-intel'), NVME0, NVME0)).toMatchObject({ mapType: 'BUS_ADDR', distance: 0 })
+  it('C13: the provider is also the client → distance 0, BUS_ADDR', async () => {
+    expect(pair(await p2p('T1-intel'), NVME0, NVME0)).toMatchObject({ mapType: 'BUS_ADDR', distance: 0 })
   })
 
-  it('T3: two whitelisted host bridges with flags 0 allow the pair; REQ_SAME_HOST_BRIDGE refuses it', () => {
-    expect(pair(p2p('T3-2030-2030'), '01:00.0', '81:00.0')).toMatchObject({
+  it('T3: two whitelisted host bridges with flags 0 allow the pair; REQ_SAME_HOST_BRIDGE refuses it', async () => {
+    expect(pair(await p2p('T3-2030-2030'), '01:00.0', '81:00.0')).toMatchObject({
       mapType: 'THRU_HOST_BRIDGE',
       distance: 4,
     })
-    expect(pair(p2p('T3-3c00-3c00'), '01:00.0', '81:00.0')).toMatchObject({ mapType: 'NOT_SUPPORTED' })
+    expect(pair(await p2p('T3-3c00-3c00'), '01:00.0', '81:00.0')).toMatchObject({ mapType: 'NOT_SUPPORTED' })
   })
 
-  it('the text form prints a matrix and the kernel log', () => {
-    const r = run(['p2p', 'labs/T1-nw.p2plab'])
+  it('the text form prints a matrix and the kernel log', async () => {
+    const r = await run(['p2p', 'labs/T1-nw.p2plab'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('provider \\ client')
     expect(r.stdout).toMatch(/0000:03:00\.0 +BUS 0 +BUS 4/)
     expect(r.stdout).toContain('kernel log:')
   })
 
-  it('explain names the kernel functions and files behind the verdict', () => {
-    const r = run(['explain', 'labs/T1-intel-iommu.p2plab', GPU0, NIC0])
+  it('explain names the kernel functions and files behind the verdict', async () => {
+    const r = await run(['explain', 'labs/T1-intel-iommu.p2plab', GPU0, NIC0])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('THRU_HOST_BRIDGE')
     expect(r.stdout).toContain('calc_map_type_and_dist()')
@@ -164,10 +167,10 @@ describe('lab p2p through the CLI: docs/kernel/cases.md', () => {
     expect(r.stdout).toMatch(/^sources:\n {2}S4 +drivers\/pci\/p2pdma\.c .*NVIDIA\/NV-Kernels/m)
   })
 
-  it('reports an inferred CPU as an assumption on stderr', () => {
+  it('reports an inferred CPU as an assumption on stderr', async () => {
     const lab = caseLabs()['T1-intel']!
     const text = serializeLab({ ...lab, machine: { ...lab.machine, cpu: null } })
-    const r = run(['p2p', 'x.p2plab', '--json'], { 'x.p2plab': text })
+    const r = await run(['p2p', 'x.p2plab', '--json'], { 'x.p2plab': text })
     expect(r.code).toBe(0)
     expect(r.stderr).toMatch(/note: CPU: .*8086/i)
     JSON.parse(r.stdout)
@@ -180,8 +183,8 @@ describe('lab p2p on real machines', () => {
     'hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.xml',
     'lspci/puget-wrx90.lspci-tv.txt',
     'nccl-topo/ndv4-topo.xml',
-  ])('%s imports and yields a matrix', (file) => {
-    const r = run(['p2p', `real/${file}`, '--json'])
+  ])('%s imports and yields a matrix', async (file) => {
+    const r = await run(['p2p', `real/${file}`, '--json'])
     expect(r.code, r.stderr).toBe(0)
     const j = JSON.parse(r.stdout) as P2pJson
     expect(j.pairs.length).toBeGreaterThan(0)
@@ -190,8 +193,8 @@ describe('lab p2p on real machines', () => {
 })
 
 describe('bad input and usage', () => {
-  it('a JSON syntax error names the file, line and column; exit 2, no stack trace', () => {
-    const r = run(['p2p', 'broken.p2plab'], {
+  it('a JSON syntax error names the file, line and column; exit 2, no stack trace', async () => {
+    const r = await run(['p2p', 'broken.p2plab'], {
       'broken.p2plab': '{\n  "format": "p2p-dma-lab",\n  "name": oops\n}',
     })
     expect(r.code).toBe(2)
@@ -199,10 +202,10 @@ describe('bad input and usage', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
-  it('an impossible topology names the offending node', () => {
+  it('an impossible topology names the offending node', async () => {
     const lab = caseLabs()['T1-intel']!
     const nodes = lab.machine.nodes.map((n) => (n.id === 'dsp1' ? { ...n, parent: 'nowhere' } : n))
-    const r = run(['p2p', 'bad.p2plab'], {
+    const r = await run(['p2p', 'bad.p2plab'], {
       'bad.p2plab': serializeLab({ ...lab, machine: { ...lab.machine, nodes } }),
     })
     expect(r.code).toBe(2)
@@ -210,45 +213,45 @@ describe('bad input and usage', () => {
     expect(r.stderr).toContain('dsp1')
   })
 
-  it('a missing file, an unknown era, an unknown command and a bad --cpu exit 2 with a message', () => {
-    expect(run(['p2p', 'nope.p2plab']).stderr).toMatch(/nope\.p2plab: cannot read/)
-    expect(run(['p2p', 'labs/T1-intel.p2plab', '--era', 'v9']).code).toBe(2)
-    expect(run(['frobnicate']).stderr).toMatch(/unknown command/)
-    expect(run(['p2p', 'labs/T1-intel.p2plab', '--cpu', 'arm']).code).toBe(2)
-    expect(run(['p2p']).code).toBe(2)
+  it('a missing file, an unknown era, an unknown command and a bad --cpu exit 2 with a message', async () => {
+    expect((await run(['p2p', 'nope.p2plab'])).stderr).toMatch(/nope\.p2plab: cannot read/)
+    expect((await run(['p2p', 'labs/T1-intel.p2plab', '--era', 'v9'])).code).toBe(2)
+    expect((await run(['frobnicate'])).stderr).toMatch(/unknown command/)
+    expect((await run(['p2p', 'labs/T1-intel.p2plab', '--cpu', 'arm'])).code).toBe(2)
+    expect((await run(['p2p'])).code).toBe(2)
   })
 
-  it('an unknown format is refused with exit 2', () => {
-    const r = run(['p2p', 'x.txt'], { 'x.txt': 'hello world\n' })
+  it('an unknown format is refused with exit 2', async () => {
+    const r = await run(['p2p', 'x.txt'], { 'x.txt': 'hello world\n' })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/^error: x\.txt/m)
   })
 
-  it('--help lists every command; --version prints the version', () => {
-    const r = run(['--help'])
+  it('--help lists every command; --version prints the version', async () => {
+    const r = await run(['--help'])
     expect(r.code).toBe(0)
     for (const c of ['p2p', 'explain', 'import', 'eras', 'sources', '--json', '--era', '--cpu', '--iommu'])
       expect(r.stdout).toContain(c)
-    expect(run(['--version']).stdout).toContain('0.0.0-test')
+    expect((await run(['--version'])).stdout).toContain('0.0.0-test')
   })
 
-  it('import writes a lab file that loads again', () => {
-    const r = run(['import', 'real/nvidia-smi-topo/puget-wrx90.topo-m.txt', '-o', 'out.p2plab'])
+  it('import writes a lab file that loads again', async () => {
+    const r = await run(['import', 'real/nvidia-smi-topo/puget-wrx90.topo-m.txt', '-o', 'out.p2plab'])
     expect(r.code, r.stderr).toBe(0)
     const out = r.written['out.p2plab']!
-    const again = run(['p2p', 'out.p2plab', '--json'], { 'out.p2plab': out })
+    const again = await run(['p2p', 'out.p2plab', '--json'], { 'out.p2plab': out })
     expect(again.code, again.stderr).toBe(0)
   })
 
-  it('sources says what every source key is, with the commit it was read at', () => {
-    const r = run(['sources'])
+  it('sources says what every source key is, with the commit it was read at', async () => {
+    const r = await run(['sources'])
     expect(r.code).toBe(0)
     for (const k of ['S1', 'S11', 'S12', 'S16', 'oracle']) expect(r.stdout).toMatch(new RegExp(`^${k} `, 'm'))
     expect(r.stdout).toContain('torvalds/linux drivers/pci/p2pdma.c @ 02917e9f8676')
   })
 
-  it('eras lists every era with a summary', () => {
-    const r = run(['eras'])
+  it('eras lists every era with a summary', async () => {
+    const r = await run(['eras'])
     expect(r.code).toBe(0)
     for (const e of ['v5.0', 'v5.0-rfc', 'v5.2', 'v5.4', 'v6.0', 'v6.12', 'v7.2', 'next'])
       expect(r.stdout).toContain(e)

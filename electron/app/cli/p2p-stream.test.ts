@@ -17,7 +17,7 @@ import type { P2pJson } from '../../../shared/model/p2p'
 
 const DGX = 'hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.xml'
 
-function run(argv: string[], files: Record<string, string>, sink?: (t: string) => void) {
+async function run(argv: string[], files: Record<string, string>, sink?: (t: string) => void) {
   let stdout = ''
   let stderr = ''
   const io: CliIo = {
@@ -30,7 +30,8 @@ function run(argv: string[], files: Record<string, string>, sink?: (t: string) =
     stdout: sink ?? ((t) => (stdout += t)),
     stderr: (t) => (stderr += t),
   }
-  return { code: runCli(argv, io), stdout, stderr }
+  const code = await runCli(argv, io)
+  return { code, stdout, stderr }
 }
 
 type NamedJson = {
@@ -39,9 +40,9 @@ type NamedJson = {
 }
 
 describe('lab p2p names devices', () => {
-  it('DGX-2H: GPUs by their nvml model, InfiniBand NICs by pci.ids, in --json and text', () => {
+  it('DGX-2H: GPUs by their nvml model, InfiniBand NICs by pci.ids, in --json and text', async () => {
     const files = { 'dgx.xml': readFixture(DGX) }
-    const j = JSON.parse(run(['p2p', 'dgx.xml', '--json'], files).stdout) as NamedJson
+    const j = JSON.parse((await run(['p2p', 'dgx.xml', '--json'], files)).stdout) as NamedJson
     const gpu = j.pairs.find((p) => p.provider === '0000:34:00.0' && p.client === '0000:35:00.0')!
     expect(gpu.name).toEqual({ provider: 'Tesla V100-SXM3-32GB-H', client: 'ConnectX-5' })
     expect(Object.keys(gpu)).toEqual([
@@ -53,14 +54,14 @@ describe('lab p2p names devices', () => {
       'warnings',
       'name',
     ])
-    const text = run(['p2p', 'dgx.xml'], files).stdout
+    const text = (await run(['p2p', 'dgx.xml'], files)).stdout
     expect(text).toMatch(/0000:34:00\.0 -> 0000:35:00\.0 +BUS \d+ +Tesla V100-SXM3-32GB-H -> ConnectX-5/)
     expect(text).not.toMatch(/class 0302/)
   })
 
-  it('the ASPEED BMC display is no provider (no assumed GPU BARs)', () => {
+  it('the ASPEED BMC display is no provider (no assumed GPU BARs)', async () => {
     const j = JSON.parse(
-      run(['p2p', 'dgx.xml', '--json'], { 'dgx.xml': readFixture(DGX) }).stdout,
+      (await run(['p2p', 'dgx.xml', '--json'], { 'dgx.xml': readFixture(DGX) })).stdout,
     ) as NamedJson
     expect(j.pairs.some((p) => p.provider === '0000:04:00.0')).toBe(false)
     expect(j.pairs.find((p) => p.client === '0000:04:00.0')?.name.client).toBe('ASPEED Graphics Family')
@@ -68,11 +69,11 @@ describe('lab p2p names devices', () => {
 })
 
 describe('lab p2p --json streams', () => {
-  it('gives the same pairs as the whole matrix (default lab, every era)', () => {
+  it('gives the same pairs as the whole matrix (default lab, every era)', async () => {
     const lab = defaultLab()
     for (const era of ['v5.0', 'v5.4', 'v6.12'] as const) {
       const text = serializeLab({ ...lab, settings: { ...lab.settings, era, iommu: true } })
-      const r = run(['p2p', 'x.p2plab', '--json'], { 'x.p2plab': text })
+      const r = await run(['p2p', 'x.p2plab', '--json'], { 'x.p2plab': text })
       const got = JSON.parse(r.stdout) as NamedJson
       const b = buildMachine(lab.machine, { ...lab.settings, era, iommu: true })
       if (!b.ok) throw new Error('default lab')
@@ -83,7 +84,7 @@ describe('lab p2p --json streams', () => {
     }
   })
 
-  it('writes a large lab in chunks without holding the matrix (bounded heap)', () => {
+  it('writes a large lab in chunks without holding the matrix (bounded heap)', async () => {
     const lab = { ...defaultLab(), scenarios: [], machine: syntheticMachine(700) }
     const files = { 'big.p2plab': serializeLab(lab) }
     let bytes = 0
@@ -91,7 +92,7 @@ describe('lab p2p --json streams', () => {
     let pairs = 0
     let maxHeap = 0
     const before = process.memoryUsage().heapUsed
-    const r = run(['p2p', 'big.p2plab', '--json'], files, (t) => {
+    const r = await run(['p2p', 'big.p2plab', '--json'], files, (t) => {
       bytes += t.length
       writes++
       pairs += t.split(`"mapType":`).length - 1

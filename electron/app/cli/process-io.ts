@@ -4,7 +4,7 @@
  * ending the run quietly: no EPIPE stack trace, nothing more written, the command's own exit code.
  * Used by `npm run lab` (./main.ts) and by the packaged app's `--cli` mode (electron/main/cli-mode.ts).
  */
-import { LIMITS } from '../../../shared/model/lab-schema'
+import { LIMITS } from '../../../shared/model/limits'
 import { readTextFileSync, saveTextFileSync } from '../files/save'
 import { CliFileError, type CliIo } from './io'
 

@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
-import { LIMITS } from '../../../shared/model/lab-schema'
+import { LIMITS } from '../../../shared/model/limits'
 import { LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../../shared/model/topology'
 import { io, nodeFsAsync, nodeFsSync, runAsync, runSync, type FileStat, type FsOps } from './fs-ops'
 import { decodeUtf8, type TextLocation } from '../../../shared/text/utf8'

@@ -4,7 +4,8 @@
  *
  * Pure TypeScript: no Node, no DOM (docs/design.md#the-engine-is-pure-typescript).
  */
-import { labFileSchema, LIMITS } from '../../../shared/model/lab-schema'
+import { labFileShapeIssues } from '../../../shared/model/lab-check'
+import { LIMITS } from '../../../shared/model/limits'
 import {
   DEFAULT_SETTINGS,
   LAB_FORMAT,
@@ -398,9 +399,8 @@ export function checkLab(source: string, lab: LabFile): InputIssue[] {
       },
     ]
   }
-  const r = labFileSchema.safeParse(lab)
-  if (r.success) return []
-  return r.error.issues.slice(0, 20).map((i) => ({
+  const found = labFileShapeIssues(lab)
+  return found.slice(0, 20).map((i) => ({
     source,
     path: i.path.map(String).join('.'),
     message: `importer produced an invalid lab: ${i.message}`,

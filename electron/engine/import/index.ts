@@ -7,7 +7,7 @@
  * Formats: P2P DMA Lab JSON (lab.ts), hwloc XML 2.0/3.0 (hwloc.ts), NCCL topology XML (nccl.ts),
  * `lspci -vvv` and `lspci -x/-xxx/-xxxx` config dumps (lspci-vvv.ts), `lspci -tv` (lspci-tv.ts), `nvidia-smi topo -m` (nvidia-smi.ts).
  */
-import { LIMITS } from '../../../shared/model/lab-schema'
+import { LIMITS } from '../../../shared/model/limits'
 import type { ImportFormat, InputIssue } from '../../../shared/model/topology'
 import { BMC_DISPLAY_TEXT, ImportFailure, checkLab, type ImportResult } from './common'
 import { isBmcDisplay } from '../pciids/names'

@@ -1,12 +1,12 @@
 /**
  * Lab file (.p2plab) loader and serializer: JSON with `"format": "p2p-dma-lab"` and a schema version
- * (shared/model/topology.ts LabFile, validated by shared/model/lab-schema.ts labFileSchema).
+ * (shared/model/topology.ts LabFile, checked by shared/model/lab-check.ts: labFileSchema's rules).
  *
  * Hostile input: nesting depth is bounded before JSON.parse (which recurses), syntax errors are
  * located by line and column, schema errors by JSON path. A file from a newer version is refused,
  * never half-read.
  */
-import { labFileSchema } from '../../../shared/model/lab-schema'
+import { labFileShapeIssues } from '../../../shared/model/lab-check'
 import { LAB_FORMAT, LAB_SCHEMA_VERSION, type InputIssue, type LabFile } from '../../../shared/model/topology'
 import { LineIndex } from './xml'
 import type { ImportResult } from './common'
@@ -240,16 +240,18 @@ export function loadLab(fileName: string, text: string): ImportResult {
       ],
     }
   }
-  const parsed = labFileSchema.safeParse(migrate(obj))
-  if (!parsed.success) {
-    const issues: InputIssue[] = parsed.error.issues.slice(0, 50).map((i) => ({
+  // Checked in place: the parsed JSON is the lab (no copy), once its shape is right.
+  const migrated = migrate(obj)
+  const found = labFileShapeIssues(migrated)
+  if (found.length > 0) {
+    const issues: InputIssue[] = found.slice(0, 50).map((i) => ({
       source: fileName,
       path: i.path.map(String).join('.') || '(root)',
       message: i.message,
     }))
     return { ok: false, issues }
   }
-  const lab = parsed.data as LabFile
+  const lab = migrated as unknown as LabFile
   const counts: Record<string, number> = { nodes: lab.machine.nodes.length }
   for (const n of lab.machine.nodes) counts[n.kind] = (counts[n.kind] ?? 0) + 1
   return {

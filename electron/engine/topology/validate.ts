@@ -1,14 +1,14 @@
 /**
  * Semantic validation of a MachineSpec, with located issues (node id, JSON path, plain English).
  *
- * Order: the zod `machineSchema` first (shape, ranges, LIMITS); when the shape is right, the semantic
+ * Order: the shape first (machineSchema's rules, checked by shared/model/lab-check.ts) (shape, ranges, LIMITS); when the shape is right, the semantic
  * checks below run and collect every problem they find instead of stopping at the first one. The
  * result also carries the resolved layout (slot/fn of every node, children in devfn order, bus
  * ranges of the host bridges) that build.ts enumerates from, so both agree on one reading of the
  * spec.
  */
 import type { InputIssue, MachineSpec, NodeKind, TopoNodeSpec } from '../../../shared/model/topology'
-import { machineSchema } from '../../../shared/model/lab-schema'
+import { machineShapeIssues } from '../../../shared/model/lab-check'
 
 /** A spec node after slot/function assignment. */
 export interface ResolvedNode {
@@ -111,10 +111,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function schemaIssues(spec: unknown): InputIssue[] {
-  const parsed = machineSchema.safeParse(spec)
-  if (parsed.success) return []
+  const found = machineShapeIssues(spec)
+  if (found.length === 0) return []
   const nodes = (spec as { nodes?: unknown } | null)?.nodes
-  return parsed.error.issues.map((zi) => {
+  return found.map((zi) => {
     const path = formatPath(zi.path)
     let nodeId: string | undefined
     if (zi.path[0] === 'nodes' && typeof zi.path[1] === 'number' && Array.isArray(nodes)) {

@@ -1,0 +1,248 @@
+/**
+ * `lab p2p`, `lab explain` and `lab import`: the P2P matrix of a lab or an imported machine (text
+ * or streamed JSON), one pair's explanation, and conversion to a lab file.
+ */
+import {
+  importText,
+  serializeLab,
+  buildMachine,
+  explainPair,
+  isEndpoint,
+  isProvider,
+  matrixAssumptions,
+  matrixVerdicts,
+  p2pJsonPairs,
+  p2pRules,
+  sourceKeys,
+  type Machine,
+} from '../../engine/index'
+import type { PairVerdict } from '../../../shared/model/p2p'
+import { namesByBdf } from '../views/nodes'
+import { InputError, readInput, UsageError, type ParsedArgs } from './args'
+import { CliFileError, type CliIo } from './io'
+import { applyOptions, buildIssues, loadLab, located, machineFor } from './lab-input'
+import { sourceLine } from './info'
+
+function cell(v: PairVerdict, raw: boolean): string {
+  if (raw) return v.distance >= 0 ? `ok ${v.distance}` : `${v.distance}`
+  switch (v.mapType) {
+    case 'BUS_ADDR':
+      return `BUS ${v.distance}`
+    case 'THRU_HOST_BRIDGE':
+      return `HOST ${v.distance}`
+    case 'NOT_SUPPORTED':
+      return `no`
+    default:
+      return v.mapType
+  }
+}
+
+/** Collects output into chunks of about 64 KiB, so a matrix of millions of pairs is a few thousand writes. */
+class ChunkedOut {
+  private buf: string[] = []
+  private size = 0
+  constructor(private readonly io: CliIo) {}
+  write(text: string): void {
+    this.buf.push(text)
+    this.size += text.length
+    if (this.size >= 65536) this.flush()
+  }
+  flush(): void {
+    if (this.buf.length) this.io.stdout(this.buf.join(''))
+    this.buf = []
+    this.size = 0
+  }
+}
+
+/** At most this many distinct kernel log lines are kept for the text output's summary. */
+const LOG_SUMMARY = 12
+
+/**
+ * The text table. Small matrices (at most 12 clients) print as a grid with names; larger ones one
+ * line per pair, streamed (nothing but the current pair is held).
+ */
+function printMatrixText(io: CliIo, m: Machine, names: Map<string, string>): void {
+  const raw = isRawEraOf(m)
+  const endpoints = [...m.devs.values()].filter(isEndpoint)
+  const providers = endpoints.filter(isProvider)
+  const nm = (bdf: string): string => names.get(bdf) ?? ''
+  io.stdout(
+    `era ${m.settings.era} · CPU ${m.cpu.vendor} family 0x${m.cpu.family.toString(16)}${m.cpuInferred ? ' (inferred)' : ''} · IOMMU ${m.settings.iommu ? 'on' : 'off'}\n`,
+  )
+  io.stdout(`${providers.length} providers × ${endpoints.length} clients\n\n`)
+  const out = new ChunkedOut(io)
+  const log: string[] = [...m.bootLog]
+  const seen = new Set(log)
+  let moreLog = 0
+  const keepLog = (lines: string[]): void => {
+    for (const l of lines) {
+      if (seen.has(l)) continue
+      if (log.length < LOG_SUMMARY) {
+        log.push(l)
+        seen.add(l)
+      } else moreLog++
+    }
+  }
+  if (endpoints.length <= 12) {
+    const w = 10
+    const first = 20
+    out.write(
+      'provider \\ client'.padEnd(first) + endpoints.map((c) => c.bdf.slice(5).padEnd(w)).join('') + '\n',
+    )
+    const it = matrixVerdicts(m)
+    for (const p of providers) {
+      const cells: string[] = []
+      for (let k = 0; k < endpoints.length; k++) {
+        const v = it.next().value as PairVerdict
+        keepLog(v.warnings)
+        cells.push(cell(v, raw).padEnd(w))
+      }
+      out.write(p.bdf.padEnd(first) + cells.join('').trimEnd() + '\n')
+    }
+    out.write('\n')
+    for (const d of endpoints) out.write(`${d.bdf}  ${nm(d.bdf)}\n`)
+    out.write(
+      '\nBUS = PCI_P2PDMA_MAP_BUS_ADDR, HOST = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, no = NOT_SUPPORTED; the number is the distance.\n',
+    )
+    if (raw)
+      out.write(
+        'v5.x: "ok N" = upstream_bridge_distance() returned N; -1 = no common upstream bridge, -2 = ACS redirect.\n',
+      )
+  } else {
+    for (const v of matrixVerdicts(m)) {
+      keepLog(v.warnings)
+      out.write(
+        `${v.provider} -> ${v.client}  ${cell(v, raw).padEnd(8)} ${nm(v.provider)} -> ${nm(v.client)}\n`,
+      )
+    }
+  }
+  if (log.length) {
+    out.write('\nkernel log:\n')
+    for (const l of log) out.write(`  ${l}\n`)
+    if (moreLog > 0)
+      out.write(`  … ${moreLog} more lines (all of them with --json, or per pair with \`explain\`)\n`)
+  }
+  out.flush()
+}
+
+/**
+ * `p2p --json`, streamed: the same text JSON.stringify(obj, null, 2) would give for
+ * {era, pairs}, written pair by pair, so memory stays bounded however many pairs there are.
+ * Each pair carries `name` (what the provider and the client are called) beside the stable fields.
+ */
+function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): void {
+  const out = new ChunkedOut(io)
+  out.write(`{\n  "era": ${JSON.stringify(m.settings.era)},\n  "pairs": [`)
+  let first = true
+  for (const p of p2pJsonPairs(m)) {
+    const withName = {
+      ...p,
+      name: { provider: names.get(p.provider) ?? '', client: names.get(p.client) ?? '' },
+    }
+    const text = JSON.stringify(withName, null, 2).replace(/\n/g, '\n    ')
+    out.write(`${first ? '\n' : ',\n'}    ${text}`)
+    first = false
+  }
+  out.write(first ? ']\n}\n' : '\n  ]\n}\n')
+  out.flush()
+}
+
+function isRawEraOf(m: Machine): boolean {
+  return !p2pRules(m.settings.era).hasMapTypes
+}
+
+export function cmdP2p(io: CliIo, args: ParsedArgs): number {
+  const file = args.positional[1]
+  if (!file) throw new UsageError('p2p needs a file')
+  const loaded = loadLab(io, file)
+  const { lab, notes } = loaded
+  const configured = applyOptions(lab, args.flags)
+  const m = machineFor(configured, file, loaded)
+  const assumptions = [...notes, ...matrixAssumptions(m), ...m.assumptions]
+  if (m.cpuInferred && !args.flags.has('--cpu')) assumptions.push(`CPU: ${m.cpuWhy}`)
+  for (const a of new Set(assumptions)) io.stderr(`note: ${a}\n`)
+  const names = namesByBdf(m, configured.machine)
+  if (args.flags.get('--json') === true) printMatrixJson(io, m, names)
+  else printMatrixText(io, m, names)
+  return 0
+}
+
+export function cmdExplain(io: CliIo, args: ParsedArgs): number {
+  const [, file, provider, client] = args.positional
+  if (!file || !provider || !client) throw new UsageError('explain needs <file> <provider-bdf> <client-bdf>')
+  const loaded = loadLab(io, file)
+  const configured = applyOptions(loaded.lab, args.flags)
+  const built = buildMachine(configured.machine, configured.settings)
+  if (!built.ok) throw new InputError(file, buildIssues(loaded, built.issues))
+  const norm = (b: string) => (/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(b) ? `0000:${b}` : b).toLowerCase()
+  const v = explainPair(built.machine, norm(provider), norm(client))
+  if (!v)
+    throw new UsageError(
+      `no such provider/client pair: ${provider} ${client} (providers are endpoints with a memory BAR)`,
+    )
+  if (args.flags.get('--json') === true) {
+    io.stdout(JSON.stringify(v, null, 2) + '\n')
+    return 0
+  }
+  io.stdout(
+    `${v.provider} -> ${v.client}: ${v.mapType}, distance ${v.distance}, distance_many score ${v.score}\n`,
+  )
+  io.stdout(`path: ${v.path.map((id) => built.machine.devs.get(id)?.bdf ?? id).join(' → ')}\n`)
+  io.stdout(
+    `common upstream bridge: ${v.commonUpstream ? built.machine.devs.get(v.commonUpstream)?.bdf : 'none (through the host bridge)'}\n`,
+  )
+  if (v.acsRedirect.length) io.stdout(`ACS redirect on: ${v.acsRedirect.join(', ')}\n`)
+  io.stdout(`nvidia-smi topo -m level: ${v.smiLevel}\n\ndecisions:\n`)
+  for (const d of v.decisions) {
+    const mark = d.ok === null ? '·' : d.ok ? '✓' : '✗'
+    io.stdout(`  ${mark} ${d.fn}() [${d.file}, ${d.eras}, ${d.source}]\n      ${d.text}\n`)
+  }
+  if (v.warnings.length) {
+    io.stdout('\nkernel log:\n')
+    for (const w of v.warnings) io.stdout(`  ${w}\n`)
+  }
+  const keys = [...new Set(v.decisions.flatMap((d) => sourceKeys(d.source)))]
+  if (keys.length) {
+    io.stdout('\nsources:\n')
+    for (const k of keys) io.stdout(`  ${k.padEnd(6)} ${sourceLine(k)}\n`)
+  }
+  return 0
+}
+
+export function cmdImport(io: CliIo, args: ParsedArgs): number {
+  const file = args.positional[1]
+  const out = args.flags.get('-o') ?? args.flags.get('--out')
+  if (!file) throw new UsageError('import needs a file')
+  const text = readInput(io, file)
+  const r = importText(file, text)
+  if (!r.ok) throw new InputError(file, located(text, null, r.issues))
+  const built = buildMachine(r.lab.machine, r.lab.settings)
+  if (!built.ok)
+    throw new InputError(
+      file,
+      buildIssues({ text, lab: r.lab, isLab: r.report.format === 'lab' }, built.issues),
+    )
+  const rep = r.report
+  io.stderr(
+    `imported ${file} as ${rep.format}: ${Object.entries(rep.counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}\n`,
+  )
+  for (const c of rep.cannotCarry) io.stderr(`format cannot carry: ${c}\n`)
+  for (const a of rep.assumed) io.stderr(`assumed: ${a}\n`)
+  for (const w of rep.warnings) io.stderr(`warning: ${w}\n`)
+  const text2 = serializeLab(r.lab)
+  if (typeof out === 'string') {
+    try {
+      io.writeFile(out, text2)
+    } catch (e) {
+      // The save rules' own message says what happened and that the file on disk is unchanged.
+      const message = e instanceof CliFileError ? e.message : `cannot write: ${(e as Error).message}`
+      throw new InputError(out, [{ source: out, message }])
+    }
+    io.stderr(`wrote ${out}\n`)
+  } else {
+    io.stdout(text2)
+  }
+  return 0
+}

@@ -1,0 +1,219 @@
+/**
+ * The lab-file shape check without zod: the rules of ./lab-schema.ts (which stays the single
+ * statement of them, and generates docs/lab-file.schema.json), as a handful of plain functions.
+ * The lab-file loader, the importers' output check and buildMachine() use this one: it allocates
+ * nothing on a valid lab, so a 20 000-node lab is checked in about a millisecond, and the command
+ * line never loads zod. electron/engine/import/lab-check.test.ts holds it to zod's verdict on every input (valid labs and
+ * thousands of mutated ones) and to zod's issue paths.
+ *
+ * Every issue carries its JSON path (`machine.nodes.3.endpoint.bars.0.size`) and a plain message.
+ */
+import { ACS_FLAGS, ENDPOINT_TYPES, ERAS, LAB_FORMAT, NODE_KINDS } from './topology'
+import { LIMITS } from './limits'
+
+export interface ShapeIssue {
+  path: (string | number)[]
+  message: string
+}
+
+/** A check appends what is wrong with `v` (found at `path`) to `out`. */
+type Check = (v: unknown, path: (string | number)[], out: ShapeIssue[]) => void
+
+const fail = (out: ShapeIssue[], path: (string | number)[], message: string): void => {
+  out.push({ path: [...path], message })
+}
+
+function what(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  return typeof v === 'object' ? 'an object' : typeof v === 'string' ? 'text' : typeof v
+}
+
+function int(min: number, max: number): Check {
+  return (v, path, out) => {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      return fail(out, path, `expected a number, got ${what(v)}`)
+    if (!Number.isSafeInteger(v)) return fail(out, path, `expected an integer, got ${v}`)
+    if (v < min || v > max) fail(out, path, `${v} is out of range (${min} to ${max})`)
+  }
+}
+
+function str(max: number, min = 0, pattern?: { re: RegExp; message: string }): Check {
+  return (v, path, out) => {
+    if (typeof v !== 'string') return fail(out, path, `expected text, got ${what(v)}`)
+    if (v.length > max) fail(out, path, `longer than ${max} characters`)
+    if (v.length < min) fail(out, path, min === 1 ? 'must not be empty' : `shorter than ${min} characters`)
+    if (pattern && !pattern.re.test(v)) fail(out, path, pattern.message)
+  }
+}
+
+function oneOf(values: readonly unknown[]): Check {
+  const set = new Set(values)
+  return (v, path, out) => {
+    if (!set.has(v)) fail(out, path, `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`)
+  }
+}
+
+const bool: Check = (v, path, out) => {
+  if (typeof v !== 'boolean') fail(out, path, `expected true or false, got ${what(v)}`)
+}
+
+const anything: Check = () => undefined
+
+function optional(c: Check): Check {
+  return (v, path, out) => {
+    if (v !== undefined) c(v, path, out)
+  }
+}
+
+function nullable(c: Check): Check {
+  return (v, path, out) => {
+    if (v !== null) c(v, path, out)
+  }
+}
+
+function array(item: Check, max: number, min = 0): Check {
+  return (v, path, out) => {
+    if (!Array.isArray(v)) return fail(out, path, `expected a list, got ${what(v)}`)
+    // A list of the wrong length is refused as a whole (its entries are not looked at), as zod does.
+    if (v.length > max) return fail(out, path, `more than ${max} entries`)
+    if (v.length < min) return fail(out, path, `at least ${min} ${min === 1 ? 'entry' : 'entries'} needed`)
+    for (let i = 0; i < v.length; i++) {
+      path.push(i)
+      item(v[i], path, out)
+      path.pop()
+    }
+  }
+}
+
+/** An object with exactly these keys (optional ones may be absent); any other key is refused. */
+function strict(shape: Record<string, Check>): Check {
+  const keys = Object.keys(shape)
+  return (v, path, out) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      return fail(out, path, `expected an object, got ${what(v)}`)
+    const o = v as Record<string, unknown>
+    for (const k of keys) {
+      path.push(k)
+      shape[k]!(o[k], path, out)
+      path.pop()
+    }
+    let unknown: string[] | null = null
+    for (const k in o) if (!Object.hasOwn(shape, k)) (unknown ??= []).push(k)
+    if (unknown)
+      fail(
+        out,
+        path,
+        `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`,
+      )
+  }
+}
+
+const u8 = int(0, 0xff)
+const u16 = int(0, 0xffff)
+const label = str(LIMITS.maxLabelLength)
+const ID_RE = { re: /^[A-Za-z0-9_.:-]+$/, message: 'ids use letters, digits and _ . : - only' }
+const id = str(LIMITS.maxIdLength, 1, ID_RE)
+const acsFlag = oneOf(ACS_FLAGS)
+
+const barSize: Check = (v, path, out) => {
+  const before = out.length
+  int(4, LIMITS.maxBarSize)(v, path, out)
+  if (out.length === before && !Number.isInteger(Math.log2(v as number)))
+    fail(out, path, 'BAR size must be a power of two')
+}
+
+const bar = strict({
+  index: int(0, 5),
+  size: barSize,
+  io: optional(bool),
+  mem64: optional(bool),
+  prefetch: optional(bool),
+})
+
+const cpu = strict({
+  vendor: oneOf(['intel', 'amd', 'hygon', 'other']),
+  family: int(0, 0x1ff),
+  model: optional(int(0, 0xfff)),
+  name: optional(label),
+})
+
+const host = strict({
+  domain: u16,
+  rootBus: u8,
+  busEnd: optional(u8),
+  numaNode: int(0, 1023),
+  hostDevice: nullable(
+    strict({ vendor: u16, device: u16, classCode: optional(int(0, 0xffffff)), label: optional(label) }),
+  ),
+  mmioBase: optional(int(0, 2 ** 52)),
+  mmioSize: optional(int(0, 2 ** 52)),
+  busOffset: optional(int(-(2 ** 52), 2 ** 52)),
+})
+
+const endpoint = strict({
+  type: oneOf(ENDPOINT_TYPES),
+  bars: array(bar, LIMITS.maxBarsPerFunction),
+  driver: optional(
+    str(40, 0, { re: /^[A-Za-z0-9_-]*$/, message: 'a driver name uses letters, digits, _ and - only' }),
+  ),
+  queueP2p: optional(bool),
+  p2pmemBar: optional(int(0, 5)),
+  osDevices: optional(array(str(60), 64)),
+})
+
+const node = strict({
+  id,
+  kind: oneOf(NODE_KINDS),
+  parent: nullable(id),
+  label: optional(label),
+  slot: optional(int(0, 31)),
+  fn: optional(int(0, 7)),
+  vendor: optional(u16),
+  device: optional(u16),
+  classCode: optional(int(0, 0xffffff)),
+  acs: optional(strict({ cap: array(acsFlag, 7), ctrl: array(acsFlag, 7) })),
+  host: optional(host),
+  endpoint: optional(endpoint),
+})
+
+const machine = strict({
+  name: label,
+  cpu: nullable(cpu),
+  nodes: array(node, LIMITS.maxNodes, 1),
+})
+
+const settings = strict({
+  era: oneOf(ERAS),
+  iommu: bool,
+  disableAcsRedir: str(4000),
+  rfcTestP2p: oneOf(['as-posted', 'as-intended']),
+  seed: int(0, 2 ** 32 - 1),
+})
+
+const labFile = strict({
+  format: oneOf([LAB_FORMAT]),
+  schemaVersion: int(1, Number.MAX_SAFE_INTEGER),
+  name: label,
+  description: optional(str(20_000)),
+  machine,
+  settings,
+  course: optional(strict({ title: str(LIMITS.maxLabelLength, 1), description: optional(str(20_000)) })),
+  scenarios: optional(array(anything, 1000)),
+})
+
+function run(check: Check, v: unknown): ShapeIssue[] {
+  const out: ShapeIssue[] = []
+  check(v, [], out)
+  return out
+}
+
+/** What is wrong with a lab file's shape (labFileSchema's rules); empty when nothing is. */
+export function labFileShapeIssues(v: unknown): ShapeIssue[] {
+  return run(labFile, v)
+}
+
+/** What is wrong with a machine spec's shape (machineSchema's rules); empty when nothing is. */
+export function machineShapeIssues(v: unknown): ShapeIssue[] {
+  return run(machine, v)
+}

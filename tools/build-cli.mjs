@@ -1,0 +1,119 @@
+/**
+ * Builds the command line that plain node runs: out/cli/lab.mjs (package.json "bin": `lab` and
+ * `p2p-dma-lab`; `npm run lab` through tools/lab.mjs), a small entry (arguments, --help, the
+ * dispatch), and out/cli/commands/<name>.mjs, one self-contained bundle per command module that
+ * electron/app/cli/lab.ts imports on demand. A command loads only its own file: `lab p2p` never
+ * loads zod or the scenario engine, `lab eras` not even the importers. Ship the folder whole.
+ *
+ * Beside the bundle, out/cli/lab.inputs.json lists every source file that went into it, so the
+ * staleness check (tools/lab.mjs) stats exactly those files.
+ *
+ * Usage: node tools/build-cli.mjs [--quiet]. Exported: buildCli({ outDir, quiet }).
+ */
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/**
+ * Our own modules have no side effects at import time (they define functions, tables and schemas),
+ * so esbuild may drop every one whose exports nothing uses — including those only re-exported by
+ * electron/engine/index.ts.
+ */
+const ownSourcesArePure = {
+  name: 'own-sources-are-pure',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes(`${join('node_modules', '')}`)) return undefined
+      return { contents: readFileSync(args.path, 'utf8'), loader: 'ts' }
+    })
+    build.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.pluginData === 'inner') return undefined
+      const r = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'inner',
+      })
+      if (r.errors.length) return { errors: r.errors }
+      return { path: r.path, sideEffects: false }
+    })
+  },
+}
+
+/** The command modules electron/app/cli/lab.ts imports on demand, each bundled on its own. */
+const COMMANDS = ['p2p', 'qemu', 'info', 'run', 'exercises']
+
+/** In the entry bundle, `import('./p2p')` loads the separately built out/cli/commands/p2p.mjs. */
+const commandsAreSeparate = {
+  name: 'commands-are-separate',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/[a-z0-9-]+$/ }, (args) => {
+      const name = args.path.slice(2)
+      if (args.kind !== 'dynamic-import' || !COMMANDS.includes(name)) return undefined
+      return { path: `./commands/${name}.mjs`, external: true }
+    })
+  },
+}
+
+export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false } = {}) {
+  const { build } = await import('esbuild')
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const outfile = join(outDir, 'lab.mjs')
+  rmSync(outDir, { recursive: true, force: true })
+  mkdirSync(join(outDir, 'commands'), { recursive: true })
+  const t0 = performance.now()
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    minifySyntax: true,
+    minifyWhitespace: true,
+    legalComments: 'none',
+    define: { __P2PLAB_VERSION__: JSON.stringify(pkg.version) },
+    metafile: true,
+    logLevel: 'warning',
+  }
+  const builds = await Promise.all([
+    build({
+      ...common,
+      entryPoints: [join(root, 'electron/app/cli/main.ts')],
+      outfile,
+      banner: { js: '#!/usr/bin/env node' },
+      plugins: [commandsAreSeparate, ownSourcesArePure],
+    }),
+    ...COMMANDS.map((name) =>
+      build({
+        ...common,
+        entryPoints: [join(root, `electron/app/cli/${name}.ts`)],
+        outfile: join(outDir, 'commands', `${name}.mjs`),
+        plugins: [ownSourcesArePure],
+      }),
+    ),
+  ])
+  chmodSync(outfile, 0o755)
+  const inputs = [
+    ...new Set(
+      builds.flatMap((r) => Object.keys(r.metafile.inputs)).map((p) => relative(root, resolve(root, p))),
+    ),
+  ]
+    .filter((p) => !p.startsWith('node_modules'))
+    .concat(['package.json', 'tools/build-cli.mjs'])
+    .sort()
+  writeFileSync(join(outDir, 'lab.inputs.json'), JSON.stringify({ inputs }, null, 1) + '\n')
+  if (!quiet) {
+    const sizes = builds
+      .flatMap((r) => Object.entries(r.metafile.outputs))
+      .map(([p, o]) => `${relative(outDir, resolve(process.cwd(), p))} ${(o.bytes / 1024).toFixed(0)} KiB`)
+    process.stderr.write(
+      `build-cli: ${relative(root, outDir)}/ (${sizes.join(', ')}; ${inputs.length} sources) in ${(performance.now() - t0).toFixed(0)} ms\n`,
+    )
+  }
+  return { outfile, inputs }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildCli({ quiet: process.argv.includes('--quiet') })
+}

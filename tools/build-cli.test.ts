@@ -1,0 +1,98 @@
+/**
+ * The built command line (tools/build-cli.mjs → out/cli/lab.mjs) as users run it: plain node, no
+ * tsx, the package's bin. Built into a temporary folder here, so the test needs no earlier build.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildCli } from './build-cli.mjs'
+import { cliIsStale } from './lab.mjs'
+import { runCli } from '../electron/app/cli/lab'
+import { defaultLab, serializeLab } from '../electron/engine/index'
+
+const root = resolve(import.meta.dirname, '..')
+let dir = ''
+let bundle = ''
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'p2plab-cli-'))
+  bundle = (await buildCli({ outDir: dir, quiet: true })).outfile
+}, 60_000)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function node(args: string[], opts: { input?: string } = {}) {
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000, ...opts })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Runs the bundle as a module and reports whether zod was evaluated by the command. */
+function zodEvaluated(args: string[]): boolean {
+  const script = `process.argv = [process.execPath, ${JSON.stringify(bundle)}, ...${JSON.stringify(args)}]; await import(${JSON.stringify('file://' + bundle)}); process.stderr.write('zod:' + (globalThis.__zod_globalConfig !== undefined) + '\\n')`
+  const r = node(['--input-type=module', '-e', script])
+  const m = /zod:(true|false)/.exec(r.stderr)
+  if (!m) throw new Error(`no answer: ${r.stderr}`)
+  return m[1] === 'true'
+}
+
+describe('out/cli/lab.mjs', () => {
+  it('runs under plain node as the package bin, with a shebang and the package version', () => {
+    expect(readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      version: string
+      bin: Record<string, string>
+    }
+    expect(pkg.bin).toEqual({ lab: 'out/cli/lab.mjs', 'p2p-dma-lab': 'out/cli/lab.mjs' })
+    expect(node([bundle, '--version']).stdout).toBe(`p2p-dma-lab ${pkg.version}\n`)
+  })
+
+  it('prints what the in-process CLI prints, exit codes included; `--cli` first is accepted', async () => {
+    const file = join(dir, 'default.p2plab')
+    writeFileSync(file, serializeLab(defaultLab()))
+    for (const args of [
+      ['p2p', file, '--json'],
+      ['p2p', file, '--era', 'v5.0'],
+      ['eras'],
+      ['p2p', join(dir, 'none')],
+    ]) {
+      let stdout = ''
+      let stderr = ''
+      const code = await runCli(args, {
+        version: 'x',
+        readFile: (p) => readFileSync(p, 'utf8'),
+        writeFile: () => undefined,
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+      })
+      const built = node([bundle, ...args])
+      expect(built.code, args.join(' ')).toBe(code)
+      expect(built.stdout).toBe(stdout)
+      if (code !== 0) expect(built.stderr).toMatch(/cannot read/)
+      expect(node([bundle, '--cli', ...args]).stdout).toBe(stdout)
+    }
+  })
+
+  it('loads only what a command needs: p2p and eras never evaluate zod, run does', () => {
+    const file = join(dir, 'default.p2plab')
+    writeFileSync(file, serializeLab(defaultLab()))
+    expect(zodEvaluated(['p2p', file, '--json'])).toBe(false)
+    expect(zodEvaluated(['eras'])).toBe(false)
+    expect(zodEvaluated(['run', file, '--json'])).toBe(true)
+  })
+
+  it('is stale when a source it was built from changes, current otherwise', () => {
+    expect(cliIsStale(dir, root)).toBe(false)
+    const inputs = (JSON.parse(readFileSync(join(dir, 'lab.inputs.json'), 'utf8')) as { inputs: string[] })
+      .inputs
+    expect(inputs).toContain('electron/app/cli/lab.ts')
+    expect(inputs).toContain('electron/engine/p2pdma/distance.ts')
+    const future = new Date(Date.now() + 60_000)
+    utimesSync(bundle, future, future)
+    expect(cliIsStale(dir, root)).toBe(false)
+    const past = new Date(Date.now() - 3600_000 * 24 * 365 * 20)
+    utimesSync(bundle, past, past)
+    expect(cliIsStale(dir, root)).toBe(true)
+    expect(cliIsStale(join(dir, 'missing'), root)).toBe(true)
+  })
+})
