@@ -5,7 +5,6 @@
  * must not block) and `runSync` in the CLI (whose commands are synchronous). Tests inject faults
  * (a crash before rename, EPERM from an antivirus scanner) by wrapping either binding.
  */
-import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as fsp from 'node:fs/promises'
 
@@ -81,7 +80,9 @@ function efbig(path: string, maxBytes: number): NodeJS.ErrnoException {
   return err
 }
 
-const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex')
+/** node:crypto is loaded on the first temp name, not when the CLI starts. */
+const randomHex = (bytes: number): string =>
+  process.getBuiltinModule('node:crypto').randomBytes(bytes).toString('hex')
 
 export const nodeFsAsync: FsOps = {
   lstat: (p) => fsp.lstat(p).then(toStat, (e: unknown) => (isMissing(e) ? null : Promise.reject(e))),

@@ -19,7 +19,6 @@
  *
  * Reading is strict UTF-8: an invalid byte is an error with its line and column.
  */
-import { createHash } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { LIMITS } from '../../../shared/model/limits'
 import { LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../../shared/model/topology'
@@ -97,6 +96,9 @@ const RETRY_CODES = new Set(['EPERM', 'EBUSY', 'EACCES'])
 const TEMP_RE = /^\.(.+)\.(?:[0-9a-f]{32}|[0-9]+\.[0-9a-f]{12}|[0-9]+)\.tmp$/
 
 export function sha256(bytes: Uint8Array): string {
+  // Loaded on first use: the command line reads files without hashing them (node:crypto costs a
+  // third of a bare node start).
+  const { createHash } = process.getBuiltinModule('node:crypto')
   return createHash('sha256').update(bytes).digest('hex')
 }
 

@@ -64,7 +64,11 @@ export function importText(fileName: string, text: string): ImportResult {
   const source = fileName
   try {
     if (typeof text !== 'string') return { ok: false, issues: [{ source, message: 'input is not text' }] }
-    if (text.length > LIMITS.maxFileBytes || byteLength(text) > LIMITS.maxFileBytes) {
+    // At most 3 UTF-8 bytes per UTF-16 unit: only a text near the limit needs its bytes counted.
+    if (
+      text.length > LIMITS.maxFileBytes ||
+      (text.length * 3 > LIMITS.maxFileBytes && byteLength(text) > LIMITS.maxFileBytes)
+    ) {
       return {
         ok: false,
         issues: [

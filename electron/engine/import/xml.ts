@@ -62,6 +62,9 @@ export class LineIndex {
 }
 
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
+/** One well-formed attribute (whitespace, name, '=', a quoted value without '<'), or the end of a tag. */
+const ATTR = /\s+([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y
+const TAG_END = /\s*(\/?)>/y
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
 
 export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
@@ -250,8 +253,28 @@ class XmlParser {
     this.i = j
   }
 
-  /** The attributes of a start tag from offset `j` up to its '>' or '/>'. */
+  /**
+   * The attributes of a start tag from offset `j` up to its '>' or '/>'. Well-formed attributes are
+   * read by one sticky regex each; at anything else the character loop below takes over and says
+   * what is wrong.
+   */
   private attributes(el: XmlElement, j: number): { end: number; selfClosing: boolean } {
+    const { text } = this
+    for (;;) {
+      TAG_END.lastIndex = j
+      const e = TAG_END.exec(text)
+      if (e) return { end: TAG_END.lastIndex, selfClosing: e[1] === '/' }
+      ATTR.lastIndex = j
+      const a = ATTR.exec(text)
+      if (!a || el.attrs.has(a[1]!)) return this.attributesSlowly(el, j)
+      const raw = a[2] ?? a[3]!
+      el.attrs.set(a[1]!, this.decode(raw, ATTR.lastIndex - 1 - raw.length))
+      j = ATTR.lastIndex
+    }
+  }
+
+  /** attributes(), a character at a time, with a located message for every way a tag can be wrong. */
+  private attributesSlowly(el: XmlElement, j: number): { end: number; selfClosing: boolean } {
     const { text, n } = this
     const unclosed = `unexpected end of input: tag <${el.name}> is not closed`
     for (;;) {

@@ -1,8 +1,8 @@
 /**
- * compactMatrix() must give exactly the verdicts of the detailed classification
+ * compactMatrix() and compactRows() must give exactly the verdicts of the detailed classification
  * (p2pdmaClassify, the per-pair path the UI explains) for every pair, era, CPU, IOMMU setting and
  * firmware ACS state: checked exhaustively on the case topologies and by a property test on
- * randomly configured ones.
+ * randomly configured ones. p2pJsonPairs(), which reads them, must give the detailed matrix's JSON.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -19,7 +19,8 @@ import { buildMachine } from '../topology/build'
 import { defaultLab } from '../lab/default-lab'
 import { syntheticMachine } from '../topology/synthetic'
 import { qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t1nw, t3 } from '../../../tests/helpers/topologies'
-import { compactMatrix, mapTypeName } from './compact'
+import { compactMatrix, compactRows, mapTypeName } from './compact'
+import { computeMatrix, p2pJsonPairs, toP2pJson } from './matrix'
 import { p2pdmaClassify } from './distance'
 
 function agree(spec: MachineSpec, settings: LabSettings): number {
@@ -38,6 +39,21 @@ function agree(spec: MachineSpec, settings: LabSettings): number {
       n++
     })
   })
+  // compactRows(): the same verdicts, one provider row at a time
+  const C = cm.clients.length
+  let rows = 0
+  for (const row of compactRows(m)) {
+    expect(row.provider.id).toBe(cm.providers[rows])
+    expect(row.clients.map((d) => d.id)).toEqual(cm.clients)
+    const at = rows * C
+    expect([...row.mapType]).toEqual([...cm.mapType.subarray(at, at + C)])
+    expect([...row.distance]).toEqual([...cm.distance.subarray(at, at + C)])
+    expect([...row.acs]).toEqual([...cm.acs.subarray(at, at + C)])
+    rows++
+  }
+  expect(rows).toBe(cm.providers.length)
+  // p2pJsonPairs() (built on compactRows) is the detailed matrix's stable JSON, warnings included
+  expect([...p2pJsonPairs(m)], settings.era).toEqual(toP2pJson(computeMatrix(m, { explain: false })).pairs)
   return n
 }
 

@@ -84,7 +84,7 @@ export function compactMatrix(
   const P = providers.length
   const C = endpoints.length
   const out = { mapType: new Uint8Array(P * C), distance: new Int16Array(P * C), acs: new Uint8Array(P * C) }
-  const ctx = { rules, thruAllowed, out }
+  const ctx: PairCtx = { rules, thruAllowed, out }
   for (let c = 0; c < C; c++) {
     const cc = clientChains[c]!
     for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = j
@@ -162,27 +162,36 @@ function hostPairVerdicts(
 }
 
 /** One provider/client pair into slot `k` of the arrays: the walk, then the era's reading of it. */
-function classifyPair(
-  pc: Chain,
-  cc: Chain,
-  pos: Int32Array,
-  k: number,
-  x: {
-    rules: P2pRules
-    thruAllowed: (ha: number, hb: number) => boolean
-    out: { mapType: Uint8Array; distance: Int16Array; acs: Uint8Array }
-  },
-): void {
-  let common = -1 // index i in the provider chain of the common ancestor
-  let j = -1
+function classifyPair(pc: Chain, cc: Chain, pos: Int32Array, k: number, x: PairCtx): void {
+  // common: index i in the provider chain of the common ancestor, j its index in the client chain
   for (let i = 0; i < pc.ids.length; i++) {
     const at = pos[pc.ids[i]!]!
-    if (at !== -1) {
-      common = i
-      j = at
-      break
-    }
+    if (at !== -1) return verdictInto(pc, cc, i, at, k, x)
   }
+  verdictInto(pc, cc, -1, -1, k, x)
+}
+
+/**
+ * The same walk seen from the client: with the provider's chain marked in `pos`, the first node of
+ * the client's chain that is on it is the nearest common upstream bridge (both chains run up to
+ * their root), so i and j come out as in classifyPair().
+ */
+function classifyPairFromClient(pc: Chain, cc: Chain, pos: Int32Array, k: number, x: PairCtx): void {
+  for (let j = 0; j < cc.ids.length; j++) {
+    const at = pos[cc.ids[j]!]!
+    if (at !== -1) return verdictInto(pc, cc, at, j, k, x)
+  }
+  verdictInto(pc, cc, -1, -1, k, x)
+}
+
+interface PairCtx {
+  rules: P2pRules
+  thruAllowed: (ha: number, hb: number) => boolean
+  out: { mapType: Uint8Array; distance: Int16Array; acs: Uint8Array }
+}
+
+/** The era's reading of one walk (common ancestor at provider index `common`, client index `j`; -1: none). */
+function verdictInto(pc: Chain, cc: Chain, common: number, j: number, k: number, x: PairCtx): void {
   let acs: number
   let dist: number
   if (common >= 0) {
@@ -207,5 +216,42 @@ function classifyPair(
     out.distance[k] = dist
     if (common >= 0 && acs === 0) out.mapType[k] = MAP_CODE.BUS_ADDR
     else out.mapType[k] = x.thruAllowed(pc.host, cc.host) ? MAP_CODE.THRU_HOST_BRIDGE : MAP_CODE.NOT_SUPPORTED
+  }
+}
+
+/** One provider's row of the compact matrix (the arrays are reused for the next row). */
+export interface CompactRow {
+  provider: PciDev
+  /** Every endpoint, in enumeration order (the columns). */
+  clients: readonly PciDev[]
+  mapType: Uint8Array
+  distance: Int16Array
+  acs: Uint8Array
+}
+
+/**
+ * compactRows - compactMatrix() one provider row at a time, in the same order as computeMatrix()'s
+ * pairs (provider-major): memory is one row, so a caller that writes each pair out (the CLI's
+ * `p2p --json`) stays bounded however many pairs there are. The row's arrays are overwritten by
+ * the next row.
+ */
+export function* compactRows(m: Machine): Generator<CompactRow> {
+  const rules = p2pRules(m.settings.era)
+  const clients: PciDev[] = []
+  for (const d of m.devs.values()) if (isEndpoint(d)) clients.push(d)
+  const chains = new ChainTable(m)
+  const clientChains = clients.map((d) => chains.of(d))
+  const providers = clients.filter(isProvider)
+  const providerChains = providers.map((d) => chains.of(d))
+  const pos = new Int32Array(chains.nodeNo.size).fill(-1)
+  const C = clients.length
+  const out = { mapType: new Uint8Array(C), distance: new Int16Array(C), acs: new Uint8Array(C) }
+  const ctx: PairCtx = { rules, thruAllowed: hostPairVerdicts(m, rules, chains.hostRep), out }
+  for (let p = 0; p < providers.length; p++) {
+    const pc = providerChains[p]!
+    for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = i
+    for (let c = 0; c < C; c++) classifyPairFromClient(pc, clientChains[c]!, pos, c, ctx)
+    for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = -1
+    yield { provider: providers[p]!, clients, ...out }
   }
 }

@@ -7,7 +7,8 @@ import type { Era } from '../../../shared/model/topology'
 import type { Decision, P2pJson, P2pMatrix, PairVerdict } from '../../../shared/model/p2p'
 import { eraGroup, eraSource, isIntDistanceEra, p2pRules } from '../era/index'
 import type { Machine, PciDev } from '../topology/types'
-import { p2pdmaClassify, type PairDistance } from './distance'
+import { compactRows, MAP_CODE } from './compact'
+import { NONE, p2pdmaClassify, type PairDistance } from './distance'
 import { dec, findPciDev } from './pci'
 import { smiLevelOfPath } from './smi'
 
@@ -221,10 +222,37 @@ function jsonPair(p: PairVerdict, intEra: boolean): P2pJsonPair {
 
 /**
  * p2pJsonPairs - the pairs of toP2pJson(computeMatrix(m)), in the same order, one at a time:
- * nothing but the current pair is held, so a caller that writes each pair out (the CLI's
+ * nothing but the current row is held, so a caller that writes each pair out (the CLI's
  * `p2p --json`) runs in bounded memory whatever the machine's size.
+ *
+ * Fast: the verdicts come from the compact walk (compactRows, one provider row at a time). A pair
+ * that can have something to list — ACS redirect on its path, or NOT_SUPPORTED (the kernel's
+ * warning lines, the whitelist's) — is classified again in full (p2pdmaClassify, verbose, no
+ * explanation) for its acsRedirect and warnings; every other pair has none (see distance.ts: the
+ * log lines and the ACS list come only from those two cases). matrix.test.ts checks the result
+ * equals toP2pJson(computeMatrix()) for every era, CPU and IOMMU setting.
  */
 export function* p2pJsonPairs(m: Machine): Generator<P2pJsonPair> {
-  const intEra = isIntDistanceEra(m.settings.era)
-  for (const v of matrixVerdicts(m)) yield jsonPair(v, intEra)
+  const era = m.settings.era
+  const intEra = isIntDistanceEra(era)
+  for (const row of compactRows(m)) {
+    const p = row.provider
+    for (let c = 0; c < row.clients.length; c++) {
+      const code = row.mapType[c]!
+      const client = row.clients[c]!
+      if (row.acs[c] === 0 && code !== MAP_CODE.NOT_SUPPORTED) {
+        yield {
+          provider: p.bdf,
+          client: client.bdf,
+          mapType: code === MAP_CODE.BUS_ADDR ? 'BUS_ADDR' : 'THRU_HOST_BRIDGE',
+          distance: row.distance[c]!,
+          acsRedirect: NONE,
+          warnings: NONE,
+        }
+      } else {
+        const v = verdictOf(m, p2pdmaClassify(m, p.id, client.id, true, era, false), null)
+        yield jsonPair(v, intEra)
+      }
+    }
+  }
 }

@@ -9,6 +9,7 @@ import {
   shortVendorName,
   PCI_IDS_VERSION,
 } from './pciids'
+import { PCI_IDS_TEXT } from './pci-ids.data'
 
 describe('pci.ids snapshot', () => {
   it('names the DGX-2H devices as lspci does', () => {
@@ -38,6 +39,26 @@ describe('pci.ids snapshot', () => {
     expect(shortVendorName('Advanced Micro Devices, Inc. [AMD/ATI]')).toBe('AMD/ATI')
     expect(shortVendorName('Mellanox Technologies')).toBe('Mellanox')
     expect(shortVendorName('ASPEED Technology, Inc.')).toBe('ASPEED')
+  })
+
+  it('the lookups (which search the snapshot text) agree with the parsed database', () => {
+    const d = parsePciIds(PCI_IDS_TEXT)
+    let devices = 0
+    for (const [id, v] of d.vendors) {
+      expect(pciVendorName(id), id.toString(16)).toBe(v.name)
+      let i = 0
+      for (const [dev, name] of v.devices)
+        if (i++ % 23 === 0) {
+          expect(pciDeviceName(id, dev), `${id.toString(16)}:${dev.toString(16)}`).toBe(name)
+          devices++
+        }
+    }
+    expect(devices).toBeGreaterThan(1000)
+    for (const [cls, name] of d.classes) expect(pciClassName(cls << 8), cls.toString(16)).toBe(name)
+    for (const [base, name] of d.bases)
+      if (![...d.classes.keys()].some((c) => c >> 8 === base && (c & 0xff) === 0xee))
+        expect(pciClassName((base << 16) | 0xee00), base.toString(16)).toBe(name)
+    expect(pciDeviceName(0x10de, 0x0001)).toBe(d.vendors.get(0x10de)?.devices.get(0x0001) ?? null)
   })
 
   it('parses pci.ids syntax, skipping what it does not know', () => {
