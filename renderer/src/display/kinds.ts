@@ -7,10 +7,10 @@ import type { NodeKind } from '../../../shared/model/topology'
 export const NODE_KIND_NAMES: Record<NodeKind, { short: string; label: string; title: string }> = {
   host_bridge: { short: 'HB', label: 'Host bridge', title: 'Host bridge (root complex) with its root bus' },
   root_port: { short: 'RP', label: 'Root port', title: 'PCIe root port (a bridge on the root bus)' },
-  switch_upstream: { short: 'USP', label: 'Switch upstream port', title: 'Switch upstream port (a bridge)' },
+  switch_upstream: { short: 'USP', label: 'Upstream port', title: 'Switch upstream port (a bridge)' },
   switch_downstream: {
     short: 'DSP',
-    label: 'Switch downstream port',
+    label: 'Downstream port',
     title: 'Switch downstream port (a bridge)',
   },
   pci_bridge: {
