@@ -26,6 +26,40 @@ const nodeBuiltins = [
   'zlib',
 ]
 
+/** What the engine may never import (besides Electron and Node). */
+const ENGINE_DENY = [
+  '**/shared/ipc/**',
+  '**/app/**',
+  '**/main/**',
+  '**/preload/**',
+  '**/renderer/**',
+  '**/tools/**',
+  'vue',
+  'pinia',
+]
+/** Any engine module but its public index. */
+const ENGINE_INDEX_ONLY = ['**/engine/**', '!**/engine/index']
+
+/**
+ * One layer's import rule: `deny` lists [module patterns, why] pairs; the Electron module itself is
+ * refused too unless the layer may load it (`electron: true`: main and the preload).
+ */
+function layer({ files, ignores, deny, electron = false }) {
+  return {
+    files,
+    ...(ignores ? { ignores } : {}),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...(electron ? {} : { paths: [electronModule] }),
+          patterns: deny.map(([group, message]) => ({ group, message })),
+        },
+      ],
+    },
+  }
+}
+
 export default defineConfig(
   {
     ignores: ['out/**', 'release/**', 'node_modules/**', 'tests/fixtures/**', 'test-results/**', '**/*.d.ts'],
@@ -46,209 +80,91 @@ export default defineConfig(
   },
   // Layering (README "Architecture"): shared ← engine ← app ← main/tools/bench; the renderer reaches
   // the app only through the IPC contract. Each layer imports only those below it.
-  {
+  layer({
     files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronModule],
-          patterns: [
-            {
-              group: [...nodeBuiltins, '**/electron/**', '**/renderer/**', 'vue', 'pinia'],
-              message:
-                'shared/ is the contract and the data model: no Electron, no Node built-ins, no engine, app or UI code',
-            },
-          ],
-        },
+    deny: [
+      [
+        [...nodeBuiltins, '**/electron/**', '**/renderer/**', 'vue', 'pinia'],
+        'shared/ is the contract and the data model: no Electron, no Node built-ins, no engine, app or UI code',
       ],
-    },
-  },
-  {
+    ],
+  }),
+  layer({
     files: ['electron/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronModule],
-          patterns: [
-            {
-              group: [
-                ...nodeBuiltins,
-                '**/shared/ipc/**',
-                '**/app/**',
-                '**/main/**',
-                '**/preload/**',
-                '**/renderer/**',
-                '**/tools/**',
-                'vue',
-                'pinia',
-              ],
-              message:
-                'electron/engine is the pure kernel model: no Electron, no Node built-ins, no IPC contract types, no app/main/UI code',
-            },
-          ],
-        },
+    deny: [
+      [
+        [...nodeBuiltins, ...ENGINE_DENY],
+        'electron/engine is the pure kernel model: no Electron, no Node built-ins, no IPC contract types, no app/main/UI code',
       ],
-    },
-  },
-  {
+    ],
+  }),
+  layer({
     files: ['electron/engine/**/*.ts'],
     ignores: ['electron/engine/**/*.test.ts', 'electron/engine/import/fuzz.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronModule],
-          patterns: [
-            {
-              group: [
-                ...nodeBuiltins,
-                '**/shared/ipc/**',
-                '**/app/**',
-                '**/main/**',
-                '**/preload/**',
-                '**/renderer/**',
-                '**/tools/**',
-                '**/tests/**',
-                'vue',
-                'pinia',
-              ],
-              message:
-                'electron/engine is the pure kernel model: no Electron, no Node built-ins, no IPC contract types, no app/main/UI/test code',
-            },
-          ],
-        },
+    deny: [
+      [
+        [...nodeBuiltins, ...ENGINE_DENY, '**/tests/**'],
+        'electron/engine is the pure kernel model: no Electron, no Node built-ins, no IPC contract types, no app/main/UI/test code',
       ],
-    },
-  },
-  {
+    ],
+  }),
+  layer({
     files: ['electron/app/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronModule],
-          patterns: [
-            {
-              group: [
-                '**/main/**',
-                '**/preload/**',
-                '**/renderer/**',
-                '**/tools/**',
-                '**/tests/**',
-                'vue',
-                'pinia',
-              ],
-              message:
-                'electron/app is the application layer: no Electron, no main/preload/renderer/tools code',
-            },
-            {
-              group: ['**/engine/**', '!**/engine/index'],
-              message: 'reach the engine through electron/engine/index.ts only',
-            },
-          ],
-        },
+    deny: [
+      [
+        ['**/main/**', '**/preload/**', '**/renderer/**', '**/tools/**', '**/tests/**', 'vue', 'pinia'],
+        'electron/app is the application layer: no Electron, no main/preload/renderer/tools code',
       ],
-    },
-  },
-  {
+      [ENGINE_INDEX_ONLY, 'reach the engine through electron/engine/index.ts only'],
+    ],
+  }),
+  layer({
     files: ['electron/main/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/engine/**', '!**/engine/index'],
-              message: 'main reaches the engine through electron/engine/index.ts only',
-            },
-            {
-              group: ['**/renderer/**', '**/preload/**', '**/tools/**'],
-              message:
-                'main is the Electron shell: the renderer and the preload are reached only through the IPC contract',
-            },
-          ],
-        },
+    electron: true,
+    deny: [
+      [ENGINE_INDEX_ONLY, 'main reaches the engine through electron/engine/index.ts only'],
+      [
+        ['**/renderer/**', '**/preload/**', '**/tools/**'],
+        'main is the Electron shell: the renderer and the preload are reached only through the IPC contract',
       ],
-    },
-  },
-  {
+    ],
+  }),
+  layer({
     files: ['tools/**/*.ts', 'tools/**/*.mjs', 'bench/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronModule],
-          patterns: [
-            {
-              group: ['**/engine/**', '!**/engine/index'],
-              message: 'tools and bench reach the engine through electron/engine/index.ts only',
-            },
-            {
-              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
-              message:
-                'tools and bench host electron/app (the browser harness included), never the Electron shell or the UI',
-            },
-          ],
-        },
+    deny: [
+      [ENGINE_INDEX_ONLY, 'tools and bench reach the engine through electron/engine/index.ts only'],
+      [
+        ['**/main/**', '**/renderer/**', '**/preload/**'],
+        'tools and bench host electron/app (the browser harness included), never the Electron shell or the UI',
       ],
-    },
-  },
-  {
+    ],
+  }),
+  layer({
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronModule],
-          patterns: [
-            {
-              group: [...nodeBuiltins, '**/electron/**'],
-              message: 'the renderer talks to main only through window.lab',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // Component tests and their helpers may run the pure engine in-process (fake window.lab).
+    deny: [[[...nodeBuiltins, '**/electron/**'], 'the renderer talks to main only through window.lab']],
+  }),
+  // Component tests and their helpers may run the pure engine in-process (fake window.lab).
+  layer({
     files: ['renderer/**/*.test.ts', 'renderer/src/testing/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronModule],
-          patterns: [
-            {
-              group: [...nodeBuiltins, '**/electron/main/**', '**/electron/preload/**', '**/electron/app/**'],
-              message:
-                'component tests may use the pure engine, nothing of main, the preload or the app layer',
-            },
-          ],
-        },
+    deny: [
+      [
+        [...nodeBuiltins, '**/electron/main/**', '**/electron/preload/**', '**/electron/app/**'],
+        'component tests may use the pure engine, nothing of main, the preload or the app layer',
       ],
-    },
-  },
-  {
+    ],
+  }),
+  layer({
     files: ['electron/preload/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/engine/**', '**/app/**', '**/main/**', '**/renderer/**'],
-              message: 'the preload exposes the contract only',
-            },
-          ],
-        },
+    electron: true,
+    deny: [
+      [
+        ['**/engine/**', '**/app/**', '**/main/**', '**/renderer/**'],
+        'the preload exposes the contract only',
       ],
-    },
-  },
+    ],
+  }),
   prettier,
 )
