@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2)
   const bridge = await startBridge({ port: parsePort(argv), oracle: argv.includes('--oracle') })
   console.log(`P2P DMA Lab (browser harness) at ${bridge.url}`)
-  console.log('Open it in Chromium; Ctrl+C stops the server.')
+  console.log(
+    'Open that address in Chromium (it carries an access token; without it the harness answers 403). Ctrl+C stops the server.',
+  )
+  if (argv.includes('--oracle')) console.log('"Verify with a real kernel" is on (--oracle).')
   const stop = (): void => {
     void bridge.close().then(() => process.exit(0))
   }

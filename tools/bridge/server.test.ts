@@ -1,18 +1,21 @@
 /**
  * The browser harness (tools/bridge/server.ts): static serving with the shim injected and the CSP
- * header, no path outside the renderer directory, WebSocket only from its own origin, and invoke
- * round trips through the real shim + createLabApi + shared handlers + real engine.
+ * header, no path outside the renderer directory, the access token on every request and on the
+ * WebSocket, WebSocket only from its own origin, a connection cap, a message-size cap, slow readers
+ * closed instead of buffered for, and invoke round trips through the real shim + createLabApi +
+ * shared handlers + real engine.
  */
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect as tcpConnect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import type { LabApi, LabView } from '../../shared/ipc/contract'
 import { CONTENT_SECURITY_POLICY } from '../../electron/app/csp'
-import { injectShim, resolveInside, startBridge, type Bridge } from './server'
+import { injectShim, resolveInside, startBridge, type Bridge, type BridgeOptions } from './server'
 
 let dir: string
 let bridge: Bridge
@@ -30,36 +33,59 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'secret.txt'), 'TOP SECRET\n')
   symlinkSync(join(dir, 'secret.txt'), join(renderer, 'assets', 'link.txt'))
   bridge = await startBridge({ port: 0, rendererDir: renderer })
-  origin = bridge.url.replace(/\/$/, '')
+  origin = bridge.origin
 })
+
+/** `path` on the harness with the access token. */
+const withToken = (path: string, b: Bridge = bridge): string => `${b.origin}${path}?token=${b.token}`
 
 afterAll(async () => {
   await bridge?.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** A raw GET: fetch() would normalise '..' away before the server ever saw it. */
+/** A raw GET (with the token unless told otherwise): fetch() would normalise '..' away before the server ever saw it. */
 function rawGet(
   path: string,
   headers: Record<string, string> = {},
+  token: string | null = bridge.token,
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  const full = token === null ? path : `${path}?token=${token}`
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: bridge.port, path, method: 'GET', headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))
-    })
+    const req = request(
+      { host: '127.0.0.1', port: bridge.port, path: full, method: 'GET', headers },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))
+      },
+    )
     req.on('error', reject)
     req.end()
   })
 }
 
-function connect(options: { origin?: string } = { origin: '' }): Promise<WebSocket> {
+function connect(
+  options: {
+    origin?: string
+    token?: string | null
+    cookie?: string
+    bridge?: Bridge
+    maxPayload?: number
+  } = {
+    origin: '',
+  },
+): Promise<WebSocket> {
+  const b = options.bridge ?? bridge
+  const token = options.token === undefined ? b.token : options.token
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(
-      `ws://127.0.0.1:${bridge.port}/__bridge__/ws`,
-      options.origin ? { origin: options.origin } : {},
+      `ws://127.0.0.1:${b.port}/__bridge__/ws${token === null ? '' : `?token=${token}`}`,
+      {
+        ...(options.origin ? { origin: options.origin } : {}),
+        ...(options.cookie ? { headers: { cookie: options.cookie } } : {}),
+      },
     )
     ws.once('open', () => resolve(ws))
     ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)))
@@ -68,8 +94,9 @@ function connect(options: { origin?: string } = { origin: '' }): Promise<WebSock
 }
 
 describe('browser harness', () => {
-  it('prints a 127.0.0.1 URL on an ephemeral port', () => {
-    expect(bridge.url).toBe(`http://127.0.0.1:${bridge.port}/`)
+  it('prints a 127.0.0.1 URL on an ephemeral port, with a random access token', () => {
+    expect(bridge.url).toBe(`http://127.0.0.1:${bridge.port}/?token=${bridge.token}`)
+    expect(bridge.token).toMatch(/^[A-Za-z0-9_-]{32}$/)
     expect(bridge.port).toBeGreaterThan(0)
   })
 
@@ -81,7 +108,7 @@ describe('browser harness', () => {
     const html = await res.text()
     expect(html).toContain('<head><script src="/__bridge__/shim.js"></script>\n    <meta charset="UTF-8" />')
     expect(html.indexOf('/__bridge__/shim.js')).toBeLessThan(html.indexOf('./assets/app.js'))
-    const asset = await fetch(new URL('assets/app.js', bridge.url))
+    const asset = await fetch(withToken('/assets/app.js'))
     expect(asset.status).toBe(200)
     expect(asset.headers.get('content-type')).toMatch(/javascript/)
     expect(asset.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
@@ -98,7 +125,7 @@ describe('browser harness', () => {
   })
 
   it('serves the shim as one classic script (an IIFE, no imports)', async () => {
-    const res = await fetch(new URL('__bridge__/shim.js', bridge.url))
+    const res = await fetch(withToken('/__bridge__/shim.js'))
     expect(res.status).toBe(200)
     const js = await res.text()
     expect(js).not.toMatch(/^\s*(import|export)\s/m)
@@ -209,11 +236,13 @@ describe('browser harness', () => {
   })
 
   it('gives the page window.lab through the real shim (createLabApi over the socket)', async () => {
-    const js = await (await fetch(new URL('__bridge__/shim.js', bridge.url))).text()
+    const js = await (await fetch(withToken('/__bridge__/shim.js'))).text()
     // A page-like global: location of the served page, and a WebSocket that sends the page's Origin.
+    // The page's cookie (set from the tokened URL) travels with its WebSocket.
+    const cookie = `p2plab_harness_${bridge.port}=${bridge.token}`
     class PageSocket extends WebSocket {
       constructor(url: string) {
-        super(url, { origin })
+        super(url, { origin, headers: { cookie } })
       }
     }
     const page: Record<string, unknown> = {
@@ -263,13 +292,7 @@ describe('browser harness: the real-kernel oracle', () => {
     writeFileSync(join(dir2, 'r', 'index.html'), '<!doctype html><html><head></head><body></body></html>')
     const plain = await startBridge({ port: 0, rendererDir: join(dir2, 'r') })
     try {
-      const ws = await new Promise<WebSocket>((resolve, reject) => {
-        const s = new WebSocket(`ws://127.0.0.1:${plain.port}/__bridge__/ws`, {
-          origin: plain.url.replace(/\/$/, ''),
-        })
-        s.once('open', () => resolve(s))
-        s.once('error', reject)
-      })
+      const ws = await connect({ bridge: plain, origin: plain.origin })
       const answer = (id: number, channel: string) =>
         new Promise<unknown>((resolve) => {
           ws.on('message', (d) => {
@@ -287,6 +310,156 @@ describe('browser harness: the real-kernel oracle', () => {
     } finally {
       await plain.close()
       rmSync(dir2, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('browser harness: locked', () => {
+  /** A harness of its own with small limits (the same minimal renderer). */
+  async function small(opts: Partial<BridgeOptions>): Promise<Bridge> {
+    return startBridge({ port: 0, rendererDir: join(dir, 'renderer'), ...opts })
+  }
+
+  it('without the token (or with a wrong one) no page, no asset, no shim and no WebSocket', async () => {
+    for (const path of ['/', '/index.html', '/assets/app.js', '/__bridge__/shim.js']) {
+      const res = await rawGet(path, {}, null)
+      expect(res.status, path).toBe(403)
+      expect(res.body).toMatch(/access token/)
+      expect((await rawGet(path, {}, 'x'.repeat(32))).status).toBe(403)
+      expect((await rawGet(path, {}, bridge.token.slice(1))).status).toBe(403)
+    }
+    // A local process can forge the Origin header, but not the token.
+    await expect(connect({ origin, token: null })).rejects.toThrow(/403/)
+    await expect(connect({ origin, token: 'A'.repeat(32) })).rejects.toThrow(/403/)
+    await expect(
+      connect({ origin, token: null, cookie: `p2plab_harness_${bridge.port}=nope` }),
+    ).rejects.toThrow(/403/)
+  })
+
+  it('the tokened URL sets an HttpOnly, SameSite=Strict cookie that then opens the page and the socket', async () => {
+    const res = await fetch(bridge.url)
+    const setCookie = res.headers.get('set-cookie') ?? ''
+    expect(setCookie).toBe(`p2plab_harness_${bridge.port}=${bridge.token}; Path=/; HttpOnly; SameSite=Strict`)
+    const cookie = setCookie.split(';')[0]!
+    expect((await rawGet('/assets/app.js', { cookie }, null)).status).toBe(200)
+    const ws = await connect({ origin, token: null, cookie })
+    ws.close()
+  })
+
+  it('the shim takes the token out of the address bar', async () => {
+    const js = await (await fetch(withToken('/__bridge__/shim.js'))).text()
+    const replaced: string[] = []
+    const page: Record<string, unknown> = {
+      location: {
+        protocol: 'http:',
+        host: '127.0.0.1:1',
+        pathname: '/',
+        search: '?token=abc',
+        hash: '#presenter',
+      },
+      history: { replaceState: (_d: unknown, _u: string, url: string) => replaced.push(url) },
+      WebSocket: class {
+        addEventListener(): void {}
+      },
+      console,
+    }
+    page['globalThis'] = page
+    runInNewContext(js, page)
+    expect(replaced).toEqual(['/#presenter'])
+  })
+
+  it('refuses connections over the cap (503) until one closes', async () => {
+    const b = await small({ maxConnections: 2 })
+    try {
+      const a = await connect({ bridge: b, origin: b.origin })
+      const c = await connect({ bridge: b, origin: b.origin })
+      await expect(connect({ bridge: b, origin: b.origin })).rejects.toThrow(/503/)
+      const closed = new Promise((r) => a.once('close', r))
+      a.close()
+      await closed
+      for (let i = 0; i < 300 && b.connections() > 1; i++) await new Promise((r) => setTimeout(r, 10))
+      const d = await connect({ bridge: b, origin: b.origin })
+      d.close()
+      c.close()
+    } finally {
+      await b.close()
+    }
+  })
+
+  it('closes a socket that sends a message over the size cap (1009)', async () => {
+    const b = await small({ maxMessageBytes: 4096 })
+    try {
+      const ws = await connect({ bridge: b, origin: b.origin })
+      const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
+      ws.send(
+        JSON.stringify({
+          t: 'invoke',
+          id: 1,
+          channel: 'lab:lab.importText',
+          payload: [{ fileName: 'x.xml', text: 'x'.repeat(8192) }],
+        }),
+      )
+      expect(await closed).toBe(1009)
+    } finally {
+      await b.close()
+    }
+  })
+
+  it('a socket that stops reading is closed once too much waits for it; the others go on', async () => {
+    const b = await small({ maxBufferedBytes: 512 * 1024 })
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    let slow: Socket | undefined
+    try {
+      // A raw client that completes the WebSocket handshake, then never reads again.
+      slow = tcpConnect(b.port, '127.0.0.1')
+      await new Promise<void>((resolve, reject) => {
+        slow!.once('error', reject)
+        slow!.write(
+          [
+            `GET /__bridge__/ws?token=${b.token} HTTP/1.1`,
+            `Host: 127.0.0.1:${b.port}`,
+            `Origin: ${b.origin}`,
+            'Upgrade: websocket',
+            'Connection: Upgrade',
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+            'Sec-WebSocket-Version: 13',
+            '',
+            '',
+          ].join('\r\n'),
+        )
+        slow!.once('data', (d) => {
+          expect(String(d)).toMatch(/^HTTP\/1\.1 101/)
+          slow!.pause()
+          resolve()
+        })
+      })
+      const reader = await connect({ bridge: b, origin: b.origin })
+      expect(b.connections()).toBe(2)
+      // Every change is pushed to the slow socket as lab.changed (a whole lab view each time).
+      const eras = ['v5.0', 'v6.2', 'v5.4', 'v6.12']
+      let id = 0
+      const ask = (era: string) =>
+        new Promise<void>((resolve) => {
+          const my = ++id
+          reader.on('message', function h(d) {
+            if ((JSON.parse(String(d)) as { id?: number }).id === my) {
+              reader.off('message', h)
+              resolve()
+            }
+          })
+          reader.send(
+            JSON.stringify({ t: 'invoke', id: my, channel: 'lab:lab.setSettings', payload: [{ era }] }),
+          )
+        })
+      for (let i = 0; i < 400 && b.connections() > 1; i++) await ask(eras[i % eras.length]!)
+      expect(b.connections()).toBe(1) // the slow one was closed, the reader stays
+      expect(warn.mock.calls.some((c) => /stopped reading/.test(String(c[0])))).toBe(true)
+      await ask('v6.2') // and still answers
+      reader.close()
+    } finally {
+      slow?.destroy()
+      warn.mockRestore()
+      await b.close()
     }
   })
 })

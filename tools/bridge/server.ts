@@ -6,11 +6,21 @@
  * because the Electron binary cannot be downloaded on the build machines (docs/design.md#the-browser-harness).
  *
  * Security, as for the app: the CSP header on every response, WebSocket upgrades only from the
- * server's own origin, a Host check (DNS rebinding), no path outside out/renderer.
+ * server's own origin, a Host check (DNS rebinding), no path outside out/renderer. And, because
+ * any local process can send the right Origin itself:
+ *  - an access token: a random secret in the URL the harness prints (?token=…); the first request
+ *    that carries it gets it back as an HttpOnly, SameSite=Strict cookie, and every request and the
+ *    WebSocket upgrade must carry one or the other (compared in constant time);
+ *  - at most `maxConnections` sockets at once;
+ *  - incoming messages of at most `maxMessageBytes` (the largest lab file the app opens);
+ *  - back-pressure: a socket that does not read is closed once `maxBufferedBytes` wait for it,
+ *    instead of buffering without bound;
+ *  - the real-kernel oracle (QEMU, apt-get) only when started with --oracle.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +31,7 @@ import { SOURCE_WORKER, WorkerSummaryHost } from '../../electron/app/matrix/work
 import { createHandlers, dispatch, type Emit } from '../../electron/app/ipc/handlers'
 import { CONTENT_SECURITY_POLICY } from '../../electron/app/csp'
 import { OracleService } from '../../electron/app/oracle/service'
+import { LIMITS } from '../../shared/model/lab-schema'
 import { BRIDGE_SHIM_PATH, BRIDGE_WS_PATH, parseClientMsg, type ServerMsg } from './protocol'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -38,13 +49,42 @@ export interface BridgeOptions {
    * QEMU and may call apt-get, and any local process that reaches the harness could start one.
    */
   oracle?: boolean
+  /** The access token (default: 24 random bytes). */
+  token?: string
+  /** Sockets at once (default MAX_CONNECTIONS). */
+  maxConnections?: number
+  /** Largest incoming message (default MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number
+  /** Bytes waiting for one socket before it is closed as a slow reader (default MAX_BUFFERED_BYTES). */
+  maxBufferedBytes?: number
 }
 
+/**
+ * Enough for the app, the presenter and a few more tabs; a 9th socket is refused (503).
+ */
+export const MAX_CONNECTIONS = 8
+/**
+ * The harness opens what the app opens: lab files up to LIMITS.maxFileBytes (16 MiB). Sent as a
+ * JSON string in lab.importText, a file grows by its escapes: at most ×1.15 over every fixture
+ * (measured: the pretty-printed lab files; real machine dumps ×1.03–1.10; the largest real one,
+ * a 335 KB hwloc XML, is a 0.36 MB message). 16 MiB × 1.15 + the envelope < 20 MiB.
+ */
+export const MAX_MESSAGE_BYTES = 20 * 1024 * 1024
+/** Room for a few of the largest replies (a lab view is at most a few MB) before a reader counts as stuck. */
+export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024
+
 export interface Bridge {
+  /** The address to open: it carries the access token. */
   url: string
+  /** The server's origin (no token). */
+  origin: string
+  /** The access token (Node clients send it as ?token= on the WebSocket URL). */
+  token: string
   port: number
   /** The session the harness hosts (tests may inspect it). */
   session: LabSession
+  /** Open WebSocket connections. */
+  connections(): number
   close(): Promise<void>
 }
 
@@ -149,10 +189,22 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     summaryHost: new WorkerSummaryHost(SOURCE_WORKER),
   })
   const sockets = new Set<WebSocket>()
+  const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES
+  /** Send, unless the peer has stopped reading: then it is closed, not buffered for without bound. */
+  const deliver = (ws: WebSocket, text: string): void => {
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount + Buffer.byteLength(text) > maxBuffered) {
+      console.warn(`bridge: closing a socket that stopped reading (${ws.bufferedAmount} bytes waiting)`)
+      sockets.delete(ws)
+      ws.terminate()
+      return
+    }
+    ws.send(text)
+  }
   const emit: Emit = (channel, payload, to) => {
     const text = JSON.stringify({ t: 'event', channel: PREFIX + channel, payload } satisfies ServerMsg)
     // the requester has the same data in its reply (one trip per change)
-    for (const ws of sockets) if (ws.readyState === ws.OPEN && ws !== to?.except) ws.send(text)
+    for (const ws of [...sockets]) if (ws !== to?.except) deliver(ws, text)
   }
   // the same "Verify with a real kernel" service as Electron main (a child process per run)
   const oracle = new OracleService({
@@ -163,7 +215,33 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   })
   const handlers = createHandlers(session, emit, 'browser-harness', { oracle })
 
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const tokenBytes = Buffer.from(token)
+  const matches = (candidate: string | undefined | null): boolean => {
+    if (!candidate) return false
+    const c = Buffer.from(candidate)
+    return c.length === tokenBytes.length && timingSafeEqual(c, tokenBytes)
+  }
   let port = 0
+  /** One cookie per harness (cookies are per host, not per port). */
+  const cookieName = (): string => `p2plab_harness_${port}`
+  const cookieToken = (req: IncomingMessage): string | null => {
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const eq = part.indexOf('=')
+      if (eq > 0 && part.slice(0, eq).trim() === cookieName()) return part.slice(eq + 1).trim()
+    }
+    return null
+  }
+  const queryToken = (req: IncomingMessage): string | null => {
+    try {
+      return new URL(req.url ?? '/', 'http://x').searchParams.get('token')
+    } catch {
+      return null
+    }
+  }
+  /** 'query': the token came in the URL (answer with the cookie); 'cookie'; null: refused. */
+  const authorized = (req: IncomingMessage): 'query' | 'cookie' | null =>
+    matches(queryToken(req)) ? 'query' : matches(cookieToken(req)) ? 'cookie' : null
   const allowedHosts = (): Set<string> =>
     new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
   const ownOrigins = (): Set<string> => new Set([...allowedHosts()].map((h) => `http://${h}`))
@@ -174,9 +252,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     type: string,
     body: string | Buffer,
     head = false,
+    extra: Record<string, string> = {},
   ): void => {
     res.writeHead(status, {
       ...SECURITY_HEADERS,
+      ...extra,
       'Content-Type': type,
       'Content-Length': Buffer.byteLength(body),
     })
@@ -192,9 +272,23 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n')
     }
     const head = req.method === 'HEAD'
+    const auth = authorized(req)
+    if (!auth)
+      return send(
+        res,
+        403,
+        'text/plain; charset=utf-8',
+        'Forbidden: open the address `npm run serve` printed; it carries the access token.\n',
+        head,
+      )
+    // The token in the URL becomes a cookie for this harness: the page's own requests, its reload,
+    // the presenter tab and the WebSocket carry it from then on.
+    const cookie: Record<string, string> =
+      auth === 'query' ? { 'Set-Cookie': `${cookieName()}=${token}; Path=/; HttpOnly; SameSite=Strict` } : {}
     const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/'
-    if (rawPath === BRIDGE_SHIM_PATH) return send(res, 200, MIME['.js']!, shimJs, head)
-    if (rawPath === '/' || rawPath === '/index.html') return send(res, 200, MIME['.html']!, indexHtml, head)
+    if (rawPath === BRIDGE_SHIM_PATH) return send(res, 200, MIME['.js']!, shimJs, head, cookie)
+    if (rawPath === '/' || rawPath === '/index.html')
+      return send(res, 200, MIME['.html']!, indexHtml, head, cookie)
     const file = resolveInside(rendererDir, rawPath)
     if (!file) return notFound(res)
     try {
@@ -203,7 +297,14 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const st = await stat(real)
       if (!st.isFile()) return notFound(res)
       const body = await readFile(real)
-      return send(res, 200, MIME[extname(real).toLowerCase()] ?? 'application/octet-stream', body, head)
+      return send(
+        res,
+        200,
+        MIME[extname(real).toLowerCase()] ?? 'application/octet-stream',
+        body,
+        head,
+        cookie,
+      )
     } catch {
       return notFound(res)
     }
@@ -217,7 +318,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     })
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 })
+  const maxConnections = options.maxConnections ?? MAX_CONNECTIONS
+  let upgrading = 0
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+  })
   const refuse = (socket: Duplex, status: string): void => {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     socket.destroy()
@@ -226,9 +332,21 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const path = (req.url ?? '').split('?', 1)[0]
     if (path !== BRIDGE_WS_PATH) return refuse(socket, '404 Not Found')
     if (!allowedHosts().has(req.headers.host ?? '')) return refuse(socket, '421 Misdirected Request')
-    // Only the page this server served may talk to the engine (no cross-site WebSocket hijacking).
+    // Only the page this server served may talk to the engine (no cross-site WebSocket hijacking),
+    // and only with the token (any local process can forge an Origin header).
     if (!ownOrigins().has(req.headers.origin ?? '')) return refuse(socket, '403 Forbidden')
+    if (!authorized(req)) return refuse(socket, '403 Forbidden')
+    if (sockets.size + upgrading >= maxConnections) return refuse(socket, '503 Service Unavailable')
+    // Counted from here until the socket is open or gone (a failed handshake never calls back).
+    upgrading++
+    let pending = true
+    const settle = (): void => {
+      if (pending) upgrading--
+      pending = false
+    }
+    socket.once('close', settle)
     wss.handleUpgrade(req, socket, head, (ws) => {
+      settle()
       sockets.add(ws)
       ws.on('close', () => sockets.delete(ws))
       ws.on('error', () => sockets.delete(ws))
@@ -247,7 +365,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           const e = err instanceof Error ? err : new Error(String(err))
           reply = { t: 'result', id: msg.id, ok: false, error: { name: e.name, message: e.message } }
         }
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
+        deliver(ws, JSON.stringify(reply))
       })
     })
   })
@@ -260,12 +378,15 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     })
   })
   port = (server.address() as AddressInfo).port
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
   return {
-    url,
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
     port,
     session,
+    connections: () => sockets.size,
     close: async () => {
       oracle.cancel()
       for (const ws of sockets) ws.terminate()

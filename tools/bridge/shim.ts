@@ -13,7 +13,16 @@ interface Pending {
   reject: (error: Error) => void
 }
 
-const page = globalThis as unknown as { location: { protocol: string; host: string }; lab?: unknown }
+const page = globalThis as unknown as {
+  location: { protocol: string; host: string; pathname?: string; search?: string; hash?: string }
+  history?: { replaceState(data: unknown, unused: string, url: string): void }
+  lab?: unknown
+}
+
+// The access token came in the URL the harness printed; the server answered with it as a cookie,
+// which the page's requests and the WebSocket now carry. Keep it out of the address bar.
+if (/(^|[?&])token=/.test(page.location.search ?? ''))
+  page.history?.replaceState(null, '', `${page.location.pathname ?? '/'}${page.location.hash ?? ''}`)
 
 function connect(): Transport {
   const url = `${page.location.protocol === 'https:' ? 'wss' : 'ws'}://${page.location.host}${BRIDGE_WS_PATH}`
