@@ -69,7 +69,7 @@ export const MAX_CONNECTIONS = 8
  * (measured: the pretty-printed lab files; real machine dumps ×1.03–1.10; the largest real one,
  * a 335 KB hwloc XML, is a 0.36 MB message). 16 MiB × 1.15 + the envelope < 20 MiB.
  */
-export const MAX_MESSAGE_BYTES = 20 * 1024 * 1024
+export const MAX_MESSAGE_BYTES = LIMITS.maxFileBytes + LIMITS.maxFileBytes / 4 // 20 MiB
 /** Room for a few of the largest replies (a lab view is at most a few MB) before a reader counts as stuck. */
 export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 
