@@ -15,7 +15,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import type { LabApi, LabView } from '../../shared/ipc/contract'
 import { CONTENT_SECURITY_POLICY } from '../../electron/app/csp'
-import { injectShim, resolveInside, startBridge, type Bridge, type BridgeOptions } from './server'
+import {
+  cacheControlFor,
+  injectShim,
+  resolveInside,
+  startBridge,
+  type Bridge,
+  type BridgeOptions,
+} from './server'
 
 let dir: string
 let bridge: Bridge
@@ -30,6 +37,7 @@ beforeAll(async () => {
     '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8" />\n    <script type="module" crossorigin src="./assets/app.js"></script>\n  </head>\n  <body><div id="app"></div></body>\n</html>\n',
   )
   writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log("app")\n')
+  writeFileSync(join(renderer, 'assets', 'index-SOaVAZe3.js'), 'console.log("hashed")\n')
   writeFileSync(join(dir, 'secret.txt'), 'TOP SECRET\n')
   symlinkSync(join(dir, 'secret.txt'), join(renderer, 'assets', 'link.txt'))
   bridge = await startBridge({ port: 0, rendererDir: renderer })
@@ -94,6 +102,18 @@ function connect(
 }
 
 describe('browser harness', () => {
+  it('caches by name: the HTML never, hashed assets for a year, the rest after revalidating', async () => {
+    const get = async (path: string) => (await fetch(withToken(path))).headers.get('cache-control')
+    expect(await get('/')).toBe('no-store')
+    expect(await get('/index.html')).toBe('no-store')
+    expect(await get('/assets/index-SOaVAZe3.js')).toBe('public, max-age=31536000, immutable')
+    expect(await get('/assets/app.js')).toBe('no-cache')
+    expect(await get('/__bridge__/shim.js')).toBe('no-cache')
+    expect(await get('/assets/missing-SOaVAZe3.js')).toBe('no-store')
+    expect(cacheControlFor('/assets/index-Cw2jQrN0.css', 'text/css')).toMatch(/immutable/)
+    expect(cacheControlFor('/assets/deep/index-Cw2jQrN0.css', 'text/css')).toBe('no-cache')
+  })
+
   it('prints a 127.0.0.1 URL on an ephemeral port, with a random access token', () => {
     expect(bridge.url).toBe(`http://127.0.0.1:${bridge.port}/?token=${bridge.token}`)
     expect(bridge.token).toMatch(/^[A-Za-z0-9_-]{32}$/)

@@ -111,7 +111,22 @@ const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cache-Control': 'no-store',
+}
+
+/**
+ * Vite's content-hashed output names (`assets/index-SOaVAZe3.js`): a new build gives new names, so
+ * these may be kept for a year without asking again.
+ */
+const HASHED_ASSET = /^\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$/
+
+/**
+ * How long a browser may keep a response: the HTML never (it names the current build's assets),
+ * hashed assets for a year, anything else only after asking again (no-cache).
+ */
+export function cacheControlFor(urlPath: string, type: string): string {
+  if (type.startsWith('text/html')) return 'no-store'
+  if (HASHED_ASSET.test(urlPath)) return 'public, max-age=31536000, immutable'
+  return 'no-cache'
 }
 
 /** Bundle tools/bridge/shim.ts (and the createLabApi it imports) into one IIFE, in memory. */
@@ -256,6 +271,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   ): void => {
     res.writeHead(status, {
       ...SECURITY_HEADERS,
+      'Cache-Control': status === 200 ? 'no-cache' : 'no-store',
       ...extra,
       'Content-Type': type,
       'Content-Length': Buffer.byteLength(body),
@@ -288,7 +304,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/'
     if (rawPath === BRIDGE_SHIM_PATH) return send(res, 200, MIME['.js']!, shimJs, head, cookie)
     if (rawPath === '/' || rawPath === '/index.html')
-      return send(res, 200, MIME['.html']!, indexHtml, head, cookie)
+      return send(res, 200, MIME['.html']!, indexHtml, head, { ...cookie, 'Cache-Control': 'no-store' })
     const file = resolveInside(rendererDir, rawPath)
     if (!file) return notFound(res)
     try {
@@ -297,14 +313,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const st = await stat(real)
       if (!st.isFile()) return notFound(res)
       const body = await readFile(real)
-      return send(
-        res,
-        200,
-        MIME[extname(real).toLowerCase()] ?? 'application/octet-stream',
-        body,
-        head,
-        cookie,
-      )
+      const type = MIME[extname(real).toLowerCase()] ?? 'application/octet-stream'
+      return send(res, 200, type, body, head, { ...cookie, 'Cache-Control': cacheControlFor(rawPath, type) })
     } catch {
       return notFound(res)
     }
