@@ -45,6 +45,7 @@ import {
   eraInfos,
   SOURCES,
   applyEdits,
+  applyExerciseEdit,
   emptyMachine,
   iomemTree,
   CPU_PRESETS,
@@ -81,6 +82,7 @@ function matrixPairs(m: Machine): number {
   return endpoints * providers
 }
 import type { EditRequest } from '../../shared/model/edit'
+import type { ExerciseEdit } from '../../shared/model/stepper'
 import type { AddressMapView } from '../../shared/model/addressmap'
 import type { MachineSpec } from '../../shared/model/topology'
 import { StepperSession } from './stepping/stepper-session'
@@ -502,6 +504,78 @@ export class LabSession {
     return this.swapHistory(built.value)
   }
 
+  /**
+   * Add, update, delete or move one exercise of a scenario (authoring in the app). Validated with the
+   * lab file's own schema; refused with located issues, changing nothing. Undoable with
+   * exerciseUndo(); the machine, the matrix and a running stepper stay as they are.
+   */
+  editExercises(req: ExerciseEdit): Result<LabView> {
+    const prev = this.state.lab
+    const scenarios = prev.scenarios ?? []
+    if (!Number.isInteger(req.scenario) || req.scenario < 0 || req.scenario >= scenarios.length) {
+      const message = `the lab has no scenario ${req.scenario} (it has ${scenarios.length})`
+      return inputError(`exercise.edit: ${message}`, [{ source: 'exercise.edit', path: 'scenario', message }])
+    }
+    const applied = applyExerciseEdit(scenarios[req.scenario], req)
+    if (!applied.ok) {
+      const issues = applied.issues.map((i) => ({ ...i, path: `scenarios.${req.scenario}.${i.path}` }))
+      return inputError(`exercise.edit: refused (${issueSummary(issues)})`, issues)
+    }
+    const next = scenarios.map((s, i) => (i === req.scenario ? applied.scenario : s))
+    const { undo } = this.exerciseHistory()
+    undo.push(scenarios)
+    if (undo.length > UNDO_LIMIT) undo.splice(0, undo.length - UNDO_LIMIT)
+    this.exerciseRedoStack = []
+    return this.swapScenarios(next)
+  }
+
+  exerciseUndo(): Result<LabView> {
+    return this.travelExercises('undo')
+  }
+
+  exerciseRedo(): Result<LabView> {
+    return this.travelExercises('redo')
+  }
+
+  /** Scenario arrays before (undo) and after (redo) exercise edits; dropped when the scenarios change otherwise. */
+  private exerciseUndoStack: unknown[][] = []
+  private exerciseRedoStack: unknown[][] = []
+  private exerciseHead: unknown[] | undefined | null = null
+
+  private exerciseHistory(): { undo: unknown[][]; redo: unknown[][] } {
+    if (this.exerciseHead !== this.state.lab.scenarios) {
+      this.exerciseUndoStack = []
+      this.exerciseRedoStack = []
+      this.exerciseHead = this.state.lab.scenarios
+    }
+    return { undo: this.exerciseUndoStack, redo: this.exerciseRedoStack }
+  }
+
+  private travelExercises(dir: 'undo' | 'redo'): Result<LabView> {
+    const { undo, redo } = this.exerciseHistory()
+    const from = dir === 'undo' ? undo : redo
+    const to = dir === 'undo' ? redo : undo
+    const scenarios = from.pop()
+    if (!scenarios) {
+      const message = `nothing to ${dir}`
+      return inputError(`exercise.${dir}: ${message}`, [{ source: `exercise.${dir}`, message }])
+    }
+    to.push(this.state.lab.scenarios ?? [])
+    return this.swapScenarios(scenarios)
+  }
+
+  private canTravelExercises(dir: 'undo' | 'redo'): boolean {
+    if (this.exerciseHead !== this.state.lab.scenarios) return false
+    return (dir === 'undo' ? this.exerciseUndoStack : this.exerciseRedoStack).length > 0
+  }
+
+  /** The same machine, matrix and node views with other scenarios (nothing to enumerate again). */
+  private swapScenarios(scenarios: unknown[]): Result<LabView> {
+    const lab: LabFile = { ...this.state.lab, scenarios }
+    this.exerciseHead = scenarios
+    return this.swap({ ...this.state, lab })
+  }
+
   undo(): Result<LabView> {
     return this.travel('undo')
   }
@@ -559,6 +633,8 @@ export class LabSession {
       nodes: s.nodes,
       canUndo: this.canTravel('undo'),
       canRedo: this.canTravel('redo'),
+      canUndoExercises: this.canTravelExercises('undo'),
+      canRedoExercises: this.canTravelExercises('redo'),
       matrix: { ...s.matrix, summary: this.summaryValue, lastChange: s.lastChange },
       importReport: s.importReport,
       revision: this.revision,

@@ -131,6 +131,7 @@ export {
   type ExerciseCheck,
   type ExerciseCover,
 } from './scenario/exercise-verify'
+export { applyExerciseEdit, type ExerciseEditResult } from './scenario/exercise-edit'
 export { builtinScenarios } from './scenario/library'
 export * as setup from './scenario/setups'
 

@@ -22,6 +22,8 @@ import type { AddressMapView } from '../model/addressmap'
 import type {
   CompareView,
   ExerciseAnswer,
+  ExerciseCheckView,
+  ExerciseEdit,
   ExerciseReveal,
   Prediction,
   ReportText,
@@ -162,6 +164,9 @@ export interface LabView {
   /** Topology edits (topology.edit) can be undone / redone. */
   canUndo: boolean
   canRedo: boolean
+  /** Exercise edits (exercise.edit) can be undone / redone (their own history). */
+  canUndoExercises: boolean
+  canRedoExercises: boolean
   /** Present after an import: what was imported and what was assumed. */
   importReport: ImportReport | null
   /** Bumps on every change, so the renderer can drop stale answers. */
@@ -348,6 +353,12 @@ export interface Invoke {
   'exercise.reveal': (req: { index: number; exercise: number }) => Result<ExerciseAnswer>
   /** Instructor mode: the answers of a scenario's exercises, for the asking window only (nothing is revealed). */
   'exercise.answers': (req: { index: number }) => Result<ExerciseAnswer[]>
+  /** Authoring: add / update / delete / move one exercise, validated like the lab file; one undo step. */
+  'exercise.edit': (edit: ExerciseEdit) => Result<LabView>
+  'exercise.undo': () => Result<LabView>
+  'exercise.redo': () => Result<LabView>
+  /** Authoring: each exercise of a scenario checked against the engine, in every era it names (as `lab run`). */
+  'exercise.verify': (req: { index: number }) => Result<ExerciseCheckView[]>
   /** Open the kernel source of a function on elixir.bootlin.com (main: the system browser; harness: returns the URL). */
   'app.openSource': (req: { era: Era; fn: string; file?: string }) => Result<{ url: string; opened: boolean }>
   /** Open (or focus) the presenter window (main: a second window on '#presenter'; harness: opened false, open the tab yourself). */
@@ -414,6 +425,10 @@ export const invokeChannels = {
   'exercise.check': 1,
   'exercise.reveal': 1,
   'exercise.answers': 1,
+  'exercise.edit': 1,
+  'exercise.undo': 1,
+  'exercise.redo': 1,
+  'exercise.verify': 1,
   'app.presenter.open': 1,
   'oracle.available': 1,
   'oracle.start': 1,

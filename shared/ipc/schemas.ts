@@ -34,6 +34,32 @@ const kfn = z
   .max(128)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a kernel function name like check_vma_flags')
 
+const exerciseIndex = z.number().int().min(0).max(49)
+/**
+ * An exercise as the lab file holds it: a bounded plain object here; its fields are validated by the
+ * app with the lab file's own schema (electron/engine/scenario/exercise.ts), which reports located issues.
+ */
+const exerciseObject = z
+  .record(z.string().max(40), z.unknown())
+  .refine((o) => Object.keys(o).length <= 16, 'at most 16 fields')
+  .refine((o) => JSON.stringify(o).length <= 16_384, 'an exercise of at most 16 KiB')
+const exerciseEditSchema = z.discriminatedUnion('op', [
+  z.strictObject({
+    op: z.literal('add'),
+    scenario: scenarioIndex,
+    exercise: exerciseObject,
+    at: z.number().int().min(0).max(50).optional(),
+  }),
+  z.strictObject({
+    op: z.literal('update'),
+    scenario: scenarioIndex,
+    index: exerciseIndex,
+    exercise: exerciseObject,
+  }),
+  z.strictObject({ op: z.literal('delete'), scenario: scenarioIndex, index: exerciseIndex }),
+  z.strictObject({ op: z.literal('move'), scenario: scenarioIndex, from: exerciseIndex, to: exerciseIndex }),
+])
+
 /** Each entry validates the *argument list* (a tuple), so extra arguments are refused too. */
 export const requestSchemas = {
   'app.info': z.tuple([]),
@@ -97,6 +123,10 @@ export const requestSchemas = {
     z.strictObject({ index: scenarioIndex, exercise: z.number().int().min(0).max(49) }),
   ]),
   'exercise.answers': z.tuple([z.strictObject({ index: scenarioIndex })]),
+  'exercise.edit': z.tuple([exerciseEditSchema]),
+  'exercise.undo': z.tuple([]),
+  'exercise.redo': z.tuple([]),
+  'exercise.verify': z.tuple([z.strictObject({ index: scenarioIndex })]),
   'app.openSource': z.tuple([
     z.strictObject({
       era,

@@ -308,3 +308,23 @@ export interface ReportText {
   mime: string
   text: string
 }
+
+/**
+ * One authoring edit of a scenario's exercises (exercise.edit). `exercise` is the object as the lab
+ * file holds it (question, kind, op, pair, devices, eras, choices, answer, explanation, id); the
+ * app validates it with the lab file's own schema and refuses it, with located issues, otherwise.
+ */
+export type ExerciseEdit =
+  | { op: 'add'; scenario: number; exercise: Record<string, unknown>; at?: number }
+  | { op: 'update'; scenario: number; index: number; exercise: Record<string, unknown> }
+  | { op: 'delete'; scenario: number; index: number }
+  | { op: 'move'; scenario: number; from: number; to: number }
+
+/** An exercise checked against the engine (exercise.verify): what `lab run` prints for it. */
+export interface ExerciseCheckView {
+  index: number
+  id: string
+  ok: boolean
+  actual: { era: string; value: string }[]
+  problems: string[]
+}

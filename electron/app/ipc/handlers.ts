@@ -25,7 +25,7 @@ import type {
 import { invokeChannels } from '../../../shared/ipc/contract'
 import { requestSchemas } from '../../../shared/ipc/schemas'
 import type { InputIssue } from '../../../shared/model/topology'
-import type { StepperView } from '../../../shared/model/stepper'
+import type { ExerciseEdit, StepperView } from '../../../shared/model/stepper'
 import type { LabSession } from '../session'
 import type { EditRequest } from '../../../shared/model/edit'
 import type { Era } from '../../../shared/model/topology'
@@ -246,6 +246,10 @@ export function createHandlers(
     'exercise.check': guarded('exercise.check', ([req]) => revealed(session.stepping.checkExercise(req))),
     'exercise.reveal': guarded('exercise.reveal', ([req]) => revealed(session.stepping.revealExercise(req))),
     'exercise.answers': guarded('exercise.answers', ([req]) => session.stepping.answers(req)),
+    'exercise.edit': guarded('exercise.edit', ([edit]) => session.editExercises(edit as ExerciseEdit)),
+    'exercise.undo': guarded('exercise.undo', () => session.exerciseUndo()),
+    'exercise.redo': guarded('exercise.redo', () => session.exerciseRedo()),
+    'exercise.verify': guarded('exercise.verify', ([req]) => session.stepping.verify(req)),
     'app.openSource': guarded('app.openSource', ([req]) => openSource(req, services.openExternal)),
     'app.presenter.open': guarded('app.presenter.open', () => {
       if (!services.openPresenter) return { ok: true, value: { opened: false } }

@@ -15,6 +15,7 @@ import type { IpcError, Result } from '../../../shared/ipc/contract'
 import type {
   CompareView,
   ExerciseAnswer,
+  ExerciseCheckView,
   ExerciseReveal,
   WorkshopScore,
   Prediction,
@@ -29,6 +30,7 @@ import {
   exerciseId,
   isCorrect,
   resolveDev,
+  verifyExercises,
   type Exercise,
   type Scenario,
 } from '../../engine/index'
@@ -176,6 +178,21 @@ export class StepperSession {
     return this.guard('exercise.answers', () => {
       const sc = scenarioAt(this.currentLab(), req.index)
       return (sc.exercises ?? []).map((e, i) => exerciseAnswer(e, i, sc.operations))
+    })
+  }
+
+  /** Authoring: each exercise of scenario `index` checked against the engine (what `lab run` says). */
+  verify(req: { index: number }): Result<ExerciseCheckView[]> {
+    return this.guard('exercise.verify', () => {
+      const lab = this.currentLab()
+      const sc = scenarioAt(lab, req.index)
+      return verifyExercises(lab.machine, lab.settings, sc).map((c) => ({
+        index: c.index,
+        id: c.id,
+        ok: c.ok,
+        actual: c.actual,
+        problems: c.problems,
+      }))
     })
   }
 

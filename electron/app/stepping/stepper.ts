@@ -380,8 +380,9 @@ export class Stepper {
 
   /** The same recorded run with the scenario's exercises changed (an authoring edit): cursor kept. */
   withScenario(sc: Scenario): Stepper {
+    const cursor = this.tl.cursor // the same timeline: the constructor moves it to the start
     const s = new Stepper(this.index, sc, this.result)
-    s.result.timeline.seek(this.tl.cursor)
+    s.result.timeline.seek(cursor)
     s.stopped = this.stopped
     return s
   }

@@ -2,6 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { AppInfo, IpcError, LabView, Result, SettingsPatch } from '../../../shared/ipc/contract'
 import type { PairVerdict } from '../../../shared/model/p2p'
+import type { ExerciseCheckView, ExerciseEdit } from '../../../shared/model/stepper'
+import type { InputIssue } from '../../../shared/model/topology'
 import { invoke, openFile as openByPath } from '../api/lab'
 import { decodeUtf8 } from '../../../shared/text/utf8'
 import { useEngineEvent } from '../composables/useEngineEvent'
@@ -114,6 +116,21 @@ export const useLabStore = defineStore('lab', () => {
   function clearError() {
     lastError.value = null
   }
+  /** Authoring: one exercise edit; resolves to the refusal's located issues, or null when applied. */
+  async function editExercises(edit: ExerciseEdit): Promise<InputIssue[] | null> {
+    const r = await invoke('exercise.edit', edit)
+    if (r.ok) {
+      accept(r.value)
+      return null
+    }
+    return r.error.issues.length ? r.error.issues : [{ source: 'exercise.edit', message: r.error.message }]
+  }
+  const exerciseUndo = () => settle(invoke('exercise.undo'))
+  const exerciseRedo = () => settle(invoke('exercise.redo'))
+  async function verifyExercises(index: number): Promise<ExerciseCheckView[]> {
+    const r = await invoke('exercise.verify', { index })
+    return r.ok ? r.value : []
+  }
   /**
    * The verdict of a pair: the one lookup every view uses (matrix, explanation, editor, stepper), so
    * a cell an open exercise asks about (the app's spoiler guard lists it) is masked here, once.
@@ -143,6 +160,10 @@ export const useLabStore = defineStore('lab', () => {
     importText,
     openFile,
     clearError,
+    editExercises,
+    exerciseUndo,
+    exerciseRedo,
+    verifyExercises,
     pair,
     explain,
   }

@@ -224,6 +224,8 @@ export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
     nodes: NODES,
     canUndo: false,
     canRedo: false,
+    canUndoExercises: false,
+    canRedoExercises: false,
     matrix: {
       era: 'v6.12',
       distanceIsReturnValue: false,
@@ -372,6 +374,10 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'exercise.check': vi.fn(() => noStepper('exercise.check')),
       'exercise.reveal': vi.fn(() => noStepper('exercise.reveal')),
       'exercise.answers': vi.fn(() => ok([])),
+      'exercise.edit': vi.fn(() => ok(makeView(2))),
+      'exercise.undo': vi.fn(() => ok(makeView(3))),
+      'exercise.redo': vi.fn(() => ok(makeView(4))),
+      'exercise.verify': vi.fn(() => ok([])),
       'app.openSource': vi.fn((req) =>
         ok({ url: `https://elixir.bootlin.com/linux/${req.era}/C/ident/${req.fn}`, opened: false }),
       ),
