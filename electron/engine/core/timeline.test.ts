@@ -306,12 +306,24 @@ describe('reversibility property', () => {
           const n = total - start === 0 ? 0 : (b % (total - start)) + 1
           tl.seek(start)
           const before = tl.world
-          const snapshot = structuredClone(before)
+          // a deep copy, so that a step that wrongly changed the world in place is caught (the run
+          // tables are read-only views over persistent maps: copied as plain records)
+          const snapshot = structuredClone({
+            ...before,
+            vmas: { ...before.vmas },
+            ptes: { ...before.ptes },
+            pages: { ...before.pages },
+          })
           for (let i = 0; i < n; i++) tl.forward()
           const mid = tl.world
           const deltas = tl.steps.slice(start, start + n).map((s) => (s.kind === 'mutate' ? s.deltas : []))
           for (let i = 0; i < n; i++) tl.back()
-          expect(tl.world).toEqual(snapshot)
+          expect({
+            ...tl.world,
+            vmas: { ...tl.world.vmas },
+            ptes: { ...tl.world.ptes },
+            pages: { ...tl.world.pages },
+          }).toEqual(snapshot)
           for (let i = 0; i < n; i++) tl.forward()
           expect(tl.world).toEqual(mid)
           expect(tl.steps.slice(start, start + n).map((s) => (s.kind === 'mutate' ? s.deltas : []))).toEqual(

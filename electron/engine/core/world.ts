@@ -15,6 +15,7 @@ import type { RngState } from './rng'
 import { rngInit } from './rng'
 import type { DmaAddr, Paddr, Pfn, Vaddr } from './addr'
 import type { Delta } from './delta'
+import { runsOf, runTable, type RunTable } from './runmap'
 
 /** struct mm_struct, reduced to what the lab shows. */
 export interface Mm {
@@ -319,9 +320,12 @@ export interface SysState {
 export interface World {
   sys: SysState
   mms: Readonly<Record<string, Mm>>
-  vmas: Readonly<Record<string, VmArea>>
-  ptes: Readonly<Record<string, PteRun>>
-  pages: Readonly<Record<string, PageRun>>
+  /** Ordered by (mm, vm_start): core/runmap.ts. */
+  vmas: RunTable<VmArea>
+  /** Ordered by (mm, va). */
+  ptes: RunTable<PteRun>
+  /** Ordered by pfn. */
+  pages: RunTable<PageRun>
   pgmaps: Readonly<Record<string, DevPagemap>>
   p2pdma: Readonly<Record<string, P2pdmaState>>
   sgts: Readonly<Record<string, SgTable>>
@@ -351,9 +355,9 @@ export function emptyWorld(seed: number): World {
   return {
     sys: { rng: rngInit(seed), ramNext: (RAM_START >> 12n) as Pfn, lockdown: false, nextPid: 1000 },
     mms: {},
-    vmas: {},
-    ptes: {},
-    pages: {},
+    vmas: runTable<VmArea>(),
+    ptes: runTable<PteRun>(),
+    pages: runTable<PageRun>(),
     pgmaps: {},
     p2pdma: {},
     sgts: {},
@@ -375,6 +379,8 @@ export function emptyWorld(seed: number): World {
 /**
  * Apply one delta: the only way the world changes. Returns a new World; the old one is untouched.
  * Throws (an engine bug, VM_BUG_ON) when the delta's `before` does not match the world.
+ * A run table (vmas, ptes, pages) changes in O(log n) and shares the rest with the old world; a
+ * plain table is copied.
  */
 export function applyDelta(w: World, d: Delta): World {
   if (d.op === 'sys') return { ...w, sys: d.after }
@@ -385,6 +391,8 @@ export function applyDelta(w: World, d: Delta): World {
       `applyDelta: ${d.table}[${d.key}] is ${cur === undefined ? 'absent' : 'present'} but the delta expects the opposite`,
     )
   }
+  const runs = runsOf(table)
+  if (runs) return { ...w, [d.table]: runTable(runs.with(d.key, d.after)) }
   const next = { ...table }
   if (d.after === null) delete next[d.key]
   else next[d.key] = d.after
@@ -408,6 +416,7 @@ export function applyAll(w: World, ds: readonly Delta[]): World {
 
 function writeOwned(x: World, owned: Set<Table>, d: Extract<Delta, { op: 'set' }>): World {
   let table = x[d.table] as Record<string, unknown>
+  if (runsOf(table)) return applyDelta(x, d)
   if (!owned.has(d.table)) {
     table = { ...table }
     x = { ...x, [d.table]: table }

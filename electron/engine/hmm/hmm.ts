@@ -33,7 +33,7 @@ import { p2pdmaMapType } from '../dma/p2p'
 import { isP2pdmaPage } from '../gup/gup'
 import { moveToRam, vmaIsFsdax } from '../mm/devmem'
 import { handleMmFault } from '../mm/fault'
-import { hasFlag, pageAt, pteAt, vmaAt } from '../mm/mm'
+import { hasFlag, nextPteStart, pageAt, pteAt, vmaAt } from '../mm/mm'
 import {
   mmuIntervalNotifierInsert,
   mmuIntervalReadBegin,
@@ -289,9 +289,7 @@ function* handlePteNone(
   idx: bigint,
   out: HmmEntryRun[],
 ): Call<PteStep> {
-  let m = left
-  for (const p of Object.values(k.world.ptes))
-    if (p.mm === req.mm && p.va > va && p.va < va + m * PAGE_SIZE) m = (p.va - va) / PAGE_SIZE
+  const m = (nextPteStart(k.world, req.mm, va, vaddr(va + left * PAGE_SIZE)) - va) / PAGE_SIZE
   if (!req.fault) {
     yield f.check(
       'pte_none: hmm_pte_need_fault()?',

@@ -9,6 +9,7 @@
 import type { VmFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, pfn as mkPfn, vaddr, type Pfn, type Vaddr } from '../core/addr'
 import type { Mm, PageRun, PteRun, Tx, VmArea, World } from '../core/world'
+import { parseRunKey, runsOf, type RunMap } from '../core/runmap'
 
 export const vmaKey = (mm: string, start: Vaddr): string => `${mm}:${hex(start)}`
 export const pteKey = (mm: string, va: Vaddr): string => `${mm}:${hex(va)}`
@@ -20,17 +21,44 @@ export function mmOf(w: World, mm: string): Mm {
   return m
 }
 
-/** find_vma()-like: the VMA containing va, or null (no "next VMA" semantics). */
+/**
+ * find_vma()-like: the VMA containing va, or null (no "next VMA" semantics). One descent of the
+ * ordered table (core/runmap.ts), as the kernel's maple tree walk is.
+ */
 export function vmaAt(w: World, mm: string, va: Vaddr): [string, VmArea] | null {
-  for (const [k, v] of Object.entries(w.vmas))
-    if (v.mm === mm && v.vm_start <= va && va < v.vm_end) return [k, v]
-  return null
+  const runs = runsOf(w.vmas)
+  if (!runs) {
+    for (const [k, v] of Object.entries(w.vmas))
+      if (v.mm === mm && v.vm_start <= va && va < v.vm_end) return [k, v]
+    return null
+  }
+  const hit = runs.floor(mm, va)
+  return hit && hit[1].mm === mm && va < hit[1].vm_end ? hit : null
 }
 
 export function vmasOverlapping(w: World, mm: string, start: Vaddr, end: Vaddr): [string, VmArea][] {
-  return Object.entries(w.vmas)
-    .filter(([, v]) => v.mm === mm && v.vm_start < end && start < v.vm_end)
-    .sort((a, b) => (a[1].vm_start < b[1].vm_start ? -1 : 1))
+  const runs = runsOf(w.vmas)
+  if (!runs)
+    return Object.entries(w.vmas)
+      .filter(([, v]) => v.mm === mm && v.vm_start < end && start < v.vm_end)
+      .sort((a, b) => (a[1].vm_start < b[1].vm_start ? -1 : 1))
+  return overlapping(runs, mm, start, end, (v) => v.vm_end).filter(([, v]) => v.mm === mm)
+}
+
+/** The runs of `group` that overlap [start, end): the one running into `start`, then those starting inside. */
+function overlapping<V>(
+  runs: RunMap<V>,
+  group: string,
+  start: bigint,
+  end: bigint,
+  endOf: (v: V) => bigint,
+): [string, V][] {
+  const out: [string, V][] = []
+  const before = runs.floor(group, start)
+  // a run starting at `start` comes from between(); floor() adds only one that began earlier
+  if (before && parseRunKey(before[0])[1] < start && start < endOf(before[1])) out.push(before)
+  for (const e of runs.between(group, start, end)) out.push(e)
+  return out
 }
 
 export const hasFlag = (v: VmArea, f: VmFlag): boolean => v.vm_flags.includes(f)
@@ -53,22 +81,47 @@ export function isCowMapping(v: VmArea): boolean {
 export const vmaPages = (v: VmArea): bigint => (v.vm_end - v.vm_start) / PAGE_SIZE
 
 /** The PTE run containing va, or null (pte_none / not present). */
+const pteEnd = (p: PteRun): bigint => p.va + p.npages * PAGE_SIZE
+
 export function pteAt(w: World, mm: string, va: Vaddr): [string, PteRun] | null {
-  for (const [k, p] of Object.entries(w.ptes))
-    if (p.mm === mm && p.va <= va && va < p.va + p.npages * PAGE_SIZE) return [k, p]
-  return null
+  const runs = runsOf(w.ptes)
+  if (!runs) {
+    for (const [k, p] of Object.entries(w.ptes))
+      if (p.mm === mm && p.va <= va && va < pteEnd(p)) return [k, p]
+    return null
+  }
+  const hit = runs.floor(mm, va)
+  return hit && hit[1].mm === mm && va < pteEnd(hit[1]) ? hit : null
 }
 
+/** The PTE runs of `mm` overlapping [start, end), in address order. */
 export function ptesOverlapping(w: World, mm: string, start: Vaddr, end: Vaddr): [string, PteRun][] {
-  return Object.entries(w.ptes).filter(
-    ([, p]) => p.mm === mm && p.va < end && start < p.va + p.npages * PAGE_SIZE,
-  )
+  const runs = runsOf(w.ptes)
+  if (!runs) return Object.entries(w.ptes).filter(([, p]) => p.mm === mm && p.va < end && start < pteEnd(p))
+  return overlapping(runs, mm, start, end, pteEnd).filter(([, p]) => p.mm === mm)
+}
+
+/** Where the first PTE run of `mm` starting in (after, limit) begins, else `limit`: how far a fault may populate. */
+export function nextPteStart(w: World, mm: string, after: Vaddr, limit: Vaddr): Vaddr {
+  const runs = runsOf(w.ptes)
+  if (runs) {
+    for (const [, p] of runs.between(mm, after + 1n, limit)) if (p.mm === mm) return p.va
+    return limit
+  }
+  let upto = limit
+  for (const q of Object.values(w.ptes)) if (q.mm === mm && q.va > after && q.va < upto) upto = q.va
+  return upto
 }
 
 /** The page run containing pfn, or null (no struct page: MMIO, or RAM the model never handed out). */
 export function pageAt(w: World, f: Pfn): PageRun | null {
-  for (const r of Object.values(w.pages)) if (r.pfn <= f && f < r.pfn + r.count) return r
-  return null
+  const runs = runsOf(w.pages)
+  if (!runs) {
+    for (const r of Object.values(w.pages)) if (r.pfn <= f && f < r.pfn + r.count) return r
+    return null
+  }
+  const hit = runs.floor('', f)
+  return hit && f < hit[1].pfn + hit[1].count ? hit[1] : null
 }
 
 /** Split page runs so that `at` starts a run (no-op when it already does or no run covers it). */
@@ -85,9 +138,11 @@ function splitPagesAt(tx: Tx, at: bigint): void {
 export function updatePages(tx: Tx, first: Pfn, count: bigint, fn: (r: PageRun) => PageRun): void {
   splitPagesAt(tx, first)
   splitPagesAt(tx, first + count)
-  for (const [k, r] of Object.entries(tx.world.pages)) {
-    if (r.pfn >= first && r.pfn < first + count) tx.set('pages', k, fn(r))
-  }
+  const runs = runsOf(tx.world.pages)
+  const inside = runs
+    ? [...runs.between('', first, first + count)]
+    : Object.entries(tx.world.pages).filter(([, r]) => r.pfn >= first && r.pfn < first + count)
+  for (const [k, r] of inside) tx.set('pages', k, fn(r))
 }
 
 /** Split the PTE run containing `at` so that `at` starts a run. */

@@ -56,7 +56,7 @@ import {
 } from '../mm/devmem'
 import { handleMmFault, handlePfnFault } from '../mm/fault'
 import { doMprotect, exitMmap } from '../mm/mprotect'
-import { pteAt, vmaAt } from '../mm/mm'
+import { nextPteStart, pteAt, vmaAt } from '../mm/mm'
 import { rdmaAccess } from '../rdma/odp'
 import { ibUmemDmabufGet, ibUmemDmabufMapPages, dmaResvAddFence } from '../rdma/umem_dmabuf'
 import { kerr } from '../core/errno'
@@ -764,8 +764,7 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
       yield dp.ret('0')
       continue
     }
-    let upto = v[1].vm_end < end ? v[1].vm_end : end
-    for (const q of Object.values(k.world.ptes)) if (q.mm === mm && q.va > va && q.va < upto) upto = q.va
+    const upto = nextPteStart(k.world, mm, va, v[1].vm_end < end ? v[1].vm_end : end)
     if (hasPfnFaultHandler(v[1])) {
       const r = yield* handlePfnFault(k, { mm, vmaKey: v[0], va, npages: (upto - va) / PAGE_SIZE, write })
       if (!r.ok) {
