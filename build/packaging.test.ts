@@ -98,7 +98,8 @@ describe.skipIf(!haveBuilder)('packaging (electron-builder with a stand-in Elect
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'lab-pack-'))
     const dist = standInDist(join(work, 'electron-dist'), 'electron')
-    run('npx', ['electron-vite', 'build'], 'electron-vite build')
+    // `npm run build` as a developer runs it: out/cli exists too, and must stay out of app.asar.
+    run('npm', ['run', 'build', '--silent'], 'npm run build')
     run(
       'npx',
       [
@@ -131,6 +132,8 @@ describe.skipIf(!haveBuilder)('packaging (electron-builder with a stand-in Elect
   it('app.asar holds only out/** and package.json: zod is bundled into main, no node_modules', () => {
     expect(entries.length).toBeGreaterThan(10)
     expect(entries.filter((p) => !/^\/out(\/|$)/.test(p) && p !== '/package.json')).toEqual([])
+    // The node-run CLI bundle (out/cli, from `npm run build`) is not shipped: `--cli` runs the CLI in main.
+    expect(entries.filter((p) => p.startsWith('/out/cli'))).toEqual([])
     for (const must of ['/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html'])
       expect(entries).toContain(must)
     // The main bundle loads nothing from node_modules: only Electron and Node's own modules.

@@ -19,7 +19,10 @@ export type { CliIo } from './io'
 export const HELP = `P2P DMA Lab — headless command line
 
 Usage:
-  npm run lab -- <command> [options]
+  npm run lab -- <command> [options]         (a development checkout)
+  p2p-dma-lab --cli <command> [options]      (the installed app: Linux deb; the AppImage or
+                                             the macOS app's executable with --cli; on Windows
+                                             lab.cmd in the install folder: lab <command>)
 
 Commands:
   p2p <file>                 Print the kernel's P2P verdict for every provider/client pair
@@ -39,7 +42,9 @@ Commands:
                              kernel function, source file and era of every decision.
   import <file> -o <out.p2plab>
                              Convert any supported input into a lab file, and report what the
-                             format could not carry and what was assumed.
+                             format could not carry and what was assumed. Written as the app
+                             saves: atomically, the previous lab kept as <out>.p2plab.bak;
+                             never over a read-only file or a lab from a newer version.
   run [<lab-or-scenario-file>]
                              Run every scenario of a lab (or a bare scenario file on the default
                              lab; no file: the default lab and its course) headless: each
