@@ -146,6 +146,19 @@ describe('quitting', () => {
     })
   })
 
+  it('Windows logoff or shutdown (session-end, no before-quit): unsaved work goes to the autosave', async () => {
+    const l = await launch({ platform: 'win32' })
+    const { Autosaver } = await import('./labfiles')
+    const flush = vi.spyOn(Autosaver.prototype, 'flush')
+    call(l, 'lab.setSettings', { era: 'v6.2' })
+    l.window!.emit('session-end', { preventDefault: () => undefined })
+    // At once, not at the autosave's next tick (the session may end before it).
+    expect(flush).toHaveBeenCalledTimes(1)
+    const saved = join(l.appData, 'p2p-dma-lab-dev', 'autosave', 'current.p2plab')
+    await until(() => existsSync(saved), 'the autosave')
+    expect(JSON.parse(readFileSync(saved, 'utf8')).settings.era).toBe('v6.2')
+  })
+
   it('closing the last window quits on Linux and Windows; on macOS the app stays', async () => {
     const l = await launch()
     l.window!.close()
