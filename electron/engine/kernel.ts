@@ -12,10 +12,17 @@ export interface Kernel {
   readonly era: Era
   readonly iommu: boolean
   readonly world: World
+  /** The kernel functions open right now, outermost first (for a WARN splat's Call Trace). */
+  callStack(): readonly string[]
 }
 
 /** A Kernel whose world is read from `get` (the Timeline's current world). */
-export function kernelOf(machine: Machine, era: Era, get: () => World): Kernel {
+export function kernelOf(
+  machine: Machine,
+  era: Era,
+  get: () => World,
+  stack: () => readonly string[] = () => [],
+): Kernel {
   return {
     machine,
     era,
@@ -23,5 +30,6 @@ export function kernelOf(machine: Machine, era: Era, get: () => World): Kernel {
     get world() {
       return get()
     },
+    callStack: stack,
   }
 }

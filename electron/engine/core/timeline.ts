@@ -73,6 +73,23 @@ export class Timeline<R = unknown> {
   get current(): Recorded | null {
     return this.cursorAt > 0 ? (this.steps[this.cursorAt - 1] ?? null) : null
   }
+  /**
+   * The kernel functions open at the frontier of the call being generated (entered, not yet
+   * returned or failed), outermost first. A modelled call reads it through Kernel.callStack() to
+   * print a WARN splat's Call Trace.
+   */
+  openFrames(): string[] {
+    const c = this.calls[this.genCall]
+    if (!c || this.gen === null) return []
+    const open: string[] = []
+    for (let i = c.first; i < this.steps.length; i++) {
+      const s = this.steps[i]!
+      if (s.kind === 'enter') open.push(s.fn)
+      else if (s.kind === 'return' || s.kind === 'fail') open.pop()
+    }
+    return open
+  }
+
   /** True when no recorded, running or queued step is left ahead of the cursor. */
   get atEnd(): boolean {
     return this.cursorAt === this.steps.length && this.gen === null && this.queue.length === 0

@@ -115,6 +115,12 @@ export interface IntervalNotifier {
   invalidate_seq: number
   /** The last invalidation it received (event, range), for the lesson. */
   last: string | null
+  /**
+   * mmu_notifier_range.owner of that invalidation (the pgmap owner a migration passes as
+   * MIGRATE_VMA_SELECT_DEVICE_PRIVATE's owner, a device node id), or null; absent before the
+   * first invalidation.
+   */
+  lastOwner?: string | null
 }
 
 /** mm->notifier_subscriptions. Key: the mm id. */
@@ -256,6 +262,11 @@ export interface IovaMapping {
   iova: DmaAddr
   paddr: Paddr
   size: bigint
+  /**
+   * The IOVA allocation it belongs to (the base IOVA of one iommu_dma_alloc_iova() /
+   * dma_iova_try_alloc() range, as hex): several mappings of one sg table share it.
+   */
+  alloc?: string
 }
 
 /** Per-device IOMMU domain bookkeeping. Key: device node id. */
@@ -276,10 +287,35 @@ export interface Umem {
   sgt: string
 }
 
+/**
+ * Entries of a pages[] array GUP counted but never wrote (the 5.6–5.17 FOLL_PIN bug: follow_pfn_pte()
+ * returned -EEXIST for a raw pfn and __get_user_pages() skipped the entry, 7196040e19ad): `at` is the
+ * array index, `pfn` the raw pfn the PTE maps there.
+ */
+export interface PagesHole {
+  at: bigint
+  count: bigint
+  pfn: Pfn
+}
+
 /** A name a scenario gave to a result: a user buffer, a pinned pages array. Key: the name. */
 export type Var =
   | { kind: 'buf'; mm: string; va: Vaddr; len: bigint; vma: string }
-  | { kind: 'pages'; mm: string; runs: readonly { pfn: Pfn; count: bigint }[]; foll: 'pin' | 'get' }
+  | {
+      kind: 'pages'
+      mm: string
+      /** The struct pages GUP returned, in array order (holes left out). */
+      runs: readonly { pfn: Pfn; count: bigint }[]
+      foll: 'pin' | 'get'
+      /** Array entries GUP never wrote (see PagesHole); absent when there are none. */
+      holes?: readonly PagesHole[]
+    }
+  /** A struct pci_dev * a kernel call returned (pci_p2pmem_find_many()), or NULL. */
+  | { kind: 'pci_dev'; dev: string | null }
+  /** A kernel virtual address (pci_alloc_p2pmem()): `provider` is the device it came from. */
+  | { kind: 'kaddr'; addr: bigint; size: bigint; provider: string }
+  /** A number a kernel call returned (pci_p2pmem_virt_to_bus(): a pci_bus_addr_t). */
+  | { kind: 'value'; value: bigint; what: string }
   | {
       /** The output of hmm_range_fault() (or the 2019 hmm_vma_fault/hmm_range_dma_map): runs of equal entries. */
       kind: 'hmm'
@@ -305,6 +341,37 @@ export interface HmmEntryRun {
   flags: readonly string[]
   /** DMA address of the first page after hmm_dma_map_pfn / hmm_range_dma_map / p2p_map, or null. */
   dma: DmaAddr | null
+}
+
+/**
+ * One WARN_ON()/WARN_ON_ONCE() that printed a splat (lib/bug.c report_bug() -> kernel/panic.c
+ * __warn()). Key: a zero-padded sequence number. A WARN_ON_ONCE() site with an entry here stays
+ * silent for the rest of the boot (BUGFLAG_DONE); any entry means TAINT_WARN is set.
+ */
+export interface WarnEvent {
+  /** The site's id (core/warn.ts WARN_SITES). */
+  site: string
+  /** The function containing the WARN (the RIP of the splat). */
+  fn: string
+  file: string
+  line: number
+  once: boolean
+  pid: number
+  comm: string
+}
+
+/**
+ * A struct device that is not a PCI function, declared by a scenario (`devices`): a platform device,
+ * or a class device under a PCI function (an ib_device, a block device, a net device).
+ * Key: its dev_name().
+ */
+export interface PlainDevice {
+  name: string
+  kind: 'platform' | 'ib_device' | 'block' | 'net'
+  /** dev_driver_string(): the bound driver, else the bus ('platform') or class name. */
+  driverString: string
+  /** The parent: a topology node id (a PCI function), another PlainDevice's name, or null. */
+  parent: { pci: string } | { dev: string } | null
 }
 
 /** Kernel-wide state that is not a table. */
@@ -342,6 +409,10 @@ export interface World {
   umemDmabufs: Readonly<Record<string, UmemDmabuf>>
   /** Kernel log lines (dmesg), keyed by a zero-padded sequence number. */
   log: Readonly<Record<string, string>>
+  /** WARN splats printed so far (the WARN_ON_ONCE state and TAINT_WARN). */
+  warnings: Readonly<Record<string, WarnEvent>>
+  /** Devices that are not PCI functions (scenario `devices`). */
+  devices: Readonly<Record<string, PlainDevice>>
 }
 
 export type Table = Exclude<keyof World, 'sys'>
@@ -373,6 +444,8 @@ export function emptyWorld(seed: number): World {
     attachments: {},
     umemDmabufs: {},
     log: {},
+    warnings: {},
+    devices: {},
   }
 }
 

@@ -7,9 +7,20 @@
  *               (or an IOVA for it). Client drivers call pci_p2pdma_map_sg() instead.
  *   v6.0–v6.15  pci_p2pdma_map_segment(): BUS_ADDR -> bus address + SG_DMA_BUS_ADDRESS;
  *               THRU_HOST_BRIDGE -> normal mapping; anything else -> -EREMOTEIO.
- *   v6.16+      pci_p2pdma_state(); dma-direct's THRU_HOST_BRIDGE case breaks without setting
- *               dma_address: a 6.16 regression, fixed later by 560000d619ef (mainline release
- *               unverified; docs/kernel/dma.md#616-pci_p2pdma_state).
+ *   v6.16+      pci_p2pdma_state() (a25e7962db0d "PCI/P2PDMA: Refactor the p2pdma mapping helpers").
+ *               That refactor left dma-direct with two bugs, both real and both fixed later:
+ *               - BUS_ADDR: `continue` before `sg_dma_len(sg) = sg->length`, so the segment's DMA
+ *                 length stays 0 ("why does this transfer move 0 bytes?"); fixed by d0d08f4bd7f6
+ *                 "dma-direct: Fix missing sg_dma_len assignment in P2PDMA bus mappings" (Pranjal
+ *                 Shrivastava; Linus' tree 2025-11-28 via dma-mapping-6.18-2025-11-27, so 6.18;
+ *                 backported to 6.17.y; index ids 66153080668, 45599881157).
+ *               - THRU_HOST_BRIDGE: `break` without writing sg->dma_address (only the length is
+ *                 set); fixed by 560000d619ef "dma-mapping: direct: fix missing mapping for
+ *                 THRU_HOST_BRIDGE segments" (Li RongQing; `break` -> `fallthrough` into the
+ *                 PCI_P2PDMA_MAP_NONE mapping; dma-mapping-fixes, June 2026; 6.18.36 and 7.0.y;
+ *                 mainline 7.1 or 7.2, unverified). K72 kernel/dma/direct.c:465-510 has both fixes.
+ *               The IOMMU path (iommu_dma_map_sg) sets sg_dma_len for BUS_ADDR segments in every
+ *               6.x tree read (K612, K72 drivers/iommu/dma-iommu.c:1460-1469).
  */
 import type { DmaDirection } from '../../../shared/model/mm'
 import { dmaAddr, hex, PAGE_SIZE, paddr, pfnToPhys, sizeStr, type DmaAddr } from '../core/addr'
@@ -54,7 +65,14 @@ interface MapState {
  * Mirrors drivers/pci/p2pdma.c: pci_p2pdma_map_segment() (6.0–6.15; 6.16+ pci_p2pdma_state() +
  * pci_p2pdma_bus_addr_map(), same outcome).
  */
-function* p2pMapSegment(k: Kernel, dev: PciDev, st: MapState, sgt: string, i: number): Call<MapType> {
+function* p2pMapSegment(
+  k: Kernel,
+  dev: PciDev,
+  st: MapState,
+  sgt: string,
+  i: number,
+  setLen = true,
+): Call<MapType> {
   const name = pick(k.era, 'pci_p2pdma_state', 'pci_p2pdma_map_segment')
   const f = frame(k, name, [])
   yield f.enter({ dev: dev.bdf, sg: `${sgt}[${i}]` })
@@ -74,11 +92,18 @@ function* p2pMapSegment(k: Kernel, dev: PciDev, st: MapState, sgt: string, i: nu
   if (st.map === 'BUS_ADDR') {
     const t = k.world.sgts[sgt]!
     const addr = dmaAddr(sgPhys(e) + st.busOff)
-    const ne: SgEntry = { ...e, dma_address: addr, dma_length: e.length, bus_address: true }
+    const ne: SgEntry = {
+      ...e,
+      dma_address: addr,
+      dma_length: setLen ? e.length : e.dma_length,
+      bus_address: true,
+    }
     const tx = new Tx(k.world).set('sgts', sgt, { ...t, sgl: t.sgl.map((x, j) => (j === i ? ne : x)) })
     yield f.mutate(
       tx.deltas,
-      `sg->dma_address = sg_phys(sg) + bus_offset = ${hex(addr)}; sg_dma_len = ${e.length}; sg_dma_mark_bus_address(sg)`,
+      setLen
+        ? `sg->dma_address = sg_phys(sg) + bus_offset = ${hex(addr)}; sg_dma_len = ${e.length}; sg_dma_mark_bus_address(sg)`
+        : `sg->dma_address = pci_p2pdma_bus_addr_map(state, sg_phys(sg)) = ${hex(addr)}; sg_dma_mark_bus_address(sg); continue: sg_dma_len(sg) is never set and stays ${e.dma_length} (the 6.16 bug, fixed by d0d08f4bd7f6 in 6.18)`,
     )
   }
   yield f.ret(st.map)
@@ -114,7 +139,14 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
       const pg = p2pPgmap(k, e)
       let thb = false
       if (pg && behaves(k.era, 'dma.map-sg-p2pdma')) {
-        const map = yield* p2pMapSegment(k, dev, st, sgt, i)
+        const map = yield* p2pMapSegment(
+          k,
+          dev,
+          st,
+          sgt,
+          i,
+          !behaves(k.era, 'dma.direct-bus-addr-no-dma-len'),
+        )
         if (map === 'BUS_ADDR') continue
         if (map !== 'THRU_HOST_BRIDGE') {
           yield f.check(
@@ -143,7 +175,7 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
           setEntries(tx, sgt, (x, j) => (j === i ? { ...x, dma_length: x.length } : x))
           yield f.mutate(
             tx.deltas,
-            'THRU_HOST_BRIDGE: break; only sg_dma_len is set: dma_address is never written (the 6.16 regression fixed later by 560000d619ef, docs/kernel/dma.md#616-pci_p2pdma_state)',
+            'case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: break; then sg_dma_len(sg) = sg->length: sg->dma_address is never written (the 6.16 bug; 560000d619ef turned the break into fallthrough)',
           )
           continue
         }
@@ -164,6 +196,21 @@ function* dmaDirectMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numb
     }
     return ok(n)
   }
+}
+
+/**
+ * The next IOVA range of `len` bytes in dev's domain: alloc_iova_fast(..., size_aligned = true)
+ * aligns the range to its size rounded up to a power of two; top-down below 4 GiB first, then
+ * below 2^48 (the lab's deterministic allocator, see iommuDmaMapSg). The caller records
+ * `iovaTop: base` in the domain.
+ */
+export function iovaRange(k: Kernel, dev: PciDev, len: bigint): { base: bigint; top: bigint } {
+  const dom = k.world.domains[dev.id] ?? { dev: dev.id, iovaTop: IOVA_TOP_32 }
+  let align = PAGE_SIZE
+  while (align < len) align <<= 1n
+  let top = dom.iovaTop
+  if (top - len < 1n << 20n) top = IOVA_TOP_48
+  return { base: (top - len) & ~(align - 1n), top }
 }
 
 /**
@@ -241,13 +288,7 @@ function* iommuDmaMapSg(k: Kernel, dev: PciDev, sgt: string): Call<KResult<numbe
  * below 4 GiB first (PCI devices try 32-bit IOVAs first), then below 2^48. Returns the IOVA base.
  */
 function* iommuDmaAllocIova(k: Kernel, dev: PciDev, iovaLen: bigint): Call<bigint> {
-  const dom = k.world.domains[dev.id] ?? { dev: dev.id, iovaTop: IOVA_TOP_32 }
-  // The range is aligned to its size rounded up to a power of two.
-  let align = PAGE_SIZE
-  while (align < iovaLen) align <<= 1n
-  let top = dom.iovaTop
-  if (top - iovaLen < 1n << 20n) top = IOVA_TOP_48
-  const base = (top - iovaLen) & ~(align - 1n)
+  const { base, top } = iovaRange(k, dev, iovaLen)
   const a = frame(k, 'iommu_dma_alloc_iova', ['ENOMEM'])
   yield a.enter({ size: sizeStr(iovaLen), dma_limit: hex(top - 1n) })
   const tx = new Tx(k.world).set('domains', dev.id, { dev: dev.id, iovaTop: base })
@@ -282,7 +323,7 @@ function* iommuMapSg(
     const phys = pfnToPhys(e.page!)
     const len = (BigInt(e.offset) + BigInt(e.length) + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n)
     const key = `${dev.id}:${hex(at)}`
-    mt.set('iovas', key, { dev: dev.id, iova: dmaAddr(at), paddr: paddr(phys), size: len })
+    mt.set('iovas', key, { dev: dev.id, iova: dmaAddr(at), paddr: paddr(phys), size: len, alloc: hex(base) })
     keys.push(key)
     addrs.set(i, dmaAddr(at + BigInt(e.offset)))
     at += len

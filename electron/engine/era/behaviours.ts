@@ -59,11 +59,32 @@ export const BEHAVIOURS = {
     'S12; 6.12.118 mm/gup.c:2633-2635',
   ),
   'gup.longterm-refuses-fsdax-folio': b(
-    '6.12',
+    '6.15',
     undefined,
     'partly',
-    'folio_is_longterm_pinnable() is false for an FS_DAX folio, so check_and_migrate_movable_pages() refuses it',
-    '6.12.118 include/linux/mm.h folio_is_longterm_pinnable(): folio_is_fsdax(); the release it landed is unverified (shown from 6.12)',
+    'folio_is_longterm_pinnable() is false for an FS_DAX folio (folio_is_fsdax()); only GUP-fast meets it, the slow path refused the VMA already',
+    '7.2.13 include/linux/mm.h:2740; absent from 6.12.118 include/linux/mm.h:1993; Alistair Popple, "mm/gup: Don\'t allow FOLL_LONGTERM pinning of FS DAX pages" (S12, v8 2025-02-18; 6.15 inferred)',
+  ),
+  'gup.check-vma-flags-fsdax': b(
+    '5.11',
+    undefined,
+    'partly',
+    'check_vma_flags() refuses FOLL_LONGTERM on an fsdax VMA (vma_is_fsdax()) before anything is pinned',
+    '52650c8b466b "mm/gup: remove the vma allocation from gup_longterm_locked()" (S12; 5.11 inferred); 6.1.192 mm/gup.c:1075, 6.12.118 :1283, 7.2.13 :1213; 5.10.13 has check_dax_vmas() instead',
+  ),
+  'gup.follow-pfn-pte-eexist': b(
+    '5.18',
+    undefined,
+    'verified',
+    'follow_pfn_pte() always returns -EEXIST, and __get_user_pages() returns it when pages[] is wanted ("if (pages) { ret = PTR_ERR(page); goto out; }")',
+    '65462462ffb2 "mm/gup: follow_pfn_pte(): -EEXIST cleanup" (John Hubbard), right after v5.17 in Linus\' tree (S12, index id 65724601301); 6.1.192 mm/gup.c:485-503 and :1265-1276, 6.12.118 :780-798 and :1512-1522',
+  ),
+  'gup.follow-pfn-pte-pin-skips': b(
+    '5.6',
+    '5.18',
+    'verified',
+    'follow_pfn_pte() refuses only FOLL_GET with -EFAULT: a FOLL_PIN request gets -EEXIST and __get_user_pages() skips the entry ("goto next_page"), leaving pages[i] unwritten',
+    '7196040e19ad "mm: fix invalid page pointer returned with FOLL_PIN gups" (Peter Xu; Fixes: 3faa52c03f44 of 5.6; in 5.18, S12 index ids 30581887993, 36049806000 (AUTOSEL to a stable branch, 2022-04-28))',
   ),
   'gup.longterm-always-through-locked': b(
     '6.4',
@@ -89,11 +110,11 @@ export const BEHAVIOURS = {
     'S12: "Block updates for 6.5"',
   ),
   'block.nvme-dma-iter': b(
-    '7.2',
+    '6.17',
     undefined,
-    'unverified',
-    'nvme-pci maps a request with blk_dma_map_iter_start(); a P2P refusal is BLK_STS_INVAL (-EINVAL)',
-    'oracle 7.2.13; S12: blk_rq_dma_map_iter_start() is 6.17 (the lab has no era between 6.16 and 7.2)',
+    'verified',
+    'nvme-pci maps a request with blk_rq_dma_map_iter_start() (no scatterlist, no dma_map_sgtable()); a P2P refusal is BLK_STS_INVAL (-EINVAL)',
+    '858299dc6160 and 7ce3c1dd78fc in "[GIT PULL] Block updates for 6.17-rc1" (S12, index id 34329083783); 7.2.13 block/blk-mq-dma.c:164-233, drivers/nvme/host/pci.c:1246; oracle 7.2.13',
   ),
 
   // ---- scatterlists and DMA ----
@@ -114,10 +135,17 @@ export const BEHAVIOURS = {
 
   'dma.direct-thb-no-dma-address': b(
     '6.16',
-    undefined,
-    'unverified',
-    'dma_direct_map_sg(): a THRU_HOST_BRIDGE P2PDMA segment sets only sg_dma_len; dma_address is never written',
-    'S5/S7 (6.16/6.17 snapshots, docs/kernel/dma.md); issue 16 correction 6 is open: whether and when it was fixed',
+    '7.2',
+    'partly',
+    'dma_direct_map_sg(): a THRU_HOST_BRIDGE P2PDMA segment "break"s out of the switch: sg_dma_len is set, dma_address never written',
+    'a25e7962db0d (6.16, S5/S7); fixed by 560000d619ef "dma-mapping: direct: fix missing mapping for THRU_HOST_BRIDGE segments" (break -> fallthrough; 6.18.36 and 7.0.y stable in June 2026, so in mainline before 7.2; its mainline release 7.1 or 7.2 is unverified); 7.2.13 kernel/dma/direct.c:465-510 has the fix',
+  ),
+  'dma.direct-bus-addr-no-dma-len': b(
+    '6.16',
+    '6.18',
+    'verified',
+    'dma_direct_map_sg(): a BUS_ADDR P2PDMA segment gets its bus address and "continue"s before sg_dma_len(sg) = sg->length: its DMA length stays 0',
+    'a25e7962db0d (6.16); fixed by d0d08f4bd7f6 "dma-direct: Fix missing sg_dma_len assignment in P2PDMA bus mappings" (Pranjal Shrivastava; dma-mapping-6.18-2025-11-27, so 6.18; 6.17.y backport; S12 index ids 66153080668, 45599881157); 7.2.13 kernel/dma/direct.c:491-496',
   ),
   'driver.map-sgtable': b(
     '6.0',

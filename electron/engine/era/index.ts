@@ -13,11 +13,13 @@ import { ERA_TABLE, type Distro, type EraDef, type P2pRules } from './eras'
 import { NAMES, type KName, type NameDef } from './names'
 import { BEHAVIOURS, type BehaviourId, type BehaviourDef } from './behaviours'
 import { previousRelease, releaseKey, type Release } from './release'
+import { splatStyleOf, warnSiteLineOf, type SiteLine, type SplatStyle, type WarnSiteId } from './splat'
 
 export type { Distro, EraDef, P2pRules, P2pTexts, P2pFamily, WhitelistId, HostBridgeDevRule } from './eras'
 export type { KName, NameDef } from './names'
 export type { BehaviourId, BehaviourDef } from './behaviours'
 export type { Release } from './release'
+export type { SiteLine, SplatStyle, WarnSiteId } from './splat'
 
 // ---- the eras ---------------------------------------------------------------------------------
 
@@ -207,6 +209,18 @@ export function behaviourRange(id: BehaviourId): string {
  */
 export function refusedReadErrno(era: Era): 'EREMOTEIO' | 'EINVAL' {
   return behaves(era, 'block.nvme-dma-iter') ? 'EINVAL' : 'EREMOTEIO'
+}
+
+// ---- WARN splats -------------------------------------------------------------------------------
+
+/** How the era's kernel prints a WARN splat (era/splat.ts). */
+export function splatStyle(era: Era): SplatStyle {
+  return splatStyleOf(eraRelease(era))
+}
+
+/** The file:line of a modelled WARN site in the era, and whether it was read in the era's own tree. */
+export function warnSiteLine(era: Era, id: WarnSiteId): SiteLine {
+  return warnSiteLineOf(eraRelease(era), id)
 }
 
 // ---- P2PDMA -----------------------------------------------------------------------------------

@@ -367,6 +367,52 @@ export const NAMES = {
     'unverified',
     'S12: blk_rq_dma_map_iter_start() is 6.17 (verified); this name is newer (>6.17, unverified); oracle 7.2.13',
   ),
+  blk_rq_dma_map_iter_start: fn(
+    'block/blk-mq-dma.c',
+    '6.17',
+    'verified',
+    '858299dc6160 "block: add scatterlist-less DMA mapping helpers" in "Block updates for 6.17-rc1" (S12, index id 34329083783); 7.2.13 block/blk-mq-dma.c:226',
+  ),
+  blk_dma_map_bus: fn(
+    'block/blk-mq-dma.c',
+    '6.17',
+    'partly',
+    '7.2.13 block/blk-mq-dma.c:80 (with the 6.17 iterator, S12)',
+  ),
+  blk_dma_map_direct: fn(
+    'block/blk-mq-dma.c',
+    '6.17',
+    'partly',
+    '7.2.13 block/blk-mq-dma.c:87 (with the 6.17 iterator, S12)',
+  ),
+  blk_rq_dma_map_iova: fn(
+    'block/blk-mq-dma.c',
+    '6.17',
+    'partly',
+    '7.2.13 block/blk-mq-dma.c:105 (with the 6.17 iterator, S12)',
+  ),
+  blk_rq_dma_unmap: fn(
+    'include/linux/blk-mq-dma.h',
+    '6.17',
+    'partly',
+    '7.2.13 include/linux/blk-mq-dma.h:56 (with the 6.17 iterator, S12)',
+  ),
+  dma_map_bvec: fn(
+    'include/linux/blkdev.h',
+    null,
+    'verified',
+    both('include/linux/blkdev.h:628', 'include/linux/blkdev.h:653'),
+    {
+      kind: 'macro',
+    },
+  ),
+  gen_pool_virt_to_phys: fn(
+    'lib/genalloc.c',
+    null,
+    'verified',
+    both('lib/genalloc.c:217', 'lib/genalloc.c:217'),
+  ),
+  device_add: fn('drivers/base/core.c', null, 'verified', '6.1.192 drivers/base/core.c:3579; 7.2.13 :3639'),
   nvme_map_data: fn(
     'drivers/nvme/host/pci.c',
     null,
@@ -507,6 +553,12 @@ export const NAMES = {
   pci_p2pdma_distance: fn('include/linux/pci-p2pdma.h', null, 'verified', 'S12 (4.20)'),
   pci_p2pmem_find_many: fn('drivers/pci/p2pdma.c', null, 'verified', 'S12 (4.20)'),
   find_parent_pci_dev: fn('drivers/pci/p2pdma.c', null, 'verified', 'S12 (4.20)'),
+  gen_pool_alloc: fn(
+    'lib/genalloc.c',
+    null,
+    'verified',
+    'S12 (S1: pci_alloc_p2pmem() of 4.20 calls it); an inline over gen_pool_alloc_algo_owner() in 6.1.192 include/linux/genalloc.h:152',
+  ),
   gen_pool_alloc_owner: fn(
     'lib/genalloc.c',
     '5.4',

@@ -17,7 +17,8 @@ import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { behaves, has as inEra, pick } from '../era/index'
 import { frame, kcall, type Call, type Frame } from '../core/step'
-import { Tx, type PageRun, type VmArea } from '../core/world'
+import { warnOn } from '../core/warn'
+import { Tx, type PageRun, type PagesHole, type VmArea } from '../core/world'
 import { handleMmFault } from '../mm/fault'
 import { moveToRam, pageType, vmaIsFsdax } from '../mm/devmem'
 import { flagStr, hasFlag, pageAt, pteAt, ptesOverlapping, updatePages, vmaAt } from '../mm/mm'
@@ -32,6 +33,11 @@ export interface PageRange {
 export interface GupResult {
   n: bigint
   runs: PageRange[]
+  /**
+   * pages[] entries counted in n but never written (5.6–5.17: FOLL_PIN skipped a raw pfn, see
+   * follow_pfn_pte()); `at` is the index from the start of this call. Absent when there are none.
+   */
+  holes?: PagesHole[]
 }
 
 const F = (fl: readonly FollFlag[]): string => (fl.length ? fl.join('|') : '0')
@@ -76,7 +82,7 @@ export function* pinUserPagesFast(
   pin = true,
 ): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages_fast' : 'get_user_pages_fast'
-  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(
     f,
     { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) },
@@ -86,16 +92,19 @@ export function* pinUserPagesFast(
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
     if (inEra(k.era, 'is_valid_gup_args')) {
-      const v = yield* isValidGupArgs(k, flags)
+      const v = yield* isValidGupArgs(k, flags, mm)
       if (!v.ok) return v
     } else {
       const bad = pin ? has(flagsIn, 'FOLL_GET') : has(flagsIn, 'FOLL_PIN')
-      yield f.check(
-        pin ? 'WARN_ON_ONCE(gup_flags & FOLL_GET)' : 'WARN_ON_ONCE(gup_flags & FOLL_PIN)',
-        !bad,
+      const warned = yield* warnOn(
+        k,
+        f,
+        pin ? 'gup.pin-fast.foll-get' : 'gup.valid-flags.foll-pin',
+        bad,
         bad ? 'conflicting reference type' : `gup_flags |= ${pin ? 'FOLL_PIN' : 'FOLL_GET'}`,
+        mm,
       )
-      if (bad) return fail(kerr('EINVAL', name, 'FOLL_GET and FOLL_PIN together'))
+      if (warned) return fail(kerr('EINVAL', name, 'FOLL_GET and FOLL_PIN together'))
     }
     return yield* internalGupFast(k, mm, start, nrPages, flags)
   }
@@ -108,33 +117,47 @@ export function* pinUserPagesFast(
  * Errnos: -EINVAL (after WARN_ON_ONCE).
  * Simplification: the "internal flags" and pages == NULL checks are not modelled (scenarios cannot pass them).
  */
-function* isValidGupArgs(k: Kernel, flags: FollFlag[]): Call<KResult<void>> {
+function* isValidGupArgs(k: Kernel, flags: FollFlag[], mm: string): Call<KResult<void>> {
   const f = frame(k, 'is_valid_gup_args', ['EINVAL'])
   return yield* kcall(f, { gup_flags: F(flags) }, body())
   function* body(): Call<KResult<void>> {
     const both = has(flags, 'FOLL_GET') && has(flags, 'FOLL_PIN')
-    yield f.check(
-      'WARN_ON_ONCE((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET))',
-      !both,
-      both ? 'both reference types' : 'one reference type',
+    if (
+      yield* warnOn(
+        k,
+        f,
+        'gup.valid-args.get-and-pin',
+        both,
+        both ? 'both reference types' : 'one reference type',
+        mm,
+      )
     )
-    if (both) return fail(kerr('EINVAL', f.fn, 'FOLL_GET and FOLL_PIN together (WARN_ON_ONCE)'))
+      return fail(kerr('EINVAL', f.fn, 'FOLL_GET and FOLL_PIN together (WARN_ON_ONCE)'))
     const lt = has(flags, 'FOLL_LONGTERM') && !has(flags, 'FOLL_PIN')
-    yield f.check(
-      'WARN_ON_ONCE(FOLL_LONGTERM && !FOLL_PIN)',
-      !lt,
-      lt ? 'a long-term reference must be a pin' : 'ok',
+    if (
+      yield* warnOn(
+        k,
+        f,
+        'gup.valid-args.longterm-without-pin',
+        lt,
+        lt ? 'a long-term reference must be a pin' : 'ok',
+        mm,
+      )
     )
-    if (lt) return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM without FOLL_PIN (WARN_ON_ONCE)'))
+      return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM without FOLL_PIN (WARN_ON_ONCE)'))
     const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
-    yield f.check(
-      'WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA))',
-      !lp,
-      lp
-        ? '"We want to allow the pgmap to be hot-unplugged at all times": a long-term pin of P2PDMA memory is refused'
-        : 'not a long-term P2PDMA pin',
+    if (
+      yield* warnOn(
+        k,
+        f,
+        'gup.valid-args.longterm-p2pdma',
+        lp,
+        lp
+          ? '"We want to allow the pgmap to be hot-unplugged at all times": a long-term pin of P2PDMA memory is refused'
+          : 'not a long-term P2PDMA pin',
+        mm,
+      )
     )
-    if (lp)
       return fail(
         kerr(
           'EINVAL',
@@ -161,7 +184,7 @@ function* internalGupFast(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame(k, 'internal_get_user_pages_fast', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, 'internal_get_user_pages_fast', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) =>
     r.n.toString(),
   )
@@ -188,7 +211,12 @@ function* internalGupFast(
       }
       return slow
     }
-    return ok({ n: fast.n + slow.value.n, runs: [...fast.runs, ...slow.value.runs] })
+    const holes = (slow.value.holes ?? []).map((h) => ({ ...h, at: h.at + fast.n }))
+    return ok({
+      n: fast.n + slow.value.n,
+      runs: [...fast.runs, ...slow.value.runs],
+      ...(holes.length ? { holes } : {}),
+    })
   }
 }
 
@@ -215,7 +243,7 @@ function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFl
     }
     const pte = hit[1]
     if (pte.special) {
-      stop = `pte_special() at ${hex(va)}: a PFN-map PTE has no struct page (remap_pfn_range)`
+      stop = `pte_special() at ${hex(va)}: a special PTE has no struct page (remap_pfn_range, vmf_insert_pfn, vmf_insert_mixed of a raw pfn)`
       break
     }
     if (has(flags, 'FOLL_WRITE') && !pte.writable) {
@@ -227,6 +255,12 @@ function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFl
     const page = pageAt(k.world, p)
     if (!page) {
       stop = `pfn ${hex(p)} has no struct page`
+      break
+    }
+    if (has(flags, 'FOLL_LONGTERM') && pageType(k, page) === 'MEMORY_DEVICE_FS_DAX') {
+      stop = behaves(k.era, 'gup.longterm-refuses-fsdax-folio')
+        ? `${hex(va)} maps an FS_DAX folio and FOLL_LONGTERM is set: !folio_is_longterm_pinnable() (folio_is_fsdax(), 6.15): the slow path decides`
+        : `${hex(va)} is a pte_devmap() fsdax page and FOLL_LONGTERM is set: GUP-fast leaves it to the slow path`
       break
     }
     if (isP2pdmaPage(k, page) && !has(flags, 'FOLL_PCI_P2PDMA')) {
@@ -262,7 +296,12 @@ function min3(a: bigint, b: bigint, c: bigint): bigint {
  * Errnos: those of __get_user_pages().
  * DEVICE_COHERENT pages are not long-term pinnable (folio_is_longterm_pinnable() is false), so they
  * are unpinned, migrated to system RAM (migrate_longterm_unpinnable_folios) and the pin is retried.
- * Newer trees (folio_is_fsdax) refuse FS_DAX folios here too (shown from v6.12).
+ * The fsdax long-term refusal per era (issue #16 "also check", settled): 5.2–5.10 here, after
+ * pinning, through check_dax_vmas(); from 5.11 in check_vma_flags() before pinning. 6.12's
+ * folio_is_longterm_pinnable() has no fsdax test (K612 include/linux/mm.h:1993); 6.15 added
+ * folio_is_fsdax() to it (Alistair Popple, "mm/gup: Don't allow FOLL_LONGTERM pinning of FS DAX
+ * pages", v8 posted 2025-02-18, index id 2017716127; 6.15 inferred; K72 include/linux/mm.h:2740),
+ * which only GUP-fast can meet (the slow path has refused the VMA already).
  *
  * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM.
  */
@@ -273,18 +312,29 @@ function* gupLongtermLocked(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame(k, '__gup_longterm_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, '__gup_longterm_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
     const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
     if (!r.ok) return r
-    const bad = r.value.runs.filter((x) => {
-      const t = pageType(k, pageAt(k.world, x.pfn))
-      return (
-        t === 'MEMORY_DEVICE_COHERENT' ||
-        (t === 'MEMORY_DEVICE_FS_DAX' && behaves(k.era, 'gup.longterm-refuses-fsdax-folio'))
-      )
-    })
+    if (!behaves(k.era, 'gup.check-vma-flags-fsdax')) {
+      const dax = yield* checkDaxVmas(k, mm, start, r.value.n)
+      if (dax) {
+        yield* unpinUserPages(k, r.value.runs, has(flags, 'FOLL_PIN'))
+        return fail(
+          kerr(
+            'EOPNOTSUPP',
+            'check_dax_vmas',
+            'FOLL_LONGTERM on a MAP_SHARED fsdax file mapping (refused after pinning: the pages are released)',
+            'never',
+            'use ODP (no pins) or a short-term pin',
+          ),
+        )
+      }
+    }
+    // FS_DAX folios never get here: check_vma_flags() (5.11+) or check_dax_vmas() refused the VMA.
+    // folio_is_longterm_pinnable() also says no to them from 6.15 (gupFast()).
+    const bad = r.value.runs.filter((x) => pageType(k, pageAt(k.world, x.pfn)) === 'MEMORY_DEVICE_COHERENT')
     if (!bad.length) {
       yield f.check(
         'check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?',
@@ -314,6 +364,39 @@ function* gupLongtermLocked(
 }
 
 /**
+ * check_dax_vmas - 5.2–5.10: after a FOLL_LONGTERM pin, refuse it if any page came from an fsdax
+ * VMA. Mirrors mm/gup.c: check_dax_vmas() called from __gup_longterm_locked() (Linux 5.10.13
+ * mm/gup.c, index id 31178608294: __gup_longterm_locked() kcalloc()s a vmas array when
+ * FOLL_LONGTERM, pins, then check_dax_vmas() -> put the pages, -EOPNOTSUPP). 52650c8b466b "mm/gup:
+ * remove the vma allocation from gup_longterm_locked()" (5.11, inferred from the akpm batch) moved the refusal into
+ * check_vma_flags(), before anything is pinned (K61 mm/gup.c:1075, K612 :1283, K72 :1213).
+ * 5.0-5.1 did the same test inside get_user_pages_longterm() (4.15-5.1, recalled; the lab shows
+ * it under check_dax_vmas).
+ *
+ * Returns true when an fsdax VMA was found.
+ */
+function* checkDaxVmas(k: Kernel, mm: string, start: Vaddr, n: bigint): Call<boolean> {
+  const f = frame(k, 'check_dax_vmas', [])
+  yield f.enter({ nr_pages: n.toString() })
+  let dax: string | null = null
+  for (let i = 0n; i < n && !dax;) {
+    const v = vmaAt(k.world, mm, vaddr(start + i * PAGE_SIZE))
+    if (!v) break
+    if (vmaIsFsdax(v[1])) dax = v[1].file ?? v[0]
+    i = (v[1].vm_end - start) / PAGE_SIZE
+  }
+  yield f.check(
+    'vma_is_fsdax(vmas[i]) for any page?',
+    !dax,
+    dax
+      ? `${dax} is an fsdax mapping: a long-term pin would block truncate and hole punching; the pages are put back and -EOPNOTSUPP returned`
+      : 'no fsdax VMA',
+  )
+  yield f.ret(dax ? 'true' : 'false')
+  return !!dax
+}
+
+/**
  * getUserPagesLocked - the slow path with mmap_lock held.
  * Mirrors mm/gup.c: __get_user_pages_locked().
  *
@@ -327,7 +410,7 @@ function* getUserPagesLocked(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame(k, '__get_user_pages_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, '__get_user_pages_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(
     f,
     { start: hex(start), nr_pages: nr.toString() },
@@ -343,8 +426,9 @@ function* getUserPagesLocked(
  *
  * Returns `i ? i : ret`: the pages grabbed before the first error, or the error when none was.
  *
- * Errnos: -EFAULT (no VMA, VM_IO|VM_PFNMAP, write to a read-only VMA, special PTE in VM_MIXEDMAP),
- * -EOPNOTSUPP (6.2–6.3 FOLL_LONGTERM|FOLL_PCI_P2PDMA), -EREMOTEIO (P2PDMA page without FOLL_PCI_P2PDMA, 6.2+).
+ * Errnos: -EFAULT (no VMA, VM_IO|VM_PFNMAP, write to a read-only VMA; a raw pfn up to 5.17 with
+ * FOLL_GET), -EEXIST (a raw pfn, 5.18+), -EOPNOTSUPP (6.2–6.3 FOLL_LONGTERM|FOLL_PCI_P2PDMA),
+ * -EREMOTEIO (P2PDMA page without FOLL_PCI_P2PDMA, 6.2+).
  */
 function* getUserPages(
   k: Kernel,
@@ -353,9 +437,10 @@ function* getUserPages(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame(k, '__get_user_pages', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, '__get_user_pages', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
   yield f.enter({ start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) })
   const runs: PageRange[] = []
+  const holes: PagesHole[] = []
   let i = 0n
   let lastVma = ''
   let err: KResult<GupResult> | null = null
@@ -390,6 +475,16 @@ function* getUserPages(
       continue
     }
     const r = yield* followPagePte(k, f, vma, pte[1], va, nr - i, flags)
+    if (!r.ok && r.error.errno === 'EEXIST') {
+      const hole = yield* eexistEntry(k, f, pte[1], va, i, nr - i)
+      if (!hole) {
+        err = r
+        break
+      }
+      holes.push(hole)
+      i += hole.count
+      continue
+    }
     if (!r.ok) {
       err = r
       break
@@ -408,7 +503,39 @@ function* getUserPages(
       `${i} page(s) were grabbed before ${err.error.fn} returned -${err.error.errno}: return ${i}`,
     )
   yield f.ret(i.toString())
-  return ok({ n: i, runs })
+  return ok(holes.length ? { n: i, runs, holes } : { n: i, runs })
+}
+
+/**
+ * What __get_user_pages() does with follow_page_mask()'s -EEXIST (a present PTE without a struct
+ * page): 5.18+ "if (pages) { ret = PTR_ERR(page); goto out; }" (65462462ffb2; K612 mm/gup.c:1512-1522),
+ * so null (bail out with -EEXIST); before, "goto next_page": the entries are counted but pages[]
+ * is never written (a hole, returned).
+ */
+function* eexistEntry(
+  k: Kernel,
+  f: Frame,
+  pte: { va: Vaddr; npages: bigint; pfn: Pfn },
+  va: Vaddr,
+  at: bigint,
+  want: bigint,
+): Call<PagesHole | null> {
+  if (behaves(k.era, 'gup.follow-pfn-pte-eexist')) {
+    yield f.check(
+      'PTR_ERR(page) == -EEXIST: if (pages) { ret = -EEXIST; goto out; }',
+      false,
+      'a proper page table entry but no struct page, and the caller wants pages[] filled in: that cannot be done for this page, bail out (65462462ffb2, 5.18)',
+    )
+    return null
+  }
+  const left = pte.npages - (va - pte.va) / PAGE_SIZE
+  const n = want < left ? want : left
+  yield f.check(
+    'PTR_ERR(page) == -EEXIST: goto next_page',
+    true,
+    `"Proper page table entry exists, but no corresponding struct page": the loop moves on and counts ${n} page(s) it never wrote to pages[${at}${n > 1n ? `..${at + n - 1n}` : ''}] (the FOLL_PIN bug 7196040e19ad fixed in 5.18: the caller gets success and whatever its array held there)`,
+  )
+  return { at, count: n, pfn: mkPfn(pte.pfn + (va - pte.va) / PAGE_SIZE) }
 }
 
 /**
@@ -440,7 +567,7 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
           'map the BAR as p2pmem (pci_p2pdma_add_resource + p2pmem/allocate) or export it as a dma-buf',
         ),
       )
-    if (has(flags, 'FOLL_LONGTERM')) {
+    if (has(flags, 'FOLL_LONGTERM') && behaves(k.era, 'gup.check-vma-flags-fsdax')) {
       const dax = vmaIsFsdax(vma)
       yield f.check(
         '(gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma)',
@@ -549,7 +676,7 @@ function* followPagePte(
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
   void parent
-  const f = frame(k, 'follow_page_pte', ['EFAULT', 'EREMOTEIO'])
+  const f = frame(k, 'follow_page_pte', ['EFAULT', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(f, { address: hex(va) }, body(), (r) => `${r.n} page(s)`)
   function* body(): Call<KResult<GupResult>> {
     const idx = (va - pte.va) / PAGE_SIZE
@@ -560,18 +687,60 @@ function* followPagePte(
       !!page,
       page
         ? `pfn ${hex(p)} has a struct page (${page.kind === 'ram' ? 'RAM' : 'ZONE_DEVICE'})`
-        : `pfn ${hex(p)} is a special PTE without struct page (VM_MIXEDMAP raw pfn)`,
+        : `pfn ${hex(p)} is a special PTE without struct page (VM_MIXEDMAP raw pfn): follow_pfn_pte()`,
     )
-    if (!page)
-      return fail(
-        kerr(
-          'EFAULT',
-          'follow_pfn_pte',
-          'a raw pfn in a VM_MIXEDMAP VMA cannot be returned with FOLL_GET/FOLL_PIN',
-        ),
-      )
+    if (!page) return yield* followPfnPte(k, vma, p, flags)
     const count = min3(want, pte.npages - idx, page.pfn + page.count - p)
     return yield* tryGrabFolio(k, p, count, page, flags)
+  }
+}
+
+/**
+ * follow_pfn_pte - a present PTE with no struct page behind it (a raw pfn in a VM_MIXEDMAP VMA).
+ * Mirrors mm/gup.c: follow_pfn_pte(), in three regimes:
+ * - up to 5.17 ("No page to get reference") `if (flags & FOLL_GET) return -EFAULT;`, else
+ *   -EEXIST (5.10.13 mm/gup.c; since 1027e4436b6a). From 5.6 FOLL_PIN is not FOLL_GET, so a pin
+ *   took the -EEXIST path and __get_user_pages() skipped the entry (Peter Xu, "mm: fix invalid page
+ *   pointer returned with FOLL_PIN gups", 7196040e19ad, made it "FOLL_GET | FOLL_PIN"; Fixes:
+ *   3faa52c03f44 of 5.6; AUTOSEL'd to a stable branch 2022-04-28, index id 36049806000).
+ * - 5.18+: always -EEXIST (John Hubbard, "mm/gup: follow_pfn_pte(): -EEXIST cleanup",
+ *   65462462ffb2, right after v5.17 in Linus' tree, index id 65724601301; K61 mm/gup.c:485-503,
+ *   K612 :780-798), and __get_user_pages() returns it when pages[] is wanted (K61 :1265-1276,
+ *   K612 :1512-1522).
+ * The lab's era v5.10 and v5.15 stand for the .0 releases: the skip is shown there.
+ *
+ * Errnos: -EFAULT (up to 5.17, FOLL_GET), -EEXIST.
+ */
+function* followPfnPte(k: Kernel, vma: VmArea, p: Pfn, flags: FollFlag[]): Call<KResult<GupResult>> {
+  const f = frame(k, 'follow_pfn_pte', ['EFAULT', 'EEXIST'])
+  return yield* kcall(f, { pfn: hex(p), vm_flags: flagStr(vma.vm_flags) }, body(), () => '0')
+  function* body(): Call<KResult<GupResult>> {
+    if (!behaves(k.era, 'gup.follow-pfn-pte-eexist')) {
+      const get = has(flags, 'FOLL_GET')
+      yield f.check(
+        'flags & FOLL_GET',
+        !get,
+        get
+          ? '"No page to get reference": -EFAULT'
+          : 'FOLL_PIN is not FOLL_GET: this check lets a pin through to the -EEXIST below',
+      )
+      if (get)
+        return fail(kerr('EFAULT', f.fn, 'a raw pfn in a VM_MIXEDMAP VMA has no page to take a reference on'))
+    }
+    yield f.check(
+      'return -EEXIST',
+      false,
+      '"Proper page table entry exists, but no corresponding struct page"',
+    )
+    return fail(
+      kerr(
+        'EEXIST',
+        f.fn,
+        'a raw pfn in a VM_MIXEDMAP VMA (a special PTE) has no struct page to return',
+        'never',
+        'map device memory that GUP must see as p2pmem (ZONE_DEVICE pages), or hand it over as a dma-buf',
+      ),
+    )
   }
 }
 
@@ -673,14 +842,14 @@ export function* pinUserPages(
   pin = true,
 ): Call<KResult<GupResult>> {
   const name = pin ? 'pin_user_pages' : 'get_user_pages'
-  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO'])
+  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) =>
     r.n.toString(),
   )
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
     if (inEra(k.era, 'is_valid_gup_args')) {
-      const v = yield* isValidGupArgs(k, flags)
+      const v = yield* isValidGupArgs(k, flags, mm)
       if (!v.ok) return v
     }
     return has(flags, 'FOLL_LONGTERM')

@@ -248,7 +248,8 @@ function* driverInvalidate(
   tx.set('notifiers', n.id, {
     ...tx.world.notifiers[n.id]!,
     invalidate_seq: curSeq,
-    last: `${event} [${hex(lo)}, ${hex(hi)})`,
+    last: `${event} [${hex(lo)}, ${hex(hi)})${owner ? ` owner ${owner}` : ''}`,
+    lastOwner: owner,
   })
   yield f.mutate(
     tx.deltas,

@@ -9,7 +9,7 @@ import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Paddr } from 
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { frame, kcall, type Call } from '../core/step'
-import type { KName } from '../era/index'
+import { pick, type KName } from '../era/index'
 import { Tx, type P2pdmaState, type PoolAlloc } from '../core/world'
 import { cpuSgEntry, cpuSgTable } from '../dma/scatterlist'
 import { pciP2pdmaAddResource } from '../p2pdma/provider'
@@ -309,4 +309,96 @@ function* vmInsertPages(k: Kernel, vmaKey: string, start: Paddr, len: bigint): C
     )
     return ok(undefined)
   }
+}
+
+/**
+ * The x86-64 direct map base (PAGE_OFFSET, 4-level paging): devm_memremap_pages() returns
+ * __va(range.start) for a P2PDMA pagemap, and that kernel address is what the gen_pool hands out.
+ * Simplification: no KASLR of the direct map (page_offset_base is fixed).
+ */
+export const PAGE_OFFSET = 0xffff_8880_0000_0000n
+
+/**
+ * pciAllocP2pmem - allocate p2pmem for a kernel user (nvmet, a driver).
+ * Mirrors drivers/pci/p2pdma.c: pci_alloc_p2pmem(): rcu_dereference(pdev->p2pdma), then
+ * gen_pool_alloc_owner() and percpu_ref_tryget_live_rcu(ref) (6.12 :818-841; gen_pool_alloc()
+ * before the pool had owners, S1); returns the kernel
+ * virtual address in the direct map.
+ *
+ * Errnos: -ENOMEM (the kernel returns NULL: no p2pdma, or the pool has no room).
+ */
+export function* pciAllocP2pmem(k: Kernel, dev: PciDev, size: bigint, as: string): Call<KResult<bigint>> {
+  const f = frame(k, 'pci_alloc_p2pmem', ['ENOMEM'])
+  return yield* kcall(f, { pdev: dev.bdf, size: sizeStr(size) }, body(), hex)
+  function* body(): Call<KResult<bigint>> {
+    const r = yield* genPoolAlloc(
+      k,
+      dev,
+      size,
+      `kmem:${as}`,
+      pick(k.era, 'gen_pool_alloc_owner', 'gen_pool_alloc'),
+    )
+    if (!r.ok) return fail(kerr('ENOMEM', f.fn, r.error.why, r.error.retry))
+    const addr = PAGE_OFFSET + r.value
+    const tx = new Tx(k.world).set('vars', as, { kind: 'kaddr', addr, size, provider: dev.id })
+    yield f.mutate(
+      tx.deltas,
+      `returns ${hex(addr)} = __va(${hex(r.value)}): the direct-map address of the BAR page (the lab names it '${as}')`,
+    )
+    return ok(addr)
+  }
+}
+
+/**
+ * pciP2pmemVirtToBus - the PCI bus address of p2pmem a kernel user got from pci_alloc_p2pmem().
+ * Mirrors drivers/pci/p2pdma.c: pci_p2pmem_virt_to_bus() (6.12 :871): 0 for a NULL address or a
+ * device without p2pdma, else gen_pool_virt_to_phys(p2pdma->pool, addr) — "when we added the
+ * memory to the pool we used the PCI bus address as the physical address", so the "phys" is the
+ * bus address. lib/genalloc.c: gen_pool_virt_to_phys() walks the chunks and returns
+ * chunk->phys_addr + (addr - chunk->start_addr), or -1 when no chunk of this pool holds addr
+ * (an address of another provider's pool, for instance).
+ *
+ * Errnos: none (returns the address; 0 and (phys_addr_t)-1 are its failure values).
+ */
+export function* pciP2pmemVirtToBus(k: Kernel, dev: PciDev, addr: bigint): Call<bigint> {
+  const f = frame(k, 'pci_p2pmem_virt_to_bus', [])
+  yield f.enter({ pdev: dev.bdf, addr: hex(addr) })
+  yield f.check('addr != NULL', addr !== 0n, addr ? 'an address' : 'NULL: return 0')
+  if (addr === 0n) {
+    yield f.ret('0')
+    return 0n
+  }
+  const st = k.world.p2pdma[dev.id]
+  yield f.check(
+    'rcu_dereference_protected(pdev->p2pdma)',
+    !!st,
+    st ? `${dev.bdf} has p2pdma` : `${dev.bdf} has no p2pdma: return 0`,
+  )
+  if (!st) {
+    yield f.ret('0')
+    return 0n
+  }
+  const g = frame(k, 'gen_pool_virt_to_phys', [])
+  yield g.enter({ pool: `${dev.bdf} p2pmem`, addr: hex(addr) })
+  let found: bigint | null = null
+  for (const c of st.chunks) {
+    const start = PAGE_OFFSET + c.start
+    const inside = addr >= start && addr < start + c.size
+    const bus = c.start + (k.world.pgmaps[c.pgmap]?.bus_offset ?? 0n)
+    yield g.check(
+      `chunk [${hex(start)}, ${hex(start + c.size)})?`,
+      inside,
+      inside
+        ? `chunk->phys_addr ${hex(bus)} (the BAR${c.bar} bus address) + ${hex(addr - start)}`
+        : 'not in this chunk',
+    )
+    if (inside) {
+      found = bus + (addr - start)
+      break
+    }
+  }
+  const ret = found ?? BigInt.asUintN(64, -1n)
+  yield g.ret(found === null ? '-1 (no chunk holds the address)' : hex(ret))
+  yield f.ret(hex(ret))
+  return ret
 }

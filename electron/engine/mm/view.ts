@@ -64,7 +64,7 @@ export function worldView(m: Machine, w: World): WorldView {
       length: u.length.toString(),
       npages: u.pages.reduce((s, r) => s + r.count, 0n).toString(),
     })),
-    vars: Object.fromEntries(Object.entries(w.vars).map(([k, v]) => [k, varText(v)])),
+    vars: Object.fromEntries(Object.entries(w.vars).map(([k, v]) => [k, varText(m, v)])),
     log: Object.keys(w.log)
       .sort()
       .map((k) => w.log[k]!),
@@ -143,9 +143,21 @@ function dmaView(m: Machine, w: World): Pick<WorldView, 'sgts' | 'iommu'> {
 }
 
 /** A named scenario value in words. */
-function varText(v: World['vars'][string]): string {
-  if (v.kind === 'buf') return `buffer ${hex(v.va)} +${v.len}`
-  if (v.kind === 'hmm')
-    return `hmm_pfns[${v.npages}] from ${hex(v.start)}: ${v.entries.map((e) => `${e.count}x ${e.flags.join('|') || '0'}`).join(', ')}`
-  return `${v.runs.reduce((s, r) => s + r.count, 0n)} ${v.foll === 'pin' ? 'pinned' : 'referenced'} page(s)`
+function varText(m: Machine, v: World['vars'][string]): string {
+  switch (v.kind) {
+    case 'buf':
+      return `buffer ${hex(v.va)} +${v.len}`
+    case 'hmm':
+      return `hmm_pfns[${v.npages}] from ${hex(v.start)}: ${v.entries.map((e) => `${e.count}x ${e.flags.join('|') || '0'}`).join(', ')}`
+    case 'pages': {
+      const holes = v.holes?.reduce((s, h) => s + h.count, 0n) ?? 0n
+      return `${v.runs.reduce((s, r) => s + r.count, 0n)} ${v.foll === 'pin' ? 'pinned' : 'referenced'} page(s)${holes ? `; ${holes} entr${holes === 1n ? 'y' : 'ies'} never written by GUP (${v.holes!.map((h) => `pages[${h.at}]`).join(', ')})` : ''}`
+    }
+    case 'pci_dev':
+      return v.dev ? `struct pci_dev * ${bdfOf(m, v.dev)}` : 'NULL (no struct pci_dev)'
+    case 'kaddr':
+      return `kernel address ${hex(v.addr)} +${v.size} (p2pmem of ${bdfOf(m, v.provider)})`
+    case 'value':
+      return `${v.what} = ${hex(v.value)}`
+  }
 }

@@ -44,7 +44,7 @@ export function* ibvRegMr(
   access: readonly string[],
   name: string,
 ): Call<KResult<void>> {
-  const f = frame(k, 'ib_uverbs_reg_mr', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
+  const f = frame(k, 'ib_uverbs_reg_mr', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(
     f,
     { start: hex(addr), length: len.toString(), access: access.join('|') || '0' },
@@ -108,7 +108,7 @@ function* ibUmemGet(
   access: readonly string[],
   name: string,
 ): Call<KResult<void>> {
-  const f = frame(k, 'ib_umem_get', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'])
+  const f = frame(k, 'ib_umem_get', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(f, { addr: hex(addr), size: sizeStr(len), access: access.join('|') || '0' }, body())
   function* body(): Call<KResult<void>> {
     const odp = access.includes('IBV_ACCESS_ON_DEMAND')
@@ -191,6 +191,12 @@ function* pinAndMap(k: Kernel, q: PinMapRequest): Call<{ runs: PageRange[]; erro
       error = r.error
       break
     }
+    if (r.value.holes?.length)
+      yield frame(k, 'ib_umem_get', []).check(
+        'every page_list[] entry written by pin_user_pages_fast()?',
+        false,
+        `${r.value.holes.map((h) => `page_list[${done + h.at}]`).join(', ')} never were (the 5.6–5.17 FOLL_PIN raw-pfn bug, 7196040e19ad): the kernel would build the MR from whatever the list held there; the lab leaves those pages out of the MR`,
+      )
     runs.push(...r.value.runs)
     done += r.value.n
   }

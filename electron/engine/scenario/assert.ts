@@ -3,8 +3,8 @@
  * Each returns null when it holds, or a sentence saying what was found instead.
  */
 import type { VmFlag } from '../../../shared/model/mm'
-import { hex, PAGE_SIZE, pfnToPhys, vaddr } from '../core/addr'
-import type { World } from '../core/world'
+import { hex, PAGE_SIZE, pfnToPhys, vaddr, type Pfn } from '../core/addr'
+import type { PageRun, Var, World } from '../core/world'
 import { isP2pdmaPage } from '../gup/gup'
 import type { Kernel } from '../kernel'
 import { pageAt, pteAt } from '../mm/mm'
@@ -34,6 +34,10 @@ export function checkAssertion(k: Kernel, a: Assertion): string | null {
   if ('pages' in a) return checkPage(k, a)
   if ('mapType' in a) return checkMapType(k, a)
   if ('umem' in a) return checkUmem(k, a)
+  if ('iova' in a) return checkIova(k, a)
+  if ('warning' in a) return checkWarning(k.world, a)
+  if ('pciDev' in a) return checkPciDev(k, a)
+  if ('value' in a) return checkValue(k.world, a)
   return checkLog(k.world, a)
 }
 
@@ -79,7 +83,34 @@ function checkSgEntry(k: Kernel, a: Of<'sg'>): string | null {
     return `${a.sg}[${a.entry}] length is ${e.length}`
   if (a.p2pdma !== undefined && (e.page !== null && isP2pdmaPage(k, pageAt(w, e.page))) !== a.p2pdma)
     return `${a.sg}[${a.entry}] is${a.p2pdma ? ' not' : ''} a P2PDMA page`
+  if (a.offset !== undefined && e.offset !== a.offset)
+    return `${a.sg}[${a.entry}] offset is ${e.offset}, expected ${a.offset}`
+  if (a.page !== undefined) {
+    const want = sgPageWanted(w, a.page)
+    if (typeof want === 'string') return want
+    if (e.page !== want)
+      return `${a.sg}[${a.entry}] sg_page() is pfn ${e.page === null ? 'NULL' : hex(e.page)}, expected ${hex(want)}`
+  }
   return null
+}
+
+/** The pfn an sg assertion's `page` names: a hex pfn, or a page of a buffer / page array (else why not). */
+function sgPageWanted(w: World, p: NonNullable<Of<'sg'>['page']>): bigint | string {
+  if (typeof p === 'string') return BigInt(p)
+  const idx = BigInt(p.offset ?? 0)
+  const v = w.vars[p.pages]
+  if (v?.kind === 'pages') {
+    const e = pagesArrayEntry(v, idx)
+    return e === null || typeof e === 'object'
+      ? `pages[${idx}] of '${p.pages}' is not a page GUP returned`
+      : e
+  }
+  if (v?.kind === 'buf') {
+    const va = vaddr(v.va + idx * PAGE_SIZE)
+    const pte = pteAt(w, v.mm, va)
+    return pte ? pte[1].pfn + (va - pte[1].va) / PAGE_SIZE : `page ${idx} of '${p.pages}' is not mapped`
+  }
+  return `no buffer or page array '${p.pages}'`
 }
 
 function checkSgTable(k: Kernel, a: Of<'sgt'>): string | null {
@@ -103,8 +134,26 @@ function checkIommu(k: Kernel, a: Of<'iommu'>): string | null {
   const w: World = k.world
   const m: Machine = k.machine
   const dev = resolveDev(m, a.iommu)
-  const n = Object.values(w.iovas).filter((x) => x.dev === dev.id).length
-  return n === a.mappings ? null : `${dev.bdf}'s IOMMU domain has ${n} mapping(s), expected ${a.mappings}`
+  const maps = Object.entries(w.iovas).filter(([, x]) => x.dev === dev.id)
+  if (a.mappings !== undefined && maps.length !== a.mappings)
+    return `${dev.bdf}'s IOMMU domain has ${maps.length} mapping(s), expected ${a.mappings}`
+  const allocs = new Set(maps.map(([key, x]) => x.alloc ?? key)).size
+  if (a.allocations !== undefined && allocs !== a.allocations)
+    return `${dev.bdf}'s IOMMU domain has ${allocs} IOVA allocation(s), expected ${a.allocations}`
+  return null
+}
+
+function checkIova(k: Kernel, a: Of<'iova'>): string | null {
+  const dev = resolveDev(k.machine, a.iova)
+  const dma = BigInt(a.dma)
+  const hit = Object.values(k.world.iovas).find(
+    (x) => x.dev === dev.id && x.iova <= dma && dma < x.iova + x.size,
+  )
+  if (!hit) return `no IOVA mapping of ${dev.bdf} covers ${hex(dma)}`
+  const phys = hit.paddr + (dma - hit.iova)
+  return phys === BigInt(a.phys)
+    ? null
+    : `IOVA ${hex(dma)} of ${dev.bdf} translates to ${hex(phys)}, expected ${hex(BigInt(a.phys))}`
 }
 
 function checkMm(k: Kernel, a: Of<'mm'>): string | null {
@@ -199,6 +248,11 @@ function checkNotifier(k: Kernel, a: Of<'notifier'>): string | null {
     return `notifier '${id}' invalidate_seq is ${n.invalidate_seq}, expected ${a.seq}`
   if (a.lastContains !== undefined && !(n.last ?? '').includes(a.lastContains))
     return `notifier '${id}' last invalidation was ${n.last ?? 'none'}`
+  if (a.lastOwner !== undefined) {
+    const want = a.lastOwner === null ? null : resolveDev(k.machine, a.lastOwner).id
+    if ((n.lastOwner ?? null) !== want)
+      return `notifier '${id}' last invalidation carried owner ${n.lastOwner ?? 'NULL'}, expected ${want ?? 'NULL'}`
+  }
   return null
 }
 
@@ -235,30 +289,78 @@ function checkAttachment(k: Kernel, a: Of<'attachment'>): string | null {
 }
 
 function checkPage(k: Kernel, a: Of<'pages'>): string | null {
-  const w: World = k.world
-  const v = w.vars[a.pages]
-  let page = null
-  if (v?.kind === 'buf') {
-    const pte = pteAt(w, v.mm, vaddr(v.va + BigInt(a.offset ?? 0) * PAGE_SIZE))
-    if (pte && !pte[1].special)
-      page = pageAt(
-        w,
-        (pte[1].pfn + (v.va + BigInt(a.offset ?? 0) * PAGE_SIZE - pte[1].va) / PAGE_SIZE) as never,
-      )
-  } else if (v?.kind === 'pages') {
-    const r = v.runs[0]
-    page = r ? pageAt(w, (r.pfn + BigInt(a.offset ?? 0)) as never) : null
-  } else return `no buffer or page array '${a.pages}'`
-  if (!page) return `page ${a.offset ?? 0} of '${a.pages}' has no struct page`
+  const r = pageOfName(k.world, a.pages, BigInt(a.offset ?? 0))
+  const at = `page ${a.offset ?? 0} of '${a.pages}'`
+  if (r.kind === 'unknown') return `no buffer or page array '${a.pages}'`
+  if (r.kind === 'hole')
+    return a.hole
+      ? null
+      : `${at} was never written by GUP (pages[${a.offset ?? 0}] is whatever the caller's array held; the PTE maps raw pfn ${hex(r.pfn)})`
+  if (a.hole) return `${at} is an entry GUP wrote, not a hole`
+  const page = r.page
+  if (!page) return `${at} has no struct page`
   if (a.pinned !== undefined && page.pins > 0 !== a.pinned)
-    return `page ${a.offset ?? 0} of '${a.pages}' is${page.pins > 0 ? '' : ' not'} pinned`
-  if (a.refcount !== undefined && page.refcount !== a.refcount)
-    return `page ${a.offset ?? 0} of '${a.pages}' has refcount ${page.refcount}`
+    return `${at} is${page.pins > 0 ? '' : ' not'} pinned`
+  if (a.refcount !== undefined && page.refcount !== a.refcount) return `${at} has refcount ${page.refcount}`
   if (a.p2pdma !== undefined && isP2pdmaPage(k, page) !== a.p2pdma)
-    return `page ${a.offset ?? 0} of '${a.pages}' is${a.p2pdma ? ' not' : ''} a P2PDMA page`
-  if (a.ram !== undefined && (page.kind === 'ram') !== a.ram)
-    return `page ${a.offset ?? 0} of '${a.pages}' is ${page.kind}`
+    return `${at} is${a.p2pdma ? ' not' : ''} a P2PDMA page`
+  if (a.ram !== undefined && (page.kind === 'ram') !== a.ram) return `${at} is ${page.kind}`
   return null
+}
+
+export type PageLookup =
+  { kind: 'page'; page: PageRun | null } | { kind: 'hole'; pfn: Pfn } | { kind: 'unknown' }
+
+/**
+ * The struct page behind page `index` of a named buffer (through its PTE) or of a named pages[]
+ * array (any page of it, in array order, holes included: not only its first run).
+ */
+export function pageOfName(w: World, name: string, index: bigint): PageLookup {
+  const v = w.vars[name]
+  if (v?.kind === 'buf') {
+    const va = vaddr(v.va + index * PAGE_SIZE)
+    const pte = pteAt(w, v.mm, va)
+    if (!pte || pte[1].special || !pte[1].present) return { kind: 'page', page: null }
+    return { kind: 'page', page: pageAt(w, (pte[1].pfn + (va - pte[1].va) / PAGE_SIZE) as Pfn) }
+  }
+  if (v?.kind !== 'pages') return { kind: 'unknown' }
+  const e = pagesArrayEntry(v, index)
+  if (e === null) return { kind: 'page', page: null }
+  if (typeof e === 'object') return { kind: 'hole', pfn: e.hole }
+  return { kind: 'page', page: pageAt(w, e) }
+}
+
+/** pages[index] of a GUP result: its pfn, { hole } for an entry GUP never wrote, or null past the end. */
+export function pagesArrayEntry(
+  v: Extract<Var, { kind: 'pages' }>,
+  index: bigint,
+): Pfn | { hole: Pfn } | null {
+  const holes = [...(v.holes ?? [])].sort((x, y) => (x.at < y.at ? -1 : 1))
+  let i = 0n
+  let run = 0
+  let into = 0n
+  let h = 0
+  for (;;) {
+    const hole = holes[h]
+    if (hole && hole.at === i) {
+      if (index < i + hole.count) return { hole: (hole.pfn + (index - i)) as Pfn }
+      i += hole.count
+      h++
+      continue
+    }
+    const r = v.runs[run]
+    if (!r) return null
+    const left = r.count - into
+    const until = hole ? hole.at - i : left
+    const take = until < left ? until : left
+    if (index < i + take) return (r.pfn + into + (index - i)) as Pfn
+    i += take
+    into += take
+    if (into === r.count) {
+      run++
+      into = 0n
+    }
+  }
 }
 
 function checkMapType(k: Kernel, a: Of<'mapType'>): string | null {
@@ -274,6 +376,34 @@ function checkUmem(k: Kernel, a: Of<'umem'>): string | null {
   const w: World = k.world
   const has = !!w.umems[a.umem]
   return has === a.exists ? null : `MR '${a.umem}' ${has ? 'exists' : 'does not exist'}`
+}
+
+function checkWarning(w: World, a: Of<'warning'>): string | null {
+  const evs = Object.values(w.warnings).filter((e) => e.fn === a.warning || e.site === a.warning)
+  const shown = evs.map((e) => `${e.file}:${e.line}`).join(', ')
+  if (a.count !== undefined && evs.length !== a.count)
+    return `${evs.length} WARN splat(s) from ${a.warning}${shown ? ` (${shown})` : ''}, expected ${a.count}`
+  if (a.count === undefined && evs.length === 0) return `no WARN splat from ${a.warning}`
+  if (a.line !== undefined && !evs.some((e) => e.line === a.line))
+    return `the WARN splat(s) from ${a.warning} name ${shown || 'no line'}, expected line ${a.line}`
+  return null
+}
+
+function checkPciDev(k: Kernel, a: Of<'pciDev'>): string | null {
+  const v = k.world.vars[a.pciDev]
+  if (!v || v.kind !== 'pci_dev') return `no struct pci_dev result '${a.pciDev}'`
+  const want = a.is === null ? null : resolveDev(k.machine, a.is).id
+  if (v.dev === want) return null
+  const bdf = (id: string | null): string => (id === null ? 'NULL' : (k.machine.devs.get(id)?.bdf ?? id))
+  return `'${a.pciDev}' is ${bdf(v.dev)}, expected ${bdf(want)}`
+}
+
+function checkValue(w: World, a: Of<'value'>): string | null {
+  const v = w.vars[a.value]
+  if (!v || v.kind !== 'value') return `no value named '${a.value}'`
+  return v.value === BigInt(a.equals)
+    ? null
+    : `${v.what} '${a.value}' is ${hex(v.value)}, expected ${a.equals}`
 }
 
 function checkLog(w: World, a: Of<'logContains'>): string | null {

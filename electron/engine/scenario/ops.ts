@@ -10,10 +10,12 @@ import { errnoValue, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { behaviourDef, behaviourRange, behaves, has, hasPatch, nameRange } from '../era/index'
 import { frame, labFrame, type Call } from '../core/step'
-import { Tx, type Var } from '../core/world'
+import { Tx, type PlainDevice, type Var } from '../core/world'
 import { preadDirect } from '../block/direct_io'
 import { dmaMapSg, dmaMapSgtable, dmaUnmapSgtable, pciP2pdmaMapSg } from '../dma/mapping'
-import { p2pdmaDistance } from '../dma/p2p'
+import { p2pClientOf, p2pdmaDistance, p2pdmaDistanceMany, p2pmemFindMany } from '../dma/p2p'
+import type { P2pClient } from '../p2pdma/distance-many'
+import { mixedMmapHook } from '../mm/mixed'
 import { sgAllocTableFromPages, UINT_MAX } from '../dma/scatterlist'
 import { pinUserPages, pinUserPagesFast, unpinUserPages } from '../gup/gup'
 import {
@@ -26,7 +28,14 @@ import {
   type MmapHook,
 } from '../mm/mmap'
 import { vmaKey } from '../mm/mm'
-import { p2pdmaAddResource, p2pmemAllocMmapHook, p2pmemAllocSgl, p2pmemPublish } from '../mm/p2pmem'
+import {
+  p2pdmaAddResource,
+  p2pmemAllocMmapHook,
+  p2pmemAllocSgl,
+  p2pmemPublish,
+  pciAllocP2pmem,
+  pciP2pmemVirtToBus,
+} from '../mm/p2pmem'
 import { ibvDeregMr, ibvRegMr } from '../rdma/umem'
 import {
   amdgpuExportBo,
@@ -61,7 +70,7 @@ import { rdmaAccess } from '../rdma/odp'
 import { ibUmemDmabufGet, ibUmemDmabufMapPages, dmaResvAddFence } from '../rdma/umem_dmabuf'
 import { kerr } from '../core/errno'
 import type { Machine, PciDev } from '../topology/types'
-import { parseSize, type Op } from './schema'
+import { parseSize, type Op, type PlainDeviceSpec } from './schema'
 
 export interface OpOutcome {
   /** The return value (negative errno on failure, like the kernel), or null when nothing ran. */
@@ -185,6 +194,7 @@ const MM_OPS: Handlers<
   | 'mmap_resource'
   | 'mmap_p2pmem'
   | 'mmap_anon'
+  | 'mmap_mixed'
   | 'munmap'
   | 'lockdown'
   | 'touch'
@@ -229,6 +239,24 @@ const MM_OPS: Handlers<
       pgoff: parseSize(a.offset ?? 0) / PAGE_SIZE,
       file: `/sys/bus/pci/devices/${dev.bdf}/p2pmem/allocate`,
       hook: p2pmemAllocMmapHook(dev),
+      as: a.as,
+    })
+  },
+  mmap_mixed(k, { args: a }, proc) {
+    const dev = resolveDev(k.machine, a.dev)
+    if (a.layout.includes('p2p') && !has(k.era, 'p2pmem_alloc_mmap'))
+      return refuse(
+        `the lab models a driver's vm_insert_page() of P2PDMA pages with p2pmem_alloc_mmap()'s page reference protocol (${nameRange('p2pmem_alloc_mmap')}); ${k.era} has no such mapping`,
+      )
+    const bar = a.bar ?? dev.endpoint?.p2pmemBar ?? dev.bars.find((b) => !b.io)?.index
+    if (bar === undefined) throw new ScenarioInputError(`${a.dev} has no memory BAR`)
+    return mmapOp(k, {
+      proc: a.proc ?? proc,
+      len: BigInt(a.layout.length) * PAGE_SIZE,
+      shared: true,
+      pgoff: 0n,
+      file: `/dev/${dev.driver}-${dev.bdf}`,
+      hook: mixedMmapHook(dev, bar, a.layout),
       as: a.as,
     })
   },
@@ -290,7 +318,14 @@ const MM_OPS: Handlers<
 
 /** The P2P memory provider and the distance check: drivers/pci/p2pdma.c. */
 const P2PDMA_OPS: Handlers<
-  'p2pdma_add_resource' | 'p2pmem_publish' | 'pci_p2pdma_distance' | 'pci_p2pmem_alloc_sgl'
+  | 'p2pdma_add_resource'
+  | 'p2pmem_publish'
+  | 'pci_p2pdma_distance'
+  | 'pci_p2pmem_alloc_sgl'
+  | 'pci_p2pdma_distance_many'
+  | 'pci_p2pmem_find_many'
+  | 'pci_alloc_p2pmem'
+  | 'pci_p2pmem_virt_to_bus'
 > = {
   *p2pdma_add_resource(k, { args: a }) {
     const dev = resolveDev(k.machine, a.dev)
@@ -316,6 +351,59 @@ const P2PDMA_OPS: Handlers<
     const r = yield* p2pmemAllocSgl(k, resolveDev(k.machine, a.dev), parseSize(a.len), a.as)
     return outcome(r, (n) => n)
   },
+  pci_p2pdma_distance_many(k, { args: a }) {
+    const provider = resolveDev(k.machine, a.provider).id
+    const clients = a.clients.map((c) => clientRef(k, c))
+    return (function* () {
+      const ret = yield* p2pdmaDistanceMany(k, provider, clients, a.verbose ?? true)
+      return { ret, errno: null, error: null, notInEra: null }
+    })()
+  },
+  pci_p2pmem_find_many(k, { args: a }) {
+    const clients = a.clients.map((c) => clientRef(k, c))
+    return (function* () {
+      const dev = yield* p2pmemFindMany(k, clients)
+      if (a.as)
+        yield* bind(
+          k,
+          a.as,
+          { kind: 'pci_dev', dev },
+          `the scenario calls the returned struct pci_dev * '${a.as}'`,
+        )
+      return { ret: dev ? 1 : 0, errno: null, error: null, notInEra: null }
+    })()
+  },
+  *pci_alloc_p2pmem(k, { args: a }) {
+    const r = yield* pciAllocP2pmem(k, resolveDev(k.machine, a.dev), parseSize(a.size), a.as)
+    return outcome(r, () => 0)
+  },
+  pci_p2pmem_virt_to_bus(k, { args: a }) {
+    const dev = resolveDev(k.machine, a.dev)
+    const mem = k.world.vars[a.mem]
+    if (!mem || mem.kind !== 'kaddr')
+      throw new ScenarioInputError(`no kernel address named '${a.mem}' (pci_alloc_p2pmem first)`)
+    const addr = mem.addr + parseSize(a.offset ?? 0)
+    return (function* () {
+      const bus = yield* pciP2pmemVirtToBus(k, dev, addr)
+      if (a.as)
+        yield* bind(
+          k,
+          a.as,
+          { kind: 'value', value: bus, what: 'pci_bus_addr_t' },
+          `the scenario calls the returned bus address '${a.as}'`,
+        )
+      return { ret: Number(BigInt.asIntN(64, bus)), errno: null, error: null, notInEra: null }
+    })()
+  },
+}
+
+/**
+ * A client of the P2PDMA calls: a scenario `devices` entry (a struct device that is not a PCI
+ * function), else a topology device.
+ */
+function clientRef(k: Kernel, ref: string): P2pClient {
+  if (k.world.devices[ref]) return p2pClientOf(k, ref)
+  return resolveDev(k.machine, ref).id
 }
 
 /** pin_user_pages*() and get_user_pages*(): mm/gup.c. */
@@ -337,7 +425,13 @@ function* gupOp(
     yield* bind(
       k,
       a.as,
-      { kind: 'pages', mm: b.mm, runs: r.value.runs, foll: pin ? 'pin' : 'get' },
+      {
+        kind: 'pages',
+        mm: b.mm,
+        runs: r.value.runs,
+        foll: pin ? 'pin' : 'get',
+        ...(r.value.holes?.length ? { holes: r.value.holes } : {}),
+      },
       `the scenario calls the ${r.value.n} returned page(s) '${a.as}'`,
     )
   return outcome(r, (v) => Number(v.n))
@@ -352,6 +446,12 @@ const GUP_OPS: Handlers<
   get_user_pages: gupOp,
   *unpin_user_pages(k, { args: a }) {
     const p = pagesVar(k, a.pages)
+    if (p.holes?.length)
+      yield LAB.check(
+        'every pages[] entry was written by GUP?',
+        false,
+        `${p.holes.map((h) => `pages[${h.at}]`).join(', ')} never were (the FOLL_PIN raw-pfn bug): unpin_user_page() on whatever the caller's array held there would drop a pin it never took or dereference garbage; the lab unpins only the pages GUP returned`,
+      )
     const r = yield* unpinUserPages(k, p.runs, p.foll === 'pin')
     yield* bind(k, a.pages, null, `'${a.pages}' is released`)
     return outcome(r, () => 0)
@@ -395,6 +495,10 @@ const DMA_OPS: Handlers<
 > = {
   *sg_alloc_table_from_pages(k, { args: a }) {
     const p = pagesVar(k, a.pages)
+    if (p.holes?.length)
+      throw new ScenarioInputError(
+        `page array '${a.pages}' has entries GUP never wrote (${p.holes.map((h) => `pages[${h.at}]`).join(', ')}); the lab does not model a scatterlist built from them`,
+      )
     const total = p.runs.reduce((s, r) => s + r.count, 0n) * PAGE_SIZE - BigInt(a.offset ?? 0)
     const r = yield* sgAllocTableFromPages(
       k,
@@ -789,4 +893,45 @@ export function* createProcess(k: Kernel, name: string, comm: string): Call<OpOu
   yield f.mutate(tx.deltas, `process '${name}' (pid ${pid}) with an empty mm; pinned_vm = 0`)
   yield f.ret('mm')
   return { ret: pid, errno: null, error: null, notInEra: null }
+}
+
+const DEV_NAME_SOURCE: Record<PlainDevice['kind'], string> = {
+  platform: 'platform',
+  ib_device: 'infiniband',
+  block: 'block',
+  net: 'net',
+}
+
+/**
+ * Register a struct device that is not a PCI function (a scenario `devices` entry) as a step.
+ * Mirrors drivers/base/core.c: device_add() (dev->parent links it under its parent; a class device
+ * such as an ib_device or a gendisk sits under the PCI function of its controller).
+ *
+ * dev_driver_string() (drivers/base/core.c) is the bound driver's name, else the bus name
+ * ('platform'), else the class name ('infiniband', 'block', 'net'): the prefix of its dev_warn()s.
+ */
+export function* addDevice(k: Kernel, d: PlainDeviceSpec): Call<OpOutcome> {
+  const f = frame(k, 'device_add', [])
+  let parent: PlainDevice['parent'] = null
+  if (d.parent) {
+    if (k.world.devices[d.parent]) parent = { dev: d.parent }
+    else parent = { pci: resolveDev(k.machine, d.parent).id }
+  }
+  yield f.enter({ dev: d.name, parent: d.parent ?? 'NULL' })
+  const dev: PlainDevice = {
+    name: d.name,
+    kind: d.kind,
+    driverString: d.driver ?? DEV_NAME_SOURCE[d.kind],
+    parent,
+  }
+  const tx = new Tx(k.world).set('devices', d.name, dev)
+  const where =
+    parent === null
+      ? 'no parent (not below any PCI function)'
+      : 'pci' in parent
+        ? `child of the PCI function ${k.machine.devs.get(parent.pci)!.bdf}`
+        : `child of ${parent.dev}`
+  yield f.mutate(tx.deltas, `${d.kind} device '${d.name}' (${dev.driverString}): ${where}`)
+  yield f.ret('0')
+  return { ret: 0, errno: null, error: null, notInEra: null }
 }

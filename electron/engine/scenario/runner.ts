@@ -12,7 +12,7 @@ import { emptyWorld } from '../core/world'
 import { buildMachine } from '../topology/build'
 import type { Machine } from '../topology/types'
 import { checkAssertion } from './assert'
-import { createProcess, opCall, ScenarioInputError, type OpOutcome } from './ops'
+import { addDevice, createProcess, opCall, ScenarioInputError, type OpOutcome } from './ops'
 import type { Operation, Scenario } from './schema'
 
 export interface OpResult extends OpRunJson {
@@ -64,10 +64,20 @@ export function runScenario(machine: Machine, sc: Scenario): ScenarioResult {
   const era = sc.era ?? machine.settings.era
   const m = era === machine.settings.era ? machine : { ...machine, settings: { ...machine.settings, era } }
   const tl = new Timeline<OpOutcome>(emptyWorld(m.settings.seed))
-  const k = kernelOf(m, era, () => tl.world)
+  const k = kernelOf(
+    m,
+    era,
+    () => tl.world,
+    () => tl.openFrames(),
+  )
   const procs = sc.processes?.length ? sc.processes : [{ name: DEFAULT_PROC }]
   for (const p of procs) tl.start(`process ${p.name}`, () => createProcess(k, p.name, p.comm ?? p.name))
   tl.runToEnd()
+  for (const d of sc.devices ?? []) {
+    if (k.world.devices[d.name]) throw new ScenarioInputError(`device '${d.name}' is declared twice`)
+    tl.start(`device ${d.name}`, () => addDevice(k, d))
+    tl.runToEnd()
+  }
   const defaultProc = procs[0]!.name
   const operations: OpResult[] = []
   for (const o of sc.operations) {

@@ -38,6 +38,7 @@ export const sizeSchema = z.union([
 const dir = z.enum(['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE'])
 const mapType = z.enum(['UNKNOWN', 'NONE', 'NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE'])
 const listOf = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).max(32)])
+const hexString = z.string().regex(/^0x[0-9a-fA-F]+$/, 'a hex number: "0x1000"')
 
 const proc = { proc: name.optional() }
 const bufRef = {
@@ -154,6 +155,25 @@ export const opSchema = z.discriminatedUnion('op', [
     }),
   }),
   z.strictObject({
+    op: z.literal('mmap_mixed'),
+    args: z.strictObject({
+      ...proc,
+      dev: name,
+      /** The BAR whose raw pfns `bar` entries insert (default: the p2pmem BAR, else the first memory BAR). */
+      bar: z.number().int().min(0).max(5).optional(),
+      /**
+       * One entry per page of the mapping: `ram` (alloc_page() + vm_insert_page()), `p2p`
+       * (pci_alloc_p2pmem() of the device + vm_insert_page() of its ZONE_DEVICE page) or `bar`
+       * (vmf_insert_mixed() of the next raw BAR pfn: a special PTE, no struct page).
+       */
+      layout: z
+        .array(z.enum(['ram', 'p2p', 'bar']))
+        .min(1)
+        .max(64),
+      as: name,
+    }),
+  }),
+  z.strictObject({
     op: z.literal('munmap'),
     args: z.strictObject({ ...bufRef, len: sizeSchema.optional() }),
   }),
@@ -178,6 +198,34 @@ export const opSchema = z.discriminatedUnion('op', [
   z.strictObject({
     op: z.literal('pci_p2pmem_alloc_sgl'),
     args: z.strictObject({ dev: name, len: sizeSchema, as: name }),
+  }),
+  z.strictObject({
+    op: z.literal('pci_p2pdma_distance_many'),
+    args: z.strictObject({
+      provider: name,
+      /** PCI functions (node id, label, BDF) or scenario `devices`; may be empty. */
+      clients: z.array(name).max(32),
+      verbose: z.boolean().optional(),
+    }),
+  }),
+  z.strictObject({
+    op: z.literal('pci_p2pmem_find_many'),
+    args: z.strictObject({ clients: z.array(name).max(32), as: name.optional() }),
+  }),
+  z.strictObject({
+    op: z.literal('pci_alloc_p2pmem'),
+    args: z.strictObject({ dev: name, size: sizeSchema, as: name }),
+  }),
+  z.strictObject({
+    op: z.literal('pci_p2pmem_virt_to_bus'),
+    args: z.strictObject({
+      dev: name,
+      /** A kernel address named by pci_alloc_p2pmem. */
+      mem: name,
+      /** Bytes from that address (may point past the allocation). */
+      offset: sizeSchema.optional(),
+      as: name.optional(),
+    }),
   }),
   ...(['pin_user_pages_fast', 'get_user_pages_fast', 'pin_user_pages', 'get_user_pages'] as const).map((op) =>
     z.strictObject({
@@ -361,6 +409,12 @@ export const assertionSchema = z.union([
     dmaLength: sizeSchema.optional(),
     length: sizeSchema.optional(),
     p2pdma: z.boolean().optional(),
+    /** sg->offset in bytes. */
+    offset: z.number().int().min(0).optional(),
+    /** sg_page(): a pfn (hex), or the page at `offset` (a page index) of a buffer or page array. */
+    page: z
+      .union([hexString, z.strictObject({ pages: name, offset: z.number().int().min(0).optional() })])
+      .optional(),
   }),
   z.strictObject({
     sgt: name,
@@ -369,7 +423,21 @@ export const assertionSchema = z.union([
     origNents: z.number().int().min(0).optional(),
     mappedFor: name.nullable().optional(),
   }),
-  z.strictObject({ iommu: name, mappings: z.number().int().min(0) }),
+  z
+    .strictObject({
+      iommu: name,
+      mappings: z.number().int().min(0).optional(),
+      /** IOVA ranges allocated (an sg table mapped through the IOMMU is one allocation). */
+      allocations: z.number().int().min(0).optional(),
+    })
+    .refine((a) => a.mappings !== undefined || a.allocations !== undefined, 'give mappings or allocations'),
+  z.strictObject({
+    /** The IOVA mapping of this device that covers `dma`. */
+    iova: name,
+    dma: hexString,
+    /** The CPU physical address the IOMMU translates `dma` to. */
+    phys: hexString,
+  }),
   z.strictObject({ mm: name, pinnedVm: z.number().int().min(0) }),
   z.strictObject({
     p2pmem: name,
@@ -384,6 +452,8 @@ export const assertionSchema = z.union([
     refcount: z.number().int().optional(),
     p2pdma: z.boolean().optional(),
     ram: z.boolean().optional(),
+    /** true: GUP counted this entry but never wrote it (the 5.6–5.17 FOLL_PIN raw-pfn bug). */
+    hole: z.boolean().optional(),
   }),
   z.strictObject({ mapType: z.strictObject({ provider: name, client: name }), equals: mapType }),
   z.strictObject({ umem: name, exists: z.boolean() }),
@@ -409,6 +479,8 @@ export const assertionSchema = z.union([
     notifier: name,
     seq: z.number().int().optional(),
     lastContains: z.string().max(200).optional(),
+    /** The owner the last invalidation carried (mmu_notifier_range.owner): a device, or null. */
+    lastOwner: name.nullable().optional(),
   }),
   z.strictObject({ devptes: name, count: z.number().int().min(0) }),
   z.strictObject({
@@ -423,6 +495,16 @@ export const assertionSchema = z.union([
     moveNotifies: z.number().int().min(0).optional(),
   }),
   z.strictObject({ logContains: z.string().min(1).max(400) }),
+  z.strictObject({
+    /** WARN splats printed by this function (or WARN site id), e.g. 'is_valid_gup_args'. */
+    warning: name,
+    /** How many (default: at least one). 0: none was printed. */
+    count: z.number().int().min(0).optional(),
+    /** The file:line the splat names. */
+    line: z.number().int().min(1).optional(),
+  }),
+  z.strictObject({ pciDev: name, is: name.nullable() }),
+  z.strictObject({ value: name, equals: hexString }),
 ])
 
 export const expectSchema = z.strictObject({
@@ -441,6 +523,14 @@ export const operationSchema = z.intersection(
   z.object({ narration: z.string().max(4000).optional(), expect: expectSchema.optional() }),
 )
 
+export const plainDeviceSchema = z.strictObject({
+  name,
+  kind: z.enum(['platform', 'ib_device', 'block', 'net']),
+  parent: name.optional(),
+  /** dev_driver_string() of a bound driver (default: the bus or class name). */
+  driver: z.string().min(1).max(40).optional(),
+})
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).max(200),
   era: z.enum(ERAS).optional(),
@@ -457,6 +547,12 @@ export const scenarioSchema = z.strictObject({
     .array(z.strictObject({ name, comm: z.string().max(16).optional() }))
     .max(16)
     .optional(),
+  /**
+   * struct devices that are not PCI functions, created before the first operation: a platform
+   * device (no PCI ancestor unless `parent` says so) or a class device under a PCI function
+   * (`parent`: a topology device or an earlier entry). Usable as clients of the P2PDMA ops.
+   */
+  devices: z.array(plainDeviceSchema).max(32).optional(),
   operations: z.array(operationSchema).max(500),
   /** Workshop exercises (./exercise.ts). */
   exercises: z
@@ -474,6 +570,7 @@ export type Assertion = z.infer<typeof assertionSchema>
 export type Expect = z.infer<typeof expectSchema>
 export type Operation = z.infer<typeof operationSchema>
 export type Scenario = z.infer<typeof scenarioSchema>
+export type PlainDeviceSpec = z.infer<typeof plainDeviceSchema>
 
 /** '2M' -> 2097152n; '0x1000' -> 4096n; 4096 -> 4096n. */
 export function parseSize(s: number | string): bigint {
