@@ -8,6 +8,7 @@ import type { LabFile, LabSettings, MachineSpec } from '../../shared/model/topol
 import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
 import { t1, t1amd, t1nw } from '../helpers/topologies'
 import { setup, type Scenario } from '../../electron/engine/index'
+import { FIDELITY_CASES } from './cases-fidelity'
 
 export interface CaseFile {
   /** File stem: starts with the docs/kernel/cases.md id. */
@@ -16,6 +17,8 @@ export interface CaseFile {
   machine: MachineSpec
   settings?: Partial<LabSettings>
   scenarios: Scenario[]
+  /** The lab file's description (default: the docs/kernel/cases.md case it retells). */
+  description?: string
 }
 
 const BAR_FLAGS = ['VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP'] as const
@@ -1720,6 +1723,7 @@ export const CASES: CaseFile[] = [
     machine: t1nw(),
     scenarios: [c40(false, true)],
   },
+  ...FIDELITY_CASES,
 ]
 
 /** Every scenario of the cases (the built-in library retells some of them). */
@@ -1734,7 +1738,9 @@ export function labFileOf(c: CaseFile): LabFile {
     format: LAB_FORMAT,
     schemaVersion: LAB_SCHEMA_VERSION,
     name: c.title,
-    description: `Kernel case ${c.file.split('-')[0]} from docs/kernel/cases.md, as runnable scenarios (lab run ${c.file}.p2plab).`,
+    description:
+      c.description ??
+      `Kernel case ${c.file.split('-')[0]} from docs/kernel/cases.md, as runnable scenarios (lab run ${c.file}.p2plab).`,
     machine: c.machine,
     settings: { ...DEFAULT_SETTINGS, ...(c.settings ?? {}) },
     scenarios: c.scenarios,
