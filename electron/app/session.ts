@@ -36,6 +36,7 @@ import {
   defaultLab,
   computeMatrix,
   explainPair,
+  fixAdvice,
   matrixAssumptions,
   p2pRules,
   isEndpoint,
@@ -456,7 +457,7 @@ export class LabSession {
       const message = `${req.provider} is not a P2PDMA provider or ${req.client} is not a client on this machine`
       return inputError(`p2p.explain: ${message}`, [{ source: 'p2p.explain', message }])
     }
-    return { ok: true, value: verdict }
+    return { ok: true, value: { ...verdict, fix: fixAdvice(machine, this.state.lab.machine, verdict) } }
   }
 
   /** A lab with one host bridge and nothing below it, under the current settings. */

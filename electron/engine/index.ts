@@ -60,6 +60,7 @@ export {
   EXPLAIN_LIMIT,
   type MatrixOptions,
 } from './p2pdma/matrix'
+export { fixAdvice } from './p2pdma/fix'
 export { compactMatrix, mapTypeName, MAP_CODE, type CompactMatrix } from './p2pdma/compact'
 export { CPU_PRESETS, cpuPreset, cpuSupportsP2pdma, X86_VENDORS } from './p2pdma/cpu'
 

@@ -70,7 +70,15 @@ export interface TopoNodeView {
     prefetch: boolean
   }[]
   /** For host bridges. */
-  host: { domain: number; busStart: number; busEnd: number; numaNode: number; key: string | null } | null
+  host: {
+    domain: number
+    busStart: number
+    busEnd: number
+    numaNode: number
+    key: string | null
+    /** Local CPUs as a Linux CPU list, when the source says (hwloc cpuset, NCCL affinity, sysfs). */
+    cpus: string | null
+  } | null
   /** An endpoint with a memory BAR (a row of the P2P matrix). */
   isProvider: boolean
   /**

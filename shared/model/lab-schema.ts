@@ -48,6 +48,11 @@ export const hostBridgeSchema = z.strictObject({
   rootBus: u8,
   busEnd: u8.optional(),
   numaNode: z.number().int().min(0).max(1023),
+  cpus: z
+    .string()
+    .max(400)
+    .regex(/^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$/, 'a Linux CPU list like 0-23,48-71')
+    .optional(),
   hostDevice: z
     .strictObject({
       vendor: u16,

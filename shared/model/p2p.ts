@@ -54,6 +54,21 @@ export interface PairVerdict {
   /** The nvidia-smi topo -m level of the same pair, for comparison. */
   smiLevel: SmiLevel
   decisions: Decision[]
+  /** What pci=disable_acs_redir= would do for this pair, the engine having tried it (p2p.explain). */
+  fix?: FixAdvice
+}
+
+/** The engine's advice about pci=disable_acs_redir= for one pair (electron/engine/p2pdma/fix.ts). */
+export interface FixAdvice {
+  /** The value to offer: set only when it changes the verdict (helps). */
+  param: string | null
+  /** The value that was tried (the current list plus the pair's ACS-redirect ports), or null when the path has none. */
+  tried: string | null
+  /** The pair's verdict with the tried value. */
+  after: { mapType: MapType; distance: number } | null
+  helps: boolean
+  /** When no parameter helps and the pair is not BUS_ADDR: what would have to change, in words. */
+  otherwise: string[]
 }
 
 export interface P2pMatrix {

@@ -117,6 +117,8 @@ export interface HostBridgeSpec {
   /** Last bus number this host bridge decodes; defaults to rootBus + 0x7f capped at 0xff. */
   busEnd?: number
   numaNode: number
+  /** The CPUs local to this host bridge, as a Linux CPU list ('0-23,48-71'; sysfs local_cpulist), when known. */
+  cpus?: string
   /**
    * The pci_dev at devfn 00.0 on the root bus, if the platform has one (e.g. 8086:2020 "Sky Lake-E DMI3
    * Registers", 1022:1480 AMD root complex). pci_host_bridge_dev() may pick it as the whitelist key.

@@ -18,7 +18,14 @@ describe('views', () => {
     expect(views).toHaveLength(spec.nodes.length)
     expect(views.map((v) => v.id).slice(0, 5)).toEqual(['hb0', 'rpA', 'usp', 'dsp0', 'gpu0'])
     const hb = views[0]!
-    expect(hb.host).toEqual({ domain: 0, busStart: 0, busEnd: 0x7f, numaNode: 0, key: '8086:2020' })
+    expect(hb.host).toEqual({
+      domain: 0,
+      busStart: 0,
+      busEnd: 0x7f,
+      numaNode: 0,
+      key: '8086:2020',
+      cpus: null,
+    })
     expect(hb.children).toEqual(['rpA', 'rpB', 'rpC'])
     const gpu = views.find((v) => v.id === 'gpu0')!
     expect(gpu.bdf).toBe('0000:03:00.0')

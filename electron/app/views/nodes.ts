@@ -156,6 +156,7 @@ export function nodeViews(
         busEnd: hb.busEnd,
         numaNode: hb.numaNode,
         key: hd ? key(hd.vendor, hd.device) : null,
+        cpus: n?.host?.cpus ?? null,
       },
       isProvider: false,
       name: hb.label,

@@ -254,6 +254,31 @@ export function assignBusEnds(nodes: TopoNodeSpec[]): void {
   }
 }
 
+/**
+ * A CPU bitmap as hwloc (cpuset) and NCCL (affinity) write it — comma-separated 32-bit hex words,
+ * most significant first ('0x00000000,0x00ffffff' or '00000000,00ffffff') — as a Linux CPU list
+ * ('0-23'). null when malformed, empty, or hwloc's infinite '0xf...f'.
+ */
+export function bitmapToCpuList(text: string): string | null {
+  const words = text.split(',').map((w) => w.trim().replace(/^0x/i, ''))
+  if (words.length === 0 || words.length > 256 || words.some((w) => !/^[0-9a-fA-F]{0,8}$/.test(w)))
+    return null
+  const ranges: string[] = []
+  let start = -1
+  const total = words.length * 32
+  for (let bit = 0; bit <= total; bit++) {
+    const w = words[words.length - 1 - Math.floor(bit / 32)]
+    const set = bit < total && w !== undefined && w !== '' && ((parseInt(w, 16) >>> (bit % 32)) & 1) === 1
+    if (set && start < 0) start = bit
+    if (!set && start >= 0) {
+      ranges.push(start === bit - 1 ? `${start}` : `${start}-${bit - 1}`)
+      start = -1
+    }
+  }
+  const list = ranges.join(',')
+  return list.length > 0 && list.length <= 400 ? list : null
+}
+
 /** Spreads N synthetic host bridges over bus numbers 0..255 (formats without bus numbers). */
 export function syntheticRootBus(index: number, count: number): number {
   const step = Math.max(1, Math.floor(256 / Math.max(1, count)))

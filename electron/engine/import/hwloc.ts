@@ -24,6 +24,7 @@ import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KIN
 import { bdfText, hostBridgeId, parseBdf, pciId, type Bdf } from './common'
 import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
+import { bitmapToCpuList } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXml, type XmlElement } from './xml'
 import { idsName } from '../pciids/names'
@@ -213,12 +214,14 @@ class HwlocImport {
     const rootBus = parseInt(range[2]!, 16)
     const id = this.uniqueId(hostBridgeId(domain, rootBus))
     const numaNode = this.numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
+    // hwloc's I/O locality: the cpuset of the first non-I/O ancestor
+    const cpus = bitmapToCpuList(f.cpuSide?.attrs.get('cpuset') ?? '')
     this.add({
       id,
       kind: 'host_bridge',
       parent: null,
       label: `Host bridge ${hex(domain, 4)}:${hex(rootBus, 2)}`,
-      host: { domain, rootBus, numaNode, hostDevice: null },
+      host: { domain, rootBus, numaNode, hostDevice: null, ...(cpus ? { cpus } : {}) },
     })
     this.bridgeBus.set(id, rootBus)
     return id

@@ -43,3 +43,17 @@ describe('NCCL ndv4 (familyid="23")', () => {
     expect(m.cpu).toMatchObject({ vendor: 'amd', family: 0x17, inferred: false })
   })
 })
+
+describe('CPU affinity', () => {
+  it('ndv4: each NUMA node’s host bridge keeps its affinity mask as a CPU list', () => {
+    const r = importText('ndv4-topo.xml', readFixture('nccl-topo/ndv4-topo.xml'))
+    if (!r.ok) throw new Error('import')
+    const hosts = r.lab.machine.nodes.filter((n) => n.kind === 'host_bridge').map((n) => n.host!)
+    expect(hosts.map((h) => [h.numaNode, h.cpus])).toEqual([
+      [0, '0-23'],
+      [1, '24-47'],
+      [2, '48-71'],
+      [3, '72-95'],
+    ])
+  })
+})

@@ -31,6 +31,7 @@ import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT } from './common'
 import { bdfText, hostBridgeId, parseBdf, pciId, safeId, syntheticRootBus, type Bdf } from './common'
 import { assignBusEnds } from './common'
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
+import { bitmapToCpuList } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXml, type XmlElement } from './xml'
 
@@ -101,7 +102,7 @@ class NcclImport {
       kind: 'host_bridge',
       parent: null,
       label: `Host bridge of NUMA node ${numa} (invented)`,
-      host: { domain: 0, rootBus, numaNode: numa, hostDevice: null },
+      host: { domain: 0, rootBus, numaNode: numa, hostDevice: null, ...cpusOf(c) },
     })
     // Iterative walk: (element, node id of the switch upstream port or host bridge it hangs under).
     const stack: PciItem[] = []
@@ -245,6 +246,12 @@ class NcclImport {
 
 /** A <pci> element waiting in the walk, with the node it hangs under. */
 type PciItem = { el: XmlElement; parent: string; top: boolean; slot: number }
+
+/** The <cpu> element's affinity mask as the host bridge's CPU list (nothing when absent or malformed). */
+function cpusOf(c: XmlElement): { cpus?: string } {
+  const cpus = bitmapToCpuList(c.attrs.get('affinity') ?? '')
+  return cpus ? { cpus } : {}
+}
 
 export function importNccl(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
   const doc = parseXml(text)

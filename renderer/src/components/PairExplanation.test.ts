@@ -16,7 +16,9 @@ describe('PairExplanation', () => {
     const { pinia, fake } = await setup()
     useSelectionStore().selectPair(GPU0, GPU1)
     const w = mount(PairExplanation, { global: { plugins: [pinia] } })
+    await flushPromises()
     expect(w.get('[data-test="verdict"]').text()).toBe('THRU_HOST_BRIDGE')
+    expect(w.get('[data-test="score"]').attributes('title')).toMatch(/pci_p2pdma_distance_many\(\)/)
     const path = w.findAll('[data-test="path"] li')
     expect(path.map((li) => li.find('.bdf').text())).toEqual([
       GPU0,
@@ -47,6 +49,8 @@ describe('PairExplanation', () => {
       'ACS redirect is set between the client and provider',
     )
     expect(w.get('[data-test="acs-hint"]').text()).toContain('pci=disable_acs_redir=0000:02:00.0')
+    expect(w.get('[data-test="acs-hint"]').text()).toContain('THRU_HOST_BRIDGE → BUS_ADDR')
+    expect(w.find('[data-test="no-fix"]').exists()).toBe(false)
 
     await w.get('[data-test="apply-hint"]').trigger('click')
     await flushPromises()
@@ -59,8 +63,11 @@ describe('PairExplanation', () => {
     const { pinia } = await setup()
     useSelectionStore().selectPair(GPU0, NIC)
     const w = mount(PairExplanation, { global: { plugins: [pinia] } })
+    await flushPromises()
     expect(w.get('[data-test="verdict"]').text()).toBe('NOT_SUPPORTED')
     expect(w.find('[data-test="acs-hint"]').exists()).toBe(false)
+    // the engine's advice: what would have to change, and that no kernel parameter helps
+    expect(w.get('[data-test="no-fix"]').text()).toContain('no kernel parameter helps')
     expect(w.find('[data-test="path"] li.hb').text()).toContain('host bridge crossed')
   })
 })

@@ -61,6 +61,6 @@ export function formatRaw(distance: number): string {
 }
 
 /** The big text of a matrix cell: the map type abbreviation, or the raw return value in v5.x eras. */
-export function cellText(v: PairVerdict, raw: boolean): string {
+export function cellText(v: Pick<PairVerdict, 'mapType' | 'distance'>, raw: boolean): string {
   return raw ? formatRaw(v.distance) : MAP_TYPE_INFO[v.mapType].abbr
 }

@@ -1,6 +1,13 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { AppInfo, IpcError, LabView, Result, SettingsPatch } from '../../../shared/ipc/contract'
+import type {
+  AppInfo,
+  IpcError,
+  LabView,
+  MatrixSummary,
+  Result,
+  SettingsPatch,
+} from '../../../shared/ipc/contract'
 import type { PairVerdict } from '../../../shared/model/p2p'
 import type { ExerciseCheckView, ExerciseEdit } from '../../../shared/model/stepper'
 import type { InputIssue } from '../../../shared/model/topology'
@@ -52,17 +59,34 @@ export const useLabStore = defineStore('lab', () => {
     for (const p of view.value?.matrix.pairs ?? []) m.set(`${p.provider}|${p.client}`, p)
     return m
   })
+  /**
+   * Large labs carry no pairs in the view: the pairs asked for (the selection) come from
+   * p2p.explain and are kept here for the revision they belong to.
+   */
+  const fetched = shallowRef<{ revision: number; pairs: Map<string, PairVerdict> }>({
+    revision: -1,
+    pairs: new Map(),
+  })
+  /** The matrix summary, replaced by p2p.summary events (progress of a large lab's figures). */
+  const summary = shallowRef<MatrixSummary | null>(null)
+  const providerSet = computed(() => new Set(view.value?.matrix.providers ?? []))
+  const clientSet = computed(() => new Set(view.value?.matrix.clients ?? []))
 
   /** Accept a view unless it is older than the one we hold (answers and events can race). */
   function accept(next: LabView): boolean {
     const cur = view.value
     if (cur && next.revision < cur.revision) return false
     view.value = next
+    if (!summary.value || summary.value.revision <= next.matrix.summary.revision)
+      summary.value = next.matrix.summary
     return true
   }
 
   useEngineEvent('lab.changed', (next) => {
     accept(next)
+  })
+  useEngineEvent('p2p.summary', (next) => {
+    if (next.revision >= (view.value?.revision ?? 0)) summary.value = next
   })
 
   async function settle(p: Promise<Result<LabView>>): Promise<boolean> {
@@ -136,8 +160,31 @@ export const useLabStore = defineStore('lab', () => {
    * a cell an open exercise asks about (the app's spoiler guard lists it) is masked here, once.
    */
   function pair(provider: string, client: string): PairVerdict | null {
-    const v = pairIndex.value.get(`${provider}|${client}`) ?? null
-    return v && timeline.hiddenPairs.has(`${provider}|${client}`) ? hiddenVerdict(v) : v
+    const key = `${provider}|${client}`
+    const f = fetched.value
+    const v =
+      pairIndex.value.get(key) ?? (f.revision === view.value?.revision ? (f.pairs.get(key) ?? null) : null)
+    return v && timeline.hiddenPairs.has(key) ? hiddenVerdict(v) : v
+  }
+  /** Is (provider, client) a cell of the current matrix? */
+  function hasPair(provider: string, client: string): boolean {
+    return providerSet.value.has(provider) && clientSet.value.has(client)
+  }
+  /** Make pair(provider, client) available when the view does not carry it (large labs). */
+  async function ensurePair(provider: string, client: string): Promise<void> {
+    const revision = view.value?.revision
+    if (revision === undefined || pair(provider, client) || !hasPair(provider, client)) return
+    const v = await explain(provider, client)
+    if (!v || view.value?.revision !== revision) return
+    const base = fetched.value.revision === revision ? fetched.value.pairs : new Map<string, PairVerdict>()
+    const pairs = new Map(base)
+    pairs.set(`${provider}|${client}`, v)
+    fetched.value = { revision, pairs }
+  }
+  /** Stop computing the matrix figures of a large lab. */
+  async function cancelSummary(): Promise<void> {
+    const r = await invoke('p2p.cancel')
+    if (r.ok) summary.value = r.value
   }
   /** The pair with its full decision list, from the engine (large labs omit decisions in the view). */
   async function explain(provider: string, client: string): Promise<PairVerdict | null> {
@@ -165,6 +212,10 @@ export const useLabStore = defineStore('lab', () => {
     exerciseRedo,
     verifyExercises,
     pair,
+    hasPair,
+    ensurePair,
     explain,
+    summary,
+    cancelSummary,
   }
 })

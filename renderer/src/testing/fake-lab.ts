@@ -67,7 +67,7 @@ export const NODES: TopoNodeView[] = [
     kind: 'host_bridge',
     label: 'Host bridge 0',
     children: ['rp0'],
-    host: { domain: 0, busStart: 0, busEnd: 0x7f, numaNode: 0, key: '8086:2020' },
+    host: { domain: 0, busStart: 0, busEnd: 0x7f, numaNode: 0, key: '8086:2020', cpus: '0-23' },
   }),
   nodeView({
     id: 'rp0',
@@ -115,6 +115,8 @@ export const NODES: TopoNodeView[] = [
     vendor: 0x10de,
     device: 0x1db4,
     isProvider: true,
+    switchId: 'usp',
+    osDevices: ['nvml0'],
     bars: [
       {
         index: 1,
@@ -135,14 +137,17 @@ export const NODES: TopoNodeView[] = [
     parent: 'dsp1',
     endpointType: 'gpu',
     isProvider: true,
+    switchId: 'usp',
   }),
-  nodeView({
+  node({
     id: 'nic',
     kind: 'endpoint',
     label: 'ConnectX-5',
     bdf: NIC,
     parent: null,
     endpointType: 'rnic',
+    numaNode: 1,
+    osDevices: ['mlx5_0'],
   }),
 ]
 
@@ -287,6 +292,32 @@ function noStepper(source: string) {
   })
 }
 
+/**
+ * Fix advice for the fake pairs: the ACS-redirect pair (GPU0 → GPU1, same switch) is helped by the
+ * parameter; the others are not (the NIC is across the host bridge).
+ */
+export function fakeFix(v: PairVerdict): NonNullable<PairVerdict['fix']> {
+  if (v.acsRedirect.length > 0)
+    return {
+      param: v.acsRedirect.join(';'),
+      tried: v.acsRedirect.join(';'),
+      after: { mapType: 'BUS_ADDR', distance: v.distance },
+      helps: true,
+      otherwise: [],
+    }
+  if (v.mapType === 'BUS_ADDR') return { param: null, tried: null, after: null, helps: false, otherwise: [] }
+  return {
+    param: null,
+    tried: null,
+    after: null,
+    helps: false,
+    otherwise: [
+      'the two devices share no PCIe switch or bridge below the host bridge: only placing them under a common switch gives BUS_ADDR',
+      'no kernel parameter helps: pci=disable_acs_redir= only clears ACS redirect on ports, and this path has none that decides the verdict',
+    ],
+  }
+}
+
 /** Cells as p2p.cells answers them, from a view's pairs. */
 export function fakeCells(view: LabView, providers: string[], clients: string[]): CellView[] {
   const byKey = new Map(view.matrix.pairs.map((p) => [`${p.provider}|${p.client}`, p]))
@@ -346,7 +377,11 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
         return ok(current)
       }),
       'lab.exportText': vi.fn(() => ok({ fileName: 'x.p2plab', text: '{}' })),
-      'p2p.explain': vi.fn(() => ok(PAIRS[1]!)),
+      // the engine's answer for one pair, with fix advice as the engine gives it (fakeFix)
+      'p2p.explain': vi.fn((req) => {
+        const v = current.matrix.pairs.find((p) => p.provider === req.provider && p.client === req.client)
+        return ok(v ? { ...v, fix: fakeFix(v) } : PAIRS[1]!)
+      }),
       // the window's cells, from the fake view's pairs (changed: none unless a test says so)
       'p2p.cells': vi.fn((req) =>
         ok({ revision: current.revision, cells: fakeCells(current, req.providers, req.clients) }),
