@@ -52,7 +52,7 @@ describe('Verify with a real kernel (QEMU + Debian sid kernel)', () => {
       // the window stays responsive while QEMU runs: a cell click is answered at once
       const first = page.locator('button.cell').first()
       await first.click()
-      await expect.poll(() => first.getAttribute('aria-pressed'), { timeout: 60_000 }).toBe('true')
+      await expect.poll(() => first.getAttribute('aria-selected'), { timeout: 60_000 }).toBe('true')
       // answered while the run was still going (no summary yet): the window did not wait for QEMU
       expect(await page.locator('[data-test="oracle-summary"]').count()).toBe(0)
       // progress lines stream in (boot, test)
