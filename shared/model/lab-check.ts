@@ -143,6 +143,12 @@ const host = strict({
   rootBus: u8,
   busEnd: optional(u8),
   numaNode: int(0, 1023),
+  cpus: optional(
+    str(400, 1, {
+      re: /^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$/,
+      message: 'a Linux CPU list like 0-23,48-71',
+    }),
+  ),
   hostDevice: nullable(
     strict({ vendor: u16, device: u16, classCode: optional(int(0, 0xffffff)), label: optional(label) }),
   ),

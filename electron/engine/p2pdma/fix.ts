@@ -8,7 +8,7 @@
  */
 import type { FixAdvice, PairVerdict } from '../../../shared/model/p2p'
 import type { MachineSpec } from '../../../shared/model/topology'
-import { p2pRules } from '../eras'
+import { p2pRules } from '../era/index'
 import { buildMachine } from '../topology/build'
 import type { Machine } from '../topology/types'
 import { verdictFor } from './matrix'

@@ -139,7 +139,7 @@ export const NODES: TopoNodeView[] = [
     isProvider: true,
     switchId: 'usp',
   }),
-  node({
+  nodeView({
     id: 'nic',
     kind: 'endpoint',
     label: 'ConnectX-5',
