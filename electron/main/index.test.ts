@@ -273,6 +273,25 @@ describe('main: File › Open, the window’s Open… and drop (file.open), Save
     expect(readdirSync(dir)).toEqual(['shared.p2plab'])
   })
 
+  it('…and Save As… keeps both: theirs stays in the file, ours goes to the new name', async () => {
+    const dir = tmp('changed-save-as')
+    const file = join(dir, 'shared.p2plab')
+    writeFileSync(file, labWithEra('v6.16'))
+    const l = await launch({ argv: ['p2p-dma-lab', file] })
+    call(l, 'lab.setSettings', { era: 'v5.4' })
+    const theirs = labWithEra('v6.0')
+    writeFileSync(file, theirs)
+    const mine = join(dir, 'mine.p2plab')
+    fake.electron.dialog.showMessageBox.mockResolvedValueOnce({ response: 0, checkboxChecked: false })
+    fake.electron.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: mine })
+    menuItem('File', 'Save Lab').click!()
+    await until(() => current(l).filePath === mine, 'the save under the new name')
+    expect(current(l).dirty).toBe(false)
+    expect(readFileSync(file, 'utf8')).toBe(theirs)
+    expect(JSON.parse(readFileSync(mine, 'utf8')).settings.era).toBe('v5.4')
+    expect(readdirSync(dir).sort()).toEqual(['mine.p2plab', 'shared.p2plab'])
+  })
+
   it('a newer lab file that failed to open is never overwritten: Save As to it is refused', async () => {
     const dir = tmp('newer')
     const newer = join(dir, 'future.p2plab')
