@@ -54,33 +54,26 @@ const EXE = 0o100755
 const FILE = 0o100644
 const CHR = 0o020600
 
-/** /bin/busybox of Debian's busybox-static, installed with apt-get when missing. */
-export function busyboxStatic(progress: (l: string) => void): string {
+/**
+ * /bin/busybox of Debian's busybox-static. The oracle never installs packages itself (it runs from
+ * the app's Verify button too): a missing package is an EnvError that says what to install.
+ */
+export function busyboxStatic(): string {
   const path = '/bin/busybox'
-  const isStatic = () => {
-    try {
+  let installed: boolean
+  try {
+    installed =
       execFileSync('dpkg-query', ['-W', '-f=${Status}', 'busybox-static'], {
         encoding: 'utf8',
-        stdio: 'pipe',
-      })
-      return existsSync(path)
-    } catch {
-      return false
-    }
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).includes('install ok installed') && existsSync(path)
+  } catch {
+    installed = false
   }
-  if (isStatic()) return path
-  progress('busybox-static is not installed: apt-get install -y busybox-static')
-  try {
-    execFileSync('apt-get', ['install', '-y', '-qq', 'busybox-static'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    })
-  } catch (e) {
+  if (!installed)
     throw new EnvError(
-      `busybox-static is missing and could not be installed (${(e as Error).message.split('\n')[0]}): apt-get install busybox-static`,
+      'busybox-static is not installed (the guest needs a static busybox): apt-get install busybox-static',
     )
-  }
-  if (!isStatic()) throw new EnvError('busybox-static is missing: apt-get install busybox-static')
   return path
 }
 

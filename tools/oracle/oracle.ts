@@ -8,10 +8,11 @@
 import { readFileSync } from 'node:fs'
 import { importText, buildMachine, computeMatrix } from '../../electron/engine/index'
 import { EnvError, KERNELS } from './kernels'
-import { formatResult, runMain, runOracle, runPassed, type OracleResult } from './run'
+import { WHITELIST_ROOT_PORT_IDS, type PciId } from './qemu-patch'
+import { formatResult, runMain, runOracle, runPassed, statusCounts, type OracleResult } from './run'
 import type { MachineSpec, LabSettings } from '../../shared/model/topology'
 
-const USAGE = `usage: npm run oracle -- <lab-or-import-file> [--kernel ${Object.keys(KERNELS).join('|')}] [--keep] [--timeout SECONDS]
+const USAGE = `usage: npm run oracle -- <lab-or-import-file> [--kernel ${Object.keys(KERNELS).join('|')}] [--keep] [--timeout SECONDS] [--root-port-id ${Object.keys(WHITELIST_ROOT_PORT_IDS).join('|')}]
 
 Boots the lab's PCIe tree in QEMU (q35, TCG) with a real Linux kernel, asks the kernel for its
 P2PDMA verdict on every provider/client pair (an O_DIRECT read from an NVMe namespace into another
@@ -19,10 +20,17 @@ device's p2pmem) and compares it with the engine's verdict for the same machine 
   --kernel K    kernel to boot (default 7.2: Debian sid's stock kernel; era v7.2)
   --keep        keep the run directory (serial log, command line, initramfs) even when all agree
   --timeout S   kill the guest after S seconds (default: 600, more for large labs)
+  --root-port-id ID
+                boot a byte-patched copy of the installed QEMU whose pcie-root-port reports ID
+                (a P2PDMA whitelist entry), so that a pxb-pcie root bus's first root port is a
+                whitelisted "host bridge" (docs/kernel/oracle.md#a-qemu-with-whitelisted-root-ports)
   --json        print one JSON object (per pair: kernel, engine, agree, the kernel's log lines) on
                 stdout instead of the table; progress still goes to stderr (the app's button uses it)
-Needs qemu-system-x86_64 (apt-get install qemu-system-x86), gcc with libc6-dev, busybox-static,
-and apt access to Debian's packages. Exit 0: all agree; 1: a disagreement; 2: bad input/environment.`
+Every pair ends up confirmed, not reproducible (QEMU cannot build what decides it in the lab),
+disagree, or no result; the last line counts them.
+Needs qemu-system-x86_64 (apt-get install qemu-system-x86), gcc with libc6-dev, busybox-static
+(never installed by the oracle), and apt access to Debian's packages (the kernel is downloaded
+into a private cache). Exit 0: all agree; 1: a disagreement or no result; 2: bad input/environment.`
 
 async function main(argv: string[]): Promise<number> {
   let file: string | undefined
@@ -30,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   let keep = false
   let timeout: number | undefined
   let json = false
+  let rootPortId: PciId | undefined
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--help' || a === '-h') {
@@ -39,7 +48,16 @@ async function main(argv: string[]): Promise<number> {
     else if (a.startsWith('--kernel=')) kernel = a.slice(9)
     else if (a === '--keep') keep = true
     else if (a === '--json') json = true
-    else if (a === '--timeout') timeout = Number(argv[++i])
+    else if (a === '--root-port-id') {
+      const v = (argv[++i] ?? '').toLowerCase()
+      rootPortId = WHITELIST_ROOT_PORT_IDS[v]
+      if (!rootPortId) {
+        process.stderr.write(
+          `usage error: --root-port-id must be one of ${Object.keys(WHITELIST_ROOT_PORT_IDS).join(', ')}\n`,
+        )
+        return 2
+      }
+    } else if (a === '--timeout') timeout = Number(argv[++i])
     else if (a.startsWith('-')) {
       process.stderr.write(`usage error: unknown option ${a}\n${USAGE}\n`)
       return 2
@@ -86,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       kernel: spec,
       keep,
       timeoutSec: timeout,
+      rootPortId,
       progress,
     })
     if (json) {
@@ -136,6 +155,7 @@ function jsonResult(res: OracleResult, spec: MachineSpec, settings: LabSettings)
     fetchSeconds: res.fetchSeconds,
     passed: runPassed(res),
     problems: res.problems,
+    counts: statusCounts(res.rows),
     notes: res.notes,
     cannotReproduce: res.export.cannotReproduce,
     compensations: res.export.compensations,
@@ -151,7 +171,6 @@ function jsonResult(res: OracleResult, spec: MachineSpec, settings: LabSettings)
               (l.includes(x.client) || l.includes(x.provider))),
         )
         .slice(0, 12)
-      const faithful = x.lab === null || x.lab === x.engine.mapType
       return {
         providerId: x.providerId,
         clientId: x.clientId,
@@ -163,7 +182,15 @@ function jsonResult(res: OracleResult, spec: MachineSpec, settings: LabSettings)
         engine: x.engine,
         lab: x.lab,
         agree: x.agree,
-        status: !x.kernel || !faithful ? 'unreproducible' : x.agree ? 'confirmed' : 'contradicted',
+        status:
+          x.status === 'confirmed'
+            ? 'confirmed'
+            : x.status === 'disagree'
+              ? 'contradicted'
+              : 'unreproducible',
+        /** confirmed / not-reproducible / disagree / no-result, and why when not confirmed. */
+        oracleStatus: x.status,
+        reason: x.reason,
         log,
         logsMissing: x.logsMissing,
       }

@@ -5,8 +5,13 @@
  *   1. the engine (era v7.2, on the export's twin) agrees with the kernel on every pair: allowed or
  *      refused, and the errno of a refused O_DIRECT read (EINVAL in 7.2);
  *   2. the kernel's allowed pairs are the ones docs/kernel/oracle.md#the-32-runs recorded (so the run really
- *      exercises what its name says: the ACS write happened, the CPU model took, ...).
- * Ten boots of 5-15 s each under TCG. Ends with the plain line "N passed, N failed" (one per run).
+ *      exercises what its name says: the ACS write happened, the CPU model took, ...);
+ *   3. with a vIOMMU, the map type of every allowed pair (BUS_ADDR or THRU_HOST_BRIDGE, told apart by
+ *      the data check: run.ts kernelVerdict()) is the engine's and the one recorded here;
+ *   4. the whitelist-positive runs boot a copy of QEMU whose root ports report 8086:2030 / 8086:3c00
+ *      (qemu-patch.ts), and the guest really sees that id.
+ * Thirteen boots of 5-15 s each under TCG. Prints the pairs over all runs as confirmed / not
+ * reproducible / disagree / no result, and ends with the plain line "N passed, N failed" (one per run).
  *
  *   npm run test:kernel [-- --only NAME[,NAME]] [--verbose] [--keep]
  */
@@ -18,8 +23,18 @@ import {
   type MachineSpec,
 } from '../../shared/model/topology'
 import { CPUS, qemuMf, qemuPxb, qemuPxb2, qemuSw } from '../../tests/helpers/topologies'
+import type { MapType } from '../../shared/model/p2p'
 import { EnvError, KERNELS } from './kernels'
-import { formatResult, runMain, runOracle, runPassed, type OracleResult } from './run'
+import {
+  PAIR_STATUSES,
+  formatResult,
+  runMain,
+  runOracle,
+  runPassed,
+  statusCounts,
+  type OracleResult,
+  type PairStatus,
+} from './run'
 
 interface SuiteRun {
   name: string
@@ -28,6 +43,13 @@ interface SuiteRun {
   settings?: Partial<LabSettings>
   /** Allowed (provider, client) pairs other than self pairs, as docs/kernel/oracle.md#the-32-runs lists them. */
   allowed: string
+  /**
+   * With a vIOMMU: the allowed pairs the kernel mapped as BUS_ADDR (the others must be
+   * THRU_HOST_BRIDGE); the data check tells them apart (tools/oracle/run.ts kernelVerdict()).
+   */
+  busAddr?: string
+  /** Boot the byte-patched QEMU whose root ports report 8086:<this id> (tools/oracle/qemu-patch.ts). */
+  rootPortId?: number
 }
 
 const cpu = (k: keyof typeof CPUS): CpuSpec => ({ ...CPUS[k] })
@@ -87,10 +109,12 @@ export const RUNS: SuiteRun[] = [
   },
   {
     name: 'k72-skx-mf-iommu-noredir',
-    covers: 'vIOMMU with pci=disable_acs_redir=0000:00:10.0: BUS_ADDR again (data check off under vIOMMU)',
+    covers:
+      'vIOMMU with pci=disable_acs_redir=0000:00:10.0: BUS_ADDR again (the DMA to the bus address faults in the vIOMMU: data absent)',
     spec: qemuMf({ cpu: cpu('skylakeServer') }),
     settings: { iommu: true, disableAcsRedir: '0000:00:10.0' },
     allowed: 'AB BA',
+    busAddr: 'AB BA',
   },
   {
     name: 'k72-skx-pxb2',
@@ -98,12 +122,38 @@ export const RUNS: SuiteRun[] = [
     spec: qemuPxb2(undefined, cpu('skylakeServer')),
     allowed: '',
   },
+  {
+    name: 'k72-skx-pxb2-rp2030',
+    covers:
+      'whitelist positive: root ports patched to 8086:2030 (flags 0), pairs within and across the two pxb host bridges allowed on Intel; C behind q35 29c0 refused',
+    spec: qemuPxb2(0x2030, cpu('skylakeServer')),
+    rootPortId: 0x2030,
+    allowed: 'EF EG FE FG GE GF',
+  },
+  {
+    name: 'k72-skx-pxb2-rp3c00',
+    covers: 'whitelist positive with REQ_SAME_HOST_BRIDGE (8086:3c00): only pairs on one pxb allowed',
+    spec: qemuPxb2(0x3c00, cpu('skylakeServer')),
+    rootPortId: 0x3c00,
+    allowed: 'EF FE',
+  },
+  {
+    name: 'k72-epyc-mf-iommu-noredir',
+    covers:
+      'map types under a vIOMMU: AB BA BUS_ADDR (no ACS redirect: the bus address bypasses the IOMMU, the data does not arrive), the pairs across root ports THRU_HOST_BRIDGE on AMD Zen (an IOVA: the data arrives)',
+    spec: qemuMf({ cpu: cpu('epyc') }),
+    settings: { iommu: true, disableAcsRedir: '0000:00:10.0' },
+    allowed: 'AB AC BA BC CA CB',
+    busAddr: 'AB BA',
+  },
 ]
 
 /** Letter pairs "XY" (provider X, client Y) the kernel allowed, self pairs left out. */
-function kernelAllowed(r: OracleResult): string[] {
+function kernelAllowed(r: OracleResult, mapType?: MapType): string[] {
   return r.rows
-    .filter((x) => x.providerId !== x.clientId && x.kernel?.allowed)
+    .filter(
+      (x) => x.providerId !== x.clientId && x.kernel?.allowed && (!mapType || x.kernel.mapType === mapType),
+    )
     .map((x) => x.providerId + x.clientId)
     .sort()
 }
@@ -120,6 +170,8 @@ async function main(argv: string[]): Promise<number> {
   let failed = 0
   let fetchSeconds = 0
   const boots: number[] = []
+  const totals: Record<PairStatus, number> = statusCounts([])
+  let typed = 0
   process.stdout.write(`kernel differential suite: ${runs.length} runs, ${kernel.label}\n`)
   for (const [i, run] of runs.entries()) {
     process.stdout.write(`\n[${i + 1}/${runs.length}] ${run.name}: ${run.covers}\n`)
@@ -131,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
         settings: { ...DEFAULT_SETTINGS, ...run.settings },
         kernel,
         keep,
+        rootPortId: run.rootPortId ? { vendor: 0x8086, device: run.rootPortId } : undefined,
         progress: (l) => process.stdout.write(`  ${l}\n`),
       })
     } catch (e) {
@@ -145,7 +198,16 @@ async function main(argv: string[]): Promise<number> {
     const got = kernelAllowed(res)
     const want = run.allowed.split(' ').filter(Boolean).sort()
     const docOk = got.join(' ') === want.join(' ')
-    const ok = runPassed(res) && docOk
+    // With a vIOMMU every allowed pair must have a map type, and BUS_ADDR exactly where recorded.
+    const gotBus = kernelAllowed(res, 'BUS_ADDR')
+    const wantBus = (run.busAddr ?? '').split(' ').filter(Boolean).sort()
+    const typesOk =
+      !res.iommu ||
+      (gotBus.join(' ') === wantBus.join(' ') &&
+        res.rows.every((x) => !x.kernel?.allowed || x.providerId === x.clientId || x.kernel.mapType))
+    const ok = runPassed(res) && docOk && typesOk
+    for (const x of res.rows) totals[x.status]++
+    typed += res.rows.filter((x) => x.status === 'confirmed' && x.kernel?.allowed && x.kernel.mapType).length
     const agree = res.rows.filter((x) => x.agree).length
     const refusedErrnos = [
       ...new Set(res.rows.flatMap((x) => (x.kernel && !x.kernel.allowed ? [x.kernel.errno] : []))),
@@ -153,6 +215,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(
       `  kernel ${res.kernelRelease} · -cpu ${res.cpuModel} (guest ${res.guestCpu}) · ${res.rows.length} pairs · ${agree} agree · allowed ${got.join(' ') || '-'} · refused with ${refusedErrnos.join('/') || '-'} · boot ${res.bootSeconds.toFixed(1)} s\n`,
     )
+    if (res.iommu)
+      process.stdout.write(
+        `  map types: BUS_ADDR ${gotBus.join(' ') || '-'}, THRU_HOST_BRIDGE ${kernelAllowed(res, 'THRU_HOST_BRIDGE').join(' ') || '-'}${typesOk ? '' : ` (expected BUS_ADDR ${wantBus.join(' ') || '-'})`}\n`,
+      )
     if (!docOk)
       process.stdout.write(
         `  the kernel allowed [${got.join(' ')}], docs/kernel/oracle.md#the-32-runs recorded [${want.join(' ')}]: the run did not set up what it claims\n`,
@@ -165,6 +231,9 @@ async function main(argv: string[]): Promise<number> {
   const total = (Date.now() - t0) / 1000
   process.stdout.write(
     `\nsuite: ${total.toFixed(0)} s total; kernel fetch ${fetchSeconds.toFixed(1)} s; boots ${boots.map((b) => b.toFixed(1)).join(', ')} s\n`,
+  )
+  process.stdout.write(
+    `pairs over all runs: ${PAIR_STATUSES.map((st) => `${totals[st]} ${st.replace('-', ' ')}`).join(' · ')} (${typed} confirmed allowed pairs with BUS_ADDR or THRU_HOST_BRIDGE told apart)\n`,
   )
   process.stdout.write(`${passed} passed, ${failed} failed\n`)
   return failed ? 1 : 0

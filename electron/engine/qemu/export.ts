@@ -84,6 +84,11 @@ export interface QemuExportOptions {
   cmbMiB?: number
   /** Name of the QEMU binary in the shell form. Default qemu-system-x86_64. */
   qemu?: string
+  /**
+   * The PCI id every pcie-root-port reports: QEMU's 1b36:000c, or a whitelisted id when the oracle
+   * boots its byte-patched QEMU copy (docs/kernel/oracle.md#a-qemu-with-whitelisted-root-ports).
+   */
+  rootPortId?: { vendor: number; device: number }
 }
 
 export interface QemuExport {
@@ -183,6 +188,7 @@ class QemuExporter {
   private readonly devs: PciDev[]
   private readonly cmb: number
   private chassis = 0
+  private readonly rootPortId: { vendor: number; device: number }
   nvmeCount = 0
   /** twin node id -> ACS Control to write from the guest */
   readonly acsWrites = new Map<string, number>()
@@ -206,6 +212,7 @@ class QemuExporter {
     private readonly wrapPxbEndpoints: boolean,
   ) {
     this.cmb = opts.cmbMiB ?? 16
+    this.rootPortId = { ...(opts.rootPortId ?? QEMU_IDS.rootPort) }
     this.devs = [...machine.devs.values()]
     this.numaNodes = [...new Set(machine.hostBridges.map((h) => h.numaNode))].sort((a, b) => a - b)
     this.numaNeeded = this.numaNodes.some((n) => n !== 0)
@@ -472,7 +479,7 @@ class QemuExporter {
       label: `root port for ${d.label}`,
       slot: p.slot,
       fn: p.fn,
-      ...QEMU_IDS.rootPort,
+      ...this.rootPortId,
       acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: [] },
     })
     this.devices.push({ labId: rpId, bdfInLab: '', guestBdf: '', qemuId: rpQemu, role: 'pcie-root-port' })
@@ -543,13 +550,14 @@ class QemuExporter {
     if (fw !== 0) this.acsWrites.set(d.id, fw)
     this.twinNodes.push({
       ...base,
-      ...QEMU_IDS.rootPort,
+      ...this.rootPortId,
       acs: { cap: [...QEMU_ROOT_PORT_ACS_CAP], ctrl: flagsOf(fw) },
     })
-    if (d.vendor !== QEMU_IDS.rootPort.vendor || d.device !== QEMU_IDS.rootPort.device)
+    const rp = this.rootPortId
+    if (d.vendor !== rp.vendor || d.device !== rp.device)
       if (this.hostDevOf(d.hostBridge) === undefined && d.slot === 0 && d.fn === 0)
         this.cannot.push(
-          `${d.bdf} (${d.label}): reports 1b36:000c in QEMU, not ${hex(d.vendor, 4)}:${hex(d.device, 4)}; as the first function of its root bus it is the whitelist key (a whitelisted id needs the byte-patched QEMU of docs/kernel/oracle.md#the-qemu-machines)`,
+          `${d.bdf} (${d.label}): reports ${hex(rp.vendor, 4)}:${hex(rp.device, 4)} in QEMU, not ${hex(d.vendor, 4)}:${hex(d.device, 4)}; as the first function of its root bus it is the whitelist key (a whitelisted id needs the byte-patched QEMU of docs/kernel/oracle.md#a-qemu-with-whitelisted-root-ports)`,
         )
     return 'pcie-root-port'
   }
@@ -666,9 +674,14 @@ class QemuExporter {
         hd !== undefined && (hd.vendor !== Q35_HOST_DEVICE.vendor || hd.device !== Q35_HOST_DEVICE.device)
       )
     }
-    if (this.hbs.some(foreignHostDevice))
+    const rp = this.rootPortId
+    if (rp.vendor !== QEMU_IDS.rootPort.vendor || rp.device !== QEMU_IDS.rootPort.device)
       this.comp.push(
-        'whitelisted host bridges: the whitelist-positive case needs the byte-patched QEMU copy of docs/kernel/oracle.md#the-qemu-machines (root port id 8086:2030 / 8086:3c00); with stock QEMU the twin uses 1b36:000c',
+        `root ports: booted on the byte-patched QEMU copy whose pcie-root-port reports ${hex(rp.vendor, 4)}:${hex(rp.device, 4)} (docs/kernel/oracle.md#a-qemu-with-whitelisted-root-ports); the twin's root ports carry that id`,
+      )
+    else if (this.hbs.some(foreignHostDevice))
+      this.comp.push(
+        'whitelisted host bridges: the whitelist-positive case needs the byte-patched QEMU copy of docs/kernel/oracle.md#a-qemu-with-whitelisted-root-ports (root port id 8086:2030 / 8086:3c00, npm run oracle -- --root-port-id); with stock QEMU the twin uses 1b36:000c',
       )
   }
 
