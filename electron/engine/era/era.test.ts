@@ -3,7 +3,7 @@
  * issue 16). The names table's every-trace-in-every-era check is tests/scenarios/names-in-era.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { ERAS } from '../../../shared/model/topology'
+import { ERAS, type Era } from '../../../shared/model/topology'
 import {
   behaves,
   compareEras,
@@ -19,11 +19,16 @@ import {
   refusedReadErrno,
   requireName,
 } from './index'
-import { NAMES } from './names'
+import { NAMES, type KName } from './names'
 import { BEHAVIOURS } from './behaviours'
 import { previousRelease, releaseKey } from './release'
 
 const rules = import.meta.glob<string>('../p2pdma/*.ts', { query: '?raw', import: 'default', eager: true })
+
+/** has(era, name) for each row: whether the name exists in that era. */
+function expectHas(rows: [Era, KName, boolean][]): void {
+  for (const [era, name, want] of rows) expect(has(era, name), `${era} ${name}`).toBe(want)
+}
 
 describe('the era table', () => {
   it('keeps the order of ERAS, and releases never go backwards', () => {
@@ -60,10 +65,13 @@ describe('the era table', () => {
     expect(previousRelease('6.10')).toBe('6.9')
     expect(previousRelease('6.0')).toBe('5.19')
     expect(previousRelease('5.0')).toBe('4.20')
-    expect(nameRange('internal_get_user_pages_fast')).toBe('5.6–6.9')
-    expect(nameRange('pin_user_pages_fast')).toBe('5.6+')
-    expect(nameRange('check_vma_flags')).toBe('≤5.0+')
-    expect(nameRange('p2p_map')).toBe('RFC 2019 only')
+    const ranges = {
+      internal_get_user_pages_fast: '5.6–6.9',
+      pin_user_pages_fast: '5.6+',
+      check_vma_flags: '≤5.0+',
+      p2p_map: 'RFC 2019 only',
+    }
+    for (const [name, range] of Object.entries(ranges)) expect(nameRange(name), name).toBe(range)
     expect(rangeText({ since: '5.2', gone: '5.3' })).toBe('5.2')
     for (const n of Object.keys(NAMES)) expect(nameRange(n)).not.toMatch(/\ball\b/)
   })
@@ -81,11 +89,13 @@ describe('kernel names per era (issue 11, issue 16)', () => {
       'try_grab_folio',
     ] as const)
       expect(has('v5.0', n), n).toBe(false)
-    expect(has('v5.0', 'get_user_pages_longterm')).toBe(true)
-    expect(has('v5.2', 'get_user_pages_longterm')).toBe(false)
-    expect(has('v5.2', 'FOLL_LONGTERM')).toBe(true)
-    expect(has('v5.4', 'FOLL_PIN')).toBe(false)
-    expect(has('v5.10', 'FOLL_PIN')).toBe(true)
+    expectHas([
+      ['v5.0', 'get_user_pages_longterm', true],
+      ['v5.2', 'get_user_pages_longterm', false],
+      ['v5.2', 'FOLL_LONGTERM', true],
+      ['v5.4', 'FOLL_PIN', false],
+      ['v5.10', 'FOLL_PIN', true],
+    ])
   })
 
   it('GUP-fast: internal_get_user_pages_fast until 6.9, gup_fast_fallback from 6.10', () => {
@@ -97,18 +107,22 @@ describe('kernel names per era (issue 11, issue 16)', () => {
   })
 
   it('the grab: try_grab_page 5.7–6.9, try_grab_folio from 5.18', () => {
-    expect(has('v5.4', 'try_grab_page')).toBe(false)
-    expect(has('v5.10', 'try_grab_page')).toBe(true)
-    expect(has('v6.4', 'try_grab_page')).toBe(true)
-    expect(has('v6.12', 'try_grab_page')).toBe(false)
-    expect(has('v5.15', 'try_grab_folio')).toBe(false)
+    expectHas([
+      ['v5.4', 'try_grab_page', false],
+      ['v5.10', 'try_grab_page', true],
+      ['v6.4', 'try_grab_page', true],
+      ['v6.12', 'try_grab_page', false],
+      ['v5.15', 'try_grab_folio', false],
+    ])
   })
 
   it('the RFC names exist only with the RFC applied; its -mm base had hmm_range_register', () => {
-    expect(has('v5.0-rfc', 'p2p_map')).toBe(true)
     expect(ERAS.filter((e) => has(e, 'pci_test_p2p'))).toEqual(['v5.0-rfc'])
-    expect(has('v5.0-rfc', 'hmm_range_register')).toBe(true)
-    expect(has('v5.0', 'hmm_range_register')).toBe(false)
+    expectHas([
+      ['v5.0-rfc', 'p2p_map', true],
+      ['v5.0-rfc', 'hmm_range_register', true],
+      ['v5.0', 'hmm_range_register', false],
+    ])
   })
 
   it('cpu_supports_p2pdma() from 5.9 (dea286bb71ba): 5.10 has it, 5.4 does not', () => {

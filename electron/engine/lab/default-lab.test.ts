@@ -37,14 +37,17 @@ describe('defaultLab()', () => {
       ['hb1', 0, 0x80, 1],
     ])
     const bdf = (id: string): string => m.devs.get(id)!.bdf
-    expect(bdf('gpu0')).toBe('0000:03:00.0')
-    expect(bdf('gpu1')).toBe('0000:04:00.0')
-    expect(bdf('nic0')).toBe('0000:05:00.0')
-    expect(bdf('nvme1')).toBe('0000:06:00.0')
-    expect(bdf('nvme0')).toBe('0000:07:00.0')
-    expect(bdf('ahci0')).toBe('0000:08:00.0')
-    expect(bdf('gpu2')).toBe('0000:83:00.0')
-    expect(bdf('nvme2')).toBe('0000:86:00.0')
+    const bdfs = {
+      gpu0: '0000:03:00.0',
+      gpu1: '0000:04:00.0',
+      nic0: '0000:05:00.0',
+      nvme1: '0000:06:00.0',
+      nvme0: '0000:07:00.0',
+      ahci0: '0000:08:00.0',
+      gpu2: '0000:83:00.0',
+      nvme2: '0000:86:00.0',
+    }
+    for (const [id, want] of Object.entries(bdfs)) expect(bdf(id), id).toBe(want)
     expect(commonUpstream(m, 'gpu0', 'nic0')).toBe('sw0_usp')
     expect(commonUpstream(m, 'gpu2', 'nic1')).toBe('sw1_usp')
     expect(commonUpstream(m, 'gpu0', 'nvme0')).toBeNull()
