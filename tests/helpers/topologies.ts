@@ -8,11 +8,48 @@
  *   T3:   hb0 rp0 gpu0 / hb1 rp1 nic1
  *   QEMU: pcie0 (00:00.0 = 8086:29c0), rp1 up1 d1 d2 A B rp2 C D; pxb1 rp3 E (rp4 F); pxb2 rp5 G
  */
-import type { AcsFlag, CpuSpec, MachineSpec, TopoNodeSpec } from '../../shared/model/topology'
+import type {
+  AcsFlag,
+  CpuSpec,
+  EndpointSpec,
+  HostBridgeSpec,
+  MachineSpec,
+  TopoNodeSpec,
+} from '../../shared/model/topology'
+import {
+  acs,
+  bar,
+  bridge,
+  endpoint,
+  GiB,
+  hostBridge,
+  KiB,
+  MiB,
+  type NodeExtra,
+} from '../../electron/engine/lab/spec'
 
-const KiB = 1024
-const MiB = 1024 * KiB
-const GiB = 1024 * MiB
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
+/** A ConnectX RDMA NIC's BAR0 and InfiniBand device name. */
+const RNIC = (ibdev: string): EndpointSpec => ({
+  type: 'rnic',
+  bars: [bar.pref64(0, 32 * MiB)],
+  osDevices: [ibdev],
+})
+/** An NVMe function without a CMB. */
+const NVME = (disk: string): EndpointSpec => ({
+  type: 'nvme',
+  bars: [bar.mem64(0, 16 * KiB)],
+  queueP2p: true,
+  osDevices: [disk],
+})
+/** An NVMe with a 256 MiB CMB in BAR2, published as p2pmem. */
+const CMB_NVME = (disk: string): EndpointSpec => ({
+  type: 'nvme',
+  bars: [bar.mem64(0, 16 * KiB), bar.pref64(2, 256 * MiB)],
+  p2pmemBar: 2,
+  queueP2p: true,
+  osDevices: [disk],
+})
 
 /** Root/downstream port ACS capability used by T1 (docs/kernel/cases.md#shared-topologies: {SV,RR,CR,UF}). */
 const T1_ACS_CAP: AcsFlag[] = ['SV', 'RR', 'CR', 'UF']
@@ -57,180 +94,55 @@ export interface T1Options {
  */
 export function t1(opts: T1Options = {}): MachineSpec {
   const hd = opts.hostDevice === undefined ? { vendor: 0x8086, device: 0x2020 } : key(opts.hostDevice)
-  const acs = (id: string): TopoNodeSpec['acs'] => ({
-    cap: [...T1_ACS_CAP],
-    ctrl: [...(opts.acsCtrl?.[id] ?? [])],
+  const ports = (id: string, label: string, slot?: number): NodeExtra => ({
+    label,
+    ...(slot === undefined ? {} : { slot }),
+    acs: acs(T1_ACS_CAP, opts.acsCtrl?.[id]),
   })
   const nodes: TopoNodeSpec[] = [
-    {
-      id: 'hb0',
-      kind: 'host_bridge',
-      parent: null,
-      label: 'HB0',
-      host: {
-        domain: 0,
-        rootBus: 0,
-        numaNode: 0,
-        hostDevice: hd ? { ...hd, label: 'host bridge device' } : null,
-        mmioBase: 0x38_0000_0000,
-        mmioSize: 0x40_0000_0000,
-        busOffset: opts.busOffset ?? 0,
-      },
-    },
-    {
-      id: 'rpA',
-      kind: 'root_port',
-      parent: 'hb0',
-      label: 'RP-A',
-      slot: 1,
-      vendor: 0x8086,
-      device: 0x2030,
-      acs: acs('rpA'),
-    },
-    { id: 'usp', kind: 'switch_upstream', parent: 'rpA', label: 'USP', vendor: 0x10b5, device: 0x9781 },
-    {
-      id: 'dsp0',
-      kind: 'switch_downstream',
-      parent: 'usp',
-      label: 'DSP0',
-      vendor: 0x10b5,
-      device: 0x9781,
-      acs: acs('dsp0'),
-    },
-    {
-      id: 'dsp1',
-      kind: 'switch_downstream',
-      parent: 'usp',
-      label: 'DSP1',
-      vendor: 0x10b5,
-      device: 0x9781,
-      acs: acs('dsp1'),
-    },
-    {
-      id: 'dsp2',
-      kind: 'switch_downstream',
-      parent: 'usp',
-      label: 'DSP2',
-      vendor: 0x10b5,
-      device: 0x9781,
-      acs: acs('dsp2'),
-    },
-    {
-      id: 'gpu0',
-      kind: 'endpoint',
-      parent: 'dsp0',
-      label: 'GPU0',
-      vendor: 0x10de,
-      device: 0x20b0,
-      endpoint: {
+    hostBridge('hb0', 'HB0', {
+      domain: 0,
+      rootBus: 0,
+      numaNode: 0,
+      hostDevice: hd ? { ...hd, label: 'host bridge device' } : null,
+      mmioBase: 0x38_0000_0000,
+      mmioSize: 0x40_0000_0000,
+      busOffset: opts.busOffset ?? 0,
+    }),
+    bridge('root_port', 'rpA', 'hb0', '8086:2030', ports('rpA', 'RP-A', 1)),
+    bridge('switch_upstream', 'usp', 'rpA', '10b5:9781', { label: 'USP' }),
+    ...[0, 1, 2].map((i) =>
+      bridge('switch_downstream', `dsp${i}`, 'usp', '10b5:9781', ports(`dsp${i}`, `DSP${i}`)),
+    ),
+    endpoint(
+      'gpu0',
+      'dsp0',
+      '10de:20b0',
+      {
         type: 'gpu',
-        bars: [
-          { index: 0, size: 16 * MiB },
-          { index: 1, size: 16 * GiB, mem64: true, prefetch: true },
-          { index: 3, size: 32 * MiB, mem64: true, prefetch: true },
-          { index: 5, size: 128, io: true },
-        ],
+        bars: [bar.mem32(0, 16 * MiB), bar.pref64(1, 16 * GiB), bar.pref64(3, 32 * MiB), bar.io(5, 128)],
         p2pmemBar: 1,
       },
-    },
-    {
-      id: 'nic0',
-      kind: 'endpoint',
-      parent: 'dsp1',
-      label: 'NIC0',
-      vendor: 0x15b3,
-      device: 0x101b,
-      endpoint: {
-        type: 'rnic',
-        bars: [{ index: 0, size: 32 * MiB, mem64: true, prefetch: true }],
-        osDevices: ['mlx5_0'],
-      },
-    },
-    {
-      id: 'nvme2',
-      kind: 'endpoint',
-      parent: 'dsp2',
-      label: 'NVMe2',
-      vendor: 0x144d,
-      device: 0xa824,
-      endpoint: {
-        type: 'nvme',
-        bars: [{ index: 0, size: 16 * KiB, mem64: true }],
-        queueP2p: true,
-        osDevices: ['nvme2n1'],
-      },
-    },
-    {
-      id: 'rpB',
-      kind: 'root_port',
-      parent: 'hb0',
-      label: 'RP-B',
-      slot: 2,
-      vendor: 0x8086,
-      device: 0x2031,
-      acs: acs('rpB'),
-    },
-    {
-      id: 'nvme0',
-      kind: 'endpoint',
-      parent: 'rpB',
-      label: 'NVMe0',
-      fn: 0,
-      vendor: 0x1de5,
-      device: 0x1000,
-      endpoint: {
-        type: 'nvme',
-        bars: [
-          { index: 0, size: 16 * KiB, mem64: true },
-          { index: 2, size: 256 * MiB, mem64: true, prefetch: true },
-        ],
-        p2pmemBar: 2,
-        queueP2p: true,
-        osDevices: ['nvme0n1'],
-      },
-    },
-    {
-      id: 'nvme0f1',
-      kind: 'endpoint',
-      parent: 'rpB',
-      label: 'NVMe0 fn1',
-      fn: 1,
-      vendor: 0x1de5,
-      device: 0x1000,
-      endpoint: {
-        type: 'nvme',
-        bars: [{ index: 0, size: 16 * KiB, mem64: true }],
-        queueP2p: true,
-        osDevices: ['nvme1n1'],
-      },
-    },
-    {
-      id: 'rpC',
-      kind: 'root_port',
-      parent: 'hb0',
-      label: 'RP-C',
-      slot: 3,
-      vendor: 0x8086,
-      device: 0x2032,
-      acs: acs('rpC'),
-    },
-    {
-      id: 'ahci0',
-      kind: 'endpoint',
-      parent: 'rpC',
-      label: 'AHCI',
-      vendor: 0x8086,
-      device: 0xa182,
-      endpoint: {
+      { label: 'GPU0' },
+    ),
+    endpoint('nic0', 'dsp1', '15b3:101b', RNIC('mlx5_0'), { label: 'NIC0' }),
+    endpoint('nvme2', 'dsp2', '144d:a824', NVME('nvme2n1'), { label: 'NVMe2' }),
+    bridge('root_port', 'rpB', 'hb0', '8086:2031', ports('rpB', 'RP-B', 2)),
+    endpoint('nvme0', 'rpB', '1de5:1000', CMB_NVME('nvme0n1'), { label: 'NVMe0', fn: 0 }),
+    endpoint('nvme0f1', 'rpB', '1de5:1000', NVME('nvme1n1'), { label: 'NVMe0 fn1', fn: 1 }),
+    bridge('root_port', 'rpC', 'hb0', '8086:2032', ports('rpC', 'RP-C', 3)),
+    endpoint(
+      'ahci0',
+      'rpC',
+      '8086:a182',
+      {
         type: 'ahci',
-        bars: [
-          { index: 4, size: 32, io: true },
-          { index: 5, size: 2 * KiB },
-        ],
+        bars: [bar.io(4, 32), bar.mem32(5, 2 * KiB)],
         queueP2p: false,
         osDevices: ['sda'],
       },
-    },
+      { label: 'AHCI' },
+    ),
   ]
   return { name: 'T1', cpu: opts.cpu === undefined ? { ...CPUS.skylakeServer } : opts.cpu, nodes }
 }
@@ -266,94 +178,46 @@ export function t3(
     name: 'T3',
     cpu,
     nodes: [
-      {
-        id: 'hb0',
-        kind: 'host_bridge',
-        parent: null,
-        label: 'HB0',
-        host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: x },
-      },
-      {
-        id: 'rp0',
-        kind: 'root_port',
-        parent: 'hb0',
-        label: 'RP0',
-        slot: 1,
-        vendor: 0x8086,
-        device: 0x2030,
-        acs: { cap: [...T1_ACS_CAP], ctrl: [] },
-      },
-      {
-        id: 'gpu0',
-        kind: 'endpoint',
-        parent: 'rp0',
-        label: 'GPU0',
-        vendor: 0x10de,
-        device: 0x20b0,
-        endpoint: {
-          type: 'gpu',
-          bars: [
-            { index: 0, size: 16 * MiB },
-            { index: 1, size: 16 * GiB, mem64: true, prefetch: true },
-          ],
-          p2pmemBar: 1,
-        },
-      },
-      {
-        id: 'hb1',
-        kind: 'host_bridge',
-        parent: null,
-        label: 'HB1',
-        host: { domain: 0, rootBus: 0x80, numaNode: 1, hostDevice: y },
-      },
-      {
-        id: 'rp1',
-        kind: 'root_port',
-        parent: 'hb1',
-        label: 'RP1',
-        slot: 1,
-        vendor: 0x8086,
-        device: 0x2030,
-        acs: { cap: [...T1_ACS_CAP], ctrl: [] },
-      },
-      {
-        id: 'nic1',
-        kind: 'endpoint',
-        parent: 'rp1',
-        label: 'NIC1',
-        vendor: 0x15b3,
-        device: 0x101b,
-        endpoint: { type: 'rnic', bars: [{ index: 0, size: 32 * MiB, mem64: true, prefetch: true }] },
-      },
+      ...t3Socket(0, x, endpoint('gpu0', 'rp0', '10de:20b0', T3_GPU, { label: 'GPU0' })),
+      ...t3Socket(
+        1,
+        y,
+        endpoint(
+          'nic1',
+          'rp1',
+          '15b3:101b',
+          { type: 'rnic', bars: [bar.pref64(0, 32 * MiB)] },
+          { label: 'NIC1' },
+        ),
+      ),
     ],
   }
+}
+
+const T3_GPU: EndpointSpec = {
+  type: 'gpu',
+  bars: [bar.mem32(0, 16 * MiB), bar.pref64(1, 16 * GiB)],
+  p2pmemBar: 1,
+}
+
+/** One T3 socket: host bridge hb<i> (root bus 00 or 80, NUMA node i), root port rp<i> in slot 1, the endpoint. */
+function t3Socket(i: number, hostDevice: HostBridgeSpec['hostDevice'], ep: TopoNodeSpec): TopoNodeSpec[] {
+  return [
+    hostBridge(`hb${i}`, `HB${i}`, { domain: 0, rootBus: i * 0x80, numaNode: i, hostDevice }),
+    bridge('root_port', `rp${i}`, `hb${i}`, '8086:2030', { label: `RP${i}`, slot: 1, acs: acs(T1_ACS_CAP) }),
+    ep,
+  ]
 }
 
 // ---- QEMU machines (docs/kernel/oracle.md#the-qemu-machines) ----------------------------------------------------------
 
 const Q35_HOST = { vendor: 0x8086, device: 0x29c0, label: 'q35 MCH' }
-const QEMU_RP = { vendor: 0x1b36, device: 0x000c }
+const QEMU_RP = '1b36:000c'
 
-function qemuNvme(id: string, parent: string, extra: Partial<TopoNodeSpec> = {}): TopoNodeSpec {
-  return {
-    id,
-    kind: 'endpoint',
-    parent,
-    label: id,
-    vendor: 0x1b36,
-    device: 0x0010,
-    ...extra,
-    endpoint: {
-      type: 'nvme',
-      // QEMU nvme: BAR0 registers; with cmb_size_mb=16 the CMB is BAR2, 64-bit prefetchable.
-      bars: [
-        { index: 0, size: 16 * KiB, mem64: true },
-        { index: 2, size: 16 * MiB, mem64: true, prefetch: true },
-      ],
-      p2pmemBar: 2,
-      queueP2p: true,
-    },
-  }
+function qemuNvme(id: string, parent: string, extra: NodeExtra = {}): TopoNodeSpec {
+  // QEMU nvme: BAR0 registers; with cmb_size_mb=16 the CMB is BAR2, 64-bit prefetchable.
+  const bars = [bar.mem64(0, 16 * KiB), bar.pref64(2, 16 * MiB)]
+  return endpoint(id, parent, '1b36:0010', { type: 'nvme', bars, p2pmemBar: 2, queueP2p: true }, extra)
 }
 
 function qemuRootPort(
@@ -363,36 +227,16 @@ function qemuRootPort(
   ids = QEMU_RP,
   ctrl: AcsFlag[] = [],
 ): TopoNodeSpec {
-  return {
-    id,
-    kind: 'root_port',
-    parent,
-    label: id,
-    slot,
-    vendor: ids.vendor,
-    device: ids.device,
-    acs: { cap: [...QEMU_RP_ACS_CAP], ctrl },
-  }
+  return bridge('root_port', id, parent, ids, { slot, acs: acs(QEMU_RP_ACS_CAP, ctrl) })
 }
 
 function pcie0(): TopoNodeSpec {
-  return {
-    id: 'pcie0',
-    kind: 'host_bridge',
-    parent: null,
-    label: 'pcie.0',
-    host: { domain: 0, rootBus: 0, numaNode: 0, hostDevice: { ...Q35_HOST } },
-  }
+  return hostBridge('pcie0', 'pcie.0', { domain: 0, rootBus: 0, numaNode: 0, hostDevice: { ...Q35_HOST } })
 }
 
 function pxb(id: string, bus: number): TopoNodeSpec {
-  return {
-    id,
-    kind: 'host_bridge',
-    parent: null,
-    label: `pxb-pcie ${id} (bus_nr=0x${bus.toString(16)})`,
-    host: { domain: 0, rootBus: bus, numaNode: 0, hostDevice: null },
-  }
+  const label = `pxb-pcie ${id} (bus_nr=0x${bus.toString(16)})`
+  return hostBridge(id, label, { domain: 0, rootBus: bus, numaNode: 0, hostDevice: null })
 }
 
 /**
@@ -406,30 +250,9 @@ export function qemuSw(cpu: CpuSpec | null = { ...CPUS.skylakeServer }): Machine
     nodes: [
       pcie0(),
       qemuRootPort('rp1', 'pcie0', 0x10),
-      {
-        id: 'up1',
-        kind: 'switch_upstream',
-        parent: 'rp1',
-        label: 'x3130-upstream',
-        vendor: 0x104c,
-        device: 0x8232,
-      },
-      {
-        id: 'd1',
-        kind: 'switch_downstream',
-        parent: 'up1',
-        label: 'xio3130-downstream d1',
-        vendor: 0x104c,
-        device: 0x8233,
-      },
-      {
-        id: 'd2',
-        kind: 'switch_downstream',
-        parent: 'up1',
-        label: 'xio3130-downstream d2',
-        vendor: 0x104c,
-        device: 0x8233,
-      },
+      bridge('switch_upstream', 'up1', 'rp1', '104c:8232', { label: 'x3130-upstream' }),
+      bridge('switch_downstream', 'd1', 'up1', '104c:8233', { label: 'xio3130-downstream d1' }),
+      bridge('switch_downstream', 'd2', 'up1', '104c:8233', { label: 'xio3130-downstream d2' }),
       qemuNvme('A', 'd1'),
       qemuNvme('B', 'd2'),
       qemuRootPort('rp2', 'pcie0', 0x11),
@@ -481,10 +304,15 @@ export function qemuMf(opts: QemuMfOptions = {}): MachineSpec {
  * patched to 8086:2030 or 8086:3c00 (a number means an Intel device id). Default 1b36:000c.
  */
 export function qemuPxb2(
-  rootPortId: number | { vendor: number; device: number } = QEMU_RP,
+  rootPortId: number | string | { vendor: number; device: number } = QEMU_RP,
   cpu: CpuSpec | null = { ...CPUS.skylakeServer },
 ): MachineSpec {
-  const ids = typeof rootPortId === 'number' ? { vendor: 0x8086, device: rootPortId } : { ...rootPortId }
+  const ids =
+    typeof rootPortId === 'number'
+      ? `8086:${rootPortId.toString(16).padStart(4, '0')}`
+      : typeof rootPortId === 'string'
+        ? rootPortId
+        : `${hex4(rootPortId.vendor)}:${hex4(rootPortId.device)}`
   return {
     name: 'qemu-pxb2',
     cpu,

@@ -7,14 +7,12 @@ import {
   LAB_FORMAT,
   LAB_SCHEMA_VERSION,
   type AcsFlag,
+  type EndpointSpec,
   type LabFile,
   type TopoNodeSpec,
 } from '../../../shared/model/topology'
+import { bar, endpoint, GiB, hostBridge, KiB, MiB, pciId } from './spec'
 import { COURSE, courseScenarios } from '../scenario/course'
-
-const KiB = 1024
-const MiB = 1024 * KiB
-const GiB = 1024 * MiB
 
 /** Switch downstream ports and root ports: ACS capability {SV,TB,RR,CR,UF}, control left clear by firmware. */
 const PORT_ACS = (): { cap: AcsFlag[]; ctrl: AcsFlag[] } => ({
@@ -47,77 +45,45 @@ an ACS capability: same-switch pairs now meet ACS redirect on the downstream por
 the host bridge: THRU_HOST_BRIDGE on socket 0, NOT_SUPPORTED on socket 1. The kernel's hint names the
 ports to list in pci=disable_acs_redir= to get bus addresses back.`
 
+/** Root ports and switch downstream ports carry PORT_ACS; the switch's upstream port has no ACS. */
 function port(
   id: string,
-  kind: TopoNodeSpec['kind'],
+  kind: 'root_port' | 'switch_upstream' | 'switch_downstream',
   parent: string,
+  ids: string,
   label: string,
-  vendor: number,
-  device: number,
   slot?: number,
 ): TopoNodeSpec {
-  const n: TopoNodeSpec = { id, kind, parent, label, vendor, device }
+  // slot after the PCI id, as the built-in lab has always been written
+  const n: TopoNodeSpec = { id, kind, parent, label, ...pciId(ids) }
   if (slot !== undefined) n.slot = slot
   if (kind !== 'switch_upstream') n.acs = PORT_ACS()
   return n
 }
 
+/** NVIDIA Tesla V100-SXM2 32 GB (10de:1db6, 3D controller): BAR1 32 GiB, published as p2pmem. */
 function gpu(id: string, parent: string, label: string): TopoNodeSpec {
-  return {
+  const bars = [bar.mem32(0, 16 * MiB), bar.pref64(1, 32 * GiB), bar.pref64(3, 32 * MiB)]
+  return endpoint(
     id,
-    kind: 'endpoint',
     parent,
-    label,
-    vendor: 0x10de,
-    device: 0x1db6,
-    classCode: 0x030200,
-    endpoint: {
-      type: 'gpu',
-      bars: [
-        { index: 0, size: 16 * MiB },
-        { index: 1, size: 32 * GiB, mem64: true, prefetch: true },
-        { index: 3, size: 32 * MiB, mem64: true, prefetch: true },
-      ],
-      p2pmemBar: 1,
-    },
-  }
+    '10de:1db6',
+    { type: 'gpu', bars, p2pmemBar: 1 },
+    { label, classCode: 0x030200 },
+  )
 }
 
+/** Mellanox ConnectX-6 (15b3:101b) with its InfiniBand device name. */
 function rnic(id: string, parent: string, label: string, ibdev: string): TopoNodeSpec {
-  return {
-    id,
-    kind: 'endpoint',
-    parent,
-    label,
-    vendor: 0x15b3,
-    device: 0x101b,
-    endpoint: {
-      type: 'rnic',
-      bars: [{ index: 0, size: 32 * MiB, mem64: true, prefetch: true }],
-      osDevices: [ibdev],
-    },
-  }
+  const ep: EndpointSpec = { type: 'rnic', bars: [bar.pref64(0, 32 * MiB)], osDevices: [ibdev] }
+  return endpoint(id, parent, '15b3:101b', ep, { label })
 }
 
+/** An NVMe drive (1de5:1000) whose 256 MiB controller memory buffer (BAR2) is published as p2pmem. */
 function cmbNvme(id: string, parent: string, label: string, disk: string): TopoNodeSpec {
-  return {
-    id,
-    kind: 'endpoint',
-    parent,
-    label,
-    vendor: 0x1de5,
-    device: 0x1000,
-    endpoint: {
-      type: 'nvme',
-      bars: [
-        { index: 0, size: 16 * KiB, mem64: true },
-        { index: 2, size: 256 * MiB, mem64: true, prefetch: true },
-      ],
-      p2pmemBar: 2,
-      queueP2p: true,
-      osDevices: [disk],
-    },
-  }
+  const bars = [bar.mem64(0, 16 * KiB), bar.pref64(2, 256 * MiB)]
+  const ep: EndpointSpec = { type: 'nvme', bars, p2pmemBar: 2, queueP2p: true, osDevices: [disk] }
+  return endpoint(id, parent, '1de5:1000', ep, { label })
 }
 
 /** One socket's switch: root port -> PEX upstream port -> 4 downstream ports -> GPU, GPU, NIC, NVMe. */
@@ -130,10 +96,10 @@ function socketSwitch(
   const usp = `sw${s}_usp`
   const dsp = (i: number): string => `sw${s}_dsp${i}`
   return [
-    port(rp, 'root_port', hb, `Socket ${s} root port (to PEX switch)`, 0x8086, 0x2030, 1),
-    port(usp, 'switch_upstream', rp, `PEX 9781 switch ${s} upstream port`, 0x10b5, 0x9781),
+    port(rp, 'root_port', hb, '8086:2030', `Socket ${s} root port (to PEX switch)`, 1),
+    port(usp, 'switch_upstream', rp, '10b5:9781', `PEX 9781 switch ${s} upstream port`),
     ...[0, 1, 2, 3].map((i) =>
-      port(dsp(i), 'switch_downstream', usp, `PEX 9781 switch ${s} downstream port ${i}`, 0x10b5, 0x9781),
+      port(dsp(i), 'switch_downstream', usp, '10b5:9781', `PEX 9781 switch ${s} downstream port ${i}`),
     ),
     gpu(names.gpus[0].toLowerCase(), dsp(0), names.gpus[0]),
     gpu(names.gpus[1].toLowerCase(), dsp(1), names.gpus[1]),
@@ -142,67 +108,46 @@ function socketSwitch(
   ]
 }
 
+/**
+ * Socket s: host bridge hb<s> (root bus s * 0x80, NUMA node s) with its host device at bus:00.0,
+ * then its switch with two GPUs, a NIC (and its InfiniBand name) and an NVMe (disk <nvme>n1).
+ */
+function socket(
+  s: number,
+  [ids, label]: [string, string],
+  [gpuA, gpuB, nic, ib, nvme]: [string, string, string, string, string],
+): TopoNodeSpec[] {
+  const hostDevice = { ...pciId(ids), label }
+  const hb = hostBridge(
+    `hb${s}`,
+    `Socket ${s} host bridge (root bus ${(s * 0x80).toString(16).padStart(2, '0')})`,
+    {
+      domain: 0,
+      rootBus: s * 0x80,
+      numaNode: s,
+      hostDevice,
+    },
+  )
+  return [hb, ...socketSwitch(s, hb.id, { gpus: [gpuA, gpuB], nic, ib, nvme, disk: `${nvme}n1` })]
+}
+
+/** Intel C620 AHCI (8086:a182) with disk sda; its request queue does not support P2PDMA. */
+const AHCI: EndpointSpec = {
+  type: 'ahci',
+  bars: [bar.io(4, 32), bar.mem32(5, 2 * KiB)],
+  queueP2p: false,
+  osDevices: ['sda'],
+}
+
 /** The built-in lab (a fresh object on every call). */
 export function defaultLab(): LabFile {
   const nodes: TopoNodeSpec[] = [
-    {
-      id: 'hb0',
-      kind: 'host_bridge',
-      parent: null,
-      label: 'Socket 0 host bridge (root bus 00)',
-      host: {
-        domain: 0,
-        rootBus: 0x00,
-        numaNode: 0,
-        hostDevice: { vendor: 0x8086, device: 0x2020, label: 'Sky Lake-E DMI3 Registers' },
-      },
-    },
-    ...socketSwitch(0, 'hb0', {
-      gpus: ['GPU0', 'GPU1'],
-      nic: 'NIC0',
-      ib: 'mlx5_0',
-      nvme: 'nvme1',
-      disk: 'nvme1n1',
-    }),
-    port('rp0_nvme', 'root_port', 'hb0', 'Socket 0 root port (nvme0)', 0x8086, 0x2031, 2),
+    ...socket(0, ['8086:2020', 'Sky Lake-E DMI3 Registers'], ['GPU0', 'GPU1', 'NIC0', 'mlx5_0', 'nvme1']),
+    port('rp0_nvme', 'root_port', 'hb0', '8086:2031', 'Socket 0 root port (nvme0)', 2),
     cmbNvme('nvme0', 'rp0_nvme', 'nvme0', 'nvme0n1'),
-    port('rp0_sata', 'root_port', 'hb0', 'Socket 0 root port (SATA)', 0x8086, 0x2032, 3),
-    {
-      id: 'ahci0',
-      kind: 'endpoint',
-      parent: 'rp0_sata',
-      label: 'AHCI (sda)',
-      vendor: 0x8086,
-      device: 0xa182,
-      endpoint: {
-        type: 'ahci',
-        bars: [
-          { index: 4, size: 32, io: true },
-          { index: 5, size: 2 * KiB },
-        ],
-        queueP2p: false,
-        osDevices: ['sda'],
-      },
-    },
-    {
-      id: 'hb1',
-      kind: 'host_bridge',
-      parent: null,
-      label: 'Socket 1 host bridge (root bus 80)',
-      host: {
-        domain: 0,
-        rootBus: 0x80,
-        numaNode: 1,
-        hostDevice: { vendor: 0x8086, device: 0x2021, label: 'Sky Lake-E CBDMA Registers' },
-      },
-    },
-    ...socketSwitch(1, 'hb1', {
-      gpus: ['GPU2', 'GPU3'],
-      nic: 'NIC1',
-      ib: 'mlx5_1',
-      nvme: 'nvme2',
-      disk: 'nvme2n1',
-    }),
+    port('rp0_sata', 'root_port', 'hb0', '8086:2032', 'Socket 0 root port (SATA)', 3),
+    endpoint('ahci0', 'rp0_sata', '8086:a182', AHCI, { label: 'AHCI (sda)' }),
+    ...socket(1, ['8086:2021', 'Sky Lake-E CBDMA Registers'], ['GPU2', 'GPU3', 'NIC1', 'mlx5_1', 'nvme2']),
   ]
   return {
     format: LAB_FORMAT,
