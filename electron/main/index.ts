@@ -188,13 +188,19 @@ function run(): void {
   }
 
   // macOS delivers files opened from Finder (the .p2plab association) as 'open-file', not in argv,
-  // possibly before 'ready'; and after the last window was closed, with none open.
+  // possibly before 'ready'; and after the last window was closed, with none open. Until start-up
+  // has opened the first window (`ready`), files handed over are queued: a window opened for them
+  // then would be a second main window once start-up opens its own.
   let ready = false
   const pendingFiles: string[] = []
 
   app.on('second-instance', (_event, argv, workingDirectory, additionalData) => {
     // Relative paths are the second launch's: resolved against its working directory.
     const file = handedOverFile(argv, workingDirectory, additionalData)
+    if (!ready) {
+      if (file) pendingFiles.push(file)
+      return
+    }
     if (quitting) return
     ensureWindow()
     if (file) void actions.openPath(file)
@@ -244,10 +250,16 @@ function run(): void {
     // A file given on the command line (or by Finder before 'ready') is loaded before the window
     // asks for the current lab.
     const file = pendingFiles.pop() ?? fileFromArgv(process.argv, process.cwd())
-    ready = true
+    pendingFiles.length = 0
     const problem = file ? await actions.openPath(file, { quiet: true }) : null
+    if (quitting) return
     openWindow()
+    ready = true
     if (problem !== null && file) actions.showError(`Could not open ${file}`, problem)
+    // A file handed over while that one was read: the newest wins, as it would a moment later.
+    const late = pendingFiles.pop()
+    pendingFiles.length = 0
+    if (late) void actions.openPath(late)
   })
 }
 

@@ -254,6 +254,57 @@ describe('a second launch', () => {
     expect(fake.ipcChannels()).toEqual([])
   })
 
+  it('while the first one is still starting (before its window): one window, and the file is opened', async () => {
+    const dir = tmp('early-second')
+    writeFileSync(join(dir, 'early.p2plab'), labWithEra('v6.2'))
+    const l = await launch({
+      // delivered right after 'ready', while main still reads its recent list and autosave
+      beforeReady: () => fake.secondInstance(['p2p-dma-lab', 'early.p2plab'], dir),
+    })
+    await until(() => current(l).filePath === join(dir, 'early.p2plab'), 'the open')
+    await tick()
+    expect(fake.log.filter((x) => x.endsWith(': created'))).toHaveLength(1)
+    expect(fake.windows()).toEqual([l.window])
+  })
+
+  it('while the first one is still opening its own file: that launch’s file is opened after it', async () => {
+    const dir = tmp('late-second')
+    writeFileSync(join(dir, 'first.p2plab'), labWithEra('v6.0'))
+    writeFileSync(join(dir, 'second.p2plab'), labWithEra('v6.2'))
+    const l = await launch({
+      argv: ['p2p-dma-lab', join(dir, 'first.p2plab')],
+      // The second launch arrives while start-up records its own file (before the window exists).
+      beforeReady: async () => {
+        const { LabFiles } = await import('./labfiles') // main's instance (launch reset the modules)
+        const addRecent = LabFiles.prototype.addRecent
+        vi.spyOn(LabFiles.prototype, 'addRecent').mockImplementationOnce(function (
+          this: InstanceType<typeof LabFiles>,
+          path: string,
+        ) {
+          fake.secondInstance(['p2p-dma-lab', 'second.p2plab'], dir)
+          return addRecent.call(this, path)
+        })
+      },
+    })
+    await until(() => current(l).filePath === join(dir, 'second.p2plab'), 'the second file')
+    expect(current(l).lab.settings.era).toBe('v6.2')
+    expect(fake.windows()).toEqual([l.window])
+  })
+
+  it('macOS: a file from Finder while the app is still starting (after ready): one window', async () => {
+    const dir = tmp('early-open-file')
+    const file = join(dir, 'early.p2plab')
+    writeFileSync(file, labWithEra('v6.4'))
+    const l = await launch({
+      platform: 'darwin',
+      beforeReady: () => void fake.app.whenReady().then(() => fake.openFile(file)),
+    })
+    await until(() => current(l).filePath === file, 'the open')
+    await tick()
+    expect(fake.log.filter((x) => x.endsWith(': created'))).toHaveLength(1)
+    expect(fake.windows()).toEqual([l.window])
+  })
+
   it('macOS with no window open: a window is opened for the file', async () => {
     const dir = tmp('mac-second')
     writeFileSync(join(dir, 'x.p2plab'), labWithEra('v6.2'))

@@ -52,8 +52,8 @@ export interface LaunchOptions {
   appData?: string
   /** process.cwd() of this launch. */
   cwd?: string
-  /** Runs after main's top level, before 'ready' (e.g. macOS open-file). */
-  beforeReady?: () => void
+  /** Runs after main's top level, before 'ready' (e.g. macOS open-file; a spy on main's modules). */
+  beforeReady?: () => void | Promise<void>
   /** Do not wait for a window (the launch is expected to quit or run the CLI). */
   noWindow?: boolean
   /** Settings folders whose single-instance lock another running process holds. */
@@ -72,7 +72,7 @@ export async function launch(options: LaunchOptions = {}): Promise<Launch> {
   delete process.env['P2PLAB_USER_DATA']
   vi.resetModules()
   await import('../../electron/main/index')
-  options.beforeReady?.()
+  await options.beforeReady?.()
   if (fake.app.exitCode === null) fake.ready()
   if (!options.noWindow) await until(() => fake.windows().length > 0, 'the first window')
   const appUrl = (await import('../../electron/main/window')).appUrl()
