@@ -163,9 +163,9 @@ function run(): void {
     win.on('closed', () => {
       if (mainWindow === win) mainWindow = null
     })
-    // Windows emits no before-quit/will-quit at logoff or shutdown, only this (on the window):
-    // write unsaved work to the autosave while there is still time.
-    win.on('session-end', () => void autosaver.flush(session))
+    // Windows emits no before-quit/will-quit at logoff or shutdown, only this (on the window), and
+    // may end the process as soon as it returns: write unsaved work to the autosave before that.
+    win.on('session-end', () => autosaver.flushSync(session))
     // A crashed or killed renderer gets a new window; the lab and the UI state are in main, so the
     // new page (lab.current, ui.state) comes back where the old one was. A clean exit is a close.
     win.webContents.on('render-process-gone', (_event: unknown, details: RenderProcessGoneDetails) => {

@@ -250,6 +250,26 @@ describe('autosave and recovery', () => {
     expect(existsSync(s2.labPath)).toBe(false)
   })
 
+  it('flushSync (Windows session end) writes the pair before it returns, the same files flush writes; clean removes', async () => {
+    const userData = join(dir, 'userData')
+    const session = new LabSession()
+    const saver = new Autosaver(nodeFs, userData, 5000, manualTimers())
+    saver.attach(session)
+    session.setSettings({ era: 'v5.4' })
+    saver.flushSync(session)
+    expect(readdirSync(saver.dir).sort()).toEqual(['current.json', 'current.p2plab'])
+    expect(readFileSync(saver.labPath, 'utf8')).toBe(labText(session))
+    const meta = JSON.parse(readFileSync(saver.metaPath, 'utf8')) as { revision: number }
+    expect(meta.revision).toBe(session.currentRevision)
+    // A clean lab: the autosave is removed.
+    saver.flushSync(new LabSession())
+    expect(readdirSync(saver.dir)).toEqual([])
+    // Written again, the next start offers it.
+    saver.flushSync(session)
+    const later = new Autosaver(nodeFs, userData, 5000, manualTimers())
+    expect(await later.loadPending()).toMatchObject({ available: true })
+  })
+
   it('a damaged autosave is ignored, not offered', async () => {
     const saver = new Autosaver(nodeFs, join(dir, 'userData'))
     await nodeFs.mkdirp(saver.dir)

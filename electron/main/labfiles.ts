@@ -15,6 +15,7 @@
  *
  * No electron import: main passes app.getPath('userData').
  */
+import { mkdirSync, rmSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import type { RecoveryInfo } from '../../shared/ipc/contract'
 import { LIMITS } from '../../shared/model/limits'
@@ -24,6 +25,7 @@ import {
   readTextFile,
   saveTextFile,
   writeAtomic as writeAtomicWith,
+  writeAtomicSync,
   type FileIdentity,
   type SaveRefusal,
 } from '../app/files/save'
@@ -334,6 +336,26 @@ export class Autosaver implements RecoverySource {
     await this.chain(() => (subject.dirty ? this.write(subject) : this.removeFiles()))
   }
 
+  /**
+   * flush(), synchronously, with Node's own file system: for Windows' session end (logoff,
+   * shutdown), after which the process may be ended before an asynchronous write completes.
+   */
+  flushSync(subject: AutosaveSubject): void {
+    this.cancel()
+    try {
+      const snap = subject.dirty ? this.snapshot(subject) : null
+      if (snap) {
+        mkdirSync(this.dir, { recursive: true })
+        writeAtomicSync(this.labPath, snap.text)
+        writeAtomicSync(this.metaPath, snap.metaText)
+      } else if (!subject.dirty) {
+        for (const p of [this.metaPath, this.labPath]) rmSync(p, { force: true })
+      }
+    } catch (err) {
+      console.warn('autosave failed', err)
+    }
+  }
+
   /** Resolves when every queued write or removal is done. */
   idle(): Promise<void> {
     return this.writing
@@ -347,9 +369,18 @@ export class Autosaver implements RecoverySource {
   }
 
   private async write(subject: AutosaveSubject): Promise<void> {
-    if (!subject.dirty) return
+    const snap = subject.dirty ? this.snapshot(subject) : null
+    if (!snap) return
+    await this.fs.mkdirp(this.dir)
+    // The lab first, then the metadata: a recovery needs both, and a half pair is ignored.
+    await writeAtomic(this.fs, this.labPath, snap.text)
+    await writeAtomic(this.fs, this.metaPath, snap.metaText)
+  }
+
+  /** The lab's text and the metadata written beside it, or null when the lab cannot be exported. */
+  private snapshot(subject: AutosaveSubject): { text: string; metaText: string } | null {
     const exported = subject.exportText()
-    if (!exported.ok) return
+    if (!exported.ok) return null
     let labName: string | null = null
     try {
       const parsed = JSON.parse(exported.value.text) as { name?: unknown }
@@ -364,10 +395,7 @@ export class Autosaver implements RecoverySource {
       labName,
       revision: subject.currentRevision,
     }
-    await this.fs.mkdirp(this.dir)
-    // The lab first, then the metadata: a recovery needs both, and a half pair is ignored.
-    await writeAtomic(this.fs, this.labPath, exported.value.text)
-    await writeAtomic(this.fs, this.metaPath, JSON.stringify(meta, null, 2) + '\n')
+    return { text: exported.value.text, metaText: JSON.stringify(meta, null, 2) + '\n' }
   }
 
   private async removeFiles(): Promise<void> {

@@ -484,3 +484,17 @@ export function writeAtomic(
     })(),
   )
 }
+
+/** writeAtomic, synchronously: for the moment a process may be ended right after (Windows' session end). */
+export function writeAtomicSync(
+  path: string,
+  text: string,
+  fs: FsOps = nodeFsSync,
+  options: SaveOptions = {},
+): void {
+  runSync(
+    (function* () {
+      yield* atomicReplace(fs, path, new TextEncoder().encode(text), options, null)
+    })(),
+  )
+}
