@@ -43,6 +43,9 @@
  *  - platform differences: only those above (macOS close order, open-file/activate, AUMID on Windows);
  *    the platform is process.platform at call time (tests stub it).
  *  - Menu, session and webRequest only record what main passes (vi.fn): there is no menu or network.
+  - Windows' 'session-end' (logoff, shutdown: no before-quit or will-quit) is not raised by the fake;
+    a test emits it on the window, and nothing ends the process after the handler returns (so a test
+    checks the disk before awaiting anything).
  * State lives on globalThis, so the module and the test share it across vi.resetModules().
  */
 import { EventEmitter } from 'node:events'
