@@ -56,6 +56,7 @@ export {
   p2pJsonPairs,
   matrixVerdicts,
   matrixAssumptions,
+  matrixModelNote,
   verdictFor,
   EXPLAIN_LIMIT,
   type MatrixOptions,

@@ -175,6 +175,20 @@ describe('lab p2p through the CLI: docs/kernel/cases.md', () => {
     expect(r.stderr).toMatch(/note: CPU: .*8086/i)
     JSON.parse(r.stdout)
   })
+
+  it('a lab that says everything: nothing on stderr; how the matrix was computed is in the table', async () => {
+    const lab = serializeLab(caseLabs()['T1-intel']!)
+    const r = await run(['p2p', 'x.p2plab'], { 'x.p2plab': lab })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^v6\.12: each pair is classified fresh with verbose = true/m)
+    const v5 = await run(['p2p', 'x.p2plab', '--era', 'v5.0'], { 'x.p2plab': lab })
+    expect(v5.stderr).toBe('')
+    expect(v5.stdout).toMatch(/^v5\.0: each pair's distance is the raw upstream_bridge_distance\(\) value/m)
+    const json = await run(['p2p', 'x.p2plab', '--json'], { 'x.p2plab': lab })
+    expect(json.stderr).toBe('')
+    JSON.parse(json.stdout)
+  })
 })
 
 describe('lab p2p on real machines', () => {

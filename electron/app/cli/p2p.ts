@@ -9,7 +9,7 @@ import {
   explainPair,
   isEndpoint,
   isProvider,
-  matrixAssumptions,
+  matrixModelNote,
   p2pJsonPairs,
   p2pRules,
   sourceKeys,
@@ -117,6 +117,7 @@ function printMatrixText(io: CliIo, m: Machine, names: Map<string, string>): voi
       )
     }
   }
+  out.write(`${matrixModelNote(m)}\n`)
   if (log.length) {
     out.write('\nkernel log:\n')
     for (const l of log) out.write(`  ${l}\n`)
@@ -172,7 +173,8 @@ export function cmdP2p(io: CliIo, args: ParsedArgs): number {
   const { lab, notes } = loaded
   const configured = applyOptions(lab, args.flags)
   const m = machineFor(configured, file, loaded)
-  const assumptions = [...notes, ...matrixAssumptions(m), ...m.assumptions]
+  // What the input left unsaid goes to stderr; how the matrix is computed is part of the table.
+  const assumptions = [...notes, ...m.assumptions]
   if (m.cpuInferred && !args.flags.has('--cpu')) assumptions.push(`CPU: ${m.cpuWhy}`)
   for (const a of new Set(assumptions)) io.stderr(`note: ${a}\n`)
   const names = namesByBdf(m, configured.machine)

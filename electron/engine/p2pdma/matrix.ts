@@ -144,13 +144,18 @@ export function computeMatrix(m: Machine, opts: MatrixOptions = {}): P2pMatrix {
 
 /** What every matrix of this machine assumes: the machine's assumptions and how pairs are computed. */
 export function matrixAssumptions(m: Machine): string[] {
+  return [...m.assumptions, matrixModelNote(m)]
+}
+
+/**
+ * How the matrix classifies in this era (not an assumption about the input): v5.x eras show the raw
+ * upstream_bridge_distance() value; later eras classify each pair fresh with verbose = true.
+ */
+export function matrixModelNote(m: Machine): string {
   const era = m.settings.era
-  return [
-    ...m.assumptions,
-    isIntDistanceEra(era)
-      ? `${era}: each pair's distance is the raw upstream_bridge_distance() value (-1 no common upstream bridge, -2 ACS redirect)`
-      : `${era}: each pair is classified fresh with verbose = true, as at its first mapping; nothing is cached between pairs`,
-  ]
+  return isIntDistanceEra(era)
+    ? `${era}: each pair's distance is the raw upstream_bridge_distance() value (-1 no common upstream bridge, -2 ACS redirect)`
+    : `${era}: each pair is classified fresh with verbose = true, as at its first mapping; nothing is cached between pairs`
 }
 
 /**
