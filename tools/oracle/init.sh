@@ -45,6 +45,10 @@ for d in /sys/bus/pci/devices/*; do
 done
 /p2ptest acs
 /p2ptest
+# Scenario replays (tools/oracle/replay.ts), each in a process of its own so its mappings go with it.
+for r in /replay/*.txt; do
+  [ -f "$r" ] && /p2ptest replay "$(basename "$r" .txt)" "$r"
+done
 echo "KQ DMESG-BEGIN"
 dmesg | grep -iE 'p2p|acs|peer|whitelist|iommu|dmar' | sed 's/^/KQ DMESG /'
 echo "KQ DMESG-END"

@@ -98,6 +98,8 @@ export function buildInitramfs(opts: {
   busybox: string
   p2ptest: string
   modules: string[]
+  /** Scenario replays, as /replay/<name>.txt (tools/oracle/replay.ts). */
+  replays?: { name: string; text: string }[]
 }): void {
   const init = readFileSync(new URL('./init.sh', import.meta.url))
   const entries: CpioEntry[] = [
@@ -112,6 +114,12 @@ export function buildInitramfs(opts: {
     { name: 'bin/busybox', mode: EXE, data: readFileSync(opts.busybox) },
     { name: 'p2ptest', mode: EXE, data: readFileSync(opts.p2ptest) },
     ...opts.modules.map((m) => ({ name: `lib/modules/${basename(m)}`, mode: FILE, data: readFileSync(m) })),
+    { name: 'replay', mode: DIR },
+    ...(opts.replays ?? []).map((r) => ({
+      name: `replay/${r.name}.txt`,
+      mode: FILE,
+      data: Buffer.from(r.text),
+    })),
   ]
   mkdirSync(join(opts.out, '..'), { recursive: true })
   writeFileSync(opts.out, gzipSync(cpioNewc(entries), { level: 1 }))

@@ -10,6 +10,13 @@
  *                         the errno. A control read into normal memory gives the expected byte.
  *   p2ptest acs           dump the ACS capability and control of every function
  *   p2ptest setacs BDF HEX  write ACS Control through /sys/bus/pci/devices/BDF/config
+ *   p2ptest replay ID FILE  replay a scenario's operations (tools/oracle/replay.ts writes FILE, one
+ *                         operation per line) and print each return value and errno:
+ *                           probe_p2pmem dev=BDF            (what the nvme driver did at probe)
+ *                           mmap_resource dev=BDF bar=N len=B offset=B wc=0|1 as=NAME
+ *                           mmap_p2pmem dev=BDF len=B offset=B private=0|1 as=NAME
+ *                           pread client=BDF buf=NAME off=B len=B pos=B   (O_DIRECT, the client's
+ *                                                           namespace into the named mapping)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -105,8 +112,129 @@ static int cmd_setacs(const char *bdf, const char *hex) {
   return 0;
 }
 
+/* key=value from one replay line; def when absent */
+static const char *field(char *line, const char *key, char *out, size_t n, const char *def) {
+  size_t kl = strlen(key);
+  for (char *p = line; (p = strstr(p, key)); p += kl) {
+    if ((p == line || p[-1] == ' ') && p[kl] == '=') {
+      size_t i = 0;
+      p += kl + 1;
+      while (p[i] && p[i] != ' ' && p[i] != '\n' && i + 1 < n) {
+        out[i] = p[i];
+        i++;
+      }
+      out[i] = 0;
+      return out;
+    }
+  }
+  snprintf(out, n, "%s", def);
+  return out;
+}
+
+static unsigned long long num(char *line, const char *key) {
+  char v[64];
+  return strtoull(field(line, key, v, sizeof v, "0"), NULL, 0);
+}
+
+/* the namespace (/dev/nvmeXnY) of the controller at bdf */
+static int ns_of(const char *bdf, char *dev, size_t n) {
+  char *blocks[256];
+  int nb = list_dir("/sys/block", "nvme", blocks, 256);
+  for (int j = 0; j < nb; j++) {
+    char path[256], addr[64] = "";
+    snprintf(path, sizeof path, "/sys/block/%s/device/address", blocks[j]);
+    if (!read_line(path, addr, sizeof addr) && !strcmp(addr, bdf)) {
+      snprintf(dev, n, "/dev/%s", blocks[j]);
+      return 0;
+    }
+  }
+  return -1;
+}
+
+#define MAXBUF 32
+static struct {
+  char name[64];
+  unsigned char *addr;
+} bufs[MAXBUF];
+static int nbufs;
+
+static unsigned char *buf_of(const char *name) {
+  for (int i = 0; i < nbufs; i++)
+    if (!strcmp(bufs[i].name, name)) return bufs[i].addr;
+  return NULL;
+}
+
+static int cmd_replay(const char *id, const char *file) {
+  FILE *f = fopen(file, "r");
+  if (!f) {
+    printf("KQ OP %s -1 error=cannot-open\n", id);
+    return 1;
+  }
+  char line[512];
+  int i = 0;
+  while (fgets(line, sizeof line, f)) {
+    char op[32] = "", dev[64], as[64], path[256];
+    sscanf(line, "%31s", op);
+    if (!op[0]) continue;
+    long long ret = -1;
+    int e = 0;
+    errno = 0;
+    if (!strcmp(op, "probe_p2pmem")) {
+      char v[16] = "";
+      snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/p2pmem/published", field(line, "dev", dev, sizeof dev, ""));
+      if (!read_line(path, v, sizeof v) && !strcmp(v, "1")) ret = 0;
+      else e = ENODEV;
+    } else if (!strcmp(op, "mmap_resource") || !strcmp(op, "mmap_p2pmem")) {
+      int res = !strcmp(op, "mmap_resource");
+      field(line, "dev", dev, sizeof dev, "");
+      if (res)
+        snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/resource%llu%s", dev, num(line, "bar"),
+                 num(line, "wc") ? "_wc" : "");
+      else
+        snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/p2pmem/allocate", dev);
+      int fd = open(path, O_RDWR);
+      if (fd < 0) e = errno;
+      else {
+        int flags = !res && num(line, "private") ? MAP_PRIVATE : MAP_SHARED;
+        void *p = mmap(NULL, num(line, "len"), PROT_READ | PROT_WRITE, flags, fd, (off_t)num(line, "offset"));
+        if (p == MAP_FAILED) e = errno;
+        else {
+          ret = 0;
+          if (nbufs < MAXBUF) {
+            snprintf(bufs[nbufs].name, sizeof bufs[nbufs].name, "%s", field(line, "as", as, sizeof as, "?"));
+            bufs[nbufs++].addr = p;
+          }
+        }
+        close(fd);
+      }
+    } else if (!strcmp(op, "pread")) {
+      char client[64], name[64], ns[128];
+      unsigned char *b = buf_of(field(line, "buf", name, sizeof name, ""));
+      /* errno -1: the buffer was never mapped; -2: no namespace for the client */
+      if (!b) e = -1;
+      else if (ns_of(field(line, "client", client, sizeof client, ""), ns, sizeof ns)) e = -2;
+      else {
+        int fd = open(ns, O_RDONLY | O_DIRECT);
+        if (fd < 0) e = errno;
+        else {
+          ret = pread(fd, b + num(line, "off"), num(line, "len"), (off_t)num(line, "pos"));
+          if (ret < 0) e = errno;
+          close(fd);
+        }
+      }
+    } else {
+      e = ENOSYS;
+    }
+    printf("KQ OP %s %d op=%s ret=%lld errno=%d\n", id, i++, op, ret, e);
+    fflush(stdout);
+  }
+  fclose(f);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "acs")) return cmd_acs();
+  if (argc > 3 && !strcmp(argv[1], "replay")) return cmd_replay(argv[2], argv[3]);
   if (argc > 3 && !strcmp(argv[1], "setacs")) return cmd_setacs(argv[2], argv[3]);
 
   char *devs[512], *blocks[256];

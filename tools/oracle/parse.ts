@@ -36,6 +36,8 @@ export interface GuestLog {
   pairs: KernelPair[]
   /** p2pdma-related dmesg lines, timestamps removed */
   dmesg: string[]
+  /** replay id -> its operations' results in order (p2ptest replay) */
+  replays: Map<string, { op: string; ret: number; errno: number }[]>
 }
 
 const kv = (s: string): Record<string, string> =>
@@ -60,6 +62,7 @@ export function parseGuestLog(text: string): GuestLog {
     setacs: [],
     pairs: [],
     dmesg: [],
+    replays: new Map(),
   }
   for (const raw of text.split(/\r?\n/)) {
     const i = raw.indexOf('KQ ')
@@ -114,6 +117,16 @@ export function parseGuestLog(text: string): GuestLog {
           expect: parseInt(f.expect ?? '0', 16),
         })
         break
+      case 'OP': {
+        // KQ OP <replay id> <index> op=<op> ret=<n> errno=<n>
+        const [id, index] = restParts
+        if (!id || f.ret === undefined || !f.op) break
+        const list = g.replays.get(id) ?? []
+        if (Number(index) === list.length)
+          list.push({ op: f.op, ret: Number(f.ret), errno: Number(f.errno ?? 0) })
+        g.replays.set(id, list)
+        break
+      }
       case 'DMESG':
         g.dmesg.push(rest.replace(/^<\d+>/, '').replace(/^\[\s*\d+\.\d+\]\s*/, ''))
         break

@@ -19,9 +19,11 @@ import {
   buildMachine,
   shellQuote,
   type Machine,
+  type Scenario,
 } from '../../electron/engine/index'
 import { EnvError, cacheDir, fetchKernel, hasCommand, type FetchedKernel, type KernelSpec } from './kernels'
 import { QEMU_ROOT_PORT_ID, idText, patchedQemu, type PciId } from './qemu-patch'
+import { compareReplay, planReplay, type ReplayRow } from './replay'
 import { buildInitramfs, busyboxStatic, compileP2ptest } from './initramfs'
 import { P2P_LEN, errnoName, parseGuestLog, type GuestLog, type KernelPair } from './parse'
 
@@ -82,6 +84,10 @@ export interface OracleResult {
   /** Problems that make the run invalid (no boot, wrong CPU, a missing pair, ...). */
   problems: string[]
   notes: string[]
+  /** Every replayed operation: the guest's return value and errno beside lab run's. */
+  replays: ReplayRow[]
+  /** Scenarios that could not be replayed, with the reason. */
+  notReplayed: string[]
   bootSeconds: number
   fetchSeconds: number
   logPath: string
@@ -105,6 +111,13 @@ export interface RunOptions {
    * the whitelist-positive runs). The twin's root ports carry it too.
    */
   rootPortId?: PciId
+  /**
+   * Scenarios to replay in the guest (tools/oracle/replay.ts), written against the twin: diskOf(id)
+   * is the twin's namespace name of NVMe node id.
+   */
+  replays?: (diskOf: (id: string) => string) => Scenario[]
+  /** Extra kernel parameters (e.g. iomem=relaxed for the resourceN replays). */
+  append?: string[]
   progress: (line: string) => void
 }
 
@@ -322,18 +335,36 @@ async function runIn(
 ): Promise<OracleResult> {
   const p2ptest = compileP2ptest(work)
   const initrd = join(work, 'initrd.cpio.gz')
-  buildInitramfs({ out: initrd, busybox, p2ptest, modules: k.modules })
 
   const exp = qemuCommand(lab, {
     diskDir: join(work, 'disks'),
     kernel: k.vmlinuz,
     initrd,
-    append: ['console=ttyS0', 'quiet', 'panic=-1', 'nvme_core.multipath=N'],
+    append: ['console=ttyS0', 'quiet', 'panic=-1', 'nvme_core.multipath=N', ...(o.append ?? [])],
     // One vCPU: a 2-vCPU guest under multi-threaded TCG on a loaded host sometimes dies in early
     // boot (int3 Oops in sched_clock_cpu while the kernel patches its text); the verdicts do not
     // depend on the CPU count.
     smp: 1,
     rootPortId,
+  })
+  // Replays use the guest BDFs the export predicts (checked against the controllers' serials below).
+  const twinNode = (id: string) => exp.twin.nodes.find((n) => n.id === id)
+  const diskOf = (id: string) => twinNode(id)?.endpoint?.osDevices?.[0] ?? `(${id}: no NVMe)`
+  const guestOf = (id: string) => exp.devices.find((d) => d.labId === id)?.guestBdf || undefined
+  const plans = (o.replays?.(diskOf) ?? []).map((sc) =>
+    planReplay(sc, guestOf, (disk) => {
+      const n = exp.twin.nodes.find((x) => x.endpoint?.osDevices?.includes(disk))
+      return n ? guestOf(n.id) : undefined
+    }),
+  )
+  buildInitramfs({
+    out: initrd,
+    busybox,
+    p2ptest,
+    modules: k.modules,
+    replays: plans.flatMap((p, i) =>
+      p.lines.length ? [{ name: `r${i}`, text: p.lines.join('\n') + '\n' }] : [],
+    ),
   })
   mkdirSync(join(work, 'disks'), { recursive: true })
   for (const d of exp.nvme) writeFileSync(d.disk!, Buffer.alloc(P2P_LEN, d.fill!))
@@ -444,7 +475,20 @@ async function runIn(
       logsMissing,
     })
   }
-  const kept = !!o.keep || problems.length > 0 || !rows.every((r) => r.agree)
+  const replays: ReplayRow[] = []
+  const notReplayed: string[] = []
+  for (const [i, p] of plans.entries()) {
+    if (p.notReplayable) {
+      notReplayed.push(`${p.scenario.name}: ${p.notReplayable}`)
+      continue
+    }
+    for (const d of exp.nvme)
+      if (actual.get(d.labId) && actual.get(d.labId) !== d.guestBdf)
+        problems.push(`replay ${p.scenario.name}: ${d.labId} is not at the predicted ${d.guestBdf}`)
+    replays.push(...compareReplay(p, exp.twin, exp.twinSettings, era, guest.replays.get(`r${i}`)))
+  }
+  const kept =
+    !!o.keep || problems.length > 0 || !rows.every((r) => r.agree) || !replays.every((r) => r.agree)
   if (!kept) rmSync(work, { recursive: true, force: true })
   return {
     name: o.name,
@@ -456,6 +500,8 @@ async function runIn(
     rows,
     problems,
     notes,
+    replays,
+    notReplayed,
     bootSeconds: b.seconds,
     fetchSeconds: k.fetchSeconds,
     logPath,
@@ -503,11 +549,34 @@ export function formatResult(r: OracleResult): string[] {
     if (x.status !== 'confirmed')
       out.push(`  ${x.status.toUpperCase()} ${x.providerId}->${x.clientId}: ${x.reason}`)
   out.push(`  pairs: ${countsLine(r.rows)}`)
+  if (r.replays.length || r.notReplayed.length) out.push(...formatReplays(r))
+  return out
+}
+
+/** The replayed operations, one line each, and their counts. */
+export function formatReplays(r: OracleResult): string[] {
+  const out: string[] = []
+  let last = ''
+  for (const x of r.replays) {
+    if (x.scenario !== last) out.push(`  ${x.scenario}`)
+    last = x.scenario
+    const v = (y: { ret: number | null; errno: string | null } | null) =>
+      !y ? 'no result' : y.errno ? `-${y.errno}` : x.op === 'pread' ? `${y.ret}` : 'ok'
+    out.push(
+      `    ${String(x.index + 1).padStart(2)} ${x.op.padEnd(20)} guest ${v(x.guest).padEnd(12)} lab run ${v(x.engine).padEnd(12)} ${x.agree ? 'agree' : `DISAGREE: ${x.reason}`}`,
+    )
+  }
+  for (const n of r.notReplayed) out.push(`  not replayed: ${n}`)
+  const bad = r.replays.filter((x) => !x.agree).length
+  out.push(`  replayed operations: ${r.replays.length - bad} agree · ${bad} do not`)
   return out
 }
 
 export const runPassed = (r: OracleResult) =>
-  r.problems.length === 0 && r.rows.length > 0 && r.rows.every((x) => x.agree)
+  r.problems.length === 0 &&
+  r.rows.length > 0 &&
+  r.rows.every((x) => x.agree) &&
+  r.replays.every((x) => x.agree)
 
 /**
  * Runs a command-line entry point: the number its promise gives is the exit code; an exception is
