@@ -639,6 +639,7 @@ export class LabSession {
       matrix: { ...s.matrix, summary: this.summaryValue, lastChange: s.lastChange },
       importReport: s.importReport,
       revision: this.revision,
+      generation: this.generation,
       dirty: this.dirty,
       filePath: this.filePathValue,
     }

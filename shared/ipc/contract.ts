@@ -179,6 +179,11 @@ export interface LabView {
   importReport: ImportReport | null
   /** Bumps on every change, so the renderer can drop stale answers. */
   revision: number
+  /**
+   * Bumps when another lab is opened (import, default, new, open, recovery), not on edits or
+   * settings of this one: what a banner, a selection or a pane of the old lab is tied to.
+   */
+  generation: number
   /** The lab has changes not saved to filePath (or was never saved). */
   dirty: boolean
   /** The .p2plab file the lab was opened from or saved to; null for the default lab and imports. */

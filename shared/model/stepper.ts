@@ -273,7 +273,8 @@ export interface StepperView {
 export interface ExtraTable {
   pane: PaneId
   table: string
-  rows: { key: string; text: string }[]
+  /** `text`: the row on one line; `value`: the row itself as plain data (hex addresses, no bigint), for the variables tree. */
+  rows: { key: string; text: string; value?: unknown }[]
 }
 
 /** One operation compared in two eras. */

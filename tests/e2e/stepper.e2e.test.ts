@@ -148,7 +148,7 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     const vmas = page.locator('[data-test="pane"][data-pane="vmas"]')
     expect(await vmas.getAttribute('class')).toContain('changed')
     expect(await vmas.locator('[data-test="delta"]').first().textContent()).toMatch(/vm_flags/)
-    expect(await vmas.locator('tr.hot').count()).toBe(1)
+    expect(await vmas.locator('[data-test="var-row"].hot').count()).toBe(1)
     await shot('08-delta-highlight')
   })
 

@@ -184,18 +184,30 @@ export function htmlReport(sc: Scenario, r: ScenarioResult): string {
   return h.join('\n')
 }
 
+const SLUG_MAX = 60
+
+/** A file-name slug: lower case words joined by '-', cut at a word boundary (never mid-word). */
 function slug(s: string): string {
-  return (
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 60) || 'scenario'
-  )
+  const all = s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+  if (all.length <= SLUG_MAX) return all || 'scenario'
+  const cut = all.slice(0, SLUG_MAX + 1)
+  const at = cut.lastIndexOf('-')
+  return (at > 0 ? cut.slice(0, at) : all.slice(0, SLUG_MAX)) || 'scenario'
+}
+
+/** A scenario name without the era it names at its end ('… (v5.0-rfc)'): the file name carries the era run. */
+const TRAILING_ERA = /\s*\((?:v\d[\w.-]*|next)\)\s*$/
+
+/** `<scenario name>-<era>`: e.g. 'l05-the-rfc-special-vma-p2p-map-instead-of-struct-page-v5.0-rfc'. */
+export function reportBaseName(name: string, era: string): string {
+  return `${slug(name.replace(TRAILING_ERA, ''))}-${era}`
 }
 
 export function scenarioReport(sc: Scenario, r: ScenarioResult, format: ReportFormat): ReportText {
-  const base = `${slug(r.name)}-${r.era}`
+  const base = reportBaseName(r.name, r.era)
   return format === 'html'
     ? { fileName: `${base}.html`, mime: 'text/html', text: htmlReport(sc, r) }
     : { fileName: `${base}.md`, mime: 'text/markdown', text: markdownReport(sc, r) }

@@ -184,6 +184,7 @@ export function extraTables(w: World): ExtraTable[] {
       rows: Object.entries(rows as Record<string, unknown>).map(([key, row]) => ({
         key,
         text: show(row, 400),
+        value: plain(row),
       })),
     })
   }

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { ref, shallowRef } from 'vue'
+import { ref, shallowRef, watch } from 'vue'
 import type { IpcError, LabView, Result } from '../../../shared/ipc/contract'
 import type { EditRequest } from '../../../shared/model/edit'
 import type { TopoNodeSpec } from '../../../shared/model/topology'
@@ -30,6 +30,19 @@ export const useEditorStore = defineStore('editor', () => {
   const clipboard = shallowRef<TopoNodeSpec[] | null>(null)
   const refusal = shallowRef<Refusal | null>(null)
   const busy = ref(false)
+
+  // Everything here belongs to one lab: opening another (import, default, new, open) drops the
+  // refusal, the selection, collapsed switches and expanded folds of the one before.
+  watch(
+    () => useLabStore().view?.generation,
+    (now, before) => {
+      if (before === undefined || now === before) return
+      refusal.value = null
+      selectedIds.value = []
+      collapsed.value = []
+      expandedFolds.value = []
+    },
+  )
 
   async function settle(p: Promise<Result<LabView>>): Promise<boolean> {
     const lab = useLabStore()

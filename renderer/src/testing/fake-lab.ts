@@ -231,6 +231,7 @@ export function makeView(revision = 1, patch: Partial<LabView> = {}): LabView {
     canRedo: false,
     canUndoExercises: false,
     canRedoExercises: false,
+    generation: 1,
     matrix: {
       era: 'v6.12',
       distanceIsReturnValue: false,

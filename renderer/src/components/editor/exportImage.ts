@@ -17,8 +17,28 @@ function parseTranslate(el: HTMLElement): { x: number; y: number } {
   return m ? { x: Number(m[1]), y: Number(m[2]) } : { x: 0, y: 0 }
 }
 
+/**
+ * Classes that say what the user is doing on the canvas (a selection, the last refused edit), not
+ * what the topology is: the export draws each node as if they were absent.
+ */
+const TRANSIENT = ['selected', 'error'] as const
+
 /** A standalone SVG of the Vue Flow graph inside `root` (the element holding `.vue-flow`). */
 export function canvasToSvg(root: HTMLElement, title = 'PCIe topology'): string {
+  const cleared: [HTMLElement, string][] = []
+  for (const cls of TRANSIENT)
+    for (const el of root.querySelectorAll<HTMLElement>(`.topo-node.${cls}`)) {
+      el.classList.remove(cls)
+      cleared.push([el, cls])
+    }
+  try {
+    return drawSvg(root, title)
+  } finally {
+    for (const [el, cls] of cleared) el.classList.add(cls)
+  }
+}
+
+function drawSvg(root: HTMLElement, title: string): string {
   const nodes = [...root.querySelectorAll<HTMLElement>('.vue-flow__node')]
   const boxes = nodes.map((el) => {
     const p = parseTranslate(el)

@@ -108,7 +108,7 @@ describe('StatePanes', () => {
           {
             pane: 'devptes',
             table: 'devptes',
-            rows: [{ key: 'gpu0:0x7f0000000000', text: '{"valid":true}' }],
+            rows: [{ key: 'gpu0:0x7f0000000000', text: '{"valid":true}', value: { valid: true } }],
           },
         ],
       },
@@ -118,7 +118,9 @@ describe('StatePanes', () => {
     const p = w.get('[data-pane="devptes"]')
     expect(p.text()).toContain('Device page tables')
     expect(p.classes()).toContain('changed')
-    expect(p.findAll('tr.hot')).toHaveLength(1)
+    expect(p.findAll('.vrow.hot')).toHaveLength(1)
+    // a row of a table the WorldView does not carry is a tree of its fields, not JSON text
+    expect(p.get('[data-test="var-tree"]').text()).toBe('▾gpu0:0x7f0000000000{valid: true}validtrue')
   })
 })
 
