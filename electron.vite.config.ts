@@ -33,6 +33,8 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: 'out/renderer',
+      // Fonts stay files: the CSP's default-src 'self' allows no data: fonts.
+      assetsInlineLimit: (file: string) => (file.endsWith('.woff2') ? false : undefined),
       rolldownOptions: { input: { index: resolve(root, 'renderer/index.html') } },
     },
   },
