@@ -198,10 +198,10 @@ function slug(s: string): string {
   return (at > 0 ? cut.slice(0, at) : all.slice(0, SLUG_MAX)) || 'scenario'
 }
 
-/** A scenario name without the era it names at its end ('… (v5.0-rfc)'): the file name carries the era run. */
+/** A scenario name without the era it names in parentheses at its end: the file name carries the era run. */
 const TRAILING_ERA = /\s*\((?:v\d[\w.-]*|next)\)\s*$/
 
-/** `<scenario name>-<era>`: e.g. 'l05-the-rfc-special-vma-p2p-map-instead-of-struct-page-v5.0-rfc'. */
+/** `<scenario name>-<era>`, the scenario's name slugged without its trailing era, then the era run. */
 export function reportBaseName(name: string, era: string): string {
   return `${slug(name.replace(TRAILING_ERA, ''))}-${era}`
 }
