@@ -29,10 +29,14 @@ done
 for m in nvme-keyring nvme-auth nvme-core nvme; do
   [ -f "/lib/modules/$m.ko" ] && insmod "/lib/modules/$m.ko" $( [ "$m" = nvme-core ] && echo multipath=N )
 done
+# Wait for every namespace: 10 s plus 1 s per expected namespace (linear in the device count),
+# with a progress line every 2 s.
 i=0
-while [ "$i" -lt 300 ]; do
+limit=$((100 + 10 * NNS))
+while [ "$i" -lt "$limit" ]; do
   n=$(ls /sys/block 2>/dev/null | grep -c '^nvme')
   [ "$n" -ge "$NNS" ] && break
+  [ $((i % 20)) -eq 19 ] && echo "KQ WAIT $n/$NNS"
   sleep 0.1
   i=$((i + 1))
 done

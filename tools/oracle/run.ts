@@ -253,6 +253,7 @@ function boot(
         const l = line.slice(k + 3).trim()
         const t = ((Date.now() - t0) / 1000).toFixed(1)
         if (l.startsWith('KERNEL ')) progress(`  ${t} s: guest kernel ${l.slice(7)} is up`)
+        else if (l.startsWith('WAIT ')) progress(`  ${t} s: waiting for NVMe namespaces: ${l.slice(5)}`)
         else if (l.startsWith('NAMESPACES'))
           progress(`  ${t} s: NVMe namespaces: ${l.slice(11).trim() || 'none'}`)
         else if (l.startsWith('PAIR ')) {
