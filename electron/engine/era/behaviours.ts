@@ -86,12 +86,21 @@ export const BEHAVIOURS = {
     'follow_pfn_pte() refuses only FOLL_GET with -EFAULT: a FOLL_PIN request gets -EEXIST and __get_user_pages() skips the entry ("goto next_page"), leaving pages[i] unwritten',
     '7196040e19ad "mm: fix invalid page pointer returned with FOLL_PIN gups" (Peter Xu; Fixes: 3faa52c03f44 of 5.6; in 5.18, S12 index ids 30581887993, 36049806000 (AUTOSEL to a stable branch, 2022-04-28))',
   ),
-  'gup.longterm-always-through-locked': b(
-    '6.4',
-    undefined,
+  'gup.fast-valid-gup-flags': b(
+    '6.1',
+    '6.3',
     'partly',
-    'every slow-path GUP goes through __gup_longterm_locked(), which returns __get_user_pages_locked() at once without FOLL_LONGTERM',
-    '6.12.118 mm/gup.c __gup_longterm_locked(); 6.1.192 still has __gup_longterm_unlocked(); the 6.3/6.4 cleanup release is unverified',
+    'get_user_pages_fast() checks is_valid_gup_flags() (WARN_ON_ONCE(FOLL_PIN), WARN_ON_ONCE(FOLL_LONGTERM)) instead of WARN_ON_ONCE(FOLL_PIN) alone',
+    '6.1.192 mm/gup.c:3151-3156; whether 6.0 had it is unverified (5.10.13 did not), so it is shown from 6.1',
+  ),
+
+  // ---- HMM ----
+  'hmm.walk-mixedmap': b(
+    '5.17',
+    undefined,
+    'unverified',
+    'hmm_vma_walk_test() walks VM_MIXEDMAP VMAs (vm_normal_page() decides per PTE); 5.7–5.16 skipped them like VM_IO|VM_PFNMAP',
+    '87c01d57fa23 (from memory; a 5.15.17 stable backport exists, not modelled); 6.12.118 mm/hmm.c:527-529',
   ),
 
   // ---- block ----

@@ -99,9 +99,13 @@ export interface Range {
   patch?: 'rfc-2019'
   /** Also with this patch set although mainline got it later (the RFC's -mm base). */
   alsoWith?: 'rfc-2019'
+  /** A second span in which it existed again. */
+  again?: { since: Release; gone?: Release }
 }
 
 function inRange(era: Era, r: Range): boolean {
+  if (r.again && inRange(era, { since: r.again.since, ...(r.again.gone ? { gone: r.again.gone } : {}) }))
+    return true
   const d = ERA_TABLE[era]
   if (r.patch) return d.patches.includes(r.patch)
   if (
@@ -120,9 +124,15 @@ function inRange(era: Era, r: Range): boolean {
 export function rangeText(r: Range): string {
   if (r.patch) return 'RFC 2019 only'
   const from = r.since ?? '≤5.0'
-  if (r.gone === undefined) return `${from}+`
-  const last = previousRelease(r.gone)
-  return last === r.since ? from : `${from}–${last}`
+  const first =
+    r.gone === undefined
+      ? `${from}+`
+      : previousRelease(r.gone) === r.since
+        ? from
+        : `${from}–${previousRelease(r.gone)}`
+  return r.again
+    ? `${first}, ${rangeText({ since: r.again.since, ...(r.again.gone ? { gone: r.again.gone } : {}) })}`
+    : first
 }
 
 // ---- kernel names -----------------------------------------------------------------------------

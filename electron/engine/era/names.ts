@@ -27,6 +27,8 @@ export interface NameDef {
   gone?: Release
   /** What it became in `gone`. */
   renamedTo?: string
+  /** A second span in which the name existed again (iov_iter_get_pages: ≤5.19, then 6.2–6.4). */
+  again?: { since: Release; gone?: Release }
   /** Only with this out-of-tree patch set (never merged). */
   patch?: 'rfc-2019'
   /** Also present with this patch set although mainline got it later (the RFC's -mm base). */
@@ -38,7 +40,7 @@ export interface NameDef {
   confidence: 'verified' | 'partly' | 'unverified'
 }
 
-type Opt = Partial<Pick<NameDef, 'gone' | 'renamedTo' | 'patch' | 'alsoWith' | 'moved' | 'kind'>>
+type Opt = Partial<Pick<NameDef, 'gone' | 'renamedTo' | 'patch' | 'alsoWith' | 'moved' | 'kind' | 'again'>>
 
 const fn = (
   file: string,
@@ -145,7 +147,7 @@ export const NAMES = {
     'mm/gup.c',
     null,
     'verified',
-    'older than 5.0 (v5.0 get_user_pages_fast() falls back to it); 6.1.192 mm/gup.c, 6.12.118 mm/gup.c',
+    'older than 5.0 (the v5.0 get_user_pages_fast() falls back to it); 6.1.192 mm/gup.c:2354',
   ),
   get_user_pages_longterm: fn(
     'mm/gup.c',
@@ -161,11 +163,8 @@ export const NAMES = {
     'mm/gup.c',
     '5.2',
     'partly',
-    'S12 (FOLL_LONGTERM in GUP-fast, Ira Weiny 2019); 6.1.192 mm/gup.c has it; gone by 6.12.118',
-    {
-      gone: '6.4',
-      renamedTo: '__gup_longterm_locked()',
-    },
+    'S12 (FOLL_LONGTERM in GUP-fast, Ira Weiny 2019); 6.1.192 mm/gup.c:2966; the 6.4-era tree (index 13006298) calls __gup_longterm_locked() directly: gone with the 6.3 series of d64e2dbc33a1 (release inferred)',
+    { gone: '6.3', renamedTo: '__gup_longterm_locked() with FOLL_UNLOCKABLE' },
   ),
   pin_user_pages: fn(
     'mm/gup.c',
@@ -219,13 +218,10 @@ export const NAMES = {
   gup_fast_pte_range: fn('mm/gup.c', '6.10', 'partly', 'S12; 6.12.118 mm/gup.c:2935'),
   is_valid_gup_flags: fn(
     'mm/gup.c',
-    null,
-    'unverified',
-    'S12: 6.1.192 mm/gup.c:2171; introduction release unverified (taken as older than every era that shows it)',
-    {
-      gone: '6.3',
-      renamedTo: 'is_valid_gup_args',
-    },
+    '5.10',
+    'partly',
+    'S12: 6.1.192 mm/gup.c:2171 (WARN_ON_ONCE(FOLL_PIN), WARN_ON_ONCE(FOLL_LONGTERM)); present in 5.10.13 (Rtoax/linux-5.10.13, index id 31178608294), called there by get_user_pages() and get_user_pages_remote(); introduced with FOLL_PIN (5.6/5.7, unverified), so "5.10" is the earliest lab era that surely has it',
+    { gone: '6.3', renamedTo: 'is_valid_gup_args' },
   ),
   is_valid_gup_args: fn(
     'mm/gup.c',
@@ -301,20 +297,17 @@ export const NAMES = {
   ),
   migrate_longterm_unpinnable_pages: fn(
     'mm/gup.c',
-    null,
-    'partly',
-    'S12; 6.1.192 mm/gup.c:2023 (introduced between 5.13 and 6.1: release unverified)',
-    {
-      gone: '6.12',
-      renamedTo: 'migrate_longterm_unpinnable_folios',
-    },
+    '6.0',
+    'unverified',
+    'S12; 6.1.192 mm/gup.c:2023 (introduced between 5.13 and 6.1; shown only with DEVICE_COHERENT pages, 6.0+)',
+    { gone: '6.12', renamedTo: 'migrate_longterm_unpinnable_folios' },
   ),
   migrate_longterm_unpinnable_folios: fn('mm/gup.c', '6.12', 'partly', 'S12 (by 6.12); 6.12.118 mm/gup.c'),
   folio_is_longterm_pinnable: fn(
     'include/linux/mm.h',
-    null,
-    'verified',
-    'S12 (present in 6.1.192 and 6.12.118)',
+    '6.0',
+    'partly',
+    'S12 (present in 6.1.192 and 6.12.118; introduction unverified)',
   ),
   vma_is_fsdax: fn('include/linux/fs.h', null, 'verified', 'S12'),
   FOLL_WRITE: flag('include/linux/mm.h', null, 'verified', 'include/linux/mm.h (older than 5.0)'),
@@ -423,10 +416,8 @@ export const NAMES = {
     'lib/iov_iter.c',
     null,
     'partly',
-    "S12: the 4-argument+start form (FOLL_GET) until 6.0 (renamed iov_iter_get_pages2); the form with gup_flags 6.2–6.4 (Logan Gunthorpe's 6.2 block patch); absent from 6.1.192 and 6.12.118",
-    {
-      gone: '6.5',
-    },
+    "S12: iov_iter_get_pages(i, pages, maxsize, maxpages, &start) (FOLL_GET) until 6.0, when Al Viro's series renamed it iov_iter_get_pages2() (eba2d3d79829); back with a flags argument in 6.2 (d82076403cef, for-6.2/block; 5e3e3f2e15df passes FOLL_PCI_P2PDMA), extraction flags from 6.3 (f62e52d1276b), removed by the 6.5 block pull; absent from 6.1.192 and 6.12.118",
+    { gone: '6.0', renamedTo: 'iov_iter_get_pages2', again: { since: '6.2', gone: '6.5' } },
   ),
   iov_iter_get_pages2: fn(
     'lib/iov_iter.c',
@@ -683,11 +674,13 @@ export const NAMES = {
   HMM_PFN_P2P: flag('include/linux/hmm.h', null, 'verified', 'S12: RFC only', { patch: 'rfc-2019' }),
 
   // ---- HMM, migrate, device memory ------------------------------------------------------------
-  hmm_vma_fault: fn('mm/hmm.c', null, 'partly', 'S12 (4.14–5.1, S9)', {
-    gone: '5.2',
-    renamedTo: 'hmm_range_fault',
-  }),
-  hmm_vma_get_pfns: fn('mm/hmm.c', null, 'partly', 'S12 (4.14–5.1, S9)', {
+  hmm_vma_fault: fn(
+    'mm/hmm.c',
+    null,
+    'partly',
+    "S9: the public 4.14–5.1 API (hmm_vma_fault(range, block)); from 5.2 the name lives on as mm/hmm.c's internal static helper of hmm_range_fault() (6.1.192 and 6.12.118 mm/hmm.c:63)",
+  ),
+  hmm_vma_get_pfns: fn('mm/hmm.c', null, 'partly', 'S9: the public 4.14–5.1 snapshot API', {
     gone: '5.2',
     renamedTo: 'hmm_range_snapshot',
   }),
@@ -911,9 +904,9 @@ export const NAMES = {
   ),
   ib_dma_map_sgtable_attrs: fn(
     'include/rdma/ib_verbs.h',
-    null,
-    'partly',
-    'S12: present in 6.1.192 include/rdma/ib_verbs.h:4101 and 6.12.118 :4157; introduction release unverified (5.15 era assumed)',
+    '5.15',
+    'unverified',
+    'present in 6.1.192 include/rdma/ib_verbs.h:4101 and 6.12.118 :4157; added with the umem sg_append_table conversion (5.15, from memory)',
   ),
   create_user_odp_mr: fn(
     'drivers/infiniband/hw/mlx5/mr.c',
@@ -1043,6 +1036,49 @@ export const NAMES = {
   VM_MIXEDMAP: flag('include/linux/mm.h', null, 'verified', 'older than 5.0'),
   VM_DONTEXPAND: flag('include/linux/mm.h', null, 'verified', 'older than 5.0'),
   VM_DONTDUMP: flag('include/linux/mm.h', null, 'verified', 'older than 5.0'),
+  FOLL_FAST_ONLY: flag(
+    'include/linux/mm.h',
+    '5.8',
+    'partly',
+    'S12 (pin_user_pages_fast_only series, 2020-05); 6.1.192 include/linux/mm.h:3103; mm/internal.h from 6.3',
+  ),
+  is_pinnable_page: fn('include/linux/mm.h', '5.13', 'unverified', 'S12 (d1e153fea2a8 era, from memory)', {
+    gone: '6.0',
+    renamedTo: 'is_longterm_pinnable_page / folio_is_longterm_pinnable',
+  }),
+  hmm_range_snapshot: fn(
+    'mm/hmm.c',
+    '5.2',
+    'verified',
+    'S12: the 5.2 snapshot entry; replaced by hmm_range_fault(range, HMM_FAULT_SNAPSHOT) in the 5.4 hmm pull',
+    { gone: '5.4', renamedTo: 'hmm_range_fault(range, HMM_FAULT_SNAPSHOT)' },
+  ),
+  dma_unmap_sg_attrs: fn(
+    'kernel/dma/mapping.c',
+    null,
+    'verified',
+    'older than 5.0 (include/linux/dma-mapping.h before 5.10)',
+  ),
+  is_migrate_cma_page: fn(
+    'include/linux/mmzone.h',
+    null,
+    'verified',
+    'older than 5.0; check_and_migrate_cma_pages() tests it (5.10.13)',
+  ),
+  is_longterm_pinnable_page: fn(
+    'include/linux/mm.h',
+    '5.19',
+    'unverified',
+    'S12 (renamed from is_pinnable_page; 6.1.192 include/linux/mm.h)',
+    { gone: '6.6', renamedTo: 'folio_is_longterm_pinnable' },
+  ),
+  hmm_mirror_register: fn(
+    'mm/hmm.c',
+    null,
+    'unverified',
+    'S9 (4.14 HMM mirror API); removed when mmu_interval_notifier replaced the hmm mirror (5.5/5.6, from memory)',
+    { gone: '5.6', renamedTo: 'mmu_interval_notifier_insert' },
+  ),
 } as const satisfies Record<string, NameDef>
 
 export type KName = keyof typeof NAMES
