@@ -4,8 +4,9 @@
  * `npx tsx tests/scenarios/generate.ts` writes the lab files and the golden traces; the test checks
  * that the files on disk still match this source.
  */
-import type { LabFile, LabSettings, MachineSpec } from '../../shared/model/topology'
-import { DEFAULT_SETTINGS, LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
+import type { Era, LabFile, LabSettings, MachineSpec } from '../../shared/model/topology'
+import { DEFAULT_SETTINGS, ERAS, LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
+import { has } from '../../electron/engine/era/index'
 import { t1, t1amd, t1nw } from '../helpers/topologies'
 import { setup, type Scenario } from '../../electron/engine/index'
 import { FIDELITY_CASES } from './cases-fidelity'
@@ -50,12 +51,21 @@ function c22(era: 'v6.12' | 'v5.0'): Scenario {
           ],
         },
       },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'buf', npages: 512, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] },
-        narration: 'GUP-fast bails on the special PTE; the slow path refuses the VM_IO|VM_PFNMAP VMA.',
-        expect: { errno: 'EFAULT', ret: -14 },
-      },
+      era === 'v5.0'
+        ? {
+            op: 'get_user_pages_fast',
+            args: { buf: 'buf', npages: 512, flags: ['FOLL_WRITE'] },
+            narration:
+              'v5.0 has no pin_user_pages_fast() (5.6) and no FOLL_LONGTERM (5.2): a driver calls get_user_pages_fast(start, 512, write = 1, pages). gup_pgd_range() bails on the special PTE; get_user_pages_unlocked() -> check_vma_flags() refuses the VM_IO|VM_PFNMAP VMA.',
+            expect: { errno: 'EFAULT', ret: -14 },
+          }
+        : {
+            op: 'pin_user_pages_fast',
+            args: { buf: 'buf', npages: 512, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] },
+            narration:
+              'is_valid_gup_args(), then gup_fast_fallback() (6.10 name of internal_get_user_pages_fast()): GUP-fast bails on the special PTE; the slow path refuses the VM_IO|VM_PFNMAP VMA.',
+            expect: { errno: 'EFAULT', ret: -14 },
+          },
       {
         op: 'ibv_reg_mr',
         args: {
@@ -65,7 +75,10 @@ function c22(era: 'v6.12' | 'v5.0'): Scenario {
           access: ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE'],
           as: 'mr',
         },
-        narration: 'ib_umem_get() charges pinned_vm, fails to pin, and rolls pinned_vm back.',
+        narration:
+          era === 'v5.0'
+            ? 'ib_umem_get() charges pinned_vm, calls get_user_pages_longterm() (the v5.0 long-term pin), fails, and rolls pinned_vm back.'
+            : 'ib_umem_get() charges pinned_vm, fails to pin, and rolls pinned_vm back.',
         expect: {
           errno: 'EFAULT',
           state: [
@@ -123,7 +136,13 @@ function c23(era: 'v6.12' | 'v5.0'): Scenario {
         narration: '(b) One page past the end of the BAR: pci_mmap_fits() fails and the VMA is freed again.',
         expect: { errno: 'EINVAL', state: [{ vma: 'past', exists: false }] },
       },
-      { op: 'lockdown', args: { on: true }, narration: 'Boot with lockdown=integrity.' },
+      {
+        op: 'lockdown',
+        args: { on: true },
+        narration: locked
+          ? 'Boot with lockdown=integrity.'
+          : 'Boot with lockdown=integrity: v5.0 has no lockdown LSM (5.4), so the scenario says the operation does not exist in the era.',
+      },
       {
         op: 'mmap_resource',
         args: { dev: 'gpu0', bar: 1, len: '16G', as: 'locked' },
@@ -134,9 +153,11 @@ function c23(era: 'v6.12' | 'v5.0'): Scenario {
       },
       { op: 'lockdown', args: { on: false } },
       {
-        op: 'pin_user_pages',
+        op: locked ? 'pin_user_pages' : 'get_user_pages',
         args: { buf: 'res', npages: 1, flags: ['FOLL_WRITE'] },
-        narration: '(d) GUP on the resource mapping: check_vma_flags() refuses VM_IO|VM_PFNMAP.',
+        narration: locked
+          ? '(d) GUP on the resource mapping: check_vma_flags() refuses VM_IO|VM_PFNMAP.'
+          : '(d) GUP on the resource mapping (v5.0: get_user_pages(); pin_user_pages() is 5.6): check_vma_flags() refuses VM_IO|VM_PFNMAP.',
         expect: { errno: 'EFAULT' },
       },
     ],
@@ -264,10 +285,20 @@ function c25(era: 'v6.12' | 'v6.2'): Scenario {
         args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] },
         narration:
           era === 'v6.2'
-            ? '(d) 6.2–6.3: check_vma_flags() refuses a long-term P2PDMA pin with -EOPNOTSUPP.'
-            : '(d) 6.4+: is_valid_gup_args() WARNs and returns -EINVAL for FOLL_LONGTERM|FOLL_PCI_P2PDMA.',
-        expect: { errno: era === 'v6.2' ? 'EOPNOTSUPP' : 'EINVAL' },
+            ? '(d) 6.2: check_vma_flags() refuses a long-term P2PDMA pin with -EOPNOTSUPP (4003f107fa2e).'
+            : '(d) 6.4+: is_valid_gup_args() WARNs on FOLL_LONGTERM|FOLL_PCI_P2PDMA, and pin_user_pages() then returns 0, not an errno (6.12.118 mm/gup.c pin_user_pages(): "if (!is_valid_gup_args(pages, NULL, &gup_flags, FOLL_PIN)) return 0;").',
+        expect: era === 'v6.2' ? { errno: 'EOPNOTSUPP' } : { errno: null, ret: 0 },
       },
+      {
+        op: 'pin_user_pages_fast',
+        args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'], as: 'lt' },
+        narration:
+          era === 'v6.2'
+            ? '(e) 6.2: nothing checks the flags before GUP-fast, which grabs all four pages (the refusal lives in the slow path only; inferred from the code structure of 4003f107fa2e).'
+            : '(e) pin_user_pages_fast() returns -EINVAL from the same is_valid_gup_args() WARN (6.12.118 mm/gup.c pin_user_pages_fast()).',
+        expect: era === 'v6.2' ? { ret: 4, state: [{ pages: 'lt', pinned: true }] } : { errno: 'EINVAL' },
+      },
+      ...(era === 'v6.2' ? [{ op: 'unpin_user_pages' as const, args: { pages: 'lt' } }] : []),
     ],
   }
 }
@@ -1557,6 +1588,65 @@ function d01(): Scenario {
   }
 }
 
+/**
+ * E2: one small workload (a fresh anonymous buffer: GUP with a fault, a pin, an O_DIRECT read, an RDMA
+ * MR) in every era, so each era's GUP call path is on file: the names it shows are checked against
+ * the era table (tests/scenarios/names-in-era.test.ts). Issue 16 corrections 2–5 read here.
+ */
+function e2(era: Era): Scenario {
+  const hasPin = has(era, 'pin_user_pages_fast')
+  return {
+    name: `E2 the GUP call path of ${era}`,
+    era,
+    narration:
+      'The same four operations in every era, each through that era\'s own functions (docs/kernel/eras.md): get_user_pages_fast() takes a write bool before 5.2 (73b0140bf0fe); pin_user_pages*() and FOLL_PIN are 5.6 (eddb1c228f79); GUP-fast is internal_get_user_pages_fast() until 6.9 and gup_fast_fallback() -> gup_fast() -> gup_fast_pgd_range() from 6.10 (23babe1934d7); the slow path grabs with get_page() (5.0), try_get_page() (5.1+), try_grab_page() (5.7–6.9; 6.4-era tree index 13006298: it is the one that returns -EREMOTEIO for a P2PDMA page) and try_grab_folio() (6.10+, f442fa614137); O_DIRECT takes pages with iov_iter_get_pages() (≤5.19), iov_iter_get_pages2() (6.0–6.1), iov_iter_get_pages(…, gup_flags) (6.2, Logan Gunthorpe\'s block patch 5e3e3f2e15df), the same with ITER_ALLOW_P2PDMA (6.3–6.4) and iov_iter_extract_pages() with FOLL_PIN (6.5+, "Block updates for 6.5").',
+    processes: [{ name: 'app' }],
+    operations: [
+      {
+        op: 'mmap_anon',
+        args: { len: '16K', as: 'buf' },
+        narration: 'Four anonymous pages, not faulted in yet.',
+      },
+      {
+        op: 'get_user_pages_fast',
+        args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE'], as: 'g' },
+        narration:
+          "GUP-fast finds pte_none and gives up; the slow path faults the pages in (faultin_page) and grabs them with the era's slow-path helper.",
+        expect: { ret: 4, state: [{ pages: 'g', ram: true }] },
+      },
+      {
+        op: 'unpin_user_pages',
+        args: { pages: 'g' },
+        narration: 'FOLL_GET references go back with put_page().',
+      },
+      {
+        op: 'pin_user_pages_fast',
+        args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'], as: 'p' },
+        narration: hasPin
+          ? "The pages are present now: GUP-fast pins all four with the era's GUP-fast grab (try_grab_compound_head 5.7–5.17, try_grab_folio 5.18–6.9, try_grab_folio_fast 6.10+)."
+          : `pin_user_pages_fast() is 5.6: ${era} has no pins, only FOLL_GET references.`,
+        ...(hasPin ? { expect: { ret: 4, state: [{ pages: 'p', pinned: true }] } } : {}),
+      },
+      ...(hasPin ? [{ op: 'unpin_user_pages' as const, args: { pages: 'p' } }] : []),
+      {
+        op: 'pread',
+        args: { disk: 'nvme2n1', buf: 'buf', len: '16K' },
+        narration:
+          "An O_DIRECT read into the buffer: __bio_iov_iter_get_pages() and the era's iov_iter getter.",
+        expect: { ret: 16384 },
+      },
+      {
+        op: 'ibv_reg_mr',
+        args: { dev: 'nic0', buf: 'buf', len: '16K', access: ['IBV_ACCESS_LOCAL_WRITE'], as: 'mr' },
+        narration:
+          'ib_umem_get(): get_user_pages_longterm() before 5.2, get_user_pages(FOLL_LONGTERM) 5.2–5.5 (932f4a630a69), pin_user_pages_fast(FOLL_LONGTERM) from 5.6.',
+        expect: { errno: null, state: [{ umem: 'mr', exists: true }] },
+      },
+      { op: 'ibv_dereg_mr', args: { dev: 'nic0', mr: 'mr' } },
+    ],
+  }
+}
+
 export const CASES: CaseFile[] = [
   {
     file: 'C01-same-switch-bus-address',
@@ -1601,6 +1691,12 @@ export const CASES: CaseFile[] = [
     title: 'C13: the provider is also the client',
     machine: t1(),
     scenarios: [c13()],
+  },
+  {
+    file: 'E2-gup-call-path-per-era',
+    title: 'E2: the GUP call path of every era (names, grabs, O_DIRECT getters, RDMA pins)',
+    machine: t1(),
+    scenarios: ERAS.map(e2),
   },
   {
     file: 'E1-sgl-pgmap-merge-rule',

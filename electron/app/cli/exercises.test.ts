@@ -22,7 +22,7 @@ describe('lab exercises', () => {
       scenario: expect.stringMatching(/^L01 /),
       id: 'bar-first-failure',
       kind: 'which-op-fails',
-      choices: ['1 mmap_bar', '2 pin_user_pages_fast', '3 ibv_reg_mr', '4 pread', 'none'],
+      choices: ['1 mmap_bar', '2 get_user_pages_fast', '3 ibv_reg_mr', '4 pread', 'none'],
     })
     const text = io()
     expect(await runCli(['exercises'], text)).toBe(0)

@@ -60,7 +60,7 @@ describe('lab run (runCommand)', () => {
     const text = io({})
     expect(runCommand(['run'], text)).toBe(0)
     expect(text.out()).toContain(
-      'exercise bar-gup-errno (errno): answer EFAULT ok [engine: v5.0 EFAULT, v6.12 EFAULT]',
+      'exercise bar-gup-errno (errno): answer EFAULT ok [engine: v5.10 EFAULT, v6.12 EFAULT]',
     )
   })
 
@@ -72,7 +72,7 @@ describe('lab run (runCommand)', () => {
         id: 'wrong',
         kind: 'errno',
         op: 2,
-        eras: ['v5.0', 'v6.12'],
+        eras: ['v5.10', 'v6.12'],
         question: 'q',
         answer: 'EREMOTEIO',
         explanation: '',
@@ -81,9 +81,9 @@ describe('lab run (runCommand)', () => {
     const x = io({ 'ex.p2plab': labText({ ...lab, scenarios: [sc] }) })
     expect(runCommand(['run', 'ex.p2plab'], x)).toBe(1)
     expect(x.out()).toContain(
-      'exercise wrong (errno): answer EREMOTEIO WRONG [engine: v5.0 EFAULT, v6.12 EFAULT]',
+      'exercise wrong (errno): answer EREMOTEIO WRONG [engine: v5.10 EFAULT, v6.12 EFAULT]',
     )
-    expect(x.out()).toContain('v5.0: the engine says EFAULT, the answer says EREMOTEIO')
+    expect(x.out()).toContain('v5.10: the engine says EFAULT, the answer says EREMOTEIO')
     const j = io({ 'ex.p2plab': labText({ ...lab, scenarios: [sc] }) })
     expect(runCommand(['run', 'ex.p2plab', '--json'], j)).toBe(1)
     expect(JSON.parse(j.out()).scenarios[0].exercises[0]).toMatchObject({ id: 'wrong', ok: false })

@@ -100,7 +100,7 @@ describe('stepping channels', () => {
   })
 
   it('compares two eras per operation', () => {
-    const cmp = val(call('scenario.compare', { index: 0, eras: ['v5.0', 'v6.12'] })) as {
+    const cmp = val(call('scenario.compare', { index: 0, eras: ['v5.10', 'v6.12'] })) as {
       operations: { op: string; a: { errno: string | null }; b: { errno: string | null } }[]
     }
     expect(cmp.operations[1]).toMatchObject({

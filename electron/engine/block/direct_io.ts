@@ -9,7 +9,7 @@ import type { FollFlag } from '../../../shared/model/mm'
 import { dmaAddr, hex, PAGE_SIZE, paddr, sizeStr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KernelError, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { behaves, pick } from '../era/index'
+import { behaves, has, pick } from '../era/index'
 import { frame, kcall, type Call } from '../core/step'
 import { Tx } from '../core/world'
 import { dmaMapForDriver, dmaUnmapSgtable, iovaRange } from '../dma/mapping'
@@ -121,13 +121,21 @@ function* blkdevDirectIO(
 }
 
 /**
- * bioIovIterGetPages - pin the user buffer for a bio.
- * Mirrors block/bio.c: __bio_iov_iter_get_pages(): extraction flags get FOLL_PCI_P2PDMA
- * (ITER_ALLOW_P2PDMA from ~6.3/6.4) only when blk_queue_pci_p2pdma(q); iov_iter_get_pages2()
- * (FOLL_GET) before v6.4 in the lab, iov_iter_extract_pages() (FOLL_PIN) after.
+ * bioIovIterGetPages - take the user buffer's pages for a bio.
+ * Mirrors block/bio.c: __bio_iov_iter_get_pages() of the era (S12 for the commits, pulls named):
+ * - ≤5.19: iov_iter_get_pages(iter, pages, maxsize, maxpages, &offset) -> get_user_pages_fast()
+ *   (FOLL_GET references; a write bool before 5.2).
+ * - 6.0–6.1: iov_iter_get_pages2(), the same call renamed (eba2d3d79829; 6.1.192 block/bio.c:1217).
+ * - 6.2: iov_iter_get_pages(…, &offset, gup_flags) with gup_flags |= FOLL_PCI_P2PDMA when
+ *   blk_queue_pci_p2pdma(q) (5e3e3f2e15df + d82076403cef, for-6.2/block) -> get_user_pages_fast():
+ *   still FOLL_GET.
+ * - 6.3–6.4: the same call with extraction_flags |= ITER_ALLOW_P2PDMA (f62e52d1276b), which
+ *   __iov_iter_get_pages_alloc() turns into FOLL_PCI_P2PDMA; still FOLL_GET.
+ * - 6.5+: iov_iter_extract_pages(…, ITER_ALLOW_P2PDMA) -> pin_user_pages_fast(): FOLL_PIN
+ *   (a7e689dd1c06, 403b6fb8dac1: "Block updates for 6.5"; 6.12.118 block/bio.c:1327-1365,
+ *   lib/iov_iter.c:1796-1821).
  *
  * Errnos: the GUP errnos (-EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO).
- * Simplification: the v6.2/v6.3 boundary of the iov_iter_extract_pages() conversion is unverified.
  */
 function* bioIovIterGetPages(
   k: Kernel,
@@ -144,14 +152,18 @@ function* bioIovIterGetPages(
     (r) => `${r.runs.reduce((s, x) => s + x.count, 0n)} page(s)`,
   )
   function* body(): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
+    // a read: the device writes the user buffer, so the pages are taken for writing
     const flags: FollFlag[] = ['FOLL_WRITE']
+    const iterFlag = has(k.era, 'ITER_ALLOW_P2PDMA')
+    let p2p = false
     if (behaves(k.era, 'block.dio-foll-pci-p2pdma')) {
-      const p2p = !!disk.endpoint?.queueP2p
+      p2p = !!disk.endpoint?.queueP2p
+      const set = iterFlag ? 'extraction_flags |= ITER_ALLOW_P2PDMA' : 'gup_flags |= FOLL_PCI_P2PDMA'
       yield f.check(
         'blk_queue_pci_p2pdma(q)',
         p2p,
         p2p
-          ? `${diskName(disk)}'s queue supports P2PDMA: extraction passes ${behaves(k.era, 'block.dio-extract-pages') ? 'ITER_ALLOW_P2PDMA -> ' : ''}FOLL_PCI_P2PDMA`
+          ? `${diskName(disk)}'s queue supports P2PDMA: ${set}${iterFlag ? ' (FOLL_PCI_P2PDMA for GUP)' : ''}`
           : `${diskName(disk)}'s queue does not support P2PDMA: no FOLL_PCI_P2PDMA`,
       )
       if (p2p) flags.push('FOLL_PCI_P2PDMA')
@@ -159,10 +171,16 @@ function* bioIovIterGetPages(
     const pin = behaves(k.era, 'block.dio-extract-pages')
     const via = frame(
       k,
-      pin ? 'iov_iter_extract_pages' : pick(k.era, 'iov_iter_get_pages2', 'iov_iter_get_pages'),
+      pin ? 'iov_iter_extract_pages' : pick(k.era, 'iov_iter_get_pages', 'iov_iter_get_pages2'),
       ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'],
     )
-    yield via.enter({ maxpages: npages.toString() })
+    const viaArgs: Record<string, string> = {
+      maxsize: (npages * PAGE_SIZE).toString(),
+      maxpages: npages.toString(),
+    }
+    if (iterFlag) viaArgs.extraction_flags = p2p ? 'ITER_ALLOW_P2PDMA' : '0'
+    else if (behaves(k.era, 'block.dio-foll-pci-p2pdma')) viaArgs.gup_flags = p2p ? 'FOLL_PCI_P2PDMA' : '0'
+    yield via.enter(viaArgs)
     const r = yield* pinUserPagesFast(k, mm, buf, npages, flags, pin)
     if (!r.ok) {
       yield via.fail(r.error)

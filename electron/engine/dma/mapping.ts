@@ -27,7 +27,7 @@ import { dmaAddr, hex, PAGE_SIZE, paddr, pfnToPhys, sizeStr, type DmaAddr } from
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { behaves, has, pick } from '../era/index'
-import { frame, kcall, type Call } from '../core/step'
+import { frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type SgEntry, type SgTable } from '../core/world'
 import { isP2pdmaPage } from '../gup/gup'
 import { pageAt } from '../mm/mm'
@@ -335,14 +335,26 @@ function* iommuMapSg(
 
 /**
  * dmaMapSgAttrs - dispatch to dma-direct or the IOMMU's map_sg.
- * Mirrors kernel/dma/mapping.c: __dma_map_sg_attrs() (dma_map_direct() ? dma_direct_map_sg : ops->map_sg).
+ * Mirrors kernel/dma/mapping.c: __dma_map_sg_attrs() (5.15+, fffe3cc8c219: dma_map_direct() ?
+ * dma_direct_map_sg : ops->map_sg). Before 5.15 the dispatch is the body of dma_map_sg_attrs() itself
+ * (`parent`), and dma_map_sgtable() (5.8+) calls dma_map_sg_attrs().
  *
  * Errnos: -EREMOTEIO, -ENOMEM.
  */
-function* dmaMapSgAttrs(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection): Call<KResult<number>> {
+function* dmaMapSgAttrs(
+  k: Kernel,
+  dev: PciDev,
+  sgt: string,
+  dir: DmaDirection,
+  parent: Frame | null = null,
+): Call<KResult<number>> {
+  if (!has(k.era, '__dma_map_sg_attrs')) {
+    if (parent) return yield* dispatch(parent)
+    return yield* dmaMapSg(k, dev, sgt, dir)
+  }
   const f = frame(k, '__dma_map_sg_attrs', ['EREMOTEIO', 'ENOMEM'])
-  return yield* kcall(f, { dev: dev.bdf, dir }, body())
-  function* body(): Call<KResult<number>> {
+  return yield* kcall(f, { dev: dev.bdf, dir }, dispatch(f))
+  function* dispatch(f: Frame): Call<KResult<number>> {
     yield f.check(
       'dma_map_direct(dev, ops)?',
       !k.iommu,
@@ -381,6 +393,15 @@ export function* dmaMapSgtable(
     if (!t) return fail(kerr('EINVAL', f.fn, `no sg_table '${sgt}'`))
     const r = yield* dmaMapSgAttrs(k, dev, sgt, dir)
     if (!r.ok) return r
+    if (!has(k.era, '__dma_map_sg_attrs') && r.value === 0) {
+      // 5.8–5.14: `nents = dma_map_sg_attrs(); if (nents <= 0) return -EINVAL;`
+      yield f.check(
+        'nents <= 0?',
+        false,
+        'dma_map_sg_attrs() mapped nothing: -EINVAL (the errno is lost before 5.15)',
+      )
+      return fail(kerr('EINVAL', f.fn, 'dma_map_sg_attrs() returned 0'))
+    }
     const tx = new Tx(k.world).set('sgts', sgt, { ...k.world.sgts[sgt]!, nents: r.value })
     yield f.mutate(tx.deltas, `sgt->nents = ${r.value}`)
     return ok(0)
@@ -397,7 +418,7 @@ export function* dmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection
   const f = frame(k, 'dma_map_sg_attrs', [])
   return yield* kcall(f, { dev: dev.bdf, sgt, dir }, body())
   function* body(): Call<KResult<number>> {
-    const r = yield* dmaMapSgAttrs(k, dev, sgt, dir)
+    const r = yield* dmaMapSgAttrs(k, dev, sgt, dir, f)
     if (!r.ok) {
       yield f.check('ents < 0?', false, `-${r.error.errno} becomes 0: dma_map_sg() callers only test for 0`)
       return ok(0)
@@ -418,7 +439,7 @@ export function* dmaMapSg(k: Kernel, dev: PciDev, sgt: string, dir: DmaDirection
  * Errnos: -EINVAL (the table is not mapped; the kernel would not check, the lab refuses).
  */
 export function* dmaUnmapSgtable(k: Kernel, dev: PciDev, sgt: string): Call<KResult<void>> {
-  const f = frame(k, 'dma_unmap_sgtable', ['EINVAL'])
+  const f = frame(k, pick(k.era, 'dma_unmap_sgtable', 'dma_unmap_sg_attrs'), ['EINVAL'])
   return yield* kcall(f, { dev: dev.bdf, sgt }, body())
   function* body(): Call<KResult<void>> {
     const t = k.world.sgts[sgt]

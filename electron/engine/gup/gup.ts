@@ -1,15 +1,25 @@
 /**
  * get_user_pages / pin_user_pages as step generators (mm/gup.c), range-wise: one step per PTE run
- * or page run, never one per page.
+ * or page run, never one per page. Each era's own call path, with the names of that era (the era
+ * table, electron/engine/era/, says which function existed when; docs/kernel/gup.md):
  *
- * Flow of pin_user_pages_fast():
- *   is_valid_gup_args (6.4+)  ->  internal_get_user_pages_fast
- *     -> GUP-fast (gup_pgd_range / gup_fast): lockless walk; stops at the first PTE it cannot
- *        handle (not present, special, P2PDMA page without FOLL_PCI_P2PDMA, read-only for a write)
- *     -> slow path for the rest: __gup_longterm_locked (FOLL_LONGTERM) -> __get_user_pages_locked
- *        -> __get_user_pages: per VMA check_vma_flags(), per PTE follow_page_pte() (faulting in
- *        missing anonymous pages) and try_grab_folio().
- *   Result: the number of pages pinned (possibly partial), or the errno when none was.
+ *   5.0–5.1   get_user_pages_fast(start, nr, write, pages): gup_pgd_range() (grab:
+ *             page_cache_get_speculative / try_get_compound_head), then get_user_pages_unlocked()
+ *             -> __get_user_pages_locked(); long-term pins: get_user_pages_longterm()
+ *   5.2–5.5   get_user_pages_fast(start, nr, gup_flags, pages) and FOLL_LONGTERM: the slow path is
+ *             __gup_longterm_unlocked() -> __gup_longterm_locked() (FOLL_LONGTERM) or
+ *             get_user_pages_unlocked()
+ *   5.6–6.2   pin_user_pages*() and FOLL_PIN; internal_get_user_pages_fast() ->
+ *             [lockless_pages_from_mm() (5.11+)] -> gup_pgd_range(); slow path as 5.2; the
+ *             slow-path grab is try_grab_page() (5.7+), the GUP-fast one try_grab_compound_head()
+ *             (5.7–5.17) / try_grab_folio() (5.18+)
+ *   6.3–6.9   is_valid_gup_args(); the slow path always enters __gup_longterm_locked()
+ *   6.10+     gup_fast_fallback() -> gup_fast() -> gup_fast_pgd_range(); grabs
+ *             try_grab_folio_fast() (GUP-fast) and try_grab_folio() (slow path)
+ *
+ * Slow path below every entry: __get_user_pages_locked -> __get_user_pages: per VMA
+ * check_vma_flags(), per PTE follow_page_pte() (faulting in missing anonymous pages) and the grab.
+ * Result: the number of pages pinned (possibly partial), or the errno when none was.
  */
 import type { FollFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, pfn as mkPfn, vaddr, type Pfn, type Vaddr } from '../core/addr'
@@ -61,16 +71,24 @@ function grabDelta(tx: Tx, first: Pfn, count: bigint, pin: boolean): void {
   )
 }
 
+const GUP_ERRNOS = ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST', 'ENOMEM'] as const
+
+/** The flags a caller may name in this era (the names table), for the ops' "does it exist?" check. */
+export function follFlagsMissing(k: Kernel, flags: readonly FollFlag[]): FollFlag[] {
+  return flags.filter((f) => !inEra(k.era, f))
+}
+
 /**
- * pinUserPagesFast - pin user pages for DMA, lockless first.
- * Mirrors mm/gup.c: pin_user_pages_fast() (and get_user_pages_fast() with pin = false).
+ * pinUserPagesFast - get or pin user pages, lockless first: the era's get_user_pages_fast() or
+ * pin_user_pages_fast() (pin = true, 5.6+).
+ * Mirrors mm/gup.c: get_user_pages_fast() / pin_user_pages_fast() of the era (see the file comment).
  *
- * 6.4+: is_valid_gup_args() refuses FOLL_LONGTERM|FOLL_PCI_P2PDMA (and FOLL_GET with FOLL_PIN)
- * with WARN_ON_ONCE and -EINVAL. 6.2–6.3 refuse FOLL_LONGTERM|FOLL_PCI_P2PDMA only in the slow
- * path's check_vma_flags() (-EOPNOTSUPP), so a request GUP-fast satisfies completely is not refused
- * there (inferred from the code structure).
+ * The argument checks are the era's: none before 5.6 (and get_user_pages_fast() takes a write bool
+ * before 5.2); WARN_ON_ONCE(FOLL_GET) / WARN_ON_ONCE(FOLL_PIN) 5.6–6.2 (6.1.192 mm/gup.c:3191, with
+ * is_valid_gup_flags() for get_user_pages_fast() in 6.1–6.2, :3151); is_valid_gup_args() from 6.3.
  *
- * Errnos: -EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO (from the slow path when nothing was pinned).
+ * Errnos: -EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO, -ENOMEM (from the slow path when nothing was
+ * pinned).
  * Simplification: no mmap_lock, no FOLL_NOFAULT/FOLL_FAST_ONLY, no huge pages; faults are range-wise.
  */
 export function* pinUserPagesFast(
@@ -81,38 +99,47 @@ export function* pinUserPagesFast(
   flagsIn: readonly FollFlag[],
   pin = true,
 ): Call<KResult<GupResult>> {
-  const name = pin ? 'pin_user_pages_fast' : 'get_user_pages_fast'
-  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
-  return yield* kcall(
-    f,
-    { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) },
-    body(),
-    (r) => r.n.toString(),
-  )
+  const f = frame(k, pin ? 'pin_user_pages_fast' : 'get_user_pages_fast', GUP_ERRNOS)
+  const writeBool = behaves(k.era, 'gup.fast-takes-write-bool')
+  const args: Record<string, string> = writeBool
+    ? { start: hex(start), nr_pages: nrPages.toString(), write: has(flagsIn, 'FOLL_WRITE') ? '1' : '0' }
+    : { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) }
+  return yield* kcall(f, args, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
-    const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
+    const ref: FollFlag = pin ? 'FOLL_PIN' : 'FOLL_GET'
+    const flags: FollFlag[] = [...flagsIn, ref]
     if (inEra(k.era, 'is_valid_gup_args')) {
       const v = yield* isValidGupArgs(k, flags, mm)
       if (!v.ok) return v
-    } else {
-      const bad = pin ? has(flagsIn, 'FOLL_GET') : has(flagsIn, 'FOLL_PIN')
+    } else if (!pin && inEra(k.era, 'is_valid_gup_flags') && behaves(k.era, 'gup.fast-valid-gup-flags')) {
+      const v = yield* isValidGupFlags(k, flagsIn, mm)
+      if (!v.ok) return v
+    } else if (inEra(k.era, 'FOLL_PIN')) {
+      // 5.6–6.2 pin_user_pages_fast(): WARN_ON_ONCE(gup_flags & FOLL_GET) (6.1.192 mm/gup.c:3191);
+      // 5.6–6.0 get_user_pages_fast(): WARN_ON_ONCE(gup_flags & FOLL_PIN) in the function itself (5.10.13)
+      const other: FollFlag = pin ? 'FOLL_GET' : 'FOLL_PIN'
+      const bad = has(flagsIn, other)
       const warned = yield* warnOn(
         k,
         f,
         pin ? 'gup.pin-fast.foll-get' : 'gup.valid-flags.foll-pin',
         bad,
-        bad ? 'conflicting reference type' : `gup_flags |= ${pin ? 'FOLL_PIN' : 'FOLL_GET'}`,
+        bad ? 'FOLL_GET and FOLL_PIN are mutually exclusive' : `gup_flags |= ${ref}`,
         mm,
       )
-      if (warned) return fail(kerr('EINVAL', name, 'FOLL_GET and FOLL_PIN together'))
+      if (warned) return fail(kerr('EINVAL', f.fn, 'FOLL_GET and FOLL_PIN together'))
     }
-    return yield* internalGupFast(k, mm, start, nrPages, flags)
+    if (!inEra(k.era, 'internal_get_user_pages_fast') && !inEra(k.era, 'gup_fast_fallback'))
+      return yield* gupFastBody(k, f, mm, start, nrPages, flags)
+    return yield* gupFastFallback(k, mm, start, nrPages, flags)
   }
 }
 
 /**
  * isValidGupArgs - reject flag combinations GUP callers must never pass.
- * Mirrors mm/gup.c: is_valid_gup_args() (6.4+, S16).
+ * Mirrors mm/gup.c: is_valid_gup_args() (6.3+, d64e2dbc33a1; 6.12.118 mm/gup.c:2595-2640). The
+ * FOLL_LONGTERM|FOLL_PCI_P2PDMA test is shown where the era table has it there
+ * (gup.valid-args-longterm-p2pdma: 6.4+, 6.12.118 mm/gup.c:2633; 6.2 refused it in check_vma_flags()).
  *
  * Errnos: -EINVAL (after WARN_ON_ONCE).
  * Simplification: the "internal flags" and pages == NULL checks are not modelled (scenarios cannot pass them).
@@ -145,6 +172,7 @@ function* isValidGupArgs(k: Kernel, flags: FollFlag[], mm: string): Call<KResult
       )
     )
       return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM without FOLL_PIN (WARN_ON_ONCE)'))
+    if (!behaves(k.era, 'gup.valid-args-longterm-p2pdma')) return ok(undefined)
     const lp = has(flags, 'FOLL_LONGTERM') && has(flags, 'FOLL_PCI_P2PDMA')
     if (
       yield* warnOn(
@@ -172,60 +200,163 @@ function* isValidGupArgs(k: Kernel, flags: FollFlag[], mm: string): Call<KResult
 }
 
 /**
- * internalGupFast - GUP-fast, then the slow path for what is left.
- * Mirrors mm/gup.c: internal_get_user_pages_fast(): `if (ret < 0) { if (nr_pinned) return nr_pinned; return ret; }`.
+ * isValidGupFlags - the FOLL_GET entry points' argument check before is_valid_gup_args().
+ * Mirrors mm/gup.c: is_valid_gup_flags() (6.1.192 mm/gup.c:2171-2187; also in 5.10.13): FOLL_PIN is
+ * set only inside pin_user_pages*(), and FOLL_LONGTERM needs FOLL_PIN, so both are refused.
+ *
+ * Errnos: -EINVAL (after WARN_ON_ONCE).
+ */
+function* isValidGupFlags(k: Kernel, flags: readonly FollFlag[], mm: string): Call<KResult<void>> {
+  const f = frame(k, 'is_valid_gup_flags', ['EINVAL'])
+  return yield* kcall(f, { gup_flags: F(flags) }, body())
+  function* body(): Call<KResult<void>> {
+    const pin = has(flags, 'FOLL_PIN')
+    if (
+      yield* warnOn(
+        k,
+        f,
+        'gup.valid-flags.foll-pin',
+        pin,
+        pin ? '"FOLL_PIN must only be set internally by the pin_user_pages*() APIs"' : 'no FOLL_PIN',
+        mm,
+      )
+    )
+      return fail(kerr('EINVAL', f.fn, 'FOLL_PIN passed to a FOLL_GET entry point (WARN_ON_ONCE)'))
+    const lt = has(flags, 'FOLL_LONGTERM')
+    if (
+      yield* warnOn(
+        k,
+        f,
+        'gup.valid-flags.foll-longterm',
+        lt,
+        lt
+          ? '"FOLL_PIN is a prerequisite to FOLL_LONGTERM": a long-term reference must be a pin'
+          : 'no FOLL_LONGTERM',
+        mm,
+      )
+    )
+      return fail(kerr('EINVAL', f.fn, 'FOLL_LONGTERM without FOLL_PIN (WARN_ON_ONCE)'))
+    return ok(undefined)
+  }
+}
+
+/**
+ * gupFastFallback - GUP-fast, then the slow path for what is left.
+ * Mirrors mm/gup.c: internal_get_user_pages_fast() (5.6–6.9) / gup_fast_fallback() (6.10+, renamed
+ * by 23babe1934d7): `if (ret < 0) { if (nr_pinned) return nr_pinned; return ret; }`.
  *
  * Errnos: those of the slow path, when GUP-fast pinned nothing.
  */
-function* internalGupFast(
+function* gupFastFallback(
   k: Kernel,
   mm: string,
   start: Vaddr,
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame(k, 'internal_get_user_pages_fast', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
+  const f = frame(k, pick(k.era, 'gup_fast_fallback', 'internal_get_user_pages_fast'), GUP_ERRNOS)
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) =>
     r.n.toString(),
   )
   function* body(): Call<KResult<GupResult>> {
-    const fast = yield* gupFast(k, mm, start, nr, flags)
-    if (fast.n === nr) return ok(fast)
-    yield f.check(
-      'nr_pinned == nr_pages?',
-      false,
-      `GUP-fast pinned ${fast.n} of ${nr}: the rest goes through the slow path with mmap_lock held`,
-    )
-    const rest = vaddr(start + fast.n * PAGE_SIZE)
-    const slow = has(flags, 'FOLL_LONGTERM')
-      ? yield* gupLongtermLocked(k, mm, rest, nr - fast.n, flags)
-      : yield* getUserPagesLocked(k, mm, rest, nr - fast.n, flags)
-    if (!slow.ok) {
-      if (fast.n > 0n) {
-        yield f.check(
-          'ret < 0 but nr_pinned > 0',
-          true,
-          `return the ${fast.n} page(s) GUP-fast pinned; the caller sees a partial result`,
-        )
-        return ok(fast)
-      }
-      return slow
-    }
-    const holes = (slow.value.holes ?? []).map((h) => ({ ...h, at: h.at + fast.n }))
-    return ok({
-      n: fast.n + slow.value.n,
-      runs: [...fast.runs, ...slow.value.runs],
-      ...(holes.length ? { holes } : {}),
-    })
+    return yield* gupFastBody(k, f, mm, start, nr, flags)
   }
 }
 
 /**
- * GUP-fast: walk the page tables without mmap_lock and grab pages until the first PTE it cannot
- * handle. Mirrors mm/gup.c: gup_pgd_range() -> gup_pte_range() (gup_fast() -> gup_fast_pte_range() in 6.8+).
+ * The body get_user_pages_fast() had before 5.6 and internal_get_user_pages_fast() /
+ * gup_fast_fallback() have since: the lockless walk, then the era's slow path for the rest, and the
+ * "have to be a bit careful with return values" rule (a partial pin is returned, not the error).
  */
-function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<GupResult> {
-  const f = frame(k, pick(k.era, 'gup_fast', 'gup_pgd_range'), [])
+function* gupFastBody(
+  k: Kernel,
+  f: Frame,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
+  const fast = yield* gupFastLockless(k, mm, start, nr, flags)
+  if (fast.n === nr) return ok(fast)
+  yield f.check(
+    'nr_pinned == nr_pages?',
+    false,
+    `GUP-fast got ${fast.n} of ${nr}: the rest goes through the slow path with mmap_lock held`,
+  )
+  const rest = vaddr(start + fast.n * PAGE_SIZE)
+  const n = nr - fast.n
+  const slow = !inEra(k.era, 'FOLL_LONGTERM')
+    ? yield* getUserPagesUnlocked(k, mm, rest, n, flags)
+    : inEra(k.era, '__gup_longterm_unlocked')
+      ? yield* gupLongtermUnlocked(k, mm, rest, n, flags)
+      : yield* gupLongtermLocked(k, mm, rest, n, flags)
+  if (!slow.ok) {
+    if (fast.n > 0n) {
+      yield f.check(
+        'ret < 0 but nr_pinned > 0',
+        true,
+        `return the ${fast.n} page(s) GUP-fast got; the caller sees a partial result`,
+      )
+      return ok(fast)
+    }
+    return slow
+  }
+  const holes = (slow.value.holes ?? []).map((h) => ({ ...h, at: h.at + fast.n }))
+  return ok({
+    n: fast.n + slow.value.n,
+    runs: [...fast.runs, ...slow.value.runs],
+    ...(holes.length ? { holes } : {}),
+  })
+}
+
+/**
+ * The lockless walk: gup_fast() -> gup_fast_pgd_range() (6.10+), lockless_pages_from_mm() ->
+ * gup_pgd_range() (5.11–6.9), gup_pgd_range() alone before (local_irq_disable() around it).
+ */
+function* gupFastLockless(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<GupResult> {
+  if (!inEra(k.era, 'gup_fast') && !inEra(k.era, 'lockless_pages_from_mm'))
+    return yield* gupPgdRange(k, mm, start, nr, flags)
+  const f = frame(k, pick(k.era, 'gup_fast', 'lockless_pages_from_mm'), [])
+  yield f.enter({ start: hex(start), end: hex(start + nr * PAGE_SIZE) })
+  if (has(flags, 'FOLL_PIN'))
+    yield f.check(
+      'raw_read_seqcount(&current->mm->write_protect_seq) & 1',
+      true,
+      'no fork() is write-protecting the page tables: the walk may pin',
+    )
+  const r = yield* gupPgdRange(k, mm, start, nr, flags)
+  yield f.ret(r.n.toString())
+  return r
+}
+
+/** The GUP-fast grab of the era, for the narration (the lab grabs a run in one step). */
+function fastGrabName(k: Kernel): string {
+  return pick(
+    k.era,
+    'try_grab_folio_fast',
+    'try_grab_folio',
+    'try_grab_compound_head',
+    'try_get_compound_head',
+    'page_cache_get_speculative',
+  )
+}
+
+/**
+ * GUP-fast: walk the page tables without mmap_lock and grab pages until the first PTE it cannot
+ * handle. Mirrors mm/gup.c: gup_pgd_range() -> gup_pte_range() (gup_fast_pgd_range() ->
+ * gup_fast_pte_range() from 6.10). From 6.2 the grab returns NULL for a P2PDMA page without
+ * FOLL_PCI_P2PDMA (try_grab_folio(), 6.4-era tree index 13006298; try_grab_folio_fast(), 6.12.118
+ * mm/gup.c:542-543), so the walk stops there.
+ */
+function* gupPgdRange(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<GupResult> {
+  const f = frame(k, pick(k.era, 'gup_fast_pgd_range', 'gup_pgd_range'), [])
+  const grab = fastGrabName(k)
   yield f.enter({ start: hex(start), nr_pages: nr.toString() })
   const runs: PageRange[] = []
   let done = 0n
@@ -263,8 +394,12 @@ function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFl
         : `${hex(va)} is a pte_devmap() fsdax page and FOLL_LONGTERM is set: GUP-fast leaves it to the slow path`
       break
     }
-    if (isP2pdmaPage(k, page) && !has(flags, 'FOLL_PCI_P2PDMA')) {
-      stop = `${hex(va)} maps a P2PDMA page and FOLL_PCI_P2PDMA is not set: GUP-fast gives up (gup_pte_range)`
+    if (
+      behaves(k.era, 'gup.grab-refuses-p2pdma') &&
+      isP2pdmaPage(k, page) &&
+      !has(flags, 'FOLL_PCI_P2PDMA')
+    ) {
+      stop = `${hex(va)} maps a P2PDMA page and FOLL_PCI_P2PDMA is not set: ${grab}() returns NULL and GUP-fast gives up`
       break
     }
     const count = min3(nr - done, pte.npages - idx, page.pfn + page.count - p)
@@ -275,7 +410,7 @@ function* gupFast(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFl
   if (done > 0n)
     yield f.mutate(
       tx.deltas,
-      `try_grab_folio() on ${done} page(s) without mmap_lock: refcount += ${has(flags, 'FOLL_PIN') ? `${GUP_PIN_COUNTING_BIAS} (GUP_PIN_COUNTING_BIAS) per pin` : '1 per page'}`,
+      `${grab}() on ${done} page(s) without mmap_lock: refcount += ${has(flags, 'FOLL_PIN') ? `${GUP_PIN_COUNTING_BIAS} (GUP_PIN_COUNTING_BIAS) per pin` : '1 per page'}`,
     )
   if (stop) yield f.check('GUP-fast can handle the next PTE?', false, stop)
   yield f.ret(done.toString())
@@ -290,18 +425,130 @@ function min3(a: bigint, b: bigint, c: bigint): bigint {
 }
 
 /**
- * __gup_longterm_locked - the FOLL_LONGTERM slow path: pin, then migrate pages that must not be
- * pinned long-term. Mirrors mm/gup.c: __gup_longterm_locked() + check_and_migrate_movable_pages().
+ * getUserPagesUnlocked - take mmap_lock and run the slow path.
+ * Mirrors mm/gup.c: get_user_pages_unlocked(): `__get_user_pages_locked(..., gup_flags | FOLL_TOUCH)`
+ * (6.1.192 mm/gup.c:2354-2377; 6.1 also WARN_ON_ONCE(FOLL_LONGTERM), which no caller here passes).
  *
  * Errnos: those of __get_user_pages().
- * DEVICE_COHERENT pages are not long-term pinnable (folio_is_longterm_pinnable() is false), so they
- * are unpinned, migrated to system RAM (migrate_longterm_unpinnable_folios) and the pin is retried.
- * The fsdax long-term refusal per era (issue #16 "also check", settled): 5.2–5.10 here, after
- * pinning, through check_dax_vmas(); from 5.11 in check_vma_flags() before pinning. 6.12's
- * folio_is_longterm_pinnable() has no fsdax test (K612 include/linux/mm.h:1993); 6.15 added
- * folio_is_fsdax() to it (Alistair Popple, "mm/gup: Don't allow FOLL_LONGTERM pinning of FS DAX
- * pages", v8 posted 2025-02-18, index id 2017716127; 6.15 inferred; K72 include/linux/mm.h:2740),
- * which only GUP-fast can meet (the slow path has refused the VMA already).
+ */
+function* getUserPagesUnlocked(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
+  const f = frame(k, 'get_user_pages_unlocked', GUP_ERRNOS)
+  return yield* kcall(
+    f,
+    { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) },
+    getUserPagesLocked(k, mm, start, nr, flags),
+    (r) => r.n.toString(),
+  )
+}
+
+/**
+ * gupLongtermUnlocked - the 5.2–6.2 slow path of GUP-fast.
+ * Mirrors mm/gup.c: __gup_longterm_unlocked() (6.1.192 mm/gup.c:2966): with FOLL_LONGTERM take
+ * mmap_lock and call __gup_longterm_locked(), else get_user_pages_unlocked().
+ *
+ * Errnos: those of the slow path.
+ */
+function* gupLongtermUnlocked(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flags: FollFlag[],
+): Call<KResult<GupResult>> {
+  const f = frame(k, '__gup_longterm_unlocked', GUP_ERRNOS)
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
+  function* body(): Call<KResult<GupResult>> {
+    const lt = has(flags, 'FOLL_LONGTERM')
+    yield f.check(
+      'gup_flags & FOLL_LONGTERM',
+      true,
+      lt
+        ? 'FOLL_LONGTERM: mmap_read_lock(), then __gup_longterm_locked()'
+        : '"FOLL_LONGTERM does not work with get_user_pages_unlocked()": no FOLL_LONGTERM, so get_user_pages_unlocked()',
+    )
+    return lt
+      ? yield* gupLongtermLocked(k, mm, start, nr, flags)
+      : yield* getUserPagesUnlocked(k, mm, start, nr, flags)
+  }
+}
+
+/**
+ * getUserPagesLongterm - the 4.15–5.1 long-term pin (RDMA, V4L2): get_user_pages() with a vmas
+ * array, then refuse filesystem-DAX VMAs.
+ * Mirrors mm/gup.c: get_user_pages_longterm() (replaced by FOLL_LONGTERM in 5.2, 932f4a630a69):
+ * `rc = get_user_pages(start, nr_pages, gup_flags, pages, vmas); ... if (vma_is_fsdax(vma)) ...
+ * rc = -EOPNOTSUPP`.
+ *
+ * Errnos: those of get_user_pages(), -EOPNOTSUPP (an fsdax VMA).
+ * Simplification: the CMA migration some 5.1 builds added is not modelled (the lab has no CMA).
+ */
+export function* getUserPagesLongterm(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  nr: bigint,
+  flagsIn: readonly FollFlag[],
+): Call<KResult<GupResult>> {
+  const f = frame(k, 'get_user_pages_longterm', GUP_ERRNOS)
+  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) =>
+    r.n.toString(),
+  )
+  function* body(): Call<KResult<GupResult>> {
+    // `rc = get_user_pages(start, nr_pages, gup_flags, pages, vmas);` (FOLL_GET references)
+    const r = yield* pinUserPages(k, mm, start, nr, flagsIn, false)
+    if (!r.ok) return r
+    const dax = r.value.runs.some((x) => {
+      const hit = Object.values(k.world.ptes).find(
+        (p) => p.mm === mm && p.pfn <= x.pfn && x.pfn < p.pfn + p.npages,
+      )
+      const v = hit ? vmaAt(k.world, mm, hit.va) : null
+      return !!v && vmaIsFsdax(v[1])
+    })
+    yield f.check(
+      'vma_is_fsdax(vmas[i]) for the pinned pages',
+      !dax,
+      dax ? 'a filesystem-DAX mapping' : 'no fsdax VMA',
+    )
+    if (!dax) return r
+    yield* unpinUserPages(k, r.value.runs, false)
+    return fail(
+      kerr(
+        'EOPNOTSUPP',
+        f.fn,
+        'a long-term pin of fsdax file pages would block truncate and hole punching on the file',
+        'never',
+        'use ODP (no pins) or a short-term pin',
+      ),
+    )
+  }
+}
+
+/**
+ * __gup_longterm_locked - the FOLL_LONGTERM slow path: pin, then migrate pages that must not be
+ * pinned long-term. Mirrors mm/gup.c: __gup_longterm_locked() (5.2+) with
+ * check_and_migrate_cma_pages() (5.2–5.12) / check_and_migrate_movable_pages() (5.13+).
+ *
+ * Without FOLL_LONGTERM it returns __get_user_pages_locked() at once (6.1.192 mm/gup.c:2141); it is
+ * only on the path without FOLL_LONGTERM from 6.3, when GUP-fast's slow path and pin_user_pages()
+ * enter it directly (6.4-era tree, index 13006298; 6.12.118 mm/gup.c:2560).
+ *
+ * Errnos: those of __get_user_pages().
+ * DEVICE_COHERENT pages (6.0+) are not long-term pinnable (folio_is_longterm_pinnable() is false), so
+ * they are unpinned, migrated to system RAM (migrate_longterm_unpinnable_pages/_folios) and the pin
+ * is retried.
+ * The fsdax long-term refusal per era (issue #16 "also check", settled): 5.0–5.1 in
+ * get_user_pages_longterm(); 5.2–5.10 here, after pinning, through check_dax_vmas(); from 5.11 in
+ * check_vma_flags() before pinning. 6.12's folio_is_longterm_pinnable() has no fsdax test (K612
+ * include/linux/mm.h:1993); 6.15 added folio_is_fsdax() to it (Alistair Popple, "mm/gup: Don't allow
+ * FOLL_LONGTERM pinning of FS DAX pages", v8 posted 2025-02-18, index id 2017716127; 6.15 inferred;
+ * K72 include/linux/mm.h:2740), which only GUP-fast can meet (the slow path has refused the VMA
+ * already).
  *
  * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM.
  */
@@ -312,9 +559,17 @@ function* gupLongtermLocked(
   nr: bigint,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame(k, '__gup_longterm_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
+  const f = frame(k, '__gup_longterm_locked', GUP_ERRNOS)
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
   function* body(): Call<KResult<GupResult>> {
+    if (!has(flags, 'FOLL_LONGTERM')) {
+      yield f.check(
+        '!(gup_flags & FOLL_LONGTERM)',
+        true,
+        'not a long-term pin: return __get_user_pages_locked()',
+      )
+      return yield* getUserPagesLocked(k, mm, start, nr, flags)
+    }
     const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
     if (!r.ok) return r
     if (!behaves(k.era, 'gup.check-vma-flags-fsdax')) {
@@ -333,18 +588,17 @@ function* gupLongtermLocked(
       }
     }
     // FS_DAX folios never get here: check_vma_flags() (5.11+) or check_dax_vmas() refused the VMA.
-    // folio_is_longterm_pinnable() also says no to them from 6.15 (gupFast()).
+    // folio_is_longterm_pinnable() also says no to them from 6.15 (gupPgdRange()).
+    const check = inEra(k.era, 'check_and_migrate_movable_pages')
+      ? `check_and_migrate_movable_pages(): all ${pick(k.era, 'folio_is_longterm_pinnable', 'is_longterm_pinnable_page', 'is_pinnable_page')}()?`
+      : 'check_and_migrate_cma_pages(): no is_migrate_cma_page()?'
     const bad = r.value.runs.filter((x) => pageType(k, pageAt(k.world, x.pfn)) === 'MEMORY_DEVICE_COHERENT')
     if (!bad.length) {
-      yield f.check(
-        'check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?',
-        true,
-        'RAM outside ZONE_MOVABLE/CMA and P2PDMA pages stay where they are',
-      )
+      yield f.check(check, true, 'RAM outside ZONE_MOVABLE/CMA and P2PDMA pages stay where they are')
       return r
     }
     yield f.check(
-      'check_and_migrate_movable_pages(): all folio_is_longterm_pinnable()?',
+      check,
       false,
       '"Coherent device memory must always allow eviction": a DEVICE_COHERENT page must not be pinned long-term; unpin, migrate it to system RAM, and pin again',
     )
@@ -691,7 +945,7 @@ function* followPagePte(
     )
     if (!page) return yield* followPfnPte(k, vma, p, flags)
     const count = min3(want, pte.npages - idx, page.pfn + page.count - p)
-    return yield* tryGrabFolio(k, p, count, page, flags)
+    return yield* tryGrab(k, p, count, page, flags)
   }
 }
 
@@ -745,20 +999,25 @@ function* followPfnPte(k: Kernel, vma: VmArea, p: Pfn, flags: FollFlag[]): Call<
 }
 
 /**
- * try_grab_folio - take a reference (FOLL_GET) or a pin (FOLL_PIN).
- * Mirrors mm/gup.c: try_grab_folio() / try_grab_page(); 6.2+:
+ * The slow path's grab of one run: take a reference (FOLL_GET) or a pin (FOLL_PIN).
+ * Mirrors the era's follow_page_pte() grab: get_page() (5.0), try_get_page() (5.1–5.6, -ENOMEM on a
+ * refcount overflow), try_grab_page() (5.7–6.9: bool until 6.1, int from 6.2), try_grab_folio(folio,
+ * refs, flags) (6.10+, f442fa614137; 6.12.118 mm/gup.c:146). From 6.2 (4003f107fa2e):
  * `if (unlikely(!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(page))) return -EREMOTEIO;`
+ * (6.4-era tree, index 13006298; 6.12.118 mm/gup.c:152-153).
  *
  * Errnos: -EREMOTEIO (6.2+).
  */
-function* tryGrabFolio(
+function* tryGrab(
   k: Kernel,
   first: Pfn,
   count: bigint,
   page: PageRun,
   flags: FollFlag[],
 ): Call<KResult<GupResult>> {
-  const f = frame(k, 'try_grab_folio', ['EREMOTEIO'])
+  const f = frame(k, pick(k.era, 'try_grab_folio', 'try_grab_page', 'try_get_page', 'get_page'), [
+    'EREMOTEIO',
+  ])
   return yield* kcall(
     f,
     { pfn: hex(first), pages: count.toString(), flags: has(flags, 'FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET' },
@@ -828,10 +1087,17 @@ export function* unpinUserPages(k: Kernel, runs: readonly PageRange[], pin: bool
 }
 
 /**
- * pinUserPages - the slow path only (caller holds mmap_lock).
- * Mirrors mm/gup.c: pin_user_pages() / get_user_pages().
+ * pinUserPages - the slow path only: the era's pin_user_pages() (pin = true, 5.6+) or
+ * get_user_pages().
+ * Mirrors mm/gup.c:
+ * - get_user_pages(): __get_user_pages_locked(gup_flags | FOLL_TOUCH) before 5.2;
+ *   __gup_longterm_locked() 5.2–6.2 (after is_valid_gup_flags() where it exists, 6.1.192
+ *   mm/gup.c:2327); is_valid_gup_args() then __get_user_pages_locked() from 6.3 (6.12.118).
+ * - pin_user_pages(): WARN_ON_ONCE(FOLL_GET) then __gup_longterm_locked() (5.6–6.2, 6.1.192
+ *   mm/gup.c:3304); from 6.3 is_valid_gup_args(), and a refusal returns 0, not -EINVAL (6.4-era tree
+ *   index 13006298; 6.12.118 pin_user_pages()).
  *
- * Errnos: as __get_user_pages(), plus -EINVAL from is_valid_gup_args() (6.4+).
+ * Errnos: as __get_user_pages(), plus -EINVAL from the argument checks.
  */
 export function* pinUserPages(
   k: Kernel,
@@ -841,8 +1107,7 @@ export function* pinUserPages(
   flagsIn: readonly FollFlag[],
   pin = true,
 ): Call<KResult<GupResult>> {
-  const name = pin ? 'pin_user_pages' : 'get_user_pages'
-  const f = frame(k, name, ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
+  const f = frame(k, pin ? 'pin_user_pages' : 'get_user_pages', GUP_ERRNOS)
   return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) =>
     r.n.toString(),
   )
@@ -850,9 +1115,31 @@ export function* pinUserPages(
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
     if (inEra(k.era, 'is_valid_gup_args')) {
       const v = yield* isValidGupArgs(k, flags, mm)
+      if (!v.ok) {
+        if (!pin) return v
+        yield f.check('!is_valid_gup_args()', false, 'pin_user_pages() returns 0 (no pages), not an errno')
+        return ok({ n: 0n, runs: [] })
+      }
+      return pin
+        ? yield* gupLongtermLocked(k, mm, start, nr, flags)
+        : yield* getUserPagesLocked(k, mm, start, nr, flags)
+    }
+    if (pin) {
+      const bad = has(flagsIn, 'FOLL_GET')
+      const warned = yield* warnOn(
+        k,
+        f,
+        'gup.pin.foll-get',
+        bad,
+        bad ? 'FOLL_GET and FOLL_PIN together' : 'gup_flags |= FOLL_PIN',
+        mm,
+      )
+      if (warned) return fail(kerr('EINVAL', f.fn, 'FOLL_GET and FOLL_PIN together'))
+    } else if (inEra(k.era, 'is_valid_gup_flags')) {
+      const v = yield* isValidGupFlags(k, flagsIn, mm)
       if (!v.ok) return v
     }
-    return has(flags, 'FOLL_LONGTERM')
+    return inEra(k.era, '__gup_longterm_locked')
       ? yield* gupLongtermLocked(k, mm, start, nr, flags)
       : yield* getUserPagesLocked(k, mm, start, nr, flags)
   }

@@ -26,7 +26,7 @@ import {
 } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { has, hasPatch } from '../era/index'
+import { behaves, behaviourRange, has, hasPatch } from '../era/index'
 import { frame, kcall, type Call, labFrame } from '../core/step'
 import { Tx, type HmmEntryRun, type PteRun, type VmArea } from '../core/world'
 import { p2pdmaMapType } from '../dma/p2p'
@@ -43,12 +43,13 @@ import {
 import { pciDev } from '../p2pdma/pci'
 import type { PciDev } from '../topology/types'
 
-export type HmmApi = '2019' | 'rfc' | '5.2' | 'current'
+export type HmmApi = '2019' | 'rfc' | '5.2' | '5.4' | 'current'
 
 /** Which hmm_range_fault() the era has. */
 export function hmmApi(k: Kernel): HmmApi {
   if (hasPatch(k.era, 'rfc-2019')) return 'rfc'
-  if (has(k.era, 'hmm_vma_fault')) return '2019'
+  if (has(k.era, 'hmm_vma_get_pfns')) return '2019'
+  if (has(k.era, 'HMM_FAULT_SNAPSHOT')) return '5.4'
   if (has(k.era, 'hmm_range_register')) return '5.2'
   return 'current'
 }
@@ -102,7 +103,10 @@ interface HmmWalk {
 /**
  * hmmRangeFault - snapshot (and optionally fault in) the CPU page table for a device.
  * Mirrors, by era: mm/hmm.c: hmm_vma_fault()/hmm_vma_get_pfns() (v4.20/v5.0), hmm_range_fault(range,
- * block) (5.2-era and the RFC base), hmm_range_fault(range) (5.7+: hmm_vma_walk_test, hmm_vma_handle_pte).
+ * bool block) and hmm_range_snapshot(range) (5.2–5.3 and the RFC base), hmm_range_fault(range,
+ * unsigned int flags) with HMM_FAULT_SNAPSHOT (5.4–5.6: "mm/hmm: replace the block argument to
+ * hmm_range_fault with a flags value" and "replace hmm_range_snapshot with hmm_range_fault", both in the
+ * 5.4 hmm pull, S12), hmm_range_fault(range) (5.7+: hmm_vma_walk_test, hmm_vma_handle_pte).
  *
  * Errnos: -EFAULT (device VMA / hole / special PTE when a fault is needed), -EINVAL (2019: VM_SPECIAL,
  * every entry HMM_PFN_SPECIAL), -EPERM (no VM_READ in the 2019/5.2 APIs; write fault on a read-only VMA),
@@ -112,7 +116,14 @@ interface HmmWalk {
  */
 export function* hmmRangeFault(k: Kernel, req: HmmReq): Call<KResult<HmmOut>> {
   const api = hmmApi(k)
-  const name = api === '2019' ? (req.fault ? 'hmm_vma_fault' : 'hmm_vma_get_pfns') : 'hmm_range_fault'
+  const name =
+    api === '2019'
+      ? req.fault
+        ? 'hmm_vma_fault'
+        : 'hmm_vma_get_pfns'
+      : api === '5.2' && !req.fault
+        ? 'hmm_range_snapshot'
+        : 'hmm_range_fault'
   const f = frame(k, name, ['EFAULT', 'EINVAL', 'EPERM', 'EBUSY'])
   const end = vaddr(req.start + req.npages * PAGE_SIZE)
   const args: Record<string, string> =
@@ -126,7 +137,12 @@ export function* hmmRangeFault(k: Kernel, req: HmmReq): Call<KResult<HmmOut>> {
               .join('|') || '0',
           dev_private_owner: req.owner ?? 'NULL',
         }
-      : { start: hex(req.start), end: hex(end), block: String(req.fault) }
+      : api === '5.4'
+        ? // 5.4: hmm_range_fault(range, unsigned int flags); a snapshot is HMM_FAULT_SNAPSHOT
+          { start: hex(req.start), end: hex(end), flags: req.fault ? '0' : 'HMM_FAULT_SNAPSHOT' }
+        : name === 'hmm_range_snapshot'
+          ? { start: hex(req.start), end: hex(end) }
+          : { start: hex(req.start), end: hex(end), block: String(req.fault) }
   const w: HmmWalk = { k, req, api, f, end }
   return yield* kcall(f, args, walkRange(w), (o) => `0 (${o.entries.length} run(s) of entries)`)
 }
@@ -202,7 +218,7 @@ function* holeOrSkip({ req, f }: HmmWalk, va: Vaddr, why: string, n: bigint): Ca
 
 /** Per-VMA gate: whether the VMA is walked at all. */
 function* vmaGate(w: HmmWalk, vma: VmArea, va: Vaddr, n: bigint): Call<KResult<'walk' | 'skip'>> {
-  const { api, f } = w
+  const { k, api, f } = w
   const fl = vma.vm_flags.join('|')
   if (api === '2019') {
     const special =
@@ -215,7 +231,7 @@ function* vmaGate(w: HmmWalk, vma: VmArea, va: Vaddr, n: bigint): Call<KResult<'
         : 'an ordinary VMA',
     )
     if (special) return fail(kerr('EINVAL', f.fn, 'a special VMA cannot be mirrored (2019 HMM)', 'never'))
-  } else if (api === '5.2' || api === 'rfc') {
+  } else if (api === '5.2' || api === '5.4' || api === 'rfc') {
     const dev = DEVICE_VMA.some((x) => hasFlag(vma, x))
     yield f.check(
       api === 'rfc'
@@ -236,18 +252,31 @@ function* vmaGate(w: HmmWalk, vma: VmArea, va: Vaddr, n: bigint): Call<KResult<'
     if (!r) return fail(kerr('EPERM', f.fn, 'VMA without VM_READ'))
     return ok('walk')
   }
-  const walked = !hasFlag(vma, 'VM_IO') && !hasFlag(vma, 'VM_PFNMAP') && hasFlag(vma, 'VM_READ')
+  // VM_MIXEDMAP is walked from 5.17 (87c01d57fa23, hmm.walk-mixedmap); 5.7–5.16 skipped it like VM_IO.
+  const mixedWalked = behaves(k.era, 'hmm.walk-mixedmap')
+  const walked =
+    !hasFlag(vma, 'VM_IO') &&
+    !hasFlag(vma, 'VM_PFNMAP') &&
+    (mixedWalked || !hasFlag(vma, 'VM_MIXEDMAP')) &&
+    hasFlag(vma, 'VM_READ')
   yield f.check(
-    'hmm_vma_walk_test(): !(vm_flags & (VM_IO | VM_PFNMAP)) && (vm_flags & VM_READ)',
+    mixedWalked
+      ? 'hmm_vma_walk_test(): !(vm_flags & (VM_IO | VM_PFNMAP)) && (vm_flags & VM_READ)'
+      : 'hmm_vma_walk_test(): !(vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)) && (vm_flags & VM_READ)',
     walked,
     walked
       ? hasFlag(vma, 'VM_MIXEDMAP')
-        ? `${fl}: VM_MIXEDMAP is walked since 5.17 (87c01d57fa23); vm_normal_page() decides per PTE`
+        ? `${fl}: VM_MIXEDMAP is walked (${behaviourRange('hmm.walk-mixedmap')}); vm_normal_page() decides per PTE`
         : `${fl}: walked`
       : `${fl}: not walked`,
   )
   if (walked) return ok('walk')
-  const r = yield* holeOrSkip(w, va, 'a VM_IO/VM_PFNMAP (or unreadable) VMA', n)
+  const r = yield* holeOrSkip(
+    w,
+    va,
+    `a VM_IO/VM_PFNMAP${mixedWalked ? '' : '/VM_MIXEDMAP'} (or unreadable) VMA`,
+    n,
+  )
   if (!r.ok) return r
   return ok('skip')
 }

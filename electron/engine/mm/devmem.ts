@@ -14,7 +14,7 @@ import type { MemoryType } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, paddr, pfn as mkPfn, sizeStr, vaddr, type Pfn, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { behaviourDef, behaviourRange, behaves, has, hasPatch, nameRange } from '../era/index'
+import { behaviourDef, behaviourRange, behaves, has, hasPatch, nameRange, pick } from '../era/index'
 import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type DevPagemap, type PageRun, type PteRun, type VmArea } from '../core/world'
 import { allocRamPages, pageAt, pteAt, pteKey, updatePages, zoneDevicePages } from './mm'
@@ -61,7 +61,7 @@ export function* memremapPages(
   ops: string,
   p2pMap = false,
 ): Call<KResult<string>> {
-  const f = frame(k, 'memremap_pages', ['EINVAL', 'EEXIST'])
+  const f = frame(k, pick(k.era, 'memremap_pages', 'devm_memremap_pages'), ['EINVAL', 'EEXIST'])
   return yield* kcall(
     f,
     { type: TYPE[kind], size: sizeStr(size), owner: kind === 'fsdax' ? 'NULL' : dev },
@@ -72,11 +72,20 @@ export function* memremapPages(
       const exists = !!k.world.pgmaps[id]
       yield f.check('range already a pagemap?', !exists, exists ? `${id} exists` : 'new range')
       if (exists) return fail(kerr('EEXIST', f.fn, `${id} was already added`))
-      if (kind !== 'fsdax')
+      if (kind !== 'fsdax' && has(k.era, 'migrate_to_ram'))
         yield f.check(
-          'pgmap->owner && pgmap->ops->migrate_to_ram',
+          has(k.era, 'dev_pagemap_owner')
+            ? 'pgmap->owner && pgmap->ops->migrate_to_ram'
+            : 'pgmap->ops->migrate_to_ram',
           true,
           `owner = ${dev}; ops = ${ops}: CPU faults on these pages call ${ops}.migrate_to_ram`,
+        )
+      else if (kind !== 'fsdax')
+        // 4.14–5.2: hmm_devmem_add(ops, device, size) -> devm_memremap_pages(); faults call ops->fault
+        yield f.check(
+          'hmm_devmem_add(): devmem->ops->fault',
+          true,
+          `ops = ${ops}: CPU faults on these pages call ${ops}.fault`,
         )
       const idx = BigInt(Object.values(k.world.pgmaps).filter((p) => p.type === TYPE[kind]).length)
       const start = paddr(BASE[kind] + idx * (64n << 30n))
@@ -168,9 +177,16 @@ export function* migrateToDevice(
           : 'only the mapping holds the page',
       )
       if (page!.pins) return fail(kerr('EBUSY', f.fn, 'the page is pinned', 'later'))
-      yield* mmuNotifierInvalidate(k, mm, va, end, 'MMU_NOTIFY_MIGRATE', pg.owner ?? null)
+      yield* mmuNotifierInvalidate(
+        k,
+        mm,
+        va,
+        end,
+        has(k.era, 'MMU_NOTIFY_MIGRATE') ? 'MMU_NOTIFY_MIGRATE' : 'MMU_NOTIFY_CLEAR',
+        pg.owner ?? null,
+      )
       const dst = freeDevicePages(k, pgmapId, npages)
-      const a = frame(k, 'dmirror_migrate_alloc_and_copy', ['ENOMEM'])
+      const a = allocAndCopyFrame(k)
       yield a.enter({ npages: npages.toString() })
       if (dst === null) {
         yield a.fail(kerr('ENOMEM', a.fn, 'device memory is full'))
@@ -199,6 +215,18 @@ export function* migrateToDevice(
 }
 
 /**
+ * The driver's copy step of a migration: lib/test_hmm.c dmirror_migrate_alloc_and_copy() (5.8+), or
+ * before 5.4 the migrate_vma_ops.alloc_and_copy callback the one-shot migrate_vma() called.
+ */
+function allocAndCopyFrame(k: Kernel): Frame {
+  return has(k.era, 'dmirror_migrate_alloc_and_copy')
+    ? frame(k, 'dmirror_migrate_alloc_and_copy', ['ENOMEM'])
+    : driverFrame(k, 'migrate_vma_ops.alloc_and_copy', 'the driver (migrate_vma() callback)', 'migrate_vma', [
+        'ENOMEM',
+      ])
+}
+
+/**
  * migrate_vma_pages() + migrate_vma_finalize(): the PTEs point at the device pages (a device-private
  * entry, or present for DEVICE_COHERENT) and the RAM pages are freed.
  */
@@ -207,7 +235,16 @@ function* migrateVmaFinalize(
   q: { mm: string; va: Vaddr; npages: bigint; dst: Pfn; first: Pfn; old: PteRun; priv: boolean },
 ): Call<void> {
   const { mm, va, npages, dst, first, old, priv } = q
-  const fin = frame(k, 'migrate_vma_finalize', [])
+  // before 5.4 the one-shot migrate_vma() did this itself (migrate_vma_pages + finalize_and_map)
+  const fin = has(k.era, 'migrate_vma_finalize')
+    ? frame(k, 'migrate_vma_finalize', [])
+    : driverFrame(
+        k,
+        'migrate_vma_ops.finalize_and_map',
+        'the driver (migrate_vma() callback)',
+        'migrate_vma',
+        [],
+      )
   yield fin.enter({})
   const t2 = new Tx(k.world)
   replacePtes(t2, mm, va, npages, {
@@ -284,7 +321,7 @@ function migrateToRamCall(
 ): { f: Frame; args: Record<string, string> } {
   if (why === 'longterm')
     return {
-      f: frame(k, 'migrate_longterm_unpinnable_folios', []),
+      f: frame(k, pick(k.era, 'migrate_longterm_unpinnable_folios', 'migrate_longterm_unpinnable_pages'), []),
       args: { pages: n.toString(), reason: 'MR_LONGTERM_PIN' },
     }
   // the driver's callback: hmm_devmem_ops.fault (until 5.2) or dev_pagemap_ops.migrate_to_ram (5.3+)
@@ -339,7 +376,8 @@ export function* moveToRam(
   const fault = why === 'fault'
   const old2019 = has(k.era, 'hmm_devmem_fault')
   const { f, args } = migrateToRamCall(k, pg, why, old2019, va, n)
-  const event: NotifyEvent = fault ? 'MMU_NOTIFY_MIGRATE' : 'MMU_NOTIFY_CLEAR'
+  const event: NotifyEvent =
+    fault && has(k.era, 'MMU_NOTIFY_MIGRATE') ? 'MMU_NOTIFY_MIGRATE' : 'MMU_NOTIFY_CLEAR'
   return yield* kcall(
     f,
     args,

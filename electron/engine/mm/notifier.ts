@@ -13,7 +13,7 @@
 import { hex, PAGE_SIZE, sizeStr, vaddr, type Vaddr } from '../core/addr'
 import { ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { has } from '../era/index'
+import { has, pick } from '../era/index'
 import { driverFrame, frame, kcall, type Call } from '../core/step'
 import { Tx, type DevPteRun, type IntervalNotifier } from '../core/world'
 
@@ -43,7 +43,8 @@ export function* mmuIntervalNotifierInsert(
   k: Kernel,
   n: Omit<IntervalNotifier, 'invalidate_seq' | 'last'>,
 ): Call<KResult<void>> {
-  const f = frame(k, 'mmu_interval_notifier_insert', ['EINVAL'])
+  // Before 5.5 a mirror registered with hmm_mirror_register() and each range with hmm_range_register().
+  const f = frame(k, pick(k.era, 'mmu_interval_notifier_insert', 'hmm_mirror_register'), ['EINVAL'])
   return yield* kcall(
     f,
     { start: hex(n.start), length: sizeStr(n.end - n.start), ops: n.ops },
@@ -57,7 +58,9 @@ export function* mmuIntervalNotifierInsert(
       tx.set('notifiers', n.id, { ...n, invalidate_seq: subs.invalidate_seq - 1, last: null })
       yield f.mutate(
         tx.deltas,
-        `interval_sub->invalidate_seq = subscriptions->invalidate_seq - 1 = ${subs.invalidate_seq - 1} (odd: no invalidation pending for this notifier); inserted into the mm's interval tree`,
+        has(k.era, 'mmu_interval_notifier_insert')
+          ? `interval_sub->invalidate_seq = subscriptions->invalidate_seq - 1 = ${subs.invalidate_seq - 1} (odd: no invalidation pending for this notifier); inserted into the mm's interval tree`
+          : "the mirror joins the mm's hmm: its sync_cpu_device_pagetables() is called for every invalidation of the range",
       )
       return ok(undefined)
     })(),
@@ -253,7 +256,9 @@ function* driverInvalidate(
   })
   yield f.mutate(
     tx.deltas,
-    `${n.kind === 'odp' ? 'mutex_lock(&umem_odp->umem_mutex); ' : ''}mmu_interval_set_seq(sub, ${curSeq}): readers that began earlier will see mmu_interval_read_retry() == true`,
+    has(k.era, 'mmu_interval_read_retry')
+      ? `${n.kind === 'odp' ? 'mutex_lock(&umem_odp->umem_mutex); ' : ''}mmu_interval_set_seq(sub, ${curSeq}): readers that began earlier will see mmu_interval_read_retry() == true`
+      : `range->valid = false: the importer's hmm_range_valid() check sees the invalidation (sequence ${curSeq} in the lab)`,
   )
   const z = new Tx(k.world)
   const gone = zapDevPtes(z, n.id, lo, hi)

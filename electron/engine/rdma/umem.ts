@@ -10,12 +10,19 @@ import type { FollFlag } from '../../../shared/model/mm'
 import { hex, PAGE_SIZE, sizeStr, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
-import { behaves, pick } from '../era/index'
+import { behaves, pick, has } from '../era/index'
 import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx } from '../core/world'
 import { dmaMapForDriver, dmaUnmapSgtable } from '../dma/mapping'
 import { sgAllocTableFromPages } from '../dma/scatterlist'
-import { pinUserPagesFast, unpinUserPages, type PageRange } from '../gup/gup'
+import {
+  getUserPagesLongterm,
+  pinUserPages,
+  pinUserPagesFast,
+  unpinUserPages,
+  type GupResult,
+  type PageRange,
+} from '../gup/gup'
 import { mmOf } from '../mm/mm'
 import type { PciDev } from '../topology/types'
 import { ibUmemOdpGet } from './odp'
@@ -134,11 +141,13 @@ function* ibUmemGet(
       'the lab runs with CAP_IPC_LOCK (unlimited memlock)',
     )
     const writable = access.some((a) => WRITABLE_ACCESS.includes(a))
-    const gup = writable ? (['FOLL_LONGTERM', 'FOLL_WRITE'] as const) : (['FOLL_LONGTERM'] as const)
+    // FOLL_LONGTERM from 5.2 (932f4a630a69); before it the call itself is get_user_pages_longterm().
+    const lt: FollFlag[] = has(k.era, 'FOLL_LONGTERM') ? ['FOLL_LONGTERM'] : []
+    const gup: FollFlag[] = writable ? [...lt, 'FOLL_WRITE'] : lt
     yield f.check(
       'gup_flags',
       true,
-      `FOLL_LONGTERM${writable ? ' | FOLL_WRITE (ib_access_writable)' : ''}; never FOLL_PCI_P2PDMA`,
+      `${[...lt, ...(writable ? ['FOLL_WRITE (ib_access_writable)'] : [])].join(' | ') || '0'}${has(k.era, 'FOLL_PCI_P2PDMA') ? '; never FOLL_PCI_P2PDMA' : ''}`,
     )
     const sgt = `umem:${name}`
     const { runs, error } = yield* pinAndMap(k, { mm, nic, addr, len, first, npages, gup, sgt })
@@ -170,7 +179,34 @@ interface PinMapRequest {
 }
 
 /**
- * ib_umem_get()'s work: pin_user_pages_fast() until every page is pinned, the SGL
+ * Whether ib_umem_get() of the era pins (FOLL_PIN, released with unpin_user_pages()) or takes
+ * references (FOLL_GET, released with put_page()): pins from 5.6, when eddb1c228f79's series moved
+ * it to pin_user_pages_fast().
+ */
+export function umemPins(k: Kernel): boolean {
+  return has(k.era, 'FOLL_PIN')
+}
+
+/**
+ * The GUP call ib_umem_get() makes in the era: pin_user_pages_fast(FOLL_LONGTERM) from 5.6;
+ * get_user_pages(FOLL_LONGTERM) with mmap_sem held in 5.2–5.5 (932f4a630a69 converted the
+ * get_user_pages_longterm() callers; the 5.5 switch to get_user_pages_fast() is unverified and no lab
+ * era falls in it); get_user_pages_longterm() before 5.2.
+ */
+function umemGup(
+  k: Kernel,
+  mm: string,
+  start: Vaddr,
+  n: bigint,
+  gup: readonly FollFlag[],
+): Call<KResult<GupResult>> {
+  if (has(k.era, 'pin_user_pages_fast')) return pinUserPagesFast(k, mm, start, n, [...gup], true)
+  if (has(k.era, 'get_user_pages_longterm')) return getUserPagesLongterm(k, mm, start, n, [...gup])
+  return pinUserPages(k, mm, start, n, [...gup], false)
+}
+
+/**
+ * ib_umem_get()'s work: the era's GUP call (umemGup) until every page is pinned, the SGL
  * (sg_alloc_append_table_from_pages), then ib_dma_map_sgtable_attrs() for the NIC.
  */
 function* pinAndMap(k: Kernel, q: PinMapRequest): Call<{ runs: PageRange[]; error: KernelError | null }> {
@@ -179,14 +215,7 @@ function* pinAndMap(k: Kernel, q: PinMapRequest): Call<{ runs: PageRange[]; erro
   let done = 0n
   let error: KernelError | null = null
   while (done < npages) {
-    const r = yield* pinUserPagesFast(
-      k,
-      mm,
-      (first + done * PAGE_SIZE) as Vaddr,
-      npages - done,
-      [...q.gup],
-      true,
-    )
+    const r = yield* umemGup(k, mm, (first + done * PAGE_SIZE) as Vaddr, npages - done, q.gup)
     if (!r.ok) {
       error = r.error
       break
@@ -208,7 +237,9 @@ function* pinAndMap(k: Kernel, q: PinMapRequest): Call<{ runs: PageRange[]; erro
       Number(addr - first),
       q.len,
       0xffff_ffffn,
-      'sg_alloc_append_table_from_pages',
+      // 5.15+ sg_append_table; before it ib_umem_get() built the table with __sg_alloc_table_from_pages()
+      // (5.10; the 5.0 sg_alloc_table() + sg_set_page() loop is shown the same way: a simplification)
+      pick(k.era, 'sg_alloc_append_table_from_pages', '__sg_alloc_table_from_pages'),
     )
     if (!s.ok) error = s.error
   }
@@ -241,7 +272,7 @@ function* releaseOnError(
   const { mm, runs, sgt, npages } = q
   const rel = frame(k, '__ib_umem_release', [])
   yield rel.enter({ dirty: '0' })
-  if (runs.length) yield* unpinUserPages(k, runs, true)
+  if (runs.length) yield* unpinUserPages(k, runs, umemPins(k))
   const ft = new Tx(k.world).set('sgts', sgt, null)
   if (!ft.empty) yield rel.mutate(ft.deltas, 'sg_free_append_table()')
   yield rel.ret('void')
@@ -267,7 +298,7 @@ export function* ibvDeregMr(k: Kernel, name: string, nic: PciDev): Call<KResult<
     const u = k.world.umems[name]
     if (!u) return fail(kerr('EINVAL', f.fn, `no MR '${name}'`))
     yield* dmaUnmapSgtable(k, nic, u.sgt)
-    yield* unpinUserPages(k, u.pages, true)
+    yield* unpinUserPages(k, u.pages, umemPins(k))
     const npages = u.pages.reduce((s, r) => s + r.count, 0n)
     const mmNow = mmOf(k.world, u.mm)
     const tx = new Tx(k.world)

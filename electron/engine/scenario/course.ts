@@ -35,7 +35,7 @@ const BY_SCENARIO: { prefix: string; era?: string; exercises: CourseExercise[] }
           'A GPU driver mapped 2 MiB of its BAR into the process with remap_pfn_range(). Four calls then use that mapping. Which is the first to fail?',
         answer: '2',
         explanation:
-          "pin_user_pages_fast(). The mmap itself is fine: remap_pfn_range() (mm/memory.c) installs special PTEs and sets VM_IO|VM_PFNMAP, no struct page needed. GUP needs struct pages: the fast walk gives up on pte_special(), and the slow path's check_vma_flags() (mm/gup.c) refuses the VMA. The MR and the O_DIRECT read fail for the same reason, because both pin through GUP.",
+          "get_user_pages_fast() (in 5.0 there is no pin_user_pages_fast(): pin_user_pages*() came in 5.6). The mmap itself is fine: remap_pfn_range() (mm/memory.c) installs special PTEs and sets VM_IO|VM_PFNMAP, no struct page needed. GUP needs struct pages: the fast walk gives up on pte_special(), and the slow path's check_vma_flags() (mm/gup.c) refuses the VMA. The MR and the O_DIRECT read fail for the same reason, because both pin through GUP.",
       },
     ],
   },
@@ -47,12 +47,12 @@ const BY_SCENARIO: { prefix: string; era?: string; exercises: CourseExercise[] }
         id: 'bar-gup-errno',
         kind: 'errno',
         op: 2,
-        eras: ['v5.0', 'v6.12'],
+        eras: ['v5.10', 'v6.12'],
         question:
-          'pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) on the remap_pfn_range() BAR mapping: what does it return, in 2019 (v5.0) and today (v6.12)?',
+          'pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) on the remap_pfn_range() BAR mapping: what does it return on Debian 11 (v5.10) and today (v6.12)?',
         answer: 'EFAULT',
         explanation:
-          '-EFAULT in both: check_vma_flags() in mm/gup.c returns -EFAULT for any VMA with VM_IO or VM_PFNMAP. Christoph Hellwig\'s point in the thread still holds: "everything using get_user_pages won\'t work" on a remapped BAR.',
+          '-EFAULT in both: check_vma_flags() in mm/gup.c returns -EFAULT for any VMA with VM_IO or VM_PFNMAP. Christoph Hellwig\'s point in the 2019 thread still holds: "everything using get_user_pages won\'t work" on a remapped BAR. (In 2019 itself there was no pin_user_pages_fast(), which is 5.6: the v5.0 version of this scenario calls get_user_pages_fast() and gets the same -EFAULT.)',
       },
       {
         id: 'bar-gup-refuser',

@@ -28,18 +28,28 @@ function barThenGup(era: 'v5.0' | 'v6.12'): Scenario {
           'The GPU driver maps 2 MiB of BAR1. Watch vm_flags gain VM_IO|VM_PFNMAP and the PTEs become special: no struct page stands behind them.',
         expect: { errno: null, state: [{ vma: 'bar', flagsContain: [...BAR_FLAGS] }] },
       },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'bar', npages: 512, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] },
-        narration:
-          "An RDMA driver would pin the buffer. GUP-fast gives up on the special PTE, and the slow path's check_vma_flags() refuses the VMA outright: -EFAULT.",
-        expect: { errno: 'EFAULT' },
-      },
+      era === 'v5.0'
+        ? {
+            op: 'get_user_pages_fast',
+            args: { buf: 'bar', npages: 512, flags: ['FOLL_WRITE'] },
+            narration:
+              "A driver takes the pages the 2019 way: get_user_pages_fast(start, 512, write = 1, pages) (pin_user_pages*() and FOLL_PIN are 5.6, FOLL_LONGTERM 5.2). GUP-fast (gup_pgd_range) gives up on the special PTE, and the slow path's check_vma_flags() refuses the VMA outright: -EFAULT.",
+            expect: { errno: 'EFAULT' },
+          }
+        : {
+            op: 'pin_user_pages_fast',
+            args: { buf: 'bar', npages: 512, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] },
+            narration:
+              "An RDMA driver would pin the buffer. GUP-fast (gup_fast(), the 6.10 name) gives up on the special PTE, and the slow path's check_vma_flags() refuses the VMA outright: -EFAULT.",
+            expect: { errno: 'EFAULT' },
+          },
       {
         op: 'ibv_reg_mr',
         args: { dev: 'nic0', buf: 'bar', len: '2M', access: ['IBV_ACCESS_LOCAL_WRITE'], as: 'mr' },
         narration:
-          '"You can\'t create MRs on it": ib_umem_get() charges pinned_vm, fails to pin, and rolls pinned_vm back.',
+          era === 'v5.0'
+            ? '"You can\'t create MRs on it": ib_umem_get() charges pinned_vm, get_user_pages_longterm() fails, and pinned_vm is rolled back.'
+            : '"You can\'t create MRs on it": ib_umem_get() charges pinned_vm, fails to pin, and rolls pinned_vm back.',
         expect: { errno: 'EFAULT', state: [{ umem: 'mr', exists: false }] },
       },
       {
@@ -197,10 +207,10 @@ function rfcSpecialVma(): Scenario {
         expect: { errno: 'EFAULT' },
       },
       {
-        op: 'pin_user_pages_fast',
+        op: 'get_user_pages_fast',
         args: { buf: 'sv', npages: 1, flags: ['FOLL_WRITE'] },
         narration:
-          'And GUP, O_DIRECT, ordinary MRs? Still -EFAULT: the RFC replaced GUP for HMM users only (Jason: "I see Jerome solving the GUP problem by replacing GUP entirely").',
+          'And GUP (get_user_pages_fast(), the 2019 call), O_DIRECT, ordinary MRs? Still -EFAULT: the RFC replaced GUP for HMM users only (Jason: "I see Jerome solving the GUP problem by replacing GUP entirely").',
         expect: { errno: 'EFAULT' },
       },
       {

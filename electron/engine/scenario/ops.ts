@@ -17,7 +17,7 @@ import { p2pClientOf, p2pdmaDistance, p2pdmaDistanceMany, p2pmemFindMany } from 
 import type { P2pClient } from '../p2pdma/distance-many'
 import { mixedMmapHook } from '../mm/mixed'
 import { sgAllocTableFromPages, UINT_MAX } from '../dma/scatterlist'
-import { pinUserPages, pinUserPagesFast, unpinUserPages } from '../gup/gup'
+import { follFlagsMissing, pinUserPages, pinUserPagesFast, unpinUserPages } from '../gup/gup'
 import {
   barLazyMmapHook,
   barMmapHook,
@@ -282,6 +282,8 @@ const MM_OPS: Handlers<
     return outcome(r, () => 0)
   },
   *lockdown(k, { args: a }) {
+    if (!has(k.era, 'lockdown_lsm'))
+      return yield* refuse(`the lockdown LSM (${nameRange('lockdown_lsm')}) does not exist in ${k.era}`)
     const f = frame(k, 'lockdown_lsm', [])
     yield f.enter({ level: a.on ? 'integrity' : 'none' })
     const tx = new Tx(k.world).sys({ ...k.world.sys, lockdown: a.on })
@@ -412,8 +414,15 @@ function* gupOp(
   op: OpOf<'pin_user_pages_fast' | 'get_user_pages_fast' | 'pin_user_pages' | 'get_user_pages'>,
 ): Call<OpOutcome> {
   const a = op.args
-  if (a.flags.includes('FOLL_PCI_P2PDMA') && !has(k.era, 'FOLL_PCI_P2PDMA'))
-    return yield* refuse(`FOLL_PCI_P2PDMA (${nameRange('FOLL_PCI_P2PDMA')}) does not exist in ${k.era}`)
+  if (!has(k.era, op.op))
+    return yield* refuse(
+      `${op.op}() (${nameRange(op.op)}) does not exist in ${k.era}${op.op.startsWith('pin') ? ': use get_user_pages*() (FOLL_GET references)' : ''}`,
+    )
+  const missing = follFlagsMissing(k, a.flags as FollFlag[])
+  if (missing.length)
+    return yield* refuse(
+      missing.map((f) => `${f} (${nameRange(f)})`).join(', ') + ` does not exist in ${k.era}`,
+    )
   const b = bufVar(k, a.buf)
   const start = bufAddr(b, a.offset)
   const pin = op.op.startsWith('pin')

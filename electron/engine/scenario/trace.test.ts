@@ -23,7 +23,8 @@ describe('timelineView', () => {
     const v = timelineView(tl)
     expect(v.callStack.map((s) => s.fn)).toEqual([
       'pin_user_pages_fast',
-      'internal_get_user_pages_fast',
+      'gup_fast_fallback',
+      '__gup_longterm_locked',
       '__get_user_pages_locked',
       '__get_user_pages',
       'check_vma_flags',
