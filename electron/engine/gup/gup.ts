@@ -30,7 +30,7 @@ import { frame, kcall, type Call, type Frame } from '../core/step'
 import { warnOn } from '../core/warn'
 import { Tx, type PageRun, type PagesHole, type VmArea } from '../core/world'
 import { handleMmFault } from '../mm/fault'
-import { moveToRam, pageType, vmaIsFsdax } from '../mm/devmem'
+import { devicePrivateFaultCall, moveToRam, pageType, vmaIsFsdax } from '../mm/devmem'
 import { flagStr, hasFlag, pageAt, pteAt, ptesOverlapping, updatePages, vmaAt } from '../mm/mm'
 
 /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h): a FOLL_PIN pin adds 1024 to a small folio's refcount. */
@@ -897,7 +897,7 @@ function* faultinPage(
       yield dp.check(
         'is_device_private_entry(entry)',
         true,
-        'the page lives in DEVICE_PRIVATE memory: vmf->page->pgmap->ops->migrate_to_ram(vmf)',
+        `the page lives in DEVICE_PRIVATE memory: ${devicePrivateFaultCall(k)}`,
       )
       const m = yield* moveToRam(k, mm, va, n, 'fault')
       yield dp.ret(m.ok ? '0' : 'VM_FAULT_SIGBUS')

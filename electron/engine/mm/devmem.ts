@@ -215,6 +215,17 @@ export function* migrateToDevice(
 }
 
 /**
+ * What do_swap_page() calls for a device-private entry: pgmap->ops->migrate_to_ram(vmf) from 5.3
+ * (dev_pagemap_ops); before, device_private_entry_fault() -> pgmap->page_fault(), which HMM set to
+ * hmm_devmem_fault() -> devmem->ops->fault() (4.14–5.2, S9).
+ */
+export function devicePrivateFaultCall(k: Kernel): string {
+  return has(k.era, 'migrate_to_ram')
+    ? 'vmf->page->pgmap->ops->migrate_to_ram(vmf)'
+    : 'device_private_entry_fault() -> pgmap->page_fault() = hmm_devmem_fault() -> devmem->ops->fault()'
+}
+
+/**
  * The driver's copy step of a migration: lib/test_hmm.c dmirror_migrate_alloc_and_copy() (5.8+), or
  * before 5.4 the migrate_vma_ops.alloc_and_copy callback the one-shot migrate_vma() called.
  */

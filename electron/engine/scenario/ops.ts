@@ -57,6 +57,7 @@ import {
 import { deviceTestP2pStep, hmmRangeDmaMap, rfcDeviceMmapHook } from '../hmm/rfc'
 import {
   daxMmapHook,
+  devicePrivateFaultCall,
   devmemInEra,
   devmemPgmapId,
   memremapPages,
@@ -868,7 +869,7 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
       yield dp.check(
         'is_device_private_entry(entry)',
         true,
-        'the CPU cannot read device-private memory: pgmap->ops->migrate_to_ram(vmf)',
+        `the CPU cannot read device-private memory: ${devicePrivateFaultCall(k)}`,
       )
       // one fault migrates the pages the access touches (dmirror_devmem_fault migrates one page per fault)
       const runEnd = p[1].va + p[1].npages * PAGE_SIZE
