@@ -71,6 +71,7 @@ export { PCI_IDS_VERSION, pciClassName, lspciName } from './pciids/pciids'
 
 // Import and lab files.
 export { importText, detectFormat, migrate, type ImportResult } from './import/index'
+export { SYSFS_MAGIC, eraOfRelease } from './import/sysfs'
 export { loadLab, serializeLab } from './import/lab'
 export { defaultLab } from './lab/default-lab'
 

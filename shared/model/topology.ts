@@ -213,7 +213,8 @@ export interface ImportReport {
   warnings: string[]
 }
 
-export type ImportFormat = 'lab' | 'lspci-vvv' | 'lspci-tv' | 'hwloc-xml' | 'nvidia-smi-topo' | 'nccl-xml'
+export type ImportFormat =
+  'lab' | 'lspci-vvv' | 'lspci-tv' | 'hwloc-xml' | 'nvidia-smi-topo' | 'nccl-xml' | 'sysfs'
 
 /** A located, human-readable problem with user input (a file, a topology, an IPC payload). */
 export interface InputIssue {

@@ -16,6 +16,7 @@ import { loadLab } from './lab'
 import { importLspciTv, looksLikeLspciTv } from './lspci-tv'
 import { importLspciVvv, looksLikeLspciVvv } from './lspci-vvv'
 import { importNccl } from './nccl'
+import { importSysfs, looksLikeSysfsCapture } from './sysfs'
 import { importNvidiaSmi, looksLikeNvidiaSmi } from './nvidia-smi'
 
 export type { ImportResult } from './common'
@@ -30,6 +31,7 @@ export function detectFormat(text: string): ImportFormat | 'unknown' {
     if (/<topology[\s>/]/.test(head)) return 'hwloc-xml'
     if (/<system\s+version\s*=/.test(head)) return 'nccl-xml'
   }
+  if (looksLikeSysfsCapture(head)) return 'sysfs'
   if (looksLikeLspciTv(head)) return 'lspci-tv'
   if (looksLikeNvidiaSmi(head)) return 'nvidia-smi-topo'
   if (looksLikeLspciVvv(head)) return 'lspci-vvv'
@@ -110,6 +112,9 @@ export function importText(fileName: string, text: string): ImportResult {
         break
       case 'lspci-tv':
         result = { ok: true, ...importLspciTv(fileName, text) }
+        break
+      case 'sysfs':
+        result = { ok: true, ...importSysfs(fileName, text) }
         break
       case 'nvidia-smi-topo':
         result = { ok: true, ...importNvidiaSmi(fileName, text) }
