@@ -12,6 +12,7 @@ import {
   type Result,
 } from '../../shared/ipc/contract'
 import type { LabSession } from '../app/session'
+import { thisMachineService } from '../app/sysfs/read'
 import {
   createHandlers,
   dispatch,
@@ -69,11 +70,13 @@ export function registerIpc(
       win.webContents.send(PREFIX + channel, payload)
     }
   }
+  const thisMachine = thisMachineService()
   const handlers = createHandlers(session, emit, 'electron', {
     ...(options.recovery ? { recovery: options.recovery } : {}),
     ...(options.oracle ? { oracle: options.oracle } : {}),
     ...(options.openPresenter ? { openPresenter: options.openPresenter } : {}),
     ...(options.openFile ? { openFile: options.openFile } : {}),
+    ...(thisMachine ? { thisMachine } : {}),
     // app.openSource: only kernel source pages on elixir.bootlin.com, in the system browser.
     openExternal: (url) => {
       // openExternal rejects when no browser can take the URL: say so, never an unhandled rejection.

@@ -26,6 +26,8 @@ export interface FileActions {
   /** Load `path` (from the command line or a second instance); returns an error text, or null on success. */
   openPath(path: string, options?: { quiet?: boolean }): Promise<string | null>
   loadDefault(): void
+  /** Linux: File › Import This Machine (sysfs and /proc, lab.importThisMachine). */
+  importThisMachine(): void
   /** Save to the current file (Ctrl+S); Save As when there is none or it must not be overwritten. Resolves true when saved. */
   save(): Promise<boolean>
   saveAs(): Promise<boolean>
@@ -171,6 +173,10 @@ export function createFileActions(deps: FileActionDeps): FileActions {
       const result = handlers['lab.loadDefault']()
       if (!result.ok) showError('Could not load the default lab', describe(result.error))
     },
+    importThisMachine() {
+      const result = handlers['lab.importThisMachine']()
+      if (!result.ok) showError('Could not import this machine', describe(result.error))
+    },
     saveAs,
     async save() {
       const path = session.filePath
@@ -234,6 +240,9 @@ export function buildMenu(actions: FileActions, options: MenuOptions): Menu {
           ],
         },
         { label: 'Load Default Lab', click: () => actions.loadDefault() },
+        ...(process.platform === 'linux'
+          ? [{ label: 'Import This Machine (sysfs)', click: () => actions.importThisMachine() }]
+          : []),
         { type: 'separator' },
         { label: 'Save Lab', accelerator: 'CmdOrCtrl+S', click: () => void actions.save() },
         { label: 'Save Lab As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => void actions.saveAs() },

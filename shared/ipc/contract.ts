@@ -244,6 +244,8 @@ export interface AppInfo {
   /** Every era, oldest first, with the distribution kernels it stands for (from the engine's era table). */
   eras: EraOption[]
   host: 'electron' | 'browser-harness' | 'test'
+  /** The host can read its own PCI tree (Linux sysfs): "This machine" is offered. */
+  thisMachine?: boolean
 }
 
 export interface SettingsPatch {

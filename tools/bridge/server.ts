@@ -29,6 +29,7 @@ import { PREFIX } from '../../shared/ipc/contract'
 import { LabSession } from '../../electron/app/session'
 import { SOURCE_WORKER, WorkerSummaryHost } from '../../electron/app/matrix/worker-host'
 import { createHandlers, dispatch, type Emit } from '../../electron/app/ipc/handlers'
+import { thisMachineService } from '../../electron/app/sysfs/read'
 import { CONTENT_SECURITY_POLICY } from '../../electron/app/csp'
 import { OracleService } from '../../electron/app/oracle/service'
 import { LIMITS } from '../../shared/model/lab-schema'
@@ -228,7 +229,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     disabledReason:
       'the browser harness runs the real-kernel check only when started with npm run serve -- --oracle',
   })
-  const handlers = createHandlers(session, emit, 'browser-harness', { oracle })
+  const thisMachine = thisMachineService()
+  const handlers = createHandlers(session, emit, 'browser-harness', {
+    oracle,
+    ...(thisMachine ? { thisMachine } : {}),
+  })
 
   const token = options.token ?? randomBytes(24).toString('base64url')
   const tokenBytes = Buffer.from(token)

@@ -56,5 +56,36 @@ done
 echo "KQ DMESG-BEGIN"
 dmesg | grep -iE 'p2p|acs|peer|whitelist|iommu|dmar' | sed 's/^/KQ DMESG /'
 echo "KQ DMESG-END"
+# kq.capture=1 (tools/oracle/capture-sysfs.ts): the files `lab import --sysfs` reads, copied with
+# their directory layout and relative symlinks, as a base64 tar.gz on "KQ B64 " lines.
+case " $(cat /proc/cmdline) " in *" kq.capture=1 "*)
+  C=/tmp/cap
+  mkdir -p $C/sys/bus/pci/devices $C/sys/class/iommu $C/proc/sys/kernel
+  cat /proc/cmdline > $C/proc/cmdline
+  cat /proc/cpuinfo > $C/proc/cpuinfo
+  cat /proc/sys/kernel/osrelease > $C/proc/sys/kernel/osrelease
+  for i in /sys/class/iommu/*; do
+    [ -L "$i" ] && ln -s "$(readlink "$i")" "$C/sys/class/iommu/$(basename "$i")"
+  done
+  for d in /sys/bus/pci/devices/*; do
+    b=$(basename "$d")
+    ln -s "$(readlink "$d")" "$C/sys/bus/pci/devices/$b"
+    r=$(cd "$d" && pwd -P)
+    mkdir -p "$C$r"
+    for f in config resource class vendor device numa_node local_cpulist; do
+      [ -r "$d/$f" ] && cat "$d/$f" > "$C$r/$f"
+    done
+    [ -L "$d/driver" ] && ln -s "$(readlink "$d/driver")" "$C$r/driver"
+    [ -L "$d/iommu_group" ] && ln -s "$(readlink "$d/iommu_group")" "$C$r/iommu_group"
+    if [ -d "$d/p2pmem" ]; then
+      mkdir -p "$C$r/p2pmem"
+      for f in size available published; do cat "$d/p2pmem/$f" > "$C$r/p2pmem/$f"; done
+    fi
+  done
+  echo "KQ CAPTURE-BEGIN"
+  tar czf - -C $C . | base64 | sed 's/^/KQ B64 /'
+  echo "KQ CAPTURE-END"
+  ;;
+esac
 echo "KQ END"
 poweroff -f

@@ -45,6 +45,16 @@ Commands:
                              format could not carry and what was assumed. Written as the app
                              saves: atomically, the previous lab kept as <out>.p2plab.bak;
                              never over a read-only file or a lab from a newer version.
+  import --this-machine [-o <out.p2plab>]
+  import --sysfs <ROOT> [-o <out.p2plab>]
+                             Linux: read this machine's PCI tree from /sys/bus/pci/devices
+                             (config, resource, driver, iommu_group, numa_node, local_cpulist,
+                             p2pmem/), /sys/class/iommu, /proc/cmdline (pci= and IOMMU
+                             parameters), /proc/cpuinfo and the kernel release (era: the nearest
+                             modelled one at or below it). --sysfs reads a copy under ROOT
+                             (ROOT/sys/..., ROOT/proc/...). Without root, config space is 64
+                             bytes: no port types or ACS (reported). p2pmem only where a driver
+                             published it (a p2pmem/ directory).
   run [<lab-or-scenario-file>]
                              Run every scenario of a lab (or a bare scenario file on the default
                              lab; no file: the default lab and its course) headless: each

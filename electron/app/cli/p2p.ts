@@ -21,6 +21,7 @@ import { InputError, readInput, UsageError, type ParsedArgs } from './args'
 import { CliFileError, type CliIo } from './io'
 import { applyOptions, buildIssues, loadLab, located, machineFor } from './lab-input'
 import { sourceLine } from './info'
+import { captureSysfs, locateInCapture } from '../sysfs/read'
 
 type JsonPair = P2pJson['pairs'][number]
 
@@ -225,12 +226,34 @@ export function cmdExplain(io: CliIo, args: ParsedArgs): number {
   return 0
 }
 
+/**
+ * `import --this-machine` / `import --sysfs [ROOT]`: this machine's sysfs and /proc (or a copy of
+ * them under ROOT) as the capture text the engine's sysfs importer parses.
+ */
+function sysfsInput(args: ParsedArgs): { file: string; text: string; root: string } | null {
+  const flag = args.flags.get('--sysfs') ?? args.flags.get('--this-machine')
+  if (flag === undefined) return null
+  const root = typeof flag === 'string' ? flag : (args.positional[1] ?? '/')
+  try {
+    const cap = captureSysfs(root)
+    return { file: cap.source, text: cap.text, root }
+  } catch (e) {
+    throw new InputError(root, [{ source: root, message: (e as Error).message }])
+  }
+}
+
 export function cmdImport(io: CliIo, args: ParsedArgs): number {
-  const file = args.positional[1]
+  const sysfs = sysfsInput(args)
+  const file = sysfs?.file ?? args.positional[1]
   const out = args.flags.get('-o') ?? args.flags.get('--out')
-  if (!file) throw new UsageError('import needs a file')
-  const text = readInput(io, file)
+  if (!file) throw new UsageError('import needs a file (or --this-machine)')
+  const text = sysfs?.text ?? readInput(io, file)
   const r = importText(file, text)
+  if (!r.ok && sysfs) {
+    // located in the sysfs file the capture read, not in the capture text nobody sees
+    const at = locateInCapture(text, sysfs.root, r.issues[0]!)
+    throw new InputError(at.source, [at])
+  }
   if (!r.ok) throw new InputError(file, located(text, null, r.issues))
   const built = buildMachine(r.lab.machine, r.lab.settings)
   if (!built.ok)

@@ -30,6 +30,7 @@ import type { LabSession } from '../session'
 import type { EditRequest } from '../../../shared/model/edit'
 import type { Era } from '../../../shared/model/topology'
 import { elixirFileUrl, elixirUrl } from '../stepping/stepper'
+import { locateInCapture } from '../sysfs/read'
 import type { OracleAvailability, OracleFinished, OracleProgress } from '../../../shared/ipc/contract'
 
 /** One handler per contract key: a channel without a handler fails to compile. */
@@ -63,7 +64,7 @@ export interface HandlerServices {
    * "Import this machine": this host's PCI tree from sysfs as a capture text (electron/app/sysfs/read.ts);
    * absent where the host cannot read it (then the channel answers why).
    */
-  thisMachine?: () => Result<{ fileName: string; text: string }>
+  thisMachine?: () => Result<{ fileName: string; text: string; root: string }>
   /**
    * Open a file by path exactly as File › Open does (main: recent files, Save back to it, change
    * detection); resolves to the problem text, or null when it opened. Absent in the harness.
@@ -203,7 +204,10 @@ export function createHandlers(
     return r
   }
   const handlers: Handlers = {
-    'app.info': guarded('app.info', () => session.info(host)),
+    'app.info': guarded('app.info', () => {
+      const r = session.info(host)
+      return r.ok ? { ok: true, value: { ...r.value, thisMachine: !!services.thisMachine } } : r
+    }),
     'lab.current': guarded('lab.current', () => session.current()),
     'lab.loadDefault': guarded('lab.loadDefault', () => session.loadDefault()),
     'lab.new': guarded('lab.new', () => session.newLab()),
@@ -222,7 +226,17 @@ export function createHandlers(
         return failure('input', 'lab:lab.importThisMachine: this host cannot read a PCI tree from sysfs')
       const cap = services.thisMachine()
       if (!cap.ok) return cap
-      return session.importText(cap.value)
+      const r = session.importText(cap.value)
+      if (r.ok) return r
+      // located in the sysfs file the capture read (not in the capture text nobody sees)
+      const issues = r.error.issues.map((i) => locateInCapture(cap.value.text, cap.value.root, i))
+      const first = issues[0]
+      const at = first ? `${first.source}${first.line !== undefined ? `:${first.line}` : ''}: ` : ''
+      return failure(
+        r.error.kind,
+        clip(`lab:lab.importThisMachine: ${at}${first?.message ?? r.error.message}`),
+        issues,
+      )
     }),
     'topology.text': guarded('topology.text', () => session.topologyText()),
     'lab.recovery': guarded('lab.recovery', () => ({ ok: true, value: recovery.info() })),

@@ -3,8 +3,8 @@
  * (electron/engine/import/sysfs.ts): "Import this machine" in the app and `lab import --sysfs
  * [ROOT]`. ROOT (default '/') may be a copy of those files, e.g. tests/fixtures/sysfs/ unpacked.
  *
- * What is read: /sys/bus/pci/devices/<bdf>/{config, resource, driver, numa_node, local_cpulist,
- * p2pmem/size} and the device's directory under /sys/devices (its real path: the tree),
+ * What is read: /sys/bus/pci/devices/<bdf>/{config, resource, driver, iommu_group, numa_node,
+ * local_cpulist, p2pmem/size} and the device's directory under /sys/devices (its real path: the tree),
  * /sys/class/iommu, /proc/cmdline (only pci= and IOMMU parameters are kept), /proc/cpuinfo (the
  * first CPU's vendor, family, model and name) and the kernel release (/proc/sys/kernel/osrelease,
  * as `uname -r` prints it). Without root, config space is 64 bytes: no capabilities, no ACS; the
@@ -40,9 +40,37 @@ function keptCpuinfo(text: string): string {
 }
 
 export interface SysfsCapture {
+  /** How the import report and errors name the capture: "sysfs at ROOT". */
+  source: string
   fileName: string
   text: string
   devices: number
+}
+
+/**
+ * An issue located in the capture text, located instead in the file it came from: line L of the
+ * capture is line L - H of the file whose "@ name" header is on line H (a config dump's line is
+ * its hex line, 32 bytes each).
+ */
+export function locateInCapture<T extends { source: string; line?: number }>(
+  text: string,
+  root: string,
+  issue: T,
+): T {
+  if (issue.line === undefined) return issue
+  const lines = text.split('\n')
+  for (let i = Math.min(issue.line, lines.length) - 1; i >= 0; i--) {
+    const l = lines[i]!
+    if (!l.startsWith('@ ')) continue
+    const name = l.slice(2).trim()
+    const file = name.startsWith('/') ? join(resolve(root), name.replace(/ hex$/, '')) : `${name} (${root})`
+    const inFile = issue.line - (i + 1)
+    const out: T = { ...issue, source: file }
+    if (inFile > 0) out.line = inFile
+    else delete out.line
+    return out
+  }
+  return issue
 }
 
 /** Capture the files under `root` (default '/'); throws with a message when there is no PCI bus. */
@@ -80,7 +108,7 @@ export function captureSysfs(root = '/'): SysfsCapture {
       real = bdf
     }
     section(`${p}/path`, real)
-    let config: Buffer | null = null
+    let config: Buffer | null
     try {
       config = readFileSync(join(dir, 'config'))
     } catch {
@@ -93,9 +121,48 @@ export function captureSysfs(root = '/'): SysfsCapture {
     } catch {
       // no driver bound
     }
+    try {
+      section(`${p}/iommu_group`, readlinkSync(join(dir, 'iommu_group')).split('/').pop() ?? null)
+    } catch {
+      // no IOMMU group (no IOMMU, or the device is not translated)
+    }
     section(`${p}/numa_node`, read(join(dir, 'numa_node')))
     section(`${p}/local_cpulist`, read(join(dir, 'local_cpulist')))
     section(`${p}/p2pmem/size`, read(join(dir, 'p2pmem/size')))
   }
-  return { fileName: 'this-machine.sysfs.txt', text: out.join('\n') + '\n', devices: bdfs.length }
+  return {
+    source: `sysfs at ${base}`,
+    fileName: 'this-machine.sysfs.txt',
+    text: out.join('\n') + '\n',
+    devices: bdfs.length,
+  }
+}
+
+/**
+ * The "Import this machine" service of main and the browser harness: Linux only (elsewhere absent,
+ * and the channel says why). ROOT is '/', or P2P_DMA_LAB_SYSFS_ROOT (a copy of the files, e.g.
+ * tests/fixtures/sysfs/*.tar.gz unpacked: how the e2e tests show a real guest's tree).
+ */
+export function thisMachineService(
+  env: Record<string, string | undefined> = process.env,
+  platform: string = process.platform,
+):
+  | (() =>
+      | { ok: true; value: { fileName: string; text: string; root: string } }
+      | {
+          ok: false
+          error: { kind: 'input'; message: string; issues: { source: string; message: string }[] }
+        })
+  | undefined {
+  const root = env.P2P_DMA_LAB_SYSFS_ROOT || '/'
+  if (platform !== 'linux' && !env.P2P_DMA_LAB_SYSFS_ROOT) return undefined
+  return () => {
+    try {
+      const cap = captureSysfs(root)
+      return { ok: true, value: { fileName: cap.source, text: cap.text, root } }
+    } catch (e) {
+      const message = (e as Error).message
+      return { ok: false, error: { kind: 'input', message, issues: [{ source: root, message }] } }
+    }
+  }
 }

@@ -117,6 +117,8 @@ export const useLabStore = defineStore('lab', () => {
   const loadDefault = () => settle(invoke('lab.loadDefault'))
   const setSettings = (patch: SettingsPatch) => settle(invoke('lab.setSettings', patch))
   const importText = (fileName: string, text: string) => settle(invoke('lab.importText', { fileName, text }))
+  /** Linux: this machine's PCI tree from sysfs and /proc (lab.importThisMachine). */
+  const importThisMachine = () => settle(invoke('lab.importThisMachine'))
   /**
    * A file the user picked (Open…) or dropped: the desktop app opens it by path exactly as File ›
    * Open (recent files, Save writes back with its .bak); where the host has no path (the browser
@@ -205,6 +207,7 @@ export const useLabStore = defineStore('lab', () => {
     loadDefault,
     setSettings,
     importText,
+    importThisMachine,
     openFile,
     clearError,
     editExercises,
