@@ -51,10 +51,11 @@ import {
   iomemTree,
   CPU_PRESETS,
 } from '../engine/index'
-import { nodeViews } from './views/nodes'
+import { namesByBdf, nodeViews } from './views/nodes'
 import { locateIssues } from './files/json-locate'
 import { topologyText } from './views/topo-text'
 import { cellsFor } from './matrix/cells'
+import { matrixText } from './matrix/text'
 import { inlineSummaryHost, type SummaryHost, type SummaryJob, type SummaryTask } from './matrix/summary'
 
 /**
@@ -432,6 +433,28 @@ export class LabSession {
     const s = this.state
     const fileName = s.fileName.replace(/\.p2plab$/, '') + '.topology.txt'
     return { ok: true, value: { fileName, text: topologyText(s.lab, s.nodes) } }
+  }
+
+  /** The matrix of these providers × clients as text (the matrix's "Text" export). */
+  matrixText(req: { providers: string[]; clients: string[] }): Result<{ fileName: string; text: string }> {
+    const s = this.state
+    const known = new Set(s.matrix.clients)
+    const unknown = [...req.providers, ...req.clients].filter((b) => !known.has(b))
+    if (unknown.length > 0)
+      return inputError(`p2p.text: ${unknown[0]} is not an endpoint of this machine`, [
+        { source: 'p2p.text', message: `${unknown[0]} is not an endpoint of this machine` },
+      ])
+    const m = s.machine
+    const text = matrixText({
+      machine: m,
+      labName: s.lab.name,
+      settings: s.lab.settings,
+      cpu: `${m.cpu.vendor} family 0x${m.cpu.family.toString(16)}${m.cpuInferred ? ' (inferred)' : ''}`,
+      names: namesByBdf(m, s.lab.machine),
+      providers: req.providers,
+      clients: req.clients,
+    })
+    return { ok: true, value: { fileName: s.fileName.replace(/\.p2plab$/, '') + '.p2p.txt', text } }
   }
 
   exportText(): Result<{ fileName: string; text: string }> {

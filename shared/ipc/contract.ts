@@ -332,6 +332,8 @@ export interface Invoke {
   'lab.importThisMachine': () => Result<LabView>
   /** The topology as text, like `lstopo --of console` (names, BARs, ACS). */
   'topology.text': () => Result<{ fileName: string; text: string }>
+  /** The matrix of these providers × clients as text (at most 512 × 512 pairs): the "Text" export. */
+  'p2p.text': (req: { providers: string[]; clients: string[] }) => Result<{ fileName: string; text: string }>
   /** Is there unsaved work from a previous session to recover? */
   'lab.recovery': () => Result<RecoveryInfo>
   /** Load the autosaved lab (stays unsaved: dirty, with its original path). */
@@ -423,6 +425,7 @@ export const invokeChannels = {
   'p2p.cancel': 1,
   'lab.importThisMachine': 1,
   'topology.text': 1,
+  'p2p.text': 1,
   'lab.recovery': 1,
   'lab.recover': 1,
   'lab.discardRecovery': 1,

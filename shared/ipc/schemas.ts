@@ -91,6 +91,14 @@ export const requestSchemas = {
   'p2p.cancel': z.tuple([]),
   'lab.importThisMachine': z.tuple([]),
   'topology.text': z.tuple([]),
+  'p2p.text': z.tuple([
+    z
+      .strictObject({ providers: z.array(bdf).max(4096), clients: z.array(bdf).max(4096) })
+      .refine(
+        (r) => r.providers.length * r.clients.length <= 262_144,
+        'at most 262 144 pairs (512 × 512) per export',
+      ),
+  ]),
   'lab.recovery': z.tuple([]),
   'lab.recover': z.tuple([]),
   'lab.discardRecovery': z.tuple([]),

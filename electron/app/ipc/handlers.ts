@@ -239,6 +239,7 @@ export function createHandlers(
       )
     }),
     'topology.text': guarded('topology.text', () => session.topologyText()),
+    'p2p.text': guarded('p2p.text', ([req]) => session.matrixText(req)),
     'lab.recovery': guarded('lab.recovery', () => ({ ok: true, value: recovery.info() })),
     'lab.recover': guarded('lab.recover', () => recoverInto(session, recovery)),
     'lab.discardRecovery': guarded('lab.discardRecovery', () => {

@@ -123,9 +123,14 @@ function pcieType(c: Cfg): number | null {
   return null
 }
 
-/** The ACS extended capability: capability and control bits, null when absent, undefined when unreadable. */
+/**
+ * The ACS extended capability: capability and control bits; null when absent; undefined when
+ * unreadable (64 bytes: sysfs gives unprivileged readers only the header). 256 bytes is all the
+ * kernel itself can read (conventional PCI, or no ECAM): then there is no ACS for it either.
+ */
 function acsOf(c: Cfg): { cap: number; ctrl: number } | null | undefined {
-  if (c.bytes.length < 0x104) return undefined
+  if (c.bytes.length < 0x100) return undefined
+  if (c.bytes.length < 0x104) return null
   let p = 0x100
   for (let n = 0; p >= 0x100 && p + 8 <= c.bytes.length && n < 96; n++) {
     const h = r32(c, p)
@@ -463,7 +468,7 @@ function reportTally(report: ImportReport, t: Tally, cpuKnown: boolean): void {
     )
   if (t.acsUnread > 0)
     report.assumed.push(
-      `ACS unknown on ${t.acsUnread} function(s) (extended config space beyond byte 255 is readable by root only): assumed absent`,
+      `ACS unknown on ${t.acsUnread} function(s) (only root reads config space beyond byte 63): assumed absent`,
     )
   if (t.unknown.size > 0)
     report.assumed.push(

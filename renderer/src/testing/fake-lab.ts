@@ -390,6 +390,7 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'p2p.cancel': vi.fn(() => ok({ ...current.matrix.summary, status: 'cancelled' as const })),
       'lab.importThisMachine': vi.fn(() => ok(current)),
       'topology.text': vi.fn(() => ok({ fileName: 'fake.topology.txt', text: 'Machine "fake"\n' })),
+      'p2p.text': vi.fn(() => ok({ fileName: 'fake.p2p.txt', text: 'P2P matrix — fake\n' })),
       'lab.recovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
       'lab.recover': vi.fn(() => ok(current)),
       'lab.discardRecovery': vi.fn(() => ok(NO_RECOVERY_INFO)),
