@@ -6,9 +6,11 @@ import { Reporter } from './harness'
 import { bench as p2p } from './p2p'
 import { bench as engine } from './engine'
 import { bench as renderer } from './renderer'
+import { bench as real } from './real'
 
 const modules: [string, (r: Reporter) => void | Promise<void>][] = [
   ['p2p', p2p],
+  ['real', real],
   ['renderer', renderer],
   ['engine', engine],
 ]

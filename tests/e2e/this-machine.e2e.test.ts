@@ -61,6 +61,8 @@ describe('Import this machine', () => {
   })
 
   it('at 1280×720 with the font enlarged three steps', async () => {
+    // the import summary has been read: dismiss it, as a presenter would
+    await page.getByRole('button', { name: 'Dismiss' }).first().click()
     await page.setViewportSize({ width: 1280, height: 720 })
     for (let i = 0; i < 3; i++) await page.click('[data-test="font-bigger"]')
     await page.waitForSelector('button.cell:not(.missing)')

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import P2pMatrix from './P2pMatrix.vue'
 import { useSelectionStore } from '../stores/selection'
@@ -34,6 +34,22 @@ describe('P2pMatrix', () => {
     expect(rowHeads.map((h) => h.get('.head-label').text())).toEqual(['Tesla V100', 'Tesla V100 #2'])
     expect(rowHeads.map((h) => h.get('.head-bdf').text())[0]).toMatch(/^03:00\.0\s+nvml0$/)
     expect(w.findAll('[role="columnheader"]')[3]!.text()).toContain('ConnectX-5')
+    w.unmount()
+  })
+
+  it('"Text" asks the engine for the filtered matrix as text', async () => {
+    const { w, fake } = await mountMatrix()
+    URL.createObjectURL = vi.fn(() => 'blob:x')
+    URL.revokeObjectURL = vi.fn()
+    await w.get('[data-test="matrix-text"]').trigger('click')
+    await flushPromises()
+    const req = vi.mocked(fake.api.invoke['p2p.text']).mock.calls[0]![0] as {
+      providers: string[]
+      clients: string[]
+    }
+    expect(req.providers.length).toBeGreaterThan(0)
+    expect(req.clients.length).toBeGreaterThan(0)
+    expect(w.get('[data-test="matrix-text-status"]').text()).toMatch(/fake\.p2p\.txt/)
     w.unmount()
   })
 

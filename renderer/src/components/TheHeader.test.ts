@@ -46,6 +46,17 @@ describe('TheHeader', () => {
     expect(set).toHaveBeenCalledWith({ disableAcsRedir: '0000:02:00.0' })
   })
 
+  it('offers "This machine" only where the host can read its sysfs, and imports through lab.importThisMachine', async () => {
+    const { pinia, fake } = await setup()
+    const w = mount(TheHeader, { global: { plugins: [pinia] } })
+    expect(w.find('[data-test="this-machine"]').exists()).toBe(false)
+    useLabStore().info = { ...useLabStore().info!, thisMachine: true }
+    await flushPromises()
+    await w.get('[data-test="this-machine"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.invoke['lab.importThisMachine']).toHaveBeenCalledTimes(1)
+  })
+
   it('imports the chosen file through lab.importText', async () => {
     const { pinia, fake } = await setup()
     const w = mount(TheHeader, { global: { plugins: [pinia] } })
