@@ -100,6 +100,8 @@ describe('main: windows, menu and IPC', () => {
       'Open Lab or Topology…',
       'Open Recent',
       'Load Default Lab',
+      // Linux only: this machine's PCI tree from sysfs
+      ...(process.platform === 'linux' ? ['Import This Machine (sysfs)'] : []),
       'Save Lab',
       'Save Lab As…',
     ])

@@ -8,7 +8,7 @@
  * `lspci -vvv` and `lspci -x/-xxx/-xxxx` config dumps (lspci-vvv.ts), `lspci -tv` (lspci-tv.ts), `nvidia-smi topo -m` (nvidia-smi.ts).
  */
 import { LIMITS } from '../../../shared/model/limits'
-import type { ImportFormat, InputIssue } from '../../../shared/model/topology'
+import type { ImportFormat, ImportReport, InputIssue, LabFile } from '../../../shared/model/topology'
 import { BMC_DISPLAY_TEXT, ImportFailure, checkLab, type ImportResult } from './common'
 import { isBmcDisplay } from '../pciids/names'
 import { importHwloc } from './hwloc'
@@ -62,6 +62,19 @@ function byteLength(text: string): number {
   return bytes
 }
 
+/** The importer of each detected format (a lab file is loaded, not imported). */
+const IMPORTERS: Record<
+  Exclude<ImportFormat, 'lab'>,
+  (fileName: string, text: string) => { lab: LabFile; report: ImportReport }
+> = {
+  'hwloc-xml': importHwloc,
+  'nccl-xml': importNccl,
+  'lspci-vvv': importLspciVvv,
+  'lspci-tv': importLspciTv,
+  sysfs: importSysfs,
+  'nvidia-smi-topo': importNvidiaSmi,
+}
+
 export function importText(fileName: string, text: string): ImportResult {
   const source = fileName
   try {
@@ -97,42 +110,22 @@ export function importText(fileName: string, text: string): ImportResult {
       }
     }
     const format = detectFormat(text)
-    let result: ImportResult
-    switch (format) {
-      case 'lab':
-        return loadLab(fileName, text)
-      case 'hwloc-xml':
-        result = { ok: true, ...importHwloc(fileName, text) }
-        break
-      case 'nccl-xml':
-        result = { ok: true, ...importNccl(fileName, text) }
-        break
-      case 'lspci-vvv':
-        result = { ok: true, ...importLspciVvv(fileName, text) }
-        break
-      case 'lspci-tv':
-        result = { ok: true, ...importLspciTv(fileName, text) }
-        break
-      case 'sysfs':
-        result = { ok: true, ...importSysfs(fileName, text) }
-        break
-      case 'nvidia-smi-topo':
-        result = { ok: true, ...importNvidiaSmi(fileName, text) }
-        break
-      default:
-        return {
-          ok: false,
-          issues: [
-            {
-              source,
-              line: 1,
-              column: 1,
-              message:
-                'unknown format: expected a P2P DMA Lab file, hwloc XML (lstopo --of xml), NCCL topology XML, lspci -vvv, lspci -tv or nvidia-smi topo -m output',
-            },
-          ],
-        }
-    }
+    if (format === 'lab') return loadLab(fileName, text)
+    const importer = format === 'unknown' ? undefined : IMPORTERS[format]
+    if (!importer)
+      return {
+        ok: false,
+        issues: [
+          {
+            source,
+            line: 1,
+            column: 1,
+            message:
+              'unknown format: expected a P2P DMA Lab file, hwloc XML (lstopo --of xml), NCCL topology XML, lspci -vvv, lspci -tv, nvidia-smi topo -m output or a sysfs capture (lab import --this-machine)',
+          },
+        ],
+      }
+    const result: ImportResult = { ok: true, ...importer(fileName, text) }
     if (result.ok) {
       const issues = checkLab(source, result.lab)
       if (issues.length > 0) return { ok: false, issues }
