@@ -47,77 +47,81 @@ function keepTitle(win: BrowserWindow): void {
   win.on('page-title-updated', (event) => event.preventDefault())
 }
 
+/** What differs between the app's windows: their size, title and the renderer route (hash) they load. */
+interface WindowShape {
+  width: number
+  height: number
+  minWidth: number
+  minHeight: number
+  title: string
+  /** '' for the main window; 'presenter' for the presenter's '#presenter'. */
+  hash: string
+}
+
+/**
+ * Every app window: the same renderer, preload and hardening, its own size, title and route.
+ * The one BrowserWindow call in the app, its webPreferences written out in full (not spread from a
+ * shared constant) so that electronegativity's static checks can see them;
+ * electron/main/index.test.ts asserts both windows get them.
+ */
+function createAppWindow(shape: WindowShape): BrowserWindow {
+  const win = new BrowserWindow({
+    width: shape.width,
+    height: shape.height,
+    minWidth: shape.minWidth,
+    minHeight: shape.minHeight,
+    show: false,
+    title: shape.title,
+    backgroundColor: '#ffffff',
+    webPreferences: {
+      preload: PRELOAD_PATH,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
+      spellcheck: false,
+      // DevTools only in development builds: no menu item, accelerator or context menu opens them
+      // in the installed app.
+      devTools: !app.isPackaged,
+    },
+  })
+  keepTitle(win)
+  win.once('ready-to-show', () => win.show())
+  const dev = devServerUrl()
+  if (shape.hash) {
+    if (dev) void win.loadURL(`${dev}#${shape.hash}`)
+    else void win.loadFile(RENDERER_INDEX, { hash: shape.hash })
+  } else if (dev) void win.loadURL(dev)
+  else void win.loadFile(RENDERER_INDEX)
+  return win
+}
+
 /** The presenter: the same renderer on '#presenter', with the same hardening; it follows timeline.changed. */
 export function createPresenterWindow(): BrowserWindow {
-  const win = new BrowserWindow({
+  return createAppWindow({
     width: 1280,
     height: 800,
     minWidth: 640,
     minHeight: 400,
-    show: false,
     title: 'P2P DMA Lab — presenter',
-    backgroundColor: '#ffffff',
-    webPreferences: {
-      // Written out in full at every BrowserWindow (not spread from a shared constant) so that
-      // electronegativity's static checks can see them; electron/main/index.test.ts asserts both windows.
-      preload: PRELOAD_PATH,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      disableBlinkFeatures: 'Auxclick',
-      spellcheck: false,
-      // DevTools only in development builds: no menu item, accelerator or context menu opens them
-      // in the installed app.
-      devTools: !app.isPackaged,
-    },
+    hash: 'presenter',
   })
-  keepTitle(win)
-  win.once('ready-to-show', () => win.show())
-  const dev = devServerUrl()
-  if (dev) void win.loadURL(`${dev}#presenter`)
-  else void win.loadFile(RENDERER_INDEX, { hash: 'presenter' })
-  return win
 }
 
 export function createMainWindow(): BrowserWindow {
-  const win = new BrowserWindow({
+  return createAppWindow({
     width: 1440,
     height: 900,
     minWidth: 900,
     minHeight: 600,
-    show: false,
     title: 'P2P DMA Lab',
-    backgroundColor: '#ffffff',
-    webPreferences: {
-      // Written out in full at every BrowserWindow (not spread from a shared constant) so that
-      // electronegativity's static checks can see them; electron/main/index.test.ts asserts both windows.
-      preload: PRELOAD_PATH,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      disableBlinkFeatures: 'Auxclick',
-      spellcheck: false,
-      // DevTools only in development builds: no menu item, accelerator or context menu opens them
-      // in the installed app.
-      devTools: !app.isPackaged,
-    },
+    hash: '',
   })
-  keepTitle(win)
-  win.once('ready-to-show', () => win.show())
-  const dev = devServerUrl()
-  if (dev) void win.loadURL(dev)
-  else void win.loadFile(RENDERER_INDEX)
-  return win
 }
 
 /** Guards every web contents the app ever creates. Call once, before the first window. */

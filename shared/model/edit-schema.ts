@@ -3,18 +3,10 @@
  * refused, so a typo in a patch never silently does nothing.
  */
 import { z } from 'zod'
-import { acsFlagSchema, barSchema, cpuSchema, LIMITS } from './lab-schema'
+import { acsFlagSchema, barSchema, cpuSchema, id, label, LIMITS, u16, u8 } from './lab-schema'
 import { ENDPOINT_TYPES, NODE_KINDS } from './topology'
 
-const u8 = z.number().int().min(0).max(0xff)
-const u16 = z.number().int().min(0).max(0xffff)
 const classCode = z.number().int().min(0).max(0xffffff)
-const label = z.string().max(LIMITS.maxLabelLength)
-const id = z
-  .string()
-  .min(1)
-  .max(LIMITS.maxIdLength)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'ids use letters, digits and _ . : - only')
 const kind = z.enum(NODE_KINDS)
 const epType = z.enum(ENDPOINT_TYPES)
 const acs = z.strictObject({ cap: z.array(acsFlagSchema).max(7), ctrl: z.array(acsFlagSchema).max(7) })

@@ -12,10 +12,11 @@ import { LIMITS } from './limits'
 
 export { LIMITS }
 
-const u8 = z.number().int().min(0).max(0xff)
-const u16 = z.number().int().min(0).max(0xffff)
-const label = z.string().max(LIMITS.maxLabelLength)
-const id = z
+/** The field types a lab and a topology edit share (edit-schema.ts reuses them). */
+export const u8 = z.number().int().min(0).max(0xff)
+export const u16 = z.number().int().min(0).max(0xffff)
+export const label = z.string().max(LIMITS.maxLabelLength)
+export const id = z
   .string()
   .min(1)
   .max(LIMITS.maxIdLength)

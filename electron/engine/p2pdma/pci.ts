@@ -55,34 +55,43 @@ const chains = new WeakMap<Map<string, PciDev>, Map<string, readonly PciDev[]>>(
 // Position of each device in a chain: for "is `a` an ancestor of `b`, and at which dist_b".
 const chainIndex = new WeakMap<Map<string, PciDev>, Map<string, ReadonlyMap<string, number>>>()
 
+/**
+ * A per-device value memoized per machine: `memo` is keyed by the machine's devs Map, then by the
+ * device id; `compute` runs once per (devs, device).
+ */
+function memoized<T>(
+  memo: WeakMap<Map<string, PciDev>, Map<string, T>>,
+  m: Machine,
+  d: PciDev,
+  compute: () => T,
+): T {
+  let perDev = memo.get(m.devs)
+  if (!perDev) {
+    perDev = new Map()
+    memo.set(m.devs, perDev)
+  }
+  const hit = perDev.get(d.id)
+  if (hit) return hit
+  const value = compute()
+  perDev.set(d.id, value)
+  return value
+}
+
 /** [dev, pci_upstream_bridge(dev), ...] up to the device on the root bus (memoized). */
 export function upstreamChain(m: Machine, d: PciDev): readonly PciDev[] {
-  let memo = chains.get(m.devs)
-  if (!memo) {
-    memo = new Map()
-    chains.set(m.devs, memo)
-  }
-  const hit = memo.get(d.id)
-  if (hit) return hit
-  const up = d.upstream ? m.devs.get(d.upstream) : undefined
-  const chain = up ? [d, ...upstreamChain(m, up)] : [d]
-  memo.set(d.id, chain)
-  return chain
+  return memoized(chains, m, d, () => {
+    const up = d.upstream ? m.devs.get(d.upstream) : undefined
+    return up ? [d, ...upstreamChain(m, up)] : [d]
+  })
 }
 
 /** id -> index in upstreamChain(d) (memoized). */
 export function upstreamIndex(m: Machine, d: PciDev): ReadonlyMap<string, number> {
-  let memo = chainIndex.get(m.devs)
-  if (!memo) {
-    memo = new Map()
-    chainIndex.set(m.devs, memo)
-  }
-  const hit = memo.get(d.id)
-  if (hit) return hit
-  const idx = new Map<string, number>()
-  upstreamChain(m, d).forEach((x, i) => idx.set(x.id, i))
-  memo.set(d.id, idx)
-  return idx
+  return memoized(chainIndex, m, d, () => {
+    const idx = new Map<string, number>()
+    upstreamChain(m, d).forEach((x, i) => idx.set(x.id, i))
+    return idx
+  })
 }
 
 /** 0x1234 -> '1234' (%04x). */

@@ -12,7 +12,7 @@
 import type { Era } from '../../../shared/model/topology'
 import type { Decision } from '../../../shared/model/p2p'
 import { eraSource, nameRange, p2pRules } from '../era/index'
-import type { Machine } from '../topology/types'
+import type { Machine, PciDev } from '../topology/types'
 import { dec, devLog, kfmt, pciDev } from './pci'
 
 const FILE = 'drivers/pci/p2pdma.c'
@@ -54,6 +54,12 @@ export interface P2pdmaRegistry {
 }
 
 export const EMPTY_REGISTRY: P2pdmaRegistry = { devs: {} }
+
+/** The PCI function `dev` names and its pdev->p2pdma in `reg` (undefined: none was set up). */
+function p2pdmaOf(m: Machine, reg: P2pdmaRegistry, dev: string): { d: PciDev; st: P2pdmaState | undefined } {
+  const d = pciDev(m, dev)
+  return { d, st: reg.devs[d.id] }
+}
 
 export interface AddResourceResult {
   /** 0 or -EINVAL (-22). */
@@ -166,8 +172,7 @@ export function pciP2pmemPublish(
   dev: string,
   publish: boolean,
 ): P2pdmaRegistry {
-  const d = pciDev(m, dev)
-  const st = reg.devs[d.id]
+  const { d, st } = p2pdmaOf(m, reg, dev)
   if (!st) return reg
   return { devs: { ...reg.devs, [d.id]: { ...st, published: publish } } }
 }
@@ -227,9 +232,8 @@ export interface AllocResult {
  * Simplification: the percpu_ref (device going away) is not modelled.
  */
 export function pciAllocP2pmem(m: Machine, reg: P2pdmaRegistry, dev: string, size: number): AllocResult {
-  const d = pciDev(m, dev)
+  const { d, st } = p2pdmaOf(m, reg, dev)
   const base = { fn: 'pci_alloc_p2pmem', file: FILE, eras: nameRange('pci_alloc_p2pmem'), source: 'S1/S3/S4' }
-  const st = reg.devs[d.id]
   if (!st)
     return {
       addr: null,
@@ -300,8 +304,7 @@ export function pciFreeP2pmem(
   addr: number,
   size: number,
 ): P2pdmaRegistry {
-  const d = pciDev(m, dev)
-  const st = reg.devs[d.id]
+  const { d, st } = p2pdmaOf(m, reg, dev)
   if (!st) throw new Error(`pci_free_p2pmem: ${d.bdf} has no p2pdma`)
   const need = roundUp(size)
   let found = false

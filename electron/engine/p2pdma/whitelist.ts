@@ -69,13 +69,9 @@ const XEON_E5 = [
   ),
 ]
 
-const SKYLAKE = [
-  e(PCI_VENDOR_ID_INTEL, 0x2030, 0, 'Intel Skylake-E', 'S4 literal'),
-  e(PCI_VENDOR_ID_INTEL, 0x2031, 0, 'Intel Skylake-E', 'S4 literal'),
-  e(PCI_VENDOR_ID_INTEL, 0x2032, 0, 'Intel Skylake-E', 'S4 literal'),
-  e(PCI_VENDOR_ID_INTEL, 0x2033, 0, 'Intel Skylake-E', 'S4 literal'),
-  e(PCI_VENDOR_ID_INTEL, 0x2020, 0, 'Intel Skylake-E', 'S4 literal'),
-]
+const SKYLAKE = [0x2030, 0x2031, 0x2032, 0x2033, 0x2020].map((d) =>
+  e(PCI_VENDOR_ID_INTEL, d, 0, 'Intel Skylake-E', 'S4 literal'),
+)
 
 /** feaea1fe8b36 "Add Intel 3rd Gen Intel Xeon Scalable Processors to whitelist" (v5.18, S12). */
 const ICELAKE = [
@@ -91,11 +87,17 @@ const INTEL_ACCEL = [
   e(PCI_VENDOR_ID_INTEL, 0x11fb, 0, 'PCI_DEVICE_ID_INTEL_DSA_GNRD', 'pci_ids.h patch'),
   e(PCI_VENDOR_ID_INTEL, 0x1212, 0, 'PCI_DEVICE_ID_INTEL_DSA_DMR', 'pci_ids.h patch'),
   e(PCI_VENDOR_ID_INTEL, 0x1216, 0, 'PCI_DEVICE_ID_INTEL_IAA_DMR', 'pci_ids.h patch'),
-  e(PCI_VENDOR_ID_INTEL, 0x4940, 0, 'PCI_DEVICE_ID_INTEL_QAT_4XXX', 'QAT pci_ids.h move patch'),
-  e(PCI_VENDOR_ID_INTEL, 0x4942, 0, 'PCI_DEVICE_ID_INTEL_QAT_401XX', 'QAT pci_ids.h move patch'),
-  e(PCI_VENDOR_ID_INTEL, 0x4944, 0, 'PCI_DEVICE_ID_INTEL_QAT_402XX', 'QAT pci_ids.h move patch'),
-  e(PCI_VENDOR_ID_INTEL, 0x4946, 0, 'PCI_DEVICE_ID_INTEL_QAT_420XX', 'QAT pci_ids.h move patch'),
-  e(PCI_VENDOR_ID_INTEL, 0x4948, 0, 'PCI_DEVICE_ID_INTEL_QAT_6XXX', 'QAT pci_ids.h move patch'),
+  ...(
+    [
+      [0x4940, '4XXX'],
+      [0x4942, '401XX'],
+      [0x4944, '402XX'],
+      [0x4946, '420XX'],
+      [0x4948, '6XXX'],
+    ] as const
+  ).map(([d, qat]) =>
+    e(PCI_VENDOR_ID_INTEL, d, 0, `PCI_DEVICE_ID_INTEL_QAT_${qat}`, 'QAT pci_ids.h move patch'),
+  ),
   e(PCI_VENDOR_ID_GOOGLE, 'PCI_ANY_ID', 0, 'Google SoCs', 'S6 literal; vendor id from gve.h'),
 ]
 
