@@ -203,3 +203,26 @@ describe('stepping channels', () => {
     expect(call('timeline.step', { kind: 'into' }).ok).toBe(false)
   })
 })
+
+describe('a WARN splat in the Stepper', () => {
+  it("lands in the kernel log pane: the splat's lines in world.log, the WARN event's delta in the log pane, no pane of its own", () => {
+    const f03 = readFileSync(
+      join(import.meta.dirname, '../../../tests/scenarios/F03-warn-splat.p2plab'),
+      'utf8',
+    )
+    val(call('lab.importText', { fileName: 'F03.p2plab', text: f03 }))
+    const list = val(call('scenario.list')) as { name: string; era: string }[]
+    const i = list.findIndex((s) => s.name.includes('is_valid_gup_args (v6.12)'))
+    expect(i).toBeGreaterThanOrEqual(0)
+    view(call('scenario.start', { index: i }))
+    const fail = view(call('timeline.step', { kind: 'runToFailure' }))
+    expect(fail.current!.fn).toBe('is_valid_gup_args')
+    expect(fail.world.log).toContain('WARNING: CPU: 0 PID: 1000 at mm/gup.c:2633 is_valid_gup_args+0x…/0x…')
+    const warn = view(call('timeline.step', { kind: 'back' }))
+    expect(warn.current!.kind).toBe('mutate')
+    expect(warn.deltas.some((d) => d.table === 'warnings' && d.pane === 'log')).toBe(true)
+    expect(warn.changedPanes).toContain('log')
+    expect(warn.changedPanes).not.toContain('warnings')
+    expect(warn.extra.map((t) => t.table)).not.toContain('warnings')
+  })
+})

@@ -149,6 +149,8 @@ const PANE_OF: Record<string, PaneId> = {
   umems: 'umems',
   vars: 'vars',
   log: 'log',
+  // A WARN event (core/warn.ts) is the splat its log lines show: its delta belongs to the log pane.
+  warnings: 'log',
   devptes: 'devptes',
   odps: 'devptes',
   notifiers: 'notifiers',
@@ -172,6 +174,7 @@ const IN_WORLD_VIEW = new Set([
   'umems',
   'vars',
   'log',
+  'warnings', // shown as the splat's lines in the kernel log
 ])
 
 export function extraTables(w: World): ExtraTable[] {

@@ -77,4 +77,56 @@ describe('WARN_ON_ONCE splats', () => {
     expect(v64.source).toContain('unverified')
     expect(warnSiteLine('v6.1', 'gup.pin-fast.foll-get')).toMatchObject({ line: 3191, verified: true })
   })
+
+  it('get_user_pages_fast() with FOLL_LONGTERM: is_valid_gup_flags() WARNs in 5.10–6.2 (6.1 mm/gup.c:2184), is_valid_gup_args() from 6.3, nothing in 5.0', () => {
+    const sc = (era: Scenario['era']): Scenario => ({
+      name: 'gup-fast-longterm',
+      era,
+      operations: [
+        { op: 'mmap_anon', args: { len: '64K', as: 'a' } },
+        { op: 'get_user_pages_fast', args: { buf: 'a', npages: 1, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] } },
+      ],
+    })
+    const go = (era: Scenario['era']) =>
+      runScenario(scenarioMachine(t1(), DEFAULT_SETTINGS, sc(era)), sc(era))
+    const r61 = go('v6.1')
+    expect(r61.operations[1]!.errno).toBe('EINVAL')
+    const log61 = Object.values(r61.timeline.world.log)
+    expect(log61).toContain('WARNING: CPU: 0 PID: 1000 at mm/gup.c:2184 is_valid_gup_flags+0x…/0x…')
+    expect(log61).toContain(' get_user_pages_fast+0x…/0x…')
+    expect(Object.values(r61.timeline.world.warnings).map((w) => w.site)).toEqual([
+      'gup.valid-flags.foll-longterm',
+    ])
+    const r612 = go('v6.12')
+    expect(r612.operations[1]!.errno).toBe('EINVAL')
+    expect(Object.values(r612.timeline.world.log)).toContain(
+      'WARNING: CPU: 0 PID: 1000 at mm/gup.c:2625 is_valid_gup_args+0x…/0x…',
+    )
+    // 5.0: no FOLL_PIN, no is_valid_gup_flags(): get_user_pages_fast() checks no flags.
+    const r50 = go('v5.0')
+    expect(r50.timeline.world.warnings).toEqual({})
+    expect(r50.operations[1]!.errno).toBeNull()
+  })
+
+  it('sg_alloc_append_table_from_pages(): WARN_ON (not _ONCE) prints a splat on every call (6.12 lib/scatterlist.c:470)', () => {
+    const sc: Scenario = {
+      name: 'sg-max-segment',
+      era: 'v6.12',
+      operations: [
+        { op: 'mmap_anon', args: { len: '64K', as: 'a' } },
+        { op: 'pin_user_pages_fast', args: { buf: 'a', npages: 2, flags: ['FOLL_WRITE'], as: 'p' } },
+        { op: 'sg_alloc_table_from_pages', args: { pages: 'p', as: 's1', maxSegment: 512 } },
+        { op: 'sg_alloc_table_from_pages', args: { pages: 'p', as: 's2', maxSegment: 512 } },
+      ],
+    }
+    const r = runScenario(scenarioMachine(t1(), DEFAULT_SETTINGS, sc), sc)
+    expect(r.operations.map((o) => o.errno)).toEqual([null, null, 'EINVAL', 'EINVAL'])
+    const log = Object.values(r.timeline.world.log)
+    expect(splats(r.timeline.world.log)).toBe(2)
+    expect(
+      log.filter((l) => l.includes('at lib/scatterlist.c:470 sg_alloc_append_table_from_pages+')),
+    ).toHaveLength(2)
+    // The second splat is printed by a tainted kernel.
+    expect(log.filter((l) => l.startsWith('CPU: 0 UID: 0 PID: 1000 Comm: app Tainted: G'))).toHaveLength(1)
+  })
 })

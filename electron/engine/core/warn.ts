@@ -22,7 +22,14 @@
 import type { Kernel } from '../kernel'
 import type { Call, Frame } from './step'
 import { Tx, type WarnEvent, type World } from './world'
-import { splatStyle, warnSiteLine, type KName, type SplatStyle, type WarnSiteId } from '../era/index'
+import {
+  requireName,
+  splatStyle,
+  warnSiteLine,
+  type KName,
+  type SplatStyle,
+  type WarnSiteId,
+} from '../era/index'
 
 /** A WARN_ON()/WARN_ON_ONCE() site the engine models. */
 export interface WarnSite {
@@ -188,6 +195,8 @@ export function* warnOn(
   mm?: string,
 ): Call<boolean> {
   const site = WARN_SITES[id]
+  // The site's function must exist in the era (a WARN in a function the era lacks is an engine bug).
+  requireName(k.era, site.fn)
   yield f.check(site.cond, !cond, why)
   if (!cond) return false
   if (site.once && warnedOnce(k.world, id)) {

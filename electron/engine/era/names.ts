@@ -220,8 +220,11 @@ export const NAMES = {
     'mm/gup.c',
     '5.10',
     'partly',
-    'S12: 6.1.192 mm/gup.c:2171 (WARN_ON_ONCE(FOLL_PIN), WARN_ON_ONCE(FOLL_LONGTERM)); present in 5.10.13 (Rtoax/linux-5.10.13, index id 31178608294), called there by get_user_pages() and get_user_pages_remote(); introduced with FOLL_PIN (5.6/5.7, unverified), so "5.10" is the earliest lab era that surely has it',
-    { gone: '6.3', renamedTo: 'is_valid_gup_args' },
+    'S12: Barry Song, "mm/gup: don\'t permit users to call get_user_pages with FOLL_LONGTERM" (posted 2020-08-19, index id 19386880875; in akpm\'s -mm tree as mm-gup-dont-permit-users-to-call-get_user_pages-with-foll_longterm, index id 11531570453; 5.10 inferred): it replaced the inline WARN_ON_ONCE(gup_flags & FOLL_PIN) of get_user_pages_fast/get_user_pages/get_user_pages_remote (5.6-5.9) and added WARN_ON_ONCE(gup_flags & FOLL_LONGTERM); present in 5.10.13 (index id 31178608294); 6.1.192 mm/gup.c:2171',
+    {
+      gone: '6.3',
+      renamedTo: 'is_valid_gup_args',
+    },
   ),
   is_valid_gup_args: fn(
     'mm/gup.c',

@@ -124,6 +124,41 @@ describe('StatePanes', () => {
   })
 })
 
+describe('StatePanes kernel log', () => {
+  const splat = [
+    '------------[ cut here ]------------',
+    'WARNING: CPU: 0 PID: 1000 at mm/gup.c:2633 is_valid_gup_args+0x…/0x…',
+    'Modules linked in: nvme',
+    'CPU: 0 UID: 0 PID: 1000 Comm: app Not tainted 6.12.0 #1',
+    'Tainted: [W]=WARN',
+    'Hardware name: lab (P2P DMA Lab machine)',
+    'RIP: 0010:is_valid_gup_args+0x…/0x…',
+    'Call Trace:',
+    ' <TASK>',
+    ' pin_user_pages_fast+0x…/0x…',
+    ' </TASK>',
+    '---[ end trace 0000000000000000 ]---',
+  ]
+  it('shows a whole WARN splat (not only the last 8 lines), its WARNING line marked', () => {
+    const before = Array.from({ length: 20 }, (_, i) => `line ${i}`)
+    const w = mount(StatePanes, { props: { world: { ...WORLD, log: [...before, ...splat] }, deltas: [] } })
+    const log = w.get('[data-pane="log"] [data-test="kernel-log"]')
+    expect(log.text()).toContain('------------[ cut here ]------------')
+    expect(log.text()).toContain('---[ end trace 0000000000000000 ]---')
+    expect(log.text()).not.toContain('line 19')
+    expect(w.get('[data-test="warn-line"]').text()).toBe(splat[1])
+  })
+  it('shows the last 8 lines when no splat is near the end', () => {
+    const lines = Array.from({ length: 60 }, (_, i) => `line ${i}`)
+    const w = mount(StatePanes, { props: { world: { ...WORLD, log: [...splat, ...lines] }, deltas: [] } })
+    const text = w.get('[data-test="kernel-log"]').text()
+    expect(text).toContain('line 59')
+    expect(text).toContain('line 52')
+    expect(text).not.toContain('line 51')
+    expect(w.find('[data-test="warn-line"]').exists()).toBe(false)
+  })
+})
+
 describe('step controls and keys', () => {
   it('maps the debugger keys', () => {
     const k = (key: string, shiftKey = false) =>
