@@ -72,6 +72,9 @@ export const WARN_SITES: Record<WarnSiteId, WarnSite> = {
     cond: 'WARN_ON_ONCE(gup_flags & FOLL_GET)',
     once: true,
   },
+  // is_valid_gup_flags() (5.10–6.2) is a small static function: if the compiler inlined it into its
+  // caller, a real splat's RIP names get_user_pages_fast()/get_user_pages() instead (unverified: no
+  // 5.10–6.2 splat of these sites was found; the lab names the function the WARN is written in).
   'gup.valid-flags.foll-pin': {
     fn: 'is_valid_gup_flags',
     file: 'mm/gup.c',

@@ -102,7 +102,9 @@ function* p2pMapSegment(
     yield f.mutate(
       tx.deltas,
       setLen
-        ? `sg->dma_address = sg_phys(sg) + bus_offset = ${hex(addr)}; sg_dma_len = ${e.length}; sg_dma_mark_bus_address(sg)`
+        ? name === 'pci_p2pdma_state'
+          ? `sg->dma_address = pci_p2pdma_bus_addr_map(state, sg_phys(sg)) = ${hex(addr)}; sg_dma_len(sg) = ${e.length}; sg_dma_mark_bus_address(sg)`
+          : `sg->dma_address = sg_phys(sg) + bus_offset = ${hex(addr)}; sg_dma_len = ${e.length}; sg_dma_mark_bus_address(sg)`
         : `sg->dma_address = pci_p2pdma_bus_addr_map(state, sg_phys(sg)) = ${hex(addr)}; sg_dma_mark_bus_address(sg); continue: sg_dma_len(sg) is never set and stays ${e.dma_length} (the 6.16 bug, fixed by d0d08f4bd7f6 in 6.18)`,
     )
   }

@@ -584,6 +584,98 @@ function hmmP2pdma(): Scenario {
   }
 }
 
+/**
+ * L15: GUP on a raw pfn in a VM_MIXEDMAP driver VMA (issue 16 correction 1): the 5.6–5.17 FOLL_PIN
+ * hole and the 5.18+ -EEXIST. Sources: mm/gup.c follow_pfn_pte() and __get_user_pages() (5.10.13;
+ * 6.1 :485-503, :1265-1276; 6.12 :780-798, :1512-1522), 7196040e19ad and 65462462ffb2 (5.18).
+ */
+function mixedRawPfn(era: 'v5.15' | 'v6.12'): Scenario {
+  const old = era === 'v5.15'
+  return {
+    name: `L15 A raw BAR pfn among RAM pages: GUP on a VM_MIXEDMAP driver VMA (${era})`,
+    era,
+    narration:
+      'The middle road of the 2019 thread: a driver that mixes RAM pages (vm_insert_page()) and raw BAR pfns (vmf_insert_mixed()) in one VMA. The VMA is VM_MIXEDMAP, not VM_PFNMAP, so check_vma_flags() lets GUP in, and the walk meets a PTE with no struct page: vm_normal_page() is NULL and follow_page_pte() calls follow_pfn_pte(). What the caller gets back changed in 5.18: compare the two eras of this scenario.',
+    operations: [
+      {
+        op: 'mmap_mixed',
+        args: { dev: 'gpu0', layout: ['ram', 'bar', 'ram'], as: 'obj' },
+        narration:
+          'RAM page, raw BAR pfn, RAM page. Watch the VMA get VM_MIXEDMAP and the middle PTE become special.',
+        expect: { errno: null, state: [{ pte: 'obj', offset: 1, kind: 'present', special: true }] },
+      },
+      {
+        op: 'pin_user_pages_fast',
+        args: { buf: 'obj', offset: 4096, npages: 2, flags: ['FOLL_WRITE'], as: 'pinned' },
+        narration: old
+          ? 'follow_pfn_pte() refuses only FOLL_GET ("No page to get reference"); a pin gets -EEXIST, and __get_user_pages() treats that as "goto next_page": the raw pfn is counted, pages[0] is never written. The pin reports 2 pages, one of them garbage (fixed in 5.18 by 7196040e19ad, "mm: fix invalid page pointer returned with FOLL_PIN gups").'
+          : 'Since 5.18 follow_pfn_pte() returns -EEXIST whatever the flags, and __get_user_pages() passes it on when pages[] is wanted ("if (pages) { ret = PTR_ERR(page); goto out; }", 65462462ffb2): the pin fails with -EEXIST and nothing stays pinned.',
+        expect: old
+          ? { errno: null, ret: 2 }
+          : { errno: 'EEXIST', state: [{ pages: 'obj', offset: 2, pinned: false }] },
+      },
+    ],
+  }
+}
+
+/**
+ * L16: dma-direct in 6.16 (issue 16 correction 6): a25e7962db0d left a BUS_ADDR segment's DMA
+ * length 0 (fixed by d0d08f4bd7f6, 6.18) and a THRU_HOST_BRIDGE segment's dma_address unwritten
+ * (fixed by 560000d619ef; 7.2.13 kernel/dma/direct.c:465-510 has both fixes).
+ */
+function dmaDirect616(era: 'v6.16' | 'v7.2'): Scenario {
+  const bug = era === 'v6.16'
+  return {
+    name: `L16 Why does this transfer move 0 bytes? dma-direct and P2PDMA segments (${era})`,
+    era,
+    narration:
+      "No IOMMU: dma_map_sgtable() goes to dma_direct_map_sg(), which asks pci_p2pdma_state() about each P2PDMA segment. GPU0's p2pmem is BUS_ADDR for NIC0 below the same switch and THRU_HOST_BRIDGE for nvme0 on another root port. 6.16 rewrote these helpers (a25e7962db0d) and shipped two bugs in dma_direct_map_sg(); later kernels fixed both. Look at each segment's dma_address and DMA length after the map.",
+    operations: [
+      setup.addResource('gpu0', 1, { size: '2M' }),
+      {
+        op: 'pci_p2pmem_alloc_sgl',
+        args: { dev: 'gpu0', len: '64K', as: 'toNic' },
+        expect: { ret: 1 },
+      },
+      {
+        op: 'dma_map_sgtable',
+        args: { dev: 'nic0', sgt: 'toNic' },
+        narration: bug
+          ? 'BUS_ADDR: the bus address is written and the segment marked, then "continue" skips sg_dma_len(sg) = sg->length. The map succeeds, and a driver that programs its DMA engine from sg_dma_len() moves 0 bytes (fixed in 6.18 by d0d08f4bd7f6).'
+          : 'BUS_ADDR: the bus address, the mark and, since d0d08f4bd7f6 (6.18), the DMA length too.',
+        expect: {
+          ret: 0,
+          state: [{ sg: 'toNic', entry: 0, busAddress: true, dmaLength: bug ? 0 : 65536, length: 65536 }],
+        },
+      },
+      {
+        op: 'pci_p2pmem_alloc_sgl',
+        args: { dev: 'gpu0', len: '64K', as: 'toNvme' },
+        expect: { ret: 1 },
+      },
+      {
+        op: 'dma_map_sgtable',
+        args: { dev: 'nvme0', sgt: 'toNvme' },
+        narration: bug
+          ? 'THRU_HOST_BRIDGE: "break" leaves the switch before the CPU physical address is mapped, so only the length is set; sg->dma_address keeps whatever it held (fixed by 560000d619ef: break -> fallthrough).'
+          : 'THRU_HOST_BRIDGE falls through to the ordinary mapping: the CPU physical address of the BAR, as for RAM.',
+        expect: {
+          ret: 0,
+          state: [
+            {
+              sg: 'toNvme',
+              entry: 0,
+              busAddress: false,
+              dmaLength: 65536,
+              ...(bug ? { dmaAddress: null } : {}),
+            },
+          ],
+        },
+      },
+    ],
+  }
+}
+
 /** The built-in library (a fresh array on every call). */
 export function builtinScenarios(): Scenario[] {
   return [
@@ -604,5 +696,9 @@ export function builtinScenarios(): Scenario[] {
     vfioDmabuf(),
     longterm(),
     hmmP2pdma(),
+    mixedRawPfn('v5.15'),
+    mixedRawPfn('v6.12'),
+    dmaDirect616('v6.16'),
+    dmaDirect616('v7.2'),
   ]
 }
