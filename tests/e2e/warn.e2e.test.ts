@@ -40,20 +40,27 @@ describe('a WARN splat in the kernel log pane', () => {
     await page.waitForSelector('[data-test="stopped"]')
     const v = (await stepperView())!
     expect(v.atEnd).toBe(true)
-    // The end of the run: the splat printed once, by the first offending pin.
+    // The end of the run: the kernel log ends with the run's splats.
     const log = page.locator('[data-pane="log"] [data-test="kernel-log"]')
     await log.scrollIntoViewIfNeeded()
     const text = (await log.textContent()) ?? ''
     expect(text).toContain('------------[ cut here ]------------')
     expect(text).toContain('---[ end trace 0000000000000000 ]---')
+    // Two sites fired: the LONGTERM|P2PDMA one (once, for the first of two offending pins), then
+    // the GET+PIN one; both splats show whole.
     expect(await page.locator('[data-test="warn-line"]').allTextContents()).toEqual([
       'WARNING: CPU: 0 PID: 1000 at mm/gup.c:2633 is_valid_gup_args+0x…/0x…',
+      'WARNING: CPU: 0 PID: 1000 at mm/gup.c:2620 is_valid_gup_args+0x…/0x…',
     ])
     await shot('01-splat')
     await page.setViewportSize({ width: 1280, height: 720 })
     await page.evaluate(`document.documentElement.style.fontSize = '125%'`)
-    await log.scrollIntoViewIfNeeded()
+    await page.evaluate(
+      `document.querySelector('[data-test="kernel-log"]').scrollIntoView({ block: 'start' })`,
+    )
+    expect(await page.locator('[data-test="warn-line"]').first().isVisible()).toBe(true)
     await shot('02-splat-large-font')
+    await log.screenshot({ path: join(root, 'test-results/screens/warn-03-log-pane-large-font.png') })
     await page.evaluate(`document.documentElement.style.fontSize = ''`)
     expect(problems).toEqual([])
   })
