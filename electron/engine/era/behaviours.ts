@@ -87,11 +87,11 @@ export const BEHAVIOURS = {
     '7196040e19ad "mm: fix invalid page pointer returned with FOLL_PIN gups" (Peter Xu; Fixes: 3faa52c03f44 of 5.6; in 5.18, S12 index ids 30581887993, 36049806000 (AUTOSEL to a stable branch, 2022-04-28))',
   ),
   'gup.fast-valid-gup-flags': b(
-    '6.1',
+    '5.10',
     '6.3',
     'partly',
     'get_user_pages_fast() checks is_valid_gup_flags() (WARN_ON_ONCE(FOLL_PIN), WARN_ON_ONCE(FOLL_LONGTERM)) instead of WARN_ON_ONCE(FOLL_PIN) alone',
-    '6.1.192 mm/gup.c:3151-3156; whether 6.0 had it is unverified (5.10.13 did not), so it is shown from 6.1',
+    'Barry Song, "mm/gup: don\'t permit users to call get_user_pages with FOLL_LONGTERM" (posted 2020-08-19, S12 index id 19386880875: its diff turns get_user_pages_fast()\'s WARN_ON_ONCE(gup_flags & FOLL_PIN) into !is_valid_gup_flags(); in -mm, index id 11531570453; 5.10 inferred); 5.10.13 get_user_pages_fast() calls is_valid_gup_flags() (index id 31178608294); 6.1.192 mm/gup.c:3151-3156',
   ),
 
   // ---- HMM ----
