@@ -116,7 +116,8 @@ export function* pinUserPagesFast(
       if (!v.ok) return v
     } else if (inEra(k.era, 'FOLL_PIN')) {
       // 5.6–6.2 pin_user_pages_fast(): WARN_ON_ONCE(gup_flags & FOLL_GET) (6.1.192 mm/gup.c:3191);
-      // 5.6–6.0 get_user_pages_fast(): WARN_ON_ONCE(gup_flags & FOLL_PIN) in the function itself (5.10.13)
+      // 5.6–5.9 get_user_pages_fast(): WARN_ON_ONCE(gup_flags & FOLL_PIN) in the function itself (no lab era;
+      // is_valid_gup_flags() from 5.10, gup.fast-valid-gup-flags)
       const other: FollFlag = pin ? 'FOLL_GET' : 'FOLL_PIN'
       const bad = has(flagsIn, other)
       const warned = yield* warnOn(
