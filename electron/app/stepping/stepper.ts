@@ -68,7 +68,7 @@ export function parseLabScenarios(
 
 function argText(v: unknown): string {
   if (Array.isArray(v)) return v.map(argText).join('|')
-  if (v !== null && typeof v === 'object') return JSON.stringify(v)
+  if (v !== null && typeof v === 'object') return preview(plain(v))
   return String(v)
 }
 
@@ -203,13 +203,23 @@ export function plain(v: unknown): unknown {
   return v
 }
 
+/** An object or array the way a debugger previews it (`{valid: true, pfn: 0x1000}`), not as JSON. */
+function preview(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(preview).join(', ')}]`
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${k}: ${preview(x)}`)
+      .join(', ')}}`
+  return v === undefined || v === null ? '—' : String(v)
+}
+
 function show(v: unknown, max = 120): string {
   const p = plain(v)
   let s: string
   if (p === undefined) s = '—'
   else if (Array.isArray(p) && p.every((x) => typeof x === 'string')) s = p.length ? p.join('|') : '(none)'
   else if (typeof p === 'string') s = p
-  else s = JSON.stringify(p)
+  else s = preview(p)
   return s.length > max ? s.slice(0, max - 1) + '…' : s
 }
 
