@@ -160,7 +160,8 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
     await page.waitForSelector('[data-test="compare-op"]')
     const rows = await page.locator('[data-test="compare-op"]').allTextContents()
     expect(rows.length).toBeGreaterThanOrEqual(4)
-    expect(rows[1]).toMatch(/pin_user_pages_fast.*-EFAULT.*-EFAULT/)
+    // pin_user_pages_fast() first appeared in 5.6: v5.0 has no such call, v6.12 refuses the VMA
+    expect(rows[1]).toMatch(/pin_user_pages_fast.*not in era.*-EFAULT/)
     await shot('09-compare')
     await page.click('[data-test="compare-toggle"]')
   })
