@@ -90,6 +90,14 @@ export function loadScenarios(file: string, text: string): Loaded {
     throw new BadInput(`${at(file, text, [])}: expected a JSON object`)
   const obj = data as Record<string, unknown>
   const inArray = (i: number): (string | number)[] => ['scenarios', i]
+  /** The file's `scenarios` array, run on `lab`'s machine and settings. */
+  const inLab = (lab: { machine: MachineSpec; settings: LabSettings }, scenarios: unknown[]): Loaded => ({
+    spec: lab.machine,
+    settings: lab.settings,
+    scenarios: parseScenarios(file, text, scenarios, ['scenarios']),
+    text,
+    scenarioPath: inArray,
+  })
   if ('format' in obj) {
     const r = loadLab(file, text)
     if (!r.ok)
@@ -100,23 +108,11 @@ export function loadScenarios(file: string, text: string): Loaded {
       )
     const lab = r.lab
     if (!lab.scenarios?.length) throw new BadInput(`${at(file, text, [])}: the lab has no scenarios`)
-    return {
-      spec: lab.machine,
-      settings: lab.settings,
-      scenarios: parseScenarios(file, text, lab.scenarios, ['scenarios']),
-      text,
-      scenarioPath: inArray,
-    }
+    return inLab(lab, lab.scenarios)
   }
+  // A bare list of scenarios, or a single scenario: run on the built-in lab's machine.
+  if (Array.isArray(obj.scenarios)) return inLab(defaultLab(), obj.scenarios)
   const lab = defaultLab()
-  if (Array.isArray(obj.scenarios))
-    return {
-      spec: lab.machine,
-      settings: lab.settings,
-      scenarios: parseScenarios(file, text, obj.scenarios, ['scenarios']),
-      text,
-      scenarioPath: inArray,
-    }
   return {
     spec: lab.machine,
     settings: lab.settings,

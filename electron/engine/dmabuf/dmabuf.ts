@@ -463,28 +463,12 @@ function* physVecToSgt(k: Kernel, attId: string, sgt: string, dev: PciDev): Call
   yield mt.ret(r.mapType)
   const bb0 = prov.bars.find((x) => x.index === b.bar)
   const bus = bb0 ? BigInt(bb0.busStart) - BigInt(bb0.start) : 0n
-  let entry: SgEntry
+  let d: SgEntry['dma_address']
   if (r.mapType === 'BUS_ADDR') {
-    const d = dmaAddr(b.phys[0]!.start + bus)
-    entry = {
-      page: null,
-      offset: 0,
-      length: 0,
-      dma_address: d,
-      dma_length: Number(b.size),
-      bus_address: true,
-    }
+    d = dmaAddr(b.phys[0]!.start + bus)
     yield c.check('PCI_P2PDMA_MAP_BUS_ADDR', true, `pci_p2pdma_bus_addr_map(): ${hex(d)}; no IOVA`)
   } else if (r.mapType === 'THRU_HOST_BRIDGE') {
-    const d = k.iommu ? dmaAddr(0xfff0_0000n - b.size) : dmaAddr(b.phys[0]!.start)
-    entry = {
-      page: null,
-      offset: 0,
-      length: 0,
-      dma_address: d,
-      dma_length: Number(b.size),
-      bus_address: false,
-    }
+    d = k.iommu ? dmaAddr(0xfff0_0000n - b.size) : dmaAddr(b.phys[0]!.start)
     yield c.check(
       'PCI_P2PDMA_MAP_THRU_HOST_BRIDGE',
       true,
@@ -497,6 +481,15 @@ function* physVecToSgt(k: Kernel, attId: string, sgt: string, dev: PciDev): Call
     const e = kerr('EINVAL', c.fn, `${dev.bdf} cannot reach ${prov.bdf} peer to peer (${r.mapType})`)
     yield c.fail(e)
     return fail(e)
+  }
+  // One DMA-only entry either way; only a BUS_ADDR mapping is a PCI bus address.
+  const entry: SgEntry = {
+    page: null,
+    offset: 0,
+    length: 0,
+    dma_address: d,
+    dma_length: Number(b.size),
+    bus_address: r.mapType === 'BUS_ADDR',
   }
   const tx = new Tx(k.world)
     .set('sgts', sgt, mappedSgTable(sgt, [entry], dev.id, 0))
