@@ -175,9 +175,10 @@ const RUNS: OracleRun[] = [
     allowed: '',
     refused: MF_ALL,
   },
-  {
-    name: 'k72-skx-mf-iommu-noredir',
-    kernel: '7.2',
+  // The same run on both kernels: pci=disable_acs_redir= on the multifunction device.
+  ...(['7.2', '6.12'] as const).map((kernel): OracleRun => ({
+    name: `k${kernel.replace('.', '')}-skx-mf-iommu-noredir`,
+    kernel,
     cpu: 'skylakeServer',
     topo: 'mf',
     iommu: true,
@@ -185,18 +186,7 @@ const RUNS: OracleRun[] = [
     allowed: '',
     refused: 'AC BC CA CB',
     dataAbsent: 'AB BA',
-  },
-  {
-    name: 'k612-skx-mf-iommu-noredir',
-    kernel: '6.12',
-    cpu: 'skylakeServer',
-    topo: 'mf',
-    iommu: true,
-    disableAcsRedir: '0000:00:10.0',
-    allowed: '',
-    refused: 'AC BC CA CB',
-    dataAbsent: 'AB BA',
-  },
+  })),
   {
     name: 'k612-epyc-mf-iommu',
     kernel: '6.12',
