@@ -35,7 +35,15 @@ export default defineConfig({
       outDir: 'out/renderer',
       // Fonts stay files: the CSP's default-src 'self' allows no data: fonts.
       assetsInlineLimit: (file: string) => (file.endsWith('.woff2') ? false : undefined),
-      rolldownOptions: { input: { index: resolve(root, 'renderer/index.html') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'renderer/index.html'),
+          // The class session's attendee page (served by electron/app/class/server.ts), with its
+          // engine worker (renderer/src/attendee/worker/engine.worker.ts) as a separate bundle.
+          attendee: resolve(root, 'renderer/attendee.html'),
+        },
+      },
     },
+    worker: { format: 'es' },
   },
 })

@@ -146,6 +146,30 @@ export default defineConfig(
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     deny: [[[...nodeBuiltins, '**/electron/**'], 'the renderer talks to main only through window.lab']],
   }),
+  // The attendee page's engine worker (issue 10, class session) runs the attendee's own copy of the
+  // engine in their browser: the engine's index and the app's pure Stepper (so a cursor means the
+  // same step as on the instructor's machine), nothing else of electron/.
+  layer({
+    files: ['renderer/src/attendee/worker/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    deny: [
+      [
+        [
+          ...nodeBuiltins,
+          'electron/*',
+          '**/electron/main/**',
+          '**/electron/preload/**',
+          '**/electron/engine/**',
+          '!**/electron/engine/index',
+          '**/electron/app/*',
+          '!**/electron/app/stepping',
+          '**/electron/app/stepping/*',
+          '!**/electron/app/stepping/stepper',
+        ],
+        'the attendee worker may use the engine index and the pure Stepper only (no Node, no app, no main)',
+      ],
+    ],
+  }),
   // Component tests and their helpers may run the pure engine in-process (fake window.lab).
   layer({
     files: ['renderer/**/*.test.ts', 'renderer/src/testing/**/*.ts'],

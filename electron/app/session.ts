@@ -310,6 +310,11 @@ export class LabSession {
     return this.state.fileName
   }
 
+  /** The current lab file (read-only: change it through the session's methods). */
+  get labFile(): LabFile {
+    return this.state.lab
+  }
+
   /** The revision last saved or loaded from disk. */
   get savedRevision(): number {
     return this.savedRevisionValue

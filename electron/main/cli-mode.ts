@@ -28,12 +28,17 @@ export interface CliHost {
 /** Run the CLI with `args` and exit the app with its exit code (a closed stdout exits quietly). */
 export async function runCliMode(args: string[], app: CliHost): Promise<number> {
   // Loaded only in this mode: a normal start does not parse the CLI.
-  const [{ runCli }, { processIo }] = await Promise.all([
+  const [{ runCli }, { processIo, longRunning }, { RENDERER_DIR }] = await Promise.all([
     import('../app/cli/lab'),
     import('../app/cli/process-io'),
+    import('./window'),
   ])
   let code = 0
-  const io = processIo(app.getVersion(), process, () => app.exit(code))
+  // `--cli class` runs a class server from the installed app (the attendee page is in its renderer build).
+  const io = Object.assign(
+    processIo(app.getVersion(), process, () => app.exit(code)),
+    longRunning(RENDERER_DIR),
+  )
   code = await runCli(args, io)
   await Promise.all([drained(process.stdout), drained(process.stderr)])
   app.exit(code)

@@ -19,6 +19,9 @@ import { fileURLToPath } from 'node:url'
 import { LabSession } from '../app/session'
 import { WorkerSummaryHost } from '../app/matrix/worker-host'
 import { OracleService } from '../app/oracle/service'
+import { ClassHost } from '../app/class/host'
+import type { SaveTextRequest } from '../app/ipc/handlers'
+import { saveTextFile } from '../app/files/save'
 import { APP_ID, DEV_APP_ID, DEV_USER_DATA_DIR, USER_DATA_DIR } from '../app/identity'
 import { cliArguments, runCliMode } from './cli-mode'
 import { fileFromArgv, handedOverFile } from './files'
@@ -32,6 +35,7 @@ import {
   installContentsGuards,
   installSessionPolicy,
   isAppUrl,
+  RENDERER_DIR,
 } from './window'
 
 function focus(win: BrowserWindow | null): void {
@@ -119,6 +123,19 @@ function run(): void {
         ...(registerFileType ? { registerFileType: () => void registerFileType() } : {}),
       }),
     )
+  // The class session: the attendee page (out/renderer/attendee.html) over HTTP + WebSocket on the
+  // address the instructor picks; off until class.start. Stopped on quit (before-quit below).
+  const classHost = new ClassHost(session, { rendererDir: RENDERER_DIR })
+  const saveText = async (req: SaveTextRequest) => {
+    const win = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null
+    const options = { title: req.title, defaultPath: req.fileName, filters: req.filters }
+    const picked = await (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options))
+    if (picked.canceled || !picked.filePath) return { saved: false, path: null }
+    // The app's save rules (atomic, .bak of what was there, read-only and newer-file refusals).
+    const r = await saveTextFile(picked.filePath, req.text)
+    if (!r.ok) throw new Error(r.message)
+    return { saved: true, path: r.path }
+  }
   const { handlers } = registerIpc(session, {
     oracle,
     getWindow,
@@ -128,6 +145,8 @@ function run(): void {
     openPresenter,
     // The window's Open… button and drag and drop: the same path as File › Open.
     openFile: (path) => actions.openPath(path, { quiet: true }),
+    classHost,
+    saveText,
   })
   const actions = createFileActions({ handlers, session, files, getWindow, onRecentChanged: rebuildMenu })
 
@@ -232,7 +251,8 @@ function run(): void {
     event.preventDefault()
     // A disk that does not answer must not keep the app from quitting.
     const timeout = new Promise<void>((r) => setTimeout(r, QUIT_FLUSH_TIMEOUT_MS))
-    void Promise.race([autosaver.flush(session), timeout]).finally(() => {
+    // Attendees are told the class ended; the server stops with the app.
+    void Promise.race([Promise.all([autosaver.flush(session), classHost.stop()]), timeout]).finally(() => {
       settled = true
       app.quit()
     })

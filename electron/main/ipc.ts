@@ -13,11 +13,13 @@ import {
 } from '../../shared/ipc/contract'
 import type { LabSession } from '../app/session'
 import { thisMachineService } from '../app/sysfs/read'
+import type { ClassHost } from '../app/class/host'
 import {
   createHandlers,
   dispatch,
   type Emit,
   type Handlers,
+  type HandlerServices,
   type OracleHost,
   type RecoverySource,
 } from '../app/ipc/handlers'
@@ -37,6 +39,10 @@ export interface IpcOptions {
   oracle?: OracleHost
   /** file.open: open a file by path as File › Open does; resolves to the problem, or null. */
   openFile?: (path: string) => Promise<string | null>
+  /** The class session (electron/app/class/host.ts). */
+  classHost?: ClassHost
+  /** Save text through the system's save dialog (class results). */
+  saveText?: HandlerServices['saveText']
 }
 
 function untrusted(channel: string): { ok: false; error: IpcError } {
@@ -77,6 +83,8 @@ export function registerIpc(
     ...(options.openPresenter ? { openPresenter: options.openPresenter } : {}),
     ...(options.openFile ? { openFile: options.openFile } : {}),
     ...(thisMachine ? { thisMachine } : {}),
+    ...(options.classHost ? { class: options.classHost } : {}),
+    ...(options.saveText ? { saveText: options.saveText } : {}),
     // app.openSource: only kernel source pages on elixir.bootlin.com, in the system browser.
     openExternal: (url) => {
       // openExternal rejects when no browser can take the URL: say so, never an unhandled rejection.

@@ -11,7 +11,8 @@ import { CONTENT_SECURITY_POLICY } from '../app/csp'
 const here = dirname(fileURLToPath(import.meta.url))
 /** out/main/index.js → out/preload/index.cjs (CommonJS: a sandboxed preload cannot be ESM). */
 export const PRELOAD_PATH = join(here, '../preload/index.cjs')
-export const RENDERER_INDEX = join(here, '../renderer/index.html')
+export const RENDERER_DIR = join(here, '../renderer')
+export const RENDERER_INDEX = join(RENDERER_DIR, 'index.html')
 
 /** electron-vite's dev server URL (`electron-vite dev`), never honoured in a packaged app. */
 export function devServerUrl(): string | null {

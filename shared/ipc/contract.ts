@@ -31,6 +31,7 @@ import type {
   StepperView,
   StepRequestKind,
 } from '../model/stepper'
+import type { ClassAddress, ClassStatus } from '../model/class'
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
 
@@ -306,6 +307,14 @@ export interface OracleFinished {
   seconds: number
 }
 
+/** What class.saveResults did: saved to path, or not (cancelled, or no save dialog on this host: download it). */
+export interface SavedFile {
+  saved: boolean
+  path: string | null
+  /** This host has a save dialog (Electron main); false in the browser harness. */
+  dialog: boolean
+}
+
 /** renderer → main, answered with a Result. */
 export interface Invoke {
   'app.info': () => Result<AppInfo>
@@ -393,6 +402,26 @@ export interface Invoke {
    * A host that cannot open files by path (the browser harness) answers 'input'.
    */
   'file.open': (req: { path: string }) => Result<LabView> | Promise<Result<LabView>>
+  /** Class session: the addresses of this machine a class server can listen on (LAN first, loopback last). */
+  'class.addresses': () => Result<ClassAddress[]>
+  /** The class in progress (or the last one, stopped), for the instructor's windows. */
+  'class.status': () => Result<ClassStatus>
+  /** Serve the attendee page on host:port (0 = any free port) with a new join code. */
+  'class.start': (req: {
+    host: string
+    port: number
+    maxAttendees?: number
+  }) => Result<ClassStatus> | Promise<Result<ClassStatus>>
+  /** End the class: attendees are told, the server stops; the results stay exportable. */
+  'class.stop': () => Result<ClassStatus> | Promise<Result<ClassStatus>>
+  /** Open an exercise of the current lab for the class's answers (null: close the open one). */
+  'class.ask': (req: { scenario: number; exercise: number } | null) => Result<ClassStatus>
+  /** Reveal the open exercise's answer to everyone. */
+  'class.reveal': () => Result<ClassStatus>
+  /** The results (per attendee, per exercise: first answer, correctness, time) as CSV or JSON text. */
+  'class.results': (req: { format: 'csv' | 'json' }) => Result<ReportText>
+  /** Save the results with the system's save dialog (main); saved false where there is none (harness: download). */
+  'class.saveResults': (req: { format: 'csv' | 'json' }) => Result<SavedFile> | Promise<Result<SavedFile>>
 }
 
 /** main → renderer */
@@ -404,6 +433,8 @@ export interface Events {
   'oracle.finished': OracleFinished
   /** Every stepping answer (scenario.start, timeline.*), pushed to all windows: the presenter follows it. */
   'timeline.changed': StepperView
+  /** The class session changed: started, stopped, an attendee joined or answered, an exercise opened or revealed. */
+  'class.changed': ClassStatus
 }
 
 export const PREFIX = 'lab:'
@@ -452,6 +483,14 @@ export const invokeChannels = {
   'oracle.start': 1,
   'oracle.cancel': 1,
   'file.open': 1,
+  'class.addresses': 1,
+  'class.status': 1,
+  'class.start': 1,
+  'class.stop': 1,
+  'class.ask': 1,
+  'class.reveal': 1,
+  'class.results': 1,
+  'class.saveResults': 1,
 } as const satisfies Record<keyof Invoke, 1>
 
 /**
@@ -468,6 +507,7 @@ export const eventChannels = {
   'timeline.changed': 1,
   'oracle.progress': 1,
   'oracle.finished': 1,
+  'class.changed': 1,
 } as const satisfies Record<keyof Events, 1>
 
 export type InvokeChannel = keyof Invoke

@@ -151,4 +151,24 @@ export const requestSchemas = {
   'oracle.start': z.tuple([]),
   'oracle.cancel': z.tuple([]),
   'file.open': z.tuple([z.strictObject({ path: z.string().min(1).max(4096) })]),
+  'class.addresses': z.tuple([]),
+  'class.status': z.tuple([]),
+  'class.start': z.tuple([
+    z.strictObject({
+      host: z
+        .string()
+        .min(2)
+        .max(64)
+        .regex(/^[0-9A-Fa-f.:]+$/, 'an IPv4 or IPv6 address of this machine'),
+      port: z.number().int().min(0).max(65535),
+      maxAttendees: z.number().int().min(1).max(1000).optional(),
+    }),
+  ]),
+  'class.stop': z.tuple([]),
+  'class.ask': z.tuple([
+    z.strictObject({ scenario: scenarioIndex, exercise: z.number().int().min(0).max(999) }).nullable(),
+  ]),
+  'class.reveal': z.tuple([]),
+  'class.results': z.tuple([z.strictObject({ format: z.enum(['csv', 'json']) })]),
+  'class.saveResults': z.tuple([z.strictObject({ format: z.enum(['csv', 'json']) })]),
 } as const satisfies Record<keyof Invoke, z.ZodType>

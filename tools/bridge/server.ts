@@ -33,6 +33,7 @@ import { thisMachineService } from '../../electron/app/sysfs/read'
 import { CONTENT_SECURITY_POLICY } from '../../electron/app/csp'
 import { OracleService } from '../../electron/app/oracle/service'
 import { LIMITS } from '../../shared/model/lab-schema'
+import { ClassHost } from '../../electron/app/class/host'
 import { BRIDGE_SHIM_PATH, BRIDGE_WS_PATH, parseClientMsg, type ServerMsg } from './protocol'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -86,6 +87,8 @@ export interface Bridge {
   session: LabSession
   /** Open WebSocket connections. */
   connections(): number
+  /** The class session host (class.* channels; the attendee page from the same renderer build). */
+  classHost: ClassHost
   close(): Promise<void>
 }
 
@@ -230,8 +233,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       'the browser harness runs the real-kernel check only when started with npm run serve -- --oracle',
   })
   const thisMachine = thisMachineService()
+  // the same class session host as Electron main; its server listens on its own address and port
+  const classHost = new ClassHost(session, { rendererDir })
   const handlers = createHandlers(session, emit, 'browser-harness', {
     oracle,
+    class: classHost,
     ...(thisMachine ? { thisMachine } : {}),
   })
 
@@ -402,8 +408,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     port,
     session,
     connections: () => sockets.size,
+    classHost,
     close: async () => {
       oracle.cancel()
+      await classHost.stop()
       for (const ws of sockets) ws.terminate()
       sockets.clear()
       await new Promise<void>((ok) => wss.close(() => ok()))

@@ -17,6 +17,15 @@ export interface CliIo {
   stdout(text: string): void
   stderr(text: string): void
   version: string
+  /**
+   * Long-running commands (`class`): each line typed on standard input, then `end` when it closes.
+   * Returns the unsubscribe function. Absent where there is no input (a one-shot host).
+   */
+  readLines?(line: (text: string) => void, end: () => void): () => void
+  /** Long-running commands: called once on SIGINT or SIGTERM. Returns the unsubscribe function. */
+  onStop?(stop: (signal: string) => void): () => void
+  /** The built renderer (out/renderer): the class server serves the attendee page from it. */
+  rendererDir?: string
 }
 
 const FILE_ERROR = Symbol.for('p2p-dma-lab.CliFileError')

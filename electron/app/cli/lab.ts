@@ -79,6 +79,10 @@ Commands:
                              oracle compensates; takes --era/--cpu/--iommu/--disable-acs-redir.
       --json                 {"argv", "shell", "devices", "kernelParams", "cannotReproduce", ...}
                              (npm run oracle -- <file> boots it with a real kernel)
+  class [<lab>] --host ADDR --port N
+                             Run a class session headless: serve the attendee page, print the
+                             join URL and code, and read the instructor's commands on stdin
+                             (next, ask, reveal, results…). lab class --help for the details.
 
 <file> is a lab file (.p2plab JSON) or a real machine's topology: \`lspci -vvv\` (-nn),
 \`lspci -tv\`, hwloc XML (v2 or v3), \`nvidia-smi topo -m\`, or an NCCL topology XML.
@@ -98,6 +102,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (args.flags.has('--version')) {
       io.stdout(`p2p-dma-lab ${io.version}\n`)
       return 0
+    }
+    if (cmd === 'class') {
+      // long-running: the class server until stop, SIGINT or SIGTERM (its own options and help)
+      const { CLASS_HELP, classCommand } = await import('./class')
+      if (args.flags.has('--help') || args.flags.has('-h')) {
+        io.stdout(CLASS_HELP)
+        return 0
+      }
+      return await classCommand(argv, io)
     }
     if (!cmd || args.flags.has('--help') || args.flags.has('-h') || cmd === 'help') {
       io.stdout(HELP)

@@ -4,6 +4,7 @@
  * ending the run quietly: no EPIPE stack trace, nothing more written, the command's own exit code.
  * Used by `npm run lab` (./main.ts) and by the packaged app's `--cli` mode (electron/main/cli-mode.ts).
  */
+import { createInterface } from 'node:readline'
 import { LIMITS } from '../../../shared/model/limits'
 import { readTextFileSync, saveTextFileSync } from '../files/save'
 import { CliFileError, type CliIo } from './io'
@@ -58,6 +59,37 @@ export function processIo(
     },
     stderr: (t) => {
       if (!closed) proc.stderr.write(t)
+    },
+  }
+}
+
+/**
+ * What a long-running command (`lab class`) needs of the process: the lines typed on stdin,
+ * SIGINT/SIGTERM, and the built renderer the class server serves the attendee page from.
+ */
+export function longRunning(
+  rendererDir: string,
+): Required<Pick<CliIo, 'readLines' | 'onStop' | 'rendererDir'>> {
+  return {
+    rendererDir,
+    readLines(line, end) {
+      const rl = createInterface({ input: process.stdin, terminal: false })
+      rl.on('line', line)
+      rl.on('close', end)
+      return () => {
+        rl.off('close', end)
+        rl.close()
+      }
+    },
+    onStop(stop) {
+      const onInt = () => stop('SIGINT')
+      const onTerm = () => stop('SIGTERM')
+      process.once('SIGINT', onInt)
+      process.once('SIGTERM', onTerm)
+      return () => {
+        process.off('SIGINT', onInt)
+        process.off('SIGTERM', onTerm)
+      }
     },
   }
 }

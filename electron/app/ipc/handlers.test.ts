@@ -115,6 +115,7 @@ describe('IPC contract', () => {
       'timeline.changed',
       'oracle.progress',
       'oracle.finished',
+      'class.changed',
     ])
   })
 

@@ -31,7 +31,13 @@ import type { EditRequest } from '../../../shared/model/edit'
 import type { Era } from '../../../shared/model/topology'
 import { elixirFileUrl, elixirUrl } from '../stepping/stepper'
 import { locateInCapture } from '../sysfs/read'
-import type { OracleAvailability, OracleFinished, OracleProgress } from '../../../shared/ipc/contract'
+import type {
+  OracleAvailability,
+  OracleFinished,
+  OracleProgress,
+  SavedFile,
+} from '../../../shared/ipc/contract'
+import type { ClassHost } from '../class/host'
 
 /** One handler per contract key: a channel without a handler fails to compile. */
 export type Handlers = { [K in keyof Invoke]: (...args: unknown[]) => ReturnType<Invoke[K]> }
@@ -70,6 +76,18 @@ export interface HandlerServices {
    * detection); resolves to the problem text, or null when it opened. Absent in the harness.
    */
   openFile?: (path: string) => Promise<string | null>
+  /** The class session (main, the harness and the CLI: electron/app/class/host.ts). */
+  class?: ClassHost
+  /** Save text with the system's save dialog (main); absent in the harness, whose page downloads instead. */
+  saveText?: (req: SaveTextRequest) => Promise<Omit<SavedFile, 'dialog'>>
+}
+
+export interface SaveTextRequest {
+  /** The name the dialog proposes. */
+  fileName: string
+  text: string
+  title: string
+  filters: { name: string; extensions: string[] }[]
 }
 
 /** Where a running oracle reports to (the handlers forward both as oracle.* events). */
@@ -164,6 +182,24 @@ function guarded<K extends InvokeChannel>(
   }
 }
 
+/** guarded() for a channel whose handler may answer a promise: a rejection becomes kind 'internal'. */
+function guardedAsync<K extends InvokeChannel>(
+  channel: K,
+  call: (args: z.infer<(typeof requestSchemas)[K]>) => ReturnType<Invoke[K]>,
+): (...args: unknown[]) => ReturnType<Invoke[K]> {
+  const sync = guarded(channel, call)
+  return (...args: unknown[]) => {
+    const r = sync(...args) as unknown
+    if (!(r instanceof Promise)) return r as ReturnType<Invoke[K]>
+    return r.catch((err: unknown) => {
+      console.error(`lab:${channel}: internal error`, err)
+      return failure('internal', `lab:${channel}: internal error: ${clip(errorText(err))}`)
+    }) as ReturnType<Invoke[K]>
+  }
+}
+
+const NO_CLASS = 'this host does not run a class server'
+
 function errorText(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`
   return String(err)
@@ -186,6 +222,8 @@ export function createHandlers(
   session.onDidChange((view) => push('lab.changed', view))
   // Summary progress comes from a worker, after the request that started it has been answered.
   session.onDidChangeSummary((summary) => emit('p2p.summary', summary))
+  const cls = services.class
+  cls?.onDidChange((status) => push('class.changed', status))
   const recovery = services.recovery ?? NO_RECOVERY
   /** A stepping answer is also pushed to the other windows (the presenter follows the instructor). */
   const pushed = <T extends Result<StepperView>>(r: T): T => {
@@ -285,6 +323,32 @@ export function createHandlers(
       value: { cancelled: services.oracle?.cancel() ?? false },
     })),
     'file.open': guarded('file.open', ([req]) => openByPath(session, req.path, services.openFile)),
+    'class.addresses': guarded('class.addresses', () =>
+      cls ? { ok: true, value: cls.addresses() } : failure('input', `lab:class.addresses: ${NO_CLASS}`),
+    ),
+    'class.status': guarded('class.status', () =>
+      cls ? { ok: true, value: cls.status() } : failure('input', `lab:class.status: ${NO_CLASS}`),
+    ),
+    'class.start': guardedAsync('class.start', ([req]) =>
+      cls ? cls.start(req) : failure('input', `lab:class.start: ${NO_CLASS}`),
+    ),
+    'class.stop': guardedAsync('class.stop', () =>
+      cls ? cls.stop() : failure('input', `lab:class.stop: ${NO_CLASS}`),
+    ),
+    'class.ask': guarded('class.ask', ([req]) =>
+      cls ? cls.ask(req) : failure('input', `lab:class.ask: ${NO_CLASS}`),
+    ),
+    'class.reveal': guarded('class.reveal', () =>
+      cls ? cls.reveal() : failure('input', `lab:class.reveal: ${NO_CLASS}`),
+    ),
+    'class.results': guarded('class.results', ([req]) =>
+      cls ? cls.results(req.format) : failure('input', `lab:class.results: ${NO_CLASS}`),
+    ),
+    'class.saveResults': guardedAsync('class.saveResults', ([req]) =>
+      cls
+        ? saveResults(cls, services.saveText, req.format)
+        : failure('input', `lab:class.saveResults: ${NO_CLASS}`),
+    ),
   }
   inFlight.set(handlers, ctx)
   return handlers
@@ -305,6 +369,32 @@ function openSource(
   if (!openExternal) return { ok: true, value: { url, opened: false } }
   openExternal(url)
   return { ok: true, value: { url, opened: true } }
+}
+
+/** Export the class results through the host's save dialog (main); saved false where there is none. */
+async function saveResults(
+  cls: ClassHost,
+  saveText: HandlerServices['saveText'],
+  format: 'csv' | 'json',
+): Promise<Result<SavedFile>> {
+  const r = cls.results(format)
+  if (!r.ok) return r
+  if (!saveText) return { ok: true, value: { saved: false, path: null, dialog: false } }
+  let saved: Omit<SavedFile, 'dialog'>
+  try {
+    saved = await saveText({
+      fileName: r.value.fileName,
+      text: r.value.text,
+      title: 'Export class results',
+      filters:
+        format === 'csv'
+          ? [{ name: 'CSV (spreadsheet)', extensions: ['csv'] }]
+          : [{ name: 'JSON', extensions: ['json'] }],
+    })
+  } catch (err) {
+    return failure('input', `lab:class.saveResults: could not save the results: ${clip(errorText(err))}`)
+  }
+  return { ok: true, value: { ...saved, dialog: true } }
 }
 
 /** Run the oracle on the current lab (as its .p2plab text); progress and the end are pushed as events. */

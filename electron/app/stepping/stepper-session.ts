@@ -62,8 +62,19 @@ function inputError(source: string, message: string): { ok: false; error: IpcErr
   }
 }
 
+/** Where the stepping is: the class session follows the instructor through this. */
+export interface SteppingPosition {
+  scenario: number
+  scenarioName: string
+  era: Era
+  cursor: number
+}
+
+export type MoveListener = (position: SteppingPosition | null) => void
+
 export class StepperSession {
   private stepper: Stepper | null = null
+  private readonly moveListeners = new Set<MoveListener>()
   private lab: LabFile | null = null
   /** First predictions per 'scenario:exerciseId' (true = right); they count for the score. */
   private readonly scores = new Map<string, boolean>()
@@ -82,6 +93,30 @@ export class StepperSession {
     private readonly labGeneration: () => number = () => 0,
   ) {}
 
+  /** Called after every start, step and seek that succeeded (the class follows the instructor). */
+  onDidMove(listener: MoveListener): () => void {
+    this.moveListeners.add(listener)
+    return () => {
+      this.moveListeners.delete(listener)
+    }
+  }
+
+  /** The stepping position on the current lab, or null (nothing started, or the lab changed since). */
+  position(): SteppingPosition | null {
+    const s = this.stepper
+    if (!s || this.lab !== this.currentLab()) return null
+    const r = s.result
+    return { scenario: s.index, scenarioName: r.name, era: r.era, cursor: r.timeline.cursor }
+  }
+
+  private moved<T>(r: Result<T>): Result<T> {
+    if (r.ok && this.moveListeners.size) {
+      const p = this.position()
+      for (const l of [...this.moveListeners]) l(p)
+    }
+    return r
+  }
+
   list(): Result<ScenarioSummary[]> {
     const lab = this.currentLab()
     this.sync()
@@ -97,32 +132,38 @@ export class StepperSession {
   }
 
   start(req: { index: number; era?: Era }): Result<StepperView> {
-    return this.guard('scenario.start', () => {
-      const lab = this.currentLab()
-      this.sync()
-      const s = Stepper.create(lab, req.index, req.era)
-      // Keep the breakpoints across restarts: they belong to the learner, not to the run.
-      if (this.stepper) s.setBreakpoints(this.stepper.view().breakpoints)
-      this.stepper = s
-      this.lab = lab
-      this.lastRevealed = null
-      return this.present(s)
-    })
+    return this.moved(
+      this.guard('scenario.start', () => {
+        const lab = this.currentLab()
+        this.sync()
+        const s = Stepper.create(lab, req.index, req.era)
+        // Keep the breakpoints across restarts: they belong to the learner, not to the run.
+        if (this.stepper) s.setBreakpoints(this.stepper.view().breakpoints)
+        this.stepper = s
+        this.lab = lab
+        this.lastRevealed = null
+        return this.present(s)
+      }),
+    )
   }
 
   step(req: { kind: StepRequestKind; fn?: string; count?: number }): Result<StepperView> {
     if (req.kind === 'runTo' && !req.fn) return inputError('timeline.step', "'runTo' needs fn")
-    return this.withStepper('timeline.step', (s) => {
-      s.step(req.kind, req.fn, req.count ?? 1)
-      return this.present(s, true)
-    })
+    return this.moved(
+      this.withStepper('timeline.step', (s) => {
+        s.step(req.kind, req.fn, req.count ?? 1)
+        return this.present(s, true)
+      }),
+    )
   }
 
   seek(req: { cursor: number }): Result<StepperView> {
-    return this.withStepper('timeline.seek', (s) => {
-      s.seek(req.cursor)
-      return this.present(s, true)
-    })
+    return this.moved(
+      this.withStepper('timeline.seek', (s) => {
+        s.seek(req.cursor)
+        return this.present(s, true)
+      }),
+    )
   }
 
   breakpoints(req: { fns: string[] }): Result<StepperView> {

@@ -6,7 +6,7 @@ import type { TopoNodeSpec } from '../../../shared/model/topology'
 import { invoke } from '../api/lab'
 import { useLabStore } from './lab'
 
-export type AppTab = 'topology' | 'editor' | 'addressmap' | 'stepper'
+export type AppTab = 'topology' | 'editor' | 'addressmap' | 'stepper' | 'class'
 
 /** An edit the engine refused: its message and the nodes it names (outlined red on the canvas). */
 export interface Refusal {

@@ -15,6 +15,7 @@ import type {
 } from '../../../shared/ipc/contract'
 import { EMPTY_UI_STATE } from '../../../shared/ipc/contract'
 import { CPU_PRESETS } from '../../../electron/engine/index'
+import { CLASS_STOPPED } from '../../../shared/model/class'
 
 export const NO_RECOVERY_INFO: RecoveryInfo = {
   available: false,
@@ -423,6 +424,17 @@ export function installFakeLab(initial: LabView = makeView()): FakeLab {
       'oracle.available': vi.fn(() => ok({ available: false, reason: 'no QEMU in tests', running: null })),
       'oracle.start': vi.fn(() => ok({ runId: 'oracle-1' })),
       'oracle.cancel': vi.fn(() => ok({ cancelled: true })),
+      // The class session: not running; class tests replace these with their own answers.
+      'class.addresses': vi.fn(() =>
+        ok([{ address: '127.0.0.1', family: 'IPv4' as const, iface: 'lo', internal: true }]),
+      ),
+      'class.status': vi.fn(() => ok(CLASS_STOPPED)),
+      'class.start': vi.fn(() => ok(CLASS_STOPPED)),
+      'class.stop': vi.fn(() => ok(CLASS_STOPPED)),
+      'class.ask': vi.fn(() => ok(CLASS_STOPPED)),
+      'class.reveal': vi.fn(() => ok(CLASS_STOPPED)),
+      'class.results': vi.fn((req) => ok({ fileName: `class.${req.format}`, mime: 'text/plain', text: '' })),
+      'class.saveResults': vi.fn(() => ok({ saved: false, path: null, dialog: false })),
     },
     // The browser harness's answer by default: no path for a File (the page imports its text).
     openFile: vi.fn(() => Promise.resolve(null)),

@@ -1,0 +1,58 @@
+/**
+ * Messages between the attendee page and its engine worker (./engine.worker.ts). Types only: the
+ * page's bundle does not pull the engine in; the worker's does.
+ */
+import type { AttendeeAsk } from '../../../../shared/class/protocol'
+import type { Era } from '../../../../shared/model/topology'
+import type {
+  FrameView,
+  OpProgress,
+  DeltaView,
+  StepDetail,
+  StepRequestKind,
+} from '../../../../shared/model/stepper'
+
+export type Cap = AttendeeAsk['cap'] | null
+
+export type WorkerRequest =
+  | { id: number; t: 'lab'; text: string }
+  | { id: number; t: 'start'; scenario: number; era: Era; cursor: number | null; cap: Cap }
+  | { id: number; t: 'step'; kind: StepRequestKind; cap: Cap }
+  | { id: number; t: 'seek'; cursor: number; cap: Cap }
+
+export interface AttendeeScenario {
+  index: number
+  name: string
+  era: Era | null
+  narration: string | null
+  operations: { op: string; narration: string | null }[]
+}
+
+export interface LabLoaded {
+  name: string
+  scenarios: AttendeeScenario[]
+  eras: { id: Era; label: string }[]
+}
+
+/** What the attendee page shows of the step at its own cursor. */
+export interface AttendeeStepView {
+  scenario: { index: number; name: string; era: Era }
+  cursor: number
+  start: number
+  total: number
+  atStart: boolean
+  atEnd: boolean
+  current: StepDetail | null
+  callStack: FrameView[]
+  deltas: DeltaView[]
+  operations: OpProgress[]
+  currentOp: number | null
+  /** The question point in this run (null: none), and whether the last move was stopped there. */
+  limit: number | null
+  capped: boolean
+}
+
+export type WorkerReply =
+  | { id: number; ok: true; lab: LabLoaded }
+  | { id: number; ok: true; view: AttendeeStepView }
+  | { id: number; ok: false; error: string }

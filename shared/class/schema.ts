@@ -1,0 +1,40 @@
+/**
+ * The runtime schema of what an attendee may send (./protocol.ts), kept apart so the attendee page
+ * does not bundle zod for its main thread. The server parses every frame with it.
+ */
+import { z } from 'zod'
+import type { ClientMessage } from './protocol'
+
+const token = z.string().regex(/^[0-9a-f]{32}$/, 'a resume token')
+
+export const clientMessageSchema = z.discriminatedUnion('t', [
+  z.strictObject({
+    t: z.literal('join'),
+    code: z.string().min(1).max(16),
+    name: z.string().max(200),
+    token: token.optional(),
+  }),
+  z.strictObject({
+    t: z.literal('answer'),
+    /** The open exercise's key ('scenario:exercise'). */
+    ask: z.string().min(1).max(40),
+    choice: z.string().min(1).max(200),
+  }),
+])
+
+// The schema and the hand-written type must agree (a compile error otherwise).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const _agrees: Same<z.infer<typeof clientMessageSchema>, ClientMessage> = true
+void _agrees
+
+/** Parse one frame from an attendee; null when it is not valid JSON or not a protocol message. */
+export function parseClientMessage(text: string): ClientMessage | null {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return null
+  }
+  const r = clientMessageSchema.safeParse(raw)
+  return r.success ? r.data : null
+}
