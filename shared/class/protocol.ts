@@ -7,7 +7,7 @@
  * frame against `clientMessageSchema` (./schema.ts) and closes the socket on anything else.
  */
 import type { Era } from '../model/topology'
-import type { ExerciseView } from '../model/stepper'
+import type { ExerciseView, Prediction } from '../model/stepper'
 
 export const CLASS_WS_PATH = '/class/ws'
 
@@ -36,7 +36,19 @@ export const CLOSE = { policy: 1008, tooBig: 1009, going: 1001, ended: 4000 } as
 /** What an attendee may send (validated by ./schema.ts). */
 export type ClientMessage =
   | { t: 'join'; code: string; name: string; token?: string | undefined }
-  | { t: 'answer'; ask: string; choice: string }
+  | { t: 'answer'; ask: string; prediction: Prediction }
+
+/**
+ * A scenario's narration (and each operation's), sent apart from the lab: words that would give away
+ * an exercise not yet revealed in this class are masked (▒▒▒); they come back after its reveal.
+ */
+export interface ScenarioNotes {
+  index: number
+  narration: string | null
+  operations: (string | null)[]
+}
+
+export const MASK = '▒▒▒'
 
 /** Where the instructor is: scenario, era and cursor on lab `revision` (null: not stepping). */
 export interface FollowPosition {
@@ -59,16 +71,25 @@ export interface AttendeeAsk {
    * the instructor's cursor when the exercise was asked. Both null: no limit.
    */
   cap: { op: number | null; cursor: number | null }
+  /**
+   * The words that would name the answer (errno, kernel function, map type), as salted hashes: the
+   * attendee's page masks them everywhere until the attendee locks in (./mask.ts).
+   */
+  mask: { salt: string; hashes: string[] }
   /** This attendee's locked-in answer. */
-  mine: { choice: string; at: string } | null
-  /** After the reveal: the answer, the explanation and whether this attendee was right. */
-  reveal: { answer: string; explanation: string; correct: boolean | null } | null
+  mine: { prediction: Prediction; at: string } | null
+  /**
+   * After the reveal: the answer (as text, and the choices that are right), the explanation and
+   * whether this attendee was right (null: did not answer).
+   */
+  reveal: { answer: string; answerChoices: string[]; explanation: string; correct: boolean | null } | null
 }
 
 export type ServerMessage =
   | { t: 'welcome'; id: string; name: string; token: string; resumed: boolean }
   | { t: 'refused'; reason: string; code: RefusalCode }
   | { t: 'lab'; revision: number; name: string; text: string }
+  | { t: 'notes'; revision: number; scenarios: ScenarioNotes[] }
   | { t: 'follow'; position: FollowPosition | null }
   | { t: 'ask'; ask: AttendeeAsk | null }
   | { t: 'error'; message: string }

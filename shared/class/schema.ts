@@ -18,7 +18,8 @@ export const clientMessageSchema = z.discriminatedUnion('t', [
     t: z.literal('answer'),
     /** The open exercise's key ('scenario:exercise'). */
     ask: z.string().min(1).max(40),
-    choice: z.string().min(1).max(200),
+    /** One choice (or typed text), or for a multi-select exercise the chosen subset. */
+    prediction: z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).max(64)]),
   }),
 ])
 

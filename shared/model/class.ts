@@ -39,11 +39,14 @@ export interface ClassAskView {
   scenario: number
   scenarioName: string
   exercise: ExerciseView
-  /** One bar per choice, in the choices' order; answers outside the choices are not counted. */
+  /**
+   * One bar per choice, in the choices' order (a multi-select: how many picked each); a typed answer
+   * (distance): one bar per distinct answer, as the checker reads it.
+   */
   histogram: HistogramBar[]
   answered: number
-  /** Set once revealed: the answer and the explanation, and how many were right. */
-  reveal: { answer: string; explanation: string; correct: number } | null
+  /** Set once revealed: the answer (text, and the right choices), the explanation, how many were right. */
+  reveal: { answer: string; answerChoices: string[]; explanation: string; correct: number } | null
 }
 
 export interface ClassStatus {
@@ -87,11 +90,13 @@ export const CLASS_STOPPED: ClassStatus = Object.freeze({
 export interface ClassResultRow {
   attendee: string
   attendeeId: string
+  /** The exercise's key in this class ('scenario:exercise') and its id in the lab file. */
   exercise: string
+  exerciseId: string
   scenario: number
   scenarioName: string
   question: string
-  /** The attendee's first (locked-in) answer. */
+  /** The attendee's first (locked-in) answer (a multi-select: the choices joined with ', '). */
   answer: string | null
   correct: boolean | null
   /** ISO time of the answer. */
@@ -109,6 +114,7 @@ export interface ClassResults {
   attendees: { id: string; name: string; joinedAt: string; correct: number; answered: number }[]
   exercises: {
     key: string
+    id: string
     scenario: number
     scenarioName: string
     question: string

@@ -30,7 +30,7 @@ const WHICH: Exercise = {
   explanation: 'GUP',
 }
 
-function asked(ex: Exercise, key: string, index = 0): Omit<AskedExercise, 'askedAt' | 'revealedAt'> {
+function asked(ex: Exercise, key: string, index = 0): Omit<AskedExercise, 'askedAt' | 'revealedAt' | 'salt'> {
   return {
     key,
     scenario: Number(key.split(':')[0]),
@@ -40,6 +40,7 @@ function asked(ex: Exercise, key: string, index = 0): Omit<AskedExercise, 'asked
     view: exerciseView(ex, index, OPS),
     operations: OPS,
     cap: { op: ex.op ? ex.op - 1 : null, cursor: ex.op ? null : 0 },
+    words: ex.kind === 'errno' ? [ex.answer as string] : [],
   }
 }
 
@@ -95,7 +96,7 @@ describe('ClassSession', () => {
     expect(back).toMatchObject({ ok: true, resumed: true })
     if (!back.ok) return
     expect(back.attendee.name).toBe('Ada')
-    expect(c.attendeeAsk(back.attendee.id)?.mine?.choice).toBe('EFAULT')
+    expect(c.attendeeAsk(back.attendee.id)?.mine?.prediction).toBe('EFAULT')
     expect(c.attendeeCount).toBe(3)
     // A token does not replace the code.
     expect(c.join('WXYZ', 'Ada', first.attendee.token)).toMatchObject({ ok: false, code: 'bad-code' })
@@ -144,7 +145,12 @@ describe('ClassSession', () => {
       reason: 'the answer was already revealed',
     })
     const after = c.askView()!
-    expect(after.reveal).toEqual({ answer: 'EFAULT', explanation: ERRNO.explanation, correct: 1 })
+    expect(after.reveal).toEqual({
+      answer: 'EFAULT',
+      answerChoices: ['EFAULT'],
+      explanation: ERRNO.explanation,
+      correct: 1,
+    })
     expect(after.histogram.find((b) => b.choice === 'EFAULT')?.correct).toBe(true)
     expect(after.histogram.find((b) => b.choice === 'EREMOTEIO')?.correct).toBe(false)
     expect(c.attendeeAsk(ids[0]!)!.reveal).toMatchObject({ answer: 'EFAULT', correct: true })
@@ -161,6 +167,67 @@ describe('ClassSession', () => {
     c.answer(r.attendee.id, '1:0', '2 pin_user_pages_fast')
     c.reveal()
     expect(c.attendeeAsk(r.attendee.id)!.reveal!.correct).toBe(true)
+  })
+
+  it('counts multi-select (which pairs) per pair and typed answers (distance) by what the checker reads', () => {
+    const c = make()
+    const ids = ['Ada', 'Bob', 'Cy'].map((n) => {
+      const r = c.join('ABCD', n)
+      if (!r.ok) throw new Error('join')
+      return r.attendee.id
+    })
+    const pairs: Exercise = {
+      kind: 'p2p-pairs',
+      devices: ['gpu0', 'nic0', 'nvme0'],
+      question: 'Which pairs can do P2P?',
+      answer: ['gpu0 <-> nic0'],
+      explanation: 'one switch',
+    }
+    c.ask(asked(pairs, '2:0'))
+    const [ab, ac, bc] = c.askView()!.exercise.choices
+    expect(c.answer(ids[0]!, '2:0', 'gpu0 ↔ nic0')).toMatchObject({
+      ok: false,
+      reason: 'pick any number of the choices',
+    })
+    expect(c.answer(ids[0]!, '2:0', [ab!, ab!])).toMatchObject({ ok: false })
+    expect(c.answer(ids[0]!, '2:0', ['gpu0 ↔ gpu9'])).toMatchObject({
+      ok: false,
+      reason: 'not one of the choices',
+    })
+    expect(c.answer(ids[0]!, '2:0', [ab!])).toEqual({ ok: true })
+    expect(c.answer(ids[1]!, '2:0', [ab!, bc!])).toEqual({ ok: true })
+    expect(c.answer(ids[2]!, '2:0', [])).toEqual({ ok: true })
+    expect(c.askView()!.histogram.map((b) => [b.choice, b.count])).toEqual([
+      [ab, 2],
+      [ac, 0],
+      [bc, 1],
+    ])
+    c.reveal()
+    const v = c.askView()!
+    expect(v.reveal).toMatchObject({ answer: 'gpu0 ↔ nic0', answerChoices: [ab], correct: 1 })
+    expect(v.histogram.map((b) => b.correct)).toEqual([true, false, false])
+    expect(c.results('L').rows.map((r) => r.answer)).toEqual([ab, `${ab}, ${bc}`, 'none of them'])
+
+    const distance: Exercise = {
+      kind: 'distance',
+      pair: { provider: 'gpu0', client: 'nic0' },
+      question: 'What distance?',
+      answer: '4',
+      explanation: 'two ports each side',
+    }
+    c.ask(asked(distance, '3:0'))
+    expect(c.askView()!.exercise.choices).toEqual([])
+    expect(c.answer(ids[0]!, '3:0', ['4'])).toMatchObject({ ok: false, reason: 'pick one answer' })
+    expect(c.answer(ids[0]!, '3:0', ' 4 ')).toEqual({ ok: true })
+    expect(c.answer(ids[1]!, '3:0', '4.0')).toEqual({ ok: true })
+    expect(c.answer(ids[2]!, '3:0', '10')).toEqual({ ok: true })
+    expect(c.askView()!.histogram.map((b) => [b.choice, b.count])).toEqual([
+      ['4', 2],
+      ['10', 1],
+    ])
+    c.reveal()
+    expect(c.askView()!.histogram.map((b) => b.correct)).toEqual([true, false])
+    expect(c.askView()!.reveal!.correct).toBe(2)
   })
 
   it('reopens an exercise asked before as it was, and exports per attendee and exercise (CSV and JSON)', () => {
@@ -190,6 +257,7 @@ describe('ClassSession', () => {
     expect(r.rows[0]).toMatchObject({
       attendee: '=cmd|calc',
       exercise: '0:0',
+      exerciseId: 'ex1',
       answer: 'EFAULT',
       correct: true,
       answeredAt: '2026-01-01T09:00:02.500Z',
@@ -198,11 +266,11 @@ describe('ClassSession', () => {
     expect(r.rows[1]).toMatchObject({ exercise: '1:0', answer: null, correct: null, seconds: null })
     const csv = resultsCsv(r).split('\r\n')
     expect(csv[0]).toBe(
-      'attendee,attendeeId,exercise,scenario,scenarioName,question,answer,correct,answeredAt,seconds',
+      'attendee,attendeeId,exercise,exerciseId,scenario,scenarioName,question,answer,correct,answeredAt,seconds',
     )
     // A formula-looking cell is defused; commas and quotes are quoted.
-    expect(csv[1]).toMatch(/^'=cmd\|calc,a1,0:0,0,L01,/)
-    expect(csv[3]).toMatch(/^"Bob, ""the builder""",a2,0:0,/)
+    expect(csv[1]).toMatch(/^'=cmd\|calc,a1,0:0,ex1,0,L01,/)
+    expect(csv[3]).toMatch(/^"Bob, ""the builder""",a2,0:0,ex1,/)
     expect(csv[4]).toContain('3 ibv_reg_mr,false')
     expect(csv).toHaveLength(6) // header, 4 rows, trailing empty
   })

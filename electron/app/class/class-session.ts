@@ -17,6 +17,7 @@ import type {
   HistogramBar,
 } from '../../../shared/model/class'
 import type { AttendeeAsk, RefusalCode } from '../../../shared/class/protocol'
+import { hashWord } from '../../../shared/class/mask'
 import {
   CLASS_LIMITS,
   CODE_ALPHABET,
@@ -24,8 +25,8 @@ import {
   cleanName,
   normaliseCode,
 } from '../../../shared/class/protocol'
-import type { ExerciseView } from '../../../shared/model/stepper'
-import { isCorrect, type Exercise } from '../../engine/index'
+import type { ExerciseView, Prediction } from '../../../shared/model/stepper'
+import { answerChoices, answerText, isCorrect, predictionKey, type Exercise } from '../../engine/index'
 
 /** An exercise as it was when the instructor asked it. */
 export interface AskedExercise {
@@ -38,12 +39,18 @@ export interface AskedExercise {
   /** The scenario's operations (the checker matches 'which-op-fails' answers by name too). */
   operations: readonly { op: string }[]
   cap: AttendeeAsk['cap']
+  /** Words that name the answer anywhere on a page (exerciseCover's 'all' terms). */
+  words: string[]
   askedAt: number
   revealedAt: number | null
+  /** Salt of the hashed words sent to attendees (per exercise asked). */
+  salt: string
 }
 
 export interface Answer {
-  choice: string
+  prediction: Prediction
+  /** The prediction as the checker reads it (predictionKey): what the histogram counts by. */
+  key: string
   correct: boolean
   at: number
 }
@@ -181,10 +188,10 @@ export class ClassSession {
   }
 
   /** Open an exercise for answers (asked again: reopened as it was, answers and reveal kept). */
-  ask(ex: Omit<AskedExercise, 'askedAt' | 'revealedAt'>): AskedExercise {
+  ask(ex: Omit<AskedExercise, 'askedAt' | 'revealedAt' | 'salt'>): AskedExercise {
     let rec = this.asks.get(ex.key)
     if (!rec) {
-      rec = { ...ex, askedAt: this.now(), revealedAt: null }
+      rec = { ...ex, askedAt: this.now(), revealedAt: null, salt: hex(this.random(8)) }
       this.asks.set(ex.key, rec)
     }
     this.openKey = ex.key
@@ -202,16 +209,24 @@ export class ClassSession {
     return rec
   }
 
-  /** Lock in `choice` for the open exercise `key`. */
-  answer(attendeeId: string, key: string, choice: string): AnswerResult {
+  /** Lock in `prediction` for the open exercise `key`. */
+  answer(attendeeId: string, key: string, prediction: Prediction): AnswerResult {
     const a = this.byId.get(attendeeId)
     if (!a) return { ok: false, reason: 'not joined' }
     const rec = this.open
     if (!rec || rec.key !== key) return { ok: false, reason: 'that exercise is not open' }
     if (rec.revealedAt !== null) return { ok: false, reason: 'the answer was already revealed' }
     if (a.answers.has(key)) return { ok: false, reason: 'you already locked in an answer' }
-    if (!rec.view.choices.includes(choice)) return { ok: false, reason: 'not one of the choices' }
-    a.answers.set(key, { choice, correct: isCorrect(rec.exercise, choice, rec.operations), at: this.now() })
+    const refused = unreadable(rec.view, prediction)
+    if (refused) return { ok: false, reason: refused }
+    const k = predictionKey(rec.exercise, prediction, rec.operations)
+    if (k === null) return { ok: false, reason: 'this answer cannot be read' }
+    a.answers.set(key, {
+      prediction,
+      key: k,
+      correct: isCorrect(rec.exercise, prediction, rec.operations),
+      at: this.now(),
+    })
     return { ok: true }
   }
 
@@ -236,22 +251,15 @@ export class ClassSession {
   askView(): ClassAskView | null {
     const rec = this.open
     if (!rec) return null
-    const counts = new Map(rec.view.choices.map((c) => [c, 0]))
-    let answered = 0
-    let correct = 0
+    const answers: Answer[] = []
     for (const a of this.byId.values()) {
       const ans = a.answers.get(rec.key)
-      if (!ans) continue
-      answered++
-      if (ans.correct) correct++
-      if (counts.has(ans.choice)) counts.set(ans.choice, counts.get(ans.choice)! + 1)
+      if (ans) answers.push(ans)
     }
+    const answered = answers.length
+    const correct = answers.filter((x) => x.correct).length
     const revealed = rec.revealedAt !== null
-    const histogram: HistogramBar[] = rec.view.choices.map((choice) => ({
-      choice,
-      count: counts.get(choice) ?? 0,
-      correct: revealed ? isCorrect(rec.exercise, choice, rec.operations) : null,
-    }))
+    const histogram = histogramOf(rec, answers, revealed)
     return {
       key: rec.key,
       scenario: rec.scenario,
@@ -260,7 +268,12 @@ export class ClassSession {
       histogram,
       answered,
       reveal: revealed
-        ? { answer: rec.exercise.answer, explanation: rec.exercise.explanation, correct }
+        ? {
+            answer: answerText(rec.exercise),
+            answerChoices: answerChoices(rec.exercise, rec.view, rec.operations),
+            explanation: rec.exercise.explanation,
+            correct,
+          }
         : null,
     }
   }
@@ -276,11 +289,13 @@ export class ClassSession {
       scenarioName: rec.scenarioName,
       exercise: rec.view,
       cap: rec.cap,
-      mine: mine ? { choice: mine.choice, at: new Date(mine.at).toISOString() } : null,
+      mask: { salt: rec.salt, hashes: rec.words.map((w) => hashWord(rec.salt, w)) },
+      mine: mine ? { prediction: mine.prediction, at: new Date(mine.at).toISOString() } : null,
       reveal:
         rec.revealedAt !== null
           ? {
-              answer: rec.exercise.answer,
+              answer: answerText(rec.exercise),
+              answerChoices: answerChoices(rec.exercise, rec.view, rec.operations),
               explanation: rec.exercise.explanation,
               correct: mine ? mine.correct : null,
             }
@@ -301,10 +316,11 @@ export class ClassSession {
           attendee: a.name,
           attendeeId: a.id,
           exercise: rec.key,
+          exerciseId: rec.view.id,
           scenario: rec.scenario,
           scenarioName: rec.scenarioName,
           question: rec.view.question,
-          answer: ans?.choice ?? null,
+          answer: ans ? predictionText(ans.prediction) : null,
           correct: ans ? ans.correct : null,
           answeredAt: ans ? new Date(ans.at).toISOString() : null,
           seconds: ans ? Math.round((ans.at - rec.askedAt) / 100) / 10 : null,
@@ -331,11 +347,12 @@ export class ClassSession {
         const answers = attendees.map((a) => a.answers.get(rec.key)).filter((x) => x !== undefined)
         return {
           key: rec.key,
+          id: rec.view.id,
           scenario: rec.scenario,
           scenarioName: rec.scenarioName,
           question: rec.view.question,
           kind: rec.view.kind,
-          answer: rec.exercise.answer,
+          answer: answerText(rec.exercise),
           askedAt: new Date(rec.askedAt).toISOString(),
           revealedAt: rec.revealedAt === null ? null : new Date(rec.revealedAt).toISOString(),
           answered: answers.length,
@@ -347,10 +364,65 @@ export class ClassSession {
   }
 }
 
+/** Why a prediction does not fit the exercise's form (null: it does). */
+function unreadable(view: ExerciseView, p: Prediction): string | null {
+  if (view.select === 'many') {
+    if (!Array.isArray(p)) return 'pick any number of the choices'
+    if (new Set(p).size !== p.length) return 'a choice was picked twice'
+    return p.every((c) => view.choices.includes(c)) ? null : 'not one of the choices'
+  }
+  if (typeof p !== 'string') return 'pick one answer'
+  if (view.choices.length) return view.choices.includes(p) ? null : 'not one of the choices'
+  return p.trim().length > 0 && p.length <= 40 ? null : 'type a short answer'
+}
+
+/** A prediction as one line of text: a multi-select's choices joined with ', ' ('none of them' when empty). */
+export function predictionText(p: Prediction): string {
+  if (typeof p === 'string') return p
+  return p.length ? p.join(', ') : 'none of them'
+}
+
+/**
+ * The histogram's bars: one per choice, counting the answers the checker reads as that choice (a
+ * multi-select: how many picked it); typed answers (no choices): one bar per distinct reading,
+ * numbers in order. After the reveal each bar says whether it is (part of) the answer.
+ */
+function histogramOf(rec: AskedExercise, answers: Answer[], revealed: boolean): HistogramBar[] {
+  const right = revealed ? new Set(answerChoices(rec.exercise, rec.view, rec.operations)) : null
+  const { view, exercise, operations } = rec
+  if (view.select === 'many') {
+    return view.choices.map((choice) => ({
+      choice,
+      count: answers.filter((a) => Array.isArray(a.prediction) && a.prediction.includes(choice)).length,
+      correct: right ? right.has(choice) : null,
+    }))
+  }
+  if (view.choices.length) {
+    return view.choices.map((choice) => {
+      const k = predictionKey(exercise, choice, operations)
+      return {
+        choice,
+        count: answers.filter((a) => a.key === k).length,
+        correct: right ? right.has(choice) : null,
+      }
+    })
+  }
+  const answerKey = predictionKey(exercise, exercise.answer, operations)
+  const keys = [...new Set(answers.map((a) => a.key))].sort((a, b) =>
+    Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b),
+  )
+  return keys.map((k) => ({
+    choice: k,
+    count: answers.filter((a) => a.key === k).length,
+    correct: revealed ? k === answerKey : null,
+  }))
+}
+
 const CSV_COLUMNS: (keyof ClassResultRow)[] = [
   'attendee',
   'attendeeId',
   'exercise',
+  'exerciseId',
   'scenario',
   'scenarioName',
   'question',

@@ -13,11 +13,18 @@
 import { randomBytes } from 'node:crypto'
 import type { IpcError, Result } from '../../../shared/ipc/contract'
 import { CLASS_STOPPED, type ClassAddress, type ClassStatus } from '../../../shared/model/class'
-import { CLASS_LIMITS, type ServerMessage } from '../../../shared/class/protocol'
+import { CLASS_LIMITS, MASK, type ServerMessage } from '../../../shared/class/protocol'
 import type { LabFile } from '../../../shared/model/topology'
-import { exerciseView, serializeLab } from '../../engine/index'
+import {
+  exerciseCover,
+  exerciseView,
+  resolveDev,
+  serializeLab,
+  type DeviceResolver,
+} from '../../engine/index'
+import type { Prediction } from '../../../shared/model/stepper'
 import type { LabSession } from '../session'
-import { scenarioAt } from '../stepping/stepper'
+import { parseLabScenarios, runLabScenario, scenarioAt } from '../stepping/stepper'
 import { classAddresses } from './addresses'
 import { ClassSession, resultsCsv } from './class-session'
 import {
@@ -60,18 +67,19 @@ function inputError(source: string, message: string): { ok: false; error: IpcErr
 }
 
 /**
- * The lab as attendees get it: without exercises (their answers) and without the operations'
- * expected outcomes, so nothing of an answer reaches an attendee's browser before the reveal.
+ * The lab as attendees get it: without exercises (their answers), without the operations'
+ * expected outcomes and without narration (sent apart, masked: ScenarioNotes), so nothing of an
+ * answer reaches an attendee's browser before the reveal.
  */
 export function attendeeLab(lab: LabFile): LabFile {
   const strip = (raw: unknown): unknown => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw
-    const { exercises: _e, ...sc } = raw as Record<string, unknown>
+    const { exercises: _e, narration: _n, ...sc } = raw as Record<string, unknown>
     const ops = sc['operations']
     if (Array.isArray(ops))
       sc['operations'] = ops.map((o) => {
         if (o === null || typeof o !== 'object' || Array.isArray(o)) return o
-        const { expect: _x, ...rest } = o as Record<string, unknown>
+        const { expect: _x, narration: _m, ...rest } = o as Record<string, unknown>
         return rest
       })
     return sc
@@ -81,6 +89,16 @@ export function attendeeLab(lab: LabFile): LabFile {
   delete out['exercises']
   delete out['course']
   return { ...(out as unknown as LabFile), ...(scenarios ? { scenarios: scenarios.map(strip) } : {}) }
+}
+
+/** Mask every whole-word occurrence of `terms` in `text` (an errno, a function, a map type, an era). */
+export function maskTerms(text: string, terms: readonly string[]): string {
+  let out = text
+  for (const t of [...new Set(terms)].sort((a, b) => b.length - a.length)) {
+    const esc = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9_.])${esc}(?![A-Za-z0-9_])`, 'g'), MASK)
+  }
+  return out
 }
 
 export class ClassHost implements ProtocolHandler {
@@ -95,6 +113,8 @@ export class ClassHost implements ProtocolHandler {
   private timer: ReturnType<typeof setTimeout> | null = null
   private lastEmit = 0
   private labCache: { revision: number; msg: ServerMessage } | null = null
+  /** Per lab revision: the words each exercise's answer would show (exerciseCover), by 'scenario:exercise'. */
+  private termsCache: { revision: number; terms: Map<string, string[]> } | null = null
   private unsubscribe: (() => void)[] = []
   private closing: Promise<void> = Promise.resolve()
 
@@ -230,21 +250,31 @@ export class ClassHost implements ProtocolHandler {
           'class.ask',
           `scenario ${req.scenario} has no exercise ${req.exercise} (it has ${sc.exercises?.length ?? 0})`,
         )
+      // The scenario as the instructor runs it (their era when they step it): the devices the
+      // question names, and the question point (exerciseCover: the operation an attendee must not
+      // enter before locking in).
       const pos = this.session.stepping.position()
-      const op = ex.op !== undefined ? ex.op - 1 : null
+      const run = runLabScenario(lab, req.scenario, pos?.scenario === req.scenario ? pos.era : undefined)
+      const machine = run.kernel.machine
+      const resolve: DeviceResolver = (ref) => {
+        try {
+          const d = resolveDev(machine, ref)
+          return d.bdf ? { bdf: d.bdf, label: d.label } : null
+        } catch {
+          return null
+        }
+      }
+      const cover = exerciseCover(ex, run)
       cls.ask({
         key: `${req.scenario}:${req.exercise}`,
         scenario: req.scenario,
         scenarioName: sc.name,
         exerciseIndex: req.exercise,
         exercise: ex,
-        view: exerciseView(ex, req.exercise, sc.operations),
+        view: exerciseView(ex, req.exercise, sc.operations, resolve),
         operations: sc.operations,
-        // The question point: the start of the operation asked about, else where the instructor is.
-        cap: {
-          op,
-          cursor: op === null ? (pos && pos.scenario === req.scenario ? pos.cursor : 0) : null,
-        },
+        cap: { op: cover.holdOp, cursor: null },
+        words: cover.terms.filter((t) => t.where === 'all').map((t) => t.text),
       })
     }
     this.broadcastAsk()
@@ -258,6 +288,9 @@ export class ClassHost implements ProtocolHandler {
     if (!cls.open) return inputError('class.reveal', 'no exercise is open: ask one first')
     cls.reveal()
     this.broadcastAsk()
+    // The narration's words of this exercise are not secret any more.
+    const notes = this.notesMessage()
+    this.server?.broadcast(() => notes)
     this.emitNow()
     return { ok: true, value: this.status() }
   }
@@ -296,16 +329,17 @@ export class ClassHost implements ProtocolHandler {
       resumed: r.resumed,
     })
     conn.send(this.labMessage())
+    conn.send(this.notesMessage())
     conn.send({ t: 'follow', position: this.followPosition() })
     conn.send({ t: 'ask', ask: cls.attendeeAsk(r.attendee.id) })
     this.emitSoon()
     return { ok: true as const }
   }
 
-  answer(conn: AttendeeConn, msg: { ask: string; choice: string }): void {
+  answer(conn: AttendeeConn, msg: { ask: string; prediction: Prediction }): void {
     const cls = this.cls
     if (!cls || conn.attendeeId === null) return
-    const r = cls.answer(conn.attendeeId, msg.ask, msg.choice)
+    const r = cls.answer(conn.attendeeId, msg.ask, msg.prediction)
     if (!r.ok) return conn.send({ t: 'error', message: r.reason })
     conn.send({ t: 'ask', ask: cls.attendeeAsk(conn.attendeeId) })
     this.emitSoon()
@@ -336,10 +370,67 @@ export class ClassHost implements ProtocolHandler {
     return this.labCache.msg
   }
 
+  /** The words that would give away each exercise of the lab (computed once per lab revision). */
+  private exerciseTerms(): Map<string, string[]> {
+    const revision = this.session.currentRevision
+    if (this.termsCache?.revision === revision) return this.termsCache.terms
+    const lab = this.session.labFile
+    const terms = new Map<string, string[]>()
+    for (const { index, scenario } of parseLabScenarios(lab)) {
+      if (!scenario?.exercises?.length) continue
+      let run
+      try {
+        run = runLabScenario(lab, index)
+      } catch {
+        continue // a scenario that does not run on this machine: its narration stays as written
+      }
+      scenario.exercises.forEach((ex, i) =>
+        terms.set(
+          `${index}:${i}`,
+          exerciseCover(ex, run).terms.map((t) => t.text),
+        ),
+      )
+    }
+    this.termsCache = { revision, terms }
+    return terms
+  }
+
+  /** Every scenario's narration, with the words of exercises not yet revealed in this class masked. */
+  private notesMessage(): ServerMessage {
+    const revealed = new Set(
+      (this.cls?.askedExercises() ?? []).filter((a) => a.revealedAt !== null).map((a) => a.key),
+    )
+    const hidden = new Map<number, string[]>()
+    for (const [key, words] of this.exerciseTerms()) {
+      if (revealed.has(key)) continue
+      const sc = Number(key.split(':')[0])
+      hidden.set(sc, [...(hidden.get(sc) ?? []), ...words])
+    }
+    const mask = (index: number, text: string | null | undefined): string | null =>
+      text ? maskTerms(text, hidden.get(index) ?? []) : null
+    return {
+      t: 'notes',
+      revision: this.session.currentRevision,
+      scenarios: parseLabScenarios(this.session.labFile).flatMap(({ index, scenario }) =>
+        scenario
+          ? [
+              {
+                index,
+                narration: mask(index, scenario.narration),
+                operations: scenario.operations.map((o) => mask(index, o.narration)),
+              },
+            ]
+          : [],
+      ),
+    }
+  }
+
   private labChanged(): void {
     const lab = this.labMessage()
+    const notes = this.notesMessage()
     const follow: ServerMessage = { t: 'follow', position: this.followPosition() }
     this.server?.broadcast(() => lab)
+    this.server?.broadcast(() => notes)
     this.server?.broadcast(() => follow)
   }
 

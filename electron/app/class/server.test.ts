@@ -13,7 +13,7 @@ import WebSocket from 'ws'
 import { LabSession } from '../session'
 import { ClassHost } from './host'
 import { attendeeFiles, type ClassLimits } from './server'
-import { CLASS_WS_PATH, type ServerMessage } from '../../../shared/class/protocol'
+import { CLASS_WS_PATH, MASK, type ServerMessage } from '../../../shared/class/protocol'
 import type { ClassStatus } from '../../../shared/model/class'
 import { serializeLab } from '../../engine/index'
 
@@ -308,10 +308,10 @@ describe('refusals change nothing', () => {
     const before = snapshot(r)
     const revision = r.session.currentRevision
     const bad: (string | Buffer)[] = [
-      JSON.stringify({ t: 'answer', ask: '0:0', choice: 'x'.repeat(5000) }), // > 2048 bytes
+      JSON.stringify({ t: 'answer', ask: '0:0', prediction: 'x'.repeat(5000) }), // > 2048 bytes
       'not json',
       '{"t":"answer"}',
-      JSON.stringify({ t: 'answer', ask: '0:0', choice: 'EFAULT', extra: 1 }),
+      JSON.stringify({ t: 'answer', ask: '0:0', prediction: 'EFAULT', extra: 1 }),
       JSON.stringify({
         t: 'invoke',
         id: 1,
@@ -324,7 +324,7 @@ describe('refusals change nothing', () => {
       JSON.stringify({ t: 'reveal' }),
       JSON.stringify({ t: 'ask', ask: null }),
       JSON.stringify({ __proto__: { t: 'answer' } }),
-      JSON.stringify([{ t: 'answer', ask: '0:0', choice: 'EFAULT' }]),
+      JSON.stringify([{ t: 'answer', ask: '0:0', prediction: 'EFAULT' }]),
       Buffer.from([0xff, 0x00, 0x01]),
     ]
     for (const msg of bad) {
@@ -356,14 +356,15 @@ describe('refusals change nothing', () => {
     r.host.ask({ scenario: 0, exercise: 0 })
     const quiet = await joined(r, 'Quiet')
     const flood = await joined(r, 'Flood')
-    for (let i = 0; i < 500; i++) flood.send({ t: 'answer', ask: '0:0', choice: i % 2 ? 'EFAULT' : 'EINVAL' })
+    for (let i = 0; i < 500; i++)
+      flood.send({ t: 'answer', ask: '0:0', prediction: i % 2 ? 'EFAULT' : 'EINVAL' })
     const { code, reason } = await flood.closed
     expect(code).toBe(1008)
     expect(reason).toBe('too many messages')
     expect(r.host.status().ask!.answered).toBe(1)
     const before = snapshot(r)
     // The quiet attendee is still connected and can still answer.
-    quiet.send({ t: 'answer', ask: '0:0', choice: 'EFAULT' })
+    quiet.send({ t: 'answer', ask: '0:0', prediction: 'EFAULT' })
     await expect.poll(() => r.host.status().ask!.answered).toBe(2)
     expect(snapshot(r)).not.toBe(before)
     expect(quiet.ws.readyState).toBe(WebSocket.OPEN)
@@ -422,7 +423,7 @@ describe('refusals change nothing', () => {
     r.host.ask({ scenario: 0, exercise: 0 })
     const c = client(r)
     expect(await c.opened).toBeNull()
-    c.send({ t: 'answer', ask: '0:0', choice: 'EFAULT' })
+    c.send({ t: 'answer', ask: '0:0', prediction: 'EFAULT' })
     expect((await c.closed).code).toBe(1008)
     expect(r.host.status().ask!.answered).toBe(0)
   })
@@ -437,6 +438,15 @@ describe('the attendee protocol', () => {
     expect(lab.text).not.toContain('check_vma_flags() in mm/gup.c')
     expect(lab.text).not.toMatch(/"exercises"|"expect"/)
     expect(lab.revision).toBe(r.session.currentRevision)
+    // The narration comes apart, with the unrevealed answer masked (it says "-EFAULT" in the lab).
+    expect(JSON.stringify(r.session.labFile.scenarios![0])).toContain('-EFAULT')
+    const notes = await ada.next('notes')
+    expect(lab.text).not.toContain('"narration"')
+    expect(JSON.stringify(notes.scenarios[0])).not.toContain('EFAULT')
+    expect(JSON.stringify(notes.scenarios[0])).toContain(`-${MASK}`)
+    expect(notes.scenarios[1]!.narration).toBe(
+      (r.session.labFile.scenarios![1] as { narration?: string }).narration ?? null,
+    )
     expect((await ada.next('follow')).position).toBeNull()
     expect((await ada.next('ask')).ask).toBeNull()
 
@@ -463,9 +473,9 @@ describe('the attendee protocol', () => {
     expect((await bob.next('ask')).ask?.key).toBe('0:0')
     const cy = await joined(r, 'Cy')
     n = ada.got.length
-    ada.send({ t: 'answer', ask: '0:0', choice: 'EFAULT' })
-    bob.send({ t: 'answer', ask: '0:0', choice: 'EINVAL' })
-    expect((await ada.next('ask', n)).ask!.mine!.choice).toBe('EFAULT')
+    ada.send({ t: 'answer', ask: '0:0', prediction: 'EFAULT' })
+    bob.send({ t: 'answer', ask: '0:0', prediction: 'EINVAL' })
+    expect((await ada.next('ask', n)).ask!.mine!.prediction).toBe('EFAULT')
     await expect.poll(() => r.host.status().ask!.answered).toBe(2)
     const s = r.host.status()
     expect(s.ask!.histogram.filter((b) => b.count > 0).map((b) => [b.choice, b.count])).toEqual([
@@ -480,7 +490,7 @@ describe('the attendee protocol', () => {
 
     // A second answer is refused with a message; nothing changes.
     n = ada.got.length
-    ada.send({ t: 'answer', ask: '0:0', choice: 'EINVAL' })
+    ada.send({ t: 'answer', ask: '0:0', prediction: 'EINVAL' })
     expect((await ada.next('error', n)).message).toBe('you already locked in an answer')
 
     // Reveal: everyone, with their own correctness.
@@ -489,6 +499,9 @@ describe('the attendee protocol', () => {
     const reveals = await Promise.all([ada, bob, cy].map((c, i) => c.next('ask', counts[i])))
     expect(reveals.map((m) => m.ask!.reveal!.correct)).toEqual([true, false, null])
     expect(reveals[0]!.ask!.reveal!.answer).toBe('EFAULT')
+    // Revealed: the narration's words come back.
+    const unmasked = await ada.next('notes', counts[0])
+    expect(JSON.stringify(unmasked.scenarios[0])).toContain('-EFAULT')
 
     // Results: per attendee and exercise.
     const csv = r.host.results('csv')
@@ -499,14 +512,14 @@ describe('the attendee protocol', () => {
     const r = await start()
     r.host.ask({ scenario: 0, exercise: 1 })
     const ada = await joined(r, 'Ada')
-    ada.send({ t: 'answer', ask: '0:1', choice: '2 pin_user_pages_fast' })
+    ada.send({ t: 'answer', ask: '0:1', prediction: '2 pin_user_pages_fast' })
     await expect.poll(() => r.host.status().ask!.answered).toBe(1)
     ada.ws.terminate()
     await expect.poll(() => r.host.status().connected).toBe(0)
     expect(r.host.status().attendees).toEqual([{ id: ada.id, name: 'Ada', connected: false, answered: true }])
     const again = await joined(r, 'Someone', ada.token)
     expect(again.got[0]).toMatchObject({ t: 'welcome', id: ada.id, name: 'Ada', resumed: true })
-    expect((await again.next('ask')).ask!.mine!.choice).toBe('2 pin_user_pages_fast')
+    expect((await again.next('ask')).ask!.mine!.prediction).toBe('2 pin_user_pages_fast')
     expect(r.host.status().connected).toBe(1)
   })
 

@@ -6,6 +6,7 @@
  * of the class is final.
  */
 import { CLASS_WS_PATH, CLOSE, type ClientMessage, type ServerMessage } from '../../../shared/class/protocol'
+import type { Prediction } from '../../../shared/model/stepper'
 
 export interface Stored {
   code: string
@@ -59,8 +60,8 @@ export class ClassConnection {
     this.open('connecting')
   }
 
-  answer(ask: string, choice: string): boolean {
-    return this.send({ t: 'answer', ask, choice })
+  answer(ask: string, prediction: Prediction): boolean {
+    return this.send({ t: 'answer', ask, prediction })
   }
 
   /** Leave: forget the token (a new join asks for a name again). */

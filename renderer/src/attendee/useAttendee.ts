@@ -9,12 +9,17 @@
  * hidden: nothing on the page gives the answer away before the attendee commits.
  */
 import { computed, ref, shallowRef } from 'vue'
-import type { AttendeeAsk, FollowPosition, ServerMessage } from '../../../shared/class/protocol'
-import type { StepRequestKind } from '../../../shared/model/stepper'
+import type {
+  AttendeeAsk,
+  FollowPosition,
+  ScenarioNotes,
+  ServerMessage,
+} from '../../../shared/class/protocol'
+import type { Prediction, StepRequestKind } from '../../../shared/model/stepper'
 import type { Era } from '../../../shared/model/topology'
 import { ClassConnection, loadStored, type ConnState } from './connection'
 import { EngineClient } from './worker/engine-client'
-import type { AttendeeStepView, Cap, LabLoaded } from './worker/messages'
+import type { AttendeeStepView, Cap, LabLoaded, Mask } from './worker/messages'
 
 export function useAttendee(engine: EngineClient = new EngineClient()) {
   const conn = ref<ConnState>('idle')
@@ -26,6 +31,8 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
   const following = ref(true)
   const view = shallowRef<AttendeeStepView | null>(null)
   const ask = shallowRef<AttendeeAsk | null>(null)
+  /** Narration per scenario, masked where it would give an unrevealed exercise away. */
+  const notes = shallowRef<Map<number, ScenarioNotes>>(new Map())
   const notice = ref<string | null>(null)
   const sending = ref(false)
   const busy = ref(false)
@@ -38,6 +45,11 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
     const a = ask.value
     if (!a || a.mine || a.reveal || a.scenario !== index) return null
     return a.cap
+  }
+  /** The open exercise's words to mask, wherever the attendee looks, until they lock in. */
+  function mask(): Mask {
+    const a = ask.value
+    return a && !a.mine && !a.reveal && a.mask.hashes.length ? a.mask : null
   }
   /** The open exercise is about the scenario shown and is not answered yet: hide what could spoil it. */
   const guarded = computed(() => !!view.value && capFor(view.value.scenario.index) !== null)
@@ -61,7 +73,7 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
   }
 
   function start(scenario: number, era: Era, cursor: number | null): Promise<void> {
-    return run({ t: 'start', scenario, era, cursor, cap: capFor(scenario) })
+    return run({ t: 'start', scenario, era, cursor, cap: capFor(scenario), mask: mask() })
   }
 
   /** Replay the instructor's position in the attendee's engine (when following). */
@@ -71,7 +83,7 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
     const v = view.value
     if (!v || v.scenario.index !== p.scenario || v.scenario.era !== p.era)
       return start(p.scenario, p.era, p.cursor)
-    return run({ t: 'seek', cursor: p.cursor, cap: capFor(p.scenario) })
+    return run({ t: 'seek', cursor: p.cursor, cap: capFor(p.scenario), mask: mask() })
   }
 
   async function onMessage(msg: ServerMessage): Promise<void> {
@@ -90,6 +102,9 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
         view.value = null
         return sync()
       }
+      case 'notes':
+        notes.value = new Map(msg.scenarios.map((n) => [n.index, n]))
+        return
       case 'follow':
         position.value = msg.position
         return sync()
@@ -106,7 +121,7 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
           !!before?.reveal !== !!msg.ask?.reveal
         ) {
           if (following.value) return sync()
-          return run({ t: 'seek', cursor: v.cursor, cap: capFor(v.scenario.index) })
+          return run({ t: 'seek', cursor: v.cursor, cap: capFor(v.scenario.index), mask: mask() })
         }
         return
       }
@@ -145,14 +160,14 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
     const v = view.value
     if (!v) return Promise.resolve()
     following.value = false
-    return run({ t: 'step', kind, cap: capFor(v.scenario.index) })
+    return run({ t: 'step', kind, cap: capFor(v.scenario.index), mask: mask() })
   }
 
   function seek(cursor: number): Promise<void> {
     const v = view.value
     if (!v) return Promise.resolve()
     following.value = false
-    return run({ t: 'seek', cursor, cap: capFor(v.scenario.index) })
+    return run({ t: 'seek', cursor, cap: capFor(v.scenario.index), mask: mask() })
   }
 
   function explore(scenario: number, era: Era): Promise<void> {
@@ -165,10 +180,10 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
     return sync()
   }
 
-  function answer(choice: string): void {
+  function answer(prediction: Prediction): void {
     const a = ask.value
     if (!a || a.mine || a.reveal) return
-    sending.value = connection.answer(a.key, choice)
+    sending.value = connection.answer(a.key, prediction)
     if (!sending.value) notice.value = 'not connected: your answer was not sent, try again in a moment'
   }
 
@@ -181,6 +196,7 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
     following,
     view,
     ask,
+    notes,
     notice,
     sending,
     busy,

@@ -6,13 +6,14 @@
  * It uses the same Stepper as the instructor's app (electron/app/stepping/stepper.ts: pure
  * TypeScript over the engine's index), so a cursor means the same step on both sides. Until the
  * attendee locks in an answer, the page passes the open exercise's question point (`cap`) and the
- * cursor never goes past it.
+ * cursor never goes past it, and the words that would name the answer are masked (`mask`).
  */
 import { z } from 'zod'
 import { ERA_INFO, loadLab } from '../../../../electron/engine/index'
 import { Stepper, listScenarios } from '../../../../electron/app/stepping/stepper'
 import { ERAS, type LabFile } from '../../../../shared/model/topology'
-import type { AttendeeStepView, Cap, LabLoaded, WorkerReply, WorkerRequest } from './messages'
+import { maskDeep } from '../../../../shared/class/mask'
+import type { AttendeeStepView, Cap, LabLoaded, Mask, WorkerReply, WorkerRequest } from './messages'
 
 // The page's CSP has no 'unsafe-eval': zod must not try to compile its parsers with new Function.
 z.config({ jitless: true })
@@ -30,7 +31,13 @@ function limitOf(s: Stepper, cap: Cap): number | null {
   return cap.cursor === null ? null : Math.max(s.start, cap.cursor)
 }
 
-function view(s: Stepper, cap: Cap, capped: boolean): AttendeeStepView {
+/** The view, with the open exercise's words masked in every string (until the attendee locks in). */
+function view(s: Stepper, cap: Cap, capped: boolean, mask: Mask): AttendeeStepView {
+  const v = stepView(s, cap, capped)
+  return mask ? maskDeep(v, mask.salt, new Set(mask.hashes)) : v
+}
+
+function stepView(s: Stepper, cap: Cap, capped: boolean): AttendeeStepView {
   const v = s.view()
   return {
     scenario: { index: v.scenario.index, name: v.scenario.name, era: v.scenario.era },
@@ -82,19 +89,19 @@ function handle(req: WorkerRequest): WorkerReply {
       const s = Stepper.create(lab, req.scenario, req.era)
       stepper = s
       if (req.cursor !== null) s.seek(req.cursor)
-      return { id: req.id, ok: true, view: view(s, req.cap, clamp(s, req.cap)) }
+      return { id: req.id, ok: true, view: view(s, req.cap, clamp(s, req.cap), req.mask) }
     }
     case 'step': {
       const s = stepper
       if (!s) return { id: req.id, ok: false, error: 'no scenario started' }
       s.step(req.kind)
-      return { id: req.id, ok: true, view: view(s, req.cap, clamp(s, req.cap)) }
+      return { id: req.id, ok: true, view: view(s, req.cap, clamp(s, req.cap), req.mask) }
     }
     case 'seek': {
       const s = stepper
       if (!s) return { id: req.id, ok: false, error: 'no scenario started' }
       s.seek(req.cursor)
-      return { id: req.id, ok: true, view: view(s, req.cap, clamp(s, req.cap)) }
+      return { id: req.id, ok: true, view: view(s, req.cap, clamp(s, req.cap), req.mask) }
     }
   }
 }

@@ -13,12 +13,14 @@ import type {
 } from '../../../../shared/model/stepper'
 
 export type Cap = AttendeeAsk['cap'] | null
+/** The open exercise's masked words (salted hashes), while the attendee has not locked in. */
+export type Mask = AttendeeAsk['mask'] | null
 
 export type WorkerRequest =
   | { id: number; t: 'lab'; text: string }
-  | { id: number; t: 'start'; scenario: number; era: Era; cursor: number | null; cap: Cap }
-  | { id: number; t: 'step'; kind: StepRequestKind; cap: Cap }
-  | { id: number; t: 'seek'; cursor: number; cap: Cap }
+  | { id: number; t: 'start'; scenario: number; era: Era; cursor: number | null; cap: Cap; mask: Mask }
+  | { id: number; t: 'step'; kind: StepRequestKind; cap: Cap; mask: Mask }
+  | { id: number; t: 'seek'; cursor: number; cap: Cap; mask: Mask }
 
 export interface AttendeeScenario {
   index: number
