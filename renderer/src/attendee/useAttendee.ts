@@ -112,16 +112,16 @@ export function useAttendee(engine: EngineClient = new EngineClient()) {
         const before = ask.value
         ask.value = msg.ask
         sending.value = false
-        const v = view.value
-        if (!v) return
-        // A new question point applies at once; a lifted one lets a follower catch up.
+        // A new question point applies at once (also over a move still in the worker: the newest
+        // request wins); a lifted one lets a follower catch up.
         if (
           before?.key !== msg.ask?.key ||
           !!before?.mine !== !!msg.ask?.mine ||
           !!before?.reveal !== !!msg.ask?.reveal
         ) {
           if (following.value) return sync()
-          return run({ t: 'seek', cursor: v.cursor, cap: capFor(v.scenario.index), mask: mask() })
+          const v = view.value
+          if (v) return run({ t: 'seek', cursor: v.cursor, cap: capFor(v.scenario.index), mask: mask() })
         }
         return
       }
