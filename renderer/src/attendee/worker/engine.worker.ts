@@ -9,9 +9,9 @@
  * cursor never goes past it, and the words that would name the answer are masked (`mask`).
  */
 import { z } from 'zod'
-import { ERA_INFO, loadLab } from '../../../../electron/engine/index'
+import { eraInfos, loadLab } from '../../../../electron/engine/index'
 import { Stepper, listScenarios } from '../../../../electron/app/stepping/stepper'
-import { ERAS, type LabFile } from '../../../../shared/model/topology'
+import type { LabFile } from '../../../../shared/model/topology'
 import { maskDeep } from '../../../../shared/class/mask'
 import type { AttendeeStepView, Cap, LabLoaded, Mask, WorkerReply, WorkerRequest } from './messages'
 
@@ -80,7 +80,7 @@ function handle(req: WorkerRequest): WorkerReply {
           narration: s.narration,
           operations: s.operations.map((o) => ({ op: o.op, narration: o.narration })),
         })),
-        eras: ERAS.map((id) => ({ id, label: ERA_INFO[id].label })),
+        eras: eraInfos().map((e) => ({ id: e.id, label: e.label })),
       }
       return { id: req.id, ok: true, lab: loaded }
     }
