@@ -7,12 +7,14 @@ import { bench as p2p } from './p2p'
 import { bench as engine } from './engine'
 import { bench as renderer } from './renderer'
 import { bench as real } from './real'
+import { bench as classSession } from './class'
 
 const modules: [string, (r: Reporter) => void | Promise<void>][] = [
   ['p2p', p2p],
   ['real', real],
   ['renderer', renderer],
   ['engine', engine],
+  ['class', classSession],
 ]
 
 const only = process.argv.slice(2)
