@@ -52,7 +52,7 @@ function watch(p: Page, who: string): void {
   })
 }
 
-/** The default lab with two exercises on its first scenario (GUP on a BAR mapped with remap_pfn_range). */
+/** The default lab with one exercise on its first scenario (GUP on a BAR mapped with remap_pfn_range). */
 function loadLabWithExercises(): void {
   const lab = structuredClone(bridge.session.labFile) as unknown as { scenarios: Record<string, unknown>[] }
   lab.scenarios[0]!['exercises'] = [
@@ -64,13 +64,6 @@ function loadLabWithExercises(): void {
       answer: 'EFAULT',
       explanation:
         'check_vma_flags() in mm/gup.c refuses a VM_IO | VM_PFNMAP mapping: no struct page behind it.',
-    },
-    {
-      id: 'first-failure',
-      kind: 'which-op-fails',
-      question: 'Which operation fails first?',
-      answer: '2',
-      explanation: 'GUP is the first to need struct pages.',
     },
   ]
   const r = bridge.session.importText({ fileName: 'class-e2e.p2plab', text: JSON.stringify(lab) })

@@ -286,7 +286,9 @@ export class ClassHost implements ProtocolHandler {
     const cls = this.cls
     if (!cls || !this.server) return inputError('class.reveal', 'no class is running')
     if (!cls.open) return inputError('class.reveal', 'no exercise is open: ask one first')
-    cls.reveal()
+    const rec = cls.reveal()
+    // The class's reveal is the instructor's too: their own spoiler guard lets them step on.
+    if (rec) this.session.stepping.revealExercise({ index: rec.scenario, exercise: rec.exerciseIndex })
     this.broadcastAsk()
     // The narration's words of this exercise are not secret any more.
     const notes = this.notesMessage()
