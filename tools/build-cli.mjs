@@ -89,6 +89,10 @@ export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false }
         ...common,
         entryPoints: [join(root, `electron/app/cli/${name}.ts`)],
         outfile: join(outDir, 'commands', `${name}.mjs`),
+        // CommonJS packages bundled into ESM (ws, for `class`) require Node built-ins at run time.
+        banner: {
+          js: "import { createRequire as __p2plabRequire } from 'node:module'; const require = __p2plabRequire(import.meta.url);",
+        },
         plugins: [ownSourcesArePure],
       }),
     ),
