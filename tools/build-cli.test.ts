@@ -2,8 +2,8 @@
  * The built command line (tools/build-cli.mjs → out/cli/lab.mjs) as users run it: plain node, no
  * tsx, the package's bin. Built into a temporary folder here, so the test needs no earlier build.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,7 +18,10 @@ let bundle = ''
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'p2plab-cli-'))
-  bundle = (await buildCli({ outDir: dir, quiet: true })).outfile
+  bundle = (await buildCli({ outDir: join(dir, 'cli'), quiet: true })).outfile
+  // The renderer build beside out/cli, as in a checkout: `lab class` serves its attendee page.
+  mkdirSync(join(dir, 'renderer'))
+  writeFileSync(join(dir, 'renderer', 'attendee.html'), '<!doctype html><title>attendee</title>')
 }, 60_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -82,17 +85,58 @@ describe('out/cli/lab.mjs', () => {
   })
 
   it('is stale when a source it was built from changes, current otherwise', () => {
-    expect(cliIsStale(dir, root)).toBe(false)
-    const inputs = (JSON.parse(readFileSync(join(dir, 'lab.inputs.json'), 'utf8')) as { inputs: string[] })
-      .inputs
+    expect(cliIsStale(join(dir, 'cli'), root)).toBe(false)
+    const inputs = (
+      JSON.parse(readFileSync(join(dir, 'cli', 'lab.inputs.json'), 'utf8')) as { inputs: string[] }
+    ).inputs
     expect(inputs).toContain('electron/app/cli/lab.ts')
     expect(inputs).toContain('electron/engine/p2pdma/distance.ts')
     const future = new Date(Date.now() + 60_000)
     utimesSync(bundle, future, future)
-    expect(cliIsStale(dir, root)).toBe(false)
+    expect(cliIsStale(join(dir, 'cli'), root)).toBe(false)
     const past = new Date(Date.now() - 3600_000 * 24 * 365 * 20)
     utimesSync(bundle, past, past)
-    expect(cliIsStale(dir, root)).toBe(true)
+    expect(cliIsStale(join(dir, 'cli'), root)).toBe(true)
     expect(cliIsStale(join(dir, 'missing'), root)).toBe(true)
+  })
+
+  it('`class` serves the attendee page, prints the join URL and the code, and SIGINT or SIGTERM end it', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'class', '--host', '127.0.0.1', '--port', '0', '--no-qr'],
+        {
+          cwd: root,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      )
+      let out = ''
+      let err = ''
+      child.stderr.on('data', (d) => (err += d))
+      const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)))
+      const code = await new Promise<string>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(`no code line: ${out} ${err}`)), 30_000)
+        child.stdout.on('data', (d) => {
+          out += d
+          // the banner ends with the lab's name
+          const m = /^code: (\w{4})$/m.exec(out)
+          if (m && /^lab: /m.test(out)) {
+            clearTimeout(timer)
+            ok(m[1]!)
+          }
+        })
+      })
+      const url = /^class: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out)?.[1]
+      expect(url, out).toBeDefined()
+      expect(out).toContain(`join link (the QR code): ${url}#code=${code}`)
+      const page = await fetch(url!)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('<title>attendee</title>')
+      child.kill(signal)
+      expect(await exited).toBe(0)
+      expect(out).toContain(`class ended (${signal})`)
+      expect(err).toBe('')
+      await expect(fetch(url!)).rejects.toThrow()
+    }
   })
 })

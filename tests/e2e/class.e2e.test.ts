@@ -52,18 +52,22 @@ function watch(p: Page, who: string): void {
   })
 }
 
-/** The default lab with one exercise on its first scenario (GUP on a BAR mapped with remap_pfn_range). */
+/**
+ * The default lab with one exercise on its first scenario, about its last operation (O_DIRECT pread
+ * into a BAR mapped with remap_pfn_range), so the instructor can step through the others first:
+ * their own stepping stops at an open exercise's operation until it is revealed.
+ */
 function loadLabWithExercises(): void {
   const lab = structuredClone(bridge.session.labFile) as unknown as { scenarios: Record<string, unknown>[] }
   lab.scenarios[0]!['exercises'] = [
     {
-      id: 'gup-errno',
+      id: 'odirect-errno',
       kind: 'errno',
-      op: 2,
-      question: 'pin_user_pages_fast() on the BAR mapping: with which errno does it fail?',
+      op: 4,
+      question: 'O_DIRECT pread() into the BAR mapping: with which errno does it fail?',
       answer: 'EFAULT',
       explanation:
-        'check_vma_flags() in mm/gup.c refuses a VM_IO | VM_PFNMAP mapping: no struct page behind it.',
+        'The block layer pins the buffer through get_user_pages; check_vma_flags() in mm/gup.c refuses a VM_IO | VM_PFNMAP mapping: no struct page behind it.',
     },
   ]
   const r = bridge.session.importText({ fileName: 'class-e2e.p2plab', text: JSON.stringify(lab) })
@@ -196,8 +200,9 @@ describe('a class session: an instructor and 10 attendees', () => {
   })
 
   it('the instructor asks an exercise; attendees answer it, spoiler-free until they lock in', async () => {
-    // The instructor steps past the answer; the attendees' pages stop at the question point.
-    await instructor.keyboard.press('F8')
+    // The instructor continues: their stepping, and the attendees' pages, stop at the question point.
+    await instructor.keyboard.press('F5')
+    await expect.poll(() => instructorCursor()).toBe(await questionPoint())
     await instructor.click('[data-tab="class"]')
     await instructor.click('[data-test="class-exercise-item"][data-key="0:0"] [data-test="class-ask"]')
     await instructor.waitForSelector('[data-test="class-open"][data-key="0:0"]')
@@ -267,6 +272,13 @@ describe('a class session: an instructor and 10 attendees', () => {
     await attendees[6]!.page.setViewportSize({ width: 1280, height: 720 })
     await shot(attendees[6]!.page, '08-attendee-revealed-wrong')
     await shot(instructor, '09-instructor-revealed')
+    // The class's reveal is the instructor's too: their stepping goes on past the question point.
+    await instructor.click('[data-tab="stepper"]')
+    const held = await instructorCursor()
+    expect(held).toBe(await questionPoint())
+    await instructor.keyboard.press('F11')
+    await expect.poll(() => instructorCursor()).toBeGreaterThan(held)
+    await instructor.click('[data-tab="class"]')
   })
 
   it('a reconnecting attendee keeps their name and answer', async () => {
@@ -296,13 +308,19 @@ describe('a class session: an instructor and 10 attendees', () => {
     for (let i = 0; i < NAMES.length; i++) {
       const row = lines.find((l) => l.startsWith(`${NAMES[i]},`))!
       expect(row, NAMES[i]).toContain(`,${ANSWERS[i]},${ANSWERS[i] === 'EFAULT'},`)
-      expect(row).toContain(',0:0,gup-errno,0,')
+      expect(row).toContain(',0:0,odirect-errno,0,')
     }
     const jsonDownload = instructor.waitForEvent('download')
     await instructor.click('[data-test="class-export-json"]')
     const results = JSON.parse(readFileSync(await (await jsonDownload).path(), 'utf8')) as ClassResults
     expect(results.exercises).toEqual([
-      expect.objectContaining({ key: '0:0', id: 'gup-errno', answer: 'EFAULT', answered: 10, correct: 6 }),
+      expect.objectContaining({
+        key: '0:0',
+        id: 'odirect-errno',
+        answer: 'EFAULT',
+        answered: 10,
+        correct: 6,
+      }),
     ])
     // Attendees in the order they joined (concurrently here): compare by name.
     expect(results.attendees.map((a) => [a.name, a.correct]).sort()).toEqual(
@@ -324,4 +342,11 @@ describe('a class session: an instructor and 10 attendees', () => {
 async function cursorOfInstructorStepper(): Promise<number> {
   const v = bridge.session.stepping.position()
   return v ? v.cursor : -1
+}
+
+/** The first step of the exercise's operation (op 4 of scenario 0): where stepping stops until the reveal. */
+async function questionPoint(): Promise<number> {
+  const v = bridge.session.stepping.view()
+  if (!v.ok || !v.value) throw new Error('not stepping')
+  return v.value.operations[3]!.first
 }
