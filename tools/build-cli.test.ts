@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { buildCli } from './build-cli.mjs'
 import { cliIsStale } from './lab.mjs'
 import { runCli } from '../electron/app/cli/lab'
@@ -114,6 +114,10 @@ describe('out/cli/lab.mjs', () => {
       let err = ''
       child.stderr.on('data', (d) => (err += d))
       const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)))
+      // A failed expectation must not leave the class server running.
+      onTestFinished(() => {
+        if (child.exitCode === null) child.kill('SIGKILL')
+      })
       const code = await new Promise<string>((ok, fail) => {
         const timer = setTimeout(() => fail(new Error(`no code line: ${out} ${err}`)), 30_000)
         child.stdout.on('data', (d) => {
