@@ -41,6 +41,10 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
         .poll(async () => (await stepperView())?.scenario.index, { timeout: 60_000 })
         .toBe(list[0]!.index)
       await page.waitForSelector('[data-test="op"]')
+      // the header names the era the scenario runs in (the default lab itself is v6.12)
+      const run = (await stepperView())!.scenario.era
+      if (run !== 'v6.12') expect(await page.textContent('[data-test="run-era-label"]')).toContain(run)
+      else expect(await page.inputValue('select[data-test="era"]')).toBe('v6.12')
     }
     await shot('01-launched')
   })

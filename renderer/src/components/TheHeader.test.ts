@@ -3,6 +3,9 @@ import { flushPromises, mount } from '@vue/test-utils'
 import TheHeader from './TheHeader.vue'
 import { useLabStore } from '../stores/lab'
 import { setup } from '../testing/setup-helpers'
+import { useEditorStore } from '../stores/editor'
+import { useTimelineStore } from '../stores/timeline'
+import { stepperView } from '../testing/stepper-fixtures'
 
 describe('TheHeader', () => {
   it('shows the lab name and the era labels from app.info', async () => {
@@ -25,6 +28,27 @@ describe('TheHeader', () => {
     await flushPromises()
     expect(fake.api.invoke['lab.setSettings']).toHaveBeenCalledWith({ era: 'v5.0' })
     expect(useLabStore().view?.lab.settings.era).toBe('v5.0')
+  })
+
+  it("in the Stepper, names the era the scenario runs in, not the lab's", async () => {
+    const { pinia } = await setup()
+    const w = mount(TheHeader, { global: { plugins: [pinia] } })
+    const timeline = useTimelineStore()
+    const v = stepperView()
+    timeline.view = { ...v, scenario: { ...v.scenario, era: 'v5.0' } }
+    await flushPromises()
+    // on the topology tab the header is the lab's settings
+    expect(w.find('[data-test="run-era"]').exists()).toBe(false)
+    useEditorStore().tab = 'stepper'
+    await flushPromises()
+    expect(w.get('[data-test="run-era-label"]').text()).toBe('Linux v5.0')
+    expect(w.get('[data-test="run-era"]').text()).toContain('lab: v6.12')
+    expect(w.find('[data-test="era"]').exists()).toBe(false)
+    // a scenario in the lab's own era: the usual select
+    timeline.view = { ...v, scenario: { ...v.scenario, era: 'v6.12' } }
+    await flushPromises()
+    expect(w.find('[data-test="run-era"]').exists()).toBe(false)
+    expect((w.get('[data-test="era"]').element as HTMLSelectElement).value).toBe('v6.12')
   })
 
   it('toggles the IOMMU, picks a CPU and applies disable_acs_redir on Enter', async () => {
