@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildGraph, FOLD_MIN, treeLayout } from './graph'
+import { buildGraph, CULL_ABOVE, FOLD_MIN, nodeDetail, treeLayout } from './graph'
 import type { TopoNodeView } from '../../../../shared/ipc/contract'
 import { nodeView } from '../../testing/fake-lab'
 
@@ -65,5 +65,15 @@ describe('treeLayout', () => {
     for (let i = 1; i < kids.length; i++) expect(kids[i]!.x).toBeGreaterThan(kids[i - 1]!.x)
     const mid = (kids[0]!.x + kids[kids.length - 1]!.x) / 2
     expect(Math.abs(rp.x - mid)).toBeLessThan(1)
+  })
+})
+
+describe('nodeDetail: what a node draws at a zoom', () => {
+  it('small machines in full at any zoom; large ones lose detail as they shrink', () => {
+    expect(nodeDetail(0.05, CULL_ABOVE)).toBe('full')
+    expect(nodeDetail(1, 1000)).toBe('full')
+    expect(nodeDetail(0.45, 1000)).toBe('full')
+    expect(nodeDetail(0.3, 1000)).toBe('label')
+    expect(nodeDetail(0.1, 1000)).toBe('box')
   })
 })

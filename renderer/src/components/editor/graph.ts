@@ -200,3 +200,22 @@ export async function layoutGraph(g: Graph): Promise<Map<string, { x: number; y:
   for (const c of res.children ?? []) pos.set(c.id, { x: c.x ?? 0, y: c.y ?? 0 })
   return pos
 }
+
+/**
+ * Above this many drawn nodes the canvas mounts only the nodes and edges inside the view (Vue Flow's
+ * onlyRenderVisibleElements): a pan then styles, lays out and paints what is on screen, not the
+ * whole machine.
+ */
+export const CULL_ABOVE = 150
+
+/**
+ * How much of a node the canvas draws at a zoom: 'full' (kind, BDF, name, ids, badges, buttons),
+ * 'label' below 45 % (the kind colour and the name: the rest is unreadable there) and 'box' below
+ * 20 % (the kind colour only). Small machines are always drawn in full.
+ */
+export type NodeDetail = 'full' | 'label' | 'box'
+
+export function nodeDetail(zoom: number, drawn: number): NodeDetail {
+  if (drawn <= CULL_ABOVE) return 'full'
+  return zoom < 0.2 ? 'box' : zoom < 0.45 ? 'label' : 'full'
+}
