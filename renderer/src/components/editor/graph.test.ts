@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { buildGraph, CULL_ABOVE, FOLD_MIN, nodeDetail, treeLayout } from './graph'
+import {
+  buildGraph,
+  CULL_ABOVE,
+  cullRegion,
+  FOLD_MIN,
+  graphBounds,
+  mountedIds,
+  NODE_H,
+  NODE_W,
+  nodeDetail,
+  regionServes,
+  treeLayout,
+  viewRect,
+  type Graph,
+} from './graph'
 import type { TopoNodeView } from '../../../../shared/ipc/contract'
 import { nodeView } from '../../testing/fake-lab'
 
@@ -75,5 +89,66 @@ describe('nodeDetail: what a node draws at a zoom', () => {
     expect(nodeDetail(0.45, 1000)).toBe('full')
     expect(nodeDetail(0.3, 1000)).toBe('label')
     expect(nodeDetail(0.1, 1000)).toBe('box')
+  })
+})
+
+describe('culling: which nodes a large canvas mounts', () => {
+  // A host bridge far to the left above a row of 40 endpoints, 300 px apart.
+  const g: Graph = {
+    nodes: [],
+    edges: [],
+    shownAs: new Map(),
+  }
+  const pos = new Map<string, { x: number; y: number }>([['hb', { x: 0, y: 0 }]])
+  for (let i = 0; i < 40; i++) {
+    pos.set(`e${i}`, { x: i * 300, y: 400 })
+    g.edges.push({ id: `hb-e${i}`, source: 'hb', target: `e${i}` })
+  }
+  g.nodes = [...pos.keys()].map((id) => ({
+    id,
+    node: node(id, id === 'hb' ? 'host_bridge' : 'endpoint', null),
+    count: 1,
+    members: [id],
+    foldKey: null,
+    hidden: 0,
+    collapsed: false,
+    parent: null,
+  }))
+
+  it('the view of a pane at a viewport, in canvas coordinates', () => {
+    expect(viewRect({ x: -600, y: -100, zoom: 2 }, { width: 800, height: 400 })).toEqual({
+      x: 300,
+      y: 50,
+      width: 400,
+      height: 200,
+    })
+  })
+
+  it('mounts nodes overlapping the region and both ends of an edge crossing it, nothing else', () => {
+    // x 5950..6750, y 300..700: endpoints 20, 21 and 22 (at x 6000, 6300, 6600); 19 ends at 5900
+    const region = { x: 5950, y: 300, width: 800, height: 400 }
+    // The host bridge far to the left: its links come down into the region. The links to endpoints
+    // further right cross the region's x range, but at half height (y 239), above it.
+    expect([...mountedIds(g, pos, region)].sort()).toEqual(['e20', 'e21', 'e22', 'hb'])
+    // A strip at the links' horizontal legs (y 239): every link whose leg reaches x 5950 is drawn.
+    const strip = mountedIds(g, pos, { ...region, y: 200, height: 50 })
+    expect([...strip].sort()).toEqual(['hb', ...Array.from({ length: 20 }, (_, i) => `e${i + 20}`)].sort())
+    // Below the row nothing is drawn.
+    expect(mountedIds(g, pos, { x: 5950, y: 400 + NODE_H + 1, width: 800, height: 100 }).size).toBe(0)
+  })
+
+  it('a pan inside the mounted region keeps it; leaving it or zooming far in replaces it', () => {
+    const view = { x: 1000, y: 0, width: 1000, height: 500 }
+    const region = cullRegion(view)
+    expect(region).toEqual({ x: 500, y: -250, width: 2000, height: 1000 })
+    expect(regionServes(region, view)).toBe(true)
+    expect(regionServes(region, { ...view, x: 1400, y: 200 })).toBe(true)
+    expect(regionServes(region, { ...view, x: 1600 })).toBe(false)
+    expect(regionServes(region, { x: 1200, y: 0, width: 200, height: 100 })).toBe(false)
+  })
+
+  it('the box around every laid-out node', () => {
+    expect(graphBounds(pos)).toEqual({ x: 0, y: 0, width: 39 * 300 + NODE_W, height: 400 + NODE_H })
+    expect(graphBounds(new Map())).toBeNull()
   })
 })

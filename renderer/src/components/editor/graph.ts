@@ -202,11 +202,113 @@ export async function layoutGraph(g: Graph): Promise<Map<string, { x: number; y:
 }
 
 /**
- * Above this many drawn nodes the canvas mounts only the nodes and edges inside the view (Vue Flow's
- * onlyRenderVisibleElements): a pan then styles, lays out and paints what is on screen, not the
- * whole machine.
+ * Above this many drawn nodes the canvas mounts only the nodes near the view (cullRegion,
+ * mountedIds): a pan then styles, lays out and paints what is on screen, not the whole machine.
  */
 export const CULL_ABOVE = 150
+
+/** A rectangle in canvas (flow) coordinates. */
+export interface Rect {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+/** The part of the canvas on screen: a pane of `size` pixels at viewport translate x, y and zoom. */
+export function viewRect(
+  vp: { x: number; y: number; zoom: number },
+  size: { width: number; height: number },
+): Rect {
+  return {
+    x: -vp.x / vp.zoom,
+    y: -vp.y / vp.zoom,
+    width: size.width / vp.zoom,
+    height: size.height / vp.zoom,
+  }
+}
+
+/** The region the canvas mounts for a view: the view grown by `margin` of its size on every side. */
+export function cullRegion(view: Rect, margin = 0.5): Rect {
+  return {
+    x: view.x - view.width * margin,
+    y: view.y - view.height * margin,
+    width: view.width * (1 + 2 * margin),
+    height: view.height * (1 + 2 * margin),
+  }
+}
+
+/**
+ * Whether the mounted `region` still serves `view`: the view lies inside it and the region is not
+ * far larger than the view (after zooming in a lot, a smaller region mounts fewer nodes). While it
+ * holds, panning changes nothing the canvas mounts: the node layer is not re-rendered.
+ */
+export function regionServes(region: Rect, view: Rect): boolean {
+  return (
+    view.x >= region.x &&
+    view.y >= region.y &&
+    view.x + view.width <= region.x + region.width &&
+    view.y + view.height <= region.y + region.height &&
+    region.width <= view.width * 4
+  )
+}
+
+function overlaps(a: Rect, x0: number, y0: number, x1: number, y1: number): boolean {
+  return x1 >= a.x && x0 <= a.x + a.width && y1 >= a.y && y0 <= a.y + a.height
+}
+
+/**
+ * The drawn node ids to mount for a region: every node whose box overlaps it, and both ends of
+ * every edge that passes through it, so a link into the region from far away is still drawn with
+ * its node. An edge is drawn as a smooth step (EditorCanvas): down from the parent's bottom centre
+ * to half way, across, and down to the child's top centre; each of the three legs is tested.
+ */
+export function mountedIds(
+  g: Graph,
+  pos: ReadonlyMap<string, { x: number; y: number }>,
+  region: Rect,
+): Set<string> {
+  const ids = new Set<string>()
+  for (const n of g.nodes) {
+    const p = pos.get(n.id)
+    if (p && overlaps(region, p.x, p.y, p.x + NODE_W, p.y + NODE_H)) ids.add(n.id)
+  }
+  for (const e of g.edges) {
+    if (ids.has(e.source) && ids.has(e.target)) continue
+    const a = pos.get(e.source)
+    const b = pos.get(e.target)
+    if (!a || !b) continue
+    const sx = a.x + NODE_W / 2
+    const sy = a.y + NODE_H
+    const tx = b.x + NODE_W / 2
+    const ty = b.y
+    const my = (sy + ty) / 2
+    if (
+      overlaps(region, sx, Math.min(sy, my), sx, Math.max(sy, my)) ||
+      overlaps(region, Math.min(sx, tx), my, Math.max(sx, tx), my) ||
+      overlaps(region, tx, Math.min(my, ty), tx, Math.max(my, ty))
+    ) {
+      ids.add(e.source)
+      ids.add(e.target)
+    }
+  }
+  return ids
+}
+
+/** The box around every laid-out node (null when nothing is laid out). */
+export function graphBounds(pos: ReadonlyMap<string, { x: number; y: number }>): Rect | null {
+  let x0 = Infinity
+  let y0 = Infinity
+  let x1 = -Infinity
+  let y1 = -Infinity
+  for (const p of pos.values()) {
+    x0 = Math.min(x0, p.x)
+    y0 = Math.min(y0, p.y)
+    x1 = Math.max(x1, p.x + NODE_W)
+    y1 = Math.max(y1, p.y + NODE_H)
+  }
+  return Number.isFinite(x0) ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null
+}
 
 /**
  * How much of a node the canvas draws at a zoom: 'full' (kind, BDF, name, ids, badges, buttons),
