@@ -15,7 +15,7 @@ describe('masking the words of an open exercise', () => {
   it('masks whole words, and words ending in _WORD, nothing else', () => {
     const h = set('EFAULT', 'BUS_ADDR', 'check_vma_flags')
     expect(maskWords('ret -EFAULT (-14), EFAULTS, XEFAULT', salt, h)).toBe(
-      `ret -${MASK} (-14), EFAULTS, XEFAULT`,
+      `ret -${MASK} (-${MASK}), EFAULTS, XEFAULT`,
     )
     expect(maskWords('PCI_P2PDMA_MAP_BUS_ADDR and SG_DMA_BUS_ADDRESS', salt, h)).toBe(
       `${MASK} and SG_DMA_BUS_ADDRESS`,
@@ -24,6 +24,18 @@ describe('masking the words of an open exercise', () => {
       `${MASK}() refused; my_check_vma_flags_x`,
     )
     expect(maskWords('EFAULT', salt, new Set())).toBe('EFAULT')
+  })
+
+  it("masks a masked errno's number and strerror text too, and only that errno's", () => {
+    const h = set('EFAULT')
+    expect(maskWords('get_user_pages_fast = -14; returned -14 (Bad address)', salt, h)).toBe(
+      `get_user_pages_fast = -${MASK}; returned -${MASK} (${MASK})`,
+    )
+    // other numbers stay: a length of 14, -140, 0x-14 style parts of words, another errno's -22
+    expect(maskWords('14 pages, -140, x-14, -22 (Invalid argument)', salt, h)).toBe(
+      '14 pages, -140, x-14, -22 (Invalid argument)',
+    )
+    expect(maskWords('-14', salt, set('BUS_ADDR'))).toBe('-14')
   })
 
   it('masks every string of a view, keeping its shape', () => {

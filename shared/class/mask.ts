@@ -9,6 +9,7 @@
  * It keeps the websocket frames from spelling the answer out, nothing more.
  */
 import { MASK } from './protocol'
+import { ERRNO_NAMES, errnos } from '../model/errno'
 
 export interface WordMask {
   salt: string
@@ -31,16 +32,29 @@ export function hashWord(salt: string, word: string): string {
 
 /**
  * Replace every word (letters, digits, _) that is a masked word, or ends with one after an '_'
- * (PCI_P2PDMA_MAP_BUS_ADDR for BUS_ADDR), by MASK.
+ * (PCI_P2PDMA_MAP_BUS_ADDR for BUS_ADDR), by MASK. A masked errno's other spellings go too: its
+ * negative number as the kernel returns it (-EFAULT is "-14", "(-14)", "= -14") and its strerror
+ * text ("Bad address"), since either gives the name away to anyone who knows errno-base.h.
  */
 export function maskWords(text: string, salt: string, hashes: ReadonlySet<string>): string {
   if (!hashes.size) return text
-  return text.replace(/[A-Za-z0-9_]+/g, (word) => {
+  let out = text.replace(/[A-Za-z0-9_]+/g, (word) => {
     if (hashes.has(hashWord(salt, word))) return MASK
     for (let i = word.indexOf('_'); i >= 0; i = word.indexOf('_', i + 1))
       if (hashes.has(hashWord(salt, word.slice(i + 1)))) return MASK
     return word
   })
+  for (const name of maskedErrnos(salt, hashes)) {
+    const { no, text: strerror } = errnos[name]
+    out = out.replace(new RegExp(`(^|[^0-9A-Za-z_-])-${no}(?![0-9])`, 'g'), `$1-${MASK}`)
+    out = out.replace(new RegExp(strerror.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), MASK)
+  }
+  return out
+}
+
+/** The errnos (errno-base.h names) among the masked words: the list is public, so try each. */
+function maskedErrnos(salt: string, hashes: ReadonlySet<string>): typeof ERRNO_NAMES {
+  return ERRNO_NAMES.filter((n) => hashes.has(hashWord(salt, n)))
 }
 
 /** The same on every string of a JSON-like value (a view), returning a masked copy. */

@@ -15,6 +15,7 @@ import { ClassHost } from '../../electron/app/class/host'
 import { listScenarios, parseLabScenarios, runLabScenario } from '../../electron/app/stepping/stepper'
 import { exerciseCover, verifyExercises, type Exercise } from '../../electron/engine/index'
 import type { LabFile } from '../../shared/model/topology'
+import { errnos } from '../../shared/model/errno'
 
 const root = resolve(import.meta.dirname, '../..')
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
@@ -142,8 +143,17 @@ async function checkLab(lab: LabFile | null): Promise<number> {
         const text = await visibleText(page)
         expect(text).toContain(ex.question) // the exercise is on screen…
         expect(text).toContain(scenario!.operations[0]!.op) // …and so is the step view
-        for (const t of terms)
+        for (const t of terms) {
           expect(text, `${key} ${ex.kind} shows "${t}" before lock-in`).not.toMatch(word(t))
+          // an errno gives itself away by its number and its strerror text as well
+          const e = (errnos as Record<string, { no: number; text: string } | undefined>)[t]
+          if (e) {
+            expect(text, `${key} shows -${e.no} (${t})`).not.toMatch(
+              new RegExp(`(^|[^0-9A-Za-z_-])-${e.no}(?![0-9])`),
+            )
+            expect(text.toLowerCase(), `${key} shows "${e.text}" (${t})`).not.toContain(e.text.toLowerCase())
+          }
+        }
         checked++
       }
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
+import { errnos } from '../../../shared/model/errno'
 import { LabSession } from '../session'
 import { createHandlers } from '../ipc/handlers'
 import type { Result } from '../../../shared/ipc/contract'
@@ -62,6 +63,14 @@ describe('spoiler guard', () => {
         if (ex.kind === 'errno' || ex.kind === 'refusing-function' || ex.kind === 'map-type') {
           const term = answer.replace(/^-/, '')
           if (term !== 'success') expect(seen, `${sc.name} / ${ex.id}: '${term}'`).not.toMatch(word(term))
+          // nor its number (-14 for EFAULT) or its strerror text (Bad address)
+          const e = (errnos as Record<string, { no: number; text: string } | undefined>)[term]
+          if (e) {
+            expect(seen, `${sc.name} / ${ex.id}: -${e.no}`).not.toMatch(
+              new RegExp(`(?<![A-Za-z0-9])-${e.no}(?![0-9])`),
+            )
+            expect(seen, `${sc.name} / ${ex.id}: ${e.text}`).not.toContain(e.text)
+          }
         }
         // the view's exercise has the BDFs (the list's has none: it resolves no devices)
         const resolved = w.exercises[ex.index]!

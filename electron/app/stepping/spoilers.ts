@@ -16,6 +16,7 @@
  * Renderer components only display what they get; none of them decides what to hide.
  * Pure: no electron, no node:*.
  */
+import { errnos } from '../../../shared/model/errno'
 import type {
   ExerciseAnswer,
   ScenarioSummary,
@@ -78,7 +79,12 @@ function escape(s: string): string {
 
 /** One regex per term list: whole words (letters and digits around a term end it; '_' and '-' do not). */
 function masker(terms: readonly string[]): ((s: string) => string) | null {
-  const words = [...new Set(terms)].filter((t) => t.length > 1).sort((a, b) => b.length - a.length)
+  // an errno also gives itself away by its number as the kernel returns it (-14) and its strerror text
+  const spellings = terms.flatMap((t) => {
+    const e = (errnos as Record<string, { no: number; text: string } | undefined>)[t]
+    return e ? [t, `-${e.no}`, e.text] : [t]
+  })
+  const words = [...new Set(spellings)].filter((t) => t.length > 1).sort((a, b) => b.length - a.length)
   if (words.length === 0) return null
   const re = new RegExp(`(?<![A-Za-z0-9])(?:${words.map(escape).join('|')})(?![A-Za-z0-9])`, 'g')
   return (s) => s.replace(re, MASK)
