@@ -63,7 +63,12 @@ export async function bench(r: Reporter): Promise<void> {
   )
   if (!exercises.length) throw new Error('bench class: the default lab has no exercises')
 
-  const worker = new Worker(new URL('./class-clients.ts', import.meta.url), {
+  // The clients are TypeScript too: the worker registers tsx's loader, then imports them (Node 20
+  // does not apply an --import loader to a worker's own .ts entry point).
+  const clients = new URL('./class-clients.ts', import.meta.url).href
+  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(clients)}) })`
+  const worker = new Worker(boot, {
+    eval: true,
     workerData: {
       url: started.value.url!.replace(/^http/, 'ws').replace(/\/$/, CLASS_WS_PATH),
       origin: started.value.url!.replace(/\/$/, ''),
