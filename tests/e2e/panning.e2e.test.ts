@@ -69,6 +69,17 @@ describe('panning a 1 000-node machine in the editor', () => {
     const mounted = await mountedIds()
     expect(mounted.length).toBeGreaterThan(0)
     expect(mounted.length).toBeLessThan(total)
+    // the minimap shows the machine's levels (not a one-pixel line) and where the view is
+    const mini = await page.evaluate(() => {
+      const dots = [...document.querySelectorAll('.minimap .mini-node')].map((r) =>
+        Number(r.getAttribute('y')),
+      )
+      const view = document.querySelector('.minimap .mini-view')
+      return { dots: dots.length, spread: Math.max(...dots) - Math.min(...dots), view: !!view }
+    })
+    expect(mini.dots).toBe(total)
+    expect(mini.spread).toBeGreaterThan(40)
+    expect(mini.view).toBe(true)
     await shot('panning-01-overview.png')
   })
 
