@@ -1,4 +1,5 @@
 /** Display formatting only (units, hex); no kernel semantics. */
+import { MASK } from '../../../shared/class/protocol'
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const
 
@@ -27,4 +28,12 @@ export function vendorDevice(vendor: number | null, device: number | null): stri
 /** Short "bb:dd.f" form of a "dddd:bb:dd.f" BDF when the domain is 0000. */
 export function shortBdf(bdf: string): string {
   return bdf.startsWith('0000:') ? bdf.slice(5) : bdf
+}
+
+/**
+ * The number printed after a failing call's errno (" (-14)" for EFAULT), or nothing while an open
+ * exercise masks the errno: the number would give the name away (errno-base.h is public).
+ */
+export function errnoNumber(errno: string, no: number): string {
+  return errno.includes(MASK) ? '' : ` (${-Math.abs(no)})`
 }

@@ -1,3 +1,5 @@
+import { MASK } from '../../../../shared/class/protocol'
+
 /** A syscall return value as a learner reads it: addresses in hex, small numbers in decimal. */
 export function retText(ret: number | null): string {
   if (ret === null) return '—'
@@ -11,6 +13,7 @@ export function outcomeText(o: {
   notInEra?: string | null
 }): string {
   if (o.notInEra) return 'not in era'
-  if (o.errno) return `-${o.errno} (${o.ret})`
+  // a masked errno (an open exercise) goes without its number, which would name it
+  if (o.errno) return o.errno.includes(MASK) ? `-${o.errno}` : `-${o.errno} (${o.ret})`
   return o.ret === null ? 'not in era' : `ok (${retText(o.ret)})`
 }

@@ -6,6 +6,7 @@ import StepToolbar from './StepToolbar.vue'
 import ScenarioOps from './ScenarioOps.vue'
 import ExercisePanel from './ExercisePanel.vue'
 import StepperView from '../../views/StepperView.vue'
+import { outcomeText } from './ret'
 import { matchStepKey, STEP_KEYS } from '../../composables/useStepKeys'
 import { useTimelineStore } from '../../stores/timeline'
 import { setup } from '../../testing/setup-helpers'
@@ -16,6 +17,21 @@ afterEach(() => {
 })
 
 describe('CallStack', () => {
+  it('while an open exercise masks the errno, its number is not shown either (-14 would say EFAULT)', () => {
+    const v = stepperView()
+    const masked = <T extends { outcome: (typeof v.callStack)[number]['outcome'] }>(f: T): T =>
+      f.outcome?.kind === 'fail' ? { ...f, outcome: { ...f.outcome, errno: '▒▒▒' } } : f
+    const w = mount(CallStack, {
+      props: { frames: v.callStack.map(masked), current: masked(v.current!), breakpoints: [] },
+    })
+    expect(w.findAll('[data-test="frame-outcome"]').at(-1)!.text()).toBe('-▒▒▒')
+    expect(w.get('[data-test="current-step"]').text()).not.toMatch(/-14|\(/)
+    expect(w.text()).not.toContain('-14')
+    // the operations list's outcome text likewise
+    expect(outcomeText({ ret: -14, errno: '▒▒▒' })).toBe('-▒▒▒')
+    expect(outcomeText({ ret: -14, errno: 'EFAULT' })).toBe('-EFAULT (-14)')
+  })
+
   it('shows each frame with args, checks ✓/✗, source link, and the -ERRNO (number) of the frame that failed', async () => {
     const v = stepperView()
     const w = mount(CallStack, {
