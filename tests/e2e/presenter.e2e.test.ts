@@ -22,6 +22,11 @@ const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timelin
 
 const instructorCursor = () => cursorOf(instructor)
 const presenterCursor = () => cursorOf(presenter, '[data-test="presenter"]')
+/** The function the presenter's big card names: the step's, or between operations the next operation. */
+const cardFn = (v: StepperView) => {
+  const op = v.currentOp === null ? null : v.operations[v.currentOp]
+  return !v.atStart && op?.state === 'pending' ? op.op : v.current!.fn
+}
 
 /** Press a key on the instructor's page; the presenter must show the same cursor. */
 async function step(key: string): Promise<number> {
@@ -73,10 +78,10 @@ describe('the presenter page follows the instructor', () => {
     // F11 into the first operation: the presenter shows the same function.
     await step('F11')
     let v = (await stepperView())!
-    await expect.poll(() => presenter.textContent('[data-test="presenter-fn"]')).toBe(v.current!.fn)
+    await expect.poll(() => presenter.textContent('[data-test="presenter-fn"]')).toBe(cardFn(v))
     await step('F11')
     v = (await stepperView())!
-    expect(await presenter.textContent('[data-test="presenter-fn"]')).toBe(v.current!.fn)
+    expect(await presenter.textContent('[data-test="presenter-fn"]')).toBe(cardFn(v))
     await presenterShot('02-step-into')
 
     // Down to the map type of the P2PDMA entry: a pair, with its path in the step's topology.
@@ -92,7 +97,7 @@ describe('the presenter page follows the instructor', () => {
     expect(await topo.locator('[data-role="common upstream"]').count()).toBe(1)
     expect(await instructor.textContent('[data-test="step-pair"]')).toContain('PCI_P2PDMA_MAP_BUS_ADDR')
     await shooter(instructor, 'presenter-')('03-instructor-topology')
-    expect(await presenter.textContent('[data-test="presenter-fn"]')).toBe(v.current!.fn)
+    expect(await presenter.textContent('[data-test="presenter-fn"]')).toBe(cardFn(v))
     await presenterShot('04-pair')
   })
 
@@ -119,6 +124,23 @@ describe('the presenter page follows the instructor', () => {
     await presenter.waitForTimeout(300)
     expect(await instructorCursor()).toBe(before)
     expect(await presenterCursor()).toBe(before)
+
+    // Back to where pin_user_pages_fast starts: between the two operations the card announces the
+    // next one instead of mmap_bar's last call.
+    const between = (x: StepperView) => x.currentOp !== null && x.operations[x.currentOp]!.state === 'pending'
+    let w = (await stepperView())!
+    for (let i = 0; i < 200 && !between(w); i++) {
+      await step('Shift+F10')
+      w = (await stepperView())!
+    }
+    expect(between(w)).toBe(true)
+    expect(w.atStart).toBe(false)
+    await expect.poll(() => presenter.getAttribute('[data-test="presenter-step"]', 'data-state')).toBe('next')
+    expect(await presenter.textContent('[data-test="presenter-fn"]')).toBe(w.operations[w.currentOp!]!.op)
+    expect(await presenter.textContent('[data-test="presenter-op"]')).toContain(
+      `Operation ${w.currentOp! + 1}`,
+    )
+    await presenterShot('05-next-operation')
     expect(problems).toEqual([])
   })
 

@@ -105,6 +105,37 @@ describe('PresenterView (follows the instructor)', () => {
     expect(fake.listeners.get('timeline.changed')?.size ?? 0).toBe(0)
   })
 
+  it("between two operations shows the one about to start, not the previous one's last call", async () => {
+    const { pinia, fake } = await setup()
+    fake.api.invoke['scenario.list'] = vi.fn(() => Promise.resolve({ ok: true as const, value: SCENARIOS }))
+    const w = mount(PresenterView, { global: { plugins: [pinia] } })
+    await flushPromises()
+    const base = stepperView()
+    // the cursor sits on mmap_bar's return: operation 2 has not started yet
+    fake.emit(
+      'timeline.changed',
+      stepperView({
+        cursor: 30,
+        current: { ...base.current!, kind: 'return', fn: 'mmap_bar', outcome: null },
+        operations: base.operations.map((o) => (o.index === 1 ? { ...o, state: 'pending' as const } : o)),
+      }),
+    )
+    await flushPromises()
+    expect(w.get('[data-test="presenter-op"]').text()).toContain('Operation 2 of 2')
+    expect(w.get('[data-test="presenter-step"]').attributes('data-state')).toBe('next')
+    expect(w.get('[data-test="presenter-fn"]').text()).toBe('pin_user_pages_fast')
+    expect(w.get('[data-test="presenter-step"]').text()).toContain('buf=buf, npages=512')
+    expect(w.find('[data-test="presenter-outcome"]').exists()).toBe(false)
+    expect(w.find('[data-test="presenter-check"]').exists()).toBe(false)
+
+    // one step in: the card follows the step again
+    fake.emit('timeline.changed', stepperView())
+    await flushPromises()
+    expect(w.get('[data-test="presenter-step"]').attributes('data-state')).toBeUndefined()
+    expect(w.get('[data-test="presenter-fn"]').text()).toBe('check_vma_flags')
+    w.unmount()
+  })
+
   it('has a full-screen button', async () => {
     const { pinia } = await setup()
     const w = mount(PresenterView, { global: { plugins: [pinia] } })
