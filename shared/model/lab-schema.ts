@@ -12,6 +12,9 @@ import { LIMITS } from './limits'
 
 export { LIMITS }
 
+/** A whole number from `min` to `max`, both included (a fresh schema each call). */
+export const intIn = (min: number, max: number) => z.number().int().min(min).max(max)
+
 /** The field types a lab and a topology edit share (edit-schema.ts reuses them). */
 export const u8 = z.number().int().min(0).max(0xff)
 export const u16 = z.number().int().min(0).max(0xffff)
@@ -26,12 +29,10 @@ export const acsFlagSchema = z.enum(ACS_FLAGS)
 
 export const barSchema = z.strictObject({
   index: z.number().int().min(0).max(5),
-  size: z
-    .number()
-    .int()
-    .min(4)
-    .max(LIMITS.maxBarSize)
-    .refine((n) => Number.isInteger(Math.log2(n)), 'BAR size must be a power of two'),
+  size: intIn(4, LIMITS.maxBarSize).refine(
+    (n) => Number.isInteger(Math.log2(n)),
+    'BAR size must be a power of two',
+  ),
   io: z.boolean().optional(),
   mem64: z.boolean().optional(),
   prefetch: z.boolean().optional(),
@@ -62,24 +63,9 @@ export const hostBridgeSchema = z.strictObject({
       label: label.optional(),
     })
     .nullable(),
-  mmioBase: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 52)
-    .optional(),
-  mmioSize: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 52)
-    .optional(),
-  busOffset: z
-    .number()
-    .int()
-    .min(-(2 ** 52))
-    .max(2 ** 52)
-    .optional(),
+  mmioBase: intIn(0, 2 ** 52).optional(),
+  mmioSize: intIn(0, 2 ** 52).optional(),
+  busOffset: intIn(-(2 ** 52), 2 ** 52).optional(),
 })
 
 export const endpointSchema = z.strictObject({
@@ -121,11 +107,7 @@ export const settingsSchema = z.strictObject({
   iommu: z.boolean(),
   disableAcsRedir: z.string().max(4000),
   rfcTestP2p: z.enum(['as-posted', 'as-intended']),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1),
+  seed: intIn(0, 2 ** 32 - 1),
 })
 
 export const labFileSchema = z.strictObject({

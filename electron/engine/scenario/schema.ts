@@ -24,15 +24,11 @@ import { duplicateExerciseIds, exerciseSchema } from './exercise'
 import { ERRNO_NAMES } from '../../../shared/model/errno'
 import { FOLL_FLAGS, VM_FLAGS } from '../../../shared/model/mm'
 import { ERAS } from '../../../shared/model/topology'
-import { cpuSchema } from '../../../shared/model/lab-schema'
+import { cpuSchema, intIn } from '../../../shared/model/lab-schema'
 
 const name = z.string().min(1).max(100)
 export const sizeSchema = z.union([
-  z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 53),
+  intIn(0, 2 ** 53),
   z.string().regex(/^(0x[0-9a-fA-F]+|\d+)([KMGT])?$/, 'a size: 4096, "2M", "16G", "0x1000"'),
 ])
 const dir = z.enum(['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE'])
@@ -41,352 +37,215 @@ const listOf = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).max(32)])
 const hexString = z.string().regex(/^0x[0-9a-fA-F]+$/, 'a hex number: "0x1000"')
 
 const proc = { proc: name.optional() }
-const bufRef = {
-  buf: name,
-  offset: z
-    .number()
-    .int()
-    .min(-(2 ** 40))
-    .max(2 ** 40)
-    .optional(),
+const bufRef = { buf: name, offset: intIn(-(2 ** 40), 2 ** 40).optional() }
+
+/** What an mmap of a BAR names: the process, the device, which BAR, how much and from where. */
+const barWindow = () => ({
+  ...proc,
+  dev: name,
+  bar: z.number().int().min(0).max(5),
+  len: sizeSchema,
+  offset: sizeSchema.optional(),
+})
+
+/** One operation of the scenario format: `{ "op": name, "args": { … } }`, neither taking other keys. */
+function op<const Name extends string, Args extends z.ZodRawShape>(opName: Name, args: Args) {
+  return z.strictObject({ op: z.literal(opName), args: z.strictObject(args) })
 }
 
 /** dma-buf operations (docs/kernel/dmabuf.md). */
 const DMABUF_OPS = [
-  z.strictObject({
-    op: z.literal('amdgpu_export_bo'),
-    args: z.strictObject({ dev: name, size: sizeSchema, as: name }),
+  op('amdgpu_export_bo', { dev: name, size: sizeSchema, as: name }),
+  op('vfio_export_dmabuf', {
+    dev: name,
+    bar: z.number().int().min(0).max(7),
+    offset: sizeSchema.optional(),
+    len: sizeSchema,
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('vfio_export_dmabuf'),
-    args: z.strictObject({
-      dev: name,
-      bar: z.number().int().min(0).max(7),
-      offset: sizeSchema.optional(),
-      len: sizeSchema,
-      as: name,
-    }),
+  op('dma_buf_attach', {
+    dmabuf: name,
+    dev: name,
+    dynamic: z.boolean().optional(),
+    allowPeer2peer: z.boolean().optional(),
+    moveNotify: z.boolean().optional(),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('dma_buf_attach'),
-    args: z.strictObject({
-      dmabuf: name,
-      dev: name,
-      dynamic: z.boolean().optional(),
-      allowPeer2peer: z.boolean().optional(),
-      moveNotify: z.boolean().optional(),
-      as: name,
-    }),
+  op('dma_buf_map_attachment', { attachment: name, as: name }),
+  op('dma_buf_unmap_attachment', { attachment: name }),
+  op('vfio_pci_mem_enable', { dev: name, on: z.boolean() }),
+  op('ib_umem_dmabuf_get', {
+    dev: name,
+    dmabuf: name,
+    offset: sizeSchema,
+    size: sizeSchema,
+    ops: z.enum(['p2p', 'no-move-notify', 'none']).optional(),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('dma_buf_map_attachment'),
-    args: z.strictObject({ attachment: name, as: name }),
-  }),
-  z.strictObject({ op: z.literal('dma_buf_unmap_attachment'), args: z.strictObject({ attachment: name }) }),
-  z.strictObject({
-    op: z.literal('vfio_pci_mem_enable'),
-    args: z.strictObject({ dev: name, on: z.boolean() }),
-  }),
-  z.strictObject({
-    op: z.literal('ib_umem_dmabuf_get'),
-    args: z.strictObject({
-      dev: name,
-      dmabuf: name,
-      offset: sizeSchema,
-      size: sizeSchema,
-      ops: z.enum(['p2p', 'no-move-notify', 'none']).optional(),
-      as: name,
-    }),
-  }),
-  z.strictObject({ op: z.literal('ib_umem_dmabuf_map_pages'), args: z.strictObject({ mr: name }) }),
-  z.strictObject({
-    op: z.literal('dma_resv_add_fence'),
-    args: z.strictObject({ dmabuf: name, signaled: z.boolean() }),
-  }),
+  op('ib_umem_dmabuf_map_pages', { mr: name }),
+  op('dma_resv_add_fence', { dmabuf: name, signaled: z.boolean() }),
 ] as const
 
 export const opSchema = z.discriminatedUnion('op', [
-  z.strictObject({
-    op: z.literal('mmap_bar'),
-    args: z.strictObject({
-      ...proc,
-      dev: name,
-      bar: z.number().int().min(0).max(5),
-      len: sizeSchema,
-      offset: sizeSchema.optional(),
-      io: z.boolean().optional(),
-      /** vfio_pci_core_mmap-style: set VM_IO|VM_PFNMAP|…, install no PTEs; CPU faults call vmf_insert_pfn(). */
-      lazy: z.boolean().optional(),
-      private: z.boolean().optional(),
-      as: name,
-    }),
+  op('mmap_bar', {
+    ...barWindow(),
+    io: z.boolean().optional(),
+    /** vfio_pci_core_mmap-style: set VM_IO|VM_PFNMAP|…, install no PTEs; CPU faults call vmf_insert_pfn(). */
+    lazy: z.boolean().optional(),
+    private: z.boolean().optional(),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('mmap_resource'),
-    args: z.strictObject({
-      ...proc,
-      dev: name,
-      bar: z.number().int().min(0).max(5),
-      len: sizeSchema,
-      offset: sizeSchema.optional(),
-      wc: z.boolean().optional(),
-      as: name,
-    }),
+  op('mmap_resource', {
+    ...barWindow(),
+    wc: z.boolean().optional(),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('mmap_p2pmem'),
-    args: z.strictObject({
-      ...proc,
-      dev: name,
-      len: sizeSchema,
-      offset: sizeSchema.optional(),
-      private: z.boolean().optional(),
-      fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(),
-      as: name,
-    }),
+  op('mmap_p2pmem', {
+    ...proc,
+    dev: name,
+    len: sizeSchema,
+    offset: sizeSchema.optional(),
+    private: z.boolean().optional(),
+    fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('mmap_anon'),
-    args: z.strictObject({
-      ...proc,
-      len: sizeSchema,
-      fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(),
-      as: name,
-    }),
+  op('mmap_anon', {
+    ...proc,
+    len: sizeSchema,
+    fixed: z.strictObject({ buf: name, offset: z.number().int() }).optional(),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('mmap_mixed'),
-    args: z.strictObject({
-      ...proc,
-      dev: name,
-      /** The BAR whose raw pfns `bar` entries insert (default: the p2pmem BAR, else the first memory BAR). */
-      bar: z.number().int().min(0).max(5).optional(),
-      /**
-       * One entry per page of the mapping: `ram` (alloc_page() + vm_insert_page()), `p2p`
-       * (pci_alloc_p2pmem() of the device + vm_insert_page() of its ZONE_DEVICE page) or `bar`
-       * (vmf_insert_mixed() of the next raw BAR pfn: a special PTE, no struct page).
-       */
-      layout: z
-        .array(z.enum(['ram', 'p2p', 'bar']))
-        .min(1)
-        .max(64),
-      as: name,
-    }),
+  op('mmap_mixed', {
+    ...proc,
+    dev: name,
+    /** The BAR whose raw pfns `bar` entries insert (default: the p2pmem BAR, else the first memory BAR). */
+    bar: z.number().int().min(0).max(5).optional(),
+    /**
+     * One entry per page of the mapping: `ram` (alloc_page() + vm_insert_page()), `p2p`
+     * (pci_alloc_p2pmem() of the device + vm_insert_page() of its ZONE_DEVICE page) or `bar`
+     * (vmf_insert_mixed() of the next raw BAR pfn: a special PTE, no struct page).
+     */
+    layout: z
+      .array(z.enum(['ram', 'p2p', 'bar']))
+      .min(1)
+      .max(64),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('munmap'),
-    args: z.strictObject({ ...bufRef, len: sizeSchema.optional() }),
+  op('munmap', { ...bufRef, len: sizeSchema.optional() }),
+  op('lockdown', { on: z.boolean() }),
+  op('p2pdma_add_resource', {
+    dev: name,
+    bar: z.number().int().min(0).max(5).optional(),
+    size: sizeSchema.optional(),
+    offset: sizeSchema.optional(),
   }),
-  z.strictObject({ op: z.literal('lockdown'), args: z.strictObject({ on: z.boolean() }) }),
-  z.strictObject({
-    op: z.literal('p2pdma_add_resource'),
-    args: z.strictObject({
-      dev: name,
-      bar: z.number().int().min(0).max(5).optional(),
-      size: sizeSchema.optional(),
-      offset: sizeSchema.optional(),
-    }),
+  op('p2pmem_publish', { dev: name, publish: z.boolean().optional() }),
+  op('pci_p2pdma_distance', { provider: name, client: name, verbose: z.boolean().optional() }),
+  op('pci_p2pmem_alloc_sgl', { dev: name, len: sizeSchema, as: name }),
+  op('pci_p2pdma_distance_many', {
+    provider: name,
+    /** PCI functions (node id, label, BDF) or scenario `devices`; may be empty. */
+    clients: z.array(name).max(32),
+    verbose: z.boolean().optional(),
   }),
-  z.strictObject({
-    op: z.literal('p2pmem_publish'),
-    args: z.strictObject({ dev: name, publish: z.boolean().optional() }),
+  op('pci_p2pmem_find_many', { clients: z.array(name).max(32), as: name.optional() }),
+  op('pci_alloc_p2pmem', { dev: name, size: sizeSchema, as: name }),
+  op('pci_p2pmem_virt_to_bus', {
+    dev: name,
+    /** A kernel address named by pci_alloc_p2pmem. */
+    mem: name,
+    /** Bytes from that address (may point past the allocation). */
+    offset: sizeSchema.optional(),
+    as: name.optional(),
   }),
-  z.strictObject({
-    op: z.literal('pci_p2pdma_distance'),
-    args: z.strictObject({ provider: name, client: name, verbose: z.boolean().optional() }),
-  }),
-  z.strictObject({
-    op: z.literal('pci_p2pmem_alloc_sgl'),
-    args: z.strictObject({ dev: name, len: sizeSchema, as: name }),
-  }),
-  z.strictObject({
-    op: z.literal('pci_p2pdma_distance_many'),
-    args: z.strictObject({
-      provider: name,
-      /** PCI functions (node id, label, BDF) or scenario `devices`; may be empty. */
-      clients: z.array(name).max(32),
-      verbose: z.boolean().optional(),
-    }),
-  }),
-  z.strictObject({
-    op: z.literal('pci_p2pmem_find_many'),
-    args: z.strictObject({ clients: z.array(name).max(32), as: name.optional() }),
-  }),
-  z.strictObject({
-    op: z.literal('pci_alloc_p2pmem'),
-    args: z.strictObject({ dev: name, size: sizeSchema, as: name }),
-  }),
-  z.strictObject({
-    op: z.literal('pci_p2pmem_virt_to_bus'),
-    args: z.strictObject({
-      dev: name,
-      /** A kernel address named by pci_alloc_p2pmem. */
-      mem: name,
-      /** Bytes from that address (may point past the allocation). */
-      offset: sizeSchema.optional(),
-      as: name.optional(),
-    }),
-  }),
-  ...(['pin_user_pages_fast', 'get_user_pages_fast', 'pin_user_pages', 'get_user_pages'] as const).map((op) =>
-    z.strictObject({
-      op: z.literal(op),
-      args: z.strictObject({
+  ...(['pin_user_pages_fast', 'get_user_pages_fast', 'pin_user_pages', 'get_user_pages'] as const).map(
+    (gup) =>
+      op(gup, {
         ...bufRef,
-        npages: z
-          .number()
-          .int()
-          .min(1)
-          .max(2 ** 40),
+        npages: intIn(1, 2 ** 40),
         flags: z.array(z.enum(FOLL_FLAGS)).max(8),
         as: name.optional(),
       }),
-    }),
   ),
-  z.strictObject({ op: z.literal('unpin_user_pages'), args: z.strictObject({ pages: name }) }),
-  z.strictObject({
-    op: z.literal('sg_alloc_table_from_pages'),
-    args: z.strictObject({
-      pages: name,
-      as: name,
-      offset: z.number().int().min(0).optional(),
-      size: sizeSchema.optional(),
-      maxSegment: sizeSchema.optional(),
-    }),
+  op('unpin_user_pages', { pages: name }),
+  op('sg_alloc_table_from_pages', {
+    pages: name,
+    as: name,
+    offset: z.number().int().min(0).optional(),
+    size: sizeSchema.optional(),
+    maxSegment: sizeSchema.optional(),
   }),
-  ...(['dma_map_sgtable', 'dma_map_sg', 'pci_p2pdma_map_sg'] as const).map((op) =>
-    z.strictObject({
-      op: z.literal(op),
-      args: z.strictObject({ dev: name, sgt: name, dir: dir.optional() }),
-    }),
+  ...(['dma_map_sgtable', 'dma_map_sg', 'pci_p2pdma_map_sg'] as const).map((map) =>
+    op(map, { dev: name, sgt: name, dir: dir.optional() }),
   ),
-  z.strictObject({ op: z.literal('dma_unmap_sgtable'), args: z.strictObject({ dev: name, sgt: name }) }),
-  z.strictObject({
-    op: z.literal('pread'),
-    args: z.strictObject({ disk: name, ...bufRef, len: sizeSchema, pos: sizeSchema.optional() }),
+  op('dma_unmap_sgtable', { dev: name, sgt: name }),
+  op('pread', { disk: name, ...bufRef, len: sizeSchema, pos: sizeSchema.optional() }),
+  op('ibv_reg_mr', {
+    dev: name,
+    ...bufRef,
+    len: sizeSchema,
+    access: z.array(z.string().max(40)).max(8).optional(),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('ibv_reg_mr'),
-    args: z.strictObject({
-      dev: name,
-      ...bufRef,
-      len: sizeSchema,
-      access: z.array(z.string().max(40)).max(8).optional(),
-      as: name,
-    }),
-  }),
-  z.strictObject({ op: z.literal('ibv_dereg_mr'), args: z.strictObject({ dev: name, mr: name }) }),
+  op('ibv_dereg_mr', { dev: name, mr: name }),
   // ---- ZONE_DEVICE beyond P2PDMA, HMM, ODP, the 2019 RFC (issue 3, second half) ----
-  z.strictObject({
-    op: z.literal('devmem_add'),
-    args: z.strictObject({
-      dev: name.optional(),
-      type: z.enum(['private', 'coherent', 'fsdax']),
-      size: sizeSchema,
-      p2pMap: z.boolean().optional(),
-    }),
+  op('devmem_add', {
+    dev: name.optional(),
+    type: z.enum(['private', 'coherent', 'fsdax']),
+    size: sizeSchema,
+    p2pMap: z.boolean().optional(),
   }),
-  z.strictObject({
-    op: z.literal('touch'),
-    args: z.strictObject({ ...bufRef, len: sizeSchema, write: z.boolean().optional() }),
+  op('touch', { ...bufRef, len: sizeSchema, write: z.boolean().optional() }),
+  op('migrate_to_device', {
+    ...bufRef,
+    npages: intIn(1, 2 ** 30),
+    dev: name,
+    type: z.enum(['private', 'coherent']).optional(),
   }),
-  z.strictObject({
-    op: z.literal('migrate_to_device'),
-    args: z.strictObject({
-      ...bufRef,
-      npages: z
-        .number()
-        .int()
-        .min(1)
-        .max(2 ** 30),
-      dev: name,
-      type: z.enum(['private', 'coherent']).optional(),
-    }),
+  op('mmap_dax', { ...proc, len: sizeSchema, offset: sizeSchema.optional(), as: name }),
+  op('mprotect', { ...bufRef, len: sizeSchema.optional(), write: z.boolean() }),
+  op('exit', { ...proc }),
+  op('hmm_mirror_register', { dev: name, buf: name, as: name }),
+  op('mirror_fault', {
+    mirror: name,
+    ...bufRef,
+    npages: intIn(1, 2 ** 30),
+    write: z.boolean().optional(),
+    as: name.optional(),
   }),
-  z.strictObject({
-    op: z.literal('mmap_dax'),
-    args: z.strictObject({ ...proc, len: sizeSchema, offset: sizeSchema.optional(), as: name }),
+  op('hmm_range_fault', {
+    ...bufRef,
+    npages: intIn(1, 2 ** 30),
+    fault: z.boolean(),
+    write: z.boolean().optional(),
+    owner: name.optional(),
+    dev: name.optional(),
+    as: name.optional(),
   }),
-  z.strictObject({
-    op: z.literal('mprotect'),
-    args: z.strictObject({ ...bufRef, len: sizeSchema.optional(), write: z.boolean() }),
+  op('hmm_dma_map_pfn', { range: name, dev: name }),
+  op('hmm_dma_unmap_pfn', { range: name, dev: name }),
+  op('rdma_access', {
+    mr: name,
+    offset: intIn(0, 2 ** 40).optional(),
+    len: sizeSchema,
+    write: z.boolean().optional(),
+    race: z.boolean().optional(),
   }),
-  z.strictObject({ op: z.literal('exit'), args: z.strictObject({ ...proc }) }),
-  z.strictObject({
-    op: z.literal('hmm_mirror_register'),
-    args: z.strictObject({ dev: name, buf: name, as: name }),
+  op('mmap_rfc_device', {
+    ...proc,
+    dev: name,
+    bar: z.number().int().min(0).max(5),
+    len: sizeSchema,
+    p2p: z.enum(['map', 'eperm', 'test', 'none']),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('mirror_fault'),
-    args: z.strictObject({
-      mirror: name,
-      ...bufRef,
-      npages: z
-        .number()
-        .int()
-        .min(1)
-        .max(2 ** 30),
-      write: z.boolean().optional(),
-      as: name.optional(),
-    }),
+  op('hmm_range_dma_map', {
+    dev: name,
+    ...bufRef,
+    npages: intIn(1, 2 ** 30),
+    as: name,
   }),
-  z.strictObject({
-    op: z.literal('hmm_range_fault'),
-    args: z.strictObject({
-      ...bufRef,
-      npages: z
-        .number()
-        .int()
-        .min(1)
-        .max(2 ** 30),
-      fault: z.boolean(),
-      write: z.boolean().optional(),
-      owner: name.optional(),
-      dev: name.optional(),
-      as: name.optional(),
-    }),
-  }),
-  z.strictObject({ op: z.literal('hmm_dma_map_pfn'), args: z.strictObject({ range: name, dev: name }) }),
-  z.strictObject({ op: z.literal('hmm_dma_unmap_pfn'), args: z.strictObject({ range: name, dev: name }) }),
-  z.strictObject({
-    op: z.literal('rdma_access'),
-    args: z.strictObject({
-      mr: name,
-      offset: z
-        .number()
-        .int()
-        .min(0)
-        .max(2 ** 40)
-        .optional(),
-      len: sizeSchema,
-      write: z.boolean().optional(),
-      race: z.boolean().optional(),
-    }),
-  }),
-  z.strictObject({
-    op: z.literal('mmap_rfc_device'),
-    args: z.strictObject({
-      ...proc,
-      dev: name,
-      bar: z.number().int().min(0).max(5),
-      len: sizeSchema,
-      p2p: z.enum(['map', 'eperm', 'test', 'none']),
-      as: name,
-    }),
-  }),
-  z.strictObject({
-    op: z.literal('hmm_range_dma_map'),
-    args: z.strictObject({
-      dev: name,
-      ...bufRef,
-      npages: z
-        .number()
-        .int()
-        .min(1)
-        .max(2 ** 30),
-      as: name,
-    }),
-  }),
-  z.strictObject({ op: z.literal('device_test_p2p'), args: z.strictObject({ a: name, b: name }) }),
+  op('device_test_p2p', { a: name, b: name }),
   ...DMABUF_OPS,
 ])
 
