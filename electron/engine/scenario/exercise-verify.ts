@@ -36,6 +36,16 @@ export interface ExerciseCheck {
   problems: string[]
 }
 
+/** What `compute` returns, or the ScenarioInputError it threw (kept, so it is thrown again when asked). */
+function inputErrorOr<T>(compute: () => T): T | ScenarioInputError {
+  try {
+    return compute()
+  } catch (e) {
+    if (!(e instanceof ScenarioInputError)) throw e
+    return e
+  }
+}
+
 /**
  * The engine's runs and machines of one scenario, per era, computed once. A question about
  * operation N runs the operations up to N only: what comes after cannot change N's outcome, and in
@@ -71,12 +81,7 @@ class Runs {
         era,
         ...(upTo !== undefined ? { operations: this.sc.operations.slice(0, upTo) } : {}),
       }
-      try {
-        r = runScenario(scenarioMachine(this.spec, this.settings, s), s)
-      } catch (e) {
-        if (!(e instanceof ScenarioInputError)) throw e
-        r = e
-      }
+      r = inputErrorOr(() => runScenario(scenarioMachine(this.spec, this.settings, s), s))
       this.runs.set(key, r)
     }
     if (r instanceof Error) throw r
@@ -88,14 +93,7 @@ class Runs {
     if (!m) {
       const r = this.runs.get(`${era}:all`)
       if (r && !(r instanceof Error)) m = r.kernel.machine
-      else {
-        try {
-          m = scenarioMachine(this.spec, this.settings, { ...this.sc, era })
-        } catch (e) {
-          if (!(e instanceof ScenarioInputError)) throw e
-          m = e
-        }
-      }
+      else m = inputErrorOr(() => scenarioMachine(this.spec, this.settings, { ...this.sc, era }))
       this.machines.set(era, m)
     }
     if (m instanceof Error) throw m
