@@ -175,6 +175,12 @@ function bufAddr(b: Extract<Var, { kind: 'buf' }>, offset: number | undefined): 
   return vaddr(b.va + BigInt(offset ?? 0))
 }
 
+/** The process and user address an operation's `buf` (+ `offset`) names. */
+function userStart(k: Kernel, a: { buf: string; offset?: number | undefined }): { mm: string; start: Vaddr } {
+  const b = bufVar(k, a.buf)
+  return { mm: b.mm, start: bufAddr(b, a.offset) }
+}
+
 /** A MAP_FIXED address inside a named buffer, or null. */
 function fixedAddr(k: Kernel, fixed: { buf: string; offset: number } | undefined): Vaddr | null {
   return fixed ? vaddr(bufVar(k, fixed.buf).va + BigInt(fixed.offset)) : null
@@ -298,8 +304,8 @@ const MM_OPS: Handlers<
     return { ret: 0, errno: null, error: null, notInEra: null }
   },
   *touch(k, { args: a }) {
-    const b = bufVar(k, a.buf)
-    return ok0(yield* cpuTouch(k, b.mm, bufAddr(b, a.offset), parseSize(a.len), a.write ?? true))
+    const { mm, start } = userStart(k, a)
+    return ok0(yield* cpuTouch(k, mm, start, parseSize(a.len), a.write ?? true))
   },
   *mprotect(k, { args: a }) {
     const b = bufVar(k, a.buf)
@@ -527,15 +533,9 @@ const DMA_OPS: Handlers<
     return ok0(yield* dmaUnmapSgtable(k, resolveDev(k.machine, a.dev), a.sgt))
   },
   *pread(k, { args: a }) {
-    const b = bufVar(k, a.buf)
-    const r = yield* preadDirect(
-      k,
-      b.mm,
-      resolveDev(k.machine, a.disk),
-      bufAddr(b, a.offset),
-      parseSize(a.len),
-      parseSize(a.pos ?? 0),
-    )
+    const { mm, start } = userStart(k, a)
+    const disk = resolveDev(k.machine, a.disk)
+    const r = yield* preadDirect(k, mm, disk, start, parseSize(a.len), parseSize(a.pos ?? 0))
     return outcome(r, (n) => Number(n))
   },
 }
@@ -545,16 +545,10 @@ const RDMA_OPS: Handlers<
   'ibv_reg_mr' | 'ibv_dereg_mr' | 'rdma_access' | 'ib_umem_dmabuf_get' | 'ib_umem_dmabuf_map_pages'
 > = {
   *ibv_reg_mr(k, { args: a }) {
-    const b = bufVar(k, a.buf)
-    const r = yield* ibvRegMr(
-      k,
-      b.mm,
-      resolveDev(k.machine, a.dev),
-      bufAddr(b, a.offset),
-      parseSize(a.len),
-      a.access ?? ['IBV_ACCESS_LOCAL_WRITE'],
-      a.as,
-    )
+    const { mm, start } = userStart(k, a)
+    const dev = resolveDev(k.machine, a.dev)
+    const access = a.access ?? ['IBV_ACCESS_LOCAL_WRITE']
+    const r = yield* ibvRegMr(k, mm, dev, start, parseSize(a.len), access, a.as)
     return outcome(r, () => 0)
   },
   *ibv_dereg_mr(k, { args: a }) {
