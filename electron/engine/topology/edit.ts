@@ -70,26 +70,27 @@ function put<T extends object>(obj: T, key: keyof T, value: unknown): void {
   else (obj as Record<keyof T, unknown>)[key] = value
 }
 
+/** The plain fields of a node that a patch and a new node's props set the same way. */
+const PLAIN_FIELDS = ['label', 'vendor', 'device', 'classCode', 'slot', 'fn'] as const
+
 function patchNode(n: TopoNodeSpec, p: NodePatch, at: string, issues: InputIssue[]): TopoNodeSpec {
   const out: TopoNodeSpec = { ...n }
-  put(out, 'label', p.label)
-  put(out, 'vendor', p.vendor)
-  put(out, 'device', p.device)
-  put(out, 'classCode', p.classCode)
-  put(out, 'slot', p.slot)
-  put(out, 'fn', p.fn)
+  for (const key of PLAIN_FIELDS) put(out, key, p[key])
+  /** The patch sets `field` on a node that has no such part. */
+  const notA = (field: 'endpoint' | 'host', what: string) =>
+    issues.push({
+      source: 'topology.edit',
+      nodeId: n.id,
+      path: `${at}.patch.${field}`,
+      message: `${nodeName(n)} is not ${what}`,
+    })
   if (p.acs !== undefined) {
     if (p.acs === null) delete out.acs
     else out.acs = { cap: [...p.acs.cap], ctrl: [...p.acs.ctrl] }
   }
   if (p.endpoint !== undefined) {
     if (!n.endpoint) {
-      issues.push({
-        source: 'topology.edit',
-        nodeId: n.id,
-        path: `${at}.patch.endpoint`,
-        message: `${nodeName(n)} is not an endpoint`,
-      })
+      notA('endpoint', 'an endpoint')
     } else {
       const ep = { ...n.endpoint }
       const e = p.endpoint
@@ -103,12 +104,7 @@ function patchNode(n: TopoNodeSpec, p: NodePatch, at: string, issues: InputIssue
   }
   if (p.host !== undefined) {
     if (!n.host) {
-      issues.push({
-        source: 'topology.edit',
-        nodeId: n.id,
-        path: `${at}.patch.host`,
-        message: `${nodeName(n)} is not a host bridge`,
-      })
+      notA('host', 'a host bridge')
     } else {
       const h = { ...n.host }
       put(h, 'domain', p.host.domain)
@@ -158,12 +154,7 @@ function addNode(d: Draft, op: OpOf<'addNode'>): Refusal {
   if (rule) return refuse(rule, op.parent ?? id)
   const p = op.props ?? {}
   const n: TopoNodeSpec = { id, kind: op.kind, parent: op.parent }
-  put(n, 'label', p.label)
-  put(n, 'vendor', p.vendor)
-  put(n, 'device', p.device)
-  put(n, 'classCode', p.classCode)
-  put(n, 'slot', p.slot)
-  put(n, 'fn', p.fn)
+  for (const key of PLAIN_FIELDS) put(n, key, p[key])
   if (p.acs) n.acs = { cap: [...p.acs.cap], ctrl: [...p.acs.ctrl] }
   if (op.kind === 'endpoint') {
     n.endpoint = p.endpoint
