@@ -17,6 +17,23 @@ function node(spec: MachineSpec, id: string): TopoNodeSpec {
   return n
 }
 
+/** Puts node `id` at device `slot`, function `fn` of its bus. */
+function placeAt(spec: MachineSpec, id: string, slot: number, fn: number): void {
+  const n = node(spec, id)
+  n.slot = slot
+  n.fn = fn
+}
+
+/** Adds a second host bridge, hb1 on NUMA node 1, at `domain`:`rootBus`. */
+function addHb1(spec: MachineSpec, domain: number, rootBus: number): void {
+  spec.nodes.push({
+    id: 'hb1',
+    kind: 'host_bridge',
+    parent: null,
+    host: { domain, rootBus, numaNode: 1, hostDevice: null },
+  })
+}
+
 function issuesOf(spec: MachineSpec): InputIssue[] {
   const r = buildMachine(spec, DEFAULT_SETTINGS)
   expect(r.ok).toBe(false)
@@ -111,91 +128,63 @@ describe('validateMachine', () => {
     expectIssue(spec, 'rpC', /root_port "rpC" has no parent/)
   })
 
-  it('duplicate (parent, slot, fn)', () => {
-    const spec = t1()
-    node(spec, 'dsp1').slot = 0
-    node(spec, 'dsp1').fn = 0
-    node(spec, 'dsp0').slot = 0
-    node(spec, 'dsp0').fn = 0
-    expectIssue(
-      spec,
+  it.each<[string, (spec: MachineSpec) => void, string, RegExp]>([
+    [
+      'duplicate (parent, slot, fn)',
+      (spec) => {
+        placeAt(spec, 'dsp1', 0, 0)
+        placeAt(spec, 'dsp0', 0, 0)
+      },
       'dsp1',
       /switch_downstream "dsp0" and switch_downstream "dsp1" both sit at 00\.0 below switch_upstream "usp"/,
-    )
-  })
-
-  it('a PCIe port has one link: device 0 only', () => {
-    const spec = t1()
-    node(spec, 'nvme0f1').slot = 1
-    node(spec, 'nvme0f1').fn = 0
-    expectIssue(
-      spec,
+    ],
+    [
+      'a PCIe port has one link: device 0 only',
+      (spec) => placeAt(spec, 'nvme0f1', 1, 0),
       'nvme0f1',
       /endpoint "nvme0f1" is at device 1 below root_port "rpB", but a PCIe port has one link/,
-    )
-  })
-
-  it('function 0 must exist', () => {
-    const spec = t1()
-    node(spec, 'nvme2').fn = 2
-    expectIssue(
-      spec,
+    ],
+    [
+      'function 0 must exist',
+      (spec) => (node(spec, 'nvme2').fn = 2),
       'nvme2',
       /endpoint "nvme2" is function 2 of device 0 below switch_downstream "dsp2", but that device has no function 0/,
-    )
-  })
-
-  it('the host bridge device owns 00.0 on the root bus', () => {
-    const spec = t1()
-    node(spec, 'rpA').slot = 0
-    node(spec, 'rpA').fn = 0
-    expectIssue(
-      spec,
+    ],
+    [
+      'the host bridge device owns 00.0 on the root bus',
+      (spec) => placeAt(spec, 'rpA', 0, 0),
       'rpA',
       /root_port "rpA" takes 00\.0 on the root bus of host_bridge "hb0", which is the host bridge's own device/,
-    )
-    // Without a host device, 00.0 is free.
+    ],
+    [
+      'bus numbers exhausted',
+      (spec) => (node(spec, 'hb0').host!.busEnd = 4),
+      'dsp2',
+      /bus numbers exhausted below host_bridge "hb0": switch_downstream "dsp2" would need bus 0x5, past busEnd 0x4/,
+    ],
+  ])('%s', (_, change, nodeId, message) => {
+    const spec = t1()
+    change(spec)
+    expectIssue(spec, nodeId, message)
+  })
+
+  it('without a host device, 00.0 on the root bus is free', () => {
     const ok = t1({ hostDevice: null })
     node(ok, 'rpA').slot = 0
     expect(buildMachine(ok, DEFAULT_SETTINGS).ok).toBe(true)
   })
 
-  it('bus numbers exhausted', () => {
-    const spec = t1()
-    node(spec, 'hb0').host!.busEnd = 4
-    expectIssue(
-      spec,
-      'dsp2',
-      /bus numbers exhausted below host_bridge "hb0": switch_downstream "dsp2" would need bus 0x5, past busEnd 0x4/,
-    )
-  })
-
   it('duplicate and overlapping root buses', () => {
     const spec = t1()
-    spec.nodes.push({
-      id: 'hb1',
-      kind: 'host_bridge',
-      parent: null,
-      host: { domain: 0, rootBus: 0, numaNode: 1, hostDevice: null },
-    })
+    addHb1(spec, 0, 0)
     expectIssue(spec, 'hb1', /host_bridge "hb0" and host_bridge "hb1" both claim root bus 0000:00/)
     const spec2 = t1()
     node(spec2, 'hb0').host!.busEnd = 0x90
-    spec2.nodes.push({
-      id: 'hb1',
-      kind: 'host_bridge',
-      parent: null,
-      host: { domain: 0, rootBus: 0x80, numaNode: 1, hostDevice: null },
-    })
+    addHb1(spec2, 0, 0x80)
     expectIssue(spec2, 'hb1', /root bus 0000:80 lies inside the bus range of host_bridge "hb0" \(00-90\)/)
     // Another domain is fine.
     const spec3 = t1()
-    spec3.nodes.push({
-      id: 'hb1',
-      kind: 'host_bridge',
-      parent: null,
-      host: { domain: 1, rootBus: 0, numaNode: 1, hostDevice: null },
-    })
+    addHb1(spec3, 1, 0)
     expect(buildMachine(spec3, DEFAULT_SETTINGS).ok).toBe(true)
   })
 
