@@ -25,11 +25,6 @@ import { previousRelease, releaseKey } from './release'
 
 const rules = import.meta.glob<string>('../p2pdma/*.ts', { query: '?raw', import: 'default', eager: true })
 
-/** has(era, name) for each row: whether the name exists in that era. */
-function expectHas(rows: [Era, KName, boolean][]): void {
-  for (const [era, name, want] of rows) expect(has(era, name), `${era} ${name}`).toBe(want)
-}
-
 describe('the era table', () => {
   it('keeps the order of ERAS, and releases never go backwards', () => {
     expect(eraIds()).toEqual(ERAS)
@@ -89,13 +84,6 @@ describe('kernel names per era (issue 11, issue 16)', () => {
       'try_grab_folio',
     ] as const)
       expect(has('v5.0', n), n).toBe(false)
-    expectHas([
-      ['v5.0', 'get_user_pages_longterm', true],
-      ['v5.2', 'get_user_pages_longterm', false],
-      ['v5.2', 'FOLL_LONGTERM', true],
-      ['v5.4', 'FOLL_PIN', false],
-      ['v5.10', 'FOLL_PIN', true],
-    ])
   })
 
   it('GUP-fast: internal_get_user_pages_fast until 6.9, gup_fast_fallback from 6.10', () => {
@@ -106,23 +94,22 @@ describe('kernel names per era (issue 11, issue 16)', () => {
     expect(() => requireName('v6.12', 'internal_get_user_pages_fast')).toThrow(/engine bug.*5\.6–6\.9/)
   })
 
-  it('the grab: try_grab_page 5.7–6.9, try_grab_folio from 5.18', () => {
-    expectHas([
-      ['v5.4', 'try_grab_page', false],
-      ['v5.10', 'try_grab_page', true],
-      ['v6.4', 'try_grab_page', true],
-      ['v6.12', 'try_grab_page', false],
-      ['v5.15', 'try_grab_folio', false],
-    ])
+  it('the RFC names exist only with the RFC applied', () => {
+    expect(ERAS.filter((e) => has(e, 'pci_test_p2p'))).toEqual(['v5.0-rfc'])
   })
 
-  it('the RFC names exist only with the RFC applied; its -mm base had hmm_range_register', () => {
-    expect(ERAS.filter((e) => has(e, 'pci_test_p2p'))).toEqual(['v5.0-rfc'])
-    expectHas([
-      ['v5.0-rfc', 'p2p_map', true],
-      ['v5.0-rfc', 'hmm_range_register', true],
-      ['v5.0', 'hmm_range_register', false],
-    ])
+  // get_user_pages_longterm until 5.1, FOLL_LONGTERM from 5.2, FOLL_PIN from 5.6; the grab:
+  // try_grab_page 5.7–6.9, try_grab_folio from 5.18; the RFC's -mm base had hmm_range_register
+  it.each<[KName, Partial<Record<Era, boolean>>]>([
+    ['get_user_pages_longterm', { 'v5.0': true, 'v5.2': false }],
+    ['FOLL_LONGTERM', { 'v5.2': true }],
+    ['FOLL_PIN', { 'v5.4': false, 'v5.10': true }],
+    ['try_grab_page', { 'v5.4': false, 'v5.10': true, 'v6.4': true, 'v6.12': false }],
+    ['try_grab_folio', { 'v5.15': false }],
+    ['p2p_map', { 'v5.0-rfc': true }],
+    ['hmm_range_register', { 'v5.0-rfc': true, 'v5.0': false }],
+  ])('%s exists in the eras the issues pinned, and not in the others listed', (name, eras) => {
+    for (const [era, want] of Object.entries(eras)) expect(has(era as Era, name), era).toBe(want)
   })
 
   it('cpu_supports_p2pdma() from 5.9 (dea286bb71ba): 5.10 has it, 5.4 does not', () => {

@@ -42,20 +42,25 @@ export interface NameDef {
 
 type Opt = Partial<Pick<NameDef, 'gone' | 'renamedTo' | 'patch' | 'alsoWith' | 'moved' | 'kind' | 'again'>>
 
-const fn = (
+/** What fn() and flag() take: where the name is defined, since when, how sure, and the source. */
+type RowArgs = [
   file: string,
   since: Release | null,
   confidence: NameDef['confidence'],
   source: string,
-  o: Opt = {},
-): NameDef => ({ kind: 'function', since, file, source, confidence, ...o })
-const flag = (
-  file: string,
-  since: Release | null,
-  confidence: NameDef['confidence'],
-  source: string,
-  o: Opt = {},
-): NameDef => ({ kind: 'flag', since, file, source, confidence, ...o })
+  o?: Opt,
+]
+
+const row = (kind: NameDef['kind'], [file, since, confidence, source, o = {}]: RowArgs): NameDef => ({
+  kind,
+  since,
+  file,
+  source,
+  confidence,
+  ...o,
+})
+const fn = (...args: RowArgs): NameDef => row('function', args)
+const flag = (...args: RowArgs): NameDef => row('flag', args)
 
 /** Present in both Debian trees at these lines; older than 5.0 (from memory unless said). */
 const both = (a: string, b: string): string => `6.1.192 ${a}; 6.12.118 ${b}`
