@@ -60,6 +60,22 @@ describe('Import this machine', () => {
     expect(e.problems).toEqual([])
   })
 
+  it('exports the topology as text, like lstopo --of console', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-test="topology-text"]'),
+    ])
+    const text = readFileSync((await download.path())!, 'utf8')
+    expect(download.suggestedFilename()).toMatch(/\.topology\.txt$/)
+    expect(text).toMatch(/^Machine "/)
+    expect(text).toContain('era v7.2')
+    expect(text).toMatch(/^ +HostBridge 0000:\[00-/m)
+    expect(text).toMatch(/^ +PCI 0000:03:00\.0 \[[0-9a-f]{4}:[0-9a-f]{4}\].* p2pmem$/m)
+    expect(text).toMatch(/^ +BAR\d \d+[KMG]? @/m)
+    expect(await page.textContent('[data-test="topology-text-status"]')).toMatch(/\.topology\.txt: \d+ lines/)
+    expect(e.problems).toEqual([])
+  })
+
   it('at 1280×720 with the font enlarged three steps', async () => {
     // the import summary has been read: dismiss it, as a presenter would
     await page.getByRole('button', { name: 'Dismiss' }).first().click()

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { mount } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
 import TopologyTree from './TopologyTree.vue'
 import ImportSummary from './ImportSummary.vue'
 import { useSelectionStore } from '../stores/selection'
@@ -22,6 +22,27 @@ describe('TopologyTree', () => {
     const dsp = w.get('[data-node-id="dsp0"]')
     expect(dsp.findAll('.flag.redir').map((f) => f.text())).toEqual(['RR'])
     expect(dsp.findAll('.flag:not(.on)').map((f) => f.text())).toEqual(['SV', 'CR'])
+  })
+
+  it('"Text" downloads the topology as main writes it (lstopo --of console style)', async () => {
+    const { pinia, fake } = await setup()
+    const w = mount(TopologyTree, { global: { plugins: [pinia] } })
+    URL.createObjectURL = vi.fn(() => 'blob:x')
+    URL.revokeObjectURL = vi.fn()
+    const clicked: string[] = []
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
+      this: HTMLAnchorElement,
+    ) {
+      clicked.push(this.download)
+    })
+    await w.get('[data-test="topology-text"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.invoke['topology.text']).toHaveBeenCalledTimes(1)
+    expect(clicked).toEqual(['fake.topology.txt'])
+    expect(vi.mocked(URL.createObjectURL).mock.calls[0]![0]).toBeInstanceOf(Blob)
+    expect(w.get('[data-test="topology-text-status"]').text()).toBe('fake.topology.txt: 1 line')
+    click.mockRestore()
+    w.unmount()
   })
 
   it('highlights the path of the selected pair and the common upstream bridge', async () => {
