@@ -4,13 +4,7 @@
  */
 import type { AttendeeAsk } from '../../../../shared/class/protocol'
 import type { Era } from '../../../../shared/model/topology'
-import type {
-  FrameView,
-  OpProgress,
-  DeltaView,
-  StepDetail,
-  StepRequestKind,
-} from '../../../../shared/model/stepper'
+import type { StepRequestKind, StepperView } from '../../../../shared/model/stepper'
 
 export type Cap = AttendeeAsk['cap'] | null
 /** The open exercise's masked words (salted hashes), while the attendee has not locked in. */
@@ -36,19 +30,24 @@ export interface LabLoaded {
   eras: { id: Era; label: string }[]
 }
 
-/** What the attendee page shows of the step at its own cursor. */
-export interface AttendeeStepView {
-  scenario: { index: number; name: string; era: Era }
-  cursor: number
-  start: number
-  total: number
-  atStart: boolean
-  atEnd: boolean
-  current: StepDetail | null
-  callStack: FrameView[]
-  deltas: DeltaView[]
-  operations: OpProgress[]
-  currentOp: number | null
+/**
+ * What the attendee page shows of the step at its own cursor: the part of the app's StepperView
+ * the page uses (same meaning, field by field), plus where this run stops for the open question.
+ */
+export interface AttendeeStepView extends Pick<
+  StepperView,
+  | 'cursor'
+  | 'start'
+  | 'total'
+  | 'atStart'
+  | 'atEnd'
+  | 'current'
+  | 'callStack'
+  | 'deltas'
+  | 'operations'
+  | 'currentOp'
+> {
+  scenario: Pick<StepperView['scenario'], 'index' | 'name' | 'era'>
   /** The question point in this run (null: none), and whether the last move was stopped there. */
   limit: number | null
   capped: boolean
