@@ -5,6 +5,7 @@ import type { ReportText } from '../../../shared/model/stepper'
 import { CLASS_STOPPED, type ClassAddress, type ClassStatus } from '../../../shared/model/class'
 import { invoke } from '../api/lab'
 import { useEngineEvent } from '../composables/useEngineEvent'
+import { downloadText } from '../components/editor/exportImage'
 
 /** The port a class proposes first (any free one with 0). */
 export const DEFAULT_CLASS_PORT = 8420
@@ -83,14 +84,7 @@ export const useClassStore = defineStore('class', () => {
     if (!(await settle(invoke('class.results', { format }), (v) => (file = v)))) return false
     const f = file as ReportText | null
     if (!f) return false
-    const url = URL.createObjectURL(new Blob([f.text], { type: f.mime }))
-    const a = document.createElement('a')
-    a.href = url
-    a.download = f.fileName
-    document.body.appendChild(a)
-    a.click()
-    a.remove()
-    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    downloadText(f.fileName, f.text, f.mime)
     exported.value = { fileName: f.fileName, path: null }
     return true
   }
