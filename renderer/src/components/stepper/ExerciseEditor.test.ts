@@ -156,25 +156,30 @@ describe('ExerciseEditor (authoring)', () => {
 })
 
 describe('ExercisePanel: the new kinds', () => {
-  const base = { op: null, pair: null, devices: [], cells: [], eras: [], id: 'x' }
+  /** The first exercise of its scenario, one choice, no operation, pair, devices or eras unless given. */
+  const exercise = (
+    e: Pick<ExerciseView, 'question' | 'kind' | 'choices'> & Partial<ExerciseView>,
+  ): ExerciseView => ({
+    index: 0,
+    select: 'one',
+    op: null,
+    pair: null,
+    devices: [],
+    cells: [],
+    eras: [],
+    id: 'x',
+    ...e,
+  })
+
   it('a multi-select mini matrix for p2p-pairs, a typed answer for distance', async () => {
-    const pairs: ExerciseView = {
-      ...base,
-      index: 0,
+    const pairs = exercise({
       question: 'Which pairs?',
       kind: 'p2p-pairs',
       select: 'many',
       devices: ['gpu0', 'nic0', 'gpu2'],
       choices: ['gpu0 ↔ nic0', 'gpu0 ↔ gpu2', 'nic0 ↔ gpu2'],
-    }
-    const dist: ExerciseView = {
-      ...base,
-      index: 1,
-      question: 'Distance?',
-      kind: 'distance',
-      select: 'one',
-      choices: [],
-    }
+    })
+    const dist = exercise({ index: 1, question: 'Distance?', kind: 'distance', choices: [] })
     const w = mount(ExercisePanel, { props: { exercises: [pairs, dist], reveals: {}, score: null } })
     const cells = w.findAll('[data-test="pair-cell"]')
     expect(cells).toHaveLength(6) // both halves of the 3×3 matrix, not the diagonal
@@ -191,14 +196,7 @@ describe('ExercisePanel: the new kinds', () => {
   })
 
   it('instructor mode shows the answer and a Reveal button; the reveal shows the explanation', async () => {
-    const ex: ExerciseView = {
-      ...base,
-      index: 0,
-      question: 'Errno?',
-      kind: 'errno',
-      select: 'one',
-      choices: ['EFAULT', 'EINVAL'],
-    }
+    const ex = exercise({ question: 'Errno?', kind: 'errno', choices: ['EFAULT', 'EINVAL'] })
     const w = mount(ExercisePanel, { props: { exercises: [ex], reveals: {}, score: null } })
     expect(w.find('[data-test="instructor-answer"]').exists()).toBe(false)
     expect(w.find('[data-test="reveal-all"]').exists()).toBe(false)
