@@ -4,15 +4,26 @@ import P2pMatrix from './P2pMatrix.vue'
 import { useSelectionStore } from '../stores/selection'
 import { useLabStore } from '../stores/lab'
 import { useMatrixStore } from '../stores/matrix'
-import { GPU0, GPU1, NIC, NODES, PAIRS, fakeCells, makeView } from '../testing/fake-lab'
+import { GPU0, GPU1, NIC, NODES, PAIRS, fakeCells, makeView, type FakeLab } from '../testing/fake-lab'
 import { setup } from '../testing/setup-helpers'
 import type { LabView, TopoNodeView } from '../../../shared/ipc/contract'
 
-async function mountMatrix(view?: LabView) {
+/** Mounts the matrix on `view`; `before` may change the fake engine first. */
+async function mountMatrix(view?: LabView, before?: (fake: FakeLab) => void) {
   const { pinia, fake } = await setup(view)
+  before?.(fake)
   const w = mount(P2pMatrix, { global: { plugins: [pinia] }, attachTo: document.body })
   await flushPromises()
   return { w, fake }
+}
+/** The fake lab's view with matrix fields replaced (`patch` sees the default matrix). */
+function viewWithMatrix(
+  revision: number,
+  patch: (m: LabView['matrix']) => Partial<LabView['matrix']>,
+  rest: Partial<LabView> = {},
+): LabView {
+  const base = makeView().matrix
+  return makeView(revision, { ...rest, matrix: { ...base, ...patch(base) } })
 }
 const cellSel = (p: string, c: string) => `button.cell[data-provider="${p}"][data-client="${c}"]`
 
@@ -89,15 +100,11 @@ describe('P2pMatrix', () => {
   })
 
   it('shows the raw upstream_bridge_distance() value in v5.x eras and the nvidia-smi level on demand', async () => {
-    const base = makeView()
-    const view = makeView(1, {
-      matrix: {
-        ...base.matrix,
-        era: 'v5.0',
-        distanceIsReturnValue: true,
-        pairs: base.matrix.pairs.map((p) => (p.client === NIC ? { ...p, distance: -1 } : p)),
-      },
-    })
+    const view = viewWithMatrix(1, (m) => ({
+      era: 'v5.0',
+      distanceIsReturnValue: true,
+      pairs: m.pairs.map((p) => (p.client === NIC ? { ...p, distance: -1 } : p)),
+    }))
     const { w } = await mountMatrix(view)
     expect(w.get(`${cellSel(GPU1, NIC)} .cell-main`).text()).toBe('-1')
     expect(w.get(`${cellSel(GPU1, GPU0)} .cell-main`).text()).toBe('4')
@@ -136,15 +143,11 @@ describe('P2pMatrix', () => {
   })
 
   it('marks the cells the last settings change changed', async () => {
-    const base = makeView()
-    const view = makeView(2, {
-      matrix: {
-        ...base.matrix,
-        lastChange: { what: 'era v6.12 → v5.0', revision: 2 },
-        summary: { ...base.matrix.summary, revision: 2, changed: 1 },
-      },
-    })
-    const { w, fake } = await setup(view).then(async ({ pinia, fake }) => {
+    const view = viewWithMatrix(2, (m) => ({
+      lastChange: { what: 'era v6.12 → v5.0', revision: 2 },
+      summary: { ...m.summary, revision: 2, changed: 1 },
+    }))
+    const { w, fake } = await mountMatrix(view, (fake) => {
       fake.api.invoke['p2p.cells'] = (req) =>
         Promise.resolve({
           ok: true as const,
@@ -155,9 +158,6 @@ describe('P2pMatrix', () => {
             ),
           },
         })
-      const w = mount(P2pMatrix, { global: { plugins: [pinia] } })
-      await flushPromises()
-      return { w, fake }
     })
     expect(fake).toBeTruthy()
     expect(w.findAll('button.cell.changed').map((c) => c.attributes('data-client'))).toEqual([NIC])
@@ -165,6 +165,7 @@ describe('P2pMatrix', () => {
       'changed by era v6.12 → v5.0 (was BUS_ADDR)',
     )
     expect(w.get('[data-test="matrix-changed"]').text()).toContain('1 changed by era v6.12 → v5.0')
+    w.unmount()
   })
 
   it('renders and asks for only a window of a very large matrix', async () => {
@@ -175,12 +176,8 @@ describe('P2pMatrix', () => {
       NODES[0]!,
       ...many.map((b, i) => ({ ...NODES.find((n) => n.id === 'gpu0')!, id: `g${i}`, bdf: b, parent: 'hb0' })),
     ]
-    const base = makeView()
     const { w, fake } = await mountMatrix(
-      makeView(1, {
-        nodes,
-        matrix: { ...base.matrix, providers: many, clients: many, pairs: [], pairsOmitted: true },
-      }),
+      viewWithMatrix(1, () => ({ providers: many, clients: many, pairs: [], pairsOmitted: true }), { nodes }),
     )
     const n = w.findAll('button.cell').length
     expect(n).toBeGreaterThan(0)
