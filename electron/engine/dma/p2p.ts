@@ -5,7 +5,7 @@
  */
 import type { MapType } from '../../../shared/model/p2p'
 import type { Kernel } from '../kernel'
-import { frame, type Call } from '../core/step'
+import { frame, type Call, type Frame } from '../core/step'
 import { Tx, type World } from '../core/world'
 import { logLine } from '../mm/mm'
 import {
@@ -14,6 +14,7 @@ import {
   pciP2pdmaDistanceMany,
   pciP2pdmaMapType,
   pciP2pmemFindMany,
+  type DistanceManyResult,
   type MapTypeCache,
   type P2pClient,
 } from '../p2pdma/distance-many'
@@ -85,24 +86,11 @@ export function* p2pdmaMapType(k: Kernel, provider: string, client: string): Cal
 }
 
 /**
- * p2pdmaDistance - pci_p2pdma_distance(provider, client, verbose) as a step.
- * Mirrors drivers/pci/p2pdma.c: pci_p2pdma_distance_many(provider, &client, 1, verbose).
- *
- * Errnos: none (returns -1 when refused).
+ * The end of pci_p2pdma_distance_many(): its own decisions, what the classification stored in the
+ * provider's map_types xarray (xa_store) and the lines it logged (pci_warn), then the distance it
+ * returns: the summed distance, or -1.
  */
-export function* p2pdmaDistance(k: Kernel, provider: string, client: string, verbose: boolean): Call<number> {
-  const f = frame(k, 'pci_p2pdma_distance_many', [])
-  const prov = pciDev(k.machine, provider)
-  const cl = pciDev(k.machine, client)
-  yield f.enter({ provider: prov.bdf, client: cl.bdf, num_clients: '1', verbose: String(verbose) })
-  const r = pciP2pdmaDistance(k.machine, provider, client, verbose, ctxOf(k), k.era)
-  for (const pc of r.perClient) {
-    if ('notPci' in pc) continue
-    const c = frame(k, pc.fn, [])
-    yield c.enter({ provider: pc.provider, client: pc.client, verbose: String(verbose) })
-    for (const d of pc.decisions) yield c.check(d.fn, d.ok !== false, d.text)
-    yield c.ret(pc.fn === 'calc_map_type_and_dist' ? `${pc.mapType}, dist ${pc.dist}` : String(pc.ret))
-  }
+function* distanceManyEnd(k: Kernel, f: Frame, r: DistanceManyResult): Call<number> {
   for (const d of r.decisions.filter((x) => x.fn === 'pci_p2pdma_distance_many'))
     yield f.check(d.fn, d.ok !== false, d.text)
   const tx = new Tx(k.world)
@@ -119,6 +107,22 @@ export function* p2pdmaDistance(k: Kernel, provider: string, client: string, ver
   if (!tx.empty) yield f.mutate(tx.deltas, parts.join('; '))
   yield f.ret(String(r.ret))
   return r.ret
+}
+
+/**
+ * p2pdmaDistance - pci_p2pdma_distance(provider, client, verbose) as a step.
+ * Mirrors drivers/pci/p2pdma.c: pci_p2pdma_distance_many(provider, &client, 1, verbose).
+ *
+ * Errnos: none (returns -1 when refused).
+ */
+export function* p2pdmaDistance(k: Kernel, provider: string, client: string, verbose: boolean): Call<number> {
+  const f = frame(k, 'pci_p2pdma_distance_many', [])
+  const prov = pciDev(k.machine, provider)
+  const cl = pciDev(k.machine, client)
+  yield f.enter({ provider: prov.bdf, client: cl.bdf, num_clients: '1', verbose: String(verbose) })
+  const r = pciP2pdmaDistance(k.machine, provider, client, verbose, ctxOf(k), k.era)
+  for (const pc of r.perClient) yield* clientSteps(k, client, pc, verbose)
+  return yield* distanceManyEnd(k, f, r)
 }
 
 /** A client as the P2PDMA code sees it: a PCI function (node id) or another struct device. */
@@ -209,22 +213,7 @@ export function* p2pdmaDistanceMany(
   })
   const r = pciP2pdmaDistanceMany(k.machine, provider, clients, verbose, ctxOf(k), k.era)
   for (let i = 0; i < r.perClient.length; i++) yield* clientSteps(k, clients[i]!, r.perClient[i], verbose)
-  for (const d of r.decisions.filter((x) => x.fn === 'pci_p2pdma_distance_many'))
-    yield f.check(d.fn, d.ok !== false, d.text)
-  const tx = new Tx(k.world)
-  cacheWrites(k, tx, r.cacheWrites)
-  for (const l of r.logs) logLine(tx, l)
-  const parts = [
-    ...(r.cacheWrites.length
-      ? [
-          `xa_store(map_types): ${r.cacheWrites.map((w) => `${pciDev(k.machine, w.client).bdf} -> ${w.after}`).join(', ')}`,
-        ]
-      : []),
-    ...(r.logs.length ? [`dmesg: ${r.logs.join(' | ')}`] : []),
-  ]
-  if (!tx.empty) yield f.mutate(tx.deltas, parts.join('; '))
-  yield f.ret(String(r.ret))
-  return r.ret
+  return yield* distanceManyEnd(k, f, r)
 }
 
 /**
