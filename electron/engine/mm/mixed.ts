@@ -11,11 +11,11 @@
  * vmf_insert_mixed() -> __vm_insert_mixed() (6.12 :2474: !vm_mixed_ok() -> VM_FAULT_SIGBUS; 6.1
  * :2292 BUG_ON(!vm_mixed_ok()) instead), insert_pfn() (pte_mkspecial for a pfn_t without PFN_DEV).
  */
-import { hex, PAGE_SIZE, pfn as mkPfn, sizeStr, vaddr, type Pfn } from '../core/addr'
+import { hex, PAGE_SIZE, pfn as mkPfn, sizeStr, vaddr, type Pfn, type Vaddr } from '../core/addr'
 import { fail, kerr, ok, type KResult } from '../core/errno'
 import type { Kernel } from '../kernel'
 import { driverFrame, frame, kcall, type Call } from '../core/step'
-import { Tx } from '../core/world'
+import { Tx, type PteRun, type VmArea } from '../core/world'
 import type { PciDev } from '../topology/types'
 import { allocRamPages, hasFlag, pteKey, updatePages, withFlags } from './mm'
 import type { MmapHook } from './mmap'
@@ -91,7 +91,7 @@ export function mixedMmapHook(dev: PciDev, bar: number, layout: readonly MixedEn
         if (s.kind === 'bar') {
           const first = mkPfn(barLast - nBar + 1n + nextBar)
           nextBar += n
-          r = yield* vmfInsertMixed(k, vma, va, first, n)
+          r = yield* vmfInsertMixed(k, { vma, va, first, n })
         } else if (s.kind === 'ram') {
           const a = new Tx(k.world)
           const first = allocRamPages(a, n, 0)
@@ -99,11 +99,11 @@ export function mixedMmapHook(dev: PciDev, bar: number, layout: readonly MixedEn
             a.deltas,
             `alloc_page(GFP_KERNEL) x ${n}: RAM pfn ${hex(first)}.. with refcount 1 (the driver's reference)`,
           )
-          r = yield* vmInsertPage(k, vma, va, first, n, 'RAM')
+          r = yield* vmInsertPage(k, { vma, va, first, n }, 'RAM')
         } else {
           const a = yield* genPoolAlloc(k, dev, n * PAGE_SIZE, vma, 'pci_alloc_p2pmem')
           if (!a.ok) return fail(kerr('ENOMEM', f.fn, a.error.why, 'later'))
-          r = yield* vmInsertPage(k, vma, va, mkPfn(a.value >> 12n), n, 'P2PDMA')
+          r = yield* vmInsertPage(k, { vma, va, first: mkPfn(a.value >> 12n), n }, 'P2PDMA')
         }
         if (!r.ok) return r
       }
@@ -112,8 +112,34 @@ export function mixedMmapHook(dev: PciDev, bar: number, layout: readonly MixedEn
   }
 }
 
+/** `n` consecutive pages from pfn `first`, inserted at `va` in `vma`: one insert call per page, shown once. */
+interface InsertRun {
+  vma: string
+  va: Vaddr
+  first: Pfn
+  n: bigint
+}
+
 /**
- * vmInsertPage - vm_insert_page() for `n` consecutive pages (one call per page, shown once).
+ * The PTE an insert writes for a run: insert_page_into_pte_locked() (a normal PTE for a struct page)
+ * and insert_pfn() (pte_mkspecial() for a raw pfn) in mm/memory.c; writable when the VMA is shared
+ * and writable.
+ */
+function insertedPte(v: VmArea, run: InsertRun, special: boolean): PteRun {
+  return {
+    mm: v.mm,
+    va: run.va,
+    npages: run.n,
+    pfn: run.first,
+    present: true,
+    writable: hasFlag(v, 'VM_WRITE') && hasFlag(v, 'VM_SHARED'),
+    special,
+    devmap: false,
+  }
+}
+
+/**
+ * vmInsertPage - vm_insert_page() for a run of consecutive pages (one call per page, shown once).
  * Mirrors mm/memory.c: vm_insert_page() -> insert_page() -> validate_page_before_insert() and
  * insert_page_into_pte_locked(): get_page() (folio_get), inc the mapcount, a normal PTE.
  *
@@ -121,14 +147,8 @@ export function mixedMmapHook(dev: PciDev, bar: number, layout: readonly MixedEn
  * Simplification: a P2PDMA page's refcount goes 0 -> 1 as in mm/p2pmem.ts (the lab shows free
  * P2PDMA pages with refcount 0; the kernel keeps 1 and drops the extra get with put_page()).
  */
-function* vmInsertPage(
-  k: Kernel,
-  vma: string,
-  va: ReturnType<typeof vaddr>,
-  first: Pfn,
-  n: bigint,
-  what: 'RAM' | 'P2PDMA',
-): Call<KResult<void>> {
+function* vmInsertPage(k: Kernel, run: InsertRun, what: 'RAM' | 'P2PDMA'): Call<KResult<void>> {
+  const { va, first, n } = run
   const f = frame(k, 'vm_insert_page', ['EINVAL'])
   return yield* kcall(
     f,
@@ -136,7 +156,7 @@ function* vmInsertPage(
     body(),
   )
   function* body(): Call<KResult<void>> {
-    const v = k.world.vmas[vma]!
+    const v = k.world.vmas[run.vma]!
     yield f.check(
       'vma->vm_flags & VM_MIXEDMAP',
       hasFlag(v, 'VM_MIXEDMAP'),
@@ -155,16 +175,7 @@ function* vmInsertPage(
         ? { ...r, refcount: r.refcount + 1, mapcount: r.mapcount + 1 }
         : { ...r, refcount: 1, mapcount: r.mapcount + 1 },
     )
-    tx.set('ptes', pteKey(v.mm, va), {
-      mm: v.mm,
-      va,
-      npages: n,
-      pfn: first,
-      present: true,
-      writable: hasFlag(v, 'VM_WRITE') && hasFlag(v, 'VM_SHARED'),
-      special: false,
-      devmap: false,
-    })
+    tx.set('ptes', pteKey(v.mm, va), insertedPte(v, run, false))
     yield f.mutate(
       tx.deltas,
       `insert_page(): get_page() and a normal PTE for ${n} ${what} page(s) at ${hex(va)}`,
@@ -174,20 +185,15 @@ function* vmInsertPage(
 }
 
 /**
- * vmfInsertMixed - vmf_insert_mixed() of `n` raw pfns (one call per page, shown once).
+ * vmfInsertMixed - vmf_insert_mixed() of a run of raw pfns (one call per page, shown once).
  * Mirrors mm/memory.c: vmf_insert_mixed() -> __vm_insert_mixed(): vm_mixed_ok() (VM_MIXEDMAP is
  * set), the address is inside the VMA, then insert_pfn(): x86 has pte special, so the PTE is
  * pte_mkspecial() whatever pfn_valid() says.
  *
  * Errnos: -EFAULT (VM_FAULT_SIGBUS).
  */
-function* vmfInsertMixed(
-  k: Kernel,
-  vma: string,
-  va: ReturnType<typeof vaddr>,
-  first: Pfn,
-  n: bigint,
-): Call<KResult<void>> {
+function* vmfInsertMixed(k: Kernel, run: InsertRun): Call<KResult<void>> {
+  const { va, first, n } = run
   const f = frame(k, 'vmf_insert_mixed', ['EFAULT'])
   return yield* kcall(
     f,
@@ -196,7 +202,7 @@ function* vmfInsertMixed(
     () => 'VM_FAULT_NOPAGE',
   )
   function* body(): Call<KResult<void>> {
-    const v = k.world.vmas[vma]!
+    const v = k.world.vmas[run.vma]!
     const mixed = hasFlag(v, 'VM_MIXEDMAP')
     yield f.check(
       'vm_mixed_ok(vma, pfn, mkwrite)',
@@ -206,16 +212,7 @@ function* vmfInsertMixed(
         : 'neither VM_MIXEDMAP nor a devmap/special pfn_t: VM_FAULT_SIGBUS',
     )
     if (!mixed) return fail(kerr('EFAULT', f.fn, 'VM_FAULT_SIGBUS: vm_mixed_ok() is false'))
-    const tx = new Tx(k.world).set('ptes', pteKey(v.mm, va), {
-      mm: v.mm,
-      va,
-      npages: n,
-      pfn: first,
-      present: true,
-      writable: hasFlag(v, 'VM_WRITE') && hasFlag(v, 'VM_SHARED'),
-      special: true,
-      devmap: false,
-    })
+    const tx = new Tx(k.world).set('ptes', pteKey(v.mm, va), insertedPte(v, run, true))
     yield f.mutate(
       tx.deltas,
       `insert_pfn(): ${n} PTE(s) -> raw pfn ${hex(first)}.. with pte_mkspecial(): no struct page, no refcount`,
