@@ -17,6 +17,7 @@ import {
   mmuNotifierInvalidate,
 } from '../mm/notifier'
 import type { PciDev } from '../topology/types'
+import type { MrRegistration } from './umem'
 
 /** HMM_RANGE_DEFAULT_TIMEOUT (ms): how long ib_umem_odp_map_dma_and_lock() retries -EBUSY. */
 export const HMM_RANGE_DEFAULT_TIMEOUT = 1000
@@ -29,14 +30,8 @@ export const HMM_RANGE_DEFAULT_TIMEOUT = 1000
  * Errnos: -EINVAL (length 0, or not writable... only the length check is modelled), -ENOMEM.
  * Simplification: the mlx5 MR's initial snapshot prefetch (MLX5_PF_FLAGS_SNAPSHOT) is not shown.
  */
-export function* ibUmemOdpGet(
-  k: Kernel,
-  mm: string,
-  nic: PciDev,
-  addr: Vaddr,
-  len: bigint,
-  name: string,
-): Call<KResult<void>> {
+export function* ibUmemOdpGet(k: Kernel, reg: MrRegistration): Call<KResult<void>> {
+  const { mm, nic, addr, len, name } = reg
   const f = frame(k, 'ib_umem_odp_get', ['EINVAL', 'ENOMEM'])
   return yield* kcall(
     f,

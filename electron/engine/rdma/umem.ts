@@ -35,6 +35,21 @@ export const WRITABLE_ACCESS = [
 ]
 
 /**
+ * One ibv_reg_mr() as the kernel passes it down: the start, length and access flags of struct
+ * ib_uverbs_reg_mr (drivers/infiniband/core/uverbs_cmd.c: ib_uverbs_reg_mr() hands cmd.start,
+ * cmd.length and cmd.access_flags to the driver's reg_user_mr, which hands them to ib_umem_get() or
+ * ib_umem_odp_get()), the process (mm) and NIC it is for, and the lab's name for the MR.
+ */
+export interface MrRegistration {
+  mm: string
+  nic: PciDev
+  addr: Vaddr
+  len: bigint
+  access: readonly string[]
+  name: string
+}
+
+/**
  * ibvRegMr - register a memory region on an RDMA NIC.
  * Mirrors drivers/infiniband/core/uverbs_cmd.c: ib_uverbs_reg_mr() -> the driver's reg_user_mr
  * (mlx5_ib_reg_user_mr) -> ib_umem_get().
@@ -58,6 +73,7 @@ export function* ibvRegMr(
     body(),
   )
   function* body(): Call<KResult<void>> {
+    const reg: MrRegistration = { mm, nic, addr, len, access, name }
     const d = driverFrame(
       k,
       `${nic.driver === 'pci' ? 'mlx5' : nic.driver.replace(/_core$/, '')}_ib_reg_user_mr`,
@@ -66,12 +82,8 @@ export function* ibvRegMr(
       ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO'],
     )
     if (access.includes('IBV_ACCESS_ON_DEMAND') && behaves(k.era, 'model.odp'))
-      return yield* kcall(
-        d,
-        { dev: nic.bdf, access: 'IB_ACCESS_ON_DEMAND' },
-        createUserOdpMr(k, mm, nic, addr, len, name),
-      )
-    return yield* kcall(d, { dev: nic.bdf }, ibUmemGet(k, mm, nic, addr, len, access, name))
+      return yield* kcall(d, { dev: nic.bdf, access: 'IB_ACCESS_ON_DEMAND' }, createUserOdpMr(k, reg))
+    return yield* kcall(d, { dev: nic.bdf }, ibUmemGet(k, reg))
   }
 }
 
@@ -81,20 +93,9 @@ export function* ibvRegMr(
  *
  * Errnos: those of ib_umem_odp_get().
  */
-function* createUserOdpMr(
-  k: Kernel,
-  mm: string,
-  nic: PciDev,
-  addr: Vaddr,
-  len: bigint,
-  name: string,
-): Call<KResult<void>> {
+function* createUserOdpMr(k: Kernel, reg: MrRegistration): Call<KResult<void>> {
   const f = frame(k, 'create_user_odp_mr', ['EINVAL', 'ENOMEM'])
-  return yield* kcall(
-    f,
-    { start: hex(addr), length: sizeStr(len) },
-    ibUmemOdpGet(k, mm, nic, addr, len, name),
-  )
+  return yield* kcall(f, { start: hex(reg.addr), length: sizeStr(reg.len) }, ibUmemOdpGet(k, reg))
 }
 
 /**
@@ -106,15 +107,8 @@ function* createUserOdpMr(
  * PAGE_SIZE / sizeof(struct page *) (512) pages; RLIMIT_MEMLOCK is treated as unlimited
  * (CAP_IPC_LOCK); the SGL is built once after pinning (the kernel appends per batch).
  */
-function* ibUmemGet(
-  k: Kernel,
-  mm: string,
-  nic: PciDev,
-  addr: Vaddr,
-  len: bigint,
-  access: readonly string[],
-  name: string,
-): Call<KResult<void>> {
+function* ibUmemGet(k: Kernel, reg: MrRegistration): Call<KResult<void>> {
+  const { mm, nic, addr, len, access, name } = reg
   const f = frame(k, 'ib_umem_get', ['EINVAL', 'EOPNOTSUPP', 'ENOMEM', 'EFAULT', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(f, { addr: hex(addr), size: sizeStr(len), access: access.join('|') || '0' }, body())
   function* body(): Call<KResult<void>> {
@@ -201,7 +195,8 @@ function umemGup(
   gup: readonly FollFlag[],
 ): Call<KResult<GupResult>> {
   if (has(k.era, 'pin_user_pages_fast')) return pinUserPagesFast(k, mm, start, n, [...gup], true)
-  if (has(k.era, 'get_user_pages_longterm')) return getUserPagesLongterm(k, mm, start, n, [...gup])
+  if (has(k.era, 'get_user_pages_longterm'))
+    return getUserPagesLongterm(k, { mm, start, nr: n, flags: [...gup] })
   return pinUserPages(k, mm, start, n, [...gup], false)
 }
 
