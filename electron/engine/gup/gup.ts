@@ -53,6 +53,27 @@ export interface GupResult {
 const F = (fl: readonly FollFlag[]): string => (fl.length ? fl.join('|') : '0')
 const has = (fl: readonly FollFlag[], f: FollFlag): boolean => fl.includes(f)
 
+/**
+ * What mm/gup.c hands down its call chain unchanged, from the entry point to __get_user_pages():
+ * the mm, the first user address, nr_pages and gup_flags (with the entry point's FOLL_GET or
+ * FOLL_PIN added).
+ */
+interface GupArgs {
+  mm: string
+  start: Vaddr
+  nr: bigint
+  flags: readonly FollFlag[]
+}
+
+/** A GUP frame's arguments as the lab shows them: start and nr_pages, with gup_flags where the frame names them. */
+const rangeArgs = (q: GupArgs, withFlags = false): Record<string, string> =>
+  withFlags
+    ? { start: hex(q.start), nr_pages: q.nr.toString(), gup_flags: F(q.flags) }
+    : { start: hex(q.start), nr_pages: q.nr.toString() }
+
+/** What a GUP frame returns: the number of pages it got. */
+const pagesGot = (r: GupResult): string => r.n.toString()
+
 /** is_pci_p2pdma_page(): ZONE_DEVICE with a MEMORY_DEVICE_PCI_P2PDMA pgmap. */
 export function isP2pdmaPage(k: Kernel, r: PageRun | null): boolean {
   return (
@@ -104,7 +125,7 @@ export function* pinUserPagesFast(
   const args: Record<string, string> = writeBool
     ? { start: hex(start), nr_pages: nrPages.toString(), write: has(flagsIn, 'FOLL_WRITE') ? '1' : '0' }
     : { start: hex(start), nr_pages: nrPages.toString(), gup_flags: F(flagsIn) }
-  return yield* kcall(f, args, body(), (r) => r.n.toString())
+  return yield* kcall(f, args, body(), pagesGot)
   function* body(): Call<KResult<GupResult>> {
     const ref: FollFlag = pin ? 'FOLL_PIN' : 'FOLL_GET'
     const flags: FollFlag[] = [...flagsIn, ref]
@@ -131,8 +152,8 @@ export function* pinUserPagesFast(
       if (warned) return fail(kerr('EINVAL', f.fn, 'FOLL_GET and FOLL_PIN together'))
     }
     if (!inEra(k.era, 'internal_get_user_pages_fast') && !inEra(k.era, 'gup_fast_fallback'))
-      return yield* gupFastBody(k, f, mm, start, nrPages, flags)
-    return yield* gupFastFallback(k, mm, start, nrPages, flags)
+      return yield* gupFastBody(k, f, { mm, start, nr: nrPages, flags })
+    return yield* gupFastFallback(k, { mm, start, nr: nrPages, flags })
   }
 }
 
@@ -248,19 +269,11 @@ function* isValidGupFlags(k: Kernel, flags: readonly FollFlag[], mm: string): Ca
  *
  * Errnos: those of the slow path, when GUP-fast pinned nothing.
  */
-function* gupFastFallback(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<KResult<GupResult>> {
+function* gupFastFallback(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
   const f = frame(k, pick(k.era, 'gup_fast_fallback', 'internal_get_user_pages_fast'), GUP_ERRNOS)
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) }, body(), (r) =>
-    r.n.toString(),
-  )
+  return yield* kcall(f, rangeArgs(q, true), body(), pagesGot)
   function* body(): Call<KResult<GupResult>> {
-    return yield* gupFastBody(k, f, mm, start, nr, flags)
+    return yield* gupFastBody(k, f, q)
   }
 }
 
@@ -269,28 +282,21 @@ function* gupFastFallback(
  * gup_fast_fallback() have since: the lockless walk, then the era's slow path for the rest, and the
  * "have to be a bit careful with return values" rule (a partial pin is returned, not the error).
  */
-function* gupFastBody(
-  k: Kernel,
-  f: Frame,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<KResult<GupResult>> {
-  const fast = yield* gupFastLockless(k, mm, start, nr, flags)
+function* gupFastBody(k: Kernel, f: Frame, q: GupArgs): Call<KResult<GupResult>> {
+  const { start, nr } = q
+  const fast = yield* gupFastLockless(k, q)
   if (fast.n === nr) return ok(fast)
   yield f.check(
     'nr_pinned == nr_pages?',
     false,
     `GUP-fast got ${fast.n} of ${nr}: the rest goes through the slow path with mmap_lock held`,
   )
-  const rest = vaddr(start + fast.n * PAGE_SIZE)
-  const n = nr - fast.n
+  const rest: GupArgs = { ...q, start: vaddr(start + fast.n * PAGE_SIZE), nr: nr - fast.n }
   const slow = !inEra(k.era, 'FOLL_LONGTERM')
-    ? yield* getUserPagesUnlocked(k, mm, rest, n, flags)
+    ? yield* getUserPagesUnlocked(k, rest)
     : inEra(k.era, '__gup_longterm_unlocked')
-      ? yield* gupLongtermUnlocked(k, mm, rest, n, flags)
-      : yield* gupLongtermLocked(k, mm, rest, n, flags)
+      ? yield* gupLongtermUnlocked(k, rest)
+      : yield* gupLongtermLocked(k, rest)
   if (!slow.ok) {
     if (fast.n > 0n) {
       yield f.check(
@@ -314,25 +320,18 @@ function* gupFastBody(
  * The lockless walk: gup_fast() -> gup_fast_pgd_range() (6.10+), lockless_pages_from_mm() ->
  * gup_pgd_range() (5.11–6.9), gup_pgd_range() alone before (local_irq_disable() around it).
  */
-function* gupFastLockless(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<GupResult> {
-  if (!inEra(k.era, 'gup_fast') && !inEra(k.era, 'lockless_pages_from_mm'))
-    return yield* gupPgdRange(k, mm, start, nr, flags)
+function* gupFastLockless(k: Kernel, q: GupArgs): Call<GupResult> {
+  if (!inEra(k.era, 'gup_fast') && !inEra(k.era, 'lockless_pages_from_mm')) return yield* gupPgdRange(k, q)
   const f = frame(k, pick(k.era, 'gup_fast', 'lockless_pages_from_mm'), [])
-  yield f.enter({ start: hex(start), end: hex(start + nr * PAGE_SIZE) })
-  if (has(flags, 'FOLL_PIN'))
+  yield f.enter({ start: hex(q.start), end: hex(q.start + q.nr * PAGE_SIZE) })
+  if (has(q.flags, 'FOLL_PIN'))
     yield f.check(
       'raw_read_seqcount(&current->mm->write_protect_seq) & 1',
       true,
       'no fork() is write-protecting the page tables: the walk may pin',
     )
-  const r = yield* gupPgdRange(k, mm, start, nr, flags)
-  yield f.ret(r.n.toString())
+  const r = yield* gupPgdRange(k, q)
+  yield f.ret(pagesGot(r))
   return r
 }
 
@@ -355,10 +354,11 @@ function fastGrabName(k: Kernel): string {
  * FOLL_PCI_P2PDMA (try_grab_folio(), 6.4-era tree index 13006298; try_grab_folio_fast(), 6.12.118
  * mm/gup.c:542-543), so the walk stops there.
  */
-function* gupPgdRange(k: Kernel, mm: string, start: Vaddr, nr: bigint, flags: FollFlag[]): Call<GupResult> {
+function* gupPgdRange(k: Kernel, q: GupArgs): Call<GupResult> {
+  const { mm, start, nr, flags } = q
   const f = frame(k, pick(k.era, 'gup_fast_pgd_range', 'gup_pgd_range'), [])
   const grab = fastGrabName(k)
-  yield f.enter({ start: hex(start), nr_pages: nr.toString() })
+  yield f.enter(rangeArgs(q))
   const runs: PageRange[] = []
   let done = 0n
   let stop = ''
@@ -432,20 +432,9 @@ function min3(a: bigint, b: bigint, c: bigint): bigint {
  *
  * Errnos: those of __get_user_pages().
  */
-function* getUserPagesUnlocked(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<KResult<GupResult>> {
+function* getUserPagesUnlocked(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
   const f = frame(k, 'get_user_pages_unlocked', GUP_ERRNOS)
-  return yield* kcall(
-    f,
-    { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) },
-    getUserPagesLocked(k, mm, start, nr, flags),
-    (r) => r.n.toString(),
-  )
+  return yield* kcall(f, rangeArgs(q, true), getUserPagesLocked(k, q), pagesGot)
 }
 
 /**
@@ -455,17 +444,11 @@ function* getUserPagesUnlocked(
  *
  * Errnos: those of the slow path.
  */
-function* gupLongtermUnlocked(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<KResult<GupResult>> {
+function* gupLongtermUnlocked(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
   const f = frame(k, '__gup_longterm_unlocked', GUP_ERRNOS)
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
+  return yield* kcall(f, rangeArgs(q), body(), pagesGot)
   function* body(): Call<KResult<GupResult>> {
-    const lt = has(flags, 'FOLL_LONGTERM')
+    const lt = has(q.flags, 'FOLL_LONGTERM')
     yield f.check(
       'gup_flags & FOLL_LONGTERM',
       true,
@@ -473,9 +456,7 @@ function* gupLongtermUnlocked(
         ? 'FOLL_LONGTERM: mmap_read_lock(), then __gup_longterm_locked()'
         : '"FOLL_LONGTERM does not work with get_user_pages_unlocked()": no FOLL_LONGTERM, so get_user_pages_unlocked()',
     )
-    return lt
-      ? yield* gupLongtermLocked(k, mm, start, nr, flags)
-      : yield* getUserPagesUnlocked(k, mm, start, nr, flags)
+    return lt ? yield* gupLongtermLocked(k, q) : yield* getUserPagesUnlocked(k, q)
   }
 }
 
@@ -489,20 +470,13 @@ function* gupLongtermUnlocked(
  * Errnos: those of get_user_pages(), -EOPNOTSUPP (an fsdax VMA).
  * Simplification: the CMA migration some 5.1 builds added is not modelled (the lab has no CMA).
  */
-export function* getUserPagesLongterm(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flagsIn: readonly FollFlag[],
-): Call<KResult<GupResult>> {
+export function* getUserPagesLongterm(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
+  const { mm, start, nr, flags } = q
   const f = frame(k, 'get_user_pages_longterm', GUP_ERRNOS)
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) =>
-    r.n.toString(),
-  )
+  return yield* kcall(f, rangeArgs(q, true), body(), pagesGot)
   function* body(): Call<KResult<GupResult>> {
     // `rc = get_user_pages(start, nr_pages, gup_flags, pages, vmas);` (FOLL_GET references)
-    const r = yield* pinUserPages(k, mm, start, nr, flagsIn, false)
+    const r = yield* pinUserPages(k, mm, start, nr, flags, false)
     if (!r.ok) return r
     const dax = r.value.runs.some((x) => {
       const hit = Object.values(k.world.ptes).find(
@@ -553,15 +527,10 @@ export function* getUserPagesLongterm(
  *
  * Simplification: no ZONE_MOVABLE/CMA pages exist in the lab's RAM.
  */
-function* gupLongtermLocked(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<KResult<GupResult>> {
+function* gupLongtermLocked(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
+  const { mm, start, flags } = q
   const f = frame(k, '__gup_longterm_locked', GUP_ERRNOS)
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString() }, body(), (r) => r.n.toString())
+  return yield* kcall(f, rangeArgs(q), body(), pagesGot)
   function* body(): Call<KResult<GupResult>> {
     if (!has(flags, 'FOLL_LONGTERM')) {
       yield f.check(
@@ -569,9 +538,9 @@ function* gupLongtermLocked(
         true,
         'not a long-term pin: return __get_user_pages_locked()',
       )
-      return yield* getUserPagesLocked(k, mm, start, nr, flags)
+      return yield* getUserPagesLocked(k, q)
     }
-    const r = yield* getUserPagesLocked(k, mm, start, nr, flags)
+    const r = yield* getUserPagesLocked(k, q)
     if (!r.ok) return r
     if (!behaves(k.era, 'gup.check-vma-flags-fsdax')) {
       const dax = yield* checkDaxVmas(k, mm, start, r.value.n)
@@ -614,7 +583,7 @@ function* gupLongtermLocked(
       if (!m.ok) return m
     }
     yield f.check('the retry loop: pin again', true, 'the pages are in RAM now: the second pass pins them')
-    return yield* getUserPagesLocked(k, mm, start, nr, flags)
+    return yield* getUserPagesLocked(k, q)
   }
 }
 
@@ -658,20 +627,9 @@ function* checkDaxVmas(k: Kernel, mm: string, start: Vaddr, n: bigint): Call<boo
  * Errnos: those of __get_user_pages().
  * Simplification: no VM_FAULT_RETRY / lock dropping.
  */
-function* getUserPagesLocked(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<KResult<GupResult>> {
+function* getUserPagesLocked(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
   const f = frame(k, '__get_user_pages_locked', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
-  return yield* kcall(
-    f,
-    { start: hex(start), nr_pages: nr.toString() },
-    getUserPages(k, mm, start, nr, flags),
-    (r) => r.n.toString(),
-  )
+  return yield* kcall(f, rangeArgs(q), getUserPages(k, q), pagesGot)
 }
 
 /**
@@ -685,15 +643,10 @@ function* getUserPagesLocked(
  * FOLL_GET), -EEXIST (a raw pfn, 5.18+), -EOPNOTSUPP (6.2–6.3 FOLL_LONGTERM|FOLL_PCI_P2PDMA),
  * -EREMOTEIO (P2PDMA page without FOLL_PCI_P2PDMA, 6.2+).
  */
-function* getUserPages(
-  k: Kernel,
-  mm: string,
-  start: Vaddr,
-  nr: bigint,
-  flags: FollFlag[],
-): Call<KResult<GupResult>> {
+function* getUserPages(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
+  const { mm, start, nr, flags } = q
   const f = frame(k, '__get_user_pages', ['EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
-  yield f.enter({ start: hex(start), nr_pages: nr.toString(), gup_flags: F(flags) })
+  yield f.enter(rangeArgs(q, true))
   const runs: PageRange[] = []
   const holes: PagesHole[] = []
   let i = 0n
@@ -928,7 +881,7 @@ function* followPagePte(
   pte: { va: Vaddr; npages: bigint; pfn: Pfn; special: boolean; writable: boolean },
   va: Vaddr,
   want: bigint,
-  flags: FollFlag[],
+  flags: readonly FollFlag[],
 ): Call<KResult<GupResult>> {
   void parent
   const f = frame(k, 'follow_page_pte', ['EFAULT', 'EREMOTEIO', 'EEXIST'])
@@ -966,7 +919,7 @@ function* followPagePte(
  *
  * Errnos: -EFAULT (up to 5.17, FOLL_GET), -EEXIST.
  */
-function* followPfnPte(k: Kernel, vma: VmArea, p: Pfn, flags: FollFlag[]): Call<KResult<GupResult>> {
+function* followPfnPte(k: Kernel, vma: VmArea, p: Pfn, flags: readonly FollFlag[]): Call<KResult<GupResult>> {
   const f = frame(k, 'follow_pfn_pte', ['EFAULT', 'EEXIST'])
   return yield* kcall(f, { pfn: hex(p), vm_flags: flagStr(vma.vm_flags) }, body(), () => '0')
   function* body(): Call<KResult<GupResult>> {
@@ -1014,7 +967,7 @@ function* tryGrab(
   first: Pfn,
   count: bigint,
   page: PageRun,
-  flags: FollFlag[],
+  flags: readonly FollFlag[],
 ): Call<KResult<GupResult>> {
   const f = frame(k, pick(k.era, 'try_grab_folio', 'try_grab_page', 'try_get_page', 'get_page'), [
     'EREMOTEIO',
@@ -1109,11 +1062,10 @@ export function* pinUserPages(
   pin = true,
 ): Call<KResult<GupResult>> {
   const f = frame(k, pin ? 'pin_user_pages' : 'get_user_pages', GUP_ERRNOS)
-  return yield* kcall(f, { start: hex(start), nr_pages: nr.toString(), gup_flags: F(flagsIn) }, body(), (r) =>
-    r.n.toString(),
-  )
+  return yield* kcall(f, rangeArgs({ mm, start, nr, flags: flagsIn }, true), body(), pagesGot)
   function* body(): Call<KResult<GupResult>> {
     const flags: FollFlag[] = [...flagsIn, pin ? 'FOLL_PIN' : 'FOLL_GET']
+    const q: GupArgs = { mm, start, nr, flags }
     if (inEra(k.era, 'is_valid_gup_args')) {
       const v = yield* isValidGupArgs(k, flags, mm)
       if (!v.ok) {
@@ -1121,9 +1073,7 @@ export function* pinUserPages(
         yield f.check('!is_valid_gup_args()', false, 'pin_user_pages() returns 0 (no pages), not an errno')
         return ok({ n: 0n, runs: [] })
       }
-      return pin
-        ? yield* gupLongtermLocked(k, mm, start, nr, flags)
-        : yield* getUserPagesLocked(k, mm, start, nr, flags)
+      return pin ? yield* gupLongtermLocked(k, q) : yield* getUserPagesLocked(k, q)
     }
     if (pin) {
       const bad = has(flagsIn, 'FOLL_GET')
@@ -1141,7 +1091,7 @@ export function* pinUserPages(
       if (!v.ok) return v
     }
     return inEra(k.era, '__gup_longterm_locked')
-      ? yield* gupLongtermLocked(k, mm, start, nr, flags)
-      : yield* getUserPagesLocked(k, mm, start, nr, flags)
+      ? yield* gupLongtermLocked(k, q)
+      : yield* getUserPagesLocked(k, q)
   }
 }
