@@ -5,6 +5,7 @@
  * as it was before, to mark what the change changed.
  */
 import type { CellView } from '../../../shared/ipc/contract'
+import { cellView } from '../../../shared/ipc/views'
 import { verdictFor, type Machine } from '../../engine/index'
 
 /** The cells providers × clients (row-major); pairs that are no provider/client pair are left out. */
@@ -19,19 +20,7 @@ export function cellsFor(
     for (const c of clients) {
       const v = verdictFor(m, p, c)
       if (!v) continue
-      const b = before ? verdictFor(before, p, c) : null
-      const changed = b !== null && (b.mapType !== v.mapType || b.distance !== v.distance)
-      out.push({
-        provider: p,
-        client: c,
-        mapType: v.mapType,
-        distance: v.distance,
-        smiLevel: v.smiLevel,
-        acs: v.acsRedirect.length > 0,
-        warnings: v.warnings.length,
-        changed,
-        before: changed && b ? b.mapType : null,
-      })
+      out.push(cellView(p, c, v, before ? verdictFor(before, p, c) : null))
     }
   }
   return out

@@ -12,6 +12,7 @@ import {
 } from '../../../shared/model/topology'
 import { hex, idsName, p2pmemPublished, pciIdentity, type Machine, type PciDev } from '../../engine/index'
 import type { TopoNodeView } from '../../../shared/ipc/contract'
+import { noPciFunctionFields } from '../../../shared/ipc/views'
 
 /** 0x3800000000-style lowercase hex of a non-negative integer (negative values keep their sign). */
 
@@ -100,22 +101,6 @@ function devView(
   }
 }
 
-/** A host bridge is no pci_dev: no endpoint type, port type, bus range, ACS or BARs of its own. */
-function notAPciFunction(): Pick<
-  TopoNodeView,
-  'endpointType' | 'pcieType' | 'secondary' | 'subordinate' | 'acsCap' | 'acsCtrl' | 'bars'
-> {
-  return {
-    endpointType: null,
-    pcieType: null,
-    secondary: null,
-    subordinate: null,
-    acsCap: null,
-    acsCtrl: [],
-    bars: [],
-  }
-}
-
 /**
  * Views of every spec node. The host bridge's own device at 00.0 is not a spec node: it shows up
  * as the host bridge view's `host.key` (and its vendor/device).
@@ -149,7 +134,8 @@ export function nodeViews(
       vendor: hd ? hd.vendor : null,
       device: hd ? hd.device : null,
       classCode: hd ? (hd.classCode ?? 0x060000) : null,
-      ...notAPciFunction(),
+      // a host bridge is no pci_dev: no endpoint type, port type, bus range, ACS or BARs of its own
+      ...noPciFunctionFields(),
       host: {
         domain: hb.domain,
         busStart: hb.busStart,

@@ -14,6 +14,7 @@ import type {
   UiState,
 } from '../../../shared/ipc/contract'
 import { EMPTY_UI_STATE } from '../../../shared/ipc/contract'
+import { cellView, noPciFunctionFields } from '../../../shared/ipc/views'
 import { CPU_PRESETS } from '../../../electron/engine/index'
 import { CLASS_STOPPED } from '../../../shared/model/class'
 
@@ -37,13 +38,7 @@ export function nodeView(
     vendor: null,
     device: null,
     classCode: null,
-    endpointType: null,
-    pcieType: null,
-    secondary: null,
-    subordinate: null,
-    acsCap: null,
-    acsCtrl: [],
-    bars: [],
+    ...noPciFunctionFields(),
     host: null,
     isProvider: false,
     name: p.label,
@@ -328,17 +323,7 @@ export function fakeCells(view: LabView, providers: string[], clients: string[])
     for (const c of clients) {
       const v = byKey.get(`${p}|${c}`)
       if (!v) continue
-      out.push({
-        provider: p,
-        client: c,
-        mapType: v.mapType,
-        distance: v.distance,
-        smiLevel: v.smiLevel,
-        acs: v.acsRedirect.length > 0,
-        warnings: v.warnings.length,
-        changed: false,
-        before: null,
-      })
+      out.push(cellView(p, c, v, null))
     }
   return out
 }
