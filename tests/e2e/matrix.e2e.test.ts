@@ -27,6 +27,21 @@ async function importFile(path: string | { name: string; mimeType: string; buffe
   )
 }
 
+/** Clicks the n-th cell that has a verdict and waits until the explanation names its provider. */
+async function explainCell(n: number): Promise<void> {
+  const cell = page.locator('button.cell:not(.missing)').nth(n)
+  await cell.click()
+  const provider = await cell.getAttribute('data-provider')
+  await page.waitForFunction(
+    (p) =>
+      document
+        .querySelector('[data-test="explanation"]')
+        ?.closest('section')
+        ?.textContent?.includes(p ?? '') ?? false,
+    provider,
+  )
+}
+
 /** Rows and columns of cells fully inside the matrix's scroller. */
 async function visibleGrid(): Promise<{ rows: number; cols: number }> {
   return page.evaluate(() => {
@@ -174,17 +189,7 @@ describe('a 2000-endpoint lab', () => {
     await importFile({ name: 'big-2000.p2plab', mimeType: 'application/json', buffer: Buffer.from(text) })
     await page.waitForSelector('[data-test="matrix-summary"][data-status="ready"]', { timeout: 120_000 })
     expect(await page.textContent('[data-test="matrix-summary"]')).toMatch(/4,000,000 pairs/)
-    const cell = page.locator('button.cell:not(.missing)').nth(5)
-    await cell.click()
-    const provider = await cell.getAttribute('data-provider')
-    await page.waitForFunction(
-      (p) =>
-        document
-          .querySelector('[data-test="explanation"]')
-          ?.closest('section')
-          ?.textContent?.includes(p ?? '') ?? false,
-      provider,
-    )
+    await explainCell(5)
     const rss = process.memoryUsage().rss
     console.log(
       `2000-endpoint lab: ${order.join(' → ')}; harness process RSS ${(rss / 2 ** 20).toFixed(0)} MiB (before the import ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`,
@@ -200,17 +205,7 @@ describe('a 2000-endpoint lab', () => {
     await page.click('[data-test="iommu"]')
     await page.waitForSelector('[data-test="matrix-progress"]')
     await shot('07-2000-endpoints-computing')
-    const cell = page.locator('button.cell:not(.missing)').nth(7)
-    await cell.click()
-    const provider = await cell.getAttribute('data-provider')
-    await page.waitForFunction(
-      (p) =>
-        document
-          .querySelector('[data-test="explanation"]')
-          ?.closest('section')
-          ?.textContent?.includes(p ?? '') ?? false,
-      provider,
-    )
+    await explainCell(7)
     console.log(`clicked while counting: ${await page.isVisible('[data-test="matrix-progress"]')}`)
     await page.waitForSelector('[data-test="matrix-summary"][data-status="ready"]', { timeout: 120_000 })
     expect(await page.textContent('[data-test="matrix-summary"]')).toMatch(/changed by IOMMU off → on/)

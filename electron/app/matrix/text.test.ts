@@ -18,12 +18,13 @@ describe('matrixText', () => {
   const full = computeMatrix(m)
   const providers = [...full.providers]
   const clients = [...full.clients]
+  /** T1's matrix as text: what the test varies (the CPU, the names, the filtered rows and columns). */
+  const exported = (
+    what: Pick<Parameters<typeof matrixText>[0], 'cpu' | 'names' | 'providers' | 'clients'>,
+  ) => matrixText({ machine: m, labName: lab.name, settings: lab.settings, ...what })
 
   it('has one row per provider and a cell per client, each the engine’s verdict', () => {
-    const text = matrixText({
-      machine: m,
-      labName: lab.name,
-      settings: lab.settings,
+    const text = exported({
       cpu: 'intel family 0x6',
       names: namesByBdf(m, lab.machine),
       providers,
@@ -47,10 +48,7 @@ describe('matrixText', () => {
   })
 
   it('exports only the filtered rows and columns', () => {
-    const text = matrixText({
-      machine: m,
-      labName: lab.name,
-      settings: lab.settings,
+    const text = exported({
       cpu: 'x',
       names: new Map(),
       providers: providers.slice(0, 1),

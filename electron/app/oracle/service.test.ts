@@ -139,24 +139,29 @@ describe('OracleService', () => {
     expect(t.service.cancel()).toBe(false)
   })
 
-  it('a failed run (exit 2, no JSON) reports the last stderr lines', async () => {
+  it.each([
+    {
+      run: 'a failed run (exit 2, no JSON) reports the last stderr lines',
+      stream: 'stderr' as const,
+      text: 'error: apt-get download failed: no network\n',
+      code: 2,
+      error: /code 2: error: apt-get download failed: no network/,
+    },
+    {
+      run: 'exit 0 with garbage on stdout is a failure, not an empty success',
+      stream: 'stdout' as const,
+      text: 'no json here\n',
+      code: 0,
+      error: /no JSON/,
+    },
+  ])('$run', async ({ stream, text, code, error }) => {
     const t = setup()
     t.service.start(LAB, 1, t.sink)
-    t.children[0]!.stderr.write('error: apt-get download failed: no network\n')
-    t.children[0]!.exit(2)
+    t.children[0]![stream].write(text)
+    t.children[0]!.exit(code)
     const f = await t.done
     expect(f.outcome).toBe('failed')
-    expect(f.error).toMatch(/code 2: error: apt-get download failed: no network/)
-  })
-
-  it('exit 0 with garbage on stdout is a failure, not an empty success', async () => {
-    const t = setup()
-    t.service.start(LAB, 1, t.sink)
-    t.children[0]!.stdout.write('no json here\n')
-    t.children[0]!.exit(0)
-    const f = await t.done
-    expect(f.outcome).toBe('failed')
-    expect(f.error).toMatch(/no JSON/)
+    expect(f.error).toMatch(error)
   })
 
   it('says why it is unavailable', () => {
