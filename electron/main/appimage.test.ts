@@ -1,17 +1,12 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { desktopEntry, desktopExecArg, registerAppImage } from './appimage'
+import { tempDirEach } from '../../tests/helpers/temp-dir'
 
 let dir: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'appimage-'))
-})
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+tempDirEach('appimage-', (d) => (dir = d))
 
 describe('AppImage: registering the .p2plab type with the desktop', () => {
   it('writes the MIME type, a desktop entry that runs this AppImage, the icon, and updates the databases', async () => {

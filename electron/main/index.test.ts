@@ -5,29 +5,38 @@
  * Save with its backup, change detection, protected files, recent files. The app's lifecycle
  * (crashes, quitting, titles, second launches, macOS, Windows) is in lifecycle.test.ts.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { PREFIX, invokeChannels, type LabView, type Result } from '../../shared/ipc/contract'
 import { fake } from '../../tests/helpers/fake-electron'
 import {
   call,
   current,
+  labFileAt,
   labWithEra,
   launch,
   menu,
   menuItem,
-  restoreProcess,
+  tmp,
   until,
   type MenuItem,
 } from '../../tests/helpers/launch-main'
 
-vi.mock('electron', async () => (await import('../../tests/helpers/fake-electron')).electronModule())
-
-afterEach(() => restoreProcess())
-
-const tmp = (name: string) => mkdtempSync(join(tmpdir(), `lab-${name}-`))
+/**
+ * shared.p2plab (era v6.16) opened, changed here (era v5.4), then rewritten by another program
+ * (era v6.0: `theirs`) before the user saves.
+ */
+async function changedHereAndOnDisk(name: string) {
+  const dir = tmp(name)
+  const file = labFileAt(dir, 'shared.p2plab', 'v6.16')
+  const l = await launch({ argv: ['p2p-dma-lab', file] })
+  expect(current(l).filePath).toBe(file)
+  call(l, 'lab.setSettings', { era: 'v5.4' })
+  const theirs = labWithEra('v6.0')
+  writeFileSync(file, theirs)
+  return { dir, file, l, theirs }
+}
 
 describe('main: windows, menu and IPC', () => {
   it('opens exactly one hardened window on the app page', async () => {
@@ -164,8 +173,7 @@ describe('main: windows, menu and IPC', () => {
 describe('main: File › Open, the window’s Open… and drop (file.open), Save', () => {
   it('file.open opens a picked or dropped file exactly as File › Open: recent files, Save writes back with .bak', async () => {
     const dir = tmp('file-open')
-    const file = join(dir, 'dropped.p2plab')
-    writeFileSync(file, labWithEra('v6.16'))
+    const file = labFileAt(dir, 'dropped.p2plab', 'v6.16')
     const l = await launch()
     const r = (await call(l, 'file.open', { path: file })) as Result<LabView>
     expect(r).toMatchObject({
@@ -235,14 +243,7 @@ describe('main: File › Open, the window’s Open… and drop (file.open), Save
   })
 
   it('a file another program changed since it was opened: Save asks (Cancel keeps theirs; Overwrite keeps theirs as .bak)', async () => {
-    const dir = tmp('changed')
-    const file = join(dir, 'shared.p2plab')
-    writeFileSync(file, labWithEra('v6.16'))
-    const l = await launch({ argv: ['p2p-dma-lab', file] })
-    expect(current(l).filePath).toBe(file)
-    call(l, 'lab.setSettings', { era: 'v5.4' })
-    const theirs = labWithEra('v6.0')
-    writeFileSync(file, theirs)
+    const { file, l, theirs } = await changedHereAndOnDisk('changed')
     const box = fake.electron.dialog.showMessageBox
     box.mockResolvedValueOnce({ response: 3, checkboxChecked: false }) // Cancel
     menuItem('File', 'Save Lab').click!()
@@ -262,12 +263,7 @@ describe('main: File › Open, the window’s Open… and drop (file.open), Save
   })
 
   it('…and Reload from Disk replaces the unsaved lab with theirs', async () => {
-    const dir = tmp('reload')
-    const file = join(dir, 'shared.p2plab')
-    writeFileSync(file, labWithEra('v6.16'))
-    const l = await launch({ argv: ['p2p-dma-lab', file] })
-    call(l, 'lab.setSettings', { era: 'v5.4' })
-    writeFileSync(file, labWithEra('v6.0'))
+    const { dir, file, l } = await changedHereAndOnDisk('reload')
     fake.electron.dialog.showMessageBox.mockResolvedValueOnce({ response: 2, checkboxChecked: false })
     menuItem('File', 'Save Lab').click!()
     await until(() => current(l).lab.settings.era === 'v6.0', 'the reload')
@@ -276,13 +272,7 @@ describe('main: File › Open, the window’s Open… and drop (file.open), Save
   })
 
   it('…and Save As… keeps both: theirs stays in the file, ours goes to the new name', async () => {
-    const dir = tmp('changed-save-as')
-    const file = join(dir, 'shared.p2plab')
-    writeFileSync(file, labWithEra('v6.16'))
-    const l = await launch({ argv: ['p2p-dma-lab', file] })
-    call(l, 'lab.setSettings', { era: 'v5.4' })
-    const theirs = labWithEra('v6.0')
-    writeFileSync(file, theirs)
+    const { dir, file, l, theirs } = await changedHereAndOnDisk('changed-save-as')
     const mine = join(dir, 'mine.p2plab')
     fake.electron.dialog.showMessageBox.mockResolvedValueOnce({ response: 0, checkboxChecked: false })
     fake.electron.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: mine })
@@ -332,8 +322,7 @@ describe('main: File › Open, the window’s Open… and drop (file.open), Save
 
   it('a lab opened from a file is clean and tied to it; the recent list reopens it', async () => {
     const dir = tmp('recent')
-    const file = join(dir, 'recent.p2plab')
-    writeFileSync(file, labWithEra('v6.16'))
+    const file = labFileAt(dir, 'recent.p2plab', 'v6.16')
     const l = await launch()
     fake.openFile(file)
     await until(() => current(l).filePath === file, 'the open')

@@ -3,10 +3,9 @@
  * mid-save, protected (damaged/newer) files, recent files, autosave and recovery through the IPC
  * handler table.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { LabSession } from '../app/session'
 import { createHandlers } from '../app/ipc/handlers'
 import {
@@ -19,14 +18,10 @@ import {
   type Timers,
 } from './labfiles'
 import type { LabView, RecoveryInfo, Result } from '../../shared/ipc/contract'
+import { tempDirEach } from '../../tests/helpers/temp-dir'
 
 let dir: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'labfiles-'))
-})
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+tempDirEach('labfiles-', (d) => (dir = d))
 
 /** A process that dies between writing the temp file and renaming it: rename throws, cleanup never runs. */
 function crashingFs(): LabFs {
@@ -160,6 +155,15 @@ function manualTimers(): Timers & { fire(): void; pending(): number } {
   }
 }
 
+/** A session with an unsaved settings change, autosaved into `userData` (timers fired by hand). */
+function unsavedWork(userData: string): { session: LabSession; saver: Autosaver } {
+  const session = new LabSession()
+  const saver = new Autosaver(nodeFs, userData, 5000, manualTimers())
+  saver.attach(session)
+  session.setSettings({ era: 'v5.4' })
+  return { session, saver }
+}
+
 describe('autosave and recovery', () => {
   it('writes unsaved work after the delay, removes it on a clean save, recovers it at the next start', async () => {
     const userData = join(dir, 'userData')
@@ -227,10 +231,7 @@ describe('autosave and recovery', () => {
 
   it('discardRecovery deletes the pending autosave; a flush at quit writes or removes', async () => {
     const userData = join(dir, 'userData')
-    const session = new LabSession()
-    const saver = new Autosaver(nodeFs, userData, 5000, manualTimers())
-    saver.attach(session)
-    session.setSettings({ era: 'v5.4' })
+    const { session, saver } = unsavedWork(userData)
     await saver.flush(session) // quit with unsaved work: written at once
     expect(existsSync(saver.labPath)).toBe(true)
 
@@ -252,10 +253,7 @@ describe('autosave and recovery', () => {
 
   it('flushSync (Windows session end) writes the pair before it returns, the same files flush writes; clean removes', async () => {
     const userData = join(dir, 'userData')
-    const session = new LabSession()
-    const saver = new Autosaver(nodeFs, userData, 5000, manualTimers())
-    saver.attach(session)
-    session.setSettings({ era: 'v5.4' })
+    const { session, saver } = unsavedWork(userData)
     saver.flushSync(session)
     expect(readdirSync(saver.dir).sort()).toEqual(['current.json', 'current.p2plab'])
     expect(readFileSync(saver.labPath, 'utf8')).toBe(labText(session))

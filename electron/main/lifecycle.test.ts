@@ -5,39 +5,41 @@
  * page loads, second launches from another folder, file:// URLs, macOS without a window, the
  * settings folder of development runs, and the packaged `--cli` mode.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { LabView } from '../../shared/ipc/contract'
 import { fake } from '../../tests/helpers/fake-electron'
 import {
   call,
   current,
-  labWithEra,
+  labFileAt,
   launch,
   menu,
   menuItem,
-  restoreProcess,
+  tmp,
   until,
+  type Launch,
 } from '../../tests/helpers/launch-main'
 import { APP_ID, DEV_APP_ID } from '../app/identity'
 
-vi.mock('electron', async () => (await import('../../tests/helpers/fake-electron')).electronModule())
-
-afterEach(() => restoreProcess())
-
-const tmp = (name: string) => mkdtempSync(join(tmpdir(), `lab-${name}-`))
 const tick = () => new Promise((r) => setTimeout(r, 10))
 /** The lifecycle part of the fake's log (no window creation, no 'ready'). */
 const events = () => fake.log.filter((l) => !l.endsWith(': created') && l !== 'app: ready')
 
+/** `file` is opened in the launch's window, and no other window was ever created. */
+async function expectOpenedInTheOnlyWindow(l: Launch, file: string): Promise<void> {
+  await until(() => current(l).filePath === file, 'the open')
+  await tick()
+  expect(fake.log.filter((x) => x.endsWith(': created'))).toHaveLength(1)
+  expect(fake.windows()).toEqual([l.window])
+}
+
 describe('a renderer crash', () => {
   it('opens a new window with the same lab, selection and title; the app keeps running', async () => {
     const dir = tmp('crash')
-    const file = join(dir, 'T1.p2plab')
-    writeFileSync(file, labWithEra('v6.4'))
+    const file = labFileAt(dir, 'T1.p2plab', 'v6.4')
     const l = await launch({ argv: ['p2p-dma-lab', file] })
     call(l, 'lab.setSettings', { era: 'v5.4' }) // unsaved work
     const sel = { selectedPair: { provider: '0000:03:00.0', client: '0000:04:00.0' }, selectedNode: 'gpu0' }
@@ -183,8 +185,7 @@ describe('quitting', () => {
 describe('the window title', () => {
   it('keeps the file name and the unsaved mark across page loads; the presenter keeps "— presenter"', async () => {
     const dir = tmp('title')
-    const file = join(dir, 'T1.p2plab')
-    writeFileSync(file, labWithEra('v6.4'))
+    const file = labFileAt(dir, 'T1.p2plab', 'v6.4')
     const l = await launch({ argv: ['p2p-dma-lab', file] })
     const win = l.window!
     await until(() => win.shown, 'the first load')
@@ -204,8 +205,8 @@ describe('a second launch', () => {
   it('with a relative path from another folder opens that folder’s file', async () => {
     const primaryDir = tmp('primary')
     const otherDir = tmp('other')
-    writeFileSync(join(primaryDir, 'T1.p2plab'), labWithEra('v5.0'))
-    writeFileSync(join(otherDir, 'T1.p2plab'), labWithEra('v6.16'))
+    labFileAt(primaryDir, 'T1.p2plab', 'v5.0')
+    labFileAt(otherDir, 'T1.p2plab', 'v6.16')
     const l = await launch({ cwd: primaryDir })
     fake.secondInstance(['/usr/bin/p2p-dma-lab', 'T1.p2plab'], otherDir)
     await until(() => current(l).filePath !== null, 'the open')
@@ -218,8 +219,7 @@ describe('a second launch', () => {
 
   it('a file:// URL (Linux launchers, %U) is decoded', async () => {
     const dir = tmp('url dir')
-    const file = join(dir, 'My Lab.p2plab')
-    writeFileSync(file, labWithEra('v6.2'))
+    const file = labFileAt(dir, 'My Lab.p2plab', 'v6.2')
     const l = await launch()
     fake.secondInstance(['/usr/bin/p2p-dma-lab', pathToFileURL(file).href], '/')
     await until(() => current(l).filePath === file, 'the open')
@@ -228,8 +228,8 @@ describe('a second launch', () => {
 
   it('the path the launch resolved itself (additionalData) wins over argv; junk additionalData is ignored', async () => {
     const dir = tmp('data')
-    writeFileSync(join(dir, 'a.p2plab'), labWithEra('v6.0'))
-    writeFileSync(join(dir, 'b.p2plab'), labWithEra('v6.2'))
+    labFileAt(dir, 'a.p2plab', 'v6.0')
+    labFileAt(dir, 'b.p2plab', 'v6.2')
     const l = await launch()
     fake.secondInstance(['p2p-dma-lab', 'b.p2plab'], dir, { files: [join(dir, 'a.p2plab')] })
     await until(() => current(l).filePath === join(dir, 'a.p2plab'), 'a')
@@ -259,21 +259,18 @@ describe('a second launch', () => {
 
   it('while the first one is still starting (before its window): one window, and the file is opened', async () => {
     const dir = tmp('early-second')
-    writeFileSync(join(dir, 'early.p2plab'), labWithEra('v6.2'))
+    labFileAt(dir, 'early.p2plab', 'v6.2')
     const l = await launch({
       // delivered right after 'ready', while main still reads its recent list and autosave
       beforeReady: () => fake.secondInstance(['p2p-dma-lab', 'early.p2plab'], dir),
     })
-    await until(() => current(l).filePath === join(dir, 'early.p2plab'), 'the open')
-    await tick()
-    expect(fake.log.filter((x) => x.endsWith(': created'))).toHaveLength(1)
-    expect(fake.windows()).toEqual([l.window])
+    await expectOpenedInTheOnlyWindow(l, join(dir, 'early.p2plab'))
   })
 
   it('while the first one is still opening its own file: that launch’s file is opened after it', async () => {
     const dir = tmp('late-second')
-    writeFileSync(join(dir, 'first.p2plab'), labWithEra('v6.0'))
-    writeFileSync(join(dir, 'second.p2plab'), labWithEra('v6.2'))
+    labFileAt(dir, 'first.p2plab', 'v6.0')
+    labFileAt(dir, 'second.p2plab', 'v6.2')
     const l = await launch({
       argv: ['p2p-dma-lab', join(dir, 'first.p2plab')],
       // The second launch arrives while start-up records its own file (before the window exists).
@@ -296,21 +293,17 @@ describe('a second launch', () => {
 
   it('macOS: a file from Finder while the app is still starting (after ready): one window', async () => {
     const dir = tmp('early-open-file')
-    const file = join(dir, 'early.p2plab')
-    writeFileSync(file, labWithEra('v6.4'))
+    const file = labFileAt(dir, 'early.p2plab', 'v6.4')
     const l = await launch({
       platform: 'darwin',
       beforeReady: () => void fake.app.whenReady().then(() => fake.openFile(file)),
     })
-    await until(() => current(l).filePath === file, 'the open')
-    await tick()
-    expect(fake.log.filter((x) => x.endsWith(': created'))).toHaveLength(1)
-    expect(fake.windows()).toEqual([l.window])
+    await expectOpenedInTheOnlyWindow(l, file)
   })
 
   it('macOS with no window open: a window is opened for the file', async () => {
     const dir = tmp('mac-second')
-    writeFileSync(join(dir, 'x.p2plab'), labWithEra('v6.2'))
+    labFileAt(dir, 'x.p2plab', 'v6.2')
     const l = await launch({ platform: 'darwin' })
     l.window!.close()
     await tick()
@@ -324,8 +317,7 @@ describe('a second launch', () => {
 describe('macOS open-file', () => {
   it('before ready (double-click in Finder starts the app): opened before the window asks for the lab', async () => {
     const dir = tmp('open-file-cold')
-    const file = join(dir, 'finder.p2plab')
-    writeFileSync(file, labWithEra('v6.4'))
+    const file = labFileAt(dir, 'finder.p2plab', 'v6.4')
     let prevented = false
     const l = await launch({
       platform: 'darwin',
@@ -340,8 +332,7 @@ describe('macOS open-file', () => {
 
   it('after the last window was closed: a window is opened and shows the file', async () => {
     const dir = tmp('open-file-nowin')
-    const file = join(dir, 'finder.p2plab')
-    writeFileSync(file, labWithEra('v6.2'))
+    const file = labFileAt(dir, 'finder.p2plab', 'v6.2')
     const l = await launch({ platform: 'darwin' })
     l.window!.close()
     await tick()
@@ -357,8 +348,7 @@ describe('macOS open-file', () => {
 describe('the command line at launch', () => {
   it('opens the file given as argument (cold start), decoding a file:// URL', async () => {
     const dir = tmp('argv cold')
-    const file = join(dir, 'argv lab.p2plab')
-    writeFileSync(file, labWithEra('v6.0'))
+    const file = labFileAt(dir, 'argv lab.p2plab', 'v6.0')
     const l = await launch({
       argv: ['/opt/P2P DMA Lab/p2p-dma-lab', '--no-sandbox', pathToFileURL(file).href],
     })

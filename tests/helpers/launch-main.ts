@@ -1,16 +1,20 @@
 /**
  * Launch Electron main (electron/main/index.ts) against the fake Electron, as a user would start
  * the app: a fresh module, an argv, a platform, a packaged or development build, a settings folder.
- * The test file must mock 'electron' first:
- *
- *   vi.mock('electron', async () => (await import('../../tests/helpers/fake-electron')).electronModule())
+ * Importing this module is the whole set-up of a test file that launches main: it mocks 'electron'
+ * with the fake (tests/helpers/fake-electron.ts) and puts process.platform and process.argv back
+ * after each test (restoreProcess), as @testing-library's cleanup does for the DOM.
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { vi } from 'vitest'
+import { afterEach, vi } from 'vitest'
 import type { LabView, Result } from '../../shared/ipc/contract'
 import { fake, type FakeBrowserWindow } from './fake-electron'
+
+vi.mock('electron', async () => (await import('./fake-electron')).electronModule())
+
+afterEach(() => restoreProcess())
 
 const realPlatform = process.platform
 const realArgv = process.argv
@@ -19,7 +23,7 @@ export function setPlatform(p: NodeJS.Platform): void {
   Object.defineProperty(process, 'platform', { value: p, configurable: true })
 }
 
-/** Put process.platform and process.argv back (call in afterEach). */
+/** Put process.platform and process.argv back (after each test; see the header). */
 export function restoreProcess(): void {
   setPlatform(realPlatform)
   process.argv = realArgv
@@ -90,6 +94,11 @@ export function current(l: Launch): LabView {
   return r.value
 }
 
+/** A new empty folder under the system's temp folder, its name starting lab-<name>-. */
+export function tmp(name: string): string {
+  return mkdtempSync(join(tmpdir(), `lab-${name}-`))
+}
+
 /** T1-intel with another era: a small real lab file. */
 export function labWithEra(era: string): string {
   const lab = JSON.parse(
@@ -97,6 +106,13 @@ export function labWithEra(era: string): string {
   ) as { settings: { era: string } }
   lab.settings.era = era
   return JSON.stringify(lab, null, 2) + '\n'
+}
+
+/** Writes labWithEra(era) to `dir`/`name`; returns the file's path. */
+export function labFileAt(dir: string, name: string, era: string): string {
+  const file = join(dir, name)
+  writeFileSync(file, labWithEra(era))
+  return file
 }
 
 export type MenuItem = {

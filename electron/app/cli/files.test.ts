@@ -5,26 +5,21 @@
  */
 import { spawnSync } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs'
 import { statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli } from './lab'
 import { runCommand } from './run'
 import { processIo, type ProcessLike } from './process-io'
+import { tempDirEach } from '../../../tests/helpers/temp-dir'
 
 const root = resolve(import.meta.dirname, '../../..')
 const T1 = join(root, 'tests/fixtures/labs/T1-intel.p2plab')
 const DGX = join(root, 'tests/fixtures/realdata/hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.xml')
 
 let dir: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lab-cli-files-'))
-})
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+tempDirEach('lab-cli-files-', (d) => (dir = d))
 
 /** A stand-in for process.stdout/stderr: collects text, can be "closed by the reader". */
 class FakeStream extends EventEmitter {

@@ -3,11 +3,10 @@
  * an external change, a damaged file, 0600 / symlink / hard link / read-only, a newer version,
  * planted names at the temp path, a crash before the rename, Windows EPERM/EBUSY, strict UTF-8.
  */
-import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, readFileSync } from 'node:fs'
 import { readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { nodeFsAsync, nodeFsSync, type FsOps } from './fs-ops'
 import {
   readTextFile,
@@ -17,14 +16,10 @@ import {
   writeAtomic,
   type FileIdentity,
 } from './save'
+import { tempDirEach } from '../../../tests/helpers/temp-dir'
 
 let dir: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lab-save-'))
-})
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+tempDirEach('lab-save-', (d) => (dir = d))
 
 const lab = (name: string, schemaVersion = 1) =>
   JSON.stringify({ format: 'p2p-dma-lab', schemaVersion, name }, null, 2) + '\n'
