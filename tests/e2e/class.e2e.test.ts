@@ -7,16 +7,13 @@
  * a reconnecting attendee keeps name and answer; the exported results match; ending the class
  * reaches everyone. Screenshots (1280×720, A+ three times): test-results/screens/class-*.png.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ClassResults } from '../../shared/model/class'
 import { startBridge, type Bridge } from '../../tools/bridge/server'
-
-const root = resolve(import.meta.dirname, '../..')
-const screens = join(root, 'test-results/screens')
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+import { SCREENS as screens, launchChromium, requireRendererBuild, watchPage } from './helpers'
 
 /** Who answers what: 6 right, 4 wrong (3 EINVAL, 1 EREMOTEIO). */
 const ANSWERS = [
@@ -46,10 +43,7 @@ let code = ''
 
 function watch(p: Page, who: string): void {
   p.setDefaultTimeout(60_000)
-  p.on('pageerror', (e) => problems.push(`${who} pageerror: ${e.message}`))
-  p.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${who} console.error: ${m.text()}`)
-  })
+  watchPage(p, problems, { who })
 }
 
 /**
@@ -88,19 +82,11 @@ async function shot(p: Page, name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const f of ['index.html', 'attendee.html'])
-    if (!existsSync(join(root, 'out/renderer', f)))
-      throw new Error(
-        `E2E needs the production renderer build (out/renderer/${f}): run \`npx electron-vite build\``,
-      )
+  requireRendererBuild(['index.html', 'attendee.html'])
   mkdirSync(screens, { recursive: true })
   bridge = await startBridge({ port: 0 })
   loadLabWithExercises()
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  })
+  browser = await launchChromium()
   instructorCtx = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true })
   instructor = await instructorCtx.newPage()
   watch(instructor, 'instructor')

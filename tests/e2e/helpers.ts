@@ -9,11 +9,12 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import type { Result } from '../../shared/ipc/contract'
+import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
 import { startBridge, type Bridge } from '../../tools/bridge/server'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const SCREENS = join(ROOT, 'test-results/screens')
-const BUILT_INDEX = join(ROOT, 'out/renderer/index.html')
+const BUILT_RENDERER = join(ROOT, 'out/renderer')
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -56,18 +57,29 @@ export interface E2eOptions extends WatchOptions {
   oracle?: boolean
 }
 
+/** Fails with what to run when a page of the production renderer build (out/renderer) is missing. */
+export function requireRendererBuild(pages: string[] = ['index.html']): void {
+  for (const p of pages)
+    if (!existsSync(join(BUILT_RENDERER, p)))
+      throw new Error(
+        `E2E needs the production renderer build (${join(BUILT_RENDERER, p)}). Run \`npx electron-vite build\` first.`,
+      )
+}
+
+/** Debian's Chromium, headless, without sandbox, GPU or background traffic. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+}
+
 /**
  * Starts the harness and Chromium and opens the app in one page. Fails with what to run when the
  * production build is missing.
  */
 export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
-  if (!existsSync(BUILT_INDEX))
-    throw new Error(
-      `E2E needs the production renderer build (${BUILT_INDEX}). Run \`npx electron-vite build\` first.`,
-    )
+  requireRendererBuild()
   mkdirSync(SCREENS, { recursive: true })
   const bridge = await startBridge({ port: 0, oracle: opts.oracle === true })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  const browser = await launchChromium()
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1280, height: 800 },
     acceptDownloads: opts.acceptDownloads ?? false,
@@ -112,6 +124,16 @@ export async function call<T>(page: Page, expr: string): Promise<T> {
   const r = (await page.evaluate(expr)) as Result<T>
   if (!r.ok) throw new Error(`${expr} failed: ${r.error.message}`)
   return r.value
+}
+
+/** The lab's scenarios as the engine lists them (scenario.list). */
+export function scenarioList(page: Page): Promise<ScenarioSummary[]> {
+  return call<ScenarioSummary[]>(page, `window.lab.invoke['scenario.list']()`)
+}
+
+/** The stepper as the engine has it (timeline.view); null when no scenario is running. */
+export function stepperViewOf(page: Page): Promise<StepperView | null> {
+  return call<StepperView | null>(page, `window.lab.invoke['timeline.view']()`)
 }
 
 /** A screenshot function for one page: shot('01-x') writes test-results/screens/<prefix>01-x.png. */

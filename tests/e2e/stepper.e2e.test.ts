@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
-import { ROOT as root, call, shooter, useE2e, cursorOf, pressStep } from './helpers'
+import type { ScenarioSummary } from '../../shared/model/stepper'
+import { ROOT as root, shooter, useE2e, cursorOf, pressStep, scenarioList, stepperViewOf } from './helpers'
 import { revealAllInUi } from '../helpers/workshop'
 const C22 = join(root, 'tests/scenarios/C22-gup-on-remap-pfn-range.p2plab')
 
@@ -18,8 +18,7 @@ let page: Page
 let problems: string[]
 
 const shot = (name: string) => shooter(page, 'stepper-')(name)
-const engine = <T>(expr: string) => call<T>(page, expr)
-const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timeline.view']()`)
+const stepperView = () => stepperViewOf(page)
 
 const cursor = () => cursorOf(page)
 /** Press a key and wait for the stepper to show a different cursor. */
@@ -34,7 +33,7 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
   it('is one click from app start', async () => {
     await page.click('[data-test="step-debate"]')
     await page.waitForSelector('[data-test="stepper"]')
-    const list = await engine<ScenarioSummary[]>(`window.lab.invoke['scenario.list']()`)
+    const list = await scenarioList(page)
     if (list.length > 0) {
       // The default lab has scenarios: the first one is started by that click.
       await expect
@@ -50,7 +49,7 @@ describe('the kernel-call stepper in Chromium against the real engine', () => {
   })
 
   it('steps C22 with the keyboard to check_vma_flags failing with -EFAULT, back and forward', async () => {
-    const list = await engine<ScenarioSummary[]>(`window.lab.invoke['scenario.list']()`)
+    const list = await scenarioList(page)
     const isC22 = (x: ScenarioSummary) =>
       /remap_pfn_range/.test(x.name) && x.operations.some((o) => o.op.startsWith('pin_user_pages'))
     let index = list.findIndex((x) => isC22(x) && x.era === 'v6.12')

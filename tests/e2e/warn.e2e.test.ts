@@ -7,8 +7,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import type { ScenarioSummary, StepperView } from '../../shared/model/stepper'
-import { ROOT as root, call, shooter, useE2e } from './helpers'
+import { ROOT as root, scenarioList, shooter, stepperViewOf, useE2e } from './helpers'
 
 const F03 = join(root, 'tests/scenarios/F03-warn-splat.p2plab')
 
@@ -16,8 +15,7 @@ let page: Page
 let problems: string[]
 
 const shot = (name: string) => shooter(page, 'warn-')(name)
-const engine = <T>(expr: string) => call<T>(page, expr)
-const stepperView = () => engine<StepperView | null>(`window.lab.invoke['timeline.view']()`)
+const stepperView = () => stepperViewOf(page)
 
 useE2e({ viewport: { width: 1440, height: 900 }, ready: true }, (e) => ({ page, problems } = e))
 
@@ -26,12 +24,8 @@ describe('a WARN splat in the kernel log pane', () => {
     await page.click('[data-test="step-debate"]')
     await page.waitForSelector('[data-test="stepper"]')
     await page.setInputFiles('[data-test="file-input"]', F03)
-    await expect
-      .poll(
-        async () => (await engine<ScenarioSummary[]>(`window.lab.invoke['scenario.list']()`))[0]?.name ?? '',
-      )
-      .toContain('F03')
-    const list = await engine<ScenarioSummary[]>(`window.lab.invoke['scenario.list']()`)
+    await expect.poll(async () => (await scenarioList(page))[0]?.name ?? '').toContain('F03')
+    const list = await scenarioList(page)
     const index = list.findIndex((s) => s.name.includes('is_valid_gup_args (v6.12)'))
     expect(index).toBeGreaterThanOrEqual(0)
     await page.locator('[data-test="scenario"]').nth(index).click()
