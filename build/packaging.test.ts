@@ -64,6 +64,26 @@ function standInDist(dir: string, executable: string): string {
   return dir
 }
 
+/**
+ * electron-builder for `target` (platform, --dir, arch) on the project's configuration, with the
+ * stand-in Electron `dist`, writing into `work`/`output`; `options` are further -c overrides.
+ */
+function electronBuilder(target: string[], dist: string, output: string, options: string[] = []): void {
+  run(
+    'npx',
+    [
+      'electron-builder',
+      ...target,
+      '--config',
+      'build/electron-builder.yml',
+      `-c.electronDist=${dist}`,
+      `-c.directories.output=${join(work, output)}`,
+      ...options,
+    ],
+    `electron-builder ${target.join(' ')}`,
+  )
+}
+
 const yml = () =>
   (require('js-yaml') as { load(t: string): unknown }).load(
     readFileSync(join(root, 'build/electron-builder.yml'), 'utf8'),
@@ -100,19 +120,7 @@ describe.skipIf(!haveBuilder)('packaging (electron-builder with a stand-in Elect
     const dist = standInDist(join(work, 'electron-dist'), 'electron')
     // `npm run build` as a developer runs it: out/cli exists too, and must stay out of app.asar.
     run('npm', ['run', 'build', '--silent'], 'npm run build')
-    run(
-      'npx',
-      [
-        'electron-builder',
-        '--linux',
-        '--dir',
-        '--config',
-        'build/electron-builder.yml',
-        `-c.electronDist=${dist}`,
-        `-c.directories.output=${join(work, 'release')}`,
-      ],
-      'electron-builder --linux --dir',
-    )
+    electronBuilder(['--linux', '--dir'], dist, 'release')
     run(
       process.execPath,
       ['tests/helpers/builder-targets.mjs', dist, join(work, 'targets'), join(work, 'targets.json')],
@@ -202,23 +210,11 @@ describe.skipIf(!haveBuilder)('packaging (electron-builder with a stand-in Elect
 
   it('Windows: "P2P DMA Lab.exe" with its fuses flipped, and lab.cmd beside it for the CLI', () => {
     const dist = standInDist(join(work, 'electron-dist-win'), 'electron.exe')
-    run(
-      'npx',
-      [
-        'electron-builder',
-        '--win',
-        '--dir',
-        '--x64',
-        '--config',
-        'build/electron-builder.yml',
-        `-c.electronDist=${dist}`,
-        `-c.directories.output=${join(work, 'release-win')}`,
-        // the stand-in is not a PE file: no resource editing, no asar-integrity resource
-        '-c.win.signAndEditExecutable=false',
-        '-c.disableAsarIntegrity=true',
-      ],
-      'electron-builder --win --dir',
-    )
+    electronBuilder(['--win', '--dir', '--x64'], dist, 'release-win', [
+      // the stand-in is not a PE file: no resource editing, no asar-integrity resource
+      '-c.win.signAndEditExecutable=false',
+      '-c.disableAsarIntegrity=true',
+    ])
     const dir = join(work, 'release-win/win-unpacked')
     expectHardened(readFuseWires(readFileSync(join(dir, 'P2P DMA Lab.exe')))[0]!)
     const cmd = readFileSync(join(dir, 'lab.cmd'), 'utf8')

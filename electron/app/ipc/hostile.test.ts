@@ -36,6 +36,10 @@ function walk(dir: string): string[] {
 
 const FILES = [...walk(join(FIXTURES, 'realdata')), ...walk(join(FIXTURES, 'labs'))]
 
+/** `open` `depth` times, then `inside`, then `close` as often: a document nested `depth` deep. */
+const nested = (open: string, close: string, depth: number, inside = '') =>
+  open.repeat(depth) + inside + close.repeat(depth)
+
 /** The lab the session holds, as the renderer and a save would see it. */
 function snapshot(session: LabSession): string {
   const exported = session.exportText()
@@ -177,22 +181,19 @@ describe('absurd numbers, deep nesting, cycles', () => {
   })
 
   it('deeply nested JSON is refused with a line and column, without recursing', () => {
-    for (const text of ['['.repeat(200_000), '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)]) {
+    for (const text of ['['.repeat(200_000), nested('{"a":', '}', 100_000, '1')]) {
       const e = refused(text)
       expect(e.issues[0]!.line).toBe(1)
       expect(e.issues[0]!.message).toMatch(/nested deeper/)
     }
     const lab = labFixture()
-    lab['scenarios'] = [JSON.parse('['.repeat(70) + ']'.repeat(70))]
+    lab['scenarios'] = [JSON.parse(nested('[', ']', 70))]
     refused(JSON.stringify(lab))
   })
 
   it('deeply nested XML is refused with a location', () => {
-    const xml =
-      '<?xml version="1.0"?>\n<topology version="2.0">\n' +
-      '<object type="Bridge">'.repeat(50_000) +
-      '</object>'.repeat(50_000) +
-      '</topology>\n'
+    const bridges = nested('<object type="Bridge">', '</object>', 50_000)
+    const xml = `<?xml version="1.0"?>\n<topology version="2.0">\n${bridges}</topology>\n`
     const e = refused(xml, 'deep.xml')
     expect(e.issues[0]!.line).toBeGreaterThanOrEqual(1)
   })
