@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { ClientMessage } from './protocol'
+import { parseJsonFrame } from '../text/json'
 
 const token = z.string().regex(/^[0-9a-f]{32}$/, 'a resume token')
 
@@ -30,12 +31,8 @@ void _agrees
 
 /** Parse one frame from an attendee; null when it is not valid JSON or not a protocol message. */
 export function parseClientMessage(text: string): ClientMessage | null {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch {
-    return null
-  }
-  const r = clientMessageSchema.safeParse(raw)
+  const frame = parseJsonFrame(text)
+  if (!frame) return null
+  const r = clientMessageSchema.safeParse(frame.value)
   return r.success ? r.data : null
 }

@@ -11,6 +11,8 @@
  * unknown channel name is still an ok:true Result with kind 'input'). The shim turns ok:false into
  * a rejection 'Error invoking remote method '<channel>': <name>: <message>', like Electron.
  */
+import { parseJsonFrame } from '../../shared/text/json'
+
 export const BRIDGE_WS_PATH = '/__bridge__/ws'
 export const BRIDGE_SHIM_PATH = '/__bridge__/shim.js'
 
@@ -36,12 +38,7 @@ export type ServerMsg = ResultMsg | EventMsg
 
 /** Parse and shape-check one client message; null when it is not a well-formed invoke. */
 export function parseClientMsg(raw: string): ClientMsg | null {
-  let msg: unknown
-  try {
-    msg = JSON.parse(raw)
-  } catch {
-    return null
-  }
+  const msg = parseJsonFrame(raw)?.value
   if (typeof msg !== 'object' || msg === null) return null
   const m = msg as Record<string, unknown>
   if (

@@ -6,6 +6,7 @@
  */
 import { createLabApi, type Transport } from '../../shared/ipc/api'
 import { BRIDGE_WS_PATH, remoteErrorMessage, type InvokeMsg, type ServerMsg } from './protocol'
+import { parseJsonFrame } from '../../shared/text/json'
 
 interface Pending {
   channel: string
@@ -24,6 +25,11 @@ const page = globalThis as unknown as {
 if (/(^|[?&])token=/.test(page.location.search ?? ''))
   page.history?.replaceState(null, '', `${page.location.pathname ?? '/'}${page.location.hash ?? ''}`)
 
+/** What a call on `channel` fails with once the WebSocket to the harness has closed. */
+function connectionClosed(channel: string): Error {
+  return new Error(remoteErrorMessage(channel, { name: 'Error', message: 'the harness connection closed' }))
+}
+
 function connect(): Transport {
   const url = `${page.location.protocol === 'https:' ? 'wss' : 'ws'}://${page.location.host}${BRIDGE_WS_PATH}`
   const socket = new WebSocket(url)
@@ -37,12 +43,9 @@ function connect(): Transport {
     for (const text of queue.splice(0)) socket.send(text)
   })
   socket.addEventListener('message', (ev: MessageEvent) => {
-    let msg: ServerMsg
-    try {
-      msg = JSON.parse(String(ev.data)) as ServerMsg
-    } catch {
-      return
-    }
+    const frame = parseJsonFrame(String(ev.data))
+    if (!frame) return
+    const msg = frame.value as ServerMsg
     if (msg.t === 'result') {
       const p = pending.get(msg.id)
       if (!p) return
@@ -63,9 +66,7 @@ function connect(): Transport {
     closed = true
     for (const [id, p] of pending) {
       pending.delete(id)
-      p.reject(
-        new Error(remoteErrorMessage(p.channel, { name: 'Error', message: 'the harness connection closed' })),
-      )
+      p.reject(connectionClosed(p.channel))
     }
   })
 
@@ -73,11 +74,7 @@ function connect(): Transport {
     invoke(channel, args) {
       return new Promise((resolve, reject) => {
         if (closed) {
-          reject(
-            new Error(
-              remoteErrorMessage(channel, { name: 'Error', message: 'the harness connection closed' }),
-            ),
-          )
+          reject(connectionClosed(channel))
           return
         }
         const id = nextId++
