@@ -49,6 +49,63 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { positional, flags }
 }
 
+/** What a command that reads at most one file was given. */
+export interface OneFileArgs {
+  switches: Set<string>
+  /** The options that take a value, with theirs. */
+  values: Map<string, string>
+  file: string | undefined
+}
+
+export interface OneFileOptions {
+  switches: readonly string[]
+  /** How an unknown option starts ('-' or '--'); any other word is the file. */
+  optionPrefix: string
+  /** The options that take the next word, each with what is wrong with a value (null: nothing). */
+  values?: Readonly<Record<string, (value: string | undefined) => string | null>>
+}
+
+/**
+ * The words of `lab <command>` for a command that reads at most one file (lab run, lab exercises),
+ * the command word itself optional; left to right: a switch, an option and its value, else an
+ * unknown option or the file. The first thing wrong is printed (`lab <command>: …`, the usage after
+ * an unknown option; the usage alone for a second file) and the result is null: exit 2.
+ */
+export function oneFileArgs(
+  command: string,
+  usage: string,
+  argv: string[],
+  io: CliIo,
+  opts: OneFileOptions,
+): OneFileArgs | null {
+  const args = argv[0] === command ? argv.slice(1) : argv
+  const switches = new Set<string>()
+  const values = new Map<string, string>()
+  const files: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const check = opts.values && Object.hasOwn(opts.values, a) ? opts.values[a] : undefined
+    if (opts.switches.includes(a)) switches.add(a)
+    else if (check) {
+      const value = args[++i]
+      const wrong = check(value)
+      if (wrong !== null || value === undefined) {
+        io.stderr(`lab ${command}: ${wrong ?? `${a} needs a value`}\n`)
+        return null
+      }
+      values.set(a, value)
+    } else if (a.startsWith(opts.optionPrefix)) {
+      io.stderr(`lab ${command}: unknown option ${a}\n${usage}`)
+      return null
+    } else files.push(a)
+  }
+  if (files.length > 1) {
+    io.stderr(usage)
+    return null
+  }
+  return { switches, values, file: files[0] }
+}
+
 function formatIssues(file: string, issues: InputIssue[]): string {
   return issues
     .slice(0, 20)

@@ -10,6 +10,7 @@
 import type { Exercise, Scenario } from '../../engine/index'
 import { EXERCISE_KIND_LABEL, answerText, defaultLab, exerciseView, scenarioSchema } from '../../engine/index'
 import type { CliIo } from './io'
+import { oneFileArgs } from './args'
 import { loadScenarios } from './run'
 
 export const EXERCISES_USAGE = 'usage: lab exercises [<lab-or-scenario-file>] [--json] [--answers]\n'
@@ -47,26 +48,17 @@ function row({ sc, e, i }: { sc: Scenario; e: Exercise; i: number }, answers: bo
 }
 
 export function exercisesCommand(argv: string[], io: CliIo): number {
-  const args = argv[0] === 'exercises' ? argv.slice(1) : [...argv]
-  let json = false
-  let answers = false
-  const files: string[] = []
-  for (const a of args) {
-    if (a === '--json') json = true
-    else if (a === '--answers') answers = true
-    else if (a.startsWith('-')) {
-      io.stderr(`lab exercises: unknown option ${a}\n${EXERCISES_USAGE}`)
-      return 2
-    } else files.push(a)
-  }
-  if (files.length > 1) {
-    io.stderr(EXERCISES_USAGE)
-    return 2
-  }
+  const given = oneFileArgs('exercises', EXERCISES_USAGE, argv, io, {
+    switches: ['--json', '--answers'],
+    optionPrefix: '-',
+  })
+  if (!given) return 2
+  const json = given.switches.has('--json')
+  const answers = given.switches.has('--answers')
   let scenarios: Scenario[]
   let title: string | null = null
-  if (files[0]) {
-    const file = files[0]
+  const file = given.file
+  if (file) {
     try {
       scenarios = loadScenarios(file, io.readFile(file)).scenarios
     } catch (e) {

@@ -33,6 +33,7 @@ import {
 } from '../../engine/index'
 
 import { CliFileError, type CliIo } from './io'
+import { oneFileArgs } from './args'
 import { jsonPathLocation, locateIssues } from '../files/json-locate'
 
 export const RUN_USAGE = 'usage: lab run [<lab-or-scenario-file>] [--era E] [--json] [--trace]\n'
@@ -182,35 +183,24 @@ function printText(io: CliIo, r: ScenarioResult, trace: boolean, checks: Exercis
 
 /** runCommand(['run', file, ...flags], io) -> exit code. A leading 'run' is optional. */
 export function runCommand(argv: string[], io: CliIo): number {
-  const args = argv[0] === 'run' ? argv.slice(1) : [...argv]
-  let era: Era | null = null
-  let json = false
-  let trace = false
-  const files: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    if (a === '--json') json = true
-    else if (a === '--trace') trace = true
-    else if (a === '--era') {
-      const e = args[++i]
-      if (!e || !(ERAS as readonly string[]).includes(e)) {
-        io.stderr(`lab run: unknown era '${e ?? ''}' (one of ${ERAS.join(', ')})\n`)
-        return 2
-      }
-      era = e as Era
-    } else if (a.startsWith('--')) {
-      io.stderr(`lab run: unknown option ${a}\n${RUN_USAGE}`)
-      return 2
-    } else files.push(a)
-  }
-  if (files.length > 1) {
-    io.stderr(RUN_USAGE)
-    return 2
-  }
-  const file = files[0] ?? 'the default lab'
+  const given = oneFileArgs('run', RUN_USAGE, argv, io, {
+    switches: ['--json', '--trace'],
+    optionPrefix: '--',
+    values: {
+      '--era': (e) =>
+        e !== undefined && (ERAS as readonly string[]).includes(e)
+          ? null
+          : `unknown era '${e ?? ''}' (one of ${ERAS.join(', ')})`,
+    },
+  })
+  if (!given) return 2
+  const era = (given.values.get('--era') ?? null) as Era | null
+  const json = given.switches.has('--json')
+  const trace = given.switches.has('--trace')
+  const file = given.file ?? 'the default lab'
   let loaded: Loaded
   try {
-    loaded = files[0] ? loadScenarios(file, io.readFile(file)) : defaultLoaded()
+    loaded = given.file ? loadScenarios(file, io.readFile(file)) : defaultLoaded()
   } catch (e) {
     const message =
       e instanceof BadInput
@@ -234,7 +224,7 @@ export function runCommand(argv: string[], io: CliIo): number {
     } catch (e) {
       if (e instanceof ScenarioInputError) {
         // The engine does not say which operation; point at the scenario.
-        const where = files[0] ? at(file, loaded.text, loaded.scenarioPath(i)) : file
+        const where = given.file ? at(file, loaded.text, loaded.scenarioPath(i)) : file
         io.stderr(`lab run: ${where}: scenario '${sc.name}': ${e.message}\n`)
         return 2
       }
