@@ -11,7 +11,7 @@
  */
 import { CPU_PRESETS } from '../../engine/index'
 import { DEFAULT_SETTINGS, ERAS } from '../../../shared/model/topology'
-import { InputError, parseArgs, UsageError } from './args'
+import { InputError, parseArgs, UsageError, type ParsedArgs } from './args'
 import type { CliIo } from './io'
 
 export type { CliIo } from './io'
@@ -92,6 +92,20 @@ Exit codes: 0 success, 1 an expectation was not met, 2 bad input or usage (the m
 the file and the line or element), 3 internal error.
 `
 
+type Command = (io: CliIo, args: ParsedArgs, argv: string[]) => Promise<number>
+
+/** The commands besides class, each loading its own module when it runs. */
+const COMMANDS = new Map<string, Command>([
+  ['p2p', async (io, args) => (await import('./p2p')).cmdP2p(io, args)],
+  ['explain', async (io, args) => (await import('./p2p')).cmdExplain(io, args)],
+  ['import', async (io, args) => (await import('./p2p')).cmdImport(io, args)],
+  ['eras', async (io) => (await import('./info')).cmdEras(io)],
+  ['sources', async (io) => (await import('./info')).cmdSources(io)],
+  ['qemu', async (io, args) => (await import('./qemu')).cmdQemu(io, args)],
+  ['run', async (io, _args, argv) => (await import('./run')).runCommand(argv, io)],
+  ['exercises', async (io, _args, argv) => (await import('./exercises')).exercisesCommand(argv, io)],
+])
+
 /** Runs one command line; resolves to the exit code (0, 1, 2 or 3). Never rejects. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
@@ -116,26 +130,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(HELP)
       return cmd || args.flags.has('--help') || args.flags.has('-h') ? 0 : 2
     }
-    switch (cmd) {
-      case 'p2p':
-        return (await import('./p2p')).cmdP2p(io, args)
-      case 'explain':
-        return (await import('./p2p')).cmdExplain(io, args)
-      case 'import':
-        return (await import('./p2p')).cmdImport(io, args)
-      case 'eras':
-        return (await import('./info')).cmdEras(io)
-      case 'sources':
-        return (await import('./info')).cmdSources(io)
-      case 'qemu':
-        return (await import('./qemu')).cmdQemu(io, args)
-      case 'run':
-        return (await import('./run')).runCommand(argv, io)
-      case 'exercises':
-        return (await import('./exercises')).exercisesCommand(argv, io)
-      default:
-        throw new UsageError(`unknown command "${cmd}" (try --help)`)
-    }
+    const command = COMMANDS.get(cmd)
+    if (!command) throw new UsageError(`unknown command "${cmd}" (try --help)`)
+    return await command(io, args, argv)
   } catch (e) {
     if (e instanceof InputError) {
       io.stderr(e.message + '\n')
