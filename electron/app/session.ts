@@ -88,6 +88,7 @@ import type { ExerciseEdit } from '../../shared/model/stepper'
 import type { AddressMapView } from '../../shared/model/addressmap'
 import type { MachineSpec } from '../../shared/model/topology'
 import { StepperSession } from './stepping/stepper-session'
+import { EditHistory, type Direction } from './edit-history'
 
 /** Undo depth: older edits fall off the bottom of the stack. */
 export const UNDO_LIMIT = 200
@@ -178,10 +179,7 @@ export class LabSession {
 
   /** Subscribe to summary changes (progress, done, cancelled). Returns the unsubscribe function. */
   onDidChangeSummary(listener: SummaryListener): () => void {
-    this.summaryListeners.add(listener)
-    return () => {
-      this.summaryListeners.delete(listener)
-    }
+    return subscribe(this.summaryListeners, listener)
   }
 
   /** The matrix summary of the current revision. */
@@ -285,21 +283,14 @@ export class LabSession {
     }
   }
 
-  /** Machine specs before (undo) and after (redo) the edits of the current lab, newest last. */
-  private undoStack: MachineSpec[] = []
-  private redoStack: MachineSpec[] = []
-  /**
-   * The machine spec the stacks belong to. Any other change of the machine (an import, the default
-   * lab, a new lab, a CPU change from settings) starts a fresh history: the stacks are dropped.
-   */
-  private historyHead: MachineSpec | null = null
+  /** Undo/redo of the machine spec's edits (topology.edit). */
+  private readonly machineHistory = new EditHistory<MachineSpec>(UNDO_LIMIT)
+  /** Undo/redo of the exercise edits (exercise.edit): the scenario arrays, a history of its own. */
+  private readonly exerciseHistory = new EditHistory<unknown[]>(UNDO_LIMIT)
 
   /** Subscribe to changes; the listener gets the new LabView. Returns the unsubscribe function. */
   onDidChange(listener: ChangeListener): () => void {
-    this.listeners.add(listener)
-    return () => {
-      this.listeners.delete(listener)
-    }
+    return subscribe(this.listeners, listener)
   }
 
   get currentRevision(): number {
@@ -526,11 +517,8 @@ export class LabSession {
       applied.machine,
     )
     if (!built.ok) return built
-    const { undo } = this.history()
-    undo.push(prev.machine)
-    if (undo.length > UNDO_LIMIT) undo.splice(0, undo.length - UNDO_LIMIT)
-    this.redoStack = []
-    return this.swapHistory(built.value)
+    this.machineHistory.edited(prev.machine, built.value.lab.machine)
+    return this.swap(built.value)
   }
 
   /**
@@ -551,10 +539,7 @@ export class LabSession {
       return inputError(`exercise.edit: refused (${issueSummary(issues)})`, issues)
     }
     const next = scenarios.map((s, i) => (i === req.scenario ? applied.scenario : s))
-    const { undo } = this.exerciseHistory()
-    undo.push(scenarios)
-    if (undo.length > UNDO_LIMIT) undo.splice(0, undo.length - UNDO_LIMIT)
-    this.exerciseRedoStack = []
+    this.exerciseHistory.edited(scenarios, next)
     return this.swapScenarios(next)
   }
 
@@ -566,42 +551,20 @@ export class LabSession {
     return this.travelExercises('redo')
   }
 
-  /** Scenario arrays before (undo) and after (redo) exercise edits; dropped when the scenarios change otherwise. */
-  private exerciseUndoStack: unknown[][] = []
-  private exerciseRedoStack: unknown[][] = []
-  private exerciseHead: unknown[] | undefined | null = null
-
-  private exerciseHistory(): { undo: unknown[][]; redo: unknown[][] } {
-    if (this.exerciseHead !== this.state.lab.scenarios) {
-      this.exerciseUndoStack = []
-      this.exerciseRedoStack = []
-      this.exerciseHead = this.state.lab.scenarios
-    }
-    return { undo: this.exerciseUndoStack, redo: this.exerciseRedoStack }
-  }
-
-  private travelExercises(dir: 'undo' | 'redo'): Result<LabView> {
-    const { undo, redo } = this.exerciseHistory()
-    const from = dir === 'undo' ? undo : redo
-    const to = dir === 'undo' ? redo : undo
-    const scenarios = from.pop()
+  private travelExercises(dir: Direction): Result<LabView> {
+    const current = this.state.lab.scenarios
+    const scenarios = this.exerciseHistory.next(dir, current)
     if (!scenarios) {
       const message = `nothing to ${dir}`
       return inputError(`exercise.${dir}: ${message}`, [{ source: `exercise.${dir}`, message }])
     }
-    to.push(this.state.lab.scenarios ?? [])
+    this.exerciseHistory.travelled(dir, current ?? [], scenarios)
     return this.swapScenarios(scenarios)
-  }
-
-  private canTravelExercises(dir: 'undo' | 'redo'): boolean {
-    if (this.exerciseHead !== this.state.lab.scenarios) return false
-    return (dir === 'undo' ? this.exerciseUndoStack : this.exerciseRedoStack).length > 0
   }
 
   /** The same machine, matrix and node views with other scenarios (nothing to enumerate again). */
   private swapScenarios(scenarios: unknown[]): Result<LabView> {
     const lab: LabFile = { ...this.state.lab, scenarios }
-    this.exerciseHead = scenarios
     return this.swap({ ...this.state, lab })
   }
 
@@ -618,41 +581,17 @@ export class LabSession {
     return { ok: true, value: iomemTree(this.state.machine) }
   }
 
-  /** The stacks, dropped first when the machine changed outside the edit history. */
-  private history(): { undo: MachineSpec[]; redo: MachineSpec[] } {
-    if (this.historyHead !== this.state.lab.machine) {
-      this.undoStack = []
-      this.redoStack = []
-      this.historyHead = this.state.lab.machine
-    }
-    return { undo: this.undoStack, redo: this.redoStack }
-  }
-
-  private travel(dir: 'undo' | 'redo'): Result<LabView> {
-    const { undo, redo } = this.history()
-    const from = dir === 'undo' ? undo : redo
-    const to = dir === 'undo' ? redo : undo
-    const spec = from[from.length - 1]
+  private travel(dir: Direction): Result<LabView> {
+    const prev = this.state.lab
+    const spec = this.machineHistory.next(dir, prev.machine)
     if (!spec) {
       const message = `topology.${dir}: nothing to ${dir}`
       return inputError(message, [{ source: `topology.${dir}`, message: `nothing to ${dir}` }])
     }
-    const prev = this.state.lab
     const built = this.build({ ...prev, machine: spec }, this.state.importReport, this.state.fileName, dir)
     if (!built.ok) return built
-    from.pop()
-    to.push(prev.machine)
-    return this.swapHistory(built.value)
-  }
-
-  private swapHistory(next: LabState): Result<LabView> {
-    this.historyHead = next.lab.machine
-    return this.swap(next)
-  }
-
-  private canTravel(dir: 'undo' | 'redo'): boolean {
-    if (this.historyHead !== this.state.lab.machine) return false
-    return (dir === 'undo' ? this.undoStack : this.redoStack).length > 0
+    this.machineHistory.travelled(dir, prev.machine, built.value.lab.machine)
+    return this.swap(built.value)
   }
 
   private view(): LabView {
@@ -660,10 +599,10 @@ export class LabSession {
     return {
       lab: s.lab,
       nodes: s.nodes,
-      canUndo: this.canTravel('undo'),
-      canRedo: this.canTravel('redo'),
-      canUndoExercises: this.canTravelExercises('undo'),
-      canRedoExercises: this.canTravelExercises('redo'),
+      canUndo: this.machineHistory.can('undo', s.lab.machine),
+      canRedo: this.machineHistory.can('redo', s.lab.machine),
+      canUndoExercises: this.exerciseHistory.can('undo', s.lab.scenarios),
+      canRedoExercises: this.exerciseHistory.can('redo', s.lab.scenarios),
       matrix: { ...s.matrix, summary: this.summaryValue, lastChange: s.lastChange },
       importReport: s.importReport,
       revision: this.revision,
@@ -732,6 +671,14 @@ export class LabSession {
       }
     }
     return view
+  }
+}
+
+/** Adds `listener` to `listeners`; returns the function that removes it again. */
+function subscribe<L>(listeners: Set<L>, listener: L): () => void {
+  listeners.add(listener)
+  return () => {
+    listeners.delete(listener)
   }
 }
 
