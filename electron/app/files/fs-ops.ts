@@ -80,6 +80,34 @@ function efbig(path: string, maxBytes: number): NodeJS.ErrnoException {
   return err
 }
 
+/** What reading a whole file needs of it once open (a file handle, a descriptor). */
+interface OpenFile {
+  size(): Maybe<number>
+  /** Read up to `length` bytes at `position` into `buf` at `offset`; how many came (0 at the end). */
+  readAt(buf: Buffer, offset: number, length: number, position: number): Maybe<number>
+}
+
+/** FsOps.read for both bindings: the whole file, refused (EFBIG) when over maxBytes. */
+export function* readBounded(
+  file: OpenFile,
+  path: string,
+  maxBytes: number,
+): Generator<unknown, Buffer, unknown> {
+  const size = yield* io(file.size())
+  if (size > maxBytes) throw efbig(path, maxBytes)
+  // Read at most maxBytes + 1, so a file that grows after stat() is still refused.
+  const buf = Buffer.alloc(Math.min(size, maxBytes) + 1)
+  let length = 0
+  for (;;) {
+    const n = yield* io(file.readAt(buf, length, buf.length - length, length))
+    if (n === 0) break
+    length += n
+    if (length === buf.length) break
+  }
+  if (length > maxBytes) throw efbig(path, maxBytes)
+  return buf.subarray(0, length)
+}
+
 /** node:crypto is loaded on the first temp name, not when the CLI starts. */
 const randomHex = (bytes: number): string =>
   process.getBuiltinModule('node:crypto').randomBytes(bytes).toString('hex')
@@ -91,19 +119,12 @@ export const nodeFsAsync: FsOps = {
   async read(path, maxBytes) {
     const fh = await fsp.open(path, fs.constants.O_RDONLY)
     try {
-      const st = await fh.stat()
-      if (st.size > maxBytes) throw efbig(path, maxBytes)
-      // Read at most maxBytes + 1, so a file that grows after stat() is still refused.
-      const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1)
-      let length = 0
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, length, buf.length - length, length)
-        if (bytesRead === 0) break
-        length += bytesRead
-        if (length === buf.length) break
+      const file: OpenFile = {
+        size: async () => (await fh.stat()).size,
+        readAt: async (buf, offset, length, position) =>
+          (await fh.read(buf, offset, length, position)).bytesRead,
       }
-      if (length > maxBytes) throw efbig(path, maxBytes)
-      return buf.subarray(0, length)
+      return await runAsync(readBounded(file, path, maxBytes))
     } finally {
       await fh.close()
     }
@@ -157,39 +178,30 @@ export const nodeFsAsync: FsOps = {
   randomHex,
 }
 
+/** A synchronous lstat or stat as FsOps has it: null when the path does not exist. */
+function missingAsNull(stat: (path: string) => fs.Stats): (path: string) => FileStat | null {
+  return (path) => {
+    try {
+      return toStat(stat(path))
+    } catch (e) {
+      if (isMissing(e)) return null
+      throw e
+    }
+  }
+}
+
 export const nodeFsSync: FsOps = {
-  lstat(p) {
-    try {
-      return toStat(fs.lstatSync(p))
-    } catch (e) {
-      if (isMissing(e)) return null
-      throw e
-    }
-  },
-  stat(p) {
-    try {
-      return toStat(fs.statSync(p))
-    } catch (e) {
-      if (isMissing(e)) return null
-      throw e
-    }
-  },
+  lstat: missingAsNull((p) => fs.lstatSync(p)),
+  stat: missingAsNull((p) => fs.statSync(p)),
   realpath: (p) => fs.realpathSync(p),
   read(path, maxBytes) {
     const fd = fs.openSync(path, fs.constants.O_RDONLY)
     try {
-      const st = fs.fstatSync(fd)
-      if (st.size > maxBytes) throw efbig(path, maxBytes)
-      const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1)
-      let length = 0
-      for (;;) {
-        const n = fs.readSync(fd, buf, length, buf.length - length, length)
-        if (n === 0) break
-        length += n
-        if (length === buf.length) break
+      const file: OpenFile = {
+        size: () => fs.fstatSync(fd).size,
+        readAt: (buf, offset, length, position) => fs.readSync(fd, buf, offset, length, position),
       }
-      if (length > maxBytes) throw efbig(path, maxBytes)
-      return buf.subarray(0, length)
+      return runSync(readBounded(file, path, maxBytes))
     } finally {
       fs.closeSync(fd)
     }
