@@ -6,6 +6,8 @@
  *   vi.mock('electron', async () => (await import('../../tests/helpers/fake-electron')).electronModule())
  *   import { fake } from '../../tests/helpers/fake-electron'
  *
+ * (a test that launches main imports tests/helpers/launch-main.ts instead, which does the mocking)
+ *
  * What it models, and from where (electron/electron's source and documentation):
  *  - the window list and its lifecycle: `win.close()` emits a preventable 'close' synchronously and
  *    closes later; `win.destroy()` emits 'closed' synchronously, and the removal of the LAST window
