@@ -70,33 +70,33 @@ export function bitmapFirst(text: string): { first: number; count: number } | nu
   return first === -1 ? null : { first, count }
 }
 
-function infos(el: XmlElement): Map<string, string> {
-  const m = new Map<string, string>()
+/** The value of an object's first `<info name="…" value="…"/>` child of that name (one with a value). */
+function info(el: XmlElement, name: string): string | undefined {
   for (const c of el.children) {
-    if (c.name === 'info') {
-      const name = c.attrs.get('name')
+    if (c.name === 'info' && c.attrs.get('name') === name) {
       const value = c.attrs.get('value')
-      if (name !== undefined && value !== undefined && !m.has(name)) m.set(name, value)
+      if (value !== undefined) return value
     }
   }
-  return m
+  return undefined
 }
 
-interface Frame {
+/** A non-I/O ancestor and the one above it (a list from the nearest up to the root, never copied). */
+interface CpuSide {
   el: XmlElement
-  /** Node id of the nearest PCI ancestor (host bridge, bridge or device), if any. */
-  pci: string | null
-  /** Nearest non-I/O ancestor element (for locality). */
-  cpuSide: XmlElement | null
-  /** Ancestors (non-I/O) from the root down, for the NUMANode-child walk. */
-  cpuChain: XmlElement[]
+  up: CpuSide | null
 }
 
 /** What an object contributes to its children's frames. */
 interface ChildContext {
+  /** Node id of the nearest PCI ancestor (host bridge, bridge or device), if any. */
   pci: string | null
-  cpuSide: XmlElement | null
-  cpuChain: XmlElement[]
+  /** Nearest non-I/O ancestor element (for locality) and, through it, those above it. */
+  cpuSide: CpuSide | null
+}
+
+interface Frame extends ChildContext {
+  el: XmlElement
 }
 
 /** One hwloc XML import: the nodes made so far and what the walk learnt on the way. */
@@ -137,7 +137,7 @@ class HwlocImport {
 
   /** The NUMA node of an I/O object: its CPU-side ancestor's nodeset, else the nearest NUMANode child above. */
   private numaOf(f: Frame, label: string): number {
-    const ns = f.cpuSide?.attrs.get('nodeset')
+    const ns = f.cpuSide?.el.attrs.get('nodeset')
     if (ns !== undefined) {
       const b = bitmapFirst(ns)
       if (b) {
@@ -146,10 +146,8 @@ class HwlocImport {
         return Math.min(b.first, 1023)
       }
     }
-    for (let k = f.cpuChain.length - 1; k >= 0; k--) {
-      const numa = f.cpuChain[k]!.children.find(
-        (c) => c.name === 'object' && c.attrs.get('type') === 'NUMANode',
-      )
+    for (let up = f.cpuSide; up !== null; up = up.up) {
+      const numa = up.el.children.find((c) => c.name === 'object' && c.attrs.is('type', 'NUMANode'))
       if (numa) return Math.min(Number(numa.attrs.get('os_index') ?? 0) || 0, 1023)
     }
     warn(this.report, `${label}: no NUMA node found above it; assuming node 0`)
@@ -158,15 +156,14 @@ class HwlocImport {
 
   /** Iterative walk with explicit frames (the XML parser already bounds depth to 256). */
   walk(root: XmlElement): void {
-    const stack: Frame[] = [{ el: root, pci: null, cpuSide: null, cpuChain: [] }]
+    const stack: Frame[] = [{ el: root, pci: null, cpuSide: null }]
     while (stack.length > 0) {
       const f = stack.pop()!
       const el = f.el
-      const next =
-        el.name === 'object' ? this.object(f) : { pci: f.pci, cpuSide: f.cpuSide, cpuChain: f.cpuChain }
+      const next = el.name === 'object' ? this.object(f) : f
       for (let k = el.children.length - 1; k >= 0; k--) {
         const c = el.children[k]!
-        if (c.name === 'object') stack.push({ el: c, ...next })
+        if (c.name === 'object') stack.push({ el: c, pci: next.pci, cpuSide: next.cpuSide })
       }
     }
   }
@@ -175,25 +172,22 @@ class HwlocImport {
   private object(f: Frame): ChildContext {
     const el = f.el
     const type = el.attrs.get('type') ?? ''
-    const keep = { pci: f.pci, cpuSide: f.cpuSide, cpuChain: f.cpuChain }
     if (type === 'Bridge') {
       const bt = el.attrs.get('bridge_type') ?? ''
-      return { ...keep, pci: bt.startsWith('0-') ? this.hostBridge(f) : this.pciBridge(f) }
+      return { pci: bt.startsWith('0-') ? this.hostBridge(f) : this.pciBridge(f), cpuSide: f.cpuSide }
     }
-    if (type === 'PCIDev') return { ...keep, pci: this.pciDev(f) }
+    if (type === 'PCIDev') return { pci: this.pciDev(f), cpuSide: f.cpuSide }
     if (type === 'OSDev') {
       this.osDev(f)
-      return keep
+      return f
     }
     // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
-    if ((type === 'Package' || type === 'Socket') && this.cpu === null) this.cpu = cpuFrom(infos(el)) // Socket: hwloc 1.x
-    if (type === 'Machine' && !this.machineName) {
-      const info = infos(el)
-      this.machineName = info.get('DMIProductName') ?? info.get('HostName') ?? ''
-    }
-    if (f.pci === null) return { ...keep, cpuSide: el, cpuChain: [...f.cpuChain, el] }
+    if ((type === 'Package' || type === 'Socket') && this.cpu === null) this.cpu = cpuFrom(el) // Socket: hwloc 1.x
+    if (type === 'Machine' && !this.machineName)
+      this.machineName = info(el, 'DMIProductName') ?? info(el, 'HostName') ?? ''
+    if (f.pci === null) return { pci: null, cpuSide: { el, up: f.cpuSide } }
     this.counts.skippedObjects++
-    return keep
+    return f
   }
 
   private busRange(el: XmlElement): RegExpExecArray | null {
@@ -215,7 +209,7 @@ class HwlocImport {
     const id = this.uniqueId(hostBridgeId(domain, rootBus))
     const numaNode = this.numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
     // hwloc's I/O locality: the cpuset of the first non-I/O ancestor
-    const cpus = bitmapToCpuList(f.cpuSide?.attrs.get('cpuset') ?? '')
+    const cpus = bitmapToCpuList(f.cpuSide?.el.attrs.get('cpuset') ?? '')
     this.add({
       id,
       kind: 'host_bridge',
@@ -259,7 +253,7 @@ class HwlocImport {
       n.device = pt.device
       n.classCode = (pt.cls << 8) | (pt.progIf ?? 0)
     }
-    n.label = bridgeLabel(bdf, pt, infos(el))
+    n.label = bridgeLabel(bdf, pt, el)
     checkBus(this.report, bdf, f.pci!, this.bridgeBus)
     this.add(n)
     this.unknownKinds.add(id)
@@ -274,7 +268,7 @@ class HwlocImport {
     const bdf = this.busid(f, 'PCI device')
     const pt = parsePciType(el.attrs.get('pci_type') ?? '')
     const parent = this.nodeById.get(f.pci!)
-    const label = deviceLabel(bdf, pt, infos(el))
+    const label = deviceLabel(bdf, pt, el)
     // The function at 00.0 on a root bus is the host bridge's own pci_dev (e.g. 8086:2020).
     if (
       parent?.kind === 'host_bridge' &&
@@ -324,7 +318,7 @@ class HwlocImport {
     const list = this.osDevs.get(f.pci)
     if (list) list.push(name)
     else this.osDevs.set(f.pci, [name])
-    const model = infos(f.el).get('GPUModel')
+    const model = info(f.el, 'GPUModel')
     if (model && !this.osModels.has(f.pci)) this.osModels.set(f.pci, model)
   }
 
@@ -424,15 +418,15 @@ function hex(n: number, w: number): string {
   return n.toString(16).padStart(w, '0')
 }
 
-function cpuFrom(info: Map<string, string>): CpuSpec | null {
-  const v = info.get('CPUVendor')
-  const fam = info.get('CPUFamilyNumber')
+function cpuFrom(el: XmlElement): CpuSpec | null {
+  const v = info(el, 'CPUVendor')
+  const fam = info(el, 'CPUFamilyNumber')
   if (v === undefined || fam === undefined || !/^\d+$/.test(fam)) return null
   const family = Math.min(Number(fam), 0x1ff)
   const cpu: CpuSpec = { vendor: vendorOfCpuid(v) ?? 'other', family }
-  const model = info.get('CPUModelNumber')
+  const model = info(el, 'CPUModelNumber')
   if (model !== undefined && /^\d+$/.test(model)) cpu.model = Math.min(Number(model), 0xfff)
-  const name = info.get('CPUModel')
+  const name = info(el, 'CPUModel')
   if (name) cpu.name = clampLabel(name)
   return cpu
 }
@@ -441,8 +435,8 @@ function cpuFrom(info: Map<string, string>): CpuSpec | null {
  * A function's name as lstopo shows it: the file's own (GPUModel, PCIDevice infos), else the PCI ID
  * database's (pci.ids, as lspci and lstopo without names use), else the ids and class.
  */
-function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<string, string>): string {
-  const own = info.get('GPUModel') ?? info.get('PCIDevice')
+function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, el: XmlElement): string {
+  const own = info(el, 'GPUModel') ?? info(el, 'PCIDevice')
   if (own) return own
   if (pt)
     return (
@@ -452,8 +446,8 @@ function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<st
   return `PCI device ${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn}`
 }
 
-function bridgeLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, info: Map<string, string>): string {
-  const own = info.get('PCIDevice')
+function bridgeLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, el: XmlElement): string {
+  const own = info(el, 'PCIDevice')
   if (own) return own
   if (pt) return idsName(pt.vendor, pt.device, pt.cls << 8) ?? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)}`
   return `bridge ${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn}`

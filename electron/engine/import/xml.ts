@@ -21,7 +21,7 @@ import { ImportFailure } from './common'
 
 export interface XmlElement {
   name: string
-  attrs: Map<string, string>
+  attrs: XmlAttrs
   children: XmlElement[]
   /** Character data directly inside this element (not in children), trimmed pieces joined by ' '. */
   text: string
@@ -43,6 +43,76 @@ export const XML_MAX_DEPTH = 256
 export const XML_MAX_ELEMENTS = 500_000
 const MAX_TEXT = 1000
 
+/**
+ * The attributes of one element, kept as offsets into the document text: a name is compared in
+ * place and a value is cut out of the text only when asked for. An hwloc object carries a dozen
+ * attributes (cpusets, nodesets, indexes) of which the importer reads two or three, so a parse
+ * allocates four numbers per attribute instead of two strings and a map entry.
+ */
+export class XmlAttrs {
+  /** Name start, name end, value start, value end of each attribute, in document order. */
+  private readonly spans: number[] = []
+  /** The values that had entity references, decoded at parse time (by span index). */
+  private decoded: Map<number, string> | null = null
+
+  constructor(private readonly text: string) {}
+
+  get size(): number {
+    return this.spans.length >> 2
+  }
+
+  /** Span index of the attribute `name`, or -1. */
+  private find(name: string): number {
+    const { spans, text } = this
+    for (let k = 0; k < spans.length; k += 4) {
+      const start = spans[k]!
+      if (spans[k + 1]! - start === name.length && text.startsWith(name, start)) return k
+    }
+    return -1
+  }
+
+  has(name: string): boolean {
+    return this.find(name) !== -1
+  }
+
+  /** has() for the name at text[start, end) (the parser's duplicate check, without a copy). */
+  hasNameAt(start: number, end: number): boolean {
+    const { spans, text } = this
+    const len = end - start
+    for (let k = 0; k < spans.length; k += 4) {
+      const s = spans[k]!
+      if (spans[k + 1]! - s !== len) continue
+      let i = 0
+      while (i < len && text.charCodeAt(s + i) === text.charCodeAt(start + i)) i++
+      if (i === len) return true
+    }
+    return false
+  }
+
+  get(name: string): string | undefined {
+    const k = this.find(name)
+    if (k === -1) return undefined
+    const d = this.decoded?.get(k)
+    return d !== undefined ? d : this.text.slice(this.spans[k + 2]!, this.spans[k + 3]!)
+  }
+
+  /** Whether attribute `name` is there with exactly this value (compared in place). */
+  is(name: string, value: string): boolean {
+    const k = this.find(name)
+    if (k === -1) return false
+    const d = this.decoded?.get(k)
+    if (d !== undefined) return d === value
+    const start = this.spans[k + 2]!
+    return this.spans[k + 3]! - start === value.length && this.text.startsWith(value, start)
+  }
+
+  /** The parser's: one attribute (not a duplicate), with its decoded value when it had entities. */
+  add(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, decoded?: string): void {
+    if (decoded !== undefined) (this.decoded ??= new Map()).set(this.spans.length, decoded)
+    this.spans.push(nameStart, nameEnd, valueStart, valueEnd)
+  }
+}
+
 /** Maps string offsets to 1-based line and column in O(log n). */
 export class LineIndex {
   private readonly starts: number[] = [0]
@@ -61,11 +131,42 @@ export class LineIndex {
   }
 }
 
-const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
-/** One well-formed attribute (whitespace, name, '=', a quoted value without '<'), or the end of a tag. */
-const ATTR = /\s+([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y
-const TAG_END = /\s*(\/?)>/y
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
+
+/** Tab, line feed, vertical tab, form feed, carriage return, space: the ASCII part of /\s/. */
+function isAsciiSpaceCode(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+}
+
+/** /\s/ at `j`, looking at the regex only for a non-ASCII character. */
+function isSpace(text: string, j: number): boolean {
+  const c = text.charCodeAt(j)
+  return isAsciiSpaceCode(c) || (c > 0x7f && /\s/.test(text[j]!))
+}
+
+/** Whether text[from, to) is ASCII whitespace only (what trim() removes entirely, without a copy). */
+function isAsciiSpace(text: string, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) if (!isAsciiSpaceCode(text.charCodeAt(j))) return false
+  return true
+}
+
+/** [A-Za-z_:] */
+function isNameStart(c: number): boolean {
+  return ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f || c === 0x3a
+}
+
+/** [-A-Za-z0-9_:.] */
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e
+}
+
+/** End of the name [A-Za-z_:][-A-Za-z0-9_:.]* starting at `from`, or -1 when none starts there. */
+function nameEndAt(text: string, from: number, n: number): number {
+  if (from >= n || !isNameStart(text.charCodeAt(from))) return -1
+  let j = from + 1
+  while (j < n && isNameChar(text.charCodeAt(j))) j++
+  return j
+}
 
 export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
   return new XmlParser(text, options).parse()
@@ -75,13 +176,18 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
 class XmlParser {
   private readonly maxDepth: number
   private readonly maxElements: number
-  private readonly lines: LineIndex
+  /** Built on the first error only (start tags are located by lineColumnAhead()). */
+  private lines: LineIndex | null = null
   private readonly n: number
   private i: number
   private readonly stack: XmlElement[] = []
   private root: XmlElement | null = null
   private comments = 0
   private elements = 0
+  /** Line tracking for start tags, which come in increasing offsets: the line of `lineStart`. */
+  private line = 1
+  private lineStart = 0
+  private nextNewline: number
 
   constructor(
     private readonly text: string,
@@ -89,12 +195,24 @@ class XmlParser {
   ) {
     this.maxDepth = options.maxDepth ?? XML_MAX_DEPTH
     this.maxElements = options.maxElements ?? XML_MAX_ELEMENTS
-    this.lines = new LineIndex(text)
     this.n = text.length
     this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0
+    this.nextNewline = text.indexOf('\n')
+  }
+
+  /** 1-based line and column of `offset`, which must not be below the previous call's. */
+  private lineColumnAhead(offset: number): { line: number; column: number } {
+    const { text } = this
+    while (this.nextNewline !== -1 && this.nextNewline < offset) {
+      this.line++
+      this.lineStart = this.nextNewline + 1
+      this.nextNewline = text.indexOf('\n', this.lineStart)
+    }
+    return { line: this.line, column: offset - this.lineStart + 1 }
   }
 
   private fail(message: string, offset: number): never {
+    this.lines ??= new LineIndex(this.text)
     const loc = this.lines.at(Math.min(offset, this.text.length))
     throw new ImportFailure(`XML: ${message}`, loc)
   }
@@ -140,10 +258,10 @@ class XmlParser {
     while (this.i < n) {
       const lt = text.indexOf('<', this.i)
       if (lt === -1) {
-        this.addText(text.slice(this.i), this.i)
+        if (!isAsciiSpace(text, this.i, n)) this.addText(text.slice(this.i), this.i)
         break
       }
-      if (lt > this.i) this.addText(text.slice(this.i, lt), this.i)
+      if (lt > this.i && !isAsciiSpace(text, this.i, lt)) this.addText(text.slice(this.i, lt), this.i)
       this.i = lt
       this.markup()
     }
@@ -158,13 +276,17 @@ class XmlParser {
   /** The markup at the cursor ('<'): comment, processing instruction, CDATA, DOCTYPE, end or start tag. */
   private markup(): void {
     const { text, i } = this
-    if (text.startsWith('<!--', i)) return this.skipTo('-->', 4, 'comment is not closed (missing -->)', true)
-    if (text.startsWith('<?', i))
+    const next = text.charCodeAt(i + 1)
+    if (next === 0x2f /* / */) return this.endTag()
+    if (next === 0x3f /* ? */)
       return this.skipTo('?>', 2, 'processing instruction is not closed (missing ?>)')
-    if (text.startsWith('<![CDATA[', i)) return this.cdata()
-    if (text.startsWith('<!DOCTYPE', i) || text.startsWith('<!doctype', i)) return this.doctype()
-    if (text.startsWith('</', i)) return this.endTag()
-    if (text.startsWith('<!', i)) this.fail('unsupported markup declaration', i)
+    if (next === 0x21 /* ! */) {
+      if (text.startsWith('<!--', i))
+        return this.skipTo('-->', 4, 'comment is not closed (missing -->)', true)
+      if (text.startsWith('<![CDATA[', i)) return this.cdata()
+      if (text.startsWith('<!DOCTYPE', i) || text.startsWith('<!doctype', i)) return this.doctype()
+      this.fail('unsupported markup declaration', i)
+    }
     this.startTag()
   }
 
@@ -209,38 +331,38 @@ class XmlParser {
 
   private endTag(): void {
     const { text, i, n } = this
-    NAME.lastIndex = i + 2
-    const m = NAME.exec(text)
-    if (!m) this.fail('expected an element name after </', i + 2)
-    let j = i + 2 + m![0].length
-    while (j < n && /\s/.test(text[j]!)) j++
-    if (text[j] !== '>') this.fail(`expected '>' to end </${m![0]}`, j)
+    const nameEnd = nameEndAt(text, i + 2, n)
+    if (nameEnd === -1) this.fail('expected an element name after </', i + 2)
+    let j = nameEnd
+    while (j < n && isSpace(text, j)) j++
+    if (text.charCodeAt(j) !== 0x3e /* > */)
+      this.fail(`expected '>' to end </${text.slice(i + 2, nameEnd)}`, j)
     const top = this.stack.pop()
-    if (!top) this.fail(`closing tag </${m![0]}> without an open element`, i)
-    if (top!.name !== m![0])
+    if (!top) this.fail(`closing tag </${text.slice(i + 2, nameEnd)}> without an open element`, i)
+    // The open element's name, compared in place (no copy of the closing name).
+    if (top!.name.length !== nameEnd - i - 2 || !text.startsWith(top!.name, i + 2))
       this.fail(
-        `mismatched closing tag </${m![0]}>: <${top!.name}> opened at ${top!.line}:${top!.column} is still open`,
+        `mismatched closing tag </${text.slice(i + 2, nameEnd)}>: <${top!.name}> opened at ${top!.line}:${top!.column} is still open`,
         i,
       )
     this.i = j + 1
   }
 
   private startTag(): void {
-    const { text, i } = this
-    NAME.lastIndex = i + 1
-    const m = NAME.exec(text)
-    if (!m) this.fail(`'<' must start a tag`, i)
-    const loc = this.lines.at(i)
+    const { text, i, n } = this
+    const nameEnd = nameEndAt(text, i + 1, n)
+    if (nameEnd === -1) this.fail(`'<' must start a tag`, i)
+    const loc = this.lineColumnAhead(i)
     const el: XmlElement = {
-      name: m![0],
-      attrs: new Map(),
+      name: text.slice(i + 1, nameEnd),
+      attrs: new XmlAttrs(text),
       children: [],
       text: '',
       line: loc.line,
       column: loc.column,
     }
     if (++this.elements > this.maxElements) this.fail(`more than ${this.maxElements} elements`, i)
-    const { end: j, selfClosing } = this.attributes(el, i + 1 + m![0].length)
+    const { end: j, selfClosing } = this.attributes(el, nameEnd)
     const parent = this.stack[this.stack.length - 1]
     if (parent) parent.children.push(el)
     else if (this.root) this.fail(`a second root element <${el.name}>`, i)
@@ -254,22 +376,42 @@ class XmlParser {
   }
 
   /**
-   * The attributes of a start tag from offset `j` up to its '>' or '/>'. Well-formed attributes are
-   * read by one sticky regex each; at anything else the character loop below takes over and says
-   * what is wrong.
+   * The attributes of a start tag from offset `j` up to its '>' or '/>'. Well-formed attributes
+   * (ASCII whitespace, a name, '=', a quoted value without '<') are read here in one pass over
+   * their characters; at anything else attributesSlowly() takes over from the start of that
+   * attribute and says what is wrong (or reads what is right but unusual, such as non-ASCII
+   * whitespace).
    */
   private attributes(el: XmlElement, j: number): { end: number; selfClosing: boolean } {
-    const { text } = this
+    const { text, n } = this
     for (;;) {
-      TAG_END.lastIndex = j
-      const e = TAG_END.exec(text)
-      if (e) return { end: TAG_END.lastIndex, selfClosing: e[1] === '/' }
-      ATTR.lastIndex = j
-      const a = ATTR.exec(text)
-      if (!a || el.attrs.has(a[1]!)) return this.attributesSlowly(el, j)
-      const raw = a[2] ?? a[3]!
-      el.attrs.set(a[1]!, this.decode(raw, ATTR.lastIndex - 1 - raw.length))
-      j = ATTR.lastIndex
+      let k = j
+      while (k < n && isAsciiSpaceCode(text.charCodeAt(k))) k++
+      const c = text.charCodeAt(k)
+      if (c === 0x3e /* > */) return { end: k + 1, selfClosing: false }
+      if (c === 0x2f /* / */ && text.charCodeAt(k + 1) === 0x3e) return { end: k + 2, selfClosing: true }
+      if (k === j) return this.attributesSlowly(el, j)
+      const nameStart = k
+      const nameEnd = nameEndAt(text, k, n)
+      if (nameEnd === -1) return this.attributesSlowly(el, j)
+      k = nameEnd
+      while (k < n && isAsciiSpaceCode(text.charCodeAt(k))) k++
+      if (text.charCodeAt(k) !== 0x3d /* = */) return this.attributesSlowly(el, j)
+      k++
+      while (k < n && isAsciiSpaceCode(text.charCodeAt(k))) k++
+      const q = text.charCodeAt(k)
+      if (q !== 0x22 /* " */ && q !== 0x27 /* ' */) return this.attributesSlowly(el, j)
+      const start = k + 1
+      let amp = false
+      for (k = start; k < n; k++) {
+        const v = text.charCodeAt(k)
+        if (v === q || v === 0x3c /* < */) break
+        if (v === 0x26 /* & */) amp = true
+      }
+      if (k >= n || text.charCodeAt(k) !== q || el.attrs.hasNameAt(nameStart, nameEnd))
+        return this.attributesSlowly(el, j)
+      el.attrs.add(nameStart, nameEnd, start, k, amp ? this.decode(text.slice(start, k), start) : undefined)
+      j = k + 1
     }
   }
 
@@ -279,22 +421,22 @@ class XmlParser {
     const unclosed = `unexpected end of input: tag <${el.name}> is not closed`
     for (;;) {
       const ws = j
-      while (j < n && /\s/.test(text[j]!)) j++
+      while (j < n && isSpace(text, j)) j++
       if (j >= n) this.fail(unclosed, n)
       const c = text[j]
       if (c === '>') return { end: j + 1, selfClosing: false }
       if (c === '/' && text[j + 1] === '>') return { end: j + 2, selfClosing: true }
       if (j === ws) this.fail(`expected whitespace, '>' or '/>' in <${el.name}>`, j)
-      NAME.lastIndex = j
-      const a = NAME.exec(text)
-      if (!a) this.fail(`expected an attribute name in <${el.name}>`, j)
-      const attrName = a![0]
-      j += attrName.length
-      while (j < n && /\s/.test(text[j]!)) j++
+      const nameStart = j
+      const nameEnd = nameEndAt(text, j, n)
+      if (nameEnd === -1) this.fail(`expected an attribute name in <${el.name}>`, j)
+      const attrName = text.slice(j, nameEnd)
+      j = nameEnd
+      while (j < n && isSpace(text, j)) j++
       if (j >= n) this.fail(unclosed, n)
       if (text[j] !== '=') this.fail(`expected '=' after attribute ${attrName}`, j)
       j++
-      while (j < n && /\s/.test(text[j]!)) j++
+      while (j < n && isSpace(text, j)) j++
       if (j >= n) this.fail(unclosed, n)
       const q = text[j]
       if (q !== '"' && q !== "'") this.fail(`attribute ${attrName} value must be quoted`, j)
@@ -305,7 +447,13 @@ class XmlParser {
       const bad = raw.indexOf('<')
       if (bad !== -1) this.fail(`'<' inside the value of attribute ${attrName}`, j + 1 + bad)
       if (el.attrs.has(attrName)) this.fail(`duplicate attribute ${attrName}`, j)
-      el.attrs.set(attrName, this.decode(raw, j + 1))
+      el.attrs.add(
+        nameStart,
+        nameEnd,
+        j + 1,
+        end,
+        raw.indexOf('&') === -1 ? undefined : this.decode(raw, j + 1),
+      )
       j = end + 1
     }
   }
