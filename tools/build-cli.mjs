@@ -43,7 +43,7 @@ const ownSourcesArePure = {
 }
 
 /** The command modules electron/app/cli/lab.ts imports on demand, each bundled on its own. */
-const COMMANDS = ['p2p', 'qemu', 'info', 'run', 'exercises', 'class']
+const COMMANDS = ['p2p', 'topo', 'qemu', 'info', 'run', 'exercises', 'class']
 
 /** In the entry bundle, `import('./p2p')` loads the separately built out/cli/commands/p2p.mjs. */
 const commandsAreSeparate = {

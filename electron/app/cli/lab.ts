@@ -40,6 +40,10 @@ Commands:
   explain <file> <provider> <client>
                              Why the kernel decides what it does for one pair (BDFs), with the
                              kernel function, source file and era of every decision.
+  topo <file>                The machine as text, the way lstopo --of console prints its I/O
+                             tree: host bridges, ports and functions by depth, with ids, bus
+                             ranges, BARs, ACS and p2pmem (the app's topology "Text" download);
+                             takes --era/--cpu/--iommu/--disable-acs-redir.
   import <file> -o <out.p2plab>
                              Convert any supported input into a lab file, and report what the
                              format could not carry and what was assumed. Written as the app
@@ -99,6 +103,7 @@ const COMMANDS = new Map<string, Command>([
   ['p2p', async (io, args) => (await import('./p2p')).cmdP2p(io, args)],
   ['explain', async (io, args) => (await import('./p2p')).cmdExplain(io, args)],
   ['import', async (io, args) => (await import('./p2p')).cmdImport(io, args)],
+  ['topo', async (io, args) => (await import('./topo')).cmdTopo(io, args)],
   ['eras', async (io) => (await import('./info')).cmdEras(io)],
   ['sources', async (io) => (await import('./info')).cmdSources(io)],
   ['qemu', async (io, args) => (await import('./qemu')).cmdQemu(io, args)],

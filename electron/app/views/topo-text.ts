@@ -1,7 +1,7 @@
 /**
  * The topology as text, in the spirit of `lstopo --of console`: one line per object, indented by
  * depth, with the names, ids, class, BARs, ACS and the P2P role. Used by the app's "Text" export
- * (topology.text) and the CLI's `lab topo`.
+ * (topology.text) and the CLI's `lab topo` (cli/topo.ts).
  */
 import type { TopoNodeView } from '../../../shared/ipc/contract'
 import type { LabFile } from '../../../shared/model/topology'
