@@ -15,6 +15,12 @@ let page: Page
 let root: string
 const shot = (name: string) => shooter(page, 'this-machine-')(name)
 
+/** Click a download button; the file's suggested name and its text. */
+async function downloaded(selector: string): Promise<{ name: string; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)])
+  return { name: download.suggestedFilename(), text: readFileSync((await download.path())!, 'utf8') }
+}
+
 beforeAll(async () => {
   root = unpackFixture('qemu-pxb-skx-7.2')
   process.env['P2P_DMA_LAB_SYSFS_ROOT'] = root
@@ -48,12 +54,8 @@ describe('Import this machine', () => {
   })
 
   it('exports the filtered matrix as text', async () => {
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('[data-test="matrix-text"]'),
-    ])
-    const text = readFileSync((await download.path())!, 'utf8')
-    expect(download.suggestedFilename()).toMatch(/\.p2p\.txt$/)
+    const { name, text } = await downloaded('[data-test="matrix-text"]')
+    expect(name).toMatch(/\.p2p\.txt$/)
     expect(text).toContain('kernel era v7.2')
     expect(text).toMatch(/^0000:03:00\.0 .*BUS 0/m)
     expect(text).toMatch(/^0000:03:00\.0 .*BUS 4/m)
@@ -61,12 +63,8 @@ describe('Import this machine', () => {
   })
 
   it('exports the topology as text, like lstopo --of console', async () => {
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('[data-test="topology-text"]'),
-    ])
-    const text = readFileSync((await download.path())!, 'utf8')
-    expect(download.suggestedFilename()).toMatch(/\.topology\.txt$/)
+    const { name, text } = await downloaded('[data-test="topology-text"]')
+    expect(name).toMatch(/\.topology\.txt$/)
     expect(text).toMatch(/^Machine "/)
     expect(text).toContain('era v7.2')
     expect(text).toMatch(/^ +HostBridge 0000:\[00-/m)

@@ -271,3 +271,47 @@ describe('bad input and usage', () => {
       expect(r.stdout).toContain(e)
   })
 })
+
+/** `lab topo`: lstopo --of console's I/O tree, from the same functions as the app's topology Text download. */
+describe('lab topo', () => {
+  it('prints the tree depth-first with ids, bus ranges, ACS and BARs', async () => {
+    const r = await run(['topo', 'labs/T1-intel.p2plab'])
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split('\n')
+    expect(lines[0]).toMatch(/^Machine "/)
+    expect(lines[1]).toBe('  era v6.12, IOMMU off, CPU intel family 0x6 (Skylake-Server)')
+    const hb = lines.findIndex((l) => /^ {2}HostBridge 0000:\[00-/.test(l))
+    const rp = lines.findIndex((l) => l.startsWith('    PCIBridge (root port) '))
+    const usp = lines.findIndex((l) => l.startsWith('      PCIBridge (switch upstream port) '))
+    const gpu = lines.findIndex((l) => l.startsWith('          PCI 0000:03:00.0 '))
+    expect(hb).toBeGreaterThan(0)
+    expect(rp).toBeGreaterThan(hb)
+    expect(usp).toBeGreaterThan(rp)
+    expect(gpu).toBeGreaterThan(usp)
+    expect(r.stdout).toMatch(/^ +BAR\d \d+[KMGT]? @0x[0-9a-f]+ \((64|32)-bit (pref|non-pref)\)$/m)
+    expect(r.stdout).toMatch(/^ +ACS cap /m)
+    expect(r.stdout.endsWith('\n')).toBe(true)
+  })
+
+  it('applies --era and --iommu like lab p2p', async () => {
+    const r = await run(['topo', 'labs/T1-intel.p2plab', '--era', 'v5.4', '--iommu', 'on'])
+    expect(r.code).toBe(0)
+    expect(r.stdout.split('\n')[1]).toMatch(/^ {2}era v5\.4, IOMMU on,/)
+  })
+
+  it('reads real machines: an hwloc file, with its notes on stderr', async () => {
+    const r = await run(['topo', 'real/hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.nocomments.xml'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/^note: imported .* as hwloc/m)
+    expect(r.stdout.match(/^ +HostBridge /gm)!.length).toBeGreaterThan(1)
+    expect(r.stdout).toMatch(/Tesla V100/)
+  })
+
+  it('refuses what it cannot read with a located error and exit 2', async () => {
+    expect((await run(['topo'])).code).toBe(2)
+    const bad = await run(['topo', 'bad.p2plab'], { 'bad.p2plab': '{"format": "p2plab",\n  "machine": 3 }' })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/bad\.p2plab/)
+    expect(bad.stdout).toBe('')
+  })
+})
