@@ -72,9 +72,20 @@ export function* preadDirect(
     (n) => n.toString(),
   )
   function* body(): Call<KResult<bigint>> {
-    const r = yield* blkdevDirectIO(k, mm, disk, buf, len)
+    const r = yield* blkdevDirectIO(k, { mm, disk, buf, len })
     return r
   }
+}
+
+/**
+ * One O_DIRECT read as block/fops.c hands it down: the block device, and the iov_iter over the
+ * user buffer (the process's mm, the buffer's address, the byte count).
+ */
+interface DirectRead {
+  mm: string
+  disk: PciDev
+  buf: Vaddr
+  len: bigint
 }
 
 /**
@@ -84,13 +95,8 @@ export function* preadDirect(
  *
  * Errnos: -EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO, -ENOMEM, -EIO.
  */
-function* blkdevDirectIO(
-  k: Kernel,
-  mm: string,
-  disk: PciDev,
-  buf: Vaddr,
-  len: bigint,
-): Call<KResult<bigint>> {
+function* blkdevDirectIO(k: Kernel, rd: DirectRead): Call<KResult<bigint>> {
+  const { disk, buf, len } = rd
   const f = frame(k, '__blkdev_direct_IO', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'ENOMEM', 'EIO'])
   return yield* kcall(f, { bdev: diskName(disk), count: sizeStr(len) }, body(), (n) => n.toString())
   function* body(): Call<KResult<bigint>> {
@@ -101,7 +107,7 @@ function* blkdevDirectIO(
       aligned ? 'aligned' : 'O_DIRECT needs block-aligned buffers',
     )
     if (!aligned) return fail(kerr('EINVAL', f.fn, 'unaligned O_DIRECT request'))
-    const pinned = yield* bioIovIterGetPages(k, mm, disk, buf, len / PAGE_SIZE)
+    const pinned = yield* bioIovIterGetPages(k, rd)
     if (!pinned.ok) return pinned
     const sgt = `rq:${diskName(disk)}`
     const rq =
@@ -137,13 +143,9 @@ function* blkdevDirectIO(
  *
  * Errnos: the GUP errnos (-EINVAL, -EFAULT, -EOPNOTSUPP, -EREMOTEIO).
  */
-function* bioIovIterGetPages(
-  k: Kernel,
-  mm: string,
-  disk: PciDev,
-  buf: Vaddr,
-  npages: bigint,
-): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
+function* bioIovIterGetPages(k: Kernel, rd: DirectRead): Call<KResult<{ runs: PageRange[]; pin: boolean }>> {
+  const { mm, disk, buf } = rd
+  const npages = rd.len / PAGE_SIZE
   const f = frame(k, '__bio_iov_iter_get_pages', ['EINVAL', 'EFAULT', 'EOPNOTSUPP', 'EREMOTEIO', 'EEXIST'])
   return yield* kcall(
     f,

@@ -29,8 +29,8 @@ import { behaves, has as inEra, pick } from '../era/index'
 import { frame, kcall, type Call, type Frame } from '../core/step'
 import { warnOn } from '../core/warn'
 import { Tx, type PageRun, type PagesHole, type VmArea } from '../core/world'
-import { handleMmFault } from '../mm/fault'
-import { devicePrivateFaultCall, moveToRam, pageType, vmaIsFsdax } from '../mm/devmem'
+import { handleMmFault, type FaultAt } from '../mm/fault'
+import { doSwapPageDevicePrivate, moveToRam, pageType, vmaIsFsdax } from '../mm/devmem'
 import { flagStr, hasFlag, pageAt, pteAt, ptesOverlapping, updatePages, vmaAt } from '../mm/mm'
 
 /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h): a FOLL_PIN pin adds 1024 to a small folio's refcount. */
@@ -675,7 +675,14 @@ function* getUserPages(k: Kernel, q: GupArgs): Call<KResult<GupResult>> {
       let upto = vaddr(start + nr * PAGE_SIZE)
       if (vma.vm_end < upto) upto = vma.vm_end
       for (const [, p] of ptesOverlapping(k.world, mm, va, upto)) if (p.va > va && p.va < upto) upto = p.va
-      const fr = yield* faultinPage(k, mm, vk, vma, va, (upto - va) / PAGE_SIZE, has(flags, 'FOLL_WRITE'))
+      const at: FaultAt = {
+        mm,
+        vmaKey: vk,
+        va,
+        npages: (upto - va) / PAGE_SIZE,
+        write: has(flags, 'FOLL_WRITE'),
+      }
+      const fr = yield* faultinPage(k, vma, at)
       if (!fr.ok) {
         err = fail(fr.error)
         break
@@ -827,36 +834,19 @@ export function* checkVmaFlags(k: Kernel, vma: VmArea, flags: readonly FollFlag[
 }
 
 /**
- * faultinPage - fault in missing pages for GUP.
+ * faultinPage - fault in missing pages for GUP: `at` is the fault it hands to handle_mm_fault().
  * Mirrors mm/gup.c: faultin_page() -> handle_mm_fault().
  *
  * Errnos: -EFAULT (VM_FAULT_SIGBUS: the lab only faults anonymous memory).
  */
-function* faultinPage(
-  k: Kernel,
-  mm: string,
-  vk: string,
-  vma: VmArea,
-  va: Vaddr,
-  n: bigint,
-  write: boolean,
-): Call<KResult<void>> {
+function* faultinPage(k: Kernel, vma: VmArea, at: FaultAt): Call<KResult<void>> {
+  const { mm, va, npages } = at
   const f = frame(k, 'faultin_page', ['EFAULT'])
-  return yield* kcall(f, { address: hex(va), pages: n.toString() }, body())
+  return yield* kcall(f, { address: hex(va), pages: npages.toString() }, body())
   function* body(): Call<KResult<void>> {
     const swp = pteAt(k.world, mm, va)
-    if (swp && swp[1].swp === 'device_private') {
-      const dp = frame(k, 'do_swap_page', [])
-      yield dp.enter({ address: hex(va) })
-      yield dp.check(
-        'is_device_private_entry(entry)',
-        true,
-        `the page lives in DEVICE_PRIVATE memory: ${devicePrivateFaultCall(k)}`,
-      )
-      const m = yield* moveToRam(k, mm, va, n, 'fault')
-      yield dp.ret(m.ok ? '0' : 'VM_FAULT_SIGBUS')
-      return m
-    }
+    if (swp && swp[1].swp === 'device_private')
+      return yield* doSwapPageDevicePrivate(k, mm, va, npages, 'the page lives in DEVICE_PRIVATE memory')
     const anon = vma.file === null
     yield f.check(
       'anonymous VMA?',
@@ -866,7 +856,7 @@ function* faultinPage(
         : `the lab only faults anonymous memory; ${vma.file} has no fault handler here`,
     )
     if (!anon) return fail(kerr('EFAULT', f.fn, 'handle_mm_fault() returned VM_FAULT_SIGBUS'))
-    return yield* handleMmFault(k, { mm, vmaKey: vk, va, npages: n, write })
+    return yield* handleMmFault(k, at)
   }
 }
 

@@ -226,6 +226,26 @@ export function devicePrivateFaultCall(k: Kernel): string {
 }
 
 /**
+ * do_swap_page() on a device-private entry: is_device_private_entry(), then the era's
+ * devicePrivateFaultCall() moves the pages back to system RAM (mm/memory.c: do_swap_page(); the
+ * driver's migrate_to_ram is lib/test_hmm.c dmirror_devmem_fault()). `why` says who touched the page.
+ */
+export function* doSwapPageDevicePrivate(
+  k: Kernel,
+  mm: string,
+  va: Vaddr,
+  npages: bigint,
+  why: string,
+): Call<KResult<void>> {
+  const dp = frame(k, 'do_swap_page', [])
+  yield dp.enter({ address: hex(va) })
+  yield dp.check('is_device_private_entry(entry)', true, `${why}: ${devicePrivateFaultCall(k)}`)
+  const m = yield* moveToRam(k, mm, va, npages, 'fault')
+  yield dp.ret(m.ok ? '0' : 'VM_FAULT_SIGBUS')
+  return m
+}
+
+/**
  * The driver's copy step of a migration: lib/test_hmm.c dmirror_migrate_alloc_and_copy() (5.8+), or
  * before 5.4 the migrate_vma_ops.alloc_and_copy callback the one-shot migrate_vma() called.
  */
@@ -277,20 +297,13 @@ function* migrateVmaFinalize(
   yield fin.ret('void')
 }
 
-/** Replace the PTEs of [va, va+n) with one run. */
+/** Replace the PTEs of [va, va+n) with one run whose entry is `p`. */
 function replacePtes(
   tx: Tx,
   mm: string,
   va: Vaddr,
   n: bigint,
-  p: {
-    pfn: Pfn
-    present: boolean
-    writable: boolean
-    special: boolean
-    devmap: boolean
-    swp?: 'device_private'
-  },
+  p: Omit<PteRun, 'mm' | 'va' | 'npages'>,
 ): void {
   const hit = pteAt(tx.world, mm, va)!
   const [key, old] = hit

@@ -19,6 +19,16 @@ export interface FaultAt {
 }
 
 /**
+ * struct vm_fault as do_fault() hands it to the driver's ->fault() and on to vmf_insert_pfn()
+ * (include/linux/mm.h: vmf->vma, vmf->address), with the run of pages the lab faults in one step.
+ */
+export interface VmFault {
+  vma: VmArea
+  address: Vaddr
+  npages: bigint
+}
+
+/**
  * handleMmFault - populate `npages` not-present PTEs of an anonymous VMA starting at va.
  * Mirrors mm/memory.c: handle_mm_fault() -> __handle_mm_fault() -> do_anonymous_page().
  *
@@ -89,7 +99,7 @@ export function* handlePfnFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
       false,
       `no: ${v.file ?? 'a file'} mapping with vm_ops = ${v.vm_ops}: handle_pte_fault() -> do_fault()`,
     )
-    const r = yield* doFault(k, v, va, npages)
+    const r = yield* doFault(k, { vma: v, address: va, npages })
     return r.ok ? ok(undefined) : r
   }
 }
@@ -101,13 +111,14 @@ export function* handlePfnFault(k: Kernel, q: FaultAt): Call<KResult<void>> {
  * Errnos: -EFAULT (VM_FAULT_SIGBUS from ->fault()).
  * Simplification: fault-around and the read/COW/shared split are folded into one call.
  */
-function* doFault(k: Kernel, v: VmArea, va: Vaddr, npages: bigint): Call<KResult<string>> {
+function* doFault(k: Kernel, vmf: VmFault): Call<KResult<string>> {
+  const { vma: v, address: va } = vmf
   const f = frame(k, 'do_fault', ['EFAULT'])
   return yield* kcall(f, { address: hex(va) }, body(), (x) => x)
   function* body(): Call<KResult<string>> {
     yield f.check('vma->vm_ops->fault', true, `${v.vm_ops} has a ->fault() handler: __do_fault() calls it`)
     const driver = v.vm_ops!.replace(/_pfn_vm_ops$/, '')
-    const r = yield* driverPfnFault(k, driver, v, va, npages)
+    const r = yield* driverPfnFault(k, driver, vmf)
     if (!r.ok) return r
     yield f.check(
       'ret & VM_FAULT_NOPAGE',
@@ -127,13 +138,8 @@ function* doFault(k: Kernel, v: VmArea, va: Vaddr, npages: bigint): Call<KResult
  * Simplification: an illustrative `<driver>_mmap_fault`; no memory_lock, no check that the BAR's
  * memory decode is enabled (vfio returns VM_FAULT_SIGBUS then).
  */
-function* driverPfnFault(
-  k: Kernel,
-  driver: string,
-  v: VmArea,
-  va: Vaddr,
-  npages: bigint,
-): Call<KResult<string>> {
+function* driverPfnFault(k: Kernel, driver: string, vmf: VmFault): Call<KResult<string>> {
+  const { vma: v, address: va } = vmf
   const f = driverFrame(
     k,
     `${driver}_mmap_fault`,
@@ -149,7 +155,7 @@ function* driverPfnFault(
       true,
       `page ${(va - v.vm_start) / PAGE_SIZE} of the VMA is BAR pfn ${hex(pfn)} (phys ${hex(pfn * PAGE_SIZE)})`,
     )
-    return yield* vmfInsertPfn(k, v, va, pfn, npages)
+    return yield* vmfInsertPfn(k, vmf, pfn)
   }
 }
 
@@ -169,13 +175,8 @@ function* driverPfnFault(
  * (L1TF) and track_pfn_insert() (x86 PAT) are not modelled. One step inserts `npages` PTEs.
  */
 // long: vmf_insert_pfn_prot() check by check (the VMA range, the four BUG_ON conditions, the populated PTE), each a step the learner stops at
-export function* vmfInsertPfn(
-  k: Kernel,
-  v: VmArea,
-  va: Vaddr,
-  pfn: Pfn,
-  npages: bigint,
-): Call<KResult<string>> {
+export function* vmfInsertPfn(k: Kernel, vmf: VmFault, pfn: Pfn): Call<KResult<string>> {
+  const { vma: v, address: va, npages } = vmf
   const outer = frame(k, 'vmf_insert_pfn', ['EFAULT'])
   const f = frame(k, 'vmf_insert_pfn_prot', ['EFAULT'])
   return yield* kcall(

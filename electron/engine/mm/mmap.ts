@@ -11,7 +11,7 @@ import { behaves } from '../era/index'
 import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
 import type { KName } from '../era/index'
 import { Tx, type VmArea } from '../core/world'
-import type { PciDev } from '../topology/types'
+import type { Bar, PciDev } from '../topology/types'
 import {
   flagStr,
   hasFlag,
@@ -180,6 +180,18 @@ function* callMmap(k: Kernel, vma: string, hook: MmapHook): Call<KResult<void>> 
 }
 
 /**
+ * What remap_pfn_range(vma, addr, pfn, size, prot) and io_remap_pfn_range() are asked to map:
+ * `size` bytes of pfns from `first`, at `addr` in the VMA `vma`, with the protection `prot`.
+ */
+export interface PfnRemap {
+  vma: string
+  addr: Vaddr
+  first: Pfn
+  size: bigint
+  prot: string
+}
+
+/**
  * remapPfnRange - map a physical range (no struct page needed) into a VMA.
  * Mirrors mm/memory.c: remap_pfn_range() / remap_pfn_range_notrack().
  *
@@ -192,13 +204,10 @@ function* callMmap(k: Kernel, vma: string, hook: MmapHook): Call<KResult<void>> 
  */
 export function* remapPfnRange(
   k: Kernel,
-  vma: string,
-  addr: Vaddr,
-  first: Pfn,
-  size: bigint,
-  prot: string,
+  r: PfnRemap,
   fnName: KName = 'remap_pfn_range',
 ): Call<KResult<void>> {
+  const { vma, addr, first, size, prot } = r
   const f = frame(k, fnName, ['EINVAL'])
   return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size), prot }, body())
   function* body(): Call<KResult<void>> {
@@ -254,19 +263,12 @@ export function* remapPfnRange(
  * Errnos: as remap_pfn_range().
  * Simplification: the lab's machines have no memory encryption, so pgprot_decrypted() is a no-op.
  */
-export function* ioRemapPfnRange(
-  k: Kernel,
-  vma: string,
-  addr: Vaddr,
-  first: Pfn,
-  size: bigint,
-  prot: string,
-): Call<KResult<void>> {
+export function* ioRemapPfnRange(k: Kernel, r: PfnRemap): Call<KResult<void>> {
   const f = frame(k, 'io_remap_pfn_range', ['EINVAL'])
-  return yield* kcall(f, { addr: hex(addr), pfn: hex(first), size: sizeStr(size) }, body())
+  return yield* kcall(f, { addr: hex(r.addr), pfn: hex(r.first), size: sizeStr(r.size) }, body())
   function* body(): Call<KResult<void>> {
     yield f.check('pgprot_decrypted(prot)', true, 'no SME/TDX on this machine: the protection is unchanged')
-    return yield* remapPfnRange(k, vma, addr, first, size, prot)
+    return yield* remapPfnRange(k, r)
   }
 }
 
@@ -319,10 +321,8 @@ export function barMmapHook(dev: PciDev, bar: number, io: boolean): MmapHook {
       const tx = new Tx(k.world).set('vmas', vma, { ...v, vm_page_prot: 'pgprot_writecombine', vm_ops: null })
       yield f.mutate(tx.deltas, 'vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot)')
       const first = mkPfn((BigInt(b.start) + off) >> 12n)
-      const r = io
-        ? yield* ioRemapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
-        : yield* remapPfnRange(k, vma, v.vm_start, first, len, 'pgprot_writecombine')
-      return r
+      const remap: PfnRemap = { vma, addr: v.vm_start, first, size: len, prot: 'pgprot_writecombine' }
+      return io ? yield* ioRemapPfnRange(k, remap) : yield* remapPfnRange(k, remap)
     }
   }
 }
@@ -444,28 +444,21 @@ export function sysfsResourceMmapHook(dev: PciDev, bar: number, wc: boolean): Mm
         `vm_pgoff ${hex(v.vm_pgoff)} + ${nr} pages vs BAR${bar} ${size} pages`,
       )
       if (!fits || !b) return fail(kerr('EINVAL', f.fn, 'the requested range is outside the BAR'))
-      return yield* pciMmapResourceRange(k, dev, bar, vma, wc)
+      return yield* pciMmapResourceRange(k, b, vma, wc)
     }
   }
 }
 
 /**
- * pciMmapResourceRange - set up the VMA for a BAR and map it.
+ * pciMmapResourceRange - set up the VMA for a BAR (the resource pci_mmap_resource() checked) and map it.
  * Mirrors drivers/pci/mmap.c: pci_mmap_resource_range().
  *
  * Errnos: -EINVAL (from io_remap_pfn_range()).
  */
-function* pciMmapResourceRange(
-  k: Kernel,
-  dev: PciDev,
-  bar: number,
-  vma: string,
-  wc: boolean,
-): Call<KResult<void>> {
+function* pciMmapResourceRange(k: Kernel, b: Bar, vma: string, wc: boolean): Call<KResult<void>> {
   const f = frame(k, 'pci_mmap_resource_range', ['EINVAL'])
-  return yield* kcall(f, { bar: String(bar), write_combine: String(wc) }, body())
+  return yield* kcall(f, { bar: String(b.index), write_combine: String(wc) }, body())
   function* body(): Call<KResult<void>> {
-    const b = dev.bars.find((x) => x.index === bar)!
     const v = k.world.vmas[vma]!
     const prot = wc ? 'pgprot_writecombine' : 'pgprot_device'
     const nv: VmArea = {
@@ -479,7 +472,8 @@ function* pciMmapResourceRange(
       tx.deltas,
       `vm_pgoff += pci_resource_start() >> PAGE_SHIFT (${hex(nv.vm_pgoff)}); vm_ops = &pci_phys_vm_ops (.access = generic_access_phys); prot = ${prot}`,
     )
-    return yield* ioRemapPfnRange(k, vma, v.vm_start, mkPfn(nv.vm_pgoff), v.vm_end - v.vm_start, prot)
+    const size = v.vm_end - v.vm_start
+    return yield* ioRemapPfnRange(k, { vma, addr: v.vm_start, first: mkPfn(nv.vm_pgoff), size, prot })
   }
 }
 

@@ -57,12 +57,11 @@ import {
 import { deviceTestP2pStep, hmmRangeDmaMap, rfcDeviceMmapHook } from '../hmm/rfc'
 import {
   daxMmapHook,
-  devicePrivateFaultCall,
   devmemInEra,
   devmemPgmapId,
+  doSwapPageDevicePrivate,
   memremapPages,
   migrateToDevice,
-  moveToRam,
 } from '../mm/devmem'
 import { handleMmFault, handlePfnFault } from '../mm/fault'
 import { doMprotect, exitMmap } from '../mm/mprotect'
@@ -858,18 +857,10 @@ function* cpuTouch(k: Kernel, mm: string, start: Vaddr, len: bigint, write: bool
       continue
     }
     if (p && p[1].swp === 'device_private') {
-      const dp = frame(k, 'do_swap_page', [])
-      yield dp.enter({ address: hex(va) })
-      yield dp.check(
-        'is_device_private_entry(entry)',
-        true,
-        `the CPU cannot read device-private memory: ${devicePrivateFaultCall(k)}`,
-      )
       // one fault migrates the pages the access touches (dmirror_devmem_fault migrates one page per fault)
       const runEnd = p[1].va + p[1].npages * PAGE_SIZE
       const n = ((runEnd < end ? runEnd : end) - va) / PAGE_SIZE
-      yield* moveToRam(k, mm, va, n, 'fault')
-      yield dp.ret('0')
+      yield* doSwapPageDevicePrivate(k, mm, va, n, 'the CPU cannot read device-private memory')
       continue
     }
     const upto = nextPteStart(k.world, mm, va, v[1].vm_end < end ? v[1].vm_end : end)
