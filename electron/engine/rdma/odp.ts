@@ -75,6 +75,20 @@ export function* ibUmemOdpGet(k: Kernel, reg: MrRegistration): Call<KResult<void
 }
 
 /**
+ * One NIC access that may fault on an ODP MR, as the driver's page-fault handler hands it to
+ * ib_umem_odp_map_dma_and_lock(): the MR, user_virt, bcnt, whether the access writes (the access
+ * mask's ODP_WRITE_ALLOWED_BIT), and the lab's `race` (an invalidation runs between
+ * mmap_read_unlock() and umem_mutex, so mmu_interval_read_retry() sends the loop round again).
+ */
+export interface OdpAccess {
+  mr: string
+  addr: Vaddr
+  len: bigint
+  write: boolean
+  race: boolean
+}
+
+/**
  * ibUmemOdpMapDmaAndLock - fault pages of an ODP MR into the NIC's translation table.
  * Mirrors drivers/infiniband/core/umem_odp.c: ib_umem_odp_map_dma_and_lock():
  * bounds check (-EFAULT); range.default_flags = HMM_PFN_REQ_FAULT (| HMM_PFN_REQ_WRITE);
@@ -87,14 +101,8 @@ export function* ibUmemOdpGet(k: Kernel, reg: MrRegistration): Call<KResult<void
  * Simplification: the timeout is a retry count of 3; the mutex is released by the caller's step.
  */
 // long: the again/retry loop of ib_umem_odp_map_dma_and_lock() (read_begin, hmm_range_fault, -EBUSY, the race, umem_mutex, read_retry) reads best in one piece
-export function* ibUmemOdpMapDmaAndLock(
-  k: Kernel,
-  name: string,
-  start: Vaddr,
-  bcnt: bigint,
-  write: boolean,
-  race: boolean,
-): Call<KResult<bigint>> {
+export function* ibUmemOdpMapDmaAndLock(k: Kernel, a: OdpAccess): Call<KResult<bigint>> {
+  const { mr: name, addr: start, len: bcnt, write, race } = a
   const u = k.world.odps[name]!
   const f = frame(k, 'ib_umem_odp_map_dma_and_lock', ['EFAULT', 'EPERM', 'EBUSY'])
   return yield* kcall(
@@ -275,7 +283,7 @@ export function* rdmaAccess(
           : 'a translation is missing: the NIC raises a page-fault event',
       )
       if (hit) return ok(len)
-      const r = yield* ibUmemOdpMapDmaAndLock(k, name, addr, len, write, race)
+      const r = yield* ibUmemOdpMapDmaAndLock(k, { mr: name, addr, len, write, race })
       if (!r.ok) {
         yield f.check(
           'pagefault_single_data_segment() < 0',
