@@ -38,6 +38,7 @@ import {
   mmuIntervalNotifierInsert,
   mmuIntervalReadBegin,
   mmuIntervalReadRetry,
+  setDevPte,
   zapDevPtes,
 } from '../mm/notifier'
 import { pciDev } from '../p2pdma/pci'
@@ -578,7 +579,7 @@ export function* mirrorDeviceFault(
           const devPriv = pageAt(k.world, e.pfn)?.pgmap
           const own = !!devPriv && k.world.pgmaps[devPriv]?.type === 'MEMORY_DEVICE_PRIVATE'
           const at = vaddr(va + e.idx * PAGE_SIZE)
-          tx.set('devptes', `${notifier}:${hex(at)}`, {
+          setDevPte(tx, {
             owner: notifier,
             dev: dev.id,
             va: at,

@@ -15,7 +15,7 @@ import { driverFrame, frame, kcall, type Call, type Frame } from '../core/step'
 import { Tx, type HmmEntryRun } from '../core/world'
 import { pageAt, vmaAt } from '../mm/mm'
 import type { MmapHook } from '../mm/mmap'
-import { mmuIntervalNotifierInsert } from '../mm/notifier'
+import { mmuIntervalNotifierInsert, setDevPte } from '../mm/notifier'
 import { deviceTestP2p } from '../p2pdma/distance-many'
 import type { PciDev } from '../topology/types'
 import { hmmRangeFault, type HmmReq } from './hmm'
@@ -192,7 +192,7 @@ function* rfcDmaMapRest(
   for (const e of final) {
     if (e.dma === null) continue
     const at = vaddr(start + e.idx * PAGE_SIZE)
-    tx.set('devptes', `${nid}:${hex(at)}`, {
+    setDevPte(tx, {
       owner: nid,
       dev: device.id,
       va: at,

@@ -159,6 +159,14 @@ export function* mmuNotifierInvalidate(
   }
 }
 
+/**
+ * Write a run of a device's page table (an ODP MR's MTT, an HMM mirror's device page table) under
+ * its key, `${owner}:${hex(va)}`.
+ */
+export function setDevPte(tx: Tx, run: DevPteRun): void {
+  tx.set('devptes', `${run.owner}:${hex(run.va)}`, run)
+}
+
 /** Remove (zap) the device PTEs of `owner` inside [start, end), splitting runs at the edges. */
 export function zapDevPtes(tx: Tx, owner: string, start: bigint, end: bigint): DevPteRun[] {
   const gone: DevPteRun[] = []
@@ -170,7 +178,7 @@ export function zapDevPtes(tx: Tx, owner: string, start: bigint, end: bigint): D
     if (r.va < start) tx.set('devptes', key, { ...r, npages: (start - r.va) / PAGE_SIZE })
     if (rEnd > end) {
       const skip = (end - r.va) / PAGE_SIZE
-      tx.set('devptes', `${owner}:${hex(end)}`, {
+      setDevPte(tx, {
         ...r,
         va: vaddr(end),
         npages: r.npages - skip,

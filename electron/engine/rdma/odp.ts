@@ -15,6 +15,7 @@ import {
   mmuIntervalReadBegin,
   mmuIntervalReadRetry,
   mmuNotifierInvalidate,
+  setDevPte,
 } from '../mm/notifier'
 import type { PciDev } from '../topology/types'
 import type { MrRegistration } from './umem'
@@ -213,7 +214,7 @@ function* odpMapPages(
     if (e.pfn === null) continue
     const at = vaddr(first + e.idx * PAGE_SIZE)
     const dma = e.dma ?? dmaAddr(pfnToPhys(e.pfn))
-    tx.set('devptes', `${u.notifier}:${hex(at)}`, {
+    setDevPte(tx, {
       owner: u.notifier,
       dev: u.dev,
       va: at,
