@@ -26,7 +26,7 @@ import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
 import { bitmapToCpuList } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
-import { parseXml, type XmlElement } from './xml'
+import { parseXmlRooted, type XmlElement } from './xml'
 import { idsName } from '../pciids/names'
 import type { LabFile } from '../../../shared/model/topology'
 
@@ -336,13 +336,8 @@ class HwlocImport {
 }
 
 export function importHwloc(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
-  const doc = parseXml(text)
+  const doc = parseXmlRooted(text, 'hwloc XML', 'topology')
   const root = doc.root
-  if (root.name !== 'topology')
-    throw new ImportFailure(`hwloc XML: root element is <${root.name}>, expected <topology>`, {
-      line: root.line,
-      column: root.column,
-    })
   const version = root.attrs.get('version') ?? '1.x'
   const report = newReport('hwloc-xml', fileName)
   if (!/^(1\.x|1\.\d+|2\.\d+|3\.\d+)$/.test(version))

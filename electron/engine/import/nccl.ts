@@ -33,7 +33,7 @@ import { assignBusEnds } from './common'
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
 import { bitmapToCpuList } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
-import { parseXml, type XmlElement } from './xml'
+import { parseXmlRooted, type XmlElement } from './xml'
 
 /**
  * NCCL familyid → kernel x86 family (arch/x86/kernel/cpu/common.c x86_family(): base, plus the
@@ -254,13 +254,8 @@ function cpusOf(c: XmlElement): { cpus?: string } {
 }
 
 export function importNccl(fileName: string, text: string): { lab: LabFile; report: ImportReport } {
-  const doc = parseXml(text)
+  const doc = parseXmlRooted(text, 'NCCL XML', 'system')
   const root = doc.root
-  if (root.name !== 'system')
-    throw new ImportFailure(`NCCL XML: root element is <${root.name}>, expected <system>`, {
-      line: root.line,
-      column: root.column,
-    })
   const report = newReport('nccl-xml', fileName)
   const version = root.attrs.get('version')
   if (version !== '1')

@@ -47,24 +47,32 @@ const MAX_TEXT = 1000
  * The attributes of one element, kept as offsets into the document text: a name is compared in
  * place and a value is cut out of the text only when asked for. An hwloc object carries a dozen
  * attributes (cpusets, nodesets, indexes) of which the importer reads two or three, so a parse
- * allocates four numbers per attribute instead of two strings and a map entry.
+ * allocates four 32-bit numbers per attribute (in one array shared by the whole document, see
+ * SpanArena) instead of two strings and a map entry.
  */
 export class XmlAttrs {
-  /** Name start, name end, value start, value end of each attribute, in document order. */
-  private readonly spans: number[] = []
   /** The values that had entity references, decoded at parse time (by span index). */
   private decoded: Map<number, string> | null = null
 
-  constructor(private readonly text: string) {}
+  /**
+   * `spans[from, to)`: name start, name end, value start, value end of each attribute, in
+   * document order.
+   */
+  constructor(
+    private readonly text: string,
+    private spans: Int32Array,
+    private readonly from: number,
+    private to: number,
+  ) {}
 
   get size(): number {
-    return this.spans.length >> 2
+    return (this.to - this.from) >> 2
   }
 
   /** Span index of the attribute `name`, or -1. */
   private find(name: string): number {
     const { spans, text } = this
-    for (let k = 0; k < spans.length; k += 4) {
+    for (let k = this.from; k < this.to; k += 4) {
       const start = spans[k]!
       if (spans[k + 1]! - start === name.length && text.startsWith(name, start)) return k
     }
@@ -79,7 +87,7 @@ export class XmlAttrs {
   hasNameAt(start: number, end: number): boolean {
     const { spans, text } = this
     const len = end - start
-    for (let k = 0; k < spans.length; k += 4) {
+    for (let k = this.from; k < this.to; k += 4) {
       const s = spans[k]!
       if (spans[k + 1]! - s !== len) continue
       let i = 0
@@ -106,10 +114,57 @@ export class XmlAttrs {
     return this.spans[k + 3]! - start === value.length && this.text.startsWith(value, start)
   }
 
-  /** The parser's: one attribute (not a duplicate), with its decoded value when it had entities. */
-  add(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, decoded?: string): void {
-    if (decoded !== undefined) (this.decoded ??= new Map()).set(this.spans.length, decoded)
-    this.spans.push(nameStart, nameEnd, valueStart, valueEnd)
+  /**
+   * The parser's: one attribute (not a duplicate), with its decoded value when it had entities.
+   * The element's spans must be the last ones of the arena (attributes are read in one go).
+   */
+  add(
+    arena: SpanArena,
+    nameStart: number,
+    nameEnd: number,
+    valueStart: number,
+    valueEnd: number,
+    decoded?: string,
+  ): void {
+    if (decoded !== undefined) (this.decoded ??= new Map()).set(this.to, decoded)
+    this.spans = arena.push(this.to, nameStart, nameEnd, valueStart, valueEnd)
+    this.to += 4
+  }
+}
+
+/**
+ * The attribute offsets of a whole document in one growing Int32Array. When it grows, the elements
+ * done so far keep the old array (their offsets are in it unchanged); the element being read moves
+ * to the new one.
+ */
+export class SpanArena {
+  spans: Int32Array
+  used = 0
+
+  constructor(textLength: number) {
+    // About one attribute per 16 characters in hwloc files; doubled when more come.
+    this.spans = new Int32Array(Math.min(1 << 20, 64 + (textLength >> 2)))
+  }
+
+  /** Appends four offsets at `at`, which must be `used`; returns the array holding them. */
+  push(at: number, a: number, b: number, c: number, d: number): Int32Array {
+    if (at + 4 > this.spans.length) {
+      const bigger = new Int32Array(this.spans.length * 2)
+      bigger.set(this.spans)
+      this.spans = bigger
+    }
+    const s = this.spans
+    s[at] = a
+    s[at + 1] = b
+    s[at + 2] = c
+    s[at + 3] = d
+    this.used = at + 4
+    return s
+  }
+
+  /** Attributes for a new element, starting after the last ones. */
+  attrs(text: string): XmlAttrs {
+    return new XmlAttrs(text, this.spans, this.used, this.used)
   }
 }
 
@@ -184,6 +239,7 @@ class XmlParser {
   private root: XmlElement | null = null
   private comments = 0
   private elements = 0
+  private readonly arena: SpanArena
   /** Line tracking for start tags, which come in increasing offsets: the line of `lineStart`. */
   private line = 1
   private lineStart = 0
@@ -198,6 +254,7 @@ class XmlParser {
     this.n = text.length
     this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0
     this.nextNewline = text.indexOf('\n')
+    this.arena = new SpanArena(text.length)
   }
 
   /** 1-based line and column of `offset`, which must not be below the previous call's. */
@@ -355,7 +412,7 @@ class XmlParser {
     const loc = this.lineColumnAhead(i)
     const el: XmlElement = {
       name: text.slice(i + 1, nameEnd),
-      attrs: new XmlAttrs(text),
+      attrs: this.arena.attrs(text),
       children: [],
       text: '',
       line: loc.line,
@@ -410,7 +467,14 @@ class XmlParser {
       }
       if (k >= n || text.charCodeAt(k) !== q || el.attrs.hasNameAt(nameStart, nameEnd))
         return this.attributesSlowly(el, j)
-      el.attrs.add(nameStart, nameEnd, start, k, amp ? this.decode(text.slice(start, k), start) : undefined)
+      el.attrs.add(
+        this.arena,
+        nameStart,
+        nameEnd,
+        start,
+        k,
+        amp ? this.decode(text.slice(start, k), start) : undefined,
+      )
       j = k + 1
     }
   }
@@ -448,6 +512,7 @@ class XmlParser {
       if (bad !== -1) this.fail(`'<' inside the value of attribute ${attrName}`, j + 1 + bad)
       if (el.attrs.has(attrName)) this.fail(`duplicate attribute ${attrName}`, j)
       el.attrs.add(
+        this.arena,
         nameStart,
         nameEnd,
         j + 1,
@@ -457,6 +522,21 @@ class XmlParser {
       j = end + 1
     }
   }
+}
+
+/**
+ * parseXml() of a file whose root element must be `<rootName>`; any other root fails, located, as
+ * `${format}: root element is <x>, expected <rootName>`.
+ */
+export function parseXmlRooted(text: string, format: string, rootName: string): XmlDocument {
+  const doc = parseXml(text)
+  const root = doc.root
+  if (root.name !== rootName)
+    throw new ImportFailure(`${format}: root element is <${root.name}>, expected <${rootName}>`, {
+      line: root.line,
+      column: root.column,
+    })
+  return doc
 }
 
 /** Depth-first pre-order traversal without recursion. `visit` returns false to skip the children. */
