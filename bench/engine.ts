@@ -87,28 +87,20 @@ export function bench(r: Reporter): void {
   const n = Math.min(100_000, tl.frontier)
   r.figure({ name: `record ${tl.frontier} steps (generators running)`, value: rec.ms, unit: 'ms' })
   tl.seek(0)
-  const fwd = timeMs(() => {
-    tl.seek(0)
-    for (let i = 0; i < n; i++) tl.forward()
-    return n
-  }, 3)
-  r.figure({
-    name: `forward ${n} steps (replay)`,
-    value: (n / fwd.ms) * 1000,
-    unit: 'steps/s',
-    note: `${fwd.ms.toFixed(1)} ms`,
-  })
-  const back = timeMs(() => {
-    tl.seek(n)
-    for (let i = 0; i < n; i++) tl.back()
-    return n
-  }, 3)
-  r.figure({
-    name: `back ${n} steps (invert)`,
-    value: (n / back.ms) * 1000,
-    unit: 'steps/s',
-    note: `${back.ms.toFixed(1)} ms`,
-  })
+  stepRate(
+    r,
+    `forward ${n} steps (replay)`,
+    n,
+    () => tl.seek(0),
+    () => tl.forward(),
+  )
+  stepRate(
+    r,
+    `back ${n} steps (invert)`,
+    n,
+    () => tl.seek(n),
+    () => tl.back(),
+  )
   const seek = timeMs(() => {
     tl.seek(0)
     tl.seek(n)
@@ -158,4 +150,14 @@ function fragmented(r: Reporter): void {
       goal: { max: 2, unit: '×' },
     })
   }
+}
+
+/** `n` calls of `step` after `start`, as steps per second (median of 3 runs). */
+function stepRate(r: Reporter, name: string, n: number, start: () => void, step: () => void): void {
+  const t = timeMs(() => {
+    start()
+    for (let i = 0; i < n; i++) step()
+    return n
+  }, 3)
+  r.figure({ name, value: (n / t.ms) * 1000, unit: 'steps/s', note: `${t.ms.toFixed(1)} ms` })
 }

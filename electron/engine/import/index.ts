@@ -8,6 +8,7 @@
  * `lspci -vvv` and `lspci -x/-xxx/-xxxx` config dumps (lspci-vvv.ts), `lspci -tv` (lspci-tv.ts), `nvidia-smi topo -m` (nvidia-smi.ts).
  */
 import { LIMITS } from '../../../shared/model/limits'
+import { lineColumn } from '../../../shared/text/utf8'
 import type { ImportFormat, ImportReport, InputIssue, LabFile } from '../../../shared/model/topology'
 import { BMC_DISPLAY_TEXT, ImportFailure, checkLab, type ImportResult } from './common'
 import { isBmcDisplay } from '../pciids/names'
@@ -153,15 +154,4 @@ function toIssue(source: string, e: unknown): InputIssue {
   }
   if (e instanceof RangeError) return { source, message: `input too complex to import (${e.message})` }
   return { source, message: `internal error while importing: ${e instanceof Error ? e.message : String(e)}` }
-}
-
-/** 1-based line and column of a UTF-16 offset (for issues found by a scan rather than a parser). */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1
-  let start = 0
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++
-    start = i + 1
-  }
-  return { line, column: offset - start + 1 }
 }

@@ -78,28 +78,40 @@ describe('located errors', () => {
     expect(issue.message).toMatch(/not closed|end of input/)
   })
 
-  it('mismatched XML closing tag → its line:column', () => {
-    const issue = fail(
-      'm.xml',
-      '<topology version="2.0">\n  <object type="Machine">\n  </objekt>\n</topology>\n',
-    ).issues[0]!
-    expect(issue).toMatchObject({ line: 3, column: 3 })
-    expect(issue.message).toMatch(/mismatched closing tag <\/objekt>.*<object> opened at 2:3/)
-  })
-
-  it('lspci -vvv line with a bad BDF → that line', () => {
-    const text =
-      '00:01.0 PCI bridge [0604]: Intel Corporation Root Port [8086:3408]\n\tBus: primary=00, secondary=01, subordinate=01\n\n01:0g.0 VGA compatible controller [0300]: NVIDIA [10de:0a65]\n\tRegion 0: Memory at fa000000 (32-bit, non-prefetchable) [size=16M]\n'
-    const issue = fail('bad.txt', text).issues[0]!
-    expect(issue).toMatchObject({ source: 'bad.txt', line: 4, column: 1 })
-    expect(issue.message).toMatch(/bad PCI address/)
-  })
-
-  it('lspci -tv with a broken branch → line and column', () => {
-    const text = '-[0000:00]-+-00.0  Intel\n           +-01.0-[01]----00.0  NVIDIA\n             \\-02.0  X\n'
-    const issue = fail('t.txt', text).issues[0]!
-    expect(issue).toMatchObject({ line: 3, column: 14 })
-    expect(issue.message).toMatch(/continues no open branch/)
+  // One bad line in each format: the issue names the file, the line and the column, and says what is wrong.
+  it.each([
+    {
+      what: 'mismatched XML closing tag → its line:column',
+      file: 'm.xml',
+      text: '<topology version="2.0">\n  <object type="Machine">\n  </objekt>\n</topology>\n',
+      at: { line: 3, column: 3 },
+      message: /mismatched closing tag <\/objekt>.*<object> opened at 2:3/,
+    },
+    {
+      what: 'lspci -vvv line with a bad BDF → that line',
+      file: 'bad.txt',
+      text: '00:01.0 PCI bridge [0604]: Intel Corporation Root Port [8086:3408]\n\tBus: primary=00, secondary=01, subordinate=01\n\n01:0g.0 VGA compatible controller [0300]: NVIDIA [10de:0a65]\n\tRegion 0: Memory at fa000000 (32-bit, non-prefetchable) [size=16M]\n',
+      at: { line: 4, column: 1 },
+      message: /bad PCI address/,
+    },
+    {
+      what: 'lspci -tv with a broken branch → line and column',
+      file: 't.txt',
+      text: '-[0000:00]-+-00.0  Intel\n           +-01.0-[01]----00.0  NVIDIA\n             \\-02.0  X\n',
+      at: { line: 3, column: 14 },
+      message: /continues no open branch/,
+    },
+    {
+      what: 'NCCL <pci> with a bad busid → its line',
+      file: 'n.xml',
+      text: '<system version="1">\n  <cpu numaid="0">\n    <pci busid="zz:00.0" class="0x030200"/>\n  </cpu>\n</system>\n',
+      at: { line: 3, column: 5 },
+      message: /<pci> with a missing or bad busid "zz:00.0"/,
+    },
+  ])('$what', ({ file, text, at, message }) => {
+    const issue = fail(file, text).issues[0]!
+    expect(issue).toMatchObject({ source: file, ...at })
+    expect(issue.message).toMatch(message)
   })
 
   it('JSON syntax error → line/column', () => {
@@ -126,14 +138,6 @@ describe('located errors', () => {
     bad.machine.nodes[1]!.endpoint!.bars[0]!.size = 3
     const issues = fail('bad.p2plab', JSON.stringify(bad)).issues
     expect(issues.some((i) => i.path === 'machine.nodes.1.endpoint.bars.0.size')).toBe(true)
-  })
-
-  it('NCCL <pci> with a bad busid → its line', () => {
-    const issue = fail(
-      'n.xml',
-      '<system version="1">\n  <cpu numaid="0">\n    <pci busid="zz:00.0" class="0x030200"/>\n  </cpu>\n</system>\n',
-    ).issues[0]!
-    expect(issue).toMatchObject({ line: 3, column: 5 })
   })
 })
 

@@ -338,6 +338,29 @@ export function upstreamBridgeDistance(
 }
 
 /**
+ * The host-bridge test of a path without a usable common bridge, as the 5.9+ map-type walk and
+ * calc_map_type_and_dist() (drivers/pci/p2pdma.c) both make it: cpu_supports_p2pdma() (in the eras
+ * that have it), else host_bridge_whitelist(provider, client, warn). Appends the explanation of
+ * both to `decisions`; `logs` are the whitelist's warning lines (none unless `warn`).
+ */
+function hostBridgeAllows(
+  m: Machine,
+  era: Era,
+  w: Walk,
+  warn: boolean,
+  explain: boolean,
+  decisions: Decision[],
+): { ok: boolean; logs: string[] } {
+  const rules = p2pRules(era)
+  const cpu = rules.cpuSupportsP2pdma && cpuSupportsP2pdma(m.cpu)
+  if (explain && rules.cpuSupportsP2pdma) decisions.push(cpuDecision(m.cpu, era))
+  if (cpu) return { ok: true, logs: [] }
+  const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, warn, explain)
+  if (explain) decisions.push(...wl.decisions)
+  return { ok: wl.ok, logs: wl.logs }
+}
+
+/**
  * upstreamBridgeDistanceMapType - the ~v5.4 map-type classification.
  * Mirrors drivers/pci/p2pdma.c: __upstream_bridge_distance() + upstream_bridge_distance() +
  * upstream_bridge_distance_warn() (S3, a v5.4 vendor tree), the walk of every era whose rules have
@@ -370,14 +393,9 @@ export function upstreamBridgeDistanceMapType(
   const acsRedirects = !!w.common && w.acs.length > 0
   let mapType: MapType = w.common && !acsRedirects ? 'BUS_ADDR' : 'THRU_HOST_BRIDGE'
   if (mapType === 'THRU_HOST_BRIDGE') {
-    // 5.9+ (dea286bb71ba): `if (!cpu_supports_p2pdma() && !host_bridge_whitelist(provider, client))`
-    const cpu = rules.cpuSupportsP2pdma && cpuSupportsP2pdma(m.cpu)
-    if (rules.cpuSupportsP2pdma && explain) decisions.push(cpuDecision(m.cpu, era))
-    if (!cpu) {
-      const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, false, explain)
-      if (explain) decisions.push(...wl.decisions)
-      if (!wl.ok) mapType = 'NOT_SUPPORTED'
-    }
+    // 5.9+ (dea286bb71ba): `if (!cpu_supports_p2pdma() && !host_bridge_whitelist(provider, client))`;
+    // this walk's whitelist never warns, so it prints nothing
+    if (!hostBridgeAllows(m, era, w, false, explain, decisions).ok) mapType = 'NOT_SUPPORTED'
   }
   if (explain)
     decisions.push(
@@ -443,18 +461,14 @@ export function calcMapTypeAndDist(
         acsHint = acsRedirectLines(w, rules, logs)
       }
     }
-    const cpu = rules.cpuSupportsP2pdma && cpuSupportsP2pdma(m.cpu)
-    if (explain && rules.cpuSupportsP2pdma) decisions.push(cpuDecision(m.cpu, era))
-    if (!cpu) {
-      const warn = rules.whitelistWarn === 'verbose' ? verbose : acsRedirects
-      const wl = hostBridgeWhitelist(m, era, w.provider.id, w.client.id, warn, explain)
-      if (explain) decisions.push(...wl.decisions)
-      logs.push(...wl.logs)
-      if (!wl.ok) {
-        mapType = 'NOT_SUPPORTED'
-        if (verbose) {
-          logs.push(devLog(w.client, kfmt(rules.texts.deny, w.provider.bdf)))
-        }
+    // `if (!cpu_supports_p2pdma() && !host_bridge_whitelist(provider, client, acs_redirects))`
+    const warn = rules.whitelistWarn === 'verbose' ? verbose : acsRedirects
+    const allowed = hostBridgeAllows(m, era, w, warn, explain, decisions)
+    logs.push(...allowed.logs)
+    if (!allowed.ok) {
+      mapType = 'NOT_SUPPORTED'
+      if (verbose) {
+        logs.push(devLog(w.client, kfmt(rules.texts.deny, w.provider.bdf)))
       }
     }
   }
