@@ -240,6 +240,8 @@ class XmlParser {
   private comments = 0
   private elements = 0
   private readonly arena: SpanArena
+  /** See ampAtOrAfter() (-2: not searched yet). */
+  private nextAmp = -2
   /** Line tracking for start tags, which come in increasing offsets: the line of `lineStart`. */
   private line = 1
   private lineStart = 0
@@ -255,6 +257,15 @@ class XmlParser {
     this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0
     this.nextNewline = text.indexOf('\n')
     this.arena = new SpanArena(text.length)
+  }
+
+  /**
+   * Offset of the first '&' at or after `from` (-1: none), for `from` that never decreases between
+   * calls: the text is searched once from start to end in all.
+   */
+  private ampAtOrAfter(from: number): number {
+    if (this.nextAmp !== -1 && this.nextAmp < from) this.nextAmp = this.text.indexOf('&', from)
+    return this.nextAmp
   }
 
   /** 1-based line and column of `offset`, which must not be below the previous call's. */
@@ -441,6 +452,8 @@ class XmlParser {
    */
   private attributes(el: XmlElement, j: number): { end: number; selfClosing: boolean } {
     const { text, n } = this
+    // The next '<' (a value must end before it) and the next '&' (a value with one is decoded).
+    const lt = text.indexOf('<', j)
     for (;;) {
       let k = j
       while (k < n && isAsciiSpaceCode(text.charCodeAt(k))) k++
@@ -459,21 +472,17 @@ class XmlParser {
       const q = text.charCodeAt(k)
       if (q !== 0x22 /* " */ && q !== 0x27 /* ' */) return this.attributesSlowly(el, j)
       const start = k + 1
-      let amp = false
-      for (k = start; k < n; k++) {
-        const v = text.charCodeAt(k)
-        if (v === q || v === 0x3c /* < */) break
-        if (v === 0x26 /* & */) amp = true
-      }
-      if (k >= n || text.charCodeAt(k) !== q || el.attrs.hasNameAt(nameStart, nameEnd))
+      k = text.indexOf(q === 0x22 ? '"' : "'", start)
+      if (k === -1 || (lt !== -1 && lt < k) || el.attrs.hasNameAt(nameStart, nameEnd))
         return this.attributesSlowly(el, j)
+      const amp = this.ampAtOrAfter(start)
       el.attrs.add(
         this.arena,
         nameStart,
         nameEnd,
         start,
         k,
-        amp ? this.decode(text.slice(start, k), start) : undefined,
+        amp !== -1 && amp < k ? this.decode(text.slice(start, k), start) : undefined,
       )
       j = k + 1
     }
