@@ -79,7 +79,7 @@ describe('CallStack', () => {
 describe('StatePanes', () => {
   for (const [pane, d] of Object.entries(DELTAS)) {
     it(`highlights and explains a change in the ${pane} pane`, () => {
-      const w = mount(StatePanes, { props: { world: WORLD, deltas: [d] } })
+      const w = mount(StatePanes, { props: { view: { world: WORLD, deltas: [d], extra: [] } } })
       const p = w.get(`[data-pane="${pane}"]`)
       expect(p.classes()).toContain('changed')
       expect(p.get('.changed-badge').text()).toBe('changed')
@@ -96,7 +96,7 @@ describe('StatePanes', () => {
   it('summarises a flag list change as set/cleared flags', () => {
     const d = DELTAS['vmas']!
     const flags = { ...d, fields: [{ ...d.fields[0]!, summary: '+VM_IO +VM_PFNMAP' }] }
-    const w = mount(StatePanes, { props: { world: WORLD, deltas: [flags] } })
+    const w = mount(StatePanes, { props: { view: { world: WORLD, deltas: [flags], extra: [] } } })
     expect(w.get('[data-pane="vmas"] .summary').text()).toBe('+VM_IO +VM_PFNMAP')
     expect(w.find('[data-pane="vmas"] [data-test="delta"] s').exists()).toBe(false)
   })
@@ -118,15 +118,17 @@ describe('StatePanes', () => {
     }
     const w = mount(StatePanes, {
       props: {
-        world: WORLD,
-        deltas: [removed, dev],
-        extra: [
-          {
-            pane: 'devptes',
-            table: 'devptes',
-            rows: [{ key: 'gpu0:0x7f0000000000', text: '{"valid":true}', value: { valid: true } }],
-          },
-        ],
+        view: {
+          world: WORLD,
+          deltas: [removed, dev],
+          extra: [
+            {
+              pane: 'devptes',
+              table: 'devptes',
+              rows: [{ key: 'gpu0:0x7f0000000000', text: '{"valid":true}', value: { valid: true } }],
+            },
+          ],
+        },
       },
     })
     expect(w.get('[data-pane="vmas"] .c-removed').text()).toContain('removed')
@@ -157,7 +159,9 @@ describe('StatePanes kernel log', () => {
   ]
   it('shows a whole WARN splat (not only the last 8 lines), its WARNING line marked', () => {
     const before = Array.from({ length: 20 }, (_, i) => `line ${i}`)
-    const w = mount(StatePanes, { props: { world: { ...WORLD, log: [...before, ...splat] }, deltas: [] } })
+    const w = mount(StatePanes, {
+      props: { view: { world: { ...WORLD, log: [...before, ...splat] }, deltas: [], extra: [] } },
+    })
     const log = w.get('[data-pane="log"] [data-test="kernel-log"]')
     expect(log.text()).toContain('------------[ cut here ]------------')
     expect(log.text()).toContain('---[ end trace 0000000000000000 ]---')
@@ -166,7 +170,9 @@ describe('StatePanes kernel log', () => {
   })
   it('shows the last 8 lines when no splat is near the end', () => {
     const lines = Array.from({ length: 60 }, (_, i) => `line ${i}`)
-    const w = mount(StatePanes, { props: { world: { ...WORLD, log: [...splat, ...lines] }, deltas: [] } })
+    const w = mount(StatePanes, {
+      props: { view: { world: { ...WORLD, log: [...splat, ...lines] }, deltas: [], extra: [] } },
+    })
     const text = w.get('[data-test="kernel-log"]').text()
     expect(text).toContain('line 59')
     expect(text).toContain('line 52')
