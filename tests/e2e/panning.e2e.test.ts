@@ -35,7 +35,7 @@ async function watchLayers(): Promise<() => Promise<number>> {
   await page.evaluate(`(() => {
     window.__mutations = 0
     const o = new MutationObserver((l) => { window.__mutations += l.length })
-    for (const sel of ['.vue-flow__nodes', '.vue-flow__edges'])
+    for (const sel of ['.vue-flow__nodes', '.vue-flow__edges', '.overview-edges'])
       for (const el of document.querySelectorAll(sel))
         o.observe(el, { subtree: true, childList: true, attributes: true, characterData: true })
     window.__observer = o
@@ -69,6 +69,9 @@ describe('panning a 1 000-node machine in the editor', () => {
     const mounted = await mountedIds()
     expect(mounted.length).toBeGreaterThan(0)
     expect(mounted.length).toBeLessThan(total)
+    // zoomed out, the links are drawn as one path per class, not one Vue Flow <svg> each
+    expect(await page.locator('.vue-flow__edge').count()).toBe(0)
+    expect((await page.getAttribute('.overview-edges .plain', 'd'))?.match(/M/g)?.length).toBeGreaterThan(10)
     // the minimap shows the machine's levels (not a one-pixel line) and where the view is
     const mini = await page.evaluate(() => {
       const dots = [...document.querySelectorAll('.minimap .mini-node')].map((r) =>
@@ -162,6 +165,8 @@ describe('panning a 1 000-node machine in the editor', () => {
     expect(box.x).toBeLessThan(pane.x + pane.width)
     expect(await page.locator('.topo-node[data-detail="full"] .row1').count()).toBeGreaterThan(0)
     expect(await page.locator('.topo-node:not([data-detail="full"])').count()).toBe(0)
+    expect(await page.locator('.overview-edges').count()).toBe(0)
+    expect(await page.locator('.vue-flow__edge').count()).toBeGreaterThan(0)
     await shot('panning-02-readable.png')
     await page.setViewportSize({ width: 1280, height: 720 })
     await page.evaluate(`document.documentElement.style.fontSize = '125%'`)
