@@ -10,14 +10,33 @@
  */
 import { ERAS, type Era } from '../../shared/model/topology'
 import { t1, t1nw } from '../helpers/topologies'
-import type { Operation, Scenario } from '../../electron/engine/index'
-import type { CaseFile } from './cases'
+import type { FollFlag } from '../../shared/model/mm'
+import { setup, type Assertion, type Operation, type Scenario } from '../../electron/engine/index'
+import { caseFile, type CaseFile } from './case-file'
 
 const addGpu0 = (size: string | number = '2M'): Operation => ({
   op: 'p2pdma_add_resource',
   args: { dev: 'gpu0', bar: 1, size },
   expect: { ret: 0 },
 })
+
+/** GPU0's p2pmem offered and one 64 KiB p2pmem/allocate mapping of it, 'p2p' (6.2+). */
+const p2pMapping = (): Operation[] => [
+  addGpu0(),
+  setup.mmapP2pmem('gpu0', '64K', 'p2p', { expect: { errno: null } }),
+]
+
+/** One page of the 'p2p' mapping pinned by `call` with `flags`. */
+function pinP2pPage(
+  call: 'pin_user_pages' | 'pin_user_pages_fast',
+  flags: FollFlag[],
+  more: setup.StepNotes,
+): Operation {
+  return { op: call, args: { buf: 'p2p', npages: 1, flags }, ...more }
+}
+
+/** The long-term P2PDMA pin is_valid_gup_args() refuses from 6.3. */
+const LONGTERM_P2PDMA: FollFlag[] = ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA']
 
 /** Devices of T1 that are not PCI functions, as a kernel has them. */
 const PLAIN_DEVICES: NonNullable<Scenario['devices']> = [
@@ -157,20 +176,15 @@ function f03(era: Era): Scenario | null {
       narration:
         '6.2 refuses a long-term pin of P2PDMA memory in check_vma_flags() with -EOPNOTSUPP and no warning (4003f107fa2e, the 6.2 FOLL_PCI_P2PDMA patch). check_vma_flags() runs only on the slow path: GUP-fast never looks at the VMA, and its try_grab_folio() lets a P2PDMA page through when FOLL_PCI_P2PDMA is set, so pin_user_pages_fast() pins the same page long-term (read from K61 gup_pte_range() and the 4003f107fa2e diff; no 6.2 tree was read). From 6.3 is_valid_gup_args() refuses the combination up front, for every entry point, with WARN_ON_ONCE() and -EINVAL (d64e2dbc33a1; K612 :2633).',
       operations: [
-        addGpu0(),
-        { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '64K', as: 'p2p' }, expect: { errno: null } },
-        {
-          op: 'pin_user_pages',
-          args: { buf: 'p2p', npages: 1, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] },
+        ...p2pMapping(),
+        pinP2pPage('pin_user_pages', LONGTERM_P2PDMA, {
           narration: 'The slow path: check_vma_flags() says -EOPNOTSUPP, quietly.',
           expect: { errno: 'EOPNOTSUPP', state: [{ warning: 'is_valid_gup_args', count: 0 }] },
-        },
-        {
-          op: 'pin_user_pages_fast',
-          args: { buf: 'p2p', npages: 1, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] },
+        }),
+        pinP2pPage('pin_user_pages_fast', LONGTERM_P2PDMA, {
           narration: 'GUP-fast: nothing on its path refuses the combination, the page is pinned long-term.',
           expect: { ret: 1, state: [{ pages: 'p2p', offset: 0, pinned: true }] },
-        },
+        }),
       ],
     }
   if (!w) return null
@@ -180,11 +194,8 @@ function f03(era: Era): Scenario | null {
     era,
     narration: `is_valid_gup_args() (since 6.3, d64e2dbc33a1) ends with "/* We want to allow the pgmap to be hot-unplugged at all times */ if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA))) return false;" (K612 mm/gup.c:2633, K72 :2544). The first offender gets the splat report_bug() and __warn() print (CUT_HERE, the WARNING line with file:line, Modules linked in, the CPU/Comm line, RIP, the Call Trace, "---[ end trace 0000000000000000 ]---") and the kernel is tainted W; BUGFLAG_DONE keeps that site quiet for the rest of the boot (lib/bug.c: report_bug()), so the second identical call returns -EINVAL without a word. Another WARN_ON_ONCE site still prints, now "Tainted: ... W".${era === 'v7.2' || era === 'next' ? ' 7.2 prints the WARNING line file-first with comm/pid ("bugs/core: Reorganize fields in the first line of WARNING output", K72 kernel/panic.c:1082).' : ''}${era === 'v6.4' || era === 'v6.16' ? ` The ${era} line number is the 6.12 tree's (no ${era} tree was read).` : ''}`,
     operations: [
-      addGpu0(),
-      { op: 'mmap_p2pmem', args: { dev: 'gpu0', len: '64K', as: 'p2p' }, expect: { errno: null } },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'p2p', npages: 1, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] },
+      ...p2pMapping(),
+      pinP2pPage('pin_user_pages_fast', LONGTERM_P2PDMA, {
         narration: 'An RDMA-style long-term pin of p2pmem: the WARN fires and prints its splat.',
         expect: {
           errno: 'EINVAL',
@@ -197,25 +208,26 @@ function f03(era: Era): Scenario | null {
             { logContains: '---[ end trace 0000000000000000 ]---' },
           ],
         },
-      },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'p2p', npages: 1, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] },
+      }),
+      pinP2pPage('pin_user_pages_fast', LONGTERM_P2PDMA, {
         narration: 'The same call again: -EINVAL, and no second splat (WARN_ON_ONCE).',
         expect: { errno: 'EINVAL', state: [{ warning: 'is_valid_gup_args', count: 1 }] },
-      },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'p2p', npages: 1, flags: ['FOLL_WRITE', 'FOLL_GET', 'FOLL_PCI_P2PDMA'] },
+      }),
+      pinP2pPage('pin_user_pages_fast', ['FOLL_WRITE', 'FOLL_GET', 'FOLL_PCI_P2PDMA'], {
         narration:
           'FOLL_GET passed to a pin_user_pages*() call: a different WARN_ON_ONCE site of is_valid_gup_args() ("(gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET)") prints its own splat, and this one shows the taint of the first.',
         expect: {
           errno: 'EINVAL',
           state: [{ warning: 'is_valid_gup_args', count: 2 }, { logContains: tainted }],
         },
-      },
+      }),
     ],
   }
+}
+
+/** `dev`'s IOMMU translates each DMA address (an IOVA) to the CPU physical address paired with it. */
+function iovaTranslations(dev: string, dmaToPhys: [dma: string, phys: string][]): Assertion[] {
+  return dmaToPhys.map(([dma, phys]) => ({ iova: dev, dma, phys }))
 }
 
 // ---- F04: [RAM, P2P, RAM] through GUP, a scatterlist and one IOVA allocation ------------------
@@ -274,9 +286,11 @@ function f04(era: Era): Scenario {
             { iommu: 'nic0', allocations: 1, mappings: 3 },
             { sg: 'sgt', entry: 0, dmaAddress: '0xffffc200' },
             { sg: 'sgt', entry: 1, busAddress: false, dmaAddress: '0xffffd000' },
-            { iova: 'nic0', dma: '0xffffc200', phys: '0x100000200' },
-            { iova: 'nic0', dma: '0xffffd000', phys: '0x3800000000' },
-            { iova: 'nic0', dma: '0xffffe000', phys: '0x100001000' },
+            ...iovaTranslations('nic0', [
+              ['0xffffc200', '0x100000200'],
+              ['0xffffd000', '0x3800000000'],
+              ['0xffffe000', '0x100001000'],
+            ]),
           ],
         },
       },
@@ -429,6 +443,14 @@ function f06(era: Era): Scenario {
   }
 }
 
+/** 64 KiB of GPU0 p2pmem in a new sg table `sgt` (pci_p2pmem_alloc_sgl), mapped for `client` by dma_map_sgtable(). */
+function sglMappedFor(client: string, sgt: string, more: setup.StepNotes): Operation[] {
+  return [
+    setup.allocSgl('gpu0', '64K', sgt, { expect: { ret: 1 } }),
+    { op: 'dma_map_sgtable', args: { dev: client, sgt }, ...more },
+  ]
+}
+
 // ---- F07: dma-direct in 6.16: BUS_ADDR without a DMA length, THRU_HOST_BRIDGE without an address
 
 function f07(era: Era): Scenario {
@@ -449,10 +471,7 @@ function f07(era: Era): Scenario {
     }`,
     operations: [
       addGpu0(),
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'gpu0', len: '64K', as: 'toNic' }, expect: { ret: 1 } },
-      {
-        op: 'dma_map_sgtable',
-        args: { dev: 'nic0', sgt: 'toNic' },
+      ...sglMappedFor('nic0', 'toNic', {
         narration: busBug
           ? 'BUS_ADDR: dma_address is the bus address, SG_DMA_BUS_ADDRESS is set, and sg_dma_len is still 0.'
           : 'BUS_ADDR: the bus address, SG_DMA_BUS_ADDRESS, and the full length.',
@@ -469,11 +488,8 @@ function f07(era: Era): Scenario {
             },
           ],
         },
-      },
-      { op: 'pci_p2pmem_alloc_sgl', args: { dev: 'gpu0', len: '64K', as: 'toNvme' }, expect: { ret: 1 } },
-      {
-        op: 'dma_map_sgtable',
-        args: { dev: 'nvme0', sgt: 'toNvme' },
+      }),
+      ...sglMappedFor('nvme0', 'toNvme', {
         narration: thbBug
           ? 'THRU_HOST_BRIDGE: the length is set, the DMA address never is (the lab shows it unset).'
           : 'THRU_HOST_BRIDGE: the CPU physical address of the BAR page, mapped like any other page.',
@@ -492,7 +508,7 @@ function f07(era: Era): Scenario {
                 },
           ],
         },
-      },
+      }),
     ],
   }
 }
@@ -588,73 +604,80 @@ function f09(era: Era): Scenario {
 const erasFrom = (from: Era): Era[] => ERAS.slice(ERAS.indexOf(from))
 
 export const FIDELITY_CASES: CaseFile[] = [
-  {
-    file: 'F01-distance-many-clients',
-    title: 'pci_p2pdma_distance_many / pci_p2pmem_find_many with empty, several and non-PCI client lists',
-    description:
-      'Issue #11 item 4: client lists of any shape, find_parent_pci_dev() and the not-a-PCI-device refusal, in every era (lab run F01-distance-many-clients.p2plab).',
-    machine: t1(),
-    scenarios: ERAS.map(f01),
-  },
-  {
-    file: 'F02-p2pmem-virt-to-bus',
-    title: 'pci_p2pmem_virt_to_bus: the bus address of kernel p2pmem',
-    description:
-      'Issue #11 item 4: pci_alloc_p2pmem() then pci_p2pmem_virt_to_bus() on the right provider, a provider without p2pdma and the wrong provider, in every era.',
-    machine: { ...t1({ busOffset: 0x1_0000_0000 }), name: 'T1 (bus offset 4 GiB)' },
-    scenarios: ERAS.map(f02),
-  },
-  {
-    file: 'F03-warn-splat',
-    title: 'WARN_ON_ONCE splats: the long-term P2PDMA pin in is_valid_gup_args',
-    description:
-      'Issue #11 item 3: the splat as the era prints it, printed once per boot, and the taint it leaves; 6.2 refuses the same pin without a warning.',
-    machine: t1(),
-    scenarios: ERAS.map(f03).filter((s): s is Scenario => s !== null),
-  },
-  {
-    file: 'F04-mixed-pages-sg-iova',
-    title: 'A [RAM, P2P, RAM] page array: per-page checks, scatterlist offset/page, one IOVA allocation',
-    description:
-      'Issue #11 item 4: the {pages, offset} fix, sg entry offset and page, an IOVA physical target and "one IOVA allocation", from 6.2 (FOLL_PCI_P2PDMA).',
-    machine: t1(),
-    scenarios: erasFrom('v6.2').map(f04),
-  },
-  {
-    file: 'F06-mixedmap-raw-pfn-gup',
-    title: 'GUP on a raw pfn in a VM_MIXEDMAP VMA: -EFAULT, the FOLL_PIN skip, -EEXIST',
-    description:
-      'Issue #16 correction 1 and issue #11 item 4: a driver VMA mixing vm_insert_page() and vmf_insert_mixed(), pinned and referenced, in every era.',
-    machine: t1(),
-    scenarios: ERAS.map(f06),
-  },
-  {
-    file: 'F07-dma-direct-p2pdma-6.16',
-    title: 'dma_direct_map_sg with P2PDMA segments: the 6.16 bugs and their fixes',
-    description:
-      'Issue #16 correction 6: BUS_ADDR segments without sg_dma_len and THRU_HOST_BRIDGE segments without dma_address in 6.16, fixed later; 6.0+.',
-    machine: t1(),
-    scenarios: erasFrom('v6.0').map(f07),
-  },
-  {
-    file: 'F08-fsdax-longterm-per-era',
-    title: 'The fsdax FOLL_LONGTERM refusal: check_dax_vmas (5.2-5.10) or check_vma_flags (5.11+)',
-    description: 'Issue #16 "also check": where the fsdax long-term refusal lives in each era.',
-    machine: t1(),
-    scenarios: erasFrom('v5.2').map(f08),
-  },
-  {
-    file: 'F09-odirect-refused-errno',
-    title: 'A refused P2P O_DIRECT read: -EREMOTEIO up to 6.16, -EINVAL from 6.17',
-    description: 'Issue #16 "also check": the block layer\'s errno per era, from 6.2 (p2pmem/allocate).',
-    machine: t1nw(),
-    scenarios: erasFrom('v6.2').map(f09),
-  },
-  {
-    file: 'F05-migrate-notify-owner',
-    title: 'The owner an MMU_NOTIFY_MIGRATE notification carries',
-    description: 'Issue #11 item 4: assert on range->owner as the other mirrors of the range see it.',
-    machine: t1(),
-    scenarios: erasFrom('v6.0').map(f05),
-  },
+  caseFile(
+    'F01-distance-many-clients',
+    'pci_p2pdma_distance_many / pci_p2pmem_find_many with empty, several and non-PCI client lists',
+    ERAS.map(f01),
+    {
+      description:
+        'Issue #11 item 4: client lists of any shape, find_parent_pci_dev() and the not-a-PCI-device refusal, in every era (lab run F01-distance-many-clients.p2plab).',
+    },
+  ),
+  caseFile(
+    'F02-p2pmem-virt-to-bus',
+    'pci_p2pmem_virt_to_bus: the bus address of kernel p2pmem',
+    ERAS.map(f02),
+    {
+      machine: { ...t1({ busOffset: 0x1_0000_0000 }), name: 'T1 (bus offset 4 GiB)' },
+      description:
+        'Issue #11 item 4: pci_alloc_p2pmem() then pci_p2pmem_virt_to_bus() on the right provider, a provider without p2pdma and the wrong provider, in every era.',
+    },
+  ),
+  caseFile(
+    'F03-warn-splat',
+    'WARN_ON_ONCE splats: the long-term P2PDMA pin in is_valid_gup_args',
+    ERAS.map(f03).filter((s): s is Scenario => s !== null),
+    {
+      description:
+        'Issue #11 item 3: the splat as the era prints it, printed once per boot, and the taint it leaves; 6.2 refuses the same pin without a warning.',
+    },
+  ),
+  caseFile(
+    'F04-mixed-pages-sg-iova',
+    'A [RAM, P2P, RAM] page array: per-page checks, scatterlist offset/page, one IOVA allocation',
+    erasFrom('v6.2').map(f04),
+    {
+      description:
+        'Issue #11 item 4: the {pages, offset} fix, sg entry offset and page, an IOVA physical target and "one IOVA allocation", from 6.2 (FOLL_PCI_P2PDMA).',
+    },
+  ),
+  caseFile(
+    'F06-mixedmap-raw-pfn-gup',
+    'GUP on a raw pfn in a VM_MIXEDMAP VMA: -EFAULT, the FOLL_PIN skip, -EEXIST',
+    ERAS.map(f06),
+    {
+      description:
+        'Issue #16 correction 1 and issue #11 item 4: a driver VMA mixing vm_insert_page() and vmf_insert_mixed(), pinned and referenced, in every era.',
+    },
+  ),
+  caseFile(
+    'F07-dma-direct-p2pdma-6.16',
+    'dma_direct_map_sg with P2PDMA segments: the 6.16 bugs and their fixes',
+    erasFrom('v6.0').map(f07),
+    {
+      description:
+        'Issue #16 correction 6: BUS_ADDR segments without sg_dma_len and THRU_HOST_BRIDGE segments without dma_address in 6.16, fixed later; 6.0+.',
+    },
+  ),
+  caseFile(
+    'F08-fsdax-longterm-per-era',
+    'The fsdax FOLL_LONGTERM refusal: check_dax_vmas (5.2-5.10) or check_vma_flags (5.11+)',
+    erasFrom('v5.2').map(f08),
+    { description: 'Issue #16 "also check": where the fsdax long-term refusal lives in each era.' },
+  ),
+  caseFile(
+    'F09-odirect-refused-errno',
+    'A refused P2P O_DIRECT read: -EREMOTEIO up to 6.16, -EINVAL from 6.17',
+    erasFrom('v6.2').map(f09),
+    {
+      machine: t1nw(),
+      description: 'Issue #16 "also check": the block layer\'s errno per era, from 6.2 (p2pmem/allocate).',
+    },
+  ),
+  caseFile(
+    'F05-migrate-notify-owner',
+    'The owner an MMU_NOTIFY_MIGRATE notification carries',
+    erasFrom('v6.0').map(f05),
+    { description: 'Issue #11 item 4: assert on range->owner as the other mirrors of the range see it.' },
+  ),
 ]

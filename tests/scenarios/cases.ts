@@ -4,23 +4,15 @@
  * `npx tsx tests/scenarios/generate.ts` writes the lab files and the golden traces; the test checks
  * that the files on disk still match this source.
  */
-import type { Era, LabFile, LabSettings, MachineSpec } from '../../shared/model/topology'
+import type { Era, LabFile } from '../../shared/model/topology'
 import { DEFAULT_SETTINGS, ERAS, LAB_FORMAT, LAB_SCHEMA_VERSION } from '../../shared/model/topology'
 import { has } from '../../electron/engine/era/index'
 import { t1, t1amd, t1nw } from '../helpers/topologies'
 import { setup, type Scenario } from '../../electron/engine/index'
 import { FIDELITY_CASES } from './cases-fidelity'
+import { caseFile, type CaseFile } from './case-file'
 
-export interface CaseFile {
-  /** File stem: starts with the docs/kernel/cases.md id. */
-  file: string
-  title: string
-  machine: MachineSpec
-  settings?: Partial<LabSettings>
-  scenarios: Scenario[]
-  /** The lab file's description (default: the docs/kernel/cases.md case it retells). */
-  description?: string
-}
+export type { CaseFile }
 
 const BAR_FLAGS = ['VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP'] as const
 /** GPU0 BAR1 CPU physical start in T1 (0x38_0000_0000) >> PAGE_SHIFT. */
@@ -1648,177 +1640,112 @@ function e2(era: Era): Scenario {
 }
 
 export const CASES: CaseFile[] = [
-  {
-    file: 'C01-same-switch-bus-address',
-    title: 'C01: same-switch P2P with bus addresses, 6.x and v5.0',
-    machine: t1(),
-    scenarios: [c01('v6.12'), c01('v5.0')],
-  },
-  {
-    file: 'C01b-bus-offset-sign',
-    title: 'C01 with a 4 GiB bus offset: the v5.x sign bug',
-    machine: { ...t1({ busOffset: 0x1_0000_0000 }), name: 'T1 (bus offset 4 GiB)' },
-    scenarios: [c01offset('v6.12'), c01offset('v5.0')],
-  },
-  {
-    file: 'C04-iommu-acs-redir-disabled',
-    title: 'C04: IOMMU on, ACS redirect disabled on the switch ports',
-    machine: t1(),
-    settings: { iommu: true },
-    scenarios: [c04(true), c04(false)],
-  },
-  {
-    file: 'C05-thru-host-bridge-iommu',
-    title: 'C05: across root ports, THRU_HOST_BRIDGE through the IOMMU',
-    machine: t1(),
-    settings: { iommu: true },
-    scenarios: [c05()],
-  },
-  {
-    file: 'C06-amd-zen-dma-direct',
-    title: 'C06: AMD Zen with the IOMMU off, THRU_HOST_BRIDGE through dma-direct',
-    machine: t1amd(0x1480, 0x19),
-    scenarios: [c06('v6.12'), c06('v6.16')],
-  },
-  {
-    file: 'C07-not-whitelisted',
-    title: 'C07: across root ports on a host bridge that is not whitelisted',
+  caseFile('C01-same-switch-bus-address', 'C01: same-switch P2P with bus addresses, 6.x and v5.0', [
+    c01('v6.12'),
+    c01('v5.0'),
+  ]),
+  caseFile(
+    'C01b-bus-offset-sign',
+    'C01 with a 4 GiB bus offset: the v5.x sign bug',
+    [c01offset('v6.12'), c01offset('v5.0')],
+    { machine: { ...t1({ busOffset: 0x1_0000_0000 }), name: 'T1 (bus offset 4 GiB)' } },
+  ),
+  caseFile(
+    'C04-iommu-acs-redir-disabled',
+    'C04: IOMMU on, ACS redirect disabled on the switch ports',
+    [c04(true), c04(false)],
+    { settings: { iommu: true } },
+  ),
+  caseFile(
+    'C05-thru-host-bridge-iommu',
+    'C05: across root ports, THRU_HOST_BRIDGE through the IOMMU',
+    [c05()],
+    { settings: { iommu: true } },
+  ),
+  caseFile(
+    'C06-amd-zen-dma-direct',
+    'C06: AMD Zen with the IOMMU off, THRU_HOST_BRIDGE through dma-direct',
+    [c06('v6.12'), c06('v6.16')],
+    { machine: t1amd(0x1480, 0x19) },
+  ),
+  caseFile(
+    'C07-not-whitelisted',
+    'C07: across root ports on a host bridge that is not whitelisted',
+    [c07('v6.12'), c07('next'), c07read('v6.12'), c07read('v7.2')],
+    { machine: t1nw() },
+  ),
+  caseFile('C13-provider-is-client', 'C13: the provider is also the client', [c13()]),
+  caseFile(
+    'E2-gup-call-path-per-era',
+    'E2: the GUP call path of every era (names, grabs, O_DIRECT getters, RDMA pins)',
+    ERAS.map(e2),
+  ),
+  caseFile('E1-sgl-pgmap-merge-rule', 'E1: scatterlists never merge pages of different pagemaps (6.2+)', [
+    e1(),
+  ]),
+  caseFile('C19-add-resource-checks', 'C19: pci_p2pdma_add_resource argument checks', [c19()]),
+  caseFile('C22-gup-on-remap-pfn-range', 'C22: GUP on a BAR mapped with remap_pfn_range', [
+    c22('v6.12'),
+    c22('v5.0'),
+  ]),
+  caseFile(
+    'D01-lazy-vmf-insert-pfn',
+    'D01: lazy vmf_insert_pfn() faults on a BAR mapping (vfio_pci_core_mmap style)',
+    [d01()],
+  ),
+  caseFile('C23-sysfs-resource-mmap', 'C23: mmap of /sys/bus/pci/devices/*/resourceN', [
+    c23('v6.12'),
+    c23('v5.0'),
+  ]),
+  caseFile('C24-p2pmem-allocate-odirect', 'C24: p2pmem allocate mapping plus O_DIRECT', [
+    c24('v6.12'),
+    c24('v6.2'),
+    c24('v7.2'),
+    c24old(),
+  ]),
+  caseFile('C25-foll-pci-p2pdma', 'C25: pinning P2PDMA pages with and without FOLL_PCI_P2PDMA', [
+    c25('v6.12'),
+    c25('v6.2'),
+  ]),
+  caseFile('C26-rdma-mr-on-p2pmem', 'C26: RDMA MR on a p2pmem mapping', [c26('v6.12'), c26('v6.2')]),
+  caseFile('C28-gup-device-private', 'C28: GUP on device-private memory', [c28()]),
+  caseFile('C29-longterm-coherent-fsdax', 'C29: FOLL_LONGTERM on device-coherent memory and fsdax', [c29()]),
+  caseFile('C31-hmm-on-pfnmap', 'C31: hmm_range_fault on a pfnmap (BAR) mapping, per era', [
+    c31('v5.0'),
+    c31('v5.0-rfc'),
+    c31('v5.2'),
+    c31('v5.4'),
+    c31('v6.12'),
+  ]),
+  caseFile(
+    'C32-hmm-on-p2pmem',
+    'C32: hmm_range_fault on a VM_MIXEDMAP p2pmem mapping, then hmm_dma_map_pfn',
+    [c32('v5.4', false), c32('v6.12', false), c32('v6.16', false), c32('v6.16', true)],
+  ),
+  caseFile('C32b-hmm-dma-map-not-supported', 'C32: hmm_dma_map_pfn NOT_SUPPORTED on T1-nw', [c32nw()], {
     machine: t1nw(),
-    scenarios: [c07('v6.12'), c07('next'), c07read('v6.12'), c07read('v7.2')],
-  },
-  {
-    file: 'C13-provider-is-client',
-    title: 'C13: the provider is also the client',
-    machine: t1(),
-    scenarios: [c13()],
-  },
-  {
-    file: 'E2-gup-call-path-per-era',
-    title: 'E2: the GUP call path of every era (names, grabs, O_DIRECT getters, RDMA pins)',
-    machine: t1(),
-    scenarios: ERAS.map(e2),
-  },
-  {
-    file: 'E1-sgl-pgmap-merge-rule',
-    title: 'E1: scatterlists never merge pages of different pagemaps (6.2+)',
-    machine: t1(),
-    scenarios: [e1()],
-  },
-  {
-    file: 'C19-add-resource-checks',
-    title: 'C19: pci_p2pdma_add_resource argument checks',
-    machine: t1(),
-    scenarios: [c19()],
-  },
-  {
-    file: 'C22-gup-on-remap-pfn-range',
-    title: 'C22: GUP on a BAR mapped with remap_pfn_range',
-    machine: t1(),
-    scenarios: [c22('v6.12'), c22('v5.0')],
-  },
-  {
-    file: 'D01-lazy-vmf-insert-pfn',
-    title: 'D01: lazy vmf_insert_pfn() faults on a BAR mapping (vfio_pci_core_mmap style)',
-    machine: t1(),
-    scenarios: [d01()],
-  },
-  {
-    file: 'C23-sysfs-resource-mmap',
-    title: 'C23: mmap of /sys/bus/pci/devices/*/resourceN',
-    machine: t1(),
-    scenarios: [c23('v6.12'), c23('v5.0')],
-  },
-  {
-    file: 'C24-p2pmem-allocate-odirect',
-    title: 'C24: p2pmem allocate mapping plus O_DIRECT',
-    machine: t1(),
-    scenarios: [c24('v6.12'), c24('v6.2'), c24('v7.2'), c24old()],
-  },
-  {
-    file: 'C25-foll-pci-p2pdma',
-    title: 'C25: pinning P2PDMA pages with and without FOLL_PCI_P2PDMA',
-    machine: t1(),
-    scenarios: [c25('v6.12'), c25('v6.2')],
-  },
-  {
-    file: 'C26-rdma-mr-on-p2pmem',
-    title: 'C26: RDMA MR on a p2pmem mapping',
-    machine: t1(),
-    scenarios: [c26('v6.12'), c26('v6.2')],
-  },
-  {
-    file: 'C28-gup-device-private',
-    title: 'C28: GUP on device-private memory',
-    machine: t1(),
-    scenarios: [c28()],
-  },
-  {
-    file: 'C29-longterm-coherent-fsdax',
-    title: 'C29: FOLL_LONGTERM on device-coherent memory and fsdax',
-    machine: t1(),
-    scenarios: [c29()],
-  },
-  {
-    file: 'C31-hmm-on-pfnmap',
-    title: 'C31: hmm_range_fault on a pfnmap (BAR) mapping, per era',
-    machine: t1(),
-    scenarios: [c31('v5.0'), c31('v5.0-rfc'), c31('v5.2'), c31('v5.4'), c31('v6.12')],
-  },
-  {
-    file: 'C32-hmm-on-p2pmem',
-    title: 'C32: hmm_range_fault on a VM_MIXEDMAP p2pmem mapping, then hmm_dma_map_pfn',
-    machine: t1(),
-    scenarios: [c32('v5.4', false), c32('v6.12', false), c32('v6.16', false), c32('v6.16', true)],
-  },
-  {
-    file: 'C32b-hmm-dma-map-not-supported',
-    title: 'C32: hmm_dma_map_pfn NOT_SUPPORTED on T1-nw',
+  }),
+  caseFile('C34-odp-invalidation', 'C34: munmap of part of an ODP MR; a GPU mirror', [
+    c34('v6.12'),
+    c34('v6.16'),
+    c34mirror(),
+  ]),
+  caseFile('C35-rfc-p2p-map', 'C35: the RFC p2p_map path and the device-memory fallback', [
+    c35(),
+    c35iommu(),
+  ]),
+  caseFile('C36-rfc-pci-test-p2p', 'C36: the RFC pci_test_p2p as posted', [c36('as-posted')]),
+  caseFile(
+    'C36b-rfc-pci-test-p2p-as-intended',
+    'C36: the RFC pci_test_p2p as intended',
+    [c36('as-intended')],
+    { settings: { rfcTestP2p: 'as-intended' } },
+  ),
+  caseFile('C39-dmabuf-no-peer2peer', 'C39: dma-buf importers with allow_peer2peer = false', [c39()]),
+  caseFile('C40-vfio-dmabuf-rdma', 'C40: VFIO BAR dma-buf imported as an RDMA MR', [c40(false), c40(true)]),
+  caseFile('C40b-vfio-dmabuf-not-supported', 'C40: VFIO dma-buf, NOT_SUPPORTED path', [c40(false, true)], {
     machine: t1nw(),
-    scenarios: [c32nw()],
-  },
-  {
-    file: 'C34-odp-invalidation',
-    title: 'C34: munmap of part of an ODP MR; a GPU mirror',
-    machine: t1(),
-    scenarios: [c34('v6.12'), c34('v6.16'), c34mirror()],
-  },
-  {
-    file: 'C35-rfc-p2p-map',
-    title: 'C35: the RFC p2p_map path and the device-memory fallback',
-    machine: t1(),
-    scenarios: [c35(), c35iommu()],
-  },
-  {
-    file: 'C36-rfc-pci-test-p2p',
-    title: 'C36: the RFC pci_test_p2p as posted',
-    machine: t1(),
-    scenarios: [c36('as-posted')],
-  },
-  {
-    file: 'C36b-rfc-pci-test-p2p-as-intended',
-    title: 'C36: the RFC pci_test_p2p as intended',
-    machine: t1(),
-    settings: { rfcTestP2p: 'as-intended' },
-    scenarios: [c36('as-intended')],
-  },
-  {
-    file: 'C39-dmabuf-no-peer2peer',
-    title: 'C39: dma-buf importers with allow_peer2peer = false',
-    machine: t1(),
-    scenarios: [c39()],
-  },
-  {
-    file: 'C40-vfio-dmabuf-rdma',
-    title: 'C40: VFIO BAR dma-buf imported as an RDMA MR',
-    machine: t1(),
-    scenarios: [c40(false), c40(true)],
-  },
-  {
-    file: 'C40b-vfio-dmabuf-not-supported',
-    title: 'C40: VFIO dma-buf, NOT_SUPPORTED path',
-    machine: t1nw(),
-    scenarios: [c40(false, true)],
-  },
+  }),
   ...FIDELITY_CASES,
 ]
 
