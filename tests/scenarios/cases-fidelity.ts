@@ -443,14 +443,6 @@ function f06(era: Era): Scenario {
   }
 }
 
-/** 64 KiB of GPU0 p2pmem in a new sg table `sgt` (pci_p2pmem_alloc_sgl), mapped for `client` by dma_map_sgtable(). */
-function sglMappedFor(client: string, sgt: string, more: setup.StepNotes): Operation[] {
-  return [
-    setup.allocSgl('gpu0', '64K', sgt, { expect: { ret: 1 } }),
-    { op: 'dma_map_sgtable', args: { dev: client, sgt }, ...more },
-  ]
-}
-
 // ---- F07: dma-direct in 6.16: BUS_ADDR without a DMA length, THRU_HOST_BRIDGE without an address
 
 function f07(era: Era): Scenario {
@@ -471,7 +463,7 @@ function f07(era: Era): Scenario {
     }`,
     operations: [
       addGpu0(),
-      ...sglMappedFor('nic0', 'toNic', {
+      ...setup.mappedSgl('gpu0', '64K', 'toNic', 'nic0', {
         narration: busBug
           ? 'BUS_ADDR: dma_address is the bus address, SG_DMA_BUS_ADDRESS is set, and sg_dma_len is still 0.'
           : 'BUS_ADDR: the bus address, SG_DMA_BUS_ADDRESS, and the full length.',
@@ -489,7 +481,7 @@ function f07(era: Era): Scenario {
           ],
         },
       }),
-      ...sglMappedFor('nvme0', 'toNvme', {
+      ...setup.mappedSgl('gpu0', '64K', 'toNvme', 'nvme0', {
         narration: thbBug
           ? 'THRU_HOST_BRIDGE: the length is set, the DMA address never is (the lab shows it unset).'
           : 'THRU_HOST_BRIDGE: the CPU physical address of the BAR page, mapped like any other page.',

@@ -58,15 +58,7 @@ function c22(era: 'v6.12' | 'v5.0'): Scenario {
               'is_valid_gup_args(), then gup_fast_fallback() (6.10 name of internal_get_user_pages_fast()): GUP-fast bails on the special PTE; the slow path refuses the VM_IO|VM_PFNMAP VMA.',
             expect: { errno: 'EFAULT', ret: -14 },
           },
-      {
-        op: 'ibv_reg_mr',
-        args: {
-          dev: 'nic0',
-          buf: 'buf',
-          len: '2M',
-          access: ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE'],
-          as: 'mr',
-        },
+      setup.regMr('nic0', 'buf', '2M', ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE'], 'mr', {
         narration:
           era === 'v5.0'
             ? 'ib_umem_get() charges pinned_vm, calls get_user_pages_longterm() (the v5.0 long-term pin), fails, and rolls pinned_vm back.'
@@ -78,13 +70,11 @@ function c22(era: 'v6.12' | 'v5.0'): Scenario {
             { umem: 'mr', exists: false },
           ],
         },
-      },
-      {
-        op: 'pread',
-        args: { disk: 'nvme2n1', buf: 'buf', len: '2M' },
+      }),
+      setup.pread('nvme2n1', 'buf', '2M', {
         narration: 'The block layer cannot pin the buffer either.',
         expect: { errno: 'EFAULT' },
-      },
+      }),
     ],
   }
 }
@@ -180,9 +170,7 @@ function c24(era: 'v6.12' | 'v6.2' | 'v7.2'): Scenario {
           ],
         },
       }),
-      {
-        op: 'pread',
-        args: { disk: 'nvme2n1', buf: 'buf', len: '2M' },
+      setup.pread('nvme2n1', 'buf', '2M', {
         narration: '(2) NVMe2 reads into GPU memory: BUS_ADDR, distance 4.',
         expect: {
           ret: 2097152,
@@ -192,14 +180,12 @@ function c24(era: 'v6.12' | 'v6.2' | 'v7.2'): Scenario {
             { sgt: 'rq:nvme2n1', exists: false },
           ],
         },
-      },
-      {
-        op: 'pread',
-        args: { disk: 'sda', buf: 'buf', len: '2M' },
+      }),
+      setup.pread('sda', 'buf', '2M', {
         narration:
           '(3) The AHCI queue does not support P2PDMA: no FOLL_PCI_P2PDMA, so try_grab_folio() returns -EREMOTEIO (inferred).',
         expect: { errno: 'EREMOTEIO' },
-      },
+      }),
       {
         op: 'mmap_p2pmem',
         args: { dev: 'gpu0', len: '2M', private: true, as: 'priv' },
@@ -246,13 +232,11 @@ function c25(era: 'v6.12' | 'v6.2'): Scenario {
       addGpu0(),
       setup.mmapP2pmem('gpu0', '16K', 'buf'),
       { op: 'mmap_anon', args: { len: '4K', fixed: { buf: 'buf', offset: -4096 }, as: 'pre' } },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE'] },
+      setup.gup('pin_user_pages_fast', 'buf', 4, ['FOLL_WRITE'], {
         narration:
           "(a) GUP-fast stops at the P2PDMA page; the slow path's try_grab_folio() returns -EREMOTEIO.",
         expect: { errno: 'EREMOTEIO', state: [{ pages: 'buf', pinned: false }] },
-      },
+      }),
       {
         op: 'pin_user_pages_fast',
         args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE', 'FOLL_PCI_P2PDMA'], as: 'p' },
@@ -272,15 +256,13 @@ function c25(era: 'v6.12' | 'v6.2'): Scenario {
         expect: { ret: 1, state: [{ pages: 'q', ram: true, pinned: true }] },
       },
       { op: 'unpin_user_pages', args: { pages: 'q' } },
-      {
-        op: 'pin_user_pages',
-        args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'] },
+      setup.gup('pin_user_pages', 'buf', 4, ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'], {
         narration:
           era === 'v6.2'
             ? '(d) 6.2: check_vma_flags() refuses a long-term P2PDMA pin with -EOPNOTSUPP (4003f107fa2e).'
             : '(d) 6.4+: is_valid_gup_args() WARNs on FOLL_LONGTERM|FOLL_PCI_P2PDMA, and pin_user_pages() then returns 0, not an errno (6.12.118 mm/gup.c pin_user_pages(): "if (!is_valid_gup_args(pages, NULL, &gup_flags, FOLL_PIN)) return 0;").',
         expect: era === 'v6.2' ? { errno: 'EOPNOTSUPP' } : { errno: null, ret: 0 },
-      },
+      }),
       {
         op: 'pin_user_pages_fast',
         args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA'], as: 'lt' },
@@ -305,15 +287,7 @@ function c26(era: 'v6.12' | 'v6.2'): Scenario {
     operations: [
       addGpu0(),
       setup.mmapP2pmem('gpu0', '2M', 'buf'),
-      {
-        op: 'ibv_reg_mr',
-        args: {
-          dev: 'nic0',
-          buf: 'buf',
-          len: '2M',
-          access: ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE'],
-          as: 'mr',
-        },
+      setup.regMr('nic0', 'buf', '2M', ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE'], 'mr', {
         expect: {
           errno: 'EREMOTEIO',
           state: [
@@ -322,13 +296,11 @@ function c26(era: 'v6.12' | 'v6.2'): Scenario {
             { pages: 'buf', pinned: false, refcount: 1 },
           ],
         },
-      },
+      }),
       setup.mmapAnon('2M', 'ram', {
         narration: 'The same registration on anonymous RAM works.',
       }),
-      {
-        op: 'ibv_reg_mr',
-        args: { dev: 'nic0', buf: 'ram', len: '2M', access: ['IBV_ACCESS_LOCAL_WRITE'], as: 'mr2' },
+      setup.regMr('nic0', 'ram', '2M', ['IBV_ACCESS_LOCAL_WRITE'], 'mr2', {
         expect: {
           ret: 0,
           state: [
@@ -338,7 +310,7 @@ function c26(era: 'v6.12' | 'v6.2'): Scenario {
             { sg: 'umem:mr2', entry: 0, dmaAddressIsPhys: true, length: '2M' },
           ],
         },
-      },
+      }),
       {
         op: 'ibv_dereg_mr',
         args: { dev: 'nic0', mr: 'mr2' },
@@ -624,9 +596,7 @@ function c07read(era: 'v6.12' | 'v7.2'): Scenario {
     operations: [
       setup.addResource('nvme0', 2),
       setup.mmapP2pmem('nvme0', '2M', 'cmb'),
-      {
-        op: 'pread',
-        args: { disk: 'nvme2n1', buf: 'cmb', len: '2M' },
+      setup.pread('nvme2n1', 'cmb', '2M', {
         expect: {
           errno: era === 'v7.2' ? 'EINVAL' : 'EREMOTEIO',
           state: [
@@ -634,14 +604,12 @@ function c07read(era: 'v6.12' | 'v7.2'): Scenario {
             { mapType: { provider: 'nvme0', client: 'nvme2' }, equals: 'NOT_SUPPORTED' },
           ],
         },
-      },
+      }),
       setup.mmapAnon('2M', 'ram'),
-      {
-        op: 'pread',
-        args: { disk: 'nvme2n1', buf: 'ram', len: '2M' },
+      setup.pread('nvme2n1', 'ram', '2M', {
         narration: 'The control read into RAM works.',
         expect: { ret: 2097152 },
-      },
+      }),
     ],
   }
 }
@@ -733,12 +701,14 @@ function e1(): Scenario {
         args: { pages: 'pages' },
         expect: { state: [{ pages: 'lo', pinned: false, refcount: 1 }] },
       },
-      {
-        op: 'munmap',
-        args: { buf: 'lo' },
-        narration: 'The pages drop to refcount 0 and go back to the gen_pool.',
-        expect: { ret: 0, state: [{ p2pmem: 'gpu0', available: '64K' }] },
-      },
+      setup.munmap(
+        'lo',
+        {},
+        {
+          narration: 'The pages drop to refcount 0 and go back to the gen_pool.',
+          expect: { ret: 0, state: [{ p2pmem: 'gpu0', available: '64K' }] },
+        },
+      ),
     ],
   }
 }
@@ -828,13 +798,11 @@ function c28(): Scenario {
         args: { dev: 'gpu0', buf: 'x', as: 'mirror' },
         narration: 'GPU0 mirrors the buffer: an interval notifier.',
       },
-      {
-        op: 'migrate_to_device',
-        args: { buf: 'x', npages: 1, dev: 'gpu0' },
+      setup.migrateToDevice('x', 1, 'gpu0', {
         narration:
           'GPU0 migrates the page into its memory; its own mirror skips the MMU_NOTIFY_MIGRATE it raised.',
         expect: { ret: 1, state: [{ pte: 'x', kind: 'device_private', type: 'MEMORY_DEVICE_PRIVATE' }] },
-      },
+      }),
       {
         op: 'pin_user_pages_fast',
         args: { buf: 'x', npages: 1, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'], as: 'p' },
@@ -900,18 +868,14 @@ function c29(): Scenario {
         args: { len: '2M', as: 'z' },
         expect: { state: [{ vma: 'z', vmOps: 'ext4_dax_vm_ops', flagsContain: 'VM_SHARED' }] },
       },
-      {
-        op: 'pin_user_pages',
-        args: { buf: 'z', npages: 1, flags: ['FOLL_LONGTERM', 'FOLL_WRITE'] },
+      setup.gup('pin_user_pages', 'z', 1, ['FOLL_LONGTERM', 'FOLL_WRITE'], {
         narration: '(b) check_vma_flags(): FOLL_LONGTERM && vma_is_fsdax(vma).',
         expect: { errno: 'EOPNOTSUPP' },
-      },
-      {
-        op: 'pin_user_pages',
-        args: { buf: 'z', npages: 1, flags: ['FOLL_WRITE'] },
+      }),
+      setup.gup('pin_user_pages', 'z', 1, ['FOLL_WRITE'], {
         narration: 'A short-term pin of the DAX page works.',
         expect: { ret: 1 },
-      },
+      }),
     ],
   }
 }
@@ -1108,54 +1072,61 @@ function c34(era: 'v6.12' | 'v6.16'): Scenario {
     processes: [{ name: 'app' }],
     operations: [
       ...setup.writtenBuffer('a', '1M'),
-      {
-        op: 'ibv_reg_mr',
-        args: {
-          dev: 'nic0',
-          buf: 'a',
-          len: '1M',
-          access: ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE', 'IBV_ACCESS_ON_DEMAND'],
-          as: 'mr',
+      setup.regMr(
+        'nic0',
+        'a',
+        '1M',
+        ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_REMOTE_WRITE', 'IBV_ACCESS_ON_DEMAND'],
+        'mr',
+        {
+          narration: 'ib_umem_odp_get(): no pinning, pinned_vm unchanged.',
+          expect: {
+            errno: null,
+            state: [
+              { mm: 'app', pinnedVm: 0 },
+              { notifier: 'mr', seq: 1 },
+            ],
+          },
         },
-        narration: 'ib_umem_odp_get(): no pinning, pinned_vm unchanged.',
-        expect: {
-          errno: null,
-          state: [
-            { mm: 'app', pinnedVm: 0 },
-            { notifier: 'mr', seq: 1 },
-          ],
+      ),
+      setup.rdmaAccess(
+        'mr',
+        { len: '1M', write: true, race: true },
+        {
+          narration:
+            'The first RDMA WRITE faults the whole MR in; an invalidation races the fault, so read_retry sends it round again.',
+          expect: { ret: 1048576, state: [{ devptes: 'mr', count: 256 }] },
         },
-      },
-      {
-        op: 'rdma_access',
-        args: { mr: 'mr', len: '1M', write: true, race: true },
-        narration:
-          'The first RDMA WRITE faults the whole MR in; an invalidation races the fault, so read_retry sends it round again.',
-        expect: { ret: 1048576, state: [{ devptes: 'mr', count: 256 }] },
-      },
-      {
-        op: 'munmap',
-        args: { buf: 'a', offset: 262144, len: '256K' },
-        narration: 'MMU_NOTIFY_UNMAP [A+256K, A+512K).',
-        expect: {
-          state: [
-            { devptes: 'mr', count: 192 },
-            { notifier: 'mr', seq: 5, lastContains: 'MMU_NOTIFY_UNMAP' },
-          ],
+      ),
+      setup.munmap(
+        'a',
+        { offset: 262144, len: '256K' },
+        {
+          narration: 'MMU_NOTIFY_UNMAP [A+256K, A+512K).',
+          expect: {
+            state: [
+              { devptes: 'mr', count: 192 },
+              { notifier: 'mr', seq: 5, lastContains: 'MMU_NOTIFY_UNMAP' },
+            ],
+          },
         },
-      },
-      {
-        op: 'rdma_access',
-        args: { mr: 'mr', offset: 307200, len: 4096 },
-        narration: 'NIC0 touches A+300K: a hole with no VMA, REQ_FAULT: -EFAULT.',
-        expect: { errno: 'EFAULT' },
-      },
-      {
-        op: 'rdma_access',
-        args: { mr: 'mr', offset: 0, len: 4096 },
-        narration: 'A+0 is still mapped in the MTT: no fault at all.',
-        expect: { ret: 4096 },
-      },
+      ),
+      setup.rdmaAccess(
+        'mr',
+        { offset: 307200, len: 4096 },
+        {
+          narration: 'NIC0 touches A+300K: a hole with no VMA, REQ_FAULT: -EFAULT.',
+          expect: { errno: 'EFAULT' },
+        },
+      ),
+      setup.rdmaAccess(
+        'mr',
+        { offset: 0, len: 4096 },
+        {
+          narration: 'A+0 is still mapped in the MTT: no fault at all.',
+          expect: { ret: 4096 },
+        },
+      ),
       {
         op: 'mprotect',
         args: { buf: 'a', len: '256K', write: false },
@@ -1280,12 +1251,14 @@ function c35(): Scenario {
           ],
         },
       },
-      {
-        op: 'munmap',
-        args: { buf: 'sv' },
-        narration: "6. munmap: the importer's callback calls hmm_range_dma_unmap() -> p2p_unmap().",
-        expect: { state: [{ devptes: 'rfc:r1', count: 0 }] },
-      },
+      setup.munmap(
+        'sv',
+        {},
+        {
+          narration: "6. munmap: the importer's callback calls hmm_range_dma_unmap() -> p2p_unmap().",
+          expect: { state: [{ devptes: 'rfc:r1', count: 0 }] },
+        },
+      ),
     ],
   }
 }
@@ -1525,13 +1498,11 @@ function d01(): Scenario {
           ],
         },
       },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'bar', npages: 512, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] },
+      setup.gup('pin_user_pages_fast', 'bar', 512, ['FOLL_WRITE', 'FOLL_LONGTERM'], {
         narration:
           'No PTE yet, so GUP-fast finds nothing and falls back to the slow path; it stops at check_vma_flags() before it would fault: -EFAULT.',
         expect: { errno: 'EFAULT', ret: -14, state: [{ mm: 'app', pinnedVm: 0 }] },
-      },
+      }),
       setup.touch('bar', '8K', {
         narration:
           "The CPU writes the first two pages: handle_mm_fault() -> do_fault() -> the driver's ->fault() -> vmf_insert_pfn(): special PTEs, VM_FAULT_NOPAGE.",
@@ -1550,13 +1521,11 @@ function d01(): Scenario {
         narration: 'The next page faults on its own; the first two are already mapped.',
         expect: { ret: 0, state: [{ pte: 'bar', offset: 2, kind: 'present', special: true }] },
       },
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'bar', npages: 2, flags: ['FOLL_WRITE'] },
+      setup.gup('pin_user_pages_fast', 'bar', 2, ['FOLL_WRITE'], {
         narration:
           'Now the PTEs exist, but they are special: GUP-fast bails and the slow path refuses the VM_IO|VM_PFNMAP VMA: -EFAULT.',
         expect: { errno: 'EFAULT' },
-      },
+      }),
       {
         op: 'hmm_range_fault',
         args: { buf: 'bar', npages: 4, fault: true },
@@ -1570,12 +1539,14 @@ function d01(): Scenario {
           'A snapshot without REQ_FAULT returns 0 with HMM_PFN_ERROR entries, even for the populated pages.',
         expect: { ret: 0, state: [{ hmm: 'snap', page: 0, flags: 'HMM_PFN_ERROR', pfn: 'none' }] },
       },
-      {
-        op: 'munmap',
-        args: { buf: 'bar' },
-        narration: 'zap_page_range() drops the special PTEs; there is no struct page to put.',
-        expect: { ret: 0, state: [{ vma: 'bar', exists: false }] },
-      },
+      setup.munmap(
+        'bar',
+        {},
+        {
+          narration: 'zap_page_range() drops the special PTEs; there is no struct page to put.',
+          expect: { ret: 0, state: [{ vma: 'bar', exists: false }] },
+        },
+      ),
     ],
   }
 }
@@ -1620,20 +1591,16 @@ function e2(era: Era): Scenario {
         ...(hasPin ? { expect: { ret: 4, state: [{ pages: 'p', pinned: true }] } } : {}),
       },
       ...(hasPin ? [{ op: 'unpin_user_pages' as const, args: { pages: 'p' } }] : []),
-      {
-        op: 'pread',
-        args: { disk: 'nvme2n1', buf: 'buf', len: '16K' },
+      setup.pread('nvme2n1', 'buf', '16K', {
         narration:
           "An O_DIRECT read into the buffer: __bio_iov_iter_get_pages() and the era's iov_iter getter.",
         expect: { ret: 16384 },
-      },
-      {
-        op: 'ibv_reg_mr',
-        args: { dev: 'nic0', buf: 'buf', len: '16K', access: ['IBV_ACCESS_LOCAL_WRITE'], as: 'mr' },
+      }),
+      setup.regMr('nic0', 'buf', '16K', ['IBV_ACCESS_LOCAL_WRITE'], 'mr', {
         narration:
           'ib_umem_get(): get_user_pages_longterm() before 5.2, get_user_pages(FOLL_LONGTERM) 5.2–5.5 (932f4a630a69), pin_user_pages_fast(FOLL_LONGTERM) from 5.6.',
         expect: { errno: null, state: [{ umem: 'mr', exists: true }] },
-      },
+      }),
       { op: 'ibv_dereg_mr', args: { dev: 'nic0', mr: 'mr' } },
     ],
   }

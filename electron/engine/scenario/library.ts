@@ -39,25 +39,27 @@ function barThenGup(era: 'v5.0' | 'v6.12'): Scenario {
         : {
             op: 'pin_user_pages_fast',
             args: { buf: 'bar', npages: 512, flags: ['FOLL_WRITE', 'FOLL_LONGTERM'] },
-            narration:
+            ...setup.failsWith(
+              'EFAULT',
               "An RDMA driver would pin the buffer. GUP-fast (gup_fast(), the 6.10 name) gives up on the special PTE, and the slow path's check_vma_flags() refuses the VMA outright: -EFAULT.",
-            expect: { errno: 'EFAULT' },
+            ),
           },
-      {
-        op: 'ibv_reg_mr',
-        args: { dev: 'nic0', buf: 'bar', len: '2M', access: ['IBV_ACCESS_LOCAL_WRITE'], as: 'mr' },
+      setup.regMr('nic0', 'bar', '2M', ['IBV_ACCESS_LOCAL_WRITE'], 'mr', {
         narration:
           era === 'v5.0'
             ? '"You can\'t create MRs on it": ib_umem_get() charges pinned_vm, get_user_pages_longterm() fails, and pinned_vm is rolled back.'
             : '"You can\'t create MRs on it": ib_umem_get() charges pinned_vm, fails to pin, and rolls pinned_vm back.',
         expect: { errno: 'EFAULT', state: [{ umem: 'mr', exists: false }] },
-      },
-      {
-        op: 'pread',
-        args: { disk: 'nvme1n1', buf: 'bar', len: '2M' },
-        narration: '"You can\'t do direct I/O to your remapped BAR": the block layer cannot pin it either.',
-        expect: { errno: 'EFAULT' },
-      },
+      }),
+      setup.pread(
+        'nvme1n1',
+        'bar',
+        '2M',
+        setup.failsWith(
+          'EFAULT',
+          '"You can\'t do direct I/O to your remapped BAR": the block layer cannot pin it either.',
+        ),
+      ),
     ],
   }
 }
@@ -136,38 +138,39 @@ function follP2pdma(): Scenario {
           state: [{ vma: 'buf', flagsContain: 'VM_MIXEDMAP', flagsExclude: 'VM_PFNMAP' }],
         },
       }),
-      {
-        op: 'pin_user_pages_fast',
-        args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE'] },
-        narration: 'A caller that did not promise to handle PCI memory: try_grab_folio() says -EREMOTEIO.',
-        expect: { errno: 'EREMOTEIO' },
-      },
+      setup.gup(
+        'pin_user_pages_fast',
+        'buf',
+        4,
+        ['FOLL_WRITE'],
+        setup.failsWith(
+          'EREMOTEIO',
+          'A caller that did not promise to handle PCI memory: try_grab_folio() says -EREMOTEIO.',
+        ),
+      ),
       {
         op: 'pin_user_pages_fast',
         args: { buf: 'buf', npages: 4, flags: ['FOLL_WRITE', 'FOLL_PCI_P2PDMA'], as: 'pinned' },
         narration: 'With the flag the pages are pinned like any others.',
         expect: { ret: 4, state: [{ pages: 'pinned', p2pdma: true, pinned: true }] },
       },
-      {
-        op: 'pread',
-        args: { disk: 'nvme1n1', buf: 'buf', len: '2M' },
+      setup.pread('nvme1n1', 'buf', '2M', {
         narration:
           'nvme1 sits under the same switch and its queue supports P2PDMA: the block layer passes the flag, the PRPs carry bus addresses.',
         expect: { ret: 2097152 },
-      },
-      {
-        op: 'pread',
-        args: { disk: 'sda', buf: 'buf', len: '2M' },
-        narration: 'The AHCI queue does not support P2PDMA, so no flag, so -EREMOTEIO.',
-        expect: { errno: 'EREMOTEIO' },
-      },
-      {
-        op: 'ibv_reg_mr',
-        args: { dev: 'nic0', buf: 'buf', len: '2M', access: ['IBV_ACCESS_LOCAL_WRITE'], as: 'mr' },
-        narration:
+      }),
+      setup.pread(
+        'sda',
+        'buf',
+        '2M',
+        setup.failsWith('EREMOTEIO', 'The AHCI queue does not support P2PDMA, so no flag, so -EREMOTEIO.'),
+      ),
+      setup.regMr('nic0', 'buf', '2M', ['IBV_ACCESS_LOCAL_WRITE'], 'mr', {
+        ...setup.failsWith(
+          'EREMOTEIO',
           'ib_umem_get() pins FOLL_LONGTERM without FOLL_PCI_P2PDMA: an ordinary MR on p2pmem still fails.',
-        expect: { errno: 'EREMOTEIO' },
-      },
+        ),
+      }),
     ],
   }
 }
@@ -202,24 +205,30 @@ function rfcSpecialVma(): Scenario {
       {
         op: 'hmm_range_fault',
         args: { buf: 'sv', npages: 512, fault: true },
-        narration:
+        ...setup.failsWith(
+          'EFAULT',
           'The public hmm_range_fault() passes device = NULL: a mirror that is not the importer gets -EFAULT.',
-        expect: { errno: 'EFAULT' },
+        ),
       },
-      {
-        op: 'get_user_pages_fast',
-        args: { buf: 'sv', npages: 1, flags: ['FOLL_WRITE'] },
-        narration:
+      setup.gup(
+        'get_user_pages_fast',
+        'sv',
+        1,
+        ['FOLL_WRITE'],
+        setup.failsWith(
+          'EFAULT',
           'And GUP (get_user_pages_fast(), the 2019 call), O_DIRECT, ordinary MRs? Still -EFAULT: the RFC replaced GUP for HMM users only (Jason: "I see Jerome solving the GUP problem by replacing GUP entirely").',
-        expect: { errno: 'EFAULT' },
-      },
-      {
-        op: 'munmap',
-        args: { buf: 'sv' },
-        narration:
-          '"IMPORTER MUST OBEY mmu_notifier NOTIFICATION AND CALL p2p_unmap()": the invalidation reaches the importer, which calls hmm_range_dma_unmap() -> p2p_unmap().',
-        expect: { errno: null },
-      },
+        ),
+      ),
+      setup.munmap(
+        'sv',
+        {},
+        {
+          narration:
+            '"IMPORTER MUST OBEY mmu_notifier NOTIFICATION AND CALL p2p_unmap()": the invalidation reaches the importer, which calls hmm_range_dma_unmap() -> p2p_unmap().',
+          expect: { errno: null },
+        },
+      ),
     ],
   }
 }
@@ -259,13 +268,11 @@ function rfcFallback(): Scenario {
       }),
       setup.mmapAnon('16K', 'a'),
       setup.touch('a', '16K', { narration: 'The program writes its buffer: ordinary RAM pages.' }),
-      {
-        op: 'migrate_to_device',
-        args: { buf: 'a', npages: 4, dev: 'gpu0' },
+      setup.migrateToDevice('a', 4, 'gpu0', {
         narration:
           'The GPU driver migrates the buffer into VRAM: the CPU PTEs become device-private entries.',
         expect: { ret: 4, state: [{ pte: 'a', kind: 'device_private' }] },
-      },
+      }),
       {
         op: 'hmm_range_dma_map',
         args: { dev: 'nic0', buf: 'a', npages: 4, as: 'r' },
@@ -320,13 +327,11 @@ function hmmMirror(): Scenario {
         args: { dev: 'gpu0', buf: 'b', as: 'gpu' },
         narration: "An interval notifier over the buffer: the mirror's contract with the mm.",
       },
-      {
-        op: 'migrate_to_device',
-        args: { buf: 'b', npages: 4, dev: 'gpu0' },
+      setup.migrateToDevice('b', 4, 'gpu0', {
         narration:
           "migrate_vma_setup() raises MMU_NOTIFY_MIGRATE with owner gpu0; the GPU's own mirror skips it.",
         expect: { ret: 4, state: [{ pte: 'b', kind: 'device_private' }] },
-      },
+      }),
       {
         op: 'mirror_fault',
         args: { mirror: 'gpu', buf: 'b', npages: 16, write: true, as: 'g' },
@@ -365,39 +370,38 @@ function odp(): Scenario {
       'Jason in 2019: HMM mirror "obtains DMA addresses for user VMAs ... A driver using HMM mirror doesn\'t seem to call GUP at all". ODP MRs became exactly that (ODP over hmm_range_fault, ~5.10): nothing is pinned; the NIC faults pages in, and munmap, mprotect and exit invalidate its translations through the interval notifier.',
     operations: [
       ...setup.writtenBuffer('a', '1M'),
-      {
-        op: 'ibv_reg_mr',
-        args: {
-          dev: 'nic0',
-          buf: 'a',
-          len: '1M',
-          access: ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_ON_DEMAND'],
-          as: 'mr',
-        },
+      setup.regMr('nic0', 'a', '1M', ['IBV_ACCESS_LOCAL_WRITE', 'IBV_ACCESS_ON_DEMAND'], 'mr', {
         narration: 'IBV_ACCESS_ON_DEMAND: ib_umem_odp_get() inserts a notifier; pinned_vm stays 0.',
         expect: { errno: null, state: [{ mm: 'app', pinnedVm: 0 }] },
-      },
-      {
-        op: 'rdma_access',
-        args: { mr: 'mr', len: '1M', write: true, race: true },
-        narration:
-          'The first RDMA WRITE faults the MR in; an invalidation races it, so mmu_interval_read_retry() sends it round again.',
-        expect: { ret: 1048576, state: [{ devptes: 'mr', count: 256 }] },
-      },
-      {
-        op: 'munmap',
-        args: { buf: 'a', offset: 262144, len: '256K' },
-        narration:
-          "munmap of the second quarter: MMU_NOTIFY_UNMAP, the NIC's translations go, the pages are dirtied and freed.",
-        expect: { state: [{ devptes: 'mr', count: 192 }] },
-      },
-      {
-        op: 'rdma_access',
-        args: { mr: 'mr', offset: 307200, len: 4096 },
-        narration:
-          'A later access to the hole: hmm_range_fault() finds no VMA, -EFAULT, and the work request completes in error.',
-        expect: { errno: 'EFAULT' },
-      },
+      }),
+      setup.rdmaAccess(
+        'mr',
+        { len: '1M', write: true, race: true },
+        {
+          narration:
+            'The first RDMA WRITE faults the MR in; an invalidation races it, so mmu_interval_read_retry() sends it round again.',
+          expect: { ret: 1048576, state: [{ devptes: 'mr', count: 256 }] },
+        },
+      ),
+      setup.munmap(
+        'a',
+        { offset: 262144, len: '256K' },
+        {
+          narration:
+            "munmap of the second quarter: MMU_NOTIFY_UNMAP, the NIC's translations go, the pages are dirtied and freed.",
+          expect: { state: [{ devptes: 'mr', count: 192 }] },
+        },
+      ),
+      setup.rdmaAccess(
+        'mr',
+        { offset: 307200, len: 4096 },
+        {
+          ...setup.failsWith(
+            'EFAULT',
+            'A later access to the hole: hmm_range_fault() finds no VMA, -EFAULT, and the work request completes in error.',
+          ),
+        },
+      ),
       {
         op: 'exit',
         args: {},
@@ -480,8 +484,10 @@ function vfioDmabuf(): Scenario {
       {
         op: 'dma_buf_attach',
         args: { dmabuf: 'vbar', dev: 'nvme0', as: 'static' },
-        narration: 'An importer without allow_peer2peer cannot use memory without struct pages: -EOPNOTSUPP.',
-        expect: { errno: 'EOPNOTSUPP' },
+        ...setup.failsWith(
+          'EOPNOTSUPP',
+          'An importer without allow_peer2peer cannot use memory without struct pages: -EOPNOTSUPP.',
+        ),
       },
       {
         op: 'ib_umem_dmabuf_get',
@@ -512,8 +518,7 @@ function vfioDmabuf(): Scenario {
       {
         op: 'ib_umem_dmabuf_map_pages',
         args: { mr: 'mr' },
-        narration: 'A revoked buffer cannot be mapped: -ENODEV until decode is back on.',
-        expect: { errno: 'ENODEV' },
+        ...setup.failsWith('ENODEV', 'A revoked buffer cannot be mapped: -ENODEV until decode is back on.'),
       },
       { op: 'vfio_pci_mem_enable', args: { dev: 'gpu0', on: true } },
       { op: 'ib_umem_dmabuf_map_pages', args: { mr: 'mr' }, narration: 'Remapped.', expect: { errno: null } },
@@ -542,12 +547,13 @@ function longterm(): Scenario {
       },
       { op: 'devmem_add', args: { type: 'fsdax', size: '1G' } },
       { op: 'mmap_dax', args: { len: '2M', as: 'z' } },
-      {
-        op: 'pin_user_pages',
-        args: { buf: 'z', npages: 1, flags: ['FOLL_LONGTERM', 'FOLL_WRITE'] },
-        narration: 'check_vma_flags(): FOLL_LONGTERM && vma_is_fsdax(): -EOPNOTSUPP.',
-        expect: { errno: 'EOPNOTSUPP' },
-      },
+      setup.gup(
+        'pin_user_pages',
+        'z',
+        1,
+        ['FOLL_LONGTERM', 'FOLL_WRITE'],
+        setup.failsWith('EOPNOTSUPP', 'check_vma_flags(): FOLL_LONGTERM && vma_is_fsdax(): -EOPNOTSUPP.'),
+      ),
     ],
   }
 }
@@ -632,14 +638,7 @@ function dmaDirect616(era: 'v6.16' | 'v7.2'): Scenario {
       "No IOMMU: dma_map_sgtable() goes to dma_direct_map_sg(), which asks pci_p2pdma_state() about each P2PDMA segment. GPU0's p2pmem is BUS_ADDR for NIC0 below the same switch and THRU_HOST_BRIDGE for nvme0 on another root port. 6.16 rewrote these helpers (a25e7962db0d) and shipped two bugs in dma_direct_map_sg(); later kernels fixed both. Look at each segment's dma_address and DMA length after the map.",
     operations: [
       setup.addResource('gpu0', 1, { size: '2M' }),
-      {
-        op: 'pci_p2pmem_alloc_sgl',
-        args: { dev: 'gpu0', len: '64K', as: 'toNic' },
-        expect: { ret: 1 },
-      },
-      {
-        op: 'dma_map_sgtable',
-        args: { dev: 'nic0', sgt: 'toNic' },
+      ...setup.mappedSgl('gpu0', '64K', 'toNic', 'nic0', {
         narration: bug
           ? 'BUS_ADDR: the bus address is written and the segment marked, then "continue" skips sg_dma_len(sg) = sg->length. The map succeeds, and a driver that programs its DMA engine from sg_dma_len() moves 0 bytes (fixed in 6.18 by d0d08f4bd7f6).'
           : 'BUS_ADDR: the bus address, the mark and, since d0d08f4bd7f6 (6.18), the DMA length too.',
@@ -647,15 +646,8 @@ function dmaDirect616(era: 'v6.16' | 'v7.2'): Scenario {
           ret: 0,
           state: [{ sg: 'toNic', entry: 0, busAddress: true, dmaLength: bug ? 0 : 65536, length: 65536 }],
         },
-      },
-      {
-        op: 'pci_p2pmem_alloc_sgl',
-        args: { dev: 'gpu0', len: '64K', as: 'toNvme' },
-        expect: { ret: 1 },
-      },
-      {
-        op: 'dma_map_sgtable',
-        args: { dev: 'nvme0', sgt: 'toNvme' },
+      }),
+      ...setup.mappedSgl('gpu0', '64K', 'toNvme', 'nvme0', {
         narration: bug
           ? 'THRU_HOST_BRIDGE: "break" leaves the switch before the CPU physical address is mapped, so only the length is set; sg->dma_address keeps whatever it held (fixed by 560000d619ef: break -> fallthrough).'
           : 'THRU_HOST_BRIDGE falls through to the ordinary mapping: the CPU physical address of the BAR, as for RAM.',
@@ -671,7 +663,7 @@ function dmaDirect616(era: 'v6.16' | 'v7.2'): Scenario {
             },
           ],
         },
-      },
+      }),
     ],
   }
 }

@@ -7,6 +7,8 @@
  * the order the format lists them (the lab files are these objects as JSON). `more` adds the step's
  * narration and expectations.
  */
+import type { Errno } from '../../../shared/model/errno'
+import type { FollFlag } from '../../../shared/model/mm'
 import type { Expect, Operation } from './schema'
 
 /** A step's narration and expectations. */
@@ -16,6 +18,11 @@ export interface StepNotes {
 }
 
 type Size = string | number
+
+/** The step fails with `errno`, for the reason the narration gives. */
+export function failsWith(errno: Errno, narration: string): StepNotes {
+  return { narration, expect: { errno } }
+}
 
 /** Only the keys whose value is given, in the order written. */
 function given<T extends object>(o: T): T {
@@ -92,4 +99,91 @@ export function devmemAndBuffer(
   buf: { as: string; len: Size },
 ): Operation[] {
   return [devmemAdd(mem.dev, mem.type, mem.size), ...writtenBuffer(buf.as, buf.len)]
+}
+
+/** A get_user_pages*() / pin_user_pages*() call on the first `npages` pages of buffer `buf`. */
+export function gup(
+  call: 'pin_user_pages_fast' | 'get_user_pages_fast' | 'pin_user_pages' | 'get_user_pages',
+  buf: string,
+  npages: number,
+  flags: FollFlag[],
+  more: StepNotes = {},
+): Operation {
+  return { op: call, args: { buf, npages, flags }, ...more }
+}
+
+/** An O_DIRECT read of `len` bytes from `disk` into buffer `buf`. */
+export function pread(disk: string, buf: string, len: Size, more: StepNotes = {}): Operation {
+  return { op: 'pread', args: { disk, buf, len }, ...more }
+}
+
+/** migrate_vma_*(): the device driver moves the first `npages` pages of `buf` into `dev`'s memory. */
+export function migrateToDevice(buf: string, npages: number, dev: string, more: StepNotes = {}): Operation {
+  return { op: 'migrate_to_device', args: { buf, npages, dev }, ...more }
+}
+
+/** `len` bytes of `provider`'s p2pmem in a new sg table `sgt`, then dma_map_sgtable() of it for `client`. */
+export function mappedSgl(
+  provider: string,
+  len: Size,
+  sgt: string,
+  client: string,
+  more: StepNotes = {},
+): Operation[] {
+  return [
+    allocSgl(provider, len, sgt, { expect: { ret: 1 } }),
+    { op: 'dma_map_sgtable', args: { dev: client, sgt }, ...more },
+  ]
+}
+
+/** ibv_reg_mr(): an RDMA memory region `as` over `len` bytes of buffer `buf`, for `dev`, with `access`. */
+export function regMr(
+  dev: string,
+  buf: string,
+  len: Size,
+  access: string[],
+  as: string,
+  more: StepNotes = {},
+): Operation {
+  return { op: 'ibv_reg_mr', args: { dev, buf, len, access, as }, ...more }
+}
+
+/** The NIC reads (or, with `write`, writes) `len` bytes of MR `mr` from `offset`; `race`: an invalidation races the fault. */
+export function rdmaAccess(
+  mr: string,
+  at: { offset?: number; len: Size; write?: boolean; race?: boolean },
+  more: StepNotes = {},
+): Operation {
+  return {
+    op: 'rdma_access',
+    args: given({ mr, offset: at.offset, len: at.len, write: at.write, race: at.race }),
+    ...more,
+  }
+}
+
+/** munmap() of `len` bytes of buffer `buf` from `offset` (the whole buffer when neither is given). */
+export function munmap(
+  buf: string,
+  at: { offset?: number; len?: Size } = {},
+  more: StepNotes = {},
+): Operation {
+  return { op: 'munmap', args: given({ buf, offset: at.offset, len: at.len }), ...more }
+}
+
+/**
+ * The process exits: exit_mmap() -> mmu_notifier_release(), and the ODP MR `mr` loses every device
+ * PTE, its notifier's last event MMU_NOTIFY_RELEASE.
+ */
+export function exitReleasing(mr: string, narration: string): Operation {
+  return {
+    op: 'exit',
+    args: {},
+    narration,
+    expect: {
+      state: [
+        { devptes: mr, count: 0 },
+        { notifier: mr, lastContains: 'MMU_NOTIFY_RELEASE' },
+      ],
+    },
+  }
 }
