@@ -793,11 +793,9 @@ function c28(): Scenario {
       setup.touch('x', '4K', {
         narration: 'The program writes the first page: do_anonymous_page().',
       }),
-      {
-        op: 'hmm_mirror_register',
-        args: { dev: 'gpu0', buf: 'x', as: 'mirror' },
+      setup.mirrorRegister('gpu0', 'x', 'mirror', {
         narration: 'GPU0 mirrors the buffer: an interval notifier.',
-      },
+      }),
       setup.migrateToDevice('x', 1, 'gpu0', {
         narration:
           'GPU0 migrates the page into its memory; its own mirror skips the MMU_NOTIFY_MIGRATE it raised.',
@@ -976,15 +974,15 @@ function c32(era: 'v5.4' | 'v6.12' | 'v6.16', iommu: boolean): Scenario {
       args: { dev: 'gpu0', len: '2M', as: 'buf' },
       expect: { state: [{ vma: 'buf', flagsContain: 'VM_MIXEDMAP' }] },
     })
-    ops.push({
-      op: 'hmm_range_fault',
-      args: { buf: 'buf', npages: 512, fault: true, write: true, dev: 'nic0', as: 'r' },
-      narration: 'VM_MIXEDMAP is walked (5.17+): each entry is pfn | HMM_PFN_VALID | HMM_PFN_WRITE.',
-      expect: {
-        ret: 0,
-        state: [{ hmm: 'r', page: 0, flags: ['HMM_PFN_VALID', 'HMM_PFN_WRITE'], pfn: 'p2pdma' }],
-      },
-    })
+    ops.push(
+      setup.hmmFaultP2pmem(
+        'buf',
+        512,
+        'nic0',
+        'r',
+        'VM_MIXEDMAP is walked (5.17+): each entry is pfn | HMM_PFN_VALID | HMM_PFN_WRITE.',
+      ),
+    )
     if (era === 'v6.16')
       ops.push({
         op: 'hmm_dma_map_pfn',
@@ -1089,14 +1087,10 @@ function c34(era: 'v6.12' | 'v6.16'): Scenario {
           },
         },
       ),
-      setup.rdmaAccess(
+      setup.odpRacedFirstWrite(
         'mr',
-        { len: '1M', write: true, race: true },
-        {
-          narration:
-            'The first RDMA WRITE faults the whole MR in; an invalidation races the fault, so read_retry sends it round again.',
-          expect: { ret: 1048576, state: [{ devptes: 'mr', count: 256 }] },
-        },
+        '1M',
+        'The first RDMA WRITE faults the whole MR in; an invalidation races the fault, so read_retry sends it round again.',
       ),
       setup.munmap(
         'a',
@@ -1138,17 +1132,9 @@ function c34(era: 'v6.12' | 'v6.16'): Scenario {
           ],
         },
       },
-      {
-        op: 'exit',
-        args: {},
+      setup.exitReleasing('mr', {
         narration: 'Process exit: mmu_notifier_release() -> MMU_NOTIFY_RELEASE over everything.',
-        expect: {
-          state: [
-            { devptes: 'mr', count: 0 },
-            { notifier: 'mr', lastContains: 'MMU_NOTIFY_RELEASE' },
-          ],
-        },
-      },
+      }),
     ],
   }
 }
@@ -1162,7 +1148,7 @@ function c34mirror(): Scenario {
     processes: [{ name: 'app' }],
     operations: [
       ...setup.devmemAndBuffer({ dev: 'gpu0', type: 'private', size: '64M' }, { as: 'b', len: '64K' }),
-      { op: 'hmm_mirror_register', args: { dev: 'gpu0', buf: 'b', as: 'gpu' } },
+      setup.mirrorRegister('gpu0', 'b', 'gpu'),
       { op: 'migrate_to_device', args: { buf: 'b', npages: 4, dev: 'gpu0' }, expect: { ret: 4 } },
       {
         op: 'mirror_fault',
@@ -1175,7 +1161,7 @@ function c34mirror(): Scenario {
           ],
         },
       },
-      { op: 'hmm_mirror_register', args: { dev: 'nic0', buf: 'b', as: 'nicm' } },
+      setup.mirrorRegister('nic0', 'b', 'nicm'),
       {
         op: 'mirror_fault',
         args: { mirror: 'nicm', buf: 'b', npages: 4, as: 'n' },

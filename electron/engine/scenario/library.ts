@@ -154,23 +154,32 @@ function follP2pdma(): Scenario {
         narration: 'With the flag the pages are pinned like any others.',
         expect: { ret: 4, state: [{ pages: 'pinned', p2pdma: true, pinned: true }] },
       },
-      setup.pread('nvme1n1', 'buf', '2M', {
-        narration:
+      setup.pread(
+        'nvme1n1',
+        'buf',
+        '2M',
+        setup.returns(
+          2097152,
           'nvme1 sits under the same switch and its queue supports P2PDMA: the block layer passes the flag, the PRPs carry bus addresses.',
-        expect: { ret: 2097152 },
-      }),
+        ),
+      ),
       setup.pread(
         'sda',
         'buf',
         '2M',
         setup.failsWith('EREMOTEIO', 'The AHCI queue does not support P2PDMA, so no flag, so -EREMOTEIO.'),
       ),
-      setup.regMr('nic0', 'buf', '2M', ['IBV_ACCESS_LOCAL_WRITE'], 'mr', {
-        ...setup.failsWith(
+      setup.regMr(
+        'nic0',
+        'buf',
+        '2M',
+        ['IBV_ACCESS_LOCAL_WRITE'],
+        'mr',
+        setup.failsWith(
           'EREMOTEIO',
           'ib_umem_get() pins FOLL_LONGTERM without FOLL_PCI_P2PDMA: an ordinary MR on p2pmem still fails.',
         ),
-      }),
+      ),
     ],
   }
 }
@@ -243,14 +252,15 @@ function rfcTestP2p(): Scenario {
       {
         op: 'device_test_p2p',
         args: { a: 'gpu0', b: 'nic0' },
-        narration: 'Same switch: upstream_bridge_distance() is 4, ret = true … and then `return false;`.',
-        expect: { ret: 0 },
+        ...setup.returns(
+          0,
+          'Same switch: upstream_bridge_distance() is 4, ret = true … and then `return false;`.',
+        ),
       },
       {
         op: 'device_test_p2p',
         args: { a: 'gpu0', b: 'nvme0' },
-        narration: 'Across root ports the v5.0 walk gives -1: false even as intended.',
-        expect: { ret: 0 },
+        ...setup.returns(0, 'Across root ports the v5.0 walk gives -1: false even as intended.'),
       },
     ],
   }
@@ -322,11 +332,9 @@ function hmmMirror(): Scenario {
       "What HMM became: a GPU mirrors a process's address space, migrates hot pages into its own memory (DEVICE_PRIVATE: the CPU cannot touch them), and device page faults go through hmm_range_fault() with dev_private_owner, all kept coherent by mmu interval notifiers. When the CPU or GUP touches a migrated page, migrate_to_ram brings it back.",
     operations: [
       ...setup.devmemAndBuffer({ dev: 'gpu0', type: 'private', size: '64M' }, { as: 'b', len: '64K' }),
-      {
-        op: 'hmm_mirror_register',
-        args: { dev: 'gpu0', buf: 'b', as: 'gpu' },
+      setup.mirrorRegister('gpu0', 'b', 'gpu', {
         narration: "An interval notifier over the buffer: the mirror's contract with the mm.",
-      },
+      }),
       setup.migrateToDevice('b', 4, 'gpu0', {
         narration:
           "migrate_vma_setup() raises MMU_NOTIFY_MIGRATE with owner gpu0; the GPU's own mirror skips it.",
@@ -374,14 +382,10 @@ function odp(): Scenario {
         narration: 'IBV_ACCESS_ON_DEMAND: ib_umem_odp_get() inserts a notifier; pinned_vm stays 0.',
         expect: { errno: null, state: [{ mm: 'app', pinnedVm: 0 }] },
       }),
-      setup.rdmaAccess(
+      setup.odpRacedFirstWrite(
         'mr',
-        { len: '1M', write: true, race: true },
-        {
-          narration:
-            'The first RDMA WRITE faults the MR in; an invalidation races it, so mmu_interval_read_retry() sends it round again.',
-          expect: { ret: 1048576, state: [{ devptes: 'mr', count: 256 }] },
-        },
+        '1M',
+        'The first RDMA WRITE faults the MR in; an invalidation races it, so mmu_interval_read_retry() sends it round again.',
       ),
       setup.munmap(
         'a',
@@ -395,24 +399,14 @@ function odp(): Scenario {
       setup.rdmaAccess(
         'mr',
         { offset: 307200, len: 4096 },
-        {
-          ...setup.failsWith(
-            'EFAULT',
-            'A later access to the hole: hmm_range_fault() finds no VMA, -EFAULT, and the work request completes in error.',
-          ),
-        },
+        setup.failsWith(
+          'EFAULT',
+          'A later access to the hole: hmm_range_fault() finds no VMA, -EFAULT, and the work request completes in error.',
+        ),
       ),
-      {
-        op: 'exit',
-        args: {},
+      setup.exitReleasing('mr', {
         narration: 'Process exit: MMU_NOTIFY_RELEASE over the whole address space.',
-        expect: {
-          state: [
-            { devptes: 'mr', count: 0 },
-            { notifier: 'mr', lastContains: 'MMU_NOTIFY_RELEASE' },
-          ],
-        },
-      },
+      }),
     ],
   }
 }
@@ -567,15 +561,7 @@ function hmmP2pdma(): Scenario {
     operations: [
       ...setup.publishedP2pmem('gpu0', 1, '64M'),
       setup.mmapP2pmem('gpu0', '64K', 'buf'),
-      {
-        op: 'hmm_range_fault',
-        args: { buf: 'buf', npages: 16, fault: true, write: true, dev: 'nic0', as: 'r' },
-        narration: 'Each entry: pfn | HMM_PFN_VALID | HMM_PFN_WRITE.',
-        expect: {
-          ret: 0,
-          state: [{ hmm: 'r', page: 0, flags: ['HMM_PFN_VALID', 'HMM_PFN_WRITE'], pfn: 'p2pdma' }],
-        },
-      },
+      setup.hmmFaultP2pmem('buf', 16, 'nic0', 'r', 'Each entry: pfn | HMM_PFN_VALID | HMM_PFN_WRITE.'),
       {
         op: 'hmm_dma_map_pfn',
         args: { range: 'r', dev: 'nic0' },

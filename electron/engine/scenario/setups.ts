@@ -9,7 +9,7 @@
  */
 import type { Errno } from '../../../shared/model/errno'
 import type { FollFlag } from '../../../shared/model/mm'
-import type { Expect, Operation } from './schema'
+import { parseSize, type Expect, type Operation } from './schema'
 
 /** A step's narration and expectations. */
 export interface StepNotes {
@@ -101,6 +101,16 @@ export function devmemAndBuffer(
   return [devmemAdd(mem.dev, mem.type, mem.size), ...writtenBuffer(buf.as, buf.len)]
 }
 
+/** The step returns `ret`, as the narration explains. */
+export function returns(ret: number, narration: string): StepNotes {
+  return { narration, expect: { ret } }
+}
+
+/** mmu_interval_notifier_insert(): `dev` mirrors buffer `buf`; the mirror is named `as`. */
+export function mirrorRegister(dev: string, buf: string, as: string, more: StepNotes = {}): Operation {
+  return { op: 'hmm_mirror_register', args: { dev, buf, as }, ...more }
+}
+
 /** A get_user_pages*() / pin_user_pages*() call on the first `npages` pages of buffer `buf`. */
 export function gup(
   call: 'pin_user_pages_fast' | 'get_user_pages_fast' | 'pin_user_pages' | 'get_user_pages',
@@ -161,6 +171,43 @@ export function rdmaAccess(
   }
 }
 
+/**
+ * The first RDMA WRITE over all `len` bytes of ODP MR `mr`, raced by an invalidation: the retry
+ * (mmu_interval_read_retry()) faults every page in, so the NIC ends up with one device PTE a page.
+ */
+export function odpRacedFirstWrite(mr: string, len: Size, narration: string): Operation {
+  const bytes = Number(parseSize(len))
+  return {
+    op: 'rdma_access',
+    args: { mr, len, write: true, race: true },
+    narration,
+    expect: { ret: bytes, state: [{ devptes: mr, count: bytes / 4096 }] },
+  }
+}
+
+/**
+ * hmm_range_fault() of `npages` pages of p2pmem mapping `buf` for writing, on behalf of `dev`: 0,
+ * and the first entry is the P2PDMA pfn with HMM_PFN_VALID | HMM_PFN_WRITE (VM_MIXEDMAP is walked
+ * since 5.17). The range is named `as`.
+ */
+export function hmmFaultP2pmem(
+  buf: string,
+  npages: number,
+  dev: string,
+  as: string,
+  narration: string,
+): Operation {
+  return {
+    op: 'hmm_range_fault',
+    args: { buf, npages, fault: true, write: true, dev, as },
+    narration,
+    expect: {
+      ret: 0,
+      state: [{ hmm: as, page: 0, flags: ['HMM_PFN_VALID', 'HMM_PFN_WRITE'], pfn: 'p2pdma' }],
+    },
+  }
+}
+
 /** munmap() of `len` bytes of buffer `buf` from `offset` (the whole buffer when neither is given). */
 export function munmap(
   buf: string,
@@ -174,11 +221,11 @@ export function munmap(
  * The process exits: exit_mmap() -> mmu_notifier_release(), and the ODP MR `mr` loses every device
  * PTE, its notifier's last event MMU_NOTIFY_RELEASE.
  */
-export function exitReleasing(mr: string, narration: string): Operation {
+export function exitReleasing(mr: string, notes: { narration: string }): Operation {
   return {
     op: 'exit',
     args: {},
-    narration,
+    narration: notes.narration,
     expect: {
       state: [
         { devptes: mr, count: 0 },
