@@ -38,6 +38,11 @@ function pinP2pPage(
 /** The long-term P2PDMA pin is_valid_gup_args() refuses from 6.3. */
 const LONGTERM_P2PDMA: FollFlag[] = ['FOLL_WRITE', 'FOLL_LONGTERM', 'FOLL_PCI_P2PDMA']
 
+/** The same scenario in each era of `eras`: only its name (the era in brackets) and `era` differ. */
+function inEras(eras: readonly Era[], title: string, scenario: Omit<Scenario, 'name' | 'era'>): Scenario[] {
+  return eras.map((era) => ({ name: `${title} (${era})`, era, ...structuredClone(scenario) }))
+}
+
 /** Devices of T1 that are not PCI functions, as a kernel has them. */
 const PLAIN_DEVICES: NonNullable<Scenario['devices']> = [
   { name: 'mlx5_0', kind: 'ib_device', parent: 'nic0' },
@@ -47,10 +52,8 @@ const PLAIN_DEVICES: NonNullable<Scenario['devices']> = [
 
 // ---- F01: pci_p2pdma_distance_many() / pci_p2pmem_find_many() with any client list ----------
 
-function f01(era: Era): Scenario {
-  return {
-    name: `F01 pci_p2pdma_distance_many and pci_p2pmem_find_many with any client list (${era})`,
-    era,
+function f01(eras: readonly Era[]): Scenario[] {
+  return inEras(eras, 'F01 pci_p2pdma_distance_many and pci_p2pmem_find_many with any client list', {
     narration:
       'pci_p2pdma_distance_many(provider, clients, num_clients, verbose) (drivers/pci/p2pdma.c; K612 :687, K61 :561, the same loop since 4.20): num_clients == 0 returns -1; each client goes through find_parent_pci_dev(), which walks dev->parent until dev_is_pci() (K612 :365-382), so an ib_device under a NIC or a block device under an NVMe controller counts as that PCI function; a device with no PCI ancestor prints "cannot be used for peer-to-peer DMA as it is not a PCI device" when verbose and returns -1 at once. The result is the sum of the distances. pci_p2pmem_find_many() (K612 :763) scores every device with published p2pmem that way (verbose = false) and keeps the closest. In T1 GPU0, NIC0 and NVMe2 sit below one switch: 2 + 2 hops each.',
     devices: PLAIN_DEVICES,
@@ -110,7 +113,7 @@ function f01(era: Era): Scenario {
         expect: { ret: 0, state: [{ pciDev: 'plat', is: null }] },
       },
     ],
-  }
+  })
 }
 
 // ---- F02: pci_p2pmem_virt_to_bus() ------------------------------------------------------------
@@ -300,10 +303,8 @@ function f04(era: Era): Scenario {
 
 // ---- F05: the owner a migration notification carries ----------------------------------------
 
-function f05(era: Era): Scenario {
-  return {
-    name: `F05 the owner carried by an MMU_NOTIFY_MIGRATE notification (${era})`,
-    era,
+function f05(eras: readonly Era[]): Scenario[] {
+  return inEras(eras, 'F05 the owner carried by an MMU_NOTIFY_MIGRATE notification', {
     narration:
       'migrate_vma_setup() with MIGRATE_VMA_SELECT_DEVICE_PRIVATE sends mmu_notifier_range_init_owner(..., MMU_NOTIFY_MIGRATE, ..., pgmap_owner) (mm/migrate_device.c; the owner field since 5.9). A mirror whose device is the owner skips the notification ("our own migration", lib/test_hmm.c dmirror_interval_invalidate()); every other mirror of the range invalidates, and sees the owner in range->owner.',
     operations: [
@@ -336,7 +337,7 @@ function f05(era: Era): Scenario {
         },
       },
     ],
-  }
+  })
 }
 
 /**
@@ -599,7 +600,7 @@ export const FIDELITY_CASES: CaseFile[] = [
   caseFile(
     'F01-distance-many-clients',
     'pci_p2pdma_distance_many / pci_p2pmem_find_many with empty, several and non-PCI client lists',
-    ERAS.map(f01),
+    f01(ERAS),
     {
       description:
         'Issue #11 item 4: client lists of any shape, find_parent_pci_dev() and the not-a-PCI-device refusal, in every era (lab run F01-distance-many-clients.p2plab).',
@@ -669,7 +670,7 @@ export const FIDELITY_CASES: CaseFile[] = [
   caseFile(
     'F05-migrate-notify-owner',
     'The owner an MMU_NOTIFY_MIGRATE notification carries',
-    erasFrom('v6.0').map(f05),
+    f05(erasFrom('v6.0')),
     { description: 'Issue #11 item 4: assert on range->owner as the other mirrors of the range see it.' },
   ),
 ]
