@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { buildMachine, importText, p2pJsonPairs } from '../electron/engine/index'
+import { buildMachine, importText, p2pJsonRows } from '../electron/engine/index'
 import { timeMs, type Reporter } from './harness'
 
 const root = resolve(import.meta.dirname, '..')
@@ -61,15 +61,21 @@ function hasLstopo(): boolean {
   return spawnSync('lstopo-no-graphics', ['--version'], { stdio: 'ignore' }).status === 0
 }
 
-/** The engine's share of `lab p2p --json`: import, build, every pair's verdict (no explanations). */
+/** The engine's share of `lab p2p --json`: import, build, every pair's verdict (no explanations), as the CLI reads them. */
 function engineOnly(text: string, name: string): { ms: number; pairs: number } {
   const t = timeMs(() => {
     const r = importText(name, text)
     if (!r.ok) throw new Error(`${name} does not import`)
     const b = buildMachine(r.lab.machine, r.lab.settings)
     if (!b.ok) throw new Error(`${name} does not build`)
+    // What `lab p2p --json` takes from the engine: each pair's map type and distance, and the
+    // full pair where it has something to list (p2pJsonRows, as the CLI's writer reads it).
     let pairs = 0
-    for (const p of p2pJsonPairs(b.machine)) pairs += p.provider ? 1 : 0
+    for (const row of p2pJsonRows(b.machine))
+      for (let c = 0; c < row.clients.length; c++) {
+        const full = row.listed(c)
+        if ((full ? full.mapType : row.mapType[c]) !== undefined) pairs++
+      }
     return pairs
   }, 7)
   return { ms: t.ms, pairs: t.result }

@@ -54,6 +54,8 @@ export {
   pairVerdict,
   toP2pJson,
   p2pJsonPairs,
+  p2pJsonRows,
+  type P2pJsonRow,
   matrixVerdicts,
   matrixAssumptions,
   matrixModelNote,

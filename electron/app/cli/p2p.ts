@@ -11,6 +11,7 @@ import {
   isProvider,
   matrixModelNote,
   p2pJsonPairs,
+  p2pJsonRows,
   p2pRules,
   sourceKeys,
   type Machine,
@@ -130,7 +131,8 @@ function printMatrixText(io: CliIo, m: Machine, names: Map<string, string>): voi
 
 /**
  * `p2p --json`, streamed: the same text JSON.stringify(obj, null, 2) would give for
- * {era, pairs}, written pair by pair, so memory stays bounded however many pairs there are.
+ * {era, pairs}, written pair by pair from p2pJsonRows() (no object per pair), so memory stays
+ * bounded however many pairs there are.
  * Each pair carries `name` (what the provider and the client are called) beside the stable fields.
  * The text is put together here rather than by JSON.stringify per pair (a quarter of the time);
  * each device's quoted BDF and name are quoted once.
@@ -145,13 +147,20 @@ function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): voi
   }
   out.write(`{\n  "era": ${JSON.stringify(m.settings.era)},\n  "pairs": [`)
   let first = true
-  for (const p of p2pJsonPairs(m)) {
-    const a = q(p.provider)
-    const b = q(p.client)
-    out.write(
-      `${first ? '\n' : ',\n'}    {\n      "provider": ${a.bdf},\n      "client": ${b.bdf},\n      "mapType": "${p.mapType}",\n      "distance": ${p.distance},\n      "acsRedirect": ${list(p.acsRedirect)},\n      "warnings": ${list(p.warnings)},\n      "name": {\n        "provider": ${a.name},\n        "client": ${b.name}\n      }\n    }`,
-    )
-    first = false
+  for (const row of p2pJsonRows(m)) {
+    const a = q(row.provider.bdf)
+    for (let c = 0; c < row.clients.length; c++) {
+      const full = row.listed(c)
+      const b = q(row.clients[c]!.bdf)
+      const mapType = full ? full.mapType : row.mapType[c]!
+      const distance = full ? full.distance : row.distance[c]!
+      const acs = full ? list(full.acsRedirect) : '[]'
+      const warnings = full ? list(full.warnings) : '[]'
+      out.write(
+        `${first ? '\n' : ',\n'}    {\n      "provider": ${a.bdf},\n      "client": ${b.bdf},\n      "mapType": "${mapType}",\n      "distance": ${distance},\n      "acsRedirect": ${acs},\n      "warnings": ${warnings},\n      "name": {\n        "provider": ${a.name},\n        "client": ${b.name}\n      }\n    }`,
+      )
+      first = false
+    }
   }
   out.write(first ? ']\n}\n' : '\n  ]\n}\n')
   out.flush()

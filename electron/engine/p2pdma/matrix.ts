@@ -226,38 +226,83 @@ function jsonPair(p: PairVerdict, intEra: boolean): P2pJsonPair {
 }
 
 /**
- * p2pJsonPairs - the pairs of toP2pJson(computeMatrix(m)), in the same order, one at a time:
- * nothing but the current row is held, so a caller that writes each pair out (the CLI's
- * `p2p --json`) runs in bounded memory whatever the machine's size.
- *
- * Fast: the verdicts come from the compact walk (compactRows, one provider row at a time). A pair
- * that can have something to list — ACS redirect on its path, or NOT_SUPPORTED (the kernel's
- * warning lines, the whitelist's) — is classified again in full (p2pdmaClassify, verbose, no
- * explanation) for its acsRedirect and warnings; every other pair has none (see distance.ts: the
- * log lines and the ACS list come only from those two cases). matrix.test.ts checks the result
- * equals toP2pJson(computeMatrix()) for every era, CPU and IOMMU setting.
+ * One provider's row of `lab p2p --json`: the compact walk's verdict for every client (the arrays
+ * are overwritten by the next row), and listed(c), the pair in full for a column that has
+ * something to list. See p2pJsonRows().
  */
-export function* p2pJsonPairs(m: Machine): Generator<P2pJsonPair> {
+export interface P2pJsonRow {
+  provider: PciDev
+  /** Every endpoint, in enumeration order (the columns). */
+  clients: readonly PciDev[]
+  /** The stable mapType per column: 'BUS_ADDR', 'THRU_HOST_BRIDGE' or 'NOT_SUPPORTED'. */
+  mapType: readonly P2pJsonPair['mapType'][]
+  /** The stable distance per column (v5.0/v5.2: the raw int; 5.4+: the computed distance). */
+  distance: Int16Array
+  /**
+   * The column's pair in full (acsRedirect and warnings from a verbose p2pdmaClassify()) when it
+   * can have something to list — ACS redirect on its path, or NOT_SUPPORTED — else null: such a
+   * pair is `{provider, client, mapType[c], distance[c], acsRedirect: [], warnings: []}`.
+   */
+  listed(c: number): P2pJsonPair | null
+}
+
+const JSON_MAP_TYPE: P2pJsonPair['mapType'][] = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE']
+
+/**
+ * p2pJsonRows - toP2pJson(computeMatrix(m)) one provider row at a time, without an object per
+ * pair: what the CLI's `p2p --json` writes out, and what p2pJsonPairs() yields pair by pair.
+ *
+ * Fast: the verdicts come from the compact walk (compactRows). A pair that can have something to
+ * list — ACS redirect on its path, or NOT_SUPPORTED (the kernel's warning lines, the whitelist's) —
+ * is classified again in full (p2pdmaClassify, verbose, no explanation) when listed() asks for it;
+ * every other pair has none (see distance.ts: the log lines and the ACS list come only from those
+ * two cases). The compact walk's map type for such a pair is the detailed one (compact.test.ts).
+ */
+export function* p2pJsonRows(m: Machine): Generator<P2pJsonRow> {
   const era = m.settings.era
   const intEra = isIntDistanceEra(era)
+  let mapType: P2pJsonPair['mapType'][] = []
   for (const row of compactRows(m)) {
-    const p = row.provider
+    const { provider, clients, acs } = row
+    const codes = row.mapType
+    if (mapType.length !== clients.length) mapType = new Array<P2pJsonPair['mapType']>(clients.length)
+    for (let c = 0; c < clients.length; c++) mapType[c] = JSON_MAP_TYPE[codes[c]!]!
+    yield {
+      provider,
+      clients,
+      mapType,
+      distance: row.distance,
+      listed: (c) =>
+        acs[c] === 0 && codes[c] !== MAP_CODE.NOT_SUPPORTED
+          ? null
+          : jsonPair(
+              verdictOf(m, p2pdmaClassify(m, provider.id, clients[c]!.id, true, era, false), null),
+              intEra,
+            ),
+    }
+  }
+}
+
+/**
+ * p2pJsonPairs - the pairs of toP2pJson(computeMatrix(m)), in the same order, one at a time:
+ * nothing but the current row is held, so a caller can handle each pair in bounded memory
+ * whatever the machine's size. Built on p2pJsonRows(); matrix.test.ts and compact.test.ts check
+ * the result equals toP2pJson(computeMatrix()) for every era, CPU and IOMMU setting.
+ */
+export function* p2pJsonPairs(m: Machine): Generator<P2pJsonPair> {
+  for (const row of p2pJsonRows(m)) {
+    const p = row.provider.bdf
     for (let c = 0; c < row.clients.length; c++) {
-      const code = row.mapType[c]!
-      const client = row.clients[c]!
-      if (row.acs[c] === 0 && code !== MAP_CODE.NOT_SUPPORTED) {
-        yield {
-          provider: p.bdf,
-          client: client.bdf,
-          mapType: code === MAP_CODE.BUS_ADDR ? 'BUS_ADDR' : 'THRU_HOST_BRIDGE',
+      yield (
+        row.listed(c) ?? {
+          provider: p,
+          client: row.clients[c]!.bdf,
+          mapType: row.mapType[c]!,
           distance: row.distance[c]!,
           acsRedirect: NONE,
           warnings: NONE,
         }
-      } else {
-        const v = verdictOf(m, p2pdmaClassify(m, p.id, client.id, true, era, false), null)
-        yield jsonPair(v, intEra)
-      }
+      )
     }
   }
 }
