@@ -2,11 +2,21 @@
  * The lab-file shape check without zod: the rules of ./lab-schema.ts (which stays the single
  * statement of them, and generates docs/lab-file.schema.json), as a handful of plain functions.
  * The lab-file loader, the importers' output check and buildMachine() use this one: it allocates
- * nothing on a valid lab, so a 20 000-node lab is checked in about a millisecond, and the command
+ * no issues on a valid lab, so a 20 000-node lab is checked in about a millisecond, and the command
  * line never loads zod. electron/engine/import/lab-check.test.ts holds it to zod's verdict on every input (valid labs and
  * thousands of mutated ones) and to zod's issue paths.
  *
  * Every issue carries its JSON path (`machine.nodes.3.endpoint.bars.0.size`) and a plain message.
+ *
+ * Checked once: a machine, and each of its nodes, whose shape check found nothing is remembered (by
+ * object identity, in module-private WeakSets that never keep an object alive) and is not looked at
+ * again. importText() checks the lab it returns and buildMachine() checks the machine it is given,
+ * usually the same object: the second check costs one lookup. A spec built from a checked one (an
+ * edit, `{ ...machine, cpu }`) is a new object and is checked, but only its new or changed nodes are
+ * walked. The contract this rests on, which the engine keeps (specs are values: topology/edit.ts
+ * never touches the old spec, importers finish their nodes before the check): a checked spec, and
+ * every object reachable from it (nodes, hosts, endpoints, BAR lists), is never mutated afterwards.
+ * Sharing such objects with a new spec is fine; changing one in place is not (copy it first).
  */
 import { ACS_FLAGS, ENDPOINT_TYPES, ERAS, LAB_FORMAT, NODE_KINDS } from './topology'
 import { LIMITS } from './limits'
@@ -183,11 +193,32 @@ const node = strict({
   endpoint: optional(endpoint),
 })
 
-const machine = strict({
-  name: label,
-  cpu: nullable(cpu),
-  nodes: array(node, LIMITS.maxNodes, 1),
-})
+/** Machines and nodes whose shape check found nothing (see the file comment: checked once). */
+const checkedMachines = new WeakSet<object>()
+const checkedNodes = new WeakSet<object>()
+
+/**
+ * `check`, skipped for an object already in `seen`; an object it finds nothing wrong with is added.
+ * Only objects can be remembered: whatever else the check refuses.
+ */
+function once(seen: WeakSet<object>, check: Check): Check {
+  return (v, path, out) => {
+    if (typeof v !== 'object' || v === null) return check(v, path, out)
+    if (seen.has(v)) return
+    const before = out.length
+    check(v, path, out)
+    if (out.length === before) seen.add(v)
+  }
+}
+
+const machine = once(
+  checkedMachines,
+  strict({
+    name: label,
+    cpu: nullable(cpu),
+    nodes: array(once(checkedNodes, node), LIMITS.maxNodes, 1),
+  }),
+)
 
 const settings = strict({
   era: oneOf(ERAS),

@@ -235,3 +235,71 @@ describe('lab-check agrees with zod’s labFileSchema', () => {
     expect(issues).toContainEqual({ path: ['machine', 'nodes', 0], message: 'unknown key "colour"' })
   })
 })
+
+/** `v` behind a proxy that counts the property reads made on it (the object itself, not below). */
+function counted<T extends object>(v: T): { proxy: T; reads: () => number } {
+  let reads = 0
+  const proxy = new Proxy(v, {
+    get(target, key, receiver) {
+      reads++
+      return Reflect.get(target, key, receiver) as unknown
+    },
+  })
+  return { proxy, reads: () => reads }
+}
+
+describe('lab-check: a spec found valid is checked once', () => {
+  it('the second check of the same machine reads nothing (importText then buildMachine)', () => {
+    const lab = defaultLab()
+    const m = counted(lab.machine)
+    expect(labFileShapeIssues({ ...lab, machine: m.proxy })).toEqual([])
+    const afterFirst = m.reads()
+    expect(afterFirst).toBeGreaterThan(0)
+    expect(machineShapeIssues(m.proxy)).toEqual([])
+    expect(m.reads()).toBe(afterFirst)
+  })
+
+  it('a new machine built from a checked one is checked, its unchanged nodes are not read again', () => {
+    const lab = defaultLab()
+    const n0 = counted(lab.machine.nodes[0]!)
+    const nodes = [n0.proxy, ...lab.machine.nodes.slice(1)]
+    expect(machineShapeIssues({ ...lab.machine, nodes })).toEqual([])
+    const afterFirst = n0.reads()
+    expect(afterFirst).toBeGreaterThan(0)
+    // Same nodes, another CPU: the machine object is new, so it is looked at (and found wrong here).
+    const copy = counted({ ...lab.machine, nodes, cpu: { vendor: 'zilog', family: 1 } })
+    expect(machineShapeIssues(copy.proxy)).toEqual([
+      { path: ['cpu', 'vendor'], message: 'expected one of "intel", "amd", "hygon", "other"' },
+    ])
+    expect(copy.reads()).toBeGreaterThan(0)
+    expect(n0.reads()).toBe(afterFirst)
+  })
+
+  it('a changed copy of a checked node is checked, at its path', () => {
+    const lab = defaultLab()
+    expect(labFileShapeIssues(lab)).toEqual([])
+    const i = lab.machine.nodes.findIndex((n) => n.endpoint)
+    const ep = lab.machine.nodes[i]!
+    const broken = { ...ep, endpoint: { ...ep.endpoint!, bars: [{ index: 0, size: 3000 }] } }
+    const nodes = lab.machine.nodes.map((n, k) => (k === i ? broken : n))
+    const issues = machineShapeIssues({ ...lab.machine, nodes })
+    expect(issues).toEqual([
+      { path: ['nodes', i, 'endpoint', 'bars', 0, 'size'], message: 'BAR size must be a power of two' },
+    ])
+    // The checked original is still fine, and a lab holding the broken copy is refused too.
+    expect(machineShapeIssues(lab.machine)).toEqual([])
+    expect(labFileShapeIssues({ ...lab, machine: { ...lab.machine, nodes } })).toHaveLength(1)
+  })
+
+  it('a spec found wrong is not remembered: every check reports it again', () => {
+    const lab = defaultLab()
+    const bad = { ...lab.machine, name: 42 }
+    const first = machineShapeIssues(bad)
+    expect(first).toEqual([{ path: ['name'], message: 'expected text, got number' }])
+    expect(machineShapeIssues(bad)).toEqual(first)
+    const badNode = { ...lab.machine.nodes[0]!, colour: 'red' }
+    const m = { ...lab.machine, nodes: [badNode, ...lab.machine.nodes.slice(1)] }
+    expect(machineShapeIssues(m)).toEqual([{ path: ['nodes', 0], message: 'unknown key "colour"' }])
+    expect(machineShapeIssues({ ...m })).toEqual([{ path: ['nodes', 0], message: 'unknown key "colour"' }])
+  })
+})

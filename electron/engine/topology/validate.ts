@@ -1,7 +1,9 @@
 /**
  * Semantic validation of a MachineSpec, with located issues (node id, JSON path, plain English).
  *
- * Order: the shape first (machineSchema's rules, checked by shared/model/lab-check.ts) (shape, ranges, LIMITS); when the shape is right, the semantic
+ * Order: the shape first (machineSchema's rules: shape, ranges, LIMITS, checked by
+ * shared/model/lab-check.ts, which skips a spec object it already found valid — importText() checked
+ * the lab it returned — so a checked spec must never be mutated); when the shape is right, the semantic
  * checks below run and collect every problem they find instead of stopping at the first one. The
  * result also carries the resolved layout (slot/fn of every node, children in devfn order, bus
  * ranges of the host bridges) that build.ts enumerates from, so both agree on one reading of the
