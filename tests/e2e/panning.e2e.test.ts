@@ -30,12 +30,15 @@ async function drag(dx: number, dy: number, steps = 10): Promise<void> {
   await page.mouse.up()
 }
 
-/** Starts counting DOM changes in the node and edge layers; the returned function reads the count. */
+/**
+ * Starts counting DOM changes in the node and edge layers and the minimap's dots; the returned
+ * function reads the count.
+ */
 async function watchLayers(): Promise<() => Promise<number>> {
   await page.evaluate(`(() => {
     window.__mutations = 0
     const o = new MutationObserver((l) => { window.__mutations += l.length })
-    for (const sel of ['.vue-flow__nodes', '.vue-flow__edges', '.overview-edges'])
+    for (const sel of ['.vue-flow__nodes', '.vue-flow__edges', '.overview-edges', '.minimap .mini-dots'])
       for (const el of document.querySelectorAll(sel))
         o.observe(el, { subtree: true, childList: true, attributes: true, characterData: true })
     window.__observer = o
@@ -111,12 +114,16 @@ describe('panning a 1 000-node machine in the editor', () => {
     expect(onScreen.length).toBeGreaterThan(0)
   })
 
-  it('a short pan moves the view and changes nothing in the node and edge layers', async () => {
+  it('a short pan moves the view and the minimap view box, and changes nothing in the node and edge layers or the minimap dots', async () => {
     const before = await transform()
+    const miniBefore = await page.$eval('.minimap .mini-view', (e) => (e as HTMLElement).style.transform)
     const ids = await mountedIds()
     const mutations = await watchLayers()
     await drag(90, 40)
     expect(await transform()).not.toBe(before)
+    expect(await page.$eval('.minimap .mini-view', (e) => (e as HTMLElement).style.transform)).not.toBe(
+      miniBefore,
+    )
     expect(await mutations()).toBe(0)
     expect(await mountedIds()).toEqual(ids)
   })
