@@ -44,6 +44,28 @@ export const XML_MAX_ELEMENTS = 500_000
 const MAX_TEXT = 1000
 
 /**
+ * The children of every element without any: one frozen list, replaced by the element's own list
+ * when its first child comes (most elements of an hwloc file, its <info>s and leaves, have none).
+ */
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[]
+
+/**
+ * One well-formed attribute at a start tag's cursor, in the common spelling: ASCII whitespace, a
+ * name, '=' and a quoted value without '<'. Run sticky with test(), so it allocates nothing: the
+ * native regex engine checks the characters and lastIndex says where the attribute ends; the
+ * offsets inside it are then found with indexOf. Anything else (no whitespace, a missing '=' or
+ * quote, '<' in a value, non-ASCII whitespace, the end of the tag) is left to the code after it.
+ */
+const ATTRIBUTE =
+  /[\t\n\v\f\r ]+[A-Za-z_:][-A-Za-z0-9_:.]*[\t\n\v\f\r ]*=[\t\n\v\f\r ]*(?:"[^"<]*"|'[^'<]*')/y
+
+/** ASCII whitespace only, then a '<' (sticky, test() only): lastIndex is just after the '<'. */
+const SPACE_TO_TAG = /[\t\n\v\f\r ]*</y
+
+/** An element name at the cursor (sticky, test() only): lastIndex is where it ends. */
+const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
+
+/**
  * The attributes of one element, kept as offsets into the document text: a name is compared in
  * place and a value is cut out of the text only when asked for. An hwloc object carries a dozen
  * attributes (cpusets, nodesets, indexes) of which the importer reads two or three, so a parse
@@ -231,7 +253,7 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
 class XmlParser {
   private readonly maxDepth: number
   private readonly maxElements: number
-  /** Built on the first error only (start tags are located by lineColumnAhead()). */
+  /** Built on the first error only (start tags are located by lineAhead()). */
   private lines: LineIndex | null = null
   private readonly n: number
   private i: number
@@ -246,6 +268,8 @@ class XmlParser {
   private line = 1
   private lineStart = 0
   private nextNewline: number
+  /** Whether the start tag attributes() just read ended with '/>'. */
+  private selfClosing = false
 
   constructor(
     private readonly text: string,
@@ -268,15 +292,14 @@ class XmlParser {
     return this.nextAmp
   }
 
-  /** 1-based line and column of `offset`, which must not be below the previous call's. */
-  private lineColumnAhead(offset: number): { line: number; column: number } {
+  /** Moves `line` / `lineStart` to the line of `offset`, which must not be below the previous call's. */
+  private lineAhead(offset: number): void {
     const { text } = this
     while (this.nextNewline !== -1 && this.nextNewline < offset) {
       this.line++
       this.lineStart = this.nextNewline + 1
       this.nextNewline = text.indexOf('\n', this.lineStart)
     }
-    return { line: this.line, column: offset - this.lineStart + 1 }
   }
 
   private fail(message: string, offset: number): never {
@@ -324,6 +347,13 @@ class XmlParser {
   parse(): XmlDocument {
     const { text, n } = this
     while (this.i < n) {
+      // Mostly indentation up to the next tag: one native match instead of a loop over it.
+      SPACE_TO_TAG.lastIndex = this.i
+      if (SPACE_TO_TAG.test(text)) {
+        this.i = SPACE_TO_TAG.lastIndex - 1
+        this.markup()
+        continue
+      }
       const lt = text.indexOf('<', this.i)
       if (lt === -1) {
         if (!isAsciiSpace(text, this.i, n)) this.addText(text.slice(this.i), this.i)
@@ -399,8 +429,9 @@ class XmlParser {
 
   private endTag(): void {
     const { text, i, n } = this
-    const nameEnd = nameEndAt(text, i + 2, n)
-    if (nameEnd === -1) this.fail('expected an element name after </', i + 2)
+    NAME.lastIndex = i + 2
+    if (!NAME.test(text)) this.fail('expected an element name after </', i + 2)
+    const nameEnd = NAME.lastIndex
     let j = nameEnd
     while (j < n && isSpace(text, j)) j++
     if (text.charCodeAt(j) !== 0x3e /* > */)
@@ -417,25 +448,28 @@ class XmlParser {
   }
 
   private startTag(): void {
-    const { text, i, n } = this
-    const nameEnd = nameEndAt(text, i + 1, n)
-    if (nameEnd === -1) this.fail(`'<' must start a tag`, i)
-    const loc = this.lineColumnAhead(i)
+    const { text, i } = this
+    NAME.lastIndex = i + 1
+    if (!NAME.test(text)) this.fail(`'<' must start a tag`, i)
+    const nameEnd = NAME.lastIndex
+    this.lineAhead(i)
     const el: XmlElement = {
       name: text.slice(i + 1, nameEnd),
       attrs: this.arena.attrs(text),
-      children: [],
+      children: NO_CHILDREN,
       text: '',
-      line: loc.line,
-      column: loc.column,
+      line: this.line,
+      column: i - this.lineStart + 1,
     }
     if (++this.elements > this.maxElements) this.fail(`more than ${this.maxElements} elements`, i)
-    const { end: j, selfClosing } = this.attributes(el, nameEnd)
+    const j = this.attributes(el, nameEnd)
     const parent = this.stack[this.stack.length - 1]
-    if (parent) parent.children.push(el)
-    else if (this.root) this.fail(`a second root element <${el.name}>`, i)
+    if (parent) {
+      if (parent.children === NO_CHILDREN) parent.children = [el]
+      else parent.children.push(el)
+    } else if (this.root) this.fail(`a second root element <${el.name}>`, i)
     else this.root = el
-    if (!selfClosing) {
+    if (!this.selfClosing) {
       if (this.stack.length >= this.maxDepth)
         this.fail(`elements nested deeper than ${this.maxDepth} levels`, i)
       this.stack.push(el)
@@ -444,52 +478,51 @@ class XmlParser {
   }
 
   /**
-   * The attributes of a start tag from offset `j` up to its '>' or '/>'. Well-formed attributes
-   * (ASCII whitespace, a name, '=', a quoted value without '<') are read here in one pass over
-   * their characters; at anything else attributesSlowly() takes over from the start of that
-   * attribute and says what is wrong (or reads what is right but unusual, such as non-ASCII
-   * whitespace).
+   * The attributes of a start tag from offset `j` up to its '>' or '/>'; returns the offset after
+   * it and sets `selfClosing`. Well-formed attributes (ASCII whitespace, a name, '=', a quoted
+   * value without '<', not a duplicate) are matched by ATTRIBUTE; at anything else
+   * attributesSlowly() takes over from the start of that attribute and says what is wrong (or
+   * reads what is right but unusual, such as non-ASCII whitespace).
    */
-  private attributes(el: XmlElement, j: number): { end: number; selfClosing: boolean } {
-    const { text, n } = this
-    // The next '<' (a value must end before it) and the next '&' (a value with one is decoded).
-    const lt = text.indexOf('<', j)
+  private attributes(el: XmlElement, j: number): number {
+    const { text } = this
     for (;;) {
-      let k = j
-      while (k < n && isAsciiSpaceCode(text.charCodeAt(k))) k++
-      const c = text.charCodeAt(k)
-      if (c === 0x3e /* > */) return { end: k + 1, selfClosing: false }
-      if (c === 0x2f /* / */ && text.charCodeAt(k + 1) === 0x3e) return { end: k + 2, selfClosing: true }
-      if (k === j) return this.attributesSlowly(el, j)
-      const nameStart = k
-      const nameEnd = nameEndAt(text, k, n)
-      if (nameEnd === -1) return this.attributesSlowly(el, j)
-      k = nameEnd
-      while (k < n && isAsciiSpaceCode(text.charCodeAt(k))) k++
-      if (text.charCodeAt(k) !== 0x3d /* = */) return this.attributesSlowly(el, j)
-      k++
-      while (k < n && isAsciiSpaceCode(text.charCodeAt(k))) k++
-      const q = text.charCodeAt(k)
-      if (q !== 0x22 /* " */ && q !== 0x27 /* ' */) return this.attributesSlowly(el, j)
-      const start = k + 1
-      k = text.indexOf(q === 0x22 ? '"' : "'", start)
-      if (k === -1 || (lt !== -1 && lt < k) || el.attrs.hasNameAt(nameStart, nameEnd))
-        return this.attributesSlowly(el, j)
+      ATTRIBUTE.lastIndex = j
+      if (!ATTRIBUTE.test(text)) break
+      const end = ATTRIBUTE.lastIndex
+      // Offsets inside the attribute: the regex has checked its characters.
+      let nameStart = j + 1
+      while (isAsciiSpaceCode(text.charCodeAt(nameStart))) nameStart++
+      const eq = text.indexOf('=', nameStart)
+      let nameEnd = eq
+      while (isAsciiSpaceCode(text.charCodeAt(nameEnd - 1))) nameEnd--
+      const start = text.indexOf(text[end - 1]!, eq) + 1
+      if (el.attrs.hasNameAt(nameStart, nameEnd)) break
       const amp = this.ampAtOrAfter(start)
       el.attrs.add(
         this.arena,
         nameStart,
         nameEnd,
         start,
-        k,
-        amp !== -1 && amp < k ? this.decode(text.slice(start, k), start) : undefined,
+        end - 1,
+        amp !== -1 && amp < end ? this.decode(text.slice(start, end - 1), start) : undefined,
       )
-      j = k + 1
+      j = end
     }
+    let k = j
+    while (isAsciiSpaceCode(text.charCodeAt(k))) k++
+    const c = text.charCodeAt(k)
+    this.selfClosing = false
+    if (c === 0x3e /* > */) return k + 1
+    if (c === 0x2f /* / */ && text.charCodeAt(k + 1) === 0x3e) {
+      this.selfClosing = true
+      return k + 2
+    }
+    return this.attributesSlowly(el, j)
   }
 
   /** attributes(), a character at a time, with a located message for every way a tag can be wrong. */
-  private attributesSlowly(el: XmlElement, j: number): { end: number; selfClosing: boolean } {
+  private attributesSlowly(el: XmlElement, j: number): number {
     const { text, n } = this
     const unclosed = `unexpected end of input: tag <${el.name}> is not closed`
     for (;;) {
@@ -497,8 +530,14 @@ class XmlParser {
       while (j < n && isSpace(text, j)) j++
       if (j >= n) this.fail(unclosed, n)
       const c = text[j]
-      if (c === '>') return { end: j + 1, selfClosing: false }
-      if (c === '/' && text[j + 1] === '>') return { end: j + 2, selfClosing: true }
+      if (c === '>') {
+        this.selfClosing = false
+        return j + 1
+      }
+      if (c === '/' && text[j + 1] === '>') {
+        this.selfClosing = true
+        return j + 2
+      }
       if (j === ws) this.fail(`expected whitespace, '>' or '/>' in <${el.name}>`, j)
       const nameStart = j
       const nameEnd = nameEndAt(text, j, n)
