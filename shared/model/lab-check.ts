@@ -1,9 +1,9 @@
 /**
  * The lab-file shape check without zod: the rules of ./lab-schema.ts (which stays the single
  * statement of them, and generates docs/lab-file.schema.json), as a handful of plain functions.
- * The lab-file loader, the importers' output check and buildMachine() use this one: it allocates
- * no issues on a valid lab, so a 20 000-node lab is checked in about a millisecond, and the command
- * line never loads zod. electron/engine/import/lab-check.test.ts holds it to zod's verdict on every input (valid labs and
+ * The lab-file loader, the importers' output check and buildMachine() use this one: a valid lab is
+ * checked by each rule's ok() alone (no path kept, nothing allocated), and the messages are
+ * worked out only for a lab that fails; the command line never loads zod. electron/engine/import/lab-check.test.ts holds it to zod's verdict on every input (valid labs and
  * thousands of mutated ones) and to zod's issue paths.
  *
  * Every issue carries its JSON path (`machine.nodes.3.endpoint.bars.0.size`) and a plain message.
@@ -26,8 +26,16 @@ export interface ShapeIssue {
   message: string
 }
 
-/** A check appends what is wrong with `v` (found at `path`) to `out`. */
-type Check = (v: unknown, path: (string | number)[], out: ShapeIssue[]) => void
+/**
+ * A check, twice: ok(v) says only whether `v` passes, with no path, message or allocation (a valid
+ * lab, the usual case, is checked by ok() alone); report(v, path, out) appends what is wrong with
+ * `v` (found at `path`) to `out`, and runs only when ok() said no. Both are made from the same
+ * rules by the functions below.
+ */
+interface Check {
+  ok: (v: unknown) => boolean
+  report: (v: unknown, path: (string | number)[], out: ShapeIssue[]) => void
+}
 
 const fail = (out: ShapeIssue[], path: (string | number)[], message: string): void => {
   out.push({ path: [...path], message })
@@ -40,82 +48,119 @@ function what(v: unknown): string {
 }
 
 function int(min: number, max: number): Check {
-  return (v, path, out) => {
-    if (typeof v !== 'number' || !Number.isFinite(v))
-      return fail(out, path, `expected a number, got ${what(v)}`)
-    if (!Number.isSafeInteger(v)) return fail(out, path, `expected an integer, got ${v}`)
-    if (v < min || v > max) fail(out, path, `${v} is out of range (${min} to ${max})`)
+  return {
+    ok: (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max,
+    report: (v, path, out) => {
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        return fail(out, path, `expected a number, got ${what(v)}`)
+      if (!Number.isSafeInteger(v)) return fail(out, path, `expected an integer, got ${v}`)
+      if (v < min || v > max) fail(out, path, `${v} is out of range (${min} to ${max})`)
+    },
   }
 }
 
 function str(max: number, min = 0, pattern?: { re: RegExp; message: string }): Check {
-  return (v, path, out) => {
-    if (typeof v !== 'string') return fail(out, path, `expected text, got ${what(v)}`)
-    if (v.length > max) fail(out, path, `longer than ${max} characters`)
-    if (v.length < min) fail(out, path, min === 1 ? 'must not be empty' : `shorter than ${min} characters`)
-    if (pattern && !pattern.re.test(v)) fail(out, path, pattern.message)
+  return {
+    ok: (v) =>
+      typeof v === 'string' && v.length <= max && v.length >= min && (!pattern || pattern.re.test(v)),
+    report: (v, path, out) => {
+      if (typeof v !== 'string') return fail(out, path, `expected text, got ${what(v)}`)
+      if (v.length > max) fail(out, path, `longer than ${max} characters`)
+      if (v.length < min) fail(out, path, min === 1 ? 'must not be empty' : `shorter than ${min} characters`)
+      if (pattern && !pattern.re.test(v)) fail(out, path, pattern.message)
+    },
   }
 }
 
 function oneOf(values: readonly unknown[]): Check {
   const set = new Set(values)
-  return (v, path, out) => {
-    if (!set.has(v)) fail(out, path, `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`)
+  return {
+    ok: (v) => set.has(v),
+    report: (v, path, out) => {
+      if (!set.has(v)) fail(out, path, `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`)
+    },
   }
 }
 
-const bool: Check = (v, path, out) => {
-  if (typeof v !== 'boolean') fail(out, path, `expected true or false, got ${what(v)}`)
+const bool: Check = {
+  ok: (v) => typeof v === 'boolean',
+  report: (v, path, out) => {
+    if (typeof v !== 'boolean') fail(out, path, `expected true or false, got ${what(v)}`)
+  },
 }
 
-const anything: Check = () => undefined
+const anything: Check = { ok: () => true, report: () => undefined }
 
 function optional(c: Check): Check {
-  return (v, path, out) => {
-    if (v !== undefined) c(v, path, out)
+  return {
+    ok: (v) => v === undefined || c.ok(v),
+    report: (v, path, out) => {
+      if (v !== undefined) c.report(v, path, out)
+    },
   }
 }
 
 function nullable(c: Check): Check {
-  return (v, path, out) => {
-    if (v !== null) c(v, path, out)
+  return {
+    ok: (v) => v === null || c.ok(v),
+    report: (v, path, out) => {
+      if (v !== null) c.report(v, path, out)
+    },
   }
 }
 
 function array(item: Check, max: number, min = 0): Check {
-  return (v, path, out) => {
-    if (!Array.isArray(v)) return fail(out, path, `expected a list, got ${what(v)}`)
-    // A list of the wrong length is refused as a whole (its entries are not looked at), as zod does.
-    if (v.length > max) return fail(out, path, `more than ${max} entries`)
-    if (v.length < min) return fail(out, path, `at least ${min} ${min === 1 ? 'entry' : 'entries'} needed`)
-    for (let i = 0; i < v.length; i++) {
-      path.push(i)
-      item(v[i], path, out)
-      path.pop()
-    }
+  const itemOk = item.ok
+  return {
+    ok: (v) => {
+      if (!Array.isArray(v) || v.length > max || v.length < min) return false
+      for (let i = 0; i < v.length; i++) if (!itemOk(v[i])) return false
+      return true
+    },
+    report: (v, path, out) => {
+      if (!Array.isArray(v)) return fail(out, path, `expected a list, got ${what(v)}`)
+      // A list of the wrong length is refused as a whole (its entries are not looked at), as zod does.
+      if (v.length > max) return fail(out, path, `more than ${max} entries`)
+      if (v.length < min) return fail(out, path, `at least ${min} ${min === 1 ? 'entry' : 'entries'} needed`)
+      for (let i = 0; i < v.length; i++) {
+        path.push(i)
+        item.report(v[i], path, out)
+        path.pop()
+      }
+    },
   }
 }
 
 /** An object with exactly these keys (optional ones may be absent); any other key is refused. */
 function strict(shape: Record<string, Check>): Check {
   const keys = Object.keys(shape)
-  return (v, path, out) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      return fail(out, path, `expected an object, got ${what(v)}`)
-    const o = v as Record<string, unknown>
-    for (const k of keys) {
-      path.push(k)
-      shape[k]!(o[k], path, out)
-      path.pop()
-    }
-    let unknown: string[] | null = null
-    for (const k in o) if (!Object.hasOwn(shape, k)) (unknown ??= []).push(k)
-    if (unknown)
-      fail(
-        out,
-        path,
-        `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`,
-      )
+  const oks = keys.map((k) => shape[k]!.ok)
+  return {
+    ok: (v) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+      const o = v as Record<string, unknown>
+      for (let i = 0; i < keys.length; i++) if (!oks[i]!(o[keys[i]!])) return false
+      for (const k in o) if (!Object.hasOwn(shape, k)) return false
+      return true
+    },
+    report: (v, path, out) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v))
+        return fail(out, path, `expected an object, got ${what(v)}`)
+      const o = v as Record<string, unknown>
+      for (const k of keys) {
+        path.push(k)
+        shape[k]!.report(o[k], path, out)
+        path.pop()
+      }
+      let unknown: string[] | null = null
+      for (const k in o) if (!Object.hasOwn(shape, k)) (unknown ??= []).push(k)
+      if (unknown)
+        fail(
+          out,
+          path,
+          `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`,
+        )
+    },
   }
 }
 
@@ -126,11 +171,15 @@ const ID_RE = { re: /^[A-Za-z0-9_.:-]+$/, message: 'ids use letters, digits and 
 const id = str(LIMITS.maxIdLength, 1, ID_RE)
 const acsFlag = oneOf(ACS_FLAGS)
 
-const barSize: Check = (v, path, out) => {
-  const before = out.length
-  int(4, LIMITS.maxBarSize)(v, path, out)
-  if (out.length === before && !Number.isInteger(Math.log2(v as number)))
-    fail(out, path, 'BAR size must be a power of two')
+const barSizeRange = int(4, LIMITS.maxBarSize)
+const barSize: Check = {
+  ok: (v) => barSizeRange.ok(v) && Number.isInteger(Math.log2(v as number)),
+  report: (v, path, out) => {
+    const before = out.length
+    barSizeRange.report(v, path, out)
+    if (out.length === before && !Number.isInteger(Math.log2(v as number)))
+      fail(out, path, 'BAR size must be a power of two')
+  },
 }
 
 const bar = strict({
@@ -202,12 +251,21 @@ const checkedNodes = new WeakSet<object>()
  * Only objects can be remembered: whatever else the check refuses.
  */
 function once(seen: WeakSet<object>, check: Check): Check {
-  return (v, path, out) => {
-    if (typeof v !== 'object' || v === null) return check(v, path, out)
-    if (seen.has(v)) return
-    const before = out.length
-    check(v, path, out)
-    if (out.length === before) seen.add(v)
+  return {
+    ok: (v) => {
+      if (typeof v !== 'object' || v === null) return check.ok(v)
+      if (seen.has(v)) return true
+      if (!check.ok(v)) return false
+      seen.add(v)
+      return true
+    },
+    report: (v, path, out) => {
+      if (typeof v !== 'object' || v === null) return check.report(v, path, out)
+      if (seen.has(v)) return
+      const before = out.length
+      check.report(v, path, out)
+      if (out.length === before) seen.add(v)
+    },
   }
 }
 
@@ -240,8 +298,9 @@ const labFile = strict({
 })
 
 function run(check: Check, v: unknown): ShapeIssue[] {
+  if (check.ok(v)) return []
   const out: ShapeIssue[] = []
-  check(v, [], out)
+  check.report(v, [], out)
   return out
 }
 

@@ -62,8 +62,35 @@ export interface Bdf {
   fn: number
 }
 
+/** The hex number in text[at, at + width), or -1 when a character is not a hex digit. */
+export function hexAt(text: string, at: number, width: number): number {
+  let v = 0
+  for (let i = at; i < at + width; i++) {
+    const c = text.charCodeAt(i)
+    const d =
+      c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1
+    if (d < 0) return -1
+    v = v * 16 + d
+  }
+  return v
+}
+
 /** Parses 'dddd:bb:dd.f' or 'bb:dd.f' (lspci / hwloc / NCCL spelling). null when malformed or out of range. */
 export function parseBdf(text: string): Bdf | null {
+  // The canonical 'dddd:bb:dd.f' (every hwloc and sysfs BDF) without a regex match.
+  if (
+    text.length === 12 &&
+    text.charCodeAt(4) === 0x3a &&
+    text.charCodeAt(7) === 0x3a &&
+    text.charCodeAt(10) === 0x2e
+  ) {
+    const domain = hexAt(text, 0, 4)
+    const bus = hexAt(text, 5, 2)
+    const dev = hexAt(text, 8, 2)
+    const fn = text.charCodeAt(11) - 0x30
+    if (domain >= 0 && bus >= 0 && dev >= 0 && dev <= 0x1f && fn >= 0 && fn <= 7)
+      return { domain, bus, dev, fn }
+  }
   const m = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim())
   if (!m) return null
   const domain = m[1] === undefined ? 0 : parseInt(m[1], 16)
@@ -263,12 +290,13 @@ export function bitmapToCpuList(text: string): string | null {
   const words = text.split(',').map((w) => w.trim().replace(/^0x/i, ''))
   if (words.length === 0 || words.length > 256 || words.some((w) => !/^[0-9a-fA-F]{0,8}$/.test(w)))
     return null
+  // Each word read once, least significant first.
+  const values = words.map((w) => (w === '' ? 0 : parseInt(w, 16))).reverse()
   const ranges: string[] = []
   let start = -1
   const total = words.length * 32
   for (let bit = 0; bit <= total; bit++) {
-    const w = words[words.length - 1 - Math.floor(bit / 32)]
-    const set = bit < total && w !== undefined && w !== '' && ((parseInt(w, 16) >>> (bit % 32)) & 1) === 1
+    const set = bit < total && ((values[bit >> 5]! >>> (bit & 31)) & 1) === 1
     if (set && start < 0) start = bit
     if (!set && start >= 0) {
       ranges.push(start === bit - 1 ? `${start}` : `${start}-${bit - 1}`)

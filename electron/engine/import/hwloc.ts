@@ -24,7 +24,7 @@ import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KIN
 import { bdfText, hostBridgeId, parseBdf, pciId, type Bdf } from './common'
 import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
-import { bitmapToCpuList } from './common'
+import { bitmapToCpuList, hexAt } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXmlRooted, type XmlElement } from './xml'
 import { idsName } from '../pciids/names'
@@ -34,6 +34,8 @@ import type { LabFile } from '../../../shared/model/topology'
 export function parsePciType(
   text: string,
 ): { cls: number; vendor: number; device: number; progIf?: number } | null {
+  const fast = pciTypeCanonical(text)
+  if (fast) return fast
   const m =
     /^\s*([0-9a-fA-F]{4})\s+\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\](?:\s+\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\])?(?:\s+([0-9a-fA-F]{2}))?(?:\s+([0-9a-fA-F]{2}))?/.exec(
       text,
@@ -47,6 +49,39 @@ export function parsePciType(
   if (m[5] !== undefined) r.progIf = parseInt(m[5], 16)
   return r
 }
+
+/**
+ * parsePciType() of the spelling hwloc writes, 'cccc [vvvv:dddd] [ssss:ssss] rr' and 3.0's
+ * '… rr pp', read at fixed offsets; null for any other text (the regex then decides).
+ */
+function pciTypeCanonical(
+  text: string,
+): { cls: number; vendor: number; device: number; progIf?: number } | null {
+  const n = text.length
+  if (n !== 31 && n !== 34) return null
+  for (const [at, code] of PCI_TYPE_PUNCTUATION) if (text.charCodeAt(at) !== code) return null
+  if (hexAt(text, 18, 4) < 0 || hexAt(text, 23, 4) < 0 || hexAt(text, 29, 2) < 0) return null
+  const cls = hexAt(text, 0, 4)
+  const vendor = hexAt(text, 6, 4)
+  const device = hexAt(text, 11, 4)
+  if (cls < 0 || vendor < 0 || device < 0) return null
+  if (n === 31) return { cls, vendor, device }
+  const progIf = text.charCodeAt(31) === 0x20 ? hexAt(text, 32, 2) : -1
+  return progIf < 0 ? null : { cls, vendor, device, progIf }
+}
+
+/** ' [' ':' '] [' ':' '] ' of 'cccc [vvvv:dddd] [ssss:ssss] rr', by offset. */
+const PCI_TYPE_PUNCTUATION: [number, number][] = [
+  [4, 0x20],
+  [5, 0x5b],
+  [10, 0x3a],
+  [15, 0x5d],
+  [16, 0x20],
+  [17, 0x5b],
+  [22, 0x3a],
+  [27, 0x5d],
+  [28, 0x20],
+]
 
 /** Lowest set bit of an hwloc bitmap string ('0x0000ffff,,0x0000ffff'; words are most significant first). */
 export function bitmapFirst(text: string): { first: number; count: number } | null {
