@@ -246,7 +246,7 @@ export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<st
     const n = stack.pop()!
     if (seen.has(n.id)) continue
     seen.add(n.id)
-    const kids = children.get(n.id) ?? []
+    const kids = children.get(n.id) ?? NO_KIDS
     if (unknown.has(n.id) && n.parent !== null) {
       const parent = byId.get(n.parent)
       let kind: NodeKind = 'pci_bridge'
@@ -263,9 +263,11 @@ export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<st
         kind = 'switch_upstream'
       n.kind = kind
     }
-    for (const k of kids) stack.push(k)
+    for (let k = 0; k < kids.length; k++) stack.push(kids[k]!)
   }
 }
+
+const NO_KIDS: readonly TopoNodeSpec[] = []
 
 /**
  * Gives each host bridge a bus range up to the next host bridge's root bus in the same domain
@@ -513,18 +515,23 @@ export function countKinds(nodes: TopoNodeSpec[]): Record<NodeKind, number> {
  * returns how many were added.
  */
 export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
-  const ids = new Set(nodes.map((n) => n.id))
-  const reserved = new Set(nodes.filter((n) => n.host?.hostDevice).map((n) => n.id))
-  const slots = new Map<string, TopoNodeSpec[]>()
+  const ids = new Set<string>()
+  const reserved = new Set<string>()
+  // The functions of each (parent, slot), in order of first appearance: per parent, a list by slot.
+  const byParent = new Map<string, TopoNodeSpec[][]>()
+  const groups: TopoNodeSpec[][] = []
   for (const n of nodes) {
+    ids.add(n.id)
+    if (n.host?.hostDevice) reserved.add(n.id)
     if (n.parent === null || n.slot === undefined || n.fn === undefined) continue
-    const k = `${n.parent} ${n.slot}`
-    const l = slots.get(k)
+    let bySlot = byParent.get(n.parent)
+    if (!bySlot) byParent.set(n.parent, (bySlot = []))
+    const l = bySlot[n.slot]
     if (l) l.push(n)
-    else slots.set(k, [n])
+    else groups.push((bySlot[n.slot] = [n]))
   }
   let added = 0
-  for (const list of slots.values()) {
+  for (const list of groups) {
     const first = list[0]!
     if (list.some((n) => n.fn === 0) || (first.slot === 0 && reserved.has(first.parent!))) continue
     let id = /\.[0-7]$/.test(first.id) ? first.id.replace(/\.[0-7]$/, '.0') : `${first.id}-fn0`

@@ -59,7 +59,8 @@ function pciTypeCanonical(
 ): { cls: number; vendor: number; device: number; progIf?: number } | null {
   const n = text.length
   if (n !== 31 && n !== 34) return null
-  for (const [at, code] of PCI_TYPE_PUNCTUATION) if (text.charCodeAt(at) !== code) return null
+  for (let k = 0; k < PCI_TYPE_PUNCTUATION.length; k += 2)
+    if (text.charCodeAt(PCI_TYPE_PUNCTUATION[k]!) !== PCI_TYPE_PUNCTUATION[k + 1]) return null
   if (hexAt(text, 18, 4) < 0 || hexAt(text, 23, 4) < 0 || hexAt(text, 29, 2) < 0) return null
   const cls = hexAt(text, 0, 4)
   const vendor = hexAt(text, 6, 4)
@@ -70,18 +71,9 @@ function pciTypeCanonical(
   return progIf < 0 ? null : { cls, vendor, device, progIf }
 }
 
-/** ' [' ':' '] [' ':' '] ' of 'cccc [vvvv:dddd] [ssss:ssss] rr', by offset. */
-const PCI_TYPE_PUNCTUATION: [number, number][] = [
-  [4, 0x20],
-  [5, 0x5b],
-  [10, 0x3a],
-  [15, 0x5d],
-  [16, 0x20],
-  [17, 0x5b],
-  [22, 0x3a],
-  [27, 0x5d],
-  [28, 0x20],
-]
+/** ' [' ':' '] [' ':' '] ' of 'cccc [vvvv:dddd] [ssss:ssss] rr': offset, character code, offset, … */
+// prettier-ignore
+const PCI_TYPE_PUNCTUATION = [4, 0x20, 5, 0x5b, 10, 0x3a, 15, 0x5d, 16, 0x20, 17, 0x5b, 22, 0x3a, 27, 0x5d, 28, 0x20]
 
 /** Lowest set bit of an hwloc bitmap string ('0x0000ffff,,0x0000ffff'; words are most significant first). */
 export function bitmapFirst(text: string): { first: number; count: number } | null {
@@ -107,8 +99,10 @@ export function bitmapFirst(text: string): { first: number; count: number } | nu
 
 /** The value of an object's first `<info name="…" value="…"/>` child of that name (one with a value). */
 function info(el: XmlElement, name: string): string | undefined {
-  for (const c of el.children) {
-    if (c.name === 'info' && c.attrs.get('name') === name) {
+  const { children } = el
+  for (let k = 0; k < children.length; k++) {
+    const c = children[k]!
+    if (c.name === 'info' && c.attrs.is('name', name)) {
       const value = c.attrs.get('value')
       if (value !== undefined) return value
     }
@@ -137,7 +131,6 @@ interface Frame extends ChildContext {
 /** One hwloc XML import: the nodes made so far and what the walk learnt on the way. */
 class HwlocImport {
   readonly nodes: TopoNodeSpec[] = []
-  private readonly ids = new Set<string>()
   readonly unknownKinds = new Set<string>()
   readonly osDevs = new Map<string, string[]>()
   /** Names the file gives a PCI function through its OS devices (nvml's GPUModel). */
@@ -160,13 +153,12 @@ class HwlocImport {
 
   private add(n: TopoNodeSpec): void {
     this.nodes.push(n)
-    this.ids.add(n.id)
     this.nodeById.set(n.id, n)
   }
 
   private uniqueId(base: string): string {
     let id = base
-    for (let k = 2; this.ids.has(id); k++) id = `${base}-${k}`
+    for (let k = 2; this.nodeById.has(id); k++) id = `${base}-${k}`
     return id
   }
 
@@ -461,6 +453,16 @@ function cpuFrom(el: XmlElement): CpuSpec | null {
   return cpu
 }
 
+/** idsName() by (vendor, device, class), kept: a machine repeats the same few functions many times. */
+const idsNames = new Map<number, string | null>()
+
+function idsNameOf(pt: { vendor: number; device: number; cls: number }): string | null {
+  const key = (pt.vendor * 0x10000 + pt.device) * 0x10000 + pt.cls
+  let name = idsNames.get(key)
+  if (name === undefined) idsNames.set(key, (name = idsName(pt.vendor, pt.device, pt.cls << 8)))
+  return name
+}
+
 /**
  * A function's name as lstopo shows it: the file's own (GPUModel, PCIDevice infos), else the PCI ID
  * database's (pci.ids, as lspci and lstopo without names use), else the ids and class.
@@ -468,18 +470,14 @@ function cpuFrom(el: XmlElement): CpuSpec | null {
 function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, el: XmlElement): string {
   const own = info(el, 'GPUModel') ?? info(el, 'PCIDevice')
   if (own) return own
-  if (pt)
-    return (
-      idsName(pt.vendor, pt.device, pt.cls << 8) ??
-      `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}`
-    )
+  if (pt) return idsNameOf(pt) ?? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}`
   return `PCI device ${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn}`
 }
 
 function bridgeLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, el: XmlElement): string {
   const own = info(el, 'PCIDevice')
   if (own) return own
-  if (pt) return idsName(pt.vendor, pt.device, pt.cls << 8) ?? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)}`
+  if (pt) return idsNameOf(pt) ?? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)}`
   return `bridge ${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn}`
 }
 
