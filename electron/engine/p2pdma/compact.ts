@@ -234,6 +234,11 @@ export interface CompactRow {
  * pairs (provider-major): memory is one row, so a caller that writes each pair out (the CLI's
  * `p2p --json`) stays bounded however many pairs there are. The row's arrays are overwritten by
  * the next row.
+ *
+ * The walk of a client and of its siblings below the same upstream bridge differs only in the
+ * client itself (an endpoint is on a provider's chain only as the provider), so per row it is done
+ * once per upstream bridge: the same nearest common bridge, dist and ACS count as walking each
+ * client, at a fraction of the steps on a machine with many functions per port or switch.
  */
 export function* compactRows(m: Machine): Generator<CompactRow> {
   const rules = p2pRules(m.settings.era)
@@ -243,14 +248,45 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
   const clientChains = clients.map((d) => chains.of(d))
   const providers = clients.filter(isProvider)
   const providerChains = providers.map((d) => chains.of(d))
-  const pos = new Int32Array(chains.nodeNo.size).fill(-1)
+  const nodes = chains.nodeNo.size
+  const pos = new Int32Array(nodes).fill(-1)
+  // Siblings share the rest of their chain: per row, the walk from a client's upstream bridge
+  // (ids[1]) up is done once per bridge. memoRow[n] === row + 1 when memoAt/memoJ hold bridge n's
+  // answer for this row (memoAt -1: no common ancestor).
+  const memoRow = new Int32Array(nodes)
+  const memoAt = new Int32Array(nodes)
+  const memoJ = new Int32Array(nodes)
   const C = clients.length
   const out = { mapType: new Uint8Array(C), distance: new Int16Array(C), acs: new Uint8Array(C) }
   const ctx: PairCtx = { rules, thruAllowed: hostPairVerdicts(m, rules, chains.hostRep), out }
   for (let p = 0; p < providers.length; p++) {
     const pc = providerChains[p]!
     for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = i
-    for (let c = 0; c < C; c++) classifyPairFromClient(pc, clientChains[c]!, pos, c, ctx)
+    for (let c = 0; c < C; c++) {
+      const cc = clientChains[c]!
+      const ids = cc.ids
+      // The client itself on the provider's chain (the provider as its own client).
+      const self = pos[ids[0]!]!
+      if (self !== -1 || ids.length < 2) {
+        classifyPairFromClient(pc, cc, pos, c, ctx)
+        continue
+      }
+      const up = ids[1]!
+      if (memoRow[up] !== p + 1) {
+        memoRow[up] = p + 1
+        memoAt[up] = -1
+        memoJ[up] = -1
+        for (let j = 1; j < ids.length; j++) {
+          const at = pos[ids[j]!]!
+          if (at !== -1) {
+            memoAt[up] = at
+            memoJ[up] = j
+            break
+          }
+        }
+      }
+      verdictInto(pc, cc, memoAt[up]!, memoJ[up]!, c, ctx)
+    }
     for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = -1
     yield { provider: providers[p]!, clients, ...out }
   }
