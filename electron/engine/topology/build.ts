@@ -20,7 +20,14 @@ import {
   type TopoNodeSpec,
 } from '../../../shared/model/topology'
 import type { Bar, HostBridge, Machine, PciDev, PcieType, Window } from './types'
-import { isBridgeKind, nodeName, validateMachine, type Layout, type ResolvedNode } from './validate'
+import {
+  isBridgeKind,
+  nodeName,
+  stableSort,
+  validateMachine,
+  type Layout,
+  type ResolvedNode,
+} from './validate'
 import { cpuFromHostBridgeVendor } from '../p2pdma/cpu'
 
 export type BuildResult = { ok: true; machine: Machine } | { ok: false; issues: InputIssue[] }
@@ -43,14 +50,39 @@ const RR_CR_EC = ACS_BIT.RR | ACS_BIT.CR | ACS_BIT.EC
 /** Host-device suffix of a node id: '/' is not allowed in spec ids, so it can never clash. */
 export const HOST_DEVICE_SUFFIX = '/hostdev'
 
+/** Two lowercase hex digits of every byte: pci_name() is called for every function. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+function hex(n: number, width: 2 | 4): string {
+  if (Number.isInteger(n) && n >= 0 && n < 0x100) return width === 2 ? HEX2[n]! : '00' + HEX2[n]!
+  if (width === 4 && Number.isInteger(n) && n >= 0 && n < 0x10000) return HEX2[n >> 8]! + HEX2[n & 0xff]!
+  return n.toString(16).padStart(width, '0')
+}
+
+/** 'dd.f' of every devfn (slot * 8 + fn): the end of pci_name(). */
+const DEVFN_NAME: readonly string[] = Array.from({ length: 256 }, (_, i) => `${HEX2[i >> 3]!}.${i & 7}`)
+
 /** pci_name(): 'dddd:bb:dd.f', lowercase hex. */
 export function pciName(domain: number, bus: number, slot: number, fn: number): string {
-  const h = (n: number, w: number): string => n.toString(16).padStart(w, '0')
-  return `${h(domain, 4)}:${h(bus, 2)}:${h(slot, 2)}.${fn}`
+  return busName(domain, bus) + devfnName(slot, fn)
+}
+
+/** 'dddd:bb:', the start of pci_name() of every function on a bus. */
+function busName(domain: number, bus: number): string {
+  return hex(domain, 4) + ':' + hex(bus, 2) + ':'
+}
+
+/** 'dd.f', the end of pci_name(). */
+function devfnName(slot: number, fn: number): string {
+  if (Number.isInteger(slot) && slot >= 0 && slot < 32 && Number.isInteger(fn) && fn >= 0 && fn < 8)
+    return DEVFN_NAME[slot * 8 + fn]!
+  return hex(slot, 2) + '.' + fn
 }
 
 export function acsBits(flags: readonly AcsFlag[]): number {
-  return flags.reduce((m, f) => m | ACS_BIT[f], 0)
+  let m = 0
+  for (const f of flags) m |= ACS_BIT[f]
+  return m
 }
 
 function alignUp(x: number, align: number): number {
@@ -121,8 +153,8 @@ function pcieTypeOf(n: TopoNodeSpec, parentKind: TopoNodeSpec['kind'] | null): P
  * decides (p2pdma/cpu.ts cpuFromHostBridgeVendor).
  */
 export function inferCpu(layout: Layout): { cpu: CpuSpec; why: string } {
-  for (const id of layout.hostBridges) {
-    const hd = layout.nodes.get(id)!.spec.host!.hostDevice
+  for (const hb of layout.hostBridges) {
+    const hd = hb.spec.host!.hostDevice
     if (!hd) continue
     const key = `${hd.vendor.toString(16).padStart(4, '0')}:${hd.device.toString(16).padStart(4, '0')}`
     return cpuFromHostBridgeVendor(hd.vendor, key)
@@ -163,18 +195,17 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
   const assumptions: string[] = []
   const devs = new Map<string, PciDev>()
   const hostBridges: HostBridge[] = []
-  for (const hbId of layout.hostBridges) {
-    const hbNode = layout.nodes.get(hbId)!
-    const hb = hostBridgeOf(layout, hbId)
+  for (const hbNode of layout.hostBridges) {
+    const hb = hostBridgeOf(layout, hbNode)
     hostBridges.push(hb)
-    const hd = hostDeviceOf(layout, hb)
+    const hd = hostDeviceOf(hbNode, hb)
     if (hd) {
       devs.set(hd.id, hd)
       hb.rootBusDevices.push(hd.id)
     }
     const busState = { max: hb.busStart }
-    scanBus(layout, hbNode, hb, null, hb.busStart, busState, devs, issues)
-    hb.rootBusDevices.push(...hbNode.children)
+    scanBus(hbNode, hb, null, hb.busStart, busState, devs, issues)
+    for (const c of hbNode.children) hb.rootBusDevices.push(c.spec.id)
   }
   if (issues.length > 0) return { ok: false, issues }
 
@@ -182,7 +213,7 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
   if (issues.length > 0) return { ok: false, issues }
 
   const byBdf = new Map<string, string>()
-  for (const d of devs.values()) byBdf.set(d.bdf, d.id)
+  devs.forEach((d) => byBdf.set(d.bdf, d.id))
 
   const bootLog: string[] = []
   firmwareAcs(spec, devs, assumptions)
@@ -206,8 +237,8 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
 }
 
 /** A host bridge before its tree is scanned: root bus, bus range, NUMA node, closed windows. */
-function hostBridgeOf(layout: Layout, hbId: string): HostBridge {
-  const hbNode = layout.nodes.get(hbId)!
+function hostBridgeOf(layout: Layout, hbNode: ResolvedNode): HostBridge {
+  const hbId = hbNode.spec.id
   const h = hbNode.spec.host!
   return {
     id: hbId,
@@ -225,8 +256,7 @@ function hostBridgeOf(layout: Layout, hbId: string): HostBridge {
 }
 
 /** The host bridge's own pci_dev at 00.0 of its root bus (pci_host_bridge_dev()), when the lab gives one. */
-function hostDeviceOf(layout: Layout, hb: HostBridge): PciDev | null {
-  const hbNode = layout.nodes.get(hb.id)!
+function hostDeviceOf(hbNode: ResolvedNode, hb: HostBridge): PciDev | null {
   const h = hbNode.spec.host!
   const hd = h.hostDevice
   if (!hd) return null
@@ -248,7 +278,8 @@ function hostDeviceOf(layout: Layout, hb: HostBridge): PciDev | null {
     upstream: null,
     children: [],
     isBridge: false,
-    isMultiFunction: hbNode.children.some((c) => layout.nodes.get(c)!.slot === 0),
+    // Children are in (slot, fn) order: another function of device 0 comes first.
+    isMultiFunction: hbNode.children.length > 0 && hbNode.children[0]!.slot === 0,
     secondary: null,
     subordinate: null,
     memWindow: null,
@@ -272,7 +303,6 @@ function hostDeviceOf(layout: Layout, hb: HostBridge): PciDev | null {
  * Simplification: no extra bus numbers are reserved for hotplug bridges (pci_hotplug_bus_size).
  */
 function scanBus(
-  layout: Layout,
   parent: ResolvedNode,
   hb: HostBridge,
   upstream: string | null,
@@ -281,23 +311,21 @@ function scanBus(
   devs: Map<string, PciDev>,
   issues: InputIssue[],
 ): void {
-  const slotsUsed = new Map<number, number>()
-  for (const c of parent.children) {
-    const s = layout.nodes.get(c)!.slot
-    slotsUsed.set(s, (slotsUsed.get(s) ?? 0) + 1)
-  }
+  const kids = parent.children
   const hostDev00 = parent.spec.kind === 'host_bridge' && parent.spec.host?.hostDevice ? 1 : 0
-  for (const c of parent.children) {
-    const r = layout.nodes.get(c)!
+  const onBus = busName(hb.domain, bus)
+  for (let i = 0; i < kids.length; i++) {
+    const r = kids[i]!
     const n = r.spec
     const vendor = n.vendor ?? 0
     const bridge = isBridgeKind(n.kind)
+    const ep = n.endpoint
     const dev: PciDev = {
       id: n.id,
       kind: n.kind,
       pcieType: pcieTypeOf(n, parent.spec.kind),
       label: n.label ?? n.id,
-      bdf: pciName(hb.domain, bus, r.slot, r.fn),
+      bdf: onBus + devfnName(r.slot, r.fn),
       domain: hb.domain,
       bus,
       slot: r.slot,
@@ -308,30 +336,25 @@ function scanBus(
       classCode: n.classCode ?? defaultClass(n),
       hostBridge: hb.id,
       upstream,
-      children: bridge ? [...r.children] : [],
+      children: bridge ? childIds(r) : [],
       isBridge: bridge,
-      isMultiFunction: (slotsUsed.get(r.slot) ?? 0) + (r.slot === 0 ? hostDev00 : 0) > 1,
+      // Children are in (slot, fn) order, so the functions of one device are neighbours; device 0
+      // of a root bus with a host device (00.0) is multi-function whatever else sits there.
+      isMultiFunction:
+        (i > 0 && kids[i - 1]!.slot === r.slot) ||
+        (i + 1 < kids.length && kids[i + 1]!.slot === r.slot) ||
+        (r.slot === 0 && hostDev00 === 1),
       secondary: null,
       subordinate: null,
       memWindow: bridge ? CLOSED : null,
       prefWindow: bridge ? CLOSED : null,
       ioWindow: bridge ? CLOSED : null,
-      bars: (n.endpoint?.bars ?? [])
-        .map((b) => ({
-          index: b.index,
-          size: b.size,
-          io: !!b.io,
-          mem64: !!b.mem64,
-          prefetch: !!b.prefetch,
-          start: 0,
-          busStart: 0,
-        }))
-        .sort((a, b) => a.index - b.index),
+      bars: ep ? barsOf(ep) : [],
       acsCap: n.acs ? acsBits(n.acs.cap) : null,
       acsCtrl: 0,
       acsCtrlFirmware: 0,
-      endpoint: n.endpoint ? { ...n.endpoint, bars: n.endpoint.bars.map((b) => ({ ...b })) } : null,
-      driver: driverName(n.kind, vendor, n.endpoint),
+      endpoint: ep ? copyEndpoint(ep) : null,
+      driver: driverName(n.kind, vendor, ep),
     }
     devs.set(n.id, dev)
     if (bridge) {
@@ -345,10 +368,47 @@ function scanBus(
         return
       }
       dev.secondary = state.max
-      scanBus(layout, r, hb, n.id, state.max, state, devs, issues)
+      scanBus(r, hb, n.id, state.max, state, devs, issues)
       dev.subordinate = state.max
     }
   }
+}
+
+function childIds(r: ResolvedNode): string[] {
+  const ids = new Array<string>(r.children.length)
+  for (let i = 0; i < ids.length; i++) ids[i] = r.children[i]!.spec.id
+  return ids
+}
+
+/** The function's BARs in register order, not yet placed. */
+function barsOf(ep: EndpointSpec): Bar[] {
+  const bars = new Array<Bar>(ep.bars.length)
+  let sorted = true
+  for (let i = 0; i < bars.length; i++) {
+    const b = ep.bars[i]!
+    bars[i] = {
+      index: b.index,
+      size: b.size,
+      io: !!b.io,
+      mem64: !!b.mem64,
+      prefetch: !!b.prefetch,
+      start: 0,
+      busStart: 0,
+    }
+    if (i > 0 && b.index < bars[i - 1]!.index) sorted = false
+  }
+  return sorted ? bars : stableSort(bars, byIndex)
+}
+
+function byIndex(a: Bar, b: Bar): number {
+  return a.index - b.index
+}
+
+/** The machine's own copy of the lab's endpoint (BAR list included). */
+function copyEndpoint(ep: EndpointSpec): EndpointSpec {
+  const bars = new Array<EndpointSpec['bars'][number]>(ep.bars.length)
+  for (let i = 0; i < bars.length; i++) bars[i] = { ...ep.bars[i]! }
+  return { ...ep, bars }
 }
 
 type ResClass = 'io' | 'mem' | 'pref'
@@ -367,70 +427,126 @@ function resClass(b: Bar): ResClass {
 /** Bridge window granularity: 4 KiB for I/O, 1 MiB for memory windows (PCI-to-PCI bridge spec). */
 const GRAN: Record<ResClass, number> = { io: 4096, mem: MiB, pref: MiB }
 
+/** One thing to place in a window: a BAR, or a bridge's window of one class with what sits in it. */
 interface Item {
   size: number
   align: number
-  place: (start: number) => void
+  bar: Bar | null
+  /** A bridge window: the bridge, the window's class and its items in packing order. */
+  bridge: PciDev | null
+  cls: ResClass
+  items: Item[] | null
 }
 
-interface Sized {
-  size: number
-  align: number
-  items: Item[]
+/** What sits below a bus, per window class, in the order found (packed by pack()); null for nothing. */
+interface Below {
+  pref: Item[] | null
+  mem: Item[] | null
+  io: Item[] | null
 }
 
-/** Sorts largest alignment first, then largest size; returns total extent packed from 0. */
-function packOrder(items: Item[]): Item[] {
-  return [...items].sort((a, b) => b.align - a.align || b.size - a.size)
+/** No items: never added to (addItem() starts a new list), so sorting it in pack() changes nothing. */
+const NO_ITEMS: Item[] = []
+
+function addItem(out: Below, cls: ResClass, item: Item): void {
+  const list = out[cls]
+  if (list) list.push(item)
+  else out[cls] = [item]
+}
+
+/** What one host bridge's walk needs besides the devices: where BARs too large for it are reported. */
+interface HostCtx {
+  layout: Layout
+  hb: HostBridge
+  devs: Map<string, PciDev>
+  /** The 64-bit window's size when the lab sets it. */
+  mmioSize: number | undefined
+  issues: InputIssue[]
 }
 
 /**
- * Sizes a bridge's window of one class from its subtree.
+ * Sizes a bus's windows of all three classes from its subtree, in one walk, and reports single BARs
+ * that cannot fit the host bridge's window whatever the packing (at the endpoint).
  * Mirrors drivers/pci/setup-bus.c: pbus_size_mem() / pbus_size_io().
  * Simplification: a straightforward largest-alignment-first packing; the window is rounded to its
  * granularity and aligned to max(granularity, largest child alignment) instead of the kernel's
  * calculate_mem_align() order table.
  */
-function sizeBus(devIds: string[], devs: Map<string, PciDev>, cls: ResClass): Sized {
-  const items: Item[] = []
+function sizeBus(devIds: readonly string[], ctx: HostCtx, out: Below): void {
   for (const id of devIds) {
-    const d = devs.get(id)!
+    const d = ctx.devs.get(id)!
     for (const b of d.bars) {
-      if (resClass(b) !== cls) continue
-      items.push({ size: b.size, align: b.size, place: (s) => (b.start = s) })
+      const cls = resClass(b)
+      checkBarFits(d, b, cls, ctx)
+      addItem(out, cls, { size: b.size, align: b.size, bar: b, bridge: null, cls, items: null })
     }
     if (d.isBridge) {
-      const sub = sizeBus(d.children, devs, cls)
-      if (sub.size === 0) continue
-      const g = GRAN[cls]
-      const size = alignUp(sub.size, g)
-      const align = Math.max(g, sub.align)
-      const setWin = (s: number): void => {
-        const w = { start: s, end: s + size - 1 }
-        if (cls === 'io') d.ioWindow = w
-        else if (cls === 'mem') d.memWindow = w
-        else d.prefWindow = w
-        placeAll(sub.items, s)
-      }
-      items.push({ size, align, place: setWin })
+      const sub: Below = { pref: null, mem: null, io: null }
+      sizeBus(d.children, ctx, sub)
+      windowItem(d, 'pref', sub.pref, out)
+      windowItem(d, 'mem', sub.mem, out)
+      windowItem(d, 'io', sub.io, out)
     }
   }
-  const ordered = packOrder(items)
-  let off = 0
-  let maxAlign = 1
-  for (const it of ordered) {
-    off = alignUp(off, it.align) + it.size
-    maxAlign = Math.max(maxAlign, it.align)
-  }
-  return { size: off, align: maxAlign, items: ordered }
 }
 
-/** Places already ordered items from `start` (assumed aligned to the largest item alignment). */
-function placeAll(items: Item[], start: number): number {
+/** The bridge's window of class `cls` as an item of its parent bus (none when nothing is below it). */
+function windowItem(d: PciDev, cls: ResClass, items: Item[] | null, out: Below): void {
+  if (!items) return
+  const packed = pack(items)
+  if (packed === 0) return
+  const g = GRAN[cls]
+  addItem(out, cls, {
+    size: alignUp(packed, g),
+    align: Math.max(g, alignOf(items)),
+    bar: null,
+    bridge: d,
+    cls,
+    items,
+  })
+}
+
+/**
+ * Sorts the items largest alignment first, then largest size (stable, in place); returns their total
+ * extent packed from 0.
+ */
+function pack(items: Item[]): number {
+  stableSort(items, byAlignThenSize)
+  let off = 0
+  for (const it of items) off = alignUp(off, it.align) + it.size
+  return off
+}
+
+function byAlignThenSize(a: Item, b: Item): number {
+  return b.align - a.align || b.size - a.size
+}
+
+/** The largest alignment of packed items (the first), at least 1. */
+function alignOf(items: readonly Item[]): number {
+  return items.length > 0 ? Math.max(1, items[0]!.align) : 1
+}
+
+/**
+ * Places packed items from `start` (assumed aligned to the largest item alignment): BAR addresses,
+ * with pci_bus_address() = CPU physical + the host bridge's offset for memory BARs, and bridge
+ * windows with what sits in them. Returns the end.
+ */
+function placeAll(items: readonly Item[], start: number, busOffset: number): number {
   let cur = start
   for (const it of items) {
     cur = alignUp(cur, it.align)
-    it.place(cur)
+    const b = it.bar
+    if (b) {
+      b.start = cur
+      b.busStart = b.io ? cur : cur + busOffset
+    } else {
+      const d = it.bridge!
+      const w = { start: cur, end: cur + it.size - 1 }
+      if (it.cls === 'io') d.ioWindow = w
+      else if (it.cls === 'mem') d.memWindow = w
+      else d.prefWindow = w
+      placeAll(it.items!, cur, busOffset)
+    }
     cur += it.size
   }
   return cur
@@ -455,73 +571,70 @@ function assignResources(
 ): void {
   const cursor = { auto64: DEFAULT_MMIO64_BASE, cur32: MMIO32_BASE, curIo: IO_BASE }
   for (const hb of hostBridges) {
-    const rootDevs = hb.rootBusDevices
-    checkBarsFit(layout, hb, devs, issues)
+    const h = layout.nodes.get(hb.id)!.spec.host!
+    const below: Below = { pref: null, mem: null, io: null }
+    sizeBus(hb.rootBusDevices, { layout, hb, devs, mmioSize: h.mmioSize, issues }, below)
     if (issues.length > 0) continue
-    assignMmio64(layout, hb, devs, cursor, issues)
+    assignMmio64(layout, hb, below.pref ?? NO_ITEMS, cursor, issues)
     // 32-bit non-prefetchable window, then I/O ports.
-    const mem32 = placeWindow(sizeBus(rootDevs, devs, 'mem'), cursor.cur32, MiB, MMIO32_LIMIT)
-    const io = placeWindow(sizeBus(rootDevs, devs, 'io'), cursor.curIo, 4096, IO_LIMIT)
-    ;[hb.mmio32, cursor.cur32, hb.io, cursor.curIo] = [mem32.window, mem32.next, io.window, io.next]
-    const exhausted = [
-      mem32.exhausted &&
-        `32-bit MMIO space below 4 GiB (${hexn(MMIO32_BASE)}-${hexn(MMIO32_LIMIT - 1)}) is exhausted by the non-prefetchable BARs`,
-      io.exhausted && 'I/O port space (0x1000-0xffff) is exhausted',
-    ]
-    for (const what of exhausted)
-      if (what) issues.push({ source: 'topology', nodeId: hb.id, message: `host bridge "${hb.id}": ${what}` })
-    // pci_bus_address(): bus = CPU physical + offset, for memory BARs.
-    for (const id of rootSubtree(rootDevs, devs)) {
-      for (const b of devs.get(id)!.bars) b.busStart = b.io ? b.start : b.start + hb.busOffset
-    }
+    const mem32 = placeWindow(below.mem ?? NO_ITEMS, hb.busOffset, cursor.cur32, MiB, MMIO32_LIMIT)
+    const io = placeWindow(below.io ?? NO_ITEMS, hb.busOffset, cursor.curIo, 4096, IO_LIMIT)
+    hb.mmio32 = mem32.window
+    cursor.cur32 = mem32.next
+    hb.io = io.window
+    cursor.curIo = io.next
+    if (mem32.exhausted)
+      issues.push({
+        source: 'topology',
+        nodeId: hb.id,
+        message: `host bridge "${hb.id}": 32-bit MMIO space below 4 GiB (${hexn(MMIO32_BASE)}-${hexn(MMIO32_LIMIT - 1)}) is exhausted by the non-prefetchable BARs`,
+      })
+    if (io.exhausted)
+      issues.push({
+        source: 'topology',
+        nodeId: hb.id,
+        message: `host bridge "${hb.id}": I/O port space (0x1000-0xffff) is exhausted`,
+      })
   }
 }
 
-/** Single BARs that cannot fit whatever the packing: report them at the endpoint. */
-function checkBarsFit(layout: Layout, hb: HostBridge, devs: Map<string, PciDev>, issues: InputIssue[]): void {
-  const h = layout.nodes.get(hb.id)!.spec.host!
-  for (const id of rootSubtree(hb.rootBusDevices, devs)) {
-    const d = devs.get(id)!
-    for (const b of d.bars) {
-      const cls = resClass(b)
-      const limit =
-        cls === 'pref'
-          ? (h.mmioSize ?? Infinity)
-          : cls === 'mem'
-            ? MMIO32_LIMIT - MMIO32_BASE
-            : IO_LIMIT - IO_BASE
-      if (b.size > limit) {
-        const idx = d.endpoint?.bars.findIndex((x) => x.index === b.index) ?? -1
-        issues.push({
-          source: 'topology',
-          nodeId: d.id,
-          path: `nodes[${layout.nodes.get(d.id)?.index ?? 0}].endpoint.bars[${idx}].size`,
-          message: `${nodeName(d)} BAR${b.index} (${hexn(b.size)} bytes) is larger than the ${cls === 'pref' ? '64-bit MMIO' : cls === 'mem' ? '32-bit MMIO' : 'I/O'} window of host bridge "${hb.id}" (${hexn(limit)} bytes)`,
-        })
-      }
-    }
-  }
+/** A single BAR that cannot fit whatever the packing: reported at the endpoint. */
+function checkBarFits(d: PciDev, b: Bar, cls: ResClass, ctx: HostCtx): void {
+  const limit =
+    cls === 'pref'
+      ? (ctx.mmioSize ?? Infinity)
+      : cls === 'mem'
+        ? MMIO32_LIMIT - MMIO32_BASE
+        : IO_LIMIT - IO_BASE
+  if (b.size <= limit) return
+  const idx = d.endpoint?.bars.findIndex((x) => x.index === b.index) ?? -1
+  ctx.issues.push({
+    source: 'topology',
+    nodeId: d.id,
+    path: `nodes[${ctx.layout.nodes.get(d.id)?.index ?? 0}].endpoint.bars[${idx}].size`,
+    message: `${nodeName(d)} BAR${b.index} (${hexn(b.size)} bytes) is larger than the ${cls === 'pref' ? '64-bit MMIO' : cls === 'mem' ? '32-bit MMIO' : 'I/O'} window of host bridge "${ctx.hb.id}" (${hexn(limit)} bytes)`,
+  })
 }
 
 /** The 64-bit prefetchable window: the lab's mmioBase/mmioSize, or the next free aligned range. */
 function assignMmio64(
   layout: Layout,
   hb: HostBridge,
-  devs: Map<string, PciDev>,
+  pref: Item[],
   cursor: { auto64: number },
   issues: InputIssue[],
 ): void {
   const node = layout.nodes.get(hb.id)!
   const h = node.spec.host!
-  const pref = sizeBus(hb.rootBusDevices, devs, 'pref')
-  const size64 = h.mmioSize ?? Math.max(DEFAULT_MMIO64_SIZE, nextPow2(pref.size))
+  const prefSize = pack(pref)
+  const size64 = h.mmioSize ?? Math.max(DEFAULT_MMIO64_SIZE, nextPow2(prefSize))
   let base64: number
   if (h.mmioBase !== undefined) base64 = h.mmioBase
   else {
-    base64 = alignUp(cursor.auto64, nextPow2(Math.max(size64, pref.align)))
+    base64 = alignUp(cursor.auto64, nextPow2(Math.max(size64, alignOf(pref))))
     cursor.auto64 = base64 + size64
   }
-  const end64 = placeAll(pref.items, base64)
+  const end64 = placeAll(pref, base64, hb.busOffset)
   if (end64 > base64 + size64) {
     issues.push({
       source: 'topology',
@@ -534,32 +647,22 @@ function assignMmio64(
 }
 
 /**
- * A 32-bit memory or I/O window: the resources placed from `cur` (aligned to `granule`), the window
- * rounded up to the granule, and whether it runs past `limit`. An empty window is [cur, cur - 1].
+ * A 32-bit memory or I/O window: the resources packed and placed from `cur` (aligned to `granule`),
+ * the window rounded up to the granule, and whether it runs past `limit`. An empty window is
+ * [cur, cur - 1].
  */
 function placeWindow(
-  res: ReturnType<typeof sizeBus>,
+  items: Item[],
+  busOffset: number,
   cur: number,
   granule: number,
   limit: number,
 ): { window: Window; next: number; exhausted: boolean } {
-  if (res.size <= 0) return { window: { start: cur, end: cur - 1 }, next: cur, exhausted: false }
-  const start = alignUp(cur, Math.max(granule, res.align))
-  const top = alignUp(placeAll(res.items, start), granule)
+  const size = pack(items)
+  if (size <= 0) return { window: { start: cur, end: cur - 1 }, next: cur, exhausted: false }
+  const start = alignUp(cur, Math.max(granule, alignOf(items)))
+  const top = alignUp(placeAll(items, start, busOffset), granule)
   return { window: { start, end: top - 1 }, next: top, exhausted: top > limit }
-}
-
-function rootSubtree(rootDevs: string[], devs: Map<string, PciDev>): string[] {
-  const out: string[] = []
-  const walk = (ids: string[]): void => {
-    for (const id of ids) {
-      out.push(id)
-      const d = devs.get(id)
-      if (d?.isBridge) walk(d.children)
-    }
-  }
-  walk(rootDevs)
-  return out
 }
 
 /**
@@ -645,9 +748,9 @@ function enableAcs(
       }
     }
   }
-  for (const d of devs.values()) {
+  devs.forEach((d) => {
     if (d.acsCap === null) {
-      if (matchers.some((m) => m.match(d))) {
+      if (matchesAny(matchers, d)) {
         if (!newStyle)
           log.push(
             `pci ${d.bdf}: cannot disable ACS redirect for this hardware as it does not have ACS capabilities`,
@@ -657,13 +760,13 @@ function enableAcs(
             `pci=disable_acs_redir= lists ${d.bdf}, which has no ACS capability; the kernel skips it silently.`,
           )
       }
-      continue
+      return
     }
     const fw = d.acsCtrlFirmware
     let ctrl = fw
     // pci_std_enable_acs(): SV, RR, CR, UF where the capability has them.
     if (settings.iommu) ctrl |= d.acsCap & (ACS_BIT.SV | ACS_BIT.RR | ACS_BIT.CR | ACS_BIT.UF)
-    if (matchers.some((m) => m.match(d))) {
+    if (matchesAny(matchers, d)) {
       if (newStyle) {
         // __pci_config_acs(dev, caps, param, mask = RR|CR|EC, flags = ~(RR|CR|EC))
         const mask = RR_CR_EC
@@ -676,7 +779,13 @@ function enableAcs(
       }
     }
     d.acsCtrl = ctrl & 0xffff
-  }
+  })
+}
+
+function matchesAny(matchers: readonly { match: (d: PciDev) => boolean }[], d: PciDev): boolean {
+  if (matchers.length === 0) return false
+  for (const m of matchers) if (m.match(d)) return true
+  return false
 }
 
 /** Sets the firmware ACS Control values from the spec (masked to the capability: unimplemented bits read 0). */

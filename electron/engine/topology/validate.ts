@@ -19,14 +19,14 @@ export interface ResolvedNode {
   index: number
   slot: number
   fn: number
-  /** Child node ids in (slot, fn) order. */
-  children: string[]
+  /** The child nodes, in (slot, fn) order once validated (spec order before). */
+  children: ResolvedNode[]
 }
 
 export interface Layout {
   nodes: Map<string, ResolvedNode>
-  /** Host bridge node ids sorted by (domain, rootBus): the order the kernel's root buses are listed in. */
-  hostBridges: string[]
+  /** Host bridges sorted by (domain, rootBus): the order the kernel's root buses are listed in. */
+  hostBridges: ResolvedNode[]
   /** Effective last bus number of each host bridge (spec busEnd or the default). */
   busEnd: Map<string, number>
 }
@@ -86,6 +86,22 @@ export function linkRuleViolation(
   return `PCIe link rule: ${nodeName(child)} cannot go under ${nodeName(parent)}: ${r.rule}`
 }
 
+/**
+ * Sorts `a` in place and stably, as Array.prototype.sort does; a short list (most buses, most
+ * windows) by insertion, which allocates nothing and costs one comparison per item when the list is
+ * already in order.
+ */
+export function stableSort<T>(a: T[], cmp: (x: T, y: T) => number): T[] {
+  if (a.length > 16) return a.sort(cmp)
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!
+    let j = i - 1
+    for (; j >= 0 && cmp(a[j]!, x) > 0; j--) a[j + 1] = a[j]!
+    a[j + 1] = x
+  }
+  return a
+}
+
 export function isBridgeKind(kind: NodeKind): boolean {
   return BRIDGE_KINDS.has(kind)
 }
@@ -93,6 +109,11 @@ export function isBridgeKind(kind: NodeKind): boolean {
 /** `switch_downstream "dsp3"`: how issues name a node. */
 export function nodeName(n: { kind: string; id: string }): string {
   return `${n.kind} "${n.id}"`
+}
+
+/** `nodes[3]`: the JSON path of a node, for issues (built only when there is one). */
+function at(r: ResolvedNode): string {
+  return `nodes[${r.index}]`
 }
 
 function issue(message: string, nodeId?: string, path?: string): InputIssue {
@@ -137,36 +158,25 @@ function schemaIssues(spec: unknown): InputIssue[] {
  */
 function assignSlots(
   parent: TopoNodeSpec,
-  kids: ResolvedNode[],
+  kids: readonly ResolvedNode[],
   reserved00: boolean,
   issues: InputIssue[],
 ): void {
-  const used = new Map<number, Set<number>>() // slot -> fns
-  const take = (slot: number, fn: number): void => {
-    let s = used.get(slot)
-    if (!s) used.set(slot, (s = new Set()))
-    s.add(fn)
-  }
-  if (reserved00) take(0, 0)
-  const explicitSlots = new Set(kids.filter((k) => k.spec.slot !== undefined).map((k) => k.spec.slot!))
-  if (reserved00) explicitSlots.add(0)
+  // Bit masks (slots 0-31, functions 0-7, both checked by the shape): the functions taken in each
+  // slot, and the slots some child names explicitly (plus 00 when it is the host bridge's own).
+  const taken: number[] = []
+  let explicitSlots = reserved00 ? 1 : 0
+  if (reserved00) taken[0] = 1
+  for (const k of kids) if (k.spec.slot !== undefined) explicitSlots |= 1 << k.spec.slot
   const port = PCIE_PORT_KINDS.has(parent.kind)
   let lastAutoSlot = -1
-  const nextFreeSlot = (): number => {
-    for (let s = 0; s < 32; s++) if (!explicitSlots.has(s) && !used.has(s)) return s
-    return -1
-  }
-  const nextFreeFn = (slot: number): number => {
-    const s = used.get(slot)
-    for (let f = 0; f < 8; f++) if (!s || !s.has(f)) return f
-    return -1
-  }
   // Explicit (slot, fn) pairs first, so automatic ones go around them.
   for (const k of kids) {
-    if (k.spec.slot !== undefined && k.spec.fn !== undefined) {
-      k.slot = k.spec.slot
-      k.fn = k.spec.fn
-      take(k.slot, k.fn)
+    const { slot, fn } = k.spec
+    if (slot !== undefined && fn !== undefined) {
+      k.slot = slot
+      k.fn = fn
+      taken[slot] = (taken[slot] ?? 0) | (1 << fn)
     }
   }
   for (const k of kids) {
@@ -176,7 +186,7 @@ function assignSlots(
     if (slot !== undefined) s = slot
     else if (port) s = 0
     else if (fn !== undefined && fn > 0 && lastAutoSlot >= 0) s = lastAutoSlot
-    else s = nextFreeSlot()
+    else s = nextFreeSlot(explicitSlots, taken)
     if (s < 0) {
       issues.push(
         issue(
@@ -187,7 +197,7 @@ function assignSlots(
       k.slot = -1
       continue
     }
-    const f = fn ?? nextFreeFn(s)
+    const f = fn ?? nextFreeFn(taken[s] ?? 0)
     if (f < 0) {
       issues.push(
         issue(
@@ -201,8 +211,20 @@ function assignSlots(
     k.slot = s
     k.fn = f
     if (slot === undefined) lastAutoSlot = s
-    take(s, f)
+    taken[s] = (taken[s] ?? 0) | (1 << f)
   }
+}
+
+/** The lowest device number neither named explicitly nor taken, or -1 when all 32 are. */
+function nextFreeSlot(explicitSlots: number, taken: readonly number[]): number {
+  for (let s = 0; s < 32; s++) if (((explicitSlots >>> s) & 1) === 0 && !taken[s]) return s
+  return -1
+}
+
+/** The lowest function not in the mask `fns`, or -1 when all 8 are taken. */
+function nextFreeFn(fns: number): number {
+  for (let f = 0; f < 8; f++) if (((fns >>> f) & 1) === 0) return f
+  return -1
 }
 
 /**
@@ -215,89 +237,107 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
   if (shape.length > 0) return { issues: shape, layout: null }
 
   const issues: InputIssue[] = []
-  const nodes = indexNodes(spec, issues)
-  for (const r of nodes.values()) checkNode(r, nodes, issues)
-  const inCycle = findCycles(nodes, issues)
-  const hbs = [...nodes.values()]
-    .filter((r) => r.spec.kind === 'host_bridge' && r.spec.host)
-    .map((r) => r.spec)
-  hbs.sort((a, b) => a.host!.domain - b.host!.domain || a.host!.rootBus - b.host!.rootBus)
-  const busEnd = rootBusRanges(hbs, nodes, issues)
-  for (const r of nodes.values()) if (r.children.length > 0) placeChildren(r, nodes, issues)
-  for (const hb of hbs) checkBusNumbers(hb, busEnd.get(hb.id)!, nodes, inCycle, issues)
-  return { issues, layout: issues.length === 0 ? { nodes, hostBridges: hbs.map((h) => h.id), busEnd } : null }
+  const list: ResolvedNode[] = []
+  const nodes = indexNodes(spec, list, issues)
+  const hbs: ResolvedNode[] = []
+  for (const r of list) {
+    checkNode(r, nodes, issues)
+    if (r.spec.kind === 'host_bridge' && r.spec.host) hbs.push(r)
+  }
+  const inCycle = findCycles(list, nodes, issues)
+  stableSort(hbs, byRootBus)
+  const busEnd = rootBusRanges(hbs, issues)
+  for (const r of list) if (r.children.length > 0) placeChildren(r, issues)
+  for (const hb of hbs) checkBusNumbers(hb, busEnd.get(hb.spec.id)!, inCycle, issues)
+  return { issues, layout: issues.length === 0 ? { nodes, hostBridges: hbs, busEnd } : null }
 }
 
-/** The nodes by id; a repeated id is an issue and the later node is left out. */
-function indexNodes(spec: MachineSpec, issues: InputIssue[]): Map<string, ResolvedNode> {
+function byRootBus(a: ResolvedNode, b: ResolvedNode): number {
+  const x = a.spec.host!
+  const y = b.spec.host!
+  return x.domain - y.domain || x.rootBus - y.rootBus
+}
+
+/** The nodes by id, and in spec order in `list`; a repeated id is an issue and the later node is left out. */
+function indexNodes(
+  spec: MachineSpec,
+  list: ResolvedNode[],
+  issues: InputIssue[],
+): Map<string, ResolvedNode> {
   const nodes = new Map<string, ResolvedNode>()
-  spec.nodes.forEach((n, index) => {
-    if (nodes.has(n.id)) {
+  for (let index = 0; index < spec.nodes.length; index++) {
+    const n = spec.nodes[index]!
+    const first = nodes.get(n.id)
+    if (first) {
       issues.push(
         issue(
-          `duplicate id "${n.id}" (nodes[${nodes.get(n.id)!.index}] and nodes[${index}])`,
+          `duplicate id "${n.id}" (nodes[${first.index}] and nodes[${index}])`,
           n.id,
           `nodes[${index}].id`,
         ),
       )
-      return
+      continue
     }
-    nodes.set(n.id, { spec: n, index, slot: -1, fn: -1, children: [] })
-  })
+    const r: ResolvedNode = { spec: n, index, slot: -1, fn: -1, children: [] }
+    nodes.set(n.id, r)
+    list.push(r)
+  }
   return nodes
 }
 
 /** One node's kind, parent (LINK_RULES) and per-kind payload; a valid link is recorded in the parent. */
 function checkNode(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues: InputIssue[]): void {
   const n = r.spec
-  const at = `nodes[${r.index}]`
+  // The JSON path is built only for an issue: `${at(r)}.parent`.
   if (n.kind === 'host_bridge') {
     if (n.parent !== null)
-      issues.push(issue(`${nodeName(n)} must not have a parent (it has "${n.parent}")`, n.id, `${at}.parent`))
+      issues.push(
+        issue(`${nodeName(n)} must not have a parent (it has "${n.parent}")`, n.id, `${at(r)}.parent`),
+      )
     if (!n.host)
       issues.push(
         issue(
           `${nodeName(n)} has no "host" object (domain, rootBus, numaNode, hostDevice)`,
           n.id,
-          `${at}.host`,
+          `${at(r)}.host`,
         ),
       )
   } else {
     if (n.host)
       issues.push(
-        issue(`${nodeName(n)} carries a "host" object, but only host bridges do`, n.id, `${at}.host`),
+        issue(`${nodeName(n)} carries a "host" object, but only host bridges do`, n.id, `${at(r)}.host`),
       )
     if (n.parent === null) {
       issues.push(
-        issue(`${nodeName(n)} has no parent; only host bridges sit at the top`, n.id, `${at}.parent`),
+        issue(`${nodeName(n)} has no parent; only host bridges sit at the top`, n.id, `${at(r)}.parent`),
       )
     } else {
       const p = nodes.get(n.parent)
       if (!p) {
-        issues.push(issue(`${nodeName(n)} has no parent "${n.parent}"`, n.id, `${at}.parent`))
+        issues.push(issue(`${nodeName(n)} has no parent "${n.parent}"`, n.id, `${at(r)}.parent`))
       } else if (!LINK_RULES[n.kind].parents.includes(p.spec.kind)) {
         const allowed = LINK_RULES[n.kind].parents.join(', ')
         issues.push(
           issue(
             `${nodeName(n)} cannot hang under ${nodeName(p.spec)}; allowed parents: ${allowed}`,
             n.id,
-            `${at}.parent`,
+            `${at(r)}.parent`,
           ),
         )
       } else {
-        p.children.push(n.id)
+        p.children.push(r)
       }
     }
   }
   if (n.kind === 'endpoint' && !n.endpoint) {
-    issues.push(issue(`${nodeName(n)} has no "endpoint" object (type, bars)`, n.id, `${at}.endpoint`))
+    issues.push(issue(`${nodeName(n)} has no "endpoint" object (type, bars)`, n.id, `${at(r)}.endpoint`))
   }
   if (n.kind !== 'endpoint' && n.endpoint) {
     issues.push(
-      issue(`${nodeName(n)} carries an "endpoint" object, but only endpoints do`, n.id, `${at}.endpoint`),
+      issue(`${nodeName(n)} carries an "endpoint" object, but only endpoints do`, n.id, `${at(r)}.endpoint`),
     )
   }
-  if (n.endpoint) checkBars(n, at, issues)
+  if (n.endpoint) checkBars(n, r, issues)
 }
 
 /**
@@ -305,99 +345,117 @@ function checkNode(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues: In
  * Nodes already known to end at a root (or in a loop) stop later walks: linear overall.
  * Returns the ids of the nodes in a loop.
  */
-function findCycles(nodes: Map<string, ResolvedNode>, issues: InputIssue[]): Set<string> {
+function findCycles(
+  list: readonly ResolvedNode[],
+  nodes: Map<string, ResolvedNode>,
+  issues: InputIssue[],
+): Set<string> {
   const inCycle = new Set<string>()
-  const settled = new Set<string>()
-  for (const r of nodes.values()) {
-    const pos = new Map<string, number>()
-    const walk: string[] = []
-    let cur: string | null = r.spec.id
-    while (cur !== null && nodes.has(cur) && !settled.has(cur)) {
-      const at = pos.get(cur)
-      if (at !== undefined) {
-        const loop = walk.slice(at)
-        loop.forEach((id) => inCycle.add(id))
-        issues.push(issue(`cycle in the tree: ${[...loop, cur].map((id) => `"${id}"`).join(' -> ')}`, cur))
+  // By spec position, the walk (numbered from 1) that first reached each node, 0 for none yet: a node
+  // the current walk reaches again closes a loop; one an earlier walk reached is settled (it ends
+  // at a root or in a loop).
+  const walkOf = new Int32Array(list.length > 0 ? list[list.length - 1]!.index + 1 : 0)
+  for (let w = 1; w <= list.length; w++) {
+    let cur: ResolvedNode | undefined = list[w - 1]
+    while (cur) {
+      const seen = walkOf[cur.index]
+      if (seen === w) {
+        reportCycle(cur.spec.id, nodes, inCycle, issues)
         break
       }
-      pos.set(cur, walk.length)
-      walk.push(cur)
-      cur = nodes.get(cur)!.spec.parent
+      if (seen !== 0) break
+      walkOf[cur.index] = w
+      cur = cur.spec.parent === null ? undefined : nodes.get(cur.spec.parent)
     }
-    walk.forEach((id) => settled.add(id))
   }
   return inCycle
+}
+
+/** The loop through `start` (the node a walk reached twice), from `start` up its parents and back. */
+function reportCycle(
+  start: string,
+  nodes: Map<string, ResolvedNode>,
+  inCycle: Set<string>,
+  issues: InputIssue[],
+): void {
+  const loop: string[] = []
+  let id = start
+  do {
+    loop.push(id)
+    inCycle.add(id)
+    id = nodes.get(id)!.spec.parent!
+  } while (id !== start)
+  issues.push(issue(`cycle in the tree: ${[...loop, start].map((x) => `"${x}"`).join(' -> ')}`, start))
 }
 
 /**
  * Host bridges (sorted by domain, root bus): the last bus of each, then unique (domain, rootBus) and
  * non-overlapping bus ranges. Returns the effective last bus of every host bridge.
  */
-function rootBusRanges(
-  hbs: readonly TopoNodeSpec[],
-  nodes: Map<string, ResolvedNode>,
-  issues: InputIssue[],
-): Map<string, number> {
+function rootBusRanges(hbs: readonly ResolvedNode[], issues: InputIssue[]): Map<string, number> {
   // Default last bus: rootBus + 0x7f, capped at 0xff and below the next root bus of the same domain.
   // One pass over the sorted list keeps hostile inputs (thousands of host bridges) linear.
   const busEnd = new Map<string, number>()
   let nextRoot = Infinity
   for (let i = hbs.length - 1; i >= 0; i--) {
-    const h = hbs[i]!.host!
-    const nh = hbs[i + 1]?.host
+    const h = hbs[i]!.spec.host!
+    const nh = hbs[i + 1]?.spec.host
     if (!nh || nh.domain !== h.domain) nextRoot = Infinity
     else if (nh.rootBus > h.rootBus) nextRoot = nh.rootBus
-    busEnd.set(hbs[i]!.id, h.busEnd ?? Math.min(h.rootBus + 0x7f, 0xff, nextRoot - 1))
+    busEnd.set(hbs[i]!.spec.id, h.busEnd ?? Math.min(h.rootBus + 0x7f, 0xff, nextRoot - 1))
   }
   for (const hb of hbs) {
-    const h = hb.host!
-    const end = busEnd.get(hb.id)!
-    const at = `nodes[${nodes.get(hb.id)!.index}].host`
+    const h = hb.spec.host!
+    const end = busEnd.get(hb.spec.id)!
     if (end < h.rootBus)
       issues.push(
         issue(
-          `${nodeName(hb)}: busEnd 0x${end.toString(16)} is below rootBus 0x${h.rootBus.toString(16)}`,
-          hb.id,
-          `${at}.busEnd`,
+          `${nodeName(hb.spec)}: busEnd 0x${end.toString(16)} is below rootBus 0x${h.rootBus.toString(16)}`,
+          hb.spec.id,
+          `${at(hb)}.host.busEnd`,
         ),
       )
   }
-  checkRootBusOverlaps(hbs, busEnd, nodes, issues)
+  checkRootBusOverlaps(hbs, busEnd, issues)
   return busEnd
 }
 
 /** Duplicates are neighbours in sorted order; an overlap is with the earlier host bridge reaching furthest. */
 function checkRootBusOverlaps(
-  hbs: readonly TopoNodeSpec[],
+  hbs: readonly ResolvedNode[],
   busEnd: Map<string, number>,
-  nodes: Map<string, ResolvedNode>,
   issues: InputIssue[],
 ): void {
   let widest: TopoNodeSpec | null = null
+  let widestEnd = -1
   for (let i = 0; i < hbs.length; i++) {
-    const b = hbs[i]!
-    const prev = hbs[i - 1]
-    if (prev && prev.host!.domain !== b.host!.domain) widest = null
-    const at = `nodes[${nodes.get(b.id)!.index}].host.rootBus`
-    const bdfDomain = b.host!.domain.toString(16).padStart(4, '0')
-    if (prev && prev.host!.domain === b.host!.domain && prev.host!.rootBus === b.host!.rootBus) {
+    const r = hbs[i]!
+    const b = r.spec
+    const h = b.host!
+    const end = busEnd.get(b.id)!
+    const prev = hbs[i - 1]?.spec
+    if (prev && prev.host!.domain !== h.domain) widest = null
+    if (prev && prev.host!.domain === h.domain && prev.host!.rootBus === h.rootBus) {
       issues.push(
         issue(
-          `${nodeName(prev)} and ${nodeName(b)} both claim root bus ${bdfDomain}:${hex2(b.host!.rootBus)}`,
+          `${nodeName(prev)} and ${nodeName(b)} both claim root bus ${hex4(h.domain)}:${hex2(h.rootBus)}`,
           b.id,
-          at,
+          `${at(r)}.host.rootBus`,
         ),
       )
-    } else if (widest && b.host!.rootBus <= busEnd.get(widest.id)!) {
+    } else if (widest && h.rootBus <= widestEnd) {
       issues.push(
         issue(
-          `${nodeName(b)} root bus ${bdfDomain}:${hex2(b.host!.rootBus)} lies inside the bus range of ${nodeName(widest)} (${hex2(widest.host!.rootBus)}-${hex2(busEnd.get(widest.id)!)})`,
+          `${nodeName(b)} root bus ${hex4(h.domain)}:${hex2(h.rootBus)} lies inside the bus range of ${nodeName(widest)} (${hex2(widest.host!.rootBus)}-${hex2(widestEnd)})`,
           b.id,
-          at,
+          `${at(r)}.host.rootBus`,
         ),
       )
     }
-    if (!widest || busEnd.get(b.id)! > busEnd.get(widest.id)!) widest = b
+    if (!widest || end > widestEnd) {
+      widest = b
+      widestEnd = end
+    }
   }
 }
 
@@ -406,9 +464,9 @@ function checkRootBusOverlaps(
  * implies: one device per devfn, device 0 only below a PCIe port, function 0 present. Leaves the
  * children in devfn order.
  */
-function placeChildren(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues: InputIssue[]): void {
+function placeChildren(r: ResolvedNode, issues: InputIssue[]): void {
   const p = r.spec
-  const kids = r.children.map((id) => nodes.get(id)!)
+  const kids = r.children
   const reserved00 = p.kind === 'host_bridge' && !!p.host && p.host.hostDevice !== null
   if (reserved00) {
     for (const k of kids) {
@@ -417,7 +475,7 @@ function placeChildren(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues
           issue(
             `${nodeName(k.spec)} takes 00.0 on the root bus of ${nodeName(p)}, which is the host bridge's own device (hostDevice); use another slot or set hostDevice to null`,
             k.spec.id,
-            `nodes[${k.index}].slot`,
+            `${at(k)}.slot`,
           ),
         )
       }
@@ -426,46 +484,57 @@ function placeChildren(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues
   assignSlots(p, kids, reserved00, issues)
   checkDevfns(p, kids, issues)
   // The kernel scans fn 0 first (pci_scan_slot) and skips the rest of the slot when it is absent.
-  const slots = new Set(kids.filter((k) => k.slot >= 0).map((k) => k.slot))
-  for (const s of slots) {
-    const fns = kids.filter((k) => k.slot === s)
-    if (!fns.some((k) => k.fn === 0) && !(reserved00 && s === 0)) {
-      const k = fns[0]!
+  // Reported at the first child of each such slot, slots in the order their first child comes.
+  let withFn0 = 0
+  for (const k of kids) if (k.slot >= 0 && k.fn === 0) withFn0 |= 1 << k.slot
+  let seen = 0
+  for (const k of kids) {
+    if (k.slot < 0) continue
+    const bit = 1 << k.slot
+    if (seen & bit) continue
+    seen |= bit
+    if (!(withFn0 & bit) && !(reserved00 && k.slot === 0)) {
       issues.push(
         issue(
-          `${nodeName(k.spec)} is function ${k.fn} of device ${s} below ${nodeName(p)}, but that device has no function 0; the kernel scans function 0 first and would not find it`,
+          `${nodeName(k.spec)} is function ${k.fn} of device ${k.slot} below ${nodeName(p)}, but that device has no function 0; the kernel scans function 0 first and would not find it`,
           k.spec.id,
-          `nodes[${k.index}].fn`,
+          `${at(k)}.fn`,
         ),
       )
     }
   }
-  kids.sort((a, b) => a.slot - b.slot || a.fn - b.fn)
-  r.children = kids.map((k) => k.spec.id)
+  stableSort(kids, byDevfn)
+}
+
+function byDevfn(a: ResolvedNode, b: ResolvedNode): number {
+  return a.slot - b.slot || a.fn - b.fn
 }
 
 /** One child per devfn; below a PCIe port (one link) only device 0. */
 function checkDevfns(p: TopoNodeSpec, kids: readonly ResolvedNode[], issues: InputIssue[]): void {
-  const byDevfn = new Map<number, ResolvedNode>()
-  for (const k of kids) {
+  const port = PCIE_PORT_KINDS.has(p.kind)
+  const taken: number[] = [] // slot -> mask of functions seen
+  for (let i = 0; i < kids.length; i++) {
+    const k = kids[i]!
     if (k.slot < 0) continue
-    const devfn = k.slot * 8 + k.fn
-    const prev = byDevfn.get(devfn)
-    if (prev) {
+    const fns = taken[k.slot] ?? 0
+    if (fns & (1 << k.fn)) {
+      // The child that took this devfn first.
+      const prev = kids.find((x) => x.slot === k.slot && x.fn === k.fn)!
       issues.push(
         issue(
-          `${nodeName(prev.spec)} and ${nodeName(k.spec)} both sit at ${k.slot.toString(16).padStart(2, '0')}.${k.fn} below ${nodeName(p)}`,
+          `${nodeName(prev.spec)} and ${nodeName(k.spec)} both sit at ${hex2(k.slot)}.${k.fn} below ${nodeName(p)}`,
           k.spec.id,
-          `nodes[${k.index}].slot`,
+          `${at(k)}.slot`,
         ),
       )
-    } else byDevfn.set(devfn, k)
-    if (PCIE_PORT_KINDS.has(p.kind) && k.slot !== 0) {
+    } else taken[k.slot] = fns | (1 << k.fn)
+    if (port && k.slot !== 0) {
       issues.push(
         issue(
           `${nodeName(k.spec)} is at device ${k.slot} below ${nodeName(p)}, but a PCIe port has one link: only device 0 exists below it`,
           k.spec.id,
-          `nodes[${k.index}].slot`,
+          `${at(k)}.slot`,
         ),
       )
     }
@@ -474,115 +543,142 @@ function checkDevfns(p: TopoNodeSpec, kids: readonly ResolvedNode[], issues: Inp
 
 /** Bus numbers: every bridge takes one bus below its host bridge's root bus, depth-first. */
 function checkBusNumbers(
-  hb: TopoNodeSpec,
+  hb: ResolvedNode,
   end: number,
-  nodes: Map<string, ResolvedNode>,
   inCycle: ReadonlySet<string>,
   issues: InputIssue[],
 ): void {
-  let next = hb.host!.rootBus
+  let next = hb.spec.host!.rootBus
   let reported = false
-  const visit = (id: string, depth: number): void => {
+  const visit = (r: ResolvedNode, depth: number): void => {
     if (depth > 300) return
-    for (const c of nodes.get(id)!.children) {
-      const k = nodes.get(c)!
-      if (!isBridgeKind(k.spec.kind) || inCycle.has(c)) continue
+    for (const k of r.children) {
+      if (!isBridgeKind(k.spec.kind) || (inCycle.size > 0 && inCycle.has(k.spec.id))) continue
       next++
       if (next > end && !reported) {
         reported = true
         issues.push(
           issue(
-            `bus numbers exhausted below ${nodeName(hb)}: ${nodeName(k.spec)} would need bus 0x${next.toString(16)}, past busEnd 0x${end.toString(16)}`,
-            c,
+            `bus numbers exhausted below ${nodeName(hb.spec)}: ${nodeName(k.spec)} would need bus 0x${next.toString(16)}, past busEnd 0x${end.toString(16)}`,
+            k.spec.id,
           ),
         )
       }
-      visit(c, depth + 1)
+      visit(k, depth + 1)
     }
   }
-  visit(hb.id, 0)
+  visit(hb, 0)
 }
 
 function hex2(n: number): string {
   return n.toString(16).padStart(2, '0')
 }
 
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0')
+}
+
 /** BAR checks: index clashes (a 64-bit BAR also uses index+1), impossible flags, p2pmemBar target. */
-function checkBars(n: TopoNodeSpec, at: string, issues: InputIssue[]): void {
-  const ep = n.endpoint!
-  const owner = new Map<number, number>() // register index -> bars[] position
-  ep.bars.forEach((b, i) => {
-    const p = `${at}.endpoint.bars[${i}]`
-    const regs = b.mem64 ? [b.index, b.index + 1] : [b.index]
-    if (b.mem64 && b.index === 5)
-      issues.push(
-        issue(
-          `${nodeName(n)} BAR5 is 64-bit, but a 64-bit BAR needs two registers and BAR5 is the last`,
-          n.id,
-          `${p}.mem64`,
-        ),
-      )
-    for (const r of regs) {
-      if (r > 5) continue
-      const prev = owner.get(r)
-      if (prev !== undefined) {
-        const pb = ep.bars[prev]!
-        issues.push(
-          issue(
-            `${nodeName(n)} BAR${b.index} overlaps BAR${pb.index}${pb.mem64 ? ' (64-bit, uses two registers)' : ''} at register ${r}`,
-            n.id,
-            `${p}.index`,
-          ),
-        )
-      } else owner.set(r, i)
+function checkBars(n: TopoNodeSpec, r: ResolvedNode, issues: InputIssue[]): void {
+  let owned = 0 // registers 0-5 an earlier BAR uses (bit mask)
+  for (let i = 0; i < n.endpoint!.bars.length; i++) owned = checkBar(n, r, i, owned, issues)
+  if (n.endpoint!.p2pmemBar !== undefined) checkP2pmemBar(n, r, issues)
+}
+
+/**
+ * BAR `i` of the endpoint: its registers against those `owned` by earlier BARs (returns the mask
+ * with its own added), its flags and its size.
+ */
+function checkBar(n: TopoNodeSpec, r: ResolvedNode, i: number, owned: number, issues: InputIssue[]): number {
+  const bars = n.endpoint!.bars
+  const b = bars[i]!
+  if (b.mem64 && b.index === 5)
+    issues.push(
+      issue(
+        `${nodeName(n)} BAR5 is 64-bit, but a 64-bit BAR needs two registers and BAR5 is the last`,
+        n.id,
+        `${barPath(r, i)}.mem64`,
+      ),
+    )
+  const last = b.mem64 ? b.index + 1 : b.index
+  for (let reg = b.index; reg <= last && reg <= 5; reg++) {
+    if ((owned & (1 << reg)) === 0) {
+      owned |= 1 << reg
+      continue
     }
-    if (b.io && (b.mem64 || b.prefetch))
-      issues.push(
-        issue(`${nodeName(n)} BAR${b.index} is an I/O BAR and cannot be 64-bit or prefetchable`, n.id, p),
-      )
-    if (!b.io && b.size < 16)
-      issues.push(
-        issue(
-          `${nodeName(n)} BAR${b.index} is a memory BAR of ${b.size} bytes; memory BARs are at least 16 bytes`,
-          n.id,
-          `${p}.size`,
-        ),
-      )
-    if (b.io && b.size > 256)
-      issues.push(
-        issue(
-          `${nodeName(n)} BAR${b.index} is an I/O BAR of ${b.size} bytes; I/O BARs are at most 256 bytes`,
-          n.id,
-          `${p}.size`,
-        ),
-      )
-    if (!b.io && !b.mem64 && b.size > 2 ** 31)
-      issues.push(
-        issue(
-          `${nodeName(n)} BAR${b.index} is a 32-bit BAR of ${b.size} bytes; a 32-bit BAR is at most 2 GiB (set mem64)`,
-          n.id,
-          `${p}.size`,
-        ),
-      )
-  })
-  if (ep.p2pmemBar !== undefined) {
-    const b = ep.bars.find((x) => x.index === ep.p2pmemBar)
-    const p = `${at}.endpoint.p2pmemBar`
-    if (!b)
-      issues.push(
-        issue(
-          `${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, but the endpoint has no BAR${ep.p2pmemBar}`,
-          n.id,
-          p,
-        ),
-      )
-    else if (b.io)
-      issues.push(
-        issue(
-          `${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, an I/O BAR; pci_p2pdma_add_resource() accepts memory BARs only`,
-          n.id,
-          p,
-        ),
-      )
+    const pb = bars.find((x) => x.index === reg || (!!x.mem64 && x.index + 1 === reg))!
+    issues.push(
+      issue(
+        `${nodeName(n)} BAR${b.index} overlaps BAR${pb.index}${pb.mem64 ? ' (64-bit, uses two registers)' : ''} at register ${reg}`,
+        n.id,
+        `${barPath(r, i)}.index`,
+      ),
+    )
   }
+  if (b.io && (b.mem64 || b.prefetch))
+    issues.push(
+      issue(
+        `${nodeName(n)} BAR${b.index} is an I/O BAR and cannot be 64-bit or prefetchable`,
+        n.id,
+        barPath(r, i),
+      ),
+    )
+  if (!b.io && b.size < 16)
+    issues.push(
+      issue(
+        `${nodeName(n)} BAR${b.index} is a memory BAR of ${b.size} bytes; memory BARs are at least 16 bytes`,
+        n.id,
+        `${barPath(r, i)}.size`,
+      ),
+    )
+  if (b.io && b.size > 256)
+    issues.push(
+      issue(
+        `${nodeName(n)} BAR${b.index} is an I/O BAR of ${b.size} bytes; I/O BARs are at most 256 bytes`,
+        n.id,
+        `${barPath(r, i)}.size`,
+      ),
+    )
+  if (!b.io && !b.mem64 && b.size > 2 ** 31)
+    issues.push(
+      issue(
+        `${nodeName(n)} BAR${b.index} is a 32-bit BAR of ${b.size} bytes; a 32-bit BAR is at most 2 GiB (set mem64)`,
+        n.id,
+        `${barPath(r, i)}.size`,
+      ),
+    )
+  return owned
+}
+
+/** The BAR pci_p2pdma_add_resource() is given must exist and be a memory BAR. */
+function checkP2pmemBar(n: TopoNodeSpec, r: ResolvedNode, issues: InputIssue[]): void {
+  const ep = n.endpoint!
+  const bars = ep.bars
+  let b: (typeof bars)[number] | undefined
+  for (const x of bars)
+    if (x.index === ep.p2pmemBar) {
+      b = x
+      break
+    }
+  if (!b)
+    issues.push(
+      issue(
+        `${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, but the endpoint has no BAR${ep.p2pmemBar}`,
+        n.id,
+        `${at(r)}.endpoint.p2pmemBar`,
+      ),
+    )
+  else if (b.io)
+    issues.push(
+      issue(
+        `${nodeName(n)} p2pmemBar is BAR${ep.p2pmemBar}, an I/O BAR; pci_p2pdma_add_resource() accepts memory BARs only`,
+        n.id,
+        `${at(r)}.endpoint.p2pmemBar`,
+      ),
+    )
+}
+
+/** `nodes[3].endpoint.bars[1]` (for issues only). */
+function barPath(r: ResolvedNode, i: number): string {
+  return `${at(r)}.endpoint.bars[${i}]`
 }
