@@ -5,12 +5,18 @@
  * electron/app/cli/lab.ts imports on demand. A command loads only its own file: `lab p2p` never
  * loads zod or the scenario engine, `lab eras` not even the importers. Ship the folder whole.
  *
+ * The pci.ids snapshot (electron/engine/pciids/pci-ids.data.ts) is not bundled: the build writes its
+ * text to out/cli/pci-ids.txt (its licence beside it, pci-ids.LICENSE), and the bundles read it on
+ * the first name lookup through electron/app/cli/pci-ids-file.ts, which takes the place of the
+ * engine's electron/engine/pciids/snapshot.ts. V8 compiled the 740 KiB string literal on every run
+ * of every command that names devices.
+ *
  * Beside the bundle, out/cli/lab.inputs.json lists every source file that went into it, so the
  * staleness check (tools/lab.mjs) stats exactly those files.
  *
  * Usage: node tools/build-cli.mjs [--quiet]. Exported: buildCli({ outDir, quiet }).
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -42,6 +48,30 @@ const ownSourcesArePure = {
   },
 }
 
+const SNAPSHOT_DATA = 'electron/engine/pciids/pci-ids.data.ts'
+
+/** PCI_IDS_VERSION and PCI_IDS_TEXT of the generated snapshot module (string literals, JSON-quoted). */
+function readSnapshot() {
+  const src = readFileSync(join(root, SNAPSHOT_DATA), 'utf8')
+  const value = (name) => {
+    const m = new RegExp(`^export const ${name} = (".*")$`, 'm').exec(src)
+    if (!m) throw new Error(`${SNAPSHOT_DATA}: no ${name} (regenerate it with tools/gen-pci-ids.ts)`)
+    return JSON.parse(m[1])
+  }
+  return { version: value('PCI_IDS_VERSION'), text: value('PCI_IDS_TEXT') }
+}
+
+/** The engine's pciids/snapshot.ts is bundled as electron/app/cli/pci-ids-file.ts (reads out/cli/pci-ids.txt). */
+const snapshotFromFile = {
+  name: 'pci-ids-from-file',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/snapshot$/ }, (args) => {
+      if (!/[\\/]engine[\\/]pciids$/.test(args.resolveDir)) return undefined
+      return { path: join(root, 'electron/app/cli/pci-ids-file.ts'), sideEffects: false }
+    })
+  },
+}
+
 /** The command modules electron/app/cli/lab.ts imports on demand, each bundled on its own. */
 const COMMANDS = ['p2p', 'topo', 'qemu', 'info', 'run', 'exercises', 'class']
 
@@ -64,6 +94,9 @@ export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false }
   rmSync(outDir, { recursive: true, force: true })
   mkdirSync(join(outDir, 'commands'), { recursive: true })
   const t0 = performance.now()
+  const snapshot = readSnapshot()
+  writeFileSync(join(outDir, 'pci-ids.txt'), snapshot.text)
+  copyFileSync(join(root, 'electron/engine/pciids/LICENSE'), join(outDir, 'pci-ids.LICENSE'))
   const common = {
     bundle: true,
     platform: 'node',
@@ -72,7 +105,10 @@ export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false }
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: 'none',
-    define: { __P2PLAB_VERSION__: JSON.stringify(pkg.version) },
+    define: {
+      __P2PLAB_VERSION__: JSON.stringify(pkg.version),
+      __P2PLAB_PCI_IDS_VERSION__: JSON.stringify(snapshot.version),
+    },
     metafile: true,
     logLevel: 'warning',
   }
@@ -82,7 +118,8 @@ export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false }
       entryPoints: [join(root, 'electron/app/cli/main.ts')],
       outfile,
       banner: { js: '#!/usr/bin/env node' },
-      plugins: [commandsAreSeparate, ownSourcesArePure],
+      define: { ...common.define, __P2PLAB_PCI_IDS_FILE__: JSON.stringify('./pci-ids.txt') },
+      plugins: [commandsAreSeparate, snapshotFromFile, ownSourcesArePure],
     }),
     ...COMMANDS.map((name) =>
       build({
@@ -93,7 +130,8 @@ export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false }
         banner: {
           js: "import { createRequire as __p2plabRequire } from 'node:module'; const require = __p2plabRequire(import.meta.url);",
         },
-        plugins: [ownSourcesArePure],
+        define: { ...common.define, __P2PLAB_PCI_IDS_FILE__: JSON.stringify('../pci-ids.txt') },
+        plugins: [snapshotFromFile, ownSourcesArePure],
       }),
     ),
   ])
@@ -104,7 +142,7 @@ export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false }
     ),
   ]
     .filter((p) => !p.startsWith('node_modules'))
-    .concat(['package.json', 'tools/build-cli.mjs'])
+    .concat(['package.json', 'tools/build-cli.mjs', SNAPSHOT_DATA])
     .sort()
   writeFileSync(join(outDir, 'lab.inputs.json'), JSON.stringify({ inputs }, null, 1) + '\n')
   if (!quiet) {

@@ -3,7 +3,7 @@
  * tsx, the package's bin. Built into a temporary folder here, so the test needs no earlier build.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
@@ -13,6 +13,10 @@ import { runCli } from '../electron/app/cli/lab'
 import { defaultLab, serializeLab } from '../electron/engine/index'
 
 const root = resolve(import.meta.dirname, '..')
+const DGX = join(
+  root,
+  'tests/fixtures/realdata/hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.nocomments.xml',
+)
 let dir = ''
 let bundle = ''
 
@@ -26,7 +30,13 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function node(args: string[], opts: { input?: string } = {}) {
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000, ...opts })
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+    ...opts,
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -58,6 +68,9 @@ describe('out/cli/lab.mjs', () => {
       ['p2p', file, '--era', 'v5.0'],
       ['eras'],
       ['p2p', join(dir, 'none')],
+      // names from pci.ids: the bundle reads the snapshot from out/cli/pci-ids.txt
+      ['p2p', DGX, '--json'],
+      ['topo', DGX],
     ]) {
       let stdout = ''
       let stderr = ''
@@ -76,6 +89,23 @@ describe('out/cli/lab.mjs', () => {
     }
   })
 
+  it('reads the pci.ids snapshot from a file beside the bundle, not from its own text', () => {
+    expect(readFileSync(join(dir, 'cli', 'commands', 'p2p.mjs'), 'utf8')).not.toContain('Allied Telesis')
+    expect(readFileSync(join(dir, 'cli', 'pci-ids.txt'), 'utf8')).toMatch(
+      /^0001 {2}SafeNet[^]*\n10de {2}NVIDIA Corporation\n/,
+    )
+    // Without it the run fails, saying what is missing, and prints nothing else.
+    renameSync(join(dir, 'cli', 'pci-ids.txt'), join(dir, 'cli', 'pci-ids.moved'))
+    try {
+      const r = node([bundle, 'p2p', DGX, '--json'])
+      expect(r.code).not.toBe(0)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toContain("the command line's PCI ID snapshot is missing")
+    } finally {
+      renameSync(join(dir, 'cli', 'pci-ids.moved'), join(dir, 'cli', 'pci-ids.txt'))
+    }
+  })
+
   it('loads only what a command needs: p2p and eras never evaluate zod, run does', () => {
     const file = join(dir, 'default.p2plab')
     writeFileSync(file, serializeLab(defaultLab()))
@@ -91,6 +121,8 @@ describe('out/cli/lab.mjs', () => {
     ).inputs
     expect(inputs).toContain('electron/app/cli/lab.ts')
     expect(inputs).toContain('electron/engine/p2pdma/distance.ts')
+    // not bundled, but written beside the bundle
+    expect(inputs).toContain('electron/engine/pciids/pci-ids.data.ts')
     const future = new Date(Date.now() + 60_000)
     utimesSync(bundle, future, future)
     expect(cliIsStale(join(dir, 'cli'), root)).toBe(false)

@@ -27,7 +27,8 @@ const kept: string[] = []
 for (const line of text.split('\n')) {
   if (line === '' || line.startsWith('#')) continue
   if (line.startsWith('\t\t') && !/^\t\t[0-9a-f]{2}\s/.test(line)) continue // subsystems (not prog-ifs)
-  kept.push(line.replace(/\s+$/, ''))
+  // `<id>  <name>` with exactly two spaces: the engine's lookups (pciids.ts) search for that
+  kept.push(line.replace(/\s+$/, '').replace(/^(\t*(?:C )?[0-9a-f]+)\s+/, '$1  '))
 }
 const body = kept.join('\n')
 writeFileSync(

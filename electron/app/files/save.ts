@@ -29,7 +29,7 @@ import { decodeUtf8, type TextLocation } from '../../../shared/text/utf8'
 export interface FileIdentity {
   size: number
   mtimeMs: number
-  /** sha256 of the bytes; '' when the file was too large to hash. */
+  /** sha256 of the bytes; '' when the file was too large to hash, or read by readTextFileSync (not hashed). */
   sha256: string
 }
 
@@ -147,7 +147,12 @@ function parses(bytes: Uint8Array): string | null {
 
 // ---- reading ---------------------------------------------------------------------------------
 
-function* readSteps(fs: FsOps, path: string, maxBytes: number): Generator<unknown, ReadOutcome, unknown> {
+function* readSteps(
+  fs: FsOps,
+  path: string,
+  maxBytes: number,
+  hash: boolean,
+): Generator<unknown, ReadOutcome, unknown> {
   const name = basename(path)
   const limit = `${maxBytes / 1024 / 1024} MiB`
   let st: FileStat | null
@@ -186,7 +191,7 @@ function* readSteps(fs: FsOps, path: string, maxBytes: number): Generator<unknow
       message: `${name}:${decoded.location.line}:${decoded.location.column}: ${decoded.message}`,
     }
   const text = decoded.text.charCodeAt(0) === 0xfeff ? decoded.text.slice(1) : decoded.text
-  return { ok: true, text, identity: identityOf(st, bytes) }
+  return { ok: true, text, identity: identityOf(st, hash ? bytes : null) }
 }
 
 /** Read a text file (strict UTF-8, at most maxBytes, a BOM dropped) and what it was on disk. */
@@ -195,15 +200,19 @@ export function readTextFile(
   maxBytes: number = LIMITS.maxFileBytes,
   fs: FsOps = nodeFsAsync,
 ): Promise<ReadOutcome> {
-  return runAsync(readSteps(fs, path, maxBytes))
+  return runAsync(readSteps(fs, path, maxBytes, true))
 }
 
+/**
+ * readTextFile for the CLI, synchronously. The bytes are not hashed (identity.sha256 is ''): the
+ * CLI never compares a file against what it read, and hashing cost it a crypto load per run.
+ */
 export function readTextFileSync(
   path: string,
   maxBytes: number = LIMITS.maxFileBytes,
   fs: FsOps = nodeFsSync,
 ): ReadOutcome {
-  return runSync(readSteps(fs, path, maxBytes))
+  return runSync(readSteps(fs, path, maxBytes, false))
 }
 
 // ---- writing ---------------------------------------------------------------------------------

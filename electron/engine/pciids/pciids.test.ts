@@ -47,6 +47,15 @@ describe('pci.ids snapshot', () => {
     for (const [full, short] of Object.entries(vendors)) expect(shortVendorName(full)).toBe(short)
   })
 
+  it('writes every line as `<id>  <name>`, two spaces, as the lookups expect', () => {
+    const lines = PCI_IDS_TEXT.split('\n')
+    expect(lines.length).toBeGreaterThan(20_000)
+    const odd = lines.filter(
+      (l) => !/^(?:[0-9a-f]{4}|C [0-9a-f]{2}|\t[0-9a-f]{4}|\t[0-9a-f]{2}|\t\t[0-9a-f]{2}) {2}\S/.test(l),
+    )
+    expect(odd).toEqual([])
+  })
+
   it('the lookups (which search the snapshot text) agree with the parsed database', () => {
     const d = parsePciIds(PCI_IDS_TEXT)
     let devices = 0

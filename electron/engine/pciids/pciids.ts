@@ -4,9 +4,9 @@
  * LICENSE beside this file). Each lookup searches the snapshot text; parsePciIds() reads the whole
  * of it (the tests compare the two).
  *
- * Pure TypeScript: the snapshot is a module, not a file the engine reads.
+ * Pure TypeScript: the snapshot is a module (./snapshot.ts), not a file the engine reads.
  */
-import { PCI_IDS_TEXT, PCI_IDS_VERSION } from './pci-ids.data'
+import { pciIdsText, PCI_IDS_VERSION } from './snapshot'
 
 export { PCI_IDS_VERSION }
 
@@ -69,63 +69,69 @@ export function parsePciIds(text: string): Db {
 }
 
 /*
- * Lookups read the snapshot text itself: one pass finds where each vendor's block starts (a vendor
- * is a line `vvvv  name`, its devices the tab-indented lines below it; the classes `C cc  name`, with
- * `\tss  name` below, come last), then a lookup searches only its vendor's or class's block. Each
- * answer is kept. Parsing the whole database would cost more than the command line's whole
- * `lab p2p` on a large machine.
+ * Lookups read the snapshot text itself. Every line is `<id>  <name>` (two spaces; the generator
+ * writes them so). A vendor is a line `vvvv  name` with its devices as the tab-indented lines
+ * below it, up to the next line that is not indented; the classes `C cc  name`, with `\tss  name`
+ * below (and prog-ifs `\t\tpp  name`), come last. The first lookup of a vendor or class finds
+ * its line with one indexOf over the text and where its block ends; a device or subclass is then
+ * one indexOf in that block. Each answer is kept. Parsing the whole database (or even the lines
+ * of a large vendor's block) would cost more than the command line's whole `lab p2p`, which needs
+ * a few dozen names.
  */
-const vendorNames = new Map<number, string | null>()
+
+/** A vendor's or class's block of lines, its own line first (`vvvv  name\n\tdddd  name…`). */
+interface Block {
+  name: string
+  text: string
+}
+
+const blocks = new Map<string, Block | null>()
 const deviceNames = new Map<number, string | null>()
 const classNames = new Map<number, string | null>()
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0')
 
-/** The name after an id of `idLength` characters on the line that starts at `at` in `text`. */
+/** The name on the line of `text` that starts at `at` with `<id>  `, or null when it is empty. */
 function nameAt(text: string, at: number, idLength: number): string | null {
   const end = text.indexOf('\n', at)
-  const rest = text.slice(at + idLength, end < 0 ? text.length : end)
-  const name = rest.trim()
-  return /^\s/.test(rest) && name ? name : null
+  return text.slice(at + idLength + 2, end < 0 ? text.length : end) || null
 }
 
-/** Offset in `block` of the line `<prefix><whitespace>` (the block starts with its own header line), or -1. */
-function lineIn(block: string, prefix: string): number {
-  for (let i = block.indexOf('\n' + prefix); i >= 0; i = block.indexOf('\n' + prefix, i + 1))
-    if (/\s/.test(block[i + 1 + prefix.length] ?? '')) return i + 1
-  return -1
+/** Offset of the first line of `text` that starts with `head`, or -1. */
+function lineStart(text: string, head: string): number {
+  if (text.startsWith(head)) return 0
+  const i = text.indexOf('\n' + head)
+  return i < 0 ? -1 : i + 1
 }
 
-/** Every top-level line (vendor or class) by its id text ('10de', 'C 03'): its block, header line first. */
-let blocks: Map<string, string> | null = null
-
-function blockOf(id: string): string | undefined {
-  if (!blocks) {
-    blocks = new Map()
-    const text = PCI_IDS_TEXT
-    let start = 0
-    const re = /\n[^\t]/g
-    for (;;) {
-      const m = re.exec(text)
-      const end = m ? m.index : text.length
-      const key = text.slice(start, start + 4)
-      if (!blocks.has(key)) blocks.set(key, text.slice(start, end))
-      if (!m) break
-      start = end + 1
+/** The top-level line `id` (a vendor 'vvvv' or a class 'C cc') and the lines below it, or null. */
+function blockOf(id: string): Block | null {
+  let block = blocks.get(id)
+  if (block === undefined) {
+    block = null
+    const text = pciIdsText()
+    const start = lineStart(text, id + '  ')
+    const name = start < 0 ? null : nameAt(text, start, id.length)
+    if (name) {
+      const next = /\n[^\t]/g
+      next.lastIndex = start
+      const m = next.exec(text)
+      block = { name, text: text.slice(start, m ? m.index : text.length) }
     }
+    blocks.set(id, block)
   }
-  return blocks.get(id)
+  return block
+}
+
+/** The name of the line `\t<id>  name` in a block, or null. */
+function belowIn(block: Block, id: string): string | null {
+  const at = block.text.indexOf('\n\t' + id + '  ')
+  return at < 0 ? null : nameAt(block.text, at + 2, id.length)
 }
 
 /** The vendor's name in pci.ids ('NVIDIA Corporation'), or null. */
 export function pciVendorName(vendor: number): string | null {
-  let name = vendorNames.get(vendor)
-  if (name === undefined) {
-    const block = blockOf(hex(vendor, 4))
-    name = block === undefined ? null : nameAt(block, 0, 4)
-    vendorNames.set(vendor, name)
-  }
-  return name
+  return blockOf(hex(vendor, 4))?.name ?? null
 }
 
 /** The device's name in pci.ids ('GV100GL [Tesla V100 SXM3 32GB]'), or null. */
@@ -133,12 +139,8 @@ export function pciDeviceName(vendor: number, device: number): string | null {
   const key = vendor * 0x10000 + device
   let name = deviceNames.get(key)
   if (name === undefined) {
-    name = null
     const block = blockOf(hex(vendor, 4))
-    if (block !== undefined && nameAt(block, 0, 4) !== null) {
-      const at = lineIn(block, '\t' + hex(device, 4))
-      if (at >= 0) name = nameAt(block, at, 5)
-    }
+    name = block ? belowIn(block, hex(device, 4)) : null
     deviceNames.set(key, name)
   }
   return name
@@ -152,12 +154,8 @@ export function pciClassName(classCode: number): string | null {
   const key = classCode >> 8
   let name = classNames.get(key)
   if (name === undefined) {
-    name = null
     const block = blockOf(`C ${hex(classCode >> 16, 2)}`)
-    if (block !== undefined) {
-      const sub = lineIn(block, '\t' + hex((classCode >> 8) & 0xff, 2))
-      name = (sub >= 0 ? nameAt(block, sub, 3) : null) ?? nameAt(block, 0, 4)
-    }
+    name = block ? (belowIn(block, hex((classCode >> 8) & 0xff, 2)) ?? block.name) : null
     classNames.set(key, name)
   }
   return name
