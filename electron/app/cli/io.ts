@@ -15,6 +15,11 @@ export interface CliIo {
    */
   writeFile(path: string, text: string): void
   stdout(text: string): void
+  /**
+   * Writes UTF-8 bytes to stdout, when the host can (a process can; the tests' collectors take
+   * text only). The bytes are the caller's no more: the host may write them later.
+   */
+  stdoutBytes?(bytes: Uint8Array): void
   stderr(text: string): void
   version: string
   /**

@@ -20,6 +20,7 @@ import type { P2pJson } from '../../../shared/model/p2p'
 import { namesByBdf } from '../views/nodes'
 import { InputError, readInput, UsageError, type ParsedArgs } from './args'
 import { CliFileError, type CliIo } from './io'
+import { ByteOut, utf8 } from './out'
 import { applyOptions, buildIssues, loadLab, located, machineFor } from './lab-input'
 import { sourceLine } from './info'
 import { captureSysfs, locateInCapture } from '../sysfs/read'
@@ -134,36 +135,107 @@ function printMatrixText(io: CliIo, m: Machine, names: Map<string, string>): voi
  * {era, pairs}, written pair by pair from p2pJsonRows() (no object per pair), so memory stays
  * bounded however many pairs there are.
  * Each pair carries `name` (what the provider and the client are called) beside the stable fields.
- * The text is put together here rather than by JSON.stringify per pair (a quarter of the time);
- * each device's quoted BDF and name are quoted once.
+ * A pair with nothing to list is five byte strings encoded once (see JsonPieces), copied into the
+ * output chunk; a pair with an ACS list or warnings is put together as text.
  */
 function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): void {
-  const out = new ChunkedOut(io)
-  const quoted = new Map<string, { bdf: string; name: string }>()
-  const q = (bdf: string): { bdf: string; name: string } => {
-    let x = quoted.get(bdf)
-    if (!x) quoted.set(bdf, (x = { bdf: JSON.stringify(bdf), name: JSON.stringify(names.get(bdf) ?? '') }))
-    return x
-  }
-  out.write(`{\n  "era": ${JSON.stringify(m.settings.era)},\n  "pairs": [`)
+  const out = new ByteOut(io)
+  const pieces = new JsonPieces(names)
+  out.text(`{\n  "era": ${JSON.stringify(m.settings.era)},\n  "pairs": [`)
   let first = true
   for (const row of p2pJsonRows(m)) {
-    const a = q(row.provider.bdf)
-    for (let c = 0; c < row.clients.length; c++) {
+    const a = pieces.device(row.provider.bdf)
+    const clients = pieces.clients(row.clients)
+    for (let c = 0; c < clients.length; c++) {
+      const b = clients[c]!
       const full = row.listed(c)
-      const b = q(row.clients[c]!.bdf)
-      const mapType = full ? full.mapType : row.mapType[c]!
-      const distance = full ? full.distance : row.distance[c]!
-      const acs = full ? list(full.acsRedirect) : '[]'
-      const warnings = full ? list(full.warnings) : '[]'
-      out.write(
-        `${first ? '\n' : ',\n'}    {\n      "provider": ${a.bdf},\n      "client": ${b.bdf},\n      "mapType": "${mapType}",\n      "distance": ${distance},\n      "acsRedirect": ${acs},\n      "warnings": ${warnings},\n      "name": {\n        "provider": ${a.name},\n        "client": ${b.name}\n      }\n    }`,
-      )
+      if (full) {
+        out.text(
+          `${first ? '\n' : ',\n'}    {\n      "provider": ${a.bdf},\n      "client": ${b.bdf},\n      "mapType": "${full.mapType}",\n      "distance": ${full.distance},\n      "acsRedirect": ${list(full.acsRedirect)},\n      "warnings": ${list(full.warnings)},\n      "name": {\n        "provider": ${a.name},\n        "client": ${b.name}\n      }\n    }`,
+        )
+      } else {
+        out.bytes(first ? a.head0 : a.head)
+        out.bytes(b.asClient)
+        out.bytes(pieces.verdict(row.mapType[c]!, row.distance[c]!))
+        out.bytes(a.nameAsProvider)
+        out.bytes(b.nameAsClient)
+      }
       first = false
     }
   }
-  out.write(first ? ']\n}\n' : '\n  ]\n}\n')
+  out.text(first ? ']\n}\n' : '\n  ]\n}\n')
   out.flush()
+}
+
+/** A device's parts of a pair in `p2p --json`: its quoted BDF and name, and the pieces around them. */
+interface DevicePieces {
+  bdf: string
+  name: string
+  /** `,\n    {\n      "provider": "<bdf>",\n      "client": ` (head0: the first pair's, no comma) */
+  head: Uint8Array
+  head0: Uint8Array
+  /** `"<bdf>",\n      "mapType": "` */
+  asClient: Uint8Array
+  /** `"<name>",\n        "client": ` */
+  nameAsProvider: Uint8Array
+  /** `"<name>"\n      }\n    }` */
+  nameAsClient: Uint8Array
+}
+
+/**
+ * The byte strings `p2p --json` is made of, each encoded once: per device (by BDF), and per
+ * verdict with nothing listed (`BUS_ADDR", "distance": 4, … "provider": `). A pair is
+ * head(provider) + asClient(client) + verdict + nameAsProvider(provider) + nameAsClient(client).
+ */
+class JsonPieces {
+  private readonly devices = new Map<string, DevicePieces>()
+  private readonly verdicts = new Map<string, Map<number, Uint8Array>>()
+  private columns: readonly { bdf: string }[] = []
+  private columnPieces: DevicePieces[] = []
+
+  constructor(private readonly names: Map<string, string>) {}
+
+  device(bdf: string): DevicePieces {
+    let d = this.devices.get(bdf)
+    if (!d) {
+      const q = JSON.stringify(bdf)
+      const name = JSON.stringify(this.names.get(bdf) ?? '')
+      const head = `    {\n      "provider": ${q},\n      "client": `
+      d = {
+        bdf: q,
+        name,
+        head: utf8(',\n' + head),
+        head0: utf8('\n' + head),
+        asClient: utf8(`${q},\n      "mapType": "`),
+        nameAsProvider: utf8(`${name},\n        "client": `),
+        nameAsClient: utf8(`${name}\n      }\n    }`),
+      }
+      this.devices.set(bdf, d)
+    }
+    return d
+  }
+
+  /** The pieces of a row's clients, column by column (every row has the same clients). */
+  clients(clients: readonly { bdf: string }[]): DevicePieces[] {
+    if (clients !== this.columns) {
+      this.columns = clients
+      this.columnPieces = clients.map((c) => this.device(c.bdf))
+    }
+    return this.columnPieces
+  }
+
+  verdict(mapType: string, distance: number): Uint8Array {
+    let byDistance = this.verdicts.get(mapType)
+    if (!byDistance) this.verdicts.set(mapType, (byDistance = new Map()))
+    let v = byDistance.get(distance)
+    if (!v) {
+      v = utf8(
+        `${mapType}",\n      "distance": ${distance},\n      "acsRedirect": [],\n      "warnings": [],\n      "name": {\n        "provider": `,
+      )
+      byDistance.set(distance, v)
+    }
+    return v
+  }
 }
 
 /** A list of strings as JSON.stringify(…, null, 2) prints it at a pair's field depth. */

@@ -57,6 +57,9 @@ export function processIo(
     stdout: (t) => {
       if (!closed) proc.stdout.write(t)
     },
+    stdoutBytes: (b) => {
+      if (!closed) proc.stdout.write(b)
+    },
     stderr: (t) => {
       if (!closed) proc.stderr.write(t)
     },
