@@ -791,8 +791,9 @@ function matchesAny(matchers: readonly { match: (d: PciDev) => boolean }[], d: P
 /** Sets the firmware ACS Control values from the spec (masked to the capability: unimplemented bits read 0). */
 export function firmwareAcs(spec: MachineSpec, devs: Map<string, PciDev>, assumptions: string[]): void {
   for (const n of spec.nodes) {
+    if (!n.acs) continue
     const d = devs.get(n.id)
-    if (!d || !n.acs) continue
+    if (!d) continue
     const raw = acsBits(n.acs.ctrl)
     const fw = raw & (d.acsCap ?? 0)
     if (fw !== raw)
