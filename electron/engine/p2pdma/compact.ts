@@ -21,7 +21,7 @@ import { p2pRules, type P2pRules } from '../era/index'
 import type { Machine, PciDev } from '../topology/types'
 import { cpuSupportsP2pdma } from './cpu'
 import { isEndpoint, isProvider } from './matrix'
-import { hasAcsRedir, upstreamChain } from './pci'
+import { hasAcsRedir } from './pci'
 import { hostBridgeWhitelist, rootComplexWhitelist } from './whitelist'
 
 export const MAP_CODE = { NOT_SUPPORTED: 0, BUS_ADDR: 1, THRU_HOST_BRIDGE: 2 } as const
@@ -102,23 +102,35 @@ class ChainTable {
   /** One device id per host bridge, to ask the whitelist functions. */
   readonly hostRep: string[] = []
 
+  /** A chain being walked, ids and running ACS count (256 buses bound the depth; room to spare). */
+  private readonly scratch = new Int32Array(512)
+  private readonly scratchAcs = new Int32Array(512)
+
   constructor(private readonly m: Machine) {}
 
+  private number(id: string): number {
+    let n = this.nodeNo.get(id)
+    if (n === undefined) {
+      n = this.nodeNo.size
+      this.nodeNo.set(id, n)
+    }
+    return n
+  }
+
   of(d: PciDev): Chain {
-    const chain = upstreamChain(this.m, d)
-    const ids = new Int32Array(chain.length)
-    const acsUpTo = new Int32Array(chain.length)
+    // upstreamChain(d) (pci.ts), walked here without building its array: d, then
+    // pci_upstream_bridge() of each until the device on the root bus.
+    const { scratch, scratchAcs } = this
+    let len = 0
     let acs = 0
-    chain.forEach((x, i) => {
-      let n = this.nodeNo.get(x.id)
-      if (n === undefined) {
-        n = this.nodeNo.size
-        this.nodeNo.set(x.id, n)
-      }
-      ids[i] = n
+    for (let x: PciDev | undefined = d; x !== undefined && len < scratch.length; len++) {
+      scratch[len] = this.number(x.id)
       if (hasAcsRedir(x)) acs++
-      acsUpTo[i] = acs
-    })
+      scratchAcs[len] = acs
+      x = x.upstream ? this.m.devs.get(x.upstream) : undefined
+    }
+    const ids = scratch.slice(0, len)
+    const acsUpTo = scratchAcs.slice(0, len)
     let h = this.hostNo.get(d.hostBridge)
     if (h === undefined) {
       h = this.hostNo.size
