@@ -1,9 +1,15 @@
 /**
  * Builds the command line that plain node runs: out/cli/lab.mjs (package.json "bin": `lab` and
  * `p2p-dma-lab`; `npm run lab` through tools/lab.mjs), a small entry (arguments, --help, the
- * dispatch), and out/cli/commands/<name>.mjs, one self-contained bundle per command module that
+ * dispatch), and out/cli/commands/<name>.cjs, one self-contained bundle per command module that
  * electron/app/cli/lab.ts imports on demand. A command loads only its own file: `lab p2p` never
  * loads zod or the scenario engine, `lab eras` not even the importers. Ship the folder whole.
+ *
+ * The command bundles are CommonJS scripts, so that the entry can compile them with V8's code
+ * cache (electron/app/cli/code-cache.ts): the first run of a command writes
+ * out/cli/commands/<name>.<hash>.cache beside its bundle, later runs skip parsing and compiling.
+ * <hash> is the bundle's content hash, written into the entry here: a rebuilt bundle never meets
+ * the cache of another.
  *
  * The pci.ids snapshot (electron/engine/pciids/pci-ids.data.ts) is not bundled: the build writes its
  * text to out/cli/pci-ids.txt (its licence beside it, pci-ids.LICENSE), and the bundles read it on
@@ -16,6 +22,7 @@
  *
  * Usage: node tools/build-cli.mjs [--quiet]. Exported: buildCli({ outDir, quiet }).
  */
+import { createHash } from 'node:crypto'
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -75,16 +82,26 @@ const snapshotFromFile = {
 /** The command modules electron/app/cli/lab.ts imports on demand, each bundled on its own. */
 const COMMANDS = ['p2p', 'topo', 'qemu', 'info', 'run', 'exercises', 'class']
 
-/** In the entry bundle, `import('./p2p')` loads the separately built out/cli/commands/p2p.mjs. */
-const commandsAreSeparate = {
-  name: 'commands-are-separate',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/[a-z0-9-]+$/ }, (args) => {
-      const name = args.path.slice(2)
-      if (args.kind !== 'dynamic-import' || !COMMANDS.includes(name)) return undefined
-      return { path: `./commands/${name}.mjs`, external: true }
-    })
-  },
+/**
+ * In the entry bundle, `import('./p2p')` becomes loadBundle() of out/cli/commands/p2p.cjs with its
+ * code cache (a module of a few lines, made here, given each command's bundle hash).
+ */
+function commandsAreSeparate(hashes) {
+  return {
+    name: 'commands-are-separate',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/[a-z0-9-]+$/ }, (args) => {
+        const name = args.path.slice(2)
+        if (args.kind !== 'dynamic-import' || !COMMANDS.includes(name)) return undefined
+        return { path: name, namespace: 'p2plab-command' }
+      })
+      build.onLoad({ filter: /.*/, namespace: 'p2plab-command' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(join(root, 'electron/app/cli/code-cache.ts'))}).loadCommand(${JSON.stringify(args.path)}, ${JSON.stringify(hashes[args.path])})`,
+        loader: 'js',
+        resolveDir: root,
+      }))
+    },
+  }
 }
 
 export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false } = {}) {
@@ -112,36 +129,49 @@ export async function buildCli({ outDir = join(root, 'out/cli'), quiet = false }
     metafile: true,
     logLevel: 'warning',
   }
-  const builds = await Promise.all([
-    build({
-      ...common,
-      entryPoints: [join(root, 'electron/app/cli/main.ts')],
-      outfile,
-      banner: { js: '#!/usr/bin/env node' },
-      define: { ...common.define, __P2PLAB_PCI_IDS_FILE__: JSON.stringify('./pci-ids.txt') },
-      plugins: [commandsAreSeparate, snapshotFromFile, ownSourcesArePure],
-    }),
-    ...COMMANDS.map((name) =>
+  const commands = await Promise.all(
+    COMMANDS.map((name) =>
       build({
         ...common,
+        format: 'cjs',
         entryPoints: [join(root, `electron/app/cli/${name}.ts`)],
-        outfile: join(outDir, 'commands', `${name}.mjs`),
-        // CommonJS packages bundled into ESM (ws, for `class`) require Node built-ins at run time.
-        banner: {
-          js: "import { createRequire as __p2plabRequire } from 'node:module'; const require = __p2plabRequire(import.meta.url);",
+        outfile: join(outDir, 'commands', `${name}.cjs`),
+        // run by code-cache.ts in the CommonJS wrapper (require, __filename); import.meta.url from __filename
+        banner: { js: "var __p2plabUrl = require('node:url').pathToFileURL(__filename).href;" },
+        define: {
+          ...common.define,
+          'import.meta.url': '__p2plabUrl',
+          __P2PLAB_PCI_IDS_FILE__: JSON.stringify('../pci-ids.txt'),
         },
-        define: { ...common.define, __P2PLAB_PCI_IDS_FILE__: JSON.stringify('../pci-ids.txt') },
         plugins: [snapshotFromFile, ownSourcesArePure],
       }),
     ),
-  ])
+  )
+  const hashes = Object.fromEntries(
+    COMMANDS.map((name) => [
+      name,
+      createHash('sha256')
+        .update(readFileSync(join(outDir, 'commands', `${name}.cjs`)))
+        .digest('hex')
+        .slice(0, 16),
+    ]),
+  )
+  const entry = await build({
+    ...common,
+    entryPoints: [join(root, 'electron/app/cli/main.ts')],
+    outfile,
+    banner: { js: '#!/usr/bin/env node' },
+    define: { ...common.define, __P2PLAB_PCI_IDS_FILE__: JSON.stringify('./pci-ids.txt') },
+    plugins: [commandsAreSeparate(hashes), snapshotFromFile, ownSourcesArePure],
+  })
+  const builds = [entry, ...commands]
   chmodSync(outfile, 0o755)
   const inputs = [
     ...new Set(
       builds.flatMap((r) => Object.keys(r.metafile.inputs)).map((p) => relative(root, resolve(root, p))),
     ),
   ]
-    .filter((p) => !p.startsWith('node_modules'))
+    .filter((p) => !p.startsWith('node_modules') && !p.startsWith('p2plab-command:'))
     .concat(['package.json', 'tools/build-cli.mjs', SNAPSHOT_DATA])
     .sort()
   writeFileSync(join(outDir, 'lab.inputs.json'), JSON.stringify({ inputs }, null, 1) + '\n')

@@ -3,7 +3,16 @@
  * tsx, the package's bin. Built into a temporary folder here, so the test needs no earlier build.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
@@ -90,7 +99,7 @@ describe('out/cli/lab.mjs', () => {
   })
 
   it('reads the pci.ids snapshot from a file beside the bundle, not from its own text', () => {
-    expect(readFileSync(join(dir, 'cli', 'commands', 'p2p.mjs'), 'utf8')).not.toContain('Allied Telesis')
+    expect(readFileSync(join(dir, 'cli', 'commands', 'p2p.cjs'), 'utf8')).not.toContain('Allied Telesis')
     expect(readFileSync(join(dir, 'cli', 'pci-ids.txt'), 'utf8')).toMatch(
       /^0001 {2}SafeNet[^]*\n10de {2}NVIDIA Corporation\n/,
     )
@@ -104,6 +113,24 @@ describe('out/cli/lab.mjs', () => {
     } finally {
       renameSync(join(dir, 'cli', 'pci-ids.moved'), join(dir, 'cli', 'pci-ids.txt'))
     }
+  })
+
+  it('runs a command from its bundle with the V8 code cache its first run wrote, same output', () => {
+    const cmds = join(dir, 'cli', 'commands')
+    const caches = () => readdirSync(cmds).filter((f) => f.startsWith('topo.') && f.endsWith('.cache'))
+    for (const f of caches()) rmSync(join(cmds, f))
+    const first = node([bundle, 'topo', DGX])
+    expect(first.code).toBe(0)
+    const [cache] = caches()
+    expect(cache).toMatch(/^topo\.[0-9a-f]{16}\.cache$/)
+    const written = readFileSync(join(cmds, cache!))
+    const second = node([bundle, 'topo', DGX])
+    expect(second).toEqual(first)
+    expect(readFileSync(join(cmds, cache!)).equals(written)).toBe(true) // used, not rewritten
+    // a damaged cache is refused by V8 and written anew
+    writeFileSync(join(cmds, cache!), 'damaged')
+    expect(node([bundle, 'topo', DGX])).toEqual(first)
+    expect(readFileSync(join(cmds, cache!), 'latin1')).not.toBe('damaged')
   })
 
   it('loads only what a command needs: p2p and eras never evaluate zod, run does', () => {

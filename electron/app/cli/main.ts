@@ -8,6 +8,7 @@
  */
 import { runCli } from './lab'
 import { longRunning, processIo } from './process-io'
+import { saveCodeCaches } from './code-cache'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
@@ -29,5 +30,7 @@ const rendererDir = fileURLToPath(new URL(bundled ? '../renderer' : '../../../ou
 const argv = process.argv.slice(2)
 const code = await runCli(argv, Object.assign(processIo(version()), longRunning(rendererDir)))
 process.exitCode = code
+// The built CLI: the code caches of the command bundles this run compiled (code-cache.ts).
+saveCodeCaches()
 // A class read stdin: an interactive terminal would keep the process alive after the class ended.
 if ((argv[0] === '--cli' ? argv[1] : argv[0]) === 'class') process.stdout.write('', () => process.exit(code))
