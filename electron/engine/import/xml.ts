@@ -486,6 +486,9 @@ class XmlParser {
    */
   private attributes(el: XmlElement, j: number): number {
     const { text } = this
+    // One bit per name hash (length, first and last character) of the attributes read so far: a
+    // name whose bit is clear cannot be a duplicate, so the list is searched only on a hash match.
+    let seen = 0
     for (;;) {
       ATTRIBUTE.lastIndex = j
       if (!ATTRIBUTE.test(text)) break
@@ -497,7 +500,11 @@ class XmlParser {
       let nameEnd = eq
       while (isAsciiSpaceCode(text.charCodeAt(nameEnd - 1))) nameEnd--
       const start = text.indexOf(text[end - 1]!, eq) + 1
-      if (el.attrs.hasNameAt(nameStart, nameEnd)) break
+      const bit =
+        1 <<
+        (((nameEnd - nameStart) * 7 + text.charCodeAt(nameStart) * 3 + text.charCodeAt(nameEnd - 1)) & 31)
+      if ((seen & bit) !== 0 && el.attrs.hasNameAt(nameStart, nameEnd)) break
+      seen |= bit
       const amp = this.ampAtOrAfter(start)
       el.attrs.add(
         this.arena,
