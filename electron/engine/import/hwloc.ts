@@ -181,40 +181,67 @@ class HwlocImport {
     return 0
   }
 
-  /** Iterative walk with explicit frames (the XML parser already bounds depth to 256). */
+  /** What object() says the children of the object it read get: their nearest PCI ancestor… */
+  private childPci: string | null = null
+  /** …and their nearest non-I/O ancestor. */
+  private childCpuSide: CpuSide | null = null
+
+  /**
+   * Iterative walk with explicit stacks (the XML parser already bounds depth to 256). One frame
+   * object is reused for every visit: the readers below never keep it.
+   */
   walk(root: XmlElement): void {
-    const stack: Frame[] = [{ el: root, pci: null, cpuSide: null }]
-    while (stack.length > 0) {
-      const f = stack.pop()!
-      const el = f.el
-      const next = el.name === 'object' ? this.object(f) : f
-      for (let k = el.children.length - 1; k >= 0; k--) {
-        const c = el.children[k]!
-        if (c.name === 'object') stack.push({ el: c, pci: next.pci, cpuSide: next.cpuSide })
+    const els: XmlElement[] = [root]
+    const pcis: (string | null)[] = [null]
+    const sides: (CpuSide | null)[] = [null]
+    const f: Frame = { el: root, pci: null, cpuSide: null }
+    while (els.length > 0) {
+      const el = els.pop()!
+      f.el = el
+      f.pci = pcis.pop()!
+      f.cpuSide = sides.pop()!
+      this.childPci = f.pci
+      this.childCpuSide = f.cpuSide
+      if (el.name === 'object') this.object(f)
+      const { childPci, childCpuSide } = this
+      const { children } = el
+      for (let k = children.length - 1; k >= 0; k--) {
+        const c = children[k]!
+        if (c.name === 'object') {
+          els.push(c)
+          pcis.push(childPci)
+          sides.push(childCpuSide)
+        }
       }
     }
   }
 
-  /** One <object>: a host bridge, PCI bridge, PCI device, OS device or a CPU-side object. */
-  private object(f: Frame): ChildContext {
+  /**
+   * One <object>: a host bridge, PCI bridge, PCI device, OS device or a CPU-side object. Sets
+   * childPci / childCpuSide when the object changes them for its children.
+   */
+  private object(f: Frame): void {
     const el = f.el
     const type = el.attrs.get('type') ?? ''
     if (type === 'Bridge') {
       const bt = el.attrs.get('bridge_type') ?? ''
-      return { pci: bt.startsWith('0-') ? this.hostBridge(f) : this.pciBridge(f), cpuSide: f.cpuSide }
+      this.childPci = bt.startsWith('0-') ? this.hostBridge(f) : this.pciBridge(f)
+      return
     }
-    if (type === 'PCIDev') return { pci: this.pciDev(f), cpuSide: f.cpuSide }
+    if (type === 'PCIDev') {
+      this.childPci = this.pciDev(f)
+      return
+    }
     if (type === 'OSDev') {
       this.osDev(f)
-      return f
+      return
     }
     // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
     if ((type === 'Package' || type === 'Socket') && this.cpu === null) this.cpu = cpuFrom(el) // Socket: hwloc 1.x
     if (type === 'Machine' && !this.machineName)
       this.machineName = info(el, 'DMIProductName') ?? info(el, 'HostName') ?? ''
-    if (f.pci === null) return { pci: null, cpuSide: { el, up: f.cpuSide } }
-    this.counts.skippedObjects++
-    return f
+    if (f.pci === null) this.childCpuSide = { el, up: f.cpuSide }
+    else this.counts.skippedObjects++
   }
 
   private busRange(el: XmlElement): RegExpExecArray | null {
