@@ -59,8 +59,14 @@ function opLabel(o: Operation): string {
  * runScenario - run every operation of `sc` on `machine` (its settings give era, IOMMU and seed;
  * sc.era overrides the era only: use scenarioMachine() to apply iommu/ACS overrides).
  * Throws ScenarioInputError for references the topology or the scenario cannot resolve.
+ * `hooks.aroundOperation` is called before and after each operation runs (the benchmarks time
+ * single operations with it; it sees nothing of the world).
  */
-export function runScenario(machine: Machine, sc: Scenario): ScenarioResult {
+export function runScenario(
+  machine: Machine,
+  sc: Scenario,
+  hooks: { aroundOperation?: (index: number, phase: 'start' | 'end') => void } = {},
+): ScenarioResult {
   const era = sc.era ?? machine.settings.era
   const m = era === machine.settings.era ? machine : { ...machine, settings: { ...machine.settings, era } }
   const tl = new Timeline<OpOutcome>(emptyWorld(m.settings.seed))
@@ -80,10 +86,12 @@ export function runScenario(machine: Machine, sc: Scenario): ScenarioResult {
   }
   const defaultProc = procs[0]!.name
   const operations: OpResult[] = []
-  for (const o of sc.operations) {
+  for (const [index, o] of sc.operations.entries()) {
     const first = tl.frontier
+    hooks.aroundOperation?.(index, 'start')
     tl.start(opLabel(o), () => opCall(k, o, defaultProc))
     tl.runToEnd()
+    hooks.aroundOperation?.(index, 'end')
     const rec = tl.calls[tl.calls.length - 1]!
     const out = rec.outcome!
     const failures: string[] = []
