@@ -187,7 +187,7 @@ describe('panning a 1 000-node machine in the editor', () => {
     expect(after.length).toBeLessThan(total / 3)
   })
 
-  it('at a readable zoom every node is drawn in full', async () => {
+  it('at a readable zoom every node is drawn in full; the Map button hides and shows the minimap', async () => {
     // A node well inside the view.
     const pane = (await page.locator('.vue-flow__pane').boundingBox())!
     const id = await page.$$eval(
@@ -228,6 +228,16 @@ describe('panning a 1 000-node machine in the editor', () => {
     await page.evaluate(`document.documentElement.style.fontSize = '125%'`)
     await page.waitForTimeout(300)
     await shot('panning-03-1280x720-font125.png')
+    // On a canvas this short the minimap covers nodes: the Map button hides it and shows it again.
+    const toggle = page.locator('[data-test="toggle-minimap"]')
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true')
+    await toggle.click()
+    expect(await page.locator('.minimap').count()).toBe(0)
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false')
+    await shot('panning-04-1280x720-font125-no-minimap.png')
+    await toggle.click()
+    expect(await page.locator('.minimap .mini-view').count()).toBe(1)
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true')
     await page.evaluate(`document.documentElement.style.fontSize = ''`)
   })
 
