@@ -135,8 +135,8 @@ function printMatrixText(io: CliIo, m: Machine, names: Map<string, string>): voi
  * {era, pairs}, written pair by pair from p2pJsonRows() (no object per pair), so memory stays
  * bounded however many pairs there are.
  * Each pair carries `name` (what the provider and the client are called) beside the stable fields.
- * A pair with nothing to list is five byte strings encoded once (see JsonPieces), copied into the
- * output chunk; a pair with an ACS list or warnings is put together as text.
+ * A pair is five byte strings encoded once (see JsonPieces), copied into the output chunk; only
+ * the middle of a pair with an ACS list or warnings is put together as text for it.
  */
 function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): void {
   const out = new ByteOut(io)
@@ -149,17 +149,13 @@ function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): voi
     for (let c = 0; c < clients.length; c++) {
       const b = clients[c]!
       const full = row.listed(c)
-      if (full) {
-        out.text(
-          `${first ? '\n' : ',\n'}    {\n      "provider": ${a.bdf},\n      "client": ${b.bdf},\n      "mapType": "${full.mapType}",\n      "distance": ${full.distance},\n      "acsRedirect": ${list(full.acsRedirect)},\n      "warnings": ${list(full.warnings)},\n      "name": {\n        "provider": ${a.name},\n        "client": ${b.name}\n      }\n    }`,
-        )
-      } else {
-        out.bytes(first ? a.head0 : a.head)
-        out.bytes(b.asClient)
-        out.bytes(pieces.verdict(row.mapType[c]!, row.distance[c]!))
-        out.bytes(a.nameAsProvider)
-        out.bytes(b.nameAsClient)
-      }
+      out.bytes(first ? a.head0 : a.head)
+      out.bytes(b.asClient)
+      // A pair with something to list is the only one whose middle is not shared with others.
+      if (full) out.text(verdictText(full.mapType, full.distance, full.acsRedirect, full.warnings))
+      else out.bytes(pieces.verdict(row.mapType[c]!, row.distance[c]!))
+      out.bytes(a.nameAsProvider)
+      out.bytes(b.nameAsClient)
       first = false
     }
   }
@@ -169,8 +165,6 @@ function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): voi
 
 /** A device's parts of a pair in `p2p --json`: its quoted BDF and name, and the pieces around them. */
 interface DevicePieces {
-  bdf: string
-  name: string
   /** `,\n    {\n      "provider": "<bdf>",\n      "client": ` (head0: the first pair's, no comma) */
   head: Uint8Array
   head0: Uint8Array
@@ -202,8 +196,6 @@ class JsonPieces {
       const name = JSON.stringify(this.names.get(bdf) ?? '')
       const head = `    {\n      "provider": ${q},\n      "client": `
       d = {
-        bdf: q,
-        name,
         head: utf8(',\n' + head),
         head0: utf8('\n' + head),
         asClient: utf8(`${q},\n      "mapType": "`),
@@ -228,14 +220,19 @@ class JsonPieces {
     let byDistance = this.verdicts.get(mapType)
     if (!byDistance) this.verdicts.set(mapType, (byDistance = new Map()))
     let v = byDistance.get(distance)
-    if (!v) {
-      v = utf8(
-        `${mapType}",\n      "distance": ${distance},\n      "acsRedirect": [],\n      "warnings": [],\n      "name": {\n        "provider": `,
-      )
-      byDistance.set(distance, v)
-    }
+    if (!v) byDistance.set(distance, (v = utf8(verdictText(mapType, distance, [], []))))
     return v
   }
+}
+
+/** The middle of a pair: from its map type to the provider's name (`BUS_ADDR", "distance": 4, … "provider": `). */
+function verdictText(
+  mapType: string,
+  distance: number,
+  acsRedirect: readonly string[],
+  warnings: readonly string[],
+): string {
+  return `${mapType}",\n      "distance": ${distance},\n      "acsRedirect": ${list(acsRedirect)},\n      "warnings": ${list(warnings)},\n      "name": {\n        "provider": `
 }
 
 /** A list of strings as JSON.stringify(…, null, 2) prints it at a pair's field depth. */
