@@ -30,6 +30,29 @@ async function drag(dx: number, dy: number, steps = 10): Promise<void> {
   await page.mouse.up()
 }
 
+/** The id of a mounted node whose box lies inside `pane` at least `inset` px ([top, right, bottom, left]) from its sides. */
+async function nodeInside(
+  pane: { x: number; y: number; width: number; height: number },
+  inset: [number, number, number, number],
+): Promise<string | null> {
+  return page.$$eval(
+    '.vue-flow__node',
+    (els, [p, [top, right, bottom, left]]) =>
+      els
+        .find((e) => {
+          const r = e.getBoundingClientRect()
+          return (
+            r.x > p.x + left &&
+            r.x + r.width < p.x + p.width - right &&
+            r.y > p.y + top &&
+            r.y + r.height < p.y + p.height - bottom
+          )
+        })
+        ?.getAttribute('data-id') ?? null,
+    [pane, inset] as const,
+  )
+}
+
 /**
  * Starts counting DOM changes in the node and edge layers and the minimap's dots; the returned
  * function reads the count.
@@ -148,19 +171,8 @@ describe('panning a 1 000-node machine in the editor', () => {
     await page.mouse.move(x + 40, y + 10)
     expect(await panning()).toBe(true)
     await shot('panning-01b-during-a-pan.png') // the shield is invisible: the canvas looks as at rest
-    const id = await page.$$eval(
-      '.vue-flow__node',
-      (els, p) =>
-        els
-          .find((e) => {
-            const r = e.getBoundingClientRect()
-            const cx = r.x + r.width / 2
-            const cy = r.y + r.height / 2
-            return cx > p.x + 80 && cx < p.x + p.width - 200 && cy > p.y + 80 && cy < p.y + p.height - 120
-          })
-          ?.getAttribute('data-id') ?? null,
-      pane,
-    )
+    // away from the canvas tools (top left) and the minimap (bottom right)
+    const id = await nodeInside(pane, [80, 200, 120, 80])
     expect(id).not.toBeNull()
     expect(await hitAt(id!)).toContain('vue-flow__pane')
     await page.mouse.up()
@@ -190,22 +202,7 @@ describe('panning a 1 000-node machine in the editor', () => {
   it('at a readable zoom every node is drawn in full; the Map button hides and shows the minimap', async () => {
     // A node well inside the view.
     const pane = (await page.locator('.vue-flow__pane').boundingBox())!
-    const id = await page.$$eval(
-      '.vue-flow__node',
-      (els, p) =>
-        els
-          .find((e) => {
-            const r = e.getBoundingClientRect()
-            return (
-              r.x > p.x + 60 &&
-              r.x + r.width < p.x + p.width - 60 &&
-              r.y > p.y + 60 &&
-              r.y < p.y + p.height - 60
-            )
-          })
-          ?.getAttribute('data-id') ?? null,
-      pane,
-    )
+    const id = await nodeInside(pane, [60, 60, 60, 60])
     expect(id).not.toBeNull()
     // Zoom with the wheel over that node: it stays under the pointer.
     const at = (await page.locator(`.vue-flow__node[data-id="${id}"]`).boundingBox())!
