@@ -78,7 +78,7 @@ function engineOnly(text: string, name: string): { ms: number; steady: number; p
     let pairs = 0
     for (const row of p2pJsonRows(b.machine))
       for (let c = 0; c < row.clients.length; c++) {
-        const full = row.listed(c)
+        const full = row.hasListed ? row.listed(c) : null
         if ((full ? full.mapType : row.mapType[c]) !== undefined) pairs++
       }
     return pairs

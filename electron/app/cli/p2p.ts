@@ -148,7 +148,7 @@ function printMatrixJson(io: CliIo, m: Machine, names: Map<string, string>): voi
     const clients = pieces.clients(row.clients)
     for (let c = 0; c < clients.length; c++) {
       const b = clients[c]!
-      const full = row.listed(c)
+      const full = row.hasListed ? row.listed(c) : null
       out.bytes(first ? a.head0 : a.head)
       out.bytes(b.asClient)
       // A pair with something to list is the only one whose middle is not shared with others.

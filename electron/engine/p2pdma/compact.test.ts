@@ -13,6 +13,7 @@ import {
   type Era,
   type LabSettings,
   type MachineSpec,
+  type TopoNodeSpec,
 } from '../../../shared/model/topology'
 import { DEFAULT_SETTINGS } from '../../../shared/model/topology'
 import { buildMachine } from '../topology/build'
@@ -20,6 +21,9 @@ import { defaultLab } from '../lab/default-lab'
 import { syntheticMachine } from '../topology/synthetic'
 import { qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t1nw, t3 } from '../../../tests/helpers/topologies'
 import { compactMatrix, compactRows, mapTypeName } from './compact'
+import { importText } from '../import/index'
+import { readFixture } from '../../../tests/helpers/realdata'
+import { acs as acsSpec } from '../lab/spec'
 import { computeMatrix, p2pJsonPairs, toP2pJson } from './matrix'
 import { p2pdmaClassify } from './distance'
 
@@ -103,5 +107,44 @@ describe('compactMatrix agrees with the detailed classification', () => {
       { numRuns: 150 },
     )
     agree(syntheticMachine(100, { perSwitch: 8 }), { ...DEFAULT_SETTINGS, iommu: true })
+  })
+  it('sibling functions with an ACS capability of their own (property)', () => {
+    // A second function beside nic0 on DSP1: seen from GPU0 (below DSP0) both walk up to the
+    // switch's USP, and each client's own ACS redirect counts in that walk. With redirect on one
+    // function only, the two are not interchangeable columns and must not share a run.
+    const flags: AcsFlag[][] = [[], ['RR'], ['CR'], ['EC'], ['SV']]
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Era>(...ERAS),
+        fc.constantFrom(...flags),
+        fc.constantFrom(...flags),
+        (era, f0, f1) => {
+          const spec = t1()
+          const withCap = (n: TopoNodeSpec, f: AcsFlag[]) => ({
+            ...n,
+            acs: acsSpec(['SV', 'RR', 'CR', 'EC'], f),
+          })
+          const nodes = spec.nodes.flatMap((n) =>
+            n.id === 'nic0'
+              ? [withCap(n, f0), withCap({ ...n, id: 'nic0f1', fn: 1, label: 'NIC0 fn1' }, f1)]
+              : [n],
+          )
+          agree({ ...spec, nodes }, { ...DEFAULT_SETTINGS, era })
+        },
+      ),
+      { numRuns: 120 },
+    )
+  })
+
+  it('an imported DGX-2H, whose switches and root buses give long runs of sibling columns', () => {
+    // 323 endpoints in 58 runs of siblings (up to 70 long): each run is walked once per row.
+    const file = 'hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.nocomments.xml'
+    const r = importText('dgx2h.xml', readFixture(file))
+    if (!r.ok) throw new Error('DGX-2H does not import')
+    let pairs = 0
+    for (const era of ['v5.2', 'v6.12'] as const)
+      for (const cpu of [r.lab.machine.cpu!, CPUS[1]!])
+        pairs += agree({ ...r.lab.machine, cpu }, { ...r.lab.settings, era, iommu: false })
+    expect(pairs).toBe(4 * 50 * 323)
   })
 })

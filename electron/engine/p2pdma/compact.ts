@@ -239,6 +239,13 @@ export interface CompactRow {
   mapType: Uint8Array
   distance: Int16Array
   acs: Uint8Array
+  /**
+   * The columns in runs of equal verdicts: run r is columns [runStart[r], runStart[r + 1]), and
+   * every column in it has the same mapType, distance and acs, except `self`. Same for every row.
+   */
+  runStart: Int32Array
+  /** The provider's own column (it is an endpoint, so also a client), whose verdict is its own. */
+  self: number
 }
 
 /**
@@ -247,10 +254,13 @@ export interface CompactRow {
  * `p2p --json`) stays bounded however many pairs there are. The row's arrays are overwritten by
  * the next row.
  *
- * The walk of a client and of its siblings below the same upstream bridge differs only in the
- * client itself (an endpoint is on a provider's chain only as the provider), so per row it is done
- * once per upstream bridge: the same nearest common bridge, dist and ACS count as walking each
- * client, at a fraction of the steps on a machine with many functions per port or switch.
+ * Siblings give the same verdict. Two clients next to each other in enumeration order with the
+ * same pci_upstream_bridge(), the same host bridge and the same ACS redirect state of their own
+ * have the same chain above themselves, and an endpoint is on a provider's chain only as the
+ * provider: so for any provider other than themselves the walk finds the same nearest common
+ * bridge at the same depths, with the same ACS count. Such a run of columns (a switch's many
+ * functions, a root bus's integrated devices) is walked once per row and filled natively; only the
+ * provider's own column, where it meets itself, is walked on its own.
  */
 export function* compactRows(m: Machine): Generator<CompactRow> {
   const rules = p2pRules(m.settings.era)
@@ -258,48 +268,50 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
   for (const d of m.devs.values()) if (isEndpoint(d)) clients.push(d)
   const chains = new ChainTable(m)
   const clientChains = clients.map((d) => chains.of(d))
-  const providers = clients.filter(isProvider)
-  const providerChains = providers.map((d) => chains.of(d))
-  const nodes = chains.nodeNo.size
-  const pos = new Int32Array(nodes).fill(-1)
-  // Siblings share the rest of their chain: per row, the walk from a client's upstream bridge
-  // (ids[1]) up is done once per bridge. memoRow[n] === row + 1 when memoAt/memoJ hold bridge n's
-  // answer for this row (memoAt -1: no common ancestor).
-  const memoRow = new Int32Array(nodes)
-  const memoAt = new Int32Array(nodes)
-  const memoJ = new Int32Array(nodes)
+  const providerCol: number[] = []
+  for (let c = 0; c < clients.length; c++) if (isProvider(clients[c]!)) providerCol.push(c)
+  const runStart = siblingRuns(clientChains)
+  const runs = runStart.length - 1
+  const pos = new Int32Array(chains.nodeNo.size).fill(-1)
   const C = clients.length
   const out = { mapType: new Uint8Array(C), distance: new Int16Array(C), acs: new Uint8Array(C) }
   const ctx: PairCtx = { rules, thruAllowed: hostPairVerdicts(m, rules, chains.hostRep), out }
-  for (let p = 0; p < providers.length; p++) {
-    const pc = providerChains[p]!
+  for (let p = 0; p < providerCol.length; p++) {
+    const self = providerCol[p]!
+    const pc = clientChains[self]!
     for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = i
-    for (let c = 0; c < C; c++) {
-      const cc = clientChains[c]!
-      const ids = cc.ids
-      // The client itself on the provider's chain (the provider as its own client).
-      const self = pos[ids[0]!]!
-      if (self !== -1 || ids.length < 2) {
-        classifyPairFromClient(pc, cc, pos, c, ctx)
-        continue
-      }
-      const up = ids[1]!
-      if (memoRow[up] !== p + 1) {
-        memoRow[up] = p + 1
-        memoAt[up] = -1
-        memoJ[up] = -1
-        for (let j = 1; j < ids.length; j++) {
-          const at = pos[ids[j]!]!
-          if (at !== -1) {
-            memoAt[up] = at
-            memoJ[up] = j
-            break
-          }
+    for (let r = 0; r < runs; r++) {
+      const s = runStart[r]!
+      const e = runStart[r + 1]!
+      // the run's walk, from a member other than the provider
+      const k = s === self ? s + 1 : s
+      if (k < e) {
+        classifyPairFromClient(pc, clientChains[k]!, pos, k, ctx)
+        if (e - s > 1) {
+          out.mapType.fill(out.mapType[k]!, s, e)
+          out.distance.fill(out.distance[k]!, s, e)
+          out.acs.fill(out.acs[k]!, s, e)
         }
       }
-      verdictInto(pc, cc, memoAt[up]!, memoJ[up]!, c, ctx)
     }
+    classifyPairFromClient(pc, pc, pos, self, ctx)
     for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = -1
-    yield { provider: providers[p]!, clients, ...out }
+    yield { provider: clients[self]!, clients, ...out, runStart, self }
   }
+}
+
+/**
+ * Where runs of sibling columns start (see compactRows): consecutive clients with the same
+ * upstream bridge (or none), host bridge and own ACS redirect state. Ends with the column count.
+ */
+function siblingRuns(chains: readonly Chain[]): Int32Array {
+  const starts = [0]
+  for (let c = 1; c < chains.length; c++) {
+    const a = chains[c - 1]!
+    const b = chains[c]!
+    const sameUp = a.ids.length >= 2 ? b.ids.length >= 2 && a.ids[1] === b.ids[1] : b.ids.length < 2
+    if (!sameUp || a.host !== b.host || a.acsUpTo[0] !== b.acsUpTo[0]) starts.push(c)
+  }
+  starts.push(chains.length)
+  return Int32Array.from(starts)
 }

@@ -244,6 +244,8 @@ export interface P2pJsonRow {
    * pair is `{provider, client, mapType[c], distance[c], acsRedirect: [], warnings: []}`.
    */
   listed(c: number): P2pJsonPair | null
+  /** False when no column of the row has anything to list: listed() would give null for each. */
+  hasListed: boolean
 }
 
 const JSON_MAP_TYPE: P2pJsonPair['mapType'][] = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE']
@@ -263,15 +265,26 @@ export function* p2pJsonRows(m: Machine): Generator<P2pJsonRow> {
   const intEra = isIntDistanceEra(era)
   let mapType: P2pJsonPair['mapType'][] = []
   for (const row of compactRows(m)) {
-    const { provider, clients, acs } = row
+    const { provider, clients, acs, runStart, self } = row
     const codes = row.mapType
     if (mapType.length !== clients.length) mapType = new Array<P2pJsonPair['mapType']>(clients.length)
-    for (let c = 0; c < clients.length; c++) mapType[c] = JSON_MAP_TYPE[codes[c]!]!
+    // A run of sibling columns shares one verdict (compactRows), the provider's own column aside.
+    let hasListed = false
+    for (let r = 0; r + 1 < runStart.length; r++) {
+      const s = runStart[r]!
+      const k = s === self ? s + 1 : s
+      if (k >= runStart[r + 1]!) continue
+      mapType.fill(JSON_MAP_TYPE[codes[k]!]!, s, runStart[r + 1])
+      if (acs[k] !== 0 || codes[k] === MAP_CODE.NOT_SUPPORTED) hasListed = true
+    }
+    mapType[self] = JSON_MAP_TYPE[codes[self]!]!
+    if (acs[self] !== 0 || codes[self] === MAP_CODE.NOT_SUPPORTED) hasListed = true
     yield {
       provider,
       clients,
       mapType,
       distance: row.distance,
+      hasListed,
       listed: (c) =>
         acs[c] === 0 && codes[c] !== MAP_CODE.NOT_SUPPORTED
           ? null
@@ -294,7 +307,7 @@ export function* p2pJsonPairs(m: Machine): Generator<P2pJsonPair> {
     const p = row.provider.bdf
     for (let c = 0; c < row.clients.length; c++) {
       yield (
-        row.listed(c) ?? {
+        (row.hasListed ? row.listed(c) : null) ?? {
           provider: p,
           client: row.clients[c]!.bdf,
           mapType: row.mapType[c]!,
