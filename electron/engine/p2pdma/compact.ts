@@ -48,14 +48,6 @@ export function mapTypeName(code: number): MapType {
   return CODE_NAME[code] ?? 'UNKNOWN'
 }
 
-interface Chain {
-  /** integer node ids of [dev, pci_upstream_bridge(dev), …] */
-  ids: Int32Array
-  /** acsUpTo[i] = number of ACS-redirecting nodes among ids[0..i] (inclusive) */
-  acsUpTo: Int32Array
-  host: number
-}
-
 /**
  * compactMatrix - every provider × client verdict as typed arrays.
  * Mirrors drivers/pci/p2pdma.c: the classification of upstream_bridge_distance() (v5.0, v5.2),
@@ -72,41 +64,111 @@ export function compactMatrix(
   const rules = p2pRules(era)
   const endpoints: PciDev[] = []
   for (const d of m.devs.values()) if (isEndpoint(d)) endpoints.push(d)
-  const providers = endpoints.filter(isProvider)
-  const chains = new ChainTable(m)
-  const clientChains = endpoints.map((d) => chains.of(d))
-  const providerChains = providers.map((d) => chains.of(d))
+  const providers: PciDev[] = []
+  const providerChain: number[] = []
+  for (let c = 0; c < endpoints.length; c++)
+    if (isProvider(endpoints[c]!)) {
+      providers.push(endpoints[c]!)
+      providerChain.push(c)
+    }
+  const t = new ChainTable(m, endpoints)
   // Per client: node id -> position in its chain, as a dense lookup (-1 = not an ancestor).
   // The whole table would be clients × nodes; instead mark the current client's chain in a scratch
   // array while iterating a column — so iterate client-major.
-  const pos = new Int32Array(chains.nodeNo.size).fill(-1)
-  const thruAllowed = hostPairVerdicts(m, rules, chains.hostRep)
+  const pos = new Int32Array(t.nodeNo.size).fill(-1)
+  const thruAllowed = hostPairVerdicts(m, rules, t.hostRep)
   const P = providers.length
   const C = endpoints.length
   const out = { mapType: new Uint8Array(P * C), distance: new Int16Array(P * C), acs: new Uint8Array(P * C) }
-  const ctx: PairCtx = { rules, thruAllowed, out }
+  const ctx: PairCtx = { t, rules, thruAllowed, out }
   for (let c = 0; c < C; c++) {
-    const cc = clientChains[c]!
-    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = j
-    for (let p = 0; p < P; p++) classifyPair(providerChains[p]!, cc, pos, p * C + c, ctx)
-    for (let j = 0; j < cc.ids.length; j++) pos[cc.ids[j]!] = -1
+    const s = t.start[c]!
+    const e = t.start[c + 1]!
+    for (let j = s; j < e; j++) pos[t.ids[j]!] = j - s
+    for (let p = 0; p < P; p++) classifyPair(providerChain[p]!, c, pos, p * C + c, ctx)
+    for (let j = s; j < e; j++) pos[t.ids[j]!] = -1
     if (opts.onProgress && (c & 63) === 63) opts.onProgress((c + 1) * P, P * C)
   }
   return { era, providers: providers.map((d) => d.id), clients: endpoints.map((d) => d.id), ...out }
 }
 
-/** Integer ids for every device and host bridge that appears in a chain, and each device's chain. */
+/**
+ * Every endpoint's chain, upstreamChain(d) (pci.ts) as integer node ids: d, then pci_upstream_bridge()
+ * of each up to the device on the root bus. Flat, with no object per chain: chain c is
+ * ids[start[c] .. start[c + 1]). The number of ACS-redirecting nodes among a chain's first i + 1
+ * entries is own[c] + above[start[c] + i]: own is the device's own redirect, above counts the
+ * nodes after the first (0 at the device), so siblings below one bridge have equal `above` too.
+ */
 class ChainTable {
   readonly nodeNo = new Map<string, number>()
   private readonly hostNo = new Map<string, number>()
   /** One device id per host bridge, to ask the whitelist functions. */
   readonly hostRep: string[] = []
+  ids: Int32Array
+  above: Int32Array
+  readonly start: Int32Array
+  readonly own: Uint8Array
+  /** Host bridge number of each chain. */
+  readonly host: Int32Array
 
-  /** A chain being walked, ids and running ACS count (256 buses bound the depth; room to spare). */
-  private readonly scratch = new Int32Array(512)
-  private readonly scratchAcs = new Int32Array(512)
+  constructor(m: Machine, devs: readonly PciDev[]) {
+    const n = devs.length
+    this.start = new Int32Array(n + 1)
+    this.own = new Uint8Array(n)
+    this.host = new Int32Array(n)
+    this.ids = new Int32Array(8 * n + MAX_DEPTH)
+    this.above = new Int32Array(this.ids.length)
+    let at = 0
+    for (let c = 0; c < n; c++) {
+      const d = devs[c]!
+      if (at + MAX_DEPTH > this.ids.length) this.grow()
+      const { ids, above } = this
+      this.start[c] = at
+      this.own[c] = hasAcsRedir(d) ? 1 : 0
+      ids[at] = this.number(d.id)
+      above[at] = 0
+      const prev = c > 0 ? devs[c - 1]! : null
+      if (prev !== null && d.upstream !== null && d.upstream === prev.upstream) {
+        // A sibling of the previous device: the same chain above it.
+        const ps = this.start[c - 1]!
+        ids.copyWithin(at + 1, ps + 1, at)
+        above.copyWithin(at + 1, ps + 1, at)
+        at += at - ps
+        this.host[c] = this.host[c - 1]!
+        continue
+      }
+      let len = 1
+      let acs = 0
+      for (
+        let x = d.upstream ? m.devs.get(d.upstream) : undefined;
+        x !== undefined && len < MAX_DEPTH;
+        len++
+      ) {
+        ids[at + len] = this.number(x.id)
+        if (hasAcsRedir(x)) acs++
+        above[at + len] = acs
+        x = x.upstream ? m.devs.get(x.upstream) : undefined
+      }
+      at += len
+      let h = this.hostNo.get(d.hostBridge)
+      if (h === undefined) {
+        h = this.hostNo.size
+        this.hostNo.set(d.hostBridge, h)
+        this.hostRep.push(d.id)
+      }
+      this.host[c] = h
+    }
+    this.start[n] = at
+  }
 
-  constructor(private readonly m: Machine) {}
+  private grow(): void {
+    const ids = new Int32Array(this.ids.length * 2)
+    ids.set(this.ids)
+    const above = new Int32Array(ids.length)
+    above.set(this.above)
+    this.ids = ids
+    this.above = above
+  }
 
   private number(id: string): number {
     let n = this.nodeNo.get(id)
@@ -116,30 +178,10 @@ class ChainTable {
     }
     return n
   }
-
-  of(d: PciDev): Chain {
-    // upstreamChain(d) (pci.ts), walked here without building its array: d, then
-    // pci_upstream_bridge() of each until the device on the root bus.
-    const { scratch, scratchAcs } = this
-    let len = 0
-    let acs = 0
-    for (let x: PciDev | undefined = d; x !== undefined && len < scratch.length; len++) {
-      scratch[len] = this.number(x.id)
-      if (hasAcsRedir(x)) acs++
-      scratchAcs[len] = acs
-      x = x.upstream ? this.m.devs.get(x.upstream) : undefined
-    }
-    const ids = scratch.slice(0, len)
-    const acsUpTo = scratchAcs.slice(0, len)
-    let h = this.hostNo.get(d.hostBridge)
-    if (h === undefined) {
-      h = this.hostNo.size
-      this.hostNo.set(d.hostBridge, h)
-      this.hostRep.push(d.id)
-    }
-    return { ids, acsUpTo, host: h }
-  }
 }
+
+/** Bound on a chain's length: 256 buses bound the depth; room to spare (as pci.ts's walks). */
+const MAX_DEPTH = 512
 
 /**
  * Host-bridge-pair verdict for paths without a usable common bridge, memoized per pair: is
@@ -173,14 +215,20 @@ function hostPairVerdicts(
   }
 }
 
-/** One provider/client pair into slot `k` of the arrays: the walk, then the era's reading of it. */
-function classifyPair(pc: Chain, cc: Chain, pos: Int32Array, k: number, x: PairCtx): void {
+/**
+ * One provider/client pair (chain numbers p and c) into slot `k` of the arrays, with the client's
+ * chain marked in `pos`: the walk, then the era's reading of it.
+ */
+function classifyPair(p: number, c: number, pos: Int32Array, k: number, x: PairCtx): void {
   // common: index i in the provider chain of the common ancestor, j its index in the client chain
-  for (let i = 0; i < pc.ids.length; i++) {
-    const at = pos[pc.ids[i]!]!
-    if (at !== -1) return verdictInto(pc, cc, i, at, k, x)
+  const { ids, start } = x.t
+  const s = start[p]!
+  const e = start[p + 1]!
+  for (let i = s; i < e; i++) {
+    const at = pos[ids[i]!]!
+    if (at !== -1) return verdictInto(p, c, i - s, at, k, x)
   }
-  verdictInto(pc, cc, -1, -1, k, x)
+  verdictInto(p, c, -1, -1, k, x)
 }
 
 /**
@@ -188,32 +236,42 @@ function classifyPair(pc: Chain, cc: Chain, pos: Int32Array, k: number, x: PairC
  * the client's chain that is on it is the nearest common upstream bridge (both chains run up to
  * their root), so i and j come out as in classifyPair().
  */
-function classifyPairFromClient(pc: Chain, cc: Chain, pos: Int32Array, k: number, x: PairCtx): void {
-  for (let j = 0; j < cc.ids.length; j++) {
-    const at = pos[cc.ids[j]!]!
-    if (at !== -1) return verdictInto(pc, cc, at, j, k, x)
+function classifyPairFromClient(p: number, c: number, pos: Int32Array, k: number, x: PairCtx): void {
+  const { ids, start } = x.t
+  const s = start[c]!
+  const e = start[c + 1]!
+  for (let j = s; j < e; j++) {
+    const at = pos[ids[j]!]!
+    if (at !== -1) return verdictInto(p, c, at, j - s, k, x)
   }
-  verdictInto(pc, cc, -1, -1, k, x)
+  verdictInto(p, c, -1, -1, k, x)
 }
 
 interface PairCtx {
+  t: ChainTable
   rules: P2pRules
   thruAllowed: (ha: number, hb: number) => boolean
   out: { mapType: Uint8Array; distance: Int16Array; acs: Uint8Array }
 }
 
-/** The era's reading of one walk (common ancestor at provider index `common`, client index `j`; -1: none). */
-function verdictInto(pc: Chain, cc: Chain, common: number, j: number, k: number, x: PairCtx): void {
+/**
+ * The era's reading of one walk of provider chain p and client chain c (common ancestor at provider
+ * index `common`, client index `j`; -1: none).
+ */
+function verdictInto(p: number, c: number, common: number, j: number, k: number, x: PairCtx): void {
+  const { start, above, own, host } = x.t
+  const ps = start[p]!
+  const pLen = start[p + 1]! - ps
   let acs: number
   let dist: number
   if (common >= 0) {
     // provider loop checked ids[0..common] (the common ancestor included); client loop ids[0..j-1]
-    acs = pc.acsUpTo[common]! + (j > 0 ? cc.acsUpTo[j - 1]! : 0)
+    acs = own[p]! + above[ps + common]! + (j > 0 ? own[c]! + above[start[c]! + j - 1]! : 0)
     dist = common + j
   } else {
     // no common ancestor: only the provider loop ran over every a; the client path is never checked
-    acs = pc.acsUpTo[pc.ids.length - 1]!
-    dist = pc.ids.length + cc.ids.length
+    acs = own[p]! + above[ps + pLen - 1]!
+    dist = pLen + start[c + 1]! - start[c]!
   }
   const { out } = x
   out.acs[k] = acs > 0 ? 1 : 0
@@ -221,13 +279,14 @@ function verdictInto(pc: Chain, cc: Chain, common: number, j: number, k: number,
     // upstream_bridge_distance(): dist, -2 (ACS below a common bridge), -1 / 0x1000 + dist
     let ret: number
     if (common >= 0) ret = acs > 0 ? -2 : dist
-    else ret = x.thruAllowed(pc.host, cc.host) ? 0x1000 + dist : -1
+    else ret = x.thruAllowed(host[p]!, host[c]!) ? 0x1000 + dist : -1
     out.distance[k] = ret
     out.mapType[k] = ret >= 0 ? MAP_CODE.BUS_ADDR : MAP_CODE.NOT_SUPPORTED
   } else {
     out.distance[k] = dist
     if (common >= 0 && acs === 0) out.mapType[k] = MAP_CODE.BUS_ADDR
-    else out.mapType[k] = x.thruAllowed(pc.host, cc.host) ? MAP_CODE.THRU_HOST_BRIDGE : MAP_CODE.NOT_SUPPORTED
+    else
+      out.mapType[k] = x.thruAllowed(host[p]!, host[c]!) ? MAP_CODE.THRU_HOST_BRIDGE : MAP_CODE.NOT_SUPPORTED
   }
 }
 
@@ -266,27 +325,28 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
   const rules = p2pRules(m.settings.era)
   const clients: PciDev[] = []
   for (const d of m.devs.values()) if (isEndpoint(d)) clients.push(d)
-  const chains = new ChainTable(m)
-  const clientChains = clients.map((d) => chains.of(d))
+  const t = new ChainTable(m, clients)
   const providerCol: number[] = []
   for (let c = 0; c < clients.length; c++) if (isProvider(clients[c]!)) providerCol.push(c)
-  const runStart = siblingRuns(clientChains)
+  const runStart = siblingRuns(clients, t)
   const runs = runStart.length - 1
-  const pos = new Int32Array(chains.nodeNo.size).fill(-1)
+  const pos = new Int32Array(t.nodeNo.size).fill(-1)
   const C = clients.length
   const out = { mapType: new Uint8Array(C), distance: new Int16Array(C), acs: new Uint8Array(C) }
-  const ctx: PairCtx = { rules, thruAllowed: hostPairVerdicts(m, rules, chains.hostRep), out }
+  const ctx: PairCtx = { t, rules, thruAllowed: hostPairVerdicts(m, rules, t.hostRep), out }
+  const { ids, start } = t
   for (let p = 0; p < providerCol.length; p++) {
     const self = providerCol[p]!
-    const pc = clientChains[self]!
-    for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = i
+    const ps = start[self]!
+    const pe = start[self + 1]!
+    for (let i = ps; i < pe; i++) pos[ids[i]!] = i - ps
     for (let r = 0; r < runs; r++) {
       const s = runStart[r]!
       const e = runStart[r + 1]!
       // the run's walk, from a member other than the provider
       const k = s === self ? s + 1 : s
       if (k < e) {
-        classifyPairFromClient(pc, clientChains[k]!, pos, k, ctx)
+        classifyPairFromClient(self, k, pos, k, ctx)
         if (e - s > 1) {
           out.mapType.fill(out.mapType[k]!, s, e)
           out.distance.fill(out.distance[k]!, s, e)
@@ -294,8 +354,8 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
         }
       }
     }
-    classifyPairFromClient(pc, pc, pos, self, ctx)
-    for (let i = 0; i < pc.ids.length; i++) pos[pc.ids[i]!] = -1
+    classifyPairFromClient(self, self, pos, self, ctx)
+    for (let i = ps; i < pe; i++) pos[ids[i]!] = -1
     yield { provider: clients[self]!, clients, ...out, runStart, self }
   }
 }
@@ -304,14 +364,15 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
  * Where runs of sibling columns start (see compactRows): consecutive clients with the same
  * upstream bridge (or none), host bridge and own ACS redirect state. Ends with the column count.
  */
-function siblingRuns(chains: readonly Chain[]): Int32Array {
+function siblingRuns(devs: readonly PciDev[], t: ChainTable): Int32Array {
   const starts = [0]
-  for (let c = 1; c < chains.length; c++) {
-    const a = chains[c - 1]!
-    const b = chains[c]!
-    const sameUp = a.ids.length >= 2 ? b.ids.length >= 2 && a.ids[1] === b.ids[1] : b.ids.length < 2
-    if (!sameUp || a.host !== b.host || a.acsUpTo[0] !== b.acsUpTo[0]) starts.push(c)
-  }
-  starts.push(chains.length)
+  for (let c = 1; c < devs.length; c++)
+    if (
+      devs[c]!.upstream !== devs[c - 1]!.upstream ||
+      t.host[c] !== t.host[c - 1] ||
+      t.own[c] !== t.own[c - 1]
+    )
+      starts.push(c)
+  starts.push(devs.length)
   return Int32Array.from(starts)
 }
