@@ -50,6 +50,31 @@ describe('parseXml', () => {
     expect(located('').message).toMatch(/no root element/)
   })
 
+  it('reads a tag the same in the canonical spelling (one space, name="value") and in any other', () => {
+    // aXb and aYb share a name hash (length, first and last character): the list is searched, and
+    // neither is a duplicate.
+    const canonical = parseXml('<r><o aXb="1" aYb="2" amp="&lt;x" c=""/></r>').root.children[0]!
+    const other = parseXml("<r><o  aXb='1'\taYb = \"2\" amp='&lt;x' c=''/></r>").root.children[0]!
+    for (const o of [canonical, other]) {
+      expect([o.attrs.get('aXb'), o.attrs.get('aYb'), o.attrs.get('amp'), o.attrs.get('c')]).toEqual([
+        '1',
+        '2',
+        '<x',
+        '',
+      ])
+      expect(o.attrs.size).toBe(4)
+    }
+  })
+
+  it('refuses a duplicate attribute in a canonical tag where the other spelling does', () => {
+    // The canonical reading gives the tag up at the duplicate; the reading after it says where.
+    for (const tag of ['<o a="1" b="2" a="3"/>', '<o a="1" b="2"  a="3"/>', '<o a="1" b=\'2\' a="3"/>']) {
+      const e = located(`<r>\n${tag}</r>`)
+      expect(e.message).toBe('XML: duplicate attribute a')
+      expect({ line: e.line, column: e.column }).toEqual({ line: 2, column: tag.lastIndexOf('"3"') + 1 })
+    }
+  })
+
   it('bounds depth and element count', () => {
     expect(located('<a>'.repeat(300) + '</a>'.repeat(300)).message).toMatch(/deeper than 256/)
     expect(() => parseXml('<r>' + '<x/>'.repeat(11) + '</r>', { maxElements: 10 })).toThrow(

@@ -59,6 +59,14 @@ const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[]
 const ATTRIBUTE =
   /[\t\n\v\f\r ]+[A-Za-z_:][-A-Za-z0-9_:.]*[\t\n\v\f\r ]*=[\t\n\v\f\r ]*(?:"[^"<]*"|'[^'<]*')/y
 
+/**
+ * The attributes of a start tag as hwloc and NCCL write them, up to and including its '>' or '/>'
+ * (sticky, test() only): each one a single space, a name, '=' and a value in double quotes without
+ * '<' or '&'. One native match checks every character of such a tag; canonicalAttributes() then
+ * only finds the offsets. Any other spelling is left to the attribute-by-attribute reading.
+ */
+const CANONICAL_ATTRIBUTES = /(?: [A-Za-z_:][-A-Za-z0-9_:.]*="[^"<&]*")*\/?>/y
+
 /** ASCII whitespace only, then a '<' (sticky, test() only): lastIndex is just after the '<'. */
 const SPACE_TO_TAG = /[\t\n\v\f\r ]*</y
 
@@ -137,6 +145,15 @@ export class XmlAttrs {
   }
 
   /**
+   * The parser's: the element's attributes now end at `to` in `spans` (canonicalAttributes() writes
+   * the offsets into the arena itself).
+   */
+  endAt(spans: Int32Array, to: number): void {
+    this.spans = spans
+    this.to = to
+  }
+
+  /**
    * The parser's: one attribute (not a duplicate), with its decoded value when it had entities.
    * The element's spans must be the last ones of the arena (attributes are read in one go).
    */
@@ -182,6 +199,16 @@ export class SpanArena {
     s[at + 3] = d
     this.used = at + 4
     return s
+  }
+
+  /** The array, with room for `count` more offsets after `used`. */
+  room(count: number): Int32Array {
+    if (this.used + count > this.spans.length) {
+      const bigger = new Int32Array(Math.max(this.spans.length * 2, this.used + count))
+      bigger.set(this.spans)
+      this.spans = bigger
+    }
+    return this.spans
   }
 
   /** Attributes for a new element, starting after the last ones. */
@@ -479,12 +506,15 @@ class XmlParser {
 
   /**
    * The attributes of a start tag from offset `j` up to its '>' or '/>'; returns the offset after
-   * it and sets `selfClosing`. Well-formed attributes (ASCII whitespace, a name, '=', a quoted
+   * it and sets `selfClosing`. A tag in the spelling hwloc and NCCL write is read by
+   * canonicalAttributes(); otherwise well-formed attributes (ASCII whitespace, a name, '=', a quoted
    * value without '<', not a duplicate) are matched by ATTRIBUTE; at anything else
    * attributesSlowly() takes over from the start of that attribute and says what is wrong (or
    * reads what is right but unusual, such as non-ASCII whitespace).
    */
   private attributes(el: XmlElement, j: number): number {
+    const canonicalEnd = this.canonicalAttributes(el, j)
+    if (canonicalEnd !== -1) return canonicalEnd
     const { text } = this
     // One bit per name hash (length, first and last character) of the attributes read so far: a
     // name whose bit is clear cannot be a duplicate, so the list is searched only on a hash match.
@@ -526,6 +556,52 @@ class XmlParser {
       return k + 2
     }
     return this.attributesSlowly(el, j)
+  }
+
+  /**
+   * attributes() of a tag spelled as CANONICAL_ATTRIBUTES says (most tags of hwloc and NCCL files):
+   * its offsets written straight into the arena, two indexOf() per attribute, as the regex has
+   * checked every character. Returns the offset after the tag, or -1 (nothing kept) when the tag is
+   * spelled otherwise or has a duplicate name, for the code after it to read or refuse.
+   */
+  private canonicalAttributes(el: XmlElement, j: number): number {
+    const { text, arena } = this
+    CANONICAL_ATTRIBUTES.lastIndex = j
+    if (!CANONICAL_ATTRIBUTES.test(text)) return -1
+    const after = CANONICAL_ATTRIBUTES.lastIndex
+    const selfClosing = text.charCodeAt(after - 2) === 0x2f /* / */
+    const close = selfClosing ? after - 2 : after - 1
+    // An attribute takes at least 5 characters (` a=""`), and 4 offsets.
+    const spans = arena.room(Math.ceil((close - j) / 5) * 4)
+    const attrs = el.attrs
+    const from = arena.used
+    let at = from
+    // Name hash bits, as in attributes(): the list is searched only when a bit is already set.
+    let seen = 0
+    // At the space before a name: the regex has checked that ` name="value"` follows.
+    for (let pos = j; pos < close;) {
+      const eq = text.indexOf('="', pos)
+      const valueEnd = text.indexOf('"', eq + 2)
+      const bit = 1 << (((eq - pos - 1) * 7 + text.charCodeAt(pos + 1) * 3 + text.charCodeAt(eq - 1)) & 31)
+      if ((seen & bit) !== 0) {
+        attrs.endAt(spans, at)
+        if (attrs.hasNameAt(pos + 1, eq)) {
+          attrs.endAt(spans, from)
+          return -1
+        }
+      }
+      seen |= bit
+      spans[at] = pos + 1
+      spans[at + 1] = eq
+      spans[at + 2] = eq + 2
+      spans[at + 3] = valueEnd
+      at += 4
+      pos = valueEnd + 1
+    }
+    attrs.endAt(spans, at)
+    arena.used = at
+    this.selfClosing = selfClosing
+    return after
   }
 
   /** attributes(), a character at a time, with a located message for every way a tag can be wrong. */
