@@ -195,7 +195,8 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
   const assumptions: string[] = []
   const devs = new Map<string, PciDev>()
   const hostBridges: HostBridge[] = []
-  for (const hbNode of layout.hostBridges) {
+  for (let hbNodeI = 0; hbNodeI < layout.hostBridges.length; hbNodeI++) {
+    const hbNode = layout.hostBridges[hbNodeI]!
     const hb = hostBridgeOf(layout, hbNode)
     hostBridges.push(hb)
     const hd = hostDeviceOf(hbNode, hb)
@@ -205,7 +206,10 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
     }
     const busState = { max: hb.busStart }
     scanBus(hbNode, hb, null, hb.busStart, busState, devs, issues)
-    for (const c of hbNode.children) hb.rootBusDevices.push(c.spec.id)
+    for (let cI = 0; cI < hbNode.children.length; cI++) {
+      const c = hbNode.children[cI]!
+      hb.rootBusDevices.push(c.spec.id)
+    }
   }
   if (issues.length > 0) return { ok: false, issues }
 
@@ -473,9 +477,11 @@ interface HostCtx {
  * calculate_mem_align() order table.
  */
 function sizeBus(devIds: readonly string[], ctx: HostCtx, out: Below): void {
-  for (const id of devIds) {
+  for (let idI = 0; idI < devIds.length; idI++) {
+    const id = devIds[idI]!
     const d = ctx.devs.get(id)!
-    for (const b of d.bars) {
+    for (let bI = 0; bI < d.bars.length; bI++) {
+      const b = d.bars[bI]!
       const cls = resClass(b)
       checkBarFits(d, b, cls, ctx)
       addItem(out, cls, { size: b.size, align: b.size, bar: b, bridge: null, cls, items: null })
@@ -513,7 +519,10 @@ function windowItem(d: PciDev, cls: ResClass, items: Item[] | null, out: Below):
 function pack(items: Item[]): number {
   stableSort(items, byAlignThenSize)
   let off = 0
-  for (const it of items) off = alignUp(off, it.align) + it.size
+  for (let itI = 0; itI < items.length; itI++) {
+    const it = items[itI]!
+    off = alignUp(off, it.align) + it.size
+  }
   return off
 }
 
@@ -533,7 +542,8 @@ function alignOf(items: readonly Item[]): number {
  */
 function placeAll(items: readonly Item[], start: number, busOffset: number): number {
   let cur = start
-  for (const it of items) {
+  for (let itI = 0; itI < items.length; itI++) {
+    const it = items[itI]!
     cur = alignUp(cur, it.align)
     const b = it.bar
     if (b) {
@@ -570,7 +580,8 @@ function assignResources(
   issues: InputIssue[],
 ): void {
   const cursor = { auto64: DEFAULT_MMIO64_BASE, cur32: MMIO32_BASE, curIo: IO_BASE }
-  for (const hb of hostBridges) {
+  for (let hbI = 0; hbI < hostBridges.length; hbI++) {
+    const hb = hostBridges[hbI]!
     const h = layout.nodes.get(hb.id)!.spec.host!
     const below: Below = { pref: null, mem: null, io: null }
     sizeBus(hb.rootBusDevices, { layout, hb, devs, mmioSize: h.mmioSize, issues }, below)
@@ -784,13 +795,17 @@ function enableAcs(
 
 function matchesAny(matchers: readonly { match: (d: PciDev) => boolean }[], d: PciDev): boolean {
   if (matchers.length === 0) return false
-  for (const m of matchers) if (m.match(d)) return true
+  for (let mI = 0; mI < matchers.length; mI++) {
+    const m = matchers[mI]!
+    if (m.match(d)) return true
+  }
   return false
 }
 
 /** Sets the firmware ACS Control values from the spec (masked to the capability: unimplemented bits read 0). */
 export function firmwareAcs(spec: MachineSpec, devs: Map<string, PciDev>, assumptions: string[]): void {
-  for (const n of spec.nodes) {
+  for (let nI = 0; nI < spec.nodes.length; nI++) {
+    const n = spec.nodes[nI]!
     if (!n.acs) continue
     const d = devs.get(n.id)
     if (!d) continue

@@ -167,11 +167,15 @@ function assignSlots(
   const taken: number[] = []
   let explicitSlots = reserved00 ? 1 : 0
   if (reserved00) taken[0] = 1
-  for (const k of kids) if (k.spec.slot !== undefined) explicitSlots |= 1 << k.spec.slot
+  for (let kI = 0; kI < kids.length; kI++) {
+    const k = kids[kI]!
+    if (k.spec.slot !== undefined) explicitSlots |= 1 << k.spec.slot
+  }
   const port = PCIE_PORT_KINDS.has(parent.kind)
   let lastAutoSlot = -1
   // Explicit (slot, fn) pairs first, so automatic ones go around them.
-  for (const k of kids) {
+  for (let kI = 0; kI < kids.length; kI++) {
+    const k = kids[kI]!
     const { slot, fn } = k.spec
     if (slot !== undefined && fn !== undefined) {
       k.slot = slot
@@ -179,7 +183,8 @@ function assignSlots(
       taken[slot] = (taken[slot] ?? 0) | (1 << fn)
     }
   }
-  for (const k of kids) {
+  for (let kI = 0; kI < kids.length; kI++) {
+    const k = kids[kI]!
     const { slot, fn } = k.spec
     if (slot !== undefined && fn !== undefined) continue
     let s: number
@@ -240,15 +245,22 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
   const list: ResolvedNode[] = []
   const nodes = indexNodes(spec, list, issues)
   const hbs: ResolvedNode[] = []
-  for (const r of list) {
+  for (let rI = 0; rI < list.length; rI++) {
+    const r = list[rI]!
     checkNode(r, nodes, issues)
     if (r.spec.kind === 'host_bridge' && r.spec.host) hbs.push(r)
   }
   const inCycle = findCycles(list, nodes, issues)
   stableSort(hbs, byRootBus)
   const busEnd = rootBusRanges(hbs, issues)
-  for (const r of list) if (r.children.length > 0) placeChildren(r, issues)
-  for (const hb of hbs) checkBusNumbers(hb, busEnd.get(hb.spec.id)!, inCycle, issues)
+  for (let rI = 0; rI < list.length; rI++) {
+    const r = list[rI]!
+    if (r.children.length > 0) placeChildren(r, issues)
+  }
+  for (let hbI = 0; hbI < hbs.length; hbI++) {
+    const hb = hbs[hbI]!
+    checkBusNumbers(hb, busEnd.get(hb.spec.id)!, inCycle, issues)
+  }
   return { issues, layout: issues.length === 0 ? { nodes, hostBridges: hbs, busEnd } : null }
 }
 
@@ -469,7 +481,8 @@ function placeChildren(r: ResolvedNode, issues: InputIssue[]): void {
   const kids = r.children
   const reserved00 = p.kind === 'host_bridge' && !!p.host && p.host.hostDevice !== null
   if (reserved00) {
-    for (const k of kids) {
+    for (let kI = 0; kI < kids.length; kI++) {
+      const k = kids[kI]!
       if (k.spec.slot === 0 && k.spec.fn === 0) {
         issues.push(
           issue(
@@ -486,9 +499,13 @@ function placeChildren(r: ResolvedNode, issues: InputIssue[]): void {
   // The kernel scans fn 0 first (pci_scan_slot) and skips the rest of the slot when it is absent.
   // Reported at the first child of each such slot, slots in the order their first child comes.
   let withFn0 = 0
-  for (const k of kids) if (k.slot >= 0 && k.fn === 0) withFn0 |= 1 << k.slot
+  for (let kI = 0; kI < kids.length; kI++) {
+    const k = kids[kI]!
+    if (k.slot >= 0 && k.fn === 0) withFn0 |= 1 << k.slot
+  }
   let seen = 0
-  for (const k of kids) {
+  for (let kI = 0; kI < kids.length; kI++) {
+    const k = kids[kI]!
     if (k.slot < 0) continue
     const bit = 1 << k.slot
     if (seen & bit) continue
@@ -552,7 +569,8 @@ function checkBusNumbers(
   let reported = false
   const visit = (r: ResolvedNode, depth: number): void => {
     if (depth > 300) return
-    for (const k of r.children) {
+    for (let kI = 0; kI < r.children.length; kI++) {
+      const k = r.children[kI]!
       if (!isBridgeKind(k.spec.kind) || (inCycle.size > 0 && inCycle.has(k.spec.id))) continue
       next++
       if (next > end && !reported) {
