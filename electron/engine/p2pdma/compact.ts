@@ -75,7 +75,7 @@ export function compactMatrix(
   // Per client: node id -> position in its chain, as a dense lookup (-1 = not an ancestor).
   // The whole table would be clients × nodes; instead mark the current client's chain in a scratch
   // array while iterating a column — so iterate client-major.
-  const pos = new Int32Array(t.nodeNo.size).fill(-1)
+  const pos = new Int32Array(t.nodes).fill(-1)
   const thruAllowed = hostPairVerdicts(m, rules, t.hostRep)
   const P = providers.length
   const C = endpoints.length
@@ -100,7 +100,8 @@ export function compactMatrix(
  * nodes after the first (0 at the device), so siblings below one bridge have equal `above` too.
  */
 class ChainTable {
-  readonly nodeNo = new Map<string, number>()
+  /** Node count: a node's number is its PciDev.index. */
+  readonly nodes: number
   private readonly hostNo = new Map<string, number>()
   /** One device id per host bridge, to ask the whitelist functions. */
   readonly hostRep: string[] = []
@@ -113,6 +114,7 @@ class ChainTable {
 
   constructor(m: Machine, devs: readonly PciDev[]) {
     const n = devs.length
+    this.nodes = m.devs.size
     this.start = new Int32Array(n + 1)
     this.own = new Uint8Array(n)
     this.host = new Int32Array(n)
@@ -125,7 +127,7 @@ class ChainTable {
       const { ids, above } = this
       this.start[c] = at
       this.own[c] = hasAcsRedir(d) ? 1 : 0
-      ids[at] = this.number(d.id)
+      ids[at] = d.index
       above[at] = 0
       const prev = c > 0 ? devs[c - 1]! : null
       if (prev !== null && d.upstream !== null && d.upstream === prev.upstream) {
@@ -144,7 +146,7 @@ class ChainTable {
         x !== undefined && len < MAX_DEPTH;
         len++
       ) {
-        ids[at + len] = this.number(x.id)
+        ids[at + len] = x.index
         if (hasAcsRedir(x)) acs++
         above[at + len] = acs
         x = x.upstream ? m.devs.get(x.upstream) : undefined
@@ -168,15 +170,6 @@ class ChainTable {
     above.set(this.above)
     this.ids = ids
     this.above = above
-  }
-
-  private number(id: string): number {
-    let n = this.nodeNo.get(id)
-    if (n === undefined) {
-      n = this.nodeNo.size
-      this.nodeNo.set(id, n)
-    }
-    return n
   }
 }
 
@@ -330,7 +323,7 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
   for (let c = 0; c < clients.length; c++) if (isProvider(clients[c]!)) providerCol.push(c)
   const runStart = siblingRuns(clients, t)
   const runs = runStart.length - 1
-  const pos = new Int32Array(t.nodeNo.size).fill(-1)
+  const pos = new Int32Array(t.nodes).fill(-1)
   const C = clients.length
   const out = { mapType: new Uint8Array(C), distance: new Int16Array(C), acs: new Uint8Array(C) }
   const ctx: PairCtx = { t, rules, thruAllowed: hostPairVerdicts(m, rules, t.hostRep), out }

@@ -199,7 +199,7 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
     const hbNode = layout.hostBridges[hbNodeI]!
     const hb = hostBridgeOf(layout, hbNode)
     hostBridges.push(hb)
-    const hd = hostDeviceOf(hbNode, hb)
+    const hd = hostDeviceOf(hbNode, hb, devs.size)
     if (hd) {
       devs.set(hd.id, hd)
       hb.rootBusDevices.push(hd.id)
@@ -260,12 +260,13 @@ function hostBridgeOf(layout: Layout, hbNode: ResolvedNode): HostBridge {
 }
 
 /** The host bridge's own pci_dev at 00.0 of its root bus (pci_host_bridge_dev()), when the lab gives one. */
-function hostDeviceOf(hbNode: ResolvedNode, hb: HostBridge): PciDev | null {
+function hostDeviceOf(hbNode: ResolvedNode, hb: HostBridge, index: number): PciDev | null {
   const h = hbNode.spec.host!
   const hd = h.hostDevice
   if (!hd) return null
   return {
     id: hb.id + HOST_DEVICE_SUFFIX,
+    index,
     kind: 'host_bridge',
     pcieType: 'host_device',
     label: hd.label ?? `${hb.label} host bridge device`,
@@ -326,6 +327,7 @@ function scanBus(
     const ep = n.endpoint
     const dev: PciDev = {
       id: n.id,
+      index: devs.size,
       kind: n.kind,
       pcieType: pcieTypeOf(n, parent.spec.kind),
       label: n.label ?? n.id,

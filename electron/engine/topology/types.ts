@@ -36,6 +36,8 @@ export interface Window {
 
 export interface PciDev {
   id: string
+  /** Its place in Machine.devs (insertion order, from 0): a dense number for typed-array tables. */
+  index: number
   kind: NodeKind
   pcieType: PcieType
   label: string
