@@ -208,9 +208,15 @@ export const POSITION_KINDS_TEXT =
 
 /** Driver defaults by endpoint type, for the pci_warn() prefix (only when the source names none). */
 export function endpointExtras(type: EndpointType): { queueP2p?: boolean } {
-  if (type === 'nvme') return { queueP2p: true }
-  if (type === 'ahci') return { queueP2p: false }
-  return {}
+  const queueP2p = queueP2pDefault(type)
+  return queueP2p === undefined ? {} : { queueP2p }
+}
+
+/** endpointExtras()'s queueP2p: the NVMe driver sets it, AHCI does not, other drivers are not modelled. */
+function queueP2pDefault(type: EndpointType): boolean | undefined {
+  if (type === 'nvme') return true
+  if (type === 'ahci') return false
+  return undefined
 }
 
 /**
@@ -230,17 +236,18 @@ export function endpointExtras(type: EndpointType): { queueP2p?: boolean } {
 export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<string>): void {
   const byId = new Map<string, TopoNodeSpec>()
   const children = new Map<string, TopoNodeSpec[]>()
-  for (const n of nodes) {
+  // Iterative top-down walk (no recursion: hostile inputs can be deep), from the roots.
+  const stack: TopoNodeSpec[] = []
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!
     byId.set(n.id, n)
+    if (n.parent === null) stack.push(n)
     if (n.parent !== null) {
       const list = children.get(n.parent)
       if (list) list.push(n)
       else children.set(n.parent, [n])
     }
   }
-  const isBridge = (n: TopoNodeSpec): boolean => n.kind !== 'endpoint' && n.kind !== 'host_bridge'
-  // Iterative top-down walk (no recursion: hostile inputs can be deep).
-  const stack: TopoNodeSpec[] = nodes.filter((n) => n.parent === null)
   const seen = new Set<string>()
   while (stack.length > 0) {
     const n = stack.pop()!
@@ -252,13 +259,13 @@ export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<st
       let kind: NodeKind = 'pci_bridge'
       // A PCIe port has one link, so only device 0 sits below it: a bridge with children at other
       // device numbers is a conventional PCI bridge (e.g. Intel's DMI-to-PCI bridge 00:1e.0).
-      const singleLink = kids.every((k) => (k.slot ?? 0) === 0)
-      if (parent?.kind === 'host_bridge') kind = singleLink ? 'root_port' : 'pci_bridge'
+      const below = childrenBelow(kids)
+      if (parent?.kind === 'host_bridge') kind = below.singleLink ? 'root_port' : 'pci_bridge'
       else if (parent?.kind === 'switch_upstream') kind = 'switch_downstream'
       else if (
         (parent?.kind === 'root_port' || parent?.kind === 'switch_downstream') &&
-        kids.some(isBridge) &&
-        !kids.some((k) => k.kind === 'endpoint')
+        below.bridges &&
+        !below.endpoints
       )
         kind = 'switch_upstream'
       n.kind = kind
@@ -268,6 +275,24 @@ export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<st
 }
 
 const NO_KIDS: readonly TopoNodeSpec[] = []
+
+/** What sits below a bridge, in one pass over its children: all at device 0, any bridge, any endpoint. */
+function childrenBelow(kids: readonly TopoNodeSpec[]): {
+  singleLink: boolean
+  bridges: boolean
+  endpoints: boolean
+} {
+  let singleLink = true
+  let bridges = false
+  let endpoints = false
+  for (let i = 0; i < kids.length; i++) {
+    const k = kids[i]!
+    if ((k.slot ?? 0) !== 0) singleLink = false
+    if (k.kind === 'endpoint') endpoints = true
+    else if (k.kind !== 'host_bridge') bridges = true
+  }
+  return { singleLink, bridges, endpoints }
+}
 
 /**
  * Gives each host bridge a bus range up to the next host bridge's root bus in the same domain
@@ -484,7 +509,9 @@ export function endpointNode(args: {
   if (args.vendor !== undefined) n.vendor = args.vendor
   if (args.device !== undefined) n.device = args.device
   if (args.classCode !== undefined) n.classCode = args.classCode
-  n.endpoint = { type: args.type, bars: args.bars, ...endpointExtras(args.type) }
+  n.endpoint = { type: args.type, bars: args.bars }
+  const queueP2p = queueP2pDefault(args.type)
+  if (queueP2p !== undefined) n.endpoint.queueP2p = queueP2p
   if (args.driver) {
     const d = safeDriver(args.driver)
     if (d) n.endpoint.driver = d
@@ -515,13 +542,13 @@ export function countKinds(nodes: TopoNodeSpec[]): Record<NodeKind, number> {
  * returns how many were added.
  */
 export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
-  const ids = new Set<string>()
   const reserved = new Set<string>()
   // The functions of each (parent, slot), in order of first appearance: per parent, a list by slot.
   const byParent = new Map<string, TopoNodeSpec[][]>()
   const groups: TopoNodeSpec[][] = []
-  for (const n of nodes) {
-    ids.add(n.id)
+  const count = nodes.length
+  for (let i = 0; i < count; i++) {
+    const n = nodes[i]!
     if (n.host?.hostDevice) reserved.add(n.id)
     if (n.parent === null || n.slot === undefined || n.fn === undefined) continue
     let bySlot = byParent.get(n.parent)
@@ -531,9 +558,16 @@ export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
     else groups.push((bySlot[n.slot] = [n]))
   }
   let added = 0
-  for (const list of groups) {
+  // The ids taken, made when the first placeholder needs one (most sources list every function 0).
+  let ids: Set<string> | null = null
+  for (let g = 0; g < groups.length; g++) {
+    const list = groups[g]!
     const first = list[0]!
-    if (list.some((n) => n.fn === 0) || (first.slot === 0 && reserved.has(first.parent!))) continue
+    if (hasFunctionZero(list) || (first.slot === 0 && reserved.has(first.parent!))) continue
+    if (ids === null) {
+      ids = new Set<string>()
+      for (let i = 0; i < count; i++) ids.add(nodes[i]!.id)
+    }
     let id = /\.[0-7]$/.test(first.id) ? first.id.replace(/\.[0-7]$/, '.0') : `${first.id}-fn0`
     for (let k = 2; ids.has(id); k++) id = `${first.id}-fn0-${k}`
     ids.add(id)
@@ -552,6 +586,11 @@ export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
     added++
   }
   return added
+}
+
+function hasFunctionZero(list: readonly TopoNodeSpec[]): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i]!.fn === 0) return true
+  return false
 }
 
 export const PLACEHOLDER_FN0_TEXT = (n: number): string =>

@@ -222,23 +222,25 @@ class HwlocImport {
    */
   private object(f: Frame): void {
     const el = f.el
-    const type = el.attrs.get('type') ?? ''
-    if (type === 'Bridge') {
-      const bt = el.attrs.get('bridge_type') ?? ''
+    // The type compared in place (most objects are CPU-side ones whose type is not kept).
+    const attrs = el.attrs
+    if (attrs.is('type', 'Bridge')) {
+      const bt = attrs.get('bridge_type') ?? ''
       this.childPci = bt.startsWith('0-') ? this.hostBridge(f) : this.pciBridge(f)
       return
     }
-    if (type === 'PCIDev') {
+    if (attrs.is('type', 'PCIDev')) {
       this.childPci = this.pciDev(f)
       return
     }
-    if (type === 'OSDev') {
+    if (attrs.is('type', 'OSDev')) {
       this.osDev(f)
       return
     }
     // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
-    if ((type === 'Package' || type === 'Socket') && this.cpu === null) this.cpu = cpuFrom(el) // Socket: hwloc 1.x
-    if (type === 'Machine' && !this.machineName)
+    if (this.cpu === null && (attrs.is('type', 'Package') || attrs.is('type', 'Socket')))
+      this.cpu = cpuFrom(el) // Socket: hwloc 1.x
+    if (!this.machineName && attrs.is('type', 'Machine'))
       this.machineName = info(el, 'DMIProductName') ?? info(el, 'HostName') ?? ''
     if (f.pci === null) this.childCpuSide = { el, up: f.cpuSide }
     else this.counts.skippedObjects++
@@ -278,17 +280,16 @@ class HwlocImport {
   /** The BDF of a PCI object below a host bridge (a bad or missing one fails the import). */
   private busid(f: Frame, what: string): Bdf {
     const el = f.el
-    const where = { line: el.line, column: el.column }
     const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
     if (!bdf)
       throw new ImportFailure(
         `hwloc XML: ${what} with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`,
-        where,
+        { line: el.line, column: el.column },
       )
     if (f.pci === null)
       throw new ImportFailure(
         `hwloc XML: ${what === 'bridge' ? 'PCI bridge' : what} ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`,
-        where,
+        { line: el.line, column: el.column },
       )
     return bdf
   }
@@ -378,14 +379,14 @@ class HwlocImport {
 
   /** OS device names onto their functions; lstopo names a GPU by its OS device's model (nvml, opencl, rsmi). */
   nameFunctions(): void {
-    for (const [id, names] of this.osDevs) {
+    this.osDevs.forEach((names, id) => {
       const n = this.nodeById.get(id)
       if (n?.endpoint) n.endpoint.osDevices = names.slice(0, 64).map((s) => s.slice(0, 60))
-    }
-    for (const [id, model] of this.osModels) {
+    })
+    this.osModels.forEach((model, id) => {
       const n = this.nodeById.get(id)
       if (n) n.label = clampLabel(model)
-    }
+    })
   }
 }
 
