@@ -11,6 +11,7 @@ import {
   LAB_FORMAT,
   LAB_SCHEMA_VERSION,
   type BarSpec,
+  type EndpointSpec,
   type EndpointType,
   type ImportFormat,
   type ImportReport,
@@ -47,6 +48,18 @@ export const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
 export function pciId(domain: number, bus: number, dev: number, fn: number): string {
   return `pci-${hex4(domain)}:${hex2(bus)}:${hex2(dev)}.${fn}`
 }
+/**
+ * pciId() of the BDF parseBdf() read from `text`: the text itself after 'pci-' when it is already
+ * spelled as pciId() would spell it (lower-case 'dddd:bb:dd.f', as hwloc writes every busid), so the
+ * id costs one string instead of one per number.
+ */
+export function pciIdOf(text: string, bdf: Bdf): string {
+  return PCI_ID_SPELLING.test(text) ? 'pci-' + text : pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn)
+}
+
+/** 'dddd:bb:dd.f' as pciId() writes it: lower-case hex, device 00-1f, function 0-7. */
+const PCI_ID_SPELLING = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/
+
 /** 'hb-0000:00' */
 export function hostBridgeId(domain: number, bus: number): string {
   return `hb-${hex4(domain)}:${hex2(bus)}`
@@ -502,22 +515,49 @@ export function endpointNode(args: {
   driver?: string | undefined
   osDevices?: string[] | undefined
 }): TopoNodeSpec {
-  const n: TopoNodeSpec = { id: args.id, kind: 'endpoint', parent: args.parent }
-  if (args.label) n.label = clampLabel(args.label)
-  if (args.slot !== undefined) n.slot = args.slot
-  if (args.fn !== undefined) n.fn = args.fn
-  if (args.vendor !== undefined) n.vendor = args.vendor
-  if (args.device !== undefined) n.device = args.device
-  if (args.classCode !== undefined) n.classCode = args.classCode
-  n.endpoint = { type: args.type, bars: args.bars }
+  const endpoint: EndpointSpec = { type: args.type, bars: args.bars }
   const queueP2p = queueP2pDefault(args.type)
-  if (queueP2p !== undefined) n.endpoint.queueP2p = queueP2p
+  if (queueP2p !== undefined) endpoint.queueP2p = queueP2p
+  const { id, parent, label, slot, fn, vendor, device, classCode } = args
+  let n: TopoNodeSpec
+  if (
+    label &&
+    slot !== undefined &&
+    fn !== undefined &&
+    vendor !== undefined &&
+    device !== undefined &&
+    classCode !== undefined
+  ) {
+    // The usual case, every field known: one literal (the keys in the order below) instead of an
+    // object grown a property at a time.
+    n = {
+      id,
+      kind: 'endpoint',
+      parent,
+      label: clampLabel(label),
+      slot,
+      fn,
+      vendor,
+      device,
+      classCode,
+      endpoint,
+    }
+  } else {
+    n = { id, kind: 'endpoint', parent }
+    if (label) n.label = clampLabel(label)
+    if (slot !== undefined) n.slot = slot
+    if (fn !== undefined) n.fn = fn
+    if (vendor !== undefined) n.vendor = vendor
+    if (device !== undefined) n.device = device
+    if (classCode !== undefined) n.classCode = classCode
+    n.endpoint = endpoint
+  }
   if (args.driver) {
     const d = safeDriver(args.driver)
-    if (d) n.endpoint.driver = d
+    if (d) endpoint.driver = d
   }
   const os = args.osDevices ? safeOsDevices(args.osDevices) : undefined
-  if (os) n.endpoint.osDevices = os
+  if (os) endpoint.osDevices = os
   return n
 }
 

@@ -5,7 +5,7 @@
  * it (with a leading space or a different width, which the fast path does not take).
  */
 import { describe, expect, it } from 'vitest'
-import { bitmapToCpuList, parseBdf } from './common'
+import { bitmapToCpuList, parseBdf, pciId, pciIdOf } from './common'
 import { parsePciType } from './hwloc'
 
 describe('parseBdf', () => {
@@ -25,6 +25,17 @@ describe('parseBdf', () => {
     // the general path: surrounding spaces are trimmed
     expect(parseBdf(` ${text} `)).toEqual(text === '' ? null : want)
   })
+})
+
+describe('pciIdOf', () => {
+  // The busid text is reused when spelled as pciId() spells it; any other spelling is rebuilt.
+  it.each(['0000:03:00.0', 'ffff:ff:1f.7', '00AB:cD:0e.3', '03:00.0', ' 0000:03:00.0 ', '0:3:1.2'])(
+    '%s',
+    (text) => {
+      const bdf = parseBdf(text)!
+      expect(pciIdOf(text, bdf)).toBe(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+    },
+  )
 })
 
 describe('parsePciType', () => {

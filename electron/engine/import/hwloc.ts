@@ -21,7 +21,7 @@
 import type { CpuSpec, ImportReport, TopoNodeSpec } from '../../../shared/model/topology'
 import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
 import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KINDS_TEXT } from './common'
-import { bdfText, hostBridgeId, parseBdf, pciId, type Bdf } from './common'
+import { bdfText, hostBridgeId, parseBdf, pciIdOf, type Bdf } from './common'
 import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
 import { bitmapToCpuList, hexAt } from './common'
@@ -277,15 +277,18 @@ class HwlocImport {
     return id
   }
 
-  /** The BDF of a PCI object below a host bridge (a bad or missing one fails the import). */
-  private busid(f: Frame, what: string): Bdf {
+  /**
+   * The BDF of a PCI object below a host bridge, read from its pci_busid `text` (a bad or missing one
+   * fails the import).
+   */
+  private busid(f: Frame, what: string, text: string): Bdf {
     const el = f.el
-    const bdf = parseBdf(el.attrs.get('pci_busid') ?? '')
+    const bdf = parseBdf(text)
     if (!bdf)
-      throw new ImportFailure(
-        `hwloc XML: ${what} with a missing or bad pci_busid "${el.attrs.get('pci_busid') ?? ''}"`,
-        { line: el.line, column: el.column },
-      )
+      throw new ImportFailure(`hwloc XML: ${what} with a missing or bad pci_busid "${text}"`, {
+        line: el.line,
+        column: el.column,
+      })
     if (f.pci === null)
       throw new ImportFailure(
         `hwloc XML: ${what === 'bridge' ? 'PCI bridge' : what} ${bdfText(bdf.domain, bdf.bus, bdf.dev, bdf.fn)} is not below a host bridge`,
@@ -299,16 +302,27 @@ class HwlocImport {
     const el = f.el
     this.counts.bridges++
     const range = this.busRange(el)
-    const bdf = this.busid(f, 'bridge')
+    const busid = el.attrs.get('pci_busid') ?? ''
+    const bdf = this.busid(f, 'bridge', busid)
     const pt = parsePciType(el.attrs.get('pci_type') ?? '')
-    const id = this.uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
-    const n: TopoNodeSpec = { id, kind: 'pci_bridge', parent: f.pci!, slot: bdf.dev, fn: bdf.fn }
-    if (pt) {
-      n.vendor = pt.vendor
-      n.device = pt.device
-      n.classCode = (pt.cls << 8) | (pt.progIf ?? 0)
-    }
-    n.label = bridgeLabel(bdf, pt, el)
+    const id = this.uniqueId(pciIdOf(busid, bdf))
+    const label = bridgeLabel(bdf, pt, el)
+    const parent = f.pci!
+    const { dev: slot, fn } = bdf
+    // One literal for each case (in the key order the lab file has always had).
+    const n: TopoNodeSpec = pt
+      ? {
+          id,
+          kind: 'pci_bridge',
+          parent,
+          slot,
+          fn,
+          vendor: pt.vendor,
+          device: pt.device,
+          classCode: (pt.cls << 8) | (pt.progIf ?? 0),
+          label,
+        }
+      : { id, kind: 'pci_bridge', parent, slot, fn, label }
     checkBus(this.report, bdf, f.pci!, this.bridgeBus)
     this.add(n)
     this.unknownKinds.add(id)
@@ -320,7 +334,8 @@ class HwlocImport {
   private pciDev(f: Frame): string | null {
     const el = f.el
     this.counts.pciDevices++
-    const bdf = this.busid(f, 'PCI device')
+    const busid = el.attrs.get('pci_busid') ?? ''
+    const bdf = this.busid(f, 'PCI device', busid)
     const pt = parsePciType(el.attrs.get('pci_type') ?? '')
     const parent = this.nodeById.get(f.pci!)
     const label = deviceLabel(bdf, pt, el)
@@ -346,7 +361,7 @@ class HwlocImport {
     let classCode = pt ? (pt.cls << 8) | (pt.progIf ?? 0) : undefined
     if (pt && pt.cls === 0x0108 && pt.progIf === undefined) classCode = 0x010802
     const etype = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, pt?.vendor)
-    const id = this.uniqueId(pciId(bdf.domain, bdf.bus, bdf.dev, bdf.fn))
+    const id = this.uniqueId(pciIdOf(busid, bdf))
     checkBus(this.report, bdf, f.pci!, this.bridgeBus)
     this.add(
       endpointNode({
