@@ -327,7 +327,7 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
   const C = clients.length
   const out = { mapType: new Uint8Array(C), distance: new Int16Array(C), acs: new Uint8Array(C) }
   const ctx: PairCtx = { t, rules, thruAllowed: hostPairVerdicts(m, rules, t.hostRep), out }
-  const { ids, start } = t
+  const { ids, start, host } = t
   for (let p = 0; p < providerCol.length; p++) {
     const self = providerCol[p]!
     const ps = start[self]!
@@ -339,7 +339,9 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
       // the run's walk, from a member other than the provider
       const k = s === self ? s + 1 : s
       if (k < e) {
-        classifyPairFromClient(self, k, pos, k, ctx)
+        // Below another host bridge the two chains share no node: nothing to walk.
+        if (host[k] !== host[self]) verdictInto(self, k, -1, -1, k, ctx)
+        else classifyPairFromClient(self, k, pos, k, ctx)
         if (e - s > 1) {
           out.mapType.fill(out.mapType[k]!, s, e)
           out.distance.fill(out.distance[k]!, s, e)
