@@ -264,20 +264,36 @@ export function* p2pJsonRows(m: Machine): Generator<P2pJsonRow> {
   const era = m.settings.era
   const intEra = isIntDistanceEra(era)
   let mapType: P2pJsonPair['mapType'][] = []
+  // The code each run's columns hold in `mapType` from an earlier row (-1: to be filled): most runs
+  // keep theirs from row to row. runOf: the run of each column.
+  let held = new Int8Array(0)
+  let runOf = new Int32Array(0)
   for (const row of compactRows(m)) {
     const { provider, clients, acs, runStart, self } = row
     const codes = row.mapType
-    if (mapType.length !== clients.length) mapType = new Array<P2pJsonPair['mapType']>(clients.length)
+    const runs = runStart.length - 1
+    if (mapType.length !== clients.length) {
+      mapType = new Array<P2pJsonPair['mapType']>(clients.length)
+      held = new Int8Array(runs).fill(-1)
+      runOf = new Int32Array(clients.length)
+      for (let r = 0; r < runs; r++) runOf.fill(r, runStart[r], runStart[r + 1])
+    }
     // A run of sibling columns shares one verdict (compactRows), the provider's own column aside.
     let hasListed = false
-    for (let r = 0; r + 1 < runStart.length; r++) {
+    for (let r = 0; r < runs; r++) {
       const s = runStart[r]!
       const k = s === self ? s + 1 : s
       if (k >= runStart[r + 1]!) continue
-      mapType.fill(JSON_MAP_TYPE[codes[k]!]!, s, runStart[r + 1])
-      if (acs[k] !== 0 || codes[k] === MAP_CODE.NOT_SUPPORTED) hasListed = true
+      const code = codes[k]!
+      if (held[r] !== code) {
+        mapType.fill(JSON_MAP_TYPE[code]!, s, runStart[r + 1])
+        held[r] = code
+      }
+      if (acs[k] !== 0 || code === MAP_CODE.NOT_SUPPORTED) hasListed = true
     }
+    // The provider's own column: its own verdict, so its run is filled again for the next row.
     mapType[self] = JSON_MAP_TYPE[codes[self]!]!
+    held[runOf[self]!] = -1
     if (acs[self] !== 0 || codes[self] === MAP_CODE.NOT_SUPPORTED) hasListed = true
     yield {
       provider,
