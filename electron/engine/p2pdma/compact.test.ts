@@ -23,7 +23,7 @@ import { qemuMf, qemuPxb, qemuPxb2, qemuSw, t1, t1amd, t1nw, t3 } from '../../..
 import { compactMatrix, compactRows, mapTypeName } from './compact'
 import { importText } from '../import/index'
 import { readFixture } from '../../../tests/helpers/realdata'
-import { acs as acsSpec } from '../lab/spec'
+import { acs as acsSpec, bar, bridge, endpoint, GiB, hostBridge, MiB } from '../lab/spec'
 import { computeMatrix, p2pJsonPairs, toP2pJson } from './matrix'
 import { p2pdmaClassify } from './distance'
 
@@ -133,6 +133,47 @@ describe('compactMatrix agrees with the detailed classification', () => {
         },
       ),
       { numRuns: 120 },
+    )
+  })
+
+  it('two sockets with a switch each and random ACS on the ports (property)', () => {
+    // Consecutive providers below one host bridge at the same depth, one of them behind a port
+    // with ACS redirect: seen from the other socket their rows differ only in the ACS flag, so a
+    // row must not be taken over from the one before it.
+    const gpu = {
+      type: 'gpu' as const,
+      bars: [bar.mem32(0, 16 * MiB), bar.pref64(1, 16 * GiB)],
+      p2pmemBar: 1,
+    }
+    const socket = (i: number, ctrl: AcsFlag[][]): TopoNodeSpec[] => [
+      hostBridge(`hb${i}`, `HB${i}`, {
+        domain: 0,
+        rootBus: i * 0x80,
+        numaNode: i,
+        hostDevice: { vendor: 0x8086, device: 0x2020 },
+      }),
+      bridge('root_port', `rp${i}`, `hb${i}`, '8086:2030', {
+        slot: 1,
+        acs: acsSpec(['SV', 'RR', 'CR'], ctrl[0]),
+      }),
+      bridge('switch_upstream', `usp${i}`, `rp${i}`, '10b5:9781'),
+      ...[0, 1, 2].flatMap((d) => [
+        bridge('switch_downstream', `dsp${i}${d}`, `usp${i}`, '10b5:9781', {
+          acs: acsSpec(['SV', 'RR', 'CR'], ctrl[d + 1]),
+        }),
+        endpoint(`gpu${i}${d}`, `dsp${i}${d}`, '10de:20b0', gpu),
+      ]),
+    ]
+    const flags: AcsFlag[][] = [[], ['RR'], ['CR']]
+    const four = fc.tuple(...[0, 1, 2, 3].map(() => fc.constantFrom(...flags)))
+    fc.assert(
+      fc.property(fc.constantFrom<Era>(...ERAS), fc.constantFrom(...CPUS), four, four, (era, cpu, a, b) => {
+        agree(
+          { name: 'two sockets', cpu, nodes: [...socket(0, a), ...socket(1, b)] },
+          { ...DEFAULT_SETTINGS, era },
+        )
+      }),
+      { numRuns: 150 },
     )
   })
 

@@ -327,20 +327,29 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
   const C = clients.length
   const out = { mapType: new Uint8Array(C), distance: new Int16Array(C), acs: new Uint8Array(C) }
   const ctx: PairCtx = { t, rules, thruAllowed: hostPairVerdicts(m, rules, t.hostRep), out }
-  const { ids, start, host } = t
+  const { ids, start, host, own, above } = t
+  // Without a common bridge, verdictInto() reads of the provider only its chain's length, its ACS
+  // count and its host bridge: a row whose provider has the previous one's keeps the previous
+  // row's columns below every other host bridge. (The previous provider's own column, which holds
+  // its verdict with itself, is below this host bridge, so it is written again.)
+  let prev = { host: -1, len: -1, acs: -1 }
   for (let p = 0; p < providerCol.length; p++) {
     const self = providerCol[p]!
     const ps = start[self]!
     const pe = start[self + 1]!
+    const pHost = host[self]!
+    const pAcs = own[self]! + above[pe - 1]!
+    const keep = prev.host === pHost && prev.len === pe - ps && prev.acs === pAcs
     for (let i = ps; i < pe; i++) pos[ids[i]!] = i - ps
     for (let r = 0; r < runs; r++) {
       const s = runStart[r]!
       const e = runStart[r + 1]!
+      if (keep && host[s] !== pHost) continue
       // the run's walk, from a member other than the provider
       const k = s === self ? s + 1 : s
       if (k < e) {
         // Below another host bridge the two chains share no node: nothing to walk.
-        if (host[k] !== host[self]) verdictInto(self, k, -1, -1, k, ctx)
+        if (host[k] !== pHost) verdictInto(self, k, -1, -1, k, ctx)
         else classifyPairFromClient(self, k, pos, k, ctx)
         if (e - s > 1) {
           out.mapType.fill(out.mapType[k]!, s, e)
@@ -349,6 +358,7 @@ export function* compactRows(m: Machine): Generator<CompactRow> {
         }
       }
     }
+    prev = { host: pHost, len: pe - ps, acs: pAcs }
     classifyPairFromClient(self, self, pos, self, ctx)
     for (let i = ps; i < pe; i++) pos[ids[i]!] = -1
     yield { provider: clients[self]!, clients, ...out, runStart, self }
