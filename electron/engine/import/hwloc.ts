@@ -187,32 +187,27 @@ class HwlocImport {
   private childCpuSide: CpuSide | null = null
 
   /**
-   * Iterative walk with explicit stacks (the XML parser already bounds depth to 256). One frame
-   * object is reused for every visit: the readers below never keep it.
+   * Depth-first, in document order. Recursive: the XML parser bounds nesting to XML_MAX_DEPTH (256)
+   * levels, and each level is one frame here. One frame object is reused for every visit: the
+   * readers below never keep it.
    */
   walk(root: XmlElement): void {
-    const els: XmlElement[] = [root]
-    const pcis: (string | null)[] = [null]
-    const sides: (CpuSide | null)[] = [null]
-    const f: Frame = { el: root, pci: null, cpuSide: null }
-    while (els.length > 0) {
-      const el = els.pop()!
-      f.el = el
-      f.pci = pcis.pop()!
-      f.cpuSide = sides.pop()!
-      this.childPci = f.pci
-      this.childCpuSide = f.cpuSide
-      if (el.name === 'object') this.object(f)
-      const { childPci, childCpuSide } = this
-      const { children } = el
-      for (let k = children.length - 1; k >= 0; k--) {
-        const c = children[k]!
-        if (c.name === 'object') {
-          els.push(c)
-          pcis.push(childPci)
-          sides.push(childCpuSide)
-        }
-      }
+    this.visit(root, null, null, { el: root, pci: null, cpuSide: null })
+  }
+
+  /** walk() of `el`, whose nearest PCI and non-I/O ancestors are `pci` and `cpuSide`. */
+  private visit(el: XmlElement, pci: string | null, cpuSide: CpuSide | null, f: Frame): void {
+    f.el = el
+    f.pci = pci
+    f.cpuSide = cpuSide
+    this.childPci = pci
+    this.childCpuSide = cpuSide
+    if (el.name === 'object') this.object(f)
+    const { childPci, childCpuSide } = this
+    const { children } = el
+    for (let k = 0; k < children.length; k++) {
+      const c = children[k]!
+      if (c.name === 'object') this.visit(c, childPci, childCpuSide, f)
     }
   }
 
