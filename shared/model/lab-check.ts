@@ -33,6 +33,8 @@ export interface ShapeIssue {
  * rules by the functions below.
  */
 interface Check {
+  /** optional()'s: the check of a value that is there (strict() calls it directly). */
+  optional?: Check
   ok: (v: unknown) => boolean
   report: (v: unknown, path: (string | number)[], out: ShapeIssue[]) => void
 }
@@ -49,7 +51,9 @@ function what(v: unknown): string {
 
 function int(min: number, max: number): Check {
   return {
-    ok: (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max,
+    // v % 1 === 0 says integer (NaN and the infinities give NaN) without a call; min and max are
+    // safe integers, so one between them is safe.
+    ok: (v) => typeof v === 'number' && v % 1 === 0 && v >= min && v <= max,
     report: (v, path, out) => {
       if (typeof v !== 'number' || !Number.isFinite(v))
         return fail(out, path, `expected a number, got ${what(v)}`)
@@ -93,6 +97,7 @@ const anything: Check = { ok: () => true, report: () => undefined }
 
 function optional(c: Check): Check {
   return {
+    optional: c,
     ok: (v) => v === undefined || c.ok(v),
     report: (v, path, out) => {
       if (v !== undefined) c.report(v, path, out)
@@ -134,7 +139,9 @@ function array(item: Check, max: number, min = 0): Check {
 /** An object with exactly these keys (optional ones may be absent); any other key is refused. */
 function strict(shape: Record<string, Check>): Check {
   const keys = Object.keys(shape)
-  const oks = keys.map((k) => shape[k]!.ok)
+  // An optional key's own check, called only for a value that is there (one call, not two).
+  const oks = keys.map((k) => (shape[k]!.optional ?? shape[k]!).ok)
+  const required = keys.map((k) => shape[k]!.optional === undefined)
   // The keys as an object without a prototype, so `k in known` (one bytecode, no call) says exactly
   // whether `k` is one of them.
   const known: Record<string, true> = Object.create(null)
@@ -143,7 +150,10 @@ function strict(shape: Record<string, Check>): Check {
     ok: (v) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
       const o = v as Record<string, unknown>
-      for (let i = 0; i < keys.length; i++) if (!oks[i]!(o[keys[i]!])) return false
+      for (let i = 0; i < keys.length; i++) {
+        const x = o[keys[i]!]
+        if (x === undefined ? required[i] && !oks[i]!(x) : !oks[i]!(x)) return false
+      }
       for (const k in o) if (!(k in known)) return false
       return true
     },

@@ -210,11 +210,6 @@ export class SpanArena {
     }
     return this.spans
   }
-
-  /** Attributes for a new element, starting after the last ones. */
-  attrs(text: string): XmlAttrs {
-    return new XmlAttrs(text, this.spans, this.used, this.used)
-  }
 }
 
 /** Maps string offsets to 1-based line and column in O(log n). */
@@ -455,7 +450,17 @@ class XmlParser {
   }
 
   private endTag(): void {
-    const { text, i, n } = this
+    const { text, i, n, stack } = this
+    // The usual case first: `</name>` closing the open element, compared in place.
+    const open = stack[stack.length - 1]
+    if (open !== undefined) {
+      const after = i + 2 + open.name.length
+      if (text.charCodeAt(after) === 0x3e /* > */ && text.startsWith(open.name, i + 2)) {
+        stack.pop()
+        this.i = after + 1
+        return
+      }
+    }
     NAME.lastIndex = i + 2
     if (!NAME.test(text)) this.fail('expected an element name after </', i + 2)
     const nameEnd = NAME.lastIndex
@@ -480,16 +485,19 @@ class XmlParser {
     if (!NAME.test(text)) this.fail(`'<' must start a tag`, i)
     const nameEnd = NAME.lastIndex
     this.lineAhead(i)
+    const { arena } = this
+    // Its attributes start after the last ones in the arena.
     const el: XmlElement = {
       name: text.slice(i + 1, nameEnd),
-      attrs: this.arena.attrs(text),
+      attrs: new XmlAttrs(text, arena.spans, arena.used, arena.used),
       children: NO_CHILDREN,
       text: '',
       line: this.line,
       column: i - this.lineStart + 1,
     }
     if (++this.elements > this.maxElements) this.fail(`more than ${this.maxElements} elements`, i)
-    const j = this.attributes(el, nameEnd)
+    const canonicalEnd = this.canonicalAttributes(el, nameEnd)
+    const j = canonicalEnd !== -1 ? canonicalEnd : this.attributes(el, nameEnd)
     const parent = this.stack[this.stack.length - 1]
     if (parent) {
       if (parent.children === NO_CHILDREN) parent.children = [el]
@@ -506,15 +514,12 @@ class XmlParser {
 
   /**
    * The attributes of a start tag from offset `j` up to its '>' or '/>'; returns the offset after
-   * it and sets `selfClosing`. A tag in the spelling hwloc and NCCL write is read by
-   * canonicalAttributes(); otherwise well-formed attributes (ASCII whitespace, a name, '=', a quoted
+   * it and sets `selfClosing`; for a tag canonicalAttributes() did not read. Well-formed attributes (ASCII whitespace, a name, '=', a quoted
    * value without '<', not a duplicate) are matched by ATTRIBUTE; at anything else
    * attributesSlowly() takes over from the start of that attribute and says what is wrong (or
    * reads what is right but unusual, such as non-ASCII whitespace).
    */
   private attributes(el: XmlElement, j: number): number {
-    const canonicalEnd = this.canonicalAttributes(el, j)
-    if (canonicalEnd !== -1) return canonicalEnd
     const { text } = this
     // One bit per name hash (length, first and last character) of the attributes read so far: a
     // name whose bit is clear cannot be a duplicate, so the list is searched only on a hash match.
