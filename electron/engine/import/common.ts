@@ -75,34 +75,19 @@ export interface Bdf {
   fn: number
 }
 
-/** The hex number in text[at, at + width), or -1 when a character is not a hex digit. */
-export function hexAt(text: string, at: number, width: number): number {
-  let v = 0
-  for (let i = at; i < at + width; i++) {
-    const c = text.charCodeAt(i)
-    const d =
-      c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1
-    if (d < 0) return -1
-    v = v * 16 + d
-  }
-  return v
-}
+/** 'dddd:bb:dd.f' exactly: 4-, 2- and 2-digit hex, function 0-7. */
+const BDF_CANONICAL = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/
 
 /** Parses 'dddd:bb:dd.f' or 'bb:dd.f' (lspci / hwloc / NCCL spelling). null when malformed or out of range. */
 export function parseBdf(text: string): Bdf | null {
-  // The canonical 'dddd:bb:dd.f' (every hwloc and sysfs BDF) without a regex match.
-  if (
-    text.length === 12 &&
-    text.charCodeAt(4) === 0x3a &&
-    text.charCodeAt(7) === 0x3a &&
-    text.charCodeAt(10) === 0x2e
-  ) {
-    const domain = hexAt(text, 0, 4)
-    const bus = hexAt(text, 5, 2)
-    const dev = hexAt(text, 8, 2)
-    const fn = text.charCodeAt(11) - 0x30
-    if (domain >= 0 && bus >= 0 && dev >= 0 && dev <= 0x1f && fn >= 0 && fn <= 7)
-      return { domain, bus, dev, fn }
+  // The canonical 'dddd:bb:dd.f' (every hwloc and sysfs BDF): one native match checks every
+  // character, then the numbers are read at their fixed offsets, without a match array.
+  if (BDF_CANONICAL.test(text)) {
+    const dev = parseInt(text.slice(8, 10), 16)
+    if (dev <= 0x1f) {
+      const domain = parseInt(text.slice(0, 4), 16)
+      return { domain, bus: parseInt(text.slice(5, 7), 16), dev, fn: text.charCodeAt(11) - 0x30 }
+    }
   }
   const m = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim())
   if (!m) return null

@@ -24,7 +24,7 @@ import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KIN
 import { bdfText, hostBridgeId, parseBdf, pciIdOf, type Bdf } from './common'
 import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
-import { bitmapToCpuList, hexAt } from './common'
+import { bitmapToCpuList } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXmlRooted, type XmlElement } from './xml'
 import { idsName } from '../pciids/names'
@@ -52,28 +52,23 @@ export function parsePciType(
 
 /**
  * parsePciType() of the spelling hwloc writes, 'cccc [vvvv:dddd] [ssss:ssss] rr' and 3.0's
- * '… rr pp', read at fixed offsets; null for any other text (the regex then decides).
+ * '… rr pp': one native match checks every character, then the numbers are read at their fixed
+ * offsets; null for any other text (the general regex then decides).
  */
 function pciTypeCanonical(
   text: string,
 ): { cls: number; vendor: number; device: number; progIf?: number } | null {
-  const n = text.length
-  if (n !== 31 && n !== 34) return null
-  for (let k = 0; k < PCI_TYPE_PUNCTUATION.length; k += 2)
-    if (text.charCodeAt(PCI_TYPE_PUNCTUATION[k]!) !== PCI_TYPE_PUNCTUATION[k + 1]) return null
-  if (hexAt(text, 18, 4) < 0 || hexAt(text, 23, 4) < 0 || hexAt(text, 29, 2) < 0) return null
-  const cls = hexAt(text, 0, 4)
-  const vendor = hexAt(text, 6, 4)
-  const device = hexAt(text, 11, 4)
-  if (cls < 0 || vendor < 0 || device < 0) return null
-  if (n === 31) return { cls, vendor, device }
-  const progIf = text.charCodeAt(31) === 0x20 ? hexAt(text, 32, 2) : -1
-  return progIf < 0 ? null : { cls, vendor, device, progIf }
+  if (!PCI_TYPE_CANONICAL.test(text)) return null
+  const cls = parseInt(text.slice(0, 4), 16)
+  const vendor = parseInt(text.slice(6, 10), 16)
+  const device = parseInt(text.slice(11, 15), 16)
+  if (text.length === 31) return { cls, vendor, device }
+  return { cls, vendor, device, progIf: parseInt(text.slice(32, 34), 16) }
 }
 
-/** ' [' ':' '] [' ':' '] ' of 'cccc [vvvv:dddd] [ssss:ssss] rr': offset, character code, offset, … */
-// prettier-ignore
-const PCI_TYPE_PUNCTUATION = [4, 0x20, 5, 0x5b, 10, 0x3a, 15, 0x5d, 16, 0x20, 17, 0x5b, 22, 0x3a, 27, 0x5d, 28, 0x20]
+/** 'cccc [vvvv:dddd] [ssss:ssss] rr', optionally ' pp', exactly (single spaces, 4- and 2-digit hex). */
+const PCI_TYPE_CANONICAL =
+  /^[0-9a-fA-F]{4} \[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\] \[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\] [0-9a-fA-F]{2}(?: [0-9a-fA-F]{2})?$/
 
 /** Lowest set bit of an hwloc bitmap string ('0x0000ffff,,0x0000ffff'; words are most significant first). */
 export function bitmapFirst(text: string): { first: number; count: number } | null {
