@@ -123,6 +123,18 @@ interface Frame extends ChildContext {
   el: XmlElement
 }
 
+/**
+ * The object types object() tells apart (Socket: hwloc 1.x's Package), and their indexes there,
+ * which XmlAttrs.which() returns.
+ */
+const OBJECT_TYPES = ['Bridge', 'PCIDev', 'OSDev', 'Package', 'Socket', 'Machine']
+const BRIDGE = 0
+const PCI_DEV = 1
+const OS_DEV = 2
+const PACKAGE = 3
+const SOCKET = 4
+const MACHINE = 5
+
 /** One hwloc XML import: the nodes made so far and what the walk learnt on the way. */
 class HwlocImport {
   readonly nodes: TopoNodeSpec[] = []
@@ -213,24 +225,23 @@ class HwlocImport {
   private object(f: Frame): void {
     const el = f.el
     // The type compared in place (most objects are CPU-side ones whose type is not kept).
-    const attrs = el.attrs
-    if (attrs.is('type', 'Bridge')) {
-      const bt = attrs.get('bridge_type') ?? ''
+    const type = el.attrs.which('type', OBJECT_TYPES)
+    if (type === BRIDGE) {
+      const bt = el.attrs.get('bridge_type') ?? ''
       this.childPci = bt.startsWith('0-') ? this.hostBridge(f) : this.pciBridge(f)
       return
     }
-    if (attrs.is('type', 'PCIDev')) {
+    if (type === PCI_DEV) {
       this.childPci = this.pciDev(f)
       return
     }
-    if (attrs.is('type', 'OSDev')) {
+    if (type === OS_DEV) {
       this.osDev(f)
       return
     }
     // A CPU-side object (Machine, Package, Group, NUMANode, caches, cores, Misc...).
-    if (this.cpu === null && (attrs.is('type', 'Package') || attrs.is('type', 'Socket')))
-      this.cpu = cpuFrom(el) // Socket: hwloc 1.x
-    if (!this.machineName && attrs.is('type', 'Machine'))
+    if ((type === PACKAGE || type === SOCKET) && this.cpu === null) this.cpu = cpuFrom(el)
+    if (type === MACHINE && !this.machineName)
       this.machineName = info(el, 'DMIProductName') ?? info(el, 'HostName') ?? ''
     if (f.pci === null) this.childCpuSide = { el, up: f.cpuSide }
     else this.counts.skippedObjects++

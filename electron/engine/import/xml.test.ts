@@ -66,6 +66,17 @@ describe('parseXml', () => {
     }
   })
 
+  it('which(): the index of the value an attribute has, written plainly or with entities', () => {
+    const [plain, escaped, other] = parseXml(
+      '<r><o type="PCIDev"/><o type="P&#67;IDev"/><o kind="PCIDev" type="PCIDevice"/></r>',
+    ).root.children
+    const types = ['Bridge', 'PCIDev']
+    expect(plain!.attrs.which('type', types)).toBe(1)
+    expect(escaped!.attrs.which('type', types)).toBe(1)
+    expect(other!.attrs.which('type', types)).toBe(-1)
+    expect(other!.attrs.which('name', types)).toBe(-1)
+  })
+
   it('refuses a duplicate attribute in a canonical tag where the other spelling does', () => {
     // The canonical reading gives the tag up at the duplicate; the reading after it says where.
     for (const tag of ['<o a="1" b="2" a="3"/>', '<o a="1" b="2"  a="3"/>', '<o a="1" b=\'2\' a="3"/>']) {

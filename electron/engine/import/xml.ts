@@ -82,7 +82,7 @@ const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
  */
 export class XmlAttrs {
   /** The values that had entity references, decoded at parse time (by span index). */
-  private decoded: Map<number, string> | null = null
+  private decoded: Map<number, string> | null
 
   /**
    * `spans[from, to)`: name start, name end, value start, value end of each attribute, in
@@ -93,7 +93,10 @@ export class XmlAttrs {
     private spans: Int32Array,
     private readonly from: number,
     private to: number,
-  ) {}
+  ) {
+    // Set here rather than by a field initializer, which V8 runs as a call of its own per object.
+    this.decoded = null
+  }
 
   get size(): number {
     return (this.to - this.from) >> 2
@@ -132,6 +135,22 @@ export class XmlAttrs {
     if (k === -1) return undefined
     const d = this.decoded?.get(k)
     return d !== undefined ? d : this.text.slice(this.spans[k + 2]!, this.spans[k + 3]!)
+  }
+
+  /**
+   * Which of `values` attribute `name` has, compared in place: its index there, or -1 (no such
+   * attribute, or another value).
+   */
+  which(name: string, values: readonly string[]): number {
+    const k = this.find(name)
+    if (k === -1) return -1
+    const d = this.decoded?.get(k)
+    if (d !== undefined) return values.indexOf(d)
+    const start = this.spans[k + 2]!
+    const length = this.spans[k + 3]! - start
+    for (let v = 0; v < values.length; v++)
+      if (values[v]!.length === length && this.text.startsWith(values[v]!, start)) return v
+    return -1
   }
 
   /** Whether attribute `name` is there with exactly this value (compared in place). */
