@@ -20,13 +20,25 @@
 import { ImportFailure } from './common'
 
 export interface XmlElement {
-  name: string
-  attrs: XmlAttrs
-  children: XmlElement[]
+  readonly name: string
+  readonly attrs: XmlAttrs
+  readonly children: XmlElement[]
   /** Character data directly inside this element (not in children), trimmed pieces joined by ' '. */
-  text: string
-  line: number
-  column: number
+  readonly text: string
+  /** Where its start tag is (1-based). */
+  readonly line: number
+  readonly column: number
+}
+
+/** An element's attributes, looked up by name. */
+export interface XmlAttrs {
+  readonly size: number
+  has(name: string): boolean
+  get(name: string): string | undefined
+  /** Whether attribute `name` is there with exactly this value. */
+  is(name: string, value: string): boolean
+  /** Which of `values` attribute `name` has: its index there, or -1 (no such attribute, or another value). */
+  which(name: string, values: readonly string[]): number
 }
 
 export interface XmlDocument {
@@ -74,28 +86,53 @@ const SPACE_TO_TAG = /[\t\n\v\f\r ]*</y
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
 
 /**
- * The attributes of one element, kept as offsets into the document text: a name is compared in
- * place and a value is cut out of the text only when asked for. An hwloc object carries a dozen
- * attributes (cpusets, nodesets, indexes) of which the importer reads two or three, so a parse
- * allocates four 32-bit numbers per attribute (in one array shared by the whole document, see
- * SpanArena) instead of two strings and a map entry.
+ * One element as the parser makes it: one object holding its name, children, text and attributes
+ * (`attrs` is the element itself).
+ *
+ * The attributes are kept as offsets into the document text: a name is compared in place and a
+ * value is cut out of the text only when asked for. An hwloc object carries a dozen attributes
+ * (cpusets, nodesets, indexes) of which the importer reads two or three, so a parse allocates four
+ * 32-bit numbers per attribute (in one array shared by the whole document, see SpanArena) instead
+ * of two strings and a map entry.
+ *
+ * Its place is kept as an offset too, turned into line:column (by the document's Places) only when
+ * asked for, which is on an error or a warning.
  */
-export class XmlAttrs {
+class Element implements XmlElement, XmlAttrs {
+  readonly attrs: XmlAttrs
+  children: XmlElement[]
+  text: string
+  /** End of its offsets in `spans`. */
+  private to: number
   /** The values that had entity references, decoded at parse time (by span index). */
   private decoded: Map<number, string> | null
 
   /**
    * `spans[from, to)`: name start, name end, value start, value end of each attribute, in
-   * document order.
+   * document order (none yet: the parser adds them). `offset`: where its '<' is in `doc`.
    */
   constructor(
-    private readonly text: string,
+    readonly name: string,
+    private readonly offset: number,
+    private readonly places: Places,
+    private readonly doc: string,
     private spans: Int32Array,
     private readonly from: number,
-    private to: number,
   ) {
-    // Set here rather than by a field initializer, which V8 runs as a call of its own per object.
+    // Set here rather than by field initializers, which V8 runs as a call of its own per object.
+    this.to = from
     this.decoded = null
+    this.attrs = this
+    this.children = NO_CHILDREN
+    this.text = ''
+  }
+
+  get line(): number {
+    return this.places.at(this.offset).line
+  }
+
+  get column(): number {
+    return this.places.at(this.offset).column
   }
 
   get size(): number {
@@ -104,7 +141,7 @@ export class XmlAttrs {
 
   /** Span index of the attribute `name`, or -1. */
   private find(name: string): number {
-    const { spans, text } = this
+    const { spans, doc: text } = this
     for (let k = this.from; k < this.to; k += 4) {
       const start = spans[k]!
       if (spans[k + 1]! - start === name.length && text.startsWith(name, start)) return k
@@ -118,7 +155,7 @@ export class XmlAttrs {
 
   /** has() for the name at text[start, end) (the parser's duplicate check, without a copy). */
   hasNameAt(start: number, end: number): boolean {
-    const { spans, text } = this
+    const { spans, doc: text } = this
     const len = end - start
     for (let k = this.from; k < this.to; k += 4) {
       const s = spans[k]!
@@ -134,13 +171,10 @@ export class XmlAttrs {
     const k = this.find(name)
     if (k === -1) return undefined
     const d = this.decoded?.get(k)
-    return d !== undefined ? d : this.text.slice(this.spans[k + 2]!, this.spans[k + 3]!)
+    return d !== undefined ? d : this.doc.slice(this.spans[k + 2]!, this.spans[k + 3]!)
   }
 
-  /**
-   * Which of `values` attribute `name` has, compared in place: its index there, or -1 (no such
-   * attribute, or another value).
-   */
+  /** Which of `values` attribute `name` has, compared in place. */
   which(name: string, values: readonly string[]): number {
     const k = this.find(name)
     if (k === -1) return -1
@@ -149,7 +183,7 @@ export class XmlAttrs {
     const start = this.spans[k + 2]!
     const length = this.spans[k + 3]! - start
     for (let v = 0; v < values.length; v++)
-      if (values[v]!.length === length && this.text.startsWith(values[v]!, start)) return v
+      if (values[v]!.length === length && this.doc.startsWith(values[v]!, start)) return v
     return -1
   }
 
@@ -160,7 +194,7 @@ export class XmlAttrs {
     const d = this.decoded?.get(k)
     if (d !== undefined) return d === value
     const start = this.spans[k + 2]!
-    return this.spans[k + 3]! - start === value.length && this.text.startsWith(value, start)
+    return this.spans[k + 3]! - start === value.length && this.doc.startsWith(value, start)
   }
 
   /**
@@ -231,6 +265,16 @@ export class SpanArena {
   }
 }
 
+/** Line and column of offsets in one document, its LineIndex made on the first question. */
+class Places {
+  private lines: LineIndex | null = null
+  constructor(private readonly text: string) {}
+  at(offset: number): { line: number; column: number } {
+    this.lines ??= new LineIndex(this.text)
+    return this.lines.at(Math.min(offset, this.text.length))
+  }
+}
+
 /** Maps string offsets to 1-based line and column in O(log n). */
 export class LineIndex {
   private readonly starts: number[] = [0]
@@ -294,21 +338,17 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
 class XmlParser {
   private readonly maxDepth: number
   private readonly maxElements: number
-  /** Built on the first error only (start tags are located by lineAhead()). */
-  private lines: LineIndex | null = null
+  /** Line and column of an offset, for errors and for the elements (asked only then). */
+  private readonly places: Places
   private readonly n: number
   private i: number
-  private readonly stack: XmlElement[] = []
-  private root: XmlElement | null = null
+  private readonly stack: Element[] = []
+  private root: Element | null = null
   private comments = 0
   private elements = 0
   private readonly arena: SpanArena
   /** See ampAtOrAfter() (-2: not searched yet). */
   private nextAmp = -2
-  /** Line tracking for start tags, which come in increasing offsets: the line of `lineStart`. */
-  private line = 1
-  private lineStart = 0
-  private nextNewline: number
   /** Whether the start tag attributes() just read ended with '/>'. */
   private selfClosing = false
 
@@ -320,7 +360,7 @@ class XmlParser {
     this.maxElements = options.maxElements ?? XML_MAX_ELEMENTS
     this.n = text.length
     this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-    this.nextNewline = text.indexOf('\n')
+    this.places = new Places(text)
     this.arena = new SpanArena(text.length)
   }
 
@@ -333,20 +373,8 @@ class XmlParser {
     return this.nextAmp
   }
 
-  /** Moves `line` / `lineStart` to the line of `offset`, which must not be below the previous call's. */
-  private lineAhead(offset: number): void {
-    const { text } = this
-    while (this.nextNewline !== -1 && this.nextNewline < offset) {
-      this.line++
-      this.lineStart = this.nextNewline + 1
-      this.nextNewline = text.indexOf('\n', this.lineStart)
-    }
-  }
-
   private fail(message: string, offset: number): never {
-    this.lines ??= new LineIndex(this.text)
-    const loc = this.lines.at(Math.min(offset, this.text.length))
-    throw new ImportFailure(`XML: ${message}`, loc)
+    throw new ImportFailure(`XML: ${message}`, this.places.at(offset))
   }
 
   /** The 5 predefined entities and numeric character references; anything else fails. */
@@ -503,17 +531,9 @@ class XmlParser {
     NAME.lastIndex = i + 1
     if (!NAME.test(text)) this.fail(`'<' must start a tag`, i)
     const nameEnd = NAME.lastIndex
-    this.lineAhead(i)
     const { arena } = this
     // Its attributes start after the last ones in the arena.
-    const el: XmlElement = {
-      name: text.slice(i + 1, nameEnd),
-      attrs: new XmlAttrs(text, arena.spans, arena.used, arena.used),
-      children: NO_CHILDREN,
-      text: '',
-      line: this.line,
-      column: i - this.lineStart + 1,
-    }
+    const el = new Element(text.slice(i + 1, nameEnd), i, this.places, text, arena.spans, arena.used)
     if (++this.elements > this.maxElements) this.fail(`more than ${this.maxElements} elements`, i)
     const canonicalEnd = this.canonicalAttributes(el, nameEnd)
     const j = canonicalEnd !== -1 ? canonicalEnd : this.attributes(el, nameEnd)
@@ -538,7 +558,7 @@ class XmlParser {
    * attributesSlowly() takes over from the start of that attribute and says what is wrong (or
    * reads what is right but unusual, such as non-ASCII whitespace).
    */
-  private attributes(el: XmlElement, j: number): number {
+  private attributes(el: Element, j: number): number {
     const { text } = this
     // One bit per name hash (length, first and last character) of the attributes read so far: a
     // name whose bit is clear cannot be a duplicate, so the list is searched only on a hash match.
@@ -557,10 +577,10 @@ class XmlParser {
       const bit =
         1 <<
         (((nameEnd - nameStart) * 7 + text.charCodeAt(nameStart) * 3 + text.charCodeAt(nameEnd - 1)) & 31)
-      if ((seen & bit) !== 0 && el.attrs.hasNameAt(nameStart, nameEnd)) break
+      if ((seen & bit) !== 0 && el.hasNameAt(nameStart, nameEnd)) break
       seen |= bit
       const amp = this.ampAtOrAfter(start)
-      el.attrs.add(
+      el.add(
         this.arena,
         nameStart,
         nameEnd,
@@ -588,7 +608,7 @@ class XmlParser {
    * checked every character. Returns the offset after the tag, or -1 (nothing kept) when the tag is
    * spelled otherwise or has a duplicate name, for the code after it to read or refuse.
    */
-  private canonicalAttributes(el: XmlElement, j: number): number {
+  private canonicalAttributes(el: Element, j: number): number {
     const { text, arena } = this
     CANONICAL_ATTRIBUTES.lastIndex = j
     if (!CANONICAL_ATTRIBUTES.test(text)) return -1
@@ -597,7 +617,6 @@ class XmlParser {
     const close = selfClosing ? after - 2 : after - 1
     // An attribute takes at least 5 characters (` a=""`), and 4 offsets.
     const spans = arena.room(Math.ceil((close - j) / 5) * 4)
-    const attrs = el.attrs
     const from = arena.used
     let at = from
     // Name hash bits, as in attributes(): the list is searched only when a bit is already set.
@@ -608,9 +627,9 @@ class XmlParser {
       const valueEnd = text.indexOf('"', eq + 2)
       const bit = 1 << (((eq - pos - 1) * 7 + text.charCodeAt(pos + 1) * 3 + text.charCodeAt(eq - 1)) & 31)
       if ((seen & bit) !== 0) {
-        attrs.endAt(spans, at)
-        if (attrs.hasNameAt(pos + 1, eq)) {
-          attrs.endAt(spans, from)
+        el.endAt(spans, at)
+        if (el.hasNameAt(pos + 1, eq)) {
+          el.endAt(spans, from)
           return -1
         }
       }
@@ -622,14 +641,14 @@ class XmlParser {
       at += 4
       pos = valueEnd + 1
     }
-    attrs.endAt(spans, at)
+    el.endAt(spans, at)
     arena.used = at
     this.selfClosing = selfClosing
     return after
   }
 
   /** attributes(), a character at a time, with a located message for every way a tag can be wrong. */
-  private attributesSlowly(el: XmlElement, j: number): number {
+  private attributesSlowly(el: Element, j: number): number {
     const { text, n } = this
     const unclosed = `unexpected end of input: tag <${el.name}> is not closed`
     for (;;) {
@@ -665,8 +684,8 @@ class XmlParser {
       const raw = text.slice(j + 1, end)
       const bad = raw.indexOf('<')
       if (bad !== -1) this.fail(`'<' inside the value of attribute ${attrName}`, j + 1 + bad)
-      if (el.attrs.has(attrName)) this.fail(`duplicate attribute ${attrName}`, j)
-      el.attrs.add(
+      if (el.has(attrName)) this.fail(`duplicate attribute ${attrName}`, j)
+      el.add(
         this.arena,
         nameStart,
         nameEnd,
