@@ -99,27 +99,31 @@ const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
  * asked for, which is on an error or a warning.
  */
 class Element implements XmlElement, XmlAttrs {
-  readonly attrs: XmlAttrs
-  children: XmlElement[]
-  text: string
-  /** End of its offsets in `spans`. */
-  private to: number
+  // Every field is `declare`d and set in the constructor: a class field (or a parameter property)
+  // is also defined by V8 on each new object, one more pass over them per element.
+  declare readonly name: string
+  declare readonly attrs: XmlAttrs
+  declare children: XmlElement[]
+  declare text: string
+  /** Where its '<' is in `doc`. */
+  declare private readonly offset: number
+  declare private readonly places: Places
+  declare private readonly doc: string
+  /** `spans[from, to)`: name start, name end, value start, value end of each attribute, in order. */
+  declare private spans: Int32Array
+  declare private readonly from: number
+  declare private to: number
   /** The values that had entity references, decoded at parse time (by span index). */
-  private decoded: Map<number, string> | null
+  declare private decoded: Map<number, string> | null
 
-  /**
-   * `spans[from, to)`: name start, name end, value start, value end of each attribute, in
-   * document order (none yet: the parser adds them). `offset`: where its '<' is in `doc`.
-   */
-  constructor(
-    readonly name: string,
-    private readonly offset: number,
-    private readonly places: Places,
-    private readonly doc: string,
-    private spans: Int32Array,
-    private readonly from: number,
-  ) {
-    // Set here rather than by field initializers, which V8 runs as a call of its own per object.
+  /** An element without attributes yet (the parser adds them after `from` in `spans`). */
+  constructor(name: string, offset: number, places: Places, doc: string, spans: Int32Array, from: number) {
+    this.name = name
+    this.offset = offset
+    this.places = places
+    this.doc = doc
+    this.spans = spans
+    this.from = from
     this.to = from
     this.decoded = null
     this.attrs = this
