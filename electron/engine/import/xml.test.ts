@@ -86,6 +86,17 @@ describe('parseXml', () => {
     }
   })
 
+  it('an end tag is read the same whether or not it is the exact close of the open element', () => {
+    // `</b>` closing <b> is taken in place; `</b >`, a longer or a shorter name go the general way.
+    expect(parseXml('<a><b></b ><c/></a >').root.children.map((c) => c.name)).toEqual(['b', 'c'])
+    const longer = located('<a>\n<b></bc></a>')
+    expect(longer.message).toBe('XML: mismatched closing tag </bc>: <b> opened at 2:1 is still open')
+    expect({ line: longer.line, column: longer.column }).toEqual({ line: 2, column: 4 })
+    expect(located('<ab></a>').message).toBe(
+      'XML: mismatched closing tag </a>: <ab> opened at 1:1 is still open',
+    )
+  })
+
   it('bounds depth and element count', () => {
     expect(located('<a>'.repeat(300) + '</a>'.repeat(300)).message).toMatch(/deeper than 256/)
     expect(() => parseXml('<r>' + '<x/>'.repeat(11) + '</r>', { maxElements: 10 })).toThrow(
