@@ -164,7 +164,7 @@ function assignSlots(
 ): void {
   // Bit masks (slots 0-31, functions 0-7, both checked by the shape): the functions taken in each
   // slot, and the slots some child names explicitly (plus 00 when it is the host bridge's own).
-  const taken: number[] = []
+  const taken = SLOT_FNS.fill(0)
   let explicitSlots = reserved00 ? 1 : 0
   if (reserved00) taken[0] = 1
   for (let kI = 0; kI < kids.length; kI++) {
@@ -180,7 +180,7 @@ function assignSlots(
     if (slot !== undefined && fn !== undefined) {
       k.slot = slot
       k.fn = fn
-      taken[slot] = (taken[slot] ?? 0) | (1 << fn)
+      taken[slot] = taken[slot]! | (1 << fn)
     }
   }
   for (let kI = 0; kI < kids.length; kI++) {
@@ -202,7 +202,7 @@ function assignSlots(
       k.slot = -1
       continue
     }
-    const f = fn ?? nextFreeFn(taken[s] ?? 0)
+    const f = fn ?? nextFreeFn(taken[s]!)
     if (f < 0) {
       issues.push(
         issue(
@@ -216,12 +216,20 @@ function assignSlots(
     k.slot = s
     k.fn = f
     if (slot === undefined) lastAutoSlot = s
-    taken[s] = (taken[s] ?? 0) | (1 << f)
+    taken[s] = taken[s]! | (1 << f)
   }
 }
 
+/**
+ * Per device number (0-31, as the shape check bounds slots), the mask of functions taken: scratch
+ * for assignSlots() and checkDevfns(), cleared at the start of each (neither calls the other or
+ * itself), so a bus costs no array of its own.
+ */
+const SLOT_FNS = new Int32Array(32)
+const SEEN_FNS = new Int32Array(32)
+
 /** The lowest device number neither named explicitly nor taken, or -1 when all 32 are. */
-function nextFreeSlot(explicitSlots: number, taken: readonly number[]): number {
+function nextFreeSlot(explicitSlots: number, taken: Int32Array): number {
   for (let s = 0; s < 32; s++) if (((explicitSlots >>> s) & 1) === 0 && !taken[s]) return s
   return -1
 }
@@ -270,6 +278,12 @@ function byRootBus(a: ResolvedNode, b: ResolvedNode): number {
   return x.domain - y.domain || x.rootBus - y.rootBus
 }
 
+/**
+ * The children of a node that has none: one shared, frozen list (most nodes are endpoints), replaced
+ * by the node's own list when checkNode() links its first child.
+ */
+const NO_CHILDREN = Object.freeze([]) as unknown as ResolvedNode[]
+
 /** The nodes by id, and in spec order in `list`; a repeated id is an issue and the later node is left out. */
 function indexNodes(
   spec: MachineSpec,
@@ -290,7 +304,7 @@ function indexNodes(
       )
       continue
     }
-    const r: ResolvedNode = { spec: n, index, slot: -1, fn: -1, children: [] }
+    const r: ResolvedNode = { spec: n, index, slot: -1, fn: -1, children: NO_CHILDREN }
     nodes.set(n.id, r)
     list.push(r)
   }
@@ -337,7 +351,8 @@ function checkNode(r: ResolvedNode, nodes: Map<string, ResolvedNode>, issues: In
           ),
         )
       } else {
-        p.children.push(r)
+        if (p.children === NO_CHILDREN) p.children = [r]
+        else p.children.push(r)
       }
     }
   }
@@ -530,11 +545,11 @@ function byDevfn(a: ResolvedNode, b: ResolvedNode): number {
 /** One child per devfn; below a PCIe port (one link) only device 0. */
 function checkDevfns(p: TopoNodeSpec, kids: readonly ResolvedNode[], issues: InputIssue[]): void {
   const port = PCIE_PORT_KINDS.has(p.kind)
-  const taken: number[] = [] // slot -> mask of functions seen
+  const taken = SEEN_FNS.fill(0) // slot -> mask of functions seen
   for (let i = 0; i < kids.length; i++) {
     const k = kids[i]!
     if (k.slot < 0) continue
-    const fns = taken[k.slot] ?? 0
+    const fns = taken[k.slot]!
     if (fns & (1 << k.fn)) {
       // The child that took this devfn first.
       const prev = kids.find((x) => x.slot === k.slot && x.fn === k.fn)!
