@@ -57,7 +57,8 @@ const MAX_TEXT = 1000
 
 /**
  * The children of every element without any: one frozen list, replaced by the element's own list
- * when its first child comes (most elements of an hwloc file, its <info>s and leaves, have none).
+ * at its end tag when it had children (most elements of an hwloc file, its <info>s and leaves, have
+ * none).
  */
 const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[]
 
@@ -86,6 +87,22 @@ const SPACE_TO_TAG = /[\t\n\v\f\r ]*</y
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
 
 /**
+ * What every element of one document shares, kept once per parse instead of once per element: the
+ * text, its line index, the attribute offsets and the values that had entity references.
+ */
+class XmlSource {
+  /** Line and column of an offset (asked only on an error or a warning). */
+  readonly places: Places
+  readonly arena: SpanArena
+  /** The attribute values that had entity references, decoded at parse time (by span index). */
+  decoded: Map<number, string> | null = null
+  constructor(readonly text: string) {
+    this.places = new Places(text)
+    this.arena = new SpanArena(text.length)
+  }
+}
+
+/**
  * One element as the parser makes it: one object holding its name, children, text and attributes
  * (`attrs` is the element itself).
  *
@@ -96,47 +113,43 @@ const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y
  * of two strings and a map entry.
  *
  * Its place is kept as an offset too, turned into line:column (by the document's Places) only when
- * asked for, which is on an error or a warning.
+ * asked for, which is on an error or a warning. What the whole document shares is one XmlSource,
+ * so an element is seven fields (a file of a few thousand elements allocates them in every parse).
  */
 class Element implements XmlElement, XmlAttrs {
   // Every field is `declare`d and set in the constructor: a class field (or a parameter property)
   // is also defined by V8 on each new object, one more pass over them per element.
   declare readonly name: string
-  declare readonly attrs: XmlAttrs
   declare children: XmlElement[]
   declare text: string
-  /** Where its '<' is in `doc`. */
+  /** Where its '<' is in the document. */
   declare private readonly offset: number
-  declare private readonly places: Places
-  declare private readonly doc: string
-  /** `spans[from, to)`: name start, name end, value start, value end of each attribute, in order. */
-  declare private spans: Int32Array
+  declare private readonly src: XmlSource
+  /** `src.arena.spans[from, to)`: name start, name end, value start, value end of each attribute. */
   declare private readonly from: number
   declare private to: number
-  /** The values that had entity references, decoded at parse time (by span index). */
-  declare private decoded: Map<number, string> | null
 
-  /** An element without attributes yet (the parser adds them after `from` in `spans`). */
-  constructor(name: string, offset: number, places: Places, doc: string, spans: Int32Array, from: number) {
+  /** An element without attributes yet (the parser adds them after `from` in the arena). */
+  constructor(name: string, offset: number, src: XmlSource, from: number) {
     this.name = name
     this.offset = offset
-    this.places = places
-    this.doc = doc
-    this.spans = spans
+    this.src = src
     this.from = from
     this.to = from
-    this.decoded = null
-    this.attrs = this
     this.children = NO_CHILDREN
     this.text = ''
   }
 
+  get attrs(): XmlAttrs {
+    return this
+  }
+
   get line(): number {
-    return this.places.at(this.offset).line
+    return this.src.places.at(this.offset).line
   }
 
   get column(): number {
-    return this.places.at(this.offset).column
+    return this.src.places.at(this.offset).column
   }
 
   get size(): number {
@@ -145,7 +158,9 @@ class Element implements XmlElement, XmlAttrs {
 
   /** Span index of the attribute `name`, or -1. */
   private find(name: string): number {
-    const { spans, doc: text } = this
+    const { text } = this.src
+    // The arena's current array: when it grew, it got every offset of the old one.
+    const spans = this.src.arena.spans
     for (let k = this.from; k < this.to; k += 4) {
       const start = spans[k]!
       if (spans[k + 1]! - start === name.length && text.startsWith(name, start)) return k
@@ -159,7 +174,8 @@ class Element implements XmlElement, XmlAttrs {
 
   /** has() for the name at text[start, end) (the parser's duplicate check, without a copy). */
   hasNameAt(start: number, end: number): boolean {
-    const { spans, doc: text } = this
+    const { text } = this.src
+    const spans = this.src.arena.spans
     const len = end - start
     for (let k = this.from; k < this.to; k += 4) {
       const s = spans[k]!
@@ -174,20 +190,23 @@ class Element implements XmlElement, XmlAttrs {
   get(name: string): string | undefined {
     const k = this.find(name)
     if (k === -1) return undefined
-    const d = this.decoded?.get(k)
-    return d !== undefined ? d : this.doc.slice(this.spans[k + 2]!, this.spans[k + 3]!)
+    const d = this.src.decoded?.get(k)
+    const spans = this.src.arena.spans
+    return d !== undefined ? d : this.src.text.slice(spans[k + 2]!, spans[k + 3]!)
   }
 
   /** Which of `values` attribute `name` has, compared in place. */
   which(name: string, values: readonly string[]): number {
     const k = this.find(name)
     if (k === -1) return -1
-    const d = this.decoded?.get(k)
+    const d = this.src.decoded?.get(k)
     if (d !== undefined) return values.indexOf(d)
-    const start = this.spans[k + 2]!
-    const length = this.spans[k + 3]! - start
+    const { text } = this.src
+    const spans = this.src.arena.spans
+    const start = spans[k + 2]!
+    const length = spans[k + 3]! - start
     for (let v = 0; v < values.length; v++)
-      if (values[v]!.length === length && this.doc.startsWith(values[v]!, start)) return v
+      if (values[v]!.length === length && text.startsWith(values[v]!, start)) return v
     return -1
   }
 
@@ -195,18 +214,18 @@ class Element implements XmlElement, XmlAttrs {
   is(name: string, value: string): boolean {
     const k = this.find(name)
     if (k === -1) return false
-    const d = this.decoded?.get(k)
+    const d = this.src.decoded?.get(k)
     if (d !== undefined) return d === value
-    const start = this.spans[k + 2]!
-    return this.spans[k + 3]! - start === value.length && this.doc.startsWith(value, start)
+    const spans = this.src.arena.spans
+    const start = spans[k + 2]!
+    return spans[k + 3]! - start === value.length && this.src.text.startsWith(value, start)
   }
 
   /**
-   * The parser's: the element's attributes now end at `to` in `spans` (canonicalAttributes() writes
-   * the offsets into the arena itself).
+   * The parser's: the element's attributes now end at `to` in the arena (canonicalAttributes()
+   * writes the offsets into the arena itself).
    */
-  endAt(spans: Int32Array, to: number): void {
-    this.spans = spans
+  endAt(to: number): void {
     this.to = to
   }
 
@@ -214,24 +233,16 @@ class Element implements XmlElement, XmlAttrs {
    * The parser's: one attribute (not a duplicate), with its decoded value when it had entities.
    * The element's spans must be the last ones of the arena (attributes are read in one go).
    */
-  add(
-    arena: SpanArena,
-    nameStart: number,
-    nameEnd: number,
-    valueStart: number,
-    valueEnd: number,
-    decoded?: string,
-  ): void {
-    if (decoded !== undefined) (this.decoded ??= new Map()).set(this.to, decoded)
-    this.spans = arena.push(this.to, nameStart, nameEnd, valueStart, valueEnd)
+  add(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, decoded?: string): void {
+    if (decoded !== undefined) (this.src.decoded ??= new Map()).set(this.to, decoded)
+    this.src.arena.push(this.to, nameStart, nameEnd, valueStart, valueEnd)
     this.to += 4
   }
 }
 
 /**
- * The attribute offsets of a whole document in one growing Int32Array. When it grows, the elements
- * done so far keep the old array (their offsets are in it unchanged); the element being read moves
- * to the new one.
+ * The attribute offsets of a whole document in one growing Int32Array. When it grows, the new
+ * array starts with a copy of the old one, so every element reads its offsets from the current one.
  */
 export class SpanArena {
   spans: Int32Array
@@ -242,8 +253,8 @@ export class SpanArena {
     this.spans = new Int32Array(Math.min(1 << 20, 64 + (textLength >> 2)))
   }
 
-  /** Appends four offsets at `at`, which must be `used`; returns the array holding them. */
-  push(at: number, a: number, b: number, c: number, d: number): Int32Array {
+  /** Appends four offsets at `at`, which must be `used`. */
+  push(at: number, a: number, b: number, c: number, d: number): void {
     if (at + 4 > this.spans.length) {
       const bigger = new Int32Array(this.spans.length * 2)
       bigger.set(this.spans)
@@ -255,7 +266,6 @@ export class SpanArena {
     s[at + 2] = c
     s[at + 3] = d
     this.used = at + 4
-    return s
   }
 
   /** The array, with room for `count` more offsets after `used`. */
@@ -342,15 +352,25 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
 class XmlParser {
   private readonly maxDepth: number
   private readonly maxElements: number
-  /** Line and column of an offset, for errors and for the elements (asked only then). */
-  private readonly places: Places
+  /** The text, its line index and the attribute arena, shared with every element. */
+  private readonly src: XmlSource
   private readonly n: number
   private i: number
   private readonly stack: Element[] = []
+  /**
+   * The children read so far of every open element, innermost element's last: `pending[from,
+   * pendingCount)` where `from` is the open element's entry in `childrenFrom`. At its end tag they
+   * become its `children` in one array of the exact length (a list grown a child at a time
+   * reallocates and leaves spare room in every parent).
+   */
+  private readonly pending: Element[] = []
+  private pendingCount = 0
+  private readonly childrenFrom: number[] = []
+  /** The element names met so far (a file uses a handful): a repeated name is this string, not a copy. */
+  private readonly names: string[] = []
   private root: Element | null = null
   private comments = 0
   private elements = 0
-  private readonly arena: SpanArena
   /** See ampAtOrAfter() (-2: not searched yet). */
   private nextAmp = -2
   /** Whether the start tag attributes() just read ended with '/>'. */
@@ -364,8 +384,7 @@ class XmlParser {
     this.maxElements = options.maxElements ?? XML_MAX_ELEMENTS
     this.n = text.length
     this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-    this.places = new Places(text)
-    this.arena = new SpanArena(text.length)
+    this.src = new XmlSource(text)
   }
 
   /**
@@ -378,7 +397,7 @@ class XmlParser {
   }
 
   private fail(message: string, offset: number): never {
-    throw new ImportFailure(`XML: ${message}`, this.places.at(offset))
+    throw new ImportFailure(`XML: ${message}`, this.src.places.at(offset))
   }
 
   /** The 5 predefined entities and numeric character references; anything else fails. */
@@ -507,7 +526,7 @@ class XmlParser {
     if (open !== undefined) {
       const after = i + 2 + open.name.length
       if (text.charCodeAt(after) === 0x3e /* > */ && text.startsWith(open.name, i + 2)) {
-        stack.pop()
+        this.close()
         this.i = after + 1
         return
       }
@@ -519,7 +538,7 @@ class XmlParser {
     while (j < n && isSpace(text, j)) j++
     if (text.charCodeAt(j) !== 0x3e /* > */)
       this.fail(`expected '>' to end </${text.slice(i + 2, nameEnd)}`, j)
-    const top = this.stack.pop()
+    const top = this.stack[this.stack.length - 1]
     if (!top) this.fail(`closing tag </${text.slice(i + 2, nameEnd)}> without an open element`, i)
     // The open element's name, compared in place (no copy of the closing name).
     if (top!.name.length !== nameEnd - i - 2 || !text.startsWith(top!.name, i + 2))
@@ -527,7 +546,32 @@ class XmlParser {
         `mismatched closing tag </${text.slice(i + 2, nameEnd)}>: <${top!.name}> opened at ${top!.line}:${top!.column} is still open`,
         i,
       )
+    this.close()
     this.i = j + 1
+  }
+
+  /** The end of the innermost open element: its children are the ones pending since its start. */
+  private close(): void {
+    const el = this.stack.pop()!
+    const from = this.childrenFrom.pop()!
+    if (this.pendingCount > from) {
+      el.children = this.pending.slice(from, this.pendingCount)
+      this.pendingCount = from
+    }
+  }
+
+  /** The element name at text[start, end): the string kept for it when the name was met before. */
+  private nameAt(start: number, end: number): string {
+    const { names, text } = this
+    const length = end - start
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!
+      if (name.length === length && text.startsWith(name, start)) return name
+    }
+    const name = text.slice(start, end)
+    // Bounded: a file with many names (none of the importers' formats) just gets copies.
+    if (names.length < 32) names.push(name)
+    return name
   }
 
   private startTag(): void {
@@ -535,22 +579,20 @@ class XmlParser {
     NAME.lastIndex = i + 1
     if (!NAME.test(text)) this.fail(`'<' must start a tag`, i)
     const nameEnd = NAME.lastIndex
-    const { arena } = this
     // Its attributes start after the last ones in the arena.
-    const el = new Element(text.slice(i + 1, nameEnd), i, this.places, text, arena.spans, arena.used)
+    const el = new Element(this.nameAt(i + 1, nameEnd), i, this.src, this.src.arena.used)
     if (++this.elements > this.maxElements) this.fail(`more than ${this.maxElements} elements`, i)
     const canonicalEnd = this.canonicalAttributes(el, nameEnd)
     const j = canonicalEnd !== -1 ? canonicalEnd : this.attributes(el, nameEnd)
     const parent = this.stack[this.stack.length - 1]
-    if (parent) {
-      if (parent.children === NO_CHILDREN) parent.children = [el]
-      else parent.children.push(el)
-    } else if (this.root) this.fail(`a second root element <${el.name}>`, i)
+    if (parent) this.pending[this.pendingCount++] = el
+    else if (this.root) this.fail(`a second root element <${el.name}>`, i)
     else this.root = el
     if (!this.selfClosing) {
       if (this.stack.length >= this.maxDepth)
         this.fail(`elements nested deeper than ${this.maxDepth} levels`, i)
       this.stack.push(el)
+      this.childrenFrom.push(this.pendingCount)
     }
     this.i = j
   }
@@ -585,7 +627,6 @@ class XmlParser {
       seen |= bit
       const amp = this.ampAtOrAfter(start)
       el.add(
-        this.arena,
         nameStart,
         nameEnd,
         start,
@@ -613,7 +654,8 @@ class XmlParser {
    * spelled otherwise or has a duplicate name, for the code after it to read or refuse.
    */
   private canonicalAttributes(el: Element, j: number): number {
-    const { text, arena } = this
+    const { text } = this
+    const { arena } = this.src
     CANONICAL_ATTRIBUTES.lastIndex = j
     if (!CANONICAL_ATTRIBUTES.test(text)) return -1
     const after = CANONICAL_ATTRIBUTES.lastIndex
@@ -631,9 +673,9 @@ class XmlParser {
       const valueEnd = text.indexOf('"', eq + 2)
       const bit = 1 << (((eq - pos - 1) * 7 + text.charCodeAt(pos + 1) * 3 + text.charCodeAt(eq - 1)) & 31)
       if ((seen & bit) !== 0) {
-        el.endAt(spans, at)
+        el.endAt(at)
         if (el.hasNameAt(pos + 1, eq)) {
-          el.endAt(spans, from)
+          el.endAt(from)
           return -1
         }
       }
@@ -645,7 +687,7 @@ class XmlParser {
       at += 4
       pos = valueEnd + 1
     }
-    el.endAt(spans, at)
+    el.endAt(at)
     arena.used = at
     this.selfClosing = selfClosing
     return after
@@ -689,14 +731,7 @@ class XmlParser {
       const bad = raw.indexOf('<')
       if (bad !== -1) this.fail(`'<' inside the value of attribute ${attrName}`, j + 1 + bad)
       if (el.has(attrName)) this.fail(`duplicate attribute ${attrName}`, j)
-      el.add(
-        this.arena,
-        nameStart,
-        nameEnd,
-        j + 1,
-        end,
-        raw.indexOf('&') === -1 ? undefined : this.decode(raw, j + 1),
-      )
+      el.add(nameStart, nameEnd, j + 1, end, raw.indexOf('&') === -1 ? undefined : this.decode(raw, j + 1))
       j = end + 1
     }
   }
