@@ -75,6 +75,20 @@ export interface Bdf {
   fn: number
 }
 
+/**
+ * The number written by the hex digits text[from, from + length), which the caller has checked are
+ * hex digits (a regex on the whole field): parseInt(text.slice(…), 16) without the slice.
+ */
+export function hexAt(text: string, from: number, length: number): number {
+  let v = 0
+  for (let j = from; j < from + length; j++) {
+    const c = text.charCodeAt(j)
+    // '0'-'9' are 0x30-0x39; 'A'-'F' and 'a'-'f' are 0x41-0x46 and 0x61-0x66 (c | 0x20 lower-cases).
+    v = v * 16 + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57)
+  }
+  return v
+}
+
 /** 'dddd:bb:dd.f' exactly: 4-, 2- and 2-digit hex, function 0-7. */
 const BDF_CANONICAL = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/
 
@@ -83,10 +97,10 @@ export function parseBdf(text: string): Bdf | null {
   // The canonical 'dddd:bb:dd.f' (every hwloc and sysfs BDF): one native match checks every
   // character, then the numbers are read at their fixed offsets, without a match array.
   if (BDF_CANONICAL.test(text)) {
-    const dev = parseInt(text.slice(8, 10), 16)
+    const dev = hexAt(text, 8, 2)
     if (dev <= 0x1f) {
-      const domain = parseInt(text.slice(0, 4), 16)
-      return { domain, bus: parseInt(text.slice(5, 7), 16), dev, fn: text.charCodeAt(11) - 0x30 }
+      const domain = hexAt(text, 0, 4)
+      return { domain, bus: hexAt(text, 5, 2), dev, fn: text.charCodeAt(11) - 0x30 }
     }
   }
   const m = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim())
@@ -231,14 +245,17 @@ function queueP2pDefault(type: EndpointType): boolean | undefined {
  * PCIe-to-PCI bridge in front of a BMC VGA). Bridges with a known type are left alone but still
  * steer their children's classification.
  */
-export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<string>): void {
-  const byId = new Map<string, TopoNodeSpec>()
+export function classifyBridgesByPosition(
+  nodes: TopoNodeSpec[],
+  unknown: Set<string>,
+  /** The nodes by id, when the importer already keeps that map (else made here). */
+  byId: ReadonlyMap<string, TopoNodeSpec> = nodesById(nodes),
+): void {
   const children = new Map<string, TopoNodeSpec[]>()
   // Iterative top-down walk (no recursion: hostile inputs can be deep), from the roots.
   const stack: TopoNodeSpec[] = []
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!
-    byId.set(n.id, n)
     if (n.parent === null) stack.push(n)
     if (n.parent !== null) {
       const list = children.get(n.parent)
@@ -273,6 +290,13 @@ export function classifyBridgesByPosition(nodes: TopoNodeSpec[], unknown: Set<st
 }
 
 const NO_KIDS: readonly TopoNodeSpec[] = []
+
+/** The nodes by id (the last one of an id that appears twice). */
+function nodesById(nodes: readonly TopoNodeSpec[]): Map<string, TopoNodeSpec> {
+  const byId = new Map<string, TopoNodeSpec>()
+  for (let i = 0; i < nodes.length; i++) byId.set(nodes[i]!.id, nodes[i]!)
+  return byId
+}
 
 /** What sits below a bridge, in one pass over its children: all at device 0, any bridge, any endpoint. */
 function childrenBelow(kids: readonly TopoNodeSpec[]): {
@@ -500,9 +524,6 @@ export function endpointNode(args: {
   driver?: string | undefined
   osDevices?: string[] | undefined
 }): TopoNodeSpec {
-  const endpoint: EndpointSpec = { type: args.type, bars: args.bars }
-  const queueP2p = queueP2pDefault(args.type)
-  if (queueP2p !== undefined) endpoint.queueP2p = queueP2p
   const { id, parent, label, slot, fn, vendor, device, classCode } = args
   let n: TopoNodeSpec
   if (
@@ -513,21 +534,11 @@ export function endpointNode(args: {
     device !== undefined &&
     classCode !== undefined
   ) {
-    // The usual case, every field known: one literal (the keys in the order below) instead of an
-    // object grown a property at a time.
-    n = {
-      id,
-      kind: 'endpoint',
-      parent,
-      label: clampLabel(label),
-      slot,
-      fn,
-      vendor,
-      device,
-      classCode,
-      endpoint,
-    }
+    n = knownEndpointNode(id, parent, label, slot, fn, vendor, device, classCode, args.type, args.bars)
   } else {
+    const endpoint: EndpointSpec = { type: args.type, bars: args.bars }
+    const queueP2p = queueP2pDefault(args.type)
+    if (queueP2p !== undefined) endpoint.queueP2p = queueP2p
     n = { id, kind: 'endpoint', parent }
     if (label) n.label = clampLabel(label)
     if (slot !== undefined) n.slot = slot
@@ -537,6 +548,7 @@ export function endpointNode(args: {
     if (classCode !== undefined) n.classCode = classCode
     n.endpoint = endpoint
   }
+  const endpoint = n.endpoint!
   if (args.driver) {
     const d = safeDriver(args.driver)
     if (d) endpoint.driver = d
@@ -544,6 +556,40 @@ export function endpointNode(args: {
   const os = args.osDevices ? safeOsDevices(args.osDevices) : undefined
   if (os) endpoint.osDevices = os
   return n
+}
+
+/**
+ * endpointNode() of a function whose every field is known (label, slot, function, ids, class), its
+ * arguments in order: one literal (the keys in the order below) instead of an object grown a
+ * property at a time, and no arguments object made per call (an hwloc file has hundreds).
+ */
+export function knownEndpointNode(
+  id: string,
+  parent: string,
+  label: string,
+  slot: number,
+  fn: number,
+  vendor: number,
+  device: number,
+  classCode: number,
+  type: EndpointType,
+  bars: BarSpec[],
+): TopoNodeSpec {
+  const endpoint: EndpointSpec = { type, bars }
+  const queueP2p = queueP2pDefault(type)
+  if (queueP2p !== undefined) endpoint.queueP2p = queueP2p
+  return {
+    id,
+    kind: 'endpoint',
+    parent,
+    label: clampLabel(label),
+    slot,
+    fn,
+    vendor,
+    device,
+    classCode,
+    endpoint,
+  }
 }
 
 /** Counts node kinds for reports. */

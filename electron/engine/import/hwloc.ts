@@ -18,13 +18,19 @@
  * port types are assumed and listed in the report; NVLink/XGMI matrices (distances2hetero) are not
  * imported; Misc, MemoryModule and other non-PCI objects are ignored.
  */
-import type { CpuSpec, ImportReport, TopoNodeSpec } from '../../../shared/model/topology'
+import type {
+  BarSpec,
+  CpuSpec,
+  EndpointType,
+  ImportReport,
+  TopoNodeSpec,
+} from '../../../shared/model/topology'
 import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
 import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KINDS_TEXT } from './common'
 import { bdfText, hostBridgeId, parseBdf, pciIdOf, type Bdf } from './common'
 import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
-import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass } from './common'
-import { bitmapToCpuList } from './common'
+import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass, knownEndpointNode } from './common'
+import { bitmapToCpuList, hexAt } from './common'
 import { vendorOfCpuid } from '../p2pdma/cpu'
 import { parseXmlRooted, type XmlElement } from './xml'
 import { idsName } from '../pciids/names'
@@ -59,11 +65,11 @@ function pciTypeCanonical(
   text: string,
 ): { cls: number; vendor: number; device: number; progIf?: number } | null {
   if (!PCI_TYPE_CANONICAL.test(text)) return null
-  const cls = parseInt(text.slice(0, 4), 16)
-  const vendor = parseInt(text.slice(6, 10), 16)
-  const device = parseInt(text.slice(11, 15), 16)
+  const cls = hexAt(text, 0, 4)
+  const vendor = hexAt(text, 6, 4)
+  const device = hexAt(text, 11, 4)
   if (text.length === 31) return { cls, vendor, device }
-  return { cls, vendor, device, progIf: parseInt(text.slice(32, 34), 16) }
+  return { cls, vendor, device, progIf: hexAt(text, 32, 2) }
 }
 
 /** 'cccc [vvvv:dddd] [ssss:ssss] rr', optionally ' pp', exactly (single spaces, 4- and 2-digit hex). */
@@ -123,6 +129,9 @@ interface Frame extends ChildContext {
   el: XmlElement
 }
 
+/** bridge_pci="dddd:[ss-ee]": domain, secondary (or root) bus and subordinate bus, in hex. */
+const BUS_RANGE = /^[0-9a-fA-F]{4}:\[[0-9a-fA-F]{2}-[0-9a-fA-F]{2}\]$/
+
 /**
  * The object types object() tells apart (Socket: hwloc 1.x's Package), and their indexes there,
  * which XmlAttrs.which() returns.
@@ -155,8 +164,43 @@ class HwlocImport {
   readonly nodeById = new Map<string, TopoNodeSpec>()
   cpu: CpuSpec | null = null
   machineName = ''
+  /**
+   * assumedBars() of each endpoint type, made once per import: the functions of a type share one
+   * list, as specs are values never changed in place once made (shared/model/lab-check.ts).
+   */
+  private readonly barsByType: Partial<Record<EndpointType, BarSpec[]>> = {}
+  /**
+   * The last bitmap read for a host bridge's locality and what it gave: the host bridges below one
+   * Package or NUMA node all read the same cpuset and nodeset text.
+   */
+  private lastCpuset: string | null = null
+  private lastCpuList: string | null = null
+  private lastNodeset: string | null = null
+  private lastNodesetFirst: ReturnType<typeof bitmapFirst> = null
 
   constructor(readonly report: ImportReport) {}
+
+  private assumedBars(type: EndpointType): BarSpec[] {
+    return (this.barsByType[type] ??= assumedBars(type))
+  }
+
+  /** bitmapToCpuList(text), remembered for the next host bridge. */
+  private cpuList(text: string): string | null {
+    if (text !== this.lastCpuset) {
+      this.lastCpuList = bitmapToCpuList(text)
+      this.lastCpuset = text
+    }
+    return this.lastCpuList
+  }
+
+  /** bitmapFirst(text), remembered for the next host bridge. */
+  private nodesetFirst(text: string): ReturnType<typeof bitmapFirst> {
+    if (text !== this.lastNodeset) {
+      this.lastNodesetFirst = bitmapFirst(text)
+      this.lastNodeset = text
+    }
+    return this.lastNodesetFirst
+  }
 
   private add(n: TopoNodeSpec): void {
     this.nodes.push(n)
@@ -173,7 +217,7 @@ class HwlocImport {
   private numaOf(f: Frame, label: string): number {
     const ns = f.cpuSide?.el.attrs.get('nodeset')
     if (ns !== undefined) {
-      const b = bitmapFirst(ns)
+      const b = this.nodesetFirst(ns)
       if (b) {
         if (b.count > 1)
           warn(this.report, `${label} is local to several NUMA nodes (nodeset ${ns}); using node ${b.first}`)
@@ -247,8 +291,13 @@ class HwlocImport {
     else this.counts.skippedObjects++
   }
 
-  private busRange(el: XmlElement): RegExpExecArray | null {
-    return /^([0-9a-fA-F]{4}):\[([0-9a-fA-F]{2})-([0-9a-fA-F]{2})\]$/.exec(el.attrs.get('bridge_pci') ?? '')
+  /**
+   * A bridge's bridge_pci="dddd:[ss-ee]" when it is spelled so (its numbers then read in place with
+   * hexAt() at offsets 0 and 6), else null.
+   */
+  private busRange(el: XmlElement): string | null {
+    const text = el.attrs.get('bridge_pci') ?? ''
+    return BUS_RANGE.test(text) ? text : null
   }
 
   /** bridge_type="0-…": a host bridge, its root bus from bridge_pci="dddd:[ss-ee]". */
@@ -261,12 +310,12 @@ class HwlocImport {
         line: el.line,
         column: el.column,
       })
-    const domain = parseInt(range[1]!, 16)
-    const rootBus = parseInt(range[2]!, 16)
+    const domain = hexAt(range, 0, 4)
+    const rootBus = hexAt(range, 6, 2)
     const id = this.uniqueId(hostBridgeId(domain, rootBus))
     const numaNode = this.numaOf(f, `host bridge ${bdfText(domain, rootBus, 0, 0).slice(0, 7)}`)
     // hwloc's I/O locality: the cpuset of the first non-I/O ancestor
-    const cpus = bitmapToCpuList(f.cpuSide?.el.attrs.get('cpuset') ?? '')
+    const cpus = this.cpuList(f.cpuSide?.el.attrs.get('cpuset') ?? '')
     this.add({
       id,
       kind: 'host_bridge',
@@ -327,7 +376,7 @@ class HwlocImport {
     checkBus(this.report, bdf, f.pci!, this.bridgeBus)
     this.add(n)
     this.unknownKinds.add(id)
-    if (range) this.bridgeBus.set(id, parseInt(range[2]!, 16))
+    if (range) this.bridgeBus.set(id, hexAt(range, 6, 2))
     return id
   }
 
@@ -364,6 +413,14 @@ class HwlocImport {
     const etype = classCode === undefined ? 'generic' : endpointTypeFromClass(classCode, pt?.vendor)
     const id = this.uniqueId(pciIdOf(busid, bdf))
     checkBus(this.report, bdf, f.pci!, this.bridgeBus)
+    const bars = this.assumedBars(etype)
+    if (pt && label && classCode !== undefined) {
+      // The usual case: ids and class from pci_type.
+      this.add(
+        knownEndpointNode(id, f.pci!, label, bdf.dev, bdf.fn, pt.vendor, pt.device, classCode, etype, bars),
+      )
+      return id
+    }
     this.add(
       endpointNode({
         id,
@@ -375,7 +432,7 @@ class HwlocImport {
         device: pt?.device,
         classCode,
         type: etype,
-        bars: assumedBars(etype),
+        bars,
       }),
     )
     return id
@@ -424,7 +481,7 @@ export function importHwloc(fileName: string, text: string): { lab: LabFile; rep
       'hwloc XML: the topology has no host bridge (was it exported without I/O? use lstopo --whole-io --of xml)',
       { line: root.line, column: root.column },
     )
-  classifyBridgesByPosition(x.nodes, x.unknownKinds)
+  classifyBridgesByPosition(x.nodes, x.unknownKinds, x.nodeById)
   assignBusEnds(x.nodes)
   const placeholders = addMissingFunctionZero(x.nodes)
   if (placeholders > 0) report.assumed.push(PLACEHOLDER_FN0_TEXT(placeholders))
