@@ -263,11 +263,15 @@ export function classifyBridgesByPosition(
       else children.set(n.parent, [n])
     }
   }
-  const seen = new Set<string>()
+  // A node is reached again only through a second node of its parent's id: with every id once (as
+  // the importers that pass `byId` make them), no node is, and nothing needs remembering.
+  const seen = byId.size === nodes.length ? null : new Set<string>()
   while (stack.length > 0) {
     const n = stack.pop()!
-    if (seen.has(n.id)) continue
-    seen.add(n.id)
+    if (seen !== null) {
+      if (seen.has(n.id)) continue
+      seen.add(n.id)
+    }
     const kids = children.get(n.id) ?? NO_KIDS
     if (unknown.has(n.id) && n.parent !== null) {
       const parent = byId.get(n.parent)
@@ -614,9 +618,11 @@ export function countKinds(nodes: TopoNodeSpec[]): Record<NodeKind, number> {
  */
 export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
   const reserved = new Set<string>()
-  // The functions of each (parent, slot), in order of first appearance: per parent, a list by slot.
-  const byParent = new Map<string, TopoNodeSpec[][]>()
-  const groups: TopoNodeSpec[][] = []
+  // The slots (parent, slot) in order of first appearance: the first function listed of each, and
+  // whether any function 0 is; per parent, the slot's index in these lists by slot number.
+  const byParent = new Map<string, number[]>()
+  const firsts: TopoNodeSpec[] = []
+  const withZero: boolean[] = []
   const count = nodes.length
   for (let i = 0; i < count; i++) {
     const n = nodes[i]!
@@ -624,17 +630,20 @@ export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
     if (n.parent === null || n.slot === undefined || n.fn === undefined) continue
     let bySlot = byParent.get(n.parent)
     if (!bySlot) byParent.set(n.parent, (bySlot = []))
-    const l = bySlot[n.slot]
-    if (l) l.push(n)
-    else groups.push((bySlot[n.slot] = [n]))
+    let g = bySlot[n.slot]
+    if (g === undefined) {
+      g = bySlot[n.slot] = firsts.length
+      firsts.push(n)
+      withZero.push(false)
+    }
+    if (n.fn === 0) withZero[g] = true
   }
   let added = 0
   // The ids taken, made when the first placeholder needs one (most sources list every function 0).
   let ids: Set<string> | null = null
-  for (let g = 0; g < groups.length; g++) {
-    const list = groups[g]!
-    const first = list[0]!
-    if (hasFunctionZero(list) || (first.slot === 0 && reserved.has(first.parent!))) continue
+  for (let g = 0; g < firsts.length; g++) {
+    const first = firsts[g]!
+    if (withZero[g] || (first.slot === 0 && reserved.has(first.parent!))) continue
     if (ids === null) {
       ids = new Set<string>()
       for (let i = 0; i < count; i++) ids.add(nodes[i]!.id)
@@ -657,11 +666,6 @@ export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
     added++
   }
   return added
-}
-
-function hasFunctionZero(list: readonly TopoNodeSpec[]): boolean {
-  for (let i = 0; i < list.length; i++) if (list[i]!.fn === 0) return true
-  return false
 }
 
 export const PLACEHOLDER_FN0_TEXT = (n: number): string =>

@@ -554,13 +554,19 @@ function cpuFrom(el: XmlElement): CpuSpec | null {
   return cpu
 }
 
-/** idsName() by (vendor, device, class), kept: a machine repeats the same few functions many times. */
-const idsNames = new Map<number, string | null>()
+/**
+ * idsName() by (vendor, device) and class, kept: a machine repeats the same few functions many
+ * times. Two levels of 32-bit keys, which V8 keeps as small integers (one 48-bit key would be a
+ * heap number made on every lookup).
+ */
+const idsNames = new Map<number, Map<number, string | null>>()
 
 function idsNameOf(pt: { vendor: number; device: number; cls: number }): string | null {
-  const key = (pt.vendor * 0x10000 + pt.device) * 0x10000 + pt.cls
-  let name = idsNames.get(key)
-  if (name === undefined) idsNames.set(key, (name = idsName(pt.vendor, pt.device, pt.cls << 8)))
+  const ids = (pt.vendor << 16) | pt.device
+  let byClass = idsNames.get(ids)
+  if (byClass === undefined) idsNames.set(ids, (byClass = new Map()))
+  let name = byClass.get(pt.cls)
+  if (name === undefined) byClass.set(pt.cls, (name = idsName(pt.vendor, pt.device, pt.cls << 8)))
   return name
 }
 
