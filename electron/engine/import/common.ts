@@ -94,15 +94,31 @@ const BDF_CANONICAL = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/
 
 /** Parses 'dddd:bb:dd.f' or 'bb:dd.f' (lspci / hwloc / NCCL spelling). null when malformed or out of range. */
 export function parseBdf(text: string): Bdf | null {
+  return parseBdfInto(text, { domain: 0, bus: 0, dev: 0, fn: 0 })
+}
+
+/**
+ * parseBdf() into `out` (the caller's object, overwritten) when `text` is canonical, for a reader
+ * of hundreds of BDFs that keeps none of them; a new object otherwise, or null.
+ */
+export function parseBdfInto(text: string, out: Bdf): Bdf | null {
   // The canonical 'dddd:bb:dd.f' (every hwloc and sysfs BDF): one native match checks every
   // character, then the numbers are read at their fixed offsets, without a match array.
   if (BDF_CANONICAL.test(text)) {
     const dev = hexAt(text, 8, 2)
     if (dev <= 0x1f) {
-      const domain = hexAt(text, 0, 4)
-      return { domain, bus: hexAt(text, 5, 2), dev, fn: text.charCodeAt(11) - 0x30 }
+      out.domain = hexAt(text, 0, 4)
+      out.bus = hexAt(text, 5, 2)
+      out.dev = dev
+      out.fn = text.charCodeAt(11) - 0x30
+      return out
     }
   }
+  return parseBdfGeneral(text)
+}
+
+/** parseBdf() of any other spelling. */
+function parseBdfGeneral(text: string): Bdf | null {
   const m = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim())
   if (!m) return null
   const domain = m[1] === undefined ? 0 : parseInt(m[1], 16)

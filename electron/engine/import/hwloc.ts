@@ -27,7 +27,7 @@ import type {
 } from '../../../shared/model/topology'
 import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
 import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KINDS_TEXT } from './common'
-import { bdfText, hostBridgeId, parseBdf, pciIdOf, type Bdf } from './common'
+import { bdfText, hostBridgeId, parseBdfInto, pciIdOf, type Bdf } from './common'
 import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
 import { assumedBars, clampLabel, endpointNode, endpointTypeFromClass, knownEndpointNode } from './common'
 import { bitmapToCpuList, hexAt } from './common'
@@ -36,18 +36,24 @@ import { parseXmlRooted, type XmlElement } from './xml'
 import { idsName } from '../pciids/names'
 import type { LabFile } from '../../../shared/model/topology'
 
+/** A PCI object's pci_type: class (16-bit), vendor, device, prog-if (3.0 only). */
+export interface PciType {
+  cls: number
+  vendor: number
+  device: number
+  progIf?: number | undefined
+}
+
 /** 'cccc [vvvv:dddd] [ssss:ssss] rr [pp]' → class (16-bit), vendor, device, prog-if (3.0 only). */
-export function parsePciType(
-  text: string,
-): { cls: number; vendor: number; device: number; progIf?: number } | null {
-  const fast = pciTypeCanonical(text)
+export function parsePciType(text: string): PciType | null {
+  const fast = pciTypeCanonical(text, { cls: 0, vendor: 0, device: 0 })
   if (fast) return fast
   const m =
     /^\s*([0-9a-fA-F]{4})\s+\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\](?:\s+\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\])?(?:\s+([0-9a-fA-F]{2}))?(?:\s+([0-9a-fA-F]{2}))?/.exec(
       text,
     )
   if (!m) return null
-  const r: { cls: number; vendor: number; device: number; progIf?: number } = {
+  const r: PciType = {
     cls: parseInt(m[1]!, 16),
     vendor: parseInt(m[2]!, 16),
     device: parseInt(m[3]!, 16),
@@ -59,17 +65,17 @@ export function parsePciType(
 /**
  * parsePciType() of the spelling hwloc writes, 'cccc [vvvv:dddd] [ssss:ssss] rr' and 3.0's
  * '… rr pp': one native match checks every character, then the numbers are read at their fixed
- * offsets; null for any other text (the general regex then decides).
+ * offsets into `out`, which is returned; null for any other text (the general regex then decides).
  */
-function pciTypeCanonical(
-  text: string,
-): { cls: number; vendor: number; device: number; progIf?: number } | null {
+function pciTypeCanonical(text: string, out: PciType): PciType | null {
   if (!PCI_TYPE_CANONICAL.test(text)) return null
-  const cls = hexAt(text, 0, 4)
-  const vendor = hexAt(text, 6, 4)
-  const device = hexAt(text, 11, 4)
-  if (text.length === 31) return { cls, vendor, device }
-  return { cls, vendor, device, progIf: hexAt(text, 32, 2) }
+  out.cls = hexAt(text, 0, 4)
+  out.vendor = hexAt(text, 6, 4)
+  out.device = hexAt(text, 11, 4)
+  if (text.length === 31) {
+    if (out.progIf !== undefined) out.progIf = undefined
+  } else out.progIf = hexAt(text, 32, 2)
+  return out
 }
 
 /** 'cccc [vvvv:dddd] [ssss:ssss] rr', optionally ' pp', exactly (single spaces, 4- and 2-digit hex). */
@@ -178,7 +184,21 @@ class HwlocImport {
   private lastNodeset: string | null = null
   private lastNodesetFirst: ReturnType<typeof bitmapFirst> = null
 
+  /**
+   * The pci_type and BDF of the PCI object being read, in the canonical spelling (every one hwloc
+   * writes): one object each for the whole import, overwritten per object. The readers below copy
+   * the numbers out and keep neither.
+   */
+  private readonly pciTypeNow: PciType = { cls: 0, vendor: 0, device: 0 }
+  private readonly bdfNow: Bdf = { domain: 0, bus: 0, dev: 0, fn: 0 }
+
   constructor(readonly report: ImportReport) {}
+
+  /** parsePciType() of the object's pci_type (pciTypeNow when spelled canonically). */
+  private pciType(el: XmlElement): PciType | null {
+    const text = el.attrs.get('pci_type') ?? ''
+    return pciTypeCanonical(text, this.pciTypeNow) ?? parsePciType(text)
+  }
 
   private assumedBars(type: EndpointType): BarSpec[] {
     return (this.barsByType[type] ??= assumedBars(type))
@@ -333,7 +353,7 @@ class HwlocImport {
    */
   private busid(f: Frame, what: string, text: string): Bdf {
     const el = f.el
-    const bdf = parseBdf(text)
+    const bdf = parseBdfInto(text, this.bdfNow)
     if (!bdf)
       throw new ImportFailure(`hwloc XML: ${what} with a missing or bad pci_busid "${text}"`, {
         line: el.line,
@@ -354,7 +374,7 @@ class HwlocImport {
     const range = this.busRange(el)
     const busid = el.attrs.get('pci_busid') ?? ''
     const bdf = this.busid(f, 'bridge', busid)
-    const pt = parsePciType(el.attrs.get('pci_type') ?? '')
+    const pt = this.pciType(el)
     const id = this.uniqueId(pciIdOf(busid, bdf))
     const label = bridgeLabel(bdf, pt, el)
     const parent = f.pci!
@@ -386,7 +406,7 @@ class HwlocImport {
     this.counts.pciDevices++
     const busid = el.attrs.get('pci_busid') ?? ''
     const bdf = this.busid(f, 'PCI device', busid)
-    const pt = parsePciType(el.attrs.get('pci_type') ?? '')
+    const pt = this.pciType(el)
     const parent = this.nodeById.get(f.pci!)
     const label = deviceLabel(bdf, pt, el)
     // The function at 00.0 on a root bus is the host bridge's own pci_dev (e.g. 8086:2020).
@@ -574,14 +594,14 @@ function idsNameOf(pt: { vendor: number; device: number; cls: number }): string 
  * A function's name as lstopo shows it: the file's own (GPUModel, PCIDevice infos), else the PCI ID
  * database's (pci.ids, as lspci and lstopo without names use), else the ids and class.
  */
-function deviceLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, el: XmlElement): string {
+function deviceLabel(bdf: Bdf, pt: PciType | null, el: XmlElement): string {
   const own = info(el, 'GPUModel') ?? info(el, 'PCIDevice')
   if (own) return own
   if (pt) return idsNameOf(pt) ?? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)} class ${hex(pt.cls, 4)}`
   return `PCI device ${hex(bdf.bus, 2)}:${hex(bdf.dev, 2)}.${bdf.fn}`
 }
 
-function bridgeLabel(bdf: Bdf, pt: ReturnType<typeof parsePciType>, el: XmlElement): string {
+function bridgeLabel(bdf: Bdf, pt: PciType | null, el: XmlElement): string {
   const own = info(el, 'PCIDevice')
   if (own) return own
   if (pt) return idsNameOf(pt) ?? `${hex(pt.vendor, 4)}:${hex(pt.device, 4)}`
