@@ -634,8 +634,9 @@ export function countKinds(nodes: TopoNodeSpec[]): Record<NodeKind, number> {
  */
 export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
   const reserved = new Set<string>()
-  // The slots (parent, slot) in order of first appearance: the first function listed of each, and
-  // whether any function 0 is; per parent, the slot's index in these lists by slot number.
+  // The slots (parent, slot) whose first function listed is not 0, in order of first appearance:
+  // that function, and whether a function 0 came later. Per parent, by slot number: the slot's
+  // index in these lists, or HAS_ZERO for a slot listed from its function 0 (most of them).
   const byParent = new Map<string, number[]>()
   const firsts: TopoNodeSpec[] = []
   const withZero: boolean[] = []
@@ -646,13 +647,15 @@ export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
     if (n.parent === null || n.slot === undefined || n.fn === undefined) continue
     let bySlot = byParent.get(n.parent)
     if (!bySlot) byParent.set(n.parent, (bySlot = []))
-    let g = bySlot[n.slot]
+    const g = bySlot[n.slot]
     if (g === undefined) {
-      g = bySlot[n.slot] = firsts.length
-      firsts.push(n)
-      withZero.push(false)
-    }
-    if (n.fn === 0) withZero[g] = true
+      if (n.fn === 0) bySlot[n.slot] = HAS_ZERO
+      else {
+        bySlot[n.slot] = firsts.length
+        firsts.push(n)
+        withZero.push(false)
+      }
+    } else if (g !== HAS_ZERO && n.fn === 0) withZero[g] = true
   }
   let added = 0
   // The ids taken, made when the first placeholder needs one (most sources list every function 0).
@@ -683,6 +686,9 @@ export function addMissingFunctionZero(nodes: TopoNodeSpec[]): number {
   }
   return added
 }
+
+/** addMissingFunctionZero()'s mark of a slot first listed with its function 0. */
+const HAS_ZERO = -1
 
 export const PLACEHOLDER_FN0_TEXT = (n: number): string =>
   `${n} placeholder function(s) 0 added: the source lists other functions of those slots without function 0, which the kernel scans first`
