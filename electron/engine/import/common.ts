@@ -38,6 +38,18 @@ export class ImportFailure extends Error {
   }
 }
 
+/**
+ * An empty list made to hold objects from the start. An empty `[]` starts as a list of small
+ * integers and changes kind at its first push; a function V8 had optimised on lists that had
+ * already changed is then thrown away (deoptimised) and compiled again, which during a process's
+ * first imports costs more than the import itself. Use for lists a hot loop pushes objects to.
+ */
+export function emptyList<T>(): T[] {
+  const list: T[] = [null as T]
+  list.length = 0
+  return list
+}
+
 export type ImportResult =
   { ok: true; lab: LabFile; report: ImportReport } | { ok: false; issues: InputIssue[] }
 

@@ -25,7 +25,7 @@ import type {
   ImportReport,
   TopoNodeSpec,
 } from '../../../shared/model/topology'
-import { ImportFailure, baseName, makeLab, newReport, warn } from './common'
+import { emptyList, ImportFailure, baseName, makeLab, newReport, warn } from './common'
 import { ASSUMED_ACS_TEXT, ASSUMED_BARS_TEXT, PLACEHOLDER_FN0_TEXT, POSITION_KINDS_TEXT } from './common'
 import { bdfText, hostBridgeId, parseBdfInto, pciIdOf, type Bdf } from './common'
 import { addMissingFunctionZero, assignBusEnds, classifyBridgesByPosition } from './common'
@@ -152,7 +152,7 @@ const MACHINE = 5
 
 /** One hwloc XML import: the nodes made so far and what the walk learnt on the way. */
 class HwlocImport {
-  readonly nodes: TopoNodeSpec[] = []
+  readonly nodes = emptyList<TopoNodeSpec>()
   readonly unknownKinds = new Set<string>()
   readonly osDevs = new Map<string, string[]>()
   /** Names the file gives a PCI function through its OS devices (nvml's GPUModel). */

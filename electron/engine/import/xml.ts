@@ -17,7 +17,7 @@
  * Every loop advances through the input; nesting is an explicit stack bounded by maxDepth; the
  * number of elements is bounded by maxElements. Errors are ImportFailure with line:column.
  */
-import { ImportFailure } from './common'
+import { emptyList, ImportFailure } from './common'
 
 export interface XmlElement {
   readonly name: string
@@ -54,6 +54,8 @@ export interface XmlOptions {
 export const XML_MAX_DEPTH = 256
 export const XML_MAX_ELEMENTS = 500_000
 const MAX_TEXT = 1000
+/** How many distinct element names a parse keeps one string for (see XmlParser.names). */
+const MAX_NAMES = 32
 
 /**
  * The children of every element without any: one frozen list, replaced by the element's own list
@@ -356,18 +358,24 @@ class XmlParser {
   private readonly src: XmlSource
   private readonly n: number
   private i: number
-  private readonly stack: Element[] = []
+  private readonly stack = emptyList<Element>()
   /**
    * The children read so far of every open element, innermost element's last: `pending[from,
    * pendingCount)` where `from` is the open element's entry in `childrenFrom`. At its end tag they
    * become its `children` in one array of the exact length (a list grown a child at a time
    * reallocates and leaves spare room in every parent).
    */
-  private readonly pending: Element[] = []
+  private readonly pending = emptyList<Element>()
   private pendingCount = 0
   private readonly childrenFrom: number[] = []
-  /** The element names met so far (a file uses a handful): a repeated name is this string, not a copy. */
-  private readonly names: string[] = []
+  /**
+   * The element names met so far (a file uses a handful): a repeated name is this string, not a
+   * copy. A fixed list of strings filled from the front (namesUsed), never pushed to: an empty
+   * array literal starts as a list of small integers, and its change of kind at a parse's first
+   * name made V8 throw away its optimised nameAt() and startTag() (see emptyList()).
+   */
+  private readonly names: string[] = new Array<string>(MAX_NAMES).fill('')
+  private namesUsed = 0
   private root: Element | null = null
   private comments = 0
   private elements = 0
@@ -562,15 +570,15 @@ class XmlParser {
 
   /** The element name at text[start, end): the string kept for it when the name was met before. */
   private nameAt(start: number, end: number): string {
-    const { names, text } = this
+    const { names, text, namesUsed } = this
     const length = end - start
-    for (let k = 0; k < names.length; k++) {
+    for (let k = 0; k < namesUsed; k++) {
       const name = names[k]!
       if (name.length === length && text.startsWith(name, start)) return name
     }
     const name = text.slice(start, end)
     // Bounded: a file with many names (none of the importers' formats) just gets copies.
-    if (names.length < 32) names.push(name)
+    if (namesUsed < MAX_NAMES) names[this.namesUsed++] = name
     return name
   }
 
