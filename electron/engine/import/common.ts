@@ -246,17 +246,15 @@ export const ASSUMED_ACS_TEXT = 'ACS capability assumed absent on every port (th
 export const POSITION_KINDS_TEXT =
   'bridge port types inferred from position: directly under a host bridge → root port (PCI bridge when devices other than 00 sit below it); under a root or downstream port with only bridges below it → switch upstream port, whose bridge children are switch downstream ports; any other bridge → PCI bridge'
 
-/** Driver defaults by endpoint type, for the pci_warn() prefix (only when the source names none). */
-export function endpointExtras(type: EndpointType): { queueP2p?: boolean } {
-  const queueP2p = queueP2pDefault(type)
-  return queueP2p === undefined ? {} : { queueP2p }
-}
-
-/** endpointExtras()'s queueP2p: the NVMe driver sets it, AHCI does not, other drivers are not modelled. */
-function queueP2pDefault(type: EndpointType): boolean | undefined {
-  if (type === 'nvme') return true
-  if (type === 'ahci') return false
-  return undefined
+/**
+ * An endpoint's own part, with the default of its type for queueP2p (blk_queue_pci_p2pdma(): an
+ * NVMe request queue supports P2PDMA, an AHCI one does not; other types have no block queue here).
+ */
+function endpointSpec(type: EndpointType, bars: BarSpec[]): EndpointSpec {
+  const endpoint: EndpointSpec = { type, bars }
+  if (type === 'nvme') endpoint.queueP2p = true
+  else if (type === 'ahci') endpoint.queueP2p = false
+  return endpoint
 }
 
 /**
@@ -568,9 +566,6 @@ export function endpointNode(args: {
   ) {
     n = knownEndpointNode(id, parent, label, slot, fn, vendor, device, classCode, args.type, args.bars)
   } else {
-    const endpoint: EndpointSpec = { type: args.type, bars: args.bars }
-    const queueP2p = queueP2pDefault(args.type)
-    if (queueP2p !== undefined) endpoint.queueP2p = queueP2p
     n = { id, kind: 'endpoint', parent }
     if (label) n.label = clampLabel(label)
     if (slot !== undefined) n.slot = slot
@@ -578,7 +573,7 @@ export function endpointNode(args: {
     if (vendor !== undefined) n.vendor = vendor
     if (device !== undefined) n.device = device
     if (classCode !== undefined) n.classCode = classCode
-    n.endpoint = endpoint
+    n.endpoint = endpointSpec(args.type, args.bars)
   }
   const endpoint = n.endpoint!
   if (args.driver) {
@@ -607,9 +602,6 @@ export function knownEndpointNode(
   type: EndpointType,
   bars: BarSpec[],
 ): TopoNodeSpec {
-  const endpoint: EndpointSpec = { type, bars }
-  const queueP2p = queueP2pDefault(type)
-  if (queueP2p !== undefined) endpoint.queueP2p = queueP2p
   return {
     id,
     kind: 'endpoint',
@@ -620,7 +612,7 @@ export function knownEndpointNode(
     vendor,
     device,
     classCode,
-    endpoint,
+    endpoint: endpointSpec(type, bars),
   }
 }
 

@@ -350,6 +350,15 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlDocument {
   return new XmlParser(text, options).parse()
 }
 
+/**
+ * One of 32 bits for the attribute name text[start, end), from its length and first and last
+ * characters: two names with different bits differ, so the duplicate check compares names only
+ * when a name's bit is already taken in its tag.
+ */
+function nameBit(text: string, start: number, end: number): number {
+  return 1 << (((end - start) * 7 + text.charCodeAt(start) * 3 + text.charCodeAt(end - 1)) & 31)
+}
+
 /** One parse: the cursor, the open elements and the limits; one method per kind of markup. */
 class XmlParser {
   private readonly maxDepth: number
@@ -607,15 +616,16 @@ class XmlParser {
 
   /**
    * The attributes of a start tag from offset `j` up to its '>' or '/>'; returns the offset after
-   * it and sets `selfClosing`; for a tag canonicalAttributes() did not read. Well-formed attributes (ASCII whitespace, a name, '=', a quoted
-   * value without '<', not a duplicate) are matched by ATTRIBUTE; at anything else
+   * it and sets `selfClosing`; for a tag canonicalAttributes() did not read. Well-formed attributes
+   * (ASCII whitespace, a name, '=', a quoted value without '<', not a duplicate) are matched by
+   * ATTRIBUTE; at anything else
    * attributesSlowly() takes over from the start of that attribute and says what is wrong (or
    * reads what is right but unusual, such as non-ASCII whitespace).
    */
   private attributes(el: Element, j: number): number {
     const { text } = this
-    // One bit per name hash (length, first and last character) of the attributes read so far: a
-    // name whose bit is clear cannot be a duplicate, so the list is searched only on a hash match.
+    // The nameBit()s of the attributes read so far: a name whose bit is clear cannot be a
+    // duplicate, so the list is searched only on a hash match.
     let seen = 0
     for (;;) {
       ATTRIBUTE.lastIndex = j
@@ -628,9 +638,7 @@ class XmlParser {
       let nameEnd = eq
       while (isAsciiSpaceCode(text.charCodeAt(nameEnd - 1))) nameEnd--
       const start = text.indexOf(text[end - 1]!, eq) + 1
-      const bit =
-        1 <<
-        (((nameEnd - nameStart) * 7 + text.charCodeAt(nameStart) * 3 + text.charCodeAt(nameEnd - 1)) & 31)
+      const bit = nameBit(text, nameStart, nameEnd)
       if ((seen & bit) !== 0 && el.hasNameAt(nameStart, nameEnd)) break
       seen |= bit
       const amp = this.ampAtOrAfter(start)
@@ -673,13 +681,13 @@ class XmlParser {
     const spans = arena.room(Math.ceil((close - j) / 5) * 4)
     const from = arena.used
     let at = from
-    // Name hash bits, as in attributes(): the list is searched only when a bit is already set.
+    // nameBit()s, as in attributes(): the list is searched only when a bit is already set.
     let seen = 0
     // At the space before a name: the regex has checked that ` name="value"` follows.
     for (let pos = j; pos < close;) {
       const eq = text.indexOf('="', pos)
       const valueEnd = text.indexOf('"', eq + 2)
-      const bit = 1 << (((eq - pos - 1) * 7 + text.charCodeAt(pos + 1) * 3 + text.charCodeAt(eq - 1)) & 31)
+      const bit = nameBit(text, pos + 1, eq)
       if ((seen & bit) !== 0) {
         el.endAt(at)
         if (el.hasNameAt(pos + 1, eq)) {

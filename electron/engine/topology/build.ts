@@ -195,8 +195,7 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
   const assumptions: string[] = []
   const devs = new Map<string, PciDev>()
   const hostBridges: HostBridge[] = []
-  for (let hbNodeI = 0; hbNodeI < layout.hostBridges.length; hbNodeI++) {
-    const hbNode = layout.hostBridges[hbNodeI]!
+  for (const hbNode of layout.hostBridges) {
     const hb = hostBridgeOf(layout, hbNode)
     hostBridges.push(hb)
     const hd = hostDeviceOf(hbNode, hb, devs.size)
@@ -206,10 +205,7 @@ function buildChecked(spec: MachineSpec, settings: LabSettings): BuildResult {
     }
     const busState = { max: hb.busStart }
     scanBus(hbNode, hb, null, hb.busStart, busState, devs, issues)
-    for (let cI = 0; cI < hbNode.children.length; cI++) {
-      const c = hbNode.children[cI]!
-      hb.rootBusDevices.push(c.spec.id)
-    }
+    for (const c of hbNode.children) hb.rootBusDevices.push(c.spec.id)
   }
   if (issues.length > 0) return { ok: false, issues }
 
@@ -582,8 +578,7 @@ function assignResources(
   issues: InputIssue[],
 ): void {
   const cursor = { auto64: DEFAULT_MMIO64_BASE, cur32: MMIO32_BASE, curIo: IO_BASE }
-  for (let hbI = 0; hbI < hostBridges.length; hbI++) {
-    const hb = hostBridges[hbI]!
+  for (const hb of hostBridges) {
     const h = layout.nodes.get(hb.id)!.spec.host!
     const below: Below = { pref: null, mem: null, io: null }
     sizeBus(hb.rootBusDevices, { layout, hb, devs, mmioSize: h.mmioSize, issues }, below)
@@ -797,10 +792,7 @@ function enableAcs(
 
 function matchesAny(matchers: readonly { match: (d: PciDev) => boolean }[], d: PciDev): boolean {
   if (matchers.length === 0) return false
-  for (let mI = 0; mI < matchers.length; mI++) {
-    const m = matchers[mI]!
-    if (m.match(d)) return true
-  }
+  for (const m of matchers) if (m.match(d)) return true
   return false
 }
 

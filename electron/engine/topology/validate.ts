@@ -265,10 +265,7 @@ export function validateMachine(spec: MachineSpec): ValidationResult {
     const r = list[rI]!
     if (r.children.length > 0) placeChildren(r, issues)
   }
-  for (let hbI = 0; hbI < hbs.length; hbI++) {
-    const hb = hbs[hbI]!
-    checkBusNumbers(hb, busEnd.get(hb.spec.id)!, inCycle, issues)
-  }
+  for (const hb of hbs) checkBusNumbers(hb, busEnd.get(hb.spec.id)!, inCycle, issues)
   return { issues, layout: issues.length === 0 ? { nodes, hostBridges: hbs, busEnd } : null }
 }
 
