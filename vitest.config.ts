@@ -20,6 +20,7 @@ export default defineConfig({
             'tests/helpers/**/*.test.ts',
             'tools/**/*.test.ts',
             'build/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           testTimeout: 120_000,
           hookTimeout: 120_000,
