@@ -3,3 +3,6 @@ export function buildCli(options?: {
   outDir?: string
   quiet?: boolean
 }): Promise<{ outfile: string; inputs: string[] }>
+
+/** The esbuild plugin that marks the project's own modules free of side effects (see the .mjs). */
+export const ownSourcesArePure: import('esbuild').Plugin

@@ -32,9 +32,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /**
  * Our own modules have no side effects at import time (they define functions, tables and schemas),
  * so esbuild may drop every one whose exports nothing uses — including those only re-exported by
- * electron/engine/index.ts.
+ * electron/engine/index.ts. bench/cli.ts bundles its engine timing script with it too.
  */
-const ownSourcesArePure = {
+export const ownSourcesArePure = {
   name: 'own-sources-are-pure',
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
