@@ -35,8 +35,26 @@ export interface ShapeIssue {
 interface Check {
   /** optional()'s: the check of a value that is there (strict() calls it directly). */
   optional?: Check
+  /**
+   * The plain rules (a number range, a text length and pattern, true/false, a fixed set), as data:
+   * strict() tests these inline in its loop, without a call per field. Always the same rule as ok().
+   */
+  plain?: Plain
   ok: (v: unknown) => boolean
   report: (v: unknown, path: (string | number)[], out: ShapeIssue[]) => void
+}
+
+const INT = 1
+const STR = 2
+const BOOL = 3
+const SET = 4
+
+interface Plain {
+  kind: typeof INT | typeof STR | typeof BOOL | typeof SET
+  min: number
+  max: number
+  re: RegExp | null
+  set: Set<unknown> | null
 }
 
 const fail = (out: ShapeIssue[], path: (string | number)[], message: string): void => {
@@ -51,6 +69,7 @@ function what(v: unknown): string {
 
 function int(min: number, max: number): Check {
   return {
+    plain: { kind: INT, min, max, re: null, set: null },
     // v % 1 === 0 says integer (NaN and the infinities give NaN) without a call; min and max are
     // safe integers, so one between them is safe.
     ok: (v) => typeof v === 'number' && v % 1 === 0 && v >= min && v <= max,
@@ -65,6 +84,7 @@ function int(min: number, max: number): Check {
 
 function str(max: number, min = 0, pattern?: { re: RegExp; message: string }): Check {
   return {
+    plain: { kind: STR, min, max, re: pattern?.re ?? null, set: null },
     ok: (v) =>
       typeof v === 'string' && v.length <= max && v.length >= min && (!pattern || pattern.re.test(v)),
     report: (v, path, out) => {
@@ -79,6 +99,7 @@ function str(max: number, min = 0, pattern?: { re: RegExp; message: string }): C
 function oneOf(values: readonly unknown[]): Check {
   const set = new Set(values)
   return {
+    plain: { kind: SET, min: 0, max: 0, re: null, set },
     ok: (v) => set.has(v),
     report: (v, path, out) => {
       if (!set.has(v)) fail(out, path, `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`)
@@ -87,6 +108,7 @@ function oneOf(values: readonly unknown[]): Check {
 }
 
 const bool: Check = {
+  plain: { kind: BOOL, min: 0, max: 0, re: null, set: null },
   ok: (v) => typeof v === 'boolean',
   report: (v, path, out) => {
     if (typeof v !== 'boolean') fail(out, path, `expected true or false, got ${what(v)}`)
@@ -140,8 +162,15 @@ function array(item: Check, max: number, min = 0): Check {
 function strict(shape: Record<string, Check>): Check {
   const keys = Object.keys(shape)
   // An optional key's own check, called only for a value that is there (one call, not two).
-  const oks = keys.map((k) => (shape[k]!.optional ?? shape[k]!).ok)
+  const checks = keys.map((k) => shape[k]!.optional ?? shape[k]!)
+  const oks = checks.map((c) => c.ok)
   const required = keys.map((k) => shape[k]!.optional === undefined)
+  // The plain rules inline (kind 0: call the check's ok()), in arrays indexed like `keys`.
+  const kinds = checks.map((c) => c.plain?.kind ?? 0)
+  const mins = checks.map((c) => c.plain?.min ?? 0)
+  const maxs = checks.map((c) => c.plain?.max ?? 0)
+  const res = checks.map((c) => c.plain?.re ?? null)
+  const sets = checks.map((c) => c.plain?.set ?? null)
   // The keys as an object without a prototype, so `k in known` (one bytecode, no call) says exactly
   // whether `k` is one of them.
   const known: Record<string, true> = Object.create(null)
@@ -152,7 +181,29 @@ function strict(shape: Record<string, Check>): Check {
       const o = v as Record<string, unknown>
       for (let i = 0; i < keys.length; i++) {
         const x = o[keys[i]!]
-        if (x === undefined ? required[i] && !oks[i]!(x) : !oks[i]!(x)) return false
+        if (x === undefined) {
+          if (required[i] && !oks[i]!(x)) return false
+          continue
+        }
+        switch (kinds[i]) {
+          case INT:
+            if (typeof x !== 'number' || x % 1 !== 0 || x < mins[i]! || x > maxs[i]!) return false
+            break
+          case STR: {
+            if (typeof x !== 'string' || x.length > maxs[i]! || x.length < mins[i]!) return false
+            const re = res[i]!
+            if (re !== null && !re.test(x)) return false
+            break
+          }
+          case BOOL:
+            if (typeof x !== 'boolean') return false
+            break
+          case SET:
+            if (!sets[i]!.has(x)) return false
+            break
+          default:
+            if (!oks[i]!(x)) return false
+        }
       }
       for (const k in o) if (!(k in known)) return false
       return true
