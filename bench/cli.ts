@@ -61,17 +61,20 @@ function hasLstopo(): boolean {
   return spawnSync('lstopo-no-graphics', ['--version'], { stdio: 'ignore' }).status === 0
 }
 
+/** Node's own `--v8-pool-size` when none is given (src/node_options.h, v8_thread_pool_size = 4). */
+const NODE_DEFAULT_POOL = 4
+
 /**
  * The V8 worker pool the engine's own figure is measured with: Node starts 4 worker threads
  * (`--v8-pool-size`, default 4) whatever the machine, and V8 runs its optimising compiles and
  * parts of its garbage collection on them. On a machine with fewer than 5 cores they take turns
- * with the main thread while V8 warms up, and a call then spends about half its wall time runnable
+ * with the main thread while V8 warms up: on 2 cores a call spent 40-45 % of its wall time runnable
  * but not running (schedstat's run-queue wait, printed beside the figure). One core fewer than
  * the machine has, at least 1 and at most Node's 4, leaves the main thread a core of its own; on
  * 5 cores or more it is Node's default.
  */
 export function fittedPoolSize(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(4, cores - 1))
+  return Math.max(1, Math.min(NODE_DEFAULT_POOL, cores - 1))
 }
 
 const ENGINE_CALLS = resolve(root, 'out/bench/engine-calls.mjs')
@@ -100,10 +103,16 @@ interface EngineRun {
   pairs: number
 }
 
-/** One fresh process of out/bench/engine-calls.mjs on `file`, with these node options. */
+/**
+ * One fresh process of out/bench/engine-calls.mjs on `file`, with these node options and no
+ * NODE_OPTIONS from the environment (so each configuration is exactly the one named).
+ */
 function engineProcess(file: string, nodeOptions: string[]): EngineRun {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
   const r = spawnSync(process.execPath, [...nodeOptions, ENGINE_CALLS, file], {
     cwd: root,
+    env,
     encoding: 'utf8',
   })
   if (r.status !== 0) throw new Error(`engine-calls ${file} exited ${r.status}: ${r.stderr.slice(0, 400)}`)
@@ -131,7 +140,7 @@ function engineOnly(file: string): {
   const runs: { fitted: EngineRun[]; stock: EngineRun[] } = { fitted: [], stock: [] }
   for (let i = 0; i < ENGINE_PROCESSES; i++) {
     runs.fitted.push(engineProcess(file, [`--v8-pool-size=${pool}`]))
-    runs.stock.push(engineProcess(file, []))
+    runs.stock.push(engineProcess(file, [`--v8-pool-size=${NODE_DEFAULT_POOL}`]))
   }
   const sum = (runs: EngineRun[]) => {
     const ms = runs.map((r) => median(r.calls))
