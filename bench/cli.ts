@@ -5,7 +5,7 @@
  * when hwloc is installed. The commands run in turn (A B C … A B C …), so a machine that slows down
  * during the run slows all of them alike; each ratio is the median of the per-round ratios. The
  * engine's part alone (import + build + every pair's verdict, no explanations), timed inside fresh
- * processes of bench/engine-calls.ts, is set against lstopo's whole process.
+ * processes of bench/engine-calls.ts, is set against lstopo's whole process run right before each.
  *
  * The DGX-2H file is the copy without XML comments: hwloc 2.9 refuses the original (its built-in
  * parser) or drops most of the tree (libxml2), so lstopo would not be doing the same work.
@@ -125,37 +125,66 @@ const median = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1]!
  * The engine's share of `lab p2p --json`: import, build, every pair's verdict (no explanations).
  * Each measurement is a fresh process (bench/engine-calls.ts) timing 1 warm-up call, then 7 calls,
  * mostly code V8 has not optimised yet (what a user's first imports meet); its figure is the median
- * of those 7. `ENGINE_PROCESSES` processes run with the fitted pool and as many with Node's default,
- * in turn; each figure is the median over its processes. `steady` is the median of 21 calls after
- * 15 more, the engine's own speed once optimised.
+ * of those 7. `ENGINE_ROUNDS` rounds each run lstopo on the same file, an engine process with the
+ * fitted pool, lstopo again and one with Node's default pool, so each engine process is set against
+ * the lstopo run right before it, in the same minute of a machine whose speed drifts; a figure is
+ * the median of its per-round ratios (and of its processes' ms). `steady` is the median of 21 calls
+ * after 15 more, the engine's own speed once optimised.
  */
-const ENGINE_PROCESSES = 9
+const ENGINE_ROUNDS = 9
 
-function engineOnly(file: string): {
-  fitted: { ms: number; fastest: number; slowest: number; wait: number | null; steady: number }
-  stock: { ms: number; fastest: number; slowest: number; wait: number | null }
+interface EngineFigure {
+  /** Median over the processes of each one's median of calls 2-8. */
+  ms: number
+  /** Median of the per-round ratios to the lstopo run before (null without lstopo). */
+  ratio: number | null
+  fastest: number
+  slowest: number
+  /** Mean run-queue wait per call, over every timed call of every process (null off Linux). */
+  wait: number | null
+}
+
+function engineOnly(
+  file: string,
+  lstopo: readonly string[] | null,
+): {
+  fitted: EngineFigure & { steady: number }
+  stock: EngineFigure
+  lstopoMs: number | null
   pairs: number
 } {
   const pool = fittedPoolSize()
-  const runs: { fitted: EngineRun[]; stock: EngineRun[] } = { fitted: [], stock: [] }
-  for (let i = 0; i < ENGINE_PROCESSES; i++) {
-    runs.fitted.push(engineProcess(file, [`--v8-pool-size=${pool}`]))
-    runs.stock.push(engineProcess(file, [`--v8-pool-size=${NODE_DEFAULT_POOL}`]))
+  const runs = { fitted: [] as EngineRun[], stock: [] as EngineRun[] }
+  const ratios = { fitted: [] as number[], stock: [] as number[] }
+  const lsMs: number[] = []
+  const round = (kind: 'fitted' | 'stock', poolSize: number) => {
+    const ls = lstopo ? runOnce(lstopo) : null
+    const run = engineProcess(file, [`--v8-pool-size=${poolSize}`])
+    runs[kind].push(run)
+    if (ls !== null) {
+      lsMs.push(ls)
+      ratios[kind].push(median(run.calls) / ls)
+    }
   }
-  const sum = (runs: EngineRun[]) => {
-    const ms = runs.map((r) => median(r.calls))
-    const waits = runs.flatMap((r) => r.wait)
+  for (let i = 0; i < ENGINE_ROUNDS; i++) {
+    round('fitted', pool)
+    round('stock', NODE_DEFAULT_POOL)
+  }
+  const sum = (kind: 'fitted' | 'stock'): EngineFigure => {
+    const ms = runs[kind].map((r) => median(r.calls))
+    const waits = runs[kind].flatMap((r) => r.wait)
     return {
       ms: median(ms),
+      ratio: ratios[kind].length > 0 ? median(ratios[kind]) : null,
       fastest: Math.min(...ms),
       slowest: Math.max(...ms),
-      // Mean run-queue wait per call over every timed call of every process.
       wait: waits.some((w) => w === null) ? null : waits.reduce<number>((a, w) => a + w!, 0) / waits.length,
     }
   }
   return {
-    fitted: { ...sum(runs.fitted), steady: median(runs.fitted.map((r) => r.steady)) },
-    stock: sum(runs.stock),
+    fitted: { ...sum('fitted'), steady: median(runs.fitted.map((r) => r.steady)) },
+    stock: sum('stock'),
+    lstopoMs: lsMs.length > 0 ? median(lsMs) : null,
     pairs: runs.fitted[0]!.pairs,
   }
 }
@@ -194,26 +223,28 @@ export async function bench(r: Reporter): Promise<void> {
         unit: '× node -e 0',
         note: `${ls.ms.toFixed(0)} ms`,
       })
-    const e = engineOnly(file)
+    const lsCmd = lstopo ? ['lstopo-no-graphics', '-i', file, '--of', 'console'] : null
+    const e = engineOnly(file, lsCmd)
     const waitNote = (w: number | null) =>
       w === null ? '' : `, ${w.toFixed(1)} ms of a call waiting for a core`
+    const against = e.lstopoMs === null ? '' : ` against lstopo ${e.lstopoMs.toFixed(1)} ms run before each`
     r.figure({
       name: `${label}: import + build + matrix, no explanations (in process)`,
-      value: ls ? e.fitted.ms / ls.ms : e.fitted.ms,
-      unit: ls ? '× lstopo process' : 'ms',
-      ...(ls ? { goal: { max: 1, unit: '×' } } : {}),
-      note: `${e.fitted.ms.toFixed(1)} ms, calls 2-8 of a fresh process with --v8-pool-size=${fittedPoolSize()}, median of ${ENGINE_PROCESSES} processes (their medians ${e.fitted.fastest.toFixed(1)}-${e.fitted.slowest.toFixed(1)})${waitNote(e.fitted.wait)}; ${e.pairs.toLocaleString('en-US')} pairs`,
+      value: e.fitted.ratio ?? e.fitted.ms,
+      unit: e.fitted.ratio !== null ? '× lstopo process' : 'ms',
+      ...(e.fitted.ratio !== null ? { goal: { max: 1, unit: '×' } } : {}),
+      note: `${e.fitted.ms.toFixed(1)} ms${against}; calls 2-8 of a fresh process with --v8-pool-size=${fittedPoolSize()}, ${ENGINE_ROUNDS} processes (their medians ${e.fitted.fastest.toFixed(1)}-${e.fitted.slowest.toFixed(1)})${waitNote(e.fitted.wait)}; ${e.pairs.toLocaleString('en-US')} pairs`,
     })
     r.figure({
       name: `${label}: the same, Node's default pool of 4`,
-      value: ls ? e.stock.ms / ls.ms : e.stock.ms,
-      unit: ls ? '× lstopo process' : 'ms',
+      value: e.stock.ratio ?? e.stock.ms,
+      unit: e.stock.ratio !== null ? '× lstopo process' : 'ms',
       note: `${e.stock.ms.toFixed(1)} ms (process medians ${e.stock.fastest.toFixed(1)}-${e.stock.slowest.toFixed(1)})${waitNote(e.stock.wait)}; no goal: for reading beside the one above on a machine of ${availableParallelism()} cores`,
     })
     r.figure({
       name: `${label}: the same, once optimised (in process)`,
-      value: ls ? e.fitted.steady / ls.ms : e.fitted.steady,
-      unit: ls ? '× lstopo process' : 'ms',
+      value: e.lstopoMs !== null ? e.fitted.steady / e.lstopoMs : e.fitted.steady,
+      unit: e.lstopoMs !== null ? '× lstopo process' : 'ms',
       note: `${e.fitted.steady.toFixed(1)} ms; calls 24-44 (no goal: for reading beside the one above)`,
     })
   }
