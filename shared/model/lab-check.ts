@@ -36,8 +36,9 @@ interface Check {
   /** optional()'s: the check of a value that is there (strict() calls it directly). */
   optional?: Check
   /**
-   * The plain rules (a number range, a text length and pattern, true/false, a fixed set), as data:
-   * strict() tests these inline in its loop, without a call per field. Always the same rule as ok().
+   * A plain rule (a number range, a text length and pattern, true/false, a fixed set) as data, which
+   * plainOk() tests: ok() is plainOk(plain, v), and strict() calls plainOk() itself, so its loop makes
+   * one call to one function for every such field rather than a call to each field's own closure.
    */
   plain?: Plain
   ok: (v: unknown) => boolean
@@ -57,6 +58,23 @@ interface Plain {
   set: Set<unknown> | null
 }
 
+function plainOk(p: Plain, v: unknown): boolean {
+  switch (p.kind) {
+    case INT:
+      // v % 1 === 0 says integer (NaN and the infinities give NaN) without a call; min and max are
+      // safe integers, so one between them is safe.
+      return typeof v === 'number' && v % 1 === 0 && v >= p.min && v <= p.max
+    case STR:
+      return (
+        typeof v === 'string' && v.length <= p.max && v.length >= p.min && (p.re === null || p.re.test(v))
+      )
+    case BOOL:
+      return typeof v === 'boolean'
+    case SET:
+      return p.set!.has(v)
+  }
+}
+
 const fail = (out: ShapeIssue[], path: (string | number)[], message: string): void => {
   out.push({ path: [...path], message })
 }
@@ -68,11 +86,10 @@ function what(v: unknown): string {
 }
 
 function int(min: number, max: number): Check {
+  const plain: Plain = { kind: INT, min, max, re: null, set: null }
   return {
-    plain: { kind: INT, min, max, re: null, set: null },
-    // v % 1 === 0 says integer (NaN and the infinities give NaN) without a call; min and max are
-    // safe integers, so one between them is safe.
-    ok: (v) => typeof v === 'number' && v % 1 === 0 && v >= min && v <= max,
+    plain,
+    ok: (v) => plainOk(plain, v),
     report: (v, path, out) => {
       if (typeof v !== 'number' || !Number.isFinite(v))
         return fail(out, path, `expected a number, got ${what(v)}`)
@@ -83,10 +100,10 @@ function int(min: number, max: number): Check {
 }
 
 function str(max: number, min = 0, pattern?: { re: RegExp; message: string }): Check {
+  const plain: Plain = { kind: STR, min, max, re: pattern?.re ?? null, set: null }
   return {
-    plain: { kind: STR, min, max, re: pattern?.re ?? null, set: null },
-    ok: (v) =>
-      typeof v === 'string' && v.length <= max && v.length >= min && (!pattern || pattern.re.test(v)),
+    plain,
+    ok: (v) => plainOk(plain, v),
     report: (v, path, out) => {
       if (typeof v !== 'string') return fail(out, path, `expected text, got ${what(v)}`)
       if (v.length > max) fail(out, path, `longer than ${max} characters`)
@@ -98,18 +115,20 @@ function str(max: number, min = 0, pattern?: { re: RegExp; message: string }): C
 
 function oneOf(values: readonly unknown[]): Check {
   const set = new Set(values)
+  const plain: Plain = { kind: SET, min: 0, max: 0, re: null, set }
   return {
-    plain: { kind: SET, min: 0, max: 0, re: null, set },
-    ok: (v) => set.has(v),
+    plain,
+    ok: (v) => plainOk(plain, v),
     report: (v, path, out) => {
       if (!set.has(v)) fail(out, path, `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`)
     },
   }
 }
 
+const BOOL_RULE: Plain = { kind: BOOL, min: 0, max: 0, re: null, set: null }
 const bool: Check = {
-  plain: { kind: BOOL, min: 0, max: 0, re: null, set: null },
-  ok: (v) => typeof v === 'boolean',
+  plain: BOOL_RULE,
+  ok: (v) => plainOk(BOOL_RULE, v),
   report: (v, path, out) => {
     if (typeof v !== 'boolean') fail(out, path, `expected true or false, got ${what(v)}`)
   },
@@ -165,12 +184,8 @@ function strict(shape: Record<string, Check>): Check {
   const checks = keys.map((k) => shape[k]!.optional ?? shape[k]!)
   const oks = checks.map((c) => c.ok)
   const required = keys.map((k) => shape[k]!.optional === undefined)
-  // The plain rules inline (kind 0: call the check's ok()), in arrays indexed like `keys`.
-  const kinds = checks.map((c) => c.plain?.kind ?? 0)
-  const mins = checks.map((c) => c.plain?.min ?? 0)
-  const maxs = checks.map((c) => c.plain?.max ?? 0)
-  const res = checks.map((c) => c.plain?.re ?? null)
-  const sets = checks.map((c) => c.plain?.set ?? null)
+  // Each key's plain rule, tested by plainOk() (null: call the check's own ok()).
+  const plains = checks.map((c) => c.plain ?? null)
   // The keys as an object without a prototype, so `k in known` (one bytecode, no call) says exactly
   // whether `k` is one of them.
   const known: Record<string, true> = Object.create(null)
@@ -185,25 +200,8 @@ function strict(shape: Record<string, Check>): Check {
           if (required[i] && !oks[i]!(x)) return false
           continue
         }
-        switch (kinds[i]) {
-          case INT:
-            if (typeof x !== 'number' || x % 1 !== 0 || x < mins[i]! || x > maxs[i]!) return false
-            break
-          case STR: {
-            if (typeof x !== 'string' || x.length > maxs[i]! || x.length < mins[i]!) return false
-            const re = res[i]!
-            if (re !== null && !re.test(x)) return false
-            break
-          }
-          case BOOL:
-            if (typeof x !== 'boolean') return false
-            break
-          case SET:
-            if (!sets[i]!.has(x)) return false
-            break
-          default:
-            if (!oks[i]!(x)) return false
-        }
+        const p = plains[i] as Plain | null
+        if (p !== null ? !plainOk(p, x) : !oks[i]!(x)) return false
       }
       for (const k in o) if (!(k in known)) return false
       return true
