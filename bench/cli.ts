@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import type { Reporter } from './harness'
+import { median, type Reporter } from './harness'
 
 const root = resolve(import.meta.dirname, '..')
 const HW = 'tests/fixtures/realdata/hwloc'
@@ -48,11 +48,10 @@ function alternate(
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
   for (const n of names) runOnce(cmds[n]!)
   for (let i = 0; i < rounds; i++) for (const n of names) times[n]!.push(runOnce(cmds[n]!))
-  const med = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1]!
   return Object.fromEntries(
     names.map((n) => [
       n,
-      { ms: med(times[n]!), ratio: med(times[n]!.map((t, i) => t / times[anchor]![i]!)) },
+      { ms: median(times[n]!), ratio: median(times[n]!.map((t, i) => t / times[anchor]![i]!)) },
     ]),
   )
 }
@@ -118,8 +117,6 @@ function engineProcess(file: string, nodeOptions: string[]): EngineRun {
   if (r.status !== 0) throw new Error(`engine-calls ${file} exited ${r.status}: ${r.stderr.slice(0, 400)}`)
   return JSON.parse(r.stdout) as EngineRun
 }
-
-const median = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1]!
 
 /**
  * The engine's share of `lab p2p --json`: import, build, every pair's verdict (no explanations).

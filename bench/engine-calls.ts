@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { buildMachine, importText, p2pJsonRows } from '../electron/engine/index'
+import { median } from './harness'
 
 const file = process.argv[2]
 if (!file) throw new Error('usage: engine-calls FILE')
@@ -61,5 +62,4 @@ for (let i = 0; i < 21; i++) {
   once()
   steady.push(performance.now() - t0)
 }
-steady.sort((a, b) => a - b)
-process.stdout.write(`${JSON.stringify({ calls, wait, steady: steady[10], pairs })}\n`)
+process.stdout.write(`${JSON.stringify({ calls, wait, steady: median(steady), pairs })}\n`)

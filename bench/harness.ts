@@ -31,6 +31,11 @@ function fmt(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)
 }
 
+/** The middle value of xs (the upper of the two middle ones for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN
+}
+
 /** Median wall time of `runs` calls of fn (after one warm-up call), in ms. */
 export function timeMs<T>(fn: () => T, runs = 5): { ms: number; result: T } {
   let result = fn()
@@ -40,8 +45,7 @@ export function timeMs<T>(fn: () => T, runs = 5): { ms: number; result: T } {
     result = fn()
     times.push(performance.now() - t0)
   }
-  times.sort((a, b) => a - b)
-  return { ms: times[Math.floor(times.length / 2)]!, result }
+  return { ms: median(times), result }
 }
 
 /** Heap growth (MiB) while `fn` runs and its result is alive (gc() first when --expose-gc). */

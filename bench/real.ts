@@ -12,7 +12,7 @@ import { importText } from '../electron/engine/index'
 import { LabSession } from '../electron/app/session'
 import { captureSysfs } from '../electron/app/sysfs/read'
 import { unpackFixture } from '../tests/helpers/sysfs-tree'
-import { timeMs, type Reporter } from './harness'
+import { median, timeMs, type Reporter } from './harness'
 
 const REAL = new URL('../tests/fixtures/realdata/hwloc/', import.meta.url).pathname
 const FILES = ['NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.xml', 'g4dnmetal.xml', '192em64t-12gr2n8c2t.xml']
@@ -31,8 +31,7 @@ function commandMs(cmd: string, args: string[], runs = 5): number | null {
     if (r.error || r.status !== 0) return null
     if (i > 0) times.push(performance.now() - t0) // the first run warms the caches
   }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]!
+  return median(times)
 }
 
 /** What the window waits for: the lab view, then the cells of a 40 × 40 window. */

@@ -11,7 +11,7 @@ import { resolve } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { startBridge } from '../tools/bridge/server'
 import { panningLab } from '../tests/helpers/large-lab'
-import type { Reporter } from './harness'
+import { median, type Reporter } from './harness'
 
 const root = resolve(import.meta.dirname, '..')
 const DGX = 'tests/fixtures/realdata/hwloc/NVIDIA-DGX2H-2pa24co+16nvml+1nvswitch+10ib.xml'
@@ -45,10 +45,6 @@ async function editorReady(page: Page): Promise<[number, number]> {
   return [t1 - t0, layout]
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] ?? NaN
-}
 const p95 = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))] ?? NaN
